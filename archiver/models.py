@@ -1,0 +1,220 @@
+"""Values that flow between the pipeline stages.
+
+sources -> fetch -> warc -> extract -> classify -> store -> report
+
+Every stage takes and returns these plain, typed values, so the pure stages
+(extract, classify, consistency) can be tested without a server or a database.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+# --------------------------------------------------------------------------
+# sources.yaml
+
+@dataclass(frozen=True)
+class Citation:
+    """One cited URL of one event."""
+
+    event_id: str
+    url: str  # the URL that is checked
+    printed: str | None = None  # the URL as printed in the report, when it differs
+    line: int | None = None  # line in sources.yaml
+
+
+@dataclass(frozen=True)
+class Event:
+    id: str
+    date: dt.date | None
+    country: str | None
+    count: int | None = None
+    mechanism: str | None = None
+    reason: str | None = None
+    citations: tuple[Citation, ...] = ()
+    line: int | None = None
+
+
+@dataclass(frozen=True)
+class Sources:
+    path: Path
+    events: tuple[Event, ...]
+    report: dict[str, str] = field(default_factory=dict)
+
+    @property
+    def citations(self) -> list[Citation]:
+        return [c for e in self.events for c in e.citations]
+
+    def urls(self) -> list[str]:
+        """Distinct checked URLs, in file order."""
+        seen: dict[str, None] = {}
+        for c in self.citations:
+            seen.setdefault(c.url, None)
+        return list(seen)
+
+
+# --------------------------------------------------------------------------
+# fetch
+
+#: Why a fetch produced no usable final response. Decided from the exception
+#: *type* (never from message text) in fetch.py.
+FetchErrorKind = Literal[
+    "dns",  # the host name does not resolve
+    "refused",  # connection refused
+    "connect",  # other connection failure (unreachable network, reset during connect)
+    "timeout",  # connect, read or total timeout
+    "tls",  # TLS handshake failure or invalid certificate
+    "protocol",  # malformed response, invalid chunking, oversized header, reset mid-response
+    "redirect-loop",  # a hop repeats an earlier URL
+    "too-many-redirects",  # chain longer than the hop limit
+    "policy",  # target address refused by the network policy (netpolicy.py)
+    "invalid-url",  # unsupported scheme, credentials in URL, unparsable
+]
+
+
+@dataclass
+class Hop:
+    """One HTTP request/response exchange, exactly as on the wire.
+
+    ``body_path`` holds the response body bytes as received (still
+    Content-Encoded: gzip stays gzip), de-chunked. The file is owned by the
+    pipeline, which deletes it once the hop is written to the WARC.
+    """
+
+    url: str
+    method: str
+    request_headers: list[tuple[str, str]]  # as sent, in order
+    started: dt.datetime  # UTC, when the request was sent
+    status: int | None = None  # None when no response head arrived
+    reason_phrase: str = ""
+    http_version: str = "HTTP/1.1"
+    response_headers: list[tuple[str, str]] = field(default_factory=list)  # raw, in order
+    body_path: Path | None = None
+    body_size: int = 0
+    truncated: bool = False  # body cut at the size cap (or the total timeout)
+    truncated_reason: str | None = None  # "length" | "time"
+    ip: str | None = None  # address actually connected to
+    port: int | None = None
+    tls: dict[str, str] | None = None  # {"version", "cipher", "subject", "issuer"} for https
+    elapsed: float = 0.0  # seconds, request sent -> body complete
+
+    def header(self, name: str) -> str | None:
+        """The first response header value called *name* (case-insensitive)."""
+        lname = name.lower()
+        for k, v in self.response_headers:
+            if k.lower() == lname:
+                return v
+        return None
+
+    @property
+    def location(self) -> str | None:
+        return self.header("location")
+
+    @property
+    def is_redirect(self) -> bool:
+        return self.status in (301, 302, 303, 307, 308) and bool(self.location)
+
+
+@dataclass
+class FetchResult:
+    """All hops of one fetch of one URL, and how it ended."""
+
+    url: str
+    hops: list[Hop] = field(default_factory=list)
+    error: FetchErrorKind | None = None
+    error_detail: str = ""  # human-readable, for the reason sentence only
+    attempts: int = 1  # tries made (retries on timeouts / 5xx / 429)
+    retry_after: float | None = None  # seconds asked by the server and not waited for
+
+    @property
+    def final(self) -> Hop | None:
+        """The last hop that got a response, if any."""
+        for hop in reversed(self.hops):
+            if hop.status is not None:
+                return hop
+        return None
+
+    @property
+    def final_url(self) -> str:
+        final = self.final
+        return final.url if final else self.url
+
+    @property
+    def connected(self) -> bool:
+        """True when at least one TCP connection succeeded."""
+        return any(h.status is not None for h in self.hops)
+
+
+# --------------------------------------------------------------------------
+# extract
+
+@dataclass(frozen=True)
+class PageInfo:
+    """What extraction learned from one response body. Pure data."""
+
+    kind: Literal["html", "pdf", "other"] = "other"
+    headline: str | None = None
+    published: dt.date | None = None
+    title: str | None = None  # the raw <title>, whitespace-normalised
+    h1: str | None = None  # the first <h1>
+    text: str = ""  # main text, boilerplate (nav, footer, scripts, widgets) removed
+    lang: str | None = None
+    charset: str | None = None  # the charset used to decode
+    canonical: str | None = None  # <link rel=canonical>, absolute
+    meta_refresh: str | None = None  # target of <meta http-equiv=refresh>, absolute
+    og_type: str | None = None  # og:type ("article", "website", ...)
+    link_count: int = 0  # <a href> in the whole page (listing pages have many)
+    has_password_field: bool = False  # a login form
+
+
+# --------------------------------------------------------------------------
+# classify
+
+Status = Literal["alive", "moved", "drifted", "soft-404", "dead", "blocked", "unreachable"]
+STATUSES: tuple[Status, ...] = (
+    "alive", "moved", "drifted", "soft-404", "dead", "blocked", "unreachable",
+)
+Flag = Literal["date-mismatch", "topic-mismatch", "no-date", "no-headline"]
+BROKEN: frozenset[str] = frozenset({"dead", "soft-404"})
+
+
+@dataclass(frozen=True)
+class Baseline:
+    """The first snapshot of a URL: what the citation pointed at."""
+
+    url: str
+    final_url: str
+    captured_at: dt.datetime
+    payload_digest: str | None
+    page: PageInfo
+
+
+@dataclass(frozen=True)
+class Probe:
+    """The answer to a random sibling URL on the same origin (soft-404 test)."""
+
+    url: str
+    final_url: str
+    status: int | None
+    page: PageInfo | None
+
+
+@dataclass(frozen=True)
+class FailureHistory:
+    """Unreachable checks before this one (reset by any success)."""
+
+    consecutive_failures: int = 0
+    first_failure_at: dt.datetime | None = None
+
+
+@dataclass(frozen=True)
+class Verdict:
+    status: Status
+    rule: str  # the named rule that decided, e.g. "http-404", "probe-same-final-url"
+    reason: str  # one sentence for editors, naming the rule
+    consecutive_failures: int = 0
+    first_failure_at: dt.datetime | None = None
+    counts_as_failure: bool = False  # counted towards dead (False when network is down)
