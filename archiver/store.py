@@ -1,0 +1,394 @@
+"""The SQLite state: the only module that speaks SQL.
+
+Tables (migrations recorded in the database with sqlite-utils ``Migrations``):
+
+- ``events``       one row per event of the sources file
+- ``citations``    one row per (event, url): the latest status and its history counters
+- ``cycles``       one row per check cycle (``running`` until it finishes)
+- ``fetches``      one row per fetch of a URL in a cycle; failures carry ``error``,
+                   the kind decided from the httpx exception type
+- ``captures``     one row per HTTP exchange written to a WARC (every hop), with the
+                   (file, offset, length) of its request, response/revisit and metadata records
+- ``baselines``    the first snapshot of each URL (headline, date, main text) for drift checks
+- ``checks``       one row per citation per cycle: the verdict
+- ``transitions``  status changes of a citation with their time
+- ``warc_files``   closed WARC files with their sha256, for ``verify``
+- ``notifications`` what was sent, to whom, and whether it was delivered
+
+Writes happen in short transactions; WAL mode lets readers (``serve``,
+``report``) work while a cycle runs. WARC records are synced to disk *before*
+the rows that point at them are committed (see pipeline.py), so no row ever
+points at bytes that are not in a WARC.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import sqlite3
+import zlib
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+import sqlite_utils
+from sqlite_utils.migrations import Migrations
+
+from .exceptions import StorageError
+from .models import Baseline, Event, FailureHistory, PageInfo, Sources
+
+DB_FILENAME = "archiver.db"
+
+migrations = Migrations("archiver")
+
+
+@migrations()
+def m001_initial(db: sqlite_utils.Database) -> None:
+    db.executescript(
+        """
+        CREATE TABLE events (
+            id TEXT PRIMARY KEY, date TEXT, country TEXT, count INTEGER,
+            mechanism TEXT, reason TEXT, line INTEGER, position INTEGER
+        );
+        CREATE TABLE citations (
+            id INTEGER PRIMARY KEY,
+            event_id TEXT NOT NULL, url TEXT NOT NULL, printed TEXT, position INTEGER,
+            status TEXT, since TEXT, rule TEXT, reason TEXT, http_status INTEGER,
+            final_url TEXT, headline TEXT, published TEXT, flags TEXT DEFAULT '[]',
+            consecutive_failures INTEGER DEFAULT 0, first_failure_at TEXT,
+            last_checked TEXT, active INTEGER DEFAULT 1,
+            UNIQUE (event_id, url)
+        );
+        CREATE TABLE cycles (
+            id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT,
+            state TEXT NOT NULL DEFAULT 'running', sources TEXT, pid INTEGER
+        );
+        CREATE TABLE fetches (
+            id INTEGER PRIMARY KEY, cycle_id INTEGER, url TEXT NOT NULL, started TEXT,
+            error TEXT, error_detail TEXT, attempts INTEGER, http_status INTEGER,
+            final_url TEXT, hops INTEGER, elapsed REAL
+        );
+        CREATE INDEX fetches_url ON fetches(url);
+        CREATE TABLE captures (
+            id INTEGER PRIMARY KEY, fetch_id INTEGER, hop INTEGER, url TEXT NOT NULL,
+            fetched_at TEXT NOT NULL, http_status INTEGER, content_type TEXT,
+            final_url TEXT, location TEXT, ip TEXT, body_size INTEGER, truncated TEXT,
+            record_type TEXT NOT NULL, record_id TEXT NOT NULL,
+            payload_digest TEXT, block_digest TEXT, refers_to INTEGER,
+            warc_file TEXT NOT NULL, warc_offset INTEGER NOT NULL, warc_length INTEGER NOT NULL,
+            request_file TEXT, request_offset INTEGER, request_length INTEGER,
+            request_record_id TEXT, request_block_digest TEXT,
+            meta_file TEXT, meta_offset INTEGER, meta_length INTEGER,
+            meta_record_id TEXT, meta_block_digest TEXT,
+            headline TEXT, published TEXT, tls_subject TEXT, tls_issuer TEXT, elapsed REAL
+        );
+        CREATE INDEX captures_url ON captures(url, fetched_at);
+        CREATE TABLE baselines (
+            url TEXT PRIMARY KEY, capture_id INTEGER, captured_at TEXT, final_url TEXT,
+            payload_digest TEXT, page TEXT
+        );
+        CREATE TABLE checks (
+            id INTEGER PRIMARY KEY, cycle_id INTEGER, event_id TEXT, url TEXT,
+            checked_at TEXT, status TEXT, rule TEXT, reason TEXT, http_status INTEGER,
+            final_url TEXT, headline TEXT, published TEXT, flags TEXT, fetch_id INTEGER,
+            capture_id INTEGER, consecutive_failures INTEGER
+        );
+        CREATE INDEX checks_citation ON checks(event_id, url, checked_at);
+        CREATE INDEX checks_cycle ON checks(cycle_id, url);
+        CREATE TABLE transitions (
+            id INTEGER PRIMARY KEY, event_id TEXT, url TEXT, at TEXT,
+            from_status TEXT, to_status TEXT, reason TEXT
+        );
+        CREATE TABLE warc_files (
+            name TEXT PRIMARY KEY, sha256 TEXT, size INTEGER, closed_at TEXT
+        );
+        CREATE TABLE notifications (
+            id INTEGER PRIMARY KEY, at TEXT, channel TEXT, event_id TEXT, url TEXT,
+            kind TEXT, delivered INTEGER, attempts INTEGER, error TEXT
+        );
+        """
+    )
+
+
+def now_utc() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def iso(ts: dt.datetime | None) -> str | None:
+    """ISO 8601 in UTC with a Z, to the second (microseconds kept when present)."""
+    if ts is None:
+        return None
+    ts = ts.astimezone(dt.UTC)
+    return ts.isoformat().replace("+00:00", "Z")
+
+
+def parse_iso(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+
+
+def page_to_json(page: PageInfo) -> str:
+    data = {k: getattr(page, k) for k in PageInfo.__dataclass_fields__}
+    if page.published is not None:
+        data["published"] = page.published.isoformat()
+    return json.dumps(data, ensure_ascii=False)
+
+
+def page_from_json(text: str) -> PageInfo:
+    data = json.loads(text)
+    if data.get("published"):
+        data["published"] = dt.date.fromisoformat(data["published"])
+    known = set(PageInfo.__dataclass_fields__)
+    return PageInfo(**{k: v for k, v in data.items() if k in known})
+
+
+class Store:
+    """The archive's database. Open with :func:`open_store`."""
+
+    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
+        self.db = db
+        self.path = path
+
+    @property
+    def conn(self) -> sqlite3.Connection:
+        return self.db.conn
+
+    @contextmanager
+    def transaction(self) -> Iterator[None]:
+        try:
+            with self.conn:
+                yield
+        except sqlite3.OperationalError as exc:
+            raise StorageError(f"database write failed: {exc}", path=self.path) from exc
+
+    def close(self) -> None:
+        self.conn.close()
+
+    # -- sources --------------------------------------------------------------
+    def sync_sources(self, sources: Sources) -> None:
+        """Record the events and citations; citations no longer listed become inactive."""
+        with self.transaction():
+            self.conn.execute("UPDATE citations SET active = 0")
+            for pos, event in enumerate(sources.events):
+                self.conn.execute(
+                    "INSERT INTO events (id, date, country, count, mechanism, reason, line, position)"
+                    " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET date=excluded.date,"
+                    " country=excluded.country, count=excluded.count, mechanism=excluded.mechanism,"
+                    " reason=excluded.reason, line=excluded.line, position=excluded.position",
+                    (event.id, event.date.isoformat() if event.date else None, event.country,
+                     event.count, event.mechanism, event.reason, event.line, pos),
+                )
+                for cpos, c in enumerate(event.citations):
+                    self.conn.execute(
+                        "INSERT INTO citations (event_id, url, printed, position, active)"
+                        " VALUES (?,?,?,?,1) ON CONFLICT(event_id, url) DO UPDATE SET"
+                        " printed=excluded.printed, position=excluded.position, active=1",
+                        (c.event_id, c.url, c.printed, pos * 1000 + cpos),
+                    )
+
+    def event(self, event_id: str) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM events WHERE id = ?", [event_id]))
+        return rows[0] if rows else None
+
+    def events(self) -> list[dict[str, Any]]:
+        return list(self.db.query("SELECT * FROM events ORDER BY position"))
+
+    def citations(self, active_only: bool = True) -> list[dict[str, Any]]:
+        where = "WHERE c.active = 1" if active_only else ""
+        return list(self.db.query(
+            "SELECT c.*, e.date AS event_date, e.country AS event_country, e.count AS event_count,"
+            " e.mechanism AS event_mechanism, e.reason AS event_reason"
+            f" FROM citations c JOIN events e ON e.id = c.event_id {where} ORDER BY c.position"
+        ))
+
+    def citation(self, event_id: str, url: str) -> dict[str, Any] | None:
+        rows = list(self.db.query(
+            "SELECT * FROM citations WHERE event_id = ? AND url = ?", [event_id, url]))
+        return rows[0] if rows else None
+
+    # -- cycles ---------------------------------------------------------------
+    def start_cycle(self, sources: Path, pid: int) -> int:
+        with self.transaction():
+            cur = self.conn.execute(
+                "INSERT INTO cycles (started, state, sources, pid) VALUES (?, 'running', ?, ?)",
+                (iso(now_utc()), str(sources), pid))
+        return int(cur.lastrowid or 0)
+
+    def unfinished_cycle(self) -> int | None:
+        rows = list(self.db.query(
+            "SELECT id FROM cycles WHERE state = 'running' ORDER BY id DESC LIMIT 1"))
+        return int(rows[0]["id"]) if rows else None
+
+    def finish_cycle(self, cycle_id: int, state: str = "finished") -> None:
+        with self.transaction():
+            self.conn.execute("UPDATE cycles SET finished = ?, state = ? WHERE id = ?",
+                              (iso(now_utc()), state, cycle_id))
+            if state == "finished":
+                self.conn.execute(
+                    "UPDATE cycles SET state = 'superseded' WHERE state = 'running' AND id < ?",
+                    (cycle_id,))
+
+    def checked_in_cycle(self, cycle_id: int) -> set[tuple[str, str]]:
+        return {(r["event_id"], r["url"]) for r in self.db.query(
+            "SELECT event_id, url FROM checks WHERE cycle_id = ?", [cycle_id])}
+
+    def last_cycle(self) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM cycles ORDER BY id DESC LIMIT 1"))
+        return rows[0] if rows else None
+
+    # -- captures -------------------------------------------------------------
+    def insert_fetch(self, row: dict[str, Any]) -> int:
+        cur = self.conn.execute(
+            "INSERT INTO fetches (cycle_id, url, started, error, error_detail, attempts,"
+            " http_status, final_url, hops, elapsed) VALUES (?,?,?,?,?,?,?,?,?,?)",
+            (row.get("cycle_id"), row["url"], row.get("started"), row.get("error"),
+             row.get("error_detail"), row.get("attempts"), row.get("http_status"),
+             row.get("final_url"), row.get("hops"), row.get("elapsed")))
+        return int(cur.lastrowid or 0)
+
+    def insert_capture(self, row: dict[str, Any]) -> int:
+        cols = list(row)
+        cur = self.conn.execute(
+            f"INSERT INTO captures ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [row[c] for c in cols])
+        return int(cur.lastrowid or 0)
+
+    def last_response(self, url: str) -> dict[str, Any] | None:
+        """The latest full ``response`` capture of *url* (what a revisit refers to)."""
+        rows = list(self.db.query(
+            "SELECT * FROM captures WHERE url = ? AND record_type = 'response'"
+            " ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]))
+        return rows[0] if rows else None
+
+    def captures_of(self, url: str) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT * FROM captures WHERE url = ? ORDER BY fetched_at, id", [url]))
+
+    def capture(self, capture_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM captures WHERE id = ?", [capture_id]))
+        return rows[0] if rows else None
+
+    def all_captures(self) -> Iterator[dict[str, Any]]:
+        yield from self.db.query("SELECT * FROM captures ORDER BY id")
+
+    def capture_count(self) -> int:
+        return int(self.conn.execute("SELECT count(*) FROM captures").fetchone()[0])
+
+    # -- baselines ------------------------------------------------------------
+    def baseline(self, url: str) -> Baseline | None:
+        rows = list(self.db.query("SELECT * FROM baselines WHERE url = ?", [url]))
+        if not rows:
+            return None
+        r = rows[0]
+        page_json = zlib.decompress(r["page"]).decode("utf-8")
+        captured = parse_iso(r["captured_at"]) or now_utc()
+        return Baseline(url=r["url"], final_url=r["final_url"], captured_at=captured,
+                        payload_digest=r["payload_digest"], page=page_from_json(page_json))
+
+    def set_baseline(self, url: str, capture_id: int | None, captured_at: dt.datetime,
+                     final_url: str, payload_digest: str | None, page: PageInfo) -> None:
+        self.conn.execute(
+            "INSERT OR IGNORE INTO baselines (url, capture_id, captured_at, final_url,"
+            " payload_digest, page) VALUES (?,?,?,?,?,?)",
+            (url, capture_id, iso(captured_at), final_url, payload_digest,
+             zlib.compress(page_to_json(page).encode("utf-8"), 6)))
+
+    def first_captured(self, url: str) -> str | None:
+        row = self.conn.execute("SELECT captured_at FROM baselines WHERE url = ?",
+                                (url,)).fetchone()
+        if row:
+            return str(row[0])
+        row = self.conn.execute("SELECT min(fetched_at) FROM captures WHERE url = ?",
+                                (url,)).fetchone()
+        return str(row[0]) if row and row[0] else None
+
+    # -- checks ---------------------------------------------------------------
+    def failure_history(self, event_id: str, url: str) -> FailureHistory:
+        c = self.citation(event_id, url)
+        if not c:
+            return FailureHistory()
+        return FailureHistory(int(c["consecutive_failures"] or 0),
+                              parse_iso(c["first_failure_at"]))
+
+    def record_check(self, row: dict[str, Any]) -> str | None:
+        """Insert a check and update its citation; returns the previous status."""
+        prev = self.citation(row["event_id"], row["url"])
+        prev_status = prev["status"] if prev else None
+        cols = list(row)
+        self.conn.execute(
+            f"INSERT INTO checks ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [row[c] for c in cols])
+        since = prev["since"] if prev and prev_status == row["status"] else row["checked_at"]
+        self.conn.execute(
+            "UPDATE citations SET status=?, since=?, rule=?, reason=?, http_status=?,"
+            " final_url=?, headline=?, published=?, flags=?, consecutive_failures=?,"
+            " first_failure_at=?, last_checked=? WHERE event_id=? AND url=?",
+            (row["status"], since, row["rule"], row["reason"], row["http_status"],
+             row["final_url"], row["headline"], row["published"], row["flags"],
+             row["consecutive_failures"], row.get("first_failure_at"), row["checked_at"],
+             row["event_id"], row["url"]))
+        if prev_status != row["status"]:
+            self.conn.execute(
+                "INSERT INTO transitions (event_id, url, at, from_status, to_status, reason)"
+                " VALUES (?,?,?,?,?,?)",
+                (row["event_id"], row["url"], row["checked_at"], prev_status, row["status"],
+                 row["reason"]))
+        return prev_status
+
+    def checks_of(self, event_id: str, url: str) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT * FROM checks WHERE event_id = ? AND url = ? ORDER BY checked_at, id",
+            [event_id, url]))
+
+    def transitions_of(self, event_id: str, url: str) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT * FROM transitions WHERE event_id = ? AND url = ? ORDER BY at, id",
+            [event_id, url]))
+
+    # -- files ----------------------------------------------------------------
+    def record_warc_file(self, name: str, sha256: str, size: int) -> None:
+        with self.transaction():
+            self.conn.execute(
+                "INSERT OR REPLACE INTO warc_files (name, sha256, size, closed_at)"
+                " VALUES (?,?,?,?)", (name, sha256, size, iso(now_utc())))
+
+    def warc_files(self) -> dict[str, dict[str, Any]]:
+        return {r["name"]: r for r in self.db.query("SELECT * FROM warc_files")}
+
+    def record_notification(self, row: dict[str, Any]) -> None:
+        with self.transaction():
+            self.db["notifications"].insert(row)
+
+    def integrity(self) -> str:
+        return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
+
+
+def open_store(archive: Path, *, readonly: bool = False) -> Store:
+    """Open (creating when needed) the archive's database, migrated to the latest schema."""
+    path = archive / DB_FILENAME
+    try:
+        if readonly:
+            if not path.exists():
+                raise StorageError(f"no archive database at {path}", path=path)
+            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+            return Store(sqlite_utils.Database(conn), path)
+        archive.mkdir(parents=True, exist_ok=True)
+        conn = sqlite3.connect(str(path), timeout=30)
+        db = sqlite_utils.Database(conn)
+        db.enable_wal()
+        conn.execute("PRAGMA synchronous = NORMAL")
+        conn.execute("PRAGMA foreign_keys = ON")
+        migrations.apply(db)
+        return Store(db, path)
+    except sqlite3.DatabaseError as exc:
+        raise StorageError(f"cannot open the archive database {path}: {exc}", path=path) from exc
+    except OSError as exc:
+        raise StorageError(f"cannot create the archive at {archive}: {exc}", path=archive) from exc
+
+
+def event_from_row(row: dict[str, Any]) -> Event:
+    return Event(id=row["id"], date=dt.date.fromisoformat(row["date"]) if row["date"] else None,
+                 country=row["country"], count=row["count"], mechanism=row["mechanism"],
+                 reason=row["reason"])
