@@ -218,7 +218,8 @@ class Store:
 
     def unfinished_cycle(self) -> int | None:
         rows = list(self.db.query(
-            "SELECT id FROM cycles WHERE state = 'running' ORDER BY id DESC LIMIT 1"))
+            "SELECT id FROM cycles WHERE state IN ('running', 'interrupted')"
+            " ORDER BY id DESC LIMIT 1"))
         return int(rows[0]["id"]) if rows else None
 
     def finish_cycle(self, cycle_id: int, state: str = "finished") -> None:
@@ -227,7 +228,8 @@ class Store:
                               (iso(now_utc()), state, cycle_id))
             if state == "finished":
                 self.conn.execute(
-                    "UPDATE cycles SET state = 'superseded' WHERE state = 'running' AND id < ?",
+                    "UPDATE cycles SET state = 'superseded'"
+                    " WHERE state IN ('running', 'interrupted') AND id < ?",
                     (cycle_id,))
 
     def checked_in_cycle(self, cycle_id: int) -> set[tuple[str, str]]:

@@ -1,0 +1,314 @@
+"""The ``archiver`` command: a click group, one thin function per command.
+
+Domain errors become click errors here and only here: bad input exits 2 with
+a message naming the file, line or URL; nobody sees a traceback for it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import functools
+import json
+import logging
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+
+from . import __version__
+from .exceptions import ArchiveLockedError, ArchiverError, InputError, StorageError
+from .logs import setup_logging
+from .models import BROKEN
+from .settings import Settings
+from .settings import load as load_settings
+from .settings import settings_path_for
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+FORMATS = ["table", "json", "md", "csv", "html"]
+
+
+class Failure(click.ClickException):
+    """An error for the user, with its own exit status."""
+
+    def __init__(self, message: str, exit_code: int = 2) -> None:
+        super().__init__(message)
+        self.exit_code = exit_code
+
+
+def handle_errors(fn: F) -> F:
+    """Turn archiver's own exceptions into messages and exit statuses."""
+
+    @functools.wraps(fn)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return fn(*args, **kwargs)
+        except InputError as exc:
+            raise Failure(str(exc), 2) from None
+        except ArchiveLockedError as exc:
+            raise Failure(str(exc), 2) from None
+        except StorageError as exc:
+            raise Failure(f"the archive cannot be written: {exc}", 3) from None
+        except ArchiverError as exc:
+            raise Failure(str(exc), 2) from None
+
+    return wrapper  # type: ignore[return-value]
+
+
+def sources_option(fn: F) -> F:
+    return click.option("--sources", "sources_path", type=click.Path(path_type=Path),
+                        default=Path("data/sources.yaml"), show_default=True,
+                        help="The sources file (events and their cited URLs).")(fn)
+
+
+def archive_option(fn: F) -> F:
+    return click.option("--archive", "archive", type=click.Path(path_type=Path),
+                        default=Path("archive"), show_default=True,
+                        help="The archive folder (SQLite + WARC files).")(fn)
+
+
+def format_option(choices: list[str], default: str = "table") -> Callable[[F], F]:
+    return click.option("--format", "fmt", type=click.Choice(choices), default=default,
+                        show_default=True, help="Output format.")
+
+
+def fetch_options(fn: F) -> F:
+    options = [
+        click.option("--config", "config", type=click.Path(path_type=Path), default=None,
+                     help="Settings file (default: archiver.toml beside the sources file)."),
+        click.option("--timeout", type=float, default=None,
+                     help="Seconds for one request attempt."),
+        click.option("--per-host-delay", "per_host_delay", type=float, default=None,
+                     help="Seconds between requests to one origin (scheme, host, port)."),
+        click.option("--allow-private", "allow_private", is_flag=True, default=False,
+                     help="Permit targets on loopback and private networks (refused by default)."),
+        click.option("--log-format", "log_format", type=click.Choice(["text", "json"]),
+                     default="text", show_default=True, help="Format of log lines on stderr."),
+        click.option("-v", "--verbose", count=True, help="More log lines (one per fetch)."),
+    ]
+    for option in reversed(options):
+        fn = option(fn)
+    return fn
+
+
+def make_settings(sources_path: Path, config: Path | None, timeout: float | None,
+                  per_host_delay: float | None, allow_private: bool) -> Settings:
+    path = config if config is not None else settings_path_for(sources_path)
+    if config is not None and not config.exists():
+        raise InputError("settings file not found", path=config)
+    settings = load_settings(path)
+    if timeout is not None:
+        if timeout <= 0:
+            raise InputError("--timeout must be positive")
+        settings.fetch.timeout = timeout
+    if per_host_delay is not None:
+        if per_host_delay < 0:
+            raise InputError("--per-host-delay must not be negative")
+        settings.fetch.per_host_delay = per_host_delay
+    if allow_private:
+        settings.fetch.allow_private = True
+    return settings
+
+
+@click.group()
+@click.version_option(__version__, prog_name="archiver")
+def cli() -> None:
+    """Keep the web sources of a report alive as evidence.
+
+    Captures every cited URL into WARC files, checks each citation's health,
+    and reports what editors must fix.
+    """
+
+
+def _cycle_command(sources_path: Path, archive: Path, fmt: str, config: Path | None,
+                   timeout: float | None, per_host_delay: float | None, allow_private: bool,
+                   log_format: str, verbose: int, command: str) -> None:
+    from .lock import ArchiveLock
+    from .pipeline import run_cycle
+    from .progress import Progress
+    from .report import build_report
+    from .sources import load_sources
+    from .store import open_store
+
+    setup_logging(log_format, logging.WARNING - 10 * verbose)
+    sources = load_sources(sources_path)
+    settings = make_settings(sources_path, config, timeout, per_host_delay, allow_private)
+    with ArchiveLock(archive, command):
+        store = open_store(archive)
+        try:
+            with Progress(sys.stderr) as progress:
+                summary = asyncio.run(run_cycle(sources, archive=archive, settings=settings,
+                                                progress=progress.update, store=store))
+            report = build_report(store)
+        finally:
+            store.close()
+    emit_report(report, fmt)
+    if summary.network_down:
+        click.echo("warning: no host name resolved and no connection succeeded: the network "
+                   "looks down, failures were not counted towards dead.", err=True)
+    broken = any(r["status"] in BROKEN for r in report["results"])
+    sys.exit(1 if broken else 0)
+
+
+def emit_report(report: dict[str, Any], fmt: str) -> None:
+    from .report import RENDERERS
+
+    if fmt == "html":
+        from .report_html import render_html
+        click.echo(render_html(report), nl=False)
+        return
+    click.echo(RENDERERS[fmt](report), nl=False)
+
+
+@cli.command()
+@sources_option
+@archive_option
+@format_option(FORMATS)
+@fetch_options
+@handle_errors
+def run(sources_path: Path, archive: Path, fmt: str, config: Path | None,
+        timeout: float | None, per_host_delay: float | None, allow_private: bool,
+        log_format: str, verbose: int) -> None:
+    """One full cycle: capture what has no snapshot yet, check every citation, print the report.
+
+    Exit status: 0 when no citation is dead or soft-404, 1 when at least one is,
+    2 for bad input or usage.
+
+    Example: archiver run --sources data/sources.yaml --format json
+    """
+    _cycle_command(sources_path, archive, fmt, config, timeout, per_host_delay, allow_private,
+                   log_format, verbose, "run")
+
+
+@cli.command()
+@sources_option
+@archive_option
+@format_option(FORMATS)
+@fetch_options
+@handle_errors
+def check(sources_path: Path, archive: Path, fmt: str, config: Path | None,
+          timeout: float | None, per_host_delay: float | None, allow_private: bool,
+          log_format: str, verbose: int) -> None:
+    """Check every citation (capturing a baseline snapshot where none exists), print the report.
+
+    Example: archiver check --format md
+    """
+    _cycle_command(sources_path, archive, fmt, config, timeout, per_host_delay, allow_private,
+                   log_format, verbose, "check")
+
+
+@cli.command()
+@sources_option
+@archive_option
+@format_option([*FORMATS, "junit"])
+@click.option("--timeline", "timeline", metavar="URL", default=None,
+              help="Show the history of checks and status changes of one cited URL.")
+@handle_errors
+def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) -> None:
+    """Print the latest state without fetching.
+
+    Example: archiver report --format md
+    """
+    from .report import build_report
+    from .store import open_store
+
+    if not (archive / "archiver.db").exists():
+        raise InputError(f"no archive at {archive}: run `archiver run` first")
+    store = open_store(archive, readonly=True)
+    try:
+        if timeline:
+            from .timeline import render_timeline
+            click.echo(render_timeline(store, timeline, fmt), nl=False)
+            return
+        data = build_report(store)
+    finally:
+        store.close()
+    if fmt == "junit":
+        from .report_html import render_junit
+        click.echo(render_junit(data), nl=False)
+    else:
+        emit_report(data, fmt)
+
+
+@cli.command()
+@click.argument("file", type=click.Path(path_type=Path))
+@click.option("--url", required=True, help="The URL the page was fetched from.")
+@click.option("--content-type", default=None, help="The Content-Type header, if known.")
+@format_option(["json", "table"], default="json")
+@handle_errors
+def extract(file: Path, url: str, content_type: str | None, fmt: str) -> None:
+    """Headline and publication date of one saved HTML (or PDF) page.
+
+    Example: archiver extract page.html --url https://example.org/news/1 --format json
+    """
+    from .content import decode_content
+    from .extract import extract as extract_page
+
+    try:
+        raw = file.read_bytes()
+    except OSError as exc:
+        raise InputError(f"cannot read: {exc.strerror or exc}", path=file) from None
+    body = raw
+    if raw[:2] == b"\x1f\x8b":  # a saved gzip file
+        body, _ = decode_content(raw, "gzip", 64 * 1024 * 1024)
+    page = extract_page(body, url=url, content_type=content_type)
+    data = {
+        "headline": page.headline,
+        "published": page.published.isoformat() if page.published else None,
+        "title": page.title, "kind": page.kind, "lang": page.lang, "charset": page.charset,
+        "canonical": page.canonical,
+    }
+    if fmt == "json":
+        click.echo(json.dumps(data, ensure_ascii=False, indent=2))
+    else:
+        for k, v in data.items():
+            click.echo(f"{k:10} {v if v is not None else ''}")
+
+
+@cli.command()
+@sources_option
+@archive_option
+@fetch_options
+@click.option("--once", is_flag=True, help="Run one cycle and exit (for cron).")
+@handle_errors
+def worker(sources_path: Path, archive: Path, config: Path | None, timeout: float | None,
+           per_host_delay: float | None, allow_private: bool, log_format: str, verbose: int,
+           once: bool) -> None:
+    """Run check cycles on the schedule of the settings file, until stopped.
+
+    SIGTERM or SIGINT stops it cleanly: in-flight fetches end, the WARC is
+    closed, the database committed, exit 0.
+
+    Example: archiver worker --once
+    """
+    from .schedule import run_worker
+    from .sources import load_sources
+
+    setup_logging(log_format, logging.INFO - 10 * verbose)
+    sources = load_sources(sources_path)
+    settings = make_settings(sources_path, config, timeout, per_host_delay, allow_private)
+    sys.exit(run_worker(sources_path, sources, archive, settings, once=once))
+
+
+def parse_when(value: str | None) -> dt.datetime | None:
+    if not value:
+        return None
+    text = value.strip().replace("Z", "+00:00")
+    try:
+        if len(text) == 14 and text.isdigit():  # Wayback-style 20160503120000
+            when = dt.datetime.strptime(text, "%Y%m%d%H%M%S")
+        else:
+            when = dt.datetime.fromisoformat(text)
+    except ValueError:
+        raise InputError(f"--at: not a date or time: {value!r} (use 2026-11-25 or "
+                         "2026-11-25T14:00:00Z)") from None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when
+
+
+def main() -> None:  # pragma: no cover - entry point
+    cli()

@@ -1,0 +1,89 @@
+"""One writer per archive.
+
+``archive/archiver.lock`` is held with an exclusive ``flock`` for as long as a
+process writes (``run``, ``check``, ``worker``). The kernel drops the lock when
+the holder dies, even by ``kill -9``, so a stale lock file is simply taken over;
+its content (pid, start time, command) only serves to name the holder when a
+second writer is refused.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import socket
+import sys
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from .exceptions import ArchiveLockedError, StorageError
+from .store import iso, now_utc
+
+LOCK_FILENAME = "archiver.lock"
+
+
+def read_holder(path: Path) -> dict[str, Any]:
+    try:
+        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+        return data if isinstance(data, dict) else {}
+    except (OSError, ValueError):
+        return {}
+
+
+class ArchiveLock:
+    """An exclusive, non-blocking lock on an archive folder."""
+
+    def __init__(self, archive: Path, command: str = "") -> None:
+        self.archive = archive
+        self.path = archive / LOCK_FILENAME
+        self.command = command or " ".join(os.path.basename(a) for a in sys.argv[:2])
+        self._fd: int | None = None
+        self.took_over: dict[str, Any] | None = None
+
+    def acquire(self) -> ArchiveLock:
+        try:
+            self.archive.mkdir(parents=True, exist_ok=True)
+            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as exc:
+            raise StorageError(f"cannot create the lock file {self.path}: {exc}",
+                               path=self.path) from exc
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            os.close(fd)
+            holder = read_holder(self.path)
+            who = (f"pid {holder.get('pid', '?')} on {holder.get('host', '?')},"
+                   f" started {holder.get('started', '?')}"
+                   + (f" ({holder['command']})" if holder.get("command") else ""))
+            raise ArchiveLockedError(
+                f"the archive {self.archive} is in use by another archiver process ({who});"
+                " only one process may write to an archive at a time", holder) from None
+        previous = read_holder(self.path)
+        if previous.get("pid") and previous.get("pid") != os.getpid():
+            self.took_over = previous  # its holder died without releasing the file
+        info = {"pid": os.getpid(), "host": socket.gethostname(), "started": iso(now_utc()),
+                "command": self.command}
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, json.dumps(info).encode(), 0)
+        self._fd = fd
+        return self
+
+    def release(self) -> None:
+        if self._fd is None:
+            return
+        try:
+            os.ftruncate(self._fd, 0)
+        except OSError:
+            pass
+        fcntl.flock(self._fd, fcntl.LOCK_UN)
+        os.close(self._fd)
+        self._fd = None
+
+    def __enter__(self) -> ArchiveLock:
+        return self.acquire()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.release()

@@ -1,0 +1,479 @@
+"""One cycle over the sources: fetch → WARC → extract → classify → store.
+
+Both the CLI (``run``, ``check``, ``worker --once``) and the scheduler call
+:func:`run_cycle`. For every distinct URL of the sources file:
+
+1. fetch it hop by hop (``fetch.Fetcher``), bodies streamed to temp files;
+2. write every hop to the WARC: a full ``response`` when the payload is new,
+   a ``revisit`` when its digest equals the last capture of that URL;
+3. extract headline, date and main text from the final 2xx body;
+4. probe a random sibling URL of the origin once per run (soft-404 test);
+5. classify each citation of the URL against its first snapshot and event;
+6. store the rows — only after the WARC records they point at are synced.
+
+Failures that say nothing about the link when the machine itself is offline
+(name resolution, refused connections, timeouts) are classified at the end of
+the cycle, once it is known whether any host resolved at all.
+
+A cycle interrupted by a crash or a stop is resumed by the next one: the
+citations it already checked are not fetched again.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import random
+import shutil
+import string
+import time
+import urllib.parse
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from . import __version__
+from .classify import classify, http_status_of
+from .consistency import event_flags
+from .content import decode_content
+from .extract import extract
+from .fetch import Fetcher, make_client
+from .exceptions import StorageError
+from .models import (
+    Baseline, Citation, Event, FailureHistory, FetchResult, Hop, PageInfo, Probe, Sources,
+    Verdict,
+)
+from .settings import Settings
+from .store import Store, iso, now_utc, open_store
+from .warc import RecordLocation, WarcWriter, payload_digest_of, recover
+
+LOGGER = logging.getLogger(__name__)
+
+#: Errors that, when the whole machine is offline, say nothing about the link.
+OFFLINE_SENSITIVE = frozenset({"dns", "refused", "connect", "timeout", "tls"})
+FLUSH_EVERY = 64  # URLs between two WARC syncs + commits
+FLUSH_SECONDS = 2.0
+
+
+@dataclass
+class CheckOutcome:
+    """One citation's verdict in this cycle (what the report and progress show)."""
+
+    event_id: str
+    url: str
+    status: str
+    reason: str
+    http_status: int | None
+    previous_status: str | None
+
+
+@dataclass
+class CycleSummary:
+    cycle_id: int
+    started: dt.datetime
+    finished: dt.datetime | None = None
+    urls: int = 0
+    fetched: int = 0
+    skipped: int = 0
+    outcomes: list[CheckOutcome] = field(default_factory=list)
+    interrupted: bool = False
+    network_down: bool = False
+
+    @property
+    def transitions(self) -> list[CheckOutcome]:
+        return [o for o in self.outcomes if o.previous_status != o.status]
+
+
+ProgressFn = Callable[[str, CheckOutcome | None, int | None], None]
+
+
+def archive_paths(archive: Path) -> dict[str, Path]:
+    return {"warc": archive / "warc", "tmp": archive / "tmp"}
+
+
+def prepare_archive(archive: Path) -> list[str]:
+    """Recover what a crashed process left behind. Call with the archive lock held."""
+    paths = archive_paths(archive)
+    paths["warc"].mkdir(parents=True, exist_ok=True)
+    messages = recover(paths["warc"])
+    if paths["tmp"].exists():
+        shutil.rmtree(paths["tmp"], ignore_errors=True)
+    paths["tmp"].mkdir(parents=True, exist_ok=True)
+    return messages
+
+
+def record_closed_files(store: Store, warc_dir: Path) -> None:
+    """Record the sha256 of every closed WARC file not yet recorded (for ``verify``)."""
+    known = store.warc_files()
+    for path in sorted(warc_dir.glob("*.warc.gz")):
+        if path.name in known:
+            continue
+        h = hashlib.sha256()
+        with path.open("rb") as fh:
+            for block in iter(lambda: fh.read(1 << 20), b""):
+                h.update(block)
+        store.record_warc_file(path.name, h.hexdigest(), path.stat().st_size)
+
+
+def _origin(url: str) -> str:
+    p = urllib.parse.urlsplit(url)
+    return f"{p.scheme}://{p.netloc}".lower()
+
+
+def probe_url(url: str, rng: random.Random) -> str:
+    """The cited URL's parent path plus a random 25-letter name."""
+    p = urllib.parse.urlsplit(url)
+    path = p.path or "/"
+    parent = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+    name = "".join(rng.choice(string.ascii_lowercase) for _ in range(25))
+    return urllib.parse.urlunsplit((p.scheme, p.netloc, parent + name, "", ""))
+
+
+def _read_body(hop: Hop, limit: int) -> bytes:
+    if hop.body_path is None:
+        return b""
+    try:
+        with hop.body_path.open("rb") as fh:
+            return fh.read(limit)
+    except OSError:
+        return b""
+
+
+def page_of(hop: Hop | None, settings: Settings) -> PageInfo | None:
+    """Extraction of a 2xx hop's body (Content-Encoding undone, bounded)."""
+    if hop is None or hop.status is None or not 200 <= hop.status < 300:
+        return None
+    raw = _read_body(hop, settings.fetch.max_bytes)
+    body, _ = decode_content(raw, hop.header("content-encoding"),
+                             settings.fetch.max_decoded_bytes)
+    return extract(body, url=hop.url, content_type=hop.header("content-type"))
+
+
+def _cleanup(result: FetchResult) -> None:
+    for hop in result.hops:
+        if hop.body_path is not None:
+            try:
+                hop.body_path.unlink(missing_ok=True)
+            except OSError:
+                pass
+
+
+class Cycle:
+    """The state of one running cycle."""
+
+    def __init__(self, *, sources: Sources, archive: Path, settings: Settings, store: Store,
+                 fetcher: Fetcher, writer: WarcWriter, cycle_id: int,
+                 progress: ProgressFn | None, stop: asyncio.Event | None) -> None:
+        self.sources = sources
+        self.archive = archive
+        self.settings = settings
+        self.store = store
+        self.fetcher = fetcher
+        self.writer = writer
+        self.cycle_id = cycle_id
+        self.progress = progress
+        self.stop = stop
+        self.events = {e.id: e for e in sources.events}
+        self.summary = CycleSummary(cycle_id=cycle_id, started=now_utc())
+        self._pending: list[Callable[[], None]] = []
+        self._last_flush = time.monotonic()
+        self._probes: dict[str, asyncio.Future[Probe | None]] = {}
+        self._deferred: list[tuple[FetchResult, list[Citation], dict[str, int | None]]] = []
+        self._rng = random.Random()
+
+    # -- storing ------------------------------------------------------------
+    def _queue(self, op: Callable[[], None]) -> None:
+        self._pending.append(op)
+
+    def flush(self, force: bool = False) -> None:
+        """Sync the WARC, then commit every queued row (the order crash safety needs)."""
+        if not self._pending:
+            return
+        if not force and len(self._pending) < FLUSH_EVERY and \
+                time.monotonic() - self._last_flush < FLUSH_SECONDS:
+            return
+        self.writer.sync()
+        ops, self._pending = self._pending, []
+        with self.store.transaction():
+            for op in ops:
+                op()
+        self._last_flush = time.monotonic()
+
+    # -- WARC ---------------------------------------------------------------
+    def _write_hop(self, hop: Hop, fetch_ref: dict[str, int]) -> dict[str, Any]:
+        """Write one hop (full or revisit); returns the capture row (without ids)."""
+        last = self.store.last_response(hop.url)
+        digest = payload_digest_of(hop.body_path) if hop.body_path else None
+        refers_to: int | None = None
+        if last and digest and last["payload_digest"] == digest and not hop.truncated:
+            req, resp = self.writer.write_revisit(
+                hop, refers_to_uri=last["url"], refers_to_date=last["fetched_at"],
+                refers_to_record_id=last["record_id"], payload_digest=digest)
+            refers_to = int(last["id"])
+        else:
+            req, resp = self.writer.write_exchange(hop)
+        return {
+            "hop": 0, "url": hop.url, "fetched_at": iso(hop.started),
+            "http_status": hop.status, "content_type": hop.header("content-type"),
+            "final_url": None, "location": hop.location, "ip": hop.ip,
+            "body_size": hop.body_size,
+            "truncated": hop.truncated_reason if hop.truncated else None,
+            "record_type": resp.record_type, "record_id": resp.record_id,
+            "payload_digest": resp.payload_digest or digest, "block_digest": resp.block_digest,
+            "refers_to": refers_to, "warc_file": resp.filename, "warc_offset": resp.offset,
+            "warc_length": resp.length, "request_file": req.filename,
+            "request_offset": req.offset, "request_length": req.length,
+            "request_record_id": req.record_id, "request_block_digest": req.block_digest,
+            "tls_subject": (hop.tls or {}).get("subject"),
+            "tls_issuer": (hop.tls or {}).get("issuer"), "elapsed": hop.elapsed,
+        }
+
+    def _provenance(self, result: FetchResult, page: PageInfo | None) -> dict[str, object]:
+        final = result.final
+        return {
+            "url": result.url, "final_url": result.final_url,
+            "headline": page.headline if page else None,
+            "published": page.published.isoformat() if page and page.published else None,
+            "software": f"archiver/{__version__}",
+            "user_agent": self.settings.fetch.user_agent,
+            "ip": final.ip if final else None,
+            "tls": final.tls if final else None,
+            "attempts": result.attempts,
+            "hops": [{"url": h.url, "status": h.status, "ip": h.ip,
+                      "started": iso(h.started), "elapsed": round(h.elapsed, 4)}
+                     for h in result.hops],
+        }
+
+    # -- probes -------------------------------------------------------------
+    async def _probe(self, url: str) -> Probe | None:
+        p = urllib.parse.urlsplit(url)
+        first = (p.path or "/").strip("/").split("/", 1)[0]
+        key = f"{_origin(url)}/{first}"
+        fut = self._probes.get(key)
+        if fut is None:
+            fut = asyncio.get_running_loop().create_future()
+            self._probes[key] = fut
+            try:
+                purl = probe_url(url, self._rng)
+                res = await self.fetcher.fetch(purl)
+                try:
+                    final = res.final
+                    page = page_of(final, self.settings)
+                    fut.set_result(Probe(url=purl, final_url=res.final_url,
+                                         status=final.status if final else None, page=page))
+                finally:
+                    _cleanup(res)
+            except Exception:  # a failed probe only means: no probe evidence
+                LOGGER.debug("probe failed for %s", url, exc_info=True)
+                fut.set_result(None)
+        return await fut
+
+    # -- one URL ------------------------------------------------------------
+    async def process(self, url: str, citations: list[Citation]) -> None:
+        started = time.monotonic()
+        result = await self.fetcher.fetch(url)
+        try:
+            final = result.final
+            page = page_of(final, self.settings)
+            probe = None
+            if final is not None and final.status is not None and 200 <= final.status < 300:
+                probe = await self._probe(url)
+            rows = [self._write_hop(h, {}) for h in result.hops if h.status is not None]
+            meta: RecordLocation | None = None
+            if rows:
+                meta = self.writer.write_metadata(
+                    f"urn:archiver:capture:{rows[-1]['record_id']}",
+                    self._provenance(result, page), refers_to=rows[-1]["record_id"])
+        finally:
+            _cleanup(result)
+        self.summary.fetched += 1
+        LOGGER.info("fetch %s status=%s bytes=%s time=%.3fs error=%s", url,
+                    http_status_of(result), sum(h.body_size for h in result.hops),
+                    time.monotonic() - started, result.error or "-",
+                    extra={"url": url, "http_status": http_status_of(result),
+                           "bytes": sum(h.body_size for h in result.hops),
+                           "seconds": round(time.monotonic() - started, 3),
+                           "error": result.error})
+        fetch_row = {
+            "cycle_id": self.cycle_id, "url": url,
+            "started": iso(result.hops[0].started) if result.hops else iso(now_utc()),
+            "error": result.error, "error_detail": result.error_detail,
+            "attempts": result.attempts, "http_status": http_status_of(result),
+            "final_url": result.final_url, "hops": len(result.hops),
+            "elapsed": round(time.monotonic() - started, 4),
+        }
+        ids: dict[str, int | None] = {"fetch": None, "capture": None}
+
+        def store_fetch() -> None:
+            ids["fetch"] = self.store.insert_fetch(fetch_row)
+            for i, row in enumerate(rows):
+                row = dict(row, fetch_id=ids["fetch"], hop=i, final_url=result.final_url)
+                if i == len(rows) - 1 and meta is not None:
+                    row.update(meta_file=meta.filename, meta_offset=meta.offset,
+                               meta_length=meta.length, meta_record_id=meta.record_id,
+                               meta_block_digest=meta.block_digest,
+                               headline=page.headline if page else None,
+                               published=page.published.isoformat()
+                               if page and page.published else None)
+                ids["capture"] = self.store.insert_capture(row)
+
+        self._queue(store_fetch)
+        if result.error in OFFLINE_SENSITIVE:
+            self._deferred.append((result, citations, ids))
+        else:
+            self._judge(result, page, probe, citations, network_down=False, ids=ids)
+        self.flush()
+
+    def _judge(self, result: FetchResult, page: PageInfo | None, probe: Probe | None,
+               citations: Iterable[Citation], *, network_down: bool,
+               ids: dict[str, int | None]) -> None:
+        url = result.url
+        baseline = self.store.baseline(url)
+        now = now_utc()
+        new_baseline: Baseline | None = None
+        for c in citations:
+            event = self.events[c.event_id]
+            history = self.store.failure_history(c.event_id, c.url)
+            verdict = classify(fetch=result, page=page, baseline=baseline or new_baseline,
+                               probe=probe, history=history, network_down=network_down,
+                               now=now, settings=self.settings.check)
+            if baseline is None and new_baseline is None and page is not None and \
+                    verdict.status in ("alive", "moved"):
+                final = result.final
+                new_baseline = Baseline(url=url, final_url=result.final_url,
+                                        captured_at=final.started if final else now,
+                                        payload_digest=None, page=page)
+            self._record(c, event, result, page, verdict, ids)
+        if new_baseline is not None:
+            nb = new_baseline
+
+            def store_baseline() -> None:
+                cap = self.store.capture(ids["capture"]) if ids["capture"] else None
+                self.store.set_baseline(url, ids["capture"], nb.captured_at, nb.final_url,
+                                        cap["payload_digest"] if cap else None, nb.page)
+
+            self._queue(store_baseline)
+
+    def _record(self, c: Citation, event: Event, result: FetchResult, page: PageInfo | None,
+                verdict: Verdict, ids: dict[str, int | None]) -> None:
+        flags = event_flags(event, page, tolerance_days=self.settings.check.date_tolerance_days) \
+            if verdict.status in ("alive", "moved", "drifted") else []
+        checked_at = iso(now_utc())
+        outcome = CheckOutcome(c.event_id, c.url, verdict.status, verdict.reason,
+                               http_status_of(result), None)
+
+        def store_check() -> None:
+            row = {
+                "cycle_id": self.cycle_id, "event_id": c.event_id, "url": c.url,
+                "checked_at": checked_at, "status": verdict.status, "rule": verdict.rule,
+                "reason": verdict.reason, "http_status": http_status_of(result),
+                "final_url": result.final_url,
+                "headline": page.headline if page else None,
+                "published": page.published.isoformat() if page and page.published else None,
+                "flags": json.dumps(list(flags)), "fetch_id": ids["fetch"],
+                "capture_id": ids["capture"],
+                "consecutive_failures": verdict.consecutive_failures,
+                "first_failure_at": iso(verdict.first_failure_at),
+            }
+            outcome.previous_status = self.store.record_check(row)
+
+        self._queue(store_check)
+        self.summary.outcomes.append(outcome)
+        if self.progress:
+            self.progress("result", outcome, None)
+
+    def network_down(self) -> bool:
+        stats = self.fetcher.stats
+        looked_up = len(stats.hosts_looked_up)
+        resolved = len(stats.hosts_resolved)
+        if looked_up >= 3 and resolved == 0:
+            return True
+        return self.summary.fetched > 0 and stats.connections == 0 and looked_up > 0
+
+    def judge_deferred(self) -> None:
+        down = self.network_down()
+        self.summary.network_down = down
+        for result, citations, ids in self._deferred:
+            self._judge(result, None, None, citations, network_down=down, ids=ids)
+        self._deferred.clear()
+
+
+def _group(sources: Sources, done: set[tuple[str, str]]) -> dict[str, list[Citation]]:
+    groups: dict[str, list[Citation]] = {}
+    for c in sources.citations:
+        if (c.event_id, c.url) in done:
+            continue
+        groups.setdefault(c.url, []).append(c)
+    return groups
+
+
+async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
+                    progress: ProgressFn | None = None, stop: asyncio.Event | None = None,
+                    store: Store | None = None) -> CycleSummary:
+    """Run (or resume) one cycle over *sources*. The caller holds the archive lock."""
+    own_store = store is None
+    store = store or open_store(archive)
+    paths = archive_paths(archive)
+    try:
+        for message in prepare_archive(archive):
+            LOGGER.warning("%s", message)
+        store.sync_sources(sources)
+        cycle_id = store.unfinished_cycle()
+        done: set[tuple[str, str]] = set()
+        if cycle_id is not None:
+            done = store.checked_in_cycle(cycle_id)
+            LOGGER.info("resuming cycle %s (%d citations already checked)", cycle_id, len(done))
+        else:
+            cycle_id = store.start_cycle(sources.path, os.getpid())
+        groups = _group(sources, done)
+        async with make_client(settings.fetch) as client:
+            fetcher = Fetcher(client, settings.fetch, paths["tmp"])
+            writer = WarcWriter(paths["warc"], settings.warc, f"archiver/{__version__}",
+                                {"operator": "archiver", "sources": str(sources.path)})
+            cycle = Cycle(sources=sources, archive=archive, settings=settings, store=store,
+                          fetcher=fetcher, writer=writer, cycle_id=cycle_id,
+                          progress=progress, stop=stop)
+            cycle.summary.urls = len(groups)
+            cycle.summary.skipped = len(done)
+            if progress:
+                progress("start", None, sum(len(v) for v in groups.values()))
+            try:
+                await _drive(cycle, groups, settings.fetch.concurrency, stop)
+                cycle.judge_deferred()
+                cycle.flush(force=True)
+            finally:
+                writer.close()
+                record_closed_files(store, paths["warc"])
+        interrupted = stop is not None and stop.is_set() and \
+            cycle.summary.fetched < len(groups)
+        cycle.summary.interrupted = interrupted
+        store.finish_cycle(cycle_id, "interrupted" if interrupted else "finished")
+        cycle.summary.finished = now_utc()
+        return cycle.summary
+    finally:
+        if own_store:
+            store.close()
+
+
+async def _drive(cycle: Cycle, groups: dict[str, list[Citation]], concurrency: int,
+                 stop: asyncio.Event | None) -> None:
+    """Process URLs with at most *concurrency* in flight; stop taking new ones on *stop*."""
+    items = iter(list(groups.items()))
+
+    async def worker() -> None:
+        for url, citations in items:
+            if stop is not None and stop.is_set():
+                return
+            try:
+                await cycle.process(url, citations)
+            except StorageError:
+                raise
+            except Exception:  # one bad page must not stop the cycle
+                LOGGER.exception("unexpected error while processing %s", url)
+
+    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(groups))))))

@@ -1,0 +1,58 @@
+"""Progress of a cycle: a bar on a terminal, plain lines when piped."""
+
+from __future__ import annotations
+
+from types import TracebackType
+from typing import IO, Any
+
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
+from rich.progress import Progress as RichProgress
+
+from .pipeline import CheckOutcome
+
+
+class Progress:
+    """Receives pipeline events; draws a bar on a TTY or prints one line per citation."""
+
+    def __init__(self, stream: IO[str]) -> None:
+        self.stream = stream
+        self.tty = bool(getattr(stream, "isatty", lambda: False)())
+        self.total = 0
+        self.done = 0
+        self._bar: RichProgress | None = None
+        self._task: Any = None
+        self._cycle: Any = None
+
+    def __enter__(self) -> Progress:
+        if self.tty:
+            self._bar = RichProgress(
+                TextColumn("[bold]checking"), BarColumn(), MofNCompleteColumn(),
+                TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
+                console=Console(file=self.stream), transient=True)
+            self._bar.__enter__()
+            self._task = self._bar.add_task("check", total=None, last="")
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        if self._bar is not None:
+            self._bar.__exit__(exc_type, exc, tb)
+
+    def update(self, kind: str, outcome: CheckOutcome | None, total: int | None = None) -> None:
+        if kind == "start":
+            if total is not None:
+                self.total = total
+            if self._bar is not None:
+                self._bar.update(self._task, total=self.total or None)
+            return
+        if outcome is None:
+            return
+        self.done += 1
+        if self._bar is not None:
+            self._bar.update(self._task, advance=1, last=f"{outcome.status:11} {outcome.url[:60]}")
+        else:
+            of = f"/{self.total}" if self.total else ""
+            code = outcome.http_status if outcome.http_status is not None else "-"
+            self.stream.write(f"[{self.done}{of}] {outcome.status:11} {code} {outcome.url}\n")
+            self.stream.flush()

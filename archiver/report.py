@@ -1,0 +1,132 @@
+"""The check report: one model, several renderers.
+
+:func:`build_report` reads the store into the contract's model (section 4 of
+the contract): ``{"checked_at": ..., "results": [...]}`` with one result per
+(event, url) pair. Renderers turn that model into ``json``, ``table``, ``md``
+and ``csv`` (``html`` and ``junit`` live in :mod:`archiver.report_html`).
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from .models import BROKEN
+from .store import Store
+
+RESULT_KEYS = (
+    "event", "url", "status", "http_status", "final_url", "headline", "published",
+    "flags", "reason", "first_captured", "consecutive_failures",
+)
+#: Order in which statuses are listed: what editors must fix first.
+STATUS_ORDER = {"dead": 0, "soft-404": 1, "drifted": 2, "moved": 3, "blocked": 4,
+                "unreachable": 5, "alive": 6}
+
+
+def build_report(store: Store) -> dict[str, Any]:
+    """The latest state of every checked citation, in sources order."""
+    results: list[dict[str, Any]] = []
+    checked_at: str | None = None
+    for c in store.citations():
+        if not c["status"]:
+            continue
+        checked_at = max(checked_at or "", c["last_checked"] or "") or None
+        results.append({
+            "event": c["event_id"],
+            "url": c["url"],
+            "status": c["status"],
+            "http_status": c["http_status"],
+            "final_url": c["final_url"] or c["url"],
+            "headline": c["headline"],
+            "published": c["published"],
+            "flags": json.loads(c["flags"] or "[]"),
+            "reason": c["reason"] or "",
+            "first_captured": store.first_captured(c["url"]),
+            "consecutive_failures": int(c["consecutive_failures"] or 0),
+            "printed": c["printed"],
+            "since": c["since"],
+            "rule": c["rule"],
+            "event_date": c["event_date"],
+            "event_country": c["event_country"],
+        })
+    return {"checked_at": checked_at, "results": results}
+
+
+def broken_count(report: dict[str, Any]) -> int:
+    return sum(1 for r in report["results"] if r["status"] in BROKEN)
+
+
+def counts(report: dict[str, Any]) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in report["results"]:
+        out[r["status"]] = out.get(r["status"], 0) + 1
+    return dict(sorted(out.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 99)))
+
+
+def render_json(report: dict[str, Any]) -> str:
+    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+
+
+def render_csv(report: dict[str, Any]) -> str:
+    buf = io.StringIO()
+    keys = [*RESULT_KEYS, "since", "printed"]
+    writer = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for r in report["results"]:
+        writer.writerow({**r, "flags": " ".join(r["flags"])})
+    return buf.getvalue()
+
+
+def _md_cell(value: object) -> str:
+    text = "" if value is None else str(value)
+    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def render_md(report: dict[str, Any]) -> str:
+    """Markdown: broken citations first, grouped by event."""
+    lines = [f"# Citation check — {report['checked_at'] or 'never checked'}", ""]
+    summary = ", ".join(f"{n} {s}" for s, n in counts(report).items())
+    lines += [f"{len(report['results'])} citations: {summary or 'none'}.", ""]
+    by_event: dict[str, list[dict[str, Any]]] = {}
+    for r in sorted(report["results"], key=lambda r: STATUS_ORDER.get(r["status"], 99)):
+        by_event.setdefault(r["event"], []).append(r)
+    for event, rows in by_event.items():
+        first = rows[0]
+        lines.append(f"## {event} — {first.get('event_country') or ''}"
+                     f" {first.get('event_date') or '(no date)'}")
+        lines.append("")
+        lines.append("| status | url | headline | flags | reason |")
+        lines.append("|---|---|---|---|---|")
+        for r in rows:
+            lines.append(f"| {_md_cell(r['status'])} | {_md_cell(r['url'])} |"
+                         f" {_md_cell(r['headline'])} | {_md_cell(' '.join(r['flags']))} |"
+                         f" {_md_cell(r['reason'])} |")
+        lines.append("")
+    return "\n".join(lines)
+
+
+def render_table(report: dict[str, Any], width: int | None = None) -> str:
+    """A terminal table (rich), as text."""
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title=f"Citation check — {report['checked_at'] or 'never checked'}",
+                  show_lines=False)
+    for col in ("event", "status", "http", "url", "flags", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in report["results"]:
+        table.add_row(r["event"], r["status"], str(r["http_status"] or ""), r["url"],
+                      " ".join(r["flags"]), r["reason"])
+    console = Console(file=io.StringIO(), width=width or 160, force_terminal=False,
+                      color_system=None)
+    console.print(table)
+    summary = ", ".join(f"{n} {s}" for s, n in counts(report).items())
+    console.print(f"{len(report['results'])} citations: {summary or 'none'}")
+    out = console.file
+    assert isinstance(out, io.StringIO)
+    return out.getvalue()
+
+
+RENDERERS = {"json": render_json, "csv": render_csv, "md": render_md, "table": render_table}
