@@ -1,0 +1,625 @@
+"""The WARC writer: gzip-per-record WARC/1.1 files, crash recovery, record locations.
+
+Files are named ``{prefix}-{YYYYMMDDhhmmssffffff}-{serial:05d}.warc.gz``. A file
+is written as ``NAME.warc.gz.open`` and renamed to ``NAME.warc.gz`` when it is
+closed; it starts with a ``warcinfo`` record and rolls over once it passes
+``WarcSettings.max_file_bytes``. Nothing is ever rewritten: records are
+appended, and only the unfinished tail of an ``.open`` file may be cut (after a
+failed write, or by :func:`recover` after a crash).
+
+Conventions (what an auditor reading the files should know):
+
+* **Digests** are SHA-256, written the way warcio writes them:
+  ``sha256:`` + base32 (``warcio check`` verifies them). The payload digest is
+  computed over the entity body exactly as received: still Content-Encoded
+  (gzip stays gzip), with transfer coding removed. :func:`payload_digest_of`
+  computes the same value for a body file, so a new body can be compared with
+  the last capture before anything is written.
+* **HTTP headers** are stored byte for byte as received, in order, with one
+  exception: the body is stored de-chunked, so a ``Transfer-Encoding`` header
+  is kept under the name ``X-Archive-Orig-Transfer-Encoding`` (pywb's prefix
+  for original headers), in its place. A record that still said ``chunked``
+  over a de-chunked body would be replayed by guesswork: warcio's and pywb's
+  ``ChunkedDataReader`` try to de-chunk it and corrupt any body whose first line
+  happens to look like a chunk size (``tests/test_replay.py`` shows it).
+* **WARC-Date** is the time the request was sent, with microseconds.
+* A **truncated** body (size cap or total timeout) carries ``WARC-Truncated``.
+* **Metadata** records (extracted headline and date, capture provenance) are
+  JSON, filed under a ``urn:archiver:...`` target URI so that pywb never serves
+  them in place of the page.
+
+Durability: each record is built (compressed) in a temporary buffer and then
+appended; on a write error the file is cut back to the start of that record and
+:class:`~archiver.exceptions.StorageError` is raised. :meth:`WarcWriter.sync`
+fsyncs the file; the pipeline calls it before committing database rows that
+point at the records.
+"""
+
+from __future__ import annotations
+
+import base64
+import contextlib
+import datetime as dt
+import hashlib
+import json
+import logging
+import os
+import socket
+import tempfile
+import uuid
+import zlib
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from types import TracebackType
+from typing import IO
+from urllib.parse import urlsplit
+
+from .exceptions import StorageError
+from .models import Hop
+from .settings import WarcSettings
+
+LOGGER = logging.getLogger(__name__)
+
+WARC_VERSION = "WARC/1.1"
+DIGEST_ALGORITHM = "sha256"
+REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
+OPEN_SUFFIX = ".open"
+BROKEN_SUFFIX = ".broken"
+WARC_SUFFIX = ".warc.gz"
+ORIG_HEADER_PREFIX = "X-Archive-Orig-"
+_CHUNK = 1024 * 1024
+_SPOOL_MAX = 4 * 1024 * 1024
+
+# The low-level append, a module attribute so tests can simulate a full disk.
+_os_write = os.write
+
+
+@dataclass(frozen=True)
+class RecordLocation:
+    """Where one WARC record lives: one seek and one gzip member."""
+
+    filename: str  # relative to the warc dir: the FINAL name (without .open)
+    offset: int  # of the record's gzip member
+    length: int  # compressed length of the member
+    record_id: str  # "<urn:uuid:...>"
+    record_type: str  # warcinfo | request | response | revisit | metadata
+    block_digest: str
+    payload_digest: str | None
+
+
+# --------------------------------------------------------------------------
+# digests and small helpers
+
+
+class _Digest:
+    """A running digest that prints the way warcio prints it."""
+
+    def __init__(self) -> None:
+        self._h = hashlib.new(DIGEST_ALGORITHM)
+
+    def update(self, data: bytes) -> None:
+        self._h.update(data)
+
+    def __str__(self) -> str:
+        return f"{DIGEST_ALGORITHM}:{base64.b32encode(self._h.digest()).decode('ascii')}"
+
+
+def digest_bytes(data: bytes) -> str:
+    """The digest string of *data* (``sha256:`` + base32)."""
+    d = _Digest()
+    d.update(data)
+    return str(d)
+
+
+def _iter_file(path: Path | None) -> Iterator[bytes]:
+    if path is None:
+        return
+    with open(path, "rb") as fh:
+        while True:
+            buf = fh.read(_CHUNK)
+            if not buf:
+                return
+            yield buf
+
+
+def payload_digest_of(path: Path | None) -> str:
+    """The payload digest a response record would get for the body in *path*.
+
+    *None* means an empty body. Streams the file; never loads it whole.
+    """
+    d = _Digest()
+    for buf in _iter_file(path):
+        d.update(buf)
+    return str(d)
+
+
+def warc_date(when: dt.datetime) -> str:
+    """A WARC/1.1 date: UTC, with microseconds (``2026-11-25T14:00:00.123456Z``)."""
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC).replace(tzinfo=None)
+    return when.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def new_record_id() -> str:
+    return f"<urn:uuid:{uuid.uuid4()}>"
+
+
+def _encode_header(text: str) -> bytes:
+    """Header text back to the bytes it came from (latin-1, else UTF-8)."""
+    try:
+        return text.encode("latin-1")
+    except UnicodeEncodeError:
+        return text.encode("utf-8")
+
+
+def _check_field(value: str) -> str:
+    if "\r" in value or "\n" in value:
+        raise ValueError(f"line break in a WARC header value: {value!r}")
+    return value
+
+
+def response_head(hop: Hop) -> bytes:
+    """Status line and headers of *hop*'s response, as stored in the record."""
+    lines = [_encode_header(f"{hop.http_version} {hop.status} {hop.reason_phrase}")]
+    for name, value in hop.response_headers:
+        if name.lower() == "transfer-encoding":
+            name = ORIG_HEADER_PREFIX + name
+        lines.append(_encode_header(name) + b": " + _encode_header(value))
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+def request_head(hop: Hop) -> bytes:
+    """Request line and headers of *hop*, as sent."""
+    parts = urlsplit(hop.url)
+    target = parts.path or "/"
+    if parts.query:
+        target += "?" + parts.query
+    lines = [f"{hop.method} {target} {hop.http_version}".encode("latin-1")]
+    for name, value in hop.request_headers:
+        lines.append(_encode_header(name) + b": " + _encode_header(value))
+    return b"\r\n".join(lines) + b"\r\n\r\n"
+
+
+def _fsync_dir(directory: Path) -> None:
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:  # pragma: no cover - platforms without directory fds
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # pragma: no cover
+        pass
+    finally:
+        os.close(fd)
+
+
+# --------------------------------------------------------------------------
+# the writer
+
+
+class WarcWriter:
+    """Append WARC records to rolling ``.warc.gz`` files in *directory*.
+
+    Use as a context manager, or call :meth:`close`. Not thread-safe: one
+    writer per archive, held under the archive lock.
+    """
+
+    def __init__(self, directory: Path, settings: WarcSettings, software: str,
+                 operator_info: dict[str, str] | None = None) -> None:
+        self.directory = Path(directory)
+        self.settings = settings
+        self.software = software
+        self.operator_info = dict(operator_info or {})
+        self.directory.mkdir(parents=True, exist_ok=True)
+        self._fd: int | None = None
+        self._name: str | None = None
+        self._size = 0
+        self._serial = 0
+        self.closed_files: list[str] = []
+
+    # -- files --------------------------------------------------------------
+    @property
+    def current_file(self) -> str | None:
+        """Final name of the file being written, if one is open."""
+        return self._name
+
+    def _open_path(self) -> Path:
+        assert self._name is not None
+        return self.directory / (self._name + OPEN_SUFFIX)
+
+    def _open_new(self) -> None:
+        for _ in range(1000):
+            stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%d%H%M%S%f")
+            name = f"{self.settings.prefix}-{stamp}-{self._serial:05d}{WARC_SUFFIX}"
+            self._serial += 1
+            if (self.directory / name).exists():
+                continue
+            try:
+                fd = os.open(self.directory / (name + OPEN_SUFFIX),
+                             os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0),
+                             0o644)
+            except FileExistsError:
+                continue
+            except OSError as exc:
+                raise StorageError(f"cannot create a WARC file in {self.directory}: "
+                                   f"{exc.strerror or exc}", path=self.directory) from exc
+            self._fd, self._name, self._size = fd, name, 0
+            break
+        else:  # pragma: no cover - a thousand name clashes
+            raise StorageError("no free WARC file name", path=self.directory)
+        self._write_warcinfo()
+
+    def _ensure_file(self) -> None:
+        if self._fd is not None and self._size >= self.settings.max_file_bytes:
+            self.close()
+        if self._fd is None:
+            self._open_new()
+
+    def _write_warcinfo(self) -> RecordLocation:
+        assert self._name is not None
+        fields: dict[str, str] = {
+            "software": self.software,
+            "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
+                          "warc-format/warc-1.1/",
+            "hostname": socket.gethostname(),
+        }
+        fields.update(self.operator_info)
+        block = "".join(f"{_check_field(k)}: {_check_field(str(v))}\r\n"
+                        for k, v in fields.items() if v).encode("utf-8")
+        headers = [
+            ("WARC-Type", "warcinfo"),
+            ("WARC-Record-ID", new_record_id()),
+            ("WARC-Date", warc_date(dt.datetime.now(dt.UTC))),
+            ("WARC-Filename", self._name),
+            ("Content-Type", "application/warc-fields"),
+        ]
+        return self._write_record(headers, block, None, payload=False)
+
+    # -- records ------------------------------------------------------------
+    def _write_record(self, headers: list[tuple[str, str]], head: bytes, body: Path | None,
+                      *, payload: bool, payload_digest: str | None = None) -> RecordLocation:
+        """Build one record (headers + *head* + *body* file) and append it.
+
+        The block digest covers *head* and *body*; the payload digest covers
+        *body* only (when *payload* is true and none is given).
+        """
+        block_d = _Digest()
+        block_d.update(head)
+        payload_d = _Digest() if payload and payload_digest is None else None
+        length = len(head)
+        for buf in _iter_file(body):
+            block_d.update(buf)
+            if payload_d is not None:
+                payload_d.update(buf)
+            length += len(buf)
+        if payload_d is not None:
+            payload_digest = str(payload_d)
+        block_digest = str(block_d)
+        all_headers = list(headers)
+        if payload_digest is not None:
+            all_headers.append(("WARC-Payload-Digest", payload_digest))
+        all_headers.append(("WARC-Block-Digest", block_digest))
+        all_headers.append(("Content-Length", str(length)))
+        warc_head = (WARC_VERSION + "\r\n" + "".join(
+            f"{k}: {_check_field(v)}\r\n" for k, v in all_headers) + "\r\n").encode("utf-8")
+
+        record_id = dict(headers)["WARC-Record-ID"]
+        record_type = dict(headers)["WARC-Type"]
+        try:
+            with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as buf_fh:
+                comp = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+                buf_fh.write(comp.compress(warc_head))
+                buf_fh.write(comp.compress(head))
+                written = len(head)
+                for data in _iter_file(body):
+                    buf_fh.write(comp.compress(data))
+                    written += len(data)
+                if written != length:
+                    raise StorageError(f"{body}: the body file changed while it was written",
+                                       path=body)
+                buf_fh.write(comp.compress(b"\r\n\r\n"))
+                buf_fh.write(comp.flush())
+                offset, member_len = self._append(buf_fh)
+        except OSError as exc:
+            raise StorageError(f"cannot buffer a WARC record: {exc.strerror or exc}",
+                               path=self._open_path()) from exc
+        assert self._name is not None
+        return RecordLocation(self._name, offset, member_len, record_id, record_type,
+                              block_digest, payload_digest)
+
+    def _append(self, buf_fh: IO[bytes]) -> tuple[int, int]:
+        """Append the buffered record; on failure cut the file back and raise."""
+        assert self._fd is not None
+        start = self._size
+        buf_fh.seek(0)
+        total = 0
+        try:
+            while True:
+                data = buf_fh.read(_CHUNK)
+                if not data:
+                    break
+                view = memoryview(data)
+                while view:
+                    n = _os_write(self._fd, view)
+                    view = view[n:]
+                    total += n
+        except OSError as exc:
+            path = self._open_path()
+            try:
+                os.ftruncate(self._fd, start)
+                os.lseek(self._fd, start, os.SEEK_SET)
+            except OSError:  # pragma: no cover - the cut itself failed
+                LOGGER.error("%s: could not cut back to %d after a failed write", path, start)
+            raise StorageError(f"{path}: cannot write WARC record: {exc.strerror or exc}",
+                               path=path) from exc
+        self._size = start + total
+        return start, total
+
+    @contextlib.contextmanager
+    def _pair(self, first: RecordLocation) -> Iterator[None]:
+        """Cut the first record of a pair back off when the second cannot be written."""
+        try:
+            yield
+        except StorageError:
+            if self._fd is not None and self._size == first.offset + first.length:
+                try:
+                    os.ftruncate(self._fd, first.offset)
+                    os.lseek(self._fd, first.offset, os.SEEK_SET)
+                    self._size = first.offset
+                except OSError:  # pragma: no cover - the cut itself failed
+                    LOGGER.error("%s: could not cut an unpaired request record",
+                                 self._open_path())
+            raise
+
+    def write_exchange(self, hop: Hop) -> tuple[RecordLocation, RecordLocation]:
+        """Write *hop* as a ``request`` and a ``response`` record.
+
+        Returns (request, response). The body is streamed from
+        ``hop.body_path`` (no path: an empty body). A hop without a response
+        (``status is None``) has nothing to archive: ``ValueError``.
+        """
+        if hop.status is None:
+            raise ValueError(f"{hop.url}: no response to archive")
+        self._ensure_file()
+        response_id = new_record_id()
+        date = warc_date(hop.started)
+        common = [("WARC-Target-URI", _check_field(hop.url)), ("WARC-Date", date)]
+        if hop.ip:
+            common.append(("WARC-IP-Address", hop.ip))
+        request = self._write_record(
+            [("WARC-Type", "request"), ("WARC-Record-ID", new_record_id()), *common,
+             ("WARC-Concurrent-To", response_id),
+             ("Content-Type", "application/http; msgtype=request")],
+            request_head(hop), None, payload=False)
+        headers = [("WARC-Type", "response"), ("WARC-Record-ID", response_id), *common,
+                   ("Content-Type", "application/http; msgtype=response")]
+        if hop.truncated:
+            headers.append(("WARC-Truncated", hop.truncated_reason or "length"))
+        with self._pair(request):
+            response = self._write_record(headers, response_head(hop), hop.body_path,
+                                          payload=True)
+        return request, response
+
+    def write_revisit(self, hop: Hop, *, refers_to_uri: str, refers_to_date: str,
+                      refers_to_record_id: str, payload_digest: str,
+                      ) -> tuple[RecordLocation, RecordLocation]:
+        """Write *hop* as a ``request`` and an identical-payload-digest ``revisit``.
+
+        The revisit holds the new status line and headers, no body; the body
+        is the one of the record *refers_to_record_id* (captured at
+        *refers_to_date*, a WARC-Date string, from *refers_to_uri*).
+        """
+        if hop.status is None:
+            raise ValueError(f"{hop.url}: no response to archive")
+        self._ensure_file()
+        revisit_id = new_record_id()
+        common = [("WARC-Target-URI", _check_field(hop.url)), ("WARC-Date", warc_date(hop.started))]
+        if hop.ip:
+            common.append(("WARC-IP-Address", hop.ip))
+        request = self._write_record(
+            [("WARC-Type", "request"), ("WARC-Record-ID", new_record_id()), *common,
+             ("WARC-Concurrent-To", revisit_id),
+             ("Content-Type", "application/http; msgtype=request")],
+            request_head(hop), None, payload=False)
+        headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", revisit_id), *common,
+                   ("WARC-Profile", REVISIT_PROFILE),
+                   ("WARC-Refers-To-Target-URI", _check_field(refers_to_uri)),
+                   ("WARC-Refers-To-Date", _check_field(refers_to_date)),
+                   ("WARC-Refers-To", _check_field(refers_to_record_id)),
+                   ("Content-Type", "application/http; msgtype=response")]
+        with self._pair(request):
+            revisit = self._write_record(headers, response_head(hop), None, payload=False,
+                                         payload_digest=payload_digest)
+        return request, revisit
+
+    def write_metadata(self, target_uri: str, fields: dict[str, object], *,
+                       concurrent_to: str | None = None,
+                       refers_to: str | None = None) -> RecordLocation:
+        """Write a JSON ``metadata`` record about a capture.
+
+        *target_uri* should be a ``urn:`` (e.g. ``urn:archiver:capture:<id>``):
+        a metadata record filed under the page's own URL would be served by
+        pywb instead of the page.
+        """
+        self._ensure_file()
+        block = json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str,
+                           indent=1).encode("utf-8")
+        headers = [("WARC-Type", "metadata"), ("WARC-Record-ID", new_record_id()),
+                   ("WARC-Target-URI", _check_field(target_uri)),
+                   ("WARC-Date", warc_date(dt.datetime.now(dt.UTC)))]
+        if concurrent_to:
+            headers.append(("WARC-Concurrent-To", _check_field(concurrent_to)))
+        if refers_to:
+            headers.append(("WARC-Refers-To", _check_field(refers_to)))
+        headers.append(("Content-Type", "application/json"))
+        return self._write_record(headers, block, None, payload=False)
+
+    # -- durability -----------------------------------------------------------
+    def sync(self) -> None:
+        """Flush the open file to disk (fsync)."""
+        if self._fd is None:
+            return
+        try:
+            os.fsync(self._fd)
+        except OSError as exc:
+            raise StorageError(f"{self._open_path()}: cannot sync: {exc.strerror or exc}",
+                               path=self._open_path()) from exc
+
+    def close(self) -> None:
+        """Sync and close the file, renaming ``NAME.open`` to ``NAME``. Idempotent."""
+        if self._fd is None:
+            return
+        open_path = self._open_path()
+        assert self._name is not None
+        final = self.directory / self._name
+        try:
+            self.sync()
+        finally:
+            os.close(self._fd)
+            self._fd = None
+        try:
+            os.rename(open_path, final)
+        except OSError as exc:
+            raise StorageError(f"{open_path}: cannot rename to {final.name}: "
+                               f"{exc.strerror or exc}", path=open_path) from exc
+        _fsync_dir(self.directory)
+        self.closed_files.append(self._name)
+        self._name = None
+        self._size = 0
+
+    def __enter__(self) -> WarcWriter:
+        return self
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.close()
+
+
+# --------------------------------------------------------------------------
+# reading gzip members (shared with retrieval and recovery)
+
+
+class MemberError(Exception):
+    """A gzip member at this offset is absent, corrupt or incomplete."""
+
+
+def read_member(fh: IO[bytes], offset: int, *, limit: int | None = None,
+                keep: int | None = None) -> tuple[int, int, bytes]:
+    """Decompress the gzip member that starts at *offset* in *fh*.
+
+    Returns (compressed length, uncompressed length, data) where *data* is the
+    first *keep* uncompressed bytes (all of them when *keep* is None). Reads at
+    most *limit* compressed bytes when given. Raises :class:`MemberError` when
+    the member is cut short or corrupt (gzip checks its CRC and length).
+    """
+    fh.seek(offset)
+    dec = zlib.decompressobj(zlib.MAX_WBITS + 16)
+    consumed = 0
+    total = 0
+    kept: list[bytes] = []
+    kept_len = 0
+    while not dec.eof:
+        want = _CHUNK if limit is None else min(_CHUNK, limit - consumed)
+        if want <= 0:
+            raise MemberError(f"gzip member at {offset} longer than {limit} bytes")
+        data = fh.read(want)
+        if not data:
+            raise MemberError(f"gzip member at {offset} is cut short")
+        try:
+            out = dec.decompress(data)
+        except zlib.error as exc:
+            raise MemberError(f"gzip member at {offset} is corrupt: {exc}") from None
+        consumed += len(data) - len(dec.unused_data)
+        total += len(out)
+        if keep is None or kept_len < keep:
+            piece = out if keep is None else out[:keep - kept_len]
+            kept.append(piece)
+            kept_len += len(piece)
+    return consumed, total, b"".join(kept)
+
+
+def parse_warc_head(data: bytes) -> tuple[dict[str, str], int]:
+    """WARC headers (names lower-cased) and the header block's length."""
+    end = data.find(b"\r\n\r\n")
+    if not data.startswith(b"WARC/") or end < 0:
+        raise MemberError("not a WARC record header")
+    headers: dict[str, str] = {}
+    for line in data[:end].split(b"\r\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if not sep:
+            raise MemberError(f"bad WARC header line {line[:80]!r}")
+        headers.setdefault(name.decode("utf-8", "replace").strip().lower(),
+                           value.decode("utf-8", "replace").strip())
+    return headers, end + 4
+
+
+def _complete_record_end(fh: IO[bytes], offset: int) -> int:
+    """End offset of the complete WARC record in the gzip member at *offset*."""
+    consumed, total, head = read_member(fh, offset, keep=64 * 1024)
+    headers, head_len = parse_warc_head(head)
+    try:
+        content_length = int(headers["content-length"])
+    except (KeyError, ValueError):
+        raise MemberError(f"record at {offset} has no valid Content-Length") from None
+    if total != head_len + content_length + 4:
+        raise MemberError(f"record at {offset} is {total} bytes, its headers say "
+                          f"{head_len + content_length + 4}")
+    return offset + consumed
+
+
+def recover(directory: Path) -> list[str]:
+    """Close the ``*.warc.gz.open`` files a crash left behind in *directory*.
+
+    Each is cut back to the end of its last complete record (a complete gzip
+    member holding a complete WARC record) and renamed to its final name. A
+    file with no complete record is renamed to ``NAME.warc.gz.broken`` (kept
+    for inspection, never indexed) or, when empty, removed. Returns one
+    message per file.
+    """
+    messages: list[str] = []
+    directory = Path(directory)
+    for open_path in sorted(directory.glob("*" + WARC_SUFFIX + OPEN_SUFFIX)):
+        final = open_path.with_name(open_path.name[: -len(OPEN_SUFFIX)])
+        size = open_path.stat().st_size
+        end = 0
+        records = 0
+        with open(open_path, "rb") as fh:
+            while end < size:
+                try:
+                    end = _complete_record_end(fh, end)
+                except MemberError:
+                    break
+                records += 1
+        if records == 0:
+            if size == 0:
+                open_path.unlink()
+                messages.append(f"{open_path.name}: empty, removed")
+            else:
+                broken = open_path.with_name(final.name + BROKEN_SUFFIX)
+                os.rename(open_path, broken)
+                messages.append(f"{open_path.name}: no complete record in {size} bytes, "
+                                f"renamed to {broken.name}")
+            continue
+        if final.exists():
+            broken = open_path.with_name(final.name + BROKEN_SUFFIX)
+            os.rename(open_path, broken)
+            messages.append(f"{open_path.name}: {final.name} already exists, "
+                            f"renamed to {broken.name}")
+            continue
+        if end < size:
+            with open(open_path, "r+b") as fh:
+                fh.truncate(end)
+                fh.flush()
+                os.fsync(fh.fileno())
+            messages.append(f"{open_path.name}: kept {records} complete records, cut "
+                            f"{size - end} bytes of an incomplete record, closed as {final.name}")
+        else:
+            messages.append(f"{open_path.name}: {records} complete records, "
+                            f"closed as {final.name}")
+        os.rename(open_path, final)
+        LOGGER.warning(messages[-1])
+    if messages:
+        _fsync_dir(directory)
+    return messages
