@@ -1,0 +1,355 @@
+"""Text helpers of extraction: whitespace, titles without site names, dates.
+
+Pure functions on strings; "nothing found" is ``None``.
+
+Example::
+
+    >>> strip_site_name("Taiwan slams Malaysia | The Diplomat", ["The Diplomat"])
+    'Taiwan slams Malaysia'
+    >>> parse_date("2016-05-03T01:00:00+08:00")
+    datetime.date(2016, 5, 3)
+    >>> find_date_in_text("Jakarta, 3 Mei 2016 - ...")
+    datetime.date(2016, 5, 3)
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import html
+import logging
+import re
+import unicodedata
+from collections.abc import Iterable, Sequence
+from urllib.parse import unquote, urlsplit
+
+LOGGER = logging.getLogger(__name__)
+
+#: The earliest publication date taken as plausible (the web before it is rare).
+EARLIEST = dt.date(1995, 1, 1)
+
+_WS = re.compile(r"\s+")
+
+
+def squash(text: str | None) -> str:
+    """*text* with runs of whitespace (incl. NBSP) made one space, trimmed."""
+    if not text:
+        return ""
+    return _WS.sub(" ", text.replace("\u00a0", " ").replace("\u200b", "")).strip()
+
+
+def clean_value(text: str | None) -> str | None:
+    """A metadata value: entities undone (once more, for double-escaped), squashed."""
+    if text is None:
+        return None
+    if "&" in text:
+        text = html.unescape(text)
+    value = squash(text)
+    return value or None
+
+
+_QUOTES = str.maketrans({
+    "\u2018": "'", "\u2019": "'", "\u201a": "'", "\u201b": "'", "\u2032": "'",
+    "\u201c": '"', "\u201d": '"', "\u201e": '"', "\u201f": '"', "\u2033": '"',
+    "\u00ab": '"', "\u00bb": '"', "\u2039": "'", "\u203a": "'",
+    "\u2013": "-", "\u2014": "-", "\u2012": "-", "\u2212": "-",
+})
+
+
+def comparable(text: str | None) -> str:
+    """A form of *text* for comparing titles: NFKC, straight quotes, casefolded."""
+    if not text:
+        return ""
+    return squash(unicodedata.normalize("NFKC", text).translate(_QUOTES)).casefold()
+
+
+_WORD = re.compile(r"\w+", re.U)
+
+
+def tokens(text: str | None) -> list[str]:
+    """Word tokens of *text* in comparable form."""
+    return _WORD.findall(comparable(text))
+
+
+def token_f1(a: str | None, b: str | None) -> float:
+    """Token F1 overlap of two strings (bag of words), 0.0 to 1.0."""
+    ta, tb = tokens(a), tokens(b)
+    if not ta or not tb:
+        return 0.0
+    counts: dict[str, int] = {}
+    for t in ta:
+        counts[t] = counts.get(t, 0) + 1
+    common = 0
+    for t in tb:
+        if counts.get(t, 0) > 0:
+            counts[t] -= 1
+            common += 1
+    if not common:
+        return 0.0
+    precision, recall = common / len(tb), common / len(ta)
+    return 2 * precision * recall / (precision + recall)
+
+
+# --------------------------------------------------------------------------
+# titles
+
+#: Separators between a headline and a site name in <title> and og:title.
+_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~|:)\s+|\s*(?:\||｜|–|—|»)\s*")
+
+
+def _key(text: str) -> str:
+    """Letters and digits only, casefolded: "The Diplomat" -> "thediplomat"."""
+    return "".join(ch for ch in comparable(text) if ch.isalnum())
+
+
+def domain_names(url: str | None) -> list[str]:
+    """Site-name guesses from a URL's host: ``www.thediplomat.com`` -> ["thediplomat"]."""
+    if not url:
+        return []
+    try:
+        host = (urlsplit(url).hostname or "").lower()
+    except ValueError:
+        return []
+    labels = [x for x in host.split(".") if x and x not in ("www", "m", "amp", "edition", "mobile")]
+    if len(labels) >= 2:
+        labels = labels[:-1]  # drop the top-level domain
+        if len(labels) >= 2 and labels[-1] in ("co", "com", "org", "net", "gov", "ac", "or", "ne"):
+            labels = labels[:-1]
+    return [x for x in labels if len(x) >= 2]
+
+
+def is_site_name(part: str, site_names: Iterable[str]) -> bool:
+    """True when *part* of a title names the site (by its name or domain)."""
+    key = _key(part)
+    if not key:
+        return True
+    for name in site_names:
+        other = _key(name)
+        if not other:
+            continue
+        if key == other or (len(other) >= 4 and (key.startswith(other) or other.startswith(key))
+                            and min(len(key), len(other)) >= 4):
+            return True
+        if len(other) >= 5 and other in key and len(key) <= len(other) + 12:
+            return True
+    return False
+
+
+def strip_site_name(title: str | None, site_names: Sequence[str] = (),
+                    others: Sequence[str] = ()) -> str | None:
+    """*title* without a leading or trailing site name.
+
+    *site_names* are names the site goes by (og:site_name, domain labels);
+    *others* are other headline candidates (og:title, h1) whose agreement
+    tells which part of the title is the headline.
+    """
+    title = clean_value(title)
+    if not title:
+        return None
+    spans = _split_title(title)
+    if len(spans) < 2:
+        return title
+    # A part (or run of parts) that another source gives verbatim wins.
+    wanted = {comparable(o) for o in others if o}
+    for i in range(len(spans)):
+        for j in range(len(spans), i, -1):
+            candidate = title[spans[i][0]:spans[j - 1][1]]
+            if (i, j) != (0, len(spans)) and comparable(candidate) in wanted:
+                return candidate
+    first, last = 0, len(spans)
+    while last - first > 1 and is_site_name(title[spans[last - 1][0]:spans[last - 1][1]],
+                                            site_names):
+        last -= 1
+    while last - first > 1 and is_site_name(title[spans[first][0]:spans[first][1]], site_names):
+        first += 1
+    if (first, last) == (0, len(spans)) and len(spans) >= 2:
+        # No known name: a short trailing part after a clear bar is a site name.
+        tail = title[spans[-1][0]:spans[-1][1]]
+        sep = title[spans[-2][1]:spans[-1][0]]
+        head = title[spans[0][0]:spans[-2][1]]
+        if sep.strip() in ("|", "｜", "—", "–", "-", "::", "»", "·", "•") and \
+                len(tail.split()) <= 4 and len(head.split()) >= max(3, len(tail.split()) + 2):
+            last -= 1
+    return title[spans[first][0]:spans[last - 1][1]].strip() or title
+
+
+def _split_title(title: str) -> list[tuple[int, int]]:
+    """(start, end) of the parts of *title* between site-name separators."""
+    spans: list[tuple[int, int]] = []
+    pos = 0
+    for m in _SEPARATORS.finditer(title):
+        if m.start() > pos:
+            spans.append((pos, m.start()))
+        pos = m.end()
+    if pos < len(title):
+        spans.append((pos, len(title)))
+    return spans
+
+
+# --------------------------------------------------------------------------
+# dates
+
+_MONTHS: dict[str, int] = {}
+for _number, _names in enumerate((
+    "january jan enero ene janvier janv janv. januar jänner jaenner januari janeiro gennaio",
+    "february feb febrero février fevrier févr fevr februar februari fevereiro fev febbraio",
+    "march mar marzo mars märz maerz mrz maret março marco maart",
+    "april apr abril avril avr aprile",
+    "may mayo mai mei maio maggio mag",
+    "june jun junio juin juni junho giugno",
+    "july jul julio juillet juil juli julho luglio",
+    "august aug agosto août aout agustus agu agt ago augustus",
+    "september sep sept septiembre setiembre septembre setembro set settembre",
+    "october oct octubre octobre oktober okt outubro out ottobre ott",
+    "november nov noviembre novembre novembro",
+    "december dec diciembre dic décembre decembre déc dezember dez desember des dezembro "
+    "dicembre",
+), start=1):
+    for _name in _names.split():
+        _MONTHS[_name.rstrip(".")] = _number
+
+_MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+_ORDINAL = r"(?:st|nd|rd|th|er|e|º|°)?"
+_TEXT_DATES = (
+    # 3 May 2016, 3. Mai 2016, 3 de mayo de 2016, le 3 mai 2016, 03 Mei 2016
+    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d){_ORDINAL}\.?\s*(?:de\s+)?(?P<m>{_MONTH_RE})\.?,?\s+"
+               rf"(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
+    # May 3, 2016 / May 3rd 2016
+    re.compile(rf"(?<![^\W\d_])(?P<m>{_MONTH_RE})\.?\s+(?P<d>[0-3]?\d){_ORDINAL},?\s+"
+               rf"(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
+    # 2016年5月3日, 2016년 5월 3일
+    re.compile(r"(?P<y>(?:19|20)\d\d)\s*[年년]\s*(?P<m>[01]?\d)\s*[月월]\s*(?P<d>[0-3]?\d)\s*[日일]?"),
+    # 2016-05-03, 2016/05/03, 2016.05.03
+    re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d\d)([-/.])(?P<m>[01]?\d)\2(?P<d>[0-3]?\d)(?![\d])"),
+    # 03.05.2016, 03/05/2016 (day first unless impossible)
+    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<y>(?:19|20)\d\d)(?!\d)"),
+)
+
+
+def _day(year: int, month: int, day: int) -> dt.date | None:
+    try:
+        return dt.date(year, month, day)
+    except ValueError:
+        return None
+
+
+def plausible(value: dt.date | None, today: dt.date | None = None) -> bool:
+    """Between 1995-01-01 and tomorrow."""
+    if value is None:
+        return False
+    today = today or dt.date.today()
+    return EARLIEST <= value <= today + dt.timedelta(days=1)
+
+
+def _month_number(token: str) -> int | None:
+    return _MONTHS.get(token.lower().rstrip("."))
+
+
+def _match_to_date(m: re.Match[str], *, monthfirst: bool = False) -> dt.date | None:
+    year = int(m.group("y"))
+    raw_month = m.group("m")
+    month = int(raw_month) if raw_month.isdigit() else _month_number(raw_month)
+    day = int(m.group("d"))
+    if month is None:
+        return None
+    if raw_month.isdigit() and monthfirst and day <= 12:
+        month, day = day, month
+    if month > 12 and day <= 12:  # written month-first after all
+        month, day = day, month
+    return _day(year, month, day)
+
+
+def find_dates_in_text(text: str, limit: int = 20) -> list[dt.date]:
+    """Plausible dates written in free *text*, in order of appearance."""
+    found: list[tuple[int, dt.date]] = []
+    for pattern in _TEXT_DATES:
+        for m in pattern.finditer(text):
+            day = _match_to_date(m)
+            if day is not None and plausible(day):
+                found.append((m.start(), day))
+            if len(found) >= limit * 3:
+                break
+    found.sort(key=lambda pair: pair[0])
+    return [d for _, d in found[:limit]]
+
+
+def find_date_in_text(text: str) -> dt.date | None:
+    """The first plausible date written in free *text* (multilingual), else None."""
+    dates = find_dates_in_text(text, limit=1)
+    return dates[0] if dates else None
+
+
+_ISO = re.compile(r"^\s*(?P<y>(?:19|20)\d\d)-?(?P<m>[01]\d)-?(?P<d>[0-3]\d)(?:$|[T\s_])")
+_ISO_LOOSE = re.compile(r"^\s*(?P<y>(?:19|20)\d\d)[-/.](?P<m>[01]?\d)[-/.](?P<d>[0-3]?\d)(?!\d)")
+_EPOCH = re.compile(r"^\s*(\d{9,10}|\d{12,13})(?:\.\d+)?\s*$")
+_RFC2822 = re.compile(r"^\s*(?:[A-Za-z]{3},\s*)?\d{1,2}\s+[A-Za-z]{3}\s+\d{4}\s+\d")
+
+
+def parse_date(value: str | None, *, monthfirst: bool = False) -> dt.date | None:
+    """The calendar day of a machine-readable date *value*, as written.
+
+    ISO 8601 (the day in the value's own time zone, never shifted to UTC),
+    ``YYYYMMDD``, RFC 2822, Unix timestamps, then written dates
+    ("May 3, 2016", "3 Mei 2016", "2016年5月3日"). None when implausible.
+    """
+    if not value:
+        return None
+    value = value.strip()[:200]
+    day: dt.date | None = None
+    m = _ISO.match(value) or _ISO_LOOSE.match(value)
+    if m:
+        day = _day(int(m.group("y")), int(m.group("m")), int(m.group("d")))
+    elif _EPOCH.match(value):
+        seconds = float(value)
+        if seconds > 1e11:
+            seconds /= 1000.0
+        try:
+            day = dt.datetime.fromtimestamp(seconds, dt.UTC).date()
+        except (OverflowError, OSError, ValueError):
+            day = None
+    elif _RFC2822.match(value):
+        parsed = email.utils.parsedate_tz(value)
+        if parsed:
+            day = _day(parsed[0], parsed[1], parsed[2])
+    else:
+        for pattern in _TEXT_DATES:
+            found = pattern.search(value)
+            if found:
+                day = _match_to_date(found, monthfirst=monthfirst and pattern is _TEXT_DATES[4])
+                if day is not None:
+                    break
+    return day if plausible(day) else None
+
+
+_URL_DATES = (
+    re.compile(r"/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)(?:/|$|[-_.])"),
+    re.compile(r"[/_-]((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?:[/_.-]|$)"),
+    re.compile(r"(?<![\d])((?:19|20)\d\d)([01]\d)([0-3]\d)(?![\d])"),
+)
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/(?!\d)")
+
+
+def date_from_url(url: str | None) -> tuple[dt.date | None, bool]:
+    """A date in a URL path: ``/2016/05/03/``, ``2016-05-03``, ``20160503``.
+
+    Returns ``(date, has_day)``; a ``/2016/05/`` path gives the first of the
+    month with *has_day* False.
+    """
+    if not url:
+        return None, False
+    try:
+        path = unquote(urlsplit(url).path)
+    except ValueError:
+        return None, False
+    for pattern in _URL_DATES:
+        m = pattern.search(path)
+        if m:
+            day = _day(int(m.group(1)), int(m.group(2)), int(m.group(3)))
+            if plausible(day):
+                return day, True
+    m = _URL_MONTH.search(path)
+    if m:
+        day = _day(int(m.group(1)), int(m.group(2)), 1)
+        if plausible(day):
+            return day, False
+    return None, False
