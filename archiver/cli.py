@@ -312,3 +312,7 @@ def parse_when(value: str | None) -> dt.datetime | None:
 
 def main() -> None:  # pragma: no cover - entry point
     cli()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    cli()

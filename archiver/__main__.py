@@ -1,0 +1,5 @@
+"""``python -m archiver``: the same as the ``archiver`` command."""
+
+from .cli import cli
+
+cli()

@@ -1,0 +1,144 @@
+"""The capture spine end to end: loopback site → fetch → WARC → extract → store."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime as dt
+import gzip
+import io
+import json
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from pypdf import PdfWriter
+from warcio.archiveiterator import ArchiveIterator
+
+from archiver.pipeline import run_cycle
+from archiver.settings import Settings
+from archiver.sources import load_sources
+from archiver.store import open_store
+
+from .lab import Site, news_page
+from .sourcesfile import write_sources
+
+BIG5_HEADLINE = "台灣抗議馬來西亞遣返詐騙嫌犯至中國"
+
+
+def make_pdf(title: str, created: str) -> bytes:
+    writer = PdfWriter()
+    writer.add_blank_page(width=200, height=200)
+    writer.add_metadata({"/Title": title, "/CreationDate": created})
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def lab_settings() -> Settings:
+    s = Settings()
+    s.fetch.allow_private = True
+    s.fetch.per_host_delay = 0.0
+    s.fetch.timeout = 5.0
+    s.fetch.retries = 1
+    s.fetch.backoff = 0.0
+    return s
+
+
+@pytest.fixture
+def news_site() -> Site:
+    site = Site().start()
+    article = news_page("Taiwan slams Malaysia over deportations",
+                        "Taiwan protested on Tuesday after Malaysia deported 32 Taiwanese"
+                        " to China.\n\nThe suspects were accused of telecom fraud.",
+                        published="2016-05-03")
+    site.page("/2016/05/03/taiwan-slams-malaysia/", article, gzip=True, chunked=True)
+    site.redirect("/old-link", "/moved-once", status=301)
+    site.redirect("/moved-once", "/2016/05/03/taiwan-slams-malaysia/", status=302)
+    big5 = (f'<html><head><meta charset="big5"><title>{BIG5_HEADLINE} - 台灣新聞</title>'
+            f'</head><body><h1>{BIG5_HEADLINE}</h1><p>2016年12月1日 馬來西亞將21名台灣人遣返中國。'
+            '</p></body></html>')
+    site.page("/big5", big5.encode("big5"), content_type="text/html")
+    site.page("/doc.pdf", make_pdf("Deportation of nationals to the PRC", "D:20161129120000Z"),
+              content_type="application/pdf")
+    yield site
+    site.stop()
+
+
+def test_capture_cycle_end_to_end(news_site: Site, tmp_path: Path) -> None:
+    urls = [news_site.url(p) for p in
+            ("/2016/05/03/taiwan-slams-malaysia/", "/old-link", "/big5", "/doc.pdf", "/gone")]
+    src = write_sources(tmp_path / "sources.yaml", [
+        {"id": "2016-05-01-malaysia", "date": "2016-05-01", "country": "Malaysia",
+         "sources": urls[:2]},
+        {"id": "2016-11-29-malaysia", "date": "2016-11-29", "country": "Malaysia",
+         "sources": urls[2:]},
+    ])
+    archive = tmp_path / "archive"
+    summary = asyncio.run(run_cycle(load_sources(src), archive=archive, settings=lab_settings()))
+    assert summary.fetched == 5
+    statuses = {o.url: o.status for o in summary.outcomes}
+    assert statuses[urls[4]] == "dead"
+    assert statuses[urls[0]] == "alive"
+    assert statuses[urls[2]] == "alive"
+
+    warcs = sorted((archive / "warc").glob("*.warc.gz"))
+    assert warcs and not list((archive / "warc").glob("*.open"))
+    if shutil.which("warcio"):
+        for w in warcs:
+            subprocess.run(["warcio", "check", str(w)], check=True, capture_output=True)
+
+    store = open_store(archive)
+    try:
+        rows = {(r["url"], r["record_type"]): r for r in store.all_captures()}
+        # every hop of the redirect chain is its own record
+        assert (urls[1], "response") in rows
+        assert (news_site.url("/moved-once"), "response") in rows
+        art = rows[(urls[0], "response")]
+        # the payload in the WARC is exactly what the server sent (gzip stays gzip)
+        sent = news_site.routes["/2016/05/03/taiwan-slams-malaysia/"].body
+        with open(archive / "warc" / art["warc_file"], "rb") as fh:
+            fh.seek(art["warc_offset"])
+            record = next(iter(ArchiveIterator(fh)))
+            assert record.rec_type == "response"
+            assert record.rec_headers.get_header("WARC-Target-URI") == urls[0]
+            assert record.rec_headers.get_header("WARC-IP-Address") == "127.0.0.1"
+            got = record.raw_stream.read()
+        assert got == sent
+        assert gzip.decompress(got).startswith(b"<!DOCTYPE html>")
+        assert art["headline"] == "Taiwan slams Malaysia over deportations"
+        assert art["published"] == "2016-05-03"
+        assert rows[(urls[2], "response")]["headline"] == BIG5_HEADLINE
+        pdf = rows[(urls[3], "response")]
+        assert pdf["headline"] == "Deportation of nationals to the PRC"
+        assert pdf["published"] == "2016-11-29"
+        # failed and successful fetches are rows; the 404 is a capture too
+        assert rows[(urls[4], "response")]["http_status"] == 404
+        assert store.integrity() == "ok"
+        assert store.baseline(urls[0]) is not None
+        assert store.baseline(urls[4]) is None
+    finally:
+        store.close()
+
+
+def test_unresolvable_hosts_finish_fast_and_say_why(tmp_path: Path) -> None:
+    """No internet (or names that do not exist): every URL fails with a clear reason, fast."""
+    urls = [f"https://host{i}.invalid/article" for i in range(4)]
+    src = write_sources(tmp_path / "s.yaml", [
+        {"id": "e", "date": "2016-05-01", "country": "Kenya", "sources": urls}])
+    archive = tmp_path / "archive"
+    t0 = dt.datetime.now()
+    proc = subprocess.run([sys.executable, "-m", "archiver.cli", "run", "--sources", str(src),
+                           "--archive", str(archive), "--format", "json"],
+                          capture_output=True, text=True, timeout=60)
+    elapsed = (dt.datetime.now() - t0).total_seconds()
+    assert elapsed < 30
+    assert "Traceback" not in proc.stderr
+    report = json.loads(proc.stdout)
+    assert len(report["results"]) == 4
+    for r in report["results"]:
+        assert r["status"] == "unreachable"
+        assert "network" in r["reason"].lower() or "resol" in r["reason"].lower()
+        assert r["consecutive_failures"] == 0  # not counted towards dead
+    assert proc.returncode == 0
