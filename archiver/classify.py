@@ -1,0 +1,571 @@
+"""The status of one cited link, and the rule that decided it.
+
+Pure: a fetch result, the extraction of its final body, the first snapshot
+(baseline), the answer to a random sibling URL (probe) and the failure history
+go in; a ``Verdict`` comes out. No I/O.
+
+Rules, in the order they are tried (the first that applies decides):
+
+1. ``network-down`` -- the cycle found the network down and this fetch got no
+   response at all: ``unreachable``, not counted as a failure (the history is
+   carried unchanged). A fetch that did get an answer is classified normally.
+2. ``network-policy`` -- the target address is refused by the network policy:
+   ``unreachable``, not counted.
+3. ``invalid-url`` -- ``dead``.
+4. ``dns``, ``refused``, ``redirect-loop``, ``too-many-redirects`` -- ``dead``.
+5. ``timeout``, ``connect``, ``tls``, ``protocol`` (and a fetch with no
+   response and no error) -- ``unreachable``, counted; ``dead`` by rule
+   ``persistent-failure`` once it has failed ``dead_after_failures`` checks in
+   a row spanning ``dead_after_hours`` hours (the Internet Archive link bot's
+   rule: 3 checks over 72 hours by default).
+6. Bot walls, whatever the status (a bot wall is never evidence of death):
+   ``challenge`` (Cloudflare ``cf-mitigated: challenge``, or Cloudflare's
+   403/503 with a "Just a moment..." title), ``captcha`` (hCaptcha, reCAPTCHA,
+   DataDome, PerimeterX, Akamai "Access Denied", Imperva/Incapsula, "verify you
+   are human"), ``consent-wall`` (a redirect to ``consent.*`` or a "Before you
+   continue" page), ``login-wall`` (a redirect to a login URL, or a page whose
+   main content is a password form) -- ``blocked``.
+7. ``http-404``, ``http-410`` -- ``dead``.
+8. ``http-401``, ``http-403``, ``http-407``, ``http-429``, ``http-451`` -- ``blocked``.
+9. ``http-5xx`` -- ``unreachable``, counted (and ``persistent-failure`` as in 5).
+10. ``http-4xx`` (another 4xx) and ``http-3xx`` (a redirect that was not
+    followed) -- ``unreachable``, counted: the server answers but not with a
+    page; if it keeps doing so for three checks over 72 hours it is ``dead``.
+11. soft-404 rules, 2xx only: ``parked-domain`` (registrar parking pages),
+    ``error-title`` (error wording in the title or h1, in English, Spanish,
+    French, German, Indonesian or Chinese, on a page without article markers),
+    ``meta-refresh-root``, ``redirect-to-root``, ``redirect-to-section`` (a deep
+    URL redirected to the home page or to a listing page), ``probe-same-final-url``
+    and ``probe-same-text`` (the cited page answers like a random sibling URL
+    that cannot exist).
+12. ``moved`` -- a permanent redirect (a 301 or 308 in the chain) to a URL that
+    differs non-trivially (not merely http→https, ``www.``, a trailing slash or
+    the default port) and serves the cited page: its headline matches the
+    baseline's (``headline_similarity >= drift_headline_similarity``) or its
+    text does (``text_similarity >= moved_text_similarity``); without a
+    baseline, the target has a headline.
+13. ``drifted`` -- compared with the baseline: ``headline-rewritten``
+    (``headline_similarity < drift_headline_similarity``, 0.6 by default),
+    ``text-replaced`` (``text_similarity < drift_text_similarity``, 0.5 by
+    default, after ``strip_volatile``), ``content-missing`` (headline and text
+    both gone on one side only). A permanent redirect to a different page also
+    ends here.
+14. ``alive``.
+
+Why these thresholds: in the tests, a fixed typo, an added "Updated" line, a
+changed sidebar leaking 60 words into an 800-word article, or a changed ad keep
+text similarity above 0.85 and headline similarity above 0.9; a rewritten
+headline on the same story scores 0.2-0.5, a replaced article below 0.1. The
+0.6 / 0.5 thresholds sit in the wide gap between.
+
+Any verdict other than ``unreachable`` (and ``dead`` by ``persistent-failure``)
+resets the failure streak to 0.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from dataclasses import dataclass
+from http import HTTPStatus
+from urllib.parse import urlsplit
+
+from .models import Baseline, FailureHistory, FetchResult, Hop, PageInfo, Probe, Status, Verdict
+from .settings import CheckSettings
+from .similarity import headline_similarity, strip_volatile, text_similarity, tokens
+
+LOGGER = logging.getLogger(__name__)
+
+__all__ = ["article_markers", "classify", "error_title", "http_status_of", "same_url", "url_key"]
+
+_DEAD_ERRORS = {
+    "dns": "the host name does not resolve",
+    "refused": "the connection was refused",
+    "redirect-loop": "the redirects loop back to an earlier URL",
+    "too-many-redirects": "the redirect chain is longer than the hop limit",
+}
+_TRANSIENT_ERRORS = {
+    "timeout": "the request timed out",
+    "connect": "the connection failed",
+    "tls": "the TLS handshake failed or the certificate is invalid",
+    "protocol": "the server sent a malformed response",
+}
+_BLOCKING_STATUSES = (401, 403, 407, 429, 451)
+_PERMANENT_REDIRECTS = (301, 308)
+
+
+def http_status_of(fetch: FetchResult) -> int | None:
+    """The HTTP status of the final hop that got a response, or None."""
+    final = fetch.final
+    return final.status if final else None
+
+
+def url_key(url: str) -> str:
+    """*url* without the differences that do not make it another page.
+
+    Scheme (http/https), a leading ``www.``, the default port, a trailing
+    slash, the case of the host and the fragment are ignored.
+
+    >>> url_key("http://www.Example.com:80/a/b/?x=1#top")
+    'example.com/a/b?x=1'
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    port = parts.port if _safe_port(url) else None
+    if port is not None and port not in (80, 443):
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") or ""
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{path}{query}"
+
+
+def _safe_port(url: str) -> bool:
+    try:
+        urlsplit(url).port  # noqa: B018 -- raises on a bad port
+    except ValueError:
+        return False
+    return True
+
+
+def same_url(a: str, b: str) -> bool:
+    """True when *a* and *b* differ at most trivially (see ``url_key``)."""
+    return url_key(a) == url_key(b)
+
+
+@dataclass(frozen=True)
+class _Context:
+    fetch: FetchResult
+    history: FailureHistory
+    now: dt.datetime
+    settings: CheckSettings
+
+
+def _phrase(hop: Hop) -> str:
+    status = hop.status or 0
+    if hop.reason_phrase:
+        return f"{status} {hop.reason_phrase}"
+    try:
+        return f"{status} {HTTPStatus(status).phrase}"
+    except ValueError:
+        return str(status)
+
+
+def _sentence(evidence: str, rule: str) -> str:
+    return f"{evidence} (rule: {rule})."
+
+
+def _ok(status: Status, rule: str, evidence: str) -> Verdict:
+    """A verdict that ends any failure streak."""
+    return Verdict(status=status, rule=rule, reason=_sentence(evidence, rule))
+
+
+def _not_counted(rule: str, evidence: str, history: FailureHistory) -> Verdict:
+    return Verdict(
+        status="unreachable", rule=rule, reason=_sentence(evidence, rule),
+        consecutive_failures=history.consecutive_failures,
+        first_failure_at=history.first_failure_at, counts_as_failure=False,
+    )
+
+
+def _failure(ctx: _Context, rule: str, evidence: str) -> Verdict:
+    """An ``unreachable`` verdict counted in the streak, or ``dead`` once the
+    streak is long enough in number and in time."""
+    count = ctx.history.consecutive_failures + 1
+    first = ctx.history.first_failure_at or ctx.now
+    hours = (ctx.now - first).total_seconds() / 3600
+    s = ctx.settings
+    if count >= s.dead_after_failures and hours >= s.dead_after_hours:
+        rule = "persistent-failure"
+        reason = _sentence(
+            f"{evidence[0].upper()}{evidence[1:]}; failed {count} checks in a row over "
+            f"{hours:.0f} hours (at least {s.dead_after_failures} over "
+            f"{s.dead_after_hours:g} hours makes it dead)", rule,
+        )
+        return Verdict("dead", rule, reason, count, first, counts_as_failure=True)
+    reason = _sentence(
+        f"{evidence[0].upper()}{evidence[1:]}; failure {count} in a row over {hours:.0f} hours "
+        f"(dead after {s.dead_after_failures} over {s.dead_after_hours:g} hours)", rule,
+    )
+    return Verdict("unreachable", rule, reason, count, first, counts_as_failure=True)
+
+
+def classify(
+    *,
+    fetch: FetchResult,
+    page: PageInfo | None,
+    baseline: Baseline | None,
+    probe: Probe | None,
+    history: FailureHistory,
+    network_down: bool,
+    now: dt.datetime,
+    settings: CheckSettings,
+) -> Verdict:
+    """The status of one fetch of a cited URL; see the module docstring."""
+    ctx = _Context(fetch, history, now, settings)
+    final = fetch.final
+    detail = f" ({fetch.error_detail})" if fetch.error_detail else ""
+
+    if network_down and final is None:
+        return _not_counted(
+            "network-down",
+            "No response, and the network looks down for this whole check, so the "
+            "failure is not counted", history)
+    if fetch.error == "policy":
+        return _not_counted(
+            "network-policy",
+            "The target address is on a private/loopback network, refused by the "
+            "network policy (use --allow-private to permit)", history)
+    if fetch.error == "invalid-url":
+        return _ok("dead", "invalid-url", f"The URL cannot be fetched{detail}")
+    if fetch.error in _DEAD_ERRORS:
+        rule = fetch.error
+        return _ok("dead", rule, f"{_DEAD_ERRORS[rule].capitalize()}{detail}")
+    if fetch.error in _TRANSIENT_ERRORS:
+        rule = fetch.error
+        return _failure(ctx, rule, f"{_TRANSIENT_ERRORS[rule]}{detail}")
+    if final is None or final.status is None:
+        return _failure(ctx, "no-response", f"no response was received{detail}")
+
+    status = final.status
+    wall = bot_wall(fetch, final, page)
+    if wall is not None:
+        return _ok("blocked", wall[0], wall[1])
+    if status in (404, 410):
+        return _ok("dead", f"http-{status}", f"HTTP {_phrase(final)} on the final hop")
+    if status in _BLOCKING_STATUSES:
+        return _ok("blocked", f"http-{status}",
+                   f"HTTP {_phrase(final)}: the server refuses this client, which is not "
+                   "evidence that the page is gone")
+    if status >= 500:
+        return _failure(ctx, "http-5xx", f"HTTP {_phrase(final)} on the final hop")
+    if 400 <= status < 500:
+        return _failure(ctx, "http-4xx", f"HTTP {_phrase(final)} on the final hop")
+    if not 200 <= status < 300:
+        return _failure(ctx, "http-3xx",
+                        f"HTTP {_phrase(final)} on the final hop, and no redirect was followed")
+
+    soft = _soft_404(fetch, final, page, baseline, probe, settings)
+    if soft is not None:
+        return _ok("soft-404", soft[0], soft[1])
+    return _compare(fetch, final, page, baseline, settings)
+
+
+def _soft_404(
+    fetch: FetchResult, final: Hop, page: PageInfo | None, baseline: Baseline | None,
+    probe: Probe | None, settings: CheckSettings,
+) -> tuple[str, str] | None:
+    """(rule, evidence) when a 2xx answer is an error, home or parked page."""
+    if page is not None:
+        parked = is_parked(page, final.url)
+        if parked:
+            return "parked-domain", f"200 OK, but the page is a parked domain ({parked})"
+        err = error_title(page)
+        if err:
+            return "error-title", f"200 OK, but the page is titled like an error page ({err!r})"
+        if page.meta_refresh and url_depth(page.meta_refresh) == 0 \
+                and url_depth(fetch.url) > 0:
+            return ("meta-refresh-root",
+                    f"200 OK, but the page refreshes to the site root ({page.meta_refresh})")
+    redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
+    if redirected and url_depth(fetch.url) > 0:
+        if url_depth(final.url) == 0:
+            return ("redirect-to-root",
+                    f"The cited URL redirects to the site root {final.url}")
+        if is_section_url(final.url) and url_depth(final.url) < url_depth(fetch.url):
+            return ("redirect-to-section",
+                    f"The cited URL redirects to a section or listing page {final.url}")
+    if probe is not None and probe.status is not None and 200 <= probe.status < 300:
+        if redirected and same_url(probe.final_url, final.url):
+            return ("probe-same-final-url",
+                    f"The cited URL and a random URL on the same site both land on "
+                    f"{final.url}")
+        if page is not None and probe.page is not None and _like_probe(page, probe.page, settings):
+            score = text_similarity(page.text, probe.page.text)
+            return ("probe-same-text",
+                    f"200 OK, but the page's text is {score:.0%} the same as the answer to "
+                    f"a random URL on the same site ({probe.url})")
+    return None
+
+
+def _like_probe(page: PageInfo, other: PageInfo, settings: CheckSettings) -> bool:
+    """True when *page* is the same page as the answer to a random URL.
+
+    A site that wraps every article in the same template still gives each
+    article its own headline and text, so both must match: a page whose
+    headline differs from the probe's is never taken for an error page.
+    """
+    if not page.text.strip() and not other.text.strip():
+        return False
+    if page.headline and other.headline and \
+            headline_similarity(page.headline, other.headline) < settings.probe_similarity:
+        return False
+    return text_similarity(page.text, other.text) >= settings.probe_similarity
+
+
+def _compare(
+    fetch: FetchResult, final: Hop, page: PageInfo | None, baseline: Baseline | None,
+    settings: CheckSettings,
+) -> Verdict:
+    """moved, drifted or alive, for a 2xx answer that is not a soft-404."""
+    permanent = any(h.status in _PERMANENT_REDIRECTS for h in fetch.hops[:-1])
+    elsewhere = not same_url(fetch.url, final.url)
+    trivial = len(fetch.hops) > 1 and not elsewhere
+    ok = _phrase(final)
+
+    if baseline is None:
+        if permanent and elsewhere and page is not None and page.headline:
+            return _ok("moved", "moved",
+                       f"Permanent redirect to {final.url}, which serves a page with a "
+                       "headline (no earlier snapshot to compare)")
+        note = "; the redirect only changes the scheme, www, port or trailing slash" \
+            if trivial else ""
+        return _ok("alive", "alive", f"{ok}; first snapshot, nothing to compare yet{note}")
+
+    if permanent and elsewhere and page is not None:
+        same = _same_page(page, baseline.page, settings)
+        if same:
+            return _ok("moved", "moved",
+                       f"Permanent redirect to {final.url}, which serves the cited page "
+                       f"({same})")
+    drift = _drift(page, baseline.page, settings)
+    if drift is not None:
+        rule, evidence = drift
+        where = f" at {final.url}" if elsewhere else ""
+        return _ok("drifted", rule, f"{ok}{where}, but {evidence}")
+    if trivial:
+        return _ok("alive", "alive",
+                   f"{ok}; headline matches the first snapshot; the redirect only changes "
+                   "the scheme, www, port or trailing slash")
+    if elsewhere:
+        return _ok("alive", "alive",
+                   f"{ok} after a temporary redirect to {final.url}; headline matches the "
+                   "first snapshot")
+    return _ok("alive", "alive", f"{ok}; headline matches the first snapshot")
+
+
+def _same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:
+    """Why a redirect target is the cited page (empty when it is not)."""
+    if page.headline and base.headline:
+        score = headline_similarity(page.headline, base.headline)
+        if score >= settings.drift_headline_similarity:
+            return f"headline {score:.0%} like the first snapshot's"
+    if page.text.strip() and base.text.strip():
+        score = text_similarity(strip_volatile(page.text), strip_volatile(base.text))
+        if score >= settings.moved_text_similarity:
+            return f"text {score:.0%} like the first snapshot's"
+    return ""
+
+
+def _has_content(page: PageInfo | None) -> bool:
+    return page is not None and bool(page.headline or page.text.strip())
+
+
+def _drift(
+    page: PageInfo | None, base: PageInfo, settings: CheckSettings,
+) -> tuple[str, str] | None:
+    """(rule, evidence) when *page* differs materially from the baseline *base*."""
+    if _has_content(page) != _has_content(base):
+        side = "the page now has" if _has_content(page) else "the first snapshot had"
+        return "content-missing", f"{side} a headline or text and the other has neither"
+    if page is None:
+        return None
+    if page.headline and base.headline:
+        score = headline_similarity(page.headline, base.headline)
+        if score < settings.drift_headline_similarity:
+            return ("headline-rewritten",
+                    f"the headline changed from {base.headline!r} to {page.headline!r} "
+                    f"({score:.0%} alike)")
+    if page.text.strip() and base.text.strip():
+        score = text_similarity(strip_volatile(page.text), strip_volatile(base.text))
+        if score < settings.drift_text_similarity:
+            return ("text-replaced",
+                    f"the main text is only {score:.0%} the same as in the first snapshot")
+    return None
+
+
+
+# --------------------------------------------------------------------------
+# URL shapes
+
+_INDEX_FILES = re.compile(r"^(?:index|default|home)(?:\.\w{2,5})?$", re.IGNORECASE)
+_LANGUAGE_SEGMENT = re.compile(r"^[a-z]{2}(?:[-_][a-z]{2,4})?$", re.IGNORECASE)
+_LISTING_SEGMENTS = frozenset({
+    "archive", "archives", "author", "authors", "categories", "category", "latest", "news",
+    "page", "search", "section", "sections", "tag", "tags", "topic", "topics",
+})
+_LOGIN_PATH = re.compile(
+    r"/(?:log-?in|sign-?in|sign_in|signon|sso|auth|authenticate|session/new|"
+    r"users?/sign_in|accounts?/log-?in|oauth2?/authorize)(?:[/.?]|$)", re.IGNORECASE)
+
+
+def _segments(url: str) -> list[str]:
+    """Path segments of *url*, without a leading language code or an index file."""
+    segs = [seg for seg in urlsplit(url).path.split("/") if seg]
+    if segs and _LANGUAGE_SEGMENT.match(segs[0]):
+        segs = segs[1:]
+    if segs and _INDEX_FILES.match(segs[-1]):
+        segs = segs[:-1]
+    return segs
+
+
+def url_depth(url: str) -> int:
+    """Path segments of *url* (a query string counts as one more); 0 for a root."""
+    return len(_segments(url)) + (1 if urlsplit(url).query else 0)
+
+
+def is_section_url(url: str) -> bool:
+    """True for a home, section or listing URL (``/``, ``/news/``, ``/tag/x``, ``/search?q=``)."""
+    segs = _segments(url)
+    if not segs:
+        return True
+    if segs[0].lower() in _LISTING_SEGMENTS and len(segs) <= 2:
+        return True
+    one = segs[0]
+    return len(segs) == 1 and not urlsplit(url).query and len(one) <= 24 \
+        and one.count("-") <= 2 and not any(ch.isdigit() for ch in one)
+
+
+# --------------------------------------------------------------------------
+# page wording
+
+_SEPARATOR = re.compile(r"\s+[-|:\u00b7\u2013\u2014\u00bb]\s+|[|:\u2013\u2014\u00bb\uff5c\uff1a]")
+_ERROR_PHRASES = re.compile(
+    r"4\s?0\s?4|not\s+found|no\s+longer\s+(?:available|exists?)|"
+    r"(?:doesn'?t|does\s+not|don'?t|no\s+longer)\s+exists?|"
+    r"(?:cannot|can'?t|could\s+not|couldn'?t)\s+be\s+found|page\s+(?:is\s+)?missing|"
+    r"p[aá]gina\s+no\s+encontrada|no\s+existe|no\s+se\s+(?:encontr[oó]|encuentra)|"
+    r"page\s+introuvable|page\s+non\s+trouv[ée]e|erreur\s+404|n['\u2019]existe\s+(?:pas|plus)|"
+    r"seite\s+nicht\s+gefunden|nicht\s+gefunden|fehler\s+404|existiert\s+nicht|"
+    r"halaman\s+tidak\s+(?:ditemukan|tersedia)|tidak\s+ditemukan|"
+    r"找不到|頁面不存在|页面不存在|網頁不存在|网页不存在|無法找到|无法找到|"
+    r"404\s*(?:錯誤|错误)|(?:錯誤|错误)\s*404|不存在|已刪除|已删除",
+    re.IGNORECASE,
+)
+#: Words that may surround an error phrase in an error page's title.
+_ERROR_FILLER = frozenset(
+    "a an the this that page file article content document url requested request you "
+    "are were re we is was it s t sorry oops whoops error http looking for seems looks "
+    "like can could be been has moved or "
+    "la el lo los las página pagina sentimos que busca buscas contenido "
+    "désolé desole oups cette vous cherchez le erreur introuvable "
+    "die seite fehler leider wurde konnte werden diese ups hoppla "
+    "halaman maaf yang anda cari ini "
+    "抱 歉 對 不 起 对 您 所 要 的 請 请 求 頁 页 面 網 网 該 该 此 錯 误 誤 錯 已".split()
+)
+
+
+def error_title(page: PageInfo) -> str:
+    """The error wording of *page*'s title or h1 (empty when there is none).
+
+    A title segment (titles are cut at ``|``, ``:``, `` - ``, dashes) counts
+    when it holds an error phrase and at most one other word besides filler
+    ("Sorry, the page you requested", "Oops"). A page with two or more article
+    markers (see ``article_markers``) is an article that talks about errors,
+    never an error page: "Error 404: the art of broken links" stays alive.
+    """
+    for field in (page.title, page.h1, page.headline):
+        if not field:
+            continue
+        for segment in _SEPARATOR.split(field):
+            if not _ERROR_PHRASES.search(segment):
+                continue
+            rest = [t for t in tokens(_ERROR_PHRASES.sub(" ", segment)) if t not in _ERROR_FILLER]
+            if len(rest) <= 1 and article_markers(page) < 2:
+                return segment.strip()
+    return ""
+
+
+def article_markers(page: PageInfo) -> int:
+    """How many signs of an article *page* shows: ``og:type`` article, a
+    publication date, a main text of 150 words or more (300 CJK characters)."""
+    return sum((
+        (page.og_type or "").lower() == "article",
+        page.published is not None,
+        len(tokens(page.text[:20_000])) >= 150 and _long_text(page.text),
+    ))
+
+
+def _long_text(text: str) -> bool:
+    toks = tokens(text[:20_000])
+    cjk = sum(1 for t in toks if len(t) == 1 and not t.isascii())
+    return len(toks) - cjk >= 150 or cjk >= 300
+
+
+def _short_page(page: PageInfo) -> bool:
+    return len(tokens(page.text[:20_000])) < 300
+
+
+_PARKED_PHRASES = re.compile(
+    r"domain(?:\s+name)?\s+(?:may\s+be|might\s+be|is)\s+(?:for\s+sale|available\s+for\s+"
+    r"(?:sale|purchase))|buy\s+(?:this|the)\s+domain|domain\s+(?:is|has\s+been)\s+parked|"
+    r"parked\s+(?:free|domain|by)|domain\s+parking|inquire\s+about\s+(?:this|the)\s+domain|"
+    r"make\s+(?:an\s+)?offer\s+on\s+(?:this|the)\s+domain|this\s+web\s*page\s+is\s+parked|"
+    r"(?:godaddy|sedo|dan\.com|afternic|bodis|parkingcrew|hugedomains|above\.com)\b.{0,80}\bdomain",
+    re.IGNORECASE | re.DOTALL,
+)
+_PARKING_HOSTS = re.compile(
+    r"(?:^|\.)(?:sedo\.com|sedoparking\.com|dan\.com|afternic\.com|hugedomains\.com|"
+    r"bodis\.com|parkingcrew\.net|above\.com|undeveloped\.com)$", re.IGNORECASE)
+
+
+def is_parked(page: PageInfo, final_url: str) -> str:
+    """Evidence that *page* is a parked-domain page (empty when it is not)."""
+    host = urlsplit(final_url).hostname or ""
+    if _PARKING_HOSTS.search(host):
+        return f"served by the domain marketplace {host}"
+    found = _PARKED_PHRASES.search(page.title or "")
+    if found is None and _short_page(page):
+        found = _PARKED_PHRASES.search(page.text[:5000])
+    return f"{found.group(0)!r}" if found else ""
+
+
+# --------------------------------------------------------------------------
+# bot walls
+
+_CHALLENGE_TITLE = re.compile(
+    r"just a moment|attention required|checking your browser|one more step|"
+    r"ddos protection by|please wait\b", re.IGNORECASE)
+_CAPTCHA = re.compile(
+    r"h-?captcha|re-?captcha|\bcaptcha\b|verify (?:that )?you(?:'re| are) (?:a )?human|"
+    r"are you a (?:robot|human)|not a robot|prove you(?:'re| are) (?:a )?human|"
+    r"press (?:&|and) hold|human verification|datadome|perimeterx|px-captcha|"
+    r"pardon our interruption|incapsula incident|request unsuccessful|unusual traffic|"
+    r"access denied.{0,400}reference\s*#|you don't have permission to access",
+    re.IGNORECASE | re.DOTALL)
+_CONSENT_TITLE = re.compile(
+    r"before you continue|bevor sie zu .{1,40} weitergehen|avant d.acc[ée]der|"
+    r"antes de (?:ir|continuar)|sebelum melanjutkan", re.IGNORECASE)
+_CONSENT_HOST = re.compile(r"^(?:consent|guce)\.|(?:^|\.)consent\.", re.IGNORECASE)
+
+
+def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str, str] | None:
+    """(rule, evidence) when the answer is a challenge, captcha, consent or login wall."""
+    status = final.status or 0
+    server = (final.header("server") or "").lower()
+    if (final.header("cf-mitigated") or "").lower() == "challenge":
+        return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-mitigated: challenge)"
+    title = (page.title or "") if page else ""
+    if "cloudflare" in server and status in (403, 429, 503) and _CHALLENGE_TITLE.search(title):
+        return "challenge", f"HTTP {status} with a Cloudflare challenge page titled {title!r}"
+    if status >= 400 and (final.header("x-datadome") or final.header("x-px-captcha")):
+        return "captcha", f"HTTP {status} from a bot-detection service (DataDome or PerimeterX)"
+    if page is not None:
+        head = f"{title}\n{page.h1 or ''}\n{page.text[:3000]}"
+        found = _CAPTCHA.search(head)
+        if found and (_short_page(page) or _CAPTCHA.search(title)):
+            return "captcha", f"HTTP {status} with a bot check ({found.group(0)[:40]!r})"
+    redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
+    host = urlsplit(final.url).hostname or ""
+    if (redirected and _CONSENT_HOST.search(host)) or \
+            (page is not None and _CONSENT_TITLE.search(title) and _short_page(page)):
+        return "consent-wall", f"HTTP {status} with a consent page at {final.url}"
+    if redirected and _LOGIN_PATH.search(urlsplit(final.url).path) \
+            and not _LOGIN_PATH.search(urlsplit(fetch.url).path):
+        return "login-wall", f"The cited URL redirects to a login page {final.url}"
+    if page is not None and page.has_password_field and not _long_text(page.text) \
+            and article_markers(page) < 2:
+        return "login-wall", f"HTTP {status} with a page whose main content is a password form"
+    return None

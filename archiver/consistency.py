@@ -1,0 +1,175 @@
+"""Does a cited page match the event it was cited for? Pure, no I/O.
+
+``event_flags`` returns, in the contract's order, the flags that apply:
+
+- ``date-mismatch``: the event's date and the page's date are both known and
+  more than ``tolerance_days`` apart;
+- ``topic-mismatch``: the page (headline, title, h1 and main text) names
+  neither the event's country nor Taiwan, the subject of the report, in any
+  of the languages the sources use; a page with no text at all is not judged
+  (it is flagged ``no-headline`` instead);
+- ``no-date``: the page has no publication date;
+- ``no-headline``: the page has no headline.
+
+With no page at all (a dead link, a non-2xx answer) there is nothing to
+compare, so no flag is returned: the link status already says what is wrong.
+
+Country names are matched in English, Chinese (traditional and simplified),
+Spanish, French, German and Indonesian, with their demonyms ("Kenyan",
+"Filipino", "taïwanais"). Latin-script names match whole words, ignoring case
+and accents, with common plural and inflection endings ("Kenyans",
+"kambodschanischen"): "Spain" matches "Spain's" but neither "Spaniel" nor
+"spanning". CJK names match as substrings, since those scripts have no spaces.
+A country missing from the table is matched by its own name.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import unicodedata
+from functools import lru_cache
+
+from .models import Event, Flag, PageInfo
+
+LOGGER = logging.getLogger(__name__)
+
+__all__ = ["COUNTRY_NAMES", "TAIWAN", "country_names", "days_apart", "event_flags", "mentions"]
+
+#: The report's subject, always accepted as on topic.
+TAIWAN = "Taiwan"
+
+#: Names and demonyms of each country, by its English name.
+COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
+    "Taiwan": (
+        "Taiwan", "Taiwanese", "Taiwán", "taiwanés", "taiwanesa", "taiwaneses",
+        "Taïwan", "taïwanais", "taïwanaise", "taiwanisch", "Taiwaner",
+        "台灣", "臺灣", "台湾", "臺湾", "台胞", "國台辦", "国台办",
+    ),
+    "China": (
+        "China", "Chinese", "PRC", "People's Republic of China", "chino", "china", "chinos",
+        "Chine", "chinois", "chinoise", "chinesisch", "Chinese", "Tiongkok", "Cina",
+        "中國", "中国", "大陸", "大陆", "中共",
+    ),
+    "Malaysia": (
+        "Malaysia", "Malaysian", "Malasia", "malasio", "malasia", "Malaisie", "malaisien",
+        "malaisienne", "malaysisch", "Malaysier",
+        "馬來西亞", "马来西亚", "大馬", "大马", "馬國", "马国",
+    ),
+    "Kenya": (
+        "Kenya", "Kenyan", "Kenia", "keniano", "keniana", "kényan", "kenyan", "kényane",
+        "kenianisch", "Kenianer",
+        "肯亞", "肯尼亚", "肯尼亞", "肯雅",
+    ),
+    "Cambodia": (
+        "Cambodia", "Cambodian", "Camboya", "camboyano", "camboyana", "Cambodge",
+        "cambodgien", "cambodgienne", "Kambodscha", "kambodschanisch", "Kamboja",
+        "柬埔寨", "柬國", "柬国",
+    ),
+    "Armenia": (
+        "Armenia", "Armenian", "armenio", "armenia", "Arménie", "arménien", "arménienne",
+        "Armenien", "armenisch", "Armenier",
+        "亞美尼亞", "亚美尼亚",
+    ),
+    "Indonesia": (
+        "Indonesia", "Indonesian", "indonesio", "indonesia", "Indonésie", "indonésien",
+        "indonésienne", "Indonesien", "indonesisch", "Indonesier",
+        "印尼", "印度尼西亞", "印度尼西亚",
+    ),
+    "Spain": (
+        "Spain", "Spanish", "España", "español", "española", "españoles", "Espagne",
+        "espagnol", "espagnole", "Spanien", "spanisch", "Spanier", "Spanyol",
+        "西班牙",
+    ),
+    "Philippines": (
+        "Philippines", "Philippine", "Filipino", "Filipina", "Filipinas", "filipino",
+        "philippin", "philippine", "Philippinen", "philippinisch", "Filipina",
+        "菲律賓", "菲律宾", "菲國", "菲国",
+    ),
+    "Vietnam": (
+        "Vietnam", "Viet Nam", "Vietnamese", "vietnamita", "Viêt Nam", "Việt Nam",
+        "vietnamien", "vietnamienne", "vietnamesisch", "Vietnamese",
+        "越南",
+    ),
+}
+
+# Endings a Latin-script name may take: plural, possessive, and German,
+# Spanish and French inflections ("Kenyans", "kambodschanischen", "chinoises").
+_SUFFIX = r"(?:s|es|e|en|er|em|n|ns|ne|nes|a|as|os)?"
+_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+
+
+def _fold(text: str) -> str:
+    """*text* lowercased, without accents (so "Taïwan" matches "taiwan")."""
+    decomposed = unicodedata.normalize("NFKD", text)
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+
+
+def country_names(country: str) -> tuple[str, ...]:
+    """The names and demonyms of *country* (its own name when unknown)."""
+    key = _fold(country.strip())
+    for name, names in COUNTRY_NAMES.items():
+        if key == _fold(name) or key in (_fold(n) for n in names):
+            return names
+    return (country.strip(),)
+
+
+@lru_cache(maxsize=64)
+def _pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+    latin = sorted({_fold(n) for n in names if not _CJK.search(n)}, key=len, reverse=True)
+    cjk = sorted({unicodedata.normalize("NFKC", n) for n in names if _CJK.search(n)})
+    parts = []
+    if latin:
+        words = "|".join(r"\s+".join(map(re.escape, n.split())) for n in latin)
+        parts.append(rf"(?<!\w)(?:{words}){_SUFFIX}(?!\w)")
+    parts.extend(re.escape(n) for n in cjk)
+    return re.compile("|".join(parts) or r"(?!)")
+
+
+def mentions(text: str, country: str) -> bool:
+    """True when *text* names *country* (see the module docstring).
+
+    >>> mentions("Kenyan police detained 45 people", "Kenya")
+    True
+    >>> mentions("A spaniel went missing", "Spain")
+    False
+    >>> mentions("台灣人遭遣送中國", "Taiwan")
+    True
+    """
+    folded = _fold(unicodedata.normalize("NFKC", text))
+    return _pattern(country_names(country)).search(folded) is not None
+
+
+def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> list[Flag]:
+    """The flags for the page cited for *event* (see the module docstring).
+
+    *page* is None when there was no page to read: no flags then.
+    """
+    if page is None:
+        return []
+    flags: list[Flag] = []
+    if event.date is not None and page.published is not None:
+        if days_apart(page.published, event.date) > tolerance_days:
+            flags.append("date-mismatch")
+    text = "\n".join(
+        part for part in (page.headline, page.title, page.h1, page.text) if part
+    )
+    if text.strip() and not _on_topic(text, event.country):
+        flags.append("topic-mismatch")
+    if page.published is None:
+        flags.append("no-date")
+    if not page.headline:
+        flags.append("no-headline")
+    return flags
+
+
+def _on_topic(text: str, country: str | None) -> bool:
+    if mentions(text, TAIWAN):
+        return True
+    return country is not None and bool(country.strip()) and mentions(text, country)
+
+
+def days_apart(a: dt.date, b: dt.date) -> int:
+    """Whole days between two dates, whichever comes first."""
+    return abs((a - b).days)
