@@ -1,0 +1,474 @@
+"""Reading the archive back: get, verify, WACZ export and the pywb collection.
+
+Everything here reads WARC files by location (file, offset, length) as the
+store recorded them; the store itself is another module's business. A file
+is looked for under its final name and, while its writer still has it open,
+under ``NAME.open``.
+
+A record that cannot be read (file missing, bytes changed, gzip member cut
+short, wrong record at the offset) raises :class:`RecordError`, which callers
+report and skip: an auditor never sees a traceback.
+
+Revisits: a ``revisit`` record holds headers only. :func:`read_payload` takes
+the location of the original response as ``original=`` (the store knows it,
+from ``WARC-Refers-To``); it checks that the original is the record the
+revisit refers to and that the payload digests agree.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+import zlib
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, BinaryIO
+
+from warcio.archiveiterator import ArchiveIterator
+from warcio.bufferedreaders import BufferedReader
+from warcio.exceptions import ArchiveLoadFailed
+from warcio.recordloader import ArcWarcRecord
+
+from .exceptions import ArchiverError
+from .warc import (
+    OPEN_SUFFIX,
+    WARC_SUFFIX,
+    MemberError,
+    RecordLocation,
+    parse_warc_head,
+)
+
+LOGGER = logging.getLogger(__name__)
+
+_CHUNK = 1024 * 1024
+_SPOOL_MAX = 4 * 1024 * 1024
+
+
+class RecordError(ArchiverError):
+    """A WARC record cannot be read: missing file, corrupt or truncated bytes."""
+
+    def __init__(self, message: str, *, filename: str | None = None,
+                 offset: int | None = None) -> None:
+        self.filename = filename
+        self.offset = offset
+        where = f"{filename}@{offset}: " if filename is not None else ""
+        super().__init__(where + message)
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing ``verify`` found wrong."""
+
+    filename: str
+    offset: int | None  # None for a whole-file problem
+    kind: str  # missing | unreadable | wrong-record | block-digest | payload-digest
+    #            | changed | unrecorded
+    message: str
+
+
+# --------------------------------------------------------------------------
+# locating and reading one record
+
+
+def warc_path(warc_dir: Path, filename: str) -> Path:
+    """The file holding *filename*: ``NAME``, else ``NAME.open``; RecordError if neither."""
+    path = Path(warc_dir) / filename
+    if path.exists():
+        return path
+    open_path = path.with_name(path.name + OPEN_SUFFIX)
+    if open_path.exists():
+        return open_path
+    raise RecordError("WARC file not found", filename=filename)
+
+
+def _inflate_member(warc_dir: Path, loc: RecordLocation) -> IO[bytes]:
+    """The uncompressed bytes of the record at *loc*, in a spooled temp file."""
+    path = warc_path(warc_dir, loc.filename)
+    out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)
+    try:
+        with open(path, "rb") as fh:
+            fh.seek(loc.offset)
+            dec = zlib.decompressobj(zlib.MAX_WBITS + 16)
+            left = loc.length
+            while left > 0 and not dec.eof:
+                data = fh.read(min(_CHUNK, left))
+                if not data:
+                    raise RecordError("gzip member cut short", filename=loc.filename,
+                                      offset=loc.offset)
+                left -= len(data)
+                out.write(dec.decompress(data))
+            if not dec.eof:
+                raise RecordError("gzip member incomplete", filename=loc.filename,
+                                  offset=loc.offset)
+            if left or dec.unused_data:
+                raise RecordError("gzip member length differs from the recorded length",
+                                  filename=loc.filename, offset=loc.offset)
+    except zlib.error as exc:
+        out.close()
+        raise RecordError(f"gzip member corrupt: {exc}", filename=loc.filename,
+                          offset=loc.offset) from None
+    except OSError as exc:
+        out.close()
+        raise RecordError(f"cannot read: {exc.strerror or exc}", filename=loc.filename,
+                          offset=loc.offset) from None
+    except RecordError:
+        out.close()
+        raise
+    out.seek(0)
+    return out
+
+
+@contextlib.contextmanager
+def open_record(warc_dir: Path, loc: RecordLocation) -> Iterator[ArcWarcRecord]:
+    """The warcio record at *loc* (a context manager; the record streams from a temp file).
+
+    Raises :class:`RecordError` when the bytes there are not the recorded record.
+    """
+    raw = _inflate_member(warc_dir, loc)
+    try:
+        try:
+            record = next(iter(ArchiveIterator(raw, ensure_http_headers=False)))
+        except (ArchiveLoadFailed, StopIteration, ValueError) as exc:
+            raise RecordError(f"not a WARC record: {exc}", filename=loc.filename,
+                              offset=loc.offset) from None
+        got = record.rec_headers.get_header("WARC-Record-ID")
+        if got != loc.record_id:
+            raise RecordError(f"record there is {got}, not {loc.record_id}",
+                              filename=loc.filename, offset=loc.offset)
+        yield record
+    finally:
+        raw.close()
+
+
+def read_http_headers(warc_dir: Path, loc: RecordLocation) -> tuple[str, list[tuple[str, str]]]:
+    """Status line (``HTTP/1.1 200 OK``) and headers, in order, of a response or revisit."""
+    with open_record(warc_dir, loc) as record:
+        if record.http_headers is None:
+            raise RecordError(f"a {loc.record_type} record has no HTTP headers",
+                              filename=loc.filename, offset=loc.offset)
+        head = record.http_headers
+        status = f"{head.protocol} {head.statusline}".strip()
+        return status, list(head.headers)
+
+
+def _copy(src: IO[bytes] | Any, out: BinaryIO) -> int:
+    total = 0
+    while True:
+        buf = src.read(_CHUNK)
+        if not buf:
+            return total
+        out.write(buf)
+        total += len(buf)
+
+
+def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bool = False,
+                 *, original: RecordLocation | None = None) -> int:
+    """Write the HTTP payload of the record at *loc* to *out*; returns the bytes written.
+
+    Raw (the default): exactly the bytes captured, still Content-Encoded.
+    *decoded*: with the Content-Encoding (gzip, deflate, br) undone. For a
+    revisit, *original* is the response it refers to (required).
+    """
+    if loc.record_type == "revisit":
+        if original is None:
+            raise RecordError("a revisit has no payload of its own: the original response "
+                              "is needed", filename=loc.filename, offset=loc.offset)
+        with open_record(warc_dir, loc) as record:
+            refers_to = record.rec_headers.get_header("WARC-Refers-To")
+            digest = record.rec_headers.get_header("WARC-Payload-Digest")
+        if refers_to and refers_to != original.record_id:
+            raise RecordError(f"revisit refers to {refers_to}, not {original.record_id}",
+                              filename=loc.filename, offset=loc.offset)
+        if digest and original.payload_digest and digest != original.payload_digest:
+            raise RecordError("revisit and original payload digests differ",
+                              filename=loc.filename, offset=loc.offset)
+        loc = original
+    with open_record(warc_dir, loc) as record:
+        if record.rec_type != "response":
+            raise RecordError(f"a {record.rec_type} record has no HTTP payload",
+                              filename=loc.filename, offset=loc.offset)
+        if not decoded:
+            return _copy(record.raw_stream, out)
+        encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower() \
+            if record.http_headers else ""
+        stream: Any = record.raw_stream
+        if encoding and encoding != "identity":
+            if encoding not in BufferedReader.get_supported_decompressors():
+                raise RecordError(f"cannot undo Content-Encoding {encoding!r}",
+                                  filename=loc.filename, offset=loc.offset)
+            stream = BufferedReader(record.raw_stream, decomp_type=encoding)
+        try:
+            return _copy(stream, out)
+        except (zlib.error, OSError, ValueError) as exc:
+            raise RecordError(f"cannot undo Content-Encoding {encoding!r}: {exc}",
+                              filename=loc.filename, offset=loc.offset) from None
+
+
+def copy_records(warc_dir: Path, locs: Iterable[RecordLocation], out: BinaryIO) -> int:
+    """Write the stored (gzip) bytes of each record at *locs* to *out*: a valid WARC."""
+    total = 0
+    for loc in locs:
+        _inflate_member(warc_dir, loc).close()  # checks the member before copying it
+        with open(warc_path(warc_dir, loc.filename), "rb") as fh:
+            fh.seek(loc.offset)
+            left = loc.length
+            while left:
+                buf = fh.read(min(_CHUNK, left))
+                if not buf:
+                    raise RecordError("cut short", filename=loc.filename, offset=loc.offset)
+                out.write(buf)
+                left -= len(buf)
+        total += loc.length
+    return total
+
+
+# --------------------------------------------------------------------------
+# verify
+
+
+def _new_digest(stored: str) -> tuple[Any, str] | None:
+    algo, sep, value = stored.partition(":")
+    if not sep:
+        return None
+    try:
+        return hashlib.new(algo.lower()), value
+    except ValueError:
+        return None
+
+
+def _digest_matches(h: Any, value: str) -> bool:
+    import base64
+
+    raw = h.digest()
+    return value in (base64.b32encode(raw).decode(), base64.b32encode(raw).decode().rstrip("="),
+                     raw.hex(), raw.hex().upper(), base64.b64encode(raw).decode())
+
+
+def _verify_one(warc_dir: Path, loc: RecordLocation) -> list[Problem]:
+    def problem(kind: str, message: str) -> list[Problem]:
+        return [Problem(loc.filename, loc.offset, kind, message)]
+
+    try:
+        raw = _inflate_member(warc_dir, loc)
+    except RecordError as exc:
+        return problem("unreadable", str(exc))
+    with raw:
+        head = raw.read(64 * 1024)
+        try:
+            headers, head_len = parse_warc_head(head)
+        except MemberError as exc:
+            return problem("unreadable", str(exc))
+        if headers.get("warc-record-id") != loc.record_id:
+            return problem("wrong-record", f"record {headers.get('warc-record-id')} is there, "
+                                           f"not {loc.record_id}")
+        found: list[Problem] = []
+        stored_block = headers.get("warc-block-digest", "")
+        if stored_block != loc.block_digest:
+            found += problem("block-digest", "the block digest in the record differs from "
+                                             "the recorded one")
+        stored_payload = headers.get("warc-payload-digest")
+        if loc.payload_digest is not None and stored_payload != loc.payload_digest:
+            found += problem("payload-digest", "the payload digest in the record differs "
+                                               "from the recorded one")
+        try:
+            length = int(headers.get("content-length", ""))
+        except ValueError:
+            return found + problem("unreadable", "no valid Content-Length")
+        block_h = _new_digest(stored_block)
+        payload_h = _new_digest(stored_payload) if (
+            stored_payload and headers.get("warc-type") in ("response", "resource")) else None
+        raw.seek(head_len)
+        left = length
+        http_head = b""
+        in_body = headers.get("warc-type") == "resource"
+        while left > 0:
+            buf = raw.read(min(_CHUNK, left))
+            if not buf:
+                break
+            left -= len(buf)
+            if block_h:
+                block_h[0].update(buf)
+            if payload_h:
+                if not in_body:
+                    http_head += buf
+                    end = http_head.find(b"\r\n\r\n")
+                    if end >= 0:
+                        in_body = True
+                        payload_h[0].update(http_head[end + 4:])
+                        http_head = b""
+                else:
+                    payload_h[0].update(buf)
+        if left > 0 or raw.read(4) != b"\r\n\r\n" or raw.read(1):
+            return found + problem("unreadable", "the record's length differs from its "
+                                                 "Content-Length")
+        if block_h is None or not _digest_matches(*block_h):
+            found += problem("block-digest", "the block digest does not match the bytes")
+        if payload_h is not None and not _digest_matches(*payload_h):
+            found += problem("payload-digest", "the payload digest does not match the bytes")
+        return found
+
+
+def verify_records(warc_dir: Path, expected: Iterable[RecordLocation]) -> list[Problem]:
+    """Recompute the block and payload digests of each record and compare with the stored ones.
+
+    Checks that the record at each location is the recorded one, that its
+    digest headers are the recorded digests, and that the bytes match them.
+    (A revisit's payload digest names its original's payload: it is compared
+    with the recorded value, and checked by verifying the original.)
+    """
+    problems: list[Problem] = []
+    for loc in expected:
+        problems += _verify_one(Path(warc_dir), loc)
+    return problems
+
+
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of the file at *path*, streamed."""
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while True:
+            buf = fh.read(_CHUNK)
+            if not buf:
+                return h.hexdigest()
+            h.update(buf)
+
+
+def verify_files(warc_dir: Path, expected: dict[str, str]) -> list[Problem]:
+    """Compare each closed WARC file's SHA-256 with the recorded one (*expected*: name -> hex).
+
+    Reports files missing, changed, and closed ``*.warc.gz`` files that were
+    never recorded. Files still open (``.open``) and crash leftovers
+    (``.broken``) are not closed files and are not reported.
+    """
+    warc_dir = Path(warc_dir)
+    problems: list[Problem] = []
+    for name, sha in sorted(expected.items()):
+        path = warc_dir / name
+        if not path.exists():
+            problems.append(Problem(name, None, "missing", "recorded WARC file is missing"))
+            continue
+        try:
+            now = file_sha256(path)
+        except OSError as exc:
+            problems.append(Problem(name, None, "unreadable", f"cannot read: {exc.strerror}"))
+            continue
+        if now.lower() != sha.lower():
+            problems.append(Problem(name, None, "changed",
+                                    f"sha256 is {now}, {sha} was recorded when it was closed"))
+    for path in sorted(warc_dir.glob("*" + WARC_SUFFIX)):
+        if path.name not in expected:
+            problems.append(Problem(path.name, None, "unrecorded",
+                                    "WARC file not recorded in the archive database"))
+    return problems
+
+
+# --------------------------------------------------------------------------
+# WACZ
+
+
+def _run(cmd: list[str], what: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, cwd=cwd)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ArchiverError(f"{what} failed: {exc}") from None
+    if proc.returncode != 0:
+        raise ArchiverError(f"{what} failed: {(proc.stderr or proc.stdout).strip()[-500:]}")
+    return proc
+
+
+def export_wacz(warc_dir: Path, warc_files: list[str], pages: list[dict[str, Any]],
+                out: Path) -> None:
+    """Package *warc_files* (closed files in *warc_dir*) and *pages* as a WACZ at *out*.
+
+    *pages* are WACZ page entries: ``{"url": ..., "ts": "2026-11-25T14:00:00Z",
+    "title": ...}`` (``id`` and other keys allowed; ``url`` and ``ts`` required),
+    written to ``pages/pages.jsonl`` as given. Built by the ``wacz create``
+    command (indexes, datapackage with sha256 of each file); written to a
+    temporary file beside *out* and renamed into place.
+    """
+    warc_dir, out = Path(warc_dir), Path(out)
+    for page in pages:
+        if not page.get("url") or not page.get("ts"):
+            raise ArchiverError(f"a WACZ page needs a url and a ts: {page!r}")
+    paths = []
+    for name in warc_files:
+        path = warc_dir / name
+        if not path.exists():
+            raise RecordError("WARC file not found (only closed files can be exported)",
+                              filename=name)
+        paths.append(path)
+    if not paths:
+        raise ArchiverError("nothing to export: no closed WARC file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".wacz-") as tmp:
+        pages_file = Path(tmp) / "pages.jsonl"
+        with open(pages_file, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages",
+                                 "title": "All Pages"}) + "\n")
+            for page in pages:
+                fh.write(json.dumps(page, ensure_ascii=False, default=str) + "\n")
+        partial = Path(tmp) / "archive.wacz"
+        cmd = [sys.executable, "-m", "wacz", "create", "-o", str(partial),
+               "--hash-type", "sha256", *map(str, paths)]
+        if pages:  # copied as given (wacz would drop pages it cannot match to a capture)
+            cmd[4:4] = ["-p", str(pages_file), "--copy-pages"]
+        _run(cmd, "wacz create")
+        os.replace(partial, out)
+
+
+# --------------------------------------------------------------------------
+# the pywb collection
+
+
+def pywb_config(coll_root: Path) -> dict[str, Any]:
+    """The custom configuration for pywb's ``FrontEndApp`` serving *coll_root*."""
+    return {"collections_root": str(Path(coll_root).resolve() / "collections"),
+            "framed_replay": False}
+
+
+def build_collection(warc_dir: Path, coll_root: Path, name: str = "archive") -> Path:
+    """Make or refresh a pywb collection of the closed WARC files in *warc_dir*.
+
+    Layout: ``coll_root/collections/<name>/archive/`` holds a hard link (or,
+    across file systems, a symbolic link) to each closed WARC file, and
+    ``indexes/`` one CDXJ index per WARC file (``<file>.cdxj``, made by
+    cdxj-indexer; pywb merges every index file in the folder). Refreshing
+    indexes only the files not indexed yet; index files are written under a
+    temporary name and renamed into place. Also writes ``coll_root/config.yaml``
+    for ``wayback``. Returns the collection directory.
+    """
+    warc_dir, coll_root = Path(warc_dir), Path(coll_root)
+    coll = coll_root / "collections" / name
+    archive_dir, index_dir = coll / "archive", coll / "indexes"
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    config = coll_root / "config.yaml"
+    if not config.exists():
+        config.write_text("# pywb configuration written by archiver\n"
+                          "collections_root: collections\nframed_replay: false\n",
+                          encoding="utf-8")
+    for path in sorted(warc_dir.glob("*" + WARC_SUFFIX)):
+        link = archive_dir / path.name
+        if not link.exists() and not link.is_symlink():
+            try:
+                os.link(path, link)
+            except OSError:
+                link.symlink_to(path.resolve())
+        index = index_dir / (path.name + ".cdxj")
+        if index.exists():
+            continue
+        tmp = index.with_name("." + index.name + ".tmp")
+        exe = shutil.which("cdxj-indexer")
+        cmd = [exe] if exe else [sys.executable, "-m", "cdxj_indexer.main"]
+        # run from the archive folder so the index names the file without a path
+        _run([*cmd, "-s", "-o", str(tmp.resolve()), path.name], "cdxj-indexer", cwd=archive_dir)
+        os.replace(tmp, index)
+    return coll

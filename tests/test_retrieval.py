@@ -1,0 +1,231 @@
+"""Reading the archive back: payloads as captured, revisits, verify, WACZ."""
+
+from __future__ import annotations
+
+import gzip
+import io
+import json
+import subprocess
+import sys
+import zipfile
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+
+from archiver.retrieval import (
+    RecordError,
+    copy_records,
+    export_wacz,
+    file_sha256,
+    read_http_headers,
+    read_payload,
+    verify_files,
+    verify_records,
+)
+from archiver.settings import WarcSettings
+from archiver.warc import RecordLocation, WarcWriter, payload_digest_of, warc_date
+
+from .lab import Site, news_page
+from .test_warc import SOFTWARE, fetch_hop, warcio_check
+
+HTML = news_page("Taiwan slams Malaysia over deportations",
+                 "Thirty-two people were deported.\n\nOfficials protested.")
+
+
+@dataclass
+class Archive:
+    dir: Path
+    sent: dict[str, bytes]  # path -> body bytes the server sent
+    locs: dict[str, tuple[RecordLocation, RecordLocation]]
+    revisit: tuple[RecordLocation, RecordLocation]
+    meta: RecordLocation
+    site: Site
+
+    def all_locs(self) -> list[RecordLocation]:
+        return [loc for pair in self.locs.values() for loc in pair] + \
+            list(self.revisit) + [self.meta]
+
+
+@pytest.fixture
+def archive(site: Site, tmp_path: Path) -> Archive:
+    site.page("/plain", HTML)
+    site.page("/gzip", HTML, gzip=True)
+    site.page("/chunked", HTML, chunked=True)
+    site.page("/empty", b"", content_type="text/plain")
+    sent = {"/plain": HTML.encode(), "/gzip": gzip.compress(HTML.encode(), mtime=0),
+            "/chunked": HTML.encode(), "/empty": b""}
+    warc_dir = tmp_path / "warc"
+    locs = {}
+    with WarcWriter(warc_dir, WarcSettings(), SOFTWARE) as writer:
+        hops = {}
+        for path in sent:
+            hops[path] = fetch_hop(site.url(path), tmp_path)
+            locs[path] = writer.write_exchange(hops[path])
+        again = fetch_hop(site.url("/plain"), tmp_path)
+        digest = payload_digest_of(again.body_path)
+        assert digest == locs["/plain"][1].payload_digest
+        revisit = writer.write_revisit(
+            again, refers_to_uri=hops["/plain"].url,
+            refers_to_date=warc_date(hops["/plain"].started),
+            refers_to_record_id=locs["/plain"][1].record_id, payload_digest=digest)
+        meta = writer.write_metadata(f"urn:archiver:capture:{locs['/plain'][1].record_id[1:-1]}",
+                                     {"headline": "Taiwan slams"},
+                                     refers_to=locs["/plain"][1].record_id)
+    return Archive(warc_dir, sent, locs, revisit, meta, site)
+
+
+def payload(archive: Archive, loc: RecordLocation, decoded: bool = False,
+            original: RecordLocation | None = None) -> bytes:
+    out = io.BytesIO()
+    n = read_payload(archive.dir, loc, out, decoded, original=original)
+    assert n == len(out.getvalue())
+    return out.getvalue()
+
+
+def test_payloads_as_captured(archive: Archive) -> None:
+    for path, body in archive.sent.items():
+        assert payload(archive, archive.locs[path][1]) == body, path
+    assert payload(archive, archive.locs["/gzip"][1], decoded=True) == HTML.encode()
+    assert payload(archive, archive.locs["/plain"][1], decoded=True) == HTML.encode()
+
+
+def test_read_while_file_still_open(site: Site, tmp_path: Path) -> None:
+    site.page("/a", HTML)
+    writer = WarcWriter(tmp_path, WarcSettings(), SOFTWARE)
+    _, resp = writer.write_exchange(fetch_hop(site.url("/a"), tmp_path))
+    writer.sync()
+    assert not (tmp_path / resp.filename).exists()
+    out = io.BytesIO()
+    read_payload(tmp_path, resp, out)
+    assert out.getvalue() == HTML.encode()
+    writer.close()
+
+
+def test_http_headers(archive: Archive) -> None:
+    status, headers = read_http_headers(archive.dir, archive.locs["/gzip"][1])
+    assert status == "HTTP/1.1 200 OK"
+    assert ("Content-Encoding", "gzip") in headers
+    status, headers = read_http_headers(archive.dir, archive.revisit[1])
+    assert status == "HTTP/1.1 200 OK"
+    _, headers = read_http_headers(archive.dir, archive.locs["/chunked"][1])
+    assert ("X-Archive-Orig-Transfer-Encoding", "chunked") in headers
+
+
+def test_revisit_payload_needs_its_original(archive: Archive) -> None:
+    original = archive.locs["/plain"][1]
+    assert payload(archive, archive.revisit[1], original=original) == HTML.encode()
+    with pytest.raises(RecordError):
+        payload(archive, archive.revisit[1])
+    with pytest.raises(RecordError, match="refers to"):
+        payload(archive, archive.revisit[1], original=archive.locs["/gzip"][1])
+
+
+def test_unchanged_recheck_is_small(archive: Archive) -> None:
+    """Request + revisit (gzip) of an unchanged page: under 2 KB per citation."""
+    req, rev = archive.revisit
+    assert rev.record_type == "revisit"
+    assert rev.payload_digest == archive.locs["/plain"][1].payload_digest
+    assert req.length + rev.length < 2048, (req.length, rev.length)
+    full = sum(loc.length for loc in archive.locs["/plain"])
+    assert req.length + rev.length < full
+
+
+def test_copy_records_is_a_valid_warc(archive: Archive, tmp_path: Path) -> None:
+    out = tmp_path / "one.warc.gz"
+    with open(out, "wb") as fh:
+        copy_records(archive.dir, archive.locs["/gzip"], fh)
+    check = warcio_check(out)
+    assert check.returncode == 0 and check.stdout.count("digest pass") == 2, check.stdout
+
+
+def test_corrupt_or_cut_records_raise_record_error(archive: Archive) -> None:
+    loc = archive.locs["/plain"][1]
+    path = archive.dir / loc.filename
+    data = bytearray(path.read_bytes())
+    data[loc.offset + loc.length // 2] ^= 0x01
+    path.write_bytes(bytes(data))
+    with pytest.raises(RecordError):
+        payload(archive, loc)
+    path.write_bytes(bytes(data[:loc.offset + 10]))
+    with pytest.raises(RecordError):
+        payload(archive, loc)
+    path.unlink()
+    with pytest.raises(RecordError, match="not found"):
+        payload(archive, loc)
+    shifted = RecordLocation(loc.filename, 0, 10, loc.record_id, "response", "", None)
+    with pytest.raises(RecordError):
+        payload(archive, shifted)
+
+
+def test_verify_clean_archive(archive: Archive) -> None:
+    assert verify_records(archive.dir, archive.all_locs()) == []
+    names = {p.name: file_sha256(p) for p in archive.dir.glob("*.warc.gz")}
+    assert verify_files(archive.dir, names) == []
+
+
+@pytest.mark.parametrize("where", ["header", "body", "last-record"])
+def test_verify_catches_one_flipped_byte(archive: Archive, where: str) -> None:
+    recorded = {p.name: file_sha256(p) for p in archive.dir.glob("*.warc.gz")}
+    target = {"header": archive.locs["/plain"][1], "body": archive.locs["/gzip"][1],
+              "last-record": archive.meta}[where]
+    path = archive.dir / target.filename
+    data = bytearray(path.read_bytes())
+    pos = {"header": target.offset + 12,  # the first deflated bytes: the WARC header
+           "body": target.offset + target.length - 40,
+           "last-record": len(data) - 1}[where]  # the gzip trailer of the last record
+    data[pos] ^= 0x20
+    path.write_bytes(bytes(data))
+    problems = verify_records(archive.dir, archive.all_locs())
+    assert [(p.filename, p.offset) for p in problems] == [(target.filename, target.offset)]
+    file_problems = verify_files(archive.dir, recorded)
+    assert [p.kind for p in file_problems] == ["changed"]
+
+
+def test_verify_catches_digest_mismatch_without_gzip_damage(archive: Archive) -> None:
+    """A record re-written with a different body (valid gzip) fails its digest."""
+    loc = archive.locs["/plain"][1]
+    path = archive.dir / loc.filename
+    data = path.read_bytes()
+    member = gzip.decompress(data[loc.offset:loc.offset + loc.length])
+    forged = member.replace(b"Thirty-two", b"Thirty-one")
+    assert forged != member
+    new_member = gzip.compress(forged)
+    path.write_bytes(data[:loc.offset] + new_member + data[loc.offset + loc.length:])
+    moved = RecordLocation(loc.filename, loc.offset, len(new_member), loc.record_id,
+                           loc.record_type, loc.block_digest, loc.payload_digest)
+    kinds = {p.kind for p in verify_records(archive.dir, [moved])}
+    assert kinds == {"block-digest", "payload-digest"}
+
+
+def test_verify_files_missing_and_unrecorded(archive: Archive) -> None:
+    (name,) = [p.name for p in archive.dir.glob("*.warc.gz")]
+    problems = verify_files(archive.dir, {name: file_sha256(archive.dir / name),
+                                          "gone.warc.gz": "00"})
+    assert [(p.filename, p.kind) for p in problems] == [("gone.warc.gz", "missing")]
+    problems = verify_files(archive.dir, {})
+    assert [(p.filename, p.kind) for p in problems] == [(name, "unrecorded")]
+
+
+def test_export_wacz_validates(archive: Archive, tmp_path: Path) -> None:
+    names = [p.name for p in archive.dir.glob("*.warc.gz")]
+    out = tmp_path / "out" / "archive.wacz"
+    pages = [{"url": archive.site.url("/plain"), "ts": "2026-11-25T14:00:00Z",
+              "title": "Taiwan slams Malaysia over deportations"},
+             {"url": archive.site.url("/gzip"), "ts": "2026-11-25T14:00:01Z", "title": "gz"}]
+    export_wacz(archive.dir, names, pages, out)
+    proc = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(out)],
+                          capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+    with zipfile.ZipFile(out) as z:
+        members = set(z.namelist())
+        assert {f"archive/{n}" for n in names} <= members
+        assert any(m.startswith("indexes/index.cdx") for m in members)
+        assert "datapackage.json" in members
+        lines = z.read("pages/pages.jsonl").decode().splitlines()
+        urls = {json.loads(line).get("url") for line in lines[1:]}
+        assert urls == {p["url"] for p in pages}
+        datapackage = json.loads(z.read("datapackage.json"))
+        assert all(r["hash"].startswith("sha256:") for r in datapackage["resources"])
+        assert z.read(f"archive/{names[0]}") == (archive.dir / names[0]).read_bytes()
+    assert [p.name for p in out.parent.iterdir()] == ["archive.wacz"]  # no temp left
