@@ -1,0 +1,562 @@
+"""Fetch a URL hop by hop, keeping exactly what the server sent.
+
+``make_client`` builds the one ``httpx.AsyncClient`` of a run (HTTP/1.1, no
+environment proxies, no automatic redirects, the network policy of
+``netpolicy.py`` installed). ``Fetcher.fetch`` follows redirects itself so
+that every hop is recorded (request headers as sent, raw response headers,
+peer address, TLS details) and streams each body, undecoded, to a temporary
+file.
+
+Decisions, in one place:
+
+* **Time.** ``settings.timeout`` bounds one request (one hop of one try):
+  connect, response head and body together. When the head arrived and the
+  body was still coming at the limit, the hop is kept, cut
+  (``truncated_reason="time"``) and the fetch is NOT an error: the status is
+  known and the bytes received are evidence. Without a head, it is a
+  ``"timeout"`` error. Waiting for a politeness slot does not count.
+* **Size.** A body is cut at ``settings.max_bytes`` (``"length"``).
+* **Broken bodies.** A connection reset or invalid chunking after the head
+  keeps the hop and its partial body (``truncated_reason="error"``) and the
+  fetch ends with error ``"protocol"``.
+* **Retries.** Timeouts, connection failures (refused included: one refusal
+  may be transient), 5xx, and 429/503 whose ``Retry-After`` is at most
+  ``settings.max_retry_after`` are tried again, up to ``settings.retries``
+  tries, waiting ``backoff`` x 1, 2, 4 ... (or the Retry-After). A longer
+  Retry-After is not waited for: the response is returned with
+  ``result.retry_after`` set. Only the last try's hops are returned; the body
+  files of discarded tries are deleted.
+* **Errors** are classified by exception type, never by message text
+  (:func:`classify_error`).
+* **Politeness.** At most ``concurrency`` requests in flight, at most
+  ``per_host_concurrency`` per origin (scheme, host, port), and
+  ``per_host_delay`` seconds between the starts of two requests to one origin
+  (every try and every redirect hop counts).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import email.utils
+import logging
+import os
+import ssl
+import tempfile
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import anyio
+import httpcore
+import httpx
+
+from .models import FetchErrorKind, FetchResult, Hop
+from .netpolicy import (
+    AddressPolicy,
+    ForbiddenAddress,
+    PolicyBackend,
+    ResolutionError,
+    ResolutionTimeout,
+    Resolver,
+    check_url,
+    parse_host_address,
+    system_resolver,
+)
+from .settings import FetchSettings
+
+LOGGER = logging.getLogger(__name__)
+
+ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+ACCEPT_ENCODING = "gzip, deflate"
+CHUNK = 64 * 1024
+
+
+class AttemptTimeout(TimeoutError):
+    """No response head within the total time of one request."""
+
+
+class _PolicyTransport(httpx.AsyncHTTPTransport):
+    """httpx's own transport, with its connection pool on a :class:`PolicyBackend`."""
+
+    def __init__(self, settings: FetchSettings, backend: PolicyBackend) -> None:
+        ssl_context = httpx.create_ssl_context(verify=settings.verify_tls, trust_env=False)
+        limits = httpx.Limits(max_connections=max(settings.concurrency, 1) * 2,
+                              max_keepalive_connections=settings.concurrency,
+                              keepalive_expiry=5.0)
+        super().__init__(verify=ssl_context, trust_env=False, http1=True, http2=False,
+                         limits=limits)
+        self.backend = backend
+        # The same pool httpx builds, with our network backend (httpx has no
+        # public parameter for it).
+        self._pool = httpcore.AsyncConnectionPool(
+            ssl_context=ssl_context,
+            max_connections=limits.max_connections,
+            max_keepalive_connections=limits.max_keepalive_connections,
+            keepalive_expiry=limits.keepalive_expiry,
+            http1=True,
+            http2=False,
+            network_backend=backend,
+        )
+
+
+def make_client(settings: FetchSettings, *, policy: AddressPolicy | None = None,
+                resolver: Resolver = system_resolver) -> httpx.AsyncClient:
+    """The client of a run: HTTP/1.1, no env proxies, no redirects, network policy.
+
+    *policy* replaces the policy of ``settings.allow_private`` (tests use it
+    to allow exactly one loopback port); *resolver* replaces ``getaddrinfo``.
+    """
+    backend = PolicyBackend(settings.allow_private, policy=policy, resolver=resolver)
+    timeout = httpx.Timeout(settings.timeout,
+                            connect=min(settings.connect_timeout, settings.timeout))
+    return httpx.AsyncClient(
+        transport=_PolicyTransport(settings, backend),
+        headers={"User-Agent": settings.user_agent, "Accept": ACCEPT,
+                 "Accept-Encoding": ACCEPT_ENCODING},
+        timeout=timeout,
+        follow_redirects=False,
+        trust_env=False,
+        http1=True,
+        http2=False,
+    )
+
+
+# --------------------------------------------------------------------------
+# errors
+
+
+def _chain(exc: BaseException) -> list[BaseException]:
+    """*exc*, its causes and contexts, and the members of exception groups."""
+    out: list[BaseException] = []
+    todo: list[BaseException] = [exc]
+    while todo and len(out) < 64:
+        current = todo.pop(0)
+        if any(current is seen for seen in out):
+            continue
+        out.append(current)
+        if isinstance(current, BaseExceptionGroup):
+            todo.extend(current.exceptions)
+        nxt = current.__cause__ or current.__context__
+        if nxt is not None:
+            todo.append(nxt)
+    return out
+
+
+def classify_error(exc: BaseException, *, during_tls: bool = False) -> tuple[FetchErrorKind, str]:
+    """The error kind of a failed request and a sentence for humans.
+
+    Decided from the types in the exception's cause chain. *during_tls* says
+    that the TLS handshake had started, so a closed connection is a TLS
+    failure.
+    """
+    chain = _chain(exc)
+
+    def find(*types: type[BaseException]) -> BaseException | None:
+        return next((e for e in chain if isinstance(e, types)), None)
+
+    if (e := find(ForbiddenAddress)) is not None:
+        return "policy", str(e)
+    if (e := find(ResolutionTimeout)) is not None:
+        return "timeout", str(e)
+    if (e := find(ResolutionError)) is not None:
+        return "dns", str(e)
+    if isinstance(e := find(ssl.SSLCertVerificationError), ssl.SSLCertVerificationError):
+        message = e.verify_message or e.reason or "verification failed"
+        return "tls", f"invalid certificate: {message}"
+    if isinstance(e := find(ssl.SSLError), ssl.SSLError):
+        return "tls", f"TLS handshake failed: {e.reason or type(e).__name__}"
+    if find(AttemptTimeout, httpx.TimeoutException, TimeoutError) is not None:
+        what = "connect" if find(httpx.ConnectTimeout) is not None else "response"
+        return "timeout", f"{what} timed out"
+    if find(ConnectionRefusedError) is not None:
+        return "refused", "connection refused"
+    if find(httpx.ConnectError) is not None:
+        if during_tls:
+            return "tls", "TLS handshake failed: the server closed the connection"
+        return "connect", f"connection failed: {_cause_name(chain)}"
+    if find(httpx.InvalidURL, httpx.UnsupportedProtocol) is not None:
+        return "invalid-url", str(exc)
+    if find(httpx.RemoteProtocolError, httpx.LocalProtocolError, httpx.ProtocolError) is not None:
+        return "protocol", f"malformed response: {exc}"
+    if find(httpx.ReadError, httpx.WriteError, httpx.NetworkError) is not None:
+        return "protocol", f"connection broken during the exchange: {_cause_name(chain)}"
+    return "connect", f"request failed: {type(exc).__name__}"
+
+
+def _cause_name(chain: list[BaseException]) -> str:
+    return type(chain[-1]).__name__
+
+
+# --------------------------------------------------------------------------
+# small helpers
+
+
+def _now() -> dt.datetime:
+    return dt.datetime.now(dt.UTC)
+
+
+def _latin1(pairs: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs]
+
+
+def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
+    """Seconds asked by a ``Retry-After`` header (delta-seconds or HTTP-date)."""
+    if value is None:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError, IndexError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return max(0.0, (when - (now or _now())).total_seconds())
+
+
+def _tls_info(ssl_object: Any) -> dict[str, str] | None:
+    if not isinstance(ssl_object, ssl.SSLObject | ssl.SSLSocket):
+        return None
+    cipher = ssl_object.cipher()
+    info = {"version": ssl_object.version() or "", "cipher": cipher[0] if cipher else "",
+            "subject": "", "issuer": ""}
+    cert = ssl_object.getpeercert()
+    if cert:
+        for key in ("subject", "issuer"):
+            rdns: Any = cert.get(key, ())
+            info[key] = ", ".join(f"{pair[0]}={pair[1]}" for rdn in rdns for pair in rdn)
+    else:
+        info.update(_decode_der(ssl_object.getpeercert(binary_form=True)))
+    return info
+
+
+def _decode_der(der: bytes | None) -> dict[str, str]:
+    """Subject and issuer of a DER certificate (unverified connections)."""
+    if not der:
+        return {}
+    try:
+        from cryptography import x509
+    except ImportError:  # pragma: no cover - cryptography is optional
+        return {}
+    try:
+        cert = x509.load_der_x509_certificate(der)
+    except ValueError:
+        return {}
+    return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string()}
+
+
+def _origin(url: httpx.URL) -> tuple[str, str, int]:
+    port = url.port or (443 if url.scheme == "https" else 80)
+    return url.scheme, url.host, port
+
+
+@dataclass
+class FetchStats:
+    """What the network did, to tell a dead site from an offline machine.
+
+    ``looked_up``: distinct host names sent to the resolver; ``resolved``:
+    those that resolved; ``connections``: TCP connections that succeeded.
+    """
+
+    looked_up: set[str] = field(default_factory=set)
+    resolved: set[str] = field(default_factory=set)
+    connections: int = 0
+
+    @property
+    def offline(self) -> bool:
+        """True when the machine looks offline rather than the sites dead."""
+        if len(self.looked_up) >= 3 and not self.resolved:
+            return True
+        return bool(self.looked_up) and self.connections == 0
+
+
+@dataclass
+class _Trace:
+    """Connection events of one request, from httpcore's trace extension."""
+
+    host: str
+    stats: FetchStats
+    stream: Any = None
+    tls_started: bool = False
+    tls_done: bool = False
+
+    async def __call__(self, name: str, info: dict[str, Any]) -> None:
+        literal = parse_host_address(self.host) is not None
+        if name == "connection.connect_tcp.started" and not literal:
+            self.stats.looked_up.add(self.host)
+        elif name == "connection.connect_tcp.complete":
+            self.stats.connections += 1
+            self.stream = info.get("return_value")
+            if not literal:
+                self.stats.resolved.add(self.host)
+        elif name == "connection.connect_tcp.failed":
+            exc = info.get("exception")
+            if not literal and not isinstance(exc, ResolutionError):
+                self.stats.resolved.add(self.host)
+        elif name == "connection.start_tls.started":
+            self.tls_started = True
+        elif name == "connection.start_tls.complete":
+            self.tls_done = True
+            self.stream = info.get("return_value")
+
+
+# --------------------------------------------------------------------------
+# politeness
+
+
+@dataclass
+class _OriginState:
+    slots: anyio.Semaphore
+    lock: anyio.Lock
+    next_start: float = 0.0
+    users: int = 0
+
+
+class Politeness:
+    """Global and per-origin concurrency, and a delay between starts per origin.
+
+    Per-origin state lives only while an origin is in use or its delay has
+    not yet passed: idle entries are pruned, so memory does not grow with the
+    number of hosts fetched over a run.
+    """
+
+    def __init__(self, concurrency: int, per_origin: int, delay: float,
+                 prune_at: int = 256) -> None:
+        self.concurrency = concurrency
+        self.per_origin = per_origin
+        self.delay = delay
+        self._global: anyio.Semaphore | None = None
+        self._origins: dict[tuple[str, str, int], _OriginState] = {}
+        self._prune_floor = prune_at
+        self._prune_at = prune_at
+
+    def __len__(self) -> int:
+        return len(self._origins)
+
+    @asynccontextmanager
+    async def slot(self, origin: tuple[str, str, int]) -> AsyncIterator[None]:
+        """Hold one request slot for *origin*; waits for the delay and the limits."""
+        if self._global is None:
+            self._global = anyio.Semaphore(self.concurrency)
+        state = self._origins.get(origin)
+        if state is None:
+            state = _OriginState(anyio.Semaphore(self.per_origin), anyio.Lock())
+            self._origins[origin] = state
+        state.users += 1
+        try:
+            async with state.slots:
+                async with state.lock:
+                    wait = state.next_start - time.monotonic()
+                    if wait > 0:
+                        await anyio.sleep(wait)
+                    await self._global.acquire()
+                    state.next_start = time.monotonic() + self.delay
+                try:
+                    yield
+                finally:
+                    self._global.release()
+        finally:
+            state.users -= 1
+            if len(self._origins) >= self._prune_at:
+                self._prune()
+
+    def _prune(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, s in self._origins.items() if not s.users and s.next_start <= now]:
+            del self._origins[key]
+        self._prune_at = max(self._prune_floor, 2 * len(self._origins))
+
+
+# --------------------------------------------------------------------------
+# the fetcher
+
+
+class Fetcher:
+    """Fetches URLs hop by hop into files under *tmpdir*, politely.
+
+    The caller owns *client* (see :func:`make_client`) and the body files of
+    the returned hops.
+    """
+
+    def __init__(self, client: httpx.AsyncClient, settings: FetchSettings, tmpdir: Path) -> None:
+        self.client = client
+        self.settings = settings
+        self.tmpdir = Path(tmpdir)
+        self.stats = FetchStats()
+        self.politeness = Politeness(settings.concurrency, settings.per_host_concurrency,
+                                     settings.per_host_delay)
+
+    async def fetch(self, url: str, *, retries: int | None = None) -> FetchResult:
+        """Fetch *url*, following redirects, retrying per the settings."""
+        reason = check_url(url)
+        if reason is not None:
+            return FetchResult(url, error="invalid-url", error_detail=reason, attempts=0)
+        tries = max(1, retries if retries is not None else self.settings.retries)
+        attempt = 0
+        while True:
+            attempt += 1
+            result = await self._attempt(url)
+            result.attempts = attempt
+            wait = self._retry_wait(result, attempt)
+            if wait is None or attempt >= tries:
+                return result
+            LOGGER.info("retrying %s in %.1fs (%s)", url, wait,
+                        result.error or (result.final.status if result.final else ""))
+            discard(result)
+            await anyio.sleep(wait)
+
+    async def fetch_probe(self, url: str) -> FetchResult:
+        """One try at *url* (a soft-404 probe): no retries."""
+        return await self.fetch(url, retries=1)
+
+    def _retry_wait(self, result: FetchResult, attempt: int) -> float | None:
+        """Seconds to wait before the next try, or None when it is final."""
+        backoff = float(self.settings.backoff * 2 ** (attempt - 1))
+        if result.error in ("timeout", "connect", "refused"):
+            return backoff
+        final = result.final
+        if result.error is not None or final is None or final.status is None:
+            return None
+        status = final.status
+        asked = parse_retry_after(final.header("retry-after"))
+        if status in (429, 503) and asked is not None:
+            if asked > self.settings.max_retry_after:
+                result.retry_after = asked
+                return None
+            return asked
+        if status >= 500:
+            return backoff
+        return None
+
+    async def _attempt(self, url: str) -> FetchResult:
+        """One try: the whole redirect chain from *url*."""
+        result = FetchResult(url)
+        seen: set[tuple[str, str | None]] = set()
+        current = httpx.URL(url)
+        while True:
+            hop, exc, during_tls = await self._exchange(current)
+            result.hops.append(hop)
+            seen.add((str(current), _cookie(hop.request_headers)))
+            if exc is not None:
+                result.error, result.error_detail = classify_error(exc, during_tls=during_tls)
+                return result
+            location = hop.location
+            if not hop.is_redirect or location is None:
+                return result
+            try:
+                target = current.join(location.encode("latin-1").decode("utf-8", "replace"))
+            except (httpx.InvalidURL, ValueError) as err:
+                result.error, result.error_detail = "invalid-url", f"bad Location: {err}"
+                return result
+            reason = check_url(str(target))
+            if reason is not None:
+                result.error = "invalid-url"
+                result.error_detail = f"redirect to {target}: {reason}"
+                return result
+            # A URL revisited with new cookies is a cookie check, not a loop.
+            next_cookie = self.client.build_request("GET", target).headers.get("cookie")
+            if (str(target), next_cookie) in seen:
+                result.error = "redirect-loop"
+                result.error_detail = f"redirect loop: {target} repeats"
+                return result
+            if len(result.hops) > self.settings.max_hops:
+                result.error = "too-many-redirects"
+                result.error_detail = f"more than {self.settings.max_hops} redirects"
+                return result
+            current = target
+
+    async def _exchange(self, url: httpx.URL) -> tuple[Hop, BaseException | None, bool]:
+        async with self.politeness.slot(_origin(url)):
+            return await self._request(url)
+
+    async def _request(self, url: httpx.URL) -> tuple[Hop, BaseException | None, bool]:
+        """One request, bounded in time and size: (hop, error or None, in TLS)."""
+        trace = _Trace(url.host, self.stats)
+        request = self.client.build_request("GET", url, extensions={"trace": trace})
+        hop = Hop(url=str(url), method="GET", request_headers=_latin1(request.headers.raw),
+                  started=_now())
+        t0 = time.monotonic()
+        response: httpx.Response | None = None
+        error: BaseException | None = None
+        try:
+            with anyio.move_on_after(self.settings.timeout) as scope:
+                response = await self.client.send(request, stream=True)
+                self._record_head(hop, response)
+                await self._read_body(hop, response)
+            if scope.cancelled_caught:
+                if response is None:
+                    error = AttemptTimeout(f"no response within {self.settings.timeout}s")
+                else:
+                    hop.truncated, hop.truncated_reason = True, "time"
+        except (httpx.HTTPError, OSError, ForbiddenAddress, ResolutionError) as exc:
+            error = exc
+            if response is not None:
+                hop.truncated, hop.truncated_reason = True, "error"
+        finally:
+            if response is not None:
+                with anyio.CancelScope(shield=True):
+                    await response.aclose()
+            hop.elapsed = time.monotonic() - t0
+        if hop.ip is None:
+            self._record_peer(hop, trace.stream)
+        return hop, error, trace.tls_started and not trace.tls_done
+
+    def _record_head(self, hop: Hop, response: httpx.Response) -> None:
+        hop.status = response.status_code
+        reason = response.extensions.get("reason_phrase", b"")
+        hop.reason_phrase = reason.decode("latin-1") if isinstance(reason, bytes) else str(reason)
+        hop.http_version = response.http_version
+        hop.response_headers = _latin1(response.headers.raw)
+        hop.request_headers = _latin1(response.request.headers.raw)
+        self._record_peer(hop, response.extensions.get("network_stream"))
+
+    def _record_peer(self, hop: Hop, stream: Any) -> None:
+        if stream is None:
+            return
+        addr = stream.get_extra_info("server_addr")
+        if isinstance(addr, tuple) and len(addr) >= 2:
+            hop.ip, hop.port = str(addr[0]), int(addr[1])
+        if hop.url.startswith("https:"):
+            hop.tls = _tls_info(stream.get_extra_info("ssl_object"))
+
+    async def _read_body(self, hop: Hop, response: httpx.Response) -> None:
+        """Stream the raw (still encoded) body to a file, up to the size cap."""
+        fd, name = tempfile.mkstemp(prefix="hop-", suffix=".body", dir=self.tmpdir)
+        hop.body_path = Path(name)
+        cap = self.settings.max_bytes
+        with os.fdopen(fd, "wb") as fh:
+            async for chunk in response.aiter_raw(CHUNK):
+                room = cap - hop.body_size
+                if len(chunk) > room:
+                    fh.write(chunk[:room])
+                    hop.body_size += room
+                    hop.truncated, hop.truncated_reason = True, "length"
+                    return
+                fh.write(chunk)
+                hop.body_size += len(chunk)
+
+
+def _cookie(headers: list[tuple[str, str]]) -> str | None:
+    for k, v in headers:
+        if k.lower() == "cookie":
+            return v
+    return None
+
+
+def discard(result: FetchResult) -> None:
+    """Delete the body files of *result* (a try that is not kept)."""
+    for hop in result.hops:
+        if hop.body_path is not None:
+            hop.body_path.unlink(missing_ok=True)
+            hop.body_path = None
+
+
+@asynccontextmanager
+async def open_fetcher(settings: FetchSettings, tmpdir: Path) -> AsyncIterator[Fetcher]:
+    """A :class:`Fetcher` on a fresh client, closed on exit."""
+    async with make_client(settings) as client:
+        yield Fetcher(client, settings, tmpdir)

@@ -1,0 +1,280 @@
+"""The fetcher over real HTTP on loopback: hops, raw bodies, retries, politeness."""
+
+from __future__ import annotations
+
+import asyncio
+import gzip
+import socket
+import time
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import httpx
+import pytest
+
+from archiver.fetch import (
+    Fetcher,
+    FetchStats,
+    Politeness,
+    classify_error,
+    make_client,
+    parse_retry_after,
+)
+from archiver.models import FetchResult
+from archiver.settings import FetchSettings
+
+from .lab import Handler, Route, Site, news_page
+
+T = TypeVar("T")
+
+
+def lab_settings(**overrides: Any) -> FetchSettings:
+    """Settings for loopback tests: private targets allowed, short limits."""
+    values: dict[str, Any] = {"allow_private": True, "timeout": 2.0, "connect_timeout": 1.0,
+                              "per_host_delay": 0.0, "retries": 1, "backoff": 0.05}
+    values.update(overrides)
+    return FetchSettings(**values)
+
+
+def with_fetcher(tmp_path: Path, settings: FetchSettings,
+                 fn: Callable[[Fetcher], Awaitable[T]]) -> T:
+    async def go() -> T:
+        async with make_client(settings) as client:
+            return await fn(Fetcher(client, settings, tmp_path))
+    return asyncio.run(go())
+
+
+def fetch(tmp_path: Path, url: str, **overrides: Any) -> FetchResult:
+    return with_fetcher(tmp_path, lab_settings(**overrides), lambda f: f.fetch(url))
+
+
+# --------------------------------------------------------------------------
+# the happy path
+
+
+def test_redirect_chain_is_recorded_hop_by_hop(site: Site, tmp_path: Path) -> None:
+    html = news_page("Taiwan slams Malaysia", "Thirty-two were deported.")
+    site.page("/article", html, gzip=True)
+    site.redirect("/old", "/moved", status=301)
+    site.redirect("/moved", site.url("/article"), status=302)
+    result = fetch(tmp_path, site.url("/old"))
+    assert result.error is None
+    assert [h.status for h in result.hops] == [301, 302, 200]
+    assert [h.url for h in result.hops] == [site.url("/old"), site.url("/moved"),
+                                            site.url("/article")]
+    final = result.final
+    assert final is not None and final.url == result.final_url == site.url("/article")
+    assert final.reason_phrase == "OK" and final.http_version == "HTTP/1.1"
+    assert final.ip == "127.0.0.1" and final.port == site.port
+    assert final.tls is None
+    assert result.attempts == 1
+    # raw body on disk, still gzip
+    assert final.body_path is not None and final.body_path.parent == tmp_path
+    raw = final.body_path.read_bytes()
+    assert raw[:2] == b"\x1f\x8b" and final.body_size == len(raw)
+    assert gzip.decompress(raw).decode() == html
+    assert ("Content-Encoding", "gzip") in final.response_headers
+    # request headers as sent, in order, with our User-Agent
+    names = [k.lower() for k, _ in final.request_headers]
+    assert names[0] == "host" and "user-agent" in names
+    assert dict((k.lower(), v) for k, v in final.request_headers)["user-agent"] == \
+        FetchSettings().user_agent
+    hit = site.hits_for("/article")[0]
+    assert hit.headers["User-Agent"] == FetchSettings().user_agent
+    assert all(h.started.tzinfo is not None and h.elapsed >= 0 for h in result.hops)
+
+
+def test_raw_headers_keep_case_order_and_repeats(site: Site, tmp_path: Path) -> None:
+    site.page("/h", "<p>x</p>", headers=[("X-Custom", "One"), ("set-cookie", "a=1"),
+                                         ("Set-Cookie", "b=2")])
+    result = fetch(tmp_path, site.url("/h"))
+    headers = result.hops[0].response_headers
+    assert ("X-Custom", "One") in headers
+    assert [v for k, v in headers if k.lower() == "set-cookie"] == ["a=1", "b=2"]
+    assert ("set-cookie", "a=1") in headers  # case as sent
+
+
+def test_chunked_body_is_dechunked(site: Site, tmp_path: Path) -> None:
+    body = b"<html>" + b"x" * 5000 + b"</html>"
+    site.page("/c", body, chunked=True)
+    result = fetch(tmp_path, site.url("/c"))
+    final = result.final
+    assert final is not None and final.body_path is not None
+    assert final.body_path.read_bytes() == body
+
+
+def test_relative_and_absolute_locations(site: Site, tmp_path: Path) -> None:
+    site.page("/dir/target", "<p>t</p>")
+    site.redirect("/dir/start", "target", status=307)
+    site.redirect("/a", f"//127.0.0.1:{site.port}/dir/start", status=308)
+    result = fetch(tmp_path, site.url("/a"))
+    assert result.error is None
+    assert [h.url for h in result.hops][-1] == site.url("/dir/target")
+
+
+def test_ipv6_site(tmp_path: Path) -> None:
+    with Site("::1", socket.AF_INET6) as v6:
+        v6.page("/", "<p>six</p>")
+        result = fetch(tmp_path, v6.url("/"))
+        assert result.error is None and result.final is not None
+        assert result.final.ip == "::1" and result.final.port == v6.port
+
+
+def test_size_cap_truncates(site: Site, tmp_path: Path) -> None:
+    site.page("/big", b"a" * 300_000, content_type="text/plain")
+    result = fetch(tmp_path, site.url("/big"), max_bytes=100_000)
+    final = result.final
+    assert result.error is None and final is not None
+    assert final.truncated and final.truncated_reason == "length"
+    assert final.body_size == 100_000
+    assert final.body_path is not None and final.body_path.stat().st_size == 100_000
+
+
+def test_redirect_loop_and_too_many(site: Site, tmp_path: Path) -> None:
+    site.redirect("/l1", "/l2")
+    site.redirect("/l2", "/l1")
+    loop = fetch(tmp_path, site.url("/l1"))
+    assert loop.error == "redirect-loop" and len(loop.hops) == 2
+    for i in range(6):
+        site.redirect(f"/r{i}", f"/r{i + 1}")
+    site.page("/r6", "<p>end</p>")
+    assert fetch(tmp_path, site.url("/r0"), max_hops=6).error is None
+    too_many = fetch(tmp_path, site.url("/r0"), max_hops=5)
+    assert too_many.error == "too-many-redirects" and len(too_many.hops) == 6
+
+
+def test_cookie_check_redirect_is_not_a_loop(site: Site, tmp_path: Path) -> None:
+    def gate(handler: Handler) -> None:
+        if "seen=1" in handler.headers.get("Cookie", ""):
+            body = b"<p>welcome back</p>"
+            handler.send_response_only(200)
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+            return
+        handler.send_response_only(302)
+        handler.send_header("Location", "/setcookie")
+        handler.send_header("Content-Length", "0")
+        handler.end_headers()
+
+    site.raw("/gate", gate)
+    site.route("/setcookie", Route(302, [("Set-Cookie", "seen=1; Path=/"),
+                                         ("Location", "/gate")], b""))
+    result = fetch(tmp_path, site.url("/gate"))
+    assert result.error is None
+    assert [h.status for h in result.hops] == [302, 302, 200]
+
+
+def test_bad_redirect_targets(site: Site, tmp_path: Path) -> None:
+    site.redirect("/ftp", "ftp://example.com/file")
+    site.redirect("/creds", f"http://user:pw@127.0.0.1:{site.port}/")
+    ftp = fetch(tmp_path, site.url("/ftp"))
+    assert ftp.error == "invalid-url" and ftp.hops[0].status == 301
+    assert fetch(tmp_path, site.url("/creds")).error == "invalid-url"
+
+
+@pytest.mark.parametrize("url", ["ftp://example.com/", "file:///etc/passwd",
+                                 "http://user:pw@example.com/", "not a url", "http:///x"])
+def test_invalid_urls_make_no_request(url: str, tmp_path: Path) -> None:
+    result = fetch(tmp_path, url)
+    assert result.error == "invalid-url" and result.hops == [] and result.attempts == 0
+
+
+def test_redirect_to_an_internal_origin_is_refused(tmp_path: Path) -> None:
+    """The "public" origin may be fetched; its redirect into the internal one may not."""
+    with Site() as public, Site() as internal:
+        internal.page("/admin", "<p>secret</p>")
+        public.redirect("/go", internal.url("/admin"))
+        settings = lab_settings(allow_private=False)
+
+        def policy(ip: Any, port: int) -> str | None:
+            return None if port == public.port else "internal"
+
+        async def go() -> FetchResult:
+            async with make_client(settings, policy=policy) as client:
+                return await Fetcher(client, settings, tmp_path).fetch(public.url("/go"))
+
+        result = asyncio.run(go())
+        assert result.error == "policy" and "internal" in result.error_detail
+        assert [h.status for h in result.hops] == [301, None]
+        assert public.connections == 1
+        assert internal.connections == 0
+
+
+def test_stats_count_connections(site: Site, tmp_path: Path) -> None:
+    site.page("/", "<p>x</p>")
+
+    async def go(f: Fetcher) -> FetchStats:
+        await f.fetch(site.url("/"))
+        await f.fetch(f"http://localhost:{site.port}/")
+        return f.stats
+
+    stats = with_fetcher(tmp_path, lab_settings(), go)
+    assert stats.connections >= 2  # one per origin at least
+    assert stats.looked_up == {"localhost"} and stats.resolved == {"localhost"}
+    assert not stats.offline
+
+
+def test_offline_rule() -> None:
+    assert FetchStats(looked_up={"a", "b", "c"}).offline
+    assert not FetchStats(looked_up={"a", "b", "c"}, resolved={"a"}, connections=1).offline
+    assert FetchStats(looked_up={"a"}, resolved={"a"}).offline
+    assert not FetchStats().offline
+
+
+def test_parse_retry_after() -> None:
+    import datetime as dt
+    now = dt.datetime(2026, 1, 1, tzinfo=dt.UTC)
+    assert parse_retry_after("5") == 5.0
+    assert parse_retry_after(" 120 ") == 120.0
+    assert parse_retry_after("Thu, 01 Jan 2026 00:00:30 GMT", now) == 30.0
+    assert parse_retry_after("Wed, 31 Dec 2025 00:00:00 GMT", now) == 0.0
+    assert parse_retry_after("soon") is None
+    assert parse_retry_after(None) is None
+
+
+def test_classify_error_by_type() -> None:
+    import ssl
+    cert = ssl.SSLCertVerificationError(1, "certificate verify failed")
+    cert.verify_message = "self-signed certificate"
+    wrapped = httpx.ConnectError("x")
+    wrapped.__cause__ = cert
+    assert classify_error(wrapped) == ("tls", "invalid certificate: self-signed certificate")
+    refused = httpx.ConnectError("whatever the text says")
+    refused.__cause__ = OSError("All connection attempts failed")
+    refused.__cause__.__cause__ = ConnectionRefusedError(111, "timed out")  # text is ignored
+    assert classify_error(refused)[0] == "refused"
+    assert classify_error(httpx.ReadTimeout("refused"))[0] == "timeout"
+    assert classify_error(httpx.RemoteProtocolError("timeout"))[0] == "protocol"
+    assert classify_error(httpx.ReadError("x"))[0] == "protocol"
+    assert classify_error(httpx.ConnectError("x"))[0] == "connect"
+    assert classify_error(httpx.ConnectError("x"), during_tls=True)[0] == "tls"
+
+
+def test_politeness_prunes_idle_origins() -> None:
+    async def go() -> int:
+        gate = Politeness(8, 2, 0.0, prune_at=16)
+        for i in range(1000):
+            async with gate.slot(("http", f"host{i}.example", 80)):
+                pass
+        return len(gate)
+
+    assert asyncio.run(go()) <= 32
+
+
+def test_politeness_waits_between_starts() -> None:
+    async def go() -> list[float]:
+        gate = Politeness(8, 4, 0.2)
+        starts: list[float] = []
+
+        async def one() -> None:
+            async with gate.slot(("http", "a", 80)):
+                starts.append(time.monotonic())
+
+        await asyncio.gather(*(one() for _ in range(4)))
+        return starts
+
+    starts = asyncio.run(go())
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert all(g >= 0.19 for g in gaps), gaps
