@@ -388,12 +388,8 @@ class Cycle:
             self.progress("result", outcome, None)
 
     def network_down(self) -> bool:
-        stats = self.fetcher.stats
-        looked_up = len(stats.hosts_looked_up)
-        resolved = len(stats.hosts_resolved)
-        if looked_up >= 3 and resolved == 0:
-            return True
-        return self.summary.fetched > 0 and stats.connections == 0 and looked_up > 0
+        """True when the failures say nothing about the links (see ``FetchStats.offline``)."""
+        return bool(self.fetcher.stats.offline)
 
     def judge_deferred(self) -> None:
         down = self.network_down()

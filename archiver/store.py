@@ -92,7 +92,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             id INTEGER PRIMARY KEY, cycle_id INTEGER, event_id TEXT, url TEXT,
             checked_at TEXT, status TEXT, rule TEXT, reason TEXT, http_status INTEGER,
             final_url TEXT, headline TEXT, published TEXT, flags TEXT, fetch_id INTEGER,
-            capture_id INTEGER, consecutive_failures INTEGER
+            capture_id INTEGER, consecutive_failures INTEGER, first_failure_at TEXT
         );
         CREATE INDEX checks_citation ON checks(event_id, url, checked_at);
         CREATE INDEX checks_cycle ON checks(cycle_id, url);

@@ -91,7 +91,7 @@ class Lab:
             "slow": "/2016/05/01/slow/",
             "late_date": "/2018/12/15/cambodia-deports/",
             "off_topic": "/2016/05/01/off-topic/",
-            "no_date": "/2016/05/01/undated/",
+            "no_date": "/section/undated-story",
             "no_headline": "/2016/05/01/no-headline/",
         }
         for key, path in self.paths.items():
@@ -100,8 +100,7 @@ class Lab:
             "Grave concern as Cambodia deports Taiwanese alleged scammers to China",
             story=STORY.replace("Malaysia", "Cambodia"), published="2018-12-15"))
         n.page(self.paths["off_topic"], article("Council approves parks budget", OTHER_STORY))
-        n.page(self.paths["no_date"], article(published=None).replace(
-            "/2016/05/01/", "/section/"))
+        n.page(self.paths["no_date"], article(published=None))
         n.page(self.paths["no_headline"], "<html><body><div><p>" + STORY.replace("\n\n", "</p><p>")
                + "</p></div></body></html>")
         n.page("/", HOME)
