@@ -1,0 +1,269 @@
+"""The editors' HTML report and the JUnit XML report, over :func:`report.build_report`.
+
+``render_html(report)`` gives one self-contained HTML file: inline CSS (allowed
+by a hash in the page's own Content-Security-Policy, which also forbids every
+script), no external resource, readable on a phone. Citations are grouped by
+event, the events with the worst citations first and, inside an event, broken
+citations first (dead, soft-404, drifted, moved, blocked, unreachable, alive).
+Each citation shows its status, since when, the reason, the headline of the
+first snapshot and of the latest check, its flags, and the replacements to
+offer: our own archived copy (a replay link ``{replay_base}/{coll}/{ts}/{url}``
+on the ``archiver serve`` dashboard) and, when :func:`wayback.add_wayback` found
+one, the Wayback Machine's copy closest to our first capture.
+
+Everything that comes from a page or a server (headline, reason, URLs) is
+escaped by Jinja's autoescape; links are only ever ``http(s)``.
+
+``render_junit(report)`` gives JUnit XML for CI: one ``testsuite`` per event,
+one ``testcase`` per citation; ``dead`` and ``soft-404`` are failures,
+``blocked`` and ``unreachable`` are skipped (not evidence either way).
+
+The results may carry extra keys that :func:`build_report` does not (yet) fill:
+``baseline_headline``, ``event_count``, ``event_mechanism`` and ``wayback``.
+Pass ``store=`` to have the first three read from the store when absent.
+"""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+from markupsafe import Markup
+
+from .models import BROKEN
+from .report import STATUS_ORDER, broken_count, counts
+
+if TYPE_CHECKING:
+    from .store import Store
+
+WEB_DIR = Path(__file__).parent / "web"
+TEMPLATES_DIR = WEB_DIR / "templates"
+STATIC_DIR = WEB_DIR / "static"
+STYLESHEET = STATIC_DIR / "style.css"
+
+#: The pywb collection name under which ``archiver serve`` replays the archive.
+COLLECTION = "archive"
+#: Where ``archiver serve`` listens by default (replay links start here).
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
+
+SKIPPED = frozenset({"blocked", "unreachable"})
+_XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+# --------------------------------------------------------------------------
+# Jinja environment (shared with the dashboard)
+
+def safe_href(url: object) -> str:
+    """*url* when it is an http(s) URL, else ``#`` (no ``javascript:`` links)."""
+    if isinstance(url, str) and url.strip().lower().startswith(("http://", "https://")):
+        return url.strip()
+    return "#"
+
+
+def day(value: object) -> str:
+    """An ISO timestamp shortened for people: ``2026-11-25 14:00 UTC``."""
+    if not isinstance(value, str) or not value:
+        return ""
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return value
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.UTC)
+    return when.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def replay_timestamp(value: str | None) -> str | None:
+    """``YYYYMMDDhhmmss`` (UTC) of an ISO timestamp, as pywb and Wayback URLs use."""
+    if not value:
+        return None
+    try:
+        when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
+
+
+def replay_url(base: str, collection: str, timestamp: str, url: str) -> str:
+    """``{base}/{collection}/{timestamp}/{url}``: pywb's framed replay of a capture."""
+    return f"{base.rstrip('/')}/{collection}/{timestamp}/{url}"
+
+
+def replay_link(first_captured: str | None, url: str, base: str,
+                collection: str = COLLECTION) -> str | None:
+    """Replay link of *url* near *first_captured*, or ``None`` when never captured."""
+    ts = replay_timestamp(first_captured)
+    if ts is None or safe_href(url) == "#":
+        return None
+    return replay_url(base, collection, ts, url)
+
+
+def template_environment() -> jinja2.Environment:
+    """Jinja with autoescape on for every template, and the filters above."""
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(TEMPLATES_DIR)),
+                             autoescape=True, undefined=jinja2.ChainableUndefined,
+                             trim_blocks=True, lstrip_blocks=True)
+    env.filters["safe_href"] = safe_href
+    env.filters["day"] = day
+    env.filters["replay_link"] = replay_link
+    return env
+
+
+_ENV: jinja2.Environment | None = None
+
+
+def environment() -> jinja2.Environment:
+    global _ENV
+    if _ENV is None:
+        _ENV = template_environment()
+    return _ENV
+
+
+# --------------------------------------------------------------------------
+# the model: results grouped by event
+
+def enrich(report: dict[str, Any], store: Store | None) -> dict[str, Any]:
+    """Fill ``baseline_headline``, ``event_count`` and ``event_mechanism`` from *store*.
+
+    Only keys that are absent are filled; the report is changed in place.
+    """
+    if store is None:
+        return report
+    events = {e["id"]: e for e in store.events()}
+    baselines: dict[str, str | None] = {}
+    for r in report.get("results", []):
+        event = events.get(r.get("event", ""))
+        if event is not None:
+            r.setdefault("event_count", event.get("count"))
+            r.setdefault("event_mechanism", event.get("mechanism"))
+            r.setdefault("event_date", event.get("date"))
+            r.setdefault("event_country", event.get("country"))
+        if "baseline_headline" not in r:
+            url = r["url"]
+            if url not in baselines:
+                base = store.baseline(url)
+                baselines[url] = base.page.headline if base else None
+            r["baseline_headline"] = baselines[url]
+    return report
+
+
+def _rank(status: str) -> int:
+    return STATUS_ORDER.get(status, 99)
+
+
+def group_by_event(report: dict[str, Any]) -> list[dict[str, Any]]:
+    """Events with their results, worst first at both levels (stable otherwise)."""
+    groups: dict[str, dict[str, Any]] = {}
+    for r in report.get("results", []):
+        g = groups.get(r["event"])
+        if g is None:
+            g = groups[r["event"]] = {
+                "event": r["event"], "date": r.get("event_date"),
+                "country": r.get("event_country"), "count": r.get("event_count"),
+                "mechanism": r.get("event_mechanism"), "results": [],
+            }
+        g["results"].append(r)
+    ordered = list(groups.values())
+    for g in ordered:
+        g["results"].sort(key=lambda r: _rank(r["status"]))
+        g["worst"] = g["results"][0]["status"]
+    ordered.sort(key=lambda g: _rank(g["worst"]))
+    return ordered
+
+
+# --------------------------------------------------------------------------
+# HTML
+
+def stylesheet() -> str:
+    return STYLESHEET.read_text(encoding="utf-8")
+
+
+def style_hash(css: str) -> str:
+    """The CSP source expression allowing exactly this inline stylesheet."""
+    digest = hashlib.sha256(css.encode("utf-8")).digest()
+    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+
+
+def render_html(report: dict[str, Any], *, replay_base: str = DEFAULT_BASE_URL,
+                collection: str = COLLECTION, title: str = "Citation check",
+                store: Store | None = None) -> str:
+    """The report as one self-contained HTML page (see the module docstring)."""
+    enrich(report, store)
+    css = stylesheet()
+    csp = (f"default-src 'none'; style-src {style_hash(css)}; img-src data:;"
+           " base-uri 'none'; form-action 'none'")
+    template = environment().get_template("report.html")
+    return template.render(
+        report=report, groups=group_by_event(report), counts=list(counts(report).items()),
+        total=len(report.get("results", [])), broken=broken_count(report),
+        replay_base=replay_base, collection=collection, title=title,
+        css=Markup(css), csp=csp,  # noqa: S704 - our own stylesheet, not page data
+    )
+
+
+# --------------------------------------------------------------------------
+# JUnit XML
+
+def _x(value: object) -> str:
+    """Text safe for XML 1.0 (characters XML cannot carry are dropped)."""
+    return _XML_INVALID.sub("", "" if value is None else str(value))
+
+
+def _details(r: dict[str, Any]) -> str:
+    lines = [
+        f"url: {r.get('url')}",
+        f"status: {r.get('status')} (HTTP {r.get('http_status') or '-'})",
+        f"since: {r.get('since') or '-'}",
+        f"final url: {r.get('final_url') or '-'}",
+        f"headline: {r.get('headline') or '-'}",
+        f"flags: {' '.join(r.get('flags') or []) or '-'}",
+        f"first captured: {r.get('first_captured') or 'never'}",
+        f"reason: {r.get('reason') or '-'}",
+    ]
+    return "\n".join(_x(line) for line in lines)
+
+
+def render_junit(report: dict[str, Any]) -> str:
+    """JUnit XML: one testsuite per event, one testcase per citation."""
+    results = report.get("results", [])
+    root = ET.Element("testsuites", {
+        "name": "archiver citations", "tests": str(len(results)),
+        "failures": str(sum(1 for r in results if r["status"] in BROKEN)),
+        "errors": "0",
+        "skipped": str(sum(1 for r in results if r["status"] in SKIPPED)),
+    })
+    by_event: dict[str, list[dict[str, Any]]] = {}
+    for r in results:
+        by_event.setdefault(r["event"], []).append(r)
+    for event, rows in by_event.items():
+        suite = ET.SubElement(root, "testsuite", {
+            "name": _x(event), "tests": str(len(rows)),
+            "failures": str(sum(1 for r in rows if r["status"] in BROKEN)),
+            "errors": "0",
+            "skipped": str(sum(1 for r in rows if r["status"] in SKIPPED)),
+            "timestamp": _x(report.get("checked_at") or ""),
+        })
+        for r in rows:
+            case = ET.SubElement(suite, "testcase", {
+                "classname": _x(event), "name": _x(r["url"]), "time": "0",
+            })
+            message = _x(f"{r['status']}: {r.get('reason') or ''}")
+            if r["status"] in BROKEN:
+                failure = ET.SubElement(case, "failure",
+                                        {"type": _x(r["status"]), "message": message})
+                failure.text = _details(r)
+            elif r["status"] in SKIPPED:
+                ET.SubElement(case, "skipped", {"message": message})
+            out = ET.SubElement(case, "system-out")
+            out.text = _details(r)
+    ET.indent(root)
+    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(
+        root, encoding="unicode") + "\n"

@@ -1,0 +1,163 @@
+"""The Wayback Machine's copy of a cited page, closest to our first capture.
+
+When a citation breaks, editors want a replacement link. Our own archived copy
+comes first (see :mod:`archiver.web`); the Internet Archive's copy is a second,
+independent witness. This module asks the Wayback Machine *availability API*::
+
+    GET https://archive.org/wayback/available?url=URL&timestamp=YYYYMMDDhhmmss
+
+which answers with the snapshot closest to ``timestamp``::
+
+    {"url": "example.com",
+     "archived_snapshots": {"closest": {
+         "status": "200", "available": true, "timestamp": "20130919044612",
+         "url": "http://web.archive.org/web/20130919044612/http://example.com/"}}}
+
+or ``{"archived_snapshots": {}}`` when there is none.
+
+The lookup is off by default (``[wayback] enabled = false``): it sends the cited
+URLs to a third party, which an organisation must decide to allow. It never
+raises: any failure (network, status, JSON, shape) is logged and gives ``None``,
+because a missing second witness must never break a report.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+from typing import Any
+
+import httpx
+
+from .settings import WaybackSettings
+
+LOGGER = logging.getLogger(__name__)
+
+_TIMESTAMP = re.compile(r"^\d{14}$")
+_MAX_RESPONSE_BYTES = 256 * 1024
+
+
+def wayback_timestamp(when: dt.datetime) -> str:
+    """``YYYYMMDDhhmmss`` in UTC (naive datetimes are taken as UTC)."""
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=dt.UTC)
+    return when.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
+
+
+def _timestamp_to_iso(ts: str) -> str:
+    when = dt.datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
+    return when.isoformat().replace("+00:00", "Z")
+
+
+def parse_availability(data: Any) -> dict[str, Any] | None:
+    """The usable closest snapshot in an availability API answer, or ``None``.
+
+    A snapshot is usable when it is marked available, its archived URL is
+    http(s), its timestamp has 14 digits, and its recorded status is a success
+    or a redirect (a captured 404 is no replacement).
+    """
+    if not isinstance(data, dict):
+        return None
+    snapshots = data.get("archived_snapshots")
+    if not isinstance(snapshots, dict):
+        return None
+    snap = snapshots.get("closest")
+    if not isinstance(snap, dict) or snap.get("available") is not True:
+        return None
+    url = snap.get("url")
+    ts = snap.get("timestamp")
+    status = str(snap.get("status") or "")
+    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+        return None
+    if not isinstance(ts, str) or not _TIMESTAMP.match(ts):
+        return None
+    if not (status.startswith("2") or status.startswith("3")):
+        return None
+    try:
+        captured = _timestamp_to_iso(ts)
+    except ValueError:
+        return None
+    return {"url": url, "timestamp": ts, "status": status, "available": True,
+            "captured_at": captured}
+
+
+def closest(url: str, when: dt.datetime, settings: WaybackSettings,
+            client: httpx.Client | None = None) -> dict[str, Any] | None:
+    """The Wayback Machine snapshot of *url* closest to *when*, or ``None``.
+
+    Returns ``{"url", "timestamp", "status", "available", "captured_at"}``.
+    Sends nothing when ``settings.enabled`` is false. Never raises.
+    """
+    if not settings.enabled:
+        return None
+    params = {"url": url, "timestamp": wayback_timestamp(when)}
+    own_client = client is None
+    try:
+        if client is None:
+            client = httpx.Client(timeout=settings.timeout, follow_redirects=False,
+                                  trust_env=False)
+        try:
+            with client.stream("GET", settings.endpoint, params=params,
+                               timeout=settings.timeout,
+                               headers={"Accept": "application/json"}) as response:
+                if response.status_code != 200:
+                    LOGGER.info("wayback lookup of %s: HTTP %s", url, response.status_code)
+                    return None
+                body = b""
+                for chunk in response.iter_bytes():
+                    body += chunk
+                    if len(body) > _MAX_RESPONSE_BYTES:
+                        LOGGER.info("wayback lookup of %s: answer too long", url)
+                        return None
+        finally:
+            if own_client:
+                client.close()
+        return parse_availability(json.loads(body.decode("utf-8")))
+    except (httpx.HTTPError, ValueError, UnicodeDecodeError, OSError) as exc:
+        LOGGER.info("wayback lookup of %s failed: %s", url, type(exc).__name__)
+        return None
+    except Exception:  # noqa: BLE001 - a second witness must never break a report
+        LOGGER.exception("wayback lookup of %s failed unexpectedly", url)
+        return None
+
+
+def _when_of(result: dict[str, Any], checked_at: str | None) -> dt.datetime:
+    for value in (result.get("first_captured"), checked_at):
+        if isinstance(value, str) and value:
+            try:
+                when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+            except ValueError:
+                continue
+            return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+    return dt.datetime.now(dt.UTC)
+
+
+def add_wayback(report: dict[str, Any], settings: WaybackSettings,
+                client: httpx.Client | None = None) -> dict[str, Any]:
+    """Fill ``report["results"][i]["wayback"]`` (a snapshot or ``None``); returns *report*.
+
+    One lookup per distinct URL, near its first capture (or the check time).
+    Nothing is looked up, and no key is added, when the lookup is disabled.
+    """
+    if not settings.enabled:
+        return report
+    own_client = client is None
+    if client is None:
+        client = httpx.Client(timeout=settings.timeout, follow_redirects=False,
+                              trust_env=False)
+    try:
+        found: dict[str, dict[str, Any] | None] = {}
+        for result in report.get("results", []):
+            url = result.get("url")
+            if not isinstance(url, str):
+                continue
+            if url not in found:
+                found[url] = closest(url, _when_of(result, report.get("checked_at")),
+                                     settings, client)
+            result["wayback"] = found[url]
+    finally:
+        if own_client:
+            client.close()
+    return report
