@@ -81,8 +81,10 @@ class AttemptTimeout(TimeoutError):
 class _PolicyTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport, with its connection pool on a :class:`PolicyBackend`."""
 
-    def __init__(self, settings: FetchSettings, backend: PolicyBackend) -> None:
-        ssl_context = httpx.create_ssl_context(verify=settings.verify_tls, trust_env=False)
+    def __init__(self, settings: FetchSettings, backend: PolicyBackend,
+                 ssl_context: ssl.SSLContext | None = None) -> None:
+        if ssl_context is None:
+            ssl_context = httpx.create_ssl_context(verify=settings.verify_tls, trust_env=False)
         limits = httpx.Limits(max_connections=max(settings.concurrency, 1) * 2,
                               max_keepalive_connections=settings.concurrency,
                               keepalive_expiry=5.0)
@@ -103,17 +105,20 @@ class _PolicyTransport(httpx.AsyncHTTPTransport):
 
 
 def make_client(settings: FetchSettings, *, policy: AddressPolicy | None = None,
-                resolver: Resolver = system_resolver) -> httpx.AsyncClient:
+                resolver: Resolver = system_resolver,
+                ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncClient:
     """The client of a run: HTTP/1.1, no env proxies, no redirects, network policy.
 
     *policy* replaces the policy of ``settings.allow_private`` (tests use it
-    to allow exactly one loopback port); *resolver* replaces ``getaddrinfo``.
+    to allow exactly one loopback port); *resolver* replaces ``getaddrinfo``;
+    *ssl_context* replaces the one built from ``settings.verify_tls`` (to
+    trust a private CA).
     """
     backend = PolicyBackend(settings.allow_private, policy=policy, resolver=resolver)
     timeout = httpx.Timeout(settings.timeout,
                             connect=min(settings.connect_timeout, settings.timeout))
     return httpx.AsyncClient(
-        transport=_PolicyTransport(settings, backend),
+        transport=_PolicyTransport(settings, backend, ssl_context),
         headers={"User-Agent": settings.user_agent, "Accept": ACCEPT,
                  "Accept-Encoding": ACCEPT_ENCODING},
         timeout=timeout,
@@ -219,18 +224,19 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
 
 
 def _tls_info(ssl_object: Any) -> dict[str, str] | None:
+    """Version, cipher, certificate subject and issuer of a TLS connection."""
     if not isinstance(ssl_object, ssl.SSLObject | ssl.SSLSocket):
         return None
     cipher = ssl_object.cipher()
     info = {"version": ssl_object.version() or "", "cipher": cipher[0] if cipher else "",
             "subject": "", "issuer": ""}
-    cert = ssl_object.getpeercert()
-    if cert:
+    names = _decode_der(ssl_object.getpeercert(binary_form=True))
+    if not names:
+        cert: Any = ssl_object.getpeercert() or {}
         for key in ("subject", "issuer"):
-            rdns: Any = cert.get(key, ())
-            info[key] = ", ".join(f"{pair[0]}={pair[1]}" for rdn in rdns for pair in rdn)
-    else:
-        info.update(_decode_der(ssl_object.getpeercert(binary_form=True)))
+            rdns = cert.get(key, ())
+            names[key] = ",".join(f"{pair[0]}={pair[1]}" for rdn in rdns for pair in rdn)
+    info.update(names)
     return info
 
 
@@ -280,7 +286,7 @@ class _Trace:
 
     host: str
     stats: FetchStats
-    stream: Any = None
+    peer: Any = None  # (ip, port, ...) of the connection this request opened
     tls_started: bool = False
     tls_done: bool = False
 
@@ -290,7 +296,9 @@ class _Trace:
             self.stats.looked_up.add(self.host)
         elif name == "connection.connect_tcp.complete":
             self.stats.connections += 1
-            self.stream = info.get("return_value")
+            stream = info.get("return_value")
+            if stream is not None:
+                self.peer = stream.get_extra_info("server_addr")
             if not literal:
                 self.stats.resolved.add(self.host)
         elif name == "connection.connect_tcp.failed":
@@ -301,7 +309,6 @@ class _Trace:
             self.tls_started = True
         elif name == "connection.start_tls.complete":
             self.tls_done = True
-            self.stream = info.get("return_value")
 
 
 # --------------------------------------------------------------------------
@@ -501,8 +508,8 @@ class Fetcher:
                 with anyio.CancelScope(shield=True):
                     await response.aclose()
             hop.elapsed = time.monotonic() - t0
-        if hop.ip is None:
-            self._record_peer(hop, trace.stream)
+        if hop.ip is None and isinstance(trace.peer, tuple) and len(trace.peer) >= 2:
+            hop.ip, hop.port = str(trace.peer[0]), int(trace.peer[1])
         return hop, error, trace.tls_started and not trace.tls_done
 
     def _record_head(self, hop: Hop, response: httpx.Response) -> None:

@@ -228,3 +228,109 @@ def news_page(headline: str, body: str, *, published: str | None = "2016-05-03",
 <aside class="most-read"><h2>Most read</h2>{sidebar}</aside>
 <footer><p>&copy; {site_name}. All rights reserved.</p><a href="/privacy">Privacy</a></footer>
 </body></html>"""
+
+
+# --------------------------------------------------------------------------
+# TLS sites and hostile helpers (added for the fetcher's tests)
+
+
+def make_certificate(hostnames: tuple[str, ...] = ("localhost",),
+                     ips: tuple[str, ...] = ("127.0.0.1",), *,
+                     expired: bool = False) -> tuple[bytes, bytes]:
+    """A self-signed certificate and its key, PEM-encoded, made on the spot."""
+    import datetime as dt
+    import ipaddress
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, hostnames[0] if hostnames
+                                         else "lab"),
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "Loopback Lab")])
+    now = dt.datetime.now(dt.timezone.utc)  # noqa: UP017
+    start, end = (now - dt.timedelta(days=30), now - dt.timedelta(days=1)) if expired \
+        else (now - dt.timedelta(days=1), now + dt.timedelta(days=30))
+    alt: list[x509.GeneralName] = [x509.DNSName(h) for h in hostnames]
+    alt += [x509.IPAddress(ipaddress.ip_address(i)) for i in ips]
+    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
+            .public_key(key.public_key()).serial_number(x509.random_serial_number())
+            .not_valid_before(start).not_valid_after(end)
+            .add_extension(x509.SubjectAlternativeName(alt), critical=False)
+            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
+            .sign(key, hashes.SHA256()))
+    key_pem = key.private_bytes(serialization.Encoding.PEM,
+                                serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    return cert.public_bytes(serialization.Encoding.PEM), key_pem
+
+
+class TLSSite(Site):
+    """A loopback origin served over TLS with the given certificate.
+
+    Each accepted socket is wrapped server-side; the handshake runs in the
+    handler thread, so a client that fails it only breaks its own connection.
+    ``sni`` records the server names clients asked for.
+    """
+
+    def __init__(self, cert_pem: bytes, key_pem: bytes, host: str = "127.0.0.1",
+                 family: socket.AddressFamily = socket.AF_INET) -> None:
+        import ssl
+        import tempfile
+
+        super().__init__(host, family)
+        self.sni: list[str | None] = []
+        self.context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+        with tempfile.TemporaryDirectory() as tmp:
+            cert_file, key_file = f"{tmp}/cert.pem", f"{tmp}/key.pem"
+            with open(cert_file, "wb") as fh:
+                fh.write(cert_pem)
+            with open(key_file, "wb") as fh:
+                fh.write(key_pem)
+            self.context.load_cert_chain(cert_file, key_file)
+
+        def on_sni(sslobj: Any, name: str | None, ctx: Any) -> None:
+            self.sni.append(name)
+
+        self.context.sni_callback = on_sni
+
+    def start(self) -> TLSSite:
+        super().start()
+        assert self._server is not None
+        plain_accept = self._server.get_request
+        context = self.context
+
+        def get_request() -> tuple[Any, Any]:
+            sock, addr = plain_accept()
+            sock.settimeout(5.0)
+            return context.wrap_socket(sock, server_side=True,
+                                       do_handshake_on_connect=False), addr
+
+        self._server.get_request = get_request  # type: ignore[method-assign]
+        return self
+
+    @property
+    def origin(self) -> str:
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"https://{host}:{self.port}"
+
+
+def closed_port(host: str = "127.0.0.1") -> int:
+    """A loopback port that was bound and closed: connecting to it is refused."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as sock:
+        sock.bind((host, 0))
+        return int(sock.getsockname()[1])
+
+
+def write_slowly(handler: Handler, parts: list[bytes], interval: float) -> None:
+    """Send *parts* one by one, *interval* seconds apart; stop when the client leaves."""
+    try:
+        for part in parts:
+            handler.wfile.write(part)
+            handler.wfile.flush()
+            time.sleep(interval)
+    except OSError:
+        pass
