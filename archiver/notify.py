@@ -1,0 +1,314 @@
+"""Notifications to editors: a webhook (JSON POST) and e-mail (SMTP, plain text).
+
+Both channels are optional: an empty ``notify.webhook_url`` turns the webhook
+off, an empty ``notify.smtp_host`` turns e-mail off. What is sent:
+
+* a citation's status changed into ``dead``, ``soft-404`` or ``drifted``;
+* a citation has stayed ``blocked`` longer than ``notify.blocked_after_hours``
+  (once per blocked spell).
+
+Which notifications a cycle produces is decided in ``schedule.py``; this module
+only delivers them. Delivery never blocks a cycle and never raises: a
+:class:`Notifier` hands each notification to one background thread, which
+tries every channel up to ``notify.retries`` times with a doubling backoff and
+a ``notify.timeout`` per attempt, and records every attempt (delivered or not,
+with the error) in the ``notifications`` table through
+:meth:`~archiver.store.Store.record_notification`. A dead receiver costs at
+most ``retries × (timeout + backoff)`` seconds of that thread's time.
+
+The webhook body::
+
+    {"event": "status-changed",          # or "still-blocked"
+     "kind": "dead",                     # the status notified about
+     "event_id": "2016-05-01-malaysia",  # the report's event citing the URL
+     "url": "https://...", "old_status": "alive", "new_status": "dead",
+     "reason": "404 Not Found", "time": "2026-11-25T14:00:00Z",
+     "report_title": "Taiwanese extradited to the PRC"}
+
+The webhook URL is the operator's own endpoint, not an archived source: it is
+posted to with a plain ``httpx.Client`` (``trust_env=False``, no redirects), not
+through the archive's fetcher and its network policy.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import logging
+import queue
+import smtplib
+import threading
+import time
+import urllib.parse
+from collections.abc import Callable
+from dataclasses import dataclass
+from email.message import EmailMessage
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from . import __version__
+from .exceptions import SettingsError
+from .settings import NotifySettings
+from .store import Store, iso, now_utc, open_store
+
+LOGGER = logging.getLogger(__name__)
+
+#: Statuses whose arrival is notified.
+NOTIFY_STATUSES = frozenset({"dead", "soft-404", "drifted"})
+BLOCKED = "blocked"
+
+
+@dataclass(frozen=True)
+class Notification:
+    """One thing editors should hear about."""
+
+    kind: str  # the status notified about: dead, soft-404, drifted or blocked
+    event_id: str
+    url: str
+    old_status: str | None
+    new_status: str
+    reason: str
+    at: dt.datetime  # when the status changed (for blocked: since when it is blocked)
+    report_title: str | None = None
+
+    @property
+    def event(self) -> str:
+        return "still-blocked" if self.kind == BLOCKED else "status-changed"
+
+    def payload(self) -> dict[str, Any]:
+        """The webhook's JSON body."""
+        return {
+            "event": self.event, "kind": self.kind, "event_id": self.event_id,
+            "url": self.url, "old_status": self.old_status, "new_status": self.new_status,
+            "reason": self.reason, "time": iso(self.at), "report_title": self.report_title,
+        }
+
+    def subject(self) -> str:
+        title = f"[{self.report_title}] " if self.report_title else ""
+        if self.kind == BLOCKED:
+            return f"{title}citation still blocked: {self.url}"
+        return f"{title}citation {self.new_status}: {self.url}"
+
+    def text(self) -> str:
+        """The e-mail's plain-text body."""
+        lines = [
+            f"Report: {self.report_title or '(untitled)'}",
+            f"Event: {self.event_id}",
+            f"URL: {self.url}",
+        ]
+        if self.kind == BLOCKED:
+            lines.append(f"Status: blocked since {iso(self.at)}")
+        else:
+            lines.append(f"Status: {self.old_status or '(first check)'} -> {self.new_status}"
+                         f" at {iso(self.at)}")
+        lines += [f"Reason: {self.reason}", "",
+                  "The archived copy stays available: archiver get URL", ""]
+        return "\n".join(lines)
+
+
+@dataclass
+class Attempt:
+    """One delivery attempt over one channel."""
+
+    channel: str  # "webhook" | "email"
+    number: int  # 1, 2, ...
+    delivered: bool
+    error: str | None
+
+
+def validate(settings: NotifySettings) -> None:
+    """Refuse settings that cannot work (a webhook that is not http(s), mail without recipients)."""
+    if settings.webhook_url:
+        parts = urllib.parse.urlsplit(settings.webhook_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise SettingsError(f"notify.webhook_url must be an absolute http(s) URL, not "
+                                f"{settings.webhook_url!r}")
+    if settings.smtp_host and not settings.smtp_to:
+        raise SettingsError("notify.smtp_to must list at least one recipient when "
+                            "notify.smtp_host is set")
+    if not 1 <= settings.smtp_port <= 65535:
+        raise SettingsError(f"notify.smtp_port must be between 1 and 65535, not "
+                            f"{settings.smtp_port}")
+    if settings.retries < 1:
+        raise SettingsError("notify.retries must be at least 1")
+    if settings.timeout <= 0:
+        raise SettingsError("notify.timeout must be positive")
+    if settings.blocked_after_hours < 0:
+        raise SettingsError("notify.blocked_after_hours must not be negative")
+
+
+def enabled(settings: NotifySettings) -> bool:
+    return bool(settings.webhook_url or settings.smtp_host)
+
+
+def send_webhook(settings: NotifySettings, note: Notification) -> None:
+    """POST *note* as JSON; raises on a transport error or a non-2xx answer."""
+    with httpx.Client(trust_env=False, timeout=settings.timeout, follow_redirects=False,
+                      headers={"User-Agent": f"archiver/{__version__} notifications"}) as client:
+        response = client.post(settings.webhook_url, json=note.payload())
+    if not 200 <= response.status_code < 300:
+        raise RuntimeError(f"webhook answered {response.status_code} "
+                           f"{response.reason_phrase}".rstrip())
+
+
+def send_email(settings: NotifySettings, note: Notification) -> None:
+    """Send *note* as a plain-text e-mail; raises on any SMTP or socket error."""
+    msg = EmailMessage()
+    msg["From"] = settings.smtp_from
+    msg["To"] = ", ".join(settings.smtp_to)
+    msg["Subject"] = note.subject()
+    msg.set_content(note.text())
+    with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
+                      timeout=settings.timeout) as smtp:
+        smtp.send_message(msg)
+
+
+Sender = Callable[[NotifySettings, Notification], None]
+
+
+def channels(settings: NotifySettings) -> list[tuple[str, Sender]]:
+    out: list[tuple[str, Sender]] = []
+    if settings.webhook_url:
+        out.append(("webhook", send_webhook))
+    if settings.smtp_host:
+        out.append(("email", send_email))
+    return out
+
+
+def _describe(exc: BaseException) -> str:
+    text = str(exc).strip()
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
+
+
+def deliver(settings: NotifySettings, note: Notification, *, backoff: float = 1.0,
+            record: Callable[[Attempt], None] | None = None,
+            stopping: threading.Event | None = None) -> list[Attempt]:
+    """Deliver *note* over every configured channel, with retries. Never raises.
+
+    Each attempt is passed to *record* as it ends. Waits between tries are
+    ``backoff``, ``2 × backoff``, ...; they are cut short when *stopping* is set
+    (the remaining tries then run at once).
+    """
+    attempts: list[Attempt] = []
+    for name, sender in channels(settings):
+        for number in range(1, settings.retries + 1):
+            try:
+                sender(settings, note)
+            except Exception as exc:  # any failure of the receiver is only an undelivered try
+                attempt = Attempt(name, number, False, _describe(exc))
+            else:
+                attempt = Attempt(name, number, True, None)
+            attempts.append(attempt)
+            if record is not None:
+                try:
+                    record(attempt)
+                except Exception:
+                    LOGGER.exception("cannot record a notification attempt")
+            if attempt.delivered:
+                LOGGER.info("notified %s by %s: %s %s", note.kind, name, note.event_id, note.url)
+                break
+            if number < settings.retries:
+                wait = backoff * 2 ** (number - 1)
+                if stopping is not None:
+                    stopping.wait(wait)
+                else:
+                    time.sleep(wait)
+            else:
+                LOGGER.warning("could not notify %s by %s after %d tries: %s", note.url, name,
+                               number, attempt.error)
+    return attempts
+
+
+def attempt_row(note: Notification, attempt: Attempt) -> dict[str, Any]:
+    """The ``notifications`` table row of one attempt."""
+    return {"at": iso(now_utc()), "channel": attempt.channel, "event_id": note.event_id,
+            "url": note.url, "kind": note.kind, "delivered": int(attempt.delivered),
+            "attempts": attempt.number, "error": attempt.error}
+
+
+def _record_attempt(store: Store | None, note: Notification, attempt: Attempt) -> None:
+    if store is not None:
+        store.record_notification(attempt_row(note, attempt))
+
+
+class Notifier:
+    """Delivers notifications in one background thread, recording every attempt.
+
+    ``send`` returns at once. ``close`` lets the queue drain for at most
+    *drain_timeout* seconds; what is still undelivered then is logged, and the
+    (daemon) thread is left to end with the process.
+    """
+
+    def __init__(self, settings: NotifySettings, archive: Path, *, backoff: float = 1.0,
+                 drain_timeout: float = 30.0) -> None:
+        self.settings = settings
+        self.archive = archive
+        self.backoff = backoff
+        self.drain_timeout = drain_timeout
+        self._queue: queue.Queue[Notification | None] = queue.Queue()
+        self._thread: threading.Thread | None = None
+        self._stopping = threading.Event()
+        self._lock = threading.Lock()
+        self.sent = 0  # notifications handed over
+        self.done = 0  # notifications whose delivery ended (delivered or given up)
+
+    @property
+    def enabled(self) -> bool:
+        return enabled(self.settings)
+
+    def send(self, note: Notification) -> None:
+        """Queue *note* for delivery (a no-op when no channel is configured)."""
+        if not self.enabled:
+            return
+        with self._lock:
+            if self._thread is None:
+                self._thread = threading.Thread(target=self._run, name="archiver-notify",
+                                                daemon=True)
+                self._thread.start()
+            self.sent += 1
+        self._queue.put(note)
+
+    def _run(self) -> None:
+        store: Store | None = None
+        try:
+            store = open_store(self.archive)
+        except Exception:
+            LOGGER.exception("notifications: cannot open the archive database; attempts "
+                             "will not be recorded")
+        try:
+            while True:
+                note = self._queue.get()
+                if note is None:
+                    return
+                deliver(self.settings, note, backoff=self.backoff,
+                        record=functools.partial(_record_attempt, store, note),
+                        stopping=self._stopping)
+                with self._lock:
+                    self.done += 1
+        finally:
+            if store is not None:
+                store.close()
+
+    def close(self, timeout: float | None = None) -> bool:
+        """Finish the queued deliveries (bounded); True when all of them ended."""
+        thread = self._thread
+        if thread is None:
+            return True
+        self._queue.put(None)
+        thread.join(self.drain_timeout if timeout is None else timeout)
+        if thread.is_alive():
+            self._stopping.set()  # skip the remaining backoff waits
+            thread.join(min(5.0, self.settings.timeout))
+        finished = not thread.is_alive()
+        if not finished:
+            LOGGER.warning("notifications: %d of %d still undelivered at exit",
+                           self.sent - self.done, self.sent)
+        return finished
+
+
+def payload_json(note: Notification) -> str:
+    """The webhook body as text (for logs and tests)."""
+    return json.dumps(note.payload(), ensure_ascii=False)

@@ -1,0 +1,434 @@
+"""The scheduled worker: cycles on a cron schedule, one writer, graceful stop.
+
+``archiver worker`` calls :func:`run_worker`, which
+
+1. validates the schedule (``schedule.cron``, ``schedule.timezone``) and the
+   notification settings before anything else: a bad value is a
+   :class:`~archiver.exceptions.SettingsError` naming the setting (exit 2);
+2. takes the archive lock (:class:`~archiver.lock.ArchiveLock`): a second
+   worker or ``run`` on the same archive is refused at once, naming the
+   holder's pid and start time;
+3. resumes at once a cycle that a crash or a stop left unfinished, then runs
+   cycles on the cron schedule with APScheduler 3 (``AsyncIOScheduler``, a
+   ``CronTrigger`` with ``coalesce=True``, ``max_instances=1``,
+   ``misfire_grace_time`` = ``schedule.misfire_grace`` and ``jitter`` =
+   ``schedule.jitter``): missed runs collapse into one, and a cycle never
+   overlaps the next; ``--once`` runs exactly one cycle and exits;
+4. on SIGTERM or SIGINT sets the pipeline's ``stop`` event: fetches in flight
+   finish, no new one starts, the WARC file is closed (renamed from ``.open``),
+   the rows are committed and the cycle is recorded as ``interrupted`` (the
+   next run resumes it without fetching again what it already checked); then
+   it exits 0;
+5. after each cycle, notifies editors (``notify.py``) of every citation that
+   turned ``dead``, ``soft-404`` or ``drifted`` and of every citation
+   ``blocked`` longer than ``notify.blocked_after_hours``, once per blocked
+   spell. Delivery runs in a background thread and never holds up a cycle.
+
+The cron expression is a standard crontab (``minute hour day month weekday``,
+weekday 0 or 7 = Sunday, as in crontab(5)); a sixth leading field, when
+present, gives the seconds (``*/10 * * * * *``: every ten seconds). APScheduler
+3 counts weekdays from Monday = 0: the weekday field is translated, so
+``0 3 * * 0`` runs on Sundays as crontab would.
+
+Jitter: ``schedule.jitter`` only delays the *start* of a scheduled cycle, so
+that many archives do not all start at the same second. Inside a cycle,
+politeness towards each site is the fetcher's (``fetch.per_host_delay`` between
+two requests to one origin, ``fetch.per_host_concurrency``): the citations of
+one host are already spread out by that per-host delay, and no further jitter
+is added between them.
+
+The sources file is read again before each scheduled cycle when it changed; a
+file that became invalid is logged and the previous version is kept.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import collections
+import datetime as dt
+import logging
+import os
+import signal
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.cron import CronTrigger
+
+from . import notify
+from .exceptions import InputError, SettingsError, StorageError
+from .lock import ArchiveLock
+from .models import Sources
+from .notify import BLOCKED, NOTIFY_STATUSES, Notification, Notifier
+from .settings import ScheduleSettings, Settings
+from .store import Store, now_utc, open_store, parse_iso
+
+LOGGER = logging.getLogger(__name__)
+
+JOB_ID = "cycle"
+_DOW_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
+
+
+# --------------------------------------------------------------------------
+# the schedule
+
+
+_DAY_NAMES = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+
+
+def _crontab_weekday(token: str) -> int:
+    """0-7 (0 and 7 = Sunday) or a day name (``sun``, ``sunday``) -> 0-6, Sunday = 0."""
+    low = token.strip().lower()
+    for number, name in enumerate(_DAY_NAMES):
+        if low in (name, name[:3]):
+            return number
+    if not low.isdigit() or not 0 <= int(low) <= 7:
+        raise ValueError(f"bad weekday {token!r} (0-7 or sun-sat)")
+    return int(low) % 7
+
+
+def translate_weekdays(field: str) -> str:
+    """A crontab weekday field (0/7 = Sunday) in APScheduler 3 terms (names, Monday first).
+
+    ``*`` stays ``*``; anything else becomes an explicit list of day names, so
+    ranges that wrap past Sunday (``5-7``, ``fri-sun``) keep working.
+    """
+    if field in ("*", "?"):
+        return "*"
+    days: set[int] = set()
+    for part in field.split(","):
+        base, _, step_text = part.partition("/")
+        step = 1
+        if step_text:
+            if not step_text.isdigit() or int(step_text) < 1:
+                raise ValueError(f"bad step in weekday field {part!r}")
+            step = int(step_text)
+        if base == "*":
+            lo, hi = 0, 6
+        elif "-" in base:
+            a, b = base.split("-", 1)
+            lo, hi = _crontab_weekday(a), _crontab_weekday(b)
+            if hi == 0 and lo > 0:  # 5-7, fri-sun: Sunday ends the range
+                hi = 7
+            if hi < lo:
+                raise ValueError(f"weekday range {base!r} runs backwards")
+        else:
+            lo = _crontab_weekday(base)
+            hi = 6 if step_text else lo
+        days.update(d % 7 for d in range(lo, hi + 1, step))
+    if not days:
+        raise ValueError(f"empty weekday field {field!r}")
+    return ",".join(_DOW_NAMES[d] for d in sorted(days))
+
+
+def make_trigger(schedule: ScheduleSettings) -> CronTrigger:
+    """The trigger of ``schedule.cron``; a bad value is a SettingsError naming the setting."""
+    try:
+        tz: dt.tzinfo = dt.UTC if schedule.timezone == "UTC" else ZoneInfo(schedule.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise SettingsError(f"schedule.timezone: unknown time zone {schedule.timezone!r} "
+                            "(use a name such as UTC or Europe/Berlin)") from None
+    if schedule.jitter < 0:
+        raise SettingsError("schedule.jitter must not be negative")
+    if schedule.misfire_grace <= 0:
+        raise SettingsError("schedule.misfire_grace must be positive")
+    fields = schedule.cron.split()
+    try:
+        if len(fields) == 5:
+            second = "0"
+        elif len(fields) == 6:
+            second, fields = fields[0], fields[1:]
+        else:
+            raise ValueError(f"{len(fields)} fields, expected 5 (minute hour day month "
+                             "weekday) or 6 (second first)")
+        minute, hour, day, month, weekday = fields
+        return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
+                           day_of_week=translate_weekdays(weekday), timezone=tz,
+                           jitter=schedule.jitter or None)
+    except ValueError as exc:
+        raise SettingsError(f"schedule.cron: not a valid cron expression "
+                            f"{schedule.cron!r}: {exc}") from None
+
+
+def next_run_times(schedule: ScheduleSettings, count: int, *,
+                   after: dt.datetime | None = None) -> list[dt.datetime]:
+    """The next *count* start times (without jitter), for logs, docs and tests."""
+    trigger = make_trigger(schedule)
+    trigger.jitter = None
+    now = after or now_utc()
+    out: list[dt.datetime] = []
+    previous: dt.datetime | None = None
+    for _ in range(count):
+        nxt = trigger.get_next_fire_time(previous, now)
+        if nxt is None:
+            break
+        out.append(nxt)
+        previous, now = nxt, nxt + dt.timedelta(microseconds=1)
+    return out
+
+
+# --------------------------------------------------------------------------
+# which notifications a cycle produces
+
+
+def _notified_since(store: Store, event_id: str, url: str, kind: str,
+                    since: dt.datetime) -> bool:
+    """Whether a delivery of *kind* about this citation was attempted at or after *since*."""
+    rows = store.db["notifications"].rows_where(
+        "event_id = ? AND url = ? AND kind = ?", [event_id, url, kind])
+    for row in rows:
+        at = parse_iso(row["at"])
+        if at is not None and at >= since:
+            return True
+    return False
+
+
+def pending_notifications(store: Store, *, cycle_started: dt.datetime,
+                          blocked_after_hours: float, report_title: str | None,
+                          queued: set[tuple[str, str, str, str]],
+                          now: dt.datetime | None = None) -> list[Notification]:
+    """What to notify after a cycle that started at *cycle_started*.
+
+    * every transition into dead / soft-404 / drifted recorded since the cycle
+      started (a resumed cycle included: transitions committed before a crash
+      are notified after it), unless a delivery was already attempted for it;
+    * every active citation blocked for longer than *blocked_after_hours*,
+      once per blocked spell (a spell starts at the citation's ``since``).
+
+    *queued* holds the keys already handed to the notifier by this process (their
+    attempts may not be recorded yet); new keys are added to it.
+    """
+    now = now or now_utc()
+    out: list[Notification] = []
+    active = {(c["event_id"], c["url"]): c for c in store.citations()}
+    placeholders = ", ".join("?" for _ in NOTIFY_STATUSES)
+    rows = store.db["transitions"].rows_where(
+        f"to_status IN ({placeholders})", sorted(NOTIFY_STATUSES), order_by="id")
+    for row in rows:
+        at = parse_iso(row["at"])
+        if at is None or at < cycle_started or (row["event_id"], row["url"]) not in active:
+            continue
+        key = (row["event_id"], row["url"], row["to_status"], row["at"])
+        if key in queued or _notified_since(store, row["event_id"], row["url"],
+                                            row["to_status"], at):
+            continue
+        queued.add(key)
+        out.append(Notification(kind=row["to_status"], event_id=row["event_id"],
+                                url=row["url"], old_status=row["from_status"],
+                                new_status=row["to_status"], reason=row["reason"] or "",
+                                at=at, report_title=report_title))
+    limit = dt.timedelta(hours=blocked_after_hours)
+    for (event_id, url), c in active.items():
+        since = parse_iso(c["since"])
+        if c["status"] != BLOCKED or since is None or now - since < limit:
+            continue
+        key = (event_id, url, BLOCKED, c["since"])
+        if key in queued or _notified_since(store, event_id, url, BLOCKED, since):
+            continue
+        queued.add(key)
+        out.append(Notification(kind=BLOCKED, event_id=event_id, url=url,
+                                old_status=BLOCKED, new_status=BLOCKED,
+                                reason=c["reason"] or "", at=since, report_title=report_title))
+    return out
+
+
+# --------------------------------------------------------------------------
+# the worker
+
+
+class Worker:
+    """One archive's worker: runs cycles until stopped. Use :func:`run_worker`."""
+
+    def __init__(self, sources_path: Path, sources: Sources, archive: Path,
+                 settings: Settings, trigger: CronTrigger, store: Store,
+                 notifier: Notifier) -> None:
+        self.sources_path = sources_path
+        self.sources = sources
+        self.archive = archive
+        self.settings = settings
+        self.trigger = trigger
+        self.store = store
+        self.notifier = notifier
+        self.stop = asyncio.Event()  # the pipeline's stop event: set once, ends the worker
+        self.cycles = 0
+        self.fatal: BaseException | None = None
+        self._queued: set[tuple[str, str, str, str]] = set()
+        self._current: asyncio.Task[None] | None = None
+        self._scheduler: AsyncIOScheduler | None = None
+        self._sources_mtime = self._mtime()
+
+    # -- signals --------------------------------------------------------------
+    def request_stop(self, signame: str = "stop") -> None:
+        if self.stop.is_set():
+            LOGGER.info("%s: already stopping, waiting for the fetches in flight", signame)
+            return
+        LOGGER.info("%s: stopping after the fetches in flight (no new fetch starts)", signame)
+        self.stop.set()
+
+    # -- sources --------------------------------------------------------------
+    def _mtime(self) -> float | None:
+        try:
+            return self.sources_path.stat().st_mtime
+        except OSError:
+            return None
+
+    def _reload_sources(self) -> None:
+        mtime = self._mtime()
+        if mtime is None or mtime == self._sources_mtime:
+            return
+        from .sources import load_sources
+
+        try:
+            self.sources = load_sources(self.sources_path)
+        except InputError as exc:
+            LOGGER.error("sources changed but cannot be read, keeping the previous version: "
+                         "%s", exc)
+        else:
+            LOGGER.info("sources reloaded: %d citations", len(self.sources.citations))
+        self._sources_mtime = mtime
+
+    # -- cycles ---------------------------------------------------------------
+    async def cycle(self) -> None:
+        """Run (or resume) one cycle, log it, and queue its notifications."""
+        from .pipeline import run_cycle
+
+        if self.stop.is_set():
+            return
+        self._reload_sources()
+        resuming = self.store.unfinished_cycle()
+        LOGGER.info("cycle start: %d citations%s", len(self.sources.citations),
+                    f" (resuming cycle {resuming})" if resuming else "")
+        summary = await run_cycle(self.sources, archive=self.archive, settings=self.settings,
+                                  stop=self.stop, store=self.store)
+        self.cycles += 1
+        counts = collections.Counter(o.status for o in summary.outcomes)
+        LOGGER.info(
+            "cycle %d %s: %d citations checked (%d already checked before), %d URLs fetched,"
+            " %d status changes; %s", summary.cycle_id,
+            "interrupted" if summary.interrupted else "end", len(summary.outcomes),
+            summary.skipped, summary.fetched, len(summary.transitions),
+            " ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing to check")
+        self._notify(summary.cycle_id)
+
+    def _notify(self, cycle_id: int) -> None:
+        if not self.notifier.enabled:
+            return
+        try:
+            row = self.store.db.table("cycles").get(cycle_id)
+            started = parse_iso(row["started"]) or now_utc()
+            notes = pending_notifications(
+                self.store, cycle_started=started,
+                blocked_after_hours=self.settings.notify.blocked_after_hours,
+                report_title=self.sources.report.get("title"), queued=self._queued)
+        except Exception:  # notifications must never end the worker
+            LOGGER.exception("cannot work out this cycle's notifications")
+            return
+        for note in notes:
+            self.notifier.send(note)
+        if notes:
+            LOGGER.info("%d notifications queued", len(notes))
+
+    async def _scheduled(self) -> None:
+        """The APScheduler job: one cycle, shielded from the scheduler's shutdown."""
+        if self.stop.is_set():
+            return
+        self._current = asyncio.ensure_future(self._guarded_cycle())
+        try:
+            await asyncio.shield(self._current)
+        finally:
+            self._log_next()
+
+    async def _guarded_cycle(self) -> None:
+        try:
+            await self.cycle()
+        except StorageError as exc:  # the archive cannot be written: stop, say why
+            self.fatal = exc
+            self.request_stop("storage error")
+        except Exception:
+            LOGGER.exception("the cycle failed; the worker waits for the next one")
+
+    def _log_next(self) -> None:
+        if self._scheduler is None or self.stop.is_set():
+            return
+        job = self._scheduler.get_job(JOB_ID)
+        when = job.next_run_time if job is not None else None
+        if when is not None:
+            LOGGER.info("next cycle at %s", when.isoformat())
+
+    async def serve(self, once: bool) -> None:
+        """Resume or run cycles until stopped (or one, with *once*)."""
+        if once:
+            await self.cycle()
+            return
+        if self.store.unfinished_cycle() is not None:
+            LOGGER.info("the last cycle was left unfinished: resuming it now")
+            await self._scheduled()
+            if self.fatal is not None:
+                return
+        if self.stop.is_set():
+            return
+        scheduler = AsyncIOScheduler(timezone=self.trigger.timezone)
+        scheduler.add_job(self._scheduled, self.trigger, id=JOB_ID, name="check cycle",
+                          coalesce=True, max_instances=1,
+                          misfire_grace_time=max(1, int(self.settings.schedule.misfire_grace)))
+        self._scheduler = scheduler
+        scheduler.start()
+        self._log_next()
+        try:
+            await self.stop.wait()
+        finally:
+            scheduler.pause()
+            if self._current is not None and not self._current.done():
+                await self._current  # the cycle ends by itself: the stop event is set
+            scheduler.shutdown(wait=False)
+            await asyncio.sleep(0)  # let the scheduler's shutdown run on the loop
+
+
+async def _serve(worker: Worker, once: bool) -> int:
+    loop = asyncio.get_running_loop()
+    installed: list[signal.Signals] = []
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        try:
+            loop.add_signal_handler(sig, worker.request_stop, sig.name)
+            installed.append(sig)
+        except (NotImplementedError, RuntimeError):  # not the main thread
+            LOGGER.debug("cannot handle %s here", sig.name)
+    try:
+        await worker.serve(once)
+    finally:
+        for sig in installed:
+            loop.remove_signal_handler(sig)
+    if worker.fatal is not None:
+        raise worker.fatal
+    return 0
+
+
+def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Settings, *,
+               once: bool = False, notify_backoff: float = 1.0) -> int:
+    """Run the worker on *archive* until SIGTERM/SIGINT (or one cycle with *once*).
+
+    Returns the exit status: 0 after a clean finish or a graceful stop. Raises
+    :class:`SettingsError` for a bad schedule or notification setting,
+    :class:`~archiver.exceptions.ArchiveLockedError` when another process holds
+    the archive, :class:`StorageError` when the archive cannot be written.
+    """
+    trigger = make_trigger(settings.schedule)
+    notify.validate(settings.notify)
+    with ArchiveLock(archive, "worker --once" if once else "worker") as lock:
+        if lock.took_over:
+            LOGGER.warning("took the archive over from pid %s (started %s), which ended "
+                           "without releasing it", lock.took_over.get("pid"),
+                           lock.took_over.get("started"))
+        store = open_store(archive)
+        notifier = Notifier(settings.notify, archive, backoff=notify_backoff)
+        try:
+            LOGGER.info("worker pid %d on %s: schedule %r (%s)%s", os.getpid(), archive,
+                        settings.schedule.cron, settings.schedule.timezone,
+                        ", one cycle" if once else "")
+            worker = Worker(sources_path, sources, archive, settings, trigger, store, notifier)
+            status = asyncio.run(_serve(worker, once))
+            LOGGER.info("worker stopped after %d cycles", worker.cycles)
+            return status
+        finally:
+            notifier.close()
+            store.close()

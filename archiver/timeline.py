@@ -1,0 +1,150 @@
+"""The history of one cited URL: ``archiver report --timeline URL``.
+
+Everything the archive knows about a citation, in time order:
+
+* every **check** (time, status, HTTP status, reason, the event citing it);
+* every **capture** (time, WARC record type ``response`` or ``revisit``,
+  WARC file and offset, HTTP status) of the URL and of the final hop of its
+  redirect chains;
+* every **transition** of its status (time, from → to, reason).
+
+Formats: ``table`` (plain text, also ``text``), ``md``, ``json`` and ``csv``.
+The URL may be given as checked or as printed in the report; an unknown URL is
+an :class:`~archiver.exceptions.InputError` naming it. Reads only.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from typing import Any
+
+from .exceptions import InputError
+from .store import Store
+
+FORMATS = ("table", "text", "md", "json", "csv")
+_ORDER = {"capture": 0, "check": 1, "transition": 2}
+
+
+def _citations_of(store: Store, url: str) -> list[dict[str, Any]]:
+    wanted = url.strip()
+    rows = store.citations(active_only=False)
+    exact = [r for r in rows if r["url"] == wanted]
+    return exact or [r for r in rows if r["printed"] == wanted]
+
+
+def timeline(store: Store, url: str) -> dict[str, Any]:
+    """The timeline of *url* as data (what every format renders)."""
+    citations = _citations_of(store, url)
+    if not citations:
+        raise InputError(f"{url}: not a cited URL of this archive (check the sources file "
+                         "and the spelling, or run `archiver run` first)")
+    checked_url = citations[0]["url"]
+    entries: list[dict[str, Any]] = []
+    capture_ids: set[int] = set()
+    extra_captures: set[int] = set()
+    for c in citations:
+        for row in store.checks_of(c["event_id"], checked_url):
+            entries.append({
+                "time": row["checked_at"], "kind": "check", "event_id": c["event_id"],
+                "status": row["status"], "http_status": row["http_status"],
+                "reason": row["reason"], "cycle": row["cycle_id"],
+            })
+            if row["capture_id"]:
+                extra_captures.add(int(row["capture_id"]))
+        for row in store.transitions_of(c["event_id"], checked_url):
+            entries.append({
+                "time": row["at"], "kind": "transition", "event_id": c["event_id"],
+                "from_status": row["from_status"], "to_status": row["to_status"],
+                "reason": row["reason"],
+            })
+    captures = store.captures_of(checked_url)
+    capture_ids.update(int(r["id"]) for r in captures)
+    for cid in sorted(extra_captures - capture_ids):
+        extra = store.capture(cid)
+        if extra is not None:
+            captures.append(extra)
+    for row in captures:
+        entries.append({
+            "time": row["fetched_at"], "kind": "capture", "url": row["url"],
+            "record_type": row["record_type"], "http_status": row["http_status"],
+            "warc_file": row["warc_file"], "warc_offset": row["warc_offset"],
+            "payload_digest": row["payload_digest"],
+        })
+    entries.sort(key=lambda e: (str(e["time"] or ""), _ORDER[e["kind"]]))
+    return {
+        "url": checked_url,
+        "citations": [{"event_id": c["event_id"], "printed": c["printed"],
+                       "status": c["status"], "since": c["since"],
+                       "active": bool(c["active"])} for c in citations],
+        "first_captured": store.first_captured(checked_url),
+        "entries": entries,
+    }
+
+
+def _describe(e: dict[str, Any]) -> str:
+    if e["kind"] == "check":
+        http = f" HTTP {e['http_status']}" if e["http_status"] is not None else ""
+        return f"{e['status']}{http} [{e['event_id']}]: {e['reason'] or ''}".rstrip(": ")
+    if e["kind"] == "capture":
+        http = f"HTTP {e['http_status']} " if e["http_status"] is not None else ""
+        target = f" of {e['url']}" if e.get("url") else ""
+        return f"{e['record_type']}{target} {http}in {e['warc_file']} @{e['warc_offset']}"
+    return (f"{e['from_status'] or '(new)'} -> {e['to_status']} [{e['event_id']}]: "
+            f"{e['reason'] or ''}").rstrip(": ")
+
+
+def _text(data: dict[str, Any]) -> str:
+    lines = [f"Timeline of {data['url']}"]
+    for c in data["citations"]:
+        lines.append(f"  cited by {c['event_id']}: {c['status'] or 'not checked'}"
+                     f" since {c['since'] or '-'}" + ("" if c["active"] else " (no longer cited)"))
+    lines.append(f"  first captured {data['first_captured'] or '-'}")
+    lines.append("")
+    for e in data["entries"]:
+        lines.append(f"{e['time']}  {e['kind']:<10}  {_describe(e)}")
+    if not data["entries"]:
+        lines.append("(no check or capture yet)")
+    return "\n".join(lines) + "\n"
+
+
+def _md_cell(value: object) -> str:
+    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
+
+
+def _md(data: dict[str, Any]) -> str:
+    lines = [f"# Timeline of <{data['url']}>", ""]
+    for c in data["citations"]:
+        lines.append(f"- cited by `{c['event_id']}`: **{c['status'] or 'not checked'}** "
+                     f"since {c['since'] or '-'}" + ("" if c["active"] else " (no longer cited)"))
+    lines += [f"- first captured: {data['first_captured'] or '-'}", "",
+              "| time | kind | what |", "|---|---|---|"]
+    for e in data["entries"]:
+        lines.append(f"| {_md_cell(e['time'])} | {e['kind']} | {_md_cell(_describe(e))} |")
+    return "\n".join(lines) + "\n"
+
+
+def _csv(data: dict[str, Any]) -> str:
+    out = io.StringIO()
+    cols = ["time", "kind", "event_id", "status", "from_status", "to_status", "http_status",
+            "reason", "record_type", "url", "warc_file", "warc_offset"]
+    writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for e in data["entries"]:
+        writer.writerow(e)
+    return out.getvalue()
+
+
+def render_timeline(store: Store, url: str, fmt: str) -> str:
+    """The timeline of *url* rendered as *fmt* (table/text, md, json or csv)."""
+    if fmt not in FORMATS:
+        raise InputError(f"--timeline is available as {', '.join(FORMATS)}, not {fmt}")
+    data = timeline(store, url)
+    if fmt == "json":
+        return json.dumps(data, ensure_ascii=False, indent=2) + "\n"
+    if fmt == "md":
+        return _md(data)
+    if fmt == "csv":
+        return _csv(data)
+    return _text(data)
