@@ -278,3 +278,129 @@ def test_politeness_waits_between_starts() -> None:
     starts = asyncio.run(go())
     gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
     assert all(g >= 0.19 for g in gaps), gaps
+
+
+# --------------------------------------------------------------------------
+# retries
+
+
+def _respond(handler: Handler, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    handler.send_response_only(status)
+    for k, v in headers:
+        handler.send_header(k, v)
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
+def flaky(fail: list[tuple[int, list[tuple[str, str]]]]) -> Callable[[Handler], None]:
+    """A handler answering the given failures in turn, then 200."""
+    calls = iter(fail)
+
+    def handle(handler: Handler) -> None:
+        status, headers = next(calls, (200, []))
+        _respond(handler, status, headers, b"<p>%d</p>" % status)
+    return handle
+
+
+def test_5xx_is_retried_and_only_the_last_try_is_kept(site: Site, tmp_path: Path) -> None:
+    site.raw("/f", flaky([(500, []), (502, [])]))
+    result = fetch(tmp_path, site.url("/f"), retries=3, backoff=0.05)
+    assert result.attempts == 3 and result.error is None
+    assert len(result.hops) == 1 and result.hops[0].status == 200
+    assert [p.name for p in tmp_path.iterdir()] == [result.hops[0].body_path.name]  # type: ignore[union-attr]
+
+
+def test_persistent_5xx_returns_the_last_answer(site: Site, tmp_path: Path) -> None:
+    site.page("/down", "<p>down</p>", status=500)
+    started = time.monotonic()
+    result = fetch(tmp_path, site.url("/down"), retries=3, backoff=0.1)
+    assert result.attempts == 3 and result.error is None
+    assert result.final is not None and result.final.status == 500
+    assert time.monotonic() - started >= 0.1 + 0.2  # backoff 1x, 2x
+    assert len(site.hits_for("/down")) == 3
+
+
+def test_retry_after_is_waited_for(site: Site, tmp_path: Path) -> None:
+    site.raw("/r", flaky([(429, [("Retry-After", "1")])]))
+    started = time.monotonic()
+    result = fetch(tmp_path, site.url("/r"), retries=3, max_retry_after=2.0)
+    assert result.attempts == 2 and result.final is not None and result.final.status == 200
+    assert result.retry_after is None
+    hits = site.hits_for("/r")
+    assert hits[1].time - hits[0].time >= 0.95
+    assert time.monotonic() - started < 2.5
+
+
+def test_long_retry_after_is_reported_not_waited(site: Site, tmp_path: Path) -> None:
+    site.page("/busy", "<p>busy</p>", status=503, headers=[("Retry-After", "3600")])
+    started = time.monotonic()
+    result = fetch(tmp_path, site.url("/busy"), retries=3)
+    assert time.monotonic() - started < 1.0
+    assert result.attempts == 1 and result.retry_after == 3600.0
+    assert result.final is not None and result.final.status == 503
+
+
+def test_429_without_retry_after_is_not_retried(site: Site, tmp_path: Path) -> None:
+    site.page("/limited", "<p>no</p>", status=429)
+    result = fetch(tmp_path, site.url("/limited"), retries=3)
+    assert result.attempts == 1 and result.final is not None and result.final.status == 429
+
+
+def test_404_is_final(site: Site, tmp_path: Path) -> None:
+    result = fetch(tmp_path, site.url("/missing"), retries=3)
+    assert result.attempts == 1 and result.final is not None and result.final.status == 404
+
+
+def test_refused_is_retried(tmp_path: Path) -> None:
+    from .lab import closed_port
+    result = fetch(tmp_path, f"http://127.0.0.1:{closed_port()}/", retries=2, backoff=0.05)
+    assert result.error == "refused" and result.attempts == 2
+    assert result.hops[0].status is None
+
+
+# --------------------------------------------------------------------------
+# politeness, measured at the servers
+
+
+def test_per_origin_delay_and_concurrency_hold(tmp_path: Path) -> None:
+    import threading
+    in_flight: dict[int, int] = {}
+    peak: dict[int, int] = {}
+    overall = {"now": 0, "peak": 0}
+    lock = threading.Lock()
+
+    def slow(port_of: Callable[[], int]) -> Callable[[Handler], None]:
+        def handle(handler: Handler) -> None:
+            port = port_of()
+            with lock:
+                in_flight[port] = in_flight.get(port, 0) + 1
+                peak[port] = max(peak.get(port, 0), in_flight[port])
+                overall["now"] += 1
+                overall["peak"] = max(overall["peak"], overall["now"])
+            time.sleep(0.4)
+            with lock:
+                in_flight[port] -= 1
+                overall["now"] -= 1
+            _respond(handler, 200, [("Content-Type", "text/html")], b"<p>ok</p>")
+        return handle
+
+    with Site() as a, Site() as b:
+        for s in (a, b):
+            for i in range(5):
+                s.raw(f"/p{i}", slow(lambda s=s: s.port))
+        urls = [s.url(f"/p{i}") for i in range(5) for s in (a, b)]
+        settings = lab_settings(concurrency=4, per_host_concurrency=2, per_host_delay=0.15)
+
+        async def go(f: Fetcher) -> list[FetchResult]:
+            return list(await asyncio.gather(*(f.fetch(u) for u in urls)))
+
+        results = with_fetcher(tmp_path, settings, go)
+        assert all(r.error is None for r in results)
+        for s in (a, b):
+            times = sorted(h.time for h in s.hits)
+            gaps = [y - x for x, y in zip(times, times[1:], strict=False)]
+            assert len(times) == 5
+            assert min(gaps) >= 0.15 - 0.03, gaps
+            assert peak[s.port] == 2  # the per-origin limit is reached, never exceeded
+        assert overall["peak"] >= 3  # both origins in flight at once
