@@ -310,6 +310,131 @@ def parse_when(value: str | None) -> dt.datetime | None:
     return when
 
 
+def open_archive_readonly(archive: Path) -> Any:
+    from .store import open_store
+
+    if not (archive / "archiver.db").exists():
+        raise InputError(f"no archive at {archive}: run `archiver run` first")
+    return open_store(archive, readonly=True)
+
+
+@cli.command()
+@click.argument("url")
+@archive_option
+@click.option("--at", "at", default=None, metavar="WHEN",
+              help="The capture closest to this time (ISO date/time or YYYYMMDDhhmmss).")
+@click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
+              help="Write to this file instead of standard output.")
+@click.option("--headers", "show_headers", is_flag=True,
+              help="Print the HTTP status line and headers as captured, not the payload.")
+@click.option("--warc", "as_warc", is_flag=True,
+              help="Write the raw WARC records of the capture (request, response, metadata).")
+@click.option("--decoded", is_flag=True, help="Undo the Content-Encoding (gzip, br, deflate).")
+@handle_errors
+def get(url: str, archive: Path, at: str | None, output: Path | None, show_headers: bool,
+        as_warc: bool, decoded: bool) -> None:
+    """The archived copy of URL, exactly as captured (payload bytes on standard output).
+
+    Example: archiver get https://example.org/news/1 --at 2026-11-25 --output page.html
+    """
+    from .evidence import find_capture, http_headers, write_payload, write_records
+    from .retrieval import RecordError
+
+    when = parse_when(at)
+    store = open_archive_readonly(archive)
+    try:
+        capture = find_capture(store, url, when)
+    finally:
+        store.close()
+    click.echo(f"capture of {capture.row['url']} at {capture.when}: HTTP "
+               f"{capture.row['http_status']}, {capture.row['record_type']} record "
+               f"{capture.row['warc_file']}@{capture.row['warc_offset']}", err=True)
+    try:
+        if show_headers:
+            status, headers = http_headers(archive, capture)
+            text = status + "\n" + "".join(f"{k}: {v}\n" for k, v in headers)
+            if output:
+                output.write_text(text, encoding="utf-8")
+            else:
+                click.echo(text, nl=False)
+            return
+        if output:
+            tmp = output.with_name(output.name + ".part")
+            with open(tmp, "wb") as fh:
+                if as_warc:
+                    write_records(archive, capture, fh)
+                else:
+                    write_payload(archive, capture, fh, decoded)
+            tmp.replace(output)
+        else:
+            out = click.get_binary_stream("stdout")
+            if as_warc:
+                write_records(archive, capture, out)
+            else:
+                write_payload(archive, capture, out, decoded)
+            out.flush()
+    except RecordError as exc:
+        raise Failure(f"{url}: the archived copy cannot be read ({exc}); "
+                      "run `archiver verify`", 1) from None
+    except OSError as exc:
+        raise Failure(f"cannot write the copy: {exc}", 2) from None
+
+
+@cli.command()
+@archive_option
+@format_option(["table", "json"])
+@handle_errors
+def verify(archive: Path, fmt: str) -> None:
+    """Recompute every record's digests and every WARC file's sha256 against the store.
+
+    Exit status 0 when everything matches, 1 when anything differs (each
+    difference named with its file and offset).
+
+    Example: archiver verify
+    """
+    from .evidence import verify_archive
+
+    store = open_archive_readonly(archive)
+    try:
+        result = verify_archive(store, archive)
+    finally:
+        store.close()
+    if fmt == "json":
+        click.echo(json.dumps({
+            "records": result.records, "files": result.files, "ok": not result.problems,
+            "problems": [{"file": p.filename, "offset": p.offset, "kind": p.kind,
+                          "message": p.message} for p in result.problems]}, indent=2))
+    else:
+        for p in result.problems:
+            where = p.filename + (f"@{p.offset}" if p.offset is not None else "")
+            click.echo(f"{where}: {p.kind}: {p.message}")
+        verdict = "all digests match" if not result.problems else \
+            f"{len(result.problems)} problem(s) found"
+        click.echo(f"{result.records} records in {result.files} WARC files checked: {verdict}")
+    sys.exit(1 if result.problems else 0)
+
+
+@cli.command()
+@archive_option
+@click.option("--wacz", "wacz", type=click.Path(path_type=Path), required=True,
+              help="The WACZ file to write.")
+@click.option("--event", "event", default=None, help="Only this event's citations.")
+@handle_errors
+def export(archive: Path, wacz: Path, event: str | None) -> None:
+    """A WACZ package of the archive (pages.jsonl, CDXJ index, datapackage.json with sha256).
+
+    Example: archiver export --wacz report.wacz
+    """
+    from .evidence import export_archive
+
+    store = open_archive_readonly(archive)
+    try:
+        pages = export_archive(store, archive, wacz, event)
+    finally:
+        store.close()
+    click.echo(f"wrote {wacz} ({pages} pages)", err=True)
+
+
 def main() -> None:  # pragma: no cover - entry point
     cli()
 

@@ -268,6 +268,14 @@ class Store:
         return list(self.db.query(
             "SELECT * FROM captures WHERE url = ? ORDER BY fetched_at, id", [url]))
 
+    def captures_of_fetches(self, fetch_ids: set[int]) -> list[dict[str, Any]]:
+        ids = sorted(fetch_ids)
+        if not ids:
+            return []
+        marks = ", ".join("?" for _ in ids)
+        return list(self.db.query(
+            f"SELECT * FROM captures WHERE fetch_id IN ({marks}) ORDER BY id", ids))
+
     def capture(self, capture_id: int) -> dict[str, Any] | None:
         rows = list(self.db.query("SELECT * FROM captures WHERE id = ?", [capture_id]))
         return rows[0] if rows else None

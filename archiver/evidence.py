@@ -1,0 +1,187 @@
+"""What auditors ask of the archive: one capture, a verification, a package.
+
+This module joins the store (which capture, where) with :mod:`archiver.retrieval`
+(reading WARC records by location). It only reads ``archive/``; a WACZ is
+written where the user asks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import tempfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from .exceptions import ArchiverError, InputError, NotArchivedError
+from .retrieval import (
+    Problem, RecordError, copy_records, export_wacz, read_http_headers, read_payload,
+    verify_files, verify_records,
+)
+from .store import Store, parse_iso
+from .warc import RecordLocation
+
+LOGGER = logging.getLogger(__name__)
+
+
+def response_location(row: dict[str, Any]) -> RecordLocation:
+    return RecordLocation(row["warc_file"], int(row["warc_offset"]), int(row["warc_length"]),
+                          row["record_id"], row["record_type"], row["block_digest"] or "",
+                          row["payload_digest"])
+
+
+def request_location(row: dict[str, Any]) -> RecordLocation | None:
+    if not row.get("request_file"):
+        return None
+    return RecordLocation(row["request_file"], int(row["request_offset"]),
+                          int(row["request_length"]), row["request_record_id"], "request",
+                          row["request_block_digest"] or "", None)
+
+
+def metadata_location(row: dict[str, Any]) -> RecordLocation | None:
+    if not row.get("meta_file"):
+        return None
+    return RecordLocation(row["meta_file"], int(row["meta_offset"]), int(row["meta_length"]),
+                          row["meta_record_id"], "metadata", row["meta_block_digest"] or "",
+                          None)
+
+
+@dataclass
+class Capture:
+    """One capture of a URL, with the original response when it is a revisit."""
+
+    row: dict[str, Any]
+    original: dict[str, Any] | None
+
+    @property
+    def location(self) -> RecordLocation:
+        return response_location(self.row)
+
+    @property
+    def original_location(self) -> RecordLocation | None:
+        return response_location(self.original) if self.original else None
+
+    @property
+    def when(self) -> str:
+        return str(self.row["fetched_at"])
+
+
+def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Capture:
+    """The capture of *url* closest to *at* (the latest when *at* is None)."""
+    rows = store.captures_of(url)
+    if not rows and url.endswith("/"):
+        rows = store.captures_of(url.rstrip("/"))
+    elif not rows:
+        rows = store.captures_of(url + "/")
+    if not rows:
+        raise NotArchivedError(url)
+    if at is None:
+        row = rows[-1]
+    else:
+        def distance(r: dict[str, Any]) -> float:
+            when = parse_iso(r["fetched_at"])
+            assert when is not None
+            return abs((when - at).total_seconds())
+        row = min(rows, key=distance)
+    original = None
+    if row["record_type"] == "revisit":
+        original = store.capture(int(row["refers_to"])) if row["refers_to"] else None
+        if original is None:
+            raise ArchiverError(f"{url}: the revisit of {row['fetched_at']} refers to a "
+                                "response that is not in the store")
+    return Capture(row, original)
+
+
+def write_payload(archive: Path, capture: Capture, out: BinaryIO, decoded: bool = False) -> int:
+    return read_payload(archive / "warc", capture.location, out, decoded,
+                        original=capture.original_location)
+
+
+def http_headers(archive: Path, capture: Capture) -> tuple[str, list[tuple[str, str]]]:
+    return read_http_headers(archive / "warc", capture.location)
+
+
+def write_records(archive: Path, capture: Capture, out: BinaryIO) -> int:
+    """The raw WARC records of a capture: request, response or revisit (+ its original), metadata."""
+    locs = [loc for loc in (request_location(capture.row), capture.location,
+                            capture.original_location, metadata_location(capture.row))
+            if loc is not None]
+    return copy_records(archive / "warc", locs, out)
+
+
+def all_locations(store: Store) -> Iterator[RecordLocation]:
+    for row in store.all_captures():
+        for loc in (request_location(row), response_location(row), metadata_location(row)):
+            if loc is not None:
+                yield loc
+
+
+@dataclass
+class VerifyResult:
+    records: int
+    files: int
+    problems: list[Problem]
+
+
+def verify_archive(store: Store, archive: Path) -> VerifyResult:
+    """Recompute every record's digests and every closed file's sha256 against the store."""
+    warc_dir = archive / "warc"
+    locs = list(all_locations(store))
+    problems = verify_records(warc_dir, locs)
+    files = {name: row["sha256"] for name, row in store.warc_files().items()}
+    problems += verify_files(warc_dir, files)
+    return VerifyResult(records=len(locs), files=len(files), problems=problems)
+
+
+def export_archive(store: Store, archive: Path, out: Path, event: str | None = None) -> int:
+    """A WACZ of the archive (or of one event's citations); returns the pages written."""
+    warc_dir = archive / "warc"
+    citations = store.citations(active_only=False)
+    if event is not None:
+        citations = [c for c in citations if c["event_id"] == event]
+        if not citations:
+            raise InputError(f"--event {event}: no such event in the archive")
+    urls = list(dict.fromkeys(c["url"] for c in citations))
+    headlines = {c["url"]: c["headline"] for c in citations}
+    pages: list[dict[str, Any]] = []
+    captures: list[dict[str, Any]] = []
+    for url in urls:
+        rows = store.captures_of(url)
+        if not rows:
+            continue
+        first = rows[0]
+        pages.append({"url": url, "ts": first["fetched_at"],
+                      "title": headlines.get(url) or first["headline"] or url})
+        if event is not None:  # every hop of every fetch of the URL
+            captures += store.captures_of_fetches({int(r["fetch_id"]) for r in rows})
+    if not pages:
+        raise InputError("nothing to export: no capture in the archive"
+                         + (f" for event {event}" if event else ""))
+    if event is None:
+        files = sorted(store.warc_files())
+        export_wacz(warc_dir, files, pages, out)
+        return len(pages)
+    # one event: copy just its records into a new WARC, then package that
+    with tempfile.TemporaryDirectory(prefix="archiver-export-") as tmp:
+        name = f"event-{event}.warc.gz"
+        seen: set[str] = set()
+        with open(Path(tmp) / name, "wb") as fh:
+            for row in captures:
+                locs = [request_location(row), response_location(row), metadata_location(row)]
+                if row["record_type"] == "revisit" and row["refers_to"]:
+                    orig = store.capture(int(row["refers_to"]))
+                    if orig is not None:
+                        locs.insert(1, response_location(orig))
+                todo = [loc for loc in locs if loc is not None and loc.record_id not in seen]
+                seen.update(loc.record_id for loc in todo)
+                copy_records(warc_dir, todo, fh)
+        export_wacz(Path(tmp), [name], pages, out)
+    return len(pages)
+
+
+__all__ = [
+    "Capture", "RecordError", "VerifyResult", "export_archive", "find_capture", "http_headers",
+    "verify_archive", "write_payload", "write_records",
+]

@@ -1,0 +1,207 @@
+"""The command line as users run it: exit statuses, formats, get, verify, export."""
+
+from __future__ import annotations
+
+import csv
+import gzip
+import io
+import json
+import re
+import shutil
+import subprocess
+import sys
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from archiver.cli import cli
+
+from .lab import Site, news_page
+from .sourcesfile import write_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+def archiver(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+    return subprocess.run([sys.executable, "-m", "archiver", *args], capture_output=True,
+                          timeout=timeout, cwd=cwd)
+
+
+class World:
+    def __init__(self, tmp: Path) -> None:
+        self.site = Site().start()
+        self.article = news_page("Cambodia to deport Taiwanese suspects to China",
+                                 "Cambodia will deport 25 Taiwanese to China.\n\n"
+                                 "Taiwan protested the decision.", published="2016-06-24")
+        self.site.page("/news/cambodia", self.article, gzip=True)
+        self.site.page("/news/spain", news_page("Spain extradites 121 Taiwanese to China",
+                                                "Spain extradited Taiwanese suspects.",
+                                                published="2017-12-15"))
+        self.urls = [self.site.url("/news/cambodia"), self.site.url("/news/spain")]
+        self.sources = write_sources(tmp / "data" / "sources.yaml", [
+            {"id": "2016-06-24-cambodia", "date": "2016-06-24", "country": "Cambodia",
+             "count": 25, "sources": [self.urls[0]]},
+            {"id": "2017-12-15-spain", "date": "2017-12-15", "country": "Spain",
+             "sources": [self.urls[1]]},
+        ])
+        self.archive = tmp / "archive"
+
+    def run(self, *extra: str) -> subprocess.CompletedProcess[bytes]:
+        return archiver("run", "--sources", str(self.sources), "--archive", str(self.archive),
+                        "--allow-private", "--per-host-delay", "0", *extra)
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory: pytest.TempPathFactory) -> Iterator[World]:
+    w = World(tmp_path_factory.mktemp("cli"))
+    proc = w.run("--format", "json")
+    assert proc.returncode == 0, proc.stderr.decode()
+    yield w
+    w.site.stop()
+
+
+def test_run_json_report_follows_the_contract(world: World) -> None:
+    proc = archiver("report", "--archive", str(world.archive), "--format", "json")
+    assert proc.returncode == 0
+    report = json.loads(proc.stdout)
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z", report["checked_at"])
+    assert [r["url"] for r in report["results"]] == world.urls
+    r = report["results"][0]
+    for key in ("event", "url", "status", "http_status", "final_url", "headline", "published",
+                "flags", "reason", "first_captured", "consecutive_failures"):
+        assert key in r
+    assert r["status"] == "alive" and r["http_status"] == 200
+    assert r["published"] == "2016-06-24"
+    assert r["headline"] == "Cambodia to deport Taiwanese suspects to China"
+
+
+def test_report_formats(world: World) -> None:
+    for fmt in ("table", "md", "csv", "html"):
+        proc = archiver("report", "--archive", str(world.archive), "--format", fmt)
+        assert proc.returncode == 0, (fmt, proc.stderr)
+        assert world.urls[1].encode() in proc.stdout, fmt
+    rows = list(csv.DictReader(io.StringIO(
+        archiver("report", "--archive", str(world.archive), "--format", "csv").stdout.decode())))
+    assert {r["status"] for r in rows} == {"alive"}
+
+
+def test_get_returns_the_bytes_the_server_sent(world: World, tmp_path: Path) -> None:
+    sent = world.site.routes["/news/cambodia"].body
+    proc = archiver("get", world.urls[0], "--archive", str(world.archive))
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == sent  # still gzip, as on the wire
+    out = tmp_path / "page.html"
+    proc = archiver("get", world.urls[0], "--archive", str(world.archive), "--decoded",
+                    "--output", str(out), "--at", "2020-01-01")
+    assert proc.returncode == 0
+    assert out.read_bytes() == gzip.decompress(sent)
+    headers = archiver("get", world.urls[0], "--archive", str(world.archive), "--headers")
+    assert headers.stdout.startswith(b"HTTP/1.1 200")
+    assert b"Content-Encoding: gzip" in headers.stdout
+    warc = tmp_path / "one.warc.gz"
+    proc = archiver("get", world.urls[0], "--archive", str(world.archive), "--warc",
+                    "--output", str(warc))
+    assert proc.returncode == 0
+    if shutil.which("warcio"):
+        subprocess.run(["warcio", "check", str(warc)], check=True, capture_output=True)
+
+
+def test_get_unknown_url_is_a_clear_error(world: World) -> None:
+    proc = archiver("get", "https://example.invalid/never", "--archive", str(world.archive))
+    assert proc.returncode == 2
+    assert b"never captured" in proc.stderr
+    assert b"Traceback" not in proc.stderr
+    proc = archiver("get", world.urls[0], "--archive", str(world.archive), "--at", "yesterday")
+    assert proc.returncode == 2 and b"--at" in proc.stderr
+
+
+def test_verify_catches_a_one_byte_change(world: World, tmp_path: Path) -> None:
+    proc = archiver("verify", "--archive", str(world.archive))
+    assert proc.returncode == 0, proc.stdout
+    copy = tmp_path / "archive"
+    shutil.copytree(world.archive, copy)
+    warc = sorted((copy / "warc").glob("*.warc.gz"))[0]
+    data = bytearray(warc.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    warc.write_bytes(bytes(data))
+    proc = archiver("verify", "--archive", str(copy), "--format", "json")
+    assert proc.returncode == 1
+    result = json.loads(proc.stdout)
+    assert not result["ok"]
+    assert any(p["file"] == warc.name for p in result["problems"])
+
+
+def test_export_wacz_validates(world: World, tmp_path: Path) -> None:
+    out = tmp_path / "report.wacz"
+    proc = archiver("export", "--archive", str(world.archive), "--wacz", str(out))
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(out) as z:
+        names = z.namelist()
+        assert "datapackage.json" in names
+        assert "pages/pages.jsonl" in names
+        pages = z.read("pages/pages.jsonl").decode().splitlines()
+        assert any(world.urls[0] in line for line in pages)
+    check = subprocess.run([sys.executable, "-m", "wacz", "validate", "-f", str(out)],
+                           capture_output=True, text=True, timeout=120)
+    assert check.returncode == 0, check.stdout + check.stderr
+    one = tmp_path / "event.wacz"
+    proc = archiver("export", "--archive", str(world.archive), "--wacz", str(one),
+                    "--event", "2017-12-15-spain")
+    assert proc.returncode == 0, proc.stderr
+    with zipfile.ZipFile(one) as z:
+        pages = z.read("pages/pages.jsonl").decode()
+    assert world.urls[1] in pages and world.urls[0] not in pages
+
+
+def test_second_run_revisits_and_dead_link_exits_1(world: World) -> None:
+    world.site.remove("/news/spain")
+    try:
+        proc = world.run("--format", "json")
+    finally:
+        world.site.page("/news/spain", news_page("Spain extradites 121 Taiwanese to China",
+                                                 "Spain extradited Taiwanese suspects.",
+                                                 published="2017-12-15"))
+    assert proc.returncode == 1
+    report = json.loads(proc.stdout)
+    status = {r["url"]: r["status"] for r in report["results"]}
+    assert status == {world.urls[0]: "alive", world.urls[1]: "dead"}
+
+
+@pytest.mark.parametrize("content, line, words", [
+    ("events: [\n  {id: a, sources: [http://x.org/]\n", 3, "YAML"),
+    ("events:\n  - id: a\n    sources:\n      - printed: x\n", 4, "url"),
+    ("events:\n  - id: a\n    sources: [/relative/path]\n", 3, "absolute"),
+])
+def test_bad_sources_exit_2_with_file_and_line(tmp_path: Path, content: str, line: int,
+                                               words: str) -> None:
+    src = tmp_path / "sources.yaml"
+    src.write_text(content)
+    archive = tmp_path / "archive"
+    proc = archiver("run", "--sources", str(src), "--archive", str(archive))
+    assert proc.returncode == 2
+    err = proc.stderr.decode()
+    assert "Traceback" not in err
+    assert f"{src}:" in err and words.lower() in err.lower()
+    assert not archive.exists()  # nothing written before the input is valid
+
+
+def test_bad_settings_exit_2(tmp_path: Path) -> None:
+    src = write_sources(tmp_path / "sources.yaml", [
+        {"id": "a", "date": None, "country": "Kenya", "sources": ["http://127.0.0.1:9/x"]}])
+    (tmp_path / "archiver.toml").write_text("[fetch]\ntimeout = 5\nspeed = 3\n")
+    proc = archiver("run", "--sources", str(src), "--archive", str(tmp_path / "a"))
+    assert proc.returncode == 2
+    assert b"archiver.toml:3" in proc.stderr and b"fetch.speed" in proc.stderr
+
+
+def test_every_command_has_help_and_is_in_the_readme() -> None:
+    readme = (ROOT / "README.md").read_text()
+    runner = CliRunner()
+    for name in cli.commands:  # type: ignore[attr-defined]
+        result = runner.invoke(cli, [name, "--help"])
+        assert result.exit_code == 0, name
+        assert "Example:" in result.output, name
+        assert f"archiver {name}" in readme, name
