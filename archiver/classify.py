@@ -270,13 +270,6 @@ def _soft_404(
             return ("meta-refresh-root",
                     f"200 OK, but the page refreshes to the site root ({page.meta_refresh})")
     redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
-    if redirected and url_depth(fetch.url) > 0:
-        if url_depth(final.url) == 0:
-            return ("redirect-to-root",
-                    f"The cited URL redirects to the site root {final.url}")
-        if is_section_url(final.url) and url_depth(final.url) < url_depth(fetch.url):
-            return ("redirect-to-section",
-                    f"The cited URL redirects to a section or listing page {final.url}")
     if probe is not None and probe.status is not None and 200 <= probe.status < 300:
         if redirected and same_url(probe.final_url, final.url):
             return ("probe-same-final-url",
@@ -287,6 +280,13 @@ def _soft_404(
             return ("probe-same-text",
                     f"200 OK, but the page's text is {score:.0%} the same as the answer to "
                     f"a random URL on the same site ({probe.url})")
+    if redirected and url_depth(fetch.url) > 0:
+        if url_depth(final.url) == 0:
+            return ("redirect-to-root",
+                    f"The cited URL redirects to the site root {final.url}")
+        if is_section_url(final.url) and url_depth(final.url) < url_depth(fetch.url):
+            return ("redirect-to-section",
+                    f"The cited URL redirects to a section or listing page {final.url}")
     return None
 
 
@@ -469,7 +469,7 @@ def error_title(page: PageInfo) -> str:
     for field in (page.title, page.h1, page.headline):
         if not field:
             continue
-        for segment in _SEPARATOR.split(field):
+        for segment in _SEPARATOR.split(field.replace("\u2019", "'")):
             if not _ERROR_PHRASES.search(segment):
                 continue
             rest = [t for t in tokens(_ERROR_PHRASES.sub(" ", segment)) if t not in _ERROR_FILLER]
@@ -555,7 +555,7 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
     if page is not None:
         head = f"{title}\n{page.h1 or ''}\n{page.text[:3000]}"
         found = _CAPTCHA.search(head)
-        if found and (_short_page(page) or _CAPTCHA.search(title)):
+        if found and article_markers(page) < 2 and (_short_page(page) or _CAPTCHA.search(title)):
             return "captcha", f"HTTP {status} with a bot check ({found.group(0)[:40]!r})"
     redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
     host = urlsplit(final.url).hostname or ""

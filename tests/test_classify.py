@@ -1,0 +1,509 @@
+"""The link-status classifier: one test (at least) per status and per rule."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+import pytest
+
+from archiver.classify import classify, error_title, http_status_of, same_url, url_key
+from archiver.models import (
+    STATUSES,
+    Baseline,
+    FailureHistory,
+    FetchResult,
+    Hop,
+    PageInfo,
+    Probe,
+    Verdict,
+)
+from archiver.settings import CheckSettings
+
+from .test_similarity import ARTICLE, OTHER_ARTICLE
+
+NOW = dt.datetime(2026, 11, 25, 14, 0, tzinfo=dt.UTC)
+URL = "https://thediplomat.com/2016/05/taiwan-slams-malaysias-kowtow-to-china-on-deportations/"
+HEADLINE = "Taiwan Slams Malaysia's Kowtow to China on Deportations"
+UA = [("User-Agent", "archiver/0.1"), ("Accept", "text/html")]
+
+
+def hop(url: str = URL, status: int | None = 200, headers: dict[str, str] | None = None,
+        location: str | None = None, reason: str = "") -> Hop:
+    response = list((headers or {}).items())
+    if location:
+        response.append(("Location", location))
+    return Hop(url=url, method="GET", request_headers=UA, started=NOW, status=status,
+               reason_phrase=reason, response_headers=response)
+
+
+def fetched(*hops: Hop, error: str | None = None, url: str = URL) -> FetchResult:
+    return FetchResult(url=url, hops=list(hops), error=error)  # type: ignore[arg-type]
+
+
+def chain(*steps: tuple[str, int], url: str = URL) -> FetchResult:
+    """A redirect chain: each (url, status) hop points at the next."""
+    hops = []
+    for i, (u, status) in enumerate(steps):
+        nxt = steps[i + 1][0] if i + 1 < len(steps) else None
+        hops.append(hop(u, status, location=nxt))
+    return fetched(*hops, url=url)
+
+
+def article(headline: str = HEADLINE, text: str = ARTICLE, **kw: object) -> PageInfo:
+    fields: dict[str, object] = dict(
+        kind="html", headline=headline, title=f"{headline} \u2013 The Diplomat", h1=headline,
+        published=dt.date(2016, 5, 3), text=text, lang="en", og_type="article", link_count=140,
+    )
+    fields.update(kw)
+    return PageInfo(**fields)  # type: ignore[arg-type]
+
+
+def snapshot(page: PageInfo | None = None, url: str = URL) -> Baseline:
+    return Baseline(url=url, final_url=url, captured_at=NOW - dt.timedelta(days=30),
+                    payload_digest="sha1:AAAA", page=page or article())
+
+
+def run(fetch: FetchResult, page: PageInfo | None = None, *, baseline: Baseline | None = None,
+        probe: Probe | None = None, history: FailureHistory | None = None,
+        network_down: bool = False, now: dt.datetime = NOW,
+        settings: CheckSettings | None = None) -> Verdict:
+    verdict = classify(fetch=fetch, page=page, baseline=baseline, probe=probe,
+                       history=history or FailureHistory(), network_down=network_down,
+                       now=now, settings=settings or CheckSettings())
+    assert verdict.status in STATUSES
+    assert verdict.reason.endswith(f"(rule: {verdict.rule}).")
+    return verdict
+
+
+# -------------------------------------------------------------------- dead
+
+@pytest.mark.parametrize(("status", "phrase"), [(404, "Not Found"), (410, "Gone")])
+def test_404_and_410_are_dead(status: int, phrase: str) -> None:
+    v = run(fetched(hop(status=status)))
+    assert (v.status, v.rule) == ("dead", f"http-{status}")
+    assert v.reason == f"HTTP {status} {phrase} on the final hop (rule: http-{status})."
+
+
+def test_404_after_a_redirect_is_decided_on_the_final_hop() -> None:
+    v = run(chain((URL, 301), ("https://thediplomat.com/gone/", 404)))
+    assert (v.status, v.rule) == ("dead", "http-404")
+
+
+@pytest.mark.parametrize("error", ["dns", "refused", "redirect-loop", "too-many-redirects"])
+def test_fatal_fetch_errors_are_dead(error: str) -> None:
+    hops = [hop(status=None)] if error in ("dns", "refused") else \
+        [hop(URL, 301, location=URL + "x"), hop(URL + "x", 301, location=URL)]
+    v = run(fetched(*hops, error=error))
+    assert (v.status, v.rule) == ("dead", error)
+    assert v.consecutive_failures == 0
+
+
+def test_invalid_url_is_dead() -> None:
+    v = run(fetched(error="invalid-url", url="ftp://example.org/x"))
+    assert (v.status, v.rule) == ("dead", "invalid-url")
+
+
+# ------------------------------------------------------------- unreachable
+
+@pytest.mark.parametrize("error", ["timeout", "connect", "tls", "protocol"])
+def test_transient_errors_are_unreachable_and_counted(error: str) -> None:
+    v = run(fetched(hop(status=None), error=error))
+    assert (v.status, v.rule) == ("unreachable", error)
+    assert v.counts_as_failure
+    assert (v.consecutive_failures, v.first_failure_at) == (1, NOW)
+
+
+@pytest.mark.parametrize("status", [500, 502, 503, 504])
+def test_5xx_is_unreachable(status: int) -> None:
+    v = run(fetched(hop(status=status)))
+    assert (v.status, v.rule, v.consecutive_failures) == ("unreachable", "http-5xx", 1)
+
+
+def test_other_4xx_and_unfollowed_3xx_are_unreachable() -> None:
+    assert run(fetched(hop(status=400))).rule == "http-4xx"
+    assert run(fetched(hop(status=301))).rule == "http-3xx"  # no Location: not followed
+
+
+def test_no_response_without_error_is_unreachable() -> None:
+    v = run(fetched(hop(status=None)))
+    assert (v.status, v.rule) == ("unreachable", "no-response")
+
+
+def test_network_down_is_not_counted() -> None:
+    history = FailureHistory(2, NOW - dt.timedelta(hours=80))
+    v = run(fetched(hop(status=None), error="dns"), history=history, network_down=True)
+    assert (v.status, v.rule) == ("unreachable", "network-down")
+    assert "network looks down" in v.reason
+    assert not v.counts_as_failure
+    assert (v.consecutive_failures, v.first_failure_at) == (2, history.first_failure_at)
+
+
+def test_network_down_does_not_hide_a_real_answer() -> None:
+    v = run(fetched(hop(status=404)), network_down=True)
+    assert v.status == "dead"
+
+
+def test_network_policy_is_unreachable_and_not_counted() -> None:
+    history = FailureHistory(1, NOW - dt.timedelta(hours=5))
+    v = run(fetched(error="policy", url="http://127.0.0.1/x"), history=history)
+    assert (v.status, v.rule, v.counts_as_failure) == ("unreachable", "network-policy", False)
+    assert "--allow-private" in v.reason
+    assert (v.consecutive_failures, v.first_failure_at) == (1, history.first_failure_at)
+
+
+@pytest.mark.parametrize(("before", "hours", "status"), [
+    (1, 100, "unreachable"),  # 2 failures over 100 h: too few
+    (2, 48, "unreachable"),  # 3 failures over 48 h: too short
+    (2, 73, "dead"),  # 3 failures over 73 h: dead
+    (5, 200, "dead"),
+])
+def test_dead_after_three_failures_over_72_hours(before: int, hours: int, status: str) -> None:
+    first = NOW - dt.timedelta(hours=hours)
+    v = run(fetched(hop(status=None), error="timeout"), history=FailureHistory(before, first))
+    assert v.status == status
+    assert (v.consecutive_failures, v.first_failure_at, v.counts_as_failure) == \
+        (before + 1, first, True)
+    assert v.rule == ("persistent-failure" if status == "dead" else "timeout")
+
+
+def test_dead_after_failures_follows_the_settings() -> None:
+    settings = CheckSettings(dead_after_failures=2, dead_after_hours=1.0)
+    first = NOW - dt.timedelta(hours=2)
+    v = run(fetched(hop(status=503)), history=FailureHistory(1, first), settings=settings)
+    assert (v.status, v.rule) == ("dead", "persistent-failure")
+
+
+@pytest.mark.parametrize(("fetch", "page", "status"), [
+    (fetched(hop()), article(), "alive"),
+    (fetched(hop(status=404)), None, "dead"),
+    (fetched(hop(status=403)), None, "blocked"),
+])
+def test_any_answer_resets_the_failure_streak(
+        fetch: FetchResult, page: PageInfo | None, status: str) -> None:
+    v = run(fetch, page, baseline=snapshot(),
+            history=FailureHistory(2, NOW - dt.timedelta(hours=50)))
+    assert v.status == status
+    assert (v.consecutive_failures, v.first_failure_at, v.counts_as_failure) == (0, None, False)
+
+
+# ----------------------------------------------------------------- blocked
+
+@pytest.mark.parametrize("status", [401, 403, 407, 429, 451])
+def test_refusing_statuses_are_blocked(status: int) -> None:
+    v = run(fetched(hop(status=status)))
+    assert (v.status, v.rule) == ("blocked", f"http-{status}")
+    assert "not evidence" in v.reason
+
+
+def test_cloudflare_challenge_header() -> None:
+    v = run(fetched(hop(status=403, headers={"Server": "cloudflare", "cf-mitigated": "challenge"})))
+    assert (v.status, v.rule) == ("blocked", "challenge")
+
+
+def test_cloudflare_503_challenge_page_is_blocked_not_unreachable() -> None:
+    page = PageInfo(kind="html", title="Just a moment...", text="Checking your browser.")
+    v = run(fetched(hop(status=503, headers={"Server": "cloudflare"})), page)
+    assert (v.status, v.rule) == ("blocked", "challenge")
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Attention Required! | Cloudflare", "Please complete the security check. hCaptcha"),
+    ("Verification", "Please verify you are human to continue. Press & Hold"),
+    ("example.com", "Protected by reCAPTCHA. I'm not a robot."),
+    ("Access Denied", "You don't have permission to access this server. Reference #18.6c"),
+    ("Pardon Our Interruption", "As you were browsing something about your browser made us think"),
+])
+def test_captcha_pages_are_blocked_even_with_200(title: str, text: str) -> None:
+    v = run(fetched(hop()), PageInfo(kind="html", title=title, text=text), baseline=snapshot())
+    assert (v.status, v.rule) == ("blocked", "captcha")
+
+
+def test_datadome_header_on_a_refusal() -> None:
+    v = run(fetched(hop(status=405, headers={"X-DataDome": "protected"})))
+    assert (v.status, v.rule) == ("blocked", "captcha")
+
+
+def test_article_about_captchas_is_alive() -> None:
+    text = ARTICLE + " Researchers said a reCAPTCHA asks users to verify you are human."
+    v = run(fetched(hop()), article(text=text), baseline=snapshot(article(text=text)))
+    assert v.status == "alive"
+
+
+def test_redirect_to_consent_page_is_blocked() -> None:
+    consent = "https://consent.yahoo.com/v2/collectConsent?sessionId=3_cc-session"
+    v = run(chain((URL, 302), (consent, 200)),
+            PageInfo(kind="html", title="Yahoo is part of the Yahoo family of brands"))
+    assert (v.status, v.rule) == ("blocked", "consent-wall")
+
+
+def test_before_you_continue_page_is_blocked() -> None:
+    page = PageInfo(kind="html", title="Before you continue to Google", text="We use cookies")
+    assert run(fetched(hop()), page, baseline=snapshot()).rule == "consent-wall"
+
+
+@pytest.mark.parametrize("path", ["/login", "/account/login?next=/x", "/signin", "/sso/start"])
+def test_redirect_to_login_is_blocked(path: str) -> None:
+    v = run(chain((URL, 302), (f"https://thediplomat.com{path}", 200)),
+            PageInfo(kind="html", title="Sign in"))
+    assert (v.status, v.rule) == ("blocked", "login-wall")
+
+
+def test_password_form_page_is_blocked() -> None:
+    page = PageInfo(kind="html", title="Members", h1="Log in to read",
+                    text="Email Password Forgot your password?", has_password_field=True)
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert (v.status, v.rule) == ("blocked", "login-wall")
+
+
+def test_article_with_a_login_box_is_alive() -> None:
+    page = article(has_password_field=True)
+    assert run(fetched(hop()), page, baseline=snapshot()).status == "alive"
+
+
+# ---------------------------------------------------------------- soft-404
+
+ERROR_PROBE = Probe(url="https://thediplomat.com/2016/05/zq7x9k2/",
+                    final_url="https://thediplomat.com/", status=200,
+                    page=PageInfo(kind="html", title="The Diplomat", text=OTHER_ARTICLE))
+
+
+def test_probe_landing_on_the_same_url() -> None:
+    home = "https://thediplomat.com/"
+    v = run(chain((URL, 302), (home + "?from=404", 200)),
+            PageInfo(kind="html", title="The Diplomat", text=OTHER_ARTICLE),
+            probe=dataclasses.replace(ERROR_PROBE, final_url=home + "?from=404"))
+    assert (v.status, v.rule) == ("soft-404", "probe-same-final-url")
+
+
+def test_probe_with_the_same_text() -> None:
+    text = "We looked everywhere. Try the search box or go back to the home page of our site."
+    page = PageInfo(kind="html", title="The Diplomat", headline="Oh no!", text=text)
+    probe = Probe(url="https://thediplomat.com/2016/05/zq7x9k2/",
+                  final_url="https://thediplomat.com/2016/05/zq7x9k2/", status=200, page=page)
+    v = run(fetched(hop()), page, baseline=snapshot(), probe=probe)
+    assert (v.status, v.rule) == ("soft-404", "probe-same-text")
+
+
+def test_template_site_with_real_articles_is_not_probe_soft_404() -> None:
+    # Everything is served with the same template, but the article has its own headline.
+    shared = "Subscribe Menu Search " * 20
+    page = article(text=shared)
+    probe = Probe(url="https://thediplomat.com/2016/05/zq7x9k2/",
+                  final_url="https://thediplomat.com/2016/05/zq7x9k2/", status=200,
+                  page=PageInfo(kind="html", headline="Latest", text=shared))
+    assert run(fetched(hop()), page, baseline=snapshot(page), probe=probe).status == "alive"
+
+
+def test_probe_answering_404_does_not_make_soft_404() -> None:
+    probe = dataclasses.replace(ERROR_PROBE, status=404, page=None)
+    assert run(fetched(hop()), article(), baseline=snapshot(), probe=probe).status == "alive"
+
+
+@pytest.mark.parametrize(("target", "rule"), [
+    ("https://thediplomat.com/", "redirect-to-root"),
+    ("https://thediplomat.com/index.html", "redirect-to-root"),
+    ("https://www.thediplomat.com/en/", "redirect-to-root"),
+    ("https://thediplomat.com/news/", "redirect-to-section"),
+    ("https://thediplomat.com/world", "redirect-to-section"),
+    ("https://thediplomat.com/category/asia/", "redirect-to-section"),
+    ("https://thediplomat.com/tag/taiwan", "redirect-to-section"),
+    ("https://thediplomat.com/search?q=taiwan", "redirect-to-section"),
+])
+def test_redirect_from_deep_url_to_home_or_section(target: str, rule: str) -> None:
+    listing = PageInfo(kind="html", title="The Diplomat", headline="Asia", text=OTHER_ARTICLE,
+                       og_type="website", link_count=300)
+    for status in (301, 302):
+        v = run(chain((URL, status), (target, 200)), listing, baseline=snapshot())
+        assert (v.status, v.rule) == ("soft-404", rule)
+
+
+def test_redirect_to_another_article_is_not_a_section() -> None:
+    target = "https://thediplomat.com/2016/05/taiwan-slams-malaysias-kowtow-to-china/"
+    v = run(chain((URL, 301), (target, 200)), article(), baseline=snapshot())
+    assert v.status == "moved"
+
+
+def test_meta_refresh_to_root() -> None:
+    page = PageInfo(kind="html", title="Redirecting", meta_refresh="https://thediplomat.com/")
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert (v.status, v.rule) == ("soft-404", "meta-refresh-root")
+
+
+@pytest.mark.parametrize(("title", "h1"), [
+    ("Page not found | The Diplomat", None),
+    ("404 Not Found", None),
+    ("The Diplomat", "Oops! That page can\u2019t be found."),
+    ("Sorry, this page is no longer available - CNN", None),
+    ("The page you requested doesn't exist", None),
+    ("Página no encontrada | El País", None),
+    ("Esta página no existe", None),
+    ("Page introuvable - Le Monde", None),
+    ("Erreur 404", None),
+    ("Seite nicht gefunden - Spiegel", None),
+    ("Fehler 404 | FAZ", None),
+    ("Halaman tidak ditemukan - Kompas", None),
+    ("找不到網頁 - 中央社", None),
+    ("找不到网页", None),
+    ("頁面不存在｜自由時報", None),
+    ("404錯誤", None),
+    ("聯合新聞網", "抱歉，您要找的頁面不存在"),
+])
+def test_error_wording_in_title_or_h1(title: str, h1: str | None) -> None:
+    page = PageInfo(kind="html", title=title, h1=h1, text="Go back to the home page.",
+                    og_type="website")
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert (v.status, v.rule) == ("soft-404", "error-title")
+
+
+@pytest.mark.parametrize("headline", [
+    "Error 404: the art of broken links",
+    "Man finds 404 coins in his garden",
+    "Why 'page not found' errors are eroding the historical record",
+    "404 days later, Taiwanese deportees still await trial",
+])
+def test_articles_mentioning_404_are_alive(headline: str) -> None:
+    page = article(headline=headline)
+    assert error_title(page) == ""
+    assert run(fetched(hop()), page, baseline=snapshot(page)).status == "alive"
+
+
+@pytest.mark.parametrize("text", [
+    "This domain may be for sale! Buy this domain today.",
+    "example-news.com is parked free, courtesy of GoDaddy.com.",
+    "The domain name example-news.com is for sale. Make an offer on this domain.",
+    "This domain is parked. Sedo domain parking. Inquire about this domain.",
+    "Related searches: news, politics. The domain owner uses ParkingCrew domain services.",
+])
+def test_parked_domains(text: str) -> None:
+    page = PageInfo(kind="html", title="example-news.com", text=text)
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert (v.status, v.rule) == ("soft-404", "parked-domain")
+
+
+def test_redirect_to_a_domain_marketplace_is_parked() -> None:
+    v = run(chain((URL, 302), ("https://www.dan.com/buy-domain/thediplomat.com", 200)),
+            PageInfo(kind="html", title="Buy now"))
+    assert (v.status, v.rule) == ("soft-404", "parked-domain")
+
+
+# ------------------------------------------------------------------- moved
+
+NEW_URL = "https://thediplomat.com/2016/05/taiwan-slams-malaysias-kowtow-to-china/"
+
+
+@pytest.mark.parametrize("status", [301, 308])
+def test_permanent_redirect_to_the_same_page_is_moved(status: int) -> None:
+    v = run(chain((URL, status), (NEW_URL, 200)), article(), baseline=snapshot())
+    assert (v.status, v.rule) == ("moved", "moved")
+    assert NEW_URL in v.reason
+
+
+def test_moved_through_further_hops_with_an_edited_headline_but_same_text() -> None:
+    v = run(chain((URL, 301), (NEW_URL, 302), (NEW_URL + "amp/", 200)),
+            article(headline="Malaysia sends Taiwanese to China"), baseline=snapshot())
+    assert v.status == "moved" and "text" in v.reason
+
+
+def test_moved_without_baseline_needs_a_headline() -> None:
+    assert run(chain((URL, 301), (NEW_URL, 200)), article()).status == "moved"
+    assert run(chain((URL, 301), (NEW_URL, 200)),
+               PageInfo(kind="html", text=ARTICLE)).status == "alive"
+
+
+@pytest.mark.parametrize("target", [
+    URL.replace("https://", "http://"),
+    URL.replace("https://", "https://www."),
+    URL.rstrip("/"),
+    URL.replace("thediplomat.com", "thediplomat.com:443"),
+])
+def test_trivial_redirects_stay_alive(target: str) -> None:
+    v = run(chain((URL, 301), (target, 200)), article(), baseline=snapshot())
+    assert (v.status, v.rule) == ("alive", "alive")
+    assert "scheme, www, port or trailing slash" in v.reason
+    assert same_url(URL, target)
+
+
+def test_temporary_redirect_to_the_same_page_is_alive() -> None:
+    v = run(chain((URL, 302), (NEW_URL, 200)), article(), baseline=snapshot())
+    assert v.status == "alive" and "temporary redirect" in v.reason
+
+
+def test_permanent_redirect_to_another_page_is_drifted() -> None:
+    v = run(chain((URL, 301), (NEW_URL, 200)),
+            article(headline="Floods close schools on the north coast", text=OTHER_ARTICLE),
+            baseline=snapshot())
+    assert (v.status, v.rule) == ("drifted", "headline-rewritten")
+
+
+# ----------------------------------------------------------------- drifted
+
+def test_rewritten_headline_is_drifted() -> None:
+    page = article(headline="Floods close schools on the north coast")
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert (v.status, v.rule) == ("drifted", "headline-rewritten")
+    assert "Floods close schools" in v.reason
+
+
+def test_replaced_text_is_drifted() -> None:
+    v = run(fetched(hop()), article(text=OTHER_ARTICLE), baseline=snapshot())
+    assert (v.status, v.rule) == ("drifted", "text-replaced")
+
+
+def test_content_missing_on_one_side_is_drifted() -> None:
+    empty = PageInfo(kind="html", title="The Diplomat")
+    v = run(fetched(hop()), empty, baseline=snapshot())
+    assert (v.status, v.rule) == ("drifted", "content-missing")
+    v = run(fetched(hop()), article(), baseline=snapshot(empty))
+    assert (v.status, v.rule) == ("drifted", "content-missing")
+
+
+def test_drift_thresholds_follow_the_settings() -> None:
+    page = article(headline="Taipei protests as Kuala Lumpur hands suspects to Beijing")
+    assert run(fetched(hop()), page, baseline=snapshot()).status == "drifted"
+    lax = CheckSettings(drift_headline_similarity=0.3)
+    assert run(fetched(hop()), page, baseline=snapshot(), settings=lax).status == "alive"
+
+
+# ------------------------------------------------------------------- alive
+
+@pytest.mark.parametrize("page", [
+    article(),
+    article(headline="Taiwan Slams Malaysia\u2019s \u2018Kowtow\u2019 to China on Deportations"),
+    article(headline="Taiwan Slams Malaysia's Kowtow to China Over Deportations"),  # copy edit
+    article(text=ARTICLE.replace("condemned", "condemmned")),  # typo (or its fix)
+    article(text="Updated: May 4, 2016 at 9:15 a.m. ET\n" + ARTICLE),
+    article(text=ARTICLE + "\nMost read\nTen tips for a cheaper holiday\nMarkets rally\n"
+            "Sign up for our newsletter\n"),  # a changed sidebar leaking into the text
+    article(text=ARTICLE.replace("\n", "\n\n  ")),  # reflowed whitespace
+    article(text=ARTICLE + "\nAdvertisement: Fly business class to Bangkok from $999"),
+    article(text="5 minutes ago\n12,345 views\n" + ARTICLE + "\n3 min read"),
+])
+def test_small_changes_stay_alive(page: PageInfo) -> None:
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert (v.status, v.rule) == ("alive", "alive")
+    assert v.reason == "200 OK; headline matches the first snapshot (rule: alive)."
+
+
+def test_first_capture_is_alive_without_comparison() -> None:
+    v = run(fetched(hop()), article())
+    assert v.status == "alive" and "first snapshot" in v.reason
+
+
+def test_pdf_with_same_text_is_alive() -> None:
+    pdf = PageInfo(kind="pdf", headline=None, text=ARTICLE)
+    assert run(fetched(hop()), pdf, baseline=snapshot(pdf)).status == "alive"
+
+
+# ------------------------------------------------------------------ helpers
+
+def test_http_status_of() -> None:
+    assert http_status_of(chain((URL, 301), (NEW_URL, 200))) == 200
+    assert http_status_of(fetched(hop(status=None), error="timeout")) is None
+    assert http_status_of(fetched(error="invalid-url")) is None
+
+
+def test_url_key_ignores_trivial_differences() -> None:
+    assert url_key("http://WWW.Example.com:80/a/?q=1#x") == url_key("https://example.com/a?q=1")
+    assert url_key("https://example.com/a") != url_key("https://example.com/b")
+    assert url_key("https://example.com:8443/a") != url_key("https://example.com/a")
