@@ -105,13 +105,6 @@ class _Digest:
         return f"{DIGEST_ALGORITHM}:{base64.b32encode(self._h.digest()).decode('ascii')}"
 
 
-def digest_bytes(data: bytes) -> str:
-    """The digest string of *data* (``sha256:`` + base32)."""
-    d = _Digest()
-    d.update(data)
-    return str(d)
-
-
 def _iter_file(path: Path | None) -> Iterator[bytes]:
     if path is None:
         return
@@ -154,7 +147,7 @@ def _encode_header(text: str) -> bytes:
 
 
 def _check_field(value: str) -> str:
-    if "\r" in value or "\n" in value:
+    if "\r" in value or "\n" in value:  # a header injection, never a valid value
         raise ValueError(f"line break in a WARC header value: {value!r}")
     return value
 
@@ -162,7 +155,7 @@ def _check_field(value: str) -> str:
 def response_head(hop: Hop) -> bytes:
     """Status line and headers of *hop*'s response, as stored in the record."""
     lines = [_encode_header(f"{hop.http_version} {hop.status} {hop.reason_phrase}")]
-    for name, value in hop.response_headers:
+    for name, value in hop.response_headers:  # the raw headers, in order
         if name.lower() == "transfer-encoding":
             name = ORIG_HEADER_PREFIX + name
         lines.append(_encode_header(name) + b": " + _encode_header(value))
@@ -182,16 +175,13 @@ def request_head(hop: Hop) -> bytes:
 
 
 def _fsync_dir(directory: Path) -> None:
-    try:
+    """Make a rename durable (best effort: not every platform can fsync a folder)."""
+    with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
-    except OSError:  # pragma: no cover - platforms without directory fds
-        return
-    try:
-        os.fsync(fd)
-    except OSError:  # pragma: no cover
-        pass
-    finally:
-        os.close(fd)
+        try:
+            os.fsync(fd)
+        finally:
+            os.close(fd)
 
 
 # --------------------------------------------------------------------------
@@ -373,19 +363,13 @@ class WarcWriter:
                                  self._open_path())
             raise
 
-    def write_exchange(self, hop: Hop) -> tuple[RecordLocation, RecordLocation]:
-        """Write *hop* as a ``request`` and a ``response`` record.
-
-        Returns (request, response). The body is streamed from
-        ``hop.body_path`` (no path: an empty body). A hop without a response
-        (``status is None``) has nothing to archive: ``ValueError``.
-        """
+    def _start_pair(self, hop: Hop) -> tuple[str, list[tuple[str, str]], RecordLocation]:
+        """Write the request record of *hop*: (response id, shared headers, request)."""
         if hop.status is None:
             raise ValueError(f"{hop.url}: no response to archive")
         self._ensure_file()
         response_id = new_record_id()
-        date = warc_date(hop.started)
-        common = [("WARC-Target-URI", _check_field(hop.url)), ("WARC-Date", date)]
+        common = [("WARC-Target-URI", _check_field(hop.url)), ("WARC-Date", warc_date(hop.started))]
         if hop.ip:
             common.append(("WARC-IP-Address", hop.ip))
         request = self._write_record(
@@ -393,6 +377,16 @@ class WarcWriter:
              ("WARC-Concurrent-To", response_id),
              ("Content-Type", "application/http; msgtype=request")],
             request_head(hop), None, payload=False)
+        return response_id, common, request
+
+    def write_exchange(self, hop: Hop) -> tuple[RecordLocation, RecordLocation]:
+        """Write *hop* as a ``request`` and a ``response`` record.
+
+        Returns (request, response). The body is streamed from
+        ``hop.body_path`` (no path: an empty body). A hop without a response
+        (``status is None``) has nothing to archive: ``ValueError``.
+        """
+        response_id, common, request = self._start_pair(hop)
         headers = [("WARC-Type", "response"), ("WARC-Record-ID", response_id), *common,
                    ("Content-Type", "application/http; msgtype=response")]
         if hop.truncated:
@@ -409,20 +403,10 @@ class WarcWriter:
 
         The revisit holds the new status line and headers, no body; the body
         is the one of the record *refers_to_record_id* (captured at
-        *refers_to_date*, a WARC-Date string, from *refers_to_uri*).
+        *refers_to_date*, its WARC-Date, from *refers_to_uri*). ``ValueError``
+        for a hop without a response, as for :meth:`write_exchange`.
         """
-        if hop.status is None:
-            raise ValueError(f"{hop.url}: no response to archive")
-        self._ensure_file()
-        revisit_id = new_record_id()
-        common = [("WARC-Target-URI", _check_field(hop.url)), ("WARC-Date", warc_date(hop.started))]
-        if hop.ip:
-            common.append(("WARC-IP-Address", hop.ip))
-        request = self._write_record(
-            [("WARC-Type", "request"), ("WARC-Record-ID", new_record_id()), *common,
-             ("WARC-Concurrent-To", revisit_id),
-             ("Content-Type", "application/http; msgtype=request")],
-            request_head(hop), None, payload=False)
+        revisit_id, common, request = self._start_pair(hop)
         headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", revisit_id), *common,
                    ("WARC-Profile", REVISIT_PROFILE),
                    ("WARC-Refers-To-Target-URI", _check_field(refers_to_uri)),
@@ -459,13 +443,12 @@ class WarcWriter:
     # -- durability -----------------------------------------------------------
     def sync(self) -> None:
         """Flush the open file to disk (fsync)."""
-        if self._fd is None:
-            return
-        try:
-            os.fsync(self._fd)
-        except OSError as exc:
-            raise StorageError(f"{self._open_path()}: cannot sync: {exc.strerror or exc}",
-                               path=self._open_path()) from exc
+        if self._fd is not None:
+            try:
+                os.fsync(self._fd)
+            except OSError as exc:
+                raise StorageError(f"{self._open_path()}: cannot sync: {exc.strerror or exc}",
+                                   path=self._open_path()) from exc
 
     def close(self) -> None:
         """Sync and close the file, renaming ``NAME.open`` to ``NAME``. Idempotent."""
@@ -505,26 +488,19 @@ class MemberError(Exception):
     """A gzip member at this offset is absent, corrupt or incomplete."""
 
 
-def read_member(fh: IO[bytes], offset: int, *, limit: int | None = None,
-                keep: int | None = None) -> tuple[int, int, bytes]:
-    """Decompress the gzip member that starts at *offset* in *fh*.
+def read_member(fh: IO[bytes], offset: int, *, keep: int | None = None) -> tuple[int, int, bytes]:
+    """Decompress the gzip member at *offset*: (compressed length, uncompressed length, data).
 
-    Returns (compressed length, uncompressed length, data) where *data* is the
-    first *keep* uncompressed bytes (all of them when *keep* is None). Reads at
-    most *limit* compressed bytes when given. Raises :class:`MemberError` when
-    the member is cut short or corrupt (gzip checks its CRC and length).
+    *data* is the first *keep* uncompressed bytes (all when None). Raises
+    :class:`MemberError` when the member is cut short or corrupt (gzip checks
+    its CRC and length).
     """
     fh.seek(offset)
     dec = zlib.decompressobj(zlib.MAX_WBITS + 16)
-    consumed = 0
-    total = 0
+    consumed = total = kept_len = 0
     kept: list[bytes] = []
-    kept_len = 0
     while not dec.eof:
-        want = _CHUNK if limit is None else min(_CHUNK, limit - consumed)
-        if want <= 0:
-            raise MemberError(f"gzip member at {offset} longer than {limit} bytes")
-        data = fh.read(want)
+        data = fh.read(_CHUNK)
         if not data:
             raise MemberError(f"gzip member at {offset} is cut short")
         try:
@@ -620,6 +596,5 @@ def recover(directory: Path) -> list[str]:
                             f"closed as {final.name}")
         os.rename(open_path, final)
         LOGGER.warning(messages[-1])
-    if messages:
-        _fsync_dir(directory)
+    _fsync_dir(directory)
     return messages
