@@ -1,0 +1,267 @@
+"""The scheduled worker: one cycle, graceful stop and resume, cron validation, cycles on a cron.
+
+The worker runs as a real subprocess (``python -m archiver worker``) against
+loopback sites; its state is read back from the archive's database. The
+helpers at the top are shared with the other worker tests (crash, lock,
+notify, dedup).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archiver.exceptions import SettingsError
+from archiver.schedule import make_trigger, next_run_times, translate_weekdays
+from archiver.settings import ScheduleSettings
+
+from .lab import Site, news_page
+from .sourcesfile import one_event_per_url, write_sources
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+# --------------------------------------------------------------------------
+# helpers shared by the worker tests
+
+
+def archiver_cmd(*args: str) -> list[str]:
+    return [sys.executable, "-m", "archiver", *args]
+
+
+def run_archiver(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(archiver_cmd(*args), capture_output=True, text=True,
+                          timeout=timeout, cwd=ROOT)
+
+
+def common_args(sources: Path, archive: Path) -> list[str]:
+    return ["--sources", str(sources), "--archive", str(archive), "--allow-private",
+            "--per-host-delay", "0"]
+
+
+def start_worker(sources: Path, archive: Path, log: Path, *extra: str) -> subprocess.Popen[str]:
+    """A worker subprocess; its log goes to a file (a full pipe would block it)."""
+    fh = log.open("a", encoding="utf-8")
+    try:
+        return subprocess.Popen(archiver_cmd("worker", *common_args(sources, archive), *extra),
+                                stdout=fh, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
+    finally:
+        fh.close()
+
+
+def worker_once(sources: Path, archive: Path, *extra: str,
+                timeout: float = 120) -> subprocess.CompletedProcess[str]:
+    return run_archiver("worker", "--once", *common_args(sources, archive), *extra,
+                        timeout=timeout)
+
+
+def query(archive: Path, sql: str, params: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    """Rows of *sql* on the archive's database, read-only ([] when there is none yet)."""
+    path = archive / "archiver.db"
+    if not path.exists():
+        return []
+    conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=10)
+    try:
+        return list(conn.execute(sql, params).fetchall())
+    except sqlite3.OperationalError:  # schema not created yet
+        return []
+    finally:
+        conn.close()
+
+
+def wait_for(predicate: Callable[[], bool], timeout: float, interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():
+            return True
+        time.sleep(interval)
+    return predicate()
+
+
+def open_warcs(archive: Path) -> list[Path]:
+    return sorted((archive / "warc").glob("*.open"))
+
+
+def write_settings(sources: Path, text: str) -> None:
+    (sources.parent / "archiver.toml").write_text(text, encoding="utf-8")
+
+
+def news_site(site: Site, count: int, *, prefix: str = "/news/", delay: float = 0.0) -> list[str]:
+    """*count* article pages on *site*; returns their URLs."""
+    urls = []
+    for i in range(count):
+        path = f"{prefix}{i}"
+        site.page(path, news_page(f"Malaysia deports group {i} of Taiwanese to China",
+                                  f"Malaysia deported group {i} to China.\n\n"
+                                  "Taiwan protested the deportation to China.",
+                                  published="2016-05-03"), delay=delay)
+        urls.append(site.url(path))
+    return urls
+
+
+def page_hits(site: Site, urls: list[str]) -> Counter[str]:
+    paths = {u[len(site.origin):] for u in urls}
+    return Counter(h.path for h in list(site.hits) if h.path in paths)
+
+
+# --------------------------------------------------------------------------
+# the schedule (pure)
+
+
+def test_crontab_weekday_numbers_mean_what_crontab_says() -> None:
+    after = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)  # a Wednesday
+    sundays = next_run_times(ScheduleSettings(cron="0 3 * * 0"), 3, after=after)
+    assert [t.weekday() for t in sundays] == [6, 6, 6]  # APScheduler alone would say Monday
+    assert all((t.hour, t.minute) == (3, 0) for t in sundays)
+    assert translate_weekdays("7") == "sun"
+    assert translate_weekdays("1-5") == "mon,tue,wed,thu,fri"
+    assert translate_weekdays("fri-sun") == "sun,fri,sat"
+    assert translate_weekdays("*/2") == "sun,tue,thu,sat"
+    workdays = next_run_times(ScheduleSettings(cron="30 6 * * 1-5"), 10, after=after)
+    assert {t.weekday() for t in workdays} == {0, 1, 2, 3, 4}
+
+
+def test_six_fields_give_seconds_and_the_timezone_is_honoured() -> None:
+    after = dt.datetime(2026, 11, 25, 12, 0, 1, tzinfo=dt.UTC)
+    times = next_run_times(ScheduleSettings(cron="*/10 * * * * *"), 3, after=after)
+    assert [t.second for t in times] == [10, 20, 30]
+    berlin = next_run_times(ScheduleSettings(cron="0 3 * * *", timezone="Europe/Berlin"), 1,
+                            after=after)[0]
+    assert berlin.hour == 3 and berlin.astimezone(dt.UTC).hour == 2  # CET is UTC+1
+
+
+@pytest.mark.parametrize("cron, named", [
+    ("0 25 * * *", "schedule.cron"),
+    ("every night", "schedule.cron"),
+    ("0 3 * * 8", "schedule.cron"),
+    ("0 3 * *", "schedule.cron"),
+])
+def test_invalid_cron_is_a_settings_error_naming_it(cron: str, named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        make_trigger(ScheduleSettings(cron=cron))
+
+
+def test_invalid_timezone_is_named() -> None:
+    with pytest.raises(SettingsError, match="schedule.timezone"):
+        make_trigger(ScheduleSettings(timezone="Mars/Olympus"))
+
+
+def test_jitter_and_misfire_reach_the_trigger() -> None:
+    trigger = make_trigger(ScheduleSettings(cron="0 3 * * *", jitter=120))
+    assert trigger.jitter == 120
+    assert make_trigger(ScheduleSettings(jitter=0)).jitter is None
+
+
+# --------------------------------------------------------------------------
+# the worker (subprocess)
+
+
+def test_worker_once_runs_exactly_one_cycle(tmp_path: Path, site: Site) -> None:
+    urls = news_site(site, 4)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+    archive = tmp_path / "archive"
+    proc = worker_once(sources, archive)
+    assert proc.returncode == 0, proc.stderr
+    assert query(archive, "SELECT id, state FROM cycles") == [(1, "finished")]
+    assert query(archive, "SELECT count(*), count(DISTINCT url) FROM checks WHERE cycle_id = 1") \
+        == [(4, 4)]
+    assert not open_warcs(archive)
+    assert "cycle start: 4 citations" in proc.stderr
+    assert "cycle 1 end: 4 citations checked" in proc.stderr
+    assert all(n == 1 for n in page_hits(site, urls).values())
+
+
+def test_invalid_cron_exits_2_naming_the_setting(tmp_path: Path, site: Site) -> None:
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(news_site(site, 1)))
+    write_settings(sources, '[schedule]\ncron = "0 3 * * 9"\n')
+    proc = worker_once(sources, tmp_path / "archive")
+    assert proc.returncode == 2
+    assert "schedule.cron" in proc.stderr and "Traceback" not in proc.stderr
+    assert not site.hits  # refused before any fetch
+    assert not (tmp_path / "archive" / "archiver.db").exists()
+
+
+def test_sigterm_stops_cleanly_and_the_next_worker_resumes(tmp_path: Path, site: Site) -> None:
+    urls = news_site(site, 40, delay=0.1)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+    write_settings(sources, '[schedule]\ncron = "0 3 1 1 *"\njitter = 0\n')  # not due soon
+    archive = tmp_path / "archive"
+    log = tmp_path / "worker.log"
+    proc = start_worker(sources, archive, log, "--once")
+    try:
+        assert wait_for(lambda: sum(page_hits(site, urls).values()) >= 6, 60)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, log.read_text()
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    assert not open_warcs(archive)
+    assert query(archive, "SELECT id, state FROM cycles") == [(1, "interrupted")]
+    first = {r[0] for r in query(archive, "SELECT url FROM checks WHERE cycle_id = 1")}
+    assert 6 <= len(first) < 40
+    hits_first = page_hits(site, urls)
+    assert set(hits_first) == {u[len(site.origin):] for u in first}  # in flight: finished
+    assert "SIGTERM: stopping" in log.read_text()
+
+    # the next worker (scheduled, nothing due) resumes the unfinished cycle at once
+    proc = start_worker(sources, archive, log)
+    try:
+        assert wait_for(lambda: query(archive, "SELECT state FROM cycles WHERE id = 1")
+                        == [("finished",)], 60), log.read_text()
+        assert wait_for(lambda: "next cycle at" in log.read_text(), 10)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    text = log.read_text()
+    assert "resuming it now" in text and "next cycle at 20" in text
+    assert query(archive, "SELECT count(*) FROM cycles") == [(1,)]
+    rows = query(archive, "SELECT url, count(*) FROM checks WHERE cycle_id = 1 GROUP BY url")
+    assert len(rows) == 40 and all(n == 1 for _, n in rows)
+    hits = page_hits(site, urls)
+    assert all(hits[p] == 1 for p in hits)  # nothing fetched twice
+    assert len(hits) == 40
+    assert not open_warcs(archive)
+
+
+def test_cron_every_second_runs_cycles_until_sigterm(tmp_path: Path, site: Site) -> None:
+    urls = news_site(site, 3)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+    write_settings(sources, '[schedule]\ncron = "* * * * * *"\njitter = 0\n'
+                   'misfire_grace = 5\n')
+    archive = tmp_path / "archive"
+    log = tmp_path / "worker.log"
+    proc = start_worker(sources, archive, log)
+    try:
+        assert wait_for(lambda: len(query(archive, "SELECT id FROM cycles WHERE state ="
+                                          " 'finished'")) >= 3, 60), log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    cycles = query(archive, "SELECT id, started, finished, state FROM cycles ORDER BY id")
+    assert len(cycles) >= 3
+    assert all(state in ("finished", "interrupted") for *_, state in cycles)
+    for (_, _, prev_end, _), (_, start, _, _) in zip(cycles, cycles[1:], strict=False):
+        assert start >= prev_end  # max_instances=1: cycles never overlap
+    per_cycle = query(archive, "SELECT cycle_id, count(*) FROM checks GROUP BY cycle_id")
+    assert all(n == 3 for cid, n in per_cycle if cid != cycles[-1][0])
+    assert not open_warcs(archive)
+    text = log.read_text()
+    assert text.count("next cycle at") >= 3
+    assert "worker stopped after" in text
