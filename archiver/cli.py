@@ -22,9 +22,8 @@ from . import __version__
 from .exceptions import ArchiveLockedError, ArchiverError, InputError, StorageError
 from .logs import setup_logging
 from .models import BROKEN
-from .settings import Settings
+from .settings import Settings, settings_path_for
 from .settings import load as load_settings
-from .settings import settings_path_for
 
 F = TypeVar("F", bound=Callable[..., Any])
 

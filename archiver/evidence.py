@@ -17,8 +17,14 @@ from typing import Any, BinaryIO
 
 from .exceptions import ArchiverError, InputError, NotArchivedError
 from .retrieval import (
-    Problem, RecordError, copy_records, export_wacz, read_http_headers, read_payload,
-    verify_files, verify_records,
+    Problem,
+    RecordError,
+    copy_records,
+    export_wacz,
+    read_http_headers,
+    read_payload,
+    verify_files,
+    verify_records,
 )
 from .store import Store, parse_iso
 from .warc import RecordLocation
@@ -104,7 +110,8 @@ def http_headers(archive: Path, capture: Capture) -> tuple[str, list[tuple[str, 
 
 
 def write_records(archive: Path, capture: Capture, out: BinaryIO) -> int:
-    """The raw WARC records of a capture: request, response or revisit (+ its original), metadata."""
+    """The raw WARC records of a capture: request, response or revisit (and its original),
+    metadata."""
     locs = [loc for loc in (request_location(capture.row), capture.location,
                             capture.original_location, metadata_location(capture.row))
             if loc is not None]

@@ -41,16 +41,23 @@ from . import __version__
 from .classify import classify, http_status_of
 from .consistency import event_flags
 from .content import decode_content
+from .exceptions import StorageError
 from .extract import extract
 from .fetch import Fetcher, make_client
-from .exceptions import StorageError
 from .models import (
-    Baseline, Citation, Event, FailureHistory, FetchResult, Hop, PageInfo, Probe, Sources,
+    Baseline,
+    Citation,
+    Event,
+    FetchResult,
+    Hop,
+    PageInfo,
+    Probe,
+    Sources,
     Verdict,
 )
 from .settings import Settings
-from .store import Store, iso, now_utc, open_store
-from .warc import RecordLocation, WarcWriter, payload_digest_of, recover
+from .store import Store, iso, now_utc, open_store, parse_iso
+from .warc import RecordLocation, WarcWriter, payload_digest_of, recover, warc_date
 
 LOGGER = logging.getLogger(__name__)
 
@@ -212,7 +219,8 @@ class Cycle:
         refers_to: int | None = None
         if last and digest and last["payload_digest"] == digest and not hop.truncated:
             req, resp = self.writer.write_revisit(
-                hop, refers_to_uri=last["url"], refers_to_date=last["fetched_at"],
+                hop, refers_to_uri=last["url"],
+                refers_to_date=warc_date(parse_iso(last["fetched_at"]) or hop.started),
                 refers_to_record_id=last["record_id"], payload_digest=digest)
             refers_to = int(last["id"])
         else:

@@ -114,10 +114,11 @@ class Settings:
 def describe() -> list[tuple[str, Any, str]]:
     """(``section.key``, default, help) of every setting, for docs and ``--help``."""
     out: list[tuple[str, Any, str]] = []
+    defaults = Settings()
     for section in dataclasses.fields(Settings):
-        cls = section.default_factory  # type: ignore[misc]
-        for f in dataclasses.fields(cls()):
-            default = f.default if f.default is not dataclasses.MISSING else f.default_factory()  # type: ignore[misc]
+        values = getattr(defaults, section.name)
+        for f in dataclasses.fields(values):
+            default = getattr(values, f.name)
             out.append((f"{section.name}.{f.name}", default, f.metadata.get("help", "")))
     return out
 

@@ -173,8 +173,9 @@ class Store:
             self.conn.execute("UPDATE citations SET active = 0")
             for pos, event in enumerate(sources.events):
                 self.conn.execute(
-                    "INSERT INTO events (id, date, country, count, mechanism, reason, line, position)"
-                    " VALUES (?,?,?,?,?,?,?,?) ON CONFLICT(id) DO UPDATE SET date=excluded.date,"
+                    "INSERT INTO events (id, date, country, count, mechanism, reason, line,"
+                    " position) VALUES (?,?,?,?,?,?,?,?)"
+                    " ON CONFLICT(id) DO UPDATE SET date=excluded.date,"
                     " country=excluded.country, count=excluded.count, mechanism=excluded.mechanism,"
                     " reason=excluded.reason, line=excluded.line, position=excluded.position",
                     (event.id, event.date.isoformat() if event.date else None, event.country,
@@ -369,7 +370,7 @@ class Store:
 
     def record_notification(self, row: dict[str, Any]) -> None:
         with self.transaction():
-            self.db["notifications"].insert(row)
+            self.db.table("notifications").insert(row)
 
     def integrity(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])

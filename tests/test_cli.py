@@ -25,7 +25,8 @@ from .sourcesfile import write_sources
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def archiver(*args: str, cwd: Path | None = None, timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+def archiver(*args: str, cwd: Path | None = None,
+             timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "archiver", *args], capture_output=True,
                           timeout=timeout, cwd=cwd)
 

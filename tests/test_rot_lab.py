@@ -94,7 +94,7 @@ class Lab:
             "no_date": "/section/undated-story",
             "no_headline": "/2016/05/01/no-headline/",
         }
-        for key, path in self.paths.items():
+        for path in self.paths.values():
             n.page(path, article())
         n.page(self.paths["late_date"], article(
             "Grave concern as Cambodia deports Taiwanese alleged scammers to China",
@@ -105,8 +105,9 @@ class Lab:
                + "</p></div></body></html>")
         n.page("/", HOME)
         self.wire.page("/story/malaysia-deports", article(), gzip=True, chunked=True)
-        self.wire.page("/big5", ("<html><head><meta charset='big5'><title>台灣人遭馬來西亞遣返中國 - 新聞"
-                                 "</title></head><body><h1>台灣人遭馬來西亞遣返中國</h1><p>"
+        self.wire.page("/big5", ("<html><head><meta charset='big5'>"
+                                 "<title>台灣人遭馬來西亞遣返中國 - 新聞</title></head>"
+                                 "<body><h1>台灣人遭馬來西亞遣返中國</h1><p>"
                                  "馬來西亞將32名台灣人遣返中國，外交部表示抗議。</p></body></html>"
                                  ).encode("big5"), content_type="text/html; charset=big5")
         self.parked.page("/news/malaysia-deports.html", article())
