@@ -71,7 +71,6 @@ LOGGER = logging.getLogger(__name__)
 
 ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ACCEPT_ENCODING = "gzip, deflate"
-CHUNK = 64 * 1024
 
 
 class AttemptTimeout(TimeoutError):
@@ -536,7 +535,7 @@ class Fetcher:
         hop.body_path = Path(name)
         cap = self.settings.max_bytes
         with os.fdopen(fd, "wb") as fh:
-            async for chunk in response.aiter_raw(CHUNK):
+            async for chunk in response.aiter_raw():  # as received, never re-buffered
                 room = cap - hop.body_size
                 if len(chunk) > room:
                     fh.write(chunk[:room])

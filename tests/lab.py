@@ -311,6 +311,9 @@ class TLSSite(Site):
         self._server.get_request = get_request  # type: ignore[method-assign]
         return self
 
+    def __enter__(self) -> TLSSite:
+        return self.start()
+
     @property
     def origin(self) -> str:
         host = f"[{self.host}]" if ":" in self.host else self.host

@@ -370,25 +370,23 @@ def test_per_origin_delay_and_concurrency_hold(tmp_path: Path) -> None:
     overall = {"now": 0, "peak": 0}
     lock = threading.Lock()
 
-    def slow(port_of: Callable[[], int]) -> Callable[[Handler], None]:
-        def handle(handler: Handler) -> None:
-            port = port_of()
-            with lock:
-                in_flight[port] = in_flight.get(port, 0) + 1
-                peak[port] = max(peak.get(port, 0), in_flight[port])
-                overall["now"] += 1
-                overall["peak"] = max(overall["peak"], overall["now"])
-            time.sleep(0.4)
-            with lock:
-                in_flight[port] -= 1
-                overall["now"] -= 1
-            _respond(handler, 200, [("Content-Type", "text/html")], b"<p>ok</p>")
-        return handle
+    def slow(handler: Handler) -> None:
+        port = int(handler.server.server_address[1])
+        with lock:
+            in_flight[port] = in_flight.get(port, 0) + 1
+            peak[port] = max(peak.get(port, 0), in_flight[port])
+            overall["now"] += 1
+            overall["peak"] = max(overall["peak"], overall["now"])
+        time.sleep(0.4)
+        with lock:
+            in_flight[port] -= 1
+            overall["now"] -= 1
+        _respond(handler, 200, [("Content-Type", "text/html")], b"<p>ok</p>")
 
     with Site() as a, Site() as b:
         for s in (a, b):
             for i in range(5):
-                s.raw(f"/p{i}", slow(lambda s=s: s.port))
+                s.raw(f"/p{i}", slow)
         urls = [s.url(f"/p{i}") for i in range(5) for s in (a, b)]
         settings = lab_settings(concurrency=4, per_host_concurrency=2, per_host_delay=0.15)
 
