@@ -1,0 +1,258 @@
+"""Notifications: webhook and e-mail to loopback receivers, retries, dead receivers, end to end.
+
+The receivers are real servers on 127.0.0.1, port 0: an ``http.server`` that
+records the POSTed JSON, and an aiosmtpd SMTP server that keeps the messages.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+from email import message_from_bytes
+from email.message import Message
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+import pytest
+from aiosmtpd.controller import Controller
+
+from archiver.exceptions import SettingsError
+from archiver.notify import Notification, Notifier, deliver, validate
+from archiver.settings import NotifySettings
+
+from .lab import Site, news_page
+from .sourcesfile import write_sources
+from .test_schedule import query, worker_once, write_settings
+
+
+class Receiver:
+    """A webhook receiver: answers each POST with the next status of *statuses* (then 200)."""
+
+    def __init__(self, statuses: list[int] | None = None, hang: bool = False) -> None:
+        self.statuses = list(statuses or [])
+        self.bodies: list[dict[str, Any]] = []
+        self.requests = 0
+        self.hang = hang
+        receiver = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+                pass
+
+            def do_POST(self) -> None:  # noqa: N802
+                length = int(self.headers.get("Content-Length", "0"))
+                body = self.rfile.read(length)
+                receiver.requests += 1
+                if receiver.hang:
+                    time.sleep(3)
+                    return
+                status = receiver.statuses.pop(0) if receiver.statuses else 200
+                if status == 200:
+                    receiver.bodies.append(json.loads(body))
+                self.send_response(status)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}/hook"
+
+    def __enter__(self) -> Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+class _Mailbox:
+    def __init__(self) -> None:
+        self.messages: list[tuple[str, list[str], Message]] = []
+
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+        self.messages.append((envelope.mail_from, list(envelope.rcpt_tos),
+                              message_from_bytes(envelope.content)))
+        return "250 OK"
+
+
+class _Loopback(Controller):
+    """aiosmtpd on port 0: learn the real port before the start-up self-check."""
+
+    def _trigger_server(self) -> None:
+        assert self.server is not None
+        self.port = self.server.sockets[0].getsockname()[1]
+        super()._trigger_server()
+
+
+@pytest.fixture
+def smtp() -> Iterator[tuple[_Loopback, _Mailbox]]:
+    box = _Mailbox()
+    ctl = _Loopback(box, hostname="127.0.0.1", port=0)
+    ctl.start()
+    try:
+        yield ctl, box
+    finally:
+        ctl.stop()
+
+
+def closed_port() -> int:
+    """A loopback port nobody listens on (bound, then released)."""
+    s = socket.socket()
+    s.bind(("127.0.0.1", 0))
+    port = int(s.getsockname()[1])
+    s.close()
+    return port
+
+
+def note(kind: str = "dead", url: str = "https://example.org/a") -> Notification:
+    return Notification(kind=kind, event_id="2016-05-01-malaysia", url=url, old_status="alive",
+                        new_status=kind, reason="404 Not Found",
+                        at=dt.datetime(2026, 11, 25, 14, 0, tzinfo=dt.UTC),
+                        report_title="Taiwanese extradited to the PRC")
+
+
+def attempts(archive: Path) -> list[tuple[Any, ...]]:
+    return query(archive, "SELECT channel, kind, url, delivered, attempts, error"
+                          " FROM notifications ORDER BY id")
+
+
+def test_webhook_posts_the_json_and_records_it(tmp_path: Path) -> None:
+    with Receiver() as rx:
+        notifier = Notifier(NotifySettings(webhook_url=rx.url), tmp_path / "archive")
+        notifier.send(note())
+        assert notifier.close(timeout=20)
+    assert rx.bodies == [{
+        "event": "status-changed", "kind": "dead", "event_id": "2016-05-01-malaysia",
+        "url": "https://example.org/a", "old_status": "alive", "new_status": "dead",
+        "reason": "404 Not Found", "time": "2026-11-25T14:00:00Z",
+        "report_title": "Taiwanese extradited to the PRC",
+    }]
+    assert attempts(tmp_path / "archive") == [
+        ("webhook", "dead", "https://example.org/a", 1, 1, None)]
+
+
+def test_webhook_is_retried_until_it_is_accepted(tmp_path: Path) -> None:
+    with Receiver(statuses=[500, 503]) as rx:
+        settings = NotifySettings(webhook_url=rx.url, retries=3, timeout=5)
+        result = deliver(settings, note(), backoff=0.01)
+    assert [a.delivered for a in result] == [False, False, True]
+    assert "500" in (result[0].error or "") and rx.requests == 3 and len(rx.bodies) == 1
+
+
+def test_email_is_plain_text_to_every_recipient(tmp_path: Path,
+                                                smtp: tuple[_Loopback, _Mailbox]) -> None:
+    ctl, box = smtp
+    settings = NotifySettings(smtp_host="127.0.0.1", smtp_port=ctl.port,
+                              smtp_from="archiver@lab.test",
+                              smtp_to=["editor@lab.test", "desk@lab.test"])
+    notifier = Notifier(settings, tmp_path / "archive")
+    notifier.send(note("soft-404", "https://example.org/b"))
+    assert notifier.close(timeout=20)
+    assert len(box.messages) == 1
+    sender, rcpts, msg = box.messages[0]
+    assert sender == "archiver@lab.test" and rcpts == ["editor@lab.test", "desk@lab.test"]
+    assert msg.get_content_type() == "text/plain"
+    assert "soft-404" in msg["Subject"] and "https://example.org/b" in msg["Subject"]
+    body = msg.get_payload(decode=True)
+    assert isinstance(body, bytes)
+    assert b"alive -> soft-404" in body and b"2016-05-01-malaysia" in body
+    assert attempts(tmp_path / "archive") == [
+        ("email", "soft-404", "https://example.org/b", 1, 1, None)]
+
+
+def test_dead_receivers_never_stall_or_raise(tmp_path: Path) -> None:
+    settings = NotifySettings(webhook_url=f"http://127.0.0.1:{closed_port()}/hook",
+                              smtp_host="127.0.0.1", smtp_port=closed_port(),
+                              smtp_to=["editor@lab.test"], retries=3, timeout=2)
+    notifier = Notifier(settings, tmp_path / "archive", backoff=0.01)
+    started = time.monotonic()
+    notifier.send(note())
+    assert time.monotonic() - started < 0.5  # handed over, not delivered inline
+    assert notifier.close(timeout=30)
+    rows = attempts(tmp_path / "archive")
+    assert [(r[0], r[3], r[4]) for r in rows] == [
+        ("webhook", 0, 1), ("webhook", 0, 2), ("webhook", 0, 3),
+        ("email", 0, 1), ("email", 0, 2), ("email", 0, 3)]
+    assert all(r[5] for r in rows)  # the error is kept
+
+
+def test_a_hanging_receiver_times_out(tmp_path: Path) -> None:
+    with Receiver(hang=True) as rx:
+        settings = NotifySettings(webhook_url=rx.url, retries=2, timeout=0.5)
+        started = time.monotonic()
+        result = deliver(settings, note(), backoff=0.01)
+        elapsed = time.monotonic() - started
+    assert [a.delivered for a in result] == [False, False]
+    assert "Timeout" in (result[0].error or "")
+    assert elapsed < 2.5  # two tries of 0.5 s, not the receiver's 3 s each
+
+
+@pytest.mark.parametrize("settings, named", [
+    (NotifySettings(webhook_url="ftp://example.org/hook"), "notify.webhook_url"),
+    (NotifySettings(smtp_host="127.0.0.1"), "notify.smtp_to"),
+    (NotifySettings(retries=0), "notify.retries"),
+])
+def test_unusable_settings_are_refused(settings: NotifySettings, named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        validate(settings)
+
+
+def _lab_sources(tmp_path: Path, site: Site, paths: list[str]) -> Path:
+    for path in paths:
+        site.page(path, news_page(f"Malaysia deports Taiwanese suspects {path}",
+                                  "Malaysia deported 32 Taiwanese to China.\n\n"
+                                  "Taiwan protested the deportations."))
+    return write_sources(tmp_path / "data" / "sources.yaml", [
+        {"id": f"2016-05-0{i + 1}-malaysia", "date": "2016-05-03", "country": "Malaysia",
+         "sources": [site.url(p)]} for i, p in enumerate(paths)],
+        title="Taiwanese extradited to the PRC")
+
+
+def test_alive_to_dead_is_notified_end_to_end(tmp_path: Path, site: Site,
+                                               smtp: tuple[_Loopback, _Mailbox]) -> None:
+    ctl, box = smtp
+    sources = _lab_sources(tmp_path, site, ["/news/kept", "/news/removed"])
+    archive = tmp_path / "archive"
+    with Receiver() as rx:
+        write_settings(sources, f'[notify]\nwebhook_url = "{rx.url}"\n'
+                       f'smtp_host = "127.0.0.1"\nsmtp_port = {ctl.port}\n'
+                       'smtp_to = ["editor@lab.test"]\n')
+        first = worker_once(sources, archive)
+        assert first.returncode == 0, first.stderr
+        assert rx.bodies == [] and box.messages == []  # alive: nothing to say
+        site.remove("/news/removed")
+        second = worker_once(sources, archive)
+        assert second.returncode == 0, second.stderr
+    dead_url = site.url("/news/removed")
+    assert [(b["url"], b["old_status"], b["new_status"], b["event"]) for b in rx.bodies] == [
+        (dead_url, "alive", "dead", "status-changed")]
+    assert rx.bodies[0]["report_title"] == "Taiwanese extradited to the PRC"
+    assert "404" in rx.bodies[0]["reason"]
+    assert len(box.messages) == 1 and dead_url in box.messages[0][2]["Subject"]
+    assert sorted(r[:5] for r in attempts(archive)) == [
+        ("email", "dead", dead_url, 1, 1), ("webhook", "dead", dead_url, 1, 1)]
+
+
+def test_blocked_is_notified_once_per_spell(tmp_path: Path, site: Site) -> None:
+    sources = _lab_sources(tmp_path, site, ["/news/walled"])
+    site.page("/news/walled", "<html><body><h1>Access denied</h1></body></html>", status=403)
+    archive = tmp_path / "archive"
+    with Receiver() as rx:
+        write_settings(sources, f'[notify]\nwebhook_url = "{rx.url}"\n'
+                       'blocked_after_hours = 0\n')
+        for _ in range(2):
+            proc = worker_once(sources, archive)
+            assert proc.returncode == 0, proc.stderr
+    assert query(archive, "SELECT status FROM citations") == [("blocked",)]
+    assert [(b["event"], b["kind"], b["new_status"]) for b in rx.bodies] == [
+        ("still-blocked", "blocked", "blocked")]  # two cycles, one spell, one message
