@@ -1,0 +1,298 @@
+"""``archiver serve``: a read-only dashboard of the archive, and its replay.
+
+Pages (each HTML page has a ``.json`` twin serving the same model):
+
+==============================  ===================================================
+``/``, ``/index.json``           events and their citations with status, worst first
+``/citation/<id>``, ``.json``    one citation: checks, status changes, captures, and
+                                 a text diff between the first snapshot and the
+                                 latest capture
+``/static/style.css``            the stylesheet (no inline style: the CSP forbids it)
+``/{coll}/{timestamp}/{url}``    a redirect to that capture in the replay origin
+                                 (the HTML report's "our archived copy" links)
+==============================  ===================================================
+
+Archived pages are never served from the dashboard's own origin: pywb replays
+them on another port (:mod:`archiver.web.replay`), in its frame
+(``/{coll}/{timestamp}/{url}``), so a hostile archived page cannot script the
+dashboard.
+
+Security: binds 127.0.0.1 by default; only GET and HEAD are allowed (405
+otherwise) and no endpoint changes anything; the store is opened read-only for
+each request; everything from a page is escaped (Jinja autoescape); every
+response carries a strict Content-Security-Policy (no script at all),
+``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` and
+``X-Frame-Options: DENY``.
+
+Example::
+
+    archiver serve --archive archive/ --port 8080
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import threading
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from werkzeug.exceptions import HTTPException, NotFound
+from werkzeug.routing import Map, Rule
+from werkzeug.wrappers import Request, Response
+
+from ..exceptions import StorageError
+from ..report_html import COLLECTION, STATIC_DIR, environment
+from ..store import open_store
+from .model import citation_model, index_model
+from .replay import ReplayServer
+
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIEnvironment
+    from werkzeug.serving import BaseWSGIServer
+
+LOGGER = logging.getLogger(__name__)
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 8080
+
+CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';"
+       " form-action 'none'; frame-ancestors 'none'")
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CSP,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+    "X-Frame-Options": "DENY",
+    "Cross-Origin-Opener-Policy": "same-origin",
+    "Cross-Origin-Resource-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+ALLOWED_METHODS = ("GET", "HEAD")
+STATIC_FILES = {"style.css": "text/css; charset=utf-8"}
+
+
+class Dashboard:
+    """The dashboard as a WSGI application. Make one with :func:`make_app`."""
+
+    def __init__(self, archive: Path, replay_base: str, collection: str = COLLECTION) -> None:
+        self.archive = Path(archive)
+        self.warc_dir = self.archive / "warc"
+        self.replay_base = replay_base.rstrip("/")
+        self.collection = collection
+        self.env = environment()
+        self.url_map = Map([
+            Rule("/", endpoint="index"),
+            Rule("/index.json", endpoint="index_json"),
+            Rule("/citation/<int:cid>", endpoint="citation"),
+            Rule("/citation/<int:cid>.json", endpoint="citation_json"),
+            Rule("/static/<name>", endpoint="static"),
+            Rule(f"/{collection}/<timestamp>/<path:target>", endpoint="replay"),
+        ], merge_slashes=False, strict_slashes=False)
+
+    # -- WSGI ---------------------------------------------------------------
+    def __call__(self, environ: WSGIEnvironment,
+                 start_response: StartResponse) -> Iterable[bytes]:
+        request = Request(environ)
+        response = self.dispatch(request)
+        for name, value in SECURITY_HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response(environ, start_response)
+
+    def dispatch(self, request: Request) -> Response:
+        if request.method not in ALLOWED_METHODS:
+            return self.error(request, 405, "Method Not Allowed",
+                              "This view of the archive is read-only: only GET and HEAD.",
+                              headers={"Allow": ", ".join(ALLOWED_METHODS)})
+        adapter = self.url_map.bind_to_environ(request.environ)
+        try:
+            endpoint, args = adapter.match()
+        except NotFound:
+            return self.error(request, 404, "Not Found", "There is no such page.")
+        except HTTPException as exc:  # a redirect the router itself asks for
+            return self.error(request, exc.code or 400, exc.name, exc.description or "")
+        try:
+            handler = getattr(self, f"on_{endpoint}")
+            result: Response = handler(request, **args)
+            return result
+        except StorageError as exc:
+            LOGGER.warning("cannot read the archive: %s", exc)
+            return self.error(request, 503, "Archive unavailable",
+                              "The archive database cannot be read right now.")
+
+    # -- helpers --------------------------------------------------------------
+    def _read(self, fn: Any, *args: Any) -> Any:
+        store = open_store(self.archive, readonly=True)
+        try:
+            return fn(store, *args)
+        finally:
+            store.close()
+
+    def page(self, template: str, model: dict[str, Any], json_href: str,
+             status: int = 200) -> Response:
+        html = self.env.get_template(template).render(
+            m=model, json_href=json_href, replay_base=self.replay_base)
+        return Response(html, status=status, content_type="text/html; charset=utf-8")
+
+    @staticmethod
+    def json(model: Any, status: int = 200) -> Response:
+        body = json.dumps(model, ensure_ascii=False, indent=2, default=str) + "\n"
+        return Response(body, status=status, content_type="application/json; charset=utf-8")
+
+    def error(self, request: Request, status: int, title: str, message: str,
+              headers: dict[str, str] | None = None) -> Response:
+        if request.path.endswith(".json"):
+            response = self.json({"error": title, "message": message}, status=status)
+        else:
+            html = self.env.get_template("error.html").render(
+                status=status, title=title, message=message, json_href="/index.json",
+                replay_base=self.replay_base)
+            response = Response(html, status=status, content_type="text/html; charset=utf-8")
+        for name, value in (headers or {}).items():
+            response.headers[name] = value
+        return response
+
+    # -- endpoints ------------------------------------------------------------
+    def on_index(self, request: Request) -> Response:
+        model = self._read(index_model, self.replay_base, self.collection)
+        return self.page("index.html", model, "/index.json")
+
+    def on_index_json(self, request: Request) -> Response:
+        return self.json(self._read(index_model, self.replay_base, self.collection))
+
+    def _citation(self, cid: int) -> dict[str, Any] | None:
+        result: dict[str, Any] | None = self._read(
+            citation_model, self.warc_dir, cid, self.replay_base, self.collection)
+        return result
+
+    def on_citation(self, request: Request, cid: int) -> Response:
+        model = self._citation(cid)
+        if model is None:
+            return self.error(request, 404, "Not Found", f"There is no citation {cid}.")
+        return self.page("citation.html", model, f"/citation/{cid}.json")
+
+    def on_citation_json(self, request: Request, cid: int) -> Response:
+        model = self._citation(cid)
+        if model is None:
+            return self.error(request, 404, "Not Found", f"There is no citation {cid}.")
+        return self.json(model)
+
+    def on_static(self, request: Request, name: str) -> Response:
+        if name not in STATIC_FILES:
+            return self.error(request, 404, "Not Found", "There is no such file.")
+        data = (STATIC_DIR / name).read_bytes()
+        response = Response(data, content_type=STATIC_FILES[name])
+        response.headers["Cache-Control"] = "public, max-age=300"
+        return response
+
+    def on_replay(self, request: Request, timestamp: str, target: str) -> Response:
+        """Send a report's "archived copy" link on to the replay origin."""
+        if not timestamp.isdigit() or len(timestamp) > 14:
+            return self.error(request, 404, "Not Found", "Not a capture timestamp.")
+        # The archived URL keeps its own query string.
+        raw_query = request.query_string.decode("latin-1")
+        location = f"{self.replay_base}/{self.collection}/{timestamp}/{target}"
+        if raw_query:
+            location += "?" + raw_query
+        response = Response("", status=302)
+        response.headers["Location"] = location
+        return response
+
+
+def make_app(archive: Path, *, replay_base: str | None = None,
+             collection: str = COLLECTION) -> Dashboard:
+    """The dashboard over *archive*, linking captures to pywb at *replay_base*.
+
+    *replay_base* is the origin serving the replay (``http://127.0.0.1:8081``);
+    by default the port after the dashboard's default port.
+    """
+    base = replay_base or f"http://{DEFAULT_HOST}:{DEFAULT_PORT + 1}"
+    return Dashboard(Path(archive), base, collection)
+
+
+def _url_host(host: str) -> str:
+    return f"[{host}]" if ":" in host else host
+
+
+class DashboardServer:
+    """The dashboard and its replay, listening, in background threads and a child.
+
+    Use as a context manager; ``url`` and ``replay_url`` say where they listen.
+    *port* 0 picks a free port; *replay_port* defaults to *port* + 1 (any free
+    port when *port* is 0).
+    """
+
+    def __init__(self, archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+                 replay_port: int | None = None) -> None:
+        self.archive = Path(archive)
+        self.host = host
+        self.port = port
+        self.replay_port = (port + 1 if port else 0) if replay_port is None else replay_port
+        self.replay: ReplayServer | None = None
+        self.server: BaseWSGIServer | None = None
+        self.thread: threading.Thread | None = None
+
+    def start(self) -> DashboardServer:
+        from werkzeug.serving import make_server
+
+        db = self.archive / "archiver.db"
+        if not db.exists():
+            raise StorageError(f"no archive database at {db}", path=db)
+        self.replay = ReplayServer(self.archive, host=self.host, port=self.replay_port).start()
+        try:
+            app = make_app(self.archive, replay_base=self.replay.url)
+            self.server = make_server(self.host, self.port, app, threaded=True)
+        except BaseException:
+            self.replay.stop()
+            raise
+        self.thread = threading.Thread(target=self.server.serve_forever,
+                                       kwargs={"poll_interval": 0.2}, daemon=True)
+        self.thread.start()
+        return self
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None, "not started"
+        return f"http://{_url_host(self.host)}:{self.server.server_port}"
+
+    @property
+    def replay_url(self) -> str:
+        assert self.replay is not None, "not started"
+        return self.replay.url
+
+    def wait(self) -> None:
+        """Block until the server stops (Ctrl-C stops it)."""
+        while self.thread is not None and self.thread.is_alive():
+            self.thread.join(0.5)
+
+    def stop(self) -> None:
+        if self.server is not None:
+            self.server.shutdown()
+            self.server.server_close()
+            self.server = None
+        if self.thread is not None:
+            self.thread.join(5)
+            self.thread = None
+        if self.replay is not None:
+            self.replay.stop()
+            self.replay = None
+
+    def __enter__(self) -> DashboardServer:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+
+def serve(archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          replay_port: int | None = None) -> None:
+    """Serve the dashboard on (*host*, *port*) and the replay beside it, until Ctrl-C."""
+    with DashboardServer(archive, host, port, replay_port) as server:
+        LOGGER.info("dashboard on %s, replay on %s", server.url, server.replay_url)
+        print(f"archiver dashboard: {server.url}/\n"
+              f"replay:             {server.replay_url}/{COLLECTION}/\n"
+              "Press Ctrl-C to stop.", flush=True)
+        try:
+            server.wait()
+        except KeyboardInterrupt:
+            pass

@@ -1,0 +1,245 @@
+"""What the dashboard's pages show, as plain JSON-ready values.
+
+Each HTML page of the dashboard renders one of these models, and its ``.json``
+twin serves the same model as JSON: :func:`index_model` for ``/`` and
+:func:`citation_model` for ``/citation/<id>``. They only read: the store (opened
+read-only by the app) and the WARC files (through :mod:`archiver.retrieval`).
+
+The text diff compares the main text of the first snapshot (kept in the store's
+baseline) with the main text of the latest capture, extracted again from the
+payload in the WARC file, so the diff always shows what is really archived.
+"""
+
+from __future__ import annotations
+
+import difflib
+import io
+import json
+import logging
+import re
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from ..exceptions import ArchiverError
+from ..extract import extract
+from ..report import build_report, counts
+from ..report_html import COLLECTION, enrich, group_by_event, replay_timestamp, replay_url
+from ..retrieval import read_payload
+from ..store import Store, iso
+from ..warc import RecordLocation
+
+LOGGER = logging.getLogger(__name__)
+
+#: Most lines of a text diff shown (the rest is summarised).
+MAX_DIFF_LINES = 1500
+#: Width at which long sentences are wrapped before diffing.
+DIFF_WIDTH = 100
+#: Most payload bytes read back to extract the latest text.
+MAX_PAYLOAD_BYTES = 20 * 1024 * 1024
+#: Most checks and captures listed on a citation page (the latest ones).
+MAX_TIMELINE = 500
+
+CITATION_KEYS = (
+    "id", "event_id", "url", "printed", "status", "since", "rule", "reason", "http_status",
+    "final_url", "headline", "published", "consecutive_failures", "first_failure_at",
+    "last_checked", "active",
+)
+CHECK_KEYS = ("checked_at", "status", "rule", "reason", "http_status", "final_url",
+              "headline", "published", "capture_id", "consecutive_failures")
+CAPTURE_KEYS = ("id", "url", "fetched_at", "http_status", "content_type", "record_type",
+                "payload_digest", "body_size", "truncated", "location", "warc_file",
+                "warc_offset", "warc_length", "refers_to", "headline", "published")
+
+
+def capture_replay(capture: dict[str, Any], replay_base: str,
+                   collection: str = COLLECTION) -> str | None:
+    """The framed replay URL of one capture (its URL at its own timestamp)."""
+    ts = replay_timestamp(capture.get("fetched_at"))
+    url = capture.get("url")
+    if ts is None or not isinstance(url, str):
+        return None
+    if not url.lower().startswith(("http://", "https://")):
+        return None
+    return replay_url(replay_base, collection, ts, url)
+
+
+def index_model(store: Store, replay_base: str, collection: str = COLLECTION) -> dict[str, Any]:
+    """``/``: every checked citation, grouped by event, worst first."""
+    report = enrich(build_report(store), store)
+    ids = {(c["event_id"], c["url"]): c["id"] for c in store.citations()}
+    for r in report["results"]:
+        cid = ids.get((r["event"], r["url"]))
+        r["id"] = cid
+        r["href"] = f"/citation/{cid}" if cid is not None else None
+    unchecked = [
+        {"id": c["id"], "event": c["event_id"], "url": c["url"], "href": f"/citation/{c['id']}"}
+        for c in store.citations() if not c["status"]
+    ]
+    return {
+        "checked_at": report["checked_at"],
+        "counts": counts(report),
+        "total": len(report["results"]),
+        "events": group_by_event(report),
+        "unchecked": unchecked,
+        "replay_base": replay_base,
+        "collection": collection,
+    }
+
+
+def _citation_row(store: Store, citation_id: int) -> dict[str, Any] | None:
+    for c in store.citations(active_only=False):
+        if c["id"] == citation_id:
+            return c
+    return None
+
+
+def response_location(row: dict[str, Any]) -> RecordLocation:
+    """Where a capture's response (or revisit) record lives."""
+    return RecordLocation(row["warc_file"], int(row["warc_offset"]), int(row["warc_length"]),
+                          row["record_id"], row["record_type"], row["block_digest"] or "",
+                          row["payload_digest"])
+
+
+def capture_text(store: Store, warc_dir: Path, capture: dict[str, Any]) -> str | None:
+    """The main text of a capture's payload, extracted again from the WARC file.
+
+    ``None`` when the capture is not a 2xx response, or cannot be read.
+    """
+    status = capture.get("http_status")
+    if not isinstance(status, int) or not 200 <= status < 300:
+        return None
+    original: RecordLocation | None = None
+    if capture.get("record_type") == "revisit":
+        ref = store.capture(int(capture["refers_to"])) if capture.get("refers_to") else None
+        if ref is None:
+            return None
+        original = response_location(ref)
+    buf = io.BytesIO()
+    try:
+        read_payload(warc_dir, response_location(capture), buf, decoded=True,
+                     original=original)
+    except (ArchiverError, OSError, ValueError) as exc:
+        LOGGER.warning("cannot read capture %s: %s", capture.get("id"), exc)
+        return None
+    content_type = capture.get("content_type")
+    page = extract(buf.getvalue()[:MAX_PAYLOAD_BYTES], url=str(capture["url"]),
+                   content_type=content_type if isinstance(content_type, str) else None)
+    return page.text
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f])\s*(?=[^\s.!?,;:)\]\"'\u2026])")
+
+
+def diff_lines(text: str, width: int = DIFF_WIDTH) -> list[str]:
+    """*text* cut into sentences, each wrapped at *width*: what a diff compares."""
+    out: list[str] = []
+    for paragraph in text.splitlines():
+        for sentence in _SENTENCE_END.split(paragraph):
+            sentence = sentence.strip()
+            if sentence:
+                out.extend(textwrap.wrap(sentence, width, break_long_words=True) or [""])
+    return out
+
+
+def text_diff(before: str, after: str) -> list[dict[str, str]]:
+    """A unified diff of two texts, line by line, as ``{"kind", "text"}`` items.
+
+    ``kind`` is ``add``, ``del``, ``hunk`` or ``same``. Bounded to
+    :data:`MAX_DIFF_LINES` items.
+    """
+    lines: list[dict[str, str]] = []
+    diff = difflib.unified_diff(diff_lines(before), diff_lines(after), "first snapshot",
+                                "latest capture", lineterm="", n=1)
+    for i, line in enumerate(diff):
+        if i < 2:
+            continue  # the ---/+++ file header
+        if len(lines) >= MAX_DIFF_LINES:
+            lines.append({"kind": "hunk", "text": "… (diff cut short)"})
+            break
+        if line.startswith("@@"):
+            kind = "hunk"
+        elif line.startswith("+"):
+            kind = "add"
+        elif line.startswith("-"):
+            kind = "del"
+        else:
+            kind = "same"
+        lines.append({"kind": kind, "text": line})
+    return lines
+
+
+def _diff_model(store: Store, warc_dir: Path, url: str,
+                captures: list[dict[str, Any]]) -> dict[str, Any]:
+    baseline = store.baseline(url)
+    latest = next((c for c in reversed(captures)
+                   if isinstance(c.get("http_status"), int)
+                   and 200 <= c["http_status"] < 300), None)
+    model: dict[str, Any] = {
+        "baseline_captured_at": iso(baseline.captured_at) if baseline else None,
+        "latest_capture_id": latest["id"] if latest else None,
+        "latest_captured_at": latest["fetched_at"] if latest else None,
+        "available": False, "identical": False, "lines": [],
+    }
+    if baseline is None or latest is None:
+        model["note"] = "no first snapshot" if baseline is None else "no successful capture"
+        return model
+    after = capture_text(store, warc_dir, latest)
+    if after is None:
+        model["note"] = "the latest capture could not be read back"
+        return model
+    lines = text_diff(baseline.page.text, after)
+    model.update(available=True, identical=not lines, lines=lines)
+    return model
+
+
+def citation_model(store: Store, warc_dir: Path, citation_id: int, replay_base: str,
+                   collection: str = COLLECTION) -> dict[str, Any] | None:
+    """``/citation/<id>``: one citation, its timeline of checks and captures, its diff."""
+    row = _citation_row(store, citation_id)
+    if row is None:
+        return None
+    url = row["url"]
+    citation = {k: row.get(k) for k in CITATION_KEYS}
+    citation["flags"] = json.loads(row.get("flags") or "[]")
+    event = store.event(row["event_id"])
+    baseline = store.baseline(url)
+    checks = store.checks_of(row["event_id"], url)[-MAX_TIMELINE:]
+    capture_rows: dict[int, dict[str, Any]] = {}
+    for c in store.captures_of(url):
+        capture_rows[int(c["id"])] = c
+    for check in checks:
+        cid = check.get("capture_id")
+        if cid is not None and int(cid) not in capture_rows:
+            cap = store.capture(int(cid))
+            if cap is not None:
+                capture_rows[int(cid)] = cap
+    ordered = sorted(capture_rows.values(), key=lambda c: (c["fetched_at"], c["id"]))
+    ordered = ordered[-MAX_TIMELINE:]
+    captures = []
+    for c in ordered:
+        item = {k: c.get(k) for k in CAPTURE_KEYS}
+        item["replay"] = capture_replay(c, replay_base, collection)
+        captures.append(item)
+    final_captures = [c for c in ordered if c["url"] == (row["final_url"] or url)] or ordered
+    return {
+        "citation": citation,
+        "event": event,
+        "baseline": None if baseline is None else {
+            "captured_at": iso(baseline.captured_at),
+            "final_url": baseline.final_url,
+            "headline": baseline.page.headline,
+            "published": baseline.page.published.isoformat()
+            if baseline.page.published else None,
+            "payload_digest": baseline.payload_digest,
+        },
+        "checks": [{k: c.get(k) for k in CHECK_KEYS}
+                   | {"flags": json.loads(c.get("flags") or "[]")} for c in checks],
+        "transitions": [{k: t.get(k) for k in ("at", "from_status", "to_status", "reason")}
+                        for t in store.transitions_of(row["event_id"], url)],
+        "captures": captures,
+        "first_replay": captures[0]["replay"] if captures else None,
+        "diff": _diff_model(store, warc_dir, url, final_captures),
+        "replay_base": replay_base,
+        "collection": collection,
+    }

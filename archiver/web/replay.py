@@ -1,0 +1,265 @@
+"""Replay of the archive through pywb, on its own origin, in a child process.
+
+Archived pages are hostile content: they must never run in the dashboard's
+origin. pywb therefore serves them from another port (another origin), in its
+framed replay: ``/{coll}/{timestamp}/{url}`` shows pywb's frame around the page,
+``/{coll}/{timestamp}mp_/{url}`` the rewritten page itself and
+``/{coll}/{timestamp}id_/{url}`` the payload exactly as captured.
+
+pywb runs in a child process (``python -m archiver.web.replay``): importing its
+front end runs gevent's ``monkey.patch_all()``, which would change every socket
+and thread of the process that imports it.
+
+The collection (:func:`archiver.retrieval.build_collection`: links to the
+closed WARC files and a CDXJ index per file) lives in a folder of its own, never
+inside ``archive/``. It is built when the child starts, and refreshed when a
+request arrives and the list of closed WARC files (names and sizes, at most one
+look every :data:`REFRESH_SECONDS`) has changed. Only GET and HEAD reach pywb;
+recording and proxy mode stay off.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import selectors
+import shutil
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from ..exceptions import ArchiverError
+from ..report_html import COLLECTION
+
+REFRESH_SECONDS = 2.0
+STARTUP_SECONDS = 60.0
+STOP_SECONDS = 5.0
+
+WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
+
+
+def warc_signature(warc_dir: Path) -> tuple[tuple[str, int], ...]:
+    """Names and sizes of the closed WARC files: what a refresh depends on."""
+    try:
+        return tuple(sorted((p.name, p.stat().st_size) for p in warc_dir.glob("*.warc.gz")))
+    except OSError:
+        return ()
+
+
+def replay_config(coll_root: Path) -> dict[str, Any]:
+    """pywb's configuration: the collection folder, framed replay, no proxy, no recording."""
+    from ..retrieval import pywb_config
+
+    config = dict(pywb_config(coll_root))
+    config.update({"framed_replay": True, "debug": False, "enable_memento": True,
+                   "redirect_to_exact": True})
+    config.pop("proxy", None)
+    config.pop("recorder", None)
+    return config
+
+
+class Refresher:
+    """Rebuilds the collection when the closed WARC files change (cheap check)."""
+
+    def __init__(self, warc_dir: Path, coll_root: Path, name: str = COLLECTION,
+                 every: float = REFRESH_SECONDS) -> None:
+        self.warc_dir = warc_dir
+        self.coll_root = coll_root
+        self.name = name
+        self.every = every
+        self._signature: tuple[tuple[str, int], ...] | None = None
+        self._checked = 0.0
+        self._lock = threading.Lock()
+
+    def refresh(self, force: bool = False) -> bool:
+        """Build the collection if needed; True when it was (re)built."""
+        from ..retrieval import build_collection
+
+        now = time.monotonic()
+        if not force and now - self._checked < self.every:
+            return False
+        with self._lock:
+            self._checked = now
+            signature = warc_signature(self.warc_dir)
+            if not force and signature == self._signature:
+                return False
+            build_collection(self.warc_dir, self.coll_root, self.name)
+            self._signature = signature
+            return True
+
+
+class Guard:
+    """WSGI middleware in front of pywb: GET/HEAD only, collection refresh."""
+
+    def __init__(self, app: WsgiApp, refresher: Refresher) -> None:
+        self.app = app
+        self.refresher = refresher
+
+    def __call__(self, environ: dict[str, Any],
+                 start_response: Callable[..., Any]) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD", "GET") not in ("GET", "HEAD"):
+            body = b"The replay is read-only: only GET and HEAD.\n"
+            start_response("405 Method Not Allowed", [
+                ("Allow", "GET, HEAD"), ("Content-Type", "text/plain; charset=utf-8"),
+                ("Content-Length", str(len(body)))])
+            return [body]
+        try:
+            self.refresher.refresh()
+        except (ArchiverError, OSError) as exc:
+            print(f"replay: cannot refresh the collection: {exc}", file=sys.stderr, flush=True)
+
+        def start(status: str, headers: list[tuple[str, str]], exc_info: Any = None) -> Any:
+            names = {k.lower() for k, _ in headers}
+            if "referrer-policy" not in names:
+                headers = [*headers, ("Referrer-Policy", "no-referrer")]
+            return start_response(status, headers, exc_info)
+
+        return self.app(environ, start)
+
+
+class ReplayServer:
+    """pywb serving *archive* on (*host*, *port*) in a child process.
+
+    Use as a context manager; ``url`` is the origin (``http://127.0.0.1:PORT``).
+    *port* 0 lets the child pick a free port, which it reports on start.
+    """
+
+    def __init__(self, archive: Path, *, host: str = "127.0.0.1", port: int = 0,
+                 coll_root: Path | None = None,
+                 startup_timeout: float = STARTUP_SECONDS) -> None:
+        self.archive = Path(archive)
+        self.host = host
+        self.port = port
+        self.startup_timeout = startup_timeout
+        self._own_root = coll_root is None
+        self.coll_root = Path(coll_root) if coll_root else None
+        self.proc: subprocess.Popen[bytes] | None = None
+        self.bound_port: int | None = None
+
+    @property
+    def url(self) -> str:
+        if self.bound_port is None:
+            raise ArchiverError("the replay server is not running")
+        host = f"[{self.host}]" if ":" in self.host else self.host
+        return f"http://{host}:{self.bound_port}"
+
+    def start(self) -> ReplayServer:
+        if self.coll_root is None:
+            self.coll_root = Path(tempfile.mkdtemp(prefix="archiver-replay-"))
+        self.coll_root.mkdir(parents=True, exist_ok=True)
+        log_path = self.coll_root / "replay.log"
+        cmd = [sys.executable, "-m", "archiver.web.replay", "--archive",
+               str(self.archive.resolve()), "--root", str(self.coll_root.resolve()),
+               "--host", self.host, "--port", str(self.port)]
+        env = {k: v for k, v in os.environ.items()
+               if k.lower() not in {"http_proxy", "https_proxy", "all_proxy"}}
+        pkg_root = str(Path(__file__).resolve().parents[2])
+        env["PYTHONPATH"] = os.pathsep.join(p for p in (pkg_root, env.get("PYTHONPATH")) if p)
+        with open(log_path, "ab") as log:
+            self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=log,
+                                         stdin=subprocess.DEVNULL, cwd=self.coll_root,
+                                         env=env)
+        try:
+            self.bound_port = self._read_port()
+        except BaseException:
+            self.stop()
+            raise
+        return self
+
+    def _read_port(self) -> int:
+        assert self.proc is not None and self.proc.stdout is not None
+        deadline = time.monotonic() + self.startup_timeout
+        buf = b""
+        with selectors.DefaultSelector() as sel:
+            sel.register(self.proc.stdout, selectors.EVENT_READ)
+            while time.monotonic() < deadline and b"\n" not in buf:
+                if not sel.select(timeout=min(0.5, max(0.0, deadline - time.monotonic()))):
+                    if self.proc.poll() is not None:
+                        break
+                    continue
+                chunk = os.read(self.proc.stdout.fileno(), 4096)
+                if not chunk:
+                    break
+                buf += chunk
+        line = buf.split(b"\n", 1)[0]
+        try:
+            return int(json.loads(line)["port"])
+        except (ValueError, KeyError, TypeError):
+            raise ArchiverError("the replay server did not start: " + self.log_tail()) from None
+
+    def log_tail(self, size: int = 2000) -> str:
+        if self.coll_root is None:
+            return ""
+        try:
+            return (self.coll_root / "replay.log").read_text("utf-8", "replace")[-size:]
+        except OSError:
+            return ""
+
+    def stop(self) -> None:
+        if self.proc is not None:
+            if self.proc.poll() is None:
+                self.proc.terminate()
+                try:
+                    self.proc.wait(STOP_SECONDS)
+                except subprocess.TimeoutExpired:
+                    self.proc.kill()
+                    self.proc.wait(STOP_SECONDS)
+            if self.proc.stdout is not None:
+                self.proc.stdout.close()
+            self.proc = None
+        if self._own_root and self.coll_root is not None:
+            shutil.rmtree(self.coll_root, ignore_errors=True)
+            self.coll_root = None
+
+    def __enter__(self) -> ReplayServer:
+        return self.start()
+
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+
+
+def _child(argv: list[str] | None = None) -> int:  # pragma: no cover - runs in the child
+    """The child process: build the collection, serve pywb, report the port."""
+    from gevent import monkey
+
+    monkey.patch_all()
+    import gevent
+    from gevent.pywsgi import WSGIServer
+    from pywb.apps.frontendapp import FrontEndApp
+
+    parser = argparse.ArgumentParser(prog="archiver.web.replay")
+    parser.add_argument("--archive", required=True, type=Path)
+    parser.add_argument("--root", required=True, type=Path)
+    parser.add_argument("--host", default="127.0.0.1")
+    parser.add_argument("--port", type=int, default=0)
+    args = parser.parse_args(argv)
+    refresher = Refresher(args.archive / "warc", args.root)
+    refresher.refresh(force=True)
+    config_file = str(args.root / "config.yaml")
+    app = Guard(FrontEndApp(config_file=config_file,
+                            custom_config=replay_config(args.root)), refresher)
+    server = WSGIServer((args.host, args.port), app, log=None)
+    server.start()
+    print(json.dumps({"port": server.server_port}), flush=True)
+    parent = os.getppid()
+
+    def orphan_watch() -> None:
+        while os.getppid() == parent:
+            gevent.sleep(1.0)
+        server.stop(timeout=1)
+
+    gevent.spawn(orphan_watch)
+    server.serve_forever()
+    return 0
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(_child())
