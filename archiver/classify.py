@@ -31,13 +31,15 @@ Rules, in the order they are tried (the first that applies decides):
 10. ``http-4xx`` (another 4xx) and ``http-3xx`` (a redirect that was not
     followed) -- ``unreachable``, counted: the server answers but not with a
     page; if it keeps doing so for three checks over 72 hours it is ``dead``.
-11. soft-404 rules, 2xx only: ``parked-domain`` (registrar parking pages),
-    ``error-title`` (error wording in the title or h1, in English, Spanish,
-    French, German, Indonesian or Chinese, on a page without article markers),
-    ``meta-refresh-root``, ``redirect-to-root``, ``redirect-to-section`` (a deep
-    URL redirected to the home page or to a listing page), ``probe-same-final-url``
-    and ``probe-same-text`` (the cited page answers like a random sibling URL
-    that cannot exist).
+11. soft-404 rules, 2xx only, in this order: ``parked-domain`` (registrar
+    parking pages, or a redirect to a domain marketplace), ``error-title``
+    (error wording in the title or h1, in English, Spanish, French, German,
+    Indonesian or Chinese, on a page with fewer than two article markers),
+    ``meta-refresh-root``, ``probe-same-final-url`` and ``probe-same-text``
+    (the cited page answers like a random sibling URL that cannot exist, and is
+    not simply the page of the first snapshot), ``redirect-to-root`` and
+    ``redirect-to-section`` (a deep URL redirected to the home page or to a
+    listing page, unless that page still carries the cited headline or text).
 12. ``moved`` -- a permanent redirect (a 301 or 308 in the chain) to a URL that
     differs non-trivially (not merely http→https, ``www.``, a trailing slash or
     the default port) and serves the cited page: its headline matches the
@@ -52,11 +54,14 @@ Rules, in the order they are tried (the first that applies decides):
     ends here.
 14. ``alive``.
 
-Why these thresholds: in the tests, a fixed typo, an added "Updated" line, a
-changed sidebar leaking 60 words into an 800-word article, or a changed ad keep
-text similarity above 0.85 and headline similarity above 0.9; a rewritten
-headline on the same story scores 0.2-0.5, a replaced article below 0.1. The
-0.6 / 0.5 thresholds sit in the wide gap between.
+Why these thresholds: over 228 real news pages (the extraction development
+corpus), re-extracted after a one-word typo, an added "Updated: 5 minutes
+ago" line, a new sidebar or an added correction paragraph, text similarity
+stayed at 0.85 or more (0.96 or more except for the added paragraph) and
+headline similarity at 1.0; 400 pairs of different articles scored at most
+0.07 on text and 0.40 on headline. A headline rewritten on the same story
+scores 0.3-0.5 in the tests. The 0.6 (headline) and 0.5 (text) thresholds sit
+in the gap, on the safe side for copy edits.
 
 Any verdict other than ``unreachable`` (and ``dead`` by ``persistent-failure``)
 resets the failure streak to 0.
@@ -275,12 +280,15 @@ def _soft_404(
             return ("probe-same-final-url",
                     f"The cited URL and a random URL on the same site both land on "
                     f"{final.url}")
-        if page is not None and probe.page is not None and _like_probe(page, probe.page, settings):
+        if page is not None and probe.page is not None and _like_probe(
+                page, probe.page, settings) and not _as_before(page, baseline, settings):
             score = text_similarity(page.text, probe.page.text)
             return ("probe-same-text",
                     f"200 OK, but the page's text is {score:.0%} the same as the answer to "
                     f"a random URL on the same site ({probe.url})")
-    if redirected and url_depth(fetch.url) > 0:
+    same = page is not None and baseline is not None and bool(
+        _same_page(page, baseline.page, settings))
+    if redirected and url_depth(fetch.url) > 0 and not same:
         if url_depth(final.url) == 0:
             return ("redirect-to-root",
                     f"The cited URL redirects to the site root {final.url}")
@@ -303,6 +311,23 @@ def _like_probe(page: PageInfo, other: PageInfo, settings: CheckSettings) -> boo
             headline_similarity(page.headline, other.headline) < settings.probe_similarity:
         return False
     return text_similarity(page.text, other.text) >= settings.probe_similarity
+
+
+def _as_before(page: PageInfo | None, baseline: Baseline | None, settings: CheckSettings) -> bool:
+    """True when *page* is still the page of the first snapshot.
+
+    Such a page is not taken for an error page on the strength of the probe
+    alone: a site that answers every URL with the same page answered the cited
+    URL that way when it was cited too. (Error wording, parking and redirect
+    rules still apply.)
+    """
+    if page is None or baseline is None or not _has_content(page):
+        return False
+    base = baseline.page
+    if page.headline and base.headline and \
+            headline_similarity(page.headline, base.headline) < settings.probe_similarity:
+        return False
+    return text_similarity(page.text, base.text) >= settings.probe_similarity
 
 
 def _compare(
@@ -424,8 +449,8 @@ def is_section_url(url: str) -> bool:
     if segs[0].lower() in _LISTING_SEGMENTS and len(segs) <= 2:
         return True
     one = segs[0]
-    return len(segs) == 1 and not urlsplit(url).query and len(one) <= 24 \
-        and one.count("-") <= 2 and not any(ch.isdigit() for ch in one)
+    return len(segs) == 1 and not urlsplit(url).query and len(one) <= 16 \
+        and one.count("-") <= 1 and not any(ch.isdigit() for ch in one)
 
 
 # --------------------------------------------------------------------------
@@ -533,7 +558,8 @@ _CAPTCHA = re.compile(
     r"are you a (?:robot|human)|not a robot|prove you(?:'re| are) (?:a )?human|"
     r"press (?:&|and) hold|human verification|datadome|perimeterx|px-captcha|"
     r"pardon our interruption|incapsula incident|request unsuccessful|unusual traffic|"
-    r"access denied.{0,400}reference\s*#|you don't have permission to access",
+    r"access denied.{0,400}reference\s*#|you don't have permission to access|"
+    r"enable js and disable any ad ?blocker|enable javascript and cookies to continue",
     re.IGNORECASE | re.DOTALL)
 _CONSENT_TITLE = re.compile(
     r"before you continue|bevor sie zu .{1,40} weitergehen|avant d.acc[ée]der|"
@@ -550,6 +576,8 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
     title = (page.title or "") if page else ""
     if "cloudflare" in server and status in (403, 429, 503) and _CHALLENGE_TITLE.search(title):
         return "challenge", f"HTTP {status} with a Cloudflare challenge page titled {title!r}"
+    if any(name.lower().startswith("cf-chl") for name, _ in final.response_headers):
+        return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-chl headers)"
     if status >= 400 and (final.header("x-datadome") or final.header("x-px-captcha")):
         return "captcha", f"HTTP {status} from a bot-detection service (DataDome or PerimeterX)"
     if page is not None:

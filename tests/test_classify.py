@@ -507,3 +507,72 @@ def test_url_key_ignores_trivial_differences() -> None:
     assert url_key("http://WWW.Example.com:80/a/?q=1#x") == url_key("https://example.com/a?q=1")
     assert url_key("https://example.com/a") != url_key("https://example.com/b")
     assert url_key("https://example.com:8443/a") != url_key("https://example.com/a")
+
+
+# ---------------------------------------------- guards against false soft-404s
+
+def test_page_unchanged_since_first_snapshot_is_not_probe_soft_404() -> None:
+    # The site answers every URL with the same page, and did so when the URL was cited.
+    shell = PageInfo(kind="html", title="Portal", text="Welcome to the portal. " * 30)
+    probe = Probe(url="https://portal.example/x/zq7x9k2", final_url="https://portal.example/x/zq7x9k2",
+                  status=200, page=shell)
+    fetch = fetched(hop("https://portal.example/x/1"), url="https://portal.example/x/1")
+    assert run(fetch, shell, probe=probe).rule == "probe-same-text"
+    baseline = snapshot(shell, url="https://portal.example/x/1")
+    assert run(fetch, shell, probe=probe, baseline=baseline).status == "alive"
+
+
+def test_section_like_target_that_still_carries_the_article_is_moved() -> None:
+    v = run(chain((URL, 301), ("https://thediplomat.com/taiwan", 200)), article(),
+            baseline=snapshot())
+    assert v.status == "moved"
+
+
+def test_cloudflare_challenge_headers_without_a_body() -> None:
+    v = run(fetched(hop(status=503, headers={"Server": "cloudflare", "cf-chl-gen": "x"})))
+    assert (v.status, v.rule) == ("blocked", "challenge")
+
+
+# ------------------------------------------------- realistic HTML, extracted
+
+REAL_PAGES = {
+    "wordpress-404": (200, {}, "soft-404", "error-title", (
+        "<html><head><title>Page not found &#8211; The Lab Times</title>"
+        '<meta property="og:type" content="website"></head><body><header><nav>'
+        '<a href="/">Home</a><a href="/world">World</a></nav></header><main>'
+        '<section class="error-404 not-found"><header class="page-header">'
+        '<h1 class="page-title">Oops! That page can&rsquo;t be found.</h1></header>'
+        "<div class=page-content><p>It looks like nothing was found at this location. "
+        "Maybe try one of the links below or a search?</p></div></section></main>"
+        "<aside><h2>Recent Posts</h2><ul><li><a href=/a>Malaysia deports 32</a></li></ul>"
+        "</aside></body></html>")),
+    "godaddy-parked": (200, {}, "soft-404", "parked-domain", (
+        "<html><head><title>news-example.com</title></head><body><div id=root>"
+        "<h1>news-example.com</h1><p>This domain may be for sale!</p><p>Get this domain</p>"
+        "<p>Pay the full USD $2,999 now, or pay over 12 months.</p><p>Copyright 2024 GoDaddy "
+        "Operating Company, LLC. All Rights Reserved.</p></div></body></html>")),
+    "cna-404": (200, {}, "soft-404", "error-title", (
+        '<html><head><meta charset="utf-8"><title>找不到網頁 | 中央社 CNA</title></head>'
+        "<body><h1>很抱歉，您所要找的網頁不存在</h1><p>請回到首頁</p></body></html>")),
+    "youtube-consent": (200, {}, "blocked", "consent-wall", (
+        '<html lang="en"><head><title>Before you continue to YouTube</title></head><body>'
+        "<h1>Before you continue to YouTube</h1><p>We use cookies and data to deliver and "
+        "maintain Google services.</p><form><button>Reject all</button></form></body></html>")),
+    "datadome-200": (200, {}, "blocked", "captcha", (
+        "<html><head><title>news.example.com</title></head><body><p>Please enable JS and "
+        "disable any ad blocker</p><script src='https://ct.captcha-delivery.com/c.js'>"
+        "</script></body></html>")),
+    "cloudflare-503": (503, {"Server": "cloudflare"}, "blocked", "challenge", (
+        "<html><head><title>Just a moment...</title></head><body><h1>news.example.com</h1>"
+        "<h2>Checking if the site connection is secure</h2><noscript>Enable JavaScript and "
+        "cookies to continue</noscript></body></html>")),
+}
+
+
+@pytest.mark.parametrize("name", sorted(REAL_PAGES))
+def test_realistic_pages_through_the_extractor(name: str) -> None:
+    extract = pytest.importorskip("archiver.extract").extract
+    status, headers, expected, rule, html = REAL_PAGES[name]
+    page = extract(html.encode(), url=URL, content_type="text/html; charset=utf-8")
+    v = run(fetched(hop(status=status, headers=headers)), page, baseline=snapshot())
+    assert (v.status, v.rule) == (expected, rule)
