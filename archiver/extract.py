@@ -21,6 +21,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import json
 import logging
@@ -30,7 +31,6 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-import lxml.html
 from lxml import etree
 
 from . import textnorm as tn
@@ -48,9 +48,8 @@ MAX_JSONLD_CHARS = 500_000
 #: PDF pages whose text is read.
 PDF_TEXT_PAGES = 2
 
-_PARSER = lxml.html.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
-                               recover=True, default_doctype=False)
-_XML_DECL = re.compile(r"^\s*<\?xml[^>]*>", re.I)
+_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
+                               recover=True, default_doctype=False, encoding="utf-8")
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle",
@@ -88,8 +87,8 @@ class _Found:
     title: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     jsonld: list[Any] = field(default_factory=list)
-    h1s: list[lxml.html.HtmlElement] = field(default_factory=list)
-    times: list[lxml.html.HtmlElement] = field(default_factory=list)
+    h1s: list[Any] = field(default_factory=list)
+    times: list[Any] = field(default_factory=list)
     itemprop_dates: list[str] = field(default_factory=list)
     canonical: str | None = None
     refresh: str | None = None
@@ -131,13 +130,17 @@ def parse_html(body: bytes, content_type: str | None = None) -> tuple[Any, str]:
     """The lxml root of *body* (None when there is no document) and its charset."""
     head = body[:MAX_HTML_BYTES]
     charset = sniff_charset(head, content_type)
-    text = _XML_DECL.sub("", decode_text(head, charset), count=1)
-    text = text.replace("\x00", "")
-    if not text.strip():
+    if charset == "utf-8":
+        data = head  # libxml2 reads UTF-8 itself, replacing bad bytes
+    else:
+        data = decode_text(head, charset).encode("utf-8", "replace")
+    if not data.strip():
         return None, charset
     try:
-        root = lxml.html.document_fromstring(text, parser=_PARSER)
+        root = etree.fromstring(data, parser=_PARSER)
     except (etree.ParserError, etree.XMLSyntaxError, ValueError):
+        return None, charset
+    if root is None or not isinstance(root.tag, str):
         return None, charset
     return root, charset
 
@@ -150,9 +153,9 @@ def _extract_html(body: bytes, url: str, content_type: str | None) -> PageInfo:
     meta = found.meta
     og_type = meta.get("og:type")
     article_h1 = _article_h1(found.h1s)
-    h1_text = tn.clean_value(article_h1.text_content()) if article_h1 is not None else None
+    h1_text = tn.clean_value(_text(article_h1)) if article_h1 is not None else None
     if h1_text is None and found.h1s:
-        h1_text = tn.clean_value(found.h1s[0].text_content())
+        h1_text = tn.clean_value(_text(found.h1s[0]))
     headline = choose_headline(found, h1_text, url)
     published = choose_date(found, root, url)
     text = main_text(root)
@@ -178,6 +181,14 @@ def _extract_html(body: bytes, url: str, content_type: str | None) -> PageInfo:
 # --------------------------------------------------------------------------
 # one pass over the document
 
+_STRING = etree.XPath("string(.)")
+
+
+def _text(el: Any) -> str:
+    """All text inside *el* (lxml.etree has no ``text_content``)."""
+    return str(_STRING(el))
+
+
 def _absolute(base: str, href: str | None) -> str | None:
     href = tn.squash(href)
     if not href or href.startswith(("javascript:", "data:", "mailto:")):
@@ -194,14 +205,9 @@ _REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?["']?([
 def _collect(root: Any, url: str) -> _Found:
     found = _Found()
     base = url
-    for el in root.iter("base", "title", "meta", "link", "script", "h1", "time", "a", "input"):
+    for el in root.iter("base", "title", "meta", "link", "script", "h1", "time"):
         tag = el.tag
-        if tag == "a":
-            if el.get("href") is not None:
-                found.link_count += 1
-            if el.get("itemprop") == "datePublished":
-                found.itemprop_dates.append(el.get("content") or el.text_content())
-        elif tag == "meta":
+        if tag == "meta":
             _collect_meta(el, found, base)
         elif tag == "script":
             if "ld+json" in (el.get("type") or "").lower() and el.text:
@@ -216,15 +222,19 @@ def _collect(root: Any, url: str) -> _Found:
                 found.canonical = _absolute(base, el.get("href"))
         elif tag == "title":
             if found.title is None and not _in_svg(el):
-                found.title = el.text_content()
-        elif tag == "input":
-            if (el.get("type") or "").lower() == "password":
-                found.password = True
+                found.title = _text(el)
         elif tag == "base" and el.get("href"):
             base = _absolute(url, el.get("href")) or url
-    for el in root.xpath('//*[@itemprop="datePublished" and not(self::meta)]'):
-        found.itemprop_dates.append(el.get("datetime") or el.get("content") or el.text_content())
+    found.link_count = int(_LINK_COUNT(root))
+    found.password = bool(_PASSWORD(root))
+    for el in _ITEMPROP_DATES(root):
+        found.itemprop_dates.append(el.get("datetime") or el.get("content") or _text(el))
     return found
+
+
+_LINK_COUNT = etree.XPath("count(//a[@href])")
+_PASSWORD = etree.XPath("//input[translate(@type,'PASWORD','pasword')='password'][1]")
+_ITEMPROP_DATES = etree.XPath('//*[@itemprop="datePublished" and not(self::meta)][position()<=10]')
 
 
 def _in_svg(el: Any) -> bool:
@@ -319,7 +329,7 @@ def _article_h1(h1s: list[Any]) -> Any:
     usable = []
     for h1 in h1s[:20]:
         attrs = f"{h1.get('class', '')} {h1.get('id', '')}"
-        if _LOGO.search(attrs) or not tn.squash(h1.text_content()):
+        if _LOGO.search(attrs) or not tn.squash(_text(h1)):
             continue
         if any(_LOGO.search(f"{a.get('class', '')} {a.get('id', '')}") or a.tag == "header"
                and a.getparent() is not None and a.getparent().tag == "body"
@@ -470,7 +480,7 @@ def _date_itemprop(found: _Found) -> dt.date | None:
 def _date_time_elements(found: _Found) -> dt.date | None:
     scored: list[tuple[int, int, dt.date]] = []
     for index, el in enumerate(found.times[:50]):
-        value = el.get("datetime") or el.get("content") or el.text_content()
+        value = el.get("datetime") or el.get("content") or _text(el)
         day = tn.parse_date(tn.squash(value))
         if day is None:
             continue
@@ -497,32 +507,33 @@ def _date_time_elements(found: _Found) -> dt.date | None:
     return scored[0][2]
 
 
-_BYLINE_XPATH = etree.XPath(
-    "//*[self::div or self::span or self::p or self::small or self::li or self::header"
-    " or self::abbr or self::em or self::strong or self::b or self::font or self::td]"
-    "[contains(translate(@class,'DATEPUBLISHBYLNOSTM','datepublishbylnostm'),'date')"
-    " or contains(translate(@class,'DATEPUBLISHBYLNOSTM','datepublishbylnostm'),'publish')"
-    " or contains(translate(@class,'DATEPUBLISHBYLNOSTM','datepublishbylnostm'),'byline')"
-    " or contains(translate(@class,'DATEPUBLISHBYLNOSTM','datepublishbylnostm'),'posted')"
-    " or contains(translate(@class,'DATEPUBLISHBYLNOSTM','datepublishbylnostm'),'time')"
-    " or contains(translate(@class,'DATEPUBLISHBYLNOSTM','datepublishbylnostm'),'meta')"
-    " or contains(translate(@id,'DATEPUBLISHBYLNOSTM','datepublishbylnostm'),'date')"
-    " or contains(translate(@id,'DATEPUBLISHBYLNOSTM','datepublishbylnostm'),'publish')]"
-)
+_BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",
+                "font", "td", "time", "dd", "h4", "h5", "h6")
+_BYLINE_MARKS = re.compile(r"date|publish|byline|posted|time|meta|datum|fecha|tanggal|"
+                           r"dateline|info|author|credit", re.I)
+
+
+@functools.lru_cache(maxsize=4096)
+def _byline_marks(marks: str) -> bool:
+    return bool(_BYLINE_MARKS.search(marks)) and not _UPDATED.search(marks)
 
 
 def _date_byline(root: Any) -> dt.date | None:
     """A date written in a byline-like element (class or id says date/byline)."""
-    for el in _BYLINE_XPATH(root)[:40]:
-        attrs = f"{el.get('class', '')} {el.get('id', '')}"
-        if _UPDATED.search(attrs):
+    checked = 0
+    for el in root.iter(*_BYLINE_TAGS):
+        cls, ident = el.get("class"), el.get("id")
+        if not (cls or ident) or not _byline_marks(f"{cls or ''} {ident or ''}"):
             continue
-        text = tn.squash(el.text_content())
-        if not text or len(text) > 300:
+        text = _text(el)
+        if not text or len(text) > 400:
             continue
-        day = tn.find_date_in_text(text)
+        day = tn.find_date_in_text(tn.squash(text))
         if day is not None:
             return day
+        checked += 1
+        if checked >= 60:
+            break
     return None
 
 
@@ -531,61 +542,98 @@ def _date_byline(root: Any) -> dt.date | None:
 
 _DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",
               "iframe", "svg", "template", "button", "select", "textarea", "object", "embed",
-              "figure", "menu", "dialog", "canvas", "video", "audio", "map")
-_BOILER_WORDS = ("comment", "related", "sidebar", "newsletter", "share", "social", "promo",
-                 "advert", "cookie", "most-read", "mostread", "most-popular", "popular",
-                 "widget", "breadcrumb", "subscribe", "recommend", "teaser", "banner",
-                 "sponsor", "outbrain", "taboola", "paywall", "trending", "read-more",
-                 "readmore", "more-stories", "navigation", "menu", "footer", "masthead",
-                 "consent", "signup", "toolbar", "tags")
-_AD_WORDS = ("ad", "ads", "ad-slot", "ad-container", "adslot", "advert", "dfp", "gpt-ad")
+              "figure", "menu", "dialog", "canvas", "video", "audio", "map", "link", "meta")
+#: Class/id fragments of boilerplate boxes (matched as substrings, lower case).
+_BOILER_PARTS = ("comment", "related", "sidebar", "newsletter", "share", "social", "promo",
+                 "advert", "cookie", "mostread", "most-read", "popular", "widget",
+                 "breadcrumb", "subscri", "recommend", "teaser", "banner", "sponsor",
+                 "outbrain", "taboola", "paywall", "trending", "readmore", "read-more",
+                 "more-stories", "navigation", "menu", "footer", "masthead", "consent",
+                 "signup", "toolbar")
+#: Class/id words of boilerplate boxes (matched as whole words).
+_BOILER_WORDS = frozenset({"ad", "ads", "adslot", "ad-slot", "adunit", "dfp", "gpt-ad", "tag",
+                           "tags", "nav", "modal", "popup", "hidden", "print-only"})
+_MARK_SPLIT = re.compile(r"[\s_]+")
+_BOILER_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "dialog",
+                           "search", "menu", "menubar", "alert"})
+_KEEP_TAGS = frozenset({"article", "main", "body", "html"})
 
 
-def _boiler_xpath() -> etree.XPath:
-    low = "translate({a},'ABCDEFGHIJKLMNOPQRSTUVWXYZ_','abcdefghijklmnopqrstuvwxyz-')"
-    tests = []
-    for attr in ("@class", "@id"):
-        lowered = low.format(a=attr)
-        tests += [f"contains({lowered},'{w}')" for w in _BOILER_WORDS]
-        padded = f"concat(' ',normalize-space({lowered}),' ')"
-        tests += [f"contains({padded},' {w} ')" for w in _AD_WORDS]
-    tests.append("@aria-hidden='true'")
-    tests.append("@hidden")
-    tests.append("contains(translate(@style,'DISPLAYNOE ','displaynoe'),'display:none')")
-    tests.append("@role='navigation' or @role='banner' or @role='contentinfo'"
-                 " or @role='complementary' or @role='dialog'")
-    drop = " or ".join(f"self::{t}" for t in _DROP_TAGS)
-    return etree.XPath(f"//body//*[{drop} or (({' or '.join(tests)})"
-                       " and not(self::article or self::main or self::body)"
-                       " and not(.//h1) and not(.//article)"
-                       " and not(.//*[@itemprop='articleBody']))]")
+@functools.lru_cache(maxsize=4096)
+def _boiler_marks(marks: str) -> bool:
+    """True when class and id words (lower case) name a boilerplate box."""
+    return any(part in marks for part in _BOILER_PARTS) or \
+        not _BOILER_WORDS.isdisjoint(_MARK_SPLIT.split(marks))
 
 
-_BOILER_XPATH = _boiler_xpath()
+def _is_boilerplate(el: Any) -> bool:
+    get = el.get
+    cls, ident = get("class"), get("id")
+    if (cls or ident) and _boiler_marks(f"{cls or ''} {ident or ''}".lower()):
+        if el.tag in _KEEP_TAGS or get("itemprop") == "articleBody":
+            return False
+        # a wrapper of the article itself (class "post has-share-buttons") stays
+        return el.find(".//h1") is None and el.find(".//article") is None
+    if get("hidden") is not None or get("aria-hidden") == "true":
+        return el.tag not in _KEEP_TAGS
+    role = get("role")
+    if role and role.lower() in _BOILER_ROLES:
+        return el.tag not in _KEEP_TAGS
+    style = get("style")
+    if style and "none" in style and "display:none" in style.replace(" ", "").lower():
+        return el.tag not in _KEEP_TAGS
+    return False
+
+
+def _drop(el: Any) -> None:
+    """Remove *el* but keep the text that follows it."""
+    parent = el.getparent()
+    if parent is None:
+        return
+    tail = el.tail
+    if tail and tail.strip():
+        previous = el.getprevious()
+        if previous is not None:
+            previous.tail = (previous.tail or "") + " " + tail
+        else:
+            parent.text = (parent.text or "") + " " + tail
+    parent.remove(el)
+
+
+def _main_container(body: Any) -> Any:
+    """The element that holds the article: the <article>/<main> with most paragraphs.
+
+    ``<body>`` when there is none, or when it has almost no paragraphs (a
+    listing page with many small <article> teasers).
+    """
+    best, best_count = body, 0
+    for candidate in body.iter("article", "main"):
+        count = sum(1 for _ in candidate.iter("p"))
+        if count > best_count:
+            best, best_count = candidate, count
+    if best is body or best_count < 2:
+        return body
+    return best
+
+
+#: Elements that hold boxes (widgets, related links, comments).
+_BOX_TAGS = ("div", "section", "ul", "ol", "aside", "table", "span", "p", "li", "dl")
 
 
 def main_text(root: Any) -> str:
-    """The page's main text: boilerplate removed, whitespace squashed, capped."""
+    """The page's main text: boilerplate removed, whitespace squashed, capped.
+
+    Changes the tree (boilerplate elements are removed), so it runs last.
+    """
     body = root.find("body")
     if body is None:
         body = root
-    for el in _BOILER_XPATH(root):
-        if el.getparent() is not None:
-            el.drop_tree()  # keeps the text that follows the element
-    container = body
-    articles = [a for a in body.iter("article", "main")]
-    if articles:
-        best = max(articles, key=lambda a: len(a.text_content()))
-        if len(best.text_content()) >= 200:
-            container = best
-    chunks: list[str] = []
-    size = 0
-    for piece in container.itertext():
-        chunks.append(piece)
-        size += len(piece)
-        if size > MAX_TEXT_CHARS * 2:
-            break
-    return tn.squash(" ".join(chunks))[:MAX_TEXT_CHARS]
+    container = _main_container(body)
+    etree.strip_elements(container, *_DROP_TAGS, with_tail=False)
+    for el in [el for el in container.iter(*_BOX_TAGS) if _is_boilerplate(el)]:
+        _drop(el)
+    text = etree.tostring(container, method="text", encoding=str, with_tail=False)
+    return tn.squash(text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]
 
 
 # --------------------------------------------------------------------------
