@@ -57,6 +57,7 @@ from .models import FetchErrorKind, FetchResult, Hop
 from .netpolicy import (
     AddressPolicy,
     ForbiddenAddress,
+    NetPolicyError,
     PolicyBackend,
     ResolutionError,
     ResolutionTimeout,
@@ -195,7 +196,7 @@ def _cause_name(chain: list[BaseException]) -> str:
 
 
 # --------------------------------------------------------------------------
-# small helpers
+# values of one exchange
 
 
 def _now() -> dt.datetime:
@@ -498,7 +499,10 @@ class Fetcher:
                     error = AttemptTimeout(f"no response within {self.settings.timeout}s")
                 else:
                     hop.truncated, hop.truncated_reason = True, "time"
-        except (httpx.HTTPError, OSError, ForbiddenAddress, ResolutionError) as exc:
+        except Exception as exc:  # noqa: BLE001 - every failure becomes a classified result
+            if not isinstance(exc, httpx.HTTPError | OSError | NetPolicyError):
+                LOGGER.warning("unexpected %s fetching %s", type(exc).__name__, url,
+                               exc_info=True)
             error = exc
             if response is not None:
                 hop.truncated, hop.truncated_reason = True, "error"

@@ -231,7 +231,7 @@ def news_page(headline: str, body: str, *, published: str | None = "2016-05-03",
 
 
 # --------------------------------------------------------------------------
-# TLS sites and hostile helpers (added for the fetcher's tests)
+# TLS sites, certificates and misbehaving writers (the fetcher's tests)
 
 
 def make_certificate(hostnames: tuple[str, ...] = ("localhost",),
