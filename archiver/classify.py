@@ -6,12 +6,12 @@ go in; a ``Verdict`` comes out. No I/O.
 
 Rules, in the order they are tried (the first that applies decides):
 
-1. ``network-down`` -- the cycle found the network down and this fetch got no
-   response at all: ``unreachable``, not counted as a failure (the history is
-   carried unchanged). A fetch that did get an answer is classified normally.
-2. ``network-policy`` -- the target address is refused by the network policy:
-   ``unreachable``, not counted.
-3. ``invalid-url`` -- ``dead``.
+1. ``network-policy`` -- the target address is refused by the network policy:
+   ``unreachable``, not counted as a failure (the history is carried unchanged).
+2. ``invalid-url`` -- ``dead``.
+3. ``network-down`` -- the cycle found the network down and this fetch got no
+   response at all: ``unreachable``, not counted. A fetch that did get an
+   answer is classified normally.
 4. ``dns``, ``refused``, ``redirect-loop``, ``too-many-redirects`` -- ``dead``.
 5. ``timeout``, ``connect``, ``tls``, ``protocol`` (and a fetch with no
    response and no error) -- ``unreachable``, counted; ``dead`` by rule
@@ -213,11 +213,6 @@ def classify(
     final = fetch.final
     detail = f" ({fetch.error_detail})" if fetch.error_detail else ""
 
-    if network_down and final is None:
-        return _not_counted(
-            "network-down",
-            "No response, and the network looks down for this whole check, so the "
-            "failure is not counted", history)
     if fetch.error == "policy":
         return _not_counted(
             "network-policy",
@@ -225,6 +220,11 @@ def classify(
             "network policy (use --allow-private to permit)", history)
     if fetch.error == "invalid-url":
         return _ok("dead", "invalid-url", f"The URL cannot be fetched{detail}")
+    if network_down and final is None:
+        return _not_counted(
+            "network-down",
+            "No response, and the network looks down for this whole check, so the "
+            "failure is not counted", history)
     if fetch.error in _DEAD_ERRORS:
         rule = fetch.error
         return _ok("dead", rule, f"{_DEAD_ERRORS[rule].capitalize()}{detail}")

@@ -149,6 +149,7 @@ def test_network_policy_is_unreachable_and_not_counted() -> None:
     v = run(fetched(error="policy", url="http://127.0.0.1/x"), history=history)
     assert (v.status, v.rule, v.counts_as_failure) == ("unreachable", "network-policy", False)
     assert "--allow-private" in v.reason
+    assert run(fetched(error="policy"), network_down=True).rule == "network-policy"
     assert (v.consecutive_failures, v.first_failure_at) == (1, history.first_failure_at)
 
 
@@ -495,7 +496,7 @@ def test_pdf_with_same_text_is_alive() -> None:
     assert run(fetched(hop()), pdf, baseline=snapshot(pdf)).status == "alive"
 
 
-# ------------------------------------------------------------------ helpers
+# ------------------------------------------------------- status and URL keys
 
 def test_http_status_of() -> None:
     assert http_status_of(chain((URL, 301), (NEW_URL, 200))) == 200
