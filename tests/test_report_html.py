@@ -1,0 +1,210 @@
+"""The editors' HTML report and the JUnit XML report."""
+
+from __future__ import annotations
+
+import base64
+import datetime as dt
+import hashlib
+import html.parser
+import re
+import xml.etree.ElementTree as ET
+from pathlib import Path
+from typing import Any
+
+from archiver.models import Citation, Event, PageInfo, Sources
+from archiver.report import build_report
+from archiver.report_html import group_by_event, render_html, render_junit, replay_link
+from archiver.store import open_store
+
+SCRIPT = "<script>document.title='pwned'</script>"
+
+
+def result(event: str, url: str, status: str, **extra: Any) -> dict[str, Any]:
+    base: dict[str, Any] = {
+        "event": event, "url": url, "status": status, "http_status": 200,
+        "final_url": url, "headline": f"Headline of {url}", "published": "2016-05-03",
+        "flags": [], "reason": f"reason for {status}", "first_captured": "2026-11-25T13:59:58Z",
+        "consecutive_failures": 0, "printed": None, "since": "2026-11-25T14:00:00Z",
+        "rule": status, "event_date": "2016-05-01", "event_country": "Malaysia",
+    }
+    base.update(extra)
+    return base
+
+
+def sample() -> dict[str, Any]:
+    return {"checked_at": "2026-11-25T14:00:00Z", "results": [
+        result("e-alive", "https://a.example/1", "alive"),
+        result("e-mixed", "https://b.example/alive", "alive"),
+        result("e-mixed", "https://b.example/blocked", "blocked", http_status=403),
+        result("e-mixed", "https://b.example/dead", "dead", http_status=404),
+        result("e-mixed", "https://b.example/moved", "moved"),
+        result("e-mixed", "https://b.example/soft", "soft-404"),
+        result("e-mixed", "https://b.example/unreach", "unreachable", http_status=None),
+        result("e-mixed", "https://b.example/drift", "drifted"),
+        result("e-blocked", "https://c.example/1", "blocked", http_status=429),
+    ]}
+
+
+class Collector(html.parser.HTMLParser):
+    """Tags, attributes and text of a page, and whether its tags balance."""
+
+    VOID = {"meta", "link", "br", "img", "input", "hr"}
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+        self.stack: list[str] = []
+        self.errors: list[str] = []
+        self.text: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+        if tag not in self.VOID:
+            self.stack.append(tag)
+
+    def handle_endtag(self, tag: str) -> None:
+        if not self.stack or self.stack[-1] != tag:
+            self.errors.append(f"unexpected </{tag}> with {self.stack[-3:]}")
+            return
+        self.stack.pop()
+
+    def handle_data(self, data: str) -> None:
+        self.text.append(data)
+
+
+def parse(page: str) -> Collector:
+    c = Collector()
+    c.feed(page)
+    c.close()
+    return c
+
+
+def test_script_in_headline_and_reason_is_escaped() -> None:
+    report = sample()
+    report["results"][3]["headline"] = SCRIPT
+    report["results"][3]["reason"] = 'HTTP 404 <img src=x onerror="alert(1)">'
+    report["results"][3]["url"] = 'https://b.example/dead?q="><script>alert(2)</script>'
+    page = render_html(report)
+    assert "<script" not in page.lower()
+    assert "<img" not in page.lower()
+    parsed = parse(page)
+    assert not any(tag in {"script", "img", "iframe", "object"} for tag, _ in parsed.tags)
+    text = "".join(parsed.text)
+    assert SCRIPT in text  # shown to the reader as text
+    assert 'onerror="alert(1)"' in text
+
+
+def test_page_is_self_contained_phone_ready_and_scriptless() -> None:
+    page = render_html(sample())
+    parsed = parse(page)
+    assert parsed.errors == [] and parsed.stack == []
+    metas = [a for t, a in parsed.tags if t == "meta"]
+    assert {"name": "viewport", "content": "width=device-width, initial-scale=1"} in metas
+    for tag, attrs in parsed.tags:
+        assert tag not in {"link", "script", "img", "iframe"}
+        assert "src" not in attrs
+        assert not any(k.startswith("on") for k in attrs)
+    assert "@media (max-width" in page
+    # the inline stylesheet is allowed by its hash, and nothing else is
+    csp = next(a["content"] for a in metas if a.get("http-equiv") == "Content-Security-Policy")
+    assert csp is not None and "default-src 'none'" in csp and "script-src" not in csp
+    css = re.search(r"<style>(.*?)</style>", page, re.S)
+    assert css is not None
+    digest = base64.b64encode(hashlib.sha256(css.group(1).encode()).digest()).decode()
+    assert f"'sha256-{digest}'" in csp
+
+
+def test_broken_first_within_and_across_events() -> None:
+    groups = group_by_event(sample())
+    assert [g["event"] for g in groups] == ["e-mixed", "e-blocked", "e-alive"]
+    assert [r["status"] for r in groups[0]["results"]] == [
+        "dead", "soft-404", "drifted", "moved", "blocked", "unreachable", "alive"]
+    page = render_html(sample())
+    order = [page.index(f'id="event-{e}"') for e in ("e-mixed", "e-blocked", "e-alive")]
+    assert order == sorted(order)
+    cards = re.findall(r'<article class="citation s-([a-z0-9-]+)">', page)
+    assert cards[:7] == ["dead", "soft-404", "drifted", "moved", "blocked", "unreachable",
+                         "alive"]
+
+
+def test_event_facts_and_citation_details_are_shown() -> None:
+    report = sample()
+    for r in report["results"]:
+        r.update(event_count=32, event_mechanism="deportation")
+    report["results"][3].update(flags=["date-mismatch"], baseline_headline="Then it said this",
+                                since="2026-11-20T08:00:00Z", printed="https://b.example/de ad")
+    page = render_html(report)
+    section = page[page.index('id="event-e-mixed"'):page.index('id="event-e-blocked"')]
+    for text in ("2016-05-01", "Malaysia", "32 people", "deportation", "7 citations",
+                 "date-mismatch", "Then it said this", "Headline of https://b.example/dead",
+                 "since 2026-11-20 08:00 UTC", "HTTP 404", "reason for dead",
+                 "https://b.example/de ad"):
+        assert text in section, text
+
+
+def test_replacement_link_to_our_copy_uses_the_given_base() -> None:
+    page = render_html(sample(), replay_base="http://dash.example:9000/")
+    assert ('href="http://dash.example:9000/archive/20261125135958/https://b.example/dead"'
+            in page)
+    assert replay_link(None, "https://x.example/", "http://h") is None
+    assert replay_link("2026-11-25T13:59:58Z", "javascript:alert(1)", "http://h") is None
+    never = sample()
+    never["results"] = [result("e", "https://n.example/", "dead", first_captured=None)]
+    assert "none archived" in render_html(never)
+
+
+def test_empty_report_renders() -> None:
+    page = render_html({"checked_at": None, "results": []})
+    assert "No citation has been checked yet." in page
+    root = ET.fromstring(render_junit({"checked_at": None, "results": []}))
+    assert root.get("tests") == "0"
+
+
+def test_junit_is_valid_xml_with_failures_and_skips() -> None:
+    report = sample()
+    report["results"][3]["headline"] = SCRIPT + " & \x00\x1b control"
+    report["results"][3]["reason"] = 'HTTP 404 "quoted" <b> & \x07'
+    xml = render_junit(report)
+    root = ET.fromstring(xml.encode("utf-8"))
+    assert root.tag == "testsuites"
+    assert (root.get("tests"), root.get("failures"), root.get("skipped")) == ("9", "2", "3")
+    suites = {s.get("name"): s for s in root.iter("testsuite")}
+    assert set(suites) == {"e-alive", "e-mixed", "e-blocked"}
+    cases = {c.get("name"): c for c in root.iter("testcase")}
+    assert len(cases) == 9
+    dead = cases["https://b.example/dead"]
+    failure = dead.find("failure")
+    assert failure is not None and failure.get("type") == "dead"
+    assert failure.get("message") == 'dead: HTTP 404 "quoted" <b> & '
+    assert SCRIPT in (failure.text or "")
+    assert cases["https://b.example/soft"].find("failure") is not None
+    for url in ("https://b.example/blocked", "https://b.example/unreach", "https://c.example/1"):
+        assert cases[url].find("skipped") is not None and cases[url].find("failure") is None
+    for url in ("https://b.example/alive", "https://b.example/moved", "https://b.example/drift"):
+        assert cases[url].find("skipped") is None and cases[url].find("failure") is None
+    assert suites["e-mixed"].get("failures") == "2" and suites["e-mixed"].get("tests") == "7"
+
+
+def test_baseline_headline_is_read_from_the_store(tmp_path: Path) -> None:
+    store = open_store(tmp_path / "archive")
+    try:
+        url = "https://news.example/a"
+        event = Event(id="e1", date=dt.date(2016, 5, 1), country="Kenya", count=45,
+                      mechanism="deportation", citations=(Citation("e1", url),))
+        store.sync_sources(Sources(path=tmp_path / "s.yaml", events=(event,)))
+        when = dt.datetime(2026, 11, 25, 14, 0, tzinfo=dt.UTC)
+        with store.transaction():
+            store.set_baseline(url, None, when, url, None,
+                               PageInfo(kind="html", headline="The headline " + SCRIPT))
+            store.record_check({
+                "cycle_id": 1, "event_id": "e1", "url": url, "checked_at": "2026-11-26T14:00:00Z",
+                "status": "drifted", "rule": "headline-changed", "reason": "rewritten",
+                "http_status": 200, "final_url": url, "headline": "Another story",
+                "published": None, "flags": "[]", "consecutive_failures": 0})
+        page = render_html(build_report(store), store=store)
+    finally:
+        store.close()
+    assert "The headline &lt;script&gt;" in page
+    assert "Another story" in page
+    assert "45 people" in page and "deportation" in page and "Kenya" in page
+    assert "<script" not in page
