@@ -266,7 +266,9 @@ def _collect_jsonld(raw: str, found: _Found) -> None:
     if not raw or len(raw) > MAX_JSONLD_CHARS:
         return
     if raw.startswith("<!--"):
-        raw = raw[4:].rsplit("-->", 1)[0]
+        raw = raw[4:].rsplit("-->", 1)[0].strip()
+    if raw.startswith("<![CDATA["):
+        raw = raw[9:].rsplit("]]>", 1)[0]
     try:
         data = json.loads(raw, strict=False)
     except ValueError:
@@ -367,40 +369,44 @@ def choose_headline(found: _Found, h1: str | None, url: str) -> str | None:
         if jsonld_headline:
             break
     site_names += tn.domain_names(url)
+    # (family, value, trust): og, twitter and <meta> titles are usually copies
+    # of each other, so agreement only counts between families.
     raw: list[tuple[str, str | None, float]] = [
         ("jsonld", tn.clean_value(jsonld_headline), 5.0),
-        ("og", tn.clean_value(meta.get("og:title")), 4.0),
+        ("social", tn.clean_value(meta.get("og:title")), 4.0),
         ("h1", h1, 3.5),
-        ("twitter", tn.clean_value(meta.get("twitter:title")), 3.0),
+        ("social", tn.clean_value(meta.get("twitter:title")), 3.0),
     ]
     for name in TITLE_META:
         if meta.get(name):
-            raw.append(("meta", tn.clean_value(meta[name]), 2.5))
+            raw.append(("social", tn.clean_value(meta[name]), 2.5))
             break
     others = [v for _, v, _ in raw if v]
     cands: list[tuple[str, str, float]] = []
-    for source, value, trust in raw:
-        if value and source != "h1":
-            value = tn.strip_site_name(value, site_names, [o for o in others if o != value])
+    for family, value, trust in raw:
+        if value and family != "h1":
+            value = tn.strip_site_name(value, site_names, [o for o in others if o != value],
+                                       guess=False)
         if value:
-            cands.append((source, value, trust))
+            cands.append((family, value, trust))
     title = tn.strip_site_name(found.title, site_names, others)
     if title:
         cands.append(("title", title, 2.0))
     cands = [c for c in cands if _credible(c[1], site_names)]
     if not cands:
         return None
+    keys = [tn.comparable(value) for _, value, _ in cands]
     best, best_score = None, -1.0
-    for source, value, trust in cands:
-        key = tn.comparable(value)
-        score = trust
-        for other_source, other, _ in cands:
-            if other_source == source:
+    for i, (family, value, trust) in enumerate(cands):
+        agree: dict[str, float] = {}
+        for j, (other_family, other, _) in enumerate(cands):
+            if other_family == family:
                 continue
-            if tn.comparable(other) == key:
-                score += 3.0
+            if keys[j] == keys[i]:
+                agree[other_family] = 3.0
             elif tn.token_f1(value, other) >= 0.8:
-                score += 1.0
+                agree[other_family] = max(agree.get(other_family, 0.0), 1.0)
+        score = trust + sum(agree.values())
         if score > best_score:
             best, best_score = value, score
     return best
@@ -421,12 +427,15 @@ _PUB_CLASS = re.compile(r"publish|pubdate|posted|date-?created|entry-date|articl
 _UPDATED = re.compile(r"modif|updat|edited|aktualis|actualiz|revis", re.I)
 
 
+Dated = tuple[dt.date, str]  # a day and the value it was read from
+
+
 def choose_date(found: _Found, root: Any, url: str) -> dt.date | None:
     """The original publication day, or None."""
     for getter in (_date_jsonld, _date_meta, _date_itemprop, _date_time_elements):
-        day = getter(found)
-        if day is not None:
-            return day
+        dated = getter(found)
+        if dated is not None:
+            return _local_day(dated, found)
     url_day, has_day = tn.date_from_url(url)
     if url_day is not None and has_day:
         return url_day
@@ -436,28 +445,54 @@ def choose_date(found: _Found, root: Any, url: str) -> dt.date | None:
     return url_day
 
 
-def _date_jsonld(found: _Found) -> dt.date | None:
-    fallback: dt.date | None = None
+def _local_day(dated: Dated, found: _Found) -> dt.date:
+    """The day in the page's own time zone when *dated* was written in UTC.
+
+    A page that gives the same instant elsewhere with a non-zero offset
+    (JSON-LD in UTC, ``article:published_time`` at -08:00) is dated by the
+    day its own readers saw.
+    """
+    day, raw = dated
+    instant = tn.parse_datetime(raw)
+    if instant is None or instant.utcoffset() != dt.timedelta(0):
+        return day
+    values = [v for k, v in found.meta.items() if k in _DATE_META_RANK]
+    values += [el.get("datetime") or "" for el in found.times[:20]]
+    for data in found.jsonld:
+        for obj in iter_jsonld(data):
+            values += [v for k in ("datePublished", "dateCreated")
+                       if isinstance(v := obj.get(k), str)]
+    for value in values:
+        other = tn.parse_datetime(value)
+        if other is not None and other.utcoffset() not in (None, dt.timedelta(0)) \
+                and abs((other - instant).total_seconds()) <= 60:
+            return other.date()
+    return day
+
+
+def _date_jsonld(found: _Found) -> Dated | None:
+    fallback: Dated | None = None
     for data in found.jsonld:
         for obj in iter_jsonld(data):
             for key in ("datePublished", "dateCreated", "uploadDate"):
-                day = tn.parse_date(_first_str(obj.get(key)))
-                if day is None:
+                raw = _first_str(obj.get(key))
+                day = tn.parse_date(raw)
+                if day is None or raw is None:
                     continue
                 if _is_article(obj):
-                    return day
+                    return day, raw
                 if fallback is None:
-                    fallback = day
+                    fallback = day, raw
     return fallback
 
 
-def _date_meta(found: _Found) -> dt.date | None:
+def _date_meta(found: _Found) -> Dated | None:
     ranked = sorted((_DATE_META_RANK[k], v) for k, v in found.meta.items()
                     if k in _DATE_META_RANK)
     for _, value in ranked:
         day = tn.parse_date(value)
         if day is not None:
-            return day
+            return day, value
     page = found.meta.get("parsely-page")
     if page:
         try:
@@ -465,20 +500,23 @@ def _date_meta(found: _Found) -> dt.date | None:
         except ValueError:
             info = None
         if isinstance(info, dict):
-            return tn.parse_date(_first_str(info.get("pub_date")))
+            raw = _first_str(info.get("pub_date"))
+            day = tn.parse_date(raw)
+            if day is not None and raw is not None:
+                return day, raw
     return None
 
 
-def _date_itemprop(found: _Found) -> dt.date | None:
+def _date_itemprop(found: _Found) -> Dated | None:
     for value in found.itemprop_dates[:10]:
         day = tn.parse_date(tn.squash(value))
         if day is not None:
-            return day
+            return day, value
     return None
 
 
-def _date_time_elements(found: _Found) -> dt.date | None:
-    scored: list[tuple[int, int, dt.date]] = []
+def _date_time_elements(found: _Found) -> Dated | None:
+    scored: list[tuple[int, int, dt.date, str]] = []
     for index, el in enumerate(found.times[:50]):
         value = el.get("datetime") or el.get("content") or _text(el)
         day = tn.parse_date(tn.squash(value))
@@ -495,22 +533,21 @@ def _date_time_elements(found: _Found) -> dt.date | None:
             score += 2
         if any(True for _ in el.iterancestors("article", "main")):
             score += 1
-        if any(a.tag in ("aside", "footer", "nav") for a in el.iterancestors("aside", "footer",
-                                                                            "nav")):
+        if any(True for _ in el.iterancestors("aside", "footer", "nav")):
             score -= 3
-        scored.append((-score, index, day))
+        scored.append((-score, index, day, value))
     if not scored:
         return None
     scored.sort()
     if scored[0][0] > 0:  # only times in asides, footers and navigation
         return None
-    return scored[0][2]
+    return scored[0][2], scored[0][3]
 
 
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",
                 "font", "td", "time", "dd", "h4", "h5", "h6")
 _BYLINE_MARKS = re.compile(r"date|publish|byline|posted|time|meta|datum|fecha|tanggal|"
-                           r"dateline|info|author|credit", re.I)
+                           r"dateline|info|author|credit|tarih|data|fecha|datetime", re.I)
 
 
 @functools.lru_cache(maxsize=4096)

@@ -94,7 +94,9 @@ def token_f1(a: str | None, b: str | None) -> float:
 # titles
 
 #: Separators between a headline and a site name in <title> and og:title.
-_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~|:)\s+|\s*(?:\||｜|–|—|»)\s*")
+_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~)\s+|\s*[|｜]\s*")
+#: Separators after which a short unnamed part is taken for the site name.
+_SITE_BARS = ("|", "｜", "::", "»", "·", "•")
 
 
 def _key(text: str) -> str:
@@ -136,12 +138,13 @@ def is_site_name(part: str, site_names: Iterable[str]) -> bool:
 
 
 def strip_site_name(title: str | None, site_names: Sequence[str] = (),
-                    others: Sequence[str] = ()) -> str | None:
+                    others: Sequence[str] = (), guess: bool = True) -> str | None:
     """*title* without a leading or trailing site name.
 
     *site_names* are names the site goes by (og:site_name, domain labels);
     *others* are other headline candidates (og:title, h1) whose agreement
-    tells which part of the title is the headline.
+    tells which part of the title is the headline. With *guess*, a short
+    last part after a bar (``|``, ``»``...) is dropped even when unnamed.
     """
     title = clean_value(title)
     if not title:
@@ -162,12 +165,12 @@ def strip_site_name(title: str | None, site_names: Sequence[str] = (),
         last -= 1
     while last - first > 1 and is_site_name(title[spans[first][0]:spans[first][1]], site_names):
         first += 1
-    if (first, last) == (0, len(spans)) and len(spans) >= 2:
+    if guess and (first, last) == (0, len(spans)) and len(spans) >= 2:
         # No known name: a short trailing part after a clear bar is a site name.
         tail = title[spans[-1][0]:spans[-1][1]]
         sep = title[spans[-2][1]:spans[-1][0]]
         head = title[spans[0][0]:spans[-2][1]]
-        if sep.strip() in ("|", "｜", "—", "–", "-", "::", "»", "·", "•") and \
+        if sep.strip() in _SITE_BARS and \
                 len(tail.split()) <= 4 and len(head.split()) >= max(3, len(tail.split()) + 2):
             last -= 1
     return title[spans[first][0]:spans[last - 1][1]].strip() or title
@@ -321,10 +324,35 @@ def parse_date(value: str | None, *, monthfirst: bool = False) -> dt.date | None
     return day if plausible(day) else None
 
 
+_ISO_DATETIME = re.compile(
+    r"^\s*((?:19|20)\d\d-[01]\d-[0-3]\d)[T ]([0-2]\d:[0-5]\d(?::[0-5]\d(?:\.\d+)?)?)\s*"
+    r"(Z|[+-][01]\d:?[0-5]\d)$")
+
+
+def parse_datetime(value: str | None) -> dt.datetime | None:
+    """An ISO 8601 date-time with an explicit offset (``Z``, ``+08:00``), else None."""
+    if not value:
+        return None
+    m = _ISO_DATETIME.match(value)
+    if not m:
+        return None
+    offset = m.group(3)
+    if offset == "Z":
+        offset = "+00:00"
+    elif ":" not in offset:
+        offset = f"{offset[:3]}:{offset[3:]}"
+    try:
+        return dt.datetime.fromisoformat(f"{m.group(1)}T{m.group(2)}{offset}")
+    except ValueError:
+        return None
+
+
 _URL_DATES = (
     re.compile(r"/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)(?:/|$|[-_.])"),
     re.compile(r"[/_-]((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?:[/_.-]|$)"),
     re.compile(r"(?<![\d])((?:19|20)\d\d)([01]\d)([0-3]\d)(?![\d])"),
+    # a CMS id that starts with a timestamp: A2026012914320005196 (YYYYMMDDhhmm...)
+    re.compile(r"(?<![\d])((?:19|20)\d\d)([01]\d)([0-3]\d)(?=(?:[01]\d|2[0-3])[0-5]\d)"),
 )
 _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/(?!\d)")
 
