@@ -1,0 +1,387 @@
+"""Read ``sources.yaml`` into :class:`~archiver.models.Sources`.
+
+The file lists the events of a report and the URLs each one cites (see
+CONTRACT.md, section 2)::
+
+    report:
+      title: Taiwanese extradited to the PRC
+    events:
+      - id: 2016-05-01-malaysia
+        date: 2016-05-01
+        country: Malaysia
+        sources:
+          - url: https://example.org/a-repaired-url/
+            printed: https://example.org/arepaired-url/
+          - https://example.org/bare-string-is-the-same-as-url
+
+The file is parsed with PyYAML's composer, not its constructor, so that every
+value keeps the line it was written on: each refusal is a
+:class:`~archiver.exceptions.SourcesError` naming the file, the line and the
+problem, raised before any fetch starts. The loader raises nothing else.
+
+Decisions worth knowing:
+
+* ``id`` is taken from the scalar's text as written (``2016`` or
+  ``2016-05-01`` are fine ids), and must match ``[a-z0-9-]+``.
+* ``date`` is an ISO date (``2016-05-01``, quoted or not) or null; a missing
+  ``date`` is null. A timestamp with a time of day is refused: events are dated
+  to the day.
+* ``country``, ``mechanism``, ``reason``, ``url`` and ``printed`` must be YAML
+  strings: ``country: no`` is a boolean to YAML, and is refused with a hint to
+  quote it rather than silently read as ``False``.
+* ``url`` must be absolute ``http``/``https`` with a host and without user
+  credentials; IDN hosts and IP literals are accepted (which addresses may be
+  fetched is decided at fetch time).
+* Unknown keys are accepted and ignored at every level; a key repeated in one
+  mapping and merge keys (``<<``) are refused, since either would hide part of
+  what is written.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import yaml
+from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
+from yaml.reader import ReaderError
+
+from .exceptions import SourcesError
+from .models import Citation, Event, Sources
+
+LOGGER = logging.getLogger(__name__)
+
+__all__ = ["ID_PATTERN", "load_sources", "parse_sources", "url_problem"]
+
+#: What an event id may contain.
+ID_PATTERN = re.compile(r"[a-z0-9-]+")
+
+_ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
+_TAG = "tag:yaml.org,2002:"
+_TAG_NAMES = {
+    _TAG + "str": "a string",
+    _TAG + "int": "an integer",
+    _TAG + "float": "a number",
+    _TAG + "bool": "a boolean",
+    _TAG + "null": "null",
+    _TAG + "timestamp": "a date",
+    _TAG + "binary": "binary data",
+}
+#: Characters that never belong in a URL as written in the file.
+_URL_FORBIDDEN = re.compile(r"[\s\x00-\x20\x7f-\x9f<>\"{}|\\^`]")
+_HOST_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f/?#@:%\[\]<>\"{}|\\^`]")
+
+
+def load_sources(path: Path) -> Sources:
+    """Read and check the sources file at *path*.
+
+    Raises :class:`SourcesError` (with ``.path`` and, where there is one,
+    ``.line``) when the file cannot be read, is not UTF-8, is not YAML, or does
+    not describe events as CONTRACT.md section 2 says.
+    """
+    path = Path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as exc:
+        reason = exc.strerror or exc.__class__.__name__
+        raise SourcesError(f"cannot read the sources file: {reason}", path=path) from exc
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise SourcesError(
+            f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
+            path=path, line=line,
+        ) from exc
+    return parse_sources(text, path)
+
+
+def parse_sources(text: str, path: Path) -> Sources:
+    """Check the YAML *text* of a sources file; *path* is named in errors."""
+    return _Reader(text, Path(path)).read()
+
+
+def _line(node: Node) -> int:
+    """The 1-based line a node starts on."""
+    return int(node.start_mark.line) + 1
+
+
+def _kind(node: Node) -> str:
+    """How a node reads to a person, for error messages."""
+    if isinstance(node, MappingNode):
+        return "a mapping"
+    if isinstance(node, SequenceNode):
+        return "a list"
+    return _TAG_NAMES.get(node.tag, f"a value tagged {node.tag}")
+
+
+class _Reader:
+    """One pass over the composed node tree of one file."""
+
+    def __init__(self, text: str, path: Path) -> None:
+        self.text = text
+        self.path = path
+
+    # -- errors -----------------------------------------------------------
+
+    def error(self, message: str, node: Node | None = None,
+              line: int | None = None) -> SourcesError:
+        if node is not None:
+            line = _line(node)
+        return SourcesError(message, path=self.path, line=line)
+
+    # -- the document -----------------------------------------------------
+
+    def compose(self) -> Node | None:
+        try:
+            loader = yaml.SafeLoader(self.text)
+            try:
+                return loader.get_single_node()
+            finally:
+                loader.dispose()
+        except yaml.MarkedYAMLError as exc:
+            mark = exc.problem_mark or exc.context_mark
+            line = int(mark.line) + 1 if mark is not None else None
+            problem = ", ".join(p for p in (exc.context, exc.problem) if p) or "invalid YAML"
+            raise self.error(f"YAML syntax error: {problem}", line=line) from exc
+        except ReaderError as exc:
+            line = self.text[: exc.position].count("\n") + 1
+            raise self.error(
+                f"YAML syntax error: unacceptable character #x{exc.character:04x}",
+                line=line,
+            ) from exc
+        except yaml.YAMLError as exc:
+            raise self.error(f"YAML syntax error: {exc}") from exc
+        except RecursionError as exc:
+            raise self.error("YAML nested too deeply") from exc
+
+    def read(self) -> Sources:
+        root = self.compose()
+        if root is None or (isinstance(root, ScalarNode) and root.tag == _TAG + "null"):
+            raise self.error("the file is empty: expected a mapping with 'events'", line=1)
+        if not isinstance(root, MappingNode):
+            raise self.error(
+                f"expected a mapping with 'events' at the top, found {_kind(root)}", root)
+        top = self.mapping(root)
+        report = self.report(top["report"]) if "report" in top else {}
+        if "events" not in top:
+            raise self.error("no 'events' in the file", root)
+        events_node = top["events"][1]
+        if not isinstance(events_node, SequenceNode):
+            raise self.error(f"'events' must be a list, found {_kind(events_node)}", events_node)
+        if not events_node.value:
+            raise self.error("'events' is empty: expected at least one event", events_node)
+        first_line: dict[str, int] = {}  # event id -> line of its `id`
+        events = [self.event(item, first_line) for item in events_node.value]
+        LOGGER.debug("%s: %d events", self.path, len(events))
+        return Sources(path=self.path, events=tuple(events), report=report)
+
+    # -- mappings ---------------------------------------------------------
+
+    def mapping(self, node: MappingNode) -> dict[str, tuple[Node, Node]]:
+        """The scalar keys of *node* to their (key, value) nodes.
+
+        Keys that are not scalars cannot be known keys: they are ignored.
+        """
+        entries: dict[str, tuple[Node, Node]] = {}
+        for key, value in node.value:
+            if not isinstance(key, ScalarNode):
+                continue
+            if key.tag == _TAG + "merge":
+                raise self.error("merge keys ('<<') are not supported: write the keys out", key)
+            name = str(key.value)
+            if name in entries:
+                first = _line(entries[name][0])
+                raise self.error(f"key {name!r} repeated (first on line {first})", key)
+            entries[name] = (key, value)
+        return entries
+
+    def report(self, entry: tuple[Node, Node]) -> dict[str, str]:
+        """The ``report`` block: its scalar values as written, the rest ignored."""
+        key, node = entry
+        if isinstance(node, ScalarNode) and node.tag == _TAG + "null":
+            return {}
+        if not isinstance(node, MappingNode):
+            raise self.error(f"'report' must be a mapping, found {_kind(node)}", node)
+        report: dict[str, str] = {}
+        for name, (_key, value) in self.mapping(node).items():
+            if isinstance(value, ScalarNode) and value.tag != _TAG + "null":
+                report[name] = str(value.value)
+        return report
+
+    # -- one event --------------------------------------------------------
+
+    def event(self, node: Node, first_line: dict[str, int]) -> Event:
+        """One event; *first_line* records the ids seen so far, to refuse repeats."""
+        if not isinstance(node, MappingNode):
+            raise self.error(f"an event must be a mapping, found {_kind(node)}", node)
+        fields = self.mapping(node)
+        event_id = self.event_id(node, fields)
+        id_node = fields["id"][1]
+        if event_id in first_line:
+            raise self.error(
+                f"duplicate id {event_id!r} (first used on line {first_line[event_id]})",
+                id_node)
+        first_line[event_id] = _line(id_node)
+        return Event(
+            id=event_id,
+            date=self.date(fields.get("date")),
+            country=self.string(fields.get("country"), "country"),
+            count=self.count(fields.get("count")),
+            mechanism=self.string(fields.get("mechanism"), "mechanism"),
+            reason=self.string(fields.get("reason"), "reason"),
+            citations=tuple(self.citations(node, event_id, fields.get("sources"))),
+            line=_line(node),
+        )
+
+    def event_id(self, node: MappingNode, fields: dict[str, tuple[Node, Node]]) -> str:
+        if "id" not in fields:
+            raise self.error("event without an 'id'", node)
+        value = fields["id"][1]
+        if not isinstance(value, ScalarNode) or value.tag == _TAG + "null":
+            raise self.error(f"'id' must be a text like 2016-05-01-malaysia, found {_kind(value)}",
+                             value)
+        text = str(value.value)
+        if not ID_PATTERN.fullmatch(text):
+            raise self.error(f"invalid id {text!r}: use only a-z, 0-9 and '-'", value)
+        return text
+
+    def date(self, entry: tuple[Node, Node] | None) -> dt.date | None:
+        if entry is None:
+            return None
+        node = entry[1]
+        if not isinstance(node, ScalarNode):
+            raise self.error(f"'date' must be an ISO date or null, found {_kind(node)}", node)
+        if node.tag == _TAG + "null":
+            return None
+        text = str(node.value)
+        if node.tag in (_TAG + "str", _TAG + "timestamp") and _ISO_DATE.fullmatch(text):
+            try:
+                return dt.date.fromisoformat(text)
+            except ValueError as exc:
+                raise self.error(f"'date' {text!r} is not a valid date: {exc}", node) from exc
+        if node.tag == _TAG + "timestamp" and _ISO_DATE.match(text):
+            raise self.error(
+                f"'date' {text!r} has a time of day: write the day only, as YYYY-MM-DD", node)
+        raise self.error(f"'date' must be an ISO date (YYYY-MM-DD) or null, not {text!r}", node)
+
+    def string(self, entry: tuple[Node, Node] | None, name: str) -> str | None:
+        """An optional text field: a YAML string, or null/absent."""
+        if entry is None:
+            return None
+        node = entry[1]
+        if isinstance(node, ScalarNode):
+            if node.tag == _TAG + "null":
+                return None
+            if node.tag == _TAG + "str":
+                return str(node.value)
+        hint = " (quote it)" if isinstance(node, ScalarNode) else ""
+        raise self.error(f"{name!r} must be a string, found {_kind(node)}{hint}", node)
+
+    def count(self, entry: tuple[Node, Node] | None) -> int | None:
+        """A whole number of people, written in decimal (``017`` is 17, not octal)."""
+        if entry is None:
+            return None
+        node = entry[1]
+        if isinstance(node, ScalarNode):
+            if node.tag == _TAG + "null":
+                return None
+            text = str(node.value)
+            if node.tag == _TAG + "int" and re.fullmatch(r"\+?[0-9][0-9_]*", text):
+                try:
+                    return int(text.replace("_", ""))
+                except ValueError as exc:  # more digits than Python converts
+                    raise self.error(f"'count' is too large: {text[:20]}...", node) from exc
+            if node.tag == _TAG + "int" and text.startswith("-"):
+                raise self.error(f"'count' must not be negative, found {text}", node)
+            if node.tag == _TAG + "int":
+                raise self.error(f"'count' must be a plain decimal number, not {text!r}", node)
+        raise self.error(f"'count' must be a whole number of people, found {_kind(node)}", node)
+
+    # -- citations --------------------------------------------------------
+
+    def citations(self, event: MappingNode, event_id: str,
+                  entry: tuple[Node, Node] | None) -> Iterator[Citation]:
+        if entry is None:
+            raise self.error(f"event {event_id!r} has no 'sources'", event)
+        node = entry[1]
+        if not isinstance(node, SequenceNode):
+            raise self.error(f"'sources' must be a list of URLs, found {_kind(node)}", node)
+        if not node.value:
+            raise self.error(f"'sources' of event {event_id!r} is empty", node)
+        seen: dict[str, int] = {}
+        for item in node.value:
+            citation = self.citation(item, event_id)
+            if citation.url in seen:
+                raise self.error(
+                    f"URL listed twice for event {event_id!r} (first on line "
+                    f"{seen[citation.url]}): {citation.url}", item)
+            seen[citation.url] = _line(item)
+            yield citation
+
+    def citation(self, node: Node, event_id: str) -> Citation:
+        if isinstance(node, ScalarNode) and node.tag == _TAG + "str":
+            return Citation(event_id=event_id, url=self.url(node), line=_line(node))
+        if not isinstance(node, MappingNode):
+            raise self.error(
+                f"a source must be a URL or a mapping with 'url', found {_kind(node)}", node)
+        fields = self.mapping(node)
+        if "url" not in fields:
+            raise self.error("source without a 'url'", node)
+        url_node = fields["url"][1]
+        if not (isinstance(url_node, ScalarNode) and url_node.tag == _TAG + "str"):
+            raise self.error(f"'url' must be a string, found {_kind(url_node)}", url_node)
+        printed = self.string(fields.get("printed"), "printed")
+        return Citation(event_id=event_id, url=self.url(url_node), printed=printed,
+                        line=_line(node))
+
+    def url(self, node: ScalarNode) -> str:
+        """The URL text of *node*, refused unless absolute http(s) with a host."""
+        url = str(node.value)
+        problem = url_problem(url)
+        if problem:
+            raise self.error(f"{problem}: {url!r}", node)
+        return url
+
+
+def url_problem(url: str) -> str | None:
+    """Why *url* cannot be a cited URL, or None when it can.
+
+    Accepted: absolute ``http``/``https`` URLs with a host (a name, an IDN
+    name, or an IP literal), an optional valid port, no user credentials and
+    no whitespace or control characters.
+    """
+    if not url:
+        return "empty URL"
+    if _URL_FORBIDDEN.search(url):
+        return "URL contains a space, control character or character not allowed in URLs"
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError as exc:
+        return f"malformed URL ({exc})"
+    if not parts.scheme:
+        return "not an absolute URL (no scheme)"
+    if parts.scheme not in ("http", "https"):
+        return f"only http and https URLs can be cited, not {parts.scheme}:"
+    if not url.lower().startswith(parts.scheme + "://"):
+        return "not an absolute URL (expected '//' after the scheme)"
+    if "@" in parts.netloc:
+        return "URL carries user credentials (user:password@host); remove them"
+    host = parts.hostname or ""
+    if not host:
+        return "URL has no host"
+    if port == 0:
+        return "URL has port 0"
+    if parts.netloc.startswith("["):
+        if not re.fullmatch(r"\[[^\]]+\](:[0-9]*)?", parts.netloc):
+            return f"invalid host {parts.netloc!r}"
+        return None  # an IPv6 literal: urlsplit has checked its address
+    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
+    if any(not label for label in labels) or _HOST_FORBIDDEN.search(host):
+        return f"invalid host {host!r}"
+    return None

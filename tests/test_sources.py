@@ -1,0 +1,481 @@
+"""sources.yaml loading: the values read, and every refusal with its line."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import textwrap
+from pathlib import Path
+
+import pytest
+import yaml
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from archiver.exceptions import InputError, SourcesError
+from archiver.models import Sources
+from archiver.sources import load_sources, url_problem
+
+REPO = Path(__file__).resolve().parent.parent
+
+GOOD = """\
+report:
+  title: Taiwanese extradited to the PRC
+  publisher: Safeguard Defenders
+events:
+  - id: 2016-05-01-malaysia
+    date: 2016-05-01
+    country: Malaysia
+    count: 32
+    mechanism: deportation
+    reason: telecom fraud
+    sources:
+      - url: https://thediplomat.com/2016/05/kowtow-to-china/
+        printed: https://thediplomat.com/2016/05/kowtowto-china/
+      - https://www.cnn.com/2016/05/02/asia/index.html
+  - id: unknown-date-kenya
+    date: null
+    country: Kenya
+    sources:
+      - https://thediplomat.com/2016/04/kenya/
+"""
+
+
+def write(tmp_path: Path, text: str | bytes) -> Path:
+    path = tmp_path / "sources.yaml"
+    if isinstance(text, bytes):
+        path.write_bytes(text)
+    else:
+        path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def load(tmp_path: Path, text: str | bytes) -> Sources:
+    return load_sources(write(tmp_path, text))
+
+
+def refusal(tmp_path: Path, text: str | bytes) -> SourcesError:
+    path = write(tmp_path, text)
+    with pytest.raises(SourcesError) as info:
+        load_sources(path)
+    assert info.value.path == path
+    return info.value
+
+
+def one_event(body: str) -> str:
+    """A file with one event whose mapping starts on line 2."""
+    return "events:\n" + textwrap.indent(textwrap.dedent(body), "  ")
+
+
+# -- what a good file gives -----------------------------------------------------
+
+
+def test_good_file_values_and_lines(tmp_path: Path) -> None:
+    sources = load(tmp_path, GOOD)
+    assert sources.report == {"title": "Taiwanese extradited to the PRC",
+                              "publisher": "Safeguard Defenders"}
+    first, second = sources.events
+    assert first.id == "2016-05-01-malaysia"
+    assert first.date == dt.date(2016, 5, 1)
+    assert (first.country, first.count) == ("Malaysia", 32)
+    assert (first.mechanism, first.reason) == ("deportation", "telecom fraud")
+    assert first.line == 5
+    mapped, bare = first.citations
+    assert mapped.url == "https://thediplomat.com/2016/05/kowtow-to-china/"
+    assert mapped.printed == "https://thediplomat.com/2016/05/kowtowto-china/"
+    assert (mapped.event_id, mapped.line) == ("2016-05-01-malaysia", 12)
+    assert bare.url == "https://www.cnn.com/2016/05/02/asia/index.html"
+    assert (bare.printed, bare.line) == (None, 14)
+    assert second.date is None and second.count is None and second.mechanism is None
+    assert second.line == 15
+    assert sources.urls() == [
+        "https://thediplomat.com/2016/05/kowtow-to-china/",
+        "https://www.cnn.com/2016/05/02/asia/index.html",
+        "https://thediplomat.com/2016/04/kenya/",
+    ]
+
+
+def test_unknown_keys_are_accepted_and_ignored_at_every_level(tmp_path: Path) -> None:
+    text = """\
+        version: 3
+        report: {title: T, pages: 12, editors: [a, b]}
+        events:
+          - id: e1
+            notes: {free: form}
+            extra: [1, 2]
+            sources:
+              - url: https://example.org/a
+                archived_by: someone
+                checked: 2020-01-01
+    """
+    sources = load(tmp_path, text)
+    assert sources.report == {"title": "T", "pages": "12"}
+    (event,) = sources.events
+    assert event.id == "e1"
+    assert event.citations[0].url == "https://example.org/a"
+    assert event.citations[0].printed is None
+
+
+def test_bare_string_source_is_the_same_as_url_mapping(tmp_path: Path) -> None:
+    bare = load(tmp_path, one_event("- id: a\n  sources: [https://example.org/x]\n"))
+    mapped = load(tmp_path, one_event("- id: a\n  sources: [{url: https://example.org/x}]\n"))
+    assert bare.events[0].citations == mapped.events[0].citations
+
+
+@pytest.mark.parametrize(("written", "expected"), [
+    ("2016-05-01", dt.date(2016, 5, 1)),
+    ("'2016-05-01'", dt.date(2016, 5, 1)),
+    ("null", None),
+    ("~", None),
+    ("", None),
+])
+def test_date_forms_accepted(tmp_path: Path, written: str, expected: dt.date | None) -> None:
+    sources = load(tmp_path, one_event(f"- id: a\n  date: {written}\n  sources: [http://a.b/]\n"))
+    assert sources.events[0].date == expected
+
+
+def test_missing_date_and_country_are_none(tmp_path: Path) -> None:
+    (event,) = load(tmp_path, one_event("- id: a\n  sources: [http://a.b/]\n")).events
+    assert event.date is None and event.country is None
+
+
+@pytest.mark.parametrize(("written", "expected"), [("0", 0), ("017", 17), ("1_000", 1000)])
+def test_count_is_read_as_decimal(tmp_path: Path, written: str, expected: int) -> None:
+    sources = load(tmp_path, one_event(f"- id: a\n  count: {written}\n  sources: [http://a.b/]\n"))
+    assert sources.events[0].count == expected
+
+
+@pytest.mark.parametrize("written", ["2016", "2016-05-01", "'abc-1'"])
+def test_id_is_the_text_as_written(tmp_path: Path, written: str) -> None:
+    sources = load(tmp_path, one_event(f"- id: {written}\n  sources: [http://a.b/]\n"))
+    assert sources.events[0].id == written.strip("'")
+
+
+@pytest.mark.parametrize("url", [
+    "http://例え.jp/パス",
+    "https://xn--r8jz45g.jp/",
+    "http://127.0.0.1:8080/x",
+    "http://[::1]/",
+    "http://[2001:db8::1]:8443/a?b=c#d",
+    "HTTPS://Example.ORG/",
+    "https://example.org./",
+])
+def test_idn_hosts_and_ip_literals_are_accepted(tmp_path: Path, url: str) -> None:
+    sources = load(tmp_path, one_event(f"- id: a\n  sources:\n    - url: '{url}'\n"))
+    assert sources.events[0].citations[0].url == url
+
+
+def test_utf8_bom_is_accepted(tmp_path: Path) -> None:
+    data = "\ufeff".encode() + textwrap.dedent(GOOD).encode("utf-8")
+    assert len(load(tmp_path, data).events) == 2
+
+
+def test_real_data_file_loads() -> None:
+    sources = load_sources(REPO / "data" / "sources.yaml")
+    assert len(sources.events) == 18
+    assert sources.report["publisher"] == "Safeguard Defenders"
+
+
+# -- refusals, each with its line ---------------------------------------------------
+
+REFUSALS = [
+    # (id, text, line, words in the message)
+    ("yaml-syntax", "events:\n  - id: a\n    sources: [http://a.b/\n  - id: b\n", 4, "YAML"),
+    ("yaml-tab", "events:\n\t- id: a\n", 2, "YAML"),
+    ("two-documents", "events: []\n---\nevents: []\n", 2, "single document"),
+    ("empty-file", "", 1, "empty"),
+    ("only-comments", "# nothing here\n\n", 1, "empty"),
+    ("top-is-list", "\n- id: a\n", 2, "mapping"),
+    ("no-events", "report:\n  title: T\n", 1, "no 'events'"),
+    ("events-null", "report: {}\nevents:\n", 2, "must be a list"),
+    ("events-mapping", "report: {}\nevents:\n  id: a\n", 3, "must be a list"),
+    ("events-empty", "\nevents: []\n", 2, "empty"),
+    ("event-not-mapping", "events:\n  - id: a\n    sources: [http://a.b/]\n  - just text\n",
+     4, "must be a mapping"),
+    ("id-missing", "events:\n  - date: 2016-01-01\n    sources: [http://a.b/]\n", 2, "'id'"),
+    ("id-null", "events:\n  - id:\n    sources: [http://a.b/]\n", 2, "'id'"),
+    ("id-uppercase", "events:\n  - sources: [http://a.b/]\n    id: Kenya-2016\n", 3,
+     "invalid id"),
+    ("id-space", "events:\n  - id: a b\n    sources: [http://a.b/]\n", 2, "invalid id"),
+    ("id-list", "events:\n  - id: [a]\n    sources: [http://a.b/]\n", 2, "'id'"),
+    ("id-duplicate",
+     "events:\n  - id: a\n    sources: [http://a.b/]\n  - id: b\n    sources: [http://a.b/]\n"
+     "  - id: a\n    sources: [http://a.b/]\n", 6, "line 2"),
+    ("id-duplicate-not-first-key",
+     "events:\n  - sources: [http://a.b/]\n    id: a\n  - country: X\n    sources: [http://a.b/]\n"
+     "    id: a\n", 6, "first used on line 3"),
+    ("date-slashes", "events:\n  - id: a\n    date: 2016/05/01\n    sources: [http://a.b/]\n",
+     3, "ISO date"),
+    ("date-impossible", "events:\n  - id: a\n    date: 2016-02-30\n    sources: [http://a.b/]\n",
+     3, "not a valid date"),
+    ("date-impossible-quoted",
+     "events:\n  - id: a\n    date: '2016-13-01'\n    sources: [http://a.b/]\n", 3, "valid date"),
+    ("date-with-time",
+     "events:\n  - id: a\n    date: 2016-05-01 10:00:00\n    sources: [http://a.b/]\n",
+     3, "time of day"),
+    ("date-iso-datetime",
+     "events:\n  - id: a\n    date: 2016-05-01T10:00:00Z\n    sources: [http://a.b/]\n",
+     3, "time of day"),
+    ("date-number", "events:\n  - id: a\n    date: 2016\n    sources: [http://a.b/]\n", 3, "date"),
+    ("date-list", "events:\n  - id: a\n    date: [2016]\n    sources: [http://a.b/]\n", 3,
+     "date"),
+    ("count-negative", "events:\n  - id: a\n    count: -3\n    sources: [http://a.b/]\n", 3,
+     "negative"),
+    ("count-text", "events:\n  - id: a\n    count: many\n    sources: [http://a.b/]\n", 3,
+     "whole number"),
+    ("count-float", "events:\n  - id: a\n    count: 3.5\n    sources: [http://a.b/]\n", 3,
+     "whole number"),
+    ("count-bool", "events:\n  - id: a\n    count: yes\n    sources: [http://a.b/]\n", 3,
+     "whole number"),
+    ("count-hex", "events:\n  - id: a\n    count: 0x1f\n    sources: [http://a.b/]\n", 3,
+     "decimal"),
+    ("count-sexagesimal", "events:\n  - id: a\n    count: 1:20\n    sources: [http://a.b/]\n",
+     3, "decimal"),
+    ("country-bool", "events:\n  - id: a\n    country: no\n    sources: [http://a.b/]\n", 3,
+     "quote it"),
+    ("country-list", "events:\n  - id: a\n    country: [a, b]\n    sources: [http://a.b/]\n",
+     3, "'country' must be a string"),
+    ("mechanism-number", "events:\n  - id: a\n    mechanism: 3\n    sources: [http://a.b/]\n",
+     3, "'mechanism' must be a string"),
+    ("reason-mapping", "events:\n  - id: a\n    sources: [http://a.b/]\n    reason: {a: 1}\n",
+     4, "'reason' must be a string"),
+    ("sources-missing", "events:\n  - id: a\n    country: Kenya\n", 2, "no 'sources'"),
+    ("sources-null", "events:\n  - id: a\n    sources:\n", 3, "list"),
+    ("sources-empty", "events:\n  - id: a\n    sources: []\n", 3, "empty"),
+    ("sources-string", "events:\n  - id: a\n    sources: http://a.b/\n", 3, "list"),
+    ("source-number", "events:\n  - id: a\n    sources:\n      - http://a.b/\n      - 42\n",
+     5, "a source must be"),
+    ("source-null", "events:\n  - id: a\n    sources:\n      - http://a.b/\n      -\n",
+     5, "a source must be"),
+    ("source-list", "events:\n  - id: a\n    sources:\n      - [http://a.b/]\n", 4,
+     "a source must be"),
+    ("url-missing", "events:\n  - id: a\n    sources:\n      - printed: http://a.b/\n", 4,
+     "without a 'url'"),
+    ("url-null", "events:\n  - id: a\n    sources:\n      - url:\n        printed: x\n", 4,
+     "'url' must be a string"),
+    ("url-list", "events:\n  - id: a\n    sources:\n      - url: [http://a.b/]\n", 4,
+     "'url' must be a string"),
+    ("printed-number",
+     "events:\n  - id: a\n    sources:\n      - url: http://a.b/\n        printed: 12\n",
+     5, "'printed' must be a string"),
+    ("url-twice-in-event",
+     "events:\n  - id: a\n    sources:\n      - http://a.b/\n      - url: http://a.b/\n",
+     5, "twice"),
+    ("key-repeated", "events:\n  - id: a\n    sources: [http://a.b/]\n    id: b\n", 4,
+     "repeated"),
+    ("merge-key", "base: &b {sources: [http://a.b/]}\nevents:\n  - <<: *b\n    id: a\n", 3,
+     "merge"),
+    ("report-list", "report: [a]\nevents:\n  - id: a\n    sources: [http://a.b/]\n", 1,
+     "'report' must be a mapping"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "words"), [r[1:] for r in REFUSALS],
+                         ids=[r[0] for r in REFUSALS])
+def test_refusals_name_file_and_line(tmp_path: Path, text: str, line: int, words: str) -> None:
+    error = refusal(tmp_path, text)
+    assert error.line == line, str(error)
+    assert words in error.message, str(error)
+    assert str(error).startswith(f"{tmp_path / 'sources.yaml'}:{line}: ")
+    assert isinstance(error, InputError)
+
+
+BAD_URLS = [
+    ("relative", "/2016/05/page.html", "no scheme"),
+    ("scheme-relative", "//example.org/page", "no scheme"),
+    ("bare-host", "example.org/page", "no scheme"),
+    ("ftp", "ftp://example.org/file", "only http and https"),
+    ("javascript", "javascript:alert(1)", "only http and https"),
+    ("file", "file:///etc/passwd", "only http and https"),
+    ("mailto", "mailto:editor@example.org", "only http and https"),
+    ("data", "data:text/html,hello", "only http and https"),
+    ("no-slashes", "http:example.org", "'//'"),
+    ("no-host", "http:///path", "no host"),
+    ("port-only", "http://:80/", "no host"),
+    ("credentials", "https://user:secret@example.org/", "credentials"),
+    ("user-only", "https://user@example.org/", "credentials"),
+    ("empty-userinfo", "https://@example.org/", "credentials"),
+    ("space", "https://example.org/a page", "space"),
+    ("bad-port", "https://example.org:99999/", "malformed"),
+    ("text-port", "https://example.org:http/", "malformed"),
+    ("port-zero", "https://example.org:0/", "port 0"),
+    ("empty-label", "https://example..org/", "invalid host"),
+    ("bad-ipv6", "http://[zz::1]/", "malformed"),
+    ("junk-after-ipv6", "http://[::1]junk/", "invalid host"),
+    ("nfkc-slash", "http://a\uff0fb.example/", "malformed"),
+]
+
+
+@pytest.mark.parametrize(("url", "words"), [b[1:] for b in BAD_URLS],
+                         ids=[b[0] for b in BAD_URLS])
+def test_bad_urls_refused_with_line(tmp_path: Path, url: str, words: str) -> None:
+    text = ("events:\n  - id: a\n    sources:\n      - https://example.org/ok\n"
+            f"      - url: {url!r}\n")
+    error = refusal(tmp_path, text.replace("'", "\""))
+    assert error.line == 5, str(error)
+    assert words in error.message, str(error)
+    assert url_problem(url) is not None
+
+
+def test_bad_bare_url_refused_with_line(tmp_path: Path) -> None:
+    error = refusal(tmp_path, "events:\n  - id: a\n    sources:\n\n      - ftp://x.org/\n")
+    assert error.line == 5
+    assert "ftp" in error.message
+
+
+# -- the file itself --------------------------------------------------------------
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    path = tmp_path / "absent.yaml"
+    with pytest.raises(SourcesError) as info:
+        load_sources(path)
+    assert info.value.path == path and info.value.line is None
+    assert "cannot read" in info.value.message
+
+
+def test_directory_instead_of_file(tmp_path: Path) -> None:
+    with pytest.raises(SourcesError, match="cannot read"):
+        load_sources(tmp_path)
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
+                    reason="file permissions do not stop root, and need POSIX modes")
+def test_unreadable_file(tmp_path: Path) -> None:
+    path = write(tmp_path, GOOD)
+    path.chmod(0)
+    try:
+        with pytest.raises(SourcesError, match="cannot read"):
+            load_sources(path)
+    finally:
+        path.chmod(0o600)
+
+
+def test_not_utf8_names_the_line(tmp_path: Path) -> None:
+    data = b"events:\n  - id: a\n    country: Espa\xf1a\n    sources: [http://a.b/]\n"
+    error = refusal(tmp_path, data)
+    assert error.line == 3
+    assert "UTF-8" in error.message
+
+
+def test_control_character_names_the_line(tmp_path: Path) -> None:
+    error = refusal(tmp_path, "events:\n  - id: a\n    country: K\x07enya\n")
+    assert error.line == 3
+    assert "#x0007" in error.message
+
+
+def test_deep_nesting_is_a_sources_error(tmp_path: Path) -> None:
+    error = refusal(tmp_path, "events: " + "[" * 700 + "]" * 700 + "\n")
+    assert "YAML" in error.message
+
+
+def test_recursive_alias_is_a_sources_error(tmp_path: Path) -> None:
+    error = refusal(tmp_path, "events:\n  - &e {id: a, sources: [*e]}\n")
+    assert error.line == 2
+    assert "without a 'url'" in error.message
+
+
+# -- the loader raises nothing but SourcesError ----------------------------------
+
+KEYS = ["report", "events", "id", "date", "country", "count", "mechanism", "reason",
+        "sources", "url", "printed", "title", "<<"]
+SCALARS = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
+           | st.text(max_size=30) | st.dates() | st.datetimes()
+           | st.sampled_from(["http://a.b/", "https://例え.jp/", "ftp://x/", "2016-05-01",
+                              "a-b", "http://u:p@h/", "http://[::1]/", "-1", "yes"]))
+STRUCTURES = st.recursive(
+    SCALARS,
+    lambda children: st.lists(children, max_size=4)
+    | st.dictionaries(st.sampled_from(KEYS) | st.text(max_size=8), children, max_size=6),
+    max_leaves=12,
+)
+
+
+def only_sources_error(tmp_path: Path, data: str | bytes) -> None:
+    path = tmp_path / "fuzz.yaml"
+    if isinstance(data, str):
+        data = data.encode("utf-8", "surrogatepass")
+    path.write_bytes(data)
+    try:
+        sources = load_sources(path)
+    except SourcesError as error:
+        assert error.path == path
+        assert error.message
+    else:
+        assert sources.events
+        ids = [e.id for e in sources.events]
+        assert len(ids) == len(set(ids))
+        for citation in sources.citations:
+            assert url_problem(citation.url) is None
+
+
+FUZZ = settings(max_examples=100, deadline=None,
+                suppress_health_check=[HealthCheck.function_scoped_fixture])
+
+
+@FUZZ
+@given(st.text())
+def test_arbitrary_text(tmp_path: Path, text: str) -> None:
+    only_sources_error(tmp_path, text)
+
+
+@FUZZ
+@given(st.binary())
+def test_arbitrary_bytes(tmp_path: Path, data: bytes) -> None:
+    only_sources_error(tmp_path, data)
+
+
+@FUZZ
+@given(STRUCTURES)
+def test_arbitrary_structures(tmp_path: Path, value: object) -> None:
+    only_sources_error(tmp_path, yaml.safe_dump(value, allow_unicode=True))
+
+
+@settings(FUZZ, max_examples=40)
+@given(st.lists(st.dictionaries(st.sampled_from(KEYS), STRUCTURES, max_size=8), max_size=3))
+def test_arbitrary_events(tmp_path: Path, events: list[dict[str, object]]) -> None:
+    only_sources_error(tmp_path, yaml.safe_dump({"events": events}, allow_unicode=True))
+
+
+@FUZZ
+@given(st.data())
+def test_damaged_good_file(tmp_path: Path, data: st.DataObject) -> None:
+    text = textwrap.dedent(GOOD)
+    cut = data.draw(st.integers(0, len(text)))
+    insert = data.draw(st.text(alphabet=":-[]{}&*!|>'\"# \n\tx", max_size=5))
+    only_sources_error(tmp_path, text[:cut] + insert + text[cut:])
+
+
+YAML_TOKENS = st.sampled_from([
+    ":", "-", "[", "]", "{", "}", "&a", "*a", "!!", "!x", "|", ">", "'", '"', "#", "?", ",",
+    " ", "  ", "\n", "\t", "<<", "---", "...", "%YAML 1.1", "events", "id", "sources", "url",
+    "date", "count", "http://", "a.b", "@", "2016-02-30", "null", "no", "-1", "0x1",
+])
+
+
+@FUZZ
+@given(st.lists(YAML_TOKENS, max_size=40).map("".join))
+def test_yaml_shaped_text(tmp_path: Path, text: str) -> None:
+    only_sources_error(tmp_path, text)
+
+
+EVENT_IDS = st.text(alphabet="abcz0129-", min_size=1, max_size=12)
+HOSTS = st.sampled_from(["example.org", "例え.jp", "127.0.0.1", "[::1]", "a.b.example"])
+
+
+@settings(FUZZ, max_examples=80)
+@given(st.lists(
+    st.tuples(EVENT_IDS, st.none() | st.dates(), st.none() | st.integers(0, 10**6),
+              st.lists(st.tuples(HOSTS, st.text(alphabet="az09/%?=&", max_size=12)),
+                       min_size=1, max_size=3, unique=True)),
+    min_size=1, max_size=5, unique_by=lambda e: e[0]))
+def test_valid_events_round_trip(tmp_path: Path, rows: list[tuple[
+        str, dt.date | None, int | None, list[tuple[str, str]]]]) -> None:
+    events = [{"id": i, "date": d, "count": c,
+               "sources": [f"https://{h}/{p}" for h, p in urls]} for i, d, c, urls in rows]
+    path = tmp_path / "round.yaml"
+    path.write_text(yaml.safe_dump({"events": events}, allow_unicode=True), encoding="utf-8")
+    sources = load_sources(path)
+    assert [(e.id, e.date, e.count) for e in sources.events] == [r[:3] for r in rows]
+    assert [[c.url for c in e.citations] for e in sources.events] == [
+        ev["sources"] for ev in events]
