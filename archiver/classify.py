@@ -221,10 +221,14 @@ def classify(
     if fetch.error == "invalid-url":
         return _ok("dead", "invalid-url", f"The URL cannot be fetched{detail}")
     if network_down and final is None:
+        what = _DEAD_ERRORS.get(fetch.error or "") or _TRANSIENT_ERRORS.get(fetch.error or "") \
+            or "no response"
+        if fetch.error == "dns":
+            what = "name resolution failed"
         return _not_counted(
             "network-down",
-            "No response, and the network looks down for this whole check, so the "
-            "failure is not counted", history)
+            f"{what.capitalize()}{detail}, but no host resolved or answered in this whole "
+            "check: the network looks down, so the failure is not counted", history)
     if fetch.error in _DEAD_ERRORS:
         rule = fetch.error
         return _ok("dead", rule, f"{_DEAD_ERRORS[rule].capitalize()}{detail}")
@@ -574,8 +578,9 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
     if (final.header("cf-mitigated") or "").lower() == "challenge":
         return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-mitigated: challenge)"
     title = (page.title or "") if page else ""
-    if "cloudflare" in server and status in (403, 429, 503) and _CHALLENGE_TITLE.search(title):
-        return "challenge", f"HTTP {status} with a Cloudflare challenge page titled {title!r}"
+    if status in (403, 429, 503) and _CHALLENGE_TITLE.search(title):
+        who = "a Cloudflare" if "cloudflare" in server else "an interstitial"
+        return "challenge", f"HTTP {status} with {who} challenge page titled {title!r}"
     if any(name.lower().startswith("cf-chl") for name, _ in final.response_headers):
         return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-chl headers)"
     if status >= 400 and (final.header("x-datadome") or final.header("x-px-captcha")):

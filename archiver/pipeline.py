@@ -152,8 +152,12 @@ def _read_body(hop: Hop, limit: int) -> bytes:
 
 
 def page_of(hop: Hop | None, settings: Settings) -> PageInfo | None:
-    """Extraction of a 2xx hop's body (Content-Encoding undone, bounded)."""
-    if hop is None or hop.status is None or not 200 <= hop.status < 300:
+    """Extraction of a hop's body (Content-Encoding undone, bounded).
+
+    Error answers are extracted too: a bot wall or challenge page often comes
+    with a 403 or 503 status, and only its wording tells it from an outage.
+    """
+    if hop is None or hop.status is None or hop.is_redirect or hop.body_size == 0:
         return None
     raw = _read_body(hop, settings.fetch.max_bytes)
     body, _ = decode_content(raw, hop.header("content-encoding"),

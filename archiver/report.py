@@ -25,6 +25,14 @@ STATUS_ORDER = {"dead": 0, "soft-404": 1, "drifted": 2, "moved": 3, "blocked": 4
                 "unreachable": 5, "alive": 6}
 
 
+def seconds(ts: str | None) -> str | None:
+    """``2026-11-25T14:00:00.123456Z`` → ``2026-11-25T14:00:00Z`` (the report's precision)."""
+    if not ts:
+        return None
+    head, dot, _ = ts.partition(".")
+    return head + "Z" if dot else ts
+
+
 def build_report(store: Store) -> dict[str, Any]:
     """The latest state of every checked citation, in sources order."""
     results: list[dict[str, Any]] = []
@@ -43,15 +51,15 @@ def build_report(store: Store) -> dict[str, Any]:
             "published": c["published"],
             "flags": json.loads(c["flags"] or "[]"),
             "reason": c["reason"] or "",
-            "first_captured": store.first_captured(c["url"]),
+            "first_captured": seconds(store.first_captured(c["url"])),
             "consecutive_failures": int(c["consecutive_failures"] or 0),
             "printed": c["printed"],
-            "since": c["since"],
+            "since": seconds(c["since"]),
             "rule": c["rule"],
             "event_date": c["event_date"],
             "event_country": c["event_country"],
         })
-    return {"checked_at": checked_at, "results": results}
+    return {"checked_at": seconds(checked_at), "results": results}
 
 
 def broken_count(report: dict[str, Any]) -> int:

@@ -84,6 +84,7 @@ class Lab:
             "forbidden": "/2016/05/01/forbidden/",
             "ratelimit": "/2016/05/01/rate-limited/",
             "challenge": "/2016/05/01/challenge/",
+            "captcha": "/2016/05/01/captcha/",
             "login": "/2016/05/01/login-wall/",
             "moved": "/2016/05/01/moved/",
             "rewritten": "/2016/05/01/rewritten/",
@@ -132,6 +133,8 @@ class Lab:
                headers=[("Retry-After", "3600")])
         n.page(p["challenge"], CHALLENGE, status=503,
                headers=[("cf-mitigated", "challenge"), ("Server", "cloudflare")])
+        # a challenge page known only by its wording (no cf-mitigated header)
+        n.page(p["captcha"], CHALLENGE, status=503)
         n.redirect(p["login"], "/account/login?next=%2F2016%2F05%2F01%2Flogin-wall%2F", 302)
         n.page("/account/login", LOGIN)
         n.redirect(p["moved"], "/news/2016/malaysia-deports-32-taiwanese", 301)
@@ -159,7 +162,7 @@ def lab() -> Iterator[Lab]:
 EXPECTED_STATUS = {
     "alive": "alive", "volatile": "alive", "gone404": "dead", "gone410": "dead",
     "to_home": "soft-404", "err_words": "soft-404", "forbidden": "blocked",
-    "ratelimit": "blocked", "challenge": "blocked", "login": "blocked", "moved": "moved",
+    "ratelimit": "blocked", "challenge": "blocked", "captcha": "blocked", "login": "blocked", "moved": "moved",
     "rewritten": "drifted", "error500": "unreachable", "slow": "unreachable",
 }
 
