@@ -95,7 +95,7 @@ class Hop:
     body_path: Path | None = None
     body_size: int = 0
     truncated: bool = False  # body cut at the size cap (or the total timeout)
-    truncated_reason: str | None = None  # "length" | "time"
+    truncated_reason: str | None = None  # "length" | "time" | "error" (broken mid-body)
     ip: str | None = None  # address actually connected to
     port: int | None = None
     tls: dict[str, str] | None = None  # {"version", "cipher", "subject", "issuer"} for https

@@ -162,7 +162,8 @@ def lab() -> Iterator[Lab]:
 EXPECTED_STATUS = {
     "alive": "alive", "volatile": "alive", "gone404": "dead", "gone410": "dead",
     "to_home": "soft-404", "err_words": "soft-404", "forbidden": "blocked",
-    "ratelimit": "blocked", "challenge": "blocked", "captcha": "blocked", "login": "blocked", "moved": "moved",
+    "ratelimit": "blocked", "challenge": "blocked", "captcha": "blocked", "login": "blocked",
+    "moved": "moved",
     "rewritten": "drifted", "error500": "unreachable", "slow": "unreachable",
 }
 
