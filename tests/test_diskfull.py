@@ -1,0 +1,83 @@
+"""A full disk during a run: a clear error, valid WARCs, a consistent store, and recovery.
+
+The archive lives on a small tmpfs mounted by the test (root only); the pages
+are incompressible so the WARC outgrows it in the middle of the run.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .lab import Site, news_page
+from .sourcesfile import one_event_per_url, write_sources
+
+
+def _mount_tmpfs(path: Path, size: str) -> bool:
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        return False
+    path.mkdir(parents=True, exist_ok=True)
+    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", f"size={size}", "tmpfs", str(path)],
+                          capture_output=True)
+    return proc.returncode == 0
+
+
+@pytest.fixture
+def small_disk(tmp_path: Path) -> Iterator[Path]:
+    mnt = tmp_path / "disk"
+    if not _mount_tmpfs(mnt, "1200k"):
+        pytest.skip("mounting a small tmpfs needs root and the mount command")
+    try:
+        yield mnt
+    finally:
+        subprocess.run(["umount", "-l", str(mnt)], capture_output=True)
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "archiver", *args], capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_full_disk_stops_cleanly_and_the_next_run_recovers(small_disk: Path,
+                                                           tmp_path: Path) -> None:
+    with Site() as site:
+        urls = []
+        for i in range(12):
+            filler = os.urandom(60_000).hex()  # 120 KB of text that gzip cannot shrink much
+            site.page(f"/news/{i}", news_page(f"Story {i} about Taiwan", filler))
+            urls.append(site.url(f"/news/{i}"))
+        src = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+        archive = small_disk / "archive"
+        args = ("run", "--sources", str(src), "--archive", str(archive), "--allow-private",
+                "--per-host-delay", "0", "--format", "json")
+        proc = run(*args)
+        assert proc.returncode == 3, proc.stdout + proc.stderr
+        assert "Traceback" not in proc.stderr
+        assert "cannot be written" in proc.stderr
+
+        # every WARC is valid up to its last complete record; the store is consistent
+        for w in (archive / "warc").glob("*.warc.gz*"):
+            assert not w.name.endswith(".open")
+            if w.name.endswith(".warc.gz") and shutil.which("warcio"):
+                subprocess.run(["warcio", "check", str(w)], check=True, capture_output=True)
+        conn = sqlite3.connect(archive / "archiver.db")
+        assert conn.execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+        rows = conn.execute("SELECT warc_file, warc_offset, warc_length FROM captures").fetchall()
+        conn.close()
+        for name, offset, length in rows:
+            path = archive / "warc" / name
+            assert path.exists() and offset + length <= path.stat().st_size
+
+        # more room: the next run finishes the job and everything verifies
+        subprocess.run(["mount", "-o", "remount,size=64m", str(small_disk)], check=True)
+        proc = run(*args)
+        assert proc.returncode == 0, proc.stderr
+        verify = run("verify", "--archive", str(archive))
+        assert verify.returncode == 0, verify.stdout
