@@ -22,8 +22,9 @@ import pytest
 from aiosmtpd.controller import Controller
 
 from archiver.exceptions import SettingsError
-from archiver.notify import Notification, Notifier, deliver, validate
+from archiver.notify import Attempt, Notification, Notifier, attempt_row, deliver, validate
 from archiver.settings import NotifySettings
+from archiver.store import iso
 
 from .lab import Site, news_page
 from .sourcesfile import write_sources
@@ -256,3 +257,49 @@ def test_blocked_is_notified_once_per_spell(tmp_path: Path, site: Site) -> None:
     assert query(archive, "SELECT status FROM citations") == [("blocked",)]
     assert [(b["event"], b["kind"], b["new_status"]) for b in rx.bodies] == [
         ("still-blocked", "blocked", "blocked")]  # two cycles, one spell, one message
+
+
+def _check(store: Any, url: str, status: str, at: dt.datetime) -> None:
+    with store.transaction():
+        store.record_check({
+            "cycle_id": 1, "event_id": "e-1", "url": url, "checked_at": iso(at),
+            "status": status, "rule": "test", "reason": f"{status} for the test",
+            "http_status": None, "final_url": url, "headline": None, "published": None,
+            "flags": "[]", "consecutive_failures": 0})
+
+
+def test_pending_notifications_cover_a_resumed_cycle_once(tmp_path: Path) -> None:
+    from archiver.models import Citation, Event, Sources
+    from archiver.schedule import pending_notifications
+    from archiver.store import open_store
+
+    urls = ["https://example.org/a", "https://example.org/b", "https://example.org/c"]
+    store = open_store(tmp_path / "archive")
+    try:
+        store.sync_sources(Sources(tmp_path / "s.yaml", (Event(
+            "e-1", None, None, citations=tuple(Citation("e-1", u) for u in urls)),)))
+        t0 = dt.datetime(2026, 11, 20, tzinfo=dt.UTC)
+        for u in urls:
+            _check(store, u, "alive", t0)
+        started = t0 + dt.timedelta(days=1)  # the cycle a crash interrupted
+        _check(store, urls[0], "dead", started + dt.timedelta(minutes=1))  # before the crash
+        _check(store, urls[1], "moved", started + dt.timedelta(minutes=2))  # not notified
+        _check(store, urls[2], "blocked", started + dt.timedelta(minutes=3))
+        queued: set[tuple[str, str, str, str]] = set()
+        now = started + dt.timedelta(days=8)
+        notes = pending_notifications(store, cycle_started=started, blocked_after_hours=168,
+                                      report_title="R", queued=queued, now=now)
+        assert sorted((n.kind, n.url, n.old_status) for n in notes) == [
+            ("blocked", urls[2], "blocked"), ("dead", urls[0], "alive")]
+        assert pending_notifications(store, cycle_started=started, blocked_after_hours=168,
+                                     report_title="R", queued=queued, now=now) == []
+        # another process (after a restart) sees the recorded attempts instead
+        for n in notes:
+            store.record_notification(attempt_row(n, Attempt("webhook", 1, False, "down")))
+        assert pending_notifications(store, cycle_started=started, blocked_after_hours=168,
+                                     report_title="R", queued=set(), now=now) == []
+        # not blocked long enough yet: nothing
+        assert pending_notifications(store, cycle_started=now, blocked_after_hours=1000,
+                                     report_title="R", queued=set(), now=now) == []
+    finally:
+        store.close()
