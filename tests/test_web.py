@@ -1,0 +1,294 @@
+"""``archiver serve``: the dashboard in-process (httpx.WSGITransport), the replay through pywb.
+
+The archive is made the real way: two pipeline cycles over a loopback site
+(the second after one page changed), so the pages show real checks, captures,
+revisits and a real text diff read back from the WARC files.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import hashlib
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import httpx
+import pytest
+
+from archiver.pipeline import run_cycle
+from archiver.settings import Settings
+from archiver.sources import load_sources
+from archiver.store import open_store
+from archiver.web.app import CSP, make_app
+from archiver.web.replay import ReplayServer
+
+from .lab import Site, news_page
+
+SCRIPT = "<script>document.title='pwned'</script>"
+HEADLINE_1 = f"Taiwan slams Malaysia {SCRIPT} over deportations"
+PAGE_1 = news_page(HEADLINE_1, "Thirty-two Taiwanese were deported to China.\n\n"
+                   "Officials in Taipei protested the move.")
+PAGE_2_BEFORE = news_page("Kenya deports 45 to China",
+                          "Forty-five people were deported from Kenya to China.\n\n"
+                          "Taiwan protested the decision.")
+PAGE_2_AFTER = news_page("Kenya deports 45 to China",
+                         "Forty-five people were deported from Kenya to China.\n\n"
+                         "Taiwan protested the decision.\n\n"
+                         "A correction was appended on Friday.")
+REPLAY_BASE = "http://replay.test:8081"
+
+
+@dataclass
+class Lab:
+    """A loopback site and the archive two cycles made of it."""
+
+    site: Site
+    archive: Path
+    sources: Path
+    urls: dict[str, str] = field(default_factory=dict)
+
+    def cycle(self) -> None:
+        settings = Settings()
+        settings.fetch.allow_private = True
+        settings.fetch.per_host_delay = 0.0
+        settings.fetch.retries = 1
+        settings.fetch.timeout = 5.0
+        asyncio.run(run_cycle(load_sources(self.sources), archive=self.archive,
+                              settings=settings))
+
+    def write_sources(self, extra: list[str] | None = None) -> None:
+        lines = [
+            "events:",
+            "  - id: 2016-05-01-malaysia", "    date: 2016-05-01", "    country: Malaysia",
+            "    count: 32", "    mechanism: deportation", "    sources:",
+            f"      - {self.urls['one']}", f"      - {self.urls['gone']}",
+            "  - id: 2016-04-08-kenya", "    date: 2016-04-08", "    country: Kenya",
+            "    count: 45", "    sources:", f"      - {self.urls['two']}",
+            *(f"      - {u}" for u in extra or []),
+        ]
+        self.sources.write_text("\n".join(lines) + "\n", encoding="utf-8")
+
+
+def build_archive(root: Path, site: Site) -> Lab:
+    """Two cycles over *site*: the second sees /news/2 changed."""
+    site.page("/news/1", PAGE_1, gzip=True)
+    site.page("/news/2", PAGE_2_BEFORE)
+    lab = Lab(site, root / "archive", root / "sources.yaml",
+              {"one": site.url("/news/1"), "two": site.url("/news/2"),
+               "gone": site.url("/gone")})
+    lab.write_sources()
+    lab.cycle()
+    site.page("/news/2", PAGE_2_AFTER)
+    # replay URLs name a capture to the second: keep the two captures a second apart
+    time.sleep(1.1)
+    lab.cycle()
+    return lab
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    with Site() as site:
+        yield build_archive(tmp_path_factory.mktemp("web"), site)
+
+
+@pytest.fixture
+def client(lab: Lab) -> Iterator[httpx.Client]:
+    app = make_app(lab.archive, replay_base=REPLAY_BASE)
+    with httpx.Client(transport=httpx.WSGITransport(app=app),
+                      base_url="http://dashboard.test") as c:
+        yield c
+
+
+def citation_ids(lab: Lab) -> dict[str, int]:
+    store = open_store(lab.archive, readonly=True)
+    try:
+        return {c["url"]: int(c["id"]) for c in store.citations()}
+    finally:
+        store.close()
+
+
+def test_index_and_its_json_twin(client: httpx.Client, lab: Lab) -> None:
+    page = client.get("/")
+    assert page.status_code == 200
+    assert page.headers["content-type"] == "text/html; charset=utf-8"
+    data = client.get("/index.json").json()
+    assert data["total"] == 3
+    assert data["counts"]["dead"] == 1 and sum(data["counts"].values()) == 3
+    events = [g["event"] for g in data["events"]]
+    assert events[0] == "2016-05-01-malaysia"  # holds the dead citation: listed first
+    first = data["events"][0]
+    assert first["country"] == "Malaysia" and first["count"] == 32
+    assert first["results"][0]["url"] == lab.urls["gone"]
+    assert first["results"][0]["status"] == "dead"
+    ids = citation_ids(lab)
+    for group in data["events"]:
+        for r in group["results"]:
+            assert r["href"] == f"/citation/{ids[r['url']]}"
+            assert f'href="/citation/{ids[r["url"]]}"' in page.text
+    assert 'href="/index.json"' in page.text
+    assert '<link rel="stylesheet" href="/static/style.css">' in page.text
+
+
+def test_citation_page_and_its_json_twin(client: httpx.Client, lab: Lab) -> None:
+    cid = citation_ids(lab)[lab.urls["two"]]
+    data = client.get(f"/citation/{cid}.json").json()
+    assert data["citation"]["url"] == lab.urls["two"]
+    assert data["event"]["id"] == "2016-04-08-kenya"
+    assert len(data["checks"]) == 2
+    assert [c["record_type"] for c in data["captures"]] == ["response", "response"]
+    for cap in data["captures"]:
+        ts = cap["fetched_at"][:19].replace("-", "").replace(":", "").replace("T", "")
+        assert cap["replay"] == f"{REPLAY_BASE}/archive/{ts}/{lab.urls['two']}"
+    diff = data["diff"]
+    assert diff["available"] and not diff["identical"]
+    added = [line["text"] for line in diff["lines"] if line["kind"] == "add"]
+    assert any("A correction was appended on Friday." in t for t in added)
+    assert not [line for line in diff["lines"] if line["kind"] == "del"]
+    page = client.get(f"/citation/{cid}")
+    assert page.status_code == 200
+    assert '<span class="add">+A correction was appended on Friday.</span>' in page.text
+    assert f'href="{data["captures"][0]["replay"]}"' in page.text
+    assert f'href="/citation/{cid}.json"' in page.text
+
+
+def test_unchanged_page_has_an_identical_diff_and_a_revisit(client: httpx.Client,
+                                                            lab: Lab) -> None:
+    cid = citation_ids(lab)[lab.urls["one"]]
+    data = client.get(f"/citation/{cid}.json").json()
+    assert [c["record_type"] for c in data["captures"]] == ["response", "revisit"]
+    assert data["diff"]["available"] and data["diff"]["identical"]  # read through the revisit
+    assert "The main text is unchanged" in client.get(f"/citation/{cid}").text
+
+
+def test_page_data_is_escaped(client: httpx.Client, lab: Lab) -> None:
+    cid = citation_ids(lab)[lab.urls["one"]]
+    for path in ("/", f"/citation/{cid}"):
+        text = client.get(path).text
+        assert "<script" not in text.lower()
+        assert "Taiwan slams Malaysia &lt;script&gt;document.title=&#39;pwned&#39;" in text
+    data = client.get(f"/citation/{cid}.json").json()
+    assert data["citation"]["headline"] == HEADLINE_1  # the JSON keeps the exact value
+
+
+def test_security_headers_on_every_response(client: httpx.Client, lab: Lab) -> None:
+    cid = citation_ids(lab)[lab.urls["gone"]]
+    for path in ("/", "/index.json", f"/citation/{cid}", f"/citation/{cid}.json",
+                 "/static/style.css", "/nowhere", "/citation/999999.json"):
+        r = client.get(path)
+        assert r.headers["content-security-policy"] == CSP, path
+        assert r.headers["x-content-type-options"] == "nosniff"
+        assert r.headers["referrer-policy"] == "no-referrer"
+    assert "script-src" not in CSP and "default-src 'none'" in CSP
+    assert "frame-ancestors 'none'" in CSP
+    css = client.get("/static/style.css")
+    assert css.status_code == 200 and css.headers["content-type"].startswith("text/css")
+
+
+def test_only_get_and_head(client: httpx.Client, lab: Lab) -> None:
+    cid = citation_ids(lab)[lab.urls["one"]]
+    for method in ("POST", "PUT", "DELETE", "PATCH", "OPTIONS"):
+        for path in ("/", f"/citation/{cid}", "/index.json"):
+            r = client.request(method, path, content=b"x=1")
+            assert r.status_code == 405, (method, path)
+            assert r.headers["allow"] == "GET, HEAD"
+    head = client.head("/")
+    assert head.status_code == 200 and head.content == b""
+
+
+def test_not_found(client: httpx.Client) -> None:
+    assert client.get("/citation/999999").status_code == 404
+    r = client.get("/citation/999999.json")
+    assert r.status_code == 404 and r.json()["error"] == "Not Found"
+    assert client.get("/static/../archiver.db").status_code == 404
+    assert client.get("/static/evil.js").status_code == 404
+
+
+def test_report_links_are_sent_to_the_replay_origin(client: httpx.Client) -> None:
+    r = client.get("/archive/20261125135958/https://news.example/a?id=1&b=2")
+    assert r.status_code == 302
+    assert r.headers["location"] == (
+        f"{REPLAY_BASE}/archive/20261125135958/https://news.example/a?id=1&b=2")
+    assert client.get("/archive/notatime/https://news.example/a").status_code == 404
+
+
+def test_requests_never_change_the_archive(lab: Lab) -> None:
+    db = lab.archive / "archiver.db"
+    before = (hashlib.sha256(db.read_bytes()).hexdigest(), db.stat().st_mtime_ns)
+    warcs = {p.name: p.stat().st_mtime_ns for p in (lab.archive / "warc").iterdir()}
+    app = make_app(lab.archive, replay_base=REPLAY_BASE)
+    ids = citation_ids(lab).values()
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        for _ in range(3):
+            for path in ["/", "/index.json", *(f"/citation/{i}" for i in ids),
+                         *(f"/citation/{i}.json" for i in ids)]:
+                assert c.get(path).status_code == 200
+                c.post(path, content=b"status=alive")
+                c.delete(path)
+    assert (hashlib.sha256(db.read_bytes()).hexdigest(), db.stat().st_mtime_ns) == before
+    assert {p.name: p.stat().st_mtime_ns for p in (lab.archive / "warc").iterdir()} == warcs
+
+
+def test_missing_archive_is_a_clear_error(tmp_path: Path) -> None:
+    app = make_app(tmp_path / "nothing", replay_base=REPLAY_BASE)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        r = c.get("/index.json")
+    assert r.status_code == 503 and r.json()["error"] == "Archive unavailable"
+    assert not (tmp_path / "nothing").exists()
+
+
+def _raw_get(url: str, headers: dict[str, str] | None = None,
+             follow: bool = False) -> tuple[int, dict[str, str], bytes]:
+    with httpx.Client(trust_env=False, timeout=20, follow_redirects=follow) as c, \
+            c.stream("GET", url, headers=headers or {}) as r:
+        return r.status_code, dict(r.headers), b"".join(r.iter_raw())
+
+
+@pytest.mark.slow
+def test_replay_serves_exact_payloads_and_picks_up_new_warcs(lab: Lab) -> None:
+    store = open_store(lab.archive, readonly=True)
+    try:
+        caps: dict[str, dict[str, object]] = {}
+        for c in store.all_captures():  # the first full response of each URL
+            if c["record_type"] == "response":
+                caps.setdefault(c["url"], c)
+    finally:
+        store.close()
+
+    def ts(url: str) -> str:
+        return str(caps[url]["fetched_at"])[:19].replace("-", "").replace(":", "") \
+            .replace("T", "")
+
+    with ReplayServer(lab.archive) as replay:
+        # identity mode: the payload exactly as captured
+        status, headers, body = _raw_get(
+            f"{replay.url}/archive/{ts(lab.urls['two'])}id_/{lab.urls['two']}",
+            {"Accept-Encoding": "identity"})
+        assert status == 200 and body == PAGE_2_BEFORE.encode()
+        status, headers, body = _raw_get(
+            f"{replay.url}/archive/{ts(lab.urls['one'])}id_/{lab.urls['one']}",
+            {"Accept-Encoding": "gzip"})
+        assert status == 200 and headers.get("content-encoding") == "gzip"
+        assert body == lab.site.routes["/news/1"].body  # the stored gzip bytes
+        # the framed replay: pywb's frame around the archived page
+        status, headers, body = _raw_get(
+            f"{replay.url}/archive/{ts(lab.urls['two'])}/{lab.urls['two']}")
+        assert status == 200 and b"wb_frame" in body
+        assert headers.get("referrer-policy") == "no-referrer"
+        with httpx.Client(trust_env=False) as c:
+            assert c.post(f"{replay.url}/archive/{ts(lab.urls['two'])}/"
+                          f"{lab.urls['two']}").status_code == 405
+        # a page captured after the replay started is found once its WARC appears
+        lab.site.page("/news/3", news_page("Late story", "Captured later."))
+        new = lab.site.url("/news/3")
+        lab.write_sources([new])
+        lab.cycle()
+        deadline = time.monotonic() + 20
+        status = 0
+        while time.monotonic() < deadline:
+            status, _, body = _raw_get(f"{replay.url}/archive/2030id_/{new}", follow=True)
+            if status == 200:
+                break
+            time.sleep(0.5)
+        assert status == 200 and b"Late story" in body
