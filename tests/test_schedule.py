@@ -259,7 +259,9 @@ def test_cron_every_second_runs_cycles_until_sigterm(tmp_path: Path, site: Site)
     assert len(cycles) >= 3
     assert all(state in ("finished", "interrupted") for *_, state in cycles)
     for (_, _, prev_end, _), (_, start, _, _) in zip(cycles, cycles[1:], strict=False):
-        assert parse_iso(start) >= parse_iso(prev_end)  # max_instances=1: never overlap
+        begin, end = parse_iso(start), parse_iso(prev_end)
+        assert begin is not None and end is not None
+        assert begin >= end  # max_instances=1: cycles never overlap
     per_cycle = query(archive, "SELECT cycle_id, count(*) FROM checks GROUP BY cycle_id")
     assert all(n == 3 for cid, n in per_cycle if cid != cycles[-1][0])
     assert not open_warcs(archive)
