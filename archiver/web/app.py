@@ -69,7 +69,7 @@ SECURITY_HEADERS = {
     "Cache-Control": "no-store",
 }
 ALLOWED_METHODS = ("GET", "HEAD")
-STATIC_FILES = {"style.css": "text/css; charset=utf-8"}
+STATIC_FILES = {"style.css": "text/css; charset=utf-8", "favicon.svg": "image/svg+xml"}
 
 
 class Dashboard:
@@ -87,6 +87,7 @@ class Dashboard:
             Rule("/citation/<int:cid>", endpoint="citation"),
             Rule("/citation/<int:cid>.json", endpoint="citation_json"),
             Rule("/static/<name>", endpoint="static"),
+            Rule("/favicon.ico", endpoint="favicon"),
             Rule(f"/{collection}/<timestamp>/<path:target>", endpoint="replay"),
         ], merge_slashes=False, strict_slashes=False)
 
@@ -183,6 +184,11 @@ class Dashboard:
         data = (STATIC_DIR / name).read_bytes()
         response = Response(data, content_type=STATIC_FILES[name])
         response.headers["Cache-Control"] = "public, max-age=300"
+        return response
+
+    def on_favicon(self, request: Request) -> Response:
+        response = Response("", status=301)
+        response.headers["Location"] = "/static/favicon.svg"
         return response
 
     def on_replay(self, request: Request, timestamp: str, target: str) -> Response:
