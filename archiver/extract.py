@@ -654,7 +654,7 @@ def _main_container(body: Any) -> Any:
 
 
 #: Elements that hold boxes (widgets, related links, comments).
-_BOX_TAGS = ("div", "section", "ul", "ol", "aside", "table", "span", "p", "li", "dl")
+_BOX_TAGS = ("div", "section", "ul", "ol", "aside", "table", "td", "span", "p", "li", "dl")
 
 
 def main_text(root: Any) -> str:
@@ -676,17 +676,18 @@ def main_text(root: Any) -> str:
 # --------------------------------------------------------------------------
 # PDF
 
-_PDF_JUNK_TITLE = re.compile(r"^(?:microsoft (?:word|powerpoint|excel) - |untitled|document\d*$|"
-                             r"\S+\.(?:docx?|pdf|indd|xlsx?|pptx?|rtf|odt)$)", re.I)
+_OFFICE_PREFIX = re.compile(r"^microsoft (?:word|powerpoint|excel)\s*-\s*", re.I)
+_FILE_NAME = re.compile(r"^\S+\.(?:docx?|pdf|indd|xlsx?|pptx?|rtf|odt|tex|dvi)$", re.I)
+_JUNK_TITLE = re.compile(r"^(?:untitled|document\d*|title|no title|slide \d+)$", re.I)
 
 
 def _pdf_title(value: Any) -> str | None:
+    """A PDF's /Title unless it is a file name or a placeholder."""
     title = tn.clean_value(str(value)) if value else None
     if not title:
         return None
-    title = re.sub(r"^microsoft (?:word|powerpoint) - ", "", title, flags=re.I)
-    title = re.sub(r"\.(?:docx?|pdf|pptx?)$", "", title, flags=re.I)
-    if _PDF_JUNK_TITLE.match(title) or len(title) < 3:
+    title = _OFFICE_PREFIX.sub("", title)
+    if _FILE_NAME.match(title) or _JUNK_TITLE.match(title) or len(title) < 3:
         return None
     return title
 

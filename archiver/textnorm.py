@@ -134,7 +134,31 @@ def is_site_name(part: str, site_names: Iterable[str]) -> bool:
             return True
         if len(other) >= 5 and other in key and len(key) <= len(other) + 12:
             return True
+        if 4 <= len(other) <= 30 and _abbreviates(other, tokens(part)):
+            return True
     return False
+
+
+def _abbreviates(label: str, words: list[str]) -> bool:
+    """True when *label* is made of a prefix of each of *words* in turn.
+
+    ``hongkongfp`` abbreviates "Hong Kong Free Press"; ``nyt`` "New York Times".
+    """
+    if not words or len(words) > 8 or len(words) < 2:
+        return False
+
+    seen: dict[tuple[int, int], bool] = {}
+
+    def fits(i: int, j: int) -> bool:
+        if j == len(words):
+            return i == len(label)
+        if (i, j) not in seen:
+            word = words[j]
+            seen[(i, j)] = any(label[i:i + n] == word[:n] and fits(i + n, j + 1)
+                               for n in range(min(len(word), len(label) - i), 0, -1))
+        return seen[(i, j)]
+
+    return fits(0, 0)
 
 
 def strip_site_name(title: str | None, site_names: Sequence[str] = (),

@@ -1,0 +1,189 @@
+"""Content-Encoding, charset sniffing and body kinds (archiver.content)."""
+
+from __future__ import annotations
+
+import codecs
+import gzip
+import time
+import zlib
+from pathlib import Path
+
+import brotli
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from archiver.content import (
+    decode_content,
+    decode_text,
+    is_html,
+    is_pdf,
+    normalize_charset,
+    sniff_charset,
+)
+
+PAGES = Path(__file__).parent / "pages"
+TEXT = ("Taipei protested after 32 Taiwanese were deported. " * 200).encode()
+MB = 1024 * 1024
+
+
+def raw_deflate(data: bytes) -> bytes:
+    comp = zlib.compressobj(wbits=-15)
+    return comp.compress(data) + comp.flush()
+
+
+@pytest.mark.parametrize(
+    ("encoding", "encode"),
+    [
+        ("gzip", gzip.compress),
+        ("x-gzip", gzip.compress),
+        ("GZIP", gzip.compress),
+        ("deflate", zlib.compress),
+        ("deflate", raw_deflate),
+        ("br", brotli.compress),
+        ("identity", lambda d: d),
+        (None, lambda d: d),
+        ("gzip, br", lambda d: brotli.compress(gzip.compress(d))),
+        ("deflate,gzip", lambda d: gzip.compress(zlib.compress(d))),
+    ],
+)
+def test_decode_content_round_trip(encoding, encode):
+    body, truncated = decode_content(encode(TEXT), encoding, 10 * MB)
+    assert body == TEXT
+    assert truncated is False
+
+
+def test_concatenated_gzip_members_are_all_inflated():
+    raw = gzip.compress(b"first ") + gzip.compress(b"second")
+    assert decode_content(raw, "gzip", MB) == (b"first second", False)
+
+
+def test_limit_truncates_plain_and_encoded_bodies():
+    assert decode_content(TEXT, None, 100) == (TEXT[:100], True)
+    body, truncated = decode_content(gzip.compress(TEXT), "gzip", 100)
+    assert (body, truncated) == (TEXT[:100], True)
+
+
+@pytest.mark.parametrize("encoding", ["gzip", "br", "deflate"])
+def test_bomb_inflates_only_up_to_the_limit(encoding):
+    zeros = b"\0" * (64 * MB)
+    compress = {"gzip": lambda d: gzip.compress(d, compresslevel=1),
+                "br": lambda d: brotli.compress(d, quality=4),
+                "deflate": lambda d: zlib.compress(d, 1)}[encoding]
+    bomb = compress(zeros)
+    assert len(bomb) < 1 * MB  # a real bomb: tiny on the wire
+    del zeros
+    start = time.process_time()
+    body, truncated = decode_content(bomb, encoding, 2 * MB)
+    assert truncated is True
+    assert len(body) == 2 * MB and body.count(0) == 2 * MB
+    assert time.process_time() - start < 2.0
+
+
+def test_corrupt_gzip_gives_raw_bytes_back():
+    garbage = b"this is not gzip at all"
+    assert decode_content(garbage, "gzip", MB) == (garbage, False)
+
+
+def test_truncated_gzip_gives_what_was_decoded():
+    compressed = gzip.compress(TEXT)
+    body, _ = decode_content(compressed[: len(compressed) // 2], "gzip", MB)
+    assert 0 < len(body) < len(TEXT)
+    assert TEXT.startswith(body)
+
+
+def test_corrupt_brotli_and_unknown_encoding_never_raise():
+    assert decode_content(b"\xff\xfe garbage", "br", MB)[0] == b"\xff\xfe garbage"
+    assert decode_content(b"abc", "zstd", MB) == (b"abc", False)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.binary(max_size=2000), st.sampled_from(["gzip", "br", "deflate", "gzip, br", "x", None]),
+       st.integers(min_value=0, max_value=5000))
+def test_decode_content_never_raises(raw, encoding, limit):
+    body, truncated = decode_content(raw, encoding, limit)
+    assert isinstance(body, bytes) and isinstance(truncated, bool)
+    assert len(body) <= max(limit, 0)
+
+
+# ---------------------------------------------------------------- charsets
+
+def test_bom_wins_over_declarations():
+    body = codecs.BOM_UTF8 + "<meta charset=big5><p>café</p>".encode()
+    assert sniff_charset(body, "text/html; charset=iso-8859-1") == "utf-8"
+    assert decode_text(body, "utf-8").startswith("<meta")
+    body16 = codecs.BOM_UTF16_LE + "<p>héllo</p>".encode("utf-16-le")
+    assert sniff_charset(body16, None) == "utf-16-le"
+
+
+def test_header_then_meta_charset():
+    latin = "<p>caf\u00e9 \u2019</p>".encode("cp1252")
+    assert sniff_charset(latin, "text/html; charset=ISO-8859-1") == "cp1252"
+    assert sniff_charset(b'<meta charset="windows-1252">' + latin, None) == "cp1252"
+    equiv = b'<meta http-equiv="Content-Type" content="text/html; charset=gb2312">'
+    assert sniff_charset(equiv + "<p>外交部</p>".encode("gb2312"), None) == "gb18030"
+
+
+@pytest.mark.parametrize(
+    ("declared", "expected"),
+    [("big5", "cp950"), ("BIG5", "cp950"), ("gb2312", "gb18030"), ("GBK", "gb18030"),
+     ("iso-8859-1", "cp1252"), ("latin1", "cp1252"), ("us-ascii", "cp1252"),
+     ("utf8", "utf-8"), ("UTF-8", "utf-8"), ("shift_jis", "cp932"), ("euc-kr", "cp949"),
+     ("no-such-charset", None)],
+)
+def test_normalize_charset(declared, expected):
+    assert normalize_charset(declared) == expected
+
+
+def test_big5_page_uses_the_cp950_superset():
+    body = (PAGES / "big5-taiwan.html").read_bytes()
+    charset = sniff_charset(body, "text/html")
+    assert charset == "cp950"
+    text = decode_text(body, charset)
+    assert "外交部今天表示" in text and "碁銹" in text and "\ufffd" not in text
+
+
+def test_wrong_declared_charset_is_overruled():
+    body = (PAGES / "wrong-charset-big5.html").read_bytes()
+    assert b'charset="utf-8"' in body
+    charset = sniff_charset(body, "text/html; charset=utf-8")
+    assert charset != "utf-8"
+    assert "立法院今天三讀通過" in decode_text(body, charset)
+
+
+def test_legacy_declaration_on_utf8_bytes_reads_utf8():
+    body = "<meta charset=iso-8859-1><p>Überraschung für Zürich – “quoted”</p>".encode()
+    assert sniff_charset(body, None) == "utf-8"
+
+
+def test_undeclared_legacy_bytes_use_the_detector():
+    text = "<html><body><p>" + "外交部今天表示，馬來西亞政府將台灣籍嫌犯遣送至中國大陸。" * 20
+    body = text.encode("cp950")
+    charset = sniff_charset(body, "text/html")
+    assert "外交部今天表示" in decode_text(body, charset)
+
+
+def test_undeclared_ascii_is_utf8():
+    assert sniff_charset(b"<html><p>plain</p></html>", None) == "utf-8"
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.binary(max_size=3000), st.one_of(st.none(), st.text(max_size=40)))
+def test_sniff_charset_never_raises(body, content_type):
+    charset = sniff_charset(body, content_type)
+    assert isinstance(decode_text(body, charset), str)
+
+
+# ---------------------------------------------------------------- kinds
+
+def test_is_pdf_and_is_html():
+    assert is_pdf(b"%PDF-1.7\n...", None)
+    assert is_pdf(b"\n\n%PDF-1.4", "application/octet-stream")
+    assert is_pdf(b"binary", "application/pdf")
+    assert not is_pdf(b"<html><body>Not found</body></html>", "application/pdf")
+    assert not is_pdf(b"<html></html>", "text/html")
+    assert is_html(b"<!DOCTYPE html><html></html>", None)
+    assert is_html(b"  <!-- c --><html>", "application/octet-stream")
+    assert is_html(b"anything", "text/html; charset=utf-8")
+    assert not is_html(b"\x89PNG....", "image/png")
+    assert not is_html(b"just words", "text/plain")
