@@ -7,11 +7,13 @@ and ``date`` per page) and prints, side by side from one run:
   (0 when absent) of the expected day, over pages that have a date;
 - title accuracy: equal after whitespace/quote/case normalisation for
   ``headline`` titles, token F1 >= 0.9 for ``readability-title`` ones;
-- pages per second of each tool, and the ratio ours / htmldate.
+- pages per second of each tool (CPU time, best of ``--rounds`` interleaved
+  runs), and the ratio ours / htmldate. Ours does the whole ``extract()``
+  (charset, parse, headline, date, main text); htmldate only the date.
 
 Usage::
 
-    python bench/extraction.py [--corpus PATH] [--json] [--misses]
+    python bench/extraction.py [--corpus PATH] [--json] [--misses] [--rounds N]
 
 Not a test: it needs htmldate and trafilatura (the test extras).
 """
@@ -77,7 +79,23 @@ def timed(fn: Callable[[dict[str, Any]], Any], entries: list[dict[str, Any]]
     return results, time.process_time() - start
 
 
-def run(corpus: Path) -> dict[str, Any]:
+def best_of(rounds: int, tools: list[Callable[[dict[str, Any]], Any]],
+            entries: list[dict[str, Any]]) -> list[tuple[list[Any], float]]:
+    """Each tool's results and its least CPU time over *rounds* interleaved runs.
+
+    Interleaving and keeping the best run make the comparison fair on a
+    machine whose load changes while the benchmark runs.
+    """
+    best: list[tuple[list[Any], float]] = [([], float("inf")) for _ in tools]
+    for _ in range(max(1, rounds)):
+        for i, tool in enumerate(tools):
+            results, seconds = timed(tool, entries)
+            if seconds < best[i][1]:
+                best[i] = (results, seconds)
+    return best
+
+
+def run(corpus: Path, rounds: int = 3) -> dict[str, Any]:
     import htmldate
     import trafilatura
 
@@ -97,9 +115,8 @@ def run(corpus: Path) -> dict[str, Any]:
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         ours(entries[0]), htmldate_fn(entries[0]), trafilatura_fn(entries[0])  # warm up
-        our_res, our_t = timed(ours, entries)
-        hd_res, hd_t = timed(htmldate_fn, entries)
-        tr_res, tr_t = timed(trafilatura_fn, entries)
+        (our_res, our_t), (hd_res, hd_t), (tr_res, tr_t) = best_of(
+            rounds, [ours, htmldate_fn, trafilatura_fn], entries)
 
     dated = [i for i, e in enumerate(entries) if e.get("date")]
     titled = [i for i, e in enumerate(entries) if e.get("title")]
@@ -124,6 +141,7 @@ def run(corpus: Path) -> dict[str, Any]:
         "pages": n,
         "pages_with_date": len(dated),
         "pages_with_title": len(titled),
+        "rounds": rounds,
         "ours": {
             "date_correct": ok_dates(our_dates), "title_correct": ok_titles(our_titles),
             "seconds": our_t, "pages_per_second": n / our_t if our_t else None,
@@ -171,9 +189,8 @@ def print_table(report: dict[str, Any], misses: bool) -> None:
     print(f"date accuracy ours - htmldate: "
           f"{100 * (report['ours']['date_accuracy'] - report['htmldate']['date_accuracy']):+.1f}"
           " points")
-    print(f"title accuracy ours - trafilatura: "
-          f"{100 * (report['ours']['title_accuracy'] - report['trafilatura']['title_accuracy']):+.1f}"
-          " points")
+    gain = report["ours"]["title_accuracy"] - report["trafilatura"]["title_accuracy"]
+    print(f"title accuracy ours - trafilatura: {100 * gain:+.1f} points")
     if misses:
         for miss in report["misses"]:
             print(json.dumps(miss, ensure_ascii=False))
@@ -185,11 +202,13 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder with manifest.json (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--misses", action="store_true", help="list the pages we get wrong")
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="timed runs per tool, the best counts (default: %(default)s)")
     args = parser.parse_args(argv)
     if not (args.corpus / "manifest.json").is_file():
         print(f"no manifest.json in {args.corpus}", file=sys.stderr)
         return 2
-    report = run(args.corpus)
+    report = run(args.corpus, args.rounds)
     if args.json:
         if not args.misses:
             report.pop("misses")

@@ -37,7 +37,8 @@ def test_wordpress_yoast_graph():
     assert info.headline == "Taiwan Slams Malaysia\u2019s Kowtow to China on Deportations"
     # the article's own day at +08:00, not the UTC day of the WebPage node
     assert info.published == dt.date(2016, 5, 3)
-    assert info.title == "Taiwan Slams Malaysia\u2019s Kowtow to China on Deportations | The Diplomat"
+    assert info.title == (
+        "Taiwan Slams Malaysia\u2019s Kowtow to China on Deportations | The Diplomat")
     assert info.h1 == info.headline  # the logo <h1> in the site header is skipped
     assert info.canonical == (
         "https://thediplomat.com/2016/05/taiwan-slams-malaysias-kowtow-to-china-on-deportations/")
