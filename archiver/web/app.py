@@ -33,6 +33,7 @@ from __future__ import annotations
 
 import json
 import logging
+import signal
 import threading
 from collections.abc import Iterable
 from pathlib import Path
@@ -290,9 +291,18 @@ class DashboardServer:
         self.stop()
 
 
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def serve(archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           replay_port: int | None = None) -> None:
-    """Serve the dashboard on (*host*, *port*) and the replay beside it, until Ctrl-C."""
+    """Serve the dashboard on (*host*, *port*) and the replay beside it, until Ctrl-C.
+
+    SIGTERM stops it as Ctrl-C does: the replay child is stopped, its folder removed.
+    """
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _terminate)
     with DashboardServer(archive, host, port, replay_port) as server:
         LOGGER.info("dashboard on %s, replay on %s", server.url, server.replay_url)
         print(f"archiver dashboard: {server.url}/\n"
