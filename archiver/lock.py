@@ -1,10 +1,11 @@
 """One writer per archive.
 
-``archive/archiver.lock`` is held with an exclusive ``flock`` for as long as a
+The archive folder itself is held with an exclusive ``flock`` for as long as a
 process writes (``run``, ``check``, ``worker``). The kernel drops the lock when
-the holder dies, even by ``kill -9``, so a stale lock file is simply taken over;
-its content (pid, start time, command) only serves to name the holder when a
-second writer is refused.
+the holder dies, even by ``kill -9``, so a stale lock is simply taken over.
+``archive/archiver.lock`` names the holder (pid, host, start time, command) for
+the message a second writer gets; like every file in the archive it is never
+rewritten in place: a new file is renamed over it.
 """
 
 from __future__ import annotations
@@ -45,7 +46,7 @@ class ArchiveLock:
     def acquire(self) -> ArchiveLock:
         try:
             self.archive.mkdir(parents=True, exist_ok=True)
-            fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
+            fd = os.open(self.archive, os.O_RDONLY | os.O_DIRECTORY)
         except OSError as exc:
             raise StorageError(f"cannot create the lock file {self.path}: {exc}",
                                path=self.path) from exc
@@ -65,8 +66,15 @@ class ArchiveLock:
             self.took_over = previous  # its holder died without releasing the file
         info = {"pid": os.getpid(), "host": socket.gethostname(), "started": iso(now_utc()),
                 "command": self.command}
-        os.ftruncate(fd, 0)
-        os.pwrite(fd, json.dumps(info).encode(), 0)
+        tmp = self.path.with_name(f"{LOCK_FILENAME}.{os.getpid()}.tmp")
+        try:
+            tmp.write_text(json.dumps(info), encoding="utf-8")
+            os.replace(tmp, self.path)
+        except OSError as exc:
+            fcntl.flock(fd, fcntl.LOCK_UN)
+            os.close(fd)
+            raise StorageError(f"cannot write the lock file {self.path}: {exc}",
+                               path=self.path) from exc
         self._fd = fd
         return self
 
@@ -74,7 +82,7 @@ class ArchiveLock:
         if self._fd is None:
             return
         try:
-            os.ftruncate(self._fd, 0)
+            self.path.unlink(missing_ok=True)
         except OSError:
             pass
         fcntl.flock(self._fd, fcntl.LOCK_UN)
