@@ -205,9 +205,13 @@ _REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?["']?([
 def _collect(root: Any, url: str) -> _Found:
     found = _Found()
     base = url
-    for el in root.iter("base", "title", "meta", "link", "script", "h1", "time"):
+    links = 0
+    for el in root.iter("a", "base", "title", "meta", "link", "script", "h1", "time", "input"):
         tag = el.tag
-        if tag == "meta":
+        if tag == "a":
+            if el.get("href") is not None:
+                links += 1
+        elif tag == "meta":
             _collect_meta(el, found, base)
         elif tag == "script":
             if "ld+json" in (el.get("type") or "").lower() and el.text:
@@ -223,17 +227,17 @@ def _collect(root: Any, url: str) -> _Found:
         elif tag == "title":
             if found.title is None and not _in_svg(el):
                 found.title = _text(el)
+        elif tag == "input":
+            if not found.password and (el.get("type") or "").lower() == "password":
+                found.password = True
         elif tag == "base" and el.get("href"):
             base = _absolute(url, el.get("href")) or url
-    found.link_count = int(_LINK_COUNT(root))
-    found.password = bool(_PASSWORD(root))
+    found.link_count = links
     for el in _ITEMPROP_DATES(root):
         found.itemprop_dates.append(el.get("datetime") or el.get("content") or _text(el))
     return found
 
 
-_LINK_COUNT = etree.XPath("count(//a[@href])")
-_PASSWORD = etree.XPath("//input[translate(@type,'PASWORD','pasword')='password'][1]")
 _ITEMPROP_DATES = etree.XPath('//*[@itemprop="datePublished" and not(self::meta)][position()<=10]')
 
 

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import datetime as dt
 import email.utils
+import functools
 import html
 import logging
 import re
@@ -56,11 +57,14 @@ _QUOTES = str.maketrans({
 })
 
 
+@functools.lru_cache(maxsize=2048)
+def _comparable(text: str) -> str:
+    return squash(unicodedata.normalize("NFKC", text).translate(_QUOTES)).casefold()
+
+
 def comparable(text: str | None) -> str:
     """A form of *text* for comparing titles: NFKC, straight quotes, casefolded."""
-    if not text:
-        return ""
-    return squash(unicodedata.normalize("NFKC", text).translate(_QUOTES)).casefold()
+    return _comparable(text) if text else ""
 
 
 _WORD = re.compile(r"\w+", re.U)
@@ -99,6 +103,7 @@ _SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~)\s+|\s*[|｜]\
 _SITE_BARS = ("|", "｜", "::", "»", "·", "•")
 
 
+@functools.lru_cache(maxsize=2048)
 def _key(text: str) -> str:
     """Letters and digits only, casefolded: "The Diplomat" -> "thediplomat"."""
     return "".join(ch for ch in comparable(text) if ch.isalnum())
