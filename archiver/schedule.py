@@ -174,9 +174,7 @@ def next_run_times(schedule: ScheduleSettings, count: int, *,
 def _notified_since(store: Store, event_id: str, url: str, kind: str,
                     since: dt.datetime) -> bool:
     """Whether a delivery of *kind* about this citation was attempted at or after *since*."""
-    rows = store.db["notifications"].rows_where(
-        "event_id = ? AND url = ? AND kind = ?", [event_id, url, kind])
-    for row in rows:
+    for row in store.notifications_of(event_id, url, kind):
         at = parse_iso(row["at"])
         if at is not None and at >= since:
             return True
@@ -201,10 +199,7 @@ def pending_notifications(store: Store, *, cycle_started: dt.datetime,
     now = now or now_utc()
     out: list[Notification] = []
     active = {(c["event_id"], c["url"]): c for c in store.citations()}
-    placeholders = ", ".join("?" for _ in NOTIFY_STATUSES)
-    rows = store.db["transitions"].rows_where(
-        f"to_status IN ({placeholders})", sorted(NOTIFY_STATUSES), order_by="id")
-    for row in rows:
+    for row in store.transitions_to(NOTIFY_STATUSES):
         at = parse_iso(row["at"])
         if at is None or at < cycle_started or (row["event_id"], row["url"]) not in active:
             continue
@@ -314,8 +309,8 @@ class Worker:
         if not self.notifier.enabled:
             return
         try:
-            row = self.store.db.table("cycles").get(cycle_id)
-            started = parse_iso(row["started"]) or now_utc()
+            row = self.store.cycle(cycle_id)
+            started = (parse_iso(row["started"]) if row else None) or now_utc()
             notes = pending_notifications(
                 self.store, cycle_started=started,
                 blocked_after_hours=self.settings.notify.blocked_after_hours,

@@ -27,7 +27,7 @@ import datetime as dt
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -371,6 +371,21 @@ class Store:
     def record_notification(self, row: dict[str, Any]) -> None:
         with self.transaction():
             self.db.table("notifications").insert(row)
+
+    def notifications_of(self, event_id: str, url: str, kind: str) -> list[dict[str, Any]]:
+        return list(self.db.query(
+            "SELECT * FROM notifications WHERE event_id = ? AND url = ? AND kind = ?"
+            " ORDER BY id", [event_id, url, kind]))
+
+    def transitions_to(self, statuses: Iterable[str]) -> list[dict[str, Any]]:
+        wanted = sorted(statuses)
+        marks = ", ".join("?" for _ in wanted)
+        return list(self.db.query(
+            f"SELECT * FROM transitions WHERE to_status IN ({marks}) ORDER BY id", wanted))
+
+    def cycle(self, cycle_id: int) -> dict[str, Any] | None:
+        rows = list(self.db.query("SELECT * FROM cycles WHERE id = ?", [cycle_id]))
+        return rows[0] if rows else None
 
     def integrity(self) -> str:
         return str(self.conn.execute("PRAGMA integrity_check").fetchone()[0])
