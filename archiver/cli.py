@@ -144,7 +144,7 @@ def _cycle_command(sources_path: Path, archive: Path, fmt: str, config: Path | N
             report = build_report(store)
         finally:
             store.close()
-    emit_report(report, fmt)
+    emit_report(report, fmt, settings)
     if summary.network_down:
         click.echo("warning: no host name resolved and no connection succeeded: the network "
                    "looks down, failures were not counted towards dead.", err=True)
@@ -152,9 +152,13 @@ def _cycle_command(sources_path: Path, archive: Path, fmt: str, config: Path | N
     sys.exit(1 if broken else 0)
 
 
-def emit_report(report: dict[str, Any], fmt: str) -> None:
+def emit_report(report: dict[str, Any], fmt: str, settings: Settings | None = None) -> None:
+    """Print *report* in *fmt*; with the Wayback lookup enabled, offer its copies too."""
     from .report import RENDERERS
 
+    if settings is not None and settings.wayback.enabled and fmt in ("html", "json", "md"):
+        from .wayback import add_wayback
+        add_wayback(report, settings.wayback)
     if fmt == "html":
         from .report_html import render_html
         click.echo(render_html(report), nl=False)
@@ -214,6 +218,7 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
     from .report import build_report
     from .store import open_store
 
+    settings = load_settings(settings_path_for(sources_path))
     if not (archive / "archiver.db").exists():
         raise InputError(f"no archive at {archive}: run `archiver run` first")
     store = open_store(archive, readonly=True)
@@ -229,7 +234,7 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
         from .report_html import render_junit
         click.echo(render_junit(data), nl=False)
     else:
-        emit_report(data, fmt)
+        emit_report(data, fmt, settings)
 
 
 @cli.command()
@@ -432,6 +437,34 @@ def export(archive: Path, wacz: Path, event: str | None) -> None:
     finally:
         store.close()
     click.echo(f"wrote {wacz} ({pages} pages)", err=True)
+
+
+@cli.command()
+@archive_option
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to listen on (loopback by default).")
+@click.option("--port", type=click.IntRange(0, 65535), default=8080, show_default=True,
+              help="Dashboard port; the replay listens on the next port.")
+@click.option("--replay-port", "replay_port", type=click.IntRange(0, 65535), default=None,
+              help="Port of the replay (default: --port + 1).")
+@handle_errors
+def serve(archive: Path, host: str, port: int, replay_port: int | None) -> None:
+    """The web dashboard and the replay of the archive (read-only).
+
+    Archived pages are replayed by pywb on their own port, never in the
+    dashboard's origin.
+
+    Example: archiver serve --archive archive/ --port 8080
+    """
+    from .web.app import serve as run_server
+
+    setup_logging("text", logging.WARNING)
+    if not (archive / "archiver.db").exists():
+        raise InputError(f"no archive at {archive}: run `archiver run` first")
+    try:
+        run_server(archive, host, port, replay_port)
+    except OSError as exc:
+        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 2) from None
 
 
 def main() -> None:  # pragma: no cover - entry point

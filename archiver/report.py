@@ -40,6 +40,7 @@ def build_report(store: Store) -> dict[str, Any]:
     for c in store.citations():
         if not c["status"]:
             continue
+        baseline = store.baseline(c["url"])
         checked_at = max(checked_at or "", c["last_checked"] or "") or None
         results.append({
             "event": c["event_id"],
@@ -58,6 +59,9 @@ def build_report(store: Store) -> dict[str, Any]:
             "rule": c["rule"],
             "event_date": c["event_date"],
             "event_country": c["event_country"],
+            "event_count": c["event_count"],
+            "event_mechanism": c["event_mechanism"],
+            "baseline_headline": baseline.page.headline if baseline else None,
         })
     return {"checked_at": seconds(checked_at), "results": results}
 
@@ -92,25 +96,40 @@ def _md_cell(value: object) -> str:
     return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
 
 
-def render_md(report: dict[str, Any]) -> str:
-    """Markdown: broken citations first, grouped by event."""
+def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080") -> str:
+    """Markdown for editors: events with broken citations first, what to fix and with what."""
+    from .report_html import group_by_event, replay_link
+
     lines = [f"# Citation check — {report['checked_at'] or 'never checked'}", ""]
     summary = ", ".join(f"{n} {s}" for s, n in counts(report).items())
     lines += [f"{len(report['results'])} citations: {summary or 'none'}.", ""]
-    by_event: dict[str, list[dict[str, Any]]] = {}
-    for r in sorted(report["results"], key=lambda r: STATUS_ORDER.get(r["status"], 99)):
-        by_event.setdefault(r["event"], []).append(r)
-    for event, rows in by_event.items():
+    for group in group_by_event(report):
+        rows = group["results"]
         first = rows[0]
-        lines.append(f"## {event} — {first.get('event_country') or ''}"
-                     f" {first.get('event_date') or '(no date)'}")
+        facts = ", ".join(str(x) for x in (first.get("event_count"),
+                                           first.get("event_mechanism")) if x)
+        lines.append(f"## {_md_cell(first['event'])} — {_md_cell(first.get('event_country'))}"
+                     f" {first.get('event_date') or '(no date)'}"
+                     + (f" ({_md_cell(facts)})" if facts else ""))
         lines.append("")
-        lines.append("| status | url | headline | flags | reason |")
-        lines.append("|---|---|---|---|---|")
         for r in rows:
-            lines.append(f"| {_md_cell(r['status'])} | {_md_cell(r['url'])} |"
-                         f" {_md_cell(r['headline'])} | {_md_cell(' '.join(r['flags']))} |"
-                         f" {_md_cell(r['reason'])} |")
+            lines.append(f"- **{r['status']}** since {r.get('since') or '?'}: <{r['url']}>")
+            lines.append(f"  - {_md_cell(r['reason'])}")
+            then, now = r.get("baseline_headline"), r.get("headline")
+            if then or now:
+                lines.append(f"  - headline then: {_md_cell(then) or '—'}; now: "
+                             f"{_md_cell(now) or '—'}")
+            if r["flags"]:
+                lines.append(f"  - flags: {', '.join(r['flags'])}")
+            copies = []
+            link = replay_link(r.get("first_captured"), r["url"], replay_base)
+            if link:
+                copies.append(f"archived copy <{link}>")
+            wb = r.get("wayback")
+            if isinstance(wb, dict) and wb.get("url"):
+                copies.append(f"Wayback Machine <{wb['url']}>")
+            if copies and r["status"] != "alive":
+                lines.append(f"  - replace with: {'; '.join(copies)}")
         lines.append("")
     return "\n".join(lines)
 
