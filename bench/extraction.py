@@ -82,9 +82,9 @@ def timed(fn: Callable[[dict[str, Any]], Any], entries: list[dict[str, Any]]
 
 def clear_caches() -> None:
     """Empty archiver's small memo caches (title keys, class-name verdicts)."""
-    import archiver.extract as ex
+    from archiver import dates, maintext
 
-    for fn in (tn._comparable, tn._key, ex._boiler_marks, ex._byline_marks):
+    for fn in (tn._comparable, tn._key, maintext._boiler_marks, dates._byline_marks):
         fn.cache_clear()
 
 

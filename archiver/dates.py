@@ -1,0 +1,193 @@
+"""The original publication day of a page, from its markup, URL or byline.
+
+In order of trust: JSON-LD ``datePublished``, ``<meta>`` tags, ``itemprop``
+values, ``<time>`` elements, a full date in the URL, a date written in a
+byline-like element, and finally a month in the URL. A UTC instant is
+moved to the page's own time zone when the page gives it elsewhere with an
+offset. Pure; "nothing found" is None.
+
+Example::
+
+    choose_date(markup, root, "https://example.com/2016/05/03/story/")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import json
+import re
+from typing import Any
+
+from . import textnorm as tn
+from .pagemeta import Markup, first_str, is_article, iter_jsonld, text_of
+
+#: <meta> names/properties that carry the original publication date, best first.
+DATE_META = (
+    "article:published_time", "og:article:published_time", "og:published_time",
+    "article:published", "published_time", "datepublished", "article.published",
+    "parsely-pub-date", "sailthru.date", "pubdate", "publishdate", "publish-date",
+    "publish_date", "publication_date", "publication-date", "date_published",
+    "dc.date.issued", "dcterms.issued", "dc.date.created", "dcterms.created", "dc.date",
+    "dcterms.date", "dc.created", "citation_publication_date", "citation_date",
+    "citation_online_date", "originalpublicationdate", "original-publish-date",
+    "article_date_original", "cxenseparse:recs:publishtime", "og:pubdate", "pdate",
+    "rnews:datepublished", "vr:published_time", "bt:pubdate", "release_date",
+    "created", "date_created", "displaydate", "article:post_date", "date",
+    "dc.date.available", "article_date", "news_date", "content_date", "eomportal-lastupdate",
+)
+_DATE_META_RANK = {name: i for i, name in enumerate(DATE_META)}
+
+# date
+
+_PUB_CLASS = re.compile(r"publish|pubdate|posted|date-?created|entry-date|article-?date|"
+                        r"dateline|byline|timestamp|post-?date|story-?date|datum|fecha|"
+                        r"tanggal|date", re.I)
+_UPDATED = re.compile(r"modif|updat|edited|aktualis|actualiz|revis", re.I)
+
+
+Dated = tuple[dt.date, str]  # a day and the value it was read from
+
+
+def choose_date(found: Markup, root: Any, url: str) -> dt.date | None:
+    """The original publication day, or None."""
+    for getter in (_date_jsonld, _date_meta, _date_itemprop, _date_time_elements):
+        dated = getter(found)
+        if dated is not None:
+            return _local_day(dated, found)
+    url_day, has_day = tn.date_from_url(url)
+    if url_day is not None and has_day:
+        return url_day
+    day = _date_byline(root)
+    if day is not None:
+        return day
+    return url_day
+
+
+def _local_day(dated: Dated, found: Markup) -> dt.date:
+    """The day in the page's own time zone when *dated* was written in UTC.
+
+    A page that gives the same instant elsewhere with a non-zero offset
+    (JSON-LD in UTC, ``article:published_time`` at -08:00) is dated by the
+    day its own readers saw.
+    """
+    day, raw = dated
+    instant = tn.parse_datetime(raw)
+    if instant is None or instant.utcoffset() != dt.timedelta(0):
+        return day
+    values = [v for k, v in found.meta.items() if k in _DATE_META_RANK]
+    values += [el.get("datetime") or "" for el in found.times[:20]]
+    for data in found.jsonld:
+        for obj in iter_jsonld(data):
+            values += [v for k in ("datePublished", "dateCreated")
+                       if isinstance(v := obj.get(k), str)]
+    for value in values:
+        other = tn.parse_datetime(value)
+        if other is not None and other.utcoffset() not in (None, dt.timedelta(0)) \
+                and abs((other - instant).total_seconds()) <= 60:
+            return other.date()
+    return day
+
+
+def _date_jsonld(found: Markup) -> Dated | None:
+    fallback: Dated | None = None
+    for data in found.jsonld:
+        for obj in iter_jsonld(data):
+            for key in ("datePublished", "dateCreated", "uploadDate"):
+                raw = first_str(obj.get(key))
+                day = tn.parse_date(raw)
+                if day is None or raw is None:
+                    continue
+                if is_article(obj):
+                    return day, raw
+                if fallback is None:
+                    fallback = day, raw
+    return fallback
+
+
+def _date_meta(found: Markup) -> Dated | None:
+    ranked = sorted((_DATE_META_RANK[k], v) for k, v in found.meta.items()
+                    if k in _DATE_META_RANK)
+    for _, value in ranked:
+        day = tn.parse_date(value)
+        if day is not None:
+            return day, value
+    page = found.meta.get("parsely-page")
+    if page:
+        try:
+            info = json.loads(page)
+        except ValueError:
+            info = None
+        if isinstance(info, dict):
+            raw = first_str(info.get("pub_date"))
+            day = tn.parse_date(raw)
+            if day is not None and raw is not None:
+                return day, raw
+    return None
+
+
+def _date_itemprop(found: Markup) -> Dated | None:
+    for value in found.itemprop_dates[:10]:
+        day = tn.parse_date(tn.squash(value))
+        if day is not None:
+            return day, value
+    return None
+
+
+def _date_time_elements(found: Markup) -> Dated | None:
+    scored: list[tuple[int, int, dt.date, str]] = []
+    for index, el in enumerate(found.times[:50]):
+        value = el.get("datetime") or el.get("content") or text_of(el)
+        day = tn.parse_date(tn.squash(value))
+        if day is None:
+            continue
+        attrs = f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')}"
+        parent = el.getparent()
+        if parent is not None:
+            attrs += f" {parent.get('class', '')} {parent.get('id', '')}"
+        if _UPDATED.search(attrs):
+            continue
+        score = 0
+        if el.get("pubdate") is not None or _PUB_CLASS.search(attrs):
+            score += 2
+        if any(True for _ in el.iterancestors("article", "main")):
+            score += 1
+        if any(True for _ in el.iterancestors("aside", "footer", "nav")):
+            score -= 3
+        scored.append((-score, index, day, value))
+    if not scored:
+        return None
+    scored.sort()
+    if scored[0][0] > 0:  # only times in asides, footers and navigation
+        return None
+    return scored[0][2], scored[0][3]
+
+
+_BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",
+                "font", "td", "time", "dd", "h4", "h5", "h6")
+_BYLINE_MARKS = re.compile(r"date|publish|byline|posted|time|meta|datum|fecha|tanggal|"
+                           r"dateline|info|author|credit|tarih|data|fecha|datetime", re.I)
+
+
+@functools.lru_cache(maxsize=4096)
+def _byline_marks(marks: str) -> bool:
+    return bool(_BYLINE_MARKS.search(marks)) and not _UPDATED.search(marks)
+
+
+def _date_byline(root: Any) -> dt.date | None:
+    """A date written in a byline-like element (class or id says date/byline)."""
+    checked = 0
+    for el in root.iter(*_BYLINE_TAGS):
+        cls, ident = el.get("class"), el.get("id")
+        if not (cls or ident) or not _byline_marks(f"{cls or ''} {ident or ''}"):
+            continue
+        text = text_of(el)
+        if not text or len(text) > 400:
+            continue
+        day = tn.find_date_in_text(tn.squash(text))
+        if day is not None:
+            return day
+        checked += 1
+        if checked >= 60:
+            break
+    return None

@@ -1,0 +1,201 @@
+"""What a page says about itself in its markup, gathered in one pass.
+
+``collect(root, url)`` walks an lxml tree once and returns a :class:`Markup`:
+the ``<title>``, ``<meta>`` values, parsed JSON-LD blocks, ``<h1>`` and
+``<time>`` elements, ``itemprop=datePublished`` values, the canonical and
+meta-refresh targets, the number of links and whether there is a password
+field. The headline and date choosers (:mod:`archiver.headline`,
+:mod:`archiver.dates`) read from it. Pure, no I/O; "nothing found" is None.
+
+Example::
+
+    markup = collect(root, "https://example.com/news/story")
+    markup.meta.get("og:title"), markup.canonical
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from lxml import etree
+
+from . import textnorm as tn
+
+#: Bytes of one JSON-LD block parsed.
+MAX_JSONLD_CHARS = 500_000
+
+ARTICLE_TYPES = frozenset({
+    "article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle",
+    "opinionnewsarticle", "reviewnewsarticle", "backgroundnewsarticle", "scholarlyarticle",
+    "techarticle", "report", "liveblogposting", "socialmediaposting", "posting",
+    "askpublicnewsarticle", "satiricalarticle", "advertisercontentarticle",
+    "medicalscholarlyarticle",
+    "discussionforumposting", "govermentdocument", "creativework", "pressrelease",
+})
+
+
+@dataclass
+class Markup:
+    """What one pass over the document collected."""
+
+    title: str | None = None
+    meta: dict[str, str] = field(default_factory=dict)
+    jsonld: list[Any] = field(default_factory=list)
+    h1s: list[Any] = field(default_factory=list)
+    times: list[Any] = field(default_factory=list)
+    itemprop_dates: list[str] = field(default_factory=list)
+    canonical: str | None = None
+    refresh: str | None = None
+    link_count: int = 0
+    password: bool = False
+
+
+# --------------------------------------------------------------------------
+# one pass over the document
+
+_STRING = etree.XPath("string(.)")
+
+
+def text_of(el: Any) -> str:
+    """All text inside *el* (lxml.etree has no ``text_content``)."""
+    return str(_STRING(el))
+
+
+def absolute(base: str, href: str | None) -> str | None:
+    href = tn.squash(href)
+    if not href or href.startswith(("javascript:", "data:", "mailto:")):
+        return None
+    try:
+        return urljoin(base, href)
+    except ValueError:
+        return None
+
+
+_REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?["']?([^"']*)""", re.I)
+
+
+def collect(root: Any, url: str) -> Markup:
+    found = Markup()
+    base = url
+    links = 0
+    for el in root.iter("a", "base", "title", "meta", "link", "script", "h1", "time", "input"):
+        tag = el.tag
+        if tag == "a":
+            if el.get("href") is not None:
+                links += 1
+        elif tag == "meta":
+            _collect_meta(el, found, base)
+        elif tag == "script":
+            if "ld+json" in (el.get("type") or "").lower() and el.text:
+                _collect_jsonld(el.text, found)
+        elif tag == "h1":
+            found.h1s.append(el)
+        elif tag == "time":
+            found.times.append(el)
+        elif tag == "link":
+            rel = (el.get("rel") or "").lower().split()
+            if "canonical" in rel and found.canonical is None:
+                found.canonical = absolute(base, el.get("href"))
+        elif tag == "title":
+            if found.title is None and not _in_svg(el):
+                found.title = text_of(el)
+        elif tag == "input":
+            if not found.password and (el.get("type") or "").lower() == "password":
+                found.password = True
+        elif tag == "base" and el.get("href"):
+            base = absolute(url, el.get("href")) or url
+    found.link_count = links
+    for el in _ITEMPROP_DATES(root):
+        found.itemprop_dates.append(el.get("datetime") or el.get("content") or text_of(el))
+    return found
+
+
+_ITEMPROP_DATES = etree.XPath('//*[@itemprop="datePublished" and not(self::meta)][position()<=10]')
+
+
+def _in_svg(el: Any) -> bool:
+    return any(a.tag == "svg" for a in el.iterancestors())
+
+
+def _collect_meta(el: Any, found: Markup, base: str) -> None:
+    content = el.get("content")
+    equiv = (el.get("http-equiv") or "").lower()
+    if equiv == "refresh" and content and found.refresh is None:
+        m = _REFRESH_URL.match(content)
+        if m and m.group(1).strip():
+            found.refresh = absolute(base, m.group(1))
+        return
+    if equiv == "content-language" and content:
+        found.meta.setdefault("content-language", content)
+        return
+    if content is None:
+        return
+    for attr in ("property", "name", "itemprop"):
+        key = el.get(attr)
+        if key:
+            for name in key.lower().split():
+                found.meta.setdefault(name, content)
+
+
+def _collect_jsonld(raw: str, found: Markup) -> None:
+    raw = raw.strip()
+    if not raw or len(raw) > MAX_JSONLD_CHARS:
+        return
+    if raw.startswith("<!--"):
+        raw = raw[4:].rsplit("-->", 1)[0].strip()
+    if raw.startswith("<![CDATA["):
+        raw = raw[9:].rsplit("]]>", 1)[0]
+    try:
+        data = json.loads(raw, strict=False)
+    except ValueError:
+        try:  # a trailing semicolon or comma, or two objects back to back
+            data = json.loads(re.sub(r"[;,\s]+$", "", raw), strict=False)
+        except ValueError:
+            return
+    found.jsonld.append(data)
+
+
+def iter_jsonld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:
+    """Every JSON-LD object in *data*: lists, ``@graph`` and nested values."""
+    if depth > 6:
+        return
+    if isinstance(data, list):
+        for item in data[:200]:
+            yield from iter_jsonld(item, depth + 1)
+    elif isinstance(data, dict):
+        yield data
+        graph = data.get("@graph")
+        if graph is not None:
+            yield from iter_jsonld(graph, depth + 1)
+        main = data.get("mainEntity") or data.get("mainEntityOfPage")
+        if isinstance(main, dict | list):
+            yield from iter_jsonld(main, depth + 1)
+
+
+def jsonld_types(obj: dict[str, Any]) -> set[str]:
+    value = obj.get("@type")
+    values = value if isinstance(value, list) else [value]
+    return {v.rsplit("/", 1)[-1].lower() for v in values if isinstance(v, str)}
+
+
+def is_article(obj: dict[str, Any]) -> bool:
+    return bool(jsonld_types(obj) & ARTICLE_TYPES)
+
+
+def first_str(value: Any) -> str | None:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, list):
+        for item in value:
+            if isinstance(item, str):
+                return item
+            if isinstance(item, dict) and isinstance(item.get("@value"), str):
+                return str(item["@value"])
+    if isinstance(value, dict) and isinstance(value.get("@value"), str):
+        return str(value["@value"])
+    return None

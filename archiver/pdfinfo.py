@@ -1,0 +1,101 @@
+"""Headline, date and text of a PDF: its metadata and first pages (pypdf).
+
+The title comes from the Info dictionary, then XMP, unless it is a file name
+or a placeholder ("Microsoft Word - report.docx", "Untitled"), else the
+first line of text; the date from ``/CreationDate``, XMP, the URL or the
+text. Never raises: an unreadable PDF gives ``PageInfo(kind="pdf")``.
+
+Example::
+
+    info = extract_pdf(body, url="https://gov.example/2019/report.pdf")
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import logging
+import re
+from typing import Any
+
+from . import textnorm as tn
+from .maintext import MAX_TEXT_CHARS
+from .models import PageInfo
+
+LOGGER = logging.getLogger(__name__)
+
+#: PDF pages whose text is read.
+PDF_TEXT_PAGES = 2
+
+_OFFICE_PREFIX = re.compile(r"^microsoft (?:word|powerpoint|excel)\s*-\s*", re.I)
+_FILE_NAME = re.compile(r"^\S+\.(?:docx?|pdf|indd|xlsx?|pptx?|rtf|odt|tex|dvi)$", re.I)
+_JUNK_TITLE = re.compile(r"^(?:untitled|document\d*|title|no title|slide \d+)$", re.I)
+
+
+def _pdf_title(value: Any) -> str | None:
+    """A PDF's /Title unless it is a file name or a placeholder."""
+    title = tn.clean_value(str(value)) if value else None
+    if not title:
+        return None
+    title = _OFFICE_PREFIX.sub("", title)
+    if _FILE_NAME.match(title) or _JUNK_TITLE.match(title) or len(title) < 3:
+        return None
+    return title
+
+
+def extract_pdf(body: bytes, *, url: str = "") -> PageInfo:
+    """Title and date from a PDF's metadata (Info, then XMP), text of its first pages."""
+    try:
+        from pypdf import PdfReader
+
+        reader = PdfReader(io.BytesIO(body), strict=False)
+    except Exception:
+        LOGGER.debug("unreadable PDF from %s", url, exc_info=True)
+        return PageInfo(kind="pdf")
+    title: str | None = None
+    published: dt.date | None = None
+    info: Any = None
+    try:
+        info = reader.metadata
+    except Exception:
+        LOGGER.debug("no PDF info dictionary", exc_info=True)
+    if info is not None:
+        try:
+            title = _pdf_title(info.get("/Title"))
+            published = tn.parse_date(_pdf_date(info.get("/CreationDate")))
+        except Exception:
+            LOGGER.debug("bad PDF info dictionary", exc_info=True)
+    if title is None or published is None:
+        try:
+            xmp = reader.xmp_metadata
+            if xmp is not None:
+                if title is None and xmp.dc_title:
+                    title = _pdf_title(next(iter(xmp.dc_title.values()), None))
+                if published is None and xmp.xmp_create_date:
+                    published = xmp.xmp_create_date.date()
+        except Exception:
+            LOGGER.debug("bad PDF XMP metadata", exc_info=True)
+    texts: list[str] = []
+    try:
+        for page in reader.pages[:PDF_TEXT_PAGES]:
+            texts.append(page.extract_text() or "")
+    except Exception:
+        LOGGER.debug("PDF text unreadable", exc_info=True)
+    text = tn.squash(" ".join(texts))[:MAX_TEXT_CHARS]
+    if title is None and texts:
+        first_lines = [tn.squash(x) for x in texts[0].splitlines() if len(tn.squash(x)) >= 8]
+        title = first_lines[0][:300] if first_lines else None
+    if published is None:
+        published = tn.date_from_url(url)[0] or (tn.find_date_in_text(text[:3000]) if text
+                                                  else None)
+    if published is not None and not tn.plausible(published):
+        published = None
+    return PageInfo(kind="pdf", headline=title, published=published, title=title, text=text)
+
+
+def _pdf_date(value: Any) -> str | None:
+    """``D:20160503120000+08'00'`` -> ``20160503``."""
+    if not value:
+        return None
+    m = re.match(r"^\s*(?:D:)?((?:19|20)\d{6})", str(value))
+    return m.group(1) if m else None
