@@ -216,10 +216,9 @@ class Cycle:
         self._last_flush = time.monotonic()
 
     # -- WARC ---------------------------------------------------------------
-    def _write_hop(self, hop: Hop, fetch_ref: dict[str, int]) -> dict[str, Any]:
+    def _write_hop(self, hop: Hop, digest: str | None) -> dict[str, Any]:
         """Write one hop (full or revisit); returns the capture row (without ids)."""
         last = self.store.last_response(hop.url)
-        digest = payload_digest_of(hop.body_path) if hop.body_path else None
         refers_to: int | None = None
         if last and digest and last["payload_digest"] == digest and not hop.truncated:
             req, resp = self.writer.write_revisit(
@@ -291,11 +290,15 @@ class Cycle:
         result = await self.fetcher.fetch(url)
         try:
             final = result.final
-            page = page_of(final, self.settings)
+            digests = {id(h): payload_digest_of(h.body_path) if h.body_path else None
+                       for h in result.hops if h.status is not None}
+            baseline = self.store.baseline(url)
+            page = self._page_of(result, baseline, digests)
             probe = None
             if final is not None and final.status is not None and 200 <= final.status < 300:
                 probe = await self._probe(url)
-            rows = [self._write_hop(h, {}) for h in result.hops if h.status is not None]
+            rows = [self._write_hop(h, digests[id(h)]) for h in result.hops
+                    if h.status is not None]
             meta: RecordLocation | None = None
             if rows:
                 meta = self.writer.write_metadata(
@@ -338,14 +341,31 @@ class Cycle:
         if result.error in OFFLINE_SENSITIVE:
             self._deferred.append((result, citations, ids))
         else:
-            self._judge(result, page, probe, citations, network_down=False, ids=ids)
+            self._judge(result, page, probe, citations, network_down=False, ids=ids,
+                        baseline=baseline)
         self.flush()
+
+    def _page_of(self, result: FetchResult, baseline: Baseline | None,
+                 digests: dict[int, str | None]) -> PageInfo | None:
+        """The final page's extraction; the first snapshot's when the payload is the same.
+
+        Extraction is pure, so the same bytes from the same URL give the same
+        page: an unchanged page (the common case of a re-check) is not parsed again.
+        """
+        final = result.final
+        if baseline is not None and baseline.payload_digest and final is not None \
+                and final.status is not None and 200 <= final.status < 300 \
+                and not final.truncated and result.final_url == baseline.final_url \
+                and digests.get(id(final)) == baseline.payload_digest:
+            return baseline.page
+        return page_of(final, self.settings)
 
     def _judge(self, result: FetchResult, page: PageInfo | None, probe: Probe | None,
                citations: Iterable[Citation], *, network_down: bool,
-               ids: dict[str, int | None]) -> None:
+               ids: dict[str, int | None], baseline: Baseline | None = None) -> None:
         url = result.url
-        baseline = self.store.baseline(url)
+        if baseline is None:
+            baseline = self.store.baseline(url)
         now = now_utc()
         new_baseline: Baseline | None = None
         for c in citations:
