@@ -304,7 +304,7 @@ class Store:
             "INSERT OR IGNORE INTO baselines (url, capture_id, captured_at, final_url,"
             " payload_digest, page) VALUES (?,?,?,?,?,?)",
             (url, capture_id, iso(captured_at), final_url, payload_digest,
-             zlib.compress(page_to_json(page).encode("utf-8"), 6)))
+             zlib.compress(page_to_json(page).encode("utf-8"), 1)))
 
     def first_captured(self, url: str) -> str | None:
         row = self.conn.execute("SELECT captured_at FROM baselines WHERE url = ?",
