@@ -1,0 +1,236 @@
+"""Signs read in a URL or a page: section and login URLs, error and parking wording,
+bot walls (challenges, captchas, consent and login pages).
+
+Pure functions used by :mod:`archiver.classify`; each returns the evidence it
+found (a short string) or nothing, so the verdict's reason can quote it.
+"""
+
+from __future__ import annotations
+
+import re
+from urllib.parse import urlsplit
+
+from .models import FetchResult, Hop, PageInfo
+from .similarity import tokens
+
+
+def url_key(url: str) -> str:
+    """*url* without the differences that do not make it another page.
+
+    Scheme (http/https), a leading ``www.``, the default port, a trailing
+    slash, the case of the host and the fragment are ignored.
+
+    >>> url_key("http://www.Example.com:80/a/b/?x=1#top")
+    'example.com/a/b?x=1'
+    """
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower()
+    if host.startswith("www."):
+        host = host[4:]
+    port = parts.port if _safe_port(url) else None
+    if port is not None and port not in (80, 443):
+        host = f"{host}:{port}"
+    path = parts.path.rstrip("/") or ""
+    query = f"?{parts.query}" if parts.query else ""
+    return f"{host}{path}{query}"
+
+
+def _safe_port(url: str) -> bool:
+    try:
+        urlsplit(url).port  # noqa: B018 -- raises on a bad port
+    except ValueError:
+        return False
+    return True
+
+
+def same_url(a: str, b: str) -> bool:
+    """True when *a* and *b* differ at most trivially (see ``url_key``)."""
+    return url_key(a) == url_key(b)
+
+
+# --------------------------------------------------------------------------
+# URL shapes
+
+_INDEX_FILES = re.compile(r"^(?:index|default|home)(?:\.\w{2,5})?$", re.IGNORECASE)
+_LANGUAGE_SEGMENT = re.compile(r"^[a-z]{2}(?:[-_][a-z]{2,4})?$", re.IGNORECASE)
+_LISTING_SEGMENTS = frozenset({
+    "archive", "archives", "author", "authors", "categories", "category", "latest", "news",
+    "page", "search", "section", "sections", "tag", "tags", "topic", "topics",
+})
+_LOGIN_PATH = re.compile(
+    r"/(?:log-?in|sign-?in|sign_in|signon|sso|auth|authenticate|session/new|"
+    r"users?/sign_in|accounts?/log-?in|oauth2?/authorize)(?:[/.?]|$)", re.IGNORECASE)
+
+
+def _segments(url: str) -> list[str]:
+    """Path segments of *url*, without a leading language code or an index file."""
+    segs = [seg for seg in urlsplit(url).path.split("/") if seg]
+    if segs and _LANGUAGE_SEGMENT.match(segs[0]):
+        segs = segs[1:]
+    if segs and _INDEX_FILES.match(segs[-1]):
+        segs = segs[:-1]
+    return segs
+
+
+def url_depth(url: str) -> int:
+    """Path segments of *url* (a query string counts as one more); 0 for a root."""
+    return len(_segments(url)) + (1 if urlsplit(url).query else 0)
+
+
+def is_section_url(url: str) -> bool:
+    """True for a home, section or listing URL (``/``, ``/news/``, ``/tag/x``, ``/search?q=``)."""
+    segs = _segments(url)
+    if not segs:
+        return True
+    if segs[0].lower() in _LISTING_SEGMENTS and len(segs) <= 2:
+        return True
+    one = segs[0]
+    return len(segs) == 1 and not urlsplit(url).query and len(one) <= 16 \
+        and one.count("-") <= 1 and not any(ch.isdigit() for ch in one)
+
+
+# --------------------------------------------------------------------------
+# page wording
+
+_SEPARATOR = re.compile(r"\s+[-|:\u00b7\u2013\u2014\u00bb]\s+|[|:\u2013\u2014\u00bb\uff5c\uff1a]")
+_ERROR_PHRASES = re.compile(
+    r"4\s?0\s?4|not\s+found|no\s+longer\s+(?:available|exists?)|"
+    r"(?:doesn'?t|does\s+not|don'?t|no\s+longer)\s+exists?|"
+    r"(?:cannot|can'?t|could\s+not|couldn'?t)\s+be\s+found|page\s+(?:is\s+)?missing|"
+    r"p[aá]gina\s+no\s+encontrada|no\s+existe|no\s+se\s+(?:encontr[oó]|encuentra)|"
+    r"page\s+introuvable|page\s+non\s+trouv[ée]e|erreur\s+404|n['\u2019]existe\s+(?:pas|plus)|"
+    r"seite\s+nicht\s+gefunden|nicht\s+gefunden|fehler\s+404|existiert\s+nicht|"
+    r"halaman\s+tidak\s+(?:ditemukan|tersedia)|tidak\s+ditemukan|"
+    r"找不到|頁面不存在|页面不存在|網頁不存在|网页不存在|無法找到|无法找到|"
+    r"404\s*(?:錯誤|错误)|(?:錯誤|错误)\s*404|不存在|已刪除|已删除",
+    re.IGNORECASE,
+)
+#: Words that may surround an error phrase in an error page's title.
+_ERROR_FILLER = frozenset(
+    "a an the this that page file article content document url requested request you "
+    "are were re we is was it s t sorry oops whoops error http looking for seems looks "
+    "like can could be been has moved or "
+    "la el lo los las página pagina sentimos que busca buscas contenido "
+    "désolé desole oups cette vous cherchez le erreur introuvable "
+    "die seite fehler leider wurde konnte werden diese ups hoppla "
+    "halaman maaf yang anda cari ini "
+    "抱 歉 對 不 起 对 您 所 要 的 請 请 求 頁 页 面 網 网 該 该 此 錯 误 誤 錯 已".split()
+)
+
+
+def error_title(page: PageInfo) -> str:
+    """The error wording of *page*'s title or h1 (empty when there is none).
+
+    A title segment (titles are cut at ``|``, ``:``, `` - ``, dashes) counts
+    when it holds an error phrase and at most one other word besides filler
+    ("Sorry, the page you requested", "Oops"). A page with two or more article
+    markers (see ``article_markers``) is an article that talks about errors,
+    never an error page: "Error 404: the art of broken links" stays alive.
+    """
+    for field in (page.title, page.h1, page.headline):
+        if not field:
+            continue
+        for segment in _SEPARATOR.split(field.replace("\u2019", "'")):
+            if not _ERROR_PHRASES.search(segment):
+                continue
+            rest = [t for t in tokens(_ERROR_PHRASES.sub(" ", segment)) if t not in _ERROR_FILLER]
+            if len(rest) <= 1 and article_markers(page) < 2:
+                return segment.strip()
+    return ""
+
+
+def article_markers(page: PageInfo) -> int:
+    """How many signs of an article *page* shows: ``og:type`` article, a
+    publication date, a main text of 150 words or more (300 CJK characters)."""
+    return sum((
+        (page.og_type or "").lower() == "article",
+        page.published is not None,
+        len(tokens(page.text[:20_000])) >= 150 and _long_text(page.text),
+    ))
+
+
+def _long_text(text: str) -> bool:
+    toks = tokens(text[:20_000])
+    cjk = sum(1 for t in toks if len(t) == 1 and not t.isascii())
+    return len(toks) - cjk >= 150 or cjk >= 300
+
+
+def _short_page(page: PageInfo) -> bool:
+    return len(tokens(page.text[:20_000])) < 300
+
+
+_PARKED_PHRASES = re.compile(
+    r"domain(?:\s+name)?\s+(?:may\s+be|might\s+be|is)\s+(?:for\s+sale|available\s+for\s+"
+    r"(?:sale|purchase))|buy\s+(?:this|the)\s+domain|domain\s+(?:is|has\s+been)\s+parked|"
+    r"parked\s+(?:free|domain|by)|domain\s+parking|inquire\s+about\s+(?:this|the)\s+domain|"
+    r"make\s+(?:an\s+)?offer\s+on\s+(?:this|the)\s+domain|this\s+web\s*page\s+is\s+parked|"
+    r"(?:godaddy|sedo|dan\.com|afternic|bodis|parkingcrew|hugedomains|above\.com)\b.{0,80}\bdomain",
+    re.IGNORECASE | re.DOTALL,
+)
+_PARKING_HOSTS = re.compile(
+    r"(?:^|\.)(?:sedo\.com|sedoparking\.com|dan\.com|afternic\.com|hugedomains\.com|"
+    r"bodis\.com|parkingcrew\.net|above\.com|undeveloped\.com)$", re.IGNORECASE)
+
+
+def is_parked(page: PageInfo, final_url: str) -> str:
+    """Evidence that *page* is a parked-domain page (empty when it is not)."""
+    host = urlsplit(final_url).hostname or ""
+    if _PARKING_HOSTS.search(host):
+        return f"served by the domain marketplace {host}"
+    found = _PARKED_PHRASES.search(page.title or "")
+    if found is None and _short_page(page):
+        found = _PARKED_PHRASES.search(page.text[:5000])
+    return f"{found.group(0)!r}" if found else ""
+
+
+# --------------------------------------------------------------------------
+# bot walls
+
+_CHALLENGE_TITLE = re.compile(
+    r"just a moment|attention required|checking your browser|one more step|"
+    r"ddos protection by|please wait\b", re.IGNORECASE)
+_CAPTCHA = re.compile(
+    r"h-?captcha|re-?captcha|\bcaptcha\b|verify (?:that )?you(?:'re| are) (?:a )?human|"
+    r"are you a (?:robot|human)|not a robot|prove you(?:'re| are) (?:a )?human|"
+    r"press (?:&|and) hold|human verification|datadome|perimeterx|px-captcha|"
+    r"pardon our interruption|incapsula incident|request unsuccessful|unusual traffic|"
+    r"access denied.{0,400}reference\s*#|you don't have permission to access|"
+    r"enable js and disable any ad ?blocker|enable javascript and cookies to continue",
+    re.IGNORECASE | re.DOTALL)
+_CONSENT_TITLE = re.compile(
+    r"before you continue|bevor sie zu .{1,40} weitergehen|avant d.acc[ée]der|"
+    r"antes de (?:ir|continuar)|sebelum melanjutkan", re.IGNORECASE)
+_CONSENT_HOST = re.compile(r"^(?:consent|guce)\.|(?:^|\.)consent\.", re.IGNORECASE)
+
+
+def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str, str] | None:
+    """(rule, evidence) when the answer is a challenge, captcha, consent or login wall."""
+    status = final.status or 0
+    server = (final.header("server") or "").lower()
+    if (final.header("cf-mitigated") or "").lower() == "challenge":
+        return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-mitigated: challenge)"
+    title = (page.title or "") if page else ""
+    if status in (403, 429, 503) and _CHALLENGE_TITLE.search(title):
+        who = "a Cloudflare" if "cloudflare" in server else "an interstitial"
+        return "challenge", f"HTTP {status} with {who} challenge page titled {title!r}"
+    if any(name.lower().startswith("cf-chl") for name, _ in final.response_headers):
+        return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-chl headers)"
+    if status >= 400 and (final.header("x-datadome") or final.header("x-px-captcha")):
+        return "captcha", f"HTTP {status} from a bot-detection service (DataDome or PerimeterX)"
+    if page is not None:
+        head = f"{title}\n{page.h1 or ''}\n{page.text[:3000]}"
+        found = _CAPTCHA.search(head)
+        if found and article_markers(page) < 2 and (_short_page(page) or _CAPTCHA.search(title)):
+            return "captcha", f"HTTP {status} with a bot check ({found.group(0)[:40]!r})"
+    redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
+    host = urlsplit(final.url).hostname or ""
+    if (redirected and _CONSENT_HOST.search(host)) or \
+            (page is not None and _CONSENT_TITLE.search(title) and _short_page(page)):
+        return "consent-wall", f"HTTP {status} with a consent page at {final.url}"
+    if redirected and _LOGIN_PATH.search(urlsplit(final.url).path) \
+            and not _LOGIN_PATH.search(urlsplit(fetch.url).path):
+        return "login-wall", f"The cited URL redirects to a login page {final.url}"
+    if page is not None and page.has_password_field and not _long_text(page.text) \
+            and article_markers(page) < 2:
+        return "login-wall", f"HTTP {status} with a page whose main content is a password form"
+    return None
