@@ -74,14 +74,17 @@ def _tree_bytes(path: Path) -> int:
     return total
 
 
-def measure(cmds: Sequence[Sequence[str]], *, cwd: Path = REPO, out: Path | None = None,
+CODE = REPO  # where the archiver package is imported from (--code)
+
+
+def measure(cmds: Sequence[Sequence[str]], *, cwd: Path | None = None, out: Path | None = None,
             nginx: Nginx | None = None, timeout: float = RUN_TIMEOUT) -> dict[str, Any]:
     """Run *cmds* at once; wall time, CPU (user+sys incl. descendants), max RSS.
 
     ``os.wait4`` gives each child's resource usage including the descendants
     it waited for. Processes still running at *timeout* are killed.
     """
-    env = dict(os.environ, PYTHONPATH=str(REPO), NO_PROXY="*", no_proxy="*")
+    env = dict(os.environ, PYTHONPATH=str(CODE), NO_PROXY="*", no_proxy="*")
     for k in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
         env.pop(k, None)
     ng0 = cpu_seconds(nginx.worker_pids()) if nginx else 0.0
@@ -92,7 +95,7 @@ def measure(cmds: Sequence[Sequence[str]], *, cwd: Path = REPO, out: Path | None
         for i, cmd in enumerate(cmds):
             fh = open(out.with_suffix(f".{i}.out") if out else os.devnull, "wb")
             outs.append(fh)
-            procs.append(subprocess.Popen(list(cmd), cwd=cwd, env=env, stdout=fh,
+            procs.append(subprocess.Popen(list(cmd), cwd=cwd or CODE, env=env, stdout=fh,
                                           stderr=subprocess.STDOUT if out else subprocess.DEVNULL,
                                           start_new_session=True))
         user = sys_ = 0.0
@@ -348,6 +351,17 @@ def print_table(summary: dict[str, Any]) -> None:
               f"{'yes' if ok else 'NO'}")
 
 
+def _code_version() -> str:
+    """The commit of the benchmarked code (and whether the checkout had changes)."""
+    if CODE != REPO:
+        return f"{CODE} (export)"
+    rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                         capture_output=True, text=True, check=False).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "archiver"],
+                           capture_output=True, text=True, check=False).stdout.strip()
+    return rev + (" + uncommitted changes" if dirty else "")
+
+
 def machine() -> dict[str, Any]:
     free = subprocess.run(["free", "-h"], capture_output=True, text=True, check=False).stdout
     load = os.getloadavg()
@@ -374,7 +388,11 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--no-big", action="store_true", help="Skip the 1 GB response check.")
     ap.add_argument("--only-big", action="store_true", help="Only the 1 GB response check.")
     ap.add_argument("--output", type=Path, default=None)
+    ap.add_argument("--code", type=Path, default=None,
+                    help="Import archiver from this folder (e.g. a `git archive` of a commit).")
     args = ap.parse_args(argv)
+    global CODE
+    CODE = (args.code or REPO).resolve()
     sizes = args.sizes or ([1000] if args.quick else [1000, 10_000])
     for tool in ("wget", "wrk", "nginx"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
@@ -392,7 +410,7 @@ def main(argv: list[str] | None = None) -> int:
     work.mkdir(parents=True, exist_ok=True)
     summary: dict[str, Any] = {
         "date": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
-        "machine": machine(),
+        "machine": machine(), "code": _code_version(),
         "settings": {"concurrency": args.concurrency, "per_host_concurrency": args.per_host,
                      "per_host_delay": 0, "origins": args.origins, "wget_parallel": WGET_PARALLEL,
                      "farm": farm.data.get("kinds")},
