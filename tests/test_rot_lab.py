@@ -71,7 +71,10 @@ class Lab:
         self.wire = Site().start()  # a second news origin
         self.parked = Site().start()  # becomes a parked domain
         self.down = Site().start()  # stops answering
-        self.sites = [self.news, self.wire, self.parked, self.down]
+        # answers every unknown path with 200 and its home page (a common CMS setting)
+        self.catchall = Site().start()
+        self.catchall.fallback = Route(200, [("Content-Type", "text/html")], HOME.encode())
+        self.sites = [self.news, self.wire, self.parked, self.down, self.catchall]
         # origins answer unknown paths with a real 404, except where a scenario says otherwise
         n = self.news
         self.paths = {
@@ -113,6 +116,9 @@ class Lab:
                                  ).encode("big5"), content_type="text/html; charset=big5")
         self.parked.page("/news/malaysia-deports.html", article())
         self.down.page("/2016/05/01/host-gone/", article())
+        self.catchall.page("/world/asia/malaysia-deports-taiwanese", article())
+        self.catchall.page("/world/asia/kenya-deports-taiwanese", article(
+            "Kenya deports 45 Taiwanese to China", STORY.replace("Malaysia", "Kenya")))
 
     def url(self, key: str) -> str:
         return self.news.url(self.paths[key])
@@ -146,6 +152,8 @@ class Lab:
         self.parked.routes.clear()
         self.parked.fallback = Route(200, [("Content-Type", "text/html")], PARKED.encode())
         self.down.stop()
+        # the article is deleted: the catch-all now serves the home page at its URL
+        self.catchall.remove("/world/asia/malaysia-deports-taiwanese")
 
     def close(self) -> None:
         for s in self.sites:
@@ -189,6 +197,10 @@ def test_rot_lab_exact_statuses_and_flags(lab: Lab, tmp_path: Path) -> None:
          "sources": [lab.parked.url("/news/malaysia-deports.html")]},
         {"id": "e-host-gone", "date": "2016-05-01", "country": "Malaysia",
          "sources": [lab.down.url("/2016/05/01/host-gone/")]},
+        {"id": "e-catchall-gone", "date": "2016-05-01", "country": "Malaysia",
+         "sources": [lab.catchall.url("/world/asia/malaysia-deports-taiwanese")]},
+        {"id": "e-catchall-alive", "date": "2016-04-08", "country": "Kenya",
+         "sources": [lab.catchall.url("/world/asia/kenya-deports-taiwanese")]},
     ]
     src = write_sources(tmp_path / "sources.yaml", events)
     sources = load_sources(src)
@@ -214,7 +226,8 @@ def test_rot_lab_exact_statuses_and_flags(lab: Lab, tmp_path: Path) -> None:
         if r["status"] != status:
             wrong[key] = (status, r["status"], r["reason"])
     for event, status in [("e-gzip", "alive"), ("e-big5", "alive"), ("e-parked", "soft-404"),
-                          ("e-host-gone", "dead"), ("e-late-date", "alive")]:
+                          ("e-host-gone", "dead"), ("e-late-date", "alive"),
+                          ("e-catchall-gone", "soft-404"), ("e-catchall-alive", "alive")]:
         if got[event]["status"] != status:
             wrong[event] = (status, got[event]["status"], got[event]["reason"])
     assert not wrong, json.dumps(wrong, indent=1, ensure_ascii=False)
