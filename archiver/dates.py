@@ -8,7 +8,7 @@ offset. Pure; "nothing found" is None.
 
 Example::
 
-    choose_date(markup, root, "https://example.com/2016/05/03/story/")
+    choose_date(markup, tree, "https://example.com/2016/05/03/story/")
 """
 
 from __future__ import annotations
@@ -17,8 +17,10 @@ import datetime as dt
 import functools
 import json
 import re
-from typing import Any
 
+from selectolax.lexbor import LexborHTMLParser
+
+from . import dom
 from . import textnorm as tn
 from .pagemeta import Markup, first_str, is_article, iter_jsonld, text_of
 
@@ -49,7 +51,7 @@ _UPDATED = re.compile(r"modif|updat|edited|aktualis|actualiz|revis", re.I)
 Dated = tuple[dt.date, str]  # a day and the value it was read from
 
 
-def choose_date(found: Markup, root: Any, url: str) -> dt.date | None:
+def choose_date(found: Markup, tree: LexborHTMLParser, url: str) -> dt.date | None:
     """The original publication day, or None."""
     for getter in (_date_jsonld, _date_meta, _date_itemprop, _date_time_elements):
         dated = getter(found)
@@ -58,7 +60,7 @@ def choose_date(found: Markup, root: Any, url: str) -> dt.date | None:
     url_day, has_day = tn.date_from_url(url)
     if url_day is not None and has_day:
         return url_day
-    day = _date_byline(root)
+    day = _date_byline(tree)
     if day is not None:
         return day
     return url_day
@@ -76,7 +78,7 @@ def _local_day(dated: Dated, found: Markup) -> dt.date:
     if instant is None or instant.utcoffset() != dt.timedelta(0):
         return day
     values = [v for k, v in found.meta.items() if k in _DATE_META_RANK]
-    values += [el.get("datetime") or "" for el in found.times[:20]]
+    values += [el.attributes.get("datetime") or "" for el in found.times[:20]]
     for data in found.jsonld:
         for obj in iter_jsonld(data):
             values += [v for k in ("datePublished", "dateCreated")
@@ -137,22 +139,24 @@ def _date_itemprop(found: Markup) -> Dated | None:
 def _date_time_elements(found: Markup) -> Dated | None:
     scored: list[tuple[int, int, dt.date, str]] = []
     for index, el in enumerate(found.times[:50]):
-        value = el.get("datetime") or el.get("content") or text_of(el)
+        attrs = el.attributes
+        value = attrs.get("datetime") or attrs.get("content") or text_of(el)
         day = tn.parse_date(tn.squash(value))
         if day is None:
             continue
-        attrs = f"{el.get('class', '')} {el.get('id', '')} {el.get('itemprop', '')}"
-        parent = el.getparent()
-        if parent is not None:
-            attrs += f" {parent.get('class', '')} {parent.get('id', '')}"
-        if _UPDATED.search(attrs):
+        marks = f"{dom.marks(attrs)} {attrs.get('itemprop') or ''}"
+        parent = el.parent
+        if parent is not None and parent.is_element_node:
+            marks += f" {dom.marks(parent.attributes)}"
+        if _UPDATED.search(marks):
             continue
         score = 0
-        if el.get("pubdate") is not None or _PUB_CLASS.search(attrs):
+        if "pubdate" in attrs or _PUB_CLASS.search(marks):
             score += 2
-        if any(True for _ in el.iterancestors("article", "main")):
+        above = {a.tag_id for a in dom.ancestors(el)}
+        if not above.isdisjoint(_ARTICLE):
             score += 1
-        if any(True for _ in el.iterancestors("aside", "footer", "nav")):
+        if not above.isdisjoint(_ASIDE):
             score -= 3
         scored.append((-score, index, day, value))
     if not scored:
@@ -163,8 +167,11 @@ def _date_time_elements(found: Markup) -> Dated | None:
     return scored[0][2], scored[0][3]
 
 
+_ARTICLE = dom.tag_ids("article", "main")
+_ASIDE = dom.tag_ids("aside", "footer", "nav")
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",
                 "font", "td", "time", "dd", "h4", "h5", "h6")
+_BYLINE_IDS = dom.tag_ids(*_BYLINE_TAGS)
 _BYLINE_MARKS = re.compile(r"date|publish|byline|posted|time|meta|datum|fecha|tanggal|"
                            r"dateline|info|author|credit|tarih|data|fecha|datetime", re.I)
 
@@ -174,12 +181,16 @@ def _byline_marks(marks: str) -> bool:
     return bool(_BYLINE_MARKS.search(marks)) and not _UPDATED.search(marks)
 
 
-def _date_byline(root: Any) -> dt.date | None:
+def _date_byline(tree: LexborHTMLParser) -> dt.date | None:
     """A date written in a byline-like element (class or id says date/byline)."""
+    root = tree.root
+    if root is None:
+        return None
     checked = 0
-    for el in root.iter(*_BYLINE_TAGS):
-        cls, ident = el.get("class"), el.get("id")
-        if not (cls or ident) or not _byline_marks(f"{cls or ''} {ident or ''}"):
+    for el in root.css("[class], [id]"):
+        if el.tag_id not in _BYLINE_IDS:
+            continue
+        if not _byline_marks(dom.marks(el.attributes)):
             continue
         text = text_of(el)
         if not text or len(text) > 400:

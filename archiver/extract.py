@@ -8,7 +8,8 @@ gives a ``PageInfo`` with what could be learned (at worst, nothing).
 This module composes the stages, each in its own module:
 
 - :mod:`archiver.content`: is it HTML, a PDF or something else; its charset;
-- :mod:`archiver.pagemeta`: one pass over the parsed HTML (meta, JSON-LD,
+- :mod:`archiver.dom`: parsing (Lexbor, through selectolax);
+- :mod:`archiver.pagemeta`: one query over the parsed HTML (meta, JSON-LD,
   title, h1, time elements, links);
 - :mod:`archiver.headline` and :mod:`archiver.dates`: the headline and the
   original publication day chosen from what the markup offers;
@@ -24,28 +25,20 @@ Example::
 from __future__ import annotations
 
 import logging
-from typing import Any
-
-from lxml import etree
 
 from . import textnorm as tn
 from .content import decode_text, is_html, is_pdf, media_type, sniff_charset
 from .dates import choose_date
+from .dom import MAX_HTML_BYTES, parse_html
 from .headline import article_h1, choose_headline
 from .maintext import MAX_TEXT_CHARS, main_text
 from .models import PageInfo
-from .pagemeta import collect, text_of
+from .pagemeta import collect
 from .pdfinfo import extract_pdf
 
 __all__ = ["MAX_HTML_BYTES", "extract", "parse_html"]
 
 LOGGER = logging.getLogger(__name__)
-
-#: Bytes of HTML given to the parser (the rest of a huge page is ignored).
-MAX_HTML_BYTES = 3 * 1024 * 1024
-
-_PARSER = etree.HTMLParser(remove_comments=True, remove_pis=True, no_network=True,
-                               recover=True, default_doctype=False, encoding="utf-8")
 
 
 def extract(body: bytes, *, url: str, content_type: str | None = None) -> PageInfo:
@@ -78,41 +71,19 @@ def _extract_other(body: bytes, content_type: str | None) -> PageInfo:
     return PageInfo(kind="other", text=text, charset=charset)
 
 
-def parse_html(body: bytes, content_type: str | None = None) -> tuple[Any, str]:
-    """The lxml root of *body* (None when there is no document) and its charset."""
-    head = body[:MAX_HTML_BYTES]
-    charset = sniff_charset(head, content_type)
-    if charset == "utf-8":
-        data = head  # libxml2 reads UTF-8 itself, replacing bad bytes
-    else:
-        data = decode_text(head, charset).encode("utf-8", "replace")
-    if not data.strip():
-        return None, charset
-    try:
-        root = etree.fromstring(data, parser=_PARSER)
-    except (etree.ParserError, etree.XMLSyntaxError, ValueError):
-        return None, charset
-    if root is None or not isinstance(root.tag, str):
-        return None, charset
-    return root, charset
-
-
 def _extract_html(body: bytes, url: str, content_type: str | None) -> PageInfo:
-    root, charset = parse_html(body, content_type)
-    if root is None:
+    tree, charset = parse_html(body, content_type)
+    if tree is None:
         return PageInfo(kind="html", charset=charset)
-    found = collect(root, url)
+    found = collect(tree, url)
     meta = found.meta
-    og_type = meta.get("og:type")
-    h1_el = article_h1(found.h1s)
-    h1_text = tn.clean_value(text_of(h1_el)) if h1_el is not None else None
-    if h1_text is None and found.h1s:
-        h1_text = tn.clean_value(text_of(found.h1s[0]))
+    h1_text = article_h1(found.h1s)
     headline = choose_headline(found, h1_text, url)
-    published = choose_date(found, root, url)
-    text = main_text(root)
-    lang = root.get("lang") or root.get("{http://www.w3.org/XML/1998/namespace}lang") \
+    published = choose_date(found, tree, url)
+    root_attrs = tree.root.attributes if tree.root is not None else {}
+    lang = root_attrs.get("lang") or root_attrs.get("xml:lang") \
         or meta.get("content-language") or meta.get("og:locale") or meta.get("language")
+    text = main_text(tree, found)  # changes the tree: last
     return PageInfo(
         kind="html",
         headline=headline,
@@ -124,7 +95,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None) -> PageInfo:
         charset=charset,
         canonical=found.canonical,
         meta_refresh=found.refresh,
-        og_type=tn.clean_value(og_type),
+        og_type=tn.clean_value(meta.get("og:type")),
         link_count=found.link_count,
         has_password_field=found.password,
     )

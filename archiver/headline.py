@@ -14,8 +14,10 @@ Example::
 from __future__ import annotations
 
 import re
-from typing import Any
 
+from selectolax.lexbor import LexborNode
+
+from . import dom
 from . import textnorm as tn
 from .pagemeta import Markup, first_str, is_article, iter_jsonld, jsonld_types, text_of
 
@@ -26,22 +28,45 @@ TITLE_META = ("title", "dc.title", "dcterms.title", "parsely-title", "sailthru.t
 _LOGO = re.compile(r"logo|brand|site-?(?:title|name)|masthead|navbar", re.I)
 
 
-def article_h1(h1s: list[Any]) -> Any:
-    """The h1 that heads the article: inside <article>/<main> first, not a logo."""
-    usable = []
+_LOGO_TAGS = dom.tag_ids("a", "header")
+_BODY = dom.tag_ids("body")
+_ARTICLE = dom.tag_ids("article", "main")
+
+
+def _logo_ancestor(h1: LexborNode) -> bool:
+    """True when *h1* sits in a link or box named like a logo, or the page header."""
+    for a in dom.ancestors(h1):
+        if a.tag_id in _LOGO_TAGS:
+            if _LOGO.search(dom.marks(a.attributes)):
+                return True
+            if a.tag == "header":
+                parent = a.parent
+                if parent is not None and parent.tag_id in _BODY:
+                    return True
+    return False
+
+
+def article_h1(h1s: list[LexborNode]) -> str | None:
+    """The text of the h1 that heads the article: in <article>/<main> first, not a logo.
+
+    The first ``<h1>`` of the page when none qualifies; None when there is none.
+    """
+    usable: list[tuple[LexborNode, str]] = []
+    texts: list[str] = []
     for h1 in h1s[:20]:
-        attrs = f"{h1.get('class', '')} {h1.get('id', '')}"
-        if _LOGO.search(attrs) or not tn.squash(text_of(h1)):
+        text = text_of(h1)
+        texts.append(text)
+        if _LOGO.search(dom.marks(h1.attributes)) or not tn.squash(text):
             continue
-        if any(_LOGO.search(f"{a.get('class', '')} {a.get('id', '')}") or a.tag == "header"
-               and a.getparent() is not None and a.getparent().tag == "body"
-               for a in h1.iterancestors("a", "header")):
+        if _logo_ancestor(h1):
             continue
-        usable.append(h1)
-    for h1 in usable:
-        if any(a.tag in ("article", "main") for a in h1.iterancestors("article", "main")):
-            return h1
-    return usable[0] if usable else None
+        usable.append((h1, text))
+    chosen = next((text for h1, text in usable if dom.has_ancestor(h1, _ARTICLE)),
+                  usable[0][1] if usable else None)
+    value = tn.clean_value(chosen)
+    if value is None and texts:
+        value = tn.clean_value(texts[0])
+    return value
 
 
 def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:

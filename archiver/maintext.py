@@ -7,18 +7,21 @@ removed, then boxes whose class, id, role or style names boilerplate
 
 Example::
 
-    text = main_text(root)  # changes the tree: run it last
+    text = main_text(tree, markup)  # changes the tree: run it last
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Iterable
 from typing import Any
 
-from lxml import etree
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from . import dom
 from . import textnorm as tn
+from .pagemeta import Markup
 
 #: Characters of main text kept.
 MAX_TEXT_CHARS = 100_000
@@ -36,62 +39,94 @@ _BOILER_PARTS = ("comment", "related", "sidebar", "newsletter", "share", "social
 #: Class/id words of boilerplate boxes (matched as whole words).
 _BOILER_WORDS = frozenset({"ad", "ads", "adslot", "ad-slot", "adunit", "dfp", "gpt-ad", "tag",
                            "tags", "nav", "modal", "popup", "hidden", "print-only"})
-_MARK_SPLIT = re.compile(r"[\s_]+")
 _BOILER_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary", "dialog",
                            "search", "menu", "menubar", "alert"})
 _KEEP_TAGS = frozenset({"article", "main", "body", "html"})
 
 
+def _trie(words: Iterable[str]) -> str:
+    """A regular expression matching any of *words*, as a trie (fast to fail)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else f"(?:{'|'.join(alts)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
+#: A part anywhere, or a word between spaces/underscores ("ad_slot", "top ad").
+_BOILER = re.compile(f"{_trie(_BOILER_PARTS)}|(?<![^\\s_]){_trie(_BOILER_WORDS)}(?![^\\s_])")
+
+
 @functools.lru_cache(maxsize=4096)
 def _boiler_marks(marks: str) -> bool:
     """True when class and id words (lower case) name a boilerplate box."""
-    return any(part in marks for part in _BOILER_PARTS) or \
-        not _BOILER_WORDS.isdisjoint(_MARK_SPLIT.split(marks))
+    return _BOILER.search(marks) is not None
 
 
-def _is_boilerplate(el: Any) -> bool:
-    get = el.get
+def _is_boilerplate(el: LexborNode, tid: int, attrs: dict[str, str | None],
+                    guarded: set[int]) -> bool:
+    """True when the box *el* (tag id *tid*, attributes *attrs*) is not part of the text.
+
+    *guarded* holds the elements that contain the article's ``<h1>`` or an
+    ``<article>``: a wrapper of the article itself (class "post
+    has-share-buttons") stays.
+    """
+    get = attrs.get
     cls, ident = get("class"), get("id")
     if (cls or ident) and _boiler_marks(f"{cls or ''} {ident or ''}".lower()):
-        if el.tag in _KEEP_TAGS or get("itemprop") == "articleBody":
+        if tid in _KEEP_IDS or get("itemprop") == "articleBody":
             return False
-        # a wrapper of the article itself (class "post has-share-buttons") stays
-        return el.find(".//h1") is None and el.find(".//article") is None
-    if get("hidden") is not None or get("aria-hidden") == "true":
-        return el.tag not in _KEEP_TAGS
+        return el.mem_id not in guarded
+    if "hidden" in attrs or get("aria-hidden") == "true":
+        return tid not in _KEEP_IDS
     role = get("role")
     if role and role.lower() in _BOILER_ROLES:
-        return el.tag not in _KEEP_TAGS
+        return tid not in _KEEP_IDS
     style = get("style")
     if style and "none" in style and "display:none" in style.replace(" ", "").lower():
-        return el.tag not in _KEEP_TAGS
+        return tid not in _KEEP_IDS
     return False
 
 
-def _drop(el: Any) -> None:
-    """Remove *el* but keep the text that follows it."""
-    parent = el.getparent()
-    if parent is None:
-        return
-    tail = el.tail
-    if tail and tail.strip():
-        previous = el.getprevious()
-        if previous is not None:
-            previous.tail = (previous.tail or "") + " " + tail
-        else:
-            parent.text = (parent.text or "") + " " + tail
-    parent.remove(el)
+def _guarded(container: LexborNode, holders: Iterable[LexborNode]) -> set[int]:
+    """``mem_id`` of the elements in *container* that hold one of *holders*.
+
+    A holder inside a dropped element (an ``<h1>`` in a ``<header>``) holds
+    nothing: it goes with the element.
+    """
+    guarded: set[int] = set()
+    stop = container.mem_id
+    for holder in holders:
+        chain: list[int] = []
+        for above in dom.ancestors(holder):
+            if above.tag_id in _DROP_IDS:
+                break
+            if above.mem_id == stop:
+                guarded.update(chain)
+                break
+            chain.append(above.mem_id)
+    return guarded
 
 
-def _main_container(body: Any) -> Any:
+def _main_container(body: LexborNode, candidates: list[LexborNode]) -> LexborNode:
     """The element that holds the article: the <article>/<main> with most paragraphs.
 
     ``<body>`` when there is none, or when it has almost no paragraphs (a
     listing page with many small <article> teasers).
     """
     best, best_count = body, 0
-    for candidate in body.iter("article", "main"):
-        count = sum(1 for _ in candidate.iter("p"))
+    for candidate in candidates:
+        count = len(candidate.css("p"))
         if count > best_count:
             best, best_count = candidate, count
     if best is body or best_count < 2:
@@ -99,21 +134,50 @@ def _main_container(body: Any) -> Any:
     return best
 
 
+#: Elements removed with everything in them.
+_DROP_IDS = dom.tag_ids(*_DROP_TAGS)
 #: Elements that hold boxes (widgets, related links, comments).
-_BOX_TAGS = ("div", "section", "ul", "ol", "aside", "table", "td", "span", "p", "li", "dl")
+_BOX_IDS = dom.tag_ids("div", "section", "ul", "ol", "aside", "table", "td", "span", "p", "li",
+                       "dl")
+_KEEP_IDS = dom.tag_ids(*_KEEP_TAGS)
+_ARTICLE = dom.tag_id("article")
+#: Elements whose text is set apart from the text around them.
+_BLOCK_IDS = dom.tag_ids(
+    "p", "div", "li", "h1", "h2", "h3", "h4", "h5", "h6", "td", "th", "tr", "br", "hr",
+    "article", "section", "blockquote", "figcaption", "ul", "ol", "dl", "dt", "dd", "pre",
+    "table", "caption", "main", "address", "details", "summary", "fieldset", "legend",
+    "header", "footer", "nav", "aside", "form", "figure", "center")
 
 
-def main_text(root: Any) -> str:
-    """The page's main text: boilerplate removed, whitespace squashed, capped.
+def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
+    """The page's main text: boilerplate removed, blocks apart, whitespace squashed, capped.
 
+    *markup* gives the page's ``<article>``, ``<main>`` and ``<h1>`` elements.
     Changes the tree (boilerplate elements are removed), so it runs last.
     """
-    body = root.find("body")
+    body = tree.body or tree.root
     if body is None:
-        body = root
-    container = _main_container(body)
-    etree.strip_elements(container, *_DROP_TAGS, with_tail=False)
-    for el in [el for el in container.iter(*_BOX_TAGS) if _is_boilerplate(el)]:
-        _drop(el)
-    text = etree.tostring(container, method="text", encoding=str, with_tail=False)
+        return ""
+    container = _main_container(body, markup.containers)
+    guarded = _guarded(container, [*markup.h1s, *(el for el in markup.containers
+                                                   if el.tag_id == _ARTICLE)])
+    drops: list[LexborNode] = []
+    blocks: list[LexborNode] = []
+    for el in container.traverse():
+        tid = el.tag_id
+        if tid in _DROP_IDS:
+            drops.append(el)
+            continue
+        if tid in _BLOCK_IDS:
+            blocks.append(el)
+        if tid in _BOX_IDS:
+            attrs = el.attributes
+            if attrs and _is_boilerplate(el, tid, attrs, guarded):
+                drops.append(el)
+    for el in blocks:  # "Kenya deports 45</h1><div>By Staff" must not give "45By"
+        el.insert_before("\n")
+        el.insert_after("\n")
+    for el in drops:
+        el.decompose(recursive=False)  # out of the tree, its text with it
+    text = container.text()
     return tn.squash(text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]

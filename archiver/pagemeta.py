@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
-from lxml import etree
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
+from . import dom
 from . import textnorm as tn
 
 #: Bytes of one JSON-LD block parsed.
@@ -46,8 +47,9 @@ class Markup:
     title: str | None = None
     meta: dict[str, str] = field(default_factory=dict)
     jsonld: list[Any] = field(default_factory=list)
-    h1s: list[Any] = field(default_factory=list)
-    times: list[Any] = field(default_factory=list)
+    h1s: list[LexborNode] = field(default_factory=list)
+    times: list[LexborNode] = field(default_factory=list)
+    containers: list[LexborNode] = field(default_factory=list)  # <article>, <main>
     itemprop_dates: list[str] = field(default_factory=list)
     canonical: str | None = None
     refresh: str | None = None
@@ -58,12 +60,18 @@ class Markup:
 # --------------------------------------------------------------------------
 # one pass over the document
 
-_STRING = etree.XPath("string(.)")
+#: The elements collect() reads, in one CSS query (document order).
+_WANTED = ("a[href], base[href], title, meta, link[rel], script[type], h1, time, "
+           "input[type], [itemprop=datePublished], article, main")
+_SVG = dom.tag_ids("svg")
+_HEAD = dom.tag_ids("head")
+#: ``itemprop=datePublished`` elements read.
+_ITEMPROP_DATES_MAX = 10
 
 
-def text_of(el: Any) -> str:
-    """All text inside *el* (lxml.etree has no ``text_content``)."""
-    return str(_STRING(el))
+def text_of(el: LexborNode) -> str:
+    """All text inside *el*, as written (no separators added)."""
+    return el.text()
 
 
 def absolute(base: str, href: str | None) -> str | None:
@@ -79,52 +87,64 @@ def absolute(base: str, href: str | None) -> str | None:
 _REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?["']?([^"']*)""", re.I)
 
 
-def collect(root: Any, url: str) -> Markup:
+def collect(tree: LexborHTMLParser, url: str) -> Markup:
+    """What the markup of *tree* says, from one CSS query over the document."""
     found = Markup()
     base = url
     links = 0
-    for el in root.iter("a", "base", "title", "meta", "link", "script", "h1", "time", "input"):
+    root = tree.root
+    if root is None:
+        return found
+    for el in root.css(_WANTED):
         tag = el.tag
         if tag == "a":
-            if el.get("href") is not None:
-                links += 1
-        elif tag == "meta":
-            _collect_meta(el, found, base)
-        elif tag == "script":
-            if "ld+json" in (el.get("type") or "").lower() and el.text:
-                _collect_jsonld(el.text, found)
+            links += 1
+            continue
+        attrs = el.attributes
+        if tag == "meta":  # <meta itemprop> is read with the other <meta> values
+            _collect_meta(attrs, found, base)
+            continue
+        if attrs.get("itemprop") == "datePublished" and \
+                len(found.itemprop_dates) < _ITEMPROP_DATES_MAX:
+            found.itemprop_dates.append(attrs.get("datetime") or attrs.get("content")
+                                        or text_of(el))
+        if tag == "script":
+            if "ld+json" in (attrs.get("type") or "").lower():
+                raw = el.text()
+                if raw:
+                    _collect_jsonld(raw, found)
         elif tag == "h1":
             found.h1s.append(el)
         elif tag == "time":
             found.times.append(el)
+        elif tag == "article" or tag == "main":
+            found.containers.append(el)
         elif tag == "link":
-            rel = (el.get("rel") or "").lower().split()
+            rel = (attrs.get("rel") or "").lower().split()
             if "canonical" in rel and found.canonical is None:
-                found.canonical = absolute(base, el.get("href"))
+                found.canonical = absolute(base, attrs.get("href"))
         elif tag == "title":
             if found.title is None and not _in_svg(el):
                 found.title = text_of(el)
         elif tag == "input":
-            if not found.password and (el.get("type") or "").lower() == "password":
+            if not found.password and (attrs.get("type") or "").lower() == "password":
                 found.password = True
-        elif tag == "base" and el.get("href"):
-            base = absolute(url, el.get("href")) or url
+        elif tag == "base" and attrs.get("href"):
+            base = absolute(url, attrs.get("href")) or url
     found.link_count = links
-    for el in _ITEMPROP_DATES(root):
-        found.itemprop_dates.append(el.get("datetime") or el.get("content") or text_of(el))
     return found
 
 
-_ITEMPROP_DATES = etree.XPath('//*[@itemprop="datePublished" and not(self::meta)][position()<=10]')
+def _in_svg(el: LexborNode) -> bool:
+    parent = el.parent
+    if parent is not None and parent.tag_id in _HEAD:
+        return False
+    return dom.has_ancestor(el, _SVG)
 
 
-def _in_svg(el: Any) -> bool:
-    return any(a.tag == "svg" for a in el.iterancestors())
-
-
-def _collect_meta(el: Any, found: Markup, base: str) -> None:
-    content = el.get("content")
-    equiv = (el.get("http-equiv") or "").lower()
+def _collect_meta(attrs: dict[str, str | None], found: Markup, base: str) -> None:
+    content = attrs.get("content")
+    equiv = (attrs.get("http-equiv") or "").lower()
     if equiv == "refresh" and content and found.refresh is None:
         m = _REFRESH_URL.match(content)
         if m and m.group(1).strip():
@@ -136,7 +156,7 @@ def _collect_meta(el: Any, found: Markup, base: str) -> None:
     if content is None:
         return
     for attr in ("property", "name", "itemprop"):
-        key = el.get(attr)
+        key = attrs.get(attr)
         if key:
             for name in key.lower().split():
                 found.meta.setdefault(name, content)

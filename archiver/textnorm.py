@@ -29,14 +29,13 @@ LOGGER = logging.getLogger(__name__)
 #: The earliest publication date taken as plausible (the web before it is rare).
 EARLIEST = dt.date(1995, 1, 1)
 
-_WS = re.compile(r"\s+")
-
 
 def squash(text: str | None) -> str:
     """*text* with runs of whitespace (incl. NBSP) made one space, trimmed."""
     if not text:
         return ""
-    return _WS.sub(" ", text.replace("\u00a0", " ").replace("\u200b", "")).strip()
+    # str.split() splits on exactly the characters regex \s matches (NBSP too)
+    return " ".join(text.replace("\u200b", "").split())
 
 
 def clean_value(text: str | None) -> str | None:

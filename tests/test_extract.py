@@ -218,6 +218,24 @@ def test_meta_refresh_password_and_links():
     assert info.link_count == 2
 
 
+def test_blocks_are_apart_in_the_text():
+    body = ("<article><h1>Kenya deports 45</h1><div>By Staff Reporter</div>"
+            "<p>First paragraph.</p><p>Second</p><ul><li>one</li><li>two</li></ul>"
+            "<table><tr><td>cell</td><td>next</td></tr></table>line<br>break"
+            "<blockquote>quoted</blockquote><section>sec</section><figure><img src=a.png>"
+            "<figcaption>caption</figcaption></figure><h2>Sub</h2>tail</article>")
+    text = html("", body).text
+    for joined in ("45By", "ReporterFirst", "paragraph.Second", "onetwo", "cellnext",
+                   "linebreak", "quotedsec", "Subtail"):
+        assert joined not in text
+    assert "Kenya deports 45 By Staff Reporter First paragraph. Second one two cell next " \
+        "line break quoted sec" in text
+    assert text.endswith("Sub tail")
+    # inline elements do not split words
+    assert html("", "<p>un<b>bold</b>ed <a href='/x'>link</a>s <em>x</em>.</p>").text == \
+        "unbolded links x."
+
+
 def test_text_is_capped():
     body = "<p>" + "word " * 60_000 + "</p>"
     assert len(html("", body).text) == 100_000
