@@ -63,14 +63,17 @@ def _trie(words: Iterable[str]) -> str:
     return build(root)
 
 
-#: A part anywhere, or a word between spaces/underscores ("ad_slot", "top ad").
-_BOILER = re.compile(f"{_trie(_BOILER_PARTS)}|(?<![^\\s_]){_trie(_BOILER_WORDS)}(?![^\\s_])")
+#: A part anywhere ("js-share-bar"); a word between spaces/underscores ("ad_slot", "top ad").
+#: Two searches: one alternation of both would defeat the engine's prefix scan.
+_BOILER_PART = re.compile(_trie(_BOILER_PARTS))
+_BOILER_WORD = re.compile(f"(?<![^\\s_]){_trie(_BOILER_WORDS)}(?![^\\s_])")
 
 
 @functools.lru_cache(maxsize=4096)
 def _boiler_marks(marks: str) -> bool:
-    """True when class and id words (lower case) name a boilerplate box."""
-    return _BOILER.search(marks) is not None
+    """True when class and id words name a boilerplate box."""
+    marks = marks.lower()
+    return _BOILER_PART.search(marks) is not None or _BOILER_WORD.search(marks) is not None
 
 
 def _is_boilerplate(el: LexborNode, tid: int, attrs: dict[str, str | None],
@@ -83,10 +86,13 @@ def _is_boilerplate(el: LexborNode, tid: int, attrs: dict[str, str | None],
     """
     get = attrs.get
     cls, ident = get("class"), get("id")
-    if (cls or ident) and _boiler_marks(f"{cls or ''} {ident or ''}".lower()):
-        if tid in _KEEP_IDS or get("itemprop") == "articleBody":
+    if cls or ident:
+        if _boiler_marks(f"{cls} {ident}" if cls and ident else cls or ident or ""):
+            if tid in _KEEP_IDS or get("itemprop") == "articleBody":
+                return False
+            return el.mem_id not in guarded
+        if len(attrs) == 1:  # the common case: a class and nothing else
             return False
-        return el.mem_id not in guarded
     if "hidden" in attrs or get("aria-hidden") == "true":
         return tid not in _KEEP_IDS
     role = get("role")
@@ -175,8 +181,14 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
             if attrs and _is_boilerplate(el, tid, attrs, guarded):
                 drops.append(el)
     for el in blocks:  # "Kenya deports 45</h1><div>By Staff" must not give "45By"
-        el.insert_before("\n")
-        el.insert_after("\n")
+        # whitespace already there is enough; a block before this one adds its own
+        before = el.prev
+        if before is not None and not before.is_empty_text_node \
+                and before.tag_id not in _BLOCK_IDS:
+            el.insert_before("\n")
+        after = el.next
+        if after is not None and not after.is_empty_text_node:
+            el.insert_after("\n")
     for el in drops:
         el.decompose(recursive=False)  # out of the tree, its text with it
     text = container.text()

@@ -61,8 +61,13 @@ class Markup:
 # one pass over the document
 
 #: The elements collect() reads, in one CSS query (document order).
-_WANTED = ("a[href], base[href], title, meta, link[rel], script[type], h1, time, "
-           "input[type], [itemprop=datePublished], article, main")
+_WANTED = ("a[href], base[href], title, meta, link[rel~=canonical i], "
+           'script[type*="ld+json" i], h1, time, input[type=password i], '
+           "[itemprop=datePublished], article, main")
+_A, _META, _SCRIPT, _H1, _TIME, _LINK, _TITLE, _INPUT, _BASE = (
+    dom.tag_id(name) for name in ("a", "meta", "script", "h1", "time", "link", "title", "input",
+                                  "base"))
+_CONTAINERS = dom.tag_ids("article", "main")
 _SVG = dom.tag_ids("svg")
 _HEAD = dom.tag_ids("head")
 #: ``itemprop=datePublished`` elements read.
@@ -96,40 +101,37 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
     if root is None:
         return found
     for el in root.css(_WANTED):
-        tag = el.tag
-        if tag == "a":
+        tid = el.tag_id
+        if tid == _A:
             links += 1
             continue
         attrs = el.attributes
-        if tag == "meta":  # <meta itemprop> is read with the other <meta> values
+        if tid == _META:  # <meta itemprop> is read with the other <meta> values
             _collect_meta(attrs, found, base)
             continue
         if attrs.get("itemprop") == "datePublished" and \
                 len(found.itemprop_dates) < _ITEMPROP_DATES_MAX:
             found.itemprop_dates.append(attrs.get("datetime") or attrs.get("content")
                                         or text_of(el))
-        if tag == "script":
-            if "ld+json" in (attrs.get("type") or "").lower():
-                raw = el.text()
-                if raw:
-                    _collect_jsonld(raw, found)
-        elif tag == "h1":
+        if tid == _SCRIPT:  # JSON-LD
+            raw = el.text()
+            if raw:
+                _collect_jsonld(raw, found)
+        elif tid == _H1:
             found.h1s.append(el)
-        elif tag == "time":
+        elif tid == _TIME:
             found.times.append(el)
-        elif tag == "article" or tag == "main":
+        elif tid in _CONTAINERS:
             found.containers.append(el)
-        elif tag == "link":
-            rel = (attrs.get("rel") or "").lower().split()
-            if "canonical" in rel and found.canonical is None:
+        elif tid == _LINK:  # rel=canonical
+            if found.canonical is None:
                 found.canonical = absolute(base, attrs.get("href"))
-        elif tag == "title":
+        elif tid == _TITLE:
             if found.title is None and not _in_svg(el):
                 found.title = text_of(el)
-        elif tag == "input":
-            if not found.password and (attrs.get("type") or "").lower() == "password":
-                found.password = True
-        elif tag == "base" and attrs.get("href"):
+        elif tid == _INPUT:  # type=password
+            found.password = True
+        elif tid == _BASE and attrs.get("href"):
             base = absolute(url, attrs.get("href")) or url
     found.link_count = links
     return found
