@@ -367,13 +367,19 @@ class Nginx:
             if self.proc.poll() is not None:
                 log = (self.prefix / "stderr.log").read_text()[-2000:]
                 raise RuntimeError(f"nginx exited: {log}")
-            if self.pid_file.exists() and all(self._listening(p) for p in
+            if self._pid() == self.proc.pid and all(self._listening(p) for p in
                                                (self.farm.ports[0], self.farm.ports[-1],
                                                 self.farm.big_port)):
                 return self
             time.sleep(0.05)
         self.stop()
         raise RuntimeError("nginx did not start within 15 s")
+
+    def _pid(self) -> int | None:
+        """The pid in the pid file (ours once our master has bound every port)."""
+        with contextlib.suppress(OSError, ValueError):
+            return int(self.pid_file.read_text().strip())
+        return None
 
     @staticmethod
     def _listening(port: int) -> bool:
@@ -391,10 +397,8 @@ class Nginx:
 
     def stop(self) -> None:
         """Stop the master by its pid file (and by its process handle, as a fallback)."""
-        pid: int | None = None
-        with contextlib.suppress(OSError, ValueError):
-            pid = int(self.pid_file.read_text().strip())
-        if pid is not None:
+        pid = self._pid()
+        if pid is not None and self.proc is not None and pid == self.proc.pid:
             with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
         if self.proc is not None:
@@ -446,6 +450,7 @@ def main(argv: list[str] | None = None) -> int:
                   sizes=(min(1000, args.pages), args.pages))
     print(f"farm generated in {time.monotonic() - t0:.1f}s: {farm.data['kinds']}", file=sys.stderr)
     if args.serve > 0:
+        signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop nginx on kill too
         with Nginx(farm, args.delay):
             print(f"serving ports {farm.ports[0]}..{farm.ports[-1]} for {args.serve}s",
                   file=sys.stderr)
