@@ -178,7 +178,12 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
             blocks.append(el)
         if tid in _BOX_IDS:
             attrs = el.attributes
-            if attrs and _is_boilerplate(el, tid, attrs, guarded):
+            if not attrs:
+                continue
+            if len(attrs) == 1 and "class" in attrs:  # most boxes: judged by the class alone
+                if not _boiler_marks(attrs["class"] or ""):
+                    continue
+            if _is_boilerplate(el, tid, attrs, guarded):
                 drops.append(el)
     for el in blocks:  # "Kenya deports 45</h1><div>By Staff" must not give "45By"
         # whitespace already there is enough; a block before this one adds its own
