@@ -50,7 +50,7 @@ class Progress:
             return
         self.done += 1
         if self._bar is not None:
-            self._bar.update(self._task, advance=1, last=f"{outcome.status:11} {outcome.url[:60]}")
+            self._bar.update(self._task, advance=1, last=f"{outcome.status} {outcome.url[:36]}")
         else:
             of = f"/{self.total}" if self.total else ""
             code = outcome.http_status if outcome.http_status is not None else "-"
