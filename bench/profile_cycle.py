@@ -30,6 +30,7 @@ import re
 import resource
 import sys
 import time
+import tracemalloc
 import unicodedata
 from pathlib import Path
 from typing import Any
@@ -116,6 +117,8 @@ def main() -> int:
     ap.add_argument("--what-if", default="", help="Comma-separated: fold, mentions, drift, squash.")
     ap.add_argument("--code", type=Path, default=REPO,
                     help="Import archiver from this folder (default: the checkout).")
+    ap.add_argument("--memory", type=int, default=0, metavar="N",
+                    help="Trace allocations; print the N biggest live sites at the end.")
     ap.add_argument("args", nargs=argparse.REMAINDER, help="-- then the archiver arguments")
     ns = ap.parse_args()
     args = ns.args[1:] if ns.args[:1] == ["--"] else ns.args
@@ -123,6 +126,8 @@ def main() -> int:
     apply(ns.what_if.split(","))
     from archiver.cli import cli
 
+    if ns.memory:
+        tracemalloc.start(1)
     t0 = time.perf_counter()
     code = 0
     try:
@@ -130,6 +135,12 @@ def main() -> int:
     except SystemExit as exc:
         code = int(exc.code or 0)
     finally:
+        if ns.memory:
+            current, peak = tracemalloc.get_traced_memory()
+            print(f"traced: {current / 2**20:.1f} MB live, {peak / 2**20:.1f} MB peak",
+                  file=sys.stderr)
+            for stat in tracemalloc.take_snapshot().statistics("lineno")[:ns.memory]:
+                print(f"  {stat}", file=sys.stderr)
         ru = resource.getrusage(resource.RUSAGE_SELF)
         print(f"what-if={ns.what_if or '-'} wall={time.perf_counter() - t0:.2f}s "
               f"cpu={ru.ru_utime + ru.ru_stime:.2f}s maxrss={ru.ru_maxrss / 1024:.0f}MB",
