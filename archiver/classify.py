@@ -366,10 +366,17 @@ def _same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:
         if score >= settings.drift_headline_similarity:
             return f"headline {score:.0%} like the first snapshot's"
     if page.text.strip() and base.text.strip():
-        score = text_similarity(strip_volatile(page.text), strip_volatile(base.text))
+        score = text_score(page.text, base.text)
         if score >= settings.moved_text_similarity:
             return f"text {score:.0%} like the first snapshot's"
     return ""
+
+
+def text_score(a: str, b: str) -> float:
+    """Similarity of two main texts, volatile lines (timestamps, "Updated") removed."""
+    if a == b:
+        return 1.0
+    return text_similarity(strip_volatile(a), strip_volatile(b))
 
 
 def _has_content(page: PageInfo | None) -> bool:
@@ -392,7 +399,7 @@ def _drift(
                     f"the headline changed from {base.headline!r} to {page.headline!r} "
                     f"({score:.0%} alike)")
     if page.text.strip() and base.text.strip():
-        score = text_similarity(strip_volatile(page.text), strip_volatile(base.text))
+        score = text_score(page.text, base.text)
         if score < settings.drift_text_similarity:
             return ("text-replaced",
                     f"the main text is only {score:.0%} the same as in the first snapshot")

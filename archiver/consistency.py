@@ -100,10 +100,18 @@ _SUFFIX = r"(?:s|es|e|en|er|em|n|ns|ne|nes|a|as|os)?"
 _CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
+_COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
+#: Text searched for the event's country: the headline, title and h1, and the
+#: beginning of the main text (an article names its subject early).
+TOPIC_TEXT_CHARS = 20_000
+
+
 def _fold(text: str) -> str:
     """*text* lowercased, without accents (so "Taïwan" matches "taiwan")."""
+    if text.isascii():
+        return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    return "".join(ch for ch in decomposed if not unicodedata.combining(ch)).casefold()
+    return _COMBINING.sub("", decomposed).casefold()
 
 
 def country_names(country: str) -> tuple[str, ...]:
@@ -116,15 +124,27 @@ def country_names(country: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def _pattern(names: tuple[str, ...]) -> re.Pattern[str]:
+def _patterns(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
+    """(Latin-script names, whose start is checked for a word boundary; CJK names)."""
     latin = sorted({_fold(n) for n in names if not _CJK.search(n)}, key=len, reverse=True)
     cjk = sorted({unicodedata.normalize("NFKC", n) for n in names if _CJK.search(n)})
-    parts = []
-    if latin:
-        words = "|".join(r"\s+".join(map(re.escape, n.split())) for n in latin)
-        parts.append(rf"(?<!\w)(?:{words}){_SUFFIX}(?!\w)")
-    parts.extend(re.escape(n) for n in cjk)
-    return re.compile("|".join(parts) or r"(?!)")
+    words = "|".join(r"\s+".join(map(re.escape, n.split())) for n in latin)
+    return (re.compile(rf"(?:{words}){_SUFFIX}(?!\w)") if latin else None,
+            re.compile("|".join(map(re.escape, cjk))) if cjk else None)
+
+
+def _search(folded: str, country: str) -> bool:
+    latin, cjk = _patterns(country_names(country))
+    if cjk is not None and cjk.search(folded):
+        return True
+    if latin is not None:
+        for m in latin.finditer(folded):
+            start = m.start()
+            # a word boundary before the name, checked here: a leading look-behind
+            # would stop the regex engine from scanning for the name's first letter
+            if start == 0 or not (folded[start - 1].isalnum() or folded[start - 1] == "_"):
+                return True
+    return False
 
 
 def mentions(text: str, country: str) -> bool:
@@ -137,8 +157,7 @@ def mentions(text: str, country: str) -> bool:
     >>> mentions("台灣人遭遣送中國", "Taiwan")
     True
     """
-    folded = _fold(unicodedata.normalize("NFKC", text))
-    return _pattern(country_names(country)).search(folded) is not None
+    return _search(_fold(unicodedata.normalize("NFKC", text)), country)
 
 
 def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> list[Flag]:
@@ -153,7 +172,8 @@ def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> 
         if days_apart(page.published, event.date) > tolerance_days:
             flags.append("date-mismatch")
     text = "\n".join(
-        part for part in (page.headline, page.title, page.h1, page.text) if part
+        part for part in (page.headline, page.title, page.h1, page.text[:TOPIC_TEXT_CHARS])
+        if part
     )
     if text.strip() and not _on_topic(text, event.country):
         flags.append("topic-mismatch")
@@ -165,9 +185,10 @@ def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> 
 
 
 def _on_topic(text: str, country: str | None) -> bool:
-    if mentions(text, TAIWAN):
+    folded = _fold(unicodedata.normalize("NFKC", text))  # once for both searches
+    if _search(folded, TAIWAN):
         return True
-    return country is not None and bool(country.strip()) and mentions(text, country)
+    return country is not None and bool(country.strip()) and _search(folded, country)
 
 
 def days_apart(a: dt.date, b: dt.date) -> int:

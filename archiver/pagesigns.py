@@ -217,10 +217,10 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
         return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-chl headers)"
     if status >= 400 and (final.header("x-datadome") or final.header("x-px-captcha")):
         return "captcha", f"HTTP {status} from a bot-detection service (DataDome or PerimeterX)"
-    if page is not None:
+    if page is not None and article_markers(page) < 2:  # cheap test first
         head = f"{title}\n{page.h1 or ''}\n{page.text[:3000]}"
         found = _CAPTCHA.search(head)
-        if found and article_markers(page) < 2 and (_short_page(page) or _CAPTCHA.search(title)):
+        if found and (_short_page(page) or _CAPTCHA.search(title)):
             return "captcha", f"HTTP {status} with a bot check ({found.group(0)[:40]!r})"
     redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
     host = urlsplit(final.url).hostname or ""

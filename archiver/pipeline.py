@@ -159,7 +159,8 @@ def page_of(hop: Hop | None, settings: Settings) -> PageInfo | None:
     """
     if hop is None or hop.status is None or hop.is_redirect or hop.body_size == 0:
         return None
-    raw = _read_body(hop, settings.fetch.max_bytes)
+    # extraction never looks past max_decoded_bytes, so neither does the read
+    raw = _read_body(hop, settings.fetch.max_decoded_bytes)
     body, _ = decode_content(raw, hop.header("content-encoding"),
                              settings.fetch.max_decoded_bytes)
     return extract(body, url=hop.url, content_type=hop.header("content-type"))

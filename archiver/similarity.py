@@ -54,7 +54,7 @@ __all__ = [
 ]
 
 #: Characters of each text that are compared (the rest is ignored).
-MAX_CHARS = 200_000
+MAX_CHARS = 40_000
 
 #: Below this many tokens (on the shorter side), single tokens are compared
 #: instead of shingles.
@@ -170,6 +170,8 @@ def text_similarity(a: str, b: str) -> float:
     >>> text_similarity("The court ruled on Monday.", "Rain expected up north.")
     0.0
     """
+    if a == b:
+        return 1.0
     (ta, cjk_a), (tb, cjk_b) = _tokenize(a), _tokenize(b)
     if not ta or not tb:
         return 1.0 if not ta and not tb else 0.0
