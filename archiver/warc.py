@@ -299,7 +299,8 @@ class WarcWriter:
         record_type = dict(headers)["WARC-Type"]
         try:
             with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as buf_fh:
-                comp = zlib.compressobj(6, zlib.DEFLATED, zlib.MAX_WBITS + 16)
+                comp = zlib.compressobj(self.settings.compression_level, zlib.DEFLATED,
+                                        zlib.MAX_WBITS + 16)
                 buf_fh.write(comp.compress(warc_head))
                 buf_fh.write(comp.compress(head))
                 written = len(head)
