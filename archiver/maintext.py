@@ -24,7 +24,7 @@ from . import textnorm as tn
 from .pagemeta import Markup
 
 #: Characters of main text kept.
-MAX_TEXT_CHARS = 100_000
+MAX_TEXT_CHARS = 40_000  # as much as the snapshot comparison reads (similarity.MAX_CHARS)
 
 _DROP_TAGS = ("script", "style", "noscript", "nav", "header", "footer", "aside", "form",
               "iframe", "svg", "template", "button", "select", "textarea", "object", "embed",

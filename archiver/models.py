@@ -160,7 +160,7 @@ class PageInfo:
     published: dt.date | None = None
     title: str | None = None  # the raw <title>, whitespace-normalised
     h1: str | None = None  # the first <h1>
-    text: str = ""  # main text, boilerplate (nav, footer, scripts, widgets) removed
+    text: str = ""  # main text, boilerplate (nav, footer, scripts, widgets) removed; 40k chars max
     lang: str | None = None
     charset: str | None = None  # the charset used to decode
     canonical: str | None = None  # <link rel=canonical>, absolute
