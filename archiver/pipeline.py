@@ -225,7 +225,8 @@ class Cycle:
             req, resp = self.writer.write_revisit(
                 hop, refers_to_uri=last["url"],
                 refers_to_date=warc_date(parse_iso(last["fetched_at"]) or hop.started),
-                refers_to_record_id=last["record_id"], payload_digest=digest)
+                refers_to_record_id=last["record_id"], payload_digest=digest,
+                with_request=False)
             refers_to = int(last["id"])
         else:
             req, resp = self.writer.write_exchange(hop)
@@ -238,9 +239,12 @@ class Cycle:
             "record_type": resp.record_type, "record_id": resp.record_id,
             "payload_digest": resp.payload_digest or digest, "block_digest": resp.block_digest,
             "refers_to": refers_to, "warc_file": resp.filename, "warc_offset": resp.offset,
-            "warc_length": resp.length, "request_file": req.filename,
-            "request_offset": req.offset, "request_length": req.length,
-            "request_record_id": req.record_id, "request_block_digest": req.block_digest,
+            "warc_length": resp.length,
+            "request_file": req.filename if req else None,
+            "request_offset": req.offset if req else None,
+            "request_length": req.length if req else None,
+            "request_record_id": req.record_id if req else None,
+            "request_block_digest": req.block_digest if req else None,
             "tls_subject": (hop.tls or {}).get("subject"),
             "tls_issuer": (hop.tls or {}).get("issuer"), "elapsed": hop.elapsed,
         }
@@ -301,7 +305,9 @@ class Cycle:
             rows = [self._write_hop(h, digests[id(h)]) for h in result.hops
                     if h.status is not None]
             meta: RecordLocation | None = None
-            if rows:
+            # provenance of what was copied: a fetch whose every hop is a revisit
+            # copied nothing new (its revisit records carry the date and address)
+            if any(r["record_type"] != "revisit" for r in rows):
                 meta = self.writer.write_metadata(
                     f"urn:archiver:capture:{rows[-1]['record_id']}",
                     self._provenance(result, page), refers_to=rows[-1]["record_id"])
@@ -329,13 +335,14 @@ class Cycle:
             ids["fetch"] = self.store.insert_fetch(fetch_row)
             for i, row in enumerate(rows):
                 row = dict(row, fetch_id=ids["fetch"], hop=i, final_url=result.final_url)
-                if i == len(rows) - 1 and meta is not None:
-                    row.update(meta_file=meta.filename, meta_offset=meta.offset,
-                               meta_length=meta.length, meta_record_id=meta.record_id,
-                               meta_block_digest=meta.block_digest,
-                               headline=page.headline if page else None,
+                if i == len(rows) - 1:
+                    row.update(headline=page.headline if page else None,
                                published=page.published.isoformat()
                                if page and page.published else None)
+                    if meta is not None:
+                        row.update(meta_file=meta.filename, meta_offset=meta.offset,
+                                   meta_length=meta.length, meta_record_id=meta.record_id,
+                                   meta_block_digest=meta.block_digest)
                 ids["capture"] = self.store.insert_capture(row)
 
         self._queue(store_fetch)

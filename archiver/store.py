@@ -64,14 +64,20 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             id INTEGER PRIMARY KEY, started TEXT NOT NULL, finished TEXT,
             state TEXT NOT NULL DEFAULT 'running', sources TEXT, pid INTEGER
         );
-        CREATE TABLE fetches (
-            id INTEGER PRIMARY KEY, cycle_id INTEGER, url TEXT NOT NULL, started TEXT,
+        -- URLs are stored once; the history tables refer to them by number and
+        -- are read through views that show the URL (history grows with every
+        -- check, so its rows are kept small).
+        CREATE TABLE urls (id INTEGER PRIMARY KEY, url TEXT NOT NULL UNIQUE);
+        CREATE TABLE fetch_rows (
+            id INTEGER PRIMARY KEY, cycle_id INTEGER, url_id INTEGER NOT NULL, started TEXT,
             error TEXT, error_detail TEXT, attempts INTEGER, http_status INTEGER,
             final_url TEXT, hops INTEGER, elapsed REAL
         );
-        CREATE INDEX fetches_url ON fetches(url);
-        CREATE TABLE captures (
-            id INTEGER PRIMARY KEY, fetch_id INTEGER, hop INTEGER, url TEXT NOT NULL,
+        CREATE VIEW fetches AS SELECT f.id, f.cycle_id, u.url, f.started, f.error,
+            f.error_detail, f.attempts, f.http_status, coalesce(f.final_url, u.url) AS final_url,
+            f.hops, f.elapsed FROM fetch_rows f JOIN urls u ON u.id = f.url_id;
+        CREATE TABLE capture_rows (
+            id INTEGER PRIMARY KEY, fetch_id INTEGER, hop INTEGER, url_id INTEGER NOT NULL,
             fetched_at TEXT NOT NULL, http_status INTEGER, content_type TEXT,
             final_url TEXT, location TEXT, ip TEXT, body_size INTEGER, truncated TEXT,
             record_type TEXT NOT NULL, record_id TEXT NOT NULL,
@@ -83,19 +89,39 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             meta_record_id TEXT, meta_block_digest TEXT,
             headline TEXT, published TEXT, tls_subject TEXT, tls_issuer TEXT, elapsed REAL
         );
-        CREATE INDEX captures_url ON captures(url, fetched_at);
+        CREATE INDEX capture_rows_url ON capture_rows(url_id, fetched_at);
+        CREATE INDEX capture_rows_fetch ON capture_rows(fetch_id);
+        -- file names are stored once per row when the records share a file
+        CREATE VIEW captures AS SELECT c.id, c.fetch_id, c.hop, u.url, c.fetched_at,
+            c.http_status, c.content_type, coalesce(c.final_url, u.url) AS final_url,
+            c.location, c.ip, c.body_size, c.truncated, c.record_type, c.record_id,
+            c.payload_digest, c.block_digest, c.refers_to, c.warc_file, c.warc_offset,
+            c.warc_length,
+            CASE WHEN c.request_offset IS NULL THEN NULL
+                 ELSE coalesce(c.request_file, c.warc_file) END AS request_file,
+            c.request_offset, c.request_length, c.request_record_id, c.request_block_digest,
+            CASE WHEN c.meta_offset IS NULL THEN NULL
+                 ELSE coalesce(c.meta_file, c.warc_file) END AS meta_file,
+            c.meta_offset, c.meta_length, c.meta_record_id, c.meta_block_digest,
+            c.headline, c.published, c.tls_subject, c.tls_issuer, c.elapsed
+            FROM capture_rows c JOIN urls u ON u.id = c.url_id;
         CREATE TABLE baselines (
             url TEXT PRIMARY KEY, capture_id INTEGER, captured_at TEXT, final_url TEXT,
             payload_digest TEXT, page TEXT
         );
-        CREATE TABLE checks (
-            id INTEGER PRIMARY KEY, cycle_id INTEGER, event_id TEXT, url TEXT,
+        CREATE TABLE check_rows (
+            id INTEGER PRIMARY KEY, cycle_id INTEGER, event_id TEXT, url_id INTEGER NOT NULL,
             checked_at TEXT, status TEXT, rule TEXT, reason TEXT, http_status INTEGER,
             final_url TEXT, headline TEXT, published TEXT, flags TEXT, fetch_id INTEGER,
             capture_id INTEGER, consecutive_failures INTEGER, first_failure_at TEXT
         );
-        CREATE INDEX checks_citation ON checks(event_id, url, checked_at);
-        CREATE INDEX checks_cycle ON checks(cycle_id, url);
+        CREATE INDEX check_rows_citation ON check_rows(url_id, checked_at);
+        CREATE INDEX check_rows_cycle ON check_rows(cycle_id);
+        CREATE VIEW checks AS SELECT k.id, k.cycle_id, k.event_id, u.url, k.checked_at,
+            k.status, k.rule, k.reason, k.http_status, coalesce(k.final_url, u.url) AS final_url,
+            k.headline, k.published, k.flags, k.fetch_id, k.capture_id,
+            k.consecutive_failures, k.first_failure_at
+            FROM check_rows k JOIN urls u ON u.id = k.url_id;
         CREATE TABLE transitions (
             id INTEGER PRIMARY KEY, event_id TEXT, url TEXT, at TEXT,
             from_status TEXT, to_status TEXT, reason TEXT
@@ -150,6 +176,7 @@ class Store:
     def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
         self.db = db
         self.path = path
+        self._url_ids: dict[str, int] = {}
 
     @property
     def conn(self) -> sqlite3.Connection:
@@ -160,8 +187,11 @@ class Store:
         try:
             with self.conn:
                 yield
-        except sqlite3.OperationalError as exc:
-            raise StorageError(f"database write failed: {exc}", path=self.path) from exc
+        except BaseException as exc:
+            self._url_ids.clear()  # ids handed out inside a rolled-back transaction
+            if isinstance(exc, sqlite3.OperationalError):
+                raise StorageError(f"database write failed: {exc}", path=self.path) from exc
+            raise
 
     def close(self) -> None:
         self.conn.close()
@@ -242,21 +272,44 @@ class Store:
         return rows[0] if rows else None
 
     # -- captures -------------------------------------------------------------
-    def insert_fetch(self, row: dict[str, Any]) -> int:
+    def url_id(self, url: str) -> int:
+        """The number of *url* in the ``urls`` table (added when new)."""
+        found = self._url_ids.get(url)
+        if found is not None:
+            return found
+        row = self.conn.execute("SELECT id FROM urls WHERE url = ?", (url,)).fetchone()
+        if row is None:
+            cur = self.conn.execute("INSERT INTO urls (url) VALUES (?)", (url,))
+            found = int(cur.lastrowid or 0)
+        else:
+            found = int(row[0])
+        if len(self._url_ids) > 50_000:  # bounded: a cache, not a copy of the table
+            self._url_ids.clear()
+        self._url_ids[url] = found
+        return found
+
+    def _insert_row(self, table: str, row: dict[str, Any]) -> int:
+        """Insert *row* (with ``url``) into a history table (with ``url_id``)."""
+        data = dict(row)
+        url = data.pop("url")
+        data["url_id"] = self.url_id(url)
+        if data.get("final_url") == url:
+            data["final_url"] = None  # the view shows the URL again
+        cols = list(data)
         cur = self.conn.execute(
-            "INSERT INTO fetches (cycle_id, url, started, error, error_detail, attempts,"
-            " http_status, final_url, hops, elapsed) VALUES (?,?,?,?,?,?,?,?,?,?)",
-            (row.get("cycle_id"), row["url"], row.get("started"), row.get("error"),
-             row.get("error_detail"), row.get("attempts"), row.get("http_status"),
-             row.get("final_url"), row.get("hops"), row.get("elapsed")))
+            f"INSERT INTO {table} ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
+            [data[c] for c in cols])
         return int(cur.lastrowid or 0)
 
+    def insert_fetch(self, row: dict[str, Any]) -> int:
+        return self._insert_row("fetch_rows", row)
+
     def insert_capture(self, row: dict[str, Any]) -> int:
-        cols = list(row)
-        cur = self.conn.execute(
-            f"INSERT INTO captures ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols])
-        return int(cur.lastrowid or 0)
+        data = dict(row)
+        for col in ("request_file", "meta_file"):
+            if data.get(col) == data.get("warc_file"):
+                data[col] = None  # the view shows warc_file again
+        return self._insert_row("capture_rows", data)
 
     def last_response(self, url: str) -> dict[str, Any] | None:
         """The latest full ``response`` capture of *url* (what a revisit refers to)."""
@@ -327,10 +380,7 @@ class Store:
         """Insert a check and update its citation; returns the previous status."""
         prev = self.citation(row["event_id"], row["url"])
         prev_status = prev["status"] if prev else None
-        cols = list(row)
-        self.conn.execute(
-            f"INSERT INTO checks ({', '.join(cols)}) VALUES ({', '.join('?' for _ in cols)})",
-            [row[c] for c in cols])
+        self._insert_row("check_rows", row)
         since = prev["since"] if prev and prev_status == row["status"] else row["checked_at"]
         self.conn.execute(
             "UPDATE citations SET status=?, since=?, rule=?, reason=?, http_status=?,"

@@ -399,14 +399,33 @@ class WarcWriter:
 
     def write_revisit(self, hop: Hop, *, refers_to_uri: str, refers_to_date: str,
                       refers_to_record_id: str, payload_digest: str,
-                      ) -> tuple[RecordLocation, RecordLocation]:
+                      with_request: bool = True,
+                      ) -> tuple[RecordLocation | None, RecordLocation]:
         """Write *hop* as a ``request`` and an identical-payload-digest ``revisit``.
 
         The revisit holds the new status line and headers, no body; the body
         is the one of the record *refers_to_record_id* (captured at
         *refers_to_date*, its WARC-Date, from *refers_to_uri*). ``ValueError``
         for a hop without a response, as for :meth:`write_exchange`.
+        *with_request* False writes the revisit alone (request None): a
+        re-check of an unchanged page sends the request its capture sent.
         """
+        if not with_request:
+            if hop.status is None:
+                raise ValueError(f"{hop.url}: no response to archive")
+            self._ensure_file()
+            common = [("WARC-Target-URI", _check_field(hop.url)),
+                      ("WARC-Date", warc_date(hop.started))]
+            if hop.ip:
+                common.append(("WARC-IP-Address", hop.ip))
+            headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", new_record_id()), *common,
+                       ("WARC-Profile", REVISIT_PROFILE),
+                       ("WARC-Refers-To-Target-URI", _check_field(refers_to_uri)),
+                       ("WARC-Refers-To-Date", _check_field(refers_to_date)),
+                       ("WARC-Refers-To", _check_field(refers_to_record_id)),
+                       ("Content-Type", "application/http; msgtype=response")]
+            return None, self._write_record(headers, response_head(hop), None, payload=False,
+                                            payload_digest=payload_digest)
         revisit_id, common, request = self._start_pair(hop)
         headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", revisit_id), *common,
                    ("WARC-Profile", REVISIT_PROFILE),

@@ -25,6 +25,11 @@ def warc_bytes(archive: Path) -> int:
     return sum(p.stat().st_size for p in (archive / "warc").glob("*.warc.gz"))
 
 
+def folder_bytes(archive: Path) -> int:
+    """Everything under archive/: WARC files, the database, the lock file."""
+    return sum(p.stat().st_size for p in archive.rglob("*") if p.is_file())
+
+
 def db_bytes(archive: Path) -> int:
     return sum(p.stat().st_size for p in archive.glob("archiver.db*"))
 
@@ -52,13 +57,13 @@ def test_unchanged_pages_become_small_revisits(tmp_path: Path, site: Site) -> No
 
     first = run_archiver("run", *args)
     assert first.returncode == 0, first.stderr
-    w1, d1 = warc_bytes(archive), db_bytes(archive)
+    w1, d1, a1 = warc_bytes(archive), db_bytes(archive), folder_bytes(archive)
     full = captures_of_cycle(archive, 1)
     assert {r[1] for r in full.values()} == {"response"} and len(full) == PAGES
 
     second = run_archiver("run", *args)
     assert second.returncode == 0, second.stderr
-    w2, d2 = warc_bytes(archive), db_bytes(archive)
+    w2, d2, a2 = warc_bytes(archive), db_bytes(archive), folder_bytes(archive)
     again = captures_of_cycle(archive, 2)
     assert {r[1] for r in again.values()} == {"revisit"} and len(again) == PAGES
     per_warc = (w2 - w1) / PAGES
@@ -67,6 +72,8 @@ def test_unchanged_pages_become_small_revisits(tmp_path: Path, site: Site) -> No
           f"unchanged re-check: {per_warc:.0f} WARC bytes and {per_db:.0f} database bytes "
           "per citation")
     assert per_warc <= WARC_BYTES_PER_UNCHANGED
+    # the whole archive folder, database included, grows by at most 2 KB per citation
+    assert (a2 - a1) / PAGES <= 2048, (a2 - a1) / PAGES
     assert per_warc < w1 / PAGES  # smaller than a full capture
 
     # a revisit names what it repeats: same payload digest, profile, the response's id
