@@ -93,6 +93,9 @@ class Lab:
             "rewritten": "/2016/05/01/rewritten/",
             "error500": "/2016/05/01/server-error/",
             "slow": "/2016/05/01/slow/",
+            "refresh_home": "/2016/05/01/refresh-home/",
+            "slash_added": "/2016/05/01/slash-added",
+            "temp_elsewhere": "/2016/05/01/temporary/",
             "late_date": "/2018/12/15/cambodia-deports/",
             "off_topic": "/2016/05/01/off-topic/",
             "no_date": "/section/undated-story",
@@ -148,6 +151,15 @@ class Lab:
         n.page(p["rewritten"], article("City opens new public library", OTHER_STORY))
         n.page(p["error500"], "Internal error", status=500)
         n.page(p["slow"], article(), delay=4.0)
+        # a <meta refresh> to the home page, served with 200
+        n.page(p["refresh_home"], '<html><head><meta http-equiv="refresh" content="0; url=/">'
+               "<title>Redirecting</title></head><body></body></html>")
+        # a trivial permanent redirect (trailing slash added): still the cited page
+        n.redirect(p["slash_added"], p["slash_added"] + "/", 301)
+        n.page(p["slash_added"] + "/", article())
+        # a temporary redirect to the same article at another address
+        n.redirect(p["temp_elsewhere"], "/amp/2016/05/01/temporary/", 302)
+        n.page("/amp/2016/05/01/temporary/", article())
         # the whole parked origin now serves a parking page for every path
         self.parked.routes.clear()
         self.parked.fallback = Route(200, [("Content-Type", "text/html")], PARKED.encode())
@@ -173,6 +185,7 @@ EXPECTED_STATUS = {
     "ratelimit": "blocked", "challenge": "blocked", "captcha": "blocked", "login": "blocked",
     "moved": "moved",
     "rewritten": "drifted", "error500": "unreachable", "slow": "unreachable",
+    "refresh_home": "soft-404", "slash_added": "alive", "temp_elsewhere": "alive",
 }
 
 
