@@ -564,9 +564,3 @@ def discard(result: FetchResult) -> None:
             hop.body_path.unlink(missing_ok=True)
             hop.body_path = None
 
-
-@asynccontextmanager
-async def open_fetcher(settings: FetchSettings, tmpdir: Path) -> AsyncIterator[Fetcher]:
-    """A :class:`Fetcher` on a fresh client, closed on exit."""
-    async with make_client(settings) as client:
-        yield Fetcher(client, settings, tmpdir)

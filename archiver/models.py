@@ -142,11 +142,6 @@ class FetchResult:
         final = self.final
         return final.url if final else self.url
 
-    @property
-    def connected(self) -> bool:
-        """True when at least one TCP connection succeeded."""
-        return any(h.status is not None for h in self.hops)
-
 
 # --------------------------------------------------------------------------
 # extract

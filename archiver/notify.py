@@ -34,7 +34,6 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
-import json
 import logging
 import queue
 import smtplib
@@ -308,7 +307,3 @@ class Notifier:
                            self.sent - self.done, self.sent)
         return finished
 
-
-def payload_json(note: Notification) -> str:
-    """The webhook body as text (for logs and tests)."""
-    return json.dumps(note.payload(), ensure_ascii=False)

@@ -276,7 +276,7 @@ class Cycle:
             self._probes[key] = fut
             try:
                 purl = probe_url(url, self._rng)
-                res = await self.fetcher.fetch(purl)
+                res = await self.fetcher.fetch_probe(purl)  # one try: only evidence
                 try:
                     final = res.final
                     page = page_of(final, self.settings)

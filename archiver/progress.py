@@ -22,7 +22,6 @@ class Progress:
         self.done = 0
         self._bar: RichProgress | None = None
         self._task: Any = None
-        self._cycle: Any = None
 
     def __enter__(self) -> Progress:
         if self.tty:

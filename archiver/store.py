@@ -36,7 +36,7 @@ import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
 from .exceptions import StorageError
-from .models import Baseline, Event, FailureHistory, PageInfo, Sources
+from .models import Baseline, FailureHistory, PageInfo, Sources
 
 DB_FILENAME = "archiver.db"
 
@@ -267,10 +267,6 @@ class Store:
         return {(r["event_id"], r["url"]) for r in self.db.query(
             "SELECT event_id, url FROM checks WHERE cycle_id = ?", [cycle_id])}
 
-    def last_cycle(self) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM cycles ORDER BY id DESC LIMIT 1"))
-        return rows[0] if rows else None
-
     # -- captures -------------------------------------------------------------
     def url_id(self, url: str) -> int:
         """The number of *url* in the ``urls`` table (added when new)."""
@@ -336,9 +332,6 @@ class Store:
 
     def all_captures(self) -> Iterator[dict[str, Any]]:
         yield from self.db.query("SELECT * FROM captures ORDER BY id")
-
-    def capture_count(self) -> int:
-        return int(self.conn.execute("SELECT count(*) FROM captures").fetchone()[0])
 
     # -- baselines ------------------------------------------------------------
     def baseline(self, url: str) -> Baseline | None:
@@ -463,8 +456,3 @@ def open_store(archive: Path, *, readonly: bool = False) -> Store:
     except OSError as exc:
         raise StorageError(f"cannot create the archive at {archive}: {exc}", path=archive) from exc
 
-
-def event_from_row(row: dict[str, Any]) -> Event:
-    return Event(id=row["id"], date=dt.date.fromisoformat(row["date"]) if row["date"] else None,
-                 country=row["country"], count=row["count"], mechanism=row["mechanism"],
-                 reason=row["reason"])
