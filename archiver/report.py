@@ -40,7 +40,6 @@ def build_report(store: Store) -> dict[str, Any]:
     for c in store.citations():
         if not c["status"]:
             continue
-        baseline = store.baseline(c["url"])
         checked_at = max(checked_at or "", c["last_checked"] or "") or None
         results.append({
             "event": c["event_id"],
@@ -61,7 +60,7 @@ def build_report(store: Store) -> dict[str, Any]:
             "event_country": c["event_country"],
             "event_count": c["event_count"],
             "event_mechanism": c["event_mechanism"],
-            "baseline_headline": baseline.page.headline if baseline else None,
+            "baseline_headline": store.baseline_headline(c["url"]),
         })
     return {"checked_at": seconds(checked_at), "results": results}
 

@@ -107,7 +107,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
             FROM capture_rows c JOIN urls u ON u.id = c.url_id;
         CREATE TABLE baselines (
             url TEXT PRIMARY KEY, capture_id INTEGER, captured_at TEXT, final_url TEXT,
-            payload_digest TEXT, page TEXT
+            payload_digest TEXT, headline TEXT, page BLOB
         );
         CREATE TABLE check_rows (
             id INTEGER PRIMARY KEY, cycle_id INTEGER, event_id TEXT, url_id INTEGER NOT NULL,
@@ -348,9 +348,14 @@ class Store:
                      final_url: str, payload_digest: str | None, page: PageInfo) -> None:
         self.conn.execute(
             "INSERT OR IGNORE INTO baselines (url, capture_id, captured_at, final_url,"
-            " payload_digest, page) VALUES (?,?,?,?,?,?)",
-            (url, capture_id, iso(captured_at), final_url, payload_digest,
+            " payload_digest, headline, page) VALUES (?,?,?,?,?,?,?)",
+            (url, capture_id, iso(captured_at), final_url, payload_digest, page.headline,
              zlib.compress(page_to_json(page).encode("utf-8"), 1)))
+
+    def baseline_headline(self, url: str) -> str | None:
+        """The headline of the first snapshot of *url* (without reading its text)."""
+        row = self.conn.execute("SELECT headline FROM baselines WHERE url = ?", (url,)).fetchone()
+        return str(row[0]) if row and row[0] is not None else None
 
     def first_captured(self, url: str) -> str | None:
         row = self.conn.execute("SELECT captured_at FROM baselines WHERE url = ?",
