@@ -17,12 +17,11 @@ from pypdf import PdfWriter
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver.pipeline import run_cycle
-from archiver.settings import Settings
 from archiver.sources import load_sources
 from archiver.store import open_store
 
 from .lab import Site, news_page
-from .sourcesfile import write_sources
+from .sourcesfile import lab_settings, write_sources
 
 BIG5_HEADLINE = "台灣抗議馬來西亞遣返詐騙嫌犯至中國"
 
@@ -34,16 +33,6 @@ def make_pdf(title: str, created: str) -> bytes:
     buf = io.BytesIO()
     writer.write(buf)
     return buf.getvalue()
-
-
-def lab_settings() -> Settings:
-    s = Settings()
-    s.fetch.allow_private = True
-    s.fetch.per_host_delay = 0.0
-    s.fetch.timeout = 5.0
-    s.fetch.retries = 1
-    s.fetch.backoff = 0.0
-    return s
 
 
 @pytest.fixture

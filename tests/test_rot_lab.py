@@ -18,11 +18,11 @@ import pytest
 
 from archiver.pipeline import run_cycle
 from archiver.report import build_report
-from archiver.settings import Settings
 from archiver.sources import load_sources
 from archiver.store import open_store
 
 from .lab import Route, Site, news_page
+from .sourcesfile import lab_settings as loopback_settings
 from .sourcesfile import write_sources
 
 STORY = ("Malaysia deported 32 Taiwanese telecom fraud suspects to China on Sunday, "
@@ -53,16 +53,6 @@ def article(headline: str = "Malaysia deports 32 Taiwanese to China",
             story: str = STORY, published: str | None = "2016-05-01",
             sidebar: str = "<a href='/x'>Most read one</a>") -> str:
     return news_page(headline, story, published=published, sidebar=sidebar)
-
-
-def lab_settings() -> Settings:
-    s = Settings()
-    s.fetch.allow_private = True
-    s.fetch.per_host_delay = 0.0
-    s.fetch.timeout = 1.5
-    s.fetch.retries = 1
-    s.fetch.backoff = 0.0
-    return s
 
 
 class Lab:
@@ -218,7 +208,7 @@ def test_rot_lab_exact_statuses_and_flags(lab: Lab, tmp_path: Path) -> None:
     src = write_sources(tmp_path / "sources.yaml", events)
     sources = load_sources(src)
     archive = tmp_path / "archive"
-    settings = lab_settings()
+    settings = loopback_settings(timeout=1.5)
 
     first = asyncio.run(run_cycle(sources, archive=archive, settings=settings))
     first_status = {o.event_id: o.status for o in first.outcomes}
@@ -272,7 +262,8 @@ def test_live_pages_are_never_reported_broken(lab: Lab, tmp_path: Path) -> None:
             lab.news.page(lab.paths["volatile"], article(
                 sidebar="<a href='/q'>Something else entirely is most read today</a>",
                 story=STORY + "\n\nUpdated at 10:32 GMT."))
-        summary = asyncio.run(run_cycle(sources, archive=archive, settings=lab_settings()))
+        summary = asyncio.run(run_cycle(sources, archive=archive,
+                                        settings=loopback_settings(timeout=1.5)))
         for o in summary.outcomes:
             assert o.status == "alive", (round_, o)
 
