@@ -11,6 +11,7 @@ import datetime as dt
 import functools
 import json
 import logging
+import sqlite3
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -53,6 +54,10 @@ def handle_errors(fn: F) -> F:
             raise Failure(f"the archive cannot be written: {exc}", 3) from None
         except ArchiverError as exc:
             raise Failure(str(exc), 2) from None
+        except sqlite3.DatabaseError as exc:  # a damaged or foreign archiver.db
+            raise Failure(f"the archive database cannot be read: {exc} (is it an archiver "
+                          "archive, and undamaged? `archiver verify` checks the WARC files)",
+                          2) from None
 
     return wrapper  # type: ignore[return-value]
 

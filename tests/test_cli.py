@@ -206,3 +206,15 @@ def test_every_command_has_help_and_is_in_the_readme() -> None:
         assert result.exit_code == 0, name
         assert "Example:" in result.output, name
         assert f"archiver {name}" in readme, name
+
+
+def test_damaged_database_is_a_message_not_a_traceback(world: World, tmp_path: Path) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(world.archive, copy)
+    db = copy / "archiver.db"
+    db.write_bytes(b"this is not a database" * 100)
+    for args in (["report", "--format", "json"], ["verify"], ["get", world.urls[0]]):
+        proc = archiver(*args, "--archive", str(copy))
+        assert proc.returncode == 2, (args, proc.stderr)
+        assert b"Traceback" not in proc.stderr
+        assert b"database" in proc.stderr
