@@ -23,7 +23,6 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
-import hashlib
 import json
 import logging
 import os
@@ -55,6 +54,7 @@ from .models import (
     Sources,
     Verdict,
 )
+from .retrieval import file_sha256
 from .settings import Settings
 from .store import Store, iso, now_utc, open_store, parse_iso
 from .warc import RecordLocation, WarcWriter, payload_digest_of, recover, warc_date
@@ -120,11 +120,7 @@ def record_closed_files(store: Store, warc_dir: Path) -> None:
     for path in sorted(warc_dir.glob("*.warc.gz")):
         if path.name in known:
             continue
-        h = hashlib.sha256()
-        with path.open("rb") as fh:
-            for block in iter(lambda: fh.read(1 << 20), b""):
-                h.update(block)
-        store.record_warc_file(path.name, h.hexdigest(), path.stat().st_size)
+        store.record_warc_file(path.name, file_sha256(path), path.stat().st_size)
 
 
 def _origin(url: str) -> str:
@@ -178,18 +174,15 @@ def _cleanup(result: FetchResult) -> None:
 class Cycle:
     """The state of one running cycle."""
 
-    def __init__(self, *, sources: Sources, archive: Path, settings: Settings, store: Store,
+    def __init__(self, *, sources: Sources, settings: Settings, store: Store,
                  fetcher: Fetcher, writer: WarcWriter, cycle_id: int,
-                 progress: ProgressFn | None, stop: asyncio.Event | None) -> None:
-        self.sources = sources
-        self.archive = archive
+                 progress: ProgressFn | None) -> None:
         self.settings = settings
         self.store = store
         self.fetcher = fetcher
         self.writer = writer
         self.cycle_id = cycle_id
         self.progress = progress
-        self.stop = stop
         self.events = {e.id: e for e in sources.events}
         self.summary = CycleSummary(cycle_id=cycle_id, started=now_utc())
         self._pending: list[Callable[[], None]] = []
@@ -231,9 +224,9 @@ class Cycle:
         else:
             req, resp = self.writer.write_exchange(hop)
         return {
-            "hop": 0, "url": hop.url, "fetched_at": iso(hop.started),
+            "url": hop.url, "fetched_at": iso(hop.started),
             "http_status": hop.status, "content_type": hop.header("content-type"),
-            "final_url": None, "location": hop.location, "ip": hop.ip,
+            "location": hop.location, "ip": hop.ip,
             "body_size": hop.body_size,
             "truncated": hop.truncated_reason if hop.truncated else None,
             "record_type": resp.record_type, "record_id": resp.record_id,
@@ -314,20 +307,20 @@ class Cycle:
         finally:
             _cleanup(result)
         self.summary.fetched += 1
-        LOGGER.info("fetch %s status=%s bytes=%s time=%.3fs error=%s", url,
-                    http_status_of(result), sum(h.body_size for h in result.hops),
-                    time.monotonic() - started, result.error or "-",
-                    extra={"url": url, "http_status": http_status_of(result),
-                           "bytes": sum(h.body_size for h in result.hops),
-                           "seconds": round(time.monotonic() - started, 3),
-                           "error": result.error})
+        status, elapsed = http_status_of(result), time.monotonic() - started
+        if LOGGER.isEnabledFor(logging.INFO):
+            size = sum(h.body_size for h in result.hops)
+            LOGGER.info("fetch %s status=%s bytes=%s time=%.3fs error=%s", url, status, size,
+                        elapsed, result.error or "-",
+                        extra={"url": url, "http_status": status, "bytes": size,
+                               "seconds": round(elapsed, 3), "error": result.error})
         fetch_row = {
             "cycle_id": self.cycle_id, "url": url,
             "started": iso(result.hops[0].started) if result.hops else iso(now_utc()),
             "error": result.error, "error_detail": result.error_detail,
-            "attempts": result.attempts, "http_status": http_status_of(result),
+            "attempts": result.attempts, "http_status": status,
             "final_url": result.final_url, "hops": len(result.hops),
-            "elapsed": round(time.monotonic() - started, 4),
+            "elapsed": round(elapsed, 4),
         }
         ids: dict[str, int | None] = {"fetch": None, "capture": None}
 
@@ -349,8 +342,9 @@ class Cycle:
         if result.error in OFFLINE_SENSITIVE:
             self._deferred.append((result, citations, ids))
         else:
+            final_digest = digests.get(id(final)) if final is not None else None
             self._judge(result, page, probe, citations, network_down=False, ids=ids,
-                        baseline=baseline)
+                        baseline=baseline, final_digest=final_digest)
         self.flush()
 
     def _page_of(self, result: FetchResult, baseline: Baseline | None,
@@ -370,7 +364,8 @@ class Cycle:
 
     def _judge(self, result: FetchResult, page: PageInfo | None, probe: Probe | None,
                citations: Iterable[Citation], *, network_down: bool,
-               ids: dict[str, int | None], baseline: Baseline | None = None) -> None:
+               ids: dict[str, int | None], baseline: Baseline | None = None,
+               final_digest: str | None = None) -> None:
         url = result.url
         if baseline is None:
             baseline = self.store.baseline(url)
@@ -387,15 +382,14 @@ class Cycle:
                 final = result.final
                 new_baseline = Baseline(url=url, final_url=result.final_url,
                                         captured_at=final.started if final else now,
-                                        payload_digest=None, page=page)
+                                        payload_digest=final_digest, page=page)
             self._record(c, event, result, page, verdict, ids)
         if new_baseline is not None:
             nb = new_baseline
 
             def store_baseline() -> None:
-                cap = self.store.capture(ids["capture"]) if ids["capture"] else None
                 self.store.set_baseline(url, ids["capture"], nb.captured_at, nb.final_url,
-                                        cap["payload_digest"] if cap else None, nb.page)
+                                        nb.payload_digest, nb.page)
 
             self._queue(store_baseline)
 
@@ -471,9 +465,8 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
             fetcher = Fetcher(client, settings.fetch, paths["tmp"])
             writer = WarcWriter(paths["warc"], settings.warc, f"archiver/{__version__}",
                                 {"operator": "archiver", "sources": str(sources.path)})
-            cycle = Cycle(sources=sources, archive=archive, settings=settings, store=store,
-                          fetcher=fetcher, writer=writer, cycle_id=cycle_id,
-                          progress=progress, stop=stop)
+            cycle = Cycle(sources=sources, settings=settings, store=store, fetcher=fetcher,
+                          writer=writer, cycle_id=cycle_id, progress=progress)
             cycle.summary.urls = len(groups)
             cycle.summary.skipped = len(done)
             if progress:
