@@ -127,9 +127,17 @@ def cli() -> None:
     """
 
 
-def _cycle_command(sources_path: Path, archive: Path, fmt: str, config: Path | None,
-                   timeout: float | None, per_host_delay: float | None, allow_private: bool,
-                   log_format: str, verbose: int, command: str) -> None:
+def cycle_options(fn: F) -> F:
+    """The options of a command that runs a cycle (``run``, ``check``), and its errors."""
+    for decorate in (handle_errors, fetch_options, format_option(FORMATS), archive_option,
+                     sources_option):
+        fn = decorate(fn)
+    return fn
+
+
+def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
+                   config: Path | None, timeout: float | None, per_host_delay: float | None,
+                   allow_private: bool, log_format: str, verbose: int) -> None:
     from .lock import ArchiveLock
     from .pipeline import run_cycle
     from .progress import Progress
@@ -172,14 +180,8 @@ def emit_report(report: dict[str, Any], fmt: str, settings: Settings | None = No
 
 
 @cli.command()
-@sources_option
-@archive_option
-@format_option(FORMATS)
-@fetch_options
-@handle_errors
-def run(sources_path: Path, archive: Path, fmt: str, config: Path | None,
-        timeout: float | None, per_host_delay: float | None, allow_private: bool,
-        log_format: str, verbose: int) -> None:
+@cycle_options
+def run(**options: Any) -> None:
     """One full cycle: capture what has no snapshot yet, check every citation, print the report.
 
     Exit status: 0 when no citation is dead or soft-404, 1 when at least one is,
@@ -187,25 +189,17 @@ def run(sources_path: Path, archive: Path, fmt: str, config: Path | None,
 
     Example: archiver run --sources data/sources.yaml --format json
     """
-    _cycle_command(sources_path, archive, fmt, config, timeout, per_host_delay, allow_private,
-                   log_format, verbose, "run")
+    _cycle_command("run", **options)
 
 
 @cli.command()
-@sources_option
-@archive_option
-@format_option(FORMATS)
-@fetch_options
-@handle_errors
-def check(sources_path: Path, archive: Path, fmt: str, config: Path | None,
-          timeout: float | None, per_host_delay: float | None, allow_private: bool,
-          log_format: str, verbose: int) -> None:
+@cycle_options
+def check(**options: Any) -> None:
     """Check every citation (capturing a baseline snapshot where none exists), print the report.
 
     Example: archiver check --format md
     """
-    _cycle_command(sources_path, archive, fmt, config, timeout, per_host_delay, allow_private,
-                   log_format, verbose, "check")
+    _cycle_command("check", **options)
 
 
 @cli.command()
