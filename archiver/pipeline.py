@@ -39,9 +39,8 @@ from typing import Any
 from . import __version__
 from .classify import classify, http_status_of
 from .consistency import event_flags
-from .content import decode_content
+from .cpupool import MIN_URLS, PagePool, extract_body, worker_count
 from .exceptions import StorageError
-from .extract import extract
 from .fetch import Fetcher, make_client
 from .models import (
     Baseline,
@@ -137,29 +136,21 @@ def probe_url(url: str, rng: random.Random) -> str:
     return urllib.parse.urlunsplit((p.scheme, p.netloc, parent + name, "", ""))
 
 
-def _read_body(hop: Hop, limit: int) -> bytes:
-    if hop.body_path is None:
-        return b""
-    try:
-        with hop.body_path.open("rb") as fh:
-            return fh.read(limit)
-    except OSError:
-        return b""
-
-
 def page_of(hop: Hop | None, settings: Settings) -> PageInfo | None:
     """Extraction of a hop's body (Content-Encoding undone, bounded).
 
     Error answers are extracted too: a bot wall or challenge page often comes
     with a 403 or 503 status, and only its wording tells it from an outage.
     """
-    if hop is None or hop.status is None or hop.is_redirect or hop.body_size == 0:
+    if not _has_page(hop):
         return None
-    # extraction never looks past max_decoded_bytes, so neither does the read
-    raw = _read_body(hop, settings.fetch.max_decoded_bytes)
-    body, _ = decode_content(raw, hop.header("content-encoding"),
-                             settings.fetch.max_decoded_bytes)
-    return extract(body, url=hop.url, content_type=hop.header("content-type"))
+    assert hop is not None
+    return extract_body(hop.body_path, hop.header("content-encoding"),
+                        hop.header("content-type"), hop.url, settings.fetch.max_decoded_bytes)
+
+
+def _has_page(hop: Hop | None) -> bool:
+    return not (hop is None or hop.status is None or hop.is_redirect or hop.body_size == 0)
 
 
 def _cleanup(result: FetchResult) -> None:
@@ -176,8 +167,9 @@ class Cycle:
 
     def __init__(self, *, sources: Sources, settings: Settings, store: Store,
                  fetcher: Fetcher, writer: WarcWriter, cycle_id: int,
-                 progress: ProgressFn | None) -> None:
+                 progress: ProgressFn | None, pool: PagePool | None = None) -> None:
         self.settings = settings
+        self.pool = pool or PagePool(0)
         self.store = store
         self.fetcher = fetcher
         self.writer = writer
@@ -272,7 +264,7 @@ class Cycle:
                 res = await self.fetcher.fetch_probe(purl)  # one try: only evidence
                 try:
                     final = res.final
-                    page = page_of(final, self.settings)
+                    page = await self._extract(final)
                     fut.set_result(Probe(url=purl, final_url=res.final_url,
                                          status=final.status if final else None, page=page))
                 finally:
@@ -291,7 +283,7 @@ class Cycle:
             digests = {id(h): payload_digest_of(h.body_path) if h.body_path else None
                        for h in result.hops if h.status is not None}
             baseline = self.store.baseline(url)
-            page = self._page_of(result, baseline, digests)
+            page = await self._page_of(result, baseline, digests)
             probe = None
             if final is not None and final.status is not None and 200 <= final.status < 300:
                 probe = await self._probe(url)
@@ -347,8 +339,17 @@ class Cycle:
                         baseline=baseline, final_digest=final_digest)
         self.flush()
 
-    def _page_of(self, result: FetchResult, baseline: Baseline | None,
-                 digests: dict[int, str | None]) -> PageInfo | None:
+    async def _extract(self, hop: Hop | None) -> PageInfo | None:
+        """:func:`page_of`, in a worker process when the cycle has them."""
+        if not _has_page(hop):
+            return None
+        assert hop is not None
+        return await self.pool.page(hop.body_path, hop.header("content-encoding"),
+                                    hop.header("content-type"), hop.url,
+                                    self.settings.fetch.max_decoded_bytes)
+
+    async def _page_of(self, result: FetchResult, baseline: Baseline | None,
+                       digests: dict[int, str | None]) -> PageInfo | None:
         """The final page's extraction; the first snapshot's when the payload is the same.
 
         Extraction is pure, so the same bytes from the same URL give the same
@@ -360,7 +361,7 @@ class Cycle:
                 and not final.truncated and result.final_url == baseline.final_url \
                 and digests.get(id(final)) == baseline.payload_digest:
             return baseline.page
-        return page_of(final, self.settings)
+        return await self._extract(final)
 
     def _judge(self, result: FetchResult, page: PageInfo | None, probe: Probe | None,
                citations: Iterable[Citation], *, network_down: bool,
@@ -461,23 +462,29 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         else:
             cycle_id = store.start_cycle(sources.path, os.getpid())
         groups = _group(sources, done)
-        async with make_client(settings.fetch) as client:
-            fetcher = Fetcher(client, settings.fetch, paths["tmp"])
-            writer = WarcWriter(paths["warc"], settings.warc, f"archiver/{__version__}",
-                                {"operator": "archiver", "sources": str(sources.path)})
-            cycle = Cycle(sources=sources, settings=settings, store=store, fetcher=fetcher,
-                          writer=writer, cycle_id=cycle_id, progress=progress)
-            cycle.summary.urls = len(groups)
-            cycle.summary.skipped = len(done)
-            if progress:
-                progress("start", None, sum(len(v) for v in groups.values()))
-            try:
-                await _drive(cycle, groups, settings.fetch.concurrency, stop)
-                cycle.judge_deferred()
-                cycle.flush(force=True)
-            finally:
-                writer.close()
-                record_closed_files(store, paths["warc"])
+        # workers fork before the client exists: they inherit no connection
+        pool = PagePool(worker_count(settings.check.processes) if len(groups) >= MIN_URLS else 0)
+        pool.start()
+        try:
+            async with make_client(settings.fetch) as client:
+                fetcher = Fetcher(client, settings.fetch, paths["tmp"])
+                writer = WarcWriter(paths["warc"], settings.warc, f"archiver/{__version__}",
+                                    {"operator": "archiver", "sources": str(sources.path)})
+                cycle = Cycle(sources=sources, settings=settings, store=store, fetcher=fetcher,
+                              writer=writer, cycle_id=cycle_id, progress=progress, pool=pool)
+                cycle.summary.urls = len(groups)
+                cycle.summary.skipped = len(done)
+                if progress:
+                    progress("start", None, sum(len(v) for v in groups.values()))
+                try:
+                    await _drive(cycle, groups, settings.fetch.concurrency, stop)
+                    cycle.judge_deferred()
+                    cycle.flush(force=True)
+                finally:
+                    writer.close()
+                    record_closed_files(store, paths["warc"])
+        finally:
+            pool.close()
         interrupted = stop is not None and stop.is_set() and \
             cycle.summary.fetched < len(groups)
         cycle.summary.interrupted = interrupted

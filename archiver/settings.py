@@ -66,6 +66,7 @@ class CheckSettings:
     drift_headline_similarity: float = setting(0.6, "Headline similarity to the first snapshot below which it counts as rewritten.")
     drift_text_similarity: float = setting(0.5, "Main-text similarity to the first snapshot below which it counts as replaced.")
     moved_text_similarity: float = setting(0.5, "Main-text similarity a permanent redirect target needs to count as the same page.")
+    processes: int = setting(-1, "Worker processes that extract pages beside the fetching one (-1: one per core but one, at most 4; 0: none).")
 
 
 @dataclass
@@ -211,6 +212,7 @@ def _validate(s: Settings, path: Path | None) -> None:
         (s.fetch.max_retry_after >= 0, "fetch.max_retry_after must not be negative"),
         (s.check.dead_after_failures >= 1, "check.dead_after_failures must be at least 1"),
         (s.check.dead_after_hours >= 0, "check.dead_after_hours must not be negative"),
+        (-1 <= s.check.processes <= 64, "check.processes must be between -1 and 64"),
         (s.warc.max_file_bytes >= 1024, "warc.max_file_bytes must be at least 1024"),
         (1 <= s.warc.compression_level <= 9, "warc.compression_level must be between 1 and 9"),
         (bool(re.fullmatch(r"[A-Za-z0-9_.-]+", s.warc.prefix)), "warc.prefix may only hold letters, digits, '_', '.', '-'"),
