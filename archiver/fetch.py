@@ -43,6 +43,7 @@ import os
 import ssl
 import tempfile
 import time
+from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
@@ -74,34 +75,122 @@ ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
 ACCEPT_ENCODING = "gzip, deflate"
 
 
+#: Errors of a request sent on a kept-alive connection that the server had
+#: already closed (no response head): sent again once on a new connection.
+_STALE = (httpx.RemoteProtocolError, httpx.ReadError, httpx.WriteError)
+
+
 class AttemptTimeout(TimeoutError):
     """No response head within the total time of one request."""
 
 
+_PoolKey = tuple[bytes, bytes, int | None]  # scheme, host, port of a request URL
+
+
+class _OriginPools(httpcore.AsyncConnectionPool):
+    """One small httpcore connection pool per origin (scheme, host, port).
+
+    httpcore's pool scans all its connections, with a readability check of
+    each idle socket, every time it assigns a request. One pool for a run
+    over many hosts makes that scan long and closes kept-alive connections to
+    make room for other hosts; a pool per origin scans at most
+    ``per_origin`` connections and keeps each origin's connections alive for
+    its next request. Idle pools are closed when more than ``max_pools``
+    exist (least recently used first) and when unused for
+    ``keepalive_expiry`` seconds; all are closed by :meth:`aclose`.
+    """
+
+    def __init__(self, *, ssl_context: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend,
+                 per_origin: int, keepalive_expiry: float, max_pools: int) -> None:
+        # The pool's own connection list stays empty: requests go to the
+        # pool of their origin.
+        super().__init__(ssl_context=ssl_context, network_backend=backend, http1=True,
+                         http2=False)
+        self._ssl_context = ssl_context
+        self._backend = backend
+        self._per_origin = max(1, per_origin)
+        self._idle_expiry = keepalive_expiry
+        self._max_pools = max(1, max_pools)
+        # origin -> (its pool, when last used), least recently used first
+        self._pools: OrderedDict[_PoolKey, tuple[httpcore.AsyncConnectionPool, float]] = \
+            OrderedDict()
+        self._next_sweep = time.monotonic() + keepalive_expiry
+
+    def __len__(self) -> int:
+        return len(self._pools)
+
+    def _new_pool(self) -> httpcore.AsyncConnectionPool:
+        return httpcore.AsyncConnectionPool(
+            ssl_context=self._ssl_context,
+            max_connections=self._per_origin,
+            max_keepalive_connections=self._per_origin,
+            keepalive_expiry=self._idle_expiry,
+            http1=True,
+            http2=False,
+            network_backend=self._backend,
+        )
+
+    @staticmethod
+    def _idle(pool: httpcore.AsyncConnectionPool) -> bool:
+        # A request in a pool always holds a connection that is not idle
+        # (connecting, active), so a pool whose connections are all idle or
+        # closed serves nobody.
+        return all(c.is_idle() or c.is_closed() for c in pool.connections)
+
+    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
+        url = request.url
+        origin = (url.scheme, url.host, url.port)
+        now = time.monotonic()
+        entry = self._pools.pop(origin, None)
+        pool = entry[0] if entry is not None else self._new_pool()
+        self._pools[origin] = (pool, now)  # most recently used last
+        if len(self._pools) > self._max_pools or now >= self._next_sweep:
+            await self._close_idle(now, keep=origin)
+        return await pool.handle_async_request(request)
+
+    async def _close_idle(self, now: float, keep: _PoolKey) -> None:
+        """Close idle pools beyond the bound, and those unused past the keep-alive."""
+        self._next_sweep = now + self._idle_expiry
+        closing: list[httpcore.AsyncConnectionPool] = []
+        excess = len(self._pools) - self._max_pools
+        for origin, (pool, used) in list(self._pools.items()):
+            if origin == keep or not self._idle(pool):
+                continue
+            if excess > 0 or now - used >= self._idle_expiry:
+                del self._pools[origin]
+                closing.append(pool)
+                excess -= 1
+            elif excess <= 0:
+                break  # the rest is more recent
+        for pool in closing:
+            await pool.aclose()
+
+    @property
+    def connections(self) -> list[httpcore.AsyncConnectionInterface]:
+        return [c for pool, _ in self._pools.values() for c in pool.connections]
+
+    async def aclose(self) -> None:
+        pools = [pool for pool, _ in self._pools.values()]
+        self._pools.clear()
+        for pool in pools:
+            await pool.aclose()
+
+
 class _PolicyTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, with its connection pool on a :class:`PolicyBackend`."""
+    """httpx's own transport, with per-origin connection pools on a :class:`PolicyBackend`."""
 
     def __init__(self, settings: FetchSettings, backend: PolicyBackend,
                  ssl_context: ssl.SSLContext | None = None) -> None:
         if ssl_context is None:
             ssl_context = httpx.create_ssl_context(verify=settings.verify_tls, trust_env=False)
-        limits = httpx.Limits(max_connections=max(settings.concurrency, 1) * 2,
-                              max_keepalive_connections=settings.concurrency,
-                              keepalive_expiry=5.0)
-        super().__init__(verify=ssl_context, trust_env=False, http1=True, http2=False,
-                         limits=limits)
+        super().__init__(verify=ssl_context, trust_env=False, http1=True, http2=False)
         self.backend = backend
-        # The same pool httpx builds, with our network backend (httpx has no
-        # public parameter for it).
-        self._pool = httpcore.AsyncConnectionPool(
-            ssl_context=ssl_context,
-            max_connections=limits.max_connections,
-            max_keepalive_connections=limits.max_keepalive_connections,
-            keepalive_expiry=limits.keepalive_expiry,
-            http1=True,
-            http2=False,
-            network_backend=backend,
-        )
+        # httpx has no public parameter for the pool: its request path calls
+        # ``self._pool.handle_async_request`` and ``self._pool.aclose``.
+        self._pool = _OriginPools(
+            ssl_context=ssl_context, backend=backend,
+            per_origin=settings.per_host_concurrency, keepalive_expiry=5.0,
+            max_pools=max(128, 4 * settings.concurrency))
 
 
 def make_client(settings: FetchSettings, *, policy: AddressPolicy | None = None,
@@ -287,13 +376,16 @@ class _Trace:
     host: str
     stats: FetchStats
     peer: Any = None  # (ip, port, ...) of the connection this request opened
+    connecting: bool = False  # this request opened a connection (none was reused)
     tls_started: bool = False
     tls_done: bool = False
 
     async def __call__(self, name: str, info: dict[str, Any]) -> None:
         literal = parse_host_address(self.host) is not None
-        if name == "connection.connect_tcp.started" and not literal:
-            self.stats.looked_up.add(self.host)
+        if name == "connection.connect_tcp.started":
+            self.connecting = True
+            if not literal:
+                self.stats.looked_up.add(self.host)
         elif name == "connection.connect_tcp.complete":
             self.stats.connections += 1
             stream = info.get("return_value")
@@ -478,11 +570,18 @@ class Fetcher:
 
     async def _exchange(self, url: httpx.URL) -> tuple[Hop, BaseException | None, bool]:
         async with self.politeness.slot(_origin(url)):
-            return await self._request(url)
+            trace = _Trace(url.host, self.stats)
+            hop, exc = await self._request(url, trace)
+            if exc is not None and hop.status is None and not trace.connecting \
+                    and isinstance(exc, _STALE):
+                # A kept-alive connection the server had closed: the request
+                # never reached it, so it is sent again on a new connection.
+                trace = _Trace(url.host, self.stats)
+                hop, exc = await self._request(url, trace)
+            return hop, exc, trace.tls_started and not trace.tls_done
 
-    async def _request(self, url: httpx.URL) -> tuple[Hop, BaseException | None, bool]:
-        """One request, bounded in time and size: (hop, error or None, in TLS)."""
-        trace = _Trace(url.host, self.stats)
+    async def _request(self, url: httpx.URL, trace: _Trace) -> tuple[Hop, BaseException | None]:
+        """One request, bounded in time and size: (hop, error or None)."""
         request = self.client.build_request("GET", url, extensions={"trace": trace})
         hop = Hop(url=str(url), method="GET", request_headers=_latin1(request.headers.raw),
                   started=_now())
@@ -513,7 +612,7 @@ class Fetcher:
             hop.elapsed = time.monotonic() - t0
         if hop.ip is None and isinstance(trace.peer, tuple) and len(trace.peer) >= 2:
             hop.ip, hop.port = str(trace.peer[0]), int(trace.peer[1])
-        return hop, error, trace.tls_started and not trace.tls_done
+        return hop, error
 
     def _record_head(self, hop: Hop, response: httpx.Response) -> None:
         hop.status = response.status_code
