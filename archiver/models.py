@@ -16,7 +16,7 @@ from typing import Literal
 # --------------------------------------------------------------------------
 # sources.yaml
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Citation:
     """One cited URL of one event."""
 
@@ -26,7 +26,7 @@ class Citation:
     line: int | None = None  # line in sources.yaml
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Event:
     id: str
     date: dt.date | None

@@ -19,6 +19,14 @@ value keeps the line it was written on: each refusal is a
 :class:`~archiver.exceptions.SourcesError` naming the file, the line and the
 problem, raised before any fetch starts. The loader raises nothing else.
 
+The ``events`` list is composed one event at a time: each event's nodes are
+turned into an :class:`~archiver.models.Event` and dropped before the next one
+is composed, so memory holds the values of the file and one event's nodes,
+never the node tree of the whole file (a node and its two marks weigh far more
+than the text they stand for). Refusals are still decided in the order a
+whole-tree reading would decide them: a YAML error anywhere in the file comes
+first, then the top-level keys, ``report``, and the events in file order.
+
 Decisions worth knowing:
 
 * ``id`` is taken from the scalar's text as written (``2016`` or
@@ -42,11 +50,21 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import re
-from collections.abc import Iterator
+import sys
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 from urllib.parse import urlsplit
 
 import yaml
+from yaml.composer import ComposerError
+from yaml.events import (
+    MappingEndEvent,
+    MappingStartEvent,
+    SequenceEndEvent,
+    SequenceStartEvent,
+    StreamEndEvent,
+)
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import ReaderError
 
@@ -110,6 +128,11 @@ def _line(node: Node) -> int:
     return int(node.start_mark.line) + 1
 
 
+def _shared(text: str | None) -> str | None:
+    """One copy of a value many events repeat (a country, a mechanism)."""
+    return sys.intern(text) if text is not None else None
+
+
 def _kind(node: Node) -> str:
     """How a node reads to a person, for error messages."""
     if isinstance(node, MappingNode):
@@ -119,12 +142,25 @@ def _kind(node: Node) -> str:
     return _TAG_NAMES.get(node.tag, f"a value tagged {node.tag}")
 
 
+class _Streamed:
+    """What the items of the streamed ``events`` list became."""
+
+    __slots__ = ("node", "count", "events", "refusal")
+
+    def __init__(self, node: SequenceNode) -> None:
+        self.node = node
+        self.count = 0  # items composed
+        self.events: list[Event] = []  # the items checked, until the first refusal
+        self.refusal: SourcesError | None = None  # the first item refused
+
+
 class _Reader:
     """One pass over the composed node tree of one file."""
 
     def __init__(self, text: str, path: Path) -> None:
         self.text = text
         self.path = path
+        self.streamed: _Streamed | None = None
 
     # -- errors -----------------------------------------------------------
 
@@ -136,11 +172,12 @@ class _Reader:
 
     # -- the document -----------------------------------------------------
 
-    def compose(self) -> Node | None:
+    def parse(self, work: Callable[[Any], Node | None]) -> Node | None:
+        """Run *work* over a loader of the text; YAML errors become refusals."""
         try:
-            loader = yaml.SafeLoader(self.text)
+            loader: Any = yaml.SafeLoader(self.text)  # PyYAML has no type hints
             try:
-                return loader.get_single_node()
+                return work(loader)
             finally:
                 loader.dispose()
         except yaml.MarkedYAMLError as exc:
@@ -159,8 +196,84 @@ class _Reader:
         except RecursionError as exc:
             raise self.error("YAML nested too deeply") from exc
 
+    def compose(self, loader: Any) -> Node | None:
+        """The root node of the single document (None for an empty stream).
+
+        What PyYAML's ``get_single_node`` does, except that the list under the
+        first top-level ``events`` key is read by :meth:`stream_events` instead
+        of being kept as nodes. A root or an ``events`` list that carries an
+        anchor is composed whole, since an alias may refer to it.
+        """
+        loader.get_event()  # STREAM-START
+        if loader.check_event(StreamEndEvent):
+            loader.get_event()
+            return None
+        loader.get_event()  # DOCUMENT-START
+        if loader.check_event(MappingStartEvent) and loader.peek_event().anchor is None:
+            root: Node = self.compose_top(loader)
+        else:
+            root = loader.compose_node(None, None)
+        loader.get_event()  # DOCUMENT-END
+        loader.anchors = {}
+        if not loader.check_event(StreamEndEvent):
+            event = loader.get_event()
+            raise ComposerError("expected a single document in the stream", root.start_mark,
+                                "but found another document", event.start_mark)
+        loader.get_event()  # STREAM-END
+        return root
+
+    def compose_top(self, loader: Any) -> MappingNode:
+        """The top-level mapping, its ``events`` list read event by event."""
+        start = loader.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(MappingNode, None, start.implicit)
+        root = MappingNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        while not loader.check_event(MappingEndEvent):
+            key = loader.compose_node(root, None)
+            if (self.streamed is None and isinstance(key, ScalarNode)
+                    and key.tag != _TAG + "merge" and str(key.value) == "events"
+                    and loader.check_event(SequenceStartEvent)
+                    and loader.peek_event().anchor is None):
+                value: Node = self.stream_events(loader, root, key)
+            else:
+                value = loader.compose_node(root, key)
+            root.value.append((key, value))
+        root.end_mark = loader.get_event().end_mark
+        return root
+
+    def stream_events(self, loader: Any, root: MappingNode,
+                      key: Node) -> SequenceNode:
+        """Read the ``events`` list: each item becomes an Event as soon as it is composed.
+
+        Returns the list's node without its items; what they became is kept in
+        :attr:`streamed`. After the first refused event the rest are composed
+        (a YAML error further on still comes first) but not checked, as a
+        whole-tree reading would stop at that event.
+        """
+        start = loader.get_event()
+        tag = start.tag
+        if tag is None or tag == "!":
+            tag = loader.resolve(SequenceNode, None, start.implicit)
+        node = SequenceNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        streamed = _Streamed(node)
+        self.streamed = streamed
+        first_line: dict[str, int] = {}  # event id -> line of its `id`
+        while not loader.check_event(SequenceEndEvent):
+            item = loader.compose_node(node, streamed.count)
+            streamed.count += 1
+            if streamed.refusal is None:
+                try:
+                    streamed.events.append(self.event(item, first_line))
+                except SourcesError as exc:
+                    streamed.refusal = exc
+                    streamed.events = []
+        node.end_mark = loader.get_event().end_mark
+        return node
+
     def read(self) -> Sources:
-        root = self.compose()
+        self.streamed = None
+        root = self.parse(self.compose)
         if root is None or (isinstance(root, ScalarNode) and root.tag == _TAG + "null"):
             raise self.error("the file is empty: expected a mapping with 'events'", line=1)
         if not isinstance(root, MappingNode):
@@ -173,10 +286,18 @@ class _Reader:
         events_node = top["events"][1]
         if not isinstance(events_node, SequenceNode):
             raise self.error(f"'events' must be a list, found {_kind(events_node)}", events_node)
-        if not events_node.value:
-            raise self.error("'events' is empty: expected at least one event", events_node)
-        first_line: dict[str, int] = {}  # event id -> line of its `id`
-        events = [self.event(item, first_line) for item in events_node.value]
+        streamed = self.streamed
+        if streamed is not None and streamed.node is events_node:
+            if not streamed.count:
+                raise self.error("'events' is empty: expected at least one event", events_node)
+            if streamed.refusal is not None:
+                raise streamed.refusal
+            events = streamed.events
+        else:
+            if not events_node.value:
+                raise self.error("'events' is empty: expected at least one event", events_node)
+            first_line: dict[str, int] = {}  # event id -> line of its `id`
+            events = [self.event(item, first_line) for item in events_node.value]
         LOGGER.debug("%s: %d events", self.path, len(events))
         return Sources(path=self.path, events=tuple(events), report=report)
 
@@ -230,10 +351,10 @@ class _Reader:
         return Event(
             id=event_id,
             date=self.date(fields.get("date")),
-            country=self.string(fields.get("country"), "country"),
+            country=_shared(self.string(fields.get("country"), "country")),
             count=self.count(fields.get("count")),
-            mechanism=self.string(fields.get("mechanism"), "mechanism"),
-            reason=self.string(fields.get("reason"), "reason"),
+            mechanism=_shared(self.string(fields.get("mechanism"), "mechanism")),
+            reason=_shared(self.string(fields.get("reason"), "reason")),
             citations=tuple(self.citations(node, event_id, fields.get("sources"))),
             line=_line(node),
         )
