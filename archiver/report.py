@@ -4,6 +4,10 @@
 the contract): ``{"checked_at": ..., "results": [...]}`` with one result per
 (event, url) pair. Renderers turn that model into ``json``, ``table``, ``md``
 and ``csv`` (``html`` and ``junit`` live in :mod:`archiver.report_html`).
+
+:func:`write_report` writes the ``json`` and ``csv`` reports straight from the
+store, one result at a time, byte for byte what the renderers print for the
+same state: the memory it needs does not grow with the number of citations.
 """
 
 from __future__ import annotations
@@ -11,7 +15,8 @@ from __future__ import annotations
 import csv
 import io
 import json
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import Any, TextIO
 
 from .models import BROKEN
 from .store import Store
@@ -33,36 +38,57 @@ def seconds(ts: str | None) -> str | None:
     return head + "Z" if dot else ts
 
 
+def _citation_rows(store: Store) -> Iterable[Mapping[str, Any]]:
+    """The active citations with their events, in sources order; one row at a time
+    where the store can give them so."""
+    rows = getattr(store, "iter_citations", None)
+    return rows() if rows is not None else store.citations()
+
+
+def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
+    """The result of one checked citation row."""
+    return {
+        "event": c["event_id"],
+        "url": c["url"],
+        "status": c["status"],
+        "http_status": c["http_status"],
+        "final_url": c["final_url"] or c["url"],
+        "headline": c["headline"],
+        "published": c["published"],
+        "flags": json.loads(c["flags"] or "[]"),
+        "reason": c["reason"] or "",
+        "first_captured": seconds(store.first_captured(c["url"])),
+        "consecutive_failures": int(c["consecutive_failures"] or 0),
+        "printed": c["printed"],
+        "since": seconds(c["since"]),
+        "rule": c["rule"],
+        "event_date": c["event_date"],
+        "event_country": c["event_country"],
+        "event_count": c["event_count"],
+        "event_mechanism": c["event_mechanism"],
+        "baseline_headline": store.baseline_headline(c["url"]),
+    }
+
+
+def checked_at(store: Store) -> str | None:
+    """When the latest check of a reported citation ran (the report's ``checked_at``)."""
+    latest: str | None = None
+    for c in _citation_rows(store):
+        if c["status"]:
+            latest = max(latest or "", c["last_checked"] or "") or None
+    return seconds(latest)
+
+
+def iter_results(store: Store) -> Iterator[dict[str, Any]]:
+    """The results of :func:`build_report`, one at a time."""
+    for c in _citation_rows(store):
+        if c["status"]:
+            yield _result(c, store)
+
+
 def build_report(store: Store) -> dict[str, Any]:
     """The latest state of every checked citation, in sources order."""
-    results: list[dict[str, Any]] = []
-    checked_at: str | None = None
-    for c in store.citations():
-        if not c["status"]:
-            continue
-        checked_at = max(checked_at or "", c["last_checked"] or "") or None
-        results.append({
-            "event": c["event_id"],
-            "url": c["url"],
-            "status": c["status"],
-            "http_status": c["http_status"],
-            "final_url": c["final_url"] or c["url"],
-            "headline": c["headline"],
-            "published": c["published"],
-            "flags": json.loads(c["flags"] or "[]"),
-            "reason": c["reason"] or "",
-            "first_captured": seconds(store.first_captured(c["url"])),
-            "consecutive_failures": int(c["consecutive_failures"] or 0),
-            "printed": c["printed"],
-            "since": seconds(c["since"]),
-            "rule": c["rule"],
-            "event_date": c["event_date"],
-            "event_country": c["event_country"],
-            "event_count": c["event_count"],
-            "event_mechanism": c["event_mechanism"],
-            "baseline_headline": store.baseline_headline(c["url"]),
-        })
-    return {"checked_at": seconds(checked_at), "results": results}
+    return {"checked_at": checked_at(store), "results": list(iter_results(store))}
 
 
 def broken_count(report: dict[str, Any]) -> int:
@@ -73,7 +99,12 @@ def counts(report: dict[str, Any]) -> dict[str, int]:
     out: dict[str, int] = {}
     for r in report["results"]:
         out[r["status"]] = out.get(r["status"], 0) + 1
-    return dict(sorted(out.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 99)))
+    return _ordered(out)
+
+
+def _ordered(tally: dict[str, int]) -> dict[str, int]:
+    """Counts by status, in :data:`STATUS_ORDER`."""
+    return dict(sorted(tally.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 99)))
 
 
 def render_json(report: dict[str, Any]) -> str:
@@ -156,3 +187,55 @@ def render_table(report: dict[str, Any], width: int | None = None) -> str:
 
 
 RENDERERS = {"json": render_json, "csv": render_csv, "md": render_md, "table": render_table}
+
+
+# --------------------------------------------------------------------------
+# written as read: json and csv
+
+def _count(tally: dict[str, int], status: str) -> None:
+    tally[status] = tally.get(status, 0) + 1
+
+
+def write_json(store: Store, out: TextIO) -> dict[str, int]:
+    """Write what ``render_json(build_report(store))`` returns; returns the counts by status."""
+    tally: dict[str, int] = {}
+    out.write('{\n  "checked_at": ' + json.dumps(checked_at(store), ensure_ascii=False)
+              + ',\n  "results": [')
+    separator = "\n    "
+    for result in iter_results(store):
+        _count(tally, result["status"])
+        text = json.dumps(result, indent=2, ensure_ascii=False)
+        out.write(separator + text.replace("\n", "\n    "))  # strings hold no raw newline
+        separator = ",\n    "
+    out.write("\n  ]\n}\n" if tally else "]\n}\n")
+    return _ordered(tally)
+
+
+def write_csv(store: Store, out: TextIO) -> dict[str, int]:
+    """Write what ``render_csv(build_report(store))`` returns; returns the counts by status."""
+    tally: dict[str, int] = {}
+    keys = [*RESULT_KEYS, "since", "printed"]
+    writer = csv.DictWriter(out, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for r in iter_results(store):
+        _count(tally, r["status"])
+        writer.writerow({**r, "flags": " ".join(r["flags"])})
+    return _ordered(tally)
+
+
+#: The formats :func:`write_report` writes as it reads the store.
+STREAMED = {"json": write_json, "csv": write_csv}
+
+
+def write_report(store: Store, fmt: str, out: TextIO) -> dict[str, int]:
+    """Write the report of *store* in *fmt* to *out*; returns the number of results by status.
+
+    ``json`` and ``csv`` are written one result at a time; the other formats
+    (``table``, ``md``) need every result at once and are rendered whole.
+    """
+    writer = STREAMED.get(fmt)
+    if writer is not None:
+        return writer(store, out)
+    report = build_report(store)
+    out.write(RENDERERS[fmt](report))
+    return counts(report)

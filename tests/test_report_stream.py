@@ -1,0 +1,117 @@
+"""json and csv reports written as the store is read: the same bytes, one result at a time."""
+
+from __future__ import annotations
+
+import datetime as dt
+import io
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from archiver.models import Citation, Event, PageInfo, Sources
+from archiver.report import RENDERERS, build_report, write_report
+from archiver.store import Store, open_store
+
+URLS = {
+    "e-1": ["https://a.example/alive", "https://a.example/dead"],
+    "e-2": ["https://b.example/ünïcode?q=\"quoted\"", "https://b.example/never-checked"],
+}
+
+
+def _store(tmp_path: Path, *, checked: bool = True) -> Store:
+    store = open_store(tmp_path / "archive")
+    events = tuple(
+        Event(id=eid, date=dt.date(2016, 5, 1), country="Kenya", count=3,
+              mechanism="deportation",
+              citations=tuple(Citation(eid, u, printed=u + "x" if i else None)
+                              for i, u in enumerate(urls)))
+        for eid, urls in URLS.items())
+    store.sync_sources(Sources(path=tmp_path / "s.yaml", events=events))
+    if not checked:
+        return store
+    when = dt.datetime(2026, 11, 25, 14, 0, tzinfo=dt.UTC)
+    rows = [
+        ("e-1", URLS["e-1"][0], "alive", 200, "Un titre «cité»\nsur deux lignes", "[]",
+         "2026-11-25T14:00:01.250000Z"),
+        ("e-1", URLS["e-1"][1], "dead", 404, None, '["no-date", "no-headline"]',
+         "2026-11-25T14:00:03.000001Z"),
+        ("e-2", URLS["e-2"][0], "blocked", 403, "台湾", '["topic-mismatch"]',
+         "2026-11-25T14:00:02Z"),
+    ]
+    with store.transaction():
+        store.set_baseline(URLS["e-1"][0], None, when, URLS["e-1"][0], None,
+                           PageInfo(kind="html", headline="The first headline"))
+        for eid, url, status, http, headline, flags, at in rows:
+            store.record_check({
+                "cycle_id": 1, "event_id": eid, "url": url, "checked_at": at,
+                "status": status, "rule": "r", "reason": f"{status} | because <x>",
+                "http_status": http, "final_url": url, "headline": headline,
+                "published": "2016-05-02", "flags": flags, "consecutive_failures": 0})
+    return store
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv", "md", "table"])
+@pytest.mark.parametrize("checked", [True, False])
+def test_written_report_is_what_the_renderer_prints(tmp_path: Path, fmt: str,
+                                                    checked: bool) -> None:
+    store = _store(tmp_path, checked=checked)
+    try:
+        report = build_report(store)
+        expected = RENDERERS[fmt](report)
+        out = io.StringIO()
+        tally = write_report(store, fmt, out)
+    finally:
+        store.close()
+    assert out.getvalue() == expected
+    assert tally == ({"dead": 1, "blocked": 1, "alive": 1} if checked else {})
+    assert list(tally) == sorted(tally, key=["dead", "blocked", "alive"].index)
+    if fmt == "json":
+        data = json.loads(out.getvalue())
+        assert [r["status"] for r in data["results"]] == (
+            ["alive", "dead", "blocked"] if checked else [])
+        assert data["checked_at"] == ("2026-11-25T14:00:03Z" if checked else None)
+
+
+class _OneAtATime:
+    """A store whose rows can be read only after the previous result was written."""
+
+    def __init__(self, out: io.StringIO, n: int) -> None:
+        self.out, self.n = out, n
+
+    def iter_citations(self) -> Iterator[dict[str, Any]]:
+        writing = bool(self.out.getvalue())  # a pass that writes results, not a count
+        for i in range(self.n):
+            if writing and i:
+                assert f"a.example/{i - 1}" in self.out.getvalue(), "result not yet written"
+            yield {"event_id": "e", "url": f"https://a.example/{i}", "status": "alive",
+                   "http_status": 200, "final_url": None, "headline": None,
+                   "published": None, "flags": "[]", "reason": "ok",
+                   "consecutive_failures": 0, "printed": None, "since": None, "rule": "r",
+                   "event_date": None, "event_country": None, "event_count": None,
+                   "event_mechanism": None, "last_checked": f"2026-11-25T14:00:{i:02d}Z"}
+
+    def citations(self) -> list[dict[str, Any]]:
+        raise AssertionError("the whole list of citations was asked for")
+
+    def first_captured(self, url: str) -> str | None:
+        return None
+
+    def baseline_headline(self, url: str) -> str | None:
+        return None
+
+
+@pytest.mark.parametrize("fmt", ["json", "csv"])
+def test_results_are_written_as_they_are_read(fmt: str) -> None:
+    out = io.StringIO()
+    store = _OneAtATime(out, 5)
+    tally = write_report(store, fmt, out)  # type: ignore[arg-type]
+    assert tally == {"alive": 5}
+    if fmt == "json":
+        data = json.loads(out.getvalue())
+        assert data["checked_at"] == "2026-11-25T14:00:04Z"
+        assert [r["url"] for r in data["results"]] == [f"https://a.example/{i}" for i in range(5)]
+    else:
+        assert out.getvalue().count("\n") == 6
