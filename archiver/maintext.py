@@ -154,6 +154,32 @@ _BLOCK_IDS = dom.tag_ids(
     "table", "caption", "main", "address", "details", "summary", "fieldset", "legend",
     "header", "footer", "nav", "aside", "form", "figure", "center")
 
+#: What the main-text walk does with an element, by tag id: drop it; set it
+#: apart (a block); judge it as a box; both of the last two.
+_DROP, _BLOCK, _BOX, _BLOCK_BOX = 1, 2, 3, 4
+_KINDS: dict[int, int] = {
+    **{tid: _BLOCK for tid in _BLOCK_IDS},
+    **{tid: _BOX for tid in _BOX_IDS},
+    **{tid: _BLOCK_BOX for tid in _BLOCK_IDS & _BOX_IDS},
+    **{tid: _DROP for tid in _DROP_IDS},
+}
+
+
+def _after(el: LexborNode, container: LexborNode) -> int:
+    """``mem_id`` of the first node after *el* and its descendants that a walk
+    of *container* yields (text nodes are not); -1 when there is none.
+    """
+    stop = container.mem_id
+    node: LexborNode | None = el
+    while node is not None and node.mem_id != stop:
+        following = node.next
+        while following is not None:
+            if not following.is_text_node:
+                return following.mem_id
+            following = following.next
+        node = node.parent
+    return -1
+
 
 def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
     """The page's main text: boilerplate removed, blocks apart, whitespace squashed, capped.
@@ -169,22 +195,37 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
                                                    if el.tag_id == _ARTICLE)])
     drops: list[LexborNode] = []
     blocks: list[LexborNode] = []
+    kinds = _KINDS
+    skip_to = 0  # mem_id of the first node after a dropped element (0: none)
     for el in container.traverse():
-        tid = el.tag_id
-        if tid in _DROP_IDS:
-            drops.append(el)
-            continue
-        if tid in _BLOCK_IDS:
-            blocks.append(el)
-        if tid in _BOX_IDS:
-            attrs = el.attributes
-            if not attrs:
+        if skip_to:  # inside a dropped element: it goes with everything in it
+            if el.mem_id != skip_to:
                 continue
-            if len(attrs) == 1 and "class" in attrs:  # most boxes: judged by the class alone
-                if not _boiler_marks(attrs["class"] or ""):
-                    continue
-            if _is_boilerplate(el, tid, attrs, guarded):
-                drops.append(el)
+            skip_to = 0
+        kind = kinds.get(el.tag_id)
+        if kind is None:
+            continue
+        if kind == _DROP:
+            drops.append(el)
+            skip_to = _after(el, container)
+            if skip_to < 0:
+                break
+            continue
+        if kind != _BOX:
+            blocks.append(el)
+            if kind == _BLOCK:
+                continue
+        attrs = el.attributes
+        if not attrs:
+            continue
+        if len(attrs) == 1 and "class" in attrs:  # most boxes: judged by the class alone
+            if not _boiler_marks(attrs["class"] or ""):
+                continue
+        if _is_boilerplate(el, el.tag_id, attrs, guarded):
+            drops.append(el)
+            skip_to = _after(el, container)
+            if skip_to < 0:
+                break
     for el in blocks:  # "Kenya deports 45</h1><div>By Staff" must not give "45By"
         # whitespace already there is enough; a block before this one adds its own
         before = el.prev

@@ -1,0 +1,104 @@
+"""Main text: the walk that skips dropped elements gives the text a full walk gives."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from selectolax.lexbor import LexborHTMLParser, LexborNode
+
+from archiver import maintext as mt
+from archiver import textnorm as tn
+from archiver.dom import parse_html
+from archiver.pagemeta import Markup, collect
+
+
+def reference_text(tree: LexborHTMLParser, markup: Markup) -> str:
+    """The main text as a walk over every element of the container computes it."""
+    body = tree.body or tree.root
+    assert body is not None
+    container = mt._main_container(body, markup.containers)
+    guarded = mt._guarded(container, [*markup.h1s, *(el for el in markup.containers
+                                                     if el.tag_id == mt._ARTICLE)])
+    drops: list[LexborNode] = []
+    blocks: list[LexborNode] = []
+    for el in container.traverse():
+        tid = el.tag_id
+        if tid in mt._DROP_IDS:
+            drops.append(el)
+            continue
+        if tid in mt._BLOCK_IDS:
+            blocks.append(el)
+        if tid in mt._BOX_IDS:
+            attrs = el.attributes
+            if attrs and mt._is_boilerplate(el, tid, attrs, guarded):
+                drops.append(el)
+    for el in blocks:
+        before = el.prev
+        if before is not None and not before.is_empty_text_node \
+                and before.tag_id not in mt._BLOCK_IDS:
+            el.insert_before("\n")
+        after = el.next
+        if after is not None and not after.is_empty_text_node:
+            el.insert_after("\n")
+    for el in drops:
+        el.decompose(recursive=False)
+    return tn.squash(container.text()[: mt.MAX_TEXT_CHARS * 2])[: mt.MAX_TEXT_CHARS]
+
+
+def both(doc: str) -> tuple[str, str]:
+    """(main_text, reference_text) of *doc*, each on its own parse."""
+    results = []
+    for fn in (mt.main_text, reference_text):
+        tree, _ = parse_html(doc.encode(), "text/html")
+        assert tree is not None
+        results.append(fn(tree, collect(tree, "https://example.com/a")))
+    return results[0], results[1]
+
+
+def test_text_after_a_dropped_box_is_kept():
+    doc = ("<body><div><div><div class='share-bar'><p>Share this</p><div>deep<nav>x</nav></div>"
+           "</div></div>tail of the box</div><p>After the box</p><script>var x</script></body>")
+    text, expected = both(doc)
+    assert text == expected == "tail of the box After the box"
+
+
+def test_a_dropped_element_last_in_the_container_ends_the_walk():
+    doc = "<body><article><h1>Title</h1><p>One</p><p>Two</p><footer><p>f</p></footer></article>"
+    text, expected = both(doc)
+    assert text == expected == "Title One Two"
+
+
+def test_blocks_beside_dropped_elements_as_in_a_full_walk():
+    doc = ("<body><span>text<script>s</script><div>B</div></span>"
+           "Hello<nav>menu</nav><p>World</p><div class='comments'><p>c</p></div><p>end</p></body>")
+    text, expected = both(doc)
+    assert text == expected
+    assert "text B" in text and "end" in text and "menu" not in text and "c" not in text.split()
+
+
+_TAGS = ("div", "p", "span", "section", "ul", "li", "b", "nav", "script", "aside", "header",
+         "article", "main", "h1", "td", "figure", "a")
+_ATTRS = ("", " class='share'", " class='post-body'", " class='comments'", " id='ad'",
+          " hidden", " role='navigation'", " style='display: none'", " class='x' id='y'",
+          " itemprop='articleBody' class='related'")
+_WORDS = ("", " ", "word", "two words", " lead", "trail ", "\n")
+
+
+@st.composite
+def html_tree(draw: st.DrawFn, depth: int = 0) -> str:
+    parts = []
+    for _ in range(draw(st.integers(0, 4 if depth < 4 else 0))):
+        if draw(st.booleans()):
+            parts.append(draw(st.sampled_from(_WORDS)))
+        else:
+            tag = draw(st.sampled_from(_TAGS))
+            attrs = draw(st.sampled_from(_ATTRS))
+            parts.append(f"<{tag}{attrs}>{draw(html_tree(depth + 1))}</{tag}>")
+    return "".join(parts)
+
+
+@settings(max_examples=300, deadline=None)
+@given(html_tree())
+def test_main_text_equals_a_full_walk(body: str):
+    text, expected = both(f"<!DOCTYPE html><html><body>{body}</body></html>")
+    assert text == expected
