@@ -1,9 +1,10 @@
-"""Page extraction in worker processes, so that a cycle uses every core.
+"""Page work in worker processes, so that a cycle uses every core.
 
 A cycle's event loop fetches, writes the WARC and stores rows; reading a
 fetched body back, undoing its Content-Encoding and extracting headline, date
-and main text (:func:`extract_body`) is pure CPU work on a file, and runs in
-a pool of worker processes beside the loop. One Python process is bound to
+and main text (:func:`extract_body`), and comparing the texts that classify a
+citation (``pipeline.assess``), are pure CPU work and run in a pool of worker
+processes beside the loop. One Python process is bound to
 one core; on a machine with two, the loop and one worker each take one.
 
 The workers are forked when the pool starts, before the cycle opens its HTTP
@@ -19,22 +20,27 @@ the parent: same results, one core.
 from __future__ import annotations
 
 import asyncio
+import collections
 import ctypes
 import ctypes.util
+import fcntl
 import logging
 import multiprocessing
 import os
+import pickle
 import signal
 import sys
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Callable
+from multiprocessing.connection import Connection
 from pathlib import Path
+from typing import Any, TypeVar
 
 from .content import decode_content
 from .extract import extract
 from .models import PageInfo
 
 LOGGER = logging.getLogger(__name__)
+T = TypeVar("T")
 
 #: The most worker processes "auto" starts, whatever the number of cores.
 MAX_AUTO = 4
@@ -75,6 +81,41 @@ def extract_body(path: Path | None, content_encoding: str | None, content_type: 
     return extract(body, url=url, content_type=content_type)
 
 
+class WorkerDied(RuntimeError):
+    """A worker process ended before answering."""
+
+
+#: Jobs sent to one worker before its answer comes back: one being worked
+#: on, one waiting in the pipe, so the worker never idles between two.
+IN_FLIGHT = 2
+_F_SETPIPE_SZ = 1031  # Linux: room in a pipe, so that sending a job does not block
+
+
+def _serve(jobs_fd: int, answers_fd: int, parent: int, inherited: list[int]) -> None:
+    """A worker: answer ``(fn, args)`` jobs in order until the parent closes the pipe."""
+    for fd in inherited:  # the other workers' pipe ends: their EOF must not wait on us
+        try:
+            os.close(fd)
+        except OSError:
+            pass
+    _die_with_parent(parent)
+    jobs = Connection(jobs_fd, writable=False)
+    answers = Connection(answers_fd, readable=False)
+    while True:
+        try:
+            fn, args = jobs.recv()
+        except (EOFError, OSError):
+            return
+        try:
+            answer: tuple[bool, Any] = (True, fn(*args))
+        except Exception as exc:  # noqa: BLE001 - raised again in the parent
+            answer = (False, exc)
+        try:
+            answers.send(answer)
+        except (pickle.PicklingError, TypeError, AttributeError) as exc:
+            answers.send((False, RuntimeError(f"unpicklable answer: {exc}")))
+
+
 def _die_with_parent(parent: int) -> None:
     """Worker start: signals of its own, and death when the parent dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -90,58 +131,157 @@ def _die_with_parent(parent: int) -> None:
         os._exit(1)
 
 
-def _ready() -> int:
-    return os.getpid()
+def _pipe() -> tuple[int, int]:
+    r, w = os.pipe()
+    if sys.platform.startswith("linux"):
+        try:
+            fcntl.fcntl(w, _F_SETPIPE_SZ, 1 << 20)
+        except OSError:  # a smaller pipe only means a send may wait
+            pass
+    return r, w
+
+
+class _Worker:
+    """One worker process and the parent's ends of its two pipes."""
+
+    def __init__(self, context: Any, inherited: list[int]) -> None:
+        jobs_r, jobs_w = _pipe()
+        answers_r, answers_w = _pipe()
+        self.process = context.Process(
+            target=_serve, args=(jobs_r, answers_w, os.getpid(), [*inherited, jobs_w, answers_r]),
+            daemon=True, name="archiver-worker")
+        try:
+            self.process.start()
+        finally:
+            os.close(jobs_r)
+            os.close(answers_w)
+        self.jobs = Connection(jobs_w, readable=False)
+        self.answers = Connection(answers_r, writable=False)
+        self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
+
+    @property
+    def fds(self) -> list[int]:
+        return [self.jobs.fileno(), self.answers.fileno()]
 
 
 class PagePool:
-    """Worker processes running :func:`extract_body`; inline when there are none."""
+    """Worker processes driven from the event loop (no threads in this process).
+
+    Jobs are ``(module-level function, picklable arguments)``; each worker
+    answers its jobs in order. With no workers, :meth:`call` runs the
+    function here.
+    """
 
     def __init__(self, processes: int) -> None:
         self.processes = processes
-        self._executor: ProcessPoolExecutor | None = None
+        self._workers: list[_Worker] = []
+        self._backlog: collections.deque[tuple[Callable[..., Any], tuple[Any, ...],
+                                               asyncio.Future[Any]]] = collections.deque()
+        self._loop: asyncio.AbstractEventLoop | None = None
 
     @property
     def active(self) -> bool:
-        return self._executor is not None
+        return bool(self._workers)
+
+    def worker_pids(self) -> list[int]:
+        return [w.process.pid for w in self._workers]
 
     def start(self) -> None:
-        """Fork the workers now (call before the HTTP client opens connections)."""
-        if self.processes <= 0 or self._executor is not None:
+        """Fork the workers now, from the event loop's thread, before the cycle
+        opens its HTTP client (so they inherit no connection)."""
+        if self.processes <= 0 or self._workers:
             return
         try:
             context = multiprocessing.get_context("fork")
         except ValueError:  # pragma: no cover - no fork on this platform
             return
-        executor = ProcessPoolExecutor(self.processes, mp_context=context,
-                                       initializer=_die_with_parent,
-                                       initargs=(os.getpid(),))
+        self._loop = asyncio.get_running_loop()
         try:
-            # with fork, the first submit starts every worker at once
-            executor.submit(_ready).result(timeout=30)
-        except Exception as exc:  # noqa: BLE001 - no pool is a slower cycle, not a failure
-            LOGGER.warning("extraction stays in this process: cannot start workers (%s)", exc)
-            executor.shutdown(wait=False, cancel_futures=True)
-            return
-        self._executor = executor
+            for _ in range(self.processes):
+                worker = _Worker(context, [fd for w in self._workers for fd in w.fds])
+                self._workers.append(worker)
+                self._loop.add_reader(worker.answers.fileno(), self._on_answer, worker)
+        except OSError as exc:
+            LOGGER.warning("page work stays in this process: cannot start workers (%s)", exc)
+            self.close()
+
+    async def call(self, fn: Callable[..., T], *args: Any) -> T:
+        """``fn(*args)`` in a worker, or here when the pool is off or a worker died."""
+        if self._workers and self._loop is not None:
+            future: asyncio.Future[T] = self._loop.create_future()
+            self._backlog.append((fn, args, future))
+            self._dispatch()
+            try:
+                return await future
+            except WorkerDied:
+                LOGGER.warning("a worker process died; the rest of the cycle runs in this process")
+                self.close()
+        return fn(*args)
 
     async def page(self, path: Path | None, content_encoding: str | None,
                    content_type: str | None, url: str, limit: int) -> PageInfo | None:
         """:func:`extract_body` in a worker, or here when the pool is off or broken."""
-        executor = self._executor
-        if executor is not None:
-            loop = asyncio.get_running_loop()
+        return await self.call(extract_body, path, content_encoding, content_type, url, limit)
+
+    def _dispatch(self) -> None:
+        while self._backlog and self._workers:
+            worker = min(self._workers, key=lambda w: len(w.waiting))
+            if len(worker.waiting) >= IN_FLIGHT:
+                return
+            fn, args, future = self._backlog.popleft()
+            if future.cancelled():
+                continue
             try:
-                return await loop.run_in_executor(executor, extract_body, path,
-                                                  content_encoding, content_type, url, limit)
-            except BrokenProcessPool:
-                LOGGER.warning("an extraction worker died; extracting in this process")
-                self._executor = None
-                executor.shutdown(wait=False, cancel_futures=True)
-        return extract_body(path, content_encoding, content_type, url, limit)
+                worker.jobs.send((fn, args))
+            except (OSError, ValueError):
+                future.set_exception(WorkerDied())
+                continue
+            except Exception as exc:  # noqa: BLE001 - an unpicklable job fails alone
+                future.set_exception(exc)
+                continue
+            worker.waiting.append(future)
+
+    def _on_answer(self, worker: _Worker) -> None:
+        try:
+            ok, value = worker.answers.recv()
+        except (EOFError, OSError):
+            self._fail_all()
+            return
+        future = worker.waiting.popleft()
+        if not future.done():
+            if ok:
+                future.set_result(value)
+            else:
+                future.set_exception(value)
+        self._dispatch()
+
+    def _fail_all(self) -> None:
+        futures = [f for w in self._workers for f in w.waiting]
+        futures += [f for _, _, f in self._backlog]
+        self._backlog.clear()
+        for w in self._workers:
+            w.waiting.clear()
+        for f in futures:
+            if not f.done():
+                f.set_exception(WorkerDied())
 
     def close(self) -> None:
         """Stop the workers and wait for them (their CPU time is then the parent's to see)."""
-        executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=True, cancel_futures=True)
+        workers, self._workers = self._workers, []
+        for w in workers:
+            if self._loop is not None and not self._loop.is_closed():
+                self._loop.remove_reader(w.answers.fileno())
+            w.jobs.close()  # end of jobs: the worker returns
+        for w in workers:
+            w.process.join(timeout=10)
+            if w.process.is_alive():  # pragma: no cover - a job that never ends
+                w.process.kill()
+                w.process.join(timeout=5)
+            w.answers.close()
+            for f in w.waiting:
+                if not f.done():
+                    f.set_exception(WorkerDied())
+        for _, _, f in self._backlog:
+            if not f.done():
+                f.set_exception(WorkerDied())
+        self._backlog.clear()

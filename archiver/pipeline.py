@@ -46,6 +46,7 @@ from .models import (
     Baseline,
     Citation,
     Event,
+    FailureHistory,
     FetchResult,
     Hop,
     PageInfo,
@@ -54,7 +55,7 @@ from .models import (
     Verdict,
 )
 from .retrieval import file_sha256
-from .settings import Settings
+from .settings import CheckSettings, Settings
 from .store import Store, iso, now_utc, open_store, parse_iso
 from .warc import RecordLocation, WarcWriter, payload_digest_of, recover, warc_date
 
@@ -151,6 +152,44 @@ def page_of(hop: Hop | None, settings: Settings) -> PageInfo | None:
 
 def _has_page(hop: Hop | None) -> bool:
     return not (hop is None or hop.status is None or hop.is_redirect or hop.body_size == 0)
+
+
+@dataclass
+class Judgement:
+    """The verdicts of the citations of one fetched URL, and what they were judged on."""
+
+    citations: list[Citation]
+    events: list[Event]
+    verdicts: list[tuple[Verdict, list[str]]]
+    baseline: Baseline | None
+    final_digest: str | None
+
+
+def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None,
+           probe: Probe | None, events: list[Event], histories: list[FailureHistory],
+           network_down: bool, now: dt.datetime,
+           settings: CheckSettings) -> list[tuple[Verdict, list[str]]]:
+    """Verdict and event flags of each citation of one URL (pure: runs in a worker).
+
+    The first citation that finds a live page with no first snapshot makes this
+    page the snapshot the next ones are compared with.
+    """
+    out: list[tuple[Verdict, list[str]]] = []
+    first: Baseline | None = baseline
+    for event, history in zip(events, histories, strict=True):
+        verdict = classify(fetch=result, page=page, baseline=first, probe=probe,
+                           history=history, network_down=network_down, now=now,
+                           settings=settings)
+        if first is None and page is not None and verdict.status in ("alive", "moved"):
+            final = result.final
+            first = Baseline(url=result.url, final_url=result.final_url,
+                             captured_at=final.started if final else now,
+                             payload_digest=None, page=page)
+        flags: list[str] = []
+        if verdict.status in ("alive", "moved", "drifted"):
+            flags.extend(event_flags(event, page, tolerance_days=settings.date_tolerance_days))
+        out.append((verdict, flags))
+    return out
 
 
 def _cleanup(result: FetchResult) -> None:
@@ -298,6 +337,11 @@ class Cycle:
                     self._provenance(result, page), refers_to=rows[-1]["record_id"])
         finally:
             _cleanup(result)
+        judged: Judgement | None = None
+        if result.error not in OFFLINE_SENSITIVE:
+            judged = await self._judgement(
+                result, page, probe, citations, baseline=baseline,
+                final_digest=digests.get(id(final)) if final is not None else None)
         self.summary.fetched += 1
         status, elapsed = http_status_of(result), time.monotonic() - started
         if LOGGER.isEnabledFor(logging.INFO):
@@ -331,12 +375,10 @@ class Cycle:
                 ids["capture"] = self.store.insert_capture(row)
 
         self._queue(store_fetch)
-        if result.error in OFFLINE_SENSITIVE:
+        if judged is None:
             self._deferred.append((result, citations, ids))
         else:
-            final_digest = digests.get(id(final)) if final is not None else None
-            self._judge(result, page, probe, citations, network_down=False, ids=ids,
-                        baseline=baseline, final_digest=final_digest)
+            self._apply(judged, result, page, ids)
         self.flush()
 
     async def _extract(self, hop: Hop | None) -> PageInfo | None:
@@ -365,26 +407,46 @@ class Cycle:
 
     def _judge(self, result: FetchResult, page: PageInfo | None, probe: Probe | None,
                citations: Iterable[Citation], *, network_down: bool,
-               ids: dict[str, int | None], baseline: Baseline | None = None,
-               final_digest: str | None = None) -> None:
-        url = result.url
+               ids: dict[str, int | None]) -> None:
+        """Classify and record the citations of one fetched URL, in this process."""
+        baseline, cited, events, histories = self._inputs(result, citations, None)
+        verdicts = assess(result, page, baseline, probe, events, histories, network_down,
+                          now_utc(), self.settings.check)
+        self._apply(Judgement(cited, events, verdicts, baseline, None), result, page, ids)
+
+    async def _judgement(self, result: FetchResult, page: PageInfo | None,
+                         probe: Probe | None, citations: Iterable[Citation], *,
+                         baseline: Baseline | None, final_digest: str | None) -> Judgement:
+        """The verdicts of a fetched URL's citations, compared in a worker process."""
+        baseline, cited, events, histories = self._inputs(result, citations, baseline)
+        verdicts = await self.pool.call(assess, result, page, baseline, probe, events,
+                                        histories, False, now_utc(), self.settings.check)
+        return Judgement(cited, events, verdicts, baseline, final_digest)
+
+    def _inputs(self, result: FetchResult, citations: Iterable[Citation],
+                baseline: Baseline | None,
+                ) -> tuple[Baseline | None, list[Citation], list[Event], list[FailureHistory]]:
         if baseline is None:
-            baseline = self.store.baseline(url)
-        now = now_utc()
+            baseline = self.store.baseline(result.url)
+        cited = list(citations)
+        events = [self.events[c.event_id] for c in cited]
+        histories = [self.store.failure_history(c.event_id, c.url) for c in cited]
+        return baseline, cited, events, histories
+
+    def _apply(self, judged: Judgement, result: FetchResult, page: PageInfo | None,
+               ids: dict[str, int | None]) -> None:
+        """Queue the check rows of *judged*, and the first snapshot if this is one."""
+        url = result.url
         new_baseline: Baseline | None = None
-        for c in citations:
-            event = self.events[c.event_id]
-            history = self.store.failure_history(c.event_id, c.url)
-            verdict = classify(fetch=result, page=page, baseline=baseline or new_baseline,
-                               probe=probe, history=history, network_down=network_down,
-                               now=now, settings=self.settings.check)
-            if baseline is None and new_baseline is None and page is not None and \
+        for c, event, (verdict, flags) in zip(judged.citations, judged.events, judged.verdicts,
+                                              strict=True):
+            if judged.baseline is None and new_baseline is None and page is not None and \
                     verdict.status in ("alive", "moved"):
                 final = result.final
                 new_baseline = Baseline(url=url, final_url=result.final_url,
-                                        captured_at=final.started if final else now,
-                                        payload_digest=final_digest, page=page)
-            self._record(c, event, result, page, verdict, ids)
+                                        captured_at=final.started if final else now_utc(),
+                                        payload_digest=judged.final_digest, page=page)
+            self._record(c, event, result, page, verdict, flags, ids)
         if new_baseline is not None:
             nb = new_baseline
 
@@ -395,9 +457,7 @@ class Cycle:
             self._queue(store_baseline)
 
     def _record(self, c: Citation, event: Event, result: FetchResult, page: PageInfo | None,
-                verdict: Verdict, ids: dict[str, int | None]) -> None:
-        flags = event_flags(event, page, tolerance_days=self.settings.check.date_tolerance_days) \
-            if verdict.status in ("alive", "moved", "drifted") else []
+                verdict: Verdict, flags: list[str], ids: dict[str, int | None]) -> None:
         checked_at = iso(now_utc())
         outcome = CheckOutcome(c.event_id, c.url, verdict.status, verdict.reason,
                                http_status_of(result), None)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from archiver.cpupool import MIN_URLS, PagePool, _ready, extract_body, worker_count
+from archiver.cpupool import MIN_URLS, PagePool, extract_body, worker_count
 from archiver.pipeline import run_cycle
 from archiver.settings import Settings
 from archiver.store import open_store
@@ -39,58 +39,84 @@ def test_worker_count_setting() -> None:
     assert auto == max(0, min(4, len(os.sched_getaffinity(0)) - 1))
 
 
+def _pid() -> int:
+    return os.getpid()
+
+
+def _fail(message: str) -> None:
+    raise ValueError(message)
+
+
 def test_pool_extracts_in_another_process_with_the_same_result(tmp_path: Path) -> None:
     path = _page_file(tmp_path, "a.body", "Malaysia detains 40 foreign nationals", "2016-05-03")
     inline = extract_body(path, "gzip", "text/html", "http://127.0.0.1/a", 1 << 20)
     assert inline is not None and inline.headline == "Malaysia detains 40 foreign nationals"
 
-    pool = PagePool(1)
-    pool.start()
-    try:
-        assert pool.active
-        executor = pool._executor
-        assert executor is not None
-        assert executor.submit(_ready).result(timeout=10) != os.getpid()
-        page = asyncio.run(pool.page(path, "gzip", "text/html", "http://127.0.0.1/a", 1 << 20))
-    finally:
-        pool.close()
+    async def main() -> tuple[object, set[int], list[int]]:
+        pool = PagePool(2)
+        pool.start()
+        try:
+            assert pool.active
+            pids = pool.worker_pids()
+            pages = await asyncio.gather(*(
+                pool.page(path, "gzip", "text/html", "http://127.0.0.1/a", 1 << 20)
+                for _ in range(10)))
+            assert all(p == pages[0] for p in pages)
+            ran_in = set(await asyncio.gather(*(pool.call(_pid) for _ in range(20))))
+            with pytest.raises(ValueError, match="raised in a worker"):
+                await pool.call(_fail, "raised in a worker")
+            assert pool.active  # an exception of the job is the job's, not the pool's
+            return pages[0], ran_in, pids
+        finally:
+            pool.close()
+            assert not pool.active
+
+    page, ran_in, pids = asyncio.run(main())
     assert page == inline
-    assert not pool.active
+    assert os.getpid() not in ran_in and ran_in <= set(pids)
+    for pid in pids:  # joined: no zombie, no orphan
+        assert not Path(f"/proc/{pid}").exists()
 
 
-def test_a_dead_worker_means_extraction_in_this_process(tmp_path: Path) -> None:
+def test_a_dead_worker_means_the_work_is_done_in_this_process(tmp_path: Path) -> None:
     path = _page_file(tmp_path, "b.body", "Workers may die", "2017-01-02")
-    pool = PagePool(1)
-    pool.start()
-    try:
-        executor = pool._executor
-        assert executor is not None
-        worker_pid = executor.submit(_ready).result(timeout=10)
-        os.kill(worker_pid, signal.SIGKILL)
-        time.sleep(0.3)
-        page = asyncio.run(pool.page(path, "gzip", "text/html", "http://127.0.0.1/b", 1 << 20))
-    finally:
-        pool.close()
+
+    async def main() -> tuple[object, bool]:
+        pool = PagePool(1)
+        pool.start()
+        try:
+            os.kill(pool.worker_pids()[0], signal.SIGKILL)
+            await asyncio.sleep(0.3)
+            page = await pool.page(path, "gzip", "text/html", "http://127.0.0.1/b", 1 << 20)
+            return page, pool.active
+        finally:
+            pool.close()
+
+    page, active = asyncio.run(main())
     assert page is not None and page.headline == "Workers may die"
-    assert not pool.active  # given up: the rest of the cycle runs here
+    assert not active  # given up: the rest of the cycle runs here
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     script = textwrap.dedent("""
-        import os, signal, sys
-        from archiver.cpupool import PagePool, _ready
-        pool = PagePool(2)
-        pool.start()
-        pids = {pool._executor.submit(_ready).result(timeout=10) for _ in range(20)}
-        print(" ".join(map(str, pids)), flush=True)
-        os.kill(os.getpid(), signal.SIGKILL)
+        import asyncio, os, signal
+        from archiver.cpupool import PagePool
+
+        async def main():
+            pool = PagePool(2)
+            pool.start()
+            assert await pool.call(os.getpid) in pool.worker_pids()
+            print(" ".join(map(str, pool.worker_pids())), flush=True)
+            os.kill(os.getpid(), signal.SIGKILL)
+
+        asyncio.run(main())
     """)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60, cwd=Path(__file__).resolve().parent.parent)
     assert done.returncode == -signal.SIGKILL, done.stderr
     pids = [int(p) for p in done.stdout.split()]
-    assert pids
+    assert len(pids) == 2
     deadline = time.monotonic() + 10
     alive = pids
     while alive and time.monotonic() < deadline:
