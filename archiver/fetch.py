@@ -36,6 +36,7 @@ Decisions, in one place:
 
 from __future__ import annotations
 
+import asyncio
 import datetime as dt
 import email.utils
 import logging
@@ -44,13 +45,10 @@ import ssl
 import tempfile
 import time
 from collections import OrderedDict
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import anyio
 import httpcore
 import httpx
 
@@ -64,6 +62,7 @@ from .netpolicy import (
     ResolutionTimeout,
     Resolver,
     check_url,
+    connection_observer,
     parse_host_address,
     system_resolver,
 )
@@ -369,50 +368,75 @@ class FetchStats:
         return bool(self.looked_up) and self.connections == 0
 
 
-@dataclass
 class _Trace:
-    """Connection events of one request, from httpcore's trace extension."""
+    """Connection events of one request (a :class:`ConnectionObserver`)."""
 
-    host: str
-    stats: FetchStats
-    peer: Any = None  # (ip, port, ...) of the connection this request opened
-    connecting: bool = False  # this request opened a connection (none was reused)
-    tls_started: bool = False
-    tls_done: bool = False
+    __slots__ = ("host", "stats", "peer", "connecting", "tls_started", "tls_done")
 
-    async def __call__(self, name: str, info: dict[str, Any]) -> None:
-        literal = parse_host_address(self.host) is not None
-        if name == "connection.connect_tcp.started":
-            self.connecting = True
-            if not literal:
-                self.stats.looked_up.add(self.host)
-        elif name == "connection.connect_tcp.complete":
-            self.stats.connections += 1
-            stream = info.get("return_value")
-            if stream is not None:
-                self.peer = stream.get_extra_info("server_addr")
-            if not literal:
-                self.stats.resolved.add(self.host)
-        elif name == "connection.connect_tcp.failed":
-            exc = info.get("exception")
-            if not literal and not isinstance(exc, ResolutionError):
-                self.stats.resolved.add(self.host)
-        elif name == "connection.start_tls.started":
-            self.tls_started = True
-        elif name == "connection.start_tls.complete":
-            self.tls_done = True
+    def __init__(self, host: str, stats: FetchStats) -> None:
+        self.host = host
+        self.stats = stats
+        self.peer: Any = None  # (ip, port, ...) of the connection this request opened
+        self.connecting = False  # this request opened a connection (none was reused)
+        self.tls_started = False
+        self.tls_done = False
+
+    def _named(self) -> bool:
+        return parse_host_address(self.host) is None
+
+    def on_connect_start(self, host: str) -> None:
+        self.connecting = True
+        if self._named():
+            self.stats.looked_up.add(self.host)
+
+    def on_connect(self, host: str, stream: httpcore.AsyncNetworkStream) -> None:
+        self.stats.connections += 1
+        self.peer = stream.get_extra_info("server_addr")
+        if self._named():
+            self.stats.resolved.add(self.host)
+
+    def on_connect_error(self, host: str, exc: BaseException) -> None:
+        if self._named() and not isinstance(exc, ResolutionError):
+            self.stats.resolved.add(self.host)
+
+    def on_tls_start(self) -> None:
+        self.tls_started = True
+
+    def on_tls_done(self) -> None:
+        self.tls_done = True
 
 
 # --------------------------------------------------------------------------
 # politeness
 
 
-@dataclass
 class _OriginState:
-    slots: anyio.Semaphore
-    lock: anyio.Lock
-    next_start: float = 0.0
-    users: int = 0
+    __slots__ = ("slots", "lock", "next_start", "users")
+
+    def __init__(self, per_origin: int) -> None:
+        self.slots = asyncio.Semaphore(per_origin)
+        self.lock = asyncio.Lock()
+        self.next_start = 0.0
+        self.users = 0
+
+
+class _Slot:
+    """The ``async with`` of :meth:`Politeness.slot`."""
+
+    __slots__ = ("_gate", "_origin", "_state")
+
+    def __init__(self, gate: Politeness, origin: tuple[str, str, int]) -> None:
+        self._gate = gate
+        self._origin = origin
+        self._state: _OriginState | None = None
+
+    async def __aenter__(self) -> None:
+        self._state = await self._gate._acquire(self._origin)
+
+    async def __aexit__(self, *exc: object) -> None:
+        state, self._state = self._state, None
+        if state is not None:
+            self._gate._release(state)
 
 
 class Politeness:
@@ -420,7 +444,8 @@ class Politeness:
 
     Per-origin state lives only while an origin is in use or its delay has
     not yet passed: idle entries are pruned, so memory does not grow with the
-    number of hosts fetched over a run.
+    number of hosts fetched over a run. Runs on asyncio (the loop of
+    ``asyncio.run``); one instance serves one event loop.
     """
 
     def __init__(self, concurrency: int, per_origin: int, delay: float,
@@ -428,7 +453,7 @@ class Politeness:
         self.concurrency = concurrency
         self.per_origin = per_origin
         self.delay = delay
-        self._global: anyio.Semaphore | None = None
+        self._global: asyncio.Semaphore | None = None
         self._origins: dict[tuple[str, str, int], _OriginState] = {}
         self._prune_floor = prune_at
         self._prune_at = prune_at
@@ -436,32 +461,44 @@ class Politeness:
     def __len__(self) -> int:
         return len(self._origins)
 
-    @asynccontextmanager
-    async def slot(self, origin: tuple[str, str, int]) -> AsyncIterator[None]:
+    def slot(self, origin: tuple[str, str, int]) -> _Slot:
         """Hold one request slot for *origin*; waits for the delay and the limits."""
+        return _Slot(self, origin)
+
+    async def _acquire(self, origin: tuple[str, str, int]) -> _OriginState:
         if self._global is None:
-            self._global = anyio.Semaphore(self.concurrency)
+            self._global = asyncio.Semaphore(self.concurrency)
         state = self._origins.get(origin)
         if state is None:
-            state = _OriginState(anyio.Semaphore(self.per_origin), anyio.Lock())
-            self._origins[origin] = state
+            state = self._origins[origin] = _OriginState(self.per_origin)
         state.users += 1
         try:
-            async with state.slots:
+            await state.slots.acquire()
+            try:
                 async with state.lock:
                     wait = state.next_start - time.monotonic()
                     if wait > 0:
-                        await anyio.sleep(wait)
+                        await asyncio.sleep(wait)
                     await self._global.acquire()
                     state.next_start = time.monotonic() + self.delay
-                try:
-                    yield
-                finally:
-                    self._global.release()
-        finally:
-            state.users -= 1
-            if len(self._origins) >= self._prune_at:
-                self._prune()
+            except BaseException:
+                state.slots.release()
+                raise
+        except BaseException:
+            self._done(state)
+            raise
+        return state
+
+    def _release(self, state: _OriginState) -> None:
+        assert self._global is not None
+        self._global.release()
+        state.slots.release()
+        self._done(state)
+
+    def _done(self, state: _OriginState) -> None:
+        state.users -= 1
+        if len(self._origins) >= self._prune_at:
+            self._prune()
 
     def _prune(self) -> None:
         now = time.monotonic()
@@ -506,7 +543,7 @@ class Fetcher:
             LOGGER.info("retrying %s in %.1fs (%s)", url, wait,
                         result.error or (result.final.status if result.final else ""))
             discard(result)
-            await anyio.sleep(wait)
+            await asyncio.sleep(wait)
 
     async def fetch_probe(self, url: str) -> FetchResult:
         """One try at *url* (a soft-404 probe): no retries."""
@@ -582,18 +619,23 @@ class Fetcher:
 
     async def _request(self, url: httpx.URL, trace: _Trace) -> tuple[Hop, BaseException | None]:
         """One request, bounded in time and size: (hop, error or None)."""
-        request = self.client.build_request("GET", url, extensions={"trace": trace})
+        request = self.client.build_request("GET", url)
         hop = Hop(url=str(url), method="GET", request_headers=_latin1(request.headers.raw),
                   started=_now())
         t0 = time.monotonic()
         response: httpx.Response | None = None
         error: BaseException | None = None
+        deadline = asyncio.timeout(self.settings.timeout)
+        observing = connection_observer.set(trace)
         try:
-            with anyio.move_on_after(self.settings.timeout) as scope:
-                response = await self.client.send(request, stream=True)
-                self._record_head(hop, response)
-                await self._read_body(hop, response)
-            if scope.cancelled_caught:
+            try:
+                async with deadline:
+                    response = await self.client.send(request, stream=True)
+                    self._record_head(hop, response)
+                    await self._read_body(hop, response)
+            except TimeoutError:
+                if not deadline.expired():
+                    raise
                 if response is None:
                     error = AttemptTimeout(f"no response within {self.settings.timeout}s")
                 else:
@@ -607,8 +649,9 @@ class Fetcher:
                 hop.truncated, hop.truncated_reason = True, "error"
         finally:
             if response is not None:
-                with anyio.CancelScope(shield=True):
-                    await response.aclose()
+                # httpcore shields the closing of the connection itself
+                await response.aclose()
+            connection_observer.reset(observing)
             hop.elapsed = time.monotonic() - t0
         if hop.ip is None and isinstance(trace.peer, tuple) and len(trace.peer) >= 2:
             hop.ip, hop.port = str(trace.peer[0]), int(trace.peer[1])
