@@ -19,7 +19,7 @@ from selectolax.lexbor import LexborNode
 
 from . import dom
 from . import textnorm as tn
-from .pagemeta import Markup, first_str, is_article, iter_jsonld, jsonld_types, text_of
+from .pagemeta import ARTICLE_TYPES, Markup, first_str, iter_jsonld, jsonld_types, text_of
 
 #: <meta> names that hold a headline, besides og:title and twitter:title.
 TITLE_META = ("title", "dc.title", "dcterms.title", "parsely-title", "sailthru.title",
@@ -31,6 +31,8 @@ _LOGO = re.compile(r"logo|brand|site-?(?:title|name)|masthead|navbar", re.I)
 _LOGO_TAGS = dom.tag_ids("a", "header")
 _BODY = dom.tag_ids("body")
 _ARTICLE = dom.tag_ids("article", "main")
+#: JSON-LD types whose ``name`` is the site's name.
+_SITE_TYPES = frozenset({"website", "organization", "newsmediaorganization"})
 
 
 def _logo_ancestor(h1: LexborNode) -> bool:
@@ -78,7 +80,8 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
     jsonld_headline = None
     for data in found.jsonld:
         for obj in iter_jsonld(data):
-            if is_article(obj):
+            types = jsonld_types(obj)
+            if not types.isdisjoint(ARTICLE_TYPES):
                 jsonld_headline = first_str(obj.get("headline")) or first_str(obj.get("name"))
                 if jsonld_headline:
                     break
@@ -86,14 +89,13 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
                 name = first_str(obj["publisher"].get("name"))
                 if name:
                     site_names.append(name)
-            if "website" in jsonld_types(obj) or "organization" in jsonld_types(obj) or \
-                    "newsmediaorganization" in jsonld_types(obj):
+            if not types.isdisjoint(_SITE_TYPES):
                 name = first_str(obj.get("name"))
                 if name:
                     site_names.append(name)
         if jsonld_headline:
             break
-    site_names += tn.domain_names(url)
+    site_names = _distinct_names([*site_names, *tn.domain_names(url)])
     # (family, value, trust): og, twitter and <meta> titles are usually copies
     # of each other, so agreement only counts between families.
     raw: list[tuple[str, str | None, float]] = [
@@ -108,19 +110,27 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
             break
     others = [v for _, v, _ in raw if v]
     cands: list[tuple[str, str, float]] = []
+    stripped: dict[str, str | None] = {}  # og:title and twitter:title are often the same
     for family, value, trust in raw:
         if value and family != "h1":
-            value = tn.strip_site_name(value, site_names, [o for o in others if o != value],
-                                       guess=False)
+            if value not in stripped:
+                stripped[value] = tn.strip_site_name(
+                    value, site_names, [o for o in others if o != value], guess=False)
+            value = stripped[value]
         if value:
             cands.append((family, value, trust))
     title = tn.strip_site_name(found.title, site_names, others)
     if title:
         cands.append(("title", title, 2.0))
-    cands = [c for c in cands if _credible(c[1], site_names)]
+    credible: dict[str, bool] = {}
+    for _, value, _ in cands:
+        if value not in credible:
+            credible[value] = _credible(value, site_names)
+    cands = [c for c in cands if credible[c[1]]]
     if not cands:
         return None
     keys = [tn.comparable(value) for _, value, _ in cands]
+    close: dict[tuple[int, int], bool] = {}  # token F1 is symmetric: once per pair
     best, best_score = None, -1.0
     for i, (family, value, trust) in enumerate(cands):
         agree: dict[str, float] = {}
@@ -129,12 +139,34 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
                 continue
             if keys[j] == keys[i]:
                 agree[other_family] = 3.0
-            elif tn.token_f1(value, other) >= 0.8:
+                continue
+            pair = (i, j) if i < j else (j, i)
+            near = close.get(pair)
+            if near is None:
+                near = close[pair] = tn.token_f1(value, other) >= 0.8
+            if near:
                 agree[other_family] = max(agree.get(other_family, 0.0), 1.0)
         score = trust + sum(agree.values())
         if score > best_score:
             best, best_score = value, score
     return best
+
+
+def _distinct_names(names: list[str]) -> list[str]:
+    """*names* without repeats and without names that have no letter or digit.
+
+    Site names are only compared by their letters and digits
+    (:func:`archiver.textnorm.is_site_name`), so one name per such key says
+    all: a JSON-LD graph repeats its publisher for every object.
+    """
+    seen: set[str] = set()
+    distinct: list[str] = []
+    for name in names:
+        key = tn._key(name)
+        if key and key not in seen:
+            seen.add(key)
+            distinct.append(name)
+    return distinct
 
 
 def _credible(value: str, site_names: list[str]) -> bool:
