@@ -29,6 +29,8 @@ from . import textnorm as tn
 
 #: Bytes of one JSON-LD block parsed.
 MAX_JSONLD_CHARS = 500_000
+#: JSON-LD holds control characters in strings often enough: read them.
+_JSON = json.JSONDecoder(strict=False)
 
 ARTICLE_TYPES = frozenset({
     "article", "newsarticle", "reportagenews", "blogposting", "analysisnewsarticle",
@@ -173,10 +175,10 @@ def _collect_jsonld(raw: str, found: Markup) -> None:
     if raw.startswith("<![CDATA["):
         raw = raw[9:].rsplit("]]>", 1)[0]
     try:
-        data = json.loads(raw, strict=False)
+        data = _JSON.decode(raw)
     except ValueError:
         try:  # a trailing semicolon or comma, or two objects back to back
-            data = json.loads(re.sub(r"[;,\s]+$", "", raw), strict=False)
+            data = _JSON.decode(re.sub(r"[;,\s]+$", "", raw))
         except ValueError:
             return
     found.jsonld.append(data)
