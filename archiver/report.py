@@ -38,11 +38,13 @@ def seconds(ts: str | None) -> str | None:
     return head + "Z" if dot else ts
 
 
-def _citation_rows(store: Store) -> Iterable[Mapping[str, Any]]:
-    """The active citations with their events, in sources order; one row at a time
-    where the store can give them so."""
+def citation_rows(store: Store, active_only: bool = True) -> Iterable[Mapping[str, Any]]:
+    """The citations with their events, in sources order (what ``Store.citations``
+    returns), one row at a time where the store can give them so."""
     rows = getattr(store, "iter_citations", None)
-    return rows() if rows is not None else store.citations()
+    if rows is not None:
+        return rows(active_only=active_only)  # type: ignore[no-any-return]
+    return store.citations(active_only=active_only)
 
 
 def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
@@ -73,7 +75,7 @@ def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
 def checked_at(store: Store) -> str | None:
     """When the latest check of a reported citation ran (the report's ``checked_at``)."""
     latest: str | None = None
-    for c in _citation_rows(store):
+    for c in citation_rows(store):
         if c["status"]:
             latest = max(latest or "", c["last_checked"] or "") or None
     return seconds(latest)
@@ -81,7 +83,7 @@ def checked_at(store: Store) -> str | None:
 
 def iter_results(store: Store) -> Iterator[dict[str, Any]]:
     """The results of :func:`build_report`, one at a time."""
-    for c in _citation_rows(store):
+    for c in citation_rows(store):
         if c["status"]:
             yield _result(c, store)
 

@@ -107,15 +107,20 @@ def load_sources(path: Path) -> Sources:
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise SourcesError(f"cannot read the sources file: {reason}", path=path) from exc
+    text = _decode(data, path)
+    del data  # the text is all that is read from now on
+    return parse_sources(text, path)
+
+
+def _decode(data: bytes, path: Path) -> str:
     try:
-        text = data.decode("utf-8-sig")
+        return data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = data[: exc.start].count(b"\n") + 1
         raise SourcesError(
             f"not UTF-8 text (byte 0x{data[exc.start]:02x} at offset {exc.start})",
             path=path, line=line,
         ) from exc
-    return parse_sources(text, path)
 
 
 def parse_sources(text: str, path: Path) -> Sources:

@@ -21,6 +21,7 @@ import json
 from typing import Any
 
 from .exceptions import InputError
+from .report import citation_rows
 from .store import Store
 
 FORMATS = ("table", "text", "md", "json", "csv")
@@ -28,10 +29,16 @@ _ORDER = {"capture": 0, "check": 1, "transition": 2}
 
 
 def _citations_of(store: Store, url: str) -> list[dict[str, Any]]:
+    """The citations of *url* as checked or, when there is none, as printed."""
     wanted = url.strip()
-    rows = store.citations(active_only=False)
-    exact = [r for r in rows if r["url"] == wanted]
-    return exact or [r for r in rows if r["printed"] == wanted]
+    exact: list[dict[str, Any]] = []
+    printed: list[dict[str, Any]] = []
+    for r in citation_rows(store, active_only=False):  # read once, only matches kept
+        if r["url"] == wanted:
+            exact.append(dict(r))
+        elif r["printed"] == wanted and not exact:
+            printed.append(dict(r))
+    return exact or printed
 
 
 def timeline(store: Store, url: str) -> dict[str, Any]:

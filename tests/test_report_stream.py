@@ -11,9 +11,11 @@ from typing import Any
 
 import pytest
 
+from archiver.exceptions import InputError
 from archiver.models import Citation, Event, PageInfo, Sources
 from archiver.report import RENDERERS, build_report, write_report
 from archiver.store import Store, open_store
+from archiver.timeline import timeline
 
 URLS = {
     "e-1": ["https://a.example/alive", "https://a.example/dead"],
@@ -81,7 +83,7 @@ class _OneAtATime:
     def __init__(self, out: io.StringIO, n: int) -> None:
         self.out, self.n = out, n
 
-    def iter_citations(self) -> Iterator[dict[str, Any]]:
+    def iter_citations(self, active_only: bool = True) -> Iterator[dict[str, Any]]:
         writing = bool(self.out.getvalue())  # a pass that writes results, not a count
         for i in range(self.n):
             if writing and i:
@@ -93,7 +95,7 @@ class _OneAtATime:
                    "event_date": None, "event_country": None, "event_count": None,
                    "event_mechanism": None, "last_checked": f"2026-11-25T14:00:{i:02d}Z"}
 
-    def citations(self) -> list[dict[str, Any]]:
+    def citations(self, active_only: bool = True) -> list[dict[str, Any]]:
         raise AssertionError("the whole list of citations was asked for")
 
     def first_captured(self, url: str) -> str | None:
@@ -115,3 +117,20 @@ def test_results_are_written_as_they_are_read(fmt: str) -> None:
         assert [r["url"] for r in data["results"]] == [f"https://a.example/{i}" for i in range(5)]
     else:
         assert out.getvalue().count("\n") == 6
+
+
+def test_timeline_finds_a_url_as_checked_or_as_printed(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    try:
+        dead = URLS["e-1"][1]
+        by_url = timeline(store, dead)
+        by_printed = timeline(store, " " + dead + "x ")
+        with pytest.raises(InputError):
+            timeline(store, "https://a.example/never-cited")
+    finally:
+        store.close()
+    assert by_url == by_printed
+    assert by_url["url"] == dead
+    assert [c["event_id"] for c in by_url["citations"]] == ["e-1"]
+    assert [(e["kind"], e.get("status")) for e in by_url["entries"]] == [
+        ("check", "dead"), ("transition", None)]
