@@ -56,7 +56,7 @@ from .models import (
 )
 from .retrieval import file_sha256
 from .settings import CheckSettings, Settings
-from .store import Store, iso, now_utc, open_store, parse_iso
+from .store import Store, iso, now_utc, open_store, page_blob, parse_iso
 from .warc import RecordLocation, WarcWriter, payload_digest_of, recover, warc_date
 
 LOGGER = logging.getLogger(__name__)
@@ -163,19 +163,22 @@ class Judgement:
     verdicts: list[tuple[Verdict, list[str]]]
     baseline: Baseline | None
     final_digest: str | None
+    blob: bytes | None = None  # the page as stored, when it becomes the first snapshot
 
 
 def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None,
            probe: Probe | None, events: list[Event], histories: list[FailureHistory],
            network_down: bool, now: dt.datetime,
-           settings: CheckSettings) -> list[tuple[Verdict, list[str]]]:
-    """Verdict and event flags of each citation of one URL (pure: runs in a worker).
+           settings: CheckSettings) -> tuple[list[tuple[Verdict, list[str]]], bytes | None]:
+    """Verdict and event flags of each citation of one URL (pure: runs in a worker),
+    and the stored form of the page when it becomes the first snapshot.
 
     The first citation that finds a live page with no first snapshot makes this
     page the snapshot the next ones are compared with.
     """
     out: list[tuple[Verdict, list[str]]] = []
     first: Baseline | None = baseline
+    blob: bytes | None = None
     for event, history in zip(events, histories, strict=True):
         verdict = classify(fetch=result, page=page, baseline=first, probe=probe,
                            history=history, network_down=network_down, now=now,
@@ -185,11 +188,12 @@ def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None
             first = Baseline(url=result.url, final_url=result.final_url,
                              captured_at=final.started if final else now,
                              payload_digest=None, page=page)
+            blob = page_blob(page)
         flags: list[str] = []
         if verdict.status in ("alive", "moved", "drifted"):
             flags.extend(event_flags(event, page, tolerance_days=settings.date_tolerance_days))
         out.append((verdict, flags))
-    return out
+    return out, blob
 
 
 def _cleanup(result: FetchResult) -> None:
@@ -410,18 +414,18 @@ class Cycle:
                ids: dict[str, int | None]) -> None:
         """Classify and record the citations of one fetched URL, in this process."""
         baseline, cited, events, histories = self._inputs(result, citations, None)
-        verdicts = assess(result, page, baseline, probe, events, histories, network_down,
-                          now_utc(), self.settings.check)
-        self._apply(Judgement(cited, events, verdicts, baseline, None), result, page, ids)
+        verdicts, blob = assess(result, page, baseline, probe, events, histories, network_down,
+                                now_utc(), self.settings.check)
+        self._apply(Judgement(cited, events, verdicts, baseline, None, blob), result, page, ids)
 
     async def _judgement(self, result: FetchResult, page: PageInfo | None,
                          probe: Probe | None, citations: Iterable[Citation], *,
                          baseline: Baseline | None, final_digest: str | None) -> Judgement:
         """The verdicts of a fetched URL's citations, compared in a worker process."""
         baseline, cited, events, histories = self._inputs(result, citations, baseline)
-        verdicts = await self.pool.call(assess, result, page, baseline, probe, events,
-                                        histories, False, now_utc(), self.settings.check)
-        return Judgement(cited, events, verdicts, baseline, final_digest)
+        verdicts, blob = await self.pool.call(assess, result, page, baseline, probe, events,
+                                              histories, False, now_utc(), self.settings.check)
+        return Judgement(cited, events, verdicts, baseline, final_digest, blob)
 
     def _inputs(self, result: FetchResult, citations: Iterable[Citation],
                 baseline: Baseline | None,
@@ -448,11 +452,11 @@ class Cycle:
                                         payload_digest=judged.final_digest, page=page)
             self._record(c, event, result, page, verdict, flags, ids)
         if new_baseline is not None:
-            nb = new_baseline
+            nb, blob = new_baseline, judged.blob
 
             def store_baseline() -> None:
                 self.store.set_baseline(url, ids["capture"], nb.captured_at, nb.final_url,
-                                        nb.payload_digest, nb.page)
+                                        nb.payload_digest, nb.page, blob)
 
             self._queue(store_baseline)
 

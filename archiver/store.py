@@ -162,6 +162,11 @@ def page_to_json(page: PageInfo) -> str:
     return json.dumps(data, ensure_ascii=False)
 
 
+def page_blob(page: PageInfo) -> bytes:
+    """A page as the baselines table keeps it: JSON, deflated."""
+    return zlib.compress(page_to_json(page).encode("utf-8"), 1)
+
+
 def page_from_json(text: str) -> PageInfo:
     data = json.loads(text)
     if data.get("published"):
@@ -345,12 +350,15 @@ class Store:
                         payload_digest=r["payload_digest"], page=page_from_json(page_json))
 
     def set_baseline(self, url: str, capture_id: int | None, captured_at: dt.datetime,
-                     final_url: str, payload_digest: str | None, page: PageInfo) -> None:
+                     final_url: str, payload_digest: str | None, page: PageInfo,
+                     blob: bytes | None = None) -> None:
+        """Keep *page* as the first snapshot of *url* (*blob*: its :func:`page_blob`,
+        when already made)."""
         self.conn.execute(
             "INSERT OR IGNORE INTO baselines (url, capture_id, captured_at, final_url,"
             " payload_digest, headline, page) VALUES (?,?,?,?,?,?,?)",
             (url, capture_id, iso(captured_at), final_url, payload_digest, page.headline,
-             zlib.compress(page_to_json(page).encode("utf-8"), 1)))
+             blob if blob is not None else page_blob(page)))
 
     def baseline_headline(self, url: str) -> str | None:
         """The headline of the first snapshot of *url* (without reading its text)."""
