@@ -69,11 +69,20 @@ _BOILER_PART = re.compile(_trie(_BOILER_PARTS))
 _BOILER_WORD = re.compile(f"(?<![^\\s_]){_trie(_BOILER_WORDS)}(?![^\\s_])")
 
 
+def _may_hold_word(marks: str) -> bool:
+    """False when *marks* holds none of _BOILER_WORDS (every one contains one of these)."""
+    return "ad" in marks or "tag" in marks or "nav" in marks or "dfp" in marks or \
+        "modal" in marks or "popup" in marks or "hidden" in marks or "print-only" in marks
+
+
 @functools.lru_cache(maxsize=4096)
 def _boiler_marks(marks: str) -> bool:
     """True when class and id words name a boilerplate box."""
     marks = marks.lower()
-    return _BOILER_PART.search(marks) is not None or _BOILER_WORD.search(marks) is not None
+    if _BOILER_PART.search(marks) is not None:
+        return True
+    # the word search looks behind at every position: only run it when a word may be there
+    return _may_hold_word(marks) and _BOILER_WORD.search(marks) is not None
 
 
 def _is_boilerplate(el: LexborNode, tid: int, attrs: dict[str, str | None],

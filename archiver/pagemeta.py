@@ -148,22 +148,24 @@ def _in_svg(el: LexborNode) -> bool:
 
 def _collect_meta(attrs: dict[str, str | None], found: Markup, base: str) -> None:
     content = attrs.get("content")
-    equiv = (attrs.get("http-equiv") or "").lower()
-    if equiv == "refresh" and content and found.refresh is None:
-        m = _REFRESH_URL.match(content)
-        if m and m.group(1).strip():
-            found.refresh = absolute(base, m.group(1))
-        return
-    if equiv == "content-language" and content:
-        found.meta.setdefault("content-language", content)
-        return
+    equiv = attrs.get("http-equiv")
+    if equiv:
+        equiv = equiv.lower()
+        if equiv == "refresh" and content and found.refresh is None:
+            m = _REFRESH_URL.match(content)
+            if m and m.group(1).strip():
+                found.refresh = absolute(base, m.group(1))
+            return
+        if equiv == "content-language" and content:
+            found.meta.setdefault("content-language", content)
+            return
     if content is None:
         return
-    for attr in ("property", "name", "itemprop"):
-        key = attrs.get(attr)
+    setdefault = found.meta.setdefault
+    for key in (attrs.get("property"), attrs.get("name"), attrs.get("itemprop")):
         if key:
             for name in key.lower().split():
-                found.meta.setdefault(name, content)
+                setdefault(name, content)
 
 
 def _collect_jsonld(raw: str, found: Markup) -> None:

@@ -102,3 +102,10 @@ def html_tree(draw: st.DrawFn, depth: int = 0) -> str:
 def test_main_text_equals_a_full_walk(body: str):
     text, expected = both(f"<!DOCTYPE html><html><body>{body}</body></html>")
     assert text == expected
+
+
+def test_word_hint_lets_every_boilerplate_word_through():
+    for word in mt._BOILER_WORDS:
+        assert mt._may_hold_word(word)
+        assert mt._boiler_marks(f"x {word.upper()} y") and mt._boiler_marks(f"x_{word}")
+    assert not mt._may_hold_word("post-body entry") and not mt._boiler_marks("post-body entry")
