@@ -257,7 +257,7 @@ class Cycle:
                 with_request=False)
             refers_to = int(last["id"])
         else:
-            req, resp = self.writer.write_exchange(hop)
+            req, resp = self.writer.write_exchange(hop, payload_digest=digest)
         return {
             "url": hop.url, "fetched_at": iso(hop.started),
             "http_status": hop.status, "content_type": hop.header("content-type"),

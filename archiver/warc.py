@@ -45,6 +45,7 @@ import json
 import logging
 import os
 import socket
+import struct
 import tempfile
 import uuid
 import zlib
@@ -103,6 +104,48 @@ class _Digest:
 
     def __str__(self) -> str:
         return f"{DIGEST_ALGORITHM}:{base64.b32encode(self._h.digest()).decode('ascii')}"
+
+
+class _Member:
+    """One gzip member written to *out*: deflated at *level*, then, from
+    :meth:`store_from_here` on, in stored blocks (level 0).
+
+    Two deflate streams joined at a byte boundary are one valid deflate
+    stream: the first is flushed with ``Z_SYNC_FLUSH`` (no final block), the
+    second ends it. Any gzip reader reads the member as one.
+    """
+
+    _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time
+
+    def __init__(self, out: IO[bytes], level: int) -> None:
+        self.out = out
+        self.crc = 0
+        self.size = 0
+        self._deflate = zlib.compressobj(level, zlib.DEFLATED, -zlib.MAX_WBITS)
+        out.write(self._HEADER)
+
+    def write(self, data: bytes) -> None:
+        self.crc = zlib.crc32(data, self.crc)
+        self.size += len(data)
+        self.out.write(self._deflate.compress(data))
+
+    def store_from_here(self) -> None:
+        self.out.write(self._deflate.flush(zlib.Z_SYNC_FLUSH))
+        self._deflate = zlib.compressobj(0, zlib.DEFLATED, -zlib.MAX_WBITS)
+
+    def finish(self) -> None:
+        self.out.write(self._deflate.flush(zlib.Z_FINISH))
+        self.out.write(struct.pack("<II", self.crc & 0xFFFFFFFF, self.size & 0xFFFFFFFF))
+
+
+#: Content-Encodings whose bytes deflate cannot make smaller.
+COMPRESSED_ENCODINGS = frozenset({"gzip", "x-gzip", "br", "deflate", "zstd", "compress"})
+
+
+def body_is_compressed(hop: Hop) -> bool:
+    """True when *hop*'s body is sent compressed (so the WARC stores it as it is)."""
+    encoding = (hop.header("content-encoding") or "").strip().lower()
+    return bool(encoding) and encoding.split(",")[-1].strip() in COMPRESSED_ENCODINGS
 
 
 def _iter_file(path: Path | None) -> Iterator[bytes]:
@@ -269,11 +312,14 @@ class WarcWriter:
 
     # -- records ------------------------------------------------------------
     def _write_record(self, headers: list[tuple[str, str]], head: bytes, body: Path | None,
-                      *, payload: bool, payload_digest: str | None = None) -> RecordLocation:
+                      *, payload: bool, payload_digest: str | None = None,
+                      store_body: bool = False) -> RecordLocation:
         """Build one record (headers + *head* + *body* file) and append it.
 
         The block digest covers *head* and *body*; the payload digest covers
-        *body* only (when *payload* is true and none is given).
+        *body* only (when *payload* is true and none is given). *store_body*:
+        the body is already compressed, and is stored in the gzip member
+        without deflating it again.
         """
         block_d = _Digest()
         block_d.update(head)
@@ -299,19 +345,20 @@ class WarcWriter:
         record_type = dict(headers)["WARC-Type"]
         try:
             with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as buf_fh:
-                comp = zlib.compressobj(self.settings.compression_level, zlib.DEFLATED,
-                                        zlib.MAX_WBITS + 16)
-                buf_fh.write(comp.compress(warc_head))
-                buf_fh.write(comp.compress(head))
+                member = _Member(buf_fh, self.settings.compression_level)
+                member.write(warc_head)
+                member.write(head)
+                if store_body:  # already compressed: deflating again only costs CPU
+                    member.store_from_here()
                 written = len(head)
                 for data in _iter_file(body):
-                    buf_fh.write(comp.compress(data))
+                    member.write(data)
                     written += len(data)
                 if written != length:
                     raise StorageError(f"{body}: the body file changed while it was written",
                                        path=body)
-                buf_fh.write(comp.compress(b"\r\n\r\n"))
-                buf_fh.write(comp.flush())
+                member.write(b"\r\n\r\n")
+                member.finish()
                 offset, member_len = self._append(buf_fh)
         except OSError as exc:
             raise StorageError(f"cannot buffer a WARC record: {exc.strerror or exc}",
@@ -380,12 +427,16 @@ class WarcWriter:
             request_head(hop), None, payload=False)
         return response_id, common, request
 
-    def write_exchange(self, hop: Hop) -> tuple[RecordLocation, RecordLocation]:
+    def write_exchange(self, hop: Hop, *, payload_digest: str | None = None,
+                       ) -> tuple[RecordLocation, RecordLocation]:
         """Write *hop* as a ``request`` and a ``response`` record.
 
         Returns (request, response). The body is streamed from
         ``hop.body_path`` (no path: an empty body). A hop without a response
         (``status is None``) has nothing to archive: ``ValueError``.
+        *payload_digest*: the body's :func:`payload_digest_of`, when the caller
+        already has it. A body sent compressed (``Content-Encoding``) is
+        stored in the gzip member as it is, not deflated a second time.
         """
         response_id, common, request = self._start_pair(hop)
         headers = [("WARC-Type", "response"), ("WARC-Record-ID", response_id), *common,
@@ -394,7 +445,8 @@ class WarcWriter:
             headers.append(("WARC-Truncated", hop.truncated_reason or "length"))
         with self._pair(request):
             response = self._write_record(headers, response_head(hop), hop.body_path,
-                                          payload=True)
+                                          payload=True, payload_digest=payload_digest,
+                                          store_body=body_is_compressed(hop))
         return request, response
 
     def write_revisit(self, hop: Hop, *, refers_to_uri: str, refers_to_date: str,

@@ -196,6 +196,35 @@ def test_locations_are_single_gzip_members(site: Site, tmp_path: Path,
     assert warcio_check(tmp_path / resp.filename).returncode == 0
 
 
+def test_compressed_bodies_are_stored_not_deflated_again(site: Site, tmp_path: Path,
+                                                         settings: WarcSettings) -> None:
+    rng = random.Random(7)
+    words = ["police", "deported", "nationals", "court", "minister", "protest", "embassy"]
+    text = news_page("Stored as sent", "\n\n".join(
+        " ".join(rng.choice(words) + str(rng.randrange(1000)) for _ in range(60))
+        for _ in range(40)))
+    site.page("/gz", text, gzip=True)
+    site.page("/plain", text)
+    with WarcWriter(tmp_path, settings, SOFTWARE) as writer:
+        gz_hop = fetch_hop(site.url("/gz"), tmp_path)
+        _, gz = writer.write_exchange(gz_hop, payload_digest=payload_digest_of(gz_hop.body_path))
+        plain_hop = fetch_hop(site.url("/plain"), tmp_path)
+        _, plain = writer.write_exchange(plain_hop)
+    data = (tmp_path / gz.filename).read_bytes()
+    sent = gz_hop.body_path.read_bytes() if gz_hop.body_path else b""
+    gz_member = data[gz.offset:gz.offset + gz.length]
+    # the gzip-encoded body sits in the member byte for byte (stored blocks) ...
+    assert len(sent) > 1000 and sent in gz_member
+    # ... and the member is one gzip member whose record holds that body
+    record = gzip.decompress(gz_member)
+    assert record.startswith(b"WARC/1.1\r\n") and record.endswith(sent + b"\r\n\r\n")
+    assert gz.payload_digest == payload_digest_of(gz_hop.body_path)
+    # a body sent as it is is deflated: its member is far smaller than the body
+    assert plain.length < plain_hop.body_size / 3
+    check = warcio_check(tmp_path / gz.filename)
+    assert check.returncode == 0 and check.stdout.count("digest pass") == 5, check.stdout
+
+
 def test_no_response_writes_nothing(tmp_path: Path, settings: WarcSettings) -> None:
     hop = Hop(url="http://127.0.0.1:9/", method="GET", request_headers=[],
               started=dt.datetime.now(dt.UTC))
