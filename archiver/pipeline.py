@@ -328,7 +328,12 @@ class Cycle:
             baseline = self.store.baseline(url)
             page = await self._page_of(result, baseline, digests)
             probe = None
-            if final is not None and final.status is not None and 200 <= final.status < 300:
+            # A page that answers, unredirected, with the very bytes of its first
+            # snapshot is that page: a random sibling URL cannot make it an error
+            # page (classify keeps a page "as before" whatever the probe says).
+            unchanged = baseline is not None and page is baseline.page and len(result.hops) == 1
+            if final is not None and final.status is not None and 200 <= final.status < 300 \
+                    and not unchanged:
                 probe = await self._probe(url)
             rows = [self._write_hop(h, digests[id(h)]) for h in result.hops
                     if h.status is not None]

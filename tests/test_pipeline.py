@@ -131,3 +131,29 @@ def test_unresolvable_hosts_finish_fast_and_say_why(tmp_path: Path) -> None:
         assert "network" in r["reason"].lower() or "resol" in r["reason"].lower()
         assert r["consecutive_failures"] == 0  # not counted towards dead
     assert proc.returncode == 0
+
+
+def test_the_soft_404_probe_is_sent_only_when_the_page_is_not_as_first_captured(
+        tmp_path: Path) -> None:
+    """An unchanged page needs no random-sibling probe; a changed one gets it again."""
+    body = "Police detained 40 foreign nationals.\n\nThey were deported on Friday."
+    with Site() as site:
+        site.page("/news/a.html", news_page("Malaysia detains 40", body))
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+            {"id": "e1", "date": "2016-05-01", "country": "Malaysia",
+             "sources": [site.url("/news/a.html")]}]))
+        archive, settings = tmp_path / "archive", lab_settings()
+
+        def probes() -> int:
+            return sum(1 for h in site.hits if h.path.startswith("/news/")
+                       and h.path != "/news/a.html")
+
+        asyncio.run(run_cycle(sources, archive=archive, settings=settings))
+        assert probes() == 1
+        asyncio.run(run_cycle(sources, archive=archive, settings=settings))
+        assert probes() == 1  # same bytes as the first snapshot: no probe
+        site.page("/news/a.html", news_page("Malaysia detains 40", body + "\n\nUpdated."))
+        summary = asyncio.run(run_cycle(sources, archive=archive, settings=settings))
+        assert probes() == 2  # changed: the probe decides whether it is an error page
+        assert [o.status for o in summary.outcomes] == ["alive"]
+        assert len(site.hits_for("/news/a.html")) == 3
