@@ -192,6 +192,17 @@ class _PolicyTransport(httpx.AsyncHTTPTransport):
             max_pools=max(128, 4 * settings.concurrency))
 
 
+class _Client(httpx.AsyncClient):
+    """The client of :func:`make_client`, which knows its one transport."""
+
+    def __init__(self, transport: _PolicyTransport, **kwargs: Any) -> None:
+        super().__init__(transport=transport, **kwargs)
+        self.policy_transport = transport
+
+
+_HTTPX_LOGGER = logging.getLogger("httpx")
+
+
 def make_client(settings: FetchSettings, *, policy: AddressPolicy | None = None,
                 resolver: Resolver = system_resolver,
                 ssl_context: ssl.SSLContext | None = None) -> httpx.AsyncClient:
@@ -205,8 +216,8 @@ def make_client(settings: FetchSettings, *, policy: AddressPolicy | None = None,
     backend = PolicyBackend(settings.allow_private, policy=policy, resolver=resolver)
     timeout = httpx.Timeout(settings.timeout,
                             connect=min(settings.connect_timeout, settings.timeout))
-    return httpx.AsyncClient(
-        transport=_PolicyTransport(settings, backend, ssl_context),
+    return _Client(
+        _PolicyTransport(settings, backend, ssl_context),
         headers={"User-Agent": settings.user_agent, "Accept": ACCEPT,
                  "Accept-Encoding": ACCEPT_ENCODING},
         timeout=timeout,
@@ -520,6 +531,9 @@ class Fetcher:
 
     def __init__(self, client: httpx.AsyncClient, settings: FetchSettings, tmpdir: Path) -> None:
         self.client = client
+        # The client of make_client is sent requests straight to its transport:
+        # it has no auth, no redirects to follow, no event hooks, one transport.
+        self._transport = client.policy_transport if isinstance(client, _Client) else None
         self.settings = settings
         self.tmpdir = Path(tmpdir)
         self.stats = FetchStats()
@@ -630,7 +644,7 @@ class Fetcher:
         try:
             try:
                 async with deadline:
-                    response = await self.client.send(request, stream=True)
+                    response = await self._send(request)
                     self._record_head(hop, response)
                     await self._read_body(hop, response)
             except TimeoutError:
@@ -656,6 +670,23 @@ class Fetcher:
         if hop.ip is None and isinstance(trace.peer, tuple) and len(trace.peer) >= 2:
             hop.ip, hop.port = str(trace.peer[0]), int(trace.peer[1])
         return hop, error
+
+    async def _send(self, request: httpx.Request) -> httpx.Response:
+        """``client.send(request, stream=True)``, without the client's generic layers."""
+        transport = self._transport
+        if transport is None:
+            return await self.client.send(request, stream=True)
+        if self.client.is_closed:
+            raise RuntimeError("Cannot send a request, as the client has been closed.")
+        response = await transport.handle_async_request(request)
+        response.request = request
+        if "set-cookie" in response.headers:
+            self.client.cookies.extract_cookies(response)
+        if _HTTPX_LOGGER.isEnabledFor(logging.INFO):  # the line httpx logs for each request
+            _HTTPX_LOGGER.info('HTTP Request: %s %s "%s %d %s"', request.method, request.url,
+                               response.http_version, response.status_code,
+                               response.reason_phrase)
+        return response
 
     def _record_head(self, hop: Hop, response: httpx.Response) -> None:
         hop.status = response.status_code

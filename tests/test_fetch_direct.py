@@ -1,0 +1,57 @@
+"""Requests go straight to the transport of make_client's client, as client.send would."""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from pathlib import Path
+
+import httpx
+import pytest
+
+from archiver.fetch import Fetcher
+
+from .lab import Site
+from .test_fetch import lab_settings, with_fetcher
+
+
+def test_httpx_request_log_line_is_kept(site: Site, tmp_path: Path,
+                                        caplog: pytest.LogCaptureFixture) -> None:
+    site.page("/p", "<p>x</p>")
+    with caplog.at_level(logging.INFO, logger="httpx"):
+        result = with_fetcher(tmp_path, lab_settings(), lambda f: f.fetch(site.url("/p")))
+    assert result.error is None
+    lines = [r.getMessage() for r in caplog.records if r.name == "httpx"]
+    assert lines == [f'HTTP Request: GET {site.url("/p")} "HTTP/1.1 200 OK"']
+
+
+def test_cookies_set_by_a_response_are_sent_on_the_next_request(site: Site,
+                                                                tmp_path: Path) -> None:
+    site.page("/set", "<p>set</p>", headers=[("Set-Cookie", "session=abc; Path=/")])
+    site.page("/next", "<p>next</p>")
+
+    async def go(f: Fetcher) -> None:
+        await f.fetch(site.url("/set"))
+        await f.fetch(site.url("/next"))
+
+    with_fetcher(tmp_path, lab_settings(), go)
+    assert "Cookie" not in site.hits_for("/set")[0].headers
+    assert site.hits_for("/next")[0].headers["Cookie"] == "session=abc"
+
+
+def test_any_other_client_is_used_through_send(tmp_path: Path) -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        seen.append(str(request.url))
+        return httpx.Response(200, headers={"Content-Type": "text/html"},
+                              stream=httpx.ByteStream(b"<p>m</p>"))
+
+    async def go() -> None:
+        async with httpx.AsyncClient(transport=httpx.MockTransport(handler)) as client:
+            result = await Fetcher(client, lab_settings(), tmp_path).fetch("http://m.test/")
+            assert result.error is None and result.final is not None
+            assert result.final.status == 200 and result.final.body_size == 8
+
+    asyncio.run(go())
+    assert seen == ["http://m.test/"]
