@@ -61,6 +61,7 @@ from .netpolicy import (
     ResolutionError,
     ResolutionTimeout,
     Resolver,
+    check_parsed_url,
     check_url,
     connection_observer,
     parse_host_address,
@@ -542,14 +543,19 @@ class Fetcher:
 
     async def fetch(self, url: str, *, retries: int | None = None) -> FetchResult:
         """Fetch *url*, following redirects, retrying per the settings."""
-        reason = check_url(url)
+        try:
+            parsed = httpx.URL(url)
+        except (httpx.InvalidURL, TypeError, ValueError) as exc:
+            return FetchResult(url, error="invalid-url", error_detail=f"unparsable URL: {exc}",
+                               attempts=0)
+        reason = check_parsed_url(parsed)
         if reason is not None:
             return FetchResult(url, error="invalid-url", error_detail=reason, attempts=0)
         tries = max(1, retries if retries is not None else self.settings.retries)
         attempt = 0
         while True:
             attempt += 1
-            result = await self._attempt(url)
+            result = await self._attempt(url, parsed)
             result.attempts = attempt
             wait = self._retry_wait(result, attempt)
             if wait is None or attempt >= tries:
@@ -582,11 +588,11 @@ class Fetcher:
             return backoff
         return None
 
-    async def _attempt(self, url: str) -> FetchResult:
-        """One try: the whole redirect chain from *url*."""
+    async def _attempt(self, url: str, parsed: httpx.URL) -> FetchResult:
+        """One try: the whole redirect chain from *url* (*parsed*)."""
         result = FetchResult(url)
         seen: set[tuple[str, str | None]] = set()
-        current = httpx.URL(url)
+        current = parsed
         while True:
             hop, exc, during_tls = await self._exchange(current)
             result.hops.append(hop)
@@ -645,7 +651,7 @@ class Fetcher:
             try:
                 async with deadline:
                     response = await self._send(request)
-                    self._record_head(hop, response)
+                    self._record_head(hop, response, request)
                     await self._read_body(hop, response)
             except TimeoutError:
                 if not deadline.expired():
@@ -688,13 +694,14 @@ class Fetcher:
                                response.reason_phrase)
         return response
 
-    def _record_head(self, hop: Hop, response: httpx.Response) -> None:
+    def _record_head(self, hop: Hop, response: httpx.Response, request: httpx.Request) -> None:
         hop.status = response.status_code
         reason = response.extensions.get("reason_phrase", b"")
         hop.reason_phrase = reason.decode("latin-1") if isinstance(reason, bytes) else str(reason)
         hop.http_version = response.http_version
         hop.response_headers = _latin1(response.headers.raw)
-        hop.request_headers = _latin1(response.request.headers.raw)
+        if response.request is not request:  # headers as sent: recorded when built
+            hop.request_headers = _latin1(response.request.headers.raw)
         self._record_peer(hop, response.extensions.get("network_stream"))
 
     def _record_peer(self, hop: Hop, stream: Any) -> None:

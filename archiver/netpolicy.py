@@ -265,6 +265,11 @@ def check_url(url: str) -> str | None:
         parsed = httpx.URL(url)
     except (httpx.InvalidURL, TypeError, ValueError) as exc:
         return f"unparsable URL: {exc}"
+    return check_parsed_url(parsed)
+
+
+def check_parsed_url(parsed: httpx.URL) -> str | None:
+    """:func:`check_url` for a URL already parsed."""
     if parsed.scheme not in ALLOWED_SCHEMES:
         return f"unsupported scheme {parsed.scheme!r}" if parsed.scheme else "not an absolute URL"
     if parsed.userinfo:
