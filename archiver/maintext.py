@@ -174,20 +174,15 @@ _KINDS: dict[int, int] = {
 }
 
 
-def _after(el: LexborNode, container: LexborNode) -> int:
-    """``mem_id`` of the first node after *el* and its descendants that a walk
-    of *container* yields (text nodes are not); -1 when there is none.
+def _empty(el: LexborNode) -> None:
+    """Take everything out of *el*, which stays in its place.
+
+    A dropped element keeps its place until the blocks around it are set
+    apart (they look at it); what is inside it goes now, so the walk does
+    not go down into it.
     """
-    stop = container.mem_id
-    node: LexborNode | None = el
-    while node is not None and node.mem_id != stop:
-        following = node.next
-        while following is not None:
-            if not following.is_text_node:
-                return following.mem_id
-            following = following.next
-        node = node.parent
-    return -1
+    for child in el.iter(include_text=True):
+        child.decompose(recursive=False)
 
 
 def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
@@ -205,20 +200,13 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
     drops: list[LexborNode] = []
     blocks: list[LexborNode] = []
     kinds = _KINDS
-    skip_to = 0  # mem_id of the first node after a dropped element (0: none)
     for el in container.traverse():
-        if skip_to:  # inside a dropped element: it goes with everything in it
-            if el.mem_id != skip_to:
-                continue
-            skip_to = 0
         kind = kinds.get(el.tag_id)
         if kind is None:
             continue
         if kind == _DROP:
             drops.append(el)
-            skip_to = _after(el, container)
-            if skip_to < 0:
-                break
+            _empty(el)
             continue
         if kind != _BOX:
             blocks.append(el)
@@ -232,9 +220,7 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
                 continue
         if _is_boilerplate(el, el.tag_id, attrs, guarded):
             drops.append(el)
-            skip_to = _after(el, container)
-            if skip_to < 0:
-                break
+            _empty(el)
     for el in blocks:  # "Kenya deports 45</h1><div>By Staff" must not give "45By"
         # whitespace already there is enough; a block before this one adds its own
         before = el.prev
