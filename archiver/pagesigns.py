@@ -11,7 +11,7 @@ import re
 from urllib.parse import urlsplit
 
 from .models import FetchResult, Hop, PageInfo
-from .similarity import tokens
+from .similarity import token_counts, tokens
 
 
 def url_key(url: str) -> str:
@@ -145,18 +145,35 @@ def article_markers(page: PageInfo) -> int:
     return sum((
         (page.og_type or "").lower() == "article",
         page.published is not None,
-        len(tokens(page.text[:20_000])) >= 150 and _long_text(page.text),
+        _counts(page.text)[0] >= 150 and _long_text(page.text),
     ))
 
 
+#: Text cut before words are counted: the signs are in the beginning.
+_COUNTED_CHARS = 20_000
+#: The last texts counted and their counts; the rules ask several times
+#: about the same page (and each citation of a URL about the same page).
+_COUNTED: tuple[tuple[str, tuple[int, int]], ...] = ()
+
+
+def _counts(text: str) -> tuple[int, int]:
+    """(words, single non-ASCII characters) in the first 20,000 characters of *text*."""
+    global _COUNTED
+    for seen, counts in _COUNTED:
+        if seen is text:  # the same object: no hashing of a long text
+            return counts
+    counts = token_counts(text[:_COUNTED_CHARS])
+    _COUNTED = ((text, counts), *_COUNTED[:3])
+    return counts
+
+
 def _long_text(text: str) -> bool:
-    toks = tokens(text[:20_000])
-    cjk = sum(1 for t in toks if len(t) == 1 and not t.isascii())
-    return len(toks) - cjk >= 150 or cjk >= 300
+    words, cjk = _counts(text)
+    return words - cjk >= 150 or cjk >= 300
 
 
 def _short_page(page: PageInfo) -> bool:
-    return len(tokens(page.text[:20_000])) < 300
+    return _counts(page.text)[0] < 300
 
 
 _PARKED_PHRASES = re.compile(

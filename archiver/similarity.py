@@ -50,6 +50,7 @@ __all__ = [
     "normalize_headline",
     "strip_volatile",
     "text_similarity",
+    "token_counts",
     "tokens",
 ]
 
@@ -91,14 +92,28 @@ _UNICODE_PUNCTUATION = (
 _WORD_RE = re.compile(r"[^\W_]+")
 
 
-def _tokenize(text: str) -> tuple[list[str], str]:
-    """Tokens of *text*, and the unbroken string of its characters when the
-    text is mostly CJK (empty otherwise)."""
+#: Every ASCII byte that ``str.split`` cuts at (whitespace, punctuation) made a
+#: space, every other byte an ``a``: ``b" a"`` then starts each token but the first.
+_ASCII_COUNT_BYTES = bytes(
+    0x20 if chr(b).isspace() or (0x21 <= b <= 0x7E and not chr(b).isalnum()) else 0x61
+    for b in range(256)
+)
+
+
+def _without_marks(text: str) -> str:
+    """*text* (cut at ``MAX_CHARS``) with the common non-ASCII punctuation made spaces."""
     text = text[:MAX_CHARS]
     if not text.isascii():
         for mark in _UNICODE_PUNCTUATION:
             if mark in text:
                 text = text.replace(mark, " ")
+    return text
+
+
+def _tokenize(text: str) -> tuple[list[str], str]:
+    """Tokens of *text*, and the unbroken string of its characters when the
+    text is mostly CJK (empty otherwise)."""
+    text = _without_marks(text)
     if text.isascii():
         return text.lower().translate(_ASCII_SEPARATORS).split(), ""
     text = text.lower()
@@ -128,6 +143,17 @@ def tokens(text: str) -> list[str]:
     ['台', '灣', '譴', '責', 'malaysia', 's']
     """
     return _tokenize(text)[0]
+
+
+def token_counts(text: str) -> tuple[int, int]:
+    """(tokens, single non-ASCII character tokens) of *text*: the lengths
+    ``tokens`` gives, counted without building the tokens of ASCII text."""
+    text = _without_marks(text)
+    if text.isascii():
+        marked = text.encode("ascii").translate(_ASCII_COUNT_BYTES)
+        return marked.count(b" a") + marked.startswith(b"a"), 0
+    toks = _tokenize(text)[0]
+    return len(toks), sum(1 for t in toks if len(t) == 1 and not t.isascii())
 
 
 def _is_cjk(toks: list[str]) -> bool:

@@ -12,6 +12,7 @@ from archiver.similarity import (
     normalize_headline,
     strip_volatile,
     text_similarity,
+    token_counts,
     tokens,
 )
 
@@ -186,3 +187,22 @@ def test_headline_similarity_is_bounded(a: str, b: str) -> None:
     score = headline_similarity(a, b)
     assert 0.0 <= score <= 1.0
     assert headline_similarity(a, a) == 1.0
+
+
+_TEXT_PIECES = st.sampled_from([
+    "a", "Z", "9", " ", "\n", "\t", ".", ",", "'", "_", "\u2019", "-", "\u00b7", "\u00e9",
+    "\u00df", "\u53f0", "\u7063", "\u00a0", "\u3000", "\x1c", "\x00", "\x7f", "word",
+])
+
+
+@given(st.one_of(st.text(max_size=200), st.lists(_TEXT_PIECES, max_size=80).map("".join)))
+def test_token_counts_are_the_lengths_tokens_gives(text: str) -> None:
+    toks = tokens(text)
+    single = sum(1 for t in toks if len(t) == 1 and not t.isascii())
+    assert token_counts(text) == (len(toks), single)
+
+
+def test_token_counts_of_an_article() -> None:
+    assert token_counts(ARTICLE) == (len(tokens(ARTICLE)), 0)
+    assert token_counts("Taiwan's  'kowtow' -- 2016!") == (4, 0)
+    assert token_counts("\u53f0\u7063 Malaysia\u2019s \u00e9") == (5, 3)

@@ -1,0 +1,50 @@
+"""Page signs: word counts behind the article, short-page and login rules."""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+
+from archiver.models import PageInfo
+from archiver.pagesigns import article_markers, is_parked
+
+WORDS = " ".join(f"word{i}" for i in range(400))
+
+
+def page(text: str, **kw: object) -> PageInfo:
+    return PageInfo(kind="html", title="A page", text=text, **kw)  # type: ignore[arg-type]
+
+
+def test_article_markers_count_words_of_each_text() -> None:
+    long_page = page(WORDS, og_type="article")
+    short_page = page(WORDS[:200], og_type="article")
+    # asked in turn, each page is judged on its own text
+    for _ in range(3):
+        assert article_markers(long_page) == 2
+        assert article_markers(short_page) == 1
+    dated = dataclasses.replace(short_page, published=dt.date(2016, 5, 3))
+    assert article_markers(dated) == 2
+
+
+def test_equal_texts_in_different_objects_count_the_same() -> None:
+    a = page("".join(["word "] * 200))
+    b = page("".join(["word "] * 199) + "word ")
+    assert a.text == b.text and a.text is not b.text
+    assert article_markers(a) == article_markers(b) == 1
+
+
+def test_words_are_counted_in_the_first_20000_characters_only() -> None:
+    filler = "x" * 20_000
+    assert article_markers(page(filler + " " + WORDS)) == 0
+    assert article_markers(page(WORDS + " " + filler)) == 1
+
+
+def test_cjk_text_counts_characters() -> None:
+    assert article_markers(page("\u53f0\u7063" * 149)) == 0
+    assert article_markers(page("\u53f0\u7063" * 150)) == 1
+
+
+def test_parked_wording_is_read_only_on_short_pages() -> None:
+    parked = "This domain is for sale. Buy this domain today."
+    assert is_parked(page(parked), "http://127.0.0.1:8080/") == "'domain is for sale'"
+    assert is_parked(page(parked + " " + WORDS), "http://127.0.0.1:8080/") == ""
