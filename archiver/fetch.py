@@ -45,12 +45,14 @@ import ssl
 import tempfile
 import time
 from collections import OrderedDict
+from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import httpcore
 import httpx
+from httpx._transports.default import map_httpcore_exceptions
 
 from .models import FetchErrorKind, FetchResult, Hop
 from .netpolicy import (
@@ -187,7 +189,7 @@ class _PolicyTransport(httpx.AsyncHTTPTransport):
         self.backend = backend
         # httpx has no public parameter for the pool: its request path calls
         # ``self._pool.handle_async_request`` and ``self._pool.aclose``.
-        self._pool = _OriginPools(
+        self.pools = self._pool = _OriginPools(
             ssl_context=ssl_context, backend=backend,
             per_origin=settings.per_host_concurrency, keepalive_expiry=5.0,
             max_pools=max(128, 4 * settings.concurrency))
@@ -523,6 +525,22 @@ class Politeness:
 # the fetcher
 
 
+class _Reply:
+    """The head and the raw body of one response (from httpcore or httpx)."""
+
+    __slots__ = ("status", "extensions", "headers", "request", "chunks", "aclose")
+
+    def __init__(self, status: int, extensions: Mapping[str, Any],
+                 headers: list[tuple[bytes, bytes]], request: httpx.Request,
+                 chunks: AsyncIterable[bytes], aclose: Callable[[], Awaitable[None]]) -> None:
+        self.status = status
+        self.extensions = extensions
+        self.headers = headers
+        self.request = request
+        self.chunks = chunks
+        self.aclose = aclose
+
+
 class Fetcher:
     """Fetches URLs hop by hop into files under *tmpdir*, politely.
 
@@ -532,9 +550,9 @@ class Fetcher:
 
     def __init__(self, client: httpx.AsyncClient, settings: FetchSettings, tmpdir: Path) -> None:
         self.client = client
-        # The client of make_client is sent requests straight to its transport:
-        # it has no auth, no redirects to follow, no event hooks, one transport.
-        self._transport = client.policy_transport if isinstance(client, _Client) else None
+        # The client of make_client has no auth, no redirects to follow, no
+        # event hooks and one transport: requests go straight to its pools.
+        self._pools = client.policy_transport.pools if isinstance(client, _Client) else None
         self.settings = settings
         self.tmpdir = Path(tmpdir)
         self.stats = FetchStats()
@@ -643,20 +661,21 @@ class Fetcher:
         hop = Hop(url=str(url), method="GET", request_headers=_latin1(request.headers.raw),
                   started=_now())
         t0 = time.monotonic()
-        response: httpx.Response | None = None
+        reply: _Reply | None = None
         error: BaseException | None = None
         deadline = asyncio.timeout(self.settings.timeout)
         observing = connection_observer.set(trace)
         try:
             try:
-                async with deadline:
-                    response = await self._send(request)
-                    self._record_head(hop, response, request)
-                    await self._read_body(hop, response)
+                with map_httpcore_exceptions():  # httpx's exceptions, as client.send raises
+                    async with deadline:
+                        reply = await self._send(request)
+                        self._record_head(hop, reply, request)
+                        await self._read_body(hop, reply.chunks)
             except TimeoutError:
                 if not deadline.expired():
                     raise
-                if response is None:
+                if reply is None:
                     error = AttemptTimeout(f"no response within {self.settings.timeout}s")
                 else:
                     hop.truncated, hop.truncated_reason = True, "time"
@@ -665,44 +684,65 @@ class Fetcher:
                 LOGGER.warning("unexpected %s fetching %s", type(exc).__name__, url,
                                exc_info=True)
             error = exc
-            if response is not None:
+            if reply is not None:
                 hop.truncated, hop.truncated_reason = True, "error"
         finally:
-            if response is not None:
+            if reply is not None:
                 # httpcore shields the closing of the connection itself
-                await response.aclose()
+                with map_httpcore_exceptions():
+                    await reply.aclose()
             connection_observer.reset(observing)
             hop.elapsed = time.monotonic() - t0
         if hop.ip is None and isinstance(trace.peer, tuple) and len(trace.peer) >= 2:
             hop.ip, hop.port = str(trace.peer[0]), int(trace.peer[1])
         return hop, error
 
-    async def _send(self, request: httpx.Request) -> httpx.Response:
-        """``client.send(request, stream=True)``, without the client's generic layers."""
-        transport = self._transport
-        if transport is None:
-            return await self.client.send(request, stream=True)
+    async def _send(self, request: httpx.Request) -> _Reply:
+        """``client.send(request, stream=True)``; for the client of :func:`make_client`,
+        straight to its connection pools, without the client's and the transport's
+        generic layers (httpcore's exceptions are left to the caller to map)."""
+        pools = self._pools
+        if pools is None:
+            response = await self.client.send(request, stream=True)
+            return _Reply(response.status_code, response.extensions, response.headers.raw,
+                          response.request, response.aiter_raw(), response.aclose)
         if self.client.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
-        response = await transport.handle_async_request(request)
-        response.request = request
-        if "set-cookie" in response.headers:
-            self.client.cookies.extract_cookies(response)
-        if _HTTPX_LOGGER.isEnabledFor(logging.INFO):  # the line httpx logs for each request
+        url = request.url
+        core = await pools.handle_async_request(httpcore.Request(
+            b"GET",
+            httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
+                         target=url.raw_path),
+            headers=request.headers.raw,
+            extensions=request.extensions,
+        ))
+        headers = core.headers
+        cookies = any(k.lower() == b"set-cookie" for k, _ in headers)
+        if cookies or _HTTPX_LOGGER.isEnabledFor(logging.INFO):
+            response = httpx.Response(core.status, headers=headers, request=request,
+                                      extensions=core.extensions)
+            if cookies:
+                self.client.cookies.extract_cookies(response)
+            # the line httpx logs for each request
             _HTTPX_LOGGER.info('HTTP Request: %s %s "%s %d %s"', request.method, request.url,
                                response.http_version, response.status_code,
                                response.reason_phrase)
-        return response
+        stream = core.stream
+        assert isinstance(stream, AsyncIterable)
+        return _Reply(core.status, core.extensions, headers, request, stream, core.aclose)
 
-    def _record_head(self, hop: Hop, response: httpx.Response, request: httpx.Request) -> None:
-        hop.status = response.status_code
-        reason = response.extensions.get("reason_phrase", b"")
+    def _record_head(self, hop: Hop, reply: _Reply, request: httpx.Request) -> None:
+        hop.status = reply.status
+        extensions = reply.extensions
+        reason = extensions.get("reason_phrase", b"")
         hop.reason_phrase = reason.decode("latin-1") if isinstance(reason, bytes) else str(reason)
-        hop.http_version = response.http_version
-        hop.response_headers = _latin1(response.headers.raw)
-        if response.request is not request:  # headers as sent: recorded when built
-            hop.request_headers = _latin1(response.request.headers.raw)
-        self._record_peer(hop, response.extensions.get("network_stream"))
+        version = extensions.get("http_version", b"HTTP/1.1")
+        hop.http_version = version.decode("ascii", errors="ignore") \
+            if isinstance(version, bytes) else str(version)
+        hop.response_headers = _latin1(reply.headers)
+        if reply.request is not request:  # headers as sent: recorded when built
+            hop.request_headers = _latin1(reply.request.headers.raw)
+        self._record_peer(hop, extensions.get("network_stream"))
 
     def _record_peer(self, hop: Hop, stream: Any) -> None:
         if stream is None:
@@ -713,13 +753,13 @@ class Fetcher:
         if hop.url.startswith("https:"):
             hop.tls = _tls_info(stream.get_extra_info("ssl_object"))
 
-    async def _read_body(self, hop: Hop, response: httpx.Response) -> None:
+    async def _read_body(self, hop: Hop, chunks: AsyncIterable[bytes]) -> None:
         """Stream the raw (still encoded) body to a file, up to the size cap."""
         fd, name = tempfile.mkstemp(prefix="hop-", suffix=".body", dir=self.tmpdir)
         hop.body_path = Path(name)
         cap = self.settings.max_bytes
         with os.fdopen(fd, "wb") as fh:
-            async for chunk in response.aiter_raw():  # as received, never re-buffered
+            async for chunk in chunks:  # as received, never re-buffered
                 room = cap - hop.body_size
                 if len(chunk) > room:
                     fh.write(chunk[:room])
