@@ -66,7 +66,7 @@ from yaml.events import (
     StreamEndEvent,
 )
 from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
-from yaml.reader import ReaderError
+from yaml.reader import Reader, ReaderError
 
 from .exceptions import SourcesError
 from .models import Citation, Event, Sources
@@ -147,6 +147,27 @@ def _kind(node: Node) -> str:
     return _TAG_NAMES.get(node.tag, f"a value tagged {node.tag}")
 
 
+class _Pieces:
+    """The text handed to PyYAML's reader a piece at a time.
+
+    Handed a whole string, the reader keeps a copy of it (plus one character)
+    for the whole parse; read from a stream, it keeps only the piece it is
+    scanning. Marks then carry no copy of the text, which no message here uses.
+    """
+
+    __slots__ = ("text", "at")
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        self.at = 0
+
+    def read(self, size: int = -1, /) -> str:
+        end = len(self.text) if size < 0 else self.at + size
+        piece = self.text[self.at:end]
+        self.at += len(piece)
+        return piece
+
+
 class _Streamed:
     """What the items of the streamed ``events`` list became."""
 
@@ -180,7 +201,12 @@ class _Reader:
     def parse(self, work: Callable[[Any], Node | None]) -> Node | None:
         """Run *work* over a loader of the text; YAML errors become refusals."""
         try:
-            loader: Any = yaml.SafeLoader(self.text)  # PyYAML has no type hints
+            unprintable = Reader.NON_PRINTABLE.search(self.text)
+            if unprintable:  # what PyYAML checks first when handed the whole text
+                raise ReaderError(self.path.name, unprintable.start(),
+                                  ord(unprintable.group()), "unicode",
+                                  "special characters are not allowed")
+            loader: Any = yaml.SafeLoader(_Pieces(self.text))  # PyYAML has no type hints
             try:
                 return work(loader)
             finally:

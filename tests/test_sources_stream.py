@@ -161,3 +161,22 @@ def test_parse_peak_does_not_grow_with_the_number_of_events() -> None:
     small, large = _events(100), _events(2000)
     extra_small, extra_large = _peak_above_result(small), _peak_above_result(large)
     assert extra_large < extra_small + 2 * len(large), (extra_small, extra_large, len(large))
+
+
+def test_unprintable_character_anywhere_comes_before_a_yaml_error() -> None:
+    message, line = refusal("""\
+        events: [
+          - id: one
+        report: {title: "a\x01b"}
+        """)
+    assert "unacceptable character #x0001" in message
+    assert line == 3
+
+
+def test_text_is_read_in_pieces_with_lines_counted_across_them() -> None:
+    filler = "".join(f"# comment line {i} {'x' * 60}\n" for i in range(400))  # > 4096 chars
+    text = filler + "events:\n  - id: one\n    sources: [https://example.org/a]\n  - id: BAD\n"
+    with pytest.raises(SourcesError) as info:
+        parse_sources(text, Path("s.yaml"))
+    assert "invalid id 'BAD'" in str(info.value)
+    assert info.value.line == 404
