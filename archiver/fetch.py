@@ -2,7 +2,8 @@
 
 ``make_client`` builds the one ``httpx.AsyncClient`` of a run (HTTP/1.1, no
 environment proxies, no automatic redirects, the network policy of
-``netpolicy.py`` installed). ``Fetcher.fetch`` follows redirects itself so
+``netpolicy.py`` installed, one connection pool per origin); the fetcher
+hands its requests straight to those pools. ``Fetcher.fetch`` follows redirects itself so
 that every hop is recorded (request headers as sent, raw response headers,
 peer address, TLS details) and streams each body, undecoded, to a temporary
 file.
@@ -32,6 +33,12 @@ Decisions, in one place:
   ``per_host_concurrency`` per origin (scheme, host, port), and
   ``per_host_delay`` seconds between the starts of two requests to one origin
   (every try and every redirect hop counts).
+* **Connections.** Each origin has its own small pool (at most
+  ``per_host_concurrency`` connections), kept alive 5 s between requests. A
+  request sent on a kept-alive connection that the server had already closed
+  (no response head) is sent once more, at once, on a new connection: the
+  server never saw it, so it is not a try.
+* **Event loop.** The fetcher runs on asyncio (``asyncio.run``).
 """
 
 from __future__ import annotations
