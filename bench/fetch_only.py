@@ -60,8 +60,10 @@ async def fetch_with_archiver(urls: list[str], concurrency: int, per_host: int) 
     return counts
 
 
-def one(mode: str, urls_file: str, concurrency: int, per_host: int) -> dict[str, float]:
+def one(mode: str, urls_file: str, concurrency: int, per_host: int,
+        passes: int = 1) -> dict[str, float]:
     urls = [line.strip() for line in Path(urls_file).read_text().splitlines() if line.strip()]
+    urls = urls * max(1, min(passes, 10))
     if mode == "bare":
         sys.path.insert(0, str(REPO / "bench"))
         from bare_httpx import fetch_all
@@ -84,17 +86,19 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--bare", action="store_true", help="only the bare httpx loop, once")
     ap.add_argument("--archiver", action="store_true", help="only Fetcher.fetch, once")
     ap.add_argument("--reps", type=int, default=1, help="alternate both clients this many times")
+    ap.add_argument("--passes", type=int, default=1, help="fetch the list this many times (<= 10)")
     args = ap.parse_args(argv)
     if args.bare or args.archiver:
         mode = "bare" if args.bare else "archiver"
-        print(json.dumps(one(mode, args.urls, args.concurrency, args.per_host)))
+        print(json.dumps(one(mode, args.urls, args.concurrency, args.per_host, args.passes)))
         return 0
     rows: list[dict[str, float]] = []
     for _ in range(max(1, min(args.reps, 20))):
         for mode in ("bare", "archiver"):
             out = subprocess.run(
                 [sys.executable, __file__, args.urls, f"--{mode}",
-                 "--concurrency", str(args.concurrency), "--per-host", str(args.per_host)],
+                 "--concurrency", str(args.concurrency), "--per-host", str(args.per_host),
+                 "--passes", str(args.passes)],
                 check=True, capture_output=True, text=True, timeout=600)
             row = json.loads(out.stdout)
             rows.append(row)

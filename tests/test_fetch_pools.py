@@ -146,3 +146,27 @@ def test_a_fresh_connection_that_breaks_is_not_sent_again(site: Site, tmp_path: 
     result = with_fetcher(tmp_path, lab_settings(), lambda f: f.fetch(site.url("/drop")))
     assert result.error == "protocol"
     assert len(site.hits_for("/drop")) == 1
+
+
+def test_pools_unused_past_the_keepalive_are_closed(tmp_path: Path) -> None:
+    settings = lab_settings()
+    with Site() as a, Site() as b:
+        a.page("/", "a")
+        b.page("/", "b")
+
+        async def go() -> tuple[int, int, int]:
+            async with make_client(settings) as client:
+                fetcher = Fetcher(client, settings, tmp_path)
+                pools = _pools(fetcher)
+                pools._idle_expiry = 0.2
+                pools._next_sweep = 0.0
+                assert (await fetcher.fetch(a.url("/"))).error is None
+                both = len(pools)
+                await asyncio.sleep(0.3)
+                assert (await fetcher.fetch(b.url("/"))).error is None  # sweeps a's pool
+                after_sweep = len(pools)
+                assert (await fetcher.fetch(a.url("/"))).error is None
+                return both, after_sweep, len(pools)
+
+        assert asyncio.run(go()) == (1, 1, 2)
+        assert a.connections == 2 and b.connections == 1
