@@ -93,6 +93,14 @@ class AttemptTimeout(TimeoutError):
     """No response head within the total time of one request."""
 
 
+class _Pool(httpcore.AsyncConnectionPool):
+    """httpcore's pool, without a cancel scope per request when nothing is to be closed."""
+
+    async def _close_connections(self, closing: list[httpcore.AsyncConnectionInterface]) -> None:
+        if closing:
+            await super()._close_connections(closing)
+
+
 _PoolKey = tuple[bytes, bytes, int | None]  # scheme, host, port of a request URL
 
 
@@ -129,7 +137,7 @@ class _OriginPools(httpcore.AsyncConnectionPool):
         return len(self._pools)
 
     def _new_pool(self) -> httpcore.AsyncConnectionPool:
-        return httpcore.AsyncConnectionPool(
+        return _Pool(
             ssl_context=self._ssl_context,
             max_connections=self._per_origin,
             max_keepalive_connections=self._per_origin,
