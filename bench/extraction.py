@@ -11,9 +11,13 @@ and ``date`` per page) and prints, side by side from one run:
   runs), and the ratio ours / htmldate. Ours does the whole ``extract()``
   (charset, parse, headline, date, main text); htmldate only the date.
 
+With ``--stages``, also where our time goes: CPU time of each stage of
+``extract()`` over the corpus (best of ``--rounds``), measured in a separate
+pass after the comparison.
+
 Usage::
 
-    python bench/extraction.py [--corpus PATH] [--json] [--misses] [--rounds N]
+    python bench/extraction.py [--corpus PATH] [--json] [--misses] [--rounds N] [--stages]
 
 Not a test: it needs htmldate and trafilatura (the test extras).
 """
@@ -105,7 +109,53 @@ def best_of(rounds: int, tools: list[Callable[[dict[str, Any]], Any]],
     return best
 
 
-def run(corpus: Path, rounds: int = 3) -> dict[str, Any]:
+#: The stages of ``extract()`` on an HTML page, in the order it runs them.
+STAGES = ("parse", "markup", "headline", "date", "main text")
+
+
+def stage_seconds(entries: list[dict[str, Any]], rounds: int) -> dict[str, float]:
+    """CPU seconds of each stage of ``extract()`` over *entries*, best of *rounds*.
+
+    The stages are called as ``archiver.extract`` calls them (charset and
+    parse, one pass over the markup, headline, date, main text); what
+    ``extract()`` adds around them (kind sniffing, the result) is left out.
+    """
+    from archiver.dates import choose_date
+    from archiver.dom import parse_html
+    from archiver.headline import article_h1, choose_headline
+    from archiver.maintext import main_text
+    from archiver.pagemeta import collect
+
+    clock = time.process_time
+    best = dict.fromkeys(STAGES, float("inf"))
+    for _ in range(max(1, rounds)):
+        clear_caches()
+        spent = dict.fromkeys(STAGES, 0.0)
+        for entry in entries:
+            url = entry.get("url") or ""
+            t0 = clock()
+            tree, _ = parse_html(entry["body"], "text/html")
+            t1 = clock()
+            if tree is None:
+                spent["parse"] += t1 - t0
+                continue
+            found = collect(tree, url)
+            t2 = clock()
+            choose_headline(found, article_h1(found.h1s), url)
+            t3 = clock()
+            choose_date(found, tree, url)
+            t4 = clock()
+            main_text(tree, found)
+            t5 = clock()
+            for stage, seconds in zip(STAGES, (t1 - t0, t2 - t1, t3 - t2, t4 - t3, t5 - t4),
+                                      strict=True):
+                spent[stage] += seconds
+        for stage in STAGES:
+            best[stage] = min(best[stage], spent[stage])
+    return best
+
+
+def run(corpus: Path, rounds: int = 5, stages: bool = False) -> dict[str, Any]:
     import htmldate
     import trafilatura
 
@@ -172,6 +222,8 @@ def run(corpus: Path, rounds: int = 3) -> dict[str, Any]:
             r["title_accuracy"] = r["title_correct"] / len(titled) if titled else None
     report["speed_ratio_vs_htmldate"] = (
         report["ours"]["pages_per_second"] / report["htmldate"]["pages_per_second"])
+    if stages:
+        report["stages_seconds"] = stage_seconds(entries, rounds)
     report["misses"] = [
         {"id": entries[i]["id"], "kind": "date", "expected": entries[i]["date"],
          "ours": str(our_dates[i]), "htmldate": hd_dates[i]}
@@ -201,6 +253,11 @@ def print_table(report: dict[str, Any], misses: bool) -> None:
           " points")
     gain = report["ours"]["title_accuracy"] - report["trafilatura"]["title_accuracy"]
     print(f"title accuracy ours - trafilatura: {100 * gain:+.1f} points")
+    stages = report.get("stages_seconds")
+    if stages:
+        total = sum(stages.values())
+        print("our stages (CPU ms over the corpus, best of the rounds): " + ", ".join(
+            f"{name} {1000 * sec:.0f} ({100 * sec / total:.0f}%)" for name, sec in stages.items()))
     if misses:
         for miss in report["misses"]:
             print(json.dumps(miss, ensure_ascii=False))
@@ -212,13 +269,15 @@ def main(argv: list[str] | None = None) -> int:
                         help="folder with manifest.json (default: %(default)s)")
     parser.add_argument("--json", action="store_true", help="machine-readable output")
     parser.add_argument("--misses", action="store_true", help="list the pages we get wrong")
-    parser.add_argument("--rounds", type=int, default=3,
+    parser.add_argument("--rounds", type=int, default=5,
                         help="timed runs per tool, the best counts (default: %(default)s)")
+    parser.add_argument("--stages", action="store_true",
+                        help="also time each stage of our extract() (a separate pass)")
     args = parser.parse_args(argv)
     if not (args.corpus / "manifest.json").is_file():
         print(f"no manifest.json in {args.corpus}", file=sys.stderr)
         return 2
-    report = run(args.corpus, args.rounds)
+    report = run(args.corpus, args.rounds, args.stages)
     if args.json:
         if not args.misses:
             report.pop("misses")
