@@ -266,15 +266,14 @@ class _Reader:
                     and key.tag != _TAG + "merge" and str(key.value) == "events"
                     and loader.check_event(SequenceStartEvent)
                     and loader.peek_event().anchor is None):
-                value: Node = self.stream_events(loader, root, key)
+                value: Node = self.stream_events(loader)
             else:
                 value = loader.compose_node(root, key)
             root.value.append((key, value))
         root.end_mark = loader.get_event().end_mark
         return root
 
-    def stream_events(self, loader: Any, root: MappingNode,
-                      key: Node) -> SequenceNode:
+    def stream_events(self, loader: Any) -> SequenceNode:
         """Read the ``events`` list: each item becomes an Event as soon as it is composed.
 
         Returns the list's node without its items; what they became is kept in
