@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os.path
 import re
 import unicodedata
 from functools import lru_cache
@@ -106,14 +107,40 @@ _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\u
 TOPIC_TEXT_CHARS = 20_000
 
 
+#: The UTF-8 beginnings of the characters ``_COMBINING`` removes.
+_COMBINING_UTF8 = (b"\xcc", b"\xcd", b"\xe1\xaa", b"\xe1\xab", b"\xe1\xb7", b"\xe2\x83",
+                   b"\xef\xb8")
+
+
 def _fold(text: str) -> str:
     """*text* lowercased, without accents (so "Taïwan" matches "taiwan")."""
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
-    return _COMBINING.sub("", decomposed).casefold()
+    try:
+        decomposed.encode("latin-1")  # a mere copy when every character is below U+0100
+    except UnicodeEncodeError:
+        # The UTF-8 form is searched for the marks' lead bytes (fast) before the
+        # regular expression that would test each character.
+        raw = decomposed.encode("utf-8", "surrogatepass")
+        if any(lead in raw for lead in _COMBINING_UTF8):
+            decomposed = _COMBINING.sub("", decomposed)
+        return decomposed.casefold()
+    # Below U+0100 there is no combining mark, and casefold is lower but for
+    # "µ" and "ß" (lower is quicker).
+    if "\xdf" in decomposed or "\xb5" in decomposed:
+        return decomposed.casefold()
+    return decomposed.lower()
 
 
+def _fold_nfkc(text: str) -> str:
+    """``_fold`` of the NFKC form of *text*, without making that form: NFKD of
+    the NFKC form is the NFKD form of the text itself (and ASCII text is its
+    own NFKC form)."""
+    return _fold(text)
+
+
+@lru_cache(maxsize=256)
 def country_names(country: str) -> tuple[str, ...]:
     """The names and demonyms of *country* (its own name when unknown)."""
     key = _fold(country.strip())
@@ -133,12 +160,46 @@ def _patterns(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, re.Patter
             re.compile("|".join(map(re.escape, cjk))) if cjk else None)
 
 
+@lru_cache(maxsize=64)
+def _first_words(names: tuple[str, ...]) -> tuple[str, ...] | None:
+    """Beginnings of the first words of the Latin-script names: every match of
+    the Latin pattern begins with one of them (None when a name has no word)."""
+    firsts = [_fold(n).split()[:1] for n in names if not _CJK.search(n)]
+    if any(not first for first in firsts):
+        return None
+    # one search for the words that share their first four letters: their
+    # common beginning ("mala" for "malaysia", "malaisie", "malasia"...)
+    groups: dict[str, list[str]] = {}
+    for first in firsts:
+        groups.setdefault(first[0][:4], []).append(first[0])
+    return tuple(sorted(os.path.commonprefix(words) for words in groups.values()))
+
+
+@lru_cache(maxsize=64)
+def _cjk_names(names: tuple[str, ...]) -> tuple[str, ...]:
+    """The CJK names, as the CJK pattern has them (each found as a substring)."""
+    return tuple(sorted({unicodedata.normalize("NFKC", n) for n in names if _CJK.search(n)}))
+
+
 def _search(folded: str, country: str) -> bool:
-    latin, cjk = _patterns(country_names(country))
-    if cjk is not None and cjk.search(folded):
+    names = country_names(country)
+    latin = _patterns(names)[0]
+    # what the CJK pattern finds, by substring search: the regular expression
+    # would test each character of a long text, str.find skips ahead (and
+    # answers at once when the text holds no character as wide as the name)
+    if any(name in folded for name in _cjk_names(names)):
         return True
     if latin is not None:
-        for m in latin.finditer(folded):
+        start = 0
+        firsts = _first_words(names)
+        if firsts is not None:
+            # no match can begin before the first place a name's first word is
+            # found: start there (nowhere when none is found)
+            found = [i for i in map(folded.find, firsts) if i >= 0]
+            if not found:
+                return False
+            start = min(found)
+        for m in latin.finditer(folded, start):
             start = m.start()
             # a word boundary before the name, checked here: a leading look-behind
             # would stop the regex engine from scanning for the name's first letter
@@ -157,7 +218,7 @@ def mentions(text: str, country: str) -> bool:
     >>> mentions("台灣人遭遣送中國", "Taiwan")
     True
     """
-    return _search(_fold(unicodedata.normalize("NFKC", text)), country)
+    return _search(_fold_nfkc(text), country)
 
 
 def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> list[Flag]:
@@ -185,10 +246,15 @@ def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> 
 
 
 def _on_topic(text: str, country: str | None) -> bool:
-    folded = _fold(unicodedata.normalize("NFKC", text))  # once for both searches
+    folded = _folded(text)  # once for both searches (and for each citation of a page)
     if _search(folded, TAIWAN):
         return True
     return country is not None and bool(country.strip()) and _search(folded, country)
+
+
+@lru_cache(maxsize=4)
+def _folded(text: str) -> str:
+    return _fold_nfkc(text)
 
 
 def days_apart(a: dt.date, b: dt.date) -> int:

@@ -3,9 +3,14 @@
 from __future__ import annotations
 
 import datetime as dt
+import re
+import unicodedata
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from archiver import consistency
 from archiver.consistency import country_names, event_flags, mentions
 from archiver.models import Event, PageInfo
 
@@ -145,3 +150,47 @@ def test_unknown_country_falls_back_to_its_name() -> None:
 
 def test_known_country_by_another_name() -> None:
     assert country_names("Viet Nam") == country_names("Vietnam")
+
+
+# A plain, slow statement of what ``mentions`` answers: fold with NFKC, NFKD,
+# a regular expression for the marks and casefold; search the whole folded
+# text with both patterns from its start.
+def _slow_fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    if text.isascii():
+        return text.lower()
+    return consistency._COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
+
+
+def _slow_mentions(text: str, country: str) -> bool:
+    names = country_names(country)
+    latin = sorted({_slow_fold(n) for n in names if not consistency._CJK.search(n)},
+                   key=len, reverse=True)
+    cjk = sorted({unicodedata.normalize("NFKC", n) for n in names if consistency._CJK.search(n)})
+    folded = _slow_fold(text)
+    if cjk and re.search("|".join(map(re.escape, cjk)), folded):
+        return True
+    if latin:
+        words = "|".join(r"\s+".join(map(re.escape, n.split())) for n in latin)
+        for m in re.finditer(rf"(?:{words}){consistency._SUFFIX}(?!\w)", folded):
+            start = m.start()
+            if start == 0 or not (folded[start - 1].isalnum() or folded[start - 1] == "_"):
+                return True
+    return False
+
+
+_PIECES = st.sampled_from([
+    "a", "Z", " ", "\n", "'", "\u2019", "-", "x", "_", "\u00e9", "\u0301", "\u00df", "\u00b5",
+    "\u03a3", "\u0130", "\u0131", "\u00a0", "\uff34", "taiwan", "Ta\u00efwan", "TAIWANESE",
+    "Malaysian", "mala", "people's republic of china", "chinese", "Viet", "Nam", "indochina",
+    "spaniel", "Kenyans", "\u53f0\u7063", "\u4e2d\u570b", "\u570b", "\u53f0", "\u81fa\u6e7e",
+])
+_COUNTRIES = st.sampled_from(["Taiwan", "China", "Malaysia", "Vietnam", "Spain", "Kenya",
+                              "Indochina", "Uganda", "C\u00f4te d'Ivoire", "taiwan", "", " "])
+
+
+@settings(max_examples=400)
+@given(st.one_of(st.text(max_size=60), st.lists(_PIECES, max_size=30).map("".join)), _COUNTRIES)
+def test_mentions_agrees_with_the_plain_search(text: str, country: str) -> None:
+    assert mentions(text, country) is _slow_mentions(text, country)
+
