@@ -22,6 +22,7 @@ citations it already checked are not fetched again.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import json
 import logging
@@ -196,6 +197,41 @@ def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None
     return out, blob
 
 
+def analyse(body: tuple[Any, ...] | None, page: PageInfo | None, result: FetchResult,
+            baseline: Baseline | None, probe: Probe | None, events: list[Event],
+            histories: list[FailureHistory], now: dt.datetime, settings: CheckSettings,
+            ) -> tuple[PageInfo | None, list[tuple[Verdict, list[str]]], bytes | None]:
+    """Extract *body* (the arguments of :func:`extract_body`) unless *page* is
+    given, then :func:`assess` the URL (pure: runs in a worker).
+
+    Returns the extracted page without its main text (the caller needs only
+    its headline and date; the text stays here, and in the stored form of a
+    first snapshot), the verdicts, and that stored form.
+    """
+    found: PageInfo | None = None
+    if page is None and body is not None:
+        page = found = extract_body(*body)
+    verdicts, blob = assess(result, page, baseline, probe, events, histories, False, now,
+                            settings)
+    if found is not None:
+        found = dataclasses.replace(found, text="")
+    return found, verdicts, blob
+
+
+def _as_first_captured(result: FetchResult, baseline: Baseline | None,
+                       digests: dict[int, str | None]) -> bool:
+    """True when the final answer is, byte for byte, the first snapshot's.
+
+    Extraction is pure, so the same bytes from the same URL give the same
+    page: an unchanged page (the common case of a re-check) is not parsed again.
+    """
+    final = result.final
+    return baseline is not None and bool(baseline.payload_digest) and final is not None \
+        and final.status is not None and 200 <= final.status < 300 \
+        and not final.truncated and result.final_url == baseline.final_url \
+        and digests.get(id(final)) == baseline.payload_digest
+
+
 def _cleanup(result: FetchResult) -> None:
     for hop in result.hops:
         if hop.body_path is not None:
@@ -326,15 +362,22 @@ class Cycle:
             digests = {id(h): payload_digest_of(h.body_path) if h.body_path else None
                        for h in result.hops if h.status is not None}
             baseline = self.store.baseline(url)
-            page = await self._page_of(result, baseline, digests)
+            same = _as_first_captured(result, baseline, digests)
             probe = None
             # A page that answers, unredirected, with the very bytes of its first
             # snapshot is that page: a random sibling URL cannot make it an error
             # page (classify keeps a page "as before" whatever the probe says).
-            unchanged = baseline is not None and page is baseline.page and len(result.hops) == 1
             if final is not None and final.status is not None and 200 <= final.status < 300 \
-                    and not unchanged:
+                    and not (same and len(result.hops) == 1):
                 probe = await self._probe(url)
+            known = baseline.page if same and baseline is not None else None
+            judged: Judgement | None = None
+            if result.error in OFFLINE_SENSITIVE:  # judged at the end of the cycle
+                page = known or await self._extract(final)
+            else:
+                page, judged = await self._analyse(
+                    result, known, probe, citations, baseline=baseline,
+                    final_digest=digests.get(id(final)) if final is not None else None)
             rows = [self._write_hop(h, digests[id(h)]) for h in result.hops
                     if h.status is not None]
             meta: RecordLocation | None = None
@@ -346,11 +389,6 @@ class Cycle:
                     self._provenance(result, page), refers_to=rows[-1]["record_id"])
         finally:
             _cleanup(result)
-        judged: Judgement | None = None
-        if result.error not in OFFLINE_SENSITIVE:
-            judged = await self._judgement(
-                result, page, probe, citations, baseline=baseline,
-                final_digest=digests.get(id(final)) if final is not None else None)
         self.summary.fetched += 1
         status, elapsed = http_status_of(result), time.monotonic() - started
         if LOGGER.isEnabledFor(logging.INFO):
@@ -399,21 +437,6 @@ class Cycle:
                                     hop.header("content-type"), hop.url,
                                     self.settings.fetch.max_decoded_bytes)
 
-    async def _page_of(self, result: FetchResult, baseline: Baseline | None,
-                       digests: dict[int, str | None]) -> PageInfo | None:
-        """The final page's extraction; the first snapshot's when the payload is the same.
-
-        Extraction is pure, so the same bytes from the same URL give the same
-        page: an unchanged page (the common case of a re-check) is not parsed again.
-        """
-        final = result.final
-        if baseline is not None and baseline.payload_digest and final is not None \
-                and final.status is not None and 200 <= final.status < 300 \
-                and not final.truncated and result.final_url == baseline.final_url \
-                and digests.get(id(final)) == baseline.payload_digest:
-            return baseline.page
-        return await self._extract(final)
-
     def _judge(self, result: FetchResult, page: PageInfo | None, probe: Probe | None,
                citations: Iterable[Citation], *, network_down: bool,
                ids: dict[str, int | None]) -> None:
@@ -423,14 +446,27 @@ class Cycle:
                                 now_utc(), self.settings.check)
         self._apply(Judgement(cited, events, verdicts, baseline, None, blob), result, page, ids)
 
-    async def _judgement(self, result: FetchResult, page: PageInfo | None,
-                         probe: Probe | None, citations: Iterable[Citation], *,
-                         baseline: Baseline | None, final_digest: str | None) -> Judgement:
-        """The verdicts of a fetched URL's citations, compared in a worker process."""
+    async def _analyse(self, result: FetchResult, page: PageInfo | None,
+                       probe: Probe | None, citations: Iterable[Citation], *,
+                       baseline: Baseline | None, final_digest: str | None,
+                       ) -> tuple[PageInfo | None, Judgement]:
+        """Extraction of the final page (unless *page* is already known) and the
+        verdicts of the URL's citations, in one trip to a worker process.
+
+        The page comes back without its main text (:func:`analyse`): from
+        here on, only its headline and date are used.
+        """
         baseline, cited, events, histories = self._inputs(result, citations, baseline)
-        verdicts, blob = await self.pool.call(assess, result, page, baseline, probe, events,
-                                              histories, False, now_utc(), self.settings.check)
-        return Judgement(cited, events, verdicts, baseline, final_digest, blob)
+        final = result.final
+        body: tuple[Any, ...] | None = None
+        if page is None and final is not None and _has_page(final):
+            body = (final.body_path, final.header("content-encoding"),
+                    final.header("content-type"), final.url,
+                    self.settings.fetch.max_decoded_bytes)
+        found, verdicts, blob = await self.pool.call(
+            analyse, body, page, result, baseline, probe, events, histories, now_utc(),
+            self.settings.check)
+        return page or found, Judgement(cited, events, verdicts, baseline, final_digest, blob)
 
     def _inputs(self, result: FetchResult, citations: Iterable[Citation],
                 baseline: Baseline | None,
