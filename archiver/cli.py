@@ -141,28 +141,44 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
     from .lock import ArchiveLock
     from .pipeline import run_cycle
     from .progress import Progress
-    from .report import build_report
+    from .report import build_report, write_report
     from .sources import load_sources
     from .store import open_store
 
     setup_logging(log_format, logging.WARNING - 10 * verbose)
     sources = load_sources(sources_path)
     settings = make_settings(sources_path, config, timeout, per_host_delay, allow_private)
+    report: dict[str, Any] | None = None
+    tally: dict[str, int] = {}
     with ArchiveLock(archive, command):
         store = open_store(archive)
         try:
             with Progress(sys.stderr) as progress:
                 summary = asyncio.run(run_cycle(sources, archive=archive, settings=settings,
                                                 progress=progress.update, store=store))
-            report = build_report(store)
+            if streams(fmt, settings):
+                tally = write_report(store, fmt, click.get_text_stream("stdout"))
+            else:
+                report = build_report(store)
         finally:
             store.close()
-    emit_report(report, fmt, settings)
+    if report is not None:
+        emit_report(report, fmt, settings)
+        broken = any(r["status"] in BROKEN for r in report["results"])
+    else:
+        broken = any(status in BROKEN for status in tally)
     if summary.network_down:
         click.echo("warning: no host name resolved and no connection succeeded: the network "
                    "looks down, failures were not counted towards dead.", err=True)
-    broken = any(r["status"] in BROKEN for r in report["results"])
     sys.exit(1 if broken else 0)
+
+
+def streams(fmt: str, settings: Settings | None) -> bool:
+    """Whether the report in *fmt* is written straight from the store (no Wayback lookup)."""
+    from .report import STREAMED
+
+    wayback = settings is not None and settings.wayback.enabled and fmt in ("html", "json", "md")
+    return fmt in STREAMED and not wayback
 
 
 def emit_report(report: dict[str, Any], fmt: str, settings: Settings | None = None) -> None:
@@ -225,6 +241,10 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
         if timeline:
             from .timeline import render_timeline
             click.echo(render_timeline(store, timeline, fmt), nl=False)
+            return
+        if streams(fmt, settings):
+            from .report import write_report
+            write_report(store, fmt, click.get_text_stream("stdout"))
             return
         data = build_report(store)
     finally:

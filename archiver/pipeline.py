@@ -68,7 +68,7 @@ FLUSH_EVERY = 64  # URLs between two WARC syncs + commits
 FLUSH_SECONDS = 2.0
 
 
-@dataclass
+@dataclass(slots=True)
 class CheckOutcome:
     """One citation's verdict in this cycle (what the report and progress show)."""
 
@@ -604,7 +604,7 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
 async def _drive(cycle: Cycle, groups: dict[str, list[Citation]], concurrency: int,
                  stop: asyncio.Event | None) -> None:
     """Process URLs with at most *concurrency* in flight; stop taking new ones on *stop*."""
-    items = iter(list(groups.items()))
+    items = iter(groups.items())  # groups does not change while the workers run
 
     async def worker() -> None:
         for url, citations in items:

@@ -232,12 +232,16 @@ class Store:
         return list(self.db.query("SELECT * FROM events ORDER BY position"))
 
     def citations(self, active_only: bool = True) -> list[dict[str, Any]]:
+        return list(self.iter_citations(active_only))
+
+    def iter_citations(self, active_only: bool = True) -> Iterator[dict[str, Any]]:
+        """The rows of :meth:`citations`, one at a time (for reports that write as they read)."""
         where = "WHERE c.active = 1" if active_only else ""
-        return list(self.db.query(
+        yield from self.db.query(
             "SELECT c.*, e.date AS event_date, e.country AS event_country, e.count AS event_count,"
             " e.mechanism AS event_mechanism, e.reason AS event_reason"
             f" FROM citations c JOIN events e ON e.id = c.event_id {where} ORDER BY c.position"
-        ))
+        )
 
     def citation(self, event_id: str, url: str) -> dict[str, Any] | None:
         rows = list(self.db.query(
