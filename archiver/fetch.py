@@ -3,10 +3,10 @@
 ``make_client`` builds the one ``httpx.AsyncClient`` of a run (HTTP/1.1, no
 environment proxies, no automatic redirects, the network policy of
 ``netpolicy.py`` installed, one connection pool per origin); the fetcher
-hands its requests straight to those pools. ``Fetcher.fetch`` follows redirects itself so
-that every hop is recorded (request headers as sent, raw response headers,
-peer address, TLS details) and streams each body, undecoded, to a temporary
-file.
+hands its requests straight to those pools. ``Fetcher.fetch`` follows
+redirects itself so that every hop is recorded (request headers as sent, raw
+response headers, peer address, TLS details) and streams each body,
+undecoded, to a temporary file.
 
 Decisions, in one place:
 
