@@ -30,12 +30,43 @@ LOGGER = logging.getLogger(__name__)
 EARLIEST = dt.date(1995, 1, 1)
 
 
-def squash(text: str | None) -> str:
-    """*text* with runs of whitespace (incl. NBSP) made one space, trimmed."""
+#: The characters ``str.split()`` and regex ``\s`` take for whitespace, but the space.
+_OTHER_SPACES = (
+    "\n\t\r\x0b\x0c\x1c\x1d\x1e\x1f\x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004\u2005"
+    "\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000"
+)
+_SPACES = re.compile("  +")
+
+
+def squash(text: str | None, *, limit: int | None = None) -> str:
+    """*text* with runs of whitespace (incl. NBSP) made one space, trimmed.
+
+    With *limit*, the first *limit* characters of that (only as much of
+    *text* is read as they need).
+    """
     if not text:
         return ""
-    # str.split() splits on exactly the characters regex \s matches (NBSP too)
-    return " ".join(text.replace("\u200b", "").split())
+    if limit is None or len(text) <= limit:
+        return _squash(text)[:limit]
+    # The squashed form of a beginning of the text begins the squashed text.
+    end = limit + limit // 8 + 64
+    while True:
+        head = _squash(text[:end])
+        if len(head) >= limit or end >= len(text):
+            return head[:limit]
+        end *= 2
+
+
+def _squash(text: str) -> str:
+    # " ".join(text.split()) without a string for each word: every other kind
+    # of whitespace made a space (str.replace, only where found), then runs of
+    # spaces made one
+    if "\u200b" in text:
+        text = text.replace("\u200b", "")
+    for space in _OTHER_SPACES:
+        if space in text:
+            text = text.replace(space, " ")
+    return _SPACES.sub(" ", text).strip(" ")
 
 
 def clean_value(text: str | None) -> str | None:

@@ -1,0 +1,51 @@
+"""Whitespace squashing (archiver.textnorm.squash)."""
+
+from __future__ import annotations
+
+import sys
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archiver import textnorm as tn
+
+
+def _plain_squash(text: str) -> str:
+    """The plain statement of squash: split at whitespace, join with spaces."""
+    return " ".join(text.replace("\u200b", "").split())
+
+
+_PIECES = st.sampled_from(list(" \n\t\r\x0b\x0c\x1c\x85\xa0\u200b\u2009\u3000\u2028ab") + [
+    "  ", "\n\n", " \n ", "word", "\u00e9", "\u53f0", "\U0001f600"])
+_TEXTS = st.one_of(st.text(max_size=300), st.lists(_PIECES, max_size=120).map("".join))
+
+
+def test_other_spaces_are_every_whitespace_character_but_the_space() -> None:
+    spaces = {chr(c) for c in range(sys.maxunicode + 1) if chr(c).isspace()}
+    assert set(tn._OTHER_SPACES) == spaces - {" "}
+    assert len(tn._OTHER_SPACES) == len(spaces) - 1
+
+
+def test_squash_examples() -> None:
+    assert tn.squash(None) == ""
+    assert tn.squash("") == ""
+    assert tn.squash(" \n\t ") == ""
+    assert tn.squash("  Taiwan\u00a0 slams\n\nMalaysia\u200b ") == "Taiwan slams Malaysia"
+    assert tn.squash("a\u3000\u2028b", limit=2) == "a "
+    assert tn.squash("one   two three", limit=100) == "one two three"
+
+
+@given(_TEXTS)
+def test_squash_is_split_and_join(text: str) -> None:
+    assert tn.squash(text) == _plain_squash(text)
+
+
+@given(_TEXTS, st.integers(min_value=0, max_value=400))
+def test_squash_with_a_limit_is_the_beginning(text: str, limit: int) -> None:
+    assert tn.squash(text, limit=limit) == _plain_squash(text)[:limit]
+
+
+def test_squash_with_a_limit_reads_further_when_whitespace_shrinks() -> None:
+    text = " " * 5000 + "x " * 3000
+    assert tn.squash(text, limit=1000) == _plain_squash(text)[:1000]
+    assert len(tn.squash(text, limit=1000)) == 1000
