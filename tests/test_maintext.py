@@ -1,4 +1,4 @@
-"""Main text: the walk that skips dropped elements gives the text a full walk gives."""
+"""Main text: the walk that empties dropped elements as it goes gives the text a full walk gives."""
 
 from __future__ import annotations
 
