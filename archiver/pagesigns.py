@@ -7,6 +7,7 @@ found (a short string) or nothing, so the verdict's reason can quote it.
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urlsplit
 
@@ -14,6 +15,7 @@ from .models import FetchResult, Hop, PageInfo
 from .similarity import token_counts, tokens
 
 
+@functools.lru_cache(maxsize=1024)
 def url_key(url: str) -> str:
     """*url* without the differences that do not make it another page.
 
@@ -105,6 +107,20 @@ _ERROR_PHRASES = re.compile(
     r"404\s*(?:錯誤|错误)|(?:錯誤|错误)\s*404|不存在|已刪除|已删除",
     re.IGNORECASE,
 )
+#: One of these is in the lowercased form of any ASCII text ``_ERROR_PHRASES``
+#: matches (the phrases that can match ASCII text, each by a literal it holds).
+_ERROR_HINTS = ("4", "found", "longer", "exist", "missing", "enc", "introuvable", "trouv",
+                "gefunden", "tidak")
+
+
+def _error_phrase_in(text: str) -> bool:
+    if text.isascii():
+        lowered = text.lower()
+        if not any(hint in lowered for hint in _ERROR_HINTS):
+            return False  # settled without the regular expression
+    return _ERROR_PHRASES.search(text) is not None
+
+
 #: Words that may surround an error phrase in an error page's title.
 _ERROR_FILLER = frozenset(
     "a an the this that page file article content document url requested request you "
@@ -131,7 +147,7 @@ def error_title(page: PageInfo) -> str:
         if not field:
             continue
         for segment in _SEPARATOR.split(field.replace("\u2019", "'")):
-            if not _ERROR_PHRASES.search(segment):
+            if not _error_phrase_in(segment):
                 continue
             rest = [t for t in tokens(_ERROR_PHRASES.sub(" ", segment)) if t not in _ERROR_FILLER]
             if len(rest) <= 1 and article_markers(page) < 2:
@@ -189,14 +205,23 @@ _PARKING_HOSTS = re.compile(
     r"bodis\.com|parkingcrew\.net|above\.com|undeveloped\.com)$", re.IGNORECASE)
 
 
+def _parked_phrase(text: str) -> re.Match[str] | None:
+    # every phrase holds "domain" or "parked": ASCII text without either is settled
+    if text.isascii():
+        lowered = text.lower()
+        if "domain" not in lowered and "parked" not in lowered:
+            return None
+    return _PARKED_PHRASES.search(text)
+
+
 def is_parked(page: PageInfo, final_url: str) -> str:
     """Evidence that *page* is a parked-domain page (empty when it is not)."""
     host = urlsplit(final_url).hostname or ""
     if _PARKING_HOSTS.search(host):
         return f"served by the domain marketplace {host}"
-    found = _PARKED_PHRASES.search(page.title or "")
+    found = _parked_phrase(page.title or "")
     if found is None and _short_page(page):
-        found = _PARKED_PHRASES.search(page.text[:5000])
+        found = _parked_phrase(page.text[:5000])
     return f"{found.group(0)!r}" if found else ""
 
 
