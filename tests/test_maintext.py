@@ -77,7 +77,8 @@ def test_blocks_beside_dropped_elements_as_in_a_full_walk():
 
 
 _TAGS = ("div", "p", "span", "section", "ul", "li", "b", "nav", "script", "aside", "header",
-         "article", "main", "h1", "td", "figure", "a")
+         "article", "main", "h1", "td", "figure", "a", "template", "svg", "table", "tr", "br",
+         "button", "noscript")
 _ATTRS = ("", " class='share'", " class='post-body'", " class='comments'", " id='ad'",
           " hidden", " role='navigation'", " style='display: none'", " class='x' id='y'",
           " itemprop='articleBody' class='related'")
