@@ -70,6 +70,7 @@ resets the failure streak to 0.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
 from dataclasses import dataclass
 from http import HTTPStatus
@@ -293,7 +294,7 @@ def _like_probe(page: PageInfo, other: PageInfo, settings: CheckSettings) -> boo
     article its own headline and text, so both must match: a page whose
     headline differs from the probe's is never taken for an error page.
     """
-    if not page.text.strip() and not other.text.strip():
+    if not _has_text(page.text) and not _has_text(other.text):
         return False
     if page.headline and other.headline and \
             headline_similarity(page.headline, other.headline) < settings.probe_similarity:
@@ -365,7 +366,7 @@ def _same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:
         score = headline_similarity(page.headline, base.headline)
         if score >= settings.drift_headline_similarity:
             return f"headline {score:.0%} like the first snapshot's"
-    if page.text.strip() and base.text.strip():
+    if _has_text(page.text) and _has_text(base.text):
         score = text_score(page.text, base.text)
         if score >= settings.moved_text_similarity:
             return f"text {score:.0%} like the first snapshot's"
@@ -376,11 +377,22 @@ def text_score(a: str, b: str) -> float:
     """Similarity of two main texts, volatile lines (timestamps, "Updated") removed."""
     if a == b:
         return 1.0
+    return _text_score(a, b)
+
+
+@functools.lru_cache(maxsize=8)
+def _text_score(a: str, b: str) -> float:
+    # kept: a moved page and its drift ask for the same pair, so does each citation
     return text_similarity(strip_volatile(a), strip_volatile(b))
 
 
+def _has_text(text: str) -> bool:
+    """``bool(text.strip())`` without copying a long text."""
+    return bool(text) and not text.isspace()
+
+
 def _has_content(page: PageInfo | None) -> bool:
-    return page is not None and bool(page.headline or page.text.strip())
+    return page is not None and bool(page.headline or _has_text(page.text))
 
 
 def _drift(
@@ -398,7 +410,7 @@ def _drift(
             return ("headline-rewritten",
                     f"the headline changed from {base.headline!r} to {page.headline!r} "
                     f"({score:.0%} alike)")
-    if page.text.strip() and base.text.strip():
+    if _has_text(page.text) and _has_text(base.text):
         score = text_score(page.text, base.text)
         if score < settings.drift_text_similarity:
             return ("text-replaced",

@@ -35,6 +35,7 @@ the article: "Updated 5 minutes ago", "Last updated: ...", "1,234 views",
 
 from __future__ import annotations
 
+import functools
 import logging
 import re
 import unicodedata
@@ -198,7 +199,7 @@ def text_similarity(a: str, b: str) -> float:
     """
     if a == b:
         return 1.0
-    (ta, cjk_a), (tb, cjk_b) = _tokenize(a), _tokenize(b)
+    (ta, cjk_a), (tb, cjk_b) = _compared_tokens(a), _compared_tokens(b)
     if not ta or not tb:
         return 1.0 if not ta and not tb else 0.0
     if ta == tb:
@@ -210,6 +211,14 @@ def text_similarity(a: str, b: str) -> float:
     if cjk_a or cjk_b:  # one CJK text, one not: compare characters
         return _dice(_shingles(ta, 2), _shingles(tb, 2))
     return _dice(_shingles(ta, 3), _shingles(tb, 3))
+
+
+@functools.lru_cache(maxsize=4)
+def _compared_tokens(text: str) -> tuple[list[str], str]:
+    """``_tokenize`` of *text*, kept for the next comparisons: one page is
+    compared with its probe and its first snapshot, for each citation. (Not to
+    be changed by the caller.)"""
+    return _tokenize(text)
 
 
 def normalize_headline(headline: str) -> str:
@@ -235,6 +244,8 @@ def headline_similarity(a: str, b: str) -> float:
     >>> headline_similarity("Taiwan slams Malaysia", "TAIWAN SLAMS MALAYSIA!")
     1.0
     """
+    if a == b:  # the unchanged headline of a re-check
+        return 1.0
     na, nb = normalize_headline(a), normalize_headline(b)
     if na == nb:
         return 1.0
