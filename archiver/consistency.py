@@ -232,11 +232,10 @@ def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> 
     if event.date is not None and page.published is not None:
         if days_apart(page.published, event.date) > tolerance_days:
             flags.append("date-mismatch")
-    text = "\n".join(
-        part for part in (page.headline, page.title, page.h1, page.text[:TOPIC_TEXT_CHARS])
-        if part
-    )
-    if text.strip() and not _on_topic(text, event.country):
+    parts = [part for part in (page.headline, page.title, page.h1, page.text[:TOPIC_TEXT_CHARS])
+             if part]
+    text = "\n".join(parts)
+    if text and not text.isspace() and not _on_topic(text, event.country, parts[0]):
         flags.append("topic-mismatch")
     if page.published is None:
         flags.append("no-date")
@@ -245,11 +244,28 @@ def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> 
     return flags
 
 
-def _on_topic(text: str, country: str | None) -> bool:
+def _on_topic(text: str, country: str | None, first: str | None = None) -> bool:
+    """True when *text* names Taiwan or *country*; *first* is the part of
+    *text* before its first newline, when it is known."""
+    countries = [TAIWAN] if country is None or not country.strip() else [TAIWAN, country]
+    if first is not None and len(first) < len(text) and text[len(first)] == "\n":
+        # A name in the first part (the headline, most often) is found in the
+        # whole text as well, so the long text need not be folded: folding
+        # goes character by character and stops at the newline, and the
+        # search there reads the same characters, unless a name of several
+        # words could run on across the newline (those are searched in the
+        # whole text only).
+        head = _fold_nfkc(first)
+        if any(_one_word_names(country_names(c)) and _search(head, c) for c in countries):
+            return True
     folded = _folded(text)  # once for both searches (and for each citation of a page)
-    if _search(folded, TAIWAN):
-        return True
-    return country is not None and bool(country.strip()) and _search(folded, country)
+    return any(_search(folded, c) for c in countries)
+
+
+@lru_cache(maxsize=64)
+def _one_word_names(names: tuple[str, ...]) -> bool:
+    """True when no Latin-script name has a space (the pattern then has no ``\\s``)."""
+    return all(len(_fold(n).split()) <= 1 for n in names if not _CJK.search(n))
 
 
 @lru_cache(maxsize=4)

@@ -194,3 +194,18 @@ _COUNTRIES = st.sampled_from(["Taiwan", "China", "Malaysia", "Vietnam", "Spain",
 def test_mentions_agrees_with_the_plain_search(text: str, country: str) -> None:
     assert mentions(text, country) is _slow_mentions(text, country)
 
+
+
+_PART = st.one_of(st.none(), st.lists(_PIECES, max_size=12).map("".join))
+
+
+@settings(max_examples=400)
+@given(_PART, _PART, _PART, st.lists(_PIECES, max_size=30).map("".join), _COUNTRIES)
+def test_topic_flag_agrees_with_the_plain_search(
+        headline: str | None, title: str | None, h1: str | None, text: str, country: str) -> None:
+    page = PageInfo(kind="html", headline=headline, title=title, h1=h1, text=text)
+    joined = "\n".join(part for part in (headline, title, h1, text) if part)
+    on_topic = _slow_mentions(joined, "Taiwan") or \
+        (bool(country.strip()) and _slow_mentions(joined, country))
+    flags = event_flags(event(country=country), page, tolerance_days=60)
+    assert ("topic-mismatch" in flags) is (bool(joined.strip()) and not on_topic)
