@@ -107,16 +107,18 @@ _ERROR_PHRASES = re.compile(
     r"404\s*(?:錯誤|错误)|(?:錯誤|错误)\s*404|不存在|已刪除|已删除",
     re.IGNORECASE,
 )
-#: One of these is in the lowercased form of any ASCII text ``_ERROR_PHRASES``
-#: matches (the phrases that can match ASCII text, each by a literal it holds).
-_ERROR_HINTS = ("4", "found", "longer", "exist", "missing", "enc", "introuvable", "trouv",
-                "gefunden", "tidak")
+#: The lowercased form of any ASCII text ``_ERROR_PHRASES`` matches holds one
+#: of these (each phrase that can match ASCII text holds one), or else "404"
+#: once its whitespace is removed.
+_ERROR_HINTS = ("found", "longer", "exist", "missing", "encontr", "encuentra", "introuvable",
+                "trouv", "gefunden", "tidak")
 
 
 def _error_phrase_in(text: str) -> bool:
     if text.isascii():
         lowered = text.lower()
-        if not any(hint in lowered for hint in _ERROR_HINTS):
+        if not any(hint in lowered for hint in _ERROR_HINTS) and \
+                not ("4" in lowered and "404" in "".join(lowered.split())):
             return False  # settled without the regular expression
     return _ERROR_PHRASES.search(text) is not None
 

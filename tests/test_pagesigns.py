@@ -5,6 +5,10 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+from hypothesis import given
+from hypothesis import strategies as st
+
+from archiver import pagesigns
 from archiver.models import PageInfo
 from archiver.pagesigns import article_markers, is_parked
 
@@ -48,3 +52,21 @@ def test_parked_wording_is_read_only_on_short_pages() -> None:
     parked = "This domain is for sale. Buy this domain today."
     assert is_parked(page(parked), "http://127.0.0.1:8080/") == "'domain is for sale'"
     assert is_parked(page(parked + " " + WORDS), "http://127.0.0.1:8080/") == ""
+
+
+_PHRASES = st.sampled_from([
+    "Not Found", "no longer available", "doesn't exist", "can't be found", "page is missing",
+    "pagina no encontrada", "no se encontro", "no se encuentra", "page introuvable",
+    "page non trouvee", "erreur 404", "n'existe pas", "seite nicht gefunden", "fehler 404",
+    "existiert nicht", "halaman tidak tersedia", "tidak ditemukan", "4 0 4", "4\t0\x1c4", "40 4",
+    "domain is for sale", "buy this domain", "parked by", "domain parking", "GoDaddy", "sedo",
+    "this webpage is parked", "Oops", " ", "\n", "|", "x", "4", "0", "ENC", "park",
+])
+
+
+@given(st.lists(_PHRASES, max_size=8).map("".join), st.booleans())
+def test_phrase_shortcuts_agree_with_the_expressions(text: str, swap: bool) -> None:
+    text = text.swapcase() if swap else text
+    assert pagesigns._error_phrase_in(text) is bool(pagesigns._ERROR_PHRASES.search(text))
+    found, want = pagesigns._parked_phrase(text), pagesigns._PARKED_PHRASES.search(text)
+    assert (found and found.group(0)) == (want and want.group(0))
