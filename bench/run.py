@@ -85,7 +85,9 @@ def measure(cmds: Sequence[Sequence[str]], *, cwd: Path | None = None, out: Path
     it waited for. Processes still running at *timeout* are killed.
     """
     env = dict(os.environ, PYTHONPATH=str(CODE), NO_PROXY="*", no_proxy="*")
-    for k in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy"):
+    # as installed: modules compiled once (compile_code), not again at every start
+    for k in ("HTTP_PROXY", "HTTPS_PROXY", "ALL_PROXY", "http_proxy", "https_proxy",
+              "PYTHONDONTWRITEBYTECODE"):
         env.pop(k, None)
     ng0 = cpu_seconds(nginx.worker_pids()) if nginx else 0.0
     t0 = time.perf_counter()
@@ -162,6 +164,15 @@ def per_url(res: dict[str, Any], n: int, startup_cpu: float = 0.0) -> dict[str, 
 
 # --------------------------------------------------------------------------
 # the runs
+
+
+def compile_code(code: Path) -> None:
+    """Byte-compile the package under *code*, as ``pip install`` does: a start
+    of ``archiver`` then reads bytecode instead of compiling every module
+    (0.4 s of CPU per start where PYTHONDONTWRITEBYTECODE is set)."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(code / "archiver")],
+                   check=True, env={k: v for k, v in os.environ.items()
+                                    if k != "PYTHONDONTWRITEBYTECODE"})
 
 
 def archiver_cmd(sources: Path, archive: Path) -> list[str]:
@@ -413,6 +424,7 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     global CODE
     CODE = (args.code or REPO).resolve()
+    compile_code(CODE)
     sizes = args.sizes or ([1000] if args.quick else [1000, 10_000])
     for tool in ("wget", "wrk", "nginx"):
         if shutil.which(tool) is None and not Path(f"/usr/sbin/{tool}").exists():
