@@ -233,4 +233,4 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
     for el in drops:
         el.decompose(recursive=False)  # out of the tree, its text with it
     text = container.text()
-    return tn.squash(text[: MAX_TEXT_CHARS * 2])[:MAX_TEXT_CHARS]
+    return tn.squash(text[: MAX_TEXT_CHARS * 2], limit=MAX_TEXT_CHARS)
