@@ -57,7 +57,7 @@ from .models import (
 )
 from .retrieval import file_sha256
 from .settings import CheckSettings, Settings
-from .store import Store, iso, now_utc, open_store, page_blob, parse_iso
+from .store import Store, StoredBaseline, iso, now_utc, open_store, page_blob, parse_iso
 from .warc import RecordLocation, WarcWriter, payload_digest_of, recover, warc_date
 
 LOGGER = logging.getLogger(__name__)
@@ -162,7 +162,7 @@ class Judgement:
     citations: list[Citation]
     events: list[Event]
     verdicts: list[tuple[Verdict, list[str]]]
-    baseline: Baseline | None
+    had_baseline: bool  # the URL had a first snapshot before this check
     final_digest: str | None
     blob: bytes | None = None  # the page as stored, when it becomes the first snapshot
 
@@ -197,28 +197,29 @@ def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None
     return out, blob
 
 
-def analyse(body: tuple[Any, ...] | None, page: PageInfo | None, result: FetchResult,
-            baseline: Baseline | None, probe: Probe | None, events: list[Event],
+def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: bool,
+            result: FetchResult, probe: Probe | None, events: list[Event],
             histories: list[FailureHistory], now: dt.datetime, settings: CheckSettings,
             ) -> tuple[PageInfo | None, list[tuple[Verdict, list[str]]], bytes | None]:
-    """Extract *body* (the arguments of :func:`extract_body`) unless *page* is
-    given, then :func:`assess` the URL (pure: runs in a worker).
+    """The page (*body* extracted, the arguments of :func:`extract_body`; or the
+    first snapshot's when *same*), then :func:`assess` (pure: runs in a worker).
 
-    Returns the extracted page without its main text (the caller needs only
-    its headline and date; the text stays here, and in the stored form of a
-    first snapshot), the verdicts, and that stored form.
+    Returns the page without its main text (the caller needs only its
+    headline and date; the text stays here, and in the stored form of a first
+    snapshot), the verdicts, and that stored form.
     """
-    found: PageInfo | None = None
-    if page is None and body is not None:
-        page = found = extract_body(*body)
+    baseline = stored.load() if stored is not None else None
+    page: PageInfo | None = None
+    if same and baseline is not None:
+        page = baseline.page
+    elif body is not None:
+        page = extract_body(*body)
     verdicts, blob = assess(result, page, baseline, probe, events, histories, False, now,
                             settings)
-    if found is not None:
-        found = dataclasses.replace(found, text="")
-    return found, verdicts, blob
+    return (dataclasses.replace(page, text="") if page is not None else None), verdicts, blob
 
 
-def _as_first_captured(result: FetchResult, baseline: Baseline | None,
+def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None,
                        digests: dict[int, str | None]) -> bool:
     """True when the final answer is, byte for byte, the first snapshot's.
 
@@ -361,8 +362,8 @@ class Cycle:
             final = result.final
             digests = {id(h): payload_digest_of(h.body_path) if h.body_path else None
                        for h in result.hops if h.status is not None}
-            baseline = self.store.baseline(url)
-            same = _as_first_captured(result, baseline, digests)
+            stored = self.store.baseline_stored(url)
+            same = _as_first_captured(result, stored, digests)
             probe = None
             # A page that answers, unredirected, with the very bytes of its first
             # snapshot is that page: a random sibling URL cannot make it an error
@@ -370,13 +371,13 @@ class Cycle:
             if final is not None and final.status is not None and 200 <= final.status < 300 \
                     and not (same and len(result.hops) == 1):
                 probe = await self._probe(url)
-            known = baseline.page if same and baseline is not None else None
             judged: Judgement | None = None
             if result.error in OFFLINE_SENSITIVE:  # judged at the end of the cycle
-                page = known or await self._extract(final)
+                page = stored.load().page if same and stored is not None \
+                    else await self._extract(final)
             else:
                 page, judged = await self._analyse(
-                    result, known, probe, citations, baseline=baseline,
+                    result, same, probe, citations, stored=stored,
                     final_digest=digests.get(id(final)) if final is not None else None)
             rows = [self._write_hop(h, digests[id(h)]) for h in result.hops
                     if h.status is not None]
@@ -444,29 +445,31 @@ class Cycle:
         baseline, cited, events, histories = self._inputs(result, citations, None)
         verdicts, blob = assess(result, page, baseline, probe, events, histories, network_down,
                                 now_utc(), self.settings.check)
-        self._apply(Judgement(cited, events, verdicts, baseline, None, blob), result, page, ids)
+        self._apply(Judgement(cited, events, verdicts, baseline is not None, None, blob),
+                    result, page, ids)
 
-    async def _analyse(self, result: FetchResult, page: PageInfo | None,
-                       probe: Probe | None, citations: Iterable[Citation], *,
-                       baseline: Baseline | None, final_digest: str | None,
-                       ) -> tuple[PageInfo | None, Judgement]:
-        """Extraction of the final page (unless *page* is already known) and the
+    async def _analyse(self, result: FetchResult, same: bool, probe: Probe | None,
+                       citations: Iterable[Citation], *, stored: StoredBaseline | None,
+                       final_digest: str | None) -> tuple[PageInfo | None, Judgement]:
+        """Extraction of the final page (the first snapshot's when *same*) and the
         verdicts of the URL's citations, in one trip to a worker process.
 
         The page comes back without its main text (:func:`analyse`): from
         here on, only its headline and date are used.
         """
-        baseline, cited, events, histories = self._inputs(result, citations, baseline)
+        cited = list(citations)
+        events = [self.events[c.event_id] for c in cited]
+        histories = [self.store.failure_history(c.event_id, c.url) for c in cited]
         final = result.final
         body: tuple[Any, ...] | None = None
-        if page is None and final is not None and _has_page(final):
+        if not same and final is not None and _has_page(final):
             body = (final.body_path, final.header("content-encoding"),
                     final.header("content-type"), final.url,
                     self.settings.fetch.max_decoded_bytes)
-        found, verdicts, blob = await self.pool.call(
-            analyse, body, page, result, baseline, probe, events, histories, now_utc(),
+        page, verdicts, blob = await self.pool.call(
+            analyse, body, stored, same, result, probe, events, histories, now_utc(),
             self.settings.check)
-        return page or found, Judgement(cited, events, verdicts, baseline, final_digest, blob)
+        return page, Judgement(cited, events, verdicts, stored is not None, final_digest, blob)
 
     def _inputs(self, result: FetchResult, citations: Iterable[Citation],
                 baseline: Baseline | None,
@@ -485,7 +488,7 @@ class Cycle:
         new_baseline: Baseline | None = None
         for c, event, (verdict, flags) in zip(judged.citations, judged.events, judged.verdicts,
                                               strict=True):
-            if judged.baseline is None and new_baseline is None and page is not None and \
+            if not judged.had_baseline and new_baseline is None and page is not None and \
                     verdict.status in ("alive", "moved"):
                 final = result.final
                 new_baseline = Baseline(url=url, final_url=result.final_url,

@@ -29,6 +29,7 @@ import sqlite3
 import zlib
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -173,6 +174,24 @@ def page_from_json(text: str) -> PageInfo:
         data["published"] = dt.date.fromisoformat(data["published"])
     known = set(PageInfo.__dataclass_fields__)
     return PageInfo(**{k: v for k, v in data.items() if k in known})
+
+
+@dataclass(frozen=True)
+class StoredBaseline:
+    r"""A first snapshot as the baselines table keeps it (the page deflated):
+    cheap to read and to hand to a worker process, which :meth:`load`\ s it."""
+
+    url: str
+    final_url: str
+    captured_at: str | None
+    payload_digest: str | None
+    blob: bytes
+
+    def load(self) -> Baseline:
+        return Baseline(url=self.url, final_url=self.final_url,
+                        captured_at=parse_iso(self.captured_at) or now_utc(),
+                        payload_digest=self.payload_digest,
+                        page=page_from_json(zlib.decompress(self.blob).decode("utf-8")))
 
 
 class Store:
@@ -344,14 +363,18 @@ class Store:
 
     # -- baselines ------------------------------------------------------------
     def baseline(self, url: str) -> Baseline | None:
-        rows = list(self.db.query("SELECT * FROM baselines WHERE url = ?", [url]))
-        if not rows:
+        stored = self.baseline_stored(url)
+        return stored.load() if stored is not None else None
+
+    def baseline_stored(self, url: str) -> StoredBaseline | None:
+        """The first snapshot of *url* as stored: its page still deflated."""
+        row = self.conn.execute(
+            "SELECT url, final_url, captured_at, payload_digest, page FROM baselines"
+            " WHERE url = ?", (url,)).fetchone()
+        if row is None:
             return None
-        r = rows[0]
-        page_json = zlib.decompress(r["page"]).decode("utf-8")
-        captured = parse_iso(r["captured_at"]) or now_utc()
-        return Baseline(url=r["url"], final_url=r["final_url"], captured_at=captured,
-                        payload_digest=r["payload_digest"], page=page_from_json(page_json))
+        return StoredBaseline(url=row[0], final_url=row[1], captured_at=row[2],
+                              payload_digest=row[3], blob=row[4])
 
     def set_baseline(self, url: str, capture_id: int | None, captured_at: dt.datetime,
                      final_url: str, payload_digest: str | None, page: PageInfo,
