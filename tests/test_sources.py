@@ -12,6 +12,7 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from archiver import sources as sources_mod
 from archiver.exceptions import InputError, SourcesError
 from archiver.models import Sources
 from archiver.sources import load_sources, url_problem
@@ -479,3 +480,62 @@ def test_valid_events_round_trip(tmp_path: Path, rows: list[tuple[
     assert [(e.id, e.date, e.count) for e in sources.events] == [r[:3] for r in rows]
     assert [[c.url for c in e.citations] for e in sources.events] == [
         ev["sources"] for ev in events]
+
+
+# -- libyaml scans, PyYAML's composer builds: the same result either way ---------
+
+FAST_SAMPLE = """\
+# a report's sources
+report:
+  title: "Deportations: a record"
+  publisher: Lab
+events:
+  - id: e-1
+    date: 2016-04-12
+    country: Kenya
+    count: 45
+    reason: 'telecom fraud'
+    sources:
+      - https://example.com/news/1
+      - {url: "https://example.com/news/2", printed: true}
+  - id: e-2
+    date: 2017-02-01
+    country: Malaysia
+    sources: [https://example.org/a/b#c]
+"""
+
+
+@pytest.mark.skipif(sources_mod._FastLoader is None,
+                    reason="PyYAML built without libyaml: only its own scanner exists")
+@pytest.mark.parametrize("text", [
+    FAST_SAMPLE,
+    FAST_SAMPLE.replace("date: 2017-02-01", "date: 2017-13-01"),  # refused by the checks
+    FAST_SAMPLE.replace("[https://example.org/a/b#c]", "[https://example.org/a"),  # bad YAML
+    FAST_SAMPLE + "  - id: e-1\n    date: 2016-01-01\n    country: Laos\n    sources: [http://x.y/]\n",
+    "events:\n  - &a {id: e-9, date: 2016-01-01, country: Laos, sources: [http://x.y/]}\n",
+    "events: " + "[" * 3000 + "]" * 3000 + "\n",
+])
+def test_libyaml_scanning_changes_nothing(tmp_path: Path, text: str,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
+    path = tmp_path / "sources.yaml"
+
+    def outcome() -> object:
+        try:
+            return sources_mod.parse_sources(text, path)
+        except SourcesError as exc:
+            return (str(exc), exc.line)
+
+    fast = outcome()
+    monkeypatch.setattr(sources_mod, "_FastLoader", None)
+    assert outcome() == fast
+
+
+@pytest.mark.skipif(sources_mod._FastLoader is None,
+                    reason="PyYAML built without libyaml: its own scanner refuses this")
+def test_a_url_with_a_query_reads_in_a_flow_list(tmp_path: Path) -> None:
+    """PyYAML's own scanner refuses '?' inside [...]; libyaml reads it, as YAML allows."""
+    path = tmp_path / "sources.yaml"
+    path.write_text("events:\n  - id: e-1\n    date: 2016-04-12\n    country: Kenya\n"
+                    "    sources: [https://example.org/story?id=12&p=2]\n", encoding="utf-8")
+    sources = load_sources(path)
+    assert [c.url for c in sources.citations] == ["https://example.org/story?id=12&p=2"]
