@@ -29,9 +29,11 @@ import multiprocessing
 import os
 import pickle
 import signal
+import struct
 import sys
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.reduction import ForkingPickler
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -89,7 +91,8 @@ class WorkerDied(RuntimeError):
 #: and sends jobs only between two of its callbacks, so the worker needs a
 #: few in its pipe not to wait for it. (On the 1,000-page farm with 50 ms per
 #: response: 2 ahead, 6.5 s per cycle; 8 ahead, 5.0 s; 16 ahead, 4.6 s.)
-#: A job is some 50 KB: 8 stay well inside a 1 MB pipe.
+#: A job is some 50 KB: 8 mostly fit in a 1 MB pipe (what does not waits in
+#: the parent until the pipe has room).
 IN_FLIGHT = 8
 _F_SETPIPE_SZ = 1031  # Linux: room in a pipe, so that sending a job does not block
 
@@ -158,13 +161,18 @@ class _Worker:
         finally:
             os.close(jobs_r)
             os.close(answers_w)
-        self.jobs = Connection(jobs_w, readable=False)
+        # jobs are written without blocking (what does not fit waits in
+        # outbox for the loop to flush): a parent blocked on a full pipe while
+        # the worker waits for it to read an answer would wait forever
+        os.set_blocking(jobs_w, False)
+        self.jobs_fd = jobs_w
+        self.outbox = bytearray()
         self.answers = Connection(answers_r, writable=False)
         self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
 
     @property
     def fds(self) -> list[int]:
-        return [self.jobs.fileno(), self.answers.fileno()]
+        return [self.jobs_fd, self.answers.fileno()]
 
 
 class PagePool:
@@ -235,14 +243,44 @@ class PagePool:
             if future.cancelled():
                 continue
             try:
-                worker.jobs.send((fn, args))
-            except (OSError, ValueError):
-                future.set_exception(WorkerDied())
-                continue
+                data = ForkingPickler.dumps((fn, args))
             except Exception as exc:  # noqa: BLE001 - an unpicklable job fails alone
                 future.set_exception(exc)
                 continue
+            try:
+                self._send(worker, struct.pack("!i", len(data)) + bytes(data))
+            except OSError:
+                future.set_exception(WorkerDied())
+                continue
             worker.waiting.append(future)
+
+    def _send(self, worker: _Worker, frame: bytes) -> None:
+        """Write one job (framed as ``Connection.recv`` reads it), never blocking."""
+        if worker.outbox:
+            worker.outbox += frame
+            return
+        try:
+            written = os.write(worker.jobs_fd, frame)
+        except BlockingIOError:
+            written = 0
+        if written < len(frame):
+            worker.outbox += frame[written:]
+            assert self._loop is not None
+            self._loop.add_writer(worker.jobs_fd, self._flush, worker)
+
+    def _flush(self, worker: _Worker) -> None:
+        assert self._loop is not None
+        try:
+            written = os.write(worker.jobs_fd, worker.outbox)
+        except BlockingIOError:
+            return
+        except OSError:
+            self._loop.remove_writer(worker.jobs_fd)
+            self._fail_all()
+            return
+        del worker.outbox[:written]
+        if not worker.outbox:
+            self._loop.remove_writer(worker.jobs_fd)
 
     def _on_answer(self, worker: _Worker) -> None:
         try:
@@ -274,7 +312,8 @@ class PagePool:
         for w in workers:
             if self._loop is not None and not self._loop.is_closed():
                 self._loop.remove_reader(w.answers.fileno())
-            w.jobs.close()  # end of jobs: the worker returns
+                self._loop.remove_writer(w.jobs_fd)
+            os.close(w.jobs_fd)  # end of jobs: the worker returns
         for w in workers:
             w.process.join(timeout=10)
             if w.process.is_alive():  # pragma: no cover - a job that never ends

@@ -78,6 +78,38 @@ def test_pool_extracts_in_another_process_with_the_same_result(tmp_path: Path) -
         assert not Path(f"/proc/{pid}").exists()
 
 
+def test_big_jobs_and_answers_through_small_pipes_do_not_wait_forever() -> None:
+    """A parent that blocked on a full jobs pipe while its worker blocked on a full
+    answers pipe would hang: jobs are written without blocking. (In a child
+    process, so that a hang fails the test instead of stopping the suite.)"""
+    script = textwrap.dedent("""
+        import asyncio, os
+
+        from archiver import cpupool
+
+        def echo(data):
+            return data
+
+        cpupool._pipe = os.pipe  # 64 KB pipes, not 1 MB
+        payloads = [bytes([i]) * (300_000 + i) for i in range(24)]  # both ways, > 64 KB
+
+        async def main():
+            pool = cpupool.PagePool(1)
+            pool.start()
+            try:
+                assert pool.active
+                return list(await asyncio.gather(*(pool.call(echo, p) for p in payloads)))
+            finally:
+                pool.close()
+
+        assert asyncio.run(main()) == payloads
+        print("ok")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
+
+
 def test_a_dead_worker_means_the_work_is_done_in_this_process(tmp_path: Path) -> None:
     path = _page_file(tmp_path, "b.body", "Workers may die", "2017-01-02")
 
