@@ -40,11 +40,8 @@ def seconds(ts: str | None) -> str | None:
 
 def citation_rows(store: Store, active_only: bool = True) -> Iterable[Mapping[str, Any]]:
     """The citations with their events, in sources order (what ``Store.citations``
-    returns), one row at a time where the store can give them so."""
-    rows = getattr(store, "iter_citations", None)
-    if rows is not None:
-        return rows(active_only=active_only)  # type: ignore[no-any-return]
-    return store.citations(active_only=active_only)
+    returns), one row at a time."""
+    return store.iter_citations(active_only=active_only)
 
 
 def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
