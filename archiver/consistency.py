@@ -113,7 +113,11 @@ _COMBINING_UTF8 = (b"\xcc", b"\xcd", b"\xe1\xaa", b"\xe1\xab", b"\xe1\xb7", b"\x
 
 
 def _fold(text: str) -> str:
-    """*text* lowercased, without accents (so "Taïwan" matches "taiwan")."""
+    """*text* lowercased, without accents (so "Taïwan" matches "taiwan").
+
+    The same as folding the NFKC form of *text*: NFKD of the NFKC form is the
+    NFKD form of the text itself (and ASCII text is its own NFKC form).
+    """
     if text.isascii():
         return text.lower()
     decomposed = unicodedata.normalize("NFKD", text)
@@ -133,13 +137,6 @@ def _fold(text: str) -> str:
     return decomposed.lower()
 
 
-def _fold_nfkc(text: str) -> str:
-    """``_fold`` of the NFKC form of *text*, without making that form: NFKD of
-    the NFKC form is the NFKD form of the text itself (and ASCII text is its
-    own NFKC form)."""
-    return _fold(text)
-
-
 @lru_cache(maxsize=256)
 def country_names(country: str) -> tuple[str, ...]:
     """The names and demonyms of *country* (its own name when unknown)."""
@@ -151,13 +148,12 @@ def country_names(country: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=64)
-def _patterns(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, re.Pattern[str] | None]:
-    """(Latin-script names, whose start is checked for a word boundary; CJK names)."""
+def _latin_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
+    """The Latin-script names, whose start is checked for a word boundary (None
+    when there are none; the CJK names are found by ``_cjk_names``)."""
     latin = sorted({_fold(n) for n in names if not _CJK.search(n)}, key=len, reverse=True)
-    cjk = sorted({unicodedata.normalize("NFKC", n) for n in names if _CJK.search(n)})
     words = "|".join(r"\s+".join(map(re.escape, n.split())) for n in latin)
-    return (re.compile(rf"(?:{words}){_SUFFIX}(?!\w)") if latin else None,
-            re.compile("|".join(map(re.escape, cjk))) if cjk else None)
+    return re.compile(rf"(?:{words}){_SUFFIX}(?!\w)") if latin else None
 
 
 @lru_cache(maxsize=64)
@@ -177,16 +173,16 @@ def _first_words(names: tuple[str, ...]) -> tuple[str, ...] | None:
 
 @lru_cache(maxsize=64)
 def _cjk_names(names: tuple[str, ...]) -> tuple[str, ...]:
-    """The CJK names, as the CJK pattern has them (each found as a substring)."""
+    """The CJK names, NFKC-normalised (each found as a substring)."""
     return tuple(sorted({unicodedata.normalize("NFKC", n) for n in names if _CJK.search(n)}))
 
 
 def _search(folded: str, country: str) -> bool:
     names = country_names(country)
-    latin = _patterns(names)[0]
-    # what the CJK pattern finds, by substring search: the regular expression
-    # would test each character of a long text, str.find skips ahead (and
-    # answers at once when the text holds no character as wide as the name)
+    latin = _latin_pattern(names)
+    # CJK names by substring search: a regular expression would test each
+    # character of a long text, str.find skips ahead (and answers at once
+    # when the text holds no character as wide as the name)
     if any(name in folded for name in _cjk_names(names)):
         return True
     if latin is not None:
@@ -218,7 +214,7 @@ def mentions(text: str, country: str) -> bool:
     >>> mentions("台灣人遭遣送中國", "Taiwan")
     True
     """
-    return _search(_fold_nfkc(text), country)
+    return _search(_fold(text), country)
 
 
 def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> list[Flag]:
@@ -255,7 +251,7 @@ def _on_topic(text: str, country: str | None, first: str | None = None) -> bool:
         # search there reads the same characters, unless a name of several
         # words could run on across the newline (those are searched in the
         # whole text only).
-        head = _fold_nfkc(first)
+        head = _fold(first)
         if any(_one_word_names(country_names(c)) and _search(head, c) for c in countries):
             return True
     folded = _folded(text)  # once for both searches (and for each citation of a page)
@@ -270,7 +266,7 @@ def _one_word_names(names: tuple[str, ...]) -> bool:
 
 @lru_cache(maxsize=4)
 def _folded(text: str) -> str:
-    return _fold_nfkc(text)
+    return _fold(text)
 
 
 def days_apart(a: dt.date, b: dt.date) -> int:
