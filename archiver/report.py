@@ -95,10 +95,14 @@ def broken_count(report: dict[str, Any]) -> int:
 
 
 def counts(report: dict[str, Any]) -> dict[str, int]:
-    out: dict[str, int] = {}
+    tally: dict[str, int] = {}
     for r in report["results"]:
-        out[r["status"]] = out.get(r["status"], 0) + 1
-    return _ordered(out)
+        _count(tally, r["status"])
+    return _ordered(tally)
+
+
+def _count(tally: dict[str, int], status: str) -> None:
+    tally[status] = tally.get(status, 0) + 1
 
 
 def _ordered(tally: dict[str, int]) -> dict[str, int]:
@@ -112,12 +116,20 @@ def render_json(report: dict[str, Any]) -> str:
 
 def render_csv(report: dict[str, Any]) -> str:
     buf = io.StringIO()
-    keys = [*RESULT_KEYS, "since", "printed"]
-    writer = csv.DictWriter(buf, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for r in report["results"]:
-        writer.writerow({**r, "flags": " ".join(r["flags"])})
+    _write_csv(report["results"], buf)
     return buf.getvalue()
+
+
+def _write_csv(results: Iterable[dict[str, Any]], out: TextIO) -> dict[str, int]:
+    """Write *results* as csv to *out*; returns the counts by status."""
+    tally: dict[str, int] = {}
+    keys = [*RESULT_KEYS, "since", "printed"]
+    writer = csv.DictWriter(out, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
+    writer.writeheader()
+    for r in results:
+        _count(tally, r["status"])
+        writer.writerow({**r, "flags": " ".join(r["flags"])})
+    return _ordered(tally)
 
 
 def _md_cell(value: object) -> str:
@@ -191,10 +203,6 @@ RENDERERS = {"json": render_json, "csv": render_csv, "md": render_md, "table": r
 # --------------------------------------------------------------------------
 # written as read: json and csv
 
-def _count(tally: dict[str, int], status: str) -> None:
-    tally[status] = tally.get(status, 0) + 1
-
-
 def write_json(store: Store, out: TextIO) -> dict[str, int]:
     """Write what ``render_json(build_report(store))`` returns; returns the counts by status."""
     tally: dict[str, int] = {}
@@ -212,14 +220,7 @@ def write_json(store: Store, out: TextIO) -> dict[str, int]:
 
 def write_csv(store: Store, out: TextIO) -> dict[str, int]:
     """Write what ``render_csv(build_report(store))`` returns; returns the counts by status."""
-    tally: dict[str, int] = {}
-    keys = [*RESULT_KEYS, "since", "printed"]
-    writer = csv.DictWriter(out, fieldnames=keys, extrasaction="ignore", lineterminator="\n")
-    writer.writeheader()
-    for r in iter_results(store):
-        _count(tally, r["status"])
-        writer.writerow({**r, "flags": " ".join(r["flags"])})
-    return _ordered(tally)
+    return _write_csv(iter_results(store), out)
 
 
 #: The formats :func:`write_report` writes as it reads the store.
