@@ -290,7 +290,7 @@ def classify_error(exc: BaseException, *, during_tls: bool = False) -> tuple[Fet
         return "tls", f"invalid certificate: {message}"
     if isinstance(e := find(ssl.SSLError), ssl.SSLError):
         return "tls", f"TLS handshake failed: {e.reason or type(e).__name__}"
-    if find(AttemptTimeout, httpx.TimeoutException, TimeoutError) is not None:
+    if find(httpx.TimeoutException, TimeoutError) is not None:  # AttemptTimeout included
         what = "connect" if find(httpx.ConnectTimeout) is not None else "response"
         return "timeout", f"{what} timed out"
     if find(ConnectionRefusedError) is not None:
@@ -301,9 +301,9 @@ def classify_error(exc: BaseException, *, during_tls: bool = False) -> tuple[Fet
         return "connect", f"connection failed: {_cause_name(chain)}"
     if find(httpx.InvalidURL, httpx.UnsupportedProtocol) is not None:
         return "invalid-url", str(exc)
-    if find(httpx.RemoteProtocolError, httpx.LocalProtocolError, httpx.ProtocolError) is not None:
+    if find(httpx.ProtocolError) is not None:
         return "protocol", f"malformed response: {exc}"
-    if find(httpx.ReadError, httpx.WriteError, httpx.NetworkError) is not None:
+    if find(httpx.NetworkError) is not None:
         return "protocol", f"connection broken during the exchange: {_cause_name(chain)}"
     return "connect", f"request failed: {type(exc).__name__}"
 
