@@ -22,43 +22,34 @@ def refusal(text: str) -> tuple[str, int | None]:
     return str(info.value), info.value.line
 
 
-def test_yaml_error_after_a_refused_event_is_the_one_reported() -> None:
-    message, line = refusal("""\
+REFUSALS = [
+    pytest.param("""\
         events:
           - id: BAD
             sources: [https://example.org/a]
           - id: fine
             sources: [https://example.org/b
-        """)
-    assert "YAML syntax error" in message
-    assert line == 6
-
-
-def test_repeated_top_key_after_events_beats_a_refused_event() -> None:
-    message, line = refusal("""\
+        """,
+        "YAML syntax error", 6,
+        id="yaml_error_after_a_refused_event_is_the_one_reported"),
+    pytest.param("""\
         events:
           - id: BAD
             sources: [https://example.org/a]
         report: {title: x}
         report: {title: y}
-        """)
-    assert "key 'report' repeated (first on line 4)" in message
-    assert line == 5
-
-
-def test_bad_report_after_events_beats_a_refused_event() -> None:
-    message, line = refusal("""\
+        """,
+        "key 'report' repeated (first on line 4)", 5,
+        id="repeated_top_key_after_events_beats_a_refused_event"),
+    pytest.param("""\
         events:
           - id: BAD
             sources: [https://example.org/a]
         report: [1, 2]
-        """)
-    assert "'report' must be a mapping, found a list" in message
-    assert line == 4
-
-
-def test_first_refused_event_is_reported_not_a_later_one() -> None:
-    message, line = refusal("""\
+        """,
+        "'report' must be a mapping, found a list", 4,
+        id="bad_report_after_events_beats_a_refused_event"),
+    pytest.param("""\
         events:
           - id: one
             sources: [https://example.org/a]
@@ -66,21 +57,48 @@ def test_first_refused_event_is_reported_not_a_later_one() -> None:
             sources: [https://example.org/b]
           - id: BAD
             sources: [https://example.org/c]
-        """)
-    assert "duplicate id 'one' (first used on line 2)" in message
-    assert line == 4
-
-
-def test_second_document_is_refused_at_its_line() -> None:
-    message, line = refusal("""\
+        """,
+        "duplicate id 'one' (first used on line 2)", 4,
+        id="first_refused_event_is_reported_not_a_later_one"),
+    pytest.param("""\
         events:
           - id: one
             sources: [https://example.org/a]
         ---
         events: []
-        """)
-    assert "expected a single document in the stream, but found another document" in message
-    assert line == 4
+        """,
+        "expected a single document in the stream, but found another document", 4,
+        id="second_document_is_refused_at_its_line"),
+    pytest.param("""\
+        events:
+          - &e
+            id: one
+            sources: [https://example.org/a]
+          - *e
+        """,
+        "duplicate id 'one' (first used on line 3)", 3,
+        id="alias_repeating_an_event_is_a_duplicate_id"),
+    pytest.param("""\
+        report: {title: x}
+        events: []
+        """,
+        "'events' is empty: expected at least one event", 2,
+        id="empty_streamed_events_list_is_refused_at_its_line"),
+    pytest.param("""\
+        events: [
+          - id: one
+        report: {title: "a\x01b"}
+        """,
+        "unacceptable character #x0001", 3,
+        id="unprintable_character_anywhere_comes_before_a_yaml_error"),
+]
+
+
+@pytest.mark.parametrize(("text", "expected", "expected_line"), REFUSALS)
+def test_refusal_and_its_line(text: str, expected: str, expected_line: int) -> None:
+    message, line = refusal(text)
+    assert expected in message
+    assert line == expected_line
 
 
 def test_anchors_and_aliases_across_events_still_work() -> None:
@@ -98,18 +116,6 @@ def test_anchors_and_aliases_across_events_still_work() -> None:
     assert events[0].country is events[1].country  # one copy of a repeated value
 
 
-def test_alias_repeating_an_event_is_a_duplicate_id() -> None:
-    message, line = refusal("""\
-        events:
-          - &e
-            id: one
-            sources: [https://example.org/a]
-          - *e
-        """)
-    assert "duplicate id 'one' (first used on line 3)" in message
-    assert line == 3
-
-
 def test_anchored_events_list_is_read_whole_with_the_same_results() -> None:
     sources = parse("""\
         events: &all
@@ -122,15 +128,6 @@ def test_anchored_events_list_is_read_whole_with_the_same_results() -> None:
         events: &all []
         """)
     assert "'events' is empty" in message and line == 1
-
-
-def test_empty_streamed_events_list_is_refused_at_its_line() -> None:
-    message, line = refusal("""\
-        report: {title: x}
-        events: []
-        """)
-    assert "'events' is empty: expected at least one event" in message
-    assert line == 2
 
 
 def _events(n: int) -> str:
@@ -161,16 +158,6 @@ def test_parse_peak_does_not_grow_with_the_number_of_events() -> None:
     small, large = _events(100), _events(2000)
     extra_small, extra_large = _peak_above_result(small), _peak_above_result(large)
     assert extra_large < extra_small + 2 * len(large), (extra_small, extra_large, len(large))
-
-
-def test_unprintable_character_anywhere_comes_before_a_yaml_error() -> None:
-    message, line = refusal("""\
-        events: [
-          - id: one
-        report: {title: "a\x01b"}
-        """)
-    assert "unacceptable character #x0001" in message
-    assert line == 3
 
 
 def test_text_is_read_in_pieces_with_lines_counted_across_them() -> None:
