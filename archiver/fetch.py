@@ -201,7 +201,6 @@ class _PolicyTransport(httpx.AsyncHTTPTransport):
         if ssl_context is None:
             ssl_context = httpx.create_ssl_context(verify=settings.verify_tls, trust_env=False)
         super().__init__(verify=ssl_context, trust_env=False, http1=True, http2=False)
-        self.backend = backend
         # httpx has no public parameter for the pool: its request path calls
         # ``self._pool.handle_async_request`` and ``self._pool.aclose``.
         self.pools = self._pool = _OriginPools(
