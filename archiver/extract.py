@@ -67,7 +67,7 @@ def _extract_other(body: bytes, content_type: str | None) -> PageInfo:
     if not media_type(content_type).startswith("text/"):
         return PageInfo(kind="other")
     charset = sniff_charset(body[:MAX_HTML_BYTES], content_type)
-    text = tn.squash(decode_text(body[:MAX_HTML_BYTES], charset))[:MAX_TEXT_CHARS]
+    text = tn.squash(decode_text(body[:MAX_HTML_BYTES], charset), limit=MAX_TEXT_CHARS)
     return PageInfo(kind="other", text=text, charset=charset)
 
 

@@ -81,7 +81,7 @@ def extract_pdf(body: bytes, *, url: str = "") -> PageInfo:
             texts.append(page.extract_text() or "")
     except Exception:
         LOGGER.debug("PDF text unreadable", exc_info=True)
-    text = tn.squash(" ".join(texts))[:MAX_TEXT_CHARS]
+    text = tn.squash(" ".join(texts), limit=MAX_TEXT_CHARS)
     if title is None and texts:
         first_lines = [tn.squash(x) for x in texts[0].splitlines() if len(tn.squash(x)) >= 8]
         title = first_lines[0][:300] if first_lines else None
