@@ -140,6 +140,16 @@ def _shared(text: str | None) -> str | None:
     return sys.intern(text) if text is not None else None
 
 
+def _given(entry: tuple[Node, Node] | None) -> Node | None:
+    """The value node of an optional field; None when the field is absent or null."""
+    if entry is None:
+        return None
+    node = entry[1]
+    if isinstance(node, ScalarNode) and node.tag == _TAG + "null":
+        return None
+    return node
+
+
 def _kind(node: Node) -> str:
     """How a node reads to a person, for error messages."""
     if isinstance(node, MappingNode):
@@ -438,13 +448,11 @@ class _Reader:
         return text
 
     def date(self, entry: tuple[Node, Node] | None) -> dt.date | None:
-        if entry is None:
+        node = _given(entry)
+        if node is None:
             return None
-        node = entry[1]
         if not isinstance(node, ScalarNode):
             raise self.error(f"'date' must be an ISO date or null, found {_kind(node)}", node)
-        if node.tag == _TAG + "null":
-            return None
         text = str(node.value)
         if node.tag in (_TAG + "str", _TAG + "timestamp") and _ISO_DATE.fullmatch(text):
             try:
@@ -458,25 +466,20 @@ class _Reader:
 
     def string(self, entry: tuple[Node, Node] | None, name: str) -> str | None:
         """An optional text field: a YAML string, or null/absent."""
-        if entry is None:
+        node = _given(entry)
+        if node is None:
             return None
-        node = entry[1]
-        if isinstance(node, ScalarNode):
-            if node.tag == _TAG + "null":
-                return None
-            if node.tag == _TAG + "str":
-                return str(node.value)
+        if isinstance(node, ScalarNode) and node.tag == _TAG + "str":
+            return str(node.value)
         hint = " (quote it)" if isinstance(node, ScalarNode) else ""
         raise self.error(f"{name!r} must be a string, found {_kind(node)}{hint}", node)
 
     def count(self, entry: tuple[Node, Node] | None) -> int | None:
         """A whole number of people, written in decimal (``017`` is 17, not octal)."""
-        if entry is None:
+        node = _given(entry)
+        if node is None:
             return None
-        node = entry[1]
         if isinstance(node, ScalarNode):
-            if node.tag == _TAG + "null":
-                return None
             text = str(node.value)
             if node.tag == _TAG + "int" and re.fullmatch(r"\+?[0-9][0-9_]*", text):
                 try:
