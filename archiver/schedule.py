@@ -399,7 +399,7 @@ async def _serve(worker: Worker, once: bool) -> int:
 
 
 def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Settings, *,
-               once: bool = False, notify_backoff: float = 1.0) -> int:
+               once: bool = False) -> int:
     """Run the worker on *archive* until SIGTERM/SIGINT (or one cycle with *once*).
 
     Returns the exit status: 0 after a clean finish or a graceful stop. Raises
@@ -415,7 +415,7 @@ def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Se
                            "without releasing it", lock.took_over.get("pid"),
                            lock.took_over.get("started"))
         store = open_store(archive)
-        notifier = Notifier(settings.notify, archive, backoff=notify_backoff)
+        notifier = Notifier(settings.notify, archive)
         try:
             LOGGER.info("worker pid %d on %s: schedule %r (%s)%s", os.getpid(), archive,
                         settings.schedule.cron, settings.schedule.timezone,
