@@ -83,8 +83,9 @@ def extract_pdf(body: bytes, *, url: str = "") -> PageInfo:
         LOGGER.debug("PDF text unreadable", exc_info=True)
     text = tn.squash(" ".join(texts), limit=MAX_TEXT_CHARS)
     if title is None and texts:
-        first_lines = [tn.squash(x) for x in texts[0].splitlines() if len(tn.squash(x)) >= 8]
-        title = first_lines[0][:300] if first_lines else None
+        first_line = next((line for line in map(tn.squash, texts[0].splitlines())
+                           if len(line) >= 8), None)
+        title = first_line[:300] if first_line else None
     if published is None:
         published = tn.date_from_url(url)[0] or (tn.find_date_in_text(text[:3000]) if text
                                                   else None)
