@@ -66,7 +66,6 @@ from .store import Store, now_utc, open_store, parse_iso
 LOGGER = logging.getLogger(__name__)
 
 JOB_ID = "cycle"
-_DOW_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
 
 # --------------------------------------------------------------------------
@@ -74,6 +73,7 @@ _DOW_NAMES = ["sun", "mon", "tue", "wed", "thu", "fri", "sat"]
 
 
 _DAY_NAMES = ["sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday"]
+_DOW_NAMES = [name[:3] for name in _DAY_NAMES]  # APScheduler's day names
 
 
 def _crontab_weekday(token: str) -> int:
