@@ -138,7 +138,6 @@ def enrich(report: dict[str, Any], store: Store | None) -> dict[str, Any]:
     if store is None:
         return report
     events = {e["id"]: e for e in store.events()}
-    baselines: dict[str, str | None] = {}
     for r in report.get("results", []):
         event = events.get(r.get("event", ""))
         if event is not None:
@@ -146,12 +145,8 @@ def enrich(report: dict[str, Any], store: Store | None) -> dict[str, Any]:
             r.setdefault("event_mechanism", event.get("mechanism"))
             r.setdefault("event_date", event.get("date"))
             r.setdefault("event_country", event.get("country"))
-        if "baseline_headline" not in r:
-            url = r["url"]
-            if url not in baselines:
-                base = store.baseline(url)
-                baselines[url] = base.page.headline if base else None
-            r["baseline_headline"] = baselines[url]
+        if "baseline_headline" not in r:  # the stored headline: the page stays deflated
+            r["baseline_headline"] = store.baseline_headline(r["url"])
     return report
 
 
