@@ -114,7 +114,11 @@ def _without_marks(text: str) -> str:
 def _tokenize(text: str) -> tuple[list[str], str]:
     """Tokens of *text*, and the unbroken string of its characters when the
     text is mostly CJK (empty otherwise)."""
-    text = _without_marks(text)
+    return _tokenize_unmarked(_without_marks(text))
+
+
+def _tokenize_unmarked(text: str) -> tuple[list[str], str]:
+    """``_tokenize`` of a text that ``_without_marks`` already gave."""
     if text.isascii():
         return text.lower().translate(_ASCII_SEPARATORS).split(), ""
     text = text.lower()
@@ -153,7 +157,7 @@ def token_counts(text: str) -> tuple[int, int]:
     if text.isascii():
         marked = text.encode("ascii").translate(_ASCII_COUNT_BYTES)
         return marked.count(b" a") + marked.startswith(b"a"), 0
-    toks = _tokenize(text)[0]
+    toks = _tokenize_unmarked(text)[0]
     return len(toks), sum(1 for t in toks if len(t) == 1 and not t.isascii())
 
 
