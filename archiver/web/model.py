@@ -23,6 +23,7 @@ from typing import Any
 
 from ..exceptions import ArchiverError
 from ..extract import extract
+from ..models import Baseline
 from ..report import build_report, counts
 from ..report_html import COLLECTION, enrich, group_by_event, replay_timestamp, replay_url
 from ..retrieval import read_payload
@@ -169,9 +170,8 @@ def text_diff(before: str, after: str) -> list[dict[str, str]]:
     return lines
 
 
-def _diff_model(store: Store, warc_dir: Path, url: str,
+def _diff_model(store: Store, warc_dir: Path, baseline: Baseline | None,
                 captures: list[dict[str, Any]]) -> dict[str, Any]:
-    baseline = store.baseline(url)
     latest = next((c for c in reversed(captures)
                    if isinstance(c.get("http_status"), int)
                    and 200 <= c["http_status"] < 300), None)
@@ -239,7 +239,7 @@ def citation_model(store: Store, warc_dir: Path, citation_id: int, replay_base: 
                         for t in store.transitions_of(row["event_id"], url)],
         "captures": captures,
         "first_replay": captures[0]["replay"] if captures else None,
-        "diff": _diff_model(store, warc_dir, url, final_captures),
+        "diff": _diff_model(store, warc_dir, baseline, final_captures),
         "replay_base": replay_base,
         "collection": collection,
     }
