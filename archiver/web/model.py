@@ -68,14 +68,15 @@ def capture_replay(capture: dict[str, Any], replay_base: str,
 def index_model(store: Store, replay_base: str, collection: str = COLLECTION) -> dict[str, Any]:
     """``/``: every checked citation, grouped by event, worst first."""
     report = enrich(build_report(store), store)
-    ids = {(c["event_id"], c["url"]): c["id"] for c in store.citations()}
+    citations = store.citations()
+    ids = {(c["event_id"], c["url"]): c["id"] for c in citations}
     for r in report["results"]:
         cid = ids.get((r["event"], r["url"]))
         r["id"] = cid
         r["href"] = f"/citation/{cid}" if cid is not None else None
     unchecked = [
         {"id": c["id"], "event": c["event_id"], "url": c["url"], "href": f"/citation/{c['id']}"}
-        for c in store.citations() if not c["status"]
+        for c in citations if not c["status"]
     ]
     return {
         "checked_at": report["checked_at"],
