@@ -49,7 +49,6 @@ def timeline(store: Store, url: str) -> dict[str, Any]:
                          "and the spelling, or run `archiver run` first)")
     checked_url = citations[0]["url"]
     entries: list[dict[str, Any]] = []
-    capture_ids: set[int] = set()
     extra_captures: set[int] = set()
     for c in citations:
         for row in store.checks_of(c["event_id"], checked_url):
@@ -67,7 +66,7 @@ def timeline(store: Store, url: str) -> dict[str, Any]:
                 "reason": row["reason"],
             })
     captures = store.captures_of(checked_url)
-    capture_ids.update(int(r["id"]) for r in captures)
+    capture_ids = {int(r["id"]) for r in captures}
     for cid in sorted(extra_captures - capture_ids):
         extra = store.capture(cid)
         if extra is not None:
