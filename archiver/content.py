@@ -364,10 +364,6 @@ def _tolerable(errors: int, sample: bytes) -> bool:
     return errors <= 2 or errors * 1000 < len(sample)
 
 
-def _non_ascii(sample: bytes) -> bool:
-    return not sample.isascii()
-
-
 def _detect(sample: bytes) -> str | None:
     """The charset-normalizer guess for *sample*, mapped to a codec name."""
     try:
@@ -406,26 +402,25 @@ def sniff_charset(body: bytes, content_type: str | None) -> str:
         if bom:
             return bom
         sample = _clean_sample(body)
-        utf8_ok: bool | None = None
+        utf8_errors = decode_errors(sample, "utf-8")
         declared = [header_charset(content_type), meta_charset(body)]
         for name in declared:
             charset = normalize_charset(name)
             if charset is None:
                 continue
             if charset == "utf-8":
-                utf8_ok = decode_errors(sample, "utf-8") == 0
-                if utf8_ok or _tolerable(decode_errors(sample, "utf-8"), sample):
+                if _tolerable(utf8_errors, sample):
                     return "utf-8"
                 continue
             # A page declared as a legacy charset whose bytes are valid UTF-8
             # (with some non-ASCII) is UTF-8: legacy text almost never is.
-            if _non_ascii(sample) and decode_errors(sample, "utf-8") == 0:
+            if utf8_errors == 0 and not sample.isascii():
                 return "utf-8"
             charset, errors = _best_of(sample, charset)
             if _tolerable(errors, sample):
                 return charset
             LOGGER.debug("declared charset %s reads badly (%d errors)", charset, errors)
-        if utf8_ok is None and decode_errors(sample, "utf-8") == 0:
+        if utf8_errors == 0:
             return "utf-8"
         detected = _detect(sample)
         if detected:
