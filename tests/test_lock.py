@@ -18,7 +18,7 @@ from .test_schedule import (
     common_args,
     news_site,
     run_archiver,
-    start_worker,
+    running_worker,
     wait_for,
     worker_once,
     write_settings,
@@ -42,8 +42,8 @@ def test_second_process_is_refused_then_takes_over_after_kill_9(tmp_path: Path,
     write_settings(sources, '[schedule]\ncron = "0 3 1 1 *"\njitter = 0\n')
     archive = tmp_path / "archive"
     log = tmp_path / "holder.log"
-    holder = start_worker(sources, archive, log)  # idles between cycles, holding the lock
-    try:
+    # the holder idles between cycles, holding the lock
+    with running_worker(sources, archive, log) as holder:
         assert wait_for(lambda: read_holder(archive / LOCK_FILENAME).get("pid") == holder.pid,
                         30), log.read_text()
         started = read_holder(archive / LOCK_FILENAME)["started"]
@@ -58,10 +58,6 @@ def test_second_process_is_refused_then_takes_over_after_kill_9(tmp_path: Path,
         assert len(site.hits) == hits  # the refused processes fetched nothing
         holder.send_signal(signal.SIGKILL)
         holder.wait(timeout=10)
-    finally:
-        if holder.poll() is None:
-            holder.kill()
-            holder.wait()
     assert read_holder(archive / LOCK_FILENAME)["pid"] == holder.pid  # stale file left
     proc = worker_once(sources, archive)
     assert proc.returncode == 0, proc.stderr

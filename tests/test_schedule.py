@@ -8,6 +8,7 @@ notify, dedup).
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import signal
 import sqlite3
@@ -15,7 +16,7 @@ import subprocess
 import sys
 import time
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -58,6 +59,19 @@ def start_worker(sources: Path, archive: Path, log: Path, *extra: str) -> subpro
                                 stdout=fh, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
     finally:
         fh.close()
+
+
+@contextlib.contextmanager
+def running_worker(sources: Path, archive: Path, log: Path,
+                   *extra: str) -> Iterator[subprocess.Popen[str]]:
+    """:func:`start_worker`, killed at the end of the block if it is still running."""
+    proc = start_worker(sources, archive, log, *extra)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def worker_once(sources: Path, archive: Path, *extra: str,
@@ -198,15 +212,10 @@ def test_sigterm_stops_cleanly_and_the_next_worker_resumes(tmp_path: Path, site:
     write_settings(sources, '[schedule]\ncron = "0 3 1 1 *"\njitter = 0\n')  # not due soon
     archive = tmp_path / "archive"
     log = tmp_path / "worker.log"
-    proc = start_worker(sources, archive, log, "--once")
-    try:
+    with running_worker(sources, archive, log, "--once") as proc:
         assert wait_for(lambda: sum(page_hits(site, urls).values()) >= 6, 60)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0, log.read_text()
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     assert not open_warcs(archive)
     assert query(archive, "SELECT id, state FROM cycles") == [(1, "interrupted")]
     first = {r[0] for r in query(archive, "SELECT url FROM checks WHERE cycle_id = 1")}
@@ -216,17 +225,12 @@ def test_sigterm_stops_cleanly_and_the_next_worker_resumes(tmp_path: Path, site:
     assert "SIGTERM: stopping" in log.read_text()
 
     # the next worker (scheduled, nothing due) resumes the unfinished cycle at once
-    proc = start_worker(sources, archive, log)
-    try:
+    with running_worker(sources, archive, log) as proc:
         assert wait_for(lambda: query(archive, "SELECT state FROM cycles WHERE id = 1")
                         == [("finished",)], 60), log.read_text()
         assert wait_for(lambda: "next cycle at" in log.read_text(), 10)
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     text = log.read_text()
     assert "resuming it now" in text and "next cycle at 20" in text
     assert query(archive, "SELECT count(*) FROM cycles") == [(1,)]
@@ -245,16 +249,11 @@ def test_cron_every_second_runs_cycles_until_sigterm(tmp_path: Path, site: Site)
                    'misfire_grace = 5\n')
     archive = tmp_path / "archive"
     log = tmp_path / "worker.log"
-    proc = start_worker(sources, archive, log)
-    try:
+    with running_worker(sources, archive, log) as proc:
         assert wait_for(lambda: len(query(archive, "SELECT id FROM cycles WHERE state ="
                                           " 'finished'")) >= 3, 60), log.read_text()
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
     cycles = query(archive, "SELECT id, started, finished, state FROM cycles ORDER BY id")
     assert len(cycles) >= 3
     assert all(state in ("finished", "interrupted") for *_, state in cycles)
