@@ -150,6 +150,14 @@ def _given(entry: tuple[Node, Node] | None) -> Node | None:
     return node
 
 
+def _start_tag(loader: Any, start: Any, kind: type[Node]) -> str:
+    """The tag of the collection *start* opens, resolved as PyYAML's composer does."""
+    tag = start.tag
+    if tag is None or tag == "!":
+        tag = loader.resolve(kind, None, start.implicit)
+    return str(tag)
+
+
 def _kind(node: Node) -> str:
     """How a node reads to a person, for error messages."""
     if isinstance(node, MappingNode):
@@ -302,10 +310,8 @@ class _Reader:
     def compose_top(self, loader: Any) -> MappingNode:
         """The top-level mapping, its ``events`` list read event by event."""
         start = loader.get_event()
-        tag = start.tag
-        if tag is None or tag == "!":
-            tag = loader.resolve(MappingNode, None, start.implicit)
-        root = MappingNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        root = MappingNode(_start_tag(loader, start, MappingNode), [], start.start_mark, None,
+                           flow_style=start.flow_style)
         while not loader.check_event(MappingEndEvent):
             key = loader.compose_node(root, None)
             if (self.streamed is None and isinstance(key, ScalarNode)
@@ -328,10 +334,8 @@ class _Reader:
         whole-tree reading would stop at that event.
         """
         start = loader.get_event()
-        tag = start.tag
-        if tag is None or tag == "!":
-            tag = loader.resolve(SequenceNode, None, start.implicit)
-        node = SequenceNode(tag, [], start.start_mark, None, flow_style=start.flow_style)
+        node = SequenceNode(_start_tag(loader, start, SequenceNode), [], start.start_mark, None,
+                            flow_style=start.flow_style)
         streamed = _Streamed(node)
         self.streamed = streamed
         first_line: dict[str, int] = {}  # event id -> line of its `id`
