@@ -71,7 +71,6 @@ from .netpolicy import (
     ResolutionTimeout,
     Resolver,
     check_parsed_url,
-    check_url,
     connection_observer,
     parse_host_address,
     system_resolver,
@@ -640,7 +639,7 @@ class Fetcher:
             except (httpx.InvalidURL, ValueError) as err:
                 result.error, result.error_detail = "invalid-url", f"bad Location: {err}"
                 return result
-            reason = check_url(str(target))
+            reason = check_parsed_url(target)
             if reason is not None:
                 result.error = "invalid-url"
                 result.error_detail = f"redirect to {target}: {reason}"
