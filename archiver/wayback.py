@@ -32,6 +32,7 @@ from typing import Any
 import httpx
 
 from .settings import WaybackSettings
+from .store import iso, parse_iso
 
 LOGGER = logging.getLogger(__name__)
 
@@ -44,11 +45,6 @@ def wayback_timestamp(when: dt.datetime) -> str:
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
     return when.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
-
-
-def _timestamp_to_iso(ts: str) -> str:
-    when = dt.datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC)
-    return when.isoformat().replace("+00:00", "Z")
 
 
 def parse_availability(data: Any) -> dict[str, Any] | None:
@@ -76,7 +72,7 @@ def parse_availability(data: Any) -> dict[str, Any] | None:
     if not (status.startswith("2") or status.startswith("3")):
         return None
     try:
-        captured = _timestamp_to_iso(ts)
+        captured = iso(dt.datetime.strptime(ts, "%Y%m%d%H%M%S").replace(tzinfo=dt.UTC))
     except ValueError:
         return None
     return {"url": url, "timestamp": ts, "status": status, "available": True,
@@ -125,12 +121,13 @@ def closest(url: str, when: dt.datetime, settings: WaybackSettings,
 
 def _when_of(result: dict[str, Any], checked_at: str | None) -> dt.datetime:
     for value in (result.get("first_captured"), checked_at):
-        if isinstance(value, str) and value:
+        if isinstance(value, str):
             try:
-                when = dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
+                when = parse_iso(value)  # None when empty
             except ValueError:
                 continue
-            return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+            if when is not None:
+                return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
     return dt.datetime.now(dt.UTC)
 
 
