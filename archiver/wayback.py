@@ -79,6 +79,10 @@ def parse_availability(data: Any) -> dict[str, Any] | None:
             "captured_at": captured}
 
 
+def _client(settings: WaybackSettings) -> httpx.Client:
+    return httpx.Client(timeout=settings.timeout, follow_redirects=False, trust_env=False)
+
+
 def closest(url: str, when: dt.datetime, settings: WaybackSettings,
             client: httpx.Client | None = None) -> dict[str, Any] | None:
     """The Wayback Machine snapshot of *url* closest to *when*, or ``None``.
@@ -92,8 +96,7 @@ def closest(url: str, when: dt.datetime, settings: WaybackSettings,
     own_client = client is None
     try:
         if client is None:
-            client = httpx.Client(timeout=settings.timeout, follow_redirects=False,
-                                  trust_env=False)
+            client = _client(settings)
         try:
             with client.stream("GET", settings.endpoint, params=params,
                                timeout=settings.timeout,
@@ -142,8 +145,7 @@ def add_wayback(report: dict[str, Any], settings: WaybackSettings,
         return report
     own_client = client is None
     if client is None:
-        client = httpx.Client(timeout=settings.timeout, follow_redirects=False,
-                              trust_env=False)
+        client = _client(settings)
     try:
         found: dict[str, dict[str, Any] | None] = {}
         for result in report.get("results", []):
