@@ -138,21 +138,16 @@ def probe_url(url: str, rng: random.Random) -> str:
     return urllib.parse.urlunsplit((p.scheme, p.netloc, parent + name, "", ""))
 
 
-def page_of(hop: Hop | None, settings: Settings) -> PageInfo | None:
-    """Extraction of a hop's body (Content-Encoding undone, bounded).
+def _body(hop: Hop | None, settings: Settings) -> tuple[Any, ...] | None:
+    """The arguments of :func:`extract_body` for *hop*'s body; None when it has no page.
 
     Error answers are extracted too: a bot wall or challenge page often comes
     with a 403 or 503 status, and only its wording tells it from an outage.
     """
-    if not _has_page(hop):
+    if hop is None or hop.status is None or hop.is_redirect or hop.body_size == 0:
         return None
-    assert hop is not None
-    return extract_body(hop.body_path, hop.header("content-encoding"),
-                        hop.header("content-type"), hop.url, settings.fetch.max_decoded_bytes)
-
-
-def _has_page(hop: Hop | None) -> bool:
-    return not (hop is None or hop.status is None or hop.is_redirect or hop.body_size == 0)
+    return (hop.body_path, hop.header("content-encoding"), hop.header("content-type"),
+            hop.url, settings.fetch.max_decoded_bytes)
 
 
 @dataclass
@@ -162,7 +157,6 @@ class Judgement:
     citations: list[Citation]
     events: list[Event]
     verdicts: list[tuple[Verdict, list[str]]]
-    had_baseline: bool  # the URL had a first snapshot before this check
     final_digest: str | None
     blob: bytes | None = None  # the page as stored, when it becomes the first snapshot
 
@@ -430,23 +424,18 @@ class Cycle:
         self.flush()
 
     async def _extract(self, hop: Hop | None) -> PageInfo | None:
-        """:func:`page_of`, in a worker process when the cycle has them."""
-        if not _has_page(hop):
-            return None
-        assert hop is not None
-        return await self.pool.page(hop.body_path, hop.header("content-encoding"),
-                                    hop.header("content-type"), hop.url,
-                                    self.settings.fetch.max_decoded_bytes)
+        """Extraction of *hop*'s body, in a worker process when the cycle has them."""
+        body = _body(hop, self.settings)
+        return await self.pool.call(extract_body, *body) if body is not None else None
 
     def _judge(self, result: FetchResult, page: PageInfo | None, probe: Probe | None,
                citations: Iterable[Citation], *, network_down: bool,
                ids: dict[str, int | None]) -> None:
         """Classify and record the citations of one fetched URL, in this process."""
-        baseline, cited, events, histories = self._inputs(result, citations, None)
-        verdicts, blob = assess(result, page, baseline, probe, events, histories, network_down,
-                                now_utc(), self.settings.check)
-        self._apply(Judgement(cited, events, verdicts, baseline is not None, None, blob),
-                    result, page, ids)
+        cited, events, histories = self._inputs(citations)
+        verdicts, blob = assess(result, page, self.store.baseline(result.url), probe, events,
+                                histories, network_down, now_utc(), self.settings.check)
+        self._apply(Judgement(cited, events, verdicts, None, blob), result, page, ids)
 
     async def _analyse(self, result: FetchResult, same: bool, probe: Probe | None,
                        citations: Iterable[Citation], *, stored: StoredBaseline | None,
@@ -457,50 +446,35 @@ class Cycle:
         The page comes back without its main text (:func:`analyse`): from
         here on, only its headline and date are used.
         """
-        cited = list(citations)
-        events = [self.events[c.event_id] for c in cited]
-        histories = [self.store.failure_history(c.event_id, c.url) for c in cited]
-        final = result.final
-        body: tuple[Any, ...] | None = None
-        if not same and final is not None and _has_page(final):
-            body = (final.body_path, final.header("content-encoding"),
-                    final.header("content-type"), final.url,
-                    self.settings.fetch.max_decoded_bytes)
+        cited, events, histories = self._inputs(citations)
+        body = None if same else _body(result.final, self.settings)
         page, verdicts, blob = await self.pool.call(
             analyse, body, stored, same, result, probe, events, histories, now_utc(),
             self.settings.check)
-        return page, Judgement(cited, events, verdicts, stored is not None, final_digest, blob)
+        return page, Judgement(cited, events, verdicts, final_digest, blob)
 
-    def _inputs(self, result: FetchResult, citations: Iterable[Citation],
-                baseline: Baseline | None,
-                ) -> tuple[Baseline | None, list[Citation], list[Event], list[FailureHistory]]:
-        if baseline is None:
-            baseline = self.store.baseline(result.url)
+    def _inputs(self, citations: Iterable[Citation],
+                ) -> tuple[list[Citation], list[Event], list[FailureHistory]]:
         cited = list(citations)
         events = [self.events[c.event_id] for c in cited]
         histories = [self.store.failure_history(c.event_id, c.url) for c in cited]
-        return baseline, cited, events, histories
+        return cited, events, histories
 
     def _apply(self, judged: Judgement, result: FetchResult, page: PageInfo | None,
                ids: dict[str, int | None]) -> None:
-        """Queue the check rows of *judged*, and the first snapshot if this is one."""
-        url = result.url
-        new_baseline: Baseline | None = None
+        """Queue the check rows of *judged*, and the first snapshot if :func:`assess`
+        made one (its stored form, *judged.blob*)."""
         for c, event, (verdict, flags) in zip(judged.citations, judged.events, judged.verdicts,
                                               strict=True):
-            if not judged.had_baseline and new_baseline is None and page is not None and \
-                    verdict.status in ("alive", "moved"):
-                final = result.final
-                new_baseline = Baseline(url=url, final_url=result.final_url,
-                                        captured_at=final.started if final else now_utc(),
-                                        payload_digest=judged.final_digest, page=page)
             self._record(c, event, result, page, verdict, flags, ids)
-        if new_baseline is not None:
-            nb, blob = new_baseline, judged.blob
+        blob = judged.blob
+        if blob is not None and page is not None:
+            url, final = result.url, result.final
+            captured_at = final.started if final else now_utc()
 
             def store_baseline() -> None:
-                self.store.set_baseline(url, ids["capture"], nb.captured_at, nb.final_url,
-                                        nb.payload_digest, nb.page, blob)
+                self.store.set_baseline(url, ids["capture"], captured_at, result.final_url,
+                                        judged.final_digest, page, blob)
 
             self._queue(store_baseline)
 
