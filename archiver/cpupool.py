@@ -97,13 +97,9 @@ IN_FLIGHT = 8
 _F_SETPIPE_SZ = 1031  # Linux: room in a pipe, so that sending a job does not block
 
 
-def _serve(jobs_fd: int, answers_fd: int, parent: int, inherited: list[int]) -> None:
+def _serve(jobs_fd: int, answers_fd: int, parent: int) -> None:
     """A worker: answer ``(fn, args)`` jobs in order until the parent closes the pipe."""
-    for fd in inherited:  # the other workers' pipe ends: their EOF must not wait on us
-        try:
-            os.close(fd)
-        except OSError:
-            pass
+    _keep_only(0, 1, 2, jobs_fd, answers_fd)
     _die_with_parent(parent)
     jobs = Connection(jobs_fd, writable=False)
     answers = Connection(answers_fd, readable=False)
@@ -120,6 +116,23 @@ def _serve(jobs_fd: int, answers_fd: int, parent: int, inherited: list[int]) -> 
             answers.send(answer)
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             answers.send((False, RuntimeError(f"unpicklable answer: {exc}")))
+
+
+def _keep_only(*fds: int) -> None:
+    """Close every inherited descriptor but *fds*: the archive's lock (a ``flock``
+    is held while any copy of its descriptor is open), the parent's sockets,
+    database and event loop, and the other workers' pipe ends (whose end of
+    file must not wait on this worker)."""
+    try:
+        open_fds = [int(name) for name in os.listdir("/proc/self/fd")]
+    except OSError:  # pragma: no cover - no /proc: every possible descriptor
+        open_fds = list(range(3, 4096))
+    for fd in open_fds:
+        if fd not in fds:
+            try:
+                os.close(fd)
+            except OSError:  # the listing's own descriptor, already closed
+                pass
 
 
 def _die_with_parent(parent: int) -> None:
@@ -150,11 +163,11 @@ def _pipe() -> tuple[int, int]:
 class _Worker:
     """One worker process and the parent's ends of its two pipes."""
 
-    def __init__(self, context: Any, inherited: list[int]) -> None:
+    def __init__(self, context: Any) -> None:
         jobs_r, jobs_w = _pipe()
         answers_r, answers_w = _pipe()
         self.process = context.Process(
-            target=_serve, args=(jobs_r, answers_w, os.getpid(), [*inherited, jobs_w, answers_r]),
+            target=_serve, args=(jobs_r, answers_w, os.getpid()),
             daemon=True, name="archiver-worker")
         try:
             self.process.start()
@@ -169,10 +182,6 @@ class _Worker:
         self.outbox = bytearray()
         self.answers = Connection(answers_r, writable=False)
         self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
-
-    @property
-    def fds(self) -> list[int]:
-        return [self.jobs_fd, self.answers.fileno()]
 
 
 class PagePool:
@@ -209,7 +218,7 @@ class PagePool:
         self._loop = asyncio.get_running_loop()
         try:
             for _ in range(self.processes):
-                worker = _Worker(context, [fd for w in self._workers for fd in w.fds])
+                worker = _Worker(context)
                 self._workers.append(worker)
                 self._loop.add_reader(worker.answers.fileno(), self._on_answer, worker)
         except OSError as exc:
@@ -228,11 +237,6 @@ class PagePool:
                 LOGGER.warning("a worker process died; the rest of the cycle runs in this process")
                 self.close()
         return fn(*args)
-
-    async def page(self, path: Path | None, content_encoding: str | None,
-                   content_type: str | None, url: str, limit: int) -> PageInfo | None:
-        """:func:`extract_body` in a worker, or here when the pool is off or broken."""
-        return await self.call(extract_body, path, content_encoding, content_type, url, limit)
 
     def _dispatch(self) -> None:
         while self._backlog and self._workers:
@@ -296,11 +300,14 @@ class PagePool:
                 future.set_exception(value)
         self._dispatch()
 
-    def _fail_all(self) -> None:
-        futures = [f for w in self._workers for f in w.waiting]
+    def _fail_all(self, workers: list[_Worker] | None = None) -> None:
+        """Every job sent to *workers* (default: the pool's) or waiting to be sent
+        ends with :class:`WorkerDied`."""
+        workers = self._workers if workers is None else workers
+        futures = [f for w in workers for f in w.waiting]
         futures += [f for _, _, f in self._backlog]
         self._backlog.clear()
-        for w in self._workers:
+        for w in workers:
             w.waiting.clear()
         for f in futures:
             if not f.done():
@@ -320,10 +327,4 @@ class PagePool:
                 w.process.kill()
                 w.process.join(timeout=5)
             w.answers.close()
-            for f in w.waiting:
-                if not f.done():
-                    f.set_exception(WorkerDied())
-        for _, _, f in self._backlog:
-            if not f.done():
-                f.set_exception(WorkerDied())
-        self._backlog.clear()
+        self._fail_all(workers)

@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from archiver.cpupool import MIN_URLS, PagePool, extract_body, worker_count
+from archiver.lock import ArchiveLock
 from archiver.pipeline import run_cycle
 from archiver.settings import Settings
 from archiver.store import open_store
@@ -31,12 +32,12 @@ def _page_file(tmp_path: Path, name: str, headline: str, published: str) -> Path
     return path
 
 
-def test_worker_count_setting() -> None:
+def test_worker_count_setting(monkeypatch: pytest.MonkeyPatch) -> None:
     assert worker_count(0) == 0
     assert worker_count(3) == 3
-    auto = worker_count(-1)
-    assert 0 <= auto <= 4
-    assert auto == max(0, min(4, len(os.sched_getaffinity(0)) - 1))
+    for cores, auto in ((1, 0), (2, 1), (3, 2), (16, 4)):  # one core left to the loop, at most 4
+        monkeypatch.setattr("archiver.cpupool.cores", lambda n=cores: n)
+        assert worker_count(-1) == auto
 
 
 def _pid() -> int:
@@ -59,7 +60,7 @@ def test_pool_extracts_in_another_process_with_the_same_result(tmp_path: Path) -
             assert pool.active
             pids = pool.worker_pids()
             pages = await asyncio.gather(*(
-                pool.page(path, "gzip", "text/html", "http://127.0.0.1/a", 1 << 20)
+                pool.call(extract_body, path, "gzip", "text/html", "http://127.0.0.1/a", 1 << 20)
                 for _ in range(10)))
             assert all(p == pages[0] for p in pages)
             ran_in = set(await asyncio.gather(*(pool.call(_pid) for _ in range(20))))
@@ -119,7 +120,8 @@ def test_a_dead_worker_means_the_work_is_done_in_this_process(tmp_path: Path) ->
         try:
             os.kill(pool.worker_pids()[0], signal.SIGKILL)
             await asyncio.sleep(0.3)
-            page = await pool.page(path, "gzip", "text/html", "http://127.0.0.1/b", 1 << 20)
+            page = await pool.call(extract_body, path, "gzip", "text/html",
+                                  "http://127.0.0.1/b", 1 << 20)
             return page, pool.active
         finally:
             pool.close()
@@ -127,6 +129,44 @@ def test_a_dead_worker_means_the_work_is_done_in_this_process(tmp_path: Path) ->
     page, active = asyncio.run(main())
     assert page is not None and page.headline == "Workers may die"
     assert not active  # given up: the rest of the cycle runs here
+
+
+def _fd_targets(pid: str) -> list[str]:
+    """What the open descriptors of process *pid* above stderr point at."""
+    out = []
+    for name in os.listdir(f"/proc/{pid}/fd"):
+        try:
+            if int(name) > 2:
+                out.append(os.readlink(f"/proc/{pid}/fd/{name}"))
+        except OSError:  # the listing's own descriptor, closed by now
+            pass
+    return sorted(out)
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="reads /proc/PID/fd (Linux)")
+def test_workers_hold_no_descriptor_of_the_parent(tmp_path: Path) -> None:
+    """Above all not the archive's lock: a flock lasts while any copy of its
+    descriptor is open, so a worker outliving a killed parent for a moment
+    would keep the next run out of the archive."""
+    archive = tmp_path / "archive"
+    archive.mkdir()
+
+    async def main() -> list[list[str]]:
+        pool = PagePool(1)
+        pool.start()
+        try:
+            assert await pool.call(os.getpid) in pool.worker_pids()  # it is serving
+            return [_fd_targets(str(pid)) for pid in pool.worker_pids()]
+        finally:
+            pool.close()
+
+    with ArchiveLock(archive, "test"):
+        held = _fd_targets("self")
+        assert str(archive) in held
+        workers = asyncio.run(main())
+    for fds in workers:
+        assert str(archive) not in fds
+        assert len(fds) == 2 and all(f.startswith("pipe:") for f in fds)  # its own two
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
