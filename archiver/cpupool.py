@@ -68,19 +68,22 @@ def worker_count(setting: int) -> int:
     return max(0, min(MAX_AUTO, cores() - 1))
 
 
-def extract_body(path: Path | None, content_encoding: str | None, content_type: str | None,
-                 url: str, limit: int) -> PageInfo | None:
-    """Extraction of the body in *path* (raw, as received), inflated up to *limit* bytes."""
+def extract_body(body: bytes | Path | None, content_encoding: str | None,
+                 content_type: str | None, url: str, limit: int) -> PageInfo | None:
+    """Extraction of *body* (raw, as received: its bytes or the file holding
+    them), inflated up to *limit* bytes."""
     raw = b""
-    if path is not None:
+    if isinstance(body, bytes):
+        raw = body[:limit]
+    elif body is not None:
         try:
-            with path.open("rb") as fh:
+            with body.open("rb") as fh:
                 # extraction never looks past *limit*, so neither does the read
                 raw = fh.read(limit)
         except OSError:
             raw = b""
-    body, _ = decode_content(raw, content_encoding, limit)
-    return extract(body, url=url, content_type=content_type)
+    decoded, _ = decode_content(raw, content_encoding, limit)
+    return extract(decoded, url=url, content_type=content_type)
 
 
 class WorkerDied(RuntimeError):

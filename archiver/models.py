@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 # --------------------------------------------------------------------------
 # sources.yaml
@@ -79,9 +79,11 @@ FetchErrorKind = Literal[
 class Hop:
     """One HTTP request/response exchange, exactly as on the wire.
 
-    ``body_path`` holds the response body bytes as received (still
-    Content-Encoded: gzip stays gzip), de-chunked. The file is owned by the
-    pipeline, which deletes it once the hop is written to the WARC.
+    The response body is kept as received (still Content-Encoded: gzip
+    stays gzip), de-chunked: in memory (``body_data``) while it is small, in a
+    file (``body_path``) once it is not. The file is owned by the pipeline,
+    which deletes it once the hop is written to the WARC. ``body_data`` is
+    not pickled: a job for a worker process carries the body explicitly.
     """
 
     url: str
@@ -93,6 +95,7 @@ class Hop:
     http_version: str = "HTTP/1.1"
     response_headers: list[tuple[str, str]] = field(default_factory=list)  # raw, in order
     body_path: Path | None = None
+    body_data: bytes | None = None
     body_size: int = 0
     truncated: bool = False  # body cut at the size cap (or the total timeout)
     truncated_reason: str | None = None  # "length" | "time" | "error" (broken mid-body)
@@ -108,6 +111,15 @@ class Hop:
             if k.lower() == lname:
                 return v
         return None
+
+    @property
+    def body(self) -> bytes | Path | None:
+        """The body as received: its bytes, or the file holding them; None when
+        no body was read."""
+        return self.body_data if self.body_data is not None else self.body_path
+
+    def __getstate__(self) -> dict[str, Any]:
+        return {**self.__dict__, "body_data": None}
 
     @property
     def location(self) -> str | None:

@@ -146,7 +146,7 @@ def _body(hop: Hop | None, settings: Settings) -> tuple[Any, ...] | None:
     """
     if hop is None or hop.status is None or hop.is_redirect or hop.body_size == 0:
         return None
-    return (hop.body_path, hop.header("content-encoding"), hop.header("content-type"),
+    return (hop.body, hop.header("content-encoding"), hop.header("content-type"),
             hop.url, settings.fetch.max_decoded_bytes)
 
 
@@ -229,6 +229,7 @@ def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None,
 
 def _cleanup(result: FetchResult) -> None:
     for hop in result.hops:
+        hop.body_data = None
         if hop.body_path is not None:
             try:
                 hop.body_path.unlink(missing_ok=True)
@@ -354,7 +355,7 @@ class Cycle:
         result = await self.fetcher.fetch(url)
         try:
             final = result.final
-            digests = {id(h): payload_digest_of(h.body_path) if h.body_path else None
+            digests = {id(h): payload_digest_of(h.body) if h.body is not None else None
                        for h in result.hops if h.status is not None}
             stored = self.store.baseline_stored(url)
             same = _as_first_captured(result, stored, digests)

@@ -148,10 +148,15 @@ def body_is_compressed(hop: Hop) -> bool:
     return bool(encoding) and encoding.split(",")[-1].strip() in COMPRESSED_ENCODINGS
 
 
-def _iter_file(path: Path | None) -> Iterator[bytes]:
-    if path is None:
+def _iter_body(body: bytes | Path | None) -> Iterator[bytes]:
+    """The chunks of *body*: bytes as they are, a file read in chunks."""
+    if body is None:
         return
-    with open(path, "rb") as fh:
+    if isinstance(body, bytes):
+        if body:
+            yield body
+        return
+    with open(body, "rb") as fh:
         while True:
             buf = fh.read(_CHUNK)
             if not buf:
@@ -159,13 +164,13 @@ def _iter_file(path: Path | None) -> Iterator[bytes]:
             yield buf
 
 
-def payload_digest_of(path: Path | None) -> str:
-    """The payload digest a response record would get for the body in *path*.
-
-    *None* means an empty body. Streams the file; never loads it whole.
+def payload_digest_of(body: bytes | Path | None) -> str:
+    """The payload digest a response record would get for *body* (its bytes, or
+    the file holding them; *None*: an empty body). Streams a file; never loads
+    it whole.
     """
     d = _Digest()
-    for buf in _iter_file(path):
+    for buf in _iter_body(body):
         d.update(buf)
     return str(d)
 
@@ -311,10 +316,11 @@ class WarcWriter:
         return self._write_record(headers, block, None, payload=False)
 
     # -- records ------------------------------------------------------------
-    def _write_record(self, headers: list[tuple[str, str]], head: bytes, body: Path | None,
+    def _write_record(self, headers: list[tuple[str, str]], head: bytes,
+                      body: bytes | Path | None,
                       *, payload: bool, payload_digest: str | None = None,
                       store_body: bool = False) -> RecordLocation:
-        """Build one record (headers + *head* + *body* file) and append it.
+        """Build one record (headers + *head* + *body*, bytes or a file) and append it.
 
         The block digest covers *head* and *body*; the payload digest covers
         *body* only (when *payload* is true and none is given). *store_body*:
@@ -325,7 +331,7 @@ class WarcWriter:
         block_d.update(head)
         payload_d = _Digest() if payload and payload_digest is None else None
         length = len(head)
-        for buf in _iter_file(body):
+        for buf in _iter_body(body):
             block_d.update(buf)
             if payload_d is not None:
                 payload_d.update(buf)
@@ -351,10 +357,11 @@ class WarcWriter:
                 if store_body:  # already compressed: deflating again only costs CPU
                     member.store_from_here()
                 written = len(head)
-                for data in _iter_file(body):
+                for data in _iter_body(body):
                     member.write(data)
                     written += len(data)
                 if written != length:
+                    assert isinstance(body, Path)  # bytes cannot change
                     raise StorageError(f"{body}: the body file changed while it was written",
                                        path=body)
                 member.write(b"\r\n\r\n")
@@ -431,8 +438,8 @@ class WarcWriter:
                        ) -> tuple[RecordLocation, RecordLocation]:
         """Write *hop* as a ``request`` and a ``response`` record.
 
-        Returns (request, response). The body is streamed from
-        ``hop.body_path`` (no path: an empty body). A hop without a response
+        Returns (request, response). The body is ``hop.body`` (a file is
+        streamed; none: an empty body). A hop without a response
         (``status is None``) has nothing to archive: ``ValueError``.
         *payload_digest*: the body's :func:`payload_digest_of`, when the caller
         already has it. A body sent compressed (``Content-Encoding``) is
@@ -444,7 +451,7 @@ class WarcWriter:
         if hop.truncated:
             headers.append(("WARC-Truncated", hop.truncated_reason or "length"))
         with self._pair(request):
-            response = self._write_record(headers, response_head(hop), hop.body_path,
+            response = self._write_record(headers, response_head(hop), hop.body,
                                           payload=True, payload_digest=payload_digest,
                                           store_body=body_is_compressed(hop))
         return request, response

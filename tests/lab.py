@@ -337,3 +337,11 @@ def write_slowly(handler: Handler, parts: list[bytes], interval: float) -> None:
             time.sleep(interval)
     except OSError:
         pass
+
+
+def body_of(hop: Any) -> bytes:
+    """The body a fetch kept of *hop* (an ``archiver.models.Hop``): in memory or
+    in its file."""
+    body = hop.body
+    assert body is not None, "no body was read"
+    return body if isinstance(body, bytes) else body.read_bytes()

@@ -52,6 +52,9 @@ def test_pool_extracts_in_another_process_with_the_same_result(tmp_path: Path) -
     path = _page_file(tmp_path, "a.body", "Malaysia detains 40 foreign nationals", "2016-05-03")
     inline = extract_body(path, "gzip", "text/html", "http://127.0.0.1/a", 1 << 20)
     assert inline is not None and inline.headline == "Malaysia detains 40 foreign nationals"
+    # the body as bytes (a page the fetch kept in memory) gives the same page
+    assert extract_body(path.read_bytes(), "gzip", "text/html", "http://127.0.0.1/a",
+                        1 << 20) == inline
 
     async def main() -> tuple[object, set[int], list[int]]:
         pool = PagePool(2)

@@ -13,6 +13,7 @@ from typing import Any, TypeVar
 import httpx
 import pytest
 
+from archiver import fetch as fetch_module
 from archiver.fetch import (
     Fetcher,
     FetchStats,
@@ -24,7 +25,7 @@ from archiver.fetch import (
 from archiver.models import FetchResult
 from archiver.settings import FetchSettings
 
-from .lab import Handler, Route, Site, news_page
+from .lab import Handler, Route, Site, body_of, news_page
 
 T = TypeVar("T")
 
@@ -69,9 +70,9 @@ def test_redirect_chain_is_recorded_hop_by_hop(site: Site, tmp_path: Path) -> No
     assert final.ip == "127.0.0.1" and final.port == site.port
     assert final.tls is None
     assert result.attempts == 1
-    # raw body on disk, still gzip
-    assert final.body_path is not None and final.body_path.parent == tmp_path
-    raw = final.body_path.read_bytes()
+    # raw body, still gzip; a page this small is kept in memory, not in a file
+    assert final.body_path is None and final.body_data is not None
+    raw = final.body_data
     assert raw[:2] == b"\x1f\x8b" and final.body_size == len(raw)
     assert gzip.decompress(raw).decode() == html
     assert ("Content-Encoding", "gzip") in final.response_headers
@@ -100,8 +101,7 @@ def test_chunked_body_is_dechunked(site: Site, tmp_path: Path) -> None:
     site.page("/c", body, chunked=True)
     result = fetch(tmp_path, site.url("/c"))
     final = result.final
-    assert final is not None and final.body_path is not None
-    assert final.body_path.read_bytes() == body
+    assert final is not None and body_of(final) == body
 
 
 def test_relative_and_absolute_locations(site: Site, tmp_path: Path) -> None:
@@ -128,7 +128,21 @@ def test_size_cap_truncates(site: Site, tmp_path: Path) -> None:
     assert result.error is None and final is not None
     assert final.truncated and final.truncated_reason == "length"
     assert final.body_size == 100_000
-    assert final.body_path is not None and final.body_path.stat().st_size == 100_000
+    assert len(body_of(final)) == 100_000
+
+
+def test_big_body_goes_to_a_file_small_stays_in_memory(site: Site, tmp_path: Path) -> None:
+    big = bytes((i * 31 + 7) % 251 for i in range(fetch_module.SPILL_BYTES + 1))
+    site.page("/big", big, content_type="application/octet-stream", chunked=True)
+    site.page("/small", big[:fetch_module.SPILL_BYTES], content_type="application/octet-stream")
+    spilled = fetch(tmp_path, site.url("/big")).final
+    assert spilled is not None and spilled.body_data is None
+    assert spilled.body_path is not None and spilled.body_path.parent == tmp_path
+    assert spilled.body_path.read_bytes() == big and spilled.body_size == len(big)
+    kept = fetch(tmp_path, site.url("/small")).final
+    assert kept is not None and kept.body_path is None
+    assert kept.body_data == big[:fetch_module.SPILL_BYTES]
+    assert [p.name for p in tmp_path.iterdir()] == [spilled.body_path.name]
 
 
 def test_redirect_loop_and_too_many(site: Site, tmp_path: Path) -> None:
@@ -303,7 +317,9 @@ def flaky(fail: list[tuple[int, list[tuple[str, str]]]]) -> Callable[[Handler], 
     return handle
 
 
-def test_5xx_is_retried_and_only_the_last_try_is_kept(site: Site, tmp_path: Path) -> None:
+def test_5xx_is_retried_and_only_the_last_try_is_kept(site: Site, tmp_path: Path,
+                                                      monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(fetch_module, "SPILL_BYTES", 0)  # every body in a file
     site.raw("/f", flaky([(500, []), (502, [])]))
     result = fetch(tmp_path, site.url("/f"), retries=3, backoff=0.05)
     assert result.attempts == 3 and result.error is None

@@ -22,7 +22,7 @@ from archiver.fetch import Fetcher, make_client
 from archiver.models import FetchResult
 from archiver.settings import FetchSettings
 
-from .lab import Handler, Site, TLSSite, closed_port, make_certificate, write_slowly
+from .lab import Handler, Site, TLSSite, body_of, closed_port, make_certificate, write_slowly
 
 TIMEOUT = 2.0
 MB = 1024 * 1024
@@ -194,8 +194,7 @@ def test_missing_and_wrong_content_type_are_stored(site: Site, tmp_path: Path) -
     for path in ("/none", "/wrong"):
         result, _, _ = fetch(tmp_path, site.url(path))
         final = result.final
-        assert result.error is None and final is not None and final.body_path is not None
-        assert final.body_path.read_bytes() == body
+        assert result.error is None and final is not None and body_of(final) == body
 
 
 def test_binary_garbage_served_as_html_is_stored_exactly(site: Site, tmp_path: Path) -> None:
@@ -203,8 +202,7 @@ def test_binary_garbage_served_as_html_is_stored_exactly(site: Site, tmp_path: P
     site.page("/bin", garbage, content_type="text/html; charset=utf-8")
     result, _, _ = fetch(tmp_path, site.url("/bin"))
     final = result.final
-    assert result.error is None and final is not None and final.body_path is not None
-    assert final.body_path.read_bytes() == garbage
+    assert result.error is None and final is not None and body_of(final) == garbage
 
 
 def test_connection_reset_mid_body(site: Site, tmp_path: Path) -> None:

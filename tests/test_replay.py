@@ -98,7 +98,7 @@ def test_pywb_replays_captures_byte_for_byte(site: Site, tmp_path: Path) -> None
         # a re-check a day later finds the same payload: a revisit record
         again = fetch_hop(site.url("/plain"), tmp_path)
         again.started = base + dt.timedelta(days=1)
-        digest = payload_digest_of(again.body_path)
+        digest = payload_digest_of(again.body)
         assert digest == locs["/plain"].payload_digest
         writer.write_revisit(again, refers_to_uri=site.url("/plain"),
                              refers_to_date=warc_date(base),

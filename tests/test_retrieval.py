@@ -63,7 +63,7 @@ def archive(site: Site, tmp_path: Path) -> Archive:
             hops[path] = fetch_hop(site.url(path), tmp_path)
             locs[path] = writer.write_exchange(hops[path])
         again = fetch_hop(site.url("/plain"), tmp_path)
-        digest = payload_digest_of(again.body_path)
+        digest = payload_digest_of(again.body)
         assert digest == locs["/plain"][1].payload_digest
         revisit = writer.write_revisit(
             again, refers_to_uri=hops["/plain"].url,
