@@ -96,7 +96,9 @@ def _is_boilerplate(el: LexborNode, tid: int, attrs: dict[str, str | None],
     get = attrs.get
     cls, ident = get("class"), get("id")
     if cls or ident:
-        if _boiler_marks(f"{cls} {ident}" if cls and ident else cls or ident or ""):
+        # no boilerplate part or word holds a space: class and id are judged
+        # apart, and a class shared by many boxes is judged once
+        if (cls and _boiler_marks(cls)) or (ident and _boiler_marks(ident)):
             if tid in _KEEP_IDS or get("itemprop") == "articleBody":
                 return False
             return el.mem_id not in guarded
@@ -201,7 +203,8 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
     blocks: list[LexborNode] = []
     kinds = _KINDS
     for el in container.traverse():
-        kind = kinds.get(el.tag_id)
+        tid = el.tag_id
+        kind = kinds.get(tid)
         if kind is None:
             continue
         if kind == _DROP:
@@ -218,7 +221,7 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
         if len(attrs) == 1 and "class" in attrs:  # most boxes: judged by the class alone
             if not _boiler_marks(attrs["class"] or ""):
                 continue
-        if _is_boilerplate(el, el.tag_id, attrs, guarded):
+        if _is_boilerplate(el, tid, attrs, guarded):
             drops.append(el)
             _empty(el)
     for el in blocks:  # "Kenya deports 45</h1><div>By Staff" must not give "45By"
