@@ -56,7 +56,7 @@ def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
         "published": c["published"],
         "flags": json.loads(c["flags"] or "[]"),
         "reason": c["reason"] or "",
-        "first_captured": seconds(store.first_captured(c["url"])),
+        "first_captured": seconds(c["baseline_at"] or store.first_captured(c["url"])),
         "consecutive_failures": int(c["consecutive_failures"] or 0),
         "printed": c["printed"],
         "since": seconds(c["since"]),
@@ -65,7 +65,7 @@ def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
         "event_country": c["event_country"],
         "event_count": c["event_count"],
         "event_mechanism": c["event_mechanism"],
-        "baseline_headline": store.baseline_headline(c["url"]),
+        "baseline_headline": c["baseline_headline"],
     }
 
 

@@ -27,7 +27,7 @@ import datetime as dt
 import json
 import sqlite3
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -220,6 +220,14 @@ class Store:
     def close(self) -> None:
         self.conn.close()
 
+    def _query(self, sql: str, params: Sequence[Any] = ()) -> Iterator[dict[str, Any]]:
+        """The rows of a SELECT as dicts. (``Database.query`` wraps each query in a
+        savepoint, in case it writes: two statements more per lookup, on the
+        cycle's path several per URL.)"""
+        cur = self.conn.execute(sql, params)
+        names = [d[0] for d in cur.description]
+        return (dict(zip(names, row, strict=True)) for row in cur)
+
     # -- sources --------------------------------------------------------------
     def sync_sources(self, sources: Sources) -> None:
         """Record the events and citations; citations no longer listed become inactive."""
@@ -244,26 +252,33 @@ class Store:
                     )
 
     def event(self, event_id: str) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM events WHERE id = ?", [event_id]))
+        rows = list(self._query("SELECT * FROM events WHERE id = ?", [event_id]))
         return rows[0] if rows else None
 
     def events(self) -> list[dict[str, Any]]:
-        return list(self.db.query("SELECT * FROM events ORDER BY position"))
+        return list(self._query("SELECT * FROM events ORDER BY position"))
 
     def citations(self, active_only: bool = True) -> list[dict[str, Any]]:
         return list(self.iter_citations(active_only))
 
     def iter_citations(self, active_only: bool = True) -> Iterator[dict[str, Any]]:
-        """The rows of :meth:`citations`, one at a time (for reports that write as they read)."""
+        """The rows of :meth:`citations`, one at a time (for reports that write as they read).
+
+        With each citation: its event's fields (``event_*``) and its URL's first
+        snapshot's time and headline (``baseline_at``, ``baseline_headline``;
+        None without one).
+        """
         where = "WHERE c.active = 1" if active_only else ""
-        yield from self.db.query(
+        yield from self._query(
             "SELECT c.*, e.date AS event_date, e.country AS event_country, e.count AS event_count,"
-            " e.mechanism AS event_mechanism, e.reason AS event_reason"
-            f" FROM citations c JOIN events e ON e.id = c.event_id {where} ORDER BY c.position"
+            " e.mechanism AS event_mechanism, e.reason AS event_reason,"
+            " b.captured_at AS baseline_at, b.headline AS baseline_headline"
+            " FROM citations c JOIN events e ON e.id = c.event_id"
+            f" LEFT JOIN baselines b ON b.url = c.url {where} ORDER BY c.position"
         )
 
     def citation(self, event_id: str, url: str) -> dict[str, Any] | None:
-        rows = list(self.db.query(
+        rows = list(self._query(
             "SELECT * FROM citations WHERE event_id = ? AND url = ?", [event_id, url]))
         return rows[0] if rows else None
 
@@ -276,7 +291,7 @@ class Store:
         return int(cur.lastrowid or 0)
 
     def unfinished_cycle(self) -> int | None:
-        rows = list(self.db.query(
+        rows = list(self._query(
             "SELECT id FROM cycles WHERE state IN ('running', 'interrupted')"
             " ORDER BY id DESC LIMIT 1"))
         return int(rows[0]["id"]) if rows else None
@@ -292,7 +307,7 @@ class Store:
                     (cycle_id,))
 
     def checked_in_cycle(self, cycle_id: int) -> set[tuple[str, str]]:
-        return {(r["event_id"], r["url"]) for r in self.db.query(
+        return {(r["event_id"], r["url"]) for r in self._query(
             "SELECT event_id, url FROM checks WHERE cycle_id = ?", [cycle_id])}
 
     # -- captures -------------------------------------------------------------
@@ -337,13 +352,13 @@ class Store:
 
     def last_response(self, url: str) -> dict[str, Any] | None:
         """The latest full ``response`` capture of *url* (what a revisit refers to)."""
-        rows = list(self.db.query(
+        rows = list(self._query(
             "SELECT * FROM captures WHERE url = ? AND record_type = 'response'"
             " ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]))
         return rows[0] if rows else None
 
     def captures_of(self, url: str) -> list[dict[str, Any]]:
-        return list(self.db.query(
+        return list(self._query(
             "SELECT * FROM captures WHERE url = ? ORDER BY fetched_at, id", [url]))
 
     def captures_of_fetches(self, fetch_ids: set[int]) -> list[dict[str, Any]]:
@@ -351,15 +366,15 @@ class Store:
         if not ids:
             return []
         marks = ", ".join("?" for _ in ids)
-        return list(self.db.query(
+        return list(self._query(
             f"SELECT * FROM captures WHERE fetch_id IN ({marks}) ORDER BY id", ids))
 
     def capture(self, capture_id: int) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM captures WHERE id = ?", [capture_id]))
+        rows = list(self._query("SELECT * FROM captures WHERE id = ?", [capture_id]))
         return rows[0] if rows else None
 
     def all_captures(self) -> Iterator[dict[str, Any]]:
-        yield from self.db.query("SELECT * FROM captures ORDER BY id")
+        yield from self._query("SELECT * FROM captures ORDER BY id")
 
     # -- baselines ------------------------------------------------------------
     def baseline(self, url: str) -> Baseline | None:
@@ -432,12 +447,12 @@ class Store:
         return prev_status
 
     def checks_of(self, event_id: str, url: str) -> list[dict[str, Any]]:
-        return list(self.db.query(
+        return list(self._query(
             "SELECT * FROM checks WHERE event_id = ? AND url = ? ORDER BY checked_at, id",
             [event_id, url]))
 
     def transitions_of(self, event_id: str, url: str) -> list[dict[str, Any]]:
-        return list(self.db.query(
+        return list(self._query(
             "SELECT * FROM transitions WHERE event_id = ? AND url = ? ORDER BY at, id",
             [event_id, url]))
 
@@ -449,25 +464,25 @@ class Store:
                 " VALUES (?,?,?,?)", (name, sha256, size, iso(now_utc())))
 
     def warc_files(self) -> dict[str, dict[str, Any]]:
-        return {r["name"]: r for r in self.db.query("SELECT * FROM warc_files")}
+        return {r["name"]: r for r in self._query("SELECT * FROM warc_files")}
 
     def record_notification(self, row: dict[str, Any]) -> None:
         with self.transaction():
             self.db.table("notifications").insert(row)
 
     def notifications_of(self, event_id: str, url: str, kind: str) -> list[dict[str, Any]]:
-        return list(self.db.query(
+        return list(self._query(
             "SELECT * FROM notifications WHERE event_id = ? AND url = ? AND kind = ?"
             " ORDER BY id", [event_id, url, kind]))
 
     def transitions_to(self, statuses: Iterable[str]) -> list[dict[str, Any]]:
         wanted = sorted(statuses)
         marks = ", ".join("?" for _ in wanted)
-        return list(self.db.query(
+        return list(self._query(
             f"SELECT * FROM transitions WHERE to_status IN ({marks}) ORDER BY id", wanted))
 
     def cycle(self, cycle_id: int) -> dict[str, Any] | None:
-        rows = list(self.db.query("SELECT * FROM cycles WHERE id = ?", [cycle_id]))
+        rows = list(self._query("SELECT * FROM cycles WHERE id = ?", [cycle_id]))
         return rows[0] if rows else None
 
     def integrity(self) -> str:

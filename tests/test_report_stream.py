@@ -93,15 +93,13 @@ class _OneAtATime:
                    "published": None, "flags": "[]", "reason": "ok",
                    "consecutive_failures": 0, "printed": None, "since": None, "rule": "r",
                    "event_date": None, "event_country": None, "event_count": None,
-                   "event_mechanism": None, "last_checked": f"2026-11-25T14:00:{i:02d}Z"}
+                   "event_mechanism": None, "baseline_at": None, "baseline_headline": None,
+                   "last_checked": f"2026-11-25T14:00:{i:02d}Z"}
 
     def citations(self, active_only: bool = True) -> list[dict[str, Any]]:
         raise AssertionError("the whole list of citations was asked for")
 
     def first_captured(self, url: str) -> str | None:
-        return None
-
-    def baseline_headline(self, url: str) -> str | None:
         return None
 
 
@@ -134,3 +132,15 @@ def test_timeline_finds_a_url_as_checked_or_as_printed(tmp_path: Path) -> None:
     assert [c["event_id"] for c in by_url["citations"]] == ["e-1"]
     assert [(e["kind"], e.get("status")) for e in by_url["entries"]] == [
         ("check", "dead"), ("transition", None)]
+
+
+def test_results_carry_the_first_snapshot_of_their_url(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    try:
+        results = {r["url"]: r for r in build_report(store)["results"]}
+    finally:
+        store.close()
+    snap, none = results[URLS["e-1"][0]], results[URLS["e-1"][1]]
+    assert (snap["first_captured"], snap["baseline_headline"]) == \
+        ("2026-11-25T14:00:00Z", "The first headline")
+    assert (none["first_captured"], none["baseline_headline"]) == (None, None)
