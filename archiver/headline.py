@@ -130,11 +130,12 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
     if not cands:
         return None
     keys = [tn.comparable(value) for _, value, _ in cands]
+    words = [tn.tokens(value) for _, value, _ in cands]
     close: dict[tuple[int, int], bool] = {}  # token F1 is symmetric: once per pair
     best, best_score = None, -1.0
     for i, (family, value, trust) in enumerate(cands):
         agree: dict[str, float] = {}
-        for j, (other_family, other, _) in enumerate(cands):
+        for j, (other_family, _, _) in enumerate(cands):
             if other_family == family:
                 continue
             if keys[j] == keys[i]:
@@ -143,7 +144,7 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
             pair = (i, j) if i < j else (j, i)
             near = close.get(pair)
             if near is None:
-                near = close[pair] = tn.token_f1(value, other) >= 0.8
+                near = close[pair] = tn.tokens_f1(words[i], words[j]) >= 0.8
             if near:
                 agree[other_family] = max(agree.get(other_family, 0.0), 1.0)
         score = trust + sum(agree.values())

@@ -114,7 +114,11 @@ def tokens(text: str | None) -> list[str]:
 
 def token_f1(a: str | None, b: str | None) -> float:
     """Token F1 overlap of two strings (bag of words), 0.0 to 1.0."""
-    ta, tb = tokens(a), tokens(b)
+    return tokens_f1(tokens(a), tokens(b))
+
+
+def tokens_f1(ta: list[str], tb: list[str]) -> float:
+    """Token F1 overlap of two lists of :func:`tokens` (bags of words), 0.0 to 1.0."""
     if not ta or not tb:
         return 0.0
     counts: dict[str, int] = {}
@@ -136,6 +140,8 @@ def token_f1(a: str | None, b: str | None) -> float:
 
 #: Separators between a headline and a site name in <title> and og:title.
 _SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~)\s+|\s*[|｜]\s*")
+#: A character every separator holds.
+_SEPARATOR_CHAR = re.compile(r"[|｜\-–—:·•»«/~]")
 #: Separators after which a short unnamed part is taken for the site name.
 _SITE_BARS = ("|", "｜", "::", "»", "·", "•")
 
@@ -171,6 +177,7 @@ def is_site_name(part: str, site_names: Iterable[str]) -> bool:
     key = _key(part)
     if not key:
         return True
+    words: list[str] | None = None  # the tokens of part, when an abbreviation is tried
     for name in site_names:
         other = _key(name)
         if not other:
@@ -180,8 +187,11 @@ def is_site_name(part: str, site_names: Iterable[str]) -> bool:
             return True
         if len(other) >= 5 and other in key and len(key) <= len(other) + 12:
             return True
-        if 4 <= len(other) <= 30 and _abbreviates(other, tokens(part)):
-            return True
+        if 4 <= len(other) <= 30:
+            if words is None:
+                words = tokens(part)
+            if _abbreviates(other, words):
+                return True
     return False
 
 
@@ -248,6 +258,8 @@ def strip_site_name(title: str | None, site_names: Sequence[str] = (),
 
 def _split_title(title: str) -> list[tuple[int, int]]:
     """(start, end) of the parts of *title* between site-name separators."""
+    if _SEPARATOR_CHAR.search(title) is None:  # the quick answer for most titles
+        return [(0, len(title))] if title else []
     spans: list[tuple[int, int]] = []
     pos = 0
     for m in _SEPARATORS.finditer(title):
