@@ -237,8 +237,10 @@ class PagePool:
             try:
                 return await future
             except WorkerDied:
-                LOGGER.warning("a worker process died; the rest of the cycle runs in this process")
-                self.close()
+                if self._workers:  # said once, by the first job to hear it
+                    LOGGER.warning(
+                        "a worker process died; the rest of the cycle runs in this process")
+                    self.close()
         return fn(*args)
 
     def _dispatch(self) -> None:

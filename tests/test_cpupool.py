@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import gzip
+import logging
 import os
 import signal
 import subprocess
@@ -11,6 +12,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -114,24 +116,29 @@ def test_big_jobs_and_answers_through_small_pipes_do_not_wait_forever() -> None:
     assert done.returncode == 0 and done.stdout.strip() == "ok", done.stderr
 
 
-def test_a_dead_worker_means_the_work_is_done_in_this_process(tmp_path: Path) -> None:
+def test_a_dead_worker_means_the_work_is_done_in_this_process(
+        tmp_path: Path, caplog: pytest.LogCaptureFixture) -> None:
     path = _page_file(tmp_path, "b.body", "Workers may die", "2017-01-02")
 
-    async def main() -> tuple[object, bool]:
+    async def main() -> tuple[list[Any], bool]:
         pool = PagePool(1)
         pool.start()
         try:
             os.kill(pool.worker_pids()[0], signal.SIGKILL)
             await asyncio.sleep(0.3)
-            page = await pool.call(extract_body, path, "gzip", "text/html",
-                                  "http://127.0.0.1/b", 1 << 20)
-            return page, pool.active
+            pages = await asyncio.gather(*(
+                pool.call(extract_body, path, "gzip", "text/html", "http://127.0.0.1/b", 1 << 20)
+                for _ in range(5)))
+            return pages, pool.active
         finally:
             pool.close()
 
-    page, active = asyncio.run(main())
-    assert page is not None and page.headline == "Workers may die"
+    with caplog.at_level(logging.WARNING, logger="archiver.cpupool"):
+        pages, active = asyncio.run(main())
+    assert all(p is not None and p.headline == "Workers may die" for p in pages)
     assert not active  # given up: the rest of the cycle runs here
+    assert [r.getMessage() for r in caplog.records].count(
+        "a worker process died; the rest of the cycle runs in this process") == 1
 
 
 def _fd_targets(pid: str) -> list[str]:
