@@ -124,10 +124,11 @@ def _guarded(container: LexborNode, holders: Iterable[LexborNode]) -> set[int]:
         for above in dom.ancestors(holder):
             if above.tag_id in _DROP_IDS:
                 break
-            if above.mem_id == stop:
+            mem_id = above.mem_id
+            if mem_id == stop or mem_id in guarded:  # from a guarded one up, the way is clear
                 guarded.update(chain)
                 break
-            chain.append(above.mem_id)
+            chain.append(mem_id)
     return guarded
 
 
