@@ -58,7 +58,19 @@ from .models import (
 from .retrieval import file_sha256
 from .settings import CheckSettings, Settings
 from .store import Store, StoredBaseline, iso, now_utc, open_store, page_blob, parse_iso
-from .warc import RecordLocation, WarcWriter, payload_digest_of, recover, warc_date
+from .warc import (
+    Record,
+    RecordLocation,
+    RecordSpec,
+    WarcWriter,
+    build,
+    exchange_specs,
+    metadata_spec,
+    payload_digest_of,
+    recover,
+    revisit_specs,
+    warc_date,
+)
 
 LOGGER = logging.getLogger(__name__)
 
@@ -150,6 +162,102 @@ def _body(hop: Hop | None, settings: Settings) -> tuple[Any, ...] | None:
             hop.url, settings.fetch.max_decoded_bytes)
 
 
+@dataclass(frozen=True)
+class HopPlan:
+    """How one hop is archived: in full, or as a revisit of *last* (its URL's
+    latest full capture, with the same payload: id, url, fetched_at, record_id)."""
+
+    digest: str | None
+    last: dict[str, Any] | None = None
+
+    def specs(self, hop: Hop) -> tuple[RecordSpec | None, RecordSpec]:
+        if self.last is None:
+            return exchange_specs(hop, payload_digest=self.digest)
+        assert self.digest is not None
+        return revisit_specs(
+            hop, refers_to_uri=self.last["url"],
+            refers_to_date=warc_date(parse_iso(self.last["fetched_at"]) or hop.started),
+            refers_to_record_id=self.last["record_id"], payload_digest=self.digest,
+            with_request=False)
+
+
+def provenance(result: FetchResult, page: PageInfo | None, user_agent: str) -> dict[str, object]:
+    """What the metadata record of a capture says of how it was made."""
+    final = result.final
+    return {
+        "url": result.url, "final_url": result.final_url,
+        "headline": page.headline if page else None,
+        "published": page.published.isoformat() if page and page.published else None,
+        "software": f"archiver/{__version__}",
+        "user_agent": user_agent,
+        "ip": final.ip if final else None,
+        "tls": final.tls if final else None,
+        "attempts": result.attempts,
+        "hops": [{"url": h.url, "status": h.status, "ip": h.ip,
+                  "started": iso(h.started), "elapsed": round(h.elapsed, 4)}
+                 for h in result.hops],
+    }
+
+
+def fetch_specs(result: FetchResult, plans: list[HopPlan], page: PageInfo | None,
+                user_agent: str) -> list[tuple[RecordSpec | None, RecordSpec]]:
+    """The records of a fetch: a pair per hop with a response (request or None,
+    response or revisit), then, when anything was copied anew, its provenance
+    metadata as (None, metadata)."""
+    hops = [h for h in result.hops if h.status is not None]
+    pairs = [plan.specs(hop) for hop, plan in zip(hops, plans, strict=True)]
+    if any(plan.last is None for plan in plans):
+        last_id = dict(pairs[-1][1].headers)["WARC-Record-ID"]
+        pairs.append((None, metadata_spec(f"urn:archiver:capture:{last_id}",
+                                          provenance(result, page, user_agent),
+                                          refers_to=last_id)))
+    return pairs
+
+
+@dataclass(frozen=True)
+class Archiving:
+    """What a worker needs to build the records of a fetch (:func:`fetch_specs`)
+    where its page is analysed: the hops' plans and bodies (a hop's body is
+    not pickled with it; a body in a file is written by the parent)."""
+
+    plans: list[HopPlan]
+    bodies: list[bytes | None]
+    user_agent: str
+    level: int
+
+    def build(self, result: FetchResult, page: PageInfo | None,
+              ) -> list[tuple[Record | None, Record]]:
+        hops = [h for h in result.hops if h.status is not None]
+        for hop, body in zip(hops, self.bodies, strict=True):
+            hop.body_data = body
+        return [(build(first, self.level) if first is not None else None,
+                 build(second, self.level))
+                for first, second in fetch_specs(result, self.plans, page, self.user_agent)]
+
+
+def _capture_row(hop: Hop, plan: HopPlan, req: RecordLocation | None,
+                 resp: RecordLocation) -> dict[str, Any]:
+    """The capture row of a hop written as *req* and *resp* (without ids)."""
+    return {
+        "url": hop.url, "fetched_at": iso(hop.started),
+        "http_status": hop.status, "content_type": hop.header("content-type"),
+        "location": hop.location, "ip": hop.ip,
+        "body_size": hop.body_size,
+        "truncated": hop.truncated_reason if hop.truncated else None,
+        "record_type": resp.record_type, "record_id": resp.record_id,
+        "payload_digest": resp.payload_digest or plan.digest, "block_digest": resp.block_digest,
+        "refers_to": int(plan.last["id"]) if plan.last is not None else None,
+        "warc_file": resp.filename, "warc_offset": resp.offset, "warc_length": resp.length,
+        "request_file": req.filename if req else None,
+        "request_offset": req.offset if req else None,
+        "request_length": req.length if req else None,
+        "request_record_id": req.record_id if req else None,
+        "request_block_digest": req.block_digest if req else None,
+        "tls_subject": (hop.tls or {}).get("subject"),
+        "tls_issuer": (hop.tls or {}).get("issuer"), "elapsed": hop.elapsed,
+    }
+
+
 @dataclass
 class Judgement:
     """The verdicts of the citations of one fetched URL, and what they were judged on."""
@@ -194,13 +302,16 @@ def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None
 def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: bool,
             result: FetchResult, probe: Probe | None, events: list[Event],
             histories: list[FailureHistory], now: dt.datetime, settings: CheckSettings,
-            ) -> tuple[PageInfo | None, list[tuple[Verdict, list[str]]], bytes | None]:
+            archiving: Archiving | None = None,
+            ) -> tuple[PageInfo | None, list[tuple[Verdict, list[str]]], bytes | None,
+                       list[tuple[Record | None, Record]] | None]:
     """The page (*body* extracted, the arguments of :func:`extract_body`; or the
-    first snapshot's when *same*), then :func:`assess` (pure: runs in a worker).
+    first snapshot's when *same*), then :func:`assess` (pure: runs in a worker),
+    then the records of *archiving*, if given.
 
     Returns the page without its main text (the caller needs only its
     headline and date; the text stays here, and in the stored form of a first
-    snapshot), the verdicts, and that stored form.
+    snapshot), the verdicts, that stored form, and the records built.
     """
     baseline = stored.load() if stored is not None else None
     page: PageInfo | None = None
@@ -210,7 +321,9 @@ def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: b
         page = extract_body(*body)
     verdicts, blob = assess(result, page, baseline, probe, events, histories, False, now,
                             settings)
-    return (dataclasses.replace(page, text="") if page is not None else None), verdicts, blob
+    records = archiving.build(result, page) if archiving is not None else None
+    return (dataclasses.replace(page, text="") if page is not None else None), verdicts, blob, \
+        records
 
 
 def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None,
@@ -277,53 +390,23 @@ class Cycle:
         self._last_flush = time.monotonic()
 
     # -- WARC ---------------------------------------------------------------
-    def _write_hop(self, hop: Hop, digest: str | None) -> dict[str, Any]:
-        """Write one hop (full or revisit); returns the capture row (without ids)."""
+    def _plan(self, hop: Hop, digest: str | None) -> HopPlan:
+        """Archive *hop* in full, or as a revisit of its URL's latest full capture
+        when that has the same payload."""
         last = self.store.last_response(hop.url)
-        refers_to: int | None = None
         if last and digest and last["payload_digest"] == digest and not hop.truncated:
-            req, resp = self.writer.write_revisit(
-                hop, refers_to_uri=last["url"],
-                refers_to_date=warc_date(parse_iso(last["fetched_at"]) or hop.started),
-                refers_to_record_id=last["record_id"], payload_digest=digest,
-                with_request=False)
-            refers_to = int(last["id"])
-        else:
-            req, resp = self.writer.write_exchange(hop, payload_digest=digest)
-        return {
-            "url": hop.url, "fetched_at": iso(hop.started),
-            "http_status": hop.status, "content_type": hop.header("content-type"),
-            "location": hop.location, "ip": hop.ip,
-            "body_size": hop.body_size,
-            "truncated": hop.truncated_reason if hop.truncated else None,
-            "record_type": resp.record_type, "record_id": resp.record_id,
-            "payload_digest": resp.payload_digest or digest, "block_digest": resp.block_digest,
-            "refers_to": refers_to, "warc_file": resp.filename, "warc_offset": resp.offset,
-            "warc_length": resp.length,
-            "request_file": req.filename if req else None,
-            "request_offset": req.offset if req else None,
-            "request_length": req.length if req else None,
-            "request_record_id": req.record_id if req else None,
-            "request_block_digest": req.block_digest if req else None,
-            "tls_subject": (hop.tls or {}).get("subject"),
-            "tls_issuer": (hop.tls or {}).get("issuer"), "elapsed": hop.elapsed,
-        }
+            return HopPlan(digest, {k: last[k] for k in ("id", "url", "fetched_at", "record_id")})
+        return HopPlan(digest)
 
-    def _provenance(self, result: FetchResult, page: PageInfo | None) -> dict[str, object]:
-        final = result.final
-        return {
-            "url": result.url, "final_url": result.final_url,
-            "headline": page.headline if page else None,
-            "published": page.published.isoformat() if page and page.published else None,
-            "software": f"archiver/{__version__}",
-            "user_agent": self.settings.fetch.user_agent,
-            "ip": final.ip if final else None,
-            "tls": final.tls if final else None,
-            "attempts": result.attempts,
-            "hops": [{"url": h.url, "status": h.status, "ip": h.ip,
-                      "started": iso(h.started), "elapsed": round(h.elapsed, 4)}
-                     for h in result.hops],
-        }
+    def _write(self, records: list[tuple[Any, Any]], hops: list[Hop], plans: list[HopPlan],
+               ) -> tuple[list[dict[str, Any]], RecordLocation | None]:
+        """Write the records of a fetch (:func:`fetch_specs`, or those built
+        from them): the capture rows of its hops (without ids), and where the
+        metadata record went, if one was made."""
+        locations = [self.writer.write(first, second) for first, second in records]
+        rows = [_capture_row(hop, plan, req, resp)
+                for hop, plan, (req, resp) in zip(hops, plans, locations, strict=False)]
+        return rows, (locations[-1][1] if len(locations) > len(hops) else None)
 
     # -- probes -------------------------------------------------------------
     async def _probe(self, url: str) -> Probe | None:
@@ -366,23 +449,27 @@ class Cycle:
             if final is not None and final.status is not None and 200 <= final.status < 300 \
                     and not (same and len(result.hops) == 1):
                 probe = await self._probe(url)
+            hops = [h for h in result.hops if h.status is not None]
+            plans = [self._plan(h, digests[id(h)]) for h in hops]
             judged: Judgement | None = None
+            records: list[tuple[Any, Any]] | None = None
             if result.error in OFFLINE_SENSITIVE:  # judged at the end of the cycle
                 page = stored.load().page if same and stored is not None \
                     else await self._extract(final)
             else:
-                page, judged = await self._analyse(
+                # the worker that analyses the page builds its records too, unless
+                # a body is in a file (too big to pass through a pipe)
+                archiving = None if any(isinstance(h.body, Path) for h in hops) else Archiving(
+                    plans, [h.body_data for h in hops], self.settings.fetch.user_agent,
+                    self.settings.warc.compression_level)
+                page, judged, records = await self._analyse(
                     result, same, probe, citations, stored=stored,
-                    final_digest=digests.get(id(final)) if final is not None else None)
-            rows = [self._write_hop(h, digests[id(h)]) for h in result.hops
-                    if h.status is not None]
-            meta: RecordLocation | None = None
-            # provenance of what was copied: a fetch whose every hop is a revisit
-            # copied nothing new (its revisit records carry the date and address)
-            if any(r["record_type"] != "revisit" for r in rows):
-                meta = self.writer.write_metadata(
-                    f"urn:archiver:capture:{rows[-1]['record_id']}",
-                    self._provenance(result, page), refers_to=rows[-1]["record_id"])
+                    final_digest=digests.get(id(final)) if final is not None else None,
+                    archiving=archiving)
+            rows, meta = self._write(
+                records if records is not None
+                else fetch_specs(result, plans, page, self.settings.fetch.user_agent),
+                hops, plans)
         finally:
             _cleanup(result)
         self.summary.fetched += 1
@@ -440,19 +527,22 @@ class Cycle:
 
     async def _analyse(self, result: FetchResult, same: bool, probe: Probe | None,
                        citations: Iterable[Citation], *, stored: StoredBaseline | None,
-                       final_digest: str | None) -> tuple[PageInfo | None, Judgement]:
-        """Extraction of the final page (the first snapshot's when *same*) and the
-        verdicts of the URL's citations, in one trip to a worker process.
+                       final_digest: str | None, archiving: Archiving | None,
+                       ) -> tuple[PageInfo | None, Judgement,
+                                  list[tuple[Record | None, Record]] | None]:
+        """Extraction of the final page (the first snapshot's when *same*), the
+        verdicts of the URL's citations and the records of *archiving*, in one
+        trip to a worker process.
 
         The page comes back without its main text (:func:`analyse`): from
         here on, only its headline and date are used.
         """
         cited, events, histories = self._inputs(citations)
         body = None if same else _body(result.final, self.settings)
-        page, verdicts, blob = await self.pool.call(
+        page, verdicts, blob, records = await self.pool.call(
             analyse, body, stored, same, result, probe, events, histories, now_utc(),
-            self.settings.check)
-        return page, Judgement(cited, events, verdicts, final_digest, blob)
+            self.settings.check, archiving)
+        return page, Judgement(cited, events, verdicts, final_digest, blob), records
 
     def _inputs(self, citations: Iterable[Citation],
                 ) -> tuple[list[Citation], list[Event], list[FailureHistory]]:
@@ -560,7 +650,10 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
                 if progress:
                     progress("start", None, sum(len(v) for v in groups.values()))
                 try:
-                    await _drive(cycle, groups, settings.fetch.concurrency, stop)
+                    # twice the URLs of the requests let in flight (the fetcher holds
+                    # those to fetch.concurrency): while a URL's page is analysed,
+                    # written, or waits for its probe, another URL's request is out
+                    await _drive(cycle, groups, 2 * settings.fetch.concurrency, stop)
                     cycle.judge_deferred()
                     cycle.flush(force=True)
                 finally:
@@ -581,7 +674,7 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
 
 async def _drive(cycle: Cycle, groups: dict[str, list[Citation]], concurrency: int,
                  stop: asyncio.Event | None) -> None:
-    """Process URLs with at most *concurrency* in flight; stop taking new ones on *stop*."""
+    """Process URLs, at most *concurrency* at once; stop taking new ones on *stop*."""
     items = iter(groups.items())  # groups does not change while the workers run
 
     async def worker() -> None:

@@ -41,6 +41,7 @@ import base64
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import logging
 import os
@@ -233,6 +234,173 @@ def _fsync_dir(directory: Path) -> None:
 
 
 # --------------------------------------------------------------------------
+# records, built apart from the file they go to
+
+
+@dataclass(frozen=True)
+class RecordSpec:
+    """One record to build: its WARC headers (digests and length are added
+    when built), then *head* (an HTTP head, or a whole block) and *body*
+    (bytes, a file, or none). *payload*: the record has a payload digest
+    (*payload_digest* when the caller has it). *store_body*: the body is
+    already compressed, and is stored in the gzip member without deflating
+    it again."""
+
+    headers: list[tuple[str, str]]
+    head: bytes
+    body: bytes | Path | None = None
+    payload: bool = False
+    payload_digest: str | None = None
+    store_body: bool = False
+
+
+@dataclass(frozen=True)
+class Record:
+    """A record built and not yet written: its whole gzip member, and what its
+    location will say of it."""
+
+    member: bytes
+    record_id: str
+    record_type: str
+    block_digest: str
+    payload_digest: str | None
+
+
+def _build(spec: RecordSpec, level: int, out: IO[bytes]) -> tuple[str, str, str, str | None]:
+    """Write *spec* to *out* as one gzip member; returns its record id and type,
+    block digest and payload digest. The block digest covers the head and
+    body; the payload digest the body only."""
+    block_d = _Digest()
+    block_d.update(spec.head)
+    payload_digest = spec.payload_digest
+    payload_d = _Digest() if spec.payload and payload_digest is None else None
+    length = len(spec.head)
+    for buf in _iter_body(spec.body):
+        block_d.update(buf)
+        if payload_d is not None:
+            payload_d.update(buf)
+        length += len(buf)
+    if payload_d is not None:
+        payload_digest = str(payload_d)
+    block_digest = str(block_d)
+    all_headers = list(spec.headers)
+    if payload_digest is not None:
+        all_headers.append(("WARC-Payload-Digest", payload_digest))
+    all_headers.append(("WARC-Block-Digest", block_digest))
+    all_headers.append(("Content-Length", str(length)))
+    warc_head = (WARC_VERSION + "\r\n" + "".join(
+        f"{k}: {_check_field(v)}\r\n" for k, v in all_headers) + "\r\n").encode("utf-8")
+    member = _Member(out, level)
+    member.write(warc_head)
+    member.write(spec.head)
+    if spec.store_body:  # already compressed: deflating again only costs CPU
+        member.store_from_here()
+    written = len(spec.head)
+    for data in _iter_body(spec.body):
+        member.write(data)
+        written += len(data)
+    if written != length:
+        assert isinstance(spec.body, Path)  # bytes cannot change
+        raise StorageError(f"{spec.body}: the body file changed while it was written",
+                           path=spec.body)
+    member.write(b"\r\n\r\n")
+    member.finish()
+    fields = dict(spec.headers)
+    return fields["WARC-Record-ID"], fields["WARC-Type"], block_digest, payload_digest
+
+
+def build(spec: RecordSpec, level: int) -> Record:
+    """*spec* built in memory, gzip *level* (for a body in memory, or none)."""
+    out = io.BytesIO()
+    record_id, record_type, block_digest, payload_digest = _build(spec, level, out)
+    return Record(out.getvalue(), record_id, record_type, block_digest, payload_digest)
+
+
+def _common(hop: Hop) -> list[tuple[str, str]]:
+    """The headers the records of *hop* share; ``ValueError`` without a response."""
+    if hop.status is None:
+        raise ValueError(f"{hop.url}: no response to archive")
+    common = [("WARC-Target-URI", _check_field(hop.url)), ("WARC-Date", warc_date(hop.started))]
+    if hop.ip:
+        common.append(("WARC-IP-Address", hop.ip))
+    return common
+
+
+def _request_spec(hop: Hop, common: list[tuple[str, str]], concurrent_to: str) -> RecordSpec:
+    return RecordSpec([("WARC-Type", "request"), ("WARC-Record-ID", new_record_id()), *common,
+                       ("WARC-Concurrent-To", concurrent_to),
+                       ("Content-Type", "application/http; msgtype=request")],
+                      request_head(hop))
+
+
+def exchange_specs(hop: Hop, *, payload_digest: str | None = None,
+                   ) -> tuple[RecordSpec, RecordSpec]:
+    """*hop* as a ``request`` and a ``response`` record.
+
+    The body is ``hop.body`` (a file is streamed; none: an empty body). A hop
+    without a response (``status is None``) has nothing to archive:
+    ``ValueError``. *payload_digest*: the body's :func:`payload_digest_of`,
+    when the caller already has it. A body sent compressed
+    (``Content-Encoding``) is stored in the gzip member as it is, not
+    deflated a second time.
+    """
+    common = _common(hop)
+    response_id = new_record_id()
+    headers = [("WARC-Type", "response"), ("WARC-Record-ID", response_id), *common,
+               ("Content-Type", "application/http; msgtype=response")]
+    if hop.truncated:
+        headers.append(("WARC-Truncated", hop.truncated_reason or "length"))
+    return (_request_spec(hop, common, response_id),
+            RecordSpec(headers, response_head(hop), hop.body, payload=True,
+                       payload_digest=payload_digest, store_body=body_is_compressed(hop)))
+
+
+def revisit_specs(hop: Hop, *, refers_to_uri: str, refers_to_date: str,
+                  refers_to_record_id: str, payload_digest: str, with_request: bool = True,
+                  ) -> tuple[RecordSpec | None, RecordSpec]:
+    """*hop* as a ``request`` and an identical-payload-digest ``revisit``.
+
+    The revisit holds the new status line and headers, no body; the body is
+    the one of the record *refers_to_record_id* (captured at
+    *refers_to_date*, its WARC-Date, from *refers_to_uri*). ``ValueError``
+    for a hop without a response, as for :func:`exchange_specs`.
+    *with_request* False gives the revisit alone (request None): a re-check
+    of an unchanged page sends the request its capture sent.
+    """
+    common = _common(hop)
+    revisit_id = new_record_id()
+    revisit = RecordSpec([("WARC-Type", "revisit"), ("WARC-Record-ID", revisit_id), *common,
+                          ("WARC-Profile", REVISIT_PROFILE),
+                          ("WARC-Refers-To-Target-URI", _check_field(refers_to_uri)),
+                          ("WARC-Refers-To-Date", _check_field(refers_to_date)),
+                          ("WARC-Refers-To", _check_field(refers_to_record_id)),
+                          ("Content-Type", "application/http; msgtype=response")],
+                         response_head(hop), payload_digest=payload_digest)
+    return (_request_spec(hop, common, revisit_id) if with_request else None), revisit
+
+
+def metadata_spec(target_uri: str, fields: dict[str, object], *,
+                  concurrent_to: str | None = None, refers_to: str | None = None) -> RecordSpec:
+    """A JSON ``metadata`` record about a capture.
+
+    *target_uri* should be a ``urn:`` (e.g. ``urn:archiver:capture:<id>``):
+    a metadata record filed under the page's own URL would be served by
+    pywb instead of the page.
+    """
+    # one line: json's C encoder does not indent (indenting tripled the cost)
+    block = json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
+    headers = [("WARC-Type", "metadata"), ("WARC-Record-ID", new_record_id()),
+               ("WARC-Target-URI", _check_field(target_uri)),
+               ("WARC-Date", warc_date(dt.datetime.now(dt.UTC)))]
+    if concurrent_to:
+        headers.append(("WARC-Concurrent-To", _check_field(concurrent_to)))
+    if refers_to:
+        headers.append(("WARC-Refers-To", _check_field(refers_to)))
+    headers.append(("Content-Type", "application/json"))
+    return RecordSpec(headers, block)
+
+
+# --------------------------------------------------------------------------
 # the writer
 
 
@@ -313,60 +481,18 @@ class WarcWriter:
             ("WARC-Filename", self._name),
             ("Content-Type", "application/warc-fields"),
         ]
-        return self._write_record(headers, block, None, payload=False)
+        return self._write(RecordSpec(headers, block))
 
     # -- records ------------------------------------------------------------
-    def _write_record(self, headers: list[tuple[str, str]], head: bytes,
-                      body: bytes | Path | None,
-                      *, payload: bool, payload_digest: str | None = None,
-                      store_body: bool = False) -> RecordLocation:
-        """Build one record (headers + *head* + *body*, bytes or a file) and append it.
-
-        The block digest covers *head* and *body*; the payload digest covers
-        *body* only (when *payload* is true and none is given). *store_body*:
-        the body is already compressed, and is stored in the gzip member
-        without deflating it again.
-        """
-        block_d = _Digest()
-        block_d.update(head)
-        payload_d = _Digest() if payload and payload_digest is None else None
-        length = len(head)
-        for buf in _iter_body(body):
-            block_d.update(buf)
-            if payload_d is not None:
-                payload_d.update(buf)
-            length += len(buf)
-        if payload_d is not None:
-            payload_digest = str(payload_d)
-        block_digest = str(block_d)
-        all_headers = list(headers)
-        if payload_digest is not None:
-            all_headers.append(("WARC-Payload-Digest", payload_digest))
-        all_headers.append(("WARC-Block-Digest", block_digest))
-        all_headers.append(("Content-Length", str(length)))
-        warc_head = (WARC_VERSION + "\r\n" + "".join(
-            f"{k}: {_check_field(v)}\r\n" for k, v in all_headers) + "\r\n").encode("utf-8")
-
-        record_id = dict(headers)["WARC-Record-ID"]
-        record_type = dict(headers)["WARC-Type"]
+    def _write(self, spec: RecordSpec) -> RecordLocation:
+        """Build *spec* in a buffer (in memory, or a temporary file for a big
+        body) and append it."""
         try:
             with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as buf_fh:
-                member = _Member(buf_fh, self.settings.compression_level)
-                member.write(warc_head)
-                member.write(head)
-                if store_body:  # already compressed: deflating again only costs CPU
-                    member.store_from_here()
-                written = len(head)
-                for data in _iter_body(body):
-                    member.write(data)
-                    written += len(data)
-                if written != length:
-                    assert isinstance(body, Path)  # bytes cannot change
-                    raise StorageError(f"{body}: the body file changed while it was written",
-                                       path=body)
-                member.write(b"\r\n\r\n")
-                member.finish()
-                offset, member_len = self._append(buf_fh)
+                record_id, record_type, block_digest, payload_digest = _build(
+                    spec, self.settings.compression_level, buf_fh)
+                buf_fh.seek(0)
+                offset, member_len = self._append(iter(lambda: buf_fh.read(_CHUNK), b""))
         except OSError as exc:
             raise StorageError(f"cannot buffer a WARC record: {exc.strerror or exc}",
                                path=self._open_path()) from exc
@@ -374,17 +500,38 @@ class WarcWriter:
         return RecordLocation(self._name, offset, member_len, record_id, record_type,
                               block_digest, payload_digest)
 
-    def _append(self, buf_fh: IO[bytes]) -> tuple[int, int]:
-        """Append the buffered record; on failure cut the file back and raise."""
+    def _append_built(self, record: Record) -> RecordLocation:
+        offset, member_len = self._append(iter((record.member,)))
+        assert self._name is not None
+        return RecordLocation(self._name, offset, member_len, record.record_id,
+                              record.record_type, record.block_digest, record.payload_digest)
+
+    def write(self, first: RecordSpec | Record | None, second: RecordSpec | Record,
+              ) -> tuple[RecordLocation | None, RecordLocation]:
+        """Write *first* (if any) and *second* to one file: both, or neither.
+
+        Each is a :class:`RecordSpec`, built here, or a :class:`Record` built
+        by :func:`build` elsewhere (in a worker process: the digests and the
+        compression are its CPU's). *first* None writes *second* alone.
+        """
+        self._ensure_file()
+
+        def put(item: RecordSpec | Record) -> RecordLocation:
+            return self._append_built(item) if isinstance(item, Record) else self._write(item)
+
+        if first is None:
+            return None, put(second)
+        written = put(first)
+        with self._pair(written):
+            return written, put(second)
+
+    def _append(self, chunks: Iterator[bytes]) -> tuple[int, int]:
+        """Append one record's member, in *chunks*; on failure cut the file back and raise."""
         assert self._fd is not None
         start = self._size
-        buf_fh.seek(0)
         total = 0
         try:
-            while True:
-                data = buf_fh.read(_CHUNK)
-                if not data:
-                    break
+            for data in chunks:
                 view = memoryview(data)
                 while view:
                     n = _os_write(self._fd, view)
@@ -418,107 +565,32 @@ class WarcWriter:
                                  self._open_path())
             raise
 
-    def _start_pair(self, hop: Hop) -> tuple[str, list[tuple[str, str]], RecordLocation]:
-        """Write the request record of *hop*: (response id, shared headers, request)."""
-        if hop.status is None:
-            raise ValueError(f"{hop.url}: no response to archive")
-        self._ensure_file()
-        response_id = new_record_id()
-        common = [("WARC-Target-URI", _check_field(hop.url)), ("WARC-Date", warc_date(hop.started))]
-        if hop.ip:
-            common.append(("WARC-IP-Address", hop.ip))
-        request = self._write_record(
-            [("WARC-Type", "request"), ("WARC-Record-ID", new_record_id()), *common,
-             ("WARC-Concurrent-To", response_id),
-             ("Content-Type", "application/http; msgtype=request")],
-            request_head(hop), None, payload=False)
-        return response_id, common, request
-
     def write_exchange(self, hop: Hop, *, payload_digest: str | None = None,
                        ) -> tuple[RecordLocation, RecordLocation]:
-        """Write *hop* as a ``request`` and a ``response`` record.
-
-        Returns (request, response). The body is ``hop.body`` (a file is
-        streamed; none: an empty body). A hop without a response
-        (``status is None``) has nothing to archive: ``ValueError``.
-        *payload_digest*: the body's :func:`payload_digest_of`, when the caller
-        already has it. A body sent compressed (``Content-Encoding``) is
-        stored in the gzip member as it is, not deflated a second time.
-        """
-        response_id, common, request = self._start_pair(hop)
-        headers = [("WARC-Type", "response"), ("WARC-Record-ID", response_id), *common,
-                   ("Content-Type", "application/http; msgtype=response")]
-        if hop.truncated:
-            headers.append(("WARC-Truncated", hop.truncated_reason or "length"))
-        with self._pair(request):
-            response = self._write_record(headers, response_head(hop), hop.body,
-                                          payload=True, payload_digest=payload_digest,
-                                          store_body=body_is_compressed(hop))
+        """Write *hop* as a ``request`` and a ``response`` record (see
+        :func:`exchange_specs`). Returns (request, response)."""
+        request, response = self.write(*exchange_specs(hop, payload_digest=payload_digest))
+        assert request is not None
         return request, response
 
     def write_revisit(self, hop: Hop, *, refers_to_uri: str, refers_to_date: str,
                       refers_to_record_id: str, payload_digest: str,
                       with_request: bool = True,
                       ) -> tuple[RecordLocation | None, RecordLocation]:
-        """Write *hop* as a ``request`` and an identical-payload-digest ``revisit``.
-
-        The revisit holds the new status line and headers, no body; the body
-        is the one of the record *refers_to_record_id* (captured at
-        *refers_to_date*, its WARC-Date, from *refers_to_uri*). ``ValueError``
-        for a hop without a response, as for :meth:`write_exchange`.
-        *with_request* False writes the revisit alone (request None): a
-        re-check of an unchanged page sends the request its capture sent.
-        """
-        if not with_request:
-            if hop.status is None:
-                raise ValueError(f"{hop.url}: no response to archive")
-            self._ensure_file()
-            common = [("WARC-Target-URI", _check_field(hop.url)),
-                      ("WARC-Date", warc_date(hop.started))]
-            if hop.ip:
-                common.append(("WARC-IP-Address", hop.ip))
-            headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", new_record_id()), *common,
-                       ("WARC-Profile", REVISIT_PROFILE),
-                       ("WARC-Refers-To-Target-URI", _check_field(refers_to_uri)),
-                       ("WARC-Refers-To-Date", _check_field(refers_to_date)),
-                       ("WARC-Refers-To", _check_field(refers_to_record_id)),
-                       ("Content-Type", "application/http; msgtype=response")]
-            return None, self._write_record(headers, response_head(hop), None, payload=False,
-                                            payload_digest=payload_digest)
-        revisit_id, common, request = self._start_pair(hop)
-        headers = [("WARC-Type", "revisit"), ("WARC-Record-ID", revisit_id), *common,
-                   ("WARC-Profile", REVISIT_PROFILE),
-                   ("WARC-Refers-To-Target-URI", _check_field(refers_to_uri)),
-                   ("WARC-Refers-To-Date", _check_field(refers_to_date)),
-                   ("WARC-Refers-To", _check_field(refers_to_record_id)),
-                   ("Content-Type", "application/http; msgtype=response")]
-        with self._pair(request):
-            revisit = self._write_record(headers, response_head(hop), None, payload=False,
-                                         payload_digest=payload_digest)
-        return request, revisit
+        """Write *hop* as a ``request`` and an identical-payload-digest ``revisit``
+        (see :func:`revisit_specs`). Returns (request or None, revisit)."""
+        return self.write(*revisit_specs(
+            hop, refers_to_uri=refers_to_uri, refers_to_date=refers_to_date,
+            refers_to_record_id=refers_to_record_id, payload_digest=payload_digest,
+            with_request=with_request))
 
     def write_metadata(self, target_uri: str, fields: dict[str, object], *,
                        concurrent_to: str | None = None,
                        refers_to: str | None = None) -> RecordLocation:
-        """Write a JSON ``metadata`` record about a capture.
-
-        *target_uri* should be a ``urn:`` (e.g. ``urn:archiver:capture:<id>``):
-        a metadata record filed under the page's own URL would be served by
-        pywb instead of the page.
-        """
-        self._ensure_file()
-        # one line: json's C encoder does not indent (indenting tripled the cost)
-        block = json.dumps(fields, ensure_ascii=False, sort_keys=True,
-                           default=str).encode("utf-8")
-        headers = [("WARC-Type", "metadata"), ("WARC-Record-ID", new_record_id()),
-                   ("WARC-Target-URI", _check_field(target_uri)),
-                   ("WARC-Date", warc_date(dt.datetime.now(dt.UTC)))]
-        if concurrent_to:
-            headers.append(("WARC-Concurrent-To", _check_field(concurrent_to)))
-        if refers_to:
-            headers.append(("WARC-Refers-To", _check_field(refers_to)))
-        headers.append(("Content-Type", "application/json"))
-        return self._write_record(headers, block, None, payload=False)
+        """Write a JSON ``metadata`` record about a capture (see :func:`metadata_spec`)."""
+        return self.write(None, metadata_spec(target_uri, fields,
+                                                    concurrent_to=concurrent_to,
+                                                    refers_to=refers_to))[1]
 
     # -- durability -----------------------------------------------------------
     def sync(self) -> None:

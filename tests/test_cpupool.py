@@ -246,3 +246,56 @@ def test_a_cycle_with_workers_stores_what_a_cycle_without_them_stores(tmp_path: 
     headlines = {v[1] for v in without.values() if v[0] == "alive"}
     assert len(headlines) == MIN_URLS
     assert all(str(h).startswith("Malaysia detains") for h in headlines)
+
+
+def _records(archive: Path) -> list[tuple[str | None, ...]]:
+    """What the WARC files of *archive* hold, without what differs between runs
+    (record ids, dates, the server's Date header, metadata text)."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    out = []
+    for path in sorted((archive / "warc").glob("*.warc.gz")):
+        with path.open("rb") as fh:
+            for rec in ArchiveIterator(fh):
+                h = rec.rec_headers.get_header
+                payload = rec.content_stream().read()
+                keep = rec.rec_type in ("response", "revisit", "request")
+                out.append((rec.rec_type, h("WARC-Target-URI")[:22] if rec.rec_type == "metadata"
+                            else h("WARC-Target-URI"), h("WARC-Payload-Digest"),
+                            h("WARC-Refers-To-Target-URI"), h("WARC-Truncated"),
+                            str(len(payload)) if keep else None))
+    return sorted(out, key=lambda r: tuple(x or "" for x in r))
+
+
+def test_records_built_in_workers_are_the_records_built_here(tmp_path: Path) -> None:
+    # worker processes build the records of pages kept in memory; a body too big
+    # for memory (a file) is written by the parent: a capture and a re-check
+    # store the same records either way, and warcio checks them
+    from archiver.fetch import SPILL_BYTES
+    from tests.test_warc import warcio_check
+
+    with Site() as site:
+        urls = []
+        for i in range(MIN_URLS + 2):
+            site.page(f"/news/{i}.html", news_page(f"Malaysia detains {i}", BODY), gzip=i % 2 == 0)
+            urls.append(site.url(f"/news/{i}.html"))
+        site.redirect("/old/1.html", "/news/1.html")
+        site.page("/big.html", news_page("A very long page", BODY * (SPILL_BYTES // len(BODY) + 1)))
+        big = site.url("/big.html")
+        urls += [site.url("/old/1.html"), big, site.url("/gone.html")]
+        archives = {}
+        for name, processes in (("p0", 0), ("p2", 2)):
+            _cycle(tmp_path, name, urls, processes)  # capture
+            _cycle(tmp_path, name, urls, processes)  # re-check: revisits
+            archives[name] = tmp_path / name / "archive"
+    here, there = _records(archives["p0"]), _records(archives["p2"])
+    assert here == there
+    types = [r[0] for r in there]
+    # the re-check: a revisit for each answer (the pages, the redirect and its
+    # target, the big page, the 404); the capture: one metadata record a URL
+    assert types.count("revisit") == (MIN_URLS + 2) + 2 + 1 + 1
+    assert types.count("metadata") == len(urls)
+    assert ("response", big) in {r[:2] for r in there}
+    for name in archives:
+        files = sorted((archives[name] / "warc").glob("*.warc.gz"))
+        assert warcio_check(*files).returncode == 0
