@@ -59,11 +59,9 @@ from .retrieval import file_sha256
 from .settings import CheckSettings, Settings
 from .store import Store, StoredBaseline, iso, now_utc, open_store, page_blob, parse_iso
 from .warc import (
-    Record,
     RecordLocation,
     RecordSpec,
     WarcWriter,
-    build,
     exchange_specs,
     metadata_spec,
     payload_digest_of,
@@ -214,27 +212,6 @@ def fetch_specs(result: FetchResult, plans: list[HopPlan], page: PageInfo | None
     return pairs
 
 
-@dataclass(frozen=True)
-class Archiving:
-    """What a worker needs to build the records of a fetch (:func:`fetch_specs`)
-    where its page is analysed: the hops' plans and bodies (a hop's body is
-    not pickled with it; a body in a file is written by the parent)."""
-
-    plans: list[HopPlan]
-    bodies: list[bytes | None]
-    user_agent: str
-    level: int
-
-    def build(self, result: FetchResult, page: PageInfo | None,
-              ) -> list[tuple[Record | None, Record]]:
-        hops = [h for h in result.hops if h.status is not None]
-        for hop, body in zip(hops, self.bodies, strict=True):
-            hop.body_data = body
-        return [(build(first, self.level) if first is not None else None,
-                 build(second, self.level))
-                for first, second in fetch_specs(result, self.plans, page, self.user_agent)]
-
-
 def _capture_row(hop: Hop, plan: HopPlan, req: RecordLocation | None,
                  resp: RecordLocation) -> dict[str, Any]:
     """The capture row of a hop written as *req* and *resp* (without ids)."""
@@ -302,16 +279,13 @@ def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None
 def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: bool,
             result: FetchResult, probe: Probe | None, events: list[Event],
             histories: list[FailureHistory], now: dt.datetime, settings: CheckSettings,
-            archiving: Archiving | None = None,
-            ) -> tuple[PageInfo | None, list[tuple[Verdict, list[str]]], bytes | None,
-                       list[tuple[Record | None, Record]] | None]:
+            ) -> tuple[PageInfo | None, list[tuple[Verdict, list[str]]], bytes | None]:
     """The page (*body* extracted, the arguments of :func:`extract_body`; or the
-    first snapshot's when *same*), then :func:`assess` (pure: runs in a worker),
-    then the records of *archiving*, if given.
+    first snapshot's when *same*), then :func:`assess` (pure: runs in a worker).
 
     Returns the page without its main text (the caller needs only its
     headline and date; the text stays here, and in the stored form of a first
-    snapshot), the verdicts, that stored form, and the records built.
+    snapshot), the verdicts, and that stored form.
     """
     baseline = stored.load() if stored is not None else None
     page: PageInfo | None = None
@@ -321,9 +295,7 @@ def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: b
         page = extract_body(*body)
     verdicts, blob = assess(result, page, baseline, probe, events, histories, False, now,
                             settings)
-    records = archiving.build(result, page) if archiving is not None else None
-    return (dataclasses.replace(page, text="") if page is not None else None), verdicts, blob, \
-        records
+    return (dataclasses.replace(page, text="") if page is not None else None), verdicts, blob
 
 
 def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None,
@@ -398,12 +370,11 @@ class Cycle:
             return HopPlan(digest, {k: last[k] for k in ("id", "url", "fetched_at", "record_id")})
         return HopPlan(digest)
 
-    def _write(self, records: list[tuple[Any, Any]], hops: list[Hop], plans: list[HopPlan],
-               ) -> tuple[list[dict[str, Any]], RecordLocation | None]:
-        """Write the records of a fetch (:func:`fetch_specs`, or those built
-        from them): the capture rows of its hops (without ids), and where the
-        metadata record went, if one was made."""
-        locations = [self.writer.write(first, second) for first, second in records]
+    def _write(self, specs: list[tuple[RecordSpec | None, RecordSpec]], hops: list[Hop],
+               plans: list[HopPlan]) -> tuple[list[dict[str, Any]], RecordLocation | None]:
+        """Write the records of a fetch (:func:`fetch_specs`): the capture rows of
+        its hops (without ids), and where the metadata record went, if one was made."""
+        locations = [self.writer.write(first, second) for first, second in specs]
         rows = [_capture_row(hop, plan, req, resp)
                 for hop, plan, (req, resp) in zip(hops, plans, locations, strict=False)]
         return rows, (locations[-1][1] if len(locations) > len(hops) else None)
@@ -452,24 +423,15 @@ class Cycle:
             hops = [h for h in result.hops if h.status is not None]
             plans = [self._plan(h, digests[id(h)]) for h in hops]
             judged: Judgement | None = None
-            records: list[tuple[Any, Any]] | None = None
             if result.error in OFFLINE_SENSITIVE:  # judged at the end of the cycle
                 page = stored.load().page if same and stored is not None \
                     else await self._extract(final)
             else:
-                # the worker that analyses the page builds its records too, unless
-                # a body is in a file (too big to pass through a pipe)
-                archiving = None if any(isinstance(h.body, Path) for h in hops) else Archiving(
-                    plans, [h.body_data for h in hops], self.settings.fetch.user_agent,
-                    self.settings.warc.compression_level)
-                page, judged, records = await self._analyse(
+                page, judged = await self._analyse(
                     result, same, probe, citations, stored=stored,
-                    final_digest=digests.get(id(final)) if final is not None else None,
-                    archiving=archiving)
+                    final_digest=digests.get(id(final)) if final is not None else None)
             rows, meta = self._write(
-                records if records is not None
-                else fetch_specs(result, plans, page, self.settings.fetch.user_agent),
-                hops, plans)
+                fetch_specs(result, plans, page, self.settings.fetch.user_agent), hops, plans)
         finally:
             _cleanup(result)
         self.summary.fetched += 1
@@ -527,22 +489,19 @@ class Cycle:
 
     async def _analyse(self, result: FetchResult, same: bool, probe: Probe | None,
                        citations: Iterable[Citation], *, stored: StoredBaseline | None,
-                       final_digest: str | None, archiving: Archiving | None,
-                       ) -> tuple[PageInfo | None, Judgement,
-                                  list[tuple[Record | None, Record]] | None]:
-        """Extraction of the final page (the first snapshot's when *same*), the
-        verdicts of the URL's citations and the records of *archiving*, in one
-        trip to a worker process.
+                       final_digest: str | None) -> tuple[PageInfo | None, Judgement]:
+        """Extraction of the final page (the first snapshot's when *same*) and the
+        verdicts of the URL's citations, in one trip to a worker process.
 
         The page comes back without its main text (:func:`analyse`): from
         here on, only its headline and date are used.
         """
         cited, events, histories = self._inputs(citations)
         body = None if same else _body(result.final, self.settings)
-        page, verdicts, blob, records = await self.pool.call(
+        page, verdicts, blob = await self.pool.call(
             analyse, body, stored, same, result, probe, events, histories, now_utc(),
-            self.settings.check, archiving)
-        return page, Judgement(cited, events, verdicts, final_digest, blob), records
+            self.settings.check)
+        return page, Judgement(cited, events, verdicts, final_digest, blob)
 
     def _inputs(self, citations: Iterable[Citation],
                 ) -> tuple[list[Citation], list[Event], list[FailureHistory]]:

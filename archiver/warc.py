@@ -41,7 +41,6 @@ import base64
 import contextlib
 import datetime as dt
 import hashlib
-import io
 import json
 import logging
 import os
@@ -234,7 +233,7 @@ def _fsync_dir(directory: Path) -> None:
 
 
 # --------------------------------------------------------------------------
-# records, built apart from the file they go to
+# records: what each one holds, specified apart from the file it goes to
 
 
 @dataclass(frozen=True)
@@ -252,18 +251,6 @@ class RecordSpec:
     payload: bool = False
     payload_digest: str | None = None
     store_body: bool = False
-
-
-@dataclass(frozen=True)
-class Record:
-    """A record built and not yet written: its whole gzip member, and what its
-    location will say of it."""
-
-    member: bytes
-    record_id: str
-    record_type: str
-    block_digest: str
-    payload_digest: str | None
 
 
 def _build(spec: RecordSpec, level: int, out: IO[bytes]) -> tuple[str, str, str, str | None]:
@@ -307,13 +294,6 @@ def _build(spec: RecordSpec, level: int, out: IO[bytes]) -> tuple[str, str, str,
     member.finish()
     fields = dict(spec.headers)
     return fields["WARC-Record-ID"], fields["WARC-Type"], block_digest, payload_digest
-
-
-def build(spec: RecordSpec, level: int) -> Record:
-    """*spec* built in memory, gzip *level* (for a body in memory, or none)."""
-    out = io.BytesIO()
-    record_id, record_type, block_digest, payload_digest = _build(spec, level, out)
-    return Record(out.getvalue(), record_id, record_type, block_digest, payload_digest)
 
 
 def _common(hop: Hop) -> list[tuple[str, str]]:
@@ -500,30 +480,15 @@ class WarcWriter:
         return RecordLocation(self._name, offset, member_len, record_id, record_type,
                               block_digest, payload_digest)
 
-    def _append_built(self, record: Record) -> RecordLocation:
-        offset, member_len = self._append(iter((record.member,)))
-        assert self._name is not None
-        return RecordLocation(self._name, offset, member_len, record.record_id,
-                              record.record_type, record.block_digest, record.payload_digest)
-
-    def write(self, first: RecordSpec | Record | None, second: RecordSpec | Record,
+    def write(self, first: RecordSpec | None, second: RecordSpec,
               ) -> tuple[RecordLocation | None, RecordLocation]:
-        """Write *first* (if any) and *second* to one file: both, or neither.
-
-        Each is a :class:`RecordSpec`, built here, or a :class:`Record` built
-        by :func:`build` elsewhere (in a worker process: the digests and the
-        compression are its CPU's). *first* None writes *second* alone.
-        """
+        """Write *first* (if any) and *second* to one file: both, or neither."""
         self._ensure_file()
-
-        def put(item: RecordSpec | Record) -> RecordLocation:
-            return self._append_built(item) if isinstance(item, Record) else self._write(item)
-
         if first is None:
-            return None, put(second)
-        written = put(first)
+            return None, self._write(second)
+        written = self._write(first)
         with self._pair(written):
-            return written, put(second)
+            return written, self._write(second)
 
     def _append(self, chunks: Iterator[bytes]) -> tuple[int, int]:
         """Append one record's member, in *chunks*; on failure cut the file back and raise."""

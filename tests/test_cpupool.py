@@ -267,10 +267,10 @@ def _records(archive: Path) -> list[tuple[str | None, ...]]:
     return sorted(out, key=lambda r: tuple(x or "" for x in r))
 
 
-def test_records_built_in_workers_are_the_records_built_here(tmp_path: Path) -> None:
-    # worker processes build the records of pages kept in memory; a body too big
-    # for memory (a file) is written by the parent: a capture and a re-check
-    # store the same records either way, and warcio checks them
+def test_a_cycle_with_workers_writes_the_records_of_one_without(tmp_path: Path) -> None:
+    # a capture and a re-check (revisits), with pages gzip-encoded or not, a
+    # redirect, a 404 and a body too big for memory (kept in a file): the same
+    # records with or without worker processes, and warcio checks them
     from archiver.fetch import SPILL_BYTES
     from tests.test_warc import warcio_check
 
