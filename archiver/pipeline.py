@@ -367,7 +367,7 @@ class Cycle:
         when that has the same payload."""
         last = self.store.last_response(hop.url)
         if last and digest and last["payload_digest"] == digest and not hop.truncated:
-            return HopPlan(digest, {k: last[k] for k in ("id", "url", "fetched_at", "record_id")})
+            return HopPlan(digest, last)
         return HopPlan(digest)
 
     def _write(self, specs: list[tuple[RecordSpec | None, RecordSpec]], hops: list[Hop],

@@ -277,11 +277,6 @@ class Store:
             f" LEFT JOIN baselines b ON b.url = c.url {where} ORDER BY c.position"
         )
 
-    def citation(self, event_id: str, url: str) -> dict[str, Any] | None:
-        rows = list(self._query(
-            "SELECT * FROM citations WHERE event_id = ? AND url = ?", [event_id, url]))
-        return rows[0] if rows else None
-
     # -- cycles ---------------------------------------------------------------
     def start_cycle(self, sources: Path, pid: int) -> int:
         with self.transaction():
@@ -351,9 +346,11 @@ class Store:
         return self._insert_row("capture_rows", data)
 
     def last_response(self, url: str) -> dict[str, Any] | None:
-        """The latest full ``response`` capture of *url* (what a revisit refers to)."""
+        """The latest full ``response`` capture of *url* (what a revisit refers to):
+        its id, url, fetched_at, record_id and payload_digest."""
         rows = list(self._query(
-            "SELECT * FROM captures WHERE url = ? AND record_type = 'response'"
+            "SELECT id, url, fetched_at, record_id, payload_digest FROM captures"
+            " WHERE url = ? AND record_type = 'response'"
             " ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]))
         return rows[0] if rows else None
 
@@ -418,18 +415,21 @@ class Store:
 
     # -- checks ---------------------------------------------------------------
     def failure_history(self, event_id: str, url: str) -> FailureHistory:
-        c = self.citation(event_id, url)
+        c = self.conn.execute(
+            "SELECT consecutive_failures, first_failure_at FROM citations"
+            " WHERE event_id = ? AND url = ?", (event_id, url)).fetchone()
         if not c:
             return FailureHistory()
-        return FailureHistory(int(c["consecutive_failures"] or 0),
-                              parse_iso(c["first_failure_at"]))
+        return FailureHistory(int(c[0] or 0), parse_iso(c[1]))
 
     def record_check(self, row: dict[str, Any]) -> str | None:
         """Insert a check and update its citation; returns the previous status."""
-        prev = self.citation(row["event_id"], row["url"])
-        prev_status = prev["status"] if prev else None
+        prev = self.conn.execute(
+            "SELECT status, since FROM citations WHERE event_id = ? AND url = ?",
+            (row["event_id"], row["url"])).fetchone()
+        prev_status = prev[0] if prev else None
         self._insert_row("check_rows", row)
-        since = prev["since"] if prev and prev_status == row["status"] else row["checked_at"]
+        since = prev[1] if prev and prev_status == row["status"] else row["checked_at"]
         self.conn.execute(
             "UPDATE citations SET status=?, since=?, rule=?, reason=?, http_status=?,"
             " final_url=?, headline=?, published=?, flags=?, consecutive_failures=?,"
