@@ -29,20 +29,15 @@ def url_key(url: str) -> str:
     host = (parts.hostname or "").lower()
     if host.startswith("www."):
         host = host[4:]
-    port = parts.port if _safe_port(url) else None
+    try:
+        port = parts.port
+    except ValueError:  # not a number, or out of range
+        port = None
     if port is not None and port not in (80, 443):
         host = f"{host}:{port}"
     path = parts.path.rstrip("/") or ""
     query = f"?{parts.query}" if parts.query else ""
     return f"{host}{path}{query}"
-
-
-def _safe_port(url: str) -> bool:
-    try:
-        urlsplit(url).port  # noqa: B018 -- raises on a bad port
-    except ValueError:
-        return False
-    return True
 
 
 def same_url(a: str, b: str) -> bool:

@@ -508,6 +508,9 @@ def test_url_key_ignores_trivial_differences() -> None:
     assert url_key("http://WWW.Example.com:80/a/?q=1#x") == url_key("https://example.com/a?q=1")
     assert url_key("https://example.com/a") != url_key("https://example.com/b")
     assert url_key("https://example.com:8443/a") != url_key("https://example.com/a")
+    # spaces around a URL (as pasted) are not part of it: the port stays
+    assert url_key(" https://example.com:8443 ") == url_key("https://example.com:8443")
+    assert url_key("https://example.com:99999/a") == url_key("https://example.com/a")
 
 
 # ---------------------------------------------- guards against false soft-404s
