@@ -10,7 +10,7 @@ from pathlib import Path
 from archiver.fetch import Fetcher
 from archiver.models import FetchResult
 
-from .lab import Handler, Site
+from .lab import Handler, Route, Site
 from .test_fetch import lab_settings, with_fetcher
 
 ORIGINS = 8
@@ -90,3 +90,50 @@ def test_delay_and_per_origin_limit_hold_at_high_concurrency(tmp_path: Path) -> 
     finally:
         for s in sites:
             s.stop()
+
+
+def test_a_cycle_holds_requests_in_flight_to_fetch_concurrency(tmp_path: Path) -> None:
+    # The cycle takes up more URLs than it lets requests out (a URL waiting for
+    # its analysis does not hold a request slot): requests in flight at the
+    # servers, soft-404 probes included, still never exceed fetch.concurrency.
+    from archiver.pipeline import run_cycle
+    from archiver.sources import load_sources
+
+    from .sourcesfile import lab_settings as cycle_settings
+    from .sourcesfile import one_event_per_url, write_sources
+
+    concurrency = 3
+    lock = threading.Lock()
+    overall = {"now": 0, "peak": 0, "requests": 0}
+
+    def slow(handler: Handler) -> None:
+        with lock:
+            overall["now"] += 1
+            overall["requests"] += 1
+            overall["peak"] = max(overall["peak"], overall["now"])
+        time.sleep(0.15)
+        with lock:
+            overall["now"] -= 1
+        handler.send_response_only(200)
+        handler.send_header("Content-Type", "text/html")
+        handler.send_header("Content-Length", "9")
+        handler.end_headers()
+        handler.wfile.write(b"<p>ok</p>")
+
+    sites = [Site() for _ in range(4)]
+    for s in sites:
+        s.start()
+    try:
+        for s in sites:
+            s.fallback = Route(raw=slow)  # every path, the probes' random ones too
+        urls = [s.url(f"/news/{i}.html") for i in range(4) for s in sites]
+        settings = cycle_settings()
+        settings.fetch.concurrency = concurrency
+        settings.fetch.per_host_concurrency = concurrency
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", one_event_per_url(urls)))
+        asyncio.run(run_cycle(sources, archive=tmp_path / "archive", settings=settings))
+    finally:
+        for s in sites:
+            s.stop()
+    assert overall["requests"] >= len(urls)
+    assert overall["peak"] == concurrency  # reached, never exceeded
