@@ -59,9 +59,11 @@ from .retrieval import file_sha256
 from .settings import CheckSettings, Settings
 from .store import Store, StoredBaseline, iso, now_utc, open_store, page_blob, parse_iso
 from .warc import (
+    Record,
     RecordLocation,
     RecordSpec,
     WarcWriter,
+    build,
     exchange_specs,
     metadata_spec,
     payload_digest_of,
@@ -214,6 +216,24 @@ def fetch_specs(result: FetchResult, plans: list[HopPlan], page: PageInfo | None
     return pairs
 
 
+@dataclass(frozen=True)
+class Revisits:
+    """The revisit records of a fetch whose every hop answered with its URL's
+    last payload, for the worker that judges the page to build (headers
+    only). A re-check of unchanged pages keeps this process busy and the
+    worker idle: 1,000 citations, 8 alternated runs, 1.97 s instead of 2.09 s
+    (median). Records of a capture are built here: during one the worker is
+    as busy as this process (3.05 s instead of 2.71 s when it built them)."""
+
+    plans: list[HopPlan]
+    level: int
+
+    def build(self, result: FetchResult) -> list[tuple[Record | None, Record]]:
+        hops = [h for h in result.hops if h.status is not None]
+        return [(None, build(plan.specs(hop)[1], self.level))
+                for hop, plan in zip(hops, self.plans, strict=True)]
+
+
 def _capture_row(hop: Hop, plan: HopPlan, req: RecordLocation | None,
                  resp: RecordLocation) -> dict[str, Any]:
     """The capture row of a hop written as *req* and *resp* (without ids)."""
@@ -281,13 +301,16 @@ def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None
 def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: bool,
             result: FetchResult, probe: Probe | None, events: list[Event],
             histories: list[FailureHistory], now: dt.datetime, settings: CheckSettings,
-            ) -> tuple[PageInfo | None, list[tuple[Verdict, list[str]]], bytes | None]:
+            revisits: Revisits | None = None,
+            ) -> tuple[PageInfo | None, list[tuple[Verdict, list[str]]], bytes | None,
+                       list[tuple[Record | None, Record]] | None]:
     """The page (*body* extracted, the arguments of :func:`extract_body`; or the
-    first snapshot's when *same*), then :func:`assess` (pure: runs in a worker).
+    first snapshot's when *same*), then :func:`assess` (pure: runs in a worker),
+    then the records of *revisits*, if given.
 
     Returns the page without its main text (the caller needs only its
     headline and date; the text stays here, and in the stored form of a first
-    snapshot), the verdicts, and that stored form.
+    snapshot), the verdicts, that stored form, and the records built.
     """
     baseline = stored.load() if stored is not None else None
     page: PageInfo | None = None
@@ -297,7 +320,9 @@ def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: b
         page = extract_body(*body)
     verdicts, blob = assess(result, page, baseline, probe, events, histories, False, now,
                             settings)
-    return (dataclasses.replace(page, text="") if page is not None else None), verdicts, blob
+    records = revisits.build(result) if revisits is not None else None
+    return (dataclasses.replace(page, text="") if page is not None else None), verdicts, blob, \
+        records
 
 
 def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None,
@@ -373,11 +398,13 @@ class Cycle:
             return HopPlan(digest, last)
         return HopPlan(digest)
 
-    def _write(self, specs: list[tuple[RecordSpec | None, RecordSpec]], hops: list[Hop],
-               plans: list[HopPlan]) -> tuple[list[dict[str, Any]], RecordLocation | None]:
-        """Write the records of a fetch (:func:`fetch_specs`): the capture rows of
-        its hops (without ids), and where the metadata record went, if one was made."""
-        locations = [self.writer.write(first, second) for first, second in specs]
+    def _write(self, records: list[tuple[RecordSpec | None, RecordSpec]]
+               | list[tuple[Record | None, Record]], hops: list[Hop], plans: list[HopPlan],
+               ) -> tuple[list[dict[str, Any]], RecordLocation | None]:
+        """Write the records of a fetch (:func:`fetch_specs`, or :class:`Revisits`
+        built): the capture rows of its hops (without ids), and where the
+        metadata record went, if one was made."""
+        locations = [self.writer.write(first, second) for first, second in records]
         rows = [_capture_row(hop, plan, req, resp)
                 for hop, plan, (req, resp) in zip(hops, plans, locations, strict=False)]
         return rows, (locations[-1][1] if len(locations) > len(hops) else None)
@@ -426,15 +453,21 @@ class Cycle:
             hops = [h for h in result.hops if h.status is not None]
             plans = [self._plan(h, digests[id(h)]) for h in hops]
             judged: Judgement | None = None
+            records: list[tuple[Record | None, Record]] | None = None
             if result.error in OFFLINE_SENSITIVE:  # judged at the end of the cycle
                 page = stored.load().page if same and stored is not None \
                     else await self._extract(final)
             else:
-                page, judged = await self._analyse(
+                revisits = Revisits(plans, self.settings.warc.compression_level) \
+                    if all(plan.last is not None for plan in plans) else None
+                page, judged, records = await self._analyse(
                     result, same, probe, citations, stored=stored,
-                    final_digest=digests.get(id(final)) if final is not None else None)
+                    final_digest=digests.get(id(final)) if final is not None else None,
+                    revisits=revisits)
             rows, meta = self._write(
-                fetch_specs(result, plans, page, self.settings.fetch.user_agent), hops, plans)
+                records if records is not None
+                else fetch_specs(result, plans, page, self.settings.fetch.user_agent),
+                hops, plans)
         finally:
             _cleanup(result)
         self.summary.fetched += 1
@@ -493,19 +526,22 @@ class Cycle:
 
     async def _analyse(self, result: FetchResult, same: bool, probe: Probe | None,
                        citations: Iterable[Citation], *, stored: StoredBaseline | None,
-                       final_digest: str | None) -> tuple[PageInfo | None, Judgement]:
-        """Extraction of the final page (the first snapshot's when *same*) and the
-        verdicts of the URL's citations, in one trip to a worker process.
+                       final_digest: str | None, revisits: Revisits | None,
+                       ) -> tuple[PageInfo | None, Judgement,
+                                  list[tuple[Record | None, Record]] | None]:
+        """Extraction of the final page (the first snapshot's when *same*), the
+        verdicts of the URL's citations and the records of *revisits*, in one
+        trip to a worker process.
 
         The page comes back without its main text (:func:`analyse`): from
         here on, only its headline and date are used.
         """
         cited, events, histories = self._inputs(citations)
         body = None if same else _body(result.final, self.settings)
-        page, verdicts, blob = await self.pool.call(
+        page, verdicts, blob, records = await self.pool.call(
             analyse, body, stored, same, result, probe, events, histories, now_utc(),
-            self.settings.check)
-        return page, Judgement(cited, events, verdicts, final_digest, blob)
+            self.settings.check, revisits)
+        return page, Judgement(cited, events, verdicts, final_digest, blob), records
 
     def _inputs(self, citations: Iterable[Citation],
                 ) -> tuple[list[Citation], list[Event], list[FailureHistory]]:

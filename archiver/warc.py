@@ -41,6 +41,7 @@ import base64
 import contextlib
 import datetime as dt
 import hashlib
+import io
 import json
 import logging
 import os
@@ -253,6 +254,18 @@ class RecordSpec:
     store_body: bool = False
 
 
+@dataclass(frozen=True)
+class Record:
+    """A record built and not yet written: its whole gzip member, and what its
+    location will say of it."""
+
+    member: bytes
+    record_id: str
+    record_type: str
+    block_digest: str
+    payload_digest: str | None
+
+
 def _build(spec: RecordSpec, level: int, out: IO[bytes]) -> tuple[str, str, str, str | None]:
     """Write *spec* to *out* as one gzip member; returns its record id and type,
     block digest and payload digest. The block digest covers the head and
@@ -294,6 +307,14 @@ def _build(spec: RecordSpec, level: int, out: IO[bytes]) -> tuple[str, str, str,
     member.finish()
     fields = dict(spec.headers)
     return fields["WARC-Record-ID"], fields["WARC-Type"], block_digest, payload_digest
+
+
+def build(spec: RecordSpec, level: int) -> Record:
+    """*spec* built in memory, gzip *level* (for a body in memory, or none): in
+    a worker process, say, for the parent to :meth:`WarcWriter.write`."""
+    out = io.BytesIO()
+    record_id, record_type, block_digest, payload_digest = _build(spec, level, out)
+    return Record(out.getvalue(), record_id, record_type, block_digest, payload_digest)
 
 
 def _common(hop: Hop) -> list[tuple[str, str]]:
@@ -480,15 +501,27 @@ class WarcWriter:
         return RecordLocation(self._name, offset, member_len, record_id, record_type,
                               block_digest, payload_digest)
 
-    def write(self, first: RecordSpec | None, second: RecordSpec,
+    def write(self, first: RecordSpec | Record | None, second: RecordSpec | Record,
               ) -> tuple[RecordLocation | None, RecordLocation]:
-        """Write *first* (if any) and *second* to one file: both, or neither."""
+        """Write *first* (if any) and *second* to one file: both, or neither.
+
+        Each is a :class:`RecordSpec`, built here, or a :class:`Record` that
+        :func:`build` made elsewhere.
+        """
         self._ensure_file()
         if first is None:
-            return None, self._write(second)
-        written = self._write(first)
+            return None, self._put(second)
+        written = self._put(first)
         with self._pair(written):
-            return written, self._write(second)
+            return written, self._put(second)
+
+    def _put(self, item: RecordSpec | Record) -> RecordLocation:
+        if isinstance(item, RecordSpec):
+            return self._write(item)
+        offset, member_len = self._append(iter((item.member,)))
+        assert self._name is not None
+        return RecordLocation(self._name, offset, member_len, item.record_id, item.record_type,
+                              item.block_digest, item.payload_digest)
 
     def _append(self, chunks: Iterator[bytes]) -> tuple[int, int]:
         """Append one record's member, in *chunks*; on failure cut the file back and raise."""

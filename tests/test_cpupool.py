@@ -268,9 +268,10 @@ def _records(archive: Path) -> list[tuple[str | None, ...]]:
 
 
 def test_a_cycle_with_workers_writes_the_records_of_one_without(tmp_path: Path) -> None:
-    # a capture and a re-check (revisits), with pages gzip-encoded or not, a
-    # redirect, a 404 and a body too big for memory (kept in a file): the same
-    # records with or without worker processes, and warcio checks them
+    # a capture and a re-check (revisits, which a worker builds), with pages
+    # gzip-encoded or not, a redirect, a 404 and a body too big for memory
+    # (kept in a file): the same records with or without worker processes,
+    # and warcio checks them
     from archiver.fetch import SPILL_BYTES
     from tests.test_warc import warcio_check
 
