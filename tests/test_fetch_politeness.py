@@ -25,6 +25,14 @@ SERVE = 0.7  # longer than the delay, so the per-origin limit is what holds requ
 JITTER = 0.1
 
 
+def _ok(handler: Handler) -> None:
+    handler.send_response_only(200)
+    handler.send_header("Content-Type", "text/html")
+    handler.send_header("Content-Length", "9")
+    handler.end_headers()
+    handler.wfile.write(b"<p>ok</p>")
+
+
 def test_delay_and_per_origin_limit_hold_at_high_concurrency(tmp_path: Path) -> None:
     lock = threading.Lock()
     arrivals: dict[int, list[float]] = {}
@@ -44,11 +52,7 @@ def test_delay_and_per_origin_limit_hold_at_high_concurrency(tmp_path: Path) -> 
         with lock:
             in_flight[port] -= 1
             overall["now"] -= 1
-        handler.send_response_only(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", "9")
-        handler.end_headers()
-        handler.wfile.write(b"<p>ok</p>")
+        _ok(handler)
 
     sites = [Site() for _ in range(ORIGINS)]
     for s in sites:
@@ -114,11 +118,7 @@ def test_a_cycle_holds_requests_in_flight_to_fetch_concurrency(tmp_path: Path) -
         time.sleep(0.15)
         with lock:
             overall["now"] -= 1
-        handler.send_response_only(200)
-        handler.send_header("Content-Type", "text/html")
-        handler.send_header("Content-Length", "9")
-        handler.end_headers()
-        handler.wfile.write(b"<p>ok</p>")
+        _ok(handler)
 
     sites = [Site() for _ in range(4)]
     for s in sites:
