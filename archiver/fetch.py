@@ -5,8 +5,9 @@ environment proxies, no automatic redirects, the network policy of
 ``netpolicy.py`` installed, one connection pool per origin); the fetcher
 hands its requests straight to those pools. ``Fetcher.fetch`` follows
 redirects itself so that every hop is recorded (request headers as sent, raw
-response headers, peer address, TLS details) and streams each body,
-undecoded, to a temporary file.
+response headers, peer address, TLS details) and keeps each body, undecoded:
+in memory while it is small, streamed to a temporary file beyond
+:data:`SPILL_BYTES`.
 
 Decisions, in one place:
 
@@ -44,6 +45,7 @@ Decisions, in one place:
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import email.utils
 import logging
@@ -543,24 +545,21 @@ class Politeness:
 # the fetcher
 
 
+@dataclass(slots=True)
 class _Reply:
     """The head and the raw body of one response (from httpcore or httpx)."""
 
-    __slots__ = ("status", "extensions", "headers", "request", "chunks", "aclose")
-
-    def __init__(self, status: int, extensions: Mapping[str, Any],
-                 headers: list[tuple[bytes, bytes]], request: httpx.Request,
-                 chunks: AsyncIterable[bytes], aclose: Callable[[], Awaitable[None]]) -> None:
-        self.status = status
-        self.extensions = extensions
-        self.headers = headers
-        self.request = request
-        self.chunks = chunks
-        self.aclose = aclose
+    status: int
+    extensions: Mapping[str, Any]
+    headers: list[tuple[bytes, bytes]]
+    request: httpx.Request
+    chunks: AsyncIterable[bytes]
+    aclose: Callable[[], Awaitable[None]]
 
 
 class Fetcher:
-    """Fetches URLs hop by hop into files under *tmpdir*, politely.
+    """Fetches URLs hop by hop, politely; bodies too big for memory go to files
+    under *tmpdir*.
 
     The caller owns *client* (see :func:`make_client`) and the body files of
     the returned hops.
@@ -811,10 +810,13 @@ def _cookie(headers: list[tuple[str, str]]) -> str | None:
 
 
 def discard(result: FetchResult) -> None:
-    """Delete the body files of *result* (a try that is not kept)."""
+    """Drop the bodies of *result* (a try that is not kept, or a fetch written to
+    the WARC): the bytes held, and the files (one that cannot be deleted stays
+    in the tmp folder, which the next run empties)."""
     for hop in result.hops:
         hop.body_data = None
         if hop.body_path is not None:
-            hop.body_path.unlink(missing_ok=True)
+            with contextlib.suppress(OSError):
+                hop.body_path.unlink(missing_ok=True)
             hop.body_path = None
 

@@ -42,7 +42,7 @@ from .classify import classify, http_status_of
 from .consistency import event_flags
 from .cpupool import MIN_URLS, PagePool, extract_body, worker_count
 from .exceptions import StorageError
-from .fetch import Fetcher, make_client
+from .fetch import Fetcher, discard, make_client
 from .models import (
     Baseline,
     Citation,
@@ -221,7 +221,7 @@ class Revisits:
     """The revisit records of a fetch whose every hop answered with its URL's
     last payload, for the worker that judges the page to build (headers
     only). A re-check of unchanged pages keeps this process busy and the
-    worker idle: 1,000 citations, 8 alternated runs, 1.97 s instead of 2.09 s
+    worker idle: 1,000 citations, 8 alternated runs, 2.02 s instead of 2.12 s
     (median). Records of a capture are built here: during one the worker is
     as busy as this process (3.05 s instead of 2.71 s when it built them)."""
 
@@ -339,16 +339,6 @@ def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None,
         and digests.get(id(final)) == baseline.payload_digest
 
 
-def _cleanup(result: FetchResult) -> None:
-    for hop in result.hops:
-        hop.body_data = None
-        if hop.body_path is not None:
-            try:
-                hop.body_path.unlink(missing_ok=True)
-            except OSError:
-                pass
-
-
 class Cycle:
     """The state of one running cycle."""
 
@@ -427,7 +417,7 @@ class Cycle:
                     fut.set_result(Probe(url=purl, final_url=res.final_url,
                                          status=final.status if final else None, page=page))
                 finally:
-                    _cleanup(res)
+                    discard(res)
             except Exception:  # a failed probe only means: no probe evidence
                 LOGGER.debug("probe failed for %s", url, exc_info=True)
                 fut.set_result(None)
@@ -469,7 +459,7 @@ class Cycle:
                 else fetch_specs(result, plans, page, self.settings.fetch.user_agent),
                 hops, plans)
         finally:
-            _cleanup(result)
+            discard(result)
         self.summary.fetched += 1
         status, elapsed = http_status_of(result), time.monotonic() - started
         if LOGGER.isEnabledFor(logging.INFO):
