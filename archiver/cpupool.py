@@ -257,7 +257,7 @@ class PagePool:
                 future.set_exception(exc)
                 continue
             try:
-                self._send(worker, struct.pack("!i", len(data)) + bytes(data))
+                self._send(worker, struct.pack("!i", len(data)) + data)
             except OSError:
                 future.set_exception(WorkerDied())
                 continue
