@@ -56,7 +56,7 @@ def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
         "published": c["published"],
         "flags": json.loads(c["flags"] or "[]"),
         "reason": c["reason"] or "",
-        "first_captured": seconds(c["baseline_at"] or store.first_captured(c["url"])),
+        "first_captured": seconds(c["baseline_at"] or store.first_fetched(c["url"])),
         "consecutive_failures": int(c["consecutive_failures"] or 0),
         "printed": c["printed"],
         "since": seconds(c["since"]),

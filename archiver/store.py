@@ -405,10 +405,15 @@ class Store:
         return str(row[0]) if row and row[0] is not None else None
 
     def first_captured(self, url: str) -> str | None:
+        """When *url*'s first snapshot was taken; else when it was first fetched."""
         row = self.conn.execute("SELECT captured_at FROM baselines WHERE url = ?",
                                 (url,)).fetchone()
         if row:
             return str(row[0])
+        return self.first_fetched(url)
+
+    def first_fetched(self, url: str) -> str | None:
+        """When *url* was first answered (its earliest capture), if ever."""
         row = self.conn.execute("SELECT min(fetched_at) FROM captures WHERE url = ?",
                                 (url,)).fetchone()
         return str(row[0]) if row and row[0] else None

@@ -99,7 +99,7 @@ class _OneAtATime:
     def citations(self, active_only: bool = True) -> list[dict[str, Any]]:
         raise AssertionError("the whole list of citations was asked for")
 
-    def first_captured(self, url: str) -> str | None:
+    def first_fetched(self, url: str) -> str | None:
         return None
 
 
