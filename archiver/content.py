@@ -17,9 +17,11 @@ from __future__ import annotations
 import codecs
 import logging
 import re
-import zlib
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from .deflate import ERRORS as _INFLATE_ERRORS
+from .deflate import codec as _codec
 
 LOGGER = logging.getLogger(__name__)
 
@@ -108,7 +110,7 @@ def _inflate(data: bytes, wbits: int, out: _Output) -> bool:
     """
     pending = data
     while pending:
-        decomp = zlib.decompressobj(wbits)
+        decomp = _codec.decompressobj(wbits)
         try:
             for chunk in _chunks(pending):
                 buf = chunk
@@ -125,7 +127,7 @@ def _inflate(data: bytes, wbits: int, out: _Output) -> bool:
             if not decomp.eof:
                 out.add(decomp.flush())
                 return False  # stream ended early: truncated download
-        except zlib.error:
+        except _INFLATE_ERRORS:
             return False
         pending = decomp.unused_data
         if wbits != 31 or not pending.lstrip(b"\0"):

@@ -26,7 +26,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 import sqlite3
-import zlib
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ from typing import Any
 import sqlite_utils
 from sqlite_utils.migrations import Migrations
 
+from . import deflate
 from .exceptions import StorageError
 from .models import Baseline, FailureHistory, PageInfo, Sources
 
@@ -156,20 +156,26 @@ def parse_iso(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
-def page_to_json(page: PageInfo) -> str:
-    data = {k: getattr(page, k) for k in PageInfo.__dataclass_fields__}
+def page_blob(page: PageInfo) -> bytes:
+    """A page as the baselines table keeps it, deflated: its fields but the
+    text as one line of JSON, a newline, then the text in UTF-8 (JSON-escaping
+    a long text cost more than deflating it)."""
+    data = {k: getattr(page, k) for k in PageInfo.__dataclass_fields__ if k != "text"}
     if page.published is not None:
         data["published"] = page.published.isoformat()
-    return json.dumps(data, ensure_ascii=False)
+    head = json.dumps(data, ensure_ascii=False).encode("utf-8")
+    blob: bytes = deflate.codec.compress(head + b"\n" + page.text.encode("utf-8"), 1)
+    return blob
 
 
-def page_blob(page: PageInfo) -> bytes:
-    """A page as the baselines table keeps it: JSON, deflated."""
-    return zlib.compress(page_to_json(page).encode("utf-8"), 1)
-
-
-def page_from_json(text: str) -> PageInfo:
-    data = json.loads(text)
+def page_from_blob(blob: bytes) -> PageInfo:
+    """The page :func:`page_blob` kept; also reads the older form, the whole
+    page as one JSON object (which has no raw newline: JSON escapes it)."""
+    raw: bytes = deflate.codec.decompress(blob)
+    head, newline, text = raw.partition(b"\n")
+    data = json.loads(head)
+    if newline:
+        data["text"] = text.decode("utf-8")
     if data.get("published"):
         data["published"] = dt.date.fromisoformat(data["published"])
     known = set(PageInfo.__dataclass_fields__)
@@ -191,7 +197,7 @@ class StoredBaseline:
         return Baseline(url=self.url, final_url=self.final_url,
                         captured_at=parse_iso(self.captured_at) or now_utc(),
                         payload_digest=self.payload_digest,
-                        page=page_from_json(zlib.decompress(self.blob).decode("utf-8")))
+                        page=page_from_blob(self.blob))
 
 
 class Store:

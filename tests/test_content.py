@@ -106,6 +106,44 @@ def test_decode_content_never_raises(raw, encoding, limit):
     assert len(body) <= max(limit, 0)
 
 
+def _streams() -> list[tuple[str, bytes, str]]:
+    """(name, body, Content-Encoding): well formed, cut short, corrupted."""
+    gz = gzip.compress(TEXT)
+    bad_crc = bytearray(gz)
+    bad_crc[-6] ^= 0xFF
+    flipped = bytearray(gz)
+    flipped[len(gz) // 2] ^= 0x55
+    return [
+        ("gzip", gz, "gzip"),
+        ("two members", gz + gzip.compress(b"tail"), "gzip"),
+        ("members and zero padding", gz + b"\0" * 64 + gzip.compress(b"tail"), "gzip"),
+        ("trailing garbage", gz + b"garbage", "gzip"),
+        ("cut short", gz[: len(gz) // 3], "gzip"),
+        ("bad checksum", bytes(bad_crc), "gzip"),
+        ("flipped bits", bytes(flipped), "gzip"),
+        ("zlib deflate", zlib.compress(TEXT), "deflate"),
+        ("raw deflate", raw_deflate(TEXT), "deflate"),
+        ("raw deflate cut short", raw_deflate(TEXT)[:200], "deflate"),
+        ("not compressed", TEXT[:500], "gzip"),
+    ]
+
+
+@pytest.mark.parametrize(("name", "raw", "encoding"), _streams(), ids=[s[0] for s in _streams()])
+@pytest.mark.parametrize("limit", [MB, 1000])
+def test_isal_and_zlib_decode_alike(monkeypatch, name, raw, encoding, limit):
+    """content inflates with ISA-L when installed: every stream, good or bad,
+    must come out as zlib gives it."""
+    isal_zlib = pytest.importorskip("isal.isal_zlib")  # the codec is optional
+    import archiver.content as content
+
+    results = []
+    for codec in (zlib, isal_zlib):
+        monkeypatch.setattr(content, "_codec", codec)
+        monkeypatch.setattr(content, "_INFLATE_ERRORS", (zlib.error, codec.error))
+        results.append(decode_content(raw, encoding, limit))
+    assert results[0] == results[1], name
+
+
 # ---------------------------------------------------------------- charsets
 
 def test_bom_wins_over_declarations():
