@@ -225,6 +225,59 @@ def test_compressed_bodies_are_stored_not_deflated_again(site: Site, tmp_path: P
     assert check.returncode == 0 and check.stdout.count("digest pass") == 5, check.stdout
 
 
+def _hop_with(body: bytes, encoding: str | None, tmp: Path, *, in_file: bool) -> Hop:
+    headers = [("Content-Type", "text/html; charset=utf-8")]
+    if encoding:
+        headers.append(("Content-Encoding", encoding))
+    hop = Hop(url="http://127.0.0.1:9/big", method="GET",
+              request_headers=[("Host", "127.0.0.1:9")], started=dt.datetime.now(dt.UTC),
+              status=200, reason_phrase="OK", http_version="HTTP/1.1",
+              response_headers=headers, body_size=len(body))
+    if in_file:
+        path = tmp / f"body-{encoding}-{len(body)}"
+        path.write_bytes(body)
+        hop.body_path = path
+    else:
+        hop.body_data = body
+    return hop
+
+
+@pytest.mark.parametrize("in_file", [False, True], ids=["in memory", "in a file"])
+def test_big_bodies_are_whole_and_deflated_with_a_full_window(tmp_path: Path,
+                                                              settings: WarcSettings,
+                                                              in_file: bool) -> None:
+    """A compressed body longer than one stored block (64 KiB) is stored in
+    several; a plain body is deflated as well as gzip does at the same level
+    (a compressor sized for small records would deflate it far worse)."""
+    rng = random.Random(11)
+    words = [f"{rng.choice(['police', 'court', 'embassy', 'nationals'])}{rng.randrange(5000)}"
+             for _ in range(60_000)]
+    plain = " ".join(words).encode()  # about 600 KB of text with long repeats
+    sent_gz = gzip.compress(plain)
+    assert len(sent_gz) > 2 * 0xFFFF
+    with WarcWriter(tmp_path, settings, SOFTWARE) as writer:
+        gz_hop = _hop_with(sent_gz, "gzip", tmp_path, in_file=in_file)
+        _, gz = writer.write_exchange(gz_hop)
+        plain_hop = _hop_with(plain, None, tmp_path, in_file=in_file)
+        _, pl = writer.write_exchange(plain_hop)
+    data = (tmp_path / gz.filename).read_bytes()
+    gz_record = gzip.decompress(data[gz.offset:gz.offset + gz.length])
+    assert gz_record.endswith(b"\r\n\r\n" + sent_gz + b"\r\n\r\n")
+    plain_record = gzip.decompress(data[pl.offset:pl.offset + pl.length])
+    assert plain_record.endswith(b"\r\n\r\n" + plain + b"\r\n\r\n")
+    as_gzip = len(gzip.compress(plain, compresslevel=settings.compression_level))
+    assert pl.length < as_gzip * 1.05, (pl.length, as_gzip)
+    assert gz.payload_digest == payload_digest_of(sent_gz)
+    check = warcio_check(tmp_path / gz.filename)
+    assert check.returncode == 0 and check.stdout.count("digest pass") == 5, check.stdout
+
+
+@pytest.mark.parametrize(("size", "bits"), [(0, 9), (1, 9), (512, 9), (513, 10), (4096, 12),
+                                            (4097, 13), (32768, 15), (10**9, 15)])
+def test_window_covers_the_data(size: int, bits: int) -> None:
+    assert warc_mod._window_bits(size) == bits
+
+
 def test_no_response_writes_nothing(tmp_path: Path, settings: WarcSettings) -> None:
     hop = Hop(url="http://127.0.0.1:9/", method="GET", request_headers=[],
               started=dt.datetime.now(dt.UTC))
