@@ -16,6 +16,15 @@ from typing import Any, Literal
 # --------------------------------------------------------------------------
 # sources.yaml
 
+def _by_fields(self: Any) -> tuple[Any, ...]:
+    """``__reduce__`` of a dataclass: its class and field values. Slotted
+    dataclasses otherwise pickle through Python-level ``__getstate__`` and
+    ``__setstate__``: two to three times slower, and every job sent to a
+    worker process carries the URL's events and their citations."""
+    cls = type(self)
+    return cls, tuple([getattr(self, name) for name in cls.__match_args__])
+
+
 @dataclass(frozen=True, slots=True)
 class Citation:
     """One cited URL of one event."""
@@ -24,6 +33,8 @@ class Citation:
     url: str  # the URL that is checked
     printed: str | None = None  # the URL as printed in the report, when it differs
     line: int | None = None  # line in sources.yaml
+
+    __reduce__ = _by_fields
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,6 +47,8 @@ class Event:
     reason: str | None = None
     citations: tuple[Citation, ...] = ()
     line: int | None = None
+
+    __reduce__ = _by_fields
 
 
 @dataclass(frozen=True)
@@ -118,8 +131,10 @@ class Hop:
         no body was read."""
         return self.body_data if self.body_data is not None else self.body_path
 
-    def __getstate__(self) -> dict[str, Any]:
-        return {**self.__dict__, "body_data": None}
+    def __reduce__(self) -> tuple[Any, ...]:  # the fields but body_data
+        cls = type(self)
+        return cls, tuple([None if name == "body_data" else getattr(self, name)
+                           for name in cls.__match_args__])
 
     @property
     def location(self) -> str | None:
