@@ -96,6 +96,8 @@ _QUOTES = str.maketrans({
 
 @functools.lru_cache(maxsize=2048)
 def _comparable(text: str) -> str:
+    if text.isascii():  # NFKC and the quote table leave ASCII as it is; casefold is lower
+        return squash(text).lower()
     return squash(unicodedata.normalize("NFKC", text).translate(_QUOTES)).casefold()
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import unicodedata
 
 from hypothesis import given
 from hypothesis import strategies as st
@@ -49,3 +50,11 @@ def test_squash_with_a_limit_reads_further_when_whitespace_shrinks() -> None:
     text = " " * 5000 + "x " * 3000
     assert tn.squash(text, limit=1000) == _plain_squash(text)[:1000]
     assert len(tn.squash(text, limit=1000)) == 1000
+
+
+@given(st.one_of(st.text(max_size=80), st.text(alphabet=st.characters(max_codepoint=127),
+                                               max_size=80)))
+def test_comparable_of_ascii_text_skips_what_leaves_it_unchanged(text: str) -> None:
+    """The ASCII shortcut of comparable() gives what the full normalisation gives."""
+    full = tn.squash(unicodedata.normalize("NFKC", text).translate(tn._QUOTES)).casefold()
+    assert tn._comparable.__wrapped__(text) == full
