@@ -10,7 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
+from archiver import report
 from archiver.exceptions import InputError
 from archiver.models import Citation, Event, PageInfo, Sources
 from archiver.report import RENDERERS, build_report, write_report
@@ -144,3 +147,18 @@ def test_results_carry_the_first_snapshot_of_their_url(tmp_path: Path) -> None:
     assert (snap["first_captured"], snap["baseline_headline"]) == \
         ("2026-11-25T14:00:00Z", "The first headline")
     assert (none["first_captured"], none["baseline_headline"]) == (None, None)
+
+
+_JSON_LIKE = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(),
+    lambda inner: st.lists(inner, max_size=4)
+    | st.dictionaries(st.text(max_size=8), inner, max_size=4),
+    max_leaves=20)
+
+
+@settings(max_examples=300, deadline=None)
+@given(_JSON_LIKE, st.integers(min_value=0, max_value=3))
+def test_indented_json_is_json_dumps_indent_2(value, level):
+    """The report's JSON writer indents as json.dumps(indent=2) does, byte for byte."""
+    expected = json.dumps(value, indent=2, ensure_ascii=False)
+    assert report._indented(value, level) == expected.replace("\n", "\n" + "  " * level)
