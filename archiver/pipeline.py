@@ -236,7 +236,8 @@ class Archiving:
               ) -> list[tuple[Record | None, Record]]:
         hops = [h for h in result.hops if h.status is not None]
         for hop, body in zip(hops, self.bodies, strict=True):
-            hop.body_data = body
+            if body is not None:  # None: a revisit, which needs no body
+                hop.body_data = body
         return [(build(first, self.level) if first is not None else None,
                  build(second, self.level))
                 for first, second in fetch_specs(result, self.plans, page, self.user_agent)]
