@@ -94,8 +94,8 @@ class WorkerDied(RuntimeError):
 #: and sends jobs only between two of its callbacks, so the worker needs a
 #: few in its pipe not to wait for it. (On the 1,000-page farm with 50 ms per
 #: response: 2 ahead, 6.5 s per cycle; 8 ahead, 5.0 s; 16 ahead, 4.6 s.)
-#: A job is some 50 KB: 8 mostly fit in a 1 MB pipe (what does not waits in
-#: the parent until the pipe has room).
+#: A job is some 15-25 KB (a gzip page and what judging it needs): 8 fit in
+#: a 1 MB pipe (what does not waits in the parent until the pipe has room).
 IN_FLIGHT = 8
 _F_SETPIPE_SZ = 1031  # Linux: room in a pipe, so that sending a job does not block
 

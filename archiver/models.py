@@ -9,6 +9,7 @@ Every stage takes and returns these plain, typed values, so the pure stages
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -16,13 +17,17 @@ from typing import Any, Literal
 # --------------------------------------------------------------------------
 # sources.yaml
 
-def _by_fields(self: Any) -> tuple[Any, ...]:
-    """``__reduce__`` of a dataclass: its class and field values. Slotted
-    dataclasses otherwise pickle through Python-level ``__getstate__`` and
-    ``__setstate__``: two to three times slower, and every job sent to a
-    worker process carries the URL's events and their citations."""
-    cls = type(self)
-    return cls, tuple([getattr(self, name) for name in cls.__match_args__])
+def _by_fields(*left_out: str) -> Callable[[Any], tuple[Any, ...]]:
+    """A ``__reduce__`` for a dataclass: its class and field values, None for
+    the fields *left_out*. Slotted dataclasses otherwise pickle through
+    Python-level ``__getstate__`` and ``__setstate__``, two to three times
+    slower, and every job sent to a worker process carries the URL's events,
+    their citations and its hops."""
+    def reduce(self: Any) -> tuple[Any, ...]:
+        cls = type(self)
+        return cls, tuple([None if name in left_out else getattr(self, name)
+                           for name in cls.__match_args__])
+    return reduce
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,7 +39,7 @@ class Citation:
     printed: str | None = None  # the URL as printed in the report, when it differs
     line: int | None = None  # line in sources.yaml
 
-    __reduce__ = _by_fields
+    __reduce__ = _by_fields()
 
 
 @dataclass(frozen=True, slots=True)
@@ -48,7 +53,7 @@ class Event:
     citations: tuple[Citation, ...] = ()
     line: int | None = None
 
-    __reduce__ = _by_fields
+    __reduce__ = _by_fields()
 
 
 @dataclass(frozen=True)
@@ -131,10 +136,7 @@ class Hop:
         no body was read."""
         return self.body_data if self.body_data is not None else self.body_path
 
-    def __reduce__(self) -> tuple[Any, ...]:  # the fields but body_data
-        cls = type(self)
-        return cls, tuple([None if name == "body_data" else getattr(self, name)
-                           for name in cls.__match_args__])
+    __reduce__ = _by_fields("body_data")  # a job carries the body explicitly
 
     @property
     def location(self) -> str | None:

@@ -224,8 +224,9 @@ class Archiving:
     builds the records itself).
 
     Built in the worker, the records cost the parent only their appending:
-    during a capture the parent is the busier process (1,000 citations, 2
-    cores: 2.5 s of CPU against 0.7 s for each of the two workers)."""
+    the parent is the busier process, and the one a cycle cannot spread over
+    cores (a 1,000-citation capture on 2 cores, one worker: parent 2.43 ->
+    2.06 s of CPU, worker 1.37 -> 1.73 s, wall time unchanged)."""
 
     plans: list[HopPlan]
     bodies: list[bytes | None]
