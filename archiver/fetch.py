@@ -2,8 +2,8 @@
 
 ``make_client`` builds the one ``httpx.AsyncClient`` of a run (HTTP/1.1, no
 environment proxies, no automatic redirects, the network policy of
-``netpolicy.py`` installed, one connection pool per origin); the fetcher
-hands its requests straight to those pools. ``Fetcher.fetch`` follows
+``netpolicy.py`` installed); the fetcher builds its requests with it and
+sends them on the connections of ``http11.py``, kept alive per origin. ``Fetcher.fetch`` follows
 redirects itself so that every hop is recorded (request headers as sent, raw
 response headers, peer address, TLS details) and keeps each body, undecoded:
 in memory while it is small, streamed to a temporary file beyond
@@ -34,8 +34,8 @@ Decisions, in one place:
   ``per_host_concurrency`` per origin (scheme, host, port), and
   ``per_host_delay`` seconds between the starts of two requests to one origin
   (every try and every redirect hop counts).
-* **Connections.** Each origin has its own small pool (at most
-  ``per_host_concurrency`` connections), kept alive 5 s between requests. A
+* **Connections.** Each origin keeps at most ``per_host_concurrency`` idle
+  connections, alive 5 s between requests (:class:`http11.Connections`). A
   request sent on a kept-alive connection that the server had already closed
   (no response head) is sent once more, at once, on a new connection: the
   server never saw it, so it is not a try.
@@ -53,7 +53,6 @@ import os
 import ssl
 import tempfile
 import time
-from collections import OrderedDict
 from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -63,6 +62,7 @@ import httpcore
 import httpx
 from httpx._transports.default import map_httpcore_exceptions
 
+from .http11 import Connections
 from .models import FetchErrorKind, FetchResult, Hop
 from .netpolicy import (
     AddressPolicy,
@@ -99,120 +99,31 @@ class AttemptTimeout(TimeoutError):
     """No response head within the total time of one request."""
 
 
-class _Pool(httpcore.AsyncConnectionPool):
-    """httpcore's pool, without a cancel scope per request when nothing is to be closed."""
-
-    async def _close_connections(self, closing: list[httpcore.AsyncConnectionInterface]) -> None:
-        if closing:
-            await super()._close_connections(closing)
-
-
-_PoolKey = tuple[bytes, bytes, int | None]  # scheme, host, port of a request URL
-
-
-class _OriginPools(httpcore.AsyncConnectionPool):
-    """One small httpcore connection pool per origin (scheme, host, port).
-
-    httpcore's pool scans all its connections, with a readability check of
-    each idle socket, every time it assigns a request. One pool for a run
-    over many hosts makes that scan long and closes kept-alive connections to
-    make room for other hosts; a pool per origin scans at most
-    ``per_origin`` connections and keeps each origin's connections alive for
-    its next request. Idle pools are closed when more than ``max_pools``
-    exist (least recently used first) and when unused for
-    ``keepalive_expiry`` seconds; all are closed by :meth:`aclose`.
-    """
-
-    def __init__(self, *, ssl_context: ssl.SSLContext, backend: httpcore.AsyncNetworkBackend,
-                 per_origin: int, keepalive_expiry: float, max_pools: int) -> None:
-        # The pool's own connection list stays empty: requests go to the
-        # pool of their origin.
-        super().__init__(ssl_context=ssl_context, network_backend=backend, http1=True,
-                         http2=False)
-        self._ssl_context = ssl_context
-        self._backend = backend
-        self._per_origin = max(1, per_origin)
-        self._idle_expiry = keepalive_expiry
-        self._max_pools = max(1, max_pools)
-        # origin -> (its pool, when last used), least recently used first
-        self._pools: OrderedDict[_PoolKey, tuple[httpcore.AsyncConnectionPool, float]] = \
-            OrderedDict()
-        self._next_sweep = time.monotonic() + keepalive_expiry
-
-    def __len__(self) -> int:
-        return len(self._pools)
-
-    def _new_pool(self) -> httpcore.AsyncConnectionPool:
-        return _Pool(
-            ssl_context=self._ssl_context,
-            max_connections=self._per_origin,
-            max_keepalive_connections=self._per_origin,
-            keepalive_expiry=self._idle_expiry,
-            http1=True,
-            http2=False,
-            network_backend=self._backend,
-        )
-
-    @staticmethod
-    def _idle(pool: httpcore.AsyncConnectionPool) -> bool:
-        # A request in a pool always holds a connection that is not idle
-        # (connecting, active), so a pool whose connections are all idle or
-        # closed serves nobody.
-        return all(c.is_idle() or c.is_closed() for c in pool.connections)
-
-    async def handle_async_request(self, request: httpcore.Request) -> httpcore.Response:
-        url = request.url
-        origin = (url.scheme, url.host, url.port)
-        now = time.monotonic()
-        entry = self._pools.pop(origin, None)
-        pool = entry[0] if entry is not None else self._new_pool()
-        self._pools[origin] = (pool, now)  # most recently used last
-        if len(self._pools) > self._max_pools or now >= self._next_sweep:
-            await self._close_idle(now, keep=origin)
-        return await pool.handle_async_request(request)
-
-    async def _close_idle(self, now: float, keep: _PoolKey) -> None:
-        """Close idle pools beyond the bound, and those unused past the keep-alive."""
-        self._next_sweep = now + self._idle_expiry
-        closing: list[httpcore.AsyncConnectionPool] = []
-        excess = len(self._pools) - self._max_pools
-        for origin, (pool, used) in list(self._pools.items()):
-            if origin == keep or not self._idle(pool):
-                continue
-            if excess > 0 or now - used >= self._idle_expiry:
-                del self._pools[origin]
-                closing.append(pool)
-                excess -= 1
-            elif excess <= 0:
-                break  # the rest is more recent
-        for pool in closing:
-            await pool.aclose()
-
-    @property
-    def connections(self) -> list[httpcore.AsyncConnectionInterface]:
-        return [c for pool, _ in self._pools.values() for c in pool.connections]
-
-    async def aclose(self) -> None:
-        pools = [pool for pool, _ in self._pools.values()]
-        self._pools.clear()
-        for pool in pools:
-            await pool.aclose()
-
-
 class _PolicyTransport(httpx.AsyncHTTPTransport):
-    """httpx's own transport, with per-origin connection pools on a :class:`PolicyBackend`."""
+    """httpx's own transport on a :class:`PolicyBackend`, and beside it the
+    connections the fetcher sends its requests on (:class:`http11.Connections`)."""
 
     def __init__(self, settings: FetchSettings, backend: PolicyBackend,
                  ssl_context: ssl.SSLContext | None = None) -> None:
         if ssl_context is None:
             ssl_context = httpx.create_ssl_context(verify=settings.verify_tls, trust_env=False)
         super().__init__(verify=ssl_context, trust_env=False, http1=True, http2=False)
-        # httpx has no public parameter for the pool: its request path calls
-        # ``self._pool.handle_async_request`` and ``self._pool.aclose``.
-        self.pools = self._pool = _OriginPools(
-            ssl_context=ssl_context, backend=backend,
-            per_origin=settings.per_host_concurrency, keepalive_expiry=5.0,
-            max_pools=max(128, 4 * settings.concurrency))
+        # httpx has no parameter for the network backend: its request path
+        # calls ``self._pool.handle_async_request`` and ``self._pool.aclose``.
+        self._pool = httpcore.AsyncConnectionPool(ssl_context=ssl_context, http1=True,
+                                                  http2=False, network_backend=backend)
+        self.connections = Connections(
+            backend, ssl_context, per_origin=settings.per_host_concurrency,
+            keepalive_expiry=5.0, max_pools=max(128, 4 * settings.concurrency),
+            connect_timeout=min(settings.connect_timeout, settings.timeout))
+
+    async def aclose(self) -> None:
+        await self.connections.aclose()
+        await super().aclose()
+
+    async def __aexit__(self, *args: Any) -> None:
+        await self.connections.aclose()
+        await super().__aexit__(*args)
 
 
 class _Client(httpx.AsyncClient):
@@ -568,8 +479,9 @@ class Fetcher:
     def __init__(self, client: httpx.AsyncClient, settings: FetchSettings, tmpdir: Path) -> None:
         self.client = client
         # The client of make_client has no auth, no redirects to follow, no
-        # event hooks and one transport: requests go straight to its pools.
-        self._pools = client.policy_transport.pools if isinstance(client, _Client) else None
+        # event hooks and one transport: requests go straight to its connections.
+        self._connections = client.policy_transport.connections \
+            if isinstance(client, _Client) else None
         self.settings = settings
         self.tmpdir = Path(tmpdir)
         self.stats = FetchStats()
@@ -705,7 +617,7 @@ class Fetcher:
                 hop.truncated, hop.truncated_reason = True, "error"
         finally:
             if reply is not None:
-                # httpcore shields the closing of the connection itself
+                # gives the connection back, or closes it (no waiting either way)
                 with map_httpcore_exceptions():
                     await reply.aclose()
             connection_observer.reset(observing)
@@ -716,37 +628,34 @@ class Fetcher:
 
     async def _send(self, request: httpx.Request) -> _Reply:
         """``client.send(request, stream=True)``; for the client of :func:`make_client`,
-        straight to its connection pools, without the client's and the transport's
-        generic layers (httpcore's exceptions are left to the caller to map)."""
-        pools = self._pools
-        if pools is None:
+        straight to its connections (``http11.py``), without the client's and the
+        transport's generic layers (httpcore's exceptions are left to the caller to map)."""
+        connections = self._connections
+        if connections is None:
             response = await self.client.send(request, stream=True)
             return _Reply(response.status_code, response.extensions, response.headers.raw,
                           response.request, response.aiter_raw(), response.aclose)
         if self.client.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         url = request.url
-        core = await pools.handle_async_request(httpcore.Request(
-            b"GET",
-            httpcore.URL(scheme=url.raw_scheme, host=url.raw_host, port=url.port,
-                         target=url.raw_path),
-            headers=request.headers.raw,
-            extensions=request.extensions,
-        ))
+        scheme = url.raw_scheme
+        core = await connections.request(
+            scheme, url.raw_host, url.port or (443 if scheme == b"https" else 80), url.raw_path,
+            request.headers.raw)
         headers = core.headers
+        extensions = {"http_version": core.http_version, "reason_phrase": core.reason_phrase,
+                      "network_stream": core.network_stream}
         cookies = any(k.lower() == b"set-cookie" for k, _ in headers)
         if cookies or _HTTPX_LOGGER.isEnabledFor(logging.INFO):
             response = httpx.Response(core.status, headers=headers, request=request,
-                                      extensions=core.extensions)
+                                      extensions=extensions)
             if cookies:
                 self.client.cookies.extract_cookies(response)
             # the line httpx logs for each request
             _HTTPX_LOGGER.info('HTTP Request: %s %s "%s %d %s"', request.method, request.url,
                                response.http_version, response.status_code,
                                response.reason_phrase)
-        stream = core.stream
-        assert isinstance(stream, AsyncIterable)
-        return _Reply(core.status, core.extensions, headers, request, stream, core.aclose)
+        return _Reply(core.status, extensions, headers, request, core, core.aclose)
 
     def _record_head(self, hop: Hop, reply: _Reply, request: httpx.Request) -> None:
         hop.status = reply.status

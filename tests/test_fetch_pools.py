@@ -7,16 +7,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from archiver.fetch import Fetcher, _OriginPools, make_client
+from archiver.fetch import Fetcher, make_client
+from archiver.http11 import Connections
 from archiver.models import FetchResult
 
 from .lab import Handler, Site, body_of
 from .test_fetch import lab_settings, with_fetcher
 
 
-def _pools(fetcher: Fetcher) -> _OriginPools:
-    pool = fetcher.client._transport._pool  # type: ignore[attr-defined]
-    assert isinstance(pool, _OriginPools)
+def _pools(fetcher: Fetcher) -> Connections:
+    pool = fetcher.client.policy_transport.connections  # type: ignore[attr-defined]
+    assert isinstance(pool, Connections)
     return pool
 
 

@@ -1,0 +1,128 @@
+"""The fetcher's HTTP/1.1 exchanges (``archiver/http11.py``) against a loopback server.
+
+Each case is a response framing a server may send: what the hop keeps and
+whether the connection is used again (counted by the server).
+"""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+
+from archiver.fetch import Fetcher, make_client
+from archiver.models import FetchResult
+
+from .lab import Handler, Site, body_of
+from .test_hostile import head, settings
+
+
+def fetch_all(tmp_path: Path, urls: list[str]) -> list[FetchResult]:
+    s = settings()
+
+    async def go() -> list[FetchResult]:
+        async with make_client(s) as client:
+            fetcher = Fetcher(client, s, tmp_path)
+            return [await fetcher.fetch(url) for url in urls]
+
+    return asyncio.run(go())
+
+
+def test_interim_responses_are_skipped(site: Site, tmp_path: Path) -> None:
+    def early_hints(handler: Handler) -> None:
+        head(handler, ["HTTP/1.1 103 Early Hints", "Link: </style.css>; rel=preload"])
+        head(handler, ["HTTP/1.1 100 Continue"])
+        head(handler, ["HTTP/1.1 200 OK", "Content-Type: text/plain", "Content-Length: 5",
+                       "X-Final: yes"])
+        handler.wfile.write(b"hello")
+
+    site.raw("/hints", early_hints)
+    site.page("/next", "<p>next</p>")
+    first, second = fetch_all(tmp_path, [site.url("/hints"), site.url("/next")])
+    hop = first.final
+    assert first.error is None and hop is not None
+    assert hop.status == 200 and hop.reason_phrase == "OK"
+    assert ("X-Final", "yes") in hop.response_headers
+    assert all(k != "Link" for k, _ in hop.response_headers)
+    assert body_of(hop) == b"hello"
+    assert second.error is None
+    assert site.connections == 1  # the connection was kept for the next request
+
+
+def test_a_body_delimited_by_the_end_of_the_connection(site: Site, tmp_path: Path) -> None:
+    def until_close(handler: Handler) -> None:
+        head(handler, ["HTTP/1.1 200 OK", "Content-Type: text/plain"])
+        handler.wfile.write(b"no length, ")
+        handler.wfile.flush()
+        handler.wfile.write(b"ends when the server closes")
+        handler.close_connection = True
+
+    site.raw("/eof", until_close)
+    site.page("/next", "<p>next</p>")
+    first, second = fetch_all(tmp_path, [site.url("/eof"), site.url("/next")])
+    assert first.error is None and first.final is not None
+    assert not first.final.truncated
+    assert body_of(first.final) == b"no length, ends when the server closes"
+    assert second.error is None
+    assert site.connections == 2  # a connection that delimited a body is not reused
+
+
+def test_a_short_body_is_kept_and_the_fetch_is_a_protocol_error(site: Site,
+                                                                 tmp_path: Path) -> None:
+    def short(handler: Handler) -> None:
+        head(handler, ["HTTP/1.1 200 OK", "Content-Length: 100"])
+        handler.wfile.write(b"only 20 bytes here..")
+        handler.close_connection = True
+
+    site.raw("/short", short)
+    (result,) = fetch_all(tmp_path, [site.url("/short")])
+    assert result.error == "protocol"
+    hop = result.hops[0]
+    assert hop.status == 200 and hop.truncated_reason == "error"
+    assert body_of(hop) == b"only 20 bytes here.."
+
+
+def test_http_1_0_and_connection_close_are_not_reused(site: Site, tmp_path: Path) -> None:
+    def old(handler: Handler) -> None:
+        head(handler, ["HTTP/1.0 200 OK", "Content-Length: 3"])
+        handler.wfile.write(b"old")
+
+    def closing(handler: Handler) -> None:
+        head(handler, ["HTTP/1.1 200 OK", "Content-Length: 3", "Connection: close"])
+        handler.wfile.write(b"bye")
+        handler.close_connection = True
+
+    site.raw("/old", old)
+    site.raw("/close", closing)
+    site.page("/next", "<p>next</p>")
+    results = fetch_all(tmp_path, [site.url("/old"), site.url("/close"), site.url("/next")])
+    assert [r.error for r in results] == [None, None, None]
+    assert results[0].final is not None and results[0].final.http_version == "HTTP/1.0"
+    assert body_of(results[0].final) == b"old"
+    assert results[1].final is not None and body_of(results[1].final) == b"bye"
+    assert site.connections == 3
+
+
+def test_chunked_responses_keep_the_connection(site: Site, tmp_path: Path) -> None:
+    def chunked(handler: Handler) -> None:
+        head(handler, ["HTTP/1.1 200 OK", "Transfer-Encoding: chunked"])
+        handler.wfile.write(b"4\r\nWiki\r\n5;ext=1\r\npedia\r\n0\r\nX-Trailer: t\r\n\r\n")
+
+    site.raw("/chunked", chunked)
+    results = fetch_all(tmp_path, [site.url("/chunked")] * 3)
+    assert [body_of(r.final) for r in results if r.final] == [b"Wikipedia"] * 3
+    assert site.connections == 1
+
+
+def test_bytes_after_a_response_spoil_the_connection(site: Site, tmp_path: Path) -> None:
+    def extra(handler: Handler) -> None:
+        head(handler, ["HTTP/1.1 200 OK", "Content-Length: 2"])
+        handler.wfile.write(b"ok" + b"unasked bytes that are no response")
+        handler.wfile.flush()
+
+    site.raw("/extra", extra)
+    site.page("/next", "<p>next</p>")
+    first, second = fetch_all(tmp_path, [site.url("/extra"), site.url("/next")])
+    assert first.error is None and first.final is not None
+    assert body_of(first.final) == b"ok"
+    assert second.error is None and second.final is not None and second.final.status == 200
+    assert site.connections == 2
