@@ -101,21 +101,43 @@ class AttemptTimeout(TimeoutError):
 
 class _PolicyTransport(httpx.AsyncHTTPTransport):
     """httpx's own transport on a :class:`PolicyBackend`, and beside it the
-    connections the fetcher sends its requests on (:class:`http11.Connections`)."""
+    connections the fetcher sends its requests on (:class:`http11.Connections`).
+
+    The TLS context is built at the first https connection: loading the
+    system's CA store takes some 40 ms, spent for nothing on a run of plain
+    http URLs.
+    """
 
     def __init__(self, settings: FetchSettings, backend: PolicyBackend,
                  ssl_context: ssl.SSLContext | None = None) -> None:
-        if ssl_context is None:
-            ssl_context = httpx.create_ssl_context(verify=settings.verify_tls, trust_env=False)
-        super().__init__(verify=ssl_context, trust_env=False, http1=True, http2=False)
-        # httpx has no parameter for the network backend: its request path
-        # calls ``self._pool.handle_async_request`` and ``self._pool.aclose``.
-        self._pool = httpcore.AsyncConnectionPool(ssl_context=ssl_context, http1=True,
-                                                  http2=False, network_backend=backend)
+        self._verify = settings.verify_tls
+        self._ssl_context = ssl_context
+        self._backend = backend
+        # httpx builds a context and a pool here; both are replaced at the first
+        # request (see handle_async_request), so a bare context stands in.
+        super().__init__(verify=ssl.SSLContext(ssl.PROTOCOL_TLS_CLIENT), trust_env=False,
+                         http1=True, http2=False)
+        self._pool_ready = False
         self.connections = Connections(
-            backend, ssl_context, per_origin=settings.per_host_concurrency,
+            backend, self.ssl_context, per_origin=settings.per_host_concurrency,
             keepalive_expiry=5.0, max_pools=max(128, 4 * settings.concurrency),
             connect_timeout=min(settings.connect_timeout, settings.timeout))
+
+    def ssl_context(self) -> ssl.SSLContext:
+        """The TLS context of the run (built on first use)."""
+        if self._ssl_context is None:
+            self._ssl_context = httpx.create_ssl_context(verify=self._verify, trust_env=False)
+        return self._ssl_context
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        if not self._pool_ready:
+            # httpx has no parameter for the network backend: its request path
+            # calls ``self._pool.handle_async_request`` and ``self._pool.aclose``.
+            self._pool = httpcore.AsyncConnectionPool(
+                ssl_context=self.ssl_context(), http1=True, http2=False,
+                network_backend=self._backend)
+            self._pool_ready = True
+        return await super().handle_async_request(request)
 
     async def aclose(self) -> None:
         await self.connections.aclose()
@@ -463,7 +485,7 @@ class _Reply:
     status: int
     extensions: Mapping[str, Any]
     headers: list[tuple[bytes, bytes]]
-    request: httpx.Request
+    request: httpx.Request | None  # None: sent as the fetcher built it
     chunks: AsyncIterable[bytes]
     aclose: Callable[[], Awaitable[None]]
 
@@ -482,6 +504,8 @@ class Fetcher:
         # event hooks and one transport: requests go straight to its connections.
         self._connections = client.policy_transport.connections \
             if isinstance(client, _Client) else None
+        self._client_raw: list[tuple[bytes, bytes]] = []  # see _hop_headers
+        self._client_text: list[tuple[str, str]] = []
         self.settings = settings
         self.tmpdir = Path(tmpdir)
         self.stats = FetchStats()
@@ -561,7 +585,8 @@ class Fetcher:
                 result.error_detail = f"redirect to {target}: {reason}"
                 return result
             # A URL revisited with new cookies is a cookie check, not a loop.
-            next_cookie = self.client.build_request("GET", target).headers.get("cookie")
+            next_cookie = self.client.build_request("GET", target).headers.get("cookie") \
+                if self.client.cookies else None
             if (str(target), next_cookie) in seen:
                 result.error = "redirect-loop"
                 result.error_detail = f"redirect loop: {target} repeats"
@@ -586,8 +611,8 @@ class Fetcher:
 
     async def _request(self, url: httpx.URL, trace: _Trace) -> tuple[Hop, BaseException | None]:
         """One request, bounded in time and size: (hop, error or None)."""
-        request = self.client.build_request("GET", url)
-        hop = Hop(url=str(url), method="GET", request_headers=_latin1(request.headers.raw),
+        headers, request = self._request_headers(url)
+        hop = Hop(url=str(url), method="GET", request_headers=self._hop_headers(headers),
                   started=_now())
         t0 = time.monotonic()
         reply: _Reply | None = None
@@ -598,7 +623,7 @@ class Fetcher:
             try:
                 with map_httpcore_exceptions():  # httpx's exceptions, as client.send raises
                     async with deadline:
-                        reply = await self._send(request)
+                        reply = await self._send(url, headers, request)
                         self._record_head(hop, reply, request)
                         await self._read_body(hop, reply.chunks)
             except TimeoutError:
@@ -626,38 +651,60 @@ class Fetcher:
             hop.ip, hop.port = str(trace.peer[0]), int(trace.peer[1])
         return hop, error
 
-    async def _send(self, request: httpx.Request) -> _Reply:
+    def _request_headers(self, url: httpx.URL
+                         ) -> tuple[list[tuple[bytes, bytes]], httpx.Request | None]:
+        """The headers of a GET of *url*, and the httpx request when one was built.
+
+        For the client of :func:`make_client` with no cookie to send, they are
+        what ``client.build_request`` gives, made directly: ``Host``, then the
+        client's headers. Otherwise ``build_request`` makes them.
+        """
+        if self._connections is not None and not self.client.cookies:
+            return [(b"Host", url.netloc), *self.client.headers.raw], None
+        request = self.client.build_request("GET", url)
+        return request.headers.raw, request
+
+    def _hop_headers(self, raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+        """*raw* as text; the client's headers after ``Host`` are decoded once."""
+        if raw[0][0] != b"Host" or raw[1:] != self._client_raw:
+            self._client_raw = raw[1:]
+            self._client_text = _latin1(self._client_raw)
+        return [(raw[0][0].decode("latin-1"), raw[0][1].decode("latin-1")), *self._client_text]
+
+    async def _send(self, url: httpx.URL, headers: list[tuple[bytes, bytes]],
+                    request: httpx.Request | None) -> _Reply:
         """``client.send(request, stream=True)``; for the client of :func:`make_client`,
         straight to its connections (``http11.py``), without the client's and the
         transport's generic layers (httpcore's exceptions are left to the caller to map)."""
         connections = self._connections
         if connections is None:
+            assert request is not None
             response = await self.client.send(request, stream=True)
             return _Reply(response.status_code, response.extensions, response.headers.raw,
                           response.request, response.aiter_raw(), response.aclose)
         if self.client.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
-        url = request.url
         scheme = url.raw_scheme
         core = await connections.request(
             scheme, url.raw_host, url.port or (443 if scheme == b"https" else 80), url.raw_path,
-            request.headers.raw)
-        headers = core.headers
+            headers)
+        raw = core.headers
         extensions = {"http_version": core.http_version, "reason_phrase": core.reason_phrase,
                       "network_stream": core.network_stream}
-        cookies = any(k.lower() == b"set-cookie" for k, _ in headers)
+        cookies = any(k.lower() == b"set-cookie" for k, _ in raw)
         if cookies or _HTTPX_LOGGER.isEnabledFor(logging.INFO):
-            response = httpx.Response(core.status, headers=headers, request=request,
-                                      extensions=extensions)
+            response = httpx.Response(
+                core.status, headers=raw, extensions=extensions,
+                request=request or httpx.Request("GET", url, headers=headers))
             if cookies:
                 self.client.cookies.extract_cookies(response)
             # the line httpx logs for each request
-            _HTTPX_LOGGER.info('HTTP Request: %s %s "%s %d %s"', request.method, request.url,
+            _HTTPX_LOGGER.info('HTTP Request: %s %s "%s %d %s"', "GET", url,
                                response.http_version, response.status_code,
                                response.reason_phrase)
-        return _Reply(core.status, extensions, headers, request, core, core.aclose)
+        return _Reply(core.status, extensions, raw, request, core, core.aclose)
 
-    def _record_head(self, hop: Hop, reply: _Reply, request: httpx.Request) -> None:
+    def _record_head(self, hop: Hop, reply: _Reply, request: httpx.Request | None) -> None:
         hop.status = reply.status
         extensions = reply.extensions
         reason = extensions.get("reason_phrase", b"")
@@ -666,7 +713,8 @@ class Fetcher:
         hop.http_version = version.decode("ascii", errors="ignore") \
             if isinstance(version, bytes) else str(version)
         hop.response_headers = _latin1(reply.headers)
-        if reply.request is not request:  # headers as sent: recorded when built
+        if reply.request is not request and reply.request is not None:
+            # the headers as sent, when the client changed them
             hop.request_headers = _latin1(reply.request.headers.raw)
         self._record_peer(hop, extensions.get("network_stream"))
 

@@ -21,7 +21,8 @@ What a response may be, as h11 allows it:
 Errors are httpcore's exception types (``RemoteProtocolError``,
 ``ReadError``...), which the fetcher maps to httpx's as for any request.
 
-Connections (:class:`Connections`): at most ``per_origin`` idle connections
+Connections (:class:`Connections`), opened through the backend (TLS with
+the context of the run, built when first needed): at most ``per_origin`` idle connections
 per origin (scheme, host, port), reused while the server keeps them open
 and for ``keepalive_expiry`` seconds; origins with idle connections beyond
 ``max_pools`` are closed least recently used first. The fetcher's politeness
@@ -34,6 +35,7 @@ from __future__ import annotations
 import ssl
 import time
 from collections import OrderedDict, deque
+from collections.abc import Callable
 from typing import Any
 
 import httpcore
@@ -246,12 +248,12 @@ class Connections:
     :meth:`aclose` closes them all.
     """
 
-    def __init__(self, backend: httpcore.AsyncNetworkBackend, ssl_context: ssl.SSLContext, *,
+    def __init__(self, backend: httpcore.AsyncNetworkBackend,
+                 ssl_context: Callable[[], ssl.SSLContext], *,
                  per_origin: int, keepalive_expiry: float, max_pools: int,
                  connect_timeout: float | None) -> None:
-        ssl_context.set_alpn_protocols(["http/1.1"])
         self._backend = backend
-        self._ssl_context = ssl_context
+        self._ssl_context = ssl_context  # called at the first https connection
         self._per_origin = max(1, per_origin)
         self._idle_expiry = keepalive_expiry
         self._max_pools = max(1, max_pools)
@@ -310,8 +312,10 @@ class Connections:
         name = host.decode("ascii")
         stream = await self._backend.connect_tcp(name, port, timeout=self._connect_timeout)
         if scheme == b"https":
+            context = self._ssl_context()
+            context.set_alpn_protocols(["http/1.1"])
             try:
-                stream = await stream.start_tls(self._ssl_context, server_hostname=name,
+                stream = await stream.start_tls(context, server_hostname=name,
                                                 timeout=self._connect_timeout)
             except BaseException:
                 await stream.aclose()

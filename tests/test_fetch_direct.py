@@ -55,3 +55,30 @@ def test_any_other_client_is_used_through_send(tmp_path: Path) -> None:
 
     asyncio.run(go())
     assert seen == ["http://m.test/"]
+
+
+@pytest.mark.parametrize("url", [
+    "http://127.0.0.1:8080/news/2016/05/a.html?x=1&y=%C3%A9",
+    "http://example.org/",
+    "https://example.org:443/path",
+    "http://example.org:80",
+    "https://[::1]:8443/a/b",
+    "http://bücher.example/ünïcode path?q=ü",
+    "http://user:pw@example.org:81/private",
+])
+def test_request_headers_are_those_build_request_makes(url: str, tmp_path: Path) -> None:
+    """The fetcher makes the request headers itself while no cookie is to be sent."""
+    settings = lab_settings()
+
+    async def go() -> tuple[list[tuple[bytes, bytes]], list[tuple[bytes, bytes]]]:
+        from archiver.fetch import make_client
+
+        async with make_client(settings) as client:
+            fetcher = Fetcher(client, settings, tmp_path)
+            parsed = httpx.URL(url)
+            headers, request = fetcher._request_headers(parsed)
+            assert request is None
+            return headers, client.build_request("GET", parsed).headers.raw
+
+    made, built = asyncio.run(go())
+    assert made == built
