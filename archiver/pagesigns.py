@@ -147,7 +147,7 @@ def error_title(page: PageInfo) -> str:
             if not _error_phrase_in(segment):
                 continue
             rest = [t for t in tokens(_ERROR_PHRASES.sub(" ", segment)) if t not in _ERROR_FILLER]
-            if len(rest) <= 1 and article_markers(page) < 2:
+            if len(rest) <= 1 and not _looks_like_article(page):
                 return segment.strip()
     return ""
 
@@ -160,6 +160,14 @@ def article_markers(page: PageInfo) -> int:
         page.published is not None,
         _counts(page.text)[0] >= 150 and _long_text(page.text),
     ))
+
+
+def _looks_like_article(page: PageInfo) -> bool:
+    """``article_markers(page) >= 2``, without counting the words of a page
+    that shows the other two signs."""
+    if (page.og_type or "").lower() == "article" and page.published is not None:
+        return True
+    return article_markers(page) >= 2
 
 
 #: Text cut before words are counted: the signs are in the beginning.
@@ -256,7 +264,7 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
         return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-chl headers)"
     if status >= 400 and (final.header("x-datadome") or final.header("x-px-captcha")):
         return "captcha", f"HTTP {status} from a bot-detection service (DataDome or PerimeterX)"
-    if page is not None and article_markers(page) < 2:  # cheap test first
+    if page is not None and not _looks_like_article(page):  # cheap test first
         head = f"{title}\n{page.h1 or ''}\n{page.text[:3000]}"
         found = _CAPTCHA.search(head)
         if found and (_short_page(page) or _CAPTCHA.search(title)):
@@ -270,6 +278,6 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
             and not _LOGIN_PATH.search(urlsplit(fetch.url).path):
         return "login-wall", f"The cited URL redirects to a login page {final.url}"
     if page is not None and page.has_password_field and not _long_text(page.text) \
-            and article_markers(page) < 2:
+            and not _looks_like_article(page):
         return "login-wall", f"HTTP {status} with a page whose main content is a password form"
     return None

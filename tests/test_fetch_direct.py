@@ -8,8 +8,10 @@ from pathlib import Path
 
 import httpx
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
-from archiver.fetch import Fetcher
+from archiver.fetch import Fetcher, parse_url
 
 from .lab import Site
 from .test_fetch import lab_settings, with_fetcher
@@ -82,3 +84,38 @@ def test_request_headers_are_those_build_request_makes(url: str, tmp_path: Path)
 
     made, built = asyncio.run(go())
     assert made == built
+
+
+_URL_PIECES = st.sampled_from([
+    "a", "Z", "0", "9", "-", ".", "_", "~", "/", "?", "&", "=", "%", "%41", "%zz", ":", "@", "#",
+    "!", "$", "'", "(", "*", "+", ",", ";", " ", "é", "[", "]", "..", "/./", "/../", "\\", "|"])
+
+
+@given(scheme=st.sampled_from(["http", "https", "HTTP", "ftp"]),
+       host=st.sampled_from(["example.org", "a-b.example", "EXAMPLE.org", "127.0.0.1", "127.1",
+                             "2130706433", "999.1.2.3", "1.2.3.4.", "01.2.3.4",
+                             "xn--bcher-kva.example", "bücher.example", "[::1]", "a..b",
+                             "-a.b", ""]),
+       port=st.sampled_from(["", ":80", ":443", ":8080", ":0", ":65535", ":65536", ":080", ":x"]),
+       rest=st.lists(_URL_PIECES, max_size=12).map("".join))
+def test_parse_url_is_httpx_url(scheme: str, host: str, port: str, rest: str) -> None:
+    """What parse_url makes directly is what httpx.URL makes, error or not."""
+    url = f"{scheme}://{host}{port}/{rest}"
+    try:
+        expected = httpx.URL(url)
+    except Exception as exc:  # noqa: BLE001 - the same failure is expected
+        with pytest.raises(type(exc)):
+            parse_url(url)
+        return
+    made = parse_url(url)
+    assert made == expected
+    assert made._uri_reference == expected._uri_reference
+    assert str(made) == str(expected) and made.raw_path == expected.raw_path
+
+
+def test_plain_urls_are_made_directly() -> None:
+    url = "http://127.0.0.1:8080/news/2016/05/a-b_c.html?id=3&x=y"
+    made = parse_url(url)
+    assert made._uri_reference == httpx.URL(url)._uri_reference
+    assert str(made) == url and made.port == 8080
+    assert made.raw_path == b"/news/2016/05/a-b_c.html?id=3&x=y"
