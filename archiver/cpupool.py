@@ -13,6 +13,14 @@ Ctrl-C and SIGTERM's handler of the parent (the parent decides when a cycle
 stops), and on Linux they are killed with the parent (``PR_SET_PDEATHSIG``):
 a cycle killed with ``kill -9`` leaves no process behind holding its files.
 
+When the workers fall behind (:data:`SHARE_AT` jobs queued for them), the
+parent runs the next job itself, then leaves the jobs to the workers for
+:data:`SHARE_PAUSE` times as long as that job took (its own work, and the
+workers' answers, wait while it runs a job). In a capture the workers are
+the busier side and the loop would otherwise wait for them; in a re-check
+the loop is, and the workers' queue stays short. A job gives the same
+answer wherever it runs.
+
 If a worker dies, the pool is given up and the rest of the cycle extracts in
 the parent: same results, one core.
 """
@@ -31,6 +39,7 @@ import pickle
 import signal
 import struct
 import sys
+import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.reduction import ForkingPickler
@@ -97,6 +106,11 @@ class WorkerDied(RuntimeError):
 #: A job is some 15-25 KB (a gzip page and what judging it needs): 8 fit in
 #: a 1 MB pipe (what does not waits in the parent until the pipe has room).
 IN_FLIGHT = 8
+#: Jobs queued for the workers (sent and not answered, or waiting to be sent)
+#: from which the parent runs the next job itself ...
+SHARE_AT = 2 * IN_FLIGHT
+#: ... and after which it runs none for this many times the job's duration.
+SHARE_PAUSE = 2.0
 _F_SETPIPE_SZ = 1031  # Linux: room in a pipe, so that sending a job does not block
 
 
@@ -201,6 +215,7 @@ class PagePool:
         self._backlog: collections.deque[tuple[Callable[..., Any], tuple[Any, ...],
                                                asyncio.Future[Any]]] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._share_after = 0.0  # see _here
 
     @property
     def active(self) -> bool:
@@ -228,9 +243,17 @@ class PagePool:
             LOGGER.warning("page work stays in this process: cannot start workers (%s)", exc)
             self.close()
 
+    @property
+    def queued(self) -> int:
+        """Jobs given to the workers and not answered yet."""
+        return len(self._backlog) + sum(len(w.waiting) for w in self._workers)
+
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` in a worker, or here when the pool is off or a worker died."""
+        """``fn(*args)`` in a worker, or here when the pool is off, a worker died,
+        or the workers have :data:`SHARE_AT` jobs queued already."""
         if self._workers and self._loop is not None:
+            if self.queued >= SHARE_AT and time.monotonic() >= self._share_after:
+                return self._here(fn, args)
             future: asyncio.Future[T] = self._loop.create_future()
             self._backlog.append((fn, args, future))
             self._dispatch()
@@ -242,6 +265,15 @@ class PagePool:
                         "a worker process died; the rest of the cycle runs in this process")
                     self.close()
         return fn(*args)
+
+    def _here(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        """``fn(*args)`` in this process, a share of the workers' work (see the module)."""
+        started = time.monotonic()
+        try:
+            return fn(*args)
+        finally:
+            now = time.monotonic()
+            self._share_after = now + SHARE_PAUSE * (now - started)
 
     def _dispatch(self) -> None:
         while self._backlog and self._workers:

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from archiver.cpupool import MIN_URLS, PagePool, extract_body, worker_count
+from archiver.cpupool import MIN_URLS, SHARE_AT, PagePool, extract_body, worker_count
 from archiver.lock import ArchiveLock
 from archiver.pipeline import run_cycle
 from archiver.settings import Settings
@@ -68,7 +68,8 @@ def test_pool_extracts_in_another_process_with_the_same_result(tmp_path: Path) -
                 pool.call(extract_body, path, "gzip", "text/html", "http://127.0.0.1/a", 1 << 20)
                 for _ in range(10)))
             assert all(p == pages[0] for p in pages)
-            ran_in = set(await asyncio.gather(*(pool.call(_pid) for _ in range(20))))
+            # no more at once than the workers take before the parent shares the work
+            ran_in = set(await asyncio.gather(*(pool.call(_pid) for _ in range(SHARE_AT))))
             with pytest.raises(ValueError, match="raised in a worker"):
                 await pool.call(_fail, "raised in a worker")
             assert pool.active  # an exception of the job is the job's, not the pool's
@@ -82,6 +83,32 @@ def test_pool_extracts_in_another_process_with_the_same_result(tmp_path: Path) -
     assert os.getpid() not in ran_in and ran_in <= set(pids)
     for pid in pids:  # joined: no zombie, no orphan
         assert not Path(f"/proc/{pid}").exists()
+
+
+def _slow_pid(seconds: float, i: int) -> tuple[int, int]:
+    time.sleep(seconds)
+    return i, os.getpid()
+
+
+def test_the_parent_shares_the_work_of_workers_that_fall_behind() -> None:
+    async def main() -> tuple[list[tuple[int, int]], list[int]]:
+        pool = PagePool(1)
+        pool.start()
+        try:
+            pids = pool.worker_pids()
+            answers = await asyncio.gather(*(pool.call(_slow_pid, 0.01, i) for i in range(60)))
+            return list(answers), pids
+        finally:
+            pool.close()
+
+    answers, pids = asyncio.run(main())
+    assert [i for i, _ in answers] == list(range(60))  # every job answered, its own answer
+    here = [i for i, pid in answers if pid == os.getpid()]
+    there = [i for i, pid in answers if pid in pids]
+    assert len(here) + len(there) == 60
+    # jobs beyond the workers' queue ran here, with pauses between them
+    assert here and min(here) >= SHARE_AT
+    assert len(there) > len(here)
 
 
 def test_big_jobs_and_answers_through_small_pipes_do_not_wait_forever() -> None:
