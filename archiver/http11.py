@@ -334,6 +334,7 @@ class Connections:
                 self._forget_if_empty(origin, entry)
             return
         conn.idle_since = time.monotonic()
+        conn._parser, conn._headers = None, []  # nothing of the last exchange is kept
         entry.idle.append(conn)
 
     def _forget_if_empty(self, origin: Origin, entry: _Origin) -> None:

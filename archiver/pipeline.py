@@ -102,13 +102,19 @@ class CycleSummary:
     urls: int = 0
     fetched: int = 0
     skipped: int = 0
-    outcomes: list[CheckOutcome] = field(default_factory=list)
+    #: citations judged in this run, by status (each citation's verdict is a
+    #: row of the store: ``Store.checks_of_cycle``; none is kept here, so that
+    #: memory does not grow with the citations)
+    counts: dict[str, int] = field(default_factory=dict)
+    #: of those, the citations whose status changed (committed ones)
+    changed: int = 0
     interrupted: bool = False
     network_down: bool = False
 
     @property
-    def transitions(self) -> list[CheckOutcome]:
-        return [o for o in self.outcomes if o.previous_status != o.status]
+    def checked(self) -> int:
+        """Citations judged in this run."""
+        return sum(self.counts.values())
 
 
 ProgressFn = Callable[[str, CheckOutcome | None, int | None], None]
@@ -600,9 +606,12 @@ class Cycle:
                 "first_failure_at": iso(verdict.first_failure_at),
             }
             outcome.previous_status = self.store.record_check(row)
+            if outcome.previous_status != outcome.status:
+                self.summary.changed += 1
 
         self._queue(store_check)
-        self.summary.outcomes.append(outcome)
+        counts = self.summary.counts
+        counts[outcome.status] = counts.get(outcome.status, 0) + 1
         if self.progress:
             self.progress("result", outcome, None)
 

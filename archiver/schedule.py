@@ -44,7 +44,6 @@ file that became invalid is logged and the previous version is kept.
 from __future__ import annotations
 
 import asyncio
-import collections
 import datetime as dt
 import logging
 import os
@@ -296,13 +295,13 @@ class Worker:
         summary = await run_cycle(self.sources, archive=self.archive, settings=self.settings,
                                   stop=self.stop, store=self.store)
         self.cycles += 1
-        counts = collections.Counter(o.status for o in summary.outcomes)
         LOGGER.info(
             "cycle %d %s: %d citations checked (%d already checked before), %d URLs fetched,"
             " %d status changes; %s", summary.cycle_id,
-            "interrupted" if summary.interrupted else "end", len(summary.outcomes),
-            summary.skipped, summary.fetched, len(summary.transitions),
-            " ".join(f"{k}={v}" for k, v in sorted(counts.items())) or "nothing to check")
+            "interrupted" if summary.interrupted else "end", summary.checked,
+            summary.skipped, summary.fetched, summary.changed,
+            " ".join(f"{k}={v}" for k, v in sorted(summary.counts.items()))
+            or "nothing to check")
         self._notify(summary.cycle_id)
 
     def _notify(self, cycle_id: int) -> None:

@@ -307,6 +307,13 @@ class Store:
                     " WHERE state IN ('running', 'interrupted') AND id < ?",
                     (cycle_id,))
 
+    def checks_of_cycle(self, cycle_id: int) -> list[dict[str, Any]]:
+        """The verdicts of cycle *cycle_id*, in the order they were given: event_id,
+        url, status, reason, http_status."""
+        return list(self._query(
+            "SELECT event_id, url, status, reason, http_status FROM checks"
+            " WHERE cycle_id = ? ORDER BY id", [cycle_id]))
+
     def checked_in_cycle(self, cycle_id: int) -> set[tuple[str, str]]:
         return {(r["event_id"], r["url"]) for r in self._query(
             "SELECT event_id, url FROM checks WHERE cycle_id = ?", [cycle_id])}
@@ -323,7 +330,7 @@ class Store:
             found = int(cur.lastrowid or 0)
         else:
             found = int(row[0])
-        if len(self._url_ids) > 50_000:  # bounded: a cache, not a copy of the table
+        if len(self._url_ids) > 4096:  # bounded: a cache of the URLs in hand, not the table
             self._url_ids.clear()
         self._url_ids[url] = found
         return found

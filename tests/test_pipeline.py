@@ -67,7 +67,11 @@ def test_capture_cycle_end_to_end(news_site: Site, tmp_path: Path) -> None:
     archive = tmp_path / "archive"
     summary = asyncio.run(run_cycle(load_sources(src), archive=archive, settings=lab_settings()))
     assert summary.fetched == 5
-    statuses = {o.url: o.status for o in summary.outcomes}
+    assert summary.checked == 5 and summary.counts["dead"] == 1
+    assert summary.changed == 5  # a first check: every status is new
+    checks = open_store(archive)
+    statuses = {o["url"]: o["status"] for o in checks.checks_of_cycle(summary.cycle_id)}
+    checks.close()
     assert statuses[urls[4]] == "dead"
     assert statuses[urls[0]] == "alive"
     assert statuses[urls[2]] == "alive"
@@ -155,5 +159,5 @@ def test_the_soft_404_probe_is_sent_only_when_the_page_is_not_as_first_captured(
         site.page("/news/a.html", news_page("Malaysia detains 40", body + "\n\nUpdated."))
         summary = asyncio.run(run_cycle(sources, archive=archive, settings=settings))
         assert probes() == 2  # changed: the probe decides whether it is an error page
-        assert [o.status for o in summary.outcomes] == ["alive"]
+        assert summary.counts == {"alive": 1} and summary.changed == 0
         assert len(site.hits_for("/news/a.html")) == 3
