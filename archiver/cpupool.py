@@ -13,8 +13,9 @@ Ctrl-C and SIGTERM's handler of the parent (the parent decides when a cycle
 stops), and on Linux they are killed with the parent (``PR_SET_PDEATHSIG``):
 a cycle killed with ``kill -9`` leaves no process behind holding its files.
 
-When the workers fall behind (:data:`SHARE_AT` jobs queued for them), the
-parent runs the next job itself, then leaves the jobs to the workers for
+When the workers fall behind (:data:`SHARE_AT` jobs queued for them and
+no answer waiting to be read: answers not read yet mean that the loop is
+the one behind), the parent runs the next job itself, then leaves the jobs to the workers for
 :data:`SHARE_PAUSE` times as long as that job took (its own work, and the
 workers' answers, wait while it runs a job). In a capture the workers are
 the busier side and the loop would otherwise wait for them; in a re-check
@@ -252,7 +253,8 @@ class PagePool:
         """``fn(*args)`` in a worker, or here when the pool is off, a worker died,
         or the workers have :data:`SHARE_AT` jobs queued already."""
         if self._workers and self._loop is not None:
-            if self.queued >= SHARE_AT and time.monotonic() >= self._share_after:
+            if self.queued >= SHARE_AT and time.monotonic() >= self._share_after \
+                    and not any(w.answers.poll() for w in self._workers):
                 return self._here(fn, args)
             future: asyncio.Future[T] = self._loop.create_future()
             self._backlog.append((fn, args, future))

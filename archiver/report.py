@@ -71,11 +71,7 @@ def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
 
 def checked_at(store: Store) -> str | None:
     """When the latest check of a reported citation ran (the report's ``checked_at``)."""
-    latest: str | None = None
-    for c in citation_rows(store):
-        if c["status"]:
-            latest = max(latest or "", c["last_checked"] or "") or None
-    return seconds(latest)
+    return seconds(store.last_checked())
 
 
 def iter_results(store: Store) -> Iterator[dict[str, Any]]:

@@ -283,6 +283,14 @@ class Store:
             f" LEFT JOIN baselines b ON b.url = c.url {where} ORDER BY c.position"
         )
 
+    def last_checked(self) -> str | None:
+        """When the latest check of an active, checked citation ran (one query, not a
+        pass over the citations)."""
+        row = self.conn.execute(
+            "SELECT max(c.last_checked) FROM citations c JOIN events e ON e.id = c.event_id"
+            " WHERE c.active = 1 AND c.status IS NOT NULL AND c.status != ''").fetchone()
+        return str(row[0]) if row and row[0] else None
+
     # -- cycles ---------------------------------------------------------------
     def start_cycle(self, sources: Path, pid: int) -> int:
         with self.transaction():

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 from archiver import report
 from archiver.exceptions import InputError
 from archiver.models import Citation, Event, PageInfo, Sources
-from archiver.report import RENDERERS, build_report, write_report
+from archiver.report import RENDERERS, build_report, seconds, write_report
 from archiver.store import Store, open_store
 from archiver.timeline import timeline
 
@@ -102,6 +102,9 @@ class _OneAtATime:
     def citations(self, active_only: bool = True) -> list[dict[str, Any]]:
         raise AssertionError("the whole list of citations was asked for")
 
+    def last_checked(self) -> str | None:
+        return f"2026-11-25T14:00:{self.n - 1:02d}Z"
+
     def first_fetched(self, url: str) -> str | None:
         return None
 
@@ -162,3 +165,15 @@ def test_indented_json_is_json_dumps_indent_2(value, level):
     """The report's JSON writer indents as json.dumps(indent=2) does, byte for byte."""
     expected = json.dumps(value, indent=2, ensure_ascii=False)
     assert report._indented(value, level) == expected.replace("\n", "\n" + "  " * level)
+
+
+def test_checked_at_is_the_latest_check_of_a_reported_citation(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    try:
+        rows = [c for c in store.iter_citations() if c["status"]]
+        latest = store.last_checked()
+        report = build_report(store)
+    finally:
+        store.close()
+    assert rows and latest == max(c["last_checked"] for c in rows)
+    assert report["checked_at"] == seconds(latest)
