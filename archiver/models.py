@@ -17,15 +17,15 @@ from typing import Any, Literal
 # --------------------------------------------------------------------------
 # sources.yaml
 
-def _by_fields(*left_out: str) -> Callable[[Any], tuple[Any, ...]]:
-    """A ``__reduce__`` for a dataclass: its class and field values, None for
-    the fields *left_out*. Slotted dataclasses otherwise pickle through
-    Python-level ``__getstate__`` and ``__setstate__``, two to three times
-    slower, and every job sent to a worker process carries the URL's events,
-    their citations and its hops."""
+def _by_fields(**left_out: Any) -> Callable[[Any], tuple[Any, ...]]:
+    """A ``__reduce__`` for a dataclass: its class and field values, the value
+    given in *left_out* for the fields named there. Slotted dataclasses
+    otherwise pickle through Python-level ``__getstate__`` and ``__setstate__``,
+    two to three times slower, and every job sent to a worker process carries
+    the URL's events and its hops."""
     def reduce(self: Any) -> tuple[Any, ...]:
         cls = type(self)
-        return cls, tuple([None if name in left_out else getattr(self, name)
+        return cls, tuple([left_out[name] if name in left_out else getattr(self, name)
                            for name in cls.__match_args__])
     return reduce
 
@@ -53,7 +53,10 @@ class Event:
     citations: tuple[Citation, ...] = ()
     line: int | None = None
 
-    __reduce__ = _by_fields()
+    #: pickled (for a worker's job) without its citations: a job judges one
+    #: URL's citations against their events' date and country, never against
+    #: the events' other URLs
+    __reduce__ = _by_fields(citations=())
 
 
 @dataclass(frozen=True)
@@ -136,7 +139,7 @@ class Hop:
         no body was read."""
         return self.body_data if self.body_data is not None else self.body_path
 
-    __reduce__ = _by_fields("body_data")  # a job carries the body explicitly
+    __reduce__ = _by_fields(body_data=None)  # a job carries the body explicitly
 
     @property
     def location(self) -> str | None:
