@@ -1,15 +1,17 @@
-"""The stored form of a first snapshot's page (the baselines table)."""
+"""The store: the stored form of a first snapshot's page (the baselines table), and
+the lookups a cycle makes for every URL."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
 import zlib
+from pathlib import Path
 
 import pytest
 
 from archiver.models import PageInfo
-from archiver.store import page_blob, page_from_blob
+from archiver.store import Store, open_store, page_blob, page_from_blob
 
 PAGES = [
     PageInfo(kind="html", headline="Kenya deports 45 Taiwanese", published=dt.date(2019, 4, 12),
@@ -46,3 +48,44 @@ def test_older_blobs_still_read(page):
     old = zlib.compress(json.dumps(data, ensure_ascii=False).encode("utf-8"), 1)
     assert b"\n" not in zlib.decompress(old)
     assert page_from_blob(old) == page
+
+
+def _capture(store: Store, url: str, day: int, kind: str, digest: str) -> int:
+    return store.insert_capture({
+        "url": url, "fetch_id": None, "hop": 0, "fetched_at": f"2026-01-{day:02d}T00:00:00Z",
+        "record_type": kind, "record_id": f"<urn:uuid:{kind}-{day}>", "payload_digest": digest,
+        "warc_file": "a.warc.gz", "warc_offset": day, "warc_length": 1})
+
+
+def test_the_latest_full_capture_is_found_through_an_index(tmp_path: Path) -> None:
+    url = "http://127.0.0.1:9/a"
+    store = open_store(tmp_path)
+    try:
+        with store.transaction():
+            first = _capture(store, url, 1, "response", "sha256:A")
+            for day in range(2, 28):  # a month of unchanged re-checks
+                _capture(store, url, day, "revisit", "sha256:A")
+            _capture(store, "http://127.0.0.1:9/b", 28, "response", "sha256:B")
+        last = store.last_response(url)
+        plan = " ".join(str(row) for row in store.conn.execute(
+            "EXPLAIN QUERY PLAN SELECT id FROM captures WHERE url = ? AND record_type = 'response'"
+            " ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]))
+    finally:
+        store.close()
+    assert last is not None and last["id"] == first and last["payload_digest"] == "sha256:A"
+    assert "capture_rows_kind" in plan
+
+
+def test_an_archive_made_before_the_index_gets_it_when_opened(tmp_path: Path) -> None:
+    store = open_store(tmp_path)
+    store.conn.execute("DROP INDEX capture_rows_kind")
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm002_latest_response_index'")
+    store.conn.commit()
+    store.close()
+    store = open_store(tmp_path)
+    try:
+        names = {r[0] for r in store.conn.execute(
+            "SELECT name FROM sqlite_master WHERE type = 'index'")}
+    finally:
+        store.close()
+    assert "capture_rows_kind" in names
