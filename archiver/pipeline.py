@@ -443,9 +443,13 @@ class Cycle:
                 res = await self.fetcher.fetch_probe(purl)  # one try: only evidence
                 try:
                     final = res.final
-                    page = await self._extract(final)
-                    fut.set_result(Probe(url=purl, final_url=res.final_url,
-                                         status=final.status if final else None, page=page))
+                    status = final.status if final else None
+                    # only the page of a probe answered 2xx is compared with the
+                    # cited page (classify._soft_404): a site's 404 page is not read
+                    page = await self._extract(final) \
+                        if status is not None and 200 <= status < 300 else None
+                    fut.set_result(Probe(url=purl, final_url=res.final_url, status=status,
+                                         page=page))
                 finally:
                     discard(res)
             except Exception:  # a failed probe only means: no probe evidence

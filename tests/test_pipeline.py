@@ -11,6 +11,7 @@ import shutil
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from pypdf import PdfWriter
@@ -20,7 +21,7 @@ from archiver.pipeline import run_cycle
 from archiver.sources import load_sources
 from archiver.store import open_store
 
-from .lab import Site, news_page
+from .lab import Route, Site, news_page
 from .sourcesfile import lab_settings, write_sources
 
 BIG5_HEADLINE = "台灣抗議馬來西亞遣返詐騙嫌犯至中國"
@@ -135,6 +136,36 @@ def test_unresolvable_hosts_finish_fast_and_say_why(tmp_path: Path) -> None:
         assert "network" in r["reason"].lower() or "resol" in r["reason"].lower()
         assert r["consecutive_failures"] == 0  # not counted towards dead
     assert proc.returncode == 0
+
+
+def test_a_probe_answered_404_is_not_extracted(tmp_path: Path,
+                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    """Only a probe answered 2xx is compared with the cited page: a site's 404
+    page (here a full template) is fetched, archived as evidence, never read."""
+    import archiver.pipeline as pipeline
+
+    extracted: list[str] = []
+    extract = pipeline.Cycle._extract
+
+    async def recording(self: pipeline.Cycle, hop: Any) -> Any:
+        extracted.append(hop.url if hop is not None else "")
+        return await extract(self, hop)
+
+    monkeypatch.setattr(pipeline.Cycle, "_extract", recording)
+    with Site() as site:
+        site.page("/news/a.html", news_page("Malaysia detains 40", "Police detained 40.\n\n"
+                                            "They were deported on Friday."))
+        site.fallback = Route(404, [("Content-Type", "text/html")],
+                              news_page("Page not found", "Try the search. " * 500).encode())
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+            {"id": "e1", "date": "2016-05-01", "country": "Malaysia",
+             "sources": [site.url("/news/a.html")]}]))
+        summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
+                                        settings=lab_settings()))
+        probes = [h.path for h in site.hits if h.path != "/news/a.html"]
+    assert summary.counts == {"alive": 1}
+    assert len(probes) == 1  # the probe was sent and answered 404 ...
+    assert not any(url.endswith(probes[0]) for url in extracted)  # ... and not read
 
 
 def test_the_soft_404_probe_is_sent_only_when_the_page_is_not_as_first_captured(
