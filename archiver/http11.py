@@ -68,7 +68,11 @@ class Connection:
         self.origin = origin
         self.idle_since = 0.0
         self.closed = False
-        self._parser: Any = None
+        self._start(None)
+
+    def _start(self, parser: Any) -> None:
+        """The state of a new exchange read by *parser* (None: no exchange)."""
+        self._parser = parser
         self._reason = b""
         self._headers: list[tuple[bytes, bytes]] = []
         self._chunks: deque[bytes] = deque()
@@ -79,6 +83,11 @@ class Connection:
         self._until_close = False
         self._status = 0
         self._error: httpcore.RemoteProtocolError | None = None
+
+    def idle(self) -> None:
+        """Kept for a next request: nothing of the last exchange is held."""
+        self.idle_since = time.monotonic()
+        self._start(None)
 
     # -- parser callbacks
 
@@ -137,13 +146,7 @@ class Connection:
 
     async def send(self, request: bytes) -> None:
         """Write *request* and read up to the end of the response head."""
-        self._parser = httptools.HttpResponseParser(self)
-        self._reason = b""
-        self._headers = []
-        self._chunks = deque()
-        self._head_done = self._complete = self._begun = self._reusable = False
-        self._until_close = False
-        self._error = None
+        self._start(httptools.HttpResponseParser(self))
         stream = self.stream
         await stream.write(request)
         received = 0
@@ -334,8 +337,7 @@ class Connections:
             if entry is not None:
                 self._forget_if_empty(origin, entry)
             return
-        conn.idle_since = time.monotonic()
-        conn._parser, conn._headers = None, []  # nothing of the last exchange is kept
+        conn.idle()
         entry.idle.append(conn)
 
     def _forget_if_empty(self, origin: Origin, entry: _Origin) -> None:

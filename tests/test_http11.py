@@ -126,3 +126,5 @@ def test_bytes_after_a_response_spoil_the_connection(site: Site, tmp_path: Path)
     assert body_of(first.final) == b"ok"
     assert second.error is None and second.final is not None and second.final.status == 200
     assert site.connections == 2
+    # sent once, on a new connection (not read from the spoiled one and sent again)
+    assert len(site.hits_for("/next")) == 1
