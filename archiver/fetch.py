@@ -54,7 +54,7 @@ import re
 import ssl
 import tempfile
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable, Mapping
+from collections.abc import AsyncIterable, Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -513,10 +513,12 @@ class Politeness:
 
 @dataclass(slots=True)
 class _Reply:
-    """The head and the raw body of one response (from httpcore or httpx)."""
+    """The head and the raw body of one response (from http11 or httpx)."""
 
     status: int
-    extensions: Mapping[str, Any]
+    reason_phrase: bytes
+    http_version: bytes
+    network_stream: Any  # peer address and TLS details; None when unknown
     headers: list[tuple[bytes, bytes]]
     request: httpx.Request | None  # None: sent as the fetcher built it
     chunks: AsyncIterable[bytes]
@@ -713,8 +715,11 @@ class Fetcher:
         if connections is None:
             assert request is not None
             response = await self.client.send(request, stream=True)
-            return _Reply(response.status_code, response.extensions, response.headers.raw,
-                          response.request, response.aiter_raw(), response.aclose)
+            ext = response.extensions
+            return _Reply(response.status_code, _bytes(ext.get("reason_phrase", b"")),
+                          _bytes(ext.get("http_version", b"HTTP/1.1")),
+                          ext.get("network_stream"), response.headers.raw, response.request,
+                          response.aiter_raw(), response.aclose)
         if self.client.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
         scheme = url.raw_scheme
@@ -722,34 +727,27 @@ class Fetcher:
             scheme, url.raw_host, url.port or (443 if scheme == b"https" else 80), url.raw_path,
             headers)
         raw = core.headers
-        extensions = {"http_version": core.http_version, "reason_phrase": core.reason_phrase,
-                      "network_stream": core.network_stream}
-        cookies = any(k.lower() == b"set-cookie" for k, _ in raw)
-        if cookies or _HTTPX_LOGGER.isEnabledFor(logging.INFO):
-            response = httpx.Response(
-                core.status, headers=raw, extensions=extensions,
-                request=request or httpx.Request("GET", url, headers=headers))
-            if cookies:
-                self.client.cookies.extract_cookies(response)
-            # the line httpx logs for each request
+        reply = _Reply(core.status, core.reason_phrase, core.http_version, core.network_stream,
+                       raw, request, core, core.aclose)
+        if any(k.lower() == b"set-cookie" for k, _ in raw):
+            self.client.cookies.extract_cookies(httpx.Response(
+                core.status, headers=raw,
+                request=request or httpx.Request("GET", url, headers=headers)))
+        if _HTTPX_LOGGER.isEnabledFor(logging.INFO):  # the line httpx logs for each request
             _HTTPX_LOGGER.info('HTTP Request: %s %s "%s %d %s"', "GET", url,
-                               response.http_version, response.status_code,
-                               response.reason_phrase)
-        return _Reply(core.status, extensions, raw, request, core, core.aclose)
+                               reply.http_version.decode("ascii", "ignore"), core.status,
+                               reply.reason_phrase.decode("ascii", "ignore"))
+        return reply
 
     def _record_head(self, hop: Hop, reply: _Reply, request: httpx.Request | None) -> None:
         hop.status = reply.status
-        extensions = reply.extensions
-        reason = extensions.get("reason_phrase", b"")
-        hop.reason_phrase = reason.decode("latin-1") if isinstance(reason, bytes) else str(reason)
-        version = extensions.get("http_version", b"HTTP/1.1")
-        hop.http_version = version.decode("ascii", errors="ignore") \
-            if isinstance(version, bytes) else str(version)
+        hop.reason_phrase = reply.reason_phrase.decode("latin-1")
+        hop.http_version = reply.http_version.decode("ascii", errors="ignore")
         hop.response_headers = _latin1(reply.headers)
         if reply.request is not request and reply.request is not None:
             # the headers as sent, when the client changed them
             hop.request_headers = _latin1(reply.request.headers.raw)
-        self._record_peer(hop, extensions.get("network_stream"))
+        self._record_peer(hop, reply.network_stream)
 
     def _record_peer(self, hop: Hop, stream: Any) -> None:
         if stream is None:
@@ -790,6 +788,11 @@ class Fetcher:
                 fh.close()
             else:
                 hop.body_data = bytes(held)
+
+
+def _bytes(value: Any) -> bytes:
+    """An httpx response extension as bytes (transports give bytes or str)."""
+    return value if isinstance(value, bytes) else str(value).encode("latin-1", "replace")
 
 
 def _cookie(headers: list[tuple[str, str]]) -> str | None:
