@@ -155,19 +155,23 @@ def error_title(page: PageInfo) -> str:
 def article_markers(page: PageInfo) -> int:
     """How many signs of an article *page* shows: ``og:type`` article, a
     publication date, a main text of 150 words or more (300 CJK characters)."""
-    return sum((
-        (page.og_type or "").lower() == "article",
-        page.published is not None,
-        _counts(page.text)[0] >= 150 and _long_text(page.text),
-    ))
+    return _marked(page) + _has_article_text(page)
+
+
+def _marked(page: PageInfo) -> int:
+    """The signs of an article in the markup: ``og:type`` article, a publication date."""
+    return ((page.og_type or "").lower() == "article") + (page.published is not None)
+
+
+def _has_article_text(page: PageInfo) -> bool:
+    return _counts(page.text)[0] >= 150 and _long_text(page.text)
 
 
 def _looks_like_article(page: PageInfo) -> bool:
     """``article_markers(page) >= 2``, without counting the words of a page
-    that shows the other two signs."""
-    if (page.og_type or "").lower() == "article" and page.published is not None:
-        return True
-    return article_markers(page) >= 2
+    whose markup shows both other signs."""
+    marked = _marked(page)
+    return marked == 2 or (marked == 1 and _has_article_text(page))
 
 
 #: Text cut before words are counted: the signs are in the beginning.
