@@ -113,9 +113,17 @@ def test_parse_url_is_httpx_url(scheme: str, host: str, port: str, rest: str) ->
     assert str(made) == str(expected) and made.raw_path == expected.raw_path
 
 
-def test_plain_urls_are_made_directly() -> None:
+def test_plain_urls_are_made_directly(monkeypatch: pytest.MonkeyPatch) -> None:
     url = "http://127.0.0.1:8080/news/2016/05/a-b_c.html?id=3&x=y"
-    made = parse_url(url)
-    assert made._uri_reference == httpx.URL(url)._uri_reference
+    expected = httpx.URL(url)
+
+    def not_parsed(*args: object, **kwargs: object) -> None:
+        raise AssertionError("httpx parsed the URL")
+
+    monkeypatch.setattr("httpx._urls.urlparse", not_parsed)
+    made = parse_url(url)  # without httpx's parser
+    assert made._uri_reference == expected._uri_reference
     assert str(made) == url and made.port == 8080
     assert made.raw_path == b"/news/2016/05/a-b_c.html?id=3&x=y"
+    with pytest.raises(AssertionError, match="httpx parsed"):  # not plain: httpx parses it
+        parse_url("http://127.0.0.1:8080/a%20b")
