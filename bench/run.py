@@ -408,7 +408,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--sizes", type=int, nargs="*", default=None)
     ap.add_argument("--modes", nargs="*", default=["0ms", "50ms"], choices=["0ms", "50ms"])
     ap.add_argument("--concurrency", type=int, default=64,
-                    help="Requests in flight, for archiver and bare httpx alike (see bench/README.md).")
+                    help="Requests in flight, for archiver and bare httpx alike "
+                         "(see bench/README.md).")
     ap.add_argument("--per-host", type=int, default=4)
     ap.add_argument("--origins", type=int, default=120)
     ap.add_argument("--farm-dir", type=Path, default=Path(tempfile.gettempdir()) / "archiver-farm",
