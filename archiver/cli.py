@@ -32,11 +32,22 @@ FORMATS = ["table", "json", "md", "csv", "html"]
 
 
 class Failure(click.ClickException):
-    """An error for the user, with its own exit status."""
+    """An error for the user: bad input or usage, an archive that cannot be read
+    (exit status 2)."""
 
-    def __init__(self, message: str, exit_code: int = 2) -> None:
-        super().__init__(message)
-        self.exit_code = exit_code
+    exit_code = 2
+
+
+class WriteFailure(Failure):
+    """The archive cannot be written (exit status 3)."""
+
+    exit_code = 3
+
+
+class DamagedCopy(Failure):
+    """An archived copy that cannot be read back (exit status 1)."""
+
+    exit_code = 1
 
 
 def handle_errors(fn: F) -> F:
@@ -47,17 +58,17 @@ def handle_errors(fn: F) -> F:
         try:
             return fn(*args, **kwargs)
         except InputError as exc:
-            raise Failure(str(exc), 2) from None
+            raise Failure(str(exc)) from None
         except ArchiveLockedError as exc:
-            raise Failure(str(exc), 2) from None
+            raise Failure(str(exc)) from None
         except StorageError as exc:
-            raise Failure(f"the archive cannot be written: {exc}", 3) from None
+            raise WriteFailure(f"the archive cannot be written: {exc}") from None
         except ArchiverError as exc:
-            raise Failure(str(exc), 2) from None
+            raise Failure(str(exc)) from None
         except sqlite3.DatabaseError as exc:  # a damaged or foreign archiver.db
             raise Failure(f"the archive database cannot be read: {exc} (is it an archiver "
-                          "archive, and undamaged? `archiver verify` checks the WARC files)",
-                          2) from None
+                          "archive, and undamaged? `archiver verify` checks the WARC files)"
+                          ) from None
 
     return wrapper  # type: ignore[return-value]
 
@@ -157,7 +168,7 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
                 summary = asyncio.run(run_cycle(sources, archive=archive, settings=settings,
                                                 progress=progress.update, store=store))
             if streams(fmt, settings):
-                tally = write_report(store, fmt, click.get_text_stream("stdout"))
+                tally = write_report(store, fmt, sys.stdout)
             else:
                 report = build_report(store)
         finally:
@@ -244,7 +255,7 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
             return
         if streams(fmt, settings):
             from .report import write_report
-            write_report(store, fmt, click.get_text_stream("stdout"))
+            write_report(store, fmt, sys.stdout)
             return
         data = build_report(store)
     finally:
@@ -390,17 +401,17 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
                     write_payload(archive, capture, fh, decoded)
             tmp.replace(output)
         else:
-            out = click.get_binary_stream("stdout")
+            out = sys.stdout.buffer
             if as_warc:
                 write_records(archive, capture, out)
             else:
                 write_payload(archive, capture, out, decoded)
             out.flush()
     except RecordError as exc:
-        raise Failure(f"{url}: the archived copy cannot be read ({exc}); "
-                      "run `archiver verify`", 1) from None
+        raise DamagedCopy(f"{url}: the archived copy cannot be read ({exc}); "
+                          "run `archiver verify`") from None
     except OSError as exc:
-        raise Failure(f"cannot write the copy: {exc}", 2) from None
+        raise Failure(f"cannot write the copy: {exc}") from None
 
 
 @cli.command()
@@ -483,7 +494,7 @@ def serve(archive: Path, host: str, port: int, replay_port: int | None) -> None:
     try:
         run_server(archive, host, port, replay_port)
     except OSError as exc:
-        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}", 2) from None
+        raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
 def main() -> None:  # pragma: no cover - entry point

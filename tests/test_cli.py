@@ -135,6 +135,22 @@ def test_verify_catches_a_one_byte_change(world: World, tmp_path: Path) -> None:
     assert any(p["file"] == warc.name for p in result["problems"])
 
 
+def test_get_of_a_damaged_copy_exits_1(world: World, tmp_path: Path) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(world.archive, copy)
+    found = re.search(rb"response record (\S+)@(\d+)", archiver(
+        "get", world.urls[0], "--archive", str(copy), "--headers").stderr)
+    assert found, "get names the record it reads"
+    warc = copy / "warc" / found.group(1).decode()
+    data = bytearray(warc.read_bytes())
+    data[int(found.group(2)) + 200] ^= 0xFF  # inside the record's gzip member
+    warc.write_bytes(bytes(data))
+    proc = archiver("get", world.urls[0], "--archive", str(copy))
+    assert proc.returncode == 1, proc.stderr
+    assert b"the archived copy cannot be read" in proc.stderr
+    assert b"archiver verify" in proc.stderr and b"Traceback" not in proc.stderr
+
+
 def test_export_wacz_validates(world: World, tmp_path: Path) -> None:
     out = tmp_path / "report.wacz"
     proc = archiver("export", "--archive", str(world.archive), "--wacz", str(out))
