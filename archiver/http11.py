@@ -357,8 +357,8 @@ class Connections:
                 del self._origins[origin]
                 closing.extend(entry.idle)
                 excess -= 1
-            elif excess <= 0:
-                break  # the rest is more recent
+            else:  # within the bound and not expired: the rest is more recent
+                break
         for conn in closing:
             await conn.aclose()
 
