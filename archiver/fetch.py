@@ -343,9 +343,13 @@ def parse_url(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
+def _port(url: httpx.URL) -> int:
+    """The port *url* connects to: its own, or its scheme's default."""
+    return url.port or _DEFAULT_PORTS.get(url.scheme, 80)
+
+
 def _origin(url: httpx.URL) -> tuple[str, str, int]:
-    port = url.port or (443 if url.scheme == "https" else 80)
-    return url.scheme, url.host, port
+    return url.scheme, url.host, _port(url)
 
 
 @dataclass
@@ -722,10 +726,8 @@ class Fetcher:
                           response.aiter_raw(), response.aclose)
         if self.client.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
-        scheme = url.raw_scheme
-        core = await connections.request(
-            scheme, url.raw_host, url.port or (443 if scheme == b"https" else 80), url.raw_path,
-            headers)
+        core = await connections.request(url.raw_scheme, url.raw_host, _port(url), url.raw_path,
+                                         headers)
         raw = core.headers
         reply = _Reply(core.status, core.reason_phrase, core.http_version, core.network_stream,
                        raw, request, core, core.aclose)
