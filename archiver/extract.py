@@ -10,7 +10,7 @@ This module composes the stages, each in its own module:
 - :mod:`archiver.content`: is it HTML, a PDF or something else; its charset;
 - :mod:`archiver.dom`: parsing (Lexbor, through selectolax);
 - :mod:`archiver.pagemeta`: one query over the parsed HTML (meta, JSON-LD,
-  title, h1, time elements, links);
+  title, h1, time elements);
 - :mod:`archiver.headline` and :mod:`archiver.dates`: the headline and the
   original publication day chosen from what the markup offers;
 - :mod:`archiver.maintext`: the main text, boilerplate removed;
@@ -42,7 +42,7 @@ LOGGER = logging.getLogger(__name__)
 
 
 def extract(body: bytes, *, url: str, content_type: str | None = None) -> PageInfo:
-    """What a response body says: kind, headline, date, title, main text, links.
+    """What a response body says: kind, headline, date, title, main text.
 
     *body* is the decoded payload (Content-Encoding undone), *url* the URL it
     was served from (resolves relative links, and may carry a date). Never
@@ -96,6 +96,5 @@ def _extract_html(body: bytes, url: str, content_type: str | None) -> PageInfo:
         canonical=found.canonical,
         meta_refresh=found.refresh,
         og_type=tn.clean_value(meta.get("og:type")),
-        link_count=found.link_count,
         has_password_field=found.password,
     )

@@ -212,13 +212,16 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
             blocks.append(el)
             if kind == _BLOCK:
                 continue
-        attrs = el.attributes
-        if not attrs:
+        # el.attrs reads from the tree, el.attributes copies all into a dict
+        lazy = el.attrs
+        count = len(lazy)
+        if not count:
             continue
-        if len(attrs) == 1 and "class" in attrs:  # most boxes: judged by the class alone
-            if not _boiler_marks(attrs["class"] or ""):
+        if count == 1:  # most boxes: judged by the class alone
+            cls = lazy.get("class")
+            if cls is not None and not _boiler_marks(cls):
                 continue
-        if _is_boilerplate(el, tid, attrs, guarded):
+        if _is_boilerplate(el, tid, el.attributes, guarded):
             drops.append(el)
             _empty(el)
     for el in blocks:  # "Kenya deports 45</h1><div>By Staff" must not give "45By"

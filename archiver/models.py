@@ -193,7 +193,6 @@ class PageInfo:
     canonical: str | None = None  # <link rel=canonical>, absolute
     meta_refresh: str | None = None  # target of <meta http-equiv=refresh>, absolute
     og_type: str | None = None  # og:type ("article", "website", ...)
-    link_count: int = 0  # <a href> in the whole page (listing pages have many)
     has_password_field: bool = False  # a login form
 
 

@@ -3,9 +3,9 @@
 ``collect(root, url)`` walks an lxml tree once and returns a :class:`Markup`:
 the ``<title>``, ``<meta>`` values, parsed JSON-LD blocks, ``<h1>`` and
 ``<time>`` elements, ``itemprop=datePublished`` values, the canonical and
-meta-refresh targets, the number of links and whether there is a password
-field. The headline and date choosers (:mod:`archiver.headline`,
-:mod:`archiver.dates`) read from it. Pure, no I/O; "nothing found" is None.
+meta-refresh targets and whether there is a password field. The headline
+and date choosers (:mod:`archiver.headline`, :mod:`archiver.dates`) read
+from it. Pure, no I/O; "nothing found" is None.
 
 Example::
 
@@ -55,7 +55,6 @@ class Markup:
     itemprop_dates: list[str] = field(default_factory=list)
     canonical: str | None = None
     refresh: str | None = None
-    link_count: int = 0
     password: bool = False
 
 
@@ -63,11 +62,11 @@ class Markup:
 # one pass over the document
 
 #: The elements collect() reads, in one CSS query (document order).
-_WANTED = ("a[href], base[href], title, meta, link[rel~=canonical i], "
+_WANTED = ("base[href], title, meta, link[rel~=canonical i], "
            'script[type*="ld+json" i], h1, time, input[type=password i], '
            "[itemprop=datePublished], article, main")
-_A, _META, _SCRIPT, _H1, _TIME, _LINK, _TITLE, _INPUT, _BASE = (
-    dom.tag_id(name) for name in ("a", "meta", "script", "h1", "time", "link", "title", "input",
+_META, _SCRIPT, _H1, _TIME, _LINK, _TITLE, _INPUT, _BASE = (
+    dom.tag_id(name) for name in ("meta", "script", "h1", "time", "link", "title", "input",
                                   "base"))
 _CONTAINERS = dom.tag_ids("article", "main")
 _SVG = dom.tag_ids("svg")
@@ -98,15 +97,11 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
     """What the markup of *tree* says, from one CSS query over the document."""
     found = Markup()
     base = url
-    links = 0
     root = tree.root
     if root is None:
         return found
     for el in root.css(_WANTED):
         tid = el.tag_id
-        if tid == _A:
-            links += 1
-            continue
         attrs = el.attributes
         if tid == _META:  # <meta itemprop> is read with the other <meta> values
             _collect_meta(attrs, found, base)
@@ -135,7 +130,6 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
             found.password = True
         elif tid == _BASE and attrs.get("href"):
             base = absolute(url, attrs.get("href")) or url
-    found.link_count = links
     return found
 
 

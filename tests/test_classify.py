@@ -53,7 +53,7 @@ def chain(*steps: tuple[str, int], url: str = URL) -> FetchResult:
 def article(headline: str = HEADLINE, text: str = ARTICLE, **kw: object) -> PageInfo:
     fields: dict[str, object] = dict(
         kind="html", headline=headline, title=f"{headline} \u2013 The Diplomat", h1=headline,
-        published=dt.date(2016, 5, 3), text=text, lang="en", og_type="article", link_count=140,
+        published=dt.date(2016, 5, 3), text=text, lang="en", og_type="article",
     )
     fields.update(kw)
     return PageInfo(**fields)  # type: ignore[arg-type]
@@ -313,7 +313,7 @@ def test_probe_answering_404_does_not_make_soft_404() -> None:
 ])
 def test_redirect_from_deep_url_to_home_or_section(target: str, rule: str) -> None:
     listing = PageInfo(kind="html", title="The Diplomat", headline="Asia", text=OTHER_ARTICLE,
-                       og_type="website", link_count=300)
+                       og_type="website")
     for status in (301, 302):
         v = run(chain((URL, status), (target, 200)), listing, baseline=snapshot())
         assert (v.status, v.rule) == ("soft-404", rule)

@@ -19,7 +19,7 @@ PAGES = [
              text="First paragraph.\nSecond paragraph, with a \"quote\" and a tab\t.\n\n"
                   "Third: 台灣 — 45 人遭遣返。\u2028 after a line separator",
              lang="en", charset="utf-8", canonical="https://example.org/a",
-             meta_refresh=None, og_type="article", link_count=87, has_password_field=False),
+             meta_refresh=None, og_type="article", has_password_field=False),
     PageInfo(kind="pdf", headline=None, published=None, text=""),
     PageInfo(kind="html", headline="Only a headline\nwith a newline", text="\n\nleading newlines"),
 ]
