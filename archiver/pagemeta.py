@@ -1,6 +1,7 @@
 """What a page says about itself in its markup, gathered in one pass.
 
-``collect(root, url)`` walks an lxml tree once and returns a :class:`Markup`:
+``collect(tree, url)`` runs one CSS query over a parsed document
+(:func:`archiver.dom.parse_html`) and returns a :class:`Markup`:
 the ``<title>``, ``<meta>`` values, parsed JSON-LD blocks, ``<h1>`` and
 ``<time>`` elements, ``itemprop=datePublished`` values, the canonical and
 meta-refresh targets and whether there is a password field. The headline
@@ -9,7 +10,7 @@ from it. Pure, no I/O; "nothing found" is None.
 
 Example::
 
-    markup = collect(root, "https://example.com/news/story")
+    markup = collect(tree, "https://example.com/news/story")
     markup.meta.get("og:title"), markup.canonical
 """
 
