@@ -91,3 +91,31 @@ def test_an_archive_made_before_the_index_gets_it_when_opened(tmp_path: Path) ->
     finally:
         store.close()
     assert "capture_rows_kind" in names
+
+
+def test_no_sqlite_utils_plugin_prepares_the_archive_connection(tmp_path: Path) -> None:
+    import sqlite3
+
+    import sqlite_utils
+    from sqlite_utils.plugins import pm
+
+    class Plugin:  # a sqlite-utils plugin, as another installed package could ship one
+        @sqlite_utils.hookimpl
+        def prepare_connection(self, conn: sqlite3.Connection) -> None:
+            conn.create_function("planted", 0, lambda: "by a plugin")
+
+    plugin = Plugin()
+    pm.register(plugin, name="planted-function")
+    try:
+        # the plugin is live: a default sqlite-utils Database runs it
+        probe = sqlite_utils.Database(sqlite3.connect(":memory:"))
+        assert probe.execute("SELECT planted()").fetchone()[0] == "by a plugin"
+        for readonly in (False, True):
+            store = open_store(tmp_path / "archive", readonly=readonly)
+            try:
+                with pytest.raises(sqlite3.OperationalError, match="no such function"):
+                    store.conn.execute("SELECT planted()")
+            finally:
+                store.close()
+    finally:
+        pm.unregister(name="planted-function")
