@@ -109,7 +109,10 @@ def test_no_sqlite_utils_plugin_prepares_the_archive_connection(tmp_path: Path) 
     try:
         # the plugin is live: a default sqlite-utils Database runs it
         probe = sqlite_utils.Database(sqlite3.connect(":memory:"))
-        assert probe.execute("SELECT planted()").fetchone()[0] == "by a plugin"
+        try:
+            assert probe.execute("SELECT planted()").fetchone()[0] == "by a plugin"
+        finally:
+            probe.close()
         for readonly in (False, True):
             store = open_store(tmp_path / "archive", readonly=readonly)
             try:
