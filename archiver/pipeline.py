@@ -654,7 +654,7 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         cycle_id = store.unfinished_cycle()
         done: set[tuple[str, str]] = set()
         if cycle_id is not None:
-            done = store.checked_in_cycle(cycle_id)
+            done = {(c["event_id"], c["url"]) for c in store.checks_of_cycle(cycle_id)}
             LOGGER.info("resuming cycle %s (%d citations already checked)", cycle_id, len(done))
         else:
             cycle_id = store.start_cycle(sources.path, os.getpid())

@@ -331,10 +331,6 @@ class Store:
             "SELECT event_id, url, status, reason, http_status FROM checks"
             " WHERE cycle_id = ? ORDER BY id", [cycle_id]))
 
-    def checked_in_cycle(self, cycle_id: int) -> set[tuple[str, str]]:
-        return {(r["event_id"], r["url"]) for r in self._query(
-            "SELECT event_id, url FROM checks WHERE cycle_id = ?", [cycle_id])}
-
     # -- captures -------------------------------------------------------------
     def url_id(self, url: str) -> int:
         """The number of *url* in the ``urls`` table (added when new)."""
