@@ -705,7 +705,7 @@ class Fetcher:
 
     def _hop_headers(self, raw: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
         """*raw* as text; the client's headers after ``Host`` are decoded once."""
-        if raw[0][0] != b"Host" or raw[1:] != self._client_raw:
+        if raw[1:] != self._client_raw:
             self._client_raw = raw[1:]
             self._client_text = _latin1(self._client_raw)
         return [(raw[0][0].decode("latin-1"), raw[0][1].decode("latin-1")), *self._client_text]
