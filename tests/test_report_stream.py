@@ -177,3 +177,28 @@ def test_checked_at_is_the_latest_check_of_a_reported_citation(tmp_path: Path) -
         store.close()
     assert rows and latest == max(c["last_checked"] for c in rows)
     assert report["checked_at"] == seconds(latest)
+
+
+def test_checked_at_leaves_out_citations_no_longer_in_the_sources(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    try:
+        dropped = URLS["e-1"][1]
+        with store.transaction():
+            store.record_check({
+                "cycle_id": 1, "event_id": "e-1", "url": dropped,
+                "checked_at": "2026-11-25T15:00:00Z", "status": "dead", "rule": "r",
+                "reason": "dead", "http_status": 404, "final_url": dropped, "headline": None,
+                "published": None, "flags": "[]", "consecutive_failures": 1})
+        assert store.last_checked() == "2026-11-25T15:00:00Z"
+        events = tuple(
+            Event(id=eid, date=dt.date(2016, 5, 1), country="Kenya", count=3,
+                  mechanism="deportation",
+                  citations=tuple(Citation(eid, u) for u in urls if u != dropped))
+            for eid, urls in URLS.items())
+        store.sync_sources(Sources(path=tmp_path / "s.yaml", events=events))
+        latest = store.last_checked()
+        report = build_report(store)
+    finally:
+        store.close()
+    assert latest == "2026-11-25T14:00:02Z"  # the latest of the citations still cited
+    assert report["checked_at"] == seconds(latest)
