@@ -24,6 +24,7 @@ from collections.abc import Iterator
 
 from selectolax.lexbor import LexborDocumentOptions, LexborHTMLParser, LexborNode, create_tag
 
+from . import memlimit
 from .content import decode_text, sniff_charset
 
 LOGGER = logging.getLogger(__name__)
@@ -40,15 +41,24 @@ MAX_DEPTH = 256
 #: Pages with fewer ``<`` than this are parsed as they are: even at the worst
 #: nesting they parse in well under a second.
 _DEPTH_CHECK_TAGS = 10_000
+#: Memory the parser may take for one document: this, or :data:`PARSE_MEMORY_PER_BYTE`
+#: times its size when more. A news page of 3 MB takes under 16 MB, 3 MB of
+#: nothing but tiny elements (``<i>a</i>`` over and over) some 150 MB. What
+#: needs more is built to exhaust parsers (formatting elements left open with
+#: distinct attributes, rebuilt in every paragraph: 56 KB of them take 4 GB)
+#: and is left unread. See :mod:`archiver.memlimit`.
+PARSE_MEMORY = 128 * 1024 * 1024
+PARSE_MEMORY_PER_BYTE = 64
 
 
-def parse_html(body: bytes, content_type: str | None = None
+def parse_html(body: bytes, content_type: str | None = None, *, url: str = ""
                ) -> tuple[LexborHTMLParser | None, str]:
     """The parsed document of *body* (None when there is none) and its charset.
 
     The charset is sniffed by :func:`archiver.content.sniff_charset`; UTF-8
     bytes go to the parser as they are (bad bytes become U+FFFD), other
-    charsets are decoded first.
+    charsets are decoded first. A document that would take the parser more
+    memory than :data:`PARSE_MEMORY` has none (a warning names *url*).
     """
     head = body[:MAX_HTML_BYTES]
     charset = sniff_charset(head, content_type)
@@ -60,10 +70,13 @@ def parse_html(body: bytes, content_type: str | None = None
         return None, charset
     if _count_lt(data) > _DEPTH_CHECK_TAGS:
         data = cap_depth(data)
+    budget = max(PARSE_MEMORY, PARSE_MEMORY_PER_BYTE * len(data))
     try:
-        tree = LexborHTMLParser(data, options=_OPTIONS)
-    except Exception:  # defensive: the parser recovers from any markup
-        LOGGER.debug("HTML parser refused a document", exc_info=True)
+        with memlimit.ceiling(budget):
+            tree = LexborHTMLParser(data, options=_OPTIONS)
+    except Exception:  # the parser recovers from any markup, but not from no memory
+        LOGGER.warning("%s: HTML left unread: the parser needed more than %d MB or failed",
+                       url or "a document", budget >> 20)
         return None, charset
     if tree.root is None:
         return None, charset

@@ -72,7 +72,7 @@ def _extract_other(body: bytes, content_type: str | None) -> PageInfo:
 
 
 def _extract_html(body: bytes, url: str, content_type: str | None) -> PageInfo:
-    tree, charset = parse_html(body, content_type)
+    tree, charset = parse_html(body, content_type, url=url)
     if tree is None:
         return PageInfo(kind="html", charset=charset)
     found = collect(tree, url)

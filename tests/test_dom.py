@@ -2,10 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
 from archiver import dom
+
+ROOT = Path(__file__).resolve().parent.parent
 
 
 @given(st.binary(max_size=300))
@@ -31,3 +40,49 @@ def test_many_tags_go_through_the_depth_cap():
         node = node.first_child
         depth += 1
     assert depth <= dom.MAX_DEPTH and "text" in tree.body.text()
+
+
+#: Bold left open in every paragraph, each with other attributes (so the
+#: standard's cap of three identical entries does not apply): every paragraph
+#: rebuilds all the bold elements open before it. 56 KB; unbounded, Lexbor
+#: takes some 4 GB and 10 seconds on it.
+_REBUILT = b"<html><body>" + b"".join(b"<p><b %d>x" % i for i in range(3300))
+
+_PROBE = textwrap.dedent("""
+    import json, logging, resource, sys, time
+    # a guard for the machine, should the ceiling under test not hold
+    resource.setrlimit(resource.RLIMIT_DATA, (1536 << 20, resource.RLIM_INFINITY))
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    from archiver import dom
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.process_time()
+    tree, _ = dom.parse_html(sys.stdin.buffer.read(), "text/html", url="http://127.0.0.1/bold")
+    seconds = time.process_time() - start
+    grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+    after, _ = dom.parse_html(b"<title>Next</title><p>fine", "text/html")
+    print(json.dumps({"parsed": tree is not None, "seconds": seconds, "grew_mb": grew / 1024,
+                      "next": after.css_first("title").text() if after else None,
+                      "limit_after": resource.getrlimit(resource.RLIMIT_DATA)[0] >> 20}))
+""")
+
+
+@pytest.mark.skipif(not sys.platform.startswith("linux"),
+                    reason="the parser's memory ceiling is Linux's RLIMIT_DATA")
+def test_a_page_built_to_exhaust_the_parser_is_left_unread_within_bounds() -> None:
+    proc = subprocess.run([sys.executable, "-c", _PROBE], input=_REBUILT, cwd=ROOT,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    got = json.loads(proc.stdout)
+    assert got["parsed"] is False
+    assert got["grew_mb"] < dom.PARSE_MEMORY / 1024 / 1024 + 32, got
+    assert got["seconds"] < 5, got
+    assert got["next"] == "Next" and got["limit_after"] == 1536  # the guard's limit is back
+    assert "http://127.0.0.1/bold: HTML left unread" in proc.stderr.decode()
+
+
+def test_a_dense_page_of_three_megabytes_is_parsed() -> None:
+    """The ceiling leaves room for big real pages: 3 MB of small inline elements."""
+    body = b"<html><body><p>" + b"<i>a</i> " * (3 * 1024 * 1024 // 9)
+    tree, _ = dom.parse_html(body, "text/html")
+    assert tree is not None and tree.body is not None
+    assert len(tree.css("i")) > 300_000
