@@ -173,10 +173,12 @@ def _collect_jsonld(raw: str, found: Markup) -> None:
         raw = raw[9:].rsplit("]]>", 1)[0]
     try:
         data = _JSON.decode(raw)
+    except RecursionError:  # nested deeper than Python's stack: not a description
+        return
     except ValueError:
         try:  # a trailing semicolon or comma, or two objects back to back
             data = _JSON.decode(re.sub(r"[;,\s]+$", "", raw))
-        except ValueError:
+        except (ValueError, RecursionError):
             return
     found.jsonld.append(data)
 

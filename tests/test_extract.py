@@ -127,6 +127,22 @@ def test_jsonld_list_and_entities():
     assert info.published == dt.date(2020, 2, 3)
 
 
+def test_jsonld_nested_past_the_stack_is_skipped_and_the_rest_read(caplog):
+    """A block of 50,000 nested arrays (or objects) makes Python's JSON reader
+    raise RecursionError: that block is left out, the page's other markup read."""
+    head = ('<meta property="og:title" content="Court frees activists">'
+            '<meta property="article:published_time" content="2016-05-03">')
+    good = json.dumps({"@type": "NewsArticle", "headline": "Court frees activists"})
+    for deep in ("[" * 50_000 + "]" * 50_000, '{"a":' * 50_000 + "1" + "}" * 50_000,
+                 "[" * 50_000 + "]" * 50_000 + ";"):
+        blocks = (f'<script type="application/ld+json">{deep}</script>'
+                  f'<script type="application/ld+json">{good}</script>')
+        info = html(head + blocks, "<p>Text.</p>")
+        assert info.headline == "Court frees activists"
+        assert info.published == dt.date(2016, 5, 3)
+    assert "extraction failed" not in caplog.text
+
+
 def test_no_headline_on_an_empty_page():
     info = html("", "<p>hello</p>")
     assert info.headline is None and info.published is None and info.title is None
