@@ -448,9 +448,9 @@ def decode_text(body: bytes, charset: str) -> str:
 _PDF_TYPES = ("application/pdf", "application/x-pdf", "application/acrobat")
 _HTML_TYPES = ("text/html", "application/xhtml+xml", "application/xhtml", "text/xml",
                "application/xml")
-_HTML_START = re.compile(
-    rb"^\s*(<!--.*?-->\s*)*<(!doctype\s+html|html|head|body|meta|title|div|p\b)", re.I | re.S
-)
+#: The first tag of an HTML document (after spaces and comments).
+_HTML_TAG = re.compile(rb"<(?:!doctype\s+html|html|head|body|meta|title|div|p\b)", re.I)
+_SPACES = re.compile(rb"\s*")
 
 
 _PDF_START = re.compile(rb"\s*%PDF-")
@@ -477,7 +477,23 @@ def looks_like_html(body: bytes) -> bool:
     if bom and bom != "utf-8":
         head = head.decode(bom, "ignore").encode("utf-8", "ignore")
     head = head.lstrip(codecs.BOM_UTF8)
-    return bool(_HTML_START.match(head)) or b"<html" in head.lower()
+    return _starts_with_html_tag(head) or b"<html" in head.lower()
+
+
+def _starts_with_html_tag(head: bytes) -> bool:
+    """True when *head*, after spaces and comments, starts with an HTML tag.
+
+    Comments are skipped one by one (a regular expression with a repeated
+    lazy group would try every way of splitting them, twice the work for each
+    comment more: 24 of them took seconds).
+    """
+    pos = _SPACES.match(head).end()  # type: ignore[union-attr]  # \s* always matches
+    while head.startswith(b"<!--", pos):
+        end = head.find(b"-->", pos + 4)
+        if end < 0:
+            return False
+        pos = _SPACES.match(head, end + 3).end()  # type: ignore[union-attr]
+    return _HTML_TAG.match(head, pos) is not None
 
 
 def is_html(body: bytes, content_type: str | None) -> bool:
