@@ -6,6 +6,7 @@ import json
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
 
 import pytest
@@ -40,6 +41,16 @@ def test_many_tags_go_through_the_depth_cap():
         node = node.first_child
         depth += 1
     assert depth <= dom.MAX_DEPTH and "text" in tree.body.text()
+
+
+def test_the_depth_cap_reads_tags_left_unclosed_in_linear_time():
+    """3 MB of "<a " and no ">": each "<" once searched to the end for its ">"."""
+    start = time.process_time()
+    assert dom.cap_depth(b"<a " * 1_000_000) == b"<a " * 1_000_000
+    deep = b"<div>" * 300 + b"<a " * 100_000
+    capped = dom.cap_depth(deep)
+    assert capped.count(b"<div>") == dom.MAX_DEPTH and capped.endswith(b"<a " * 100_000)
+    assert time.process_time() - start < 5
 
 
 #: Bold left open in every paragraph, each with other attributes (so the
