@@ -146,6 +146,9 @@ _SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~)\s+|\s*[|｜]\
 _SEPARATOR_CHAR = re.compile(r"[|｜\-–—:·•»«/~]")
 #: Separators after which a short unnamed part is taken for the site name.
 _SITE_BARS = ("|", "｜", "::", "»", "·", "•")
+#: Titles cut into more parts than this are kept whole: a real one has a
+#: headline, a section and a site name, and every run of parts is compared.
+MAX_TITLE_PARTS = 12
 
 
 #: What is not a letter or digit (``str.isalnum``): ``\W`` and the underscore.
@@ -232,7 +235,7 @@ def strip_site_name(title: str | None, site_names: Sequence[str] = (),
     if not title:
         return None
     spans = _split_title(title)
-    if len(spans) < 2:
+    if not 2 <= len(spans) <= MAX_TITLE_PARTS:
         return title
     # A part (or run of parts) that another source gives verbatim wins.
     wanted = {comparable(o) for o in others if o}
