@@ -104,13 +104,20 @@ def test_hostile_lab_through_the_whole_run(tmp_path: Path) -> None:
             "/wrong-charset": ("page", news_page("台灣人遭遣返中國", "馬來西亞將台灣人遣返中國。")
                                .encode("big5", "replace")),
             "/reset": ("raw", _reset),
+            # costly for naive readers: comments before any tag (sniffed as
+            # HTML or not), a title of 30,000 parts, tags that never end
+            "/comments": ("text", b"<!--a-->" * 250 + b"x"),
+            "/many-parts": ("page", b"<title>Headline" + b" - x" * 30_000 + b"</title>"),
+            "/unended": ("page", b"<html><body>" + b"<a " * 500_000),
             "/loop-a": ("redirect", "/loop-b"),
             "/loop-b": ("redirect", "/loop-a"),
         }
         for i in range(14):
             routes[f"/chain/{i}"] = ("redirect", f"/chain/{i + 1}")
         for path, (kind, value) in routes.items():
-            if kind == "raw":
+            if kind == "text":
+                site.page(path, value, content_type="text/plain")  # type: ignore[arg-type]
+            elif kind == "raw":
                 site.raw(path, value)  # type: ignore[arg-type]
             elif kind == "page":
                 site.page(path, value)  # type: ignore[arg-type]
@@ -153,6 +160,8 @@ def test_hostile_lab_through_the_whole_run(tmp_path: Path) -> None:
     assert status["huge"] == "alive" and status["nested"] in ("alive", "soft-404")
     assert status["rebuilt"] in ("alive", "soft-404"), got["rebuilt"]  # captured, left unread
     assert "rebuilt: HTML left unread" in stderr
+    assert status["comments"] == "alive" and status["many-parts"] in ("alive", "soft-404")
+    assert status["unended"] in ("alive", "soft-404")
     assert "cut at 2000000 bytes" in got["huge"]["reason"]
     assert "cut at 2000000 bytes" in got["never-ends"]["reason"]  # the cap comes first
     # a body still arriving at the time limit, or broken mid-body: not a page, not dead
