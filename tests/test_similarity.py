@@ -8,6 +8,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archiver.similarity import (
+    HEADLINE_CHARS,
     headline_similarity,
     normalize_headline,
     strip_volatile,
@@ -206,3 +207,17 @@ def test_token_counts_of_an_article() -> None:
     assert token_counts(ARTICLE) == (len(tokens(ARTICLE)), 0)
     assert token_counts("Taiwan's  'kowtow' -- 2016!") == (4, 0)
     assert token_counts("\u53f0\u7063 Malaysia\u2019s \u00e9") == (5, 3)
+
+
+def test_headlines_are_compared_on_their_first_characters() -> None:
+    """Two long headlines (a PDF's title can be anything) are compared in
+    bounded time: their first HEADLINE_CHARS characters, once normalised."""
+    start = time.process_time()
+    assert headline_similarity("ab" * 20_000, "ba" * 20_000 + "c") < 1.0
+    assert headline_similarity("x" * 40_000, "y" + "x" * 40_000) > 0.9
+    assert time.process_time() - start < 1
+    same_start = "Court frees activists " * 40  # 880 characters
+    assert headline_similarity(same_start + "today", same_start + "on Monday") == 1.0
+    short = "Court frees activists"
+    assert headline_similarity(short + " today", short + " on Monday") < 1.0
+    assert len(normalize_headline(same_start)) > HEADLINE_CHARS
