@@ -38,8 +38,8 @@ def _pdf_title(value: Any) -> str | None:
     if not title:
         return None
     title = _OFFICE_PREFIX.sub("", title)
-    if _FILE_NAME.match(title) or _JUNK_TITLE.match(title) or len(title) < 3:
-        return None
+    if _FILE_NAME.match(title) or _JUNK_TITLE.match(title) or not 3 <= len(title) <= 500:
+        return None  # a title of over 500 characters is not one (as in HTML)
     return title
 
 

@@ -305,6 +305,15 @@ def test_pdf_junk_title_falls_back_to_first_line():
     assert info.published == dt.date(2019, 7, 2)
 
 
+def test_pdf_title_of_over_500_characters_falls_back_to_first_line():
+    body = make_pdf({"/Title": "Annual report " * 40}, text="Extradition statistics for 2019")
+    info = extract(body, url="https://gov.example/doc.pdf", content_type="application/pdf")
+    assert info.headline == "Extradition statistics for 2019"
+    body = make_pdf({"/Title": "Annual report " * 30}, text="Extradition statistics for 2019")
+    info = extract(body, url="https://gov.example/doc.pdf", content_type="application/pdf")
+    assert info.headline == ("Annual report " * 30).strip()  # 419 characters: a title
+
+
 def test_broken_pdf_never_raises():
     for body in (b"%PDF-1.4\n garbage", b"%PDF-", make_pdf({"/Title": "x y z"})[:300]):
         info = extract(body, url="https://e.com/x.pdf", content_type="application/pdf")
