@@ -89,7 +89,10 @@ def is_section_url(url: str) -> bool:
 # --------------------------------------------------------------------------
 # page wording
 
-_SEPARATOR = re.compile(r"\s+[-|:\u00b7\u2013\u2014\u00bb]\s+|[|:\u2013\u2014\u00bb\uff5c\uff1a]")
+#: (A separator starts where a run of spaces does: tried from every space of a
+#: long run, each try would read the rest of it.)
+_SEPARATOR = re.compile(
+    r"(?<!\s)\s+[-|:\u00b7\u2013\u2014\u00bb]\s+|[|:\u2013\u2014\u00bb\uff5c\uff1a]")
 _ERROR_PHRASES = re.compile(
     r"4\s?0\s?4|not\s+found|no\s+longer\s+(?:available|exists?)|"
     r"(?:doesn'?t|does\s+not|don'?t|no\s+longer)\s+exists?|"
