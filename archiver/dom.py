@@ -106,11 +106,13 @@ _NOT_SELF_CLOSING = frozenset(
 def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
     """*data* without the start and end tags of elements nested deeper than *limit*.
 
-    An approximation made on the bytes, before parsing: end tags are matched
-    by name, elements whose end tag is optional are not counted. The text of
-    the removed elements stays, in their parent.
+    An approximation made on the bytes, before parsing: an end tag closes the
+    elements opened after its own start tag (as the parser does) and is
+    ignored when none is open; elements whose end tag may be left out are not
+    counted. The text of the removed elements stays, in their parent.
     """
-    depth = 0
+    stack: list[bytes] = []  # names of the open elements
+    open_count: dict[bytes, int] = {}
     skipped: dict[bytes, int] = {}
     cuts: list[tuple[int, int]] = []
     # no tag ends after the last ">": a search for one from every "<" past it
@@ -123,15 +125,22 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
             if skipped.get(name):
                 skipped[name] -= 1
                 cuts.append(m.span())
-            elif depth:
-                depth -= 1
+            elif open_count.get(name):
+                while True:
+                    top = stack.pop()
+                    open_count[top] -= 1
+                    if top == name:
+                        break
+            # else a stray end tag: the parser ignores it (it used to count as a
+            # closing, so that stray ones let the real depth grow unchecked)
         elif m.group(3) and name not in _NOT_SELF_CLOSING:
             continue  # <path/> in SVG
-        elif depth >= limit:
+        elif len(stack) >= limit:
             skipped[name] = skipped.get(name, 0) + 1
             cuts.append(m.span())
         else:
-            depth += 1
+            stack.append(name)
+            open_count[name] = open_count.get(name, 0) + 1
     if not cuts:
         return data
     parts: list[bytes] = []

@@ -53,6 +53,18 @@ def test_the_depth_cap_reads_tags_left_unclosed_in_linear_time():
     assert time.process_time() - start < 5
 
 
+def test_stray_end_tags_do_not_hide_nesting_from_the_depth_cap():
+    """An end tag of an element that is not open is ignored by the parser; the
+    cap once counted it as a closing, so "<article></svg>" nested without bound."""
+    tree, _ = dom.parse_html(b"<body>" + b"<article></svg>" * 20_000 + b"end", "text/html")
+    assert tree is not None and tree.body is not None
+    depth, node = 0, tree.body
+    while node is not None and node.last_child is not None and node.last_child.tag == "article":
+        node = node.last_child
+        depth += 1
+    assert depth == dom.MAX_DEPTH and "end" in tree.body.text()
+
+
 #: Bold left open in every paragraph, each with other attributes (so the
 #: standard's cap of three identical entries does not apply): every paragraph
 #: rebuilds all the bold elements open before it. 56 KB; unbounded, Lexbor
