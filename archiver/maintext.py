@@ -118,17 +118,21 @@ def _guarded(container: LexborNode, holders: Iterable[LexborNode]) -> set[int]:
     nothing: it goes with the element.
     """
     guarded: set[int] = set()
+    leads_nowhere: set[int] = set()  # walked through before, to no guarded end
     stop = container.mem_id
     for holder in holders:
         chain: list[int] = []
         for above in dom.ancestors(holder):
-            if above.tag_id in _DROP_IDS:
-                break
             mem_id = above.mem_id
             if mem_id == stop or mem_id in guarded:  # from a guarded one up, the way is clear
                 guarded.update(chain)
                 break
+            if above.tag_id in _DROP_IDS or mem_id in leads_nowhere:
+                leads_nowhere.update(chain)
+                break
             chain.append(mem_id)
+        else:  # up to <html>: the holder is not in the container
+            leads_nowhere.update(chain)
     return guarded
 
 

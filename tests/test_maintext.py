@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from selectolax.lexbor import LexborHTMLParser, LexborNode
@@ -110,3 +112,18 @@ def test_every_boilerplate_word_is_found_between_spaces_and_underscores():
         assert mt._boiler_marks(f"x {word.upper()} y") and mt._boiler_marks(f"x_{word}")
         assert not mt._boiler_marks(f"x{word}y z")
     assert not mt._boiler_marks("post-body entry")
+
+
+def test_articles_outside_the_container_are_walked_up_once() -> None:
+    """Each <article> out of the chosen container once walked all its ancestors:
+    3,000 of them under 3,000 nested <div> took 2 s. A way up that led to no
+    guarded element is not walked again."""
+    doc = (b"<html><body><main><h1>Court frees activists</h1><p>One.</p><p>Two.</p>"
+           b"<p>Three.</p></main>" + b"<div>" * 3000 + b"<article>x</article>" * 3000)
+    tree, _ = parse_html(doc, "text/html")
+    assert tree is not None
+    markup = collect(tree, "http://127.0.0.1/x")
+    start = time.process_time()
+    text = mt.main_text(tree, markup)
+    assert time.process_time() - start < 0.5
+    assert text == "Court frees activists One. Two. Three."
