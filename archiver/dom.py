@@ -114,7 +114,9 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
     stack: list[bytes] = []  # names of the open elements
     open_count: dict[bytes, int] = {}
     skipped: dict[bytes, int] = {}
-    cuts: list[tuple[int, int]] = []
+    kept = bytearray()  # what precedes the last cut (a list of cuts could hold millions)
+    view = memoryview(data)
+    pos = cuts = 0
     # no tag ends after the last ">": a search for one from every "<" past it
     # would read to the end each time (3 MB of "<a " would take hours)
     for m in _TAG.finditer(data, 0, data.rfind(b">") + 1):
@@ -124,7 +126,9 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
         if m.group(1):  # an end tag
             if skipped.get(name):
                 skipped[name] -= 1
-                cuts.append(m.span())
+                kept += view[pos:m.start()]
+                pos = m.end()
+                cuts += 1
             elif open_count.get(name):
                 while True:
                     top = stack.pop()
@@ -137,20 +141,17 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
             continue  # <path/> in SVG
         elif len(stack) >= limit:
             skipped[name] = skipped.get(name, 0) + 1
-            cuts.append(m.span())
+            kept += view[pos:m.start()]
+            pos = m.end()
+            cuts += 1
         else:
             stack.append(name)
             open_count[name] = open_count.get(name, 0) + 1
     if not cuts:
         return data
-    parts: list[bytes] = []
-    pos = 0
-    for start, end in cuts:
-        parts.append(data[pos:start])
-        pos = end
-    parts.append(data[pos:])
-    LOGGER.debug("%d tags nested deeper than %d left out", len(cuts), limit)
-    return b"".join(parts)
+    kept += view[pos:]
+    LOGGER.debug("%d tags nested deeper than %d left out", cuts, limit)
+    return bytes(kept)
 
 
 def tag_ids(*names: str) -> frozenset[int]:
