@@ -41,14 +41,12 @@ MAX_DEPTH = 256
 #: Pages with fewer ``<`` than this are parsed as they are: even at the worst
 #: nesting they parse in well under a second.
 _DEPTH_CHECK_TAGS = 10_000
-#: Memory the parser may take for one document: this, or :data:`PARSE_MEMORY_PER_BYTE`
-#: times its size when more. A news page of 3 MB takes under 16 MB, 3 MB of
-#: nothing but tiny elements (``<i>a</i>`` over and over) some 150 MB. What
+#: Memory the parser may take for one document. A news page of 3 MB takes
+#: under 16 MB, 3 MB of a data table (``<td>1</td>``...) some 80 MB. What
 #: needs more is built to exhaust parsers (formatting elements left open with
-#: distinct attributes, rebuilt in every paragraph: 56 KB of them take 4 GB)
-#: and is left unread. See :mod:`archiver.memlimit`.
+#: distinct attributes, rebuilt in every paragraph: 56 KB of them take 4 GB;
+#: or 600,000 ``x<br>``) and is left unread. See :mod:`archiver.memlimit`.
 PARSE_MEMORY = 128 * 1024 * 1024
-PARSE_MEMORY_PER_BYTE = 64
 
 
 def parse_html(body: bytes, content_type: str | None = None, *, url: str = ""
@@ -70,13 +68,12 @@ def parse_html(body: bytes, content_type: str | None = None, *, url: str = ""
         return None, charset
     if _count_lt(data) > _DEPTH_CHECK_TAGS:
         data = cap_depth(data)
-    budget = max(PARSE_MEMORY, PARSE_MEMORY_PER_BYTE * len(data))
     try:
-        with memlimit.ceiling(budget):
+        with memlimit.ceiling(PARSE_MEMORY):
             tree = LexborHTMLParser(data, options=_OPTIONS)
     except Exception:  # the parser recovers from any markup, but not from no memory
         LOGGER.warning("%s: HTML left unread: the parser needed more than %d MB or failed",
-                       url or "a document", budget >> 20)
+                       url or "a document", PARSE_MEMORY >> 20)
         return None, charset
     if tree.root is None:
         return None, charset

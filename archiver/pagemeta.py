@@ -74,6 +74,11 @@ _SVG = dom.tag_ids("svg")
 _HEAD = dom.tag_ids("head")
 #: ``itemprop=datePublished`` elements read.
 _ITEMPROP_DATES_MAX = 10
+#: ``<h1>``, ``<time>``, ``<article>``/``<main>`` elements and JSON-LD blocks
+#: kept, each (the first in the document); a real page has a handful.
+FOUND_MAX = 200
+#: Distinct ``<meta>`` names kept (the first in the document).
+META_NAMES_MAX = 2000
 
 
 def text_of(el: LexborNode) -> str:
@@ -112,15 +117,19 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
             found.itemprop_dates.append(attrs.get("datetime") or attrs.get("content")
                                         or text_of(el))
         if tid == _SCRIPT:  # JSON-LD
-            raw = el.text()
-            if raw:
-                _collect_jsonld(raw, found)
+            if len(found.jsonld) < FOUND_MAX:
+                raw = el.text()
+                if raw:
+                    _collect_jsonld(raw, found)
         elif tid == _H1:
-            found.h1s.append(el)
+            if len(found.h1s) < FOUND_MAX:
+                found.h1s.append(el)
         elif tid == _TIME:
-            found.times.append(el)
+            if len(found.times) < FOUND_MAX:
+                found.times.append(el)
         elif tid in _CONTAINERS:
-            found.containers.append(el)
+            if len(found.containers) < FOUND_MAX:
+                found.containers.append(el)
         elif tid == _LINK:  # rel=canonical
             if found.canonical is None:
                 found.canonical = absolute(base, attrs.get("href"))
@@ -154,7 +163,7 @@ def _collect_meta(attrs: dict[str, str | None], found: Markup, base: str) -> Non
         if equiv == "content-language" and content:
             found.meta.setdefault("content-language", content)
             return
-    if content is None:
+    if content is None or len(found.meta) >= META_NAMES_MAX:
         return
     setdefault = found.meta.setdefault
     for key in (attrs.get("property"), attrs.get("name"), attrs.get("itemprop")):

@@ -5,6 +5,9 @@ from __future__ import annotations
 import datetime as dt
 import io
 import json
+import subprocess
+import sys
+import textwrap
 import time
 from pathlib import Path
 
@@ -141,6 +144,24 @@ def test_jsonld_nested_past_the_stack_is_skipped_and_the_rest_read(caplog):
         assert info.headline == "Court frees activists"
         assert info.published == dt.date(2016, 5, 3)
     assert "extraction failed" not in caplog.text
+
+
+def test_one_pass_keeps_the_first_elements_of_each_kind():
+    from archiver.dom import parse_html
+    from archiver.pagemeta import FOUND_MAX, META_NAMES_MAX, collect
+
+    metas = "".join(f'<meta name="k{i}" content="v{i}">' for i in range(META_NAMES_MAX + 500))
+    body = "".join(f"<h1>H{i}</h1><time>{i}</time><article>{i}</article>"
+                   f'<script type="application/ld+json">{{"n": {i}}}</script>'
+                   for i in range(FOUND_MAX + 100))
+    tree, _ = parse_html(f"<head>{metas}</head><body>{body}</body>".encode(), "text/html")
+    assert tree is not None
+    found = collect(tree, "http://127.0.0.1/x")
+    assert len(found.meta) == META_NAMES_MAX and found.meta["k0"] == "v0"
+    assert "k2100" not in found.meta
+    for kept in (found.h1s, found.times, found.containers, found.jsonld):
+        assert len(kept) == FOUND_MAX
+    assert found.h1s[0].text() == "H0" and found.jsonld[-1] == {"n": FOUND_MAX - 1}
 
 
 def test_no_headline_on_an_empty_page():
@@ -381,3 +402,34 @@ def test_corpus_accuracy_floors():
     # measured: dates 205/207 (99.0%), titles 193/228 (84.6%); floors sit just below
     assert dates_ok / dated >= 0.975, f"date accuracy {dates_ok}/{dated}"
     assert titles_ok / titled >= 0.83, f"title accuracy {titles_ok}/{titled}"
+
+
+# ---------------------------------------------------------------- bounds
+
+_MEMORY_PROBE = textwrap.dedent("""
+    import json, resource, sys
+    # a guard for the machine, should the bounds under test not hold
+    resource.setrlimit(resource.RLIMIT_DATA, (1536 << 20, resource.RLIM_INFINITY))
+    from archiver.extract import extract
+    unit = sys.stdin.buffer.read()
+    body = b"<html><head><title>T</title></head><body>" + unit * (3 * 1024 * 1024 // len(unit))
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    info = extract(body, url="http://127.0.0.1/x", content_type="text/html")
+    grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+    print(json.dumps({"grew_mb": grew / 1024, "text": len(info.text)}))
+""")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the parser's ceiling is Linux's RLIMIT_DATA")
+@pytest.mark.parametrize("unit", [b"<p>x</p>", b"<h1>x</h1>", b"<li>x</li>", b"x<br>\n",
+                                  b"<meta name=a content=b>"])
+def test_three_megabytes_of_tiny_elements_take_bounded_memory(unit: bytes) -> None:
+    """The parser's ceiling, the walk's cap and the caps on what one pass keeps
+    hold the whole extraction of the largest page read: 3 MB of tiny elements
+    took up to 340 MB."""
+    root = Path(__file__).resolve().parent.parent
+    proc = subprocess.run([sys.executable, "-c", _MEMORY_PROBE], input=unit, cwd=root,
+                          capture_output=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+    got = json.loads(proc.stdout)
+    assert got["grew_mb"] < 160, (unit, got)

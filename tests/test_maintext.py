@@ -127,3 +127,17 @@ def test_articles_outside_the_container_are_walked_up_once() -> None:
     text = mt.main_text(tree, markup)
     assert time.process_time() - start < 0.5
     assert text == "Court frees activists One. Two. Three."
+
+
+def test_the_walk_stops_after_max_walked_elements(monkeypatch) -> None:
+    """Past MAX_WALKED elements the text is read as it stands: boxes are no
+    longer judged (the walk's memory stays bounded on pages of 600,000 blocks)."""
+    doc = ('<html><body><div class="share">early share</div>'
+           + "<p>x</p>" * 20 + '<div class="share">late share</div></body></html>')
+    for walked, late_kept in ((1000, False), (10, True)):
+        monkeypatch.setattr(mt, "MAX_WALKED", walked)
+        tree, _ = parse_html(doc.encode(), "text/html")
+        assert tree is not None
+        text = mt.main_text(tree, collect(tree, "http://127.0.0.1/x"))
+        assert "early share" not in text
+        assert ("late share" in text) is late_kept
