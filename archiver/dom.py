@@ -132,8 +132,7 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
                     open_count[top] -= 1
                     if top == name:
                         break
-            # else a stray end tag: the parser ignores it (it used to count as a
-            # closing, so that stray ones let the real depth grow unchecked)
+            # else a stray end tag, which the parser ignores too
         elif m.group(3) and name not in _NOT_SELF_CLOSING:
             continue  # <path/> in SVG
         elif len(stack) >= limit:
