@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import os
 import sys
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 
@@ -70,33 +71,46 @@ def _statm() -> int | None:
     return fd
 
 
+#: The limit is the process's: one thread at a time sets it and puts it back
+#: (two interleaved could put back each other's ceiling for good).
+_LOCK = threading.RLock()
+
+
 @contextmanager
 def ceiling(extra: int) -> Iterator[None]:
     """Within the block, at most *extra* more bytes of data memory can be mapped:
     an allocation past that fails (``MemoryError`` in Python code).
 
     A lower ceiling already in force stays. Nothing changes where the limit
-    cannot be read or set.
+    cannot be read or set. Blocks in other threads wait for this one to end.
     """
-    used = data_in_use() if resource is not None else None
-    if used is None:
+    if resource is None or not _LINUX:
         yield
         return
+    with _LOCK:
+        restore = _lower(extra)
+        try:
+            yield
+        finally:
+            if restore is not None:
+                resource.setrlimit(resource.RLIMIT_DATA, restore)
+
+
+def _lower(extra: int) -> tuple[int, int] | None:
+    """Set the soft limit to the size in use plus *extra*; the limits to put
+    back, or None when nothing was changed."""
+    used = data_in_use()
+    if used is None:
+        return None
     try:
         soft, hard = resource.getrlimit(resource.RLIMIT_DATA)
     except (OSError, ValueError):  # pragma: no cover - Linux always has it
-        yield
-        return
+        return None
     limit = used + extra  # below *soft*, so below *hard* too
     if soft != resource.RLIM_INFINITY and soft <= limit:
-        yield  # a ceiling as low is already there
-        return
+        return None  # a ceiling as low is already there
     try:
         resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
     except (OSError, ValueError):  # pragma: no cover - lowering a soft limit is allowed
-        yield
-        return
-    try:
-        yield
-    finally:
-        resource.setrlimit(resource.RLIMIT_DATA, (soft, hard))
+        return None
+    return soft, hard

@@ -6,6 +6,7 @@ import multiprocessing
 import os
 import resource
 import sys
+import threading
 
 import pytest
 
@@ -91,3 +92,30 @@ def test_a_forked_child_reads_its_own_size(close_inherited: bool) -> None:
     assert parent_after is not None and parent_after < parent_before + 64 * MB
     # the child's 96 MB are in its own reading, not in its parent's
     assert child_size is not None and child_size > parent_before + 90 * MB
+
+
+def test_ceilings_in_two_threads_leave_the_limit_as_it_was() -> None:
+    """The limit is the process's. Interleaved (the first ends while the
+    second is inside), the second would put back the first's ceiling for good."""
+    limits = resource.getrlimit(resource.RLIMIT_DATA)
+    first_in, second_in, first_out = threading.Event(), threading.Event(), threading.Event()
+
+    def first() -> None:
+        with memlimit.ceiling(64 * MB):
+            first_in.set()
+            second_in.wait(1)  # the second waits for this block to end
+        first_out.set()
+
+    def second() -> None:
+        first_in.wait(5)
+        with memlimit.ceiling(32 * MB):
+            second_in.set()
+            first_out.wait(5)
+
+    threads = [threading.Thread(target=first), threading.Thread(target=second)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(15)
+    assert resource.getrlimit(resource.RLIMIT_DATA) == limits
+    assert _allocate(256 * MB)
