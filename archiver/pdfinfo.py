@@ -18,6 +18,7 @@ import logging
 import re
 from typing import Any
 
+from . import memlimit
 from . import textnorm as tn
 from .maintext import MAX_TEXT_CHARS
 from .models import PageInfo
@@ -26,6 +27,13 @@ LOGGER = logging.getLogger(__name__)
 
 #: PDF pages whose text is read.
 PDF_TEXT_PAGES = 2
+#: Bytes of a page's drawing instructions (inflated) beyond which its text is
+#: not read: a page of text takes some 5-50 KB, a page of vector drawing can
+#: take megabytes, which pypdf reads at some 20,000 instructions a second.
+MAX_PAGE_CONTENT = 512 * 1024
+#: Memory reading one PDF may take (see :mod:`archiver.memlimit`): pypdf's
+#: objects for a page of 100,000 tiny drawing instructions took 180 MB.
+PDF_MEMORY = 128 * 1024 * 1024
 
 _OFFICE_PREFIX = re.compile(r"^microsoft (?:word|powerpoint|excel)\s*-\s*", re.I)
 _FILE_NAME = re.compile(r"^\S+\.(?:docx?|pdf|indd|xlsx?|pptx?|rtf|odt|tex|dvi)$", re.I)
@@ -45,6 +53,11 @@ def _pdf_title(value: Any) -> str | None:
 
 def extract_pdf(body: bytes, *, url: str = "") -> PageInfo:
     """Title and date from a PDF's metadata (Info, then XMP), text of its first pages."""
+    with memlimit.ceiling(PDF_MEMORY):
+        return _extract_pdf(body, url)
+
+
+def _extract_pdf(body: bytes, url: str) -> PageInfo:
     try:
         from pypdf import PdfReader
 
@@ -77,9 +90,15 @@ def extract_pdf(body: bytes, *, url: str = "") -> PageInfo:
             LOGGER.debug("bad PDF XMP metadata", exc_info=True)
     texts: list[str] = []
     try:
-        for page in reader.pages[:PDF_TEXT_PAGES]:
+        for number, page in enumerate(reader.pages[:PDF_TEXT_PAGES], 1):
+            contents = page.get_contents()
+            size = len(contents.get_data()) if contents is not None else 0
+            if size > MAX_PAGE_CONTENT:
+                LOGGER.warning("%s: text of PDF page %d left unread (%d bytes of drawing)",
+                               url or "a PDF", number, size)
+                break
             texts.append(page.extract_text() or "")
-    except Exception:
+    except Exception:  # MemoryError included: past PDF_MEMORY
         LOGGER.debug("PDF text unreadable", exc_info=True)
     text = tn.squash(" ".join(texts), limit=MAX_TEXT_CHARS)
     if title is None and texts:
