@@ -96,7 +96,7 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
             if size > MAX_PAGE_CONTENT:
                 LOGGER.warning("%s: text of PDF page %d left unread (%d bytes of drawing)",
                                url or "a PDF", number, size)
-                break
+                continue
             texts.append(page.extract_text() or "")
     except Exception:  # MemoryError included: past PDF_MEMORY
         LOGGER.debug("PDF text unreadable", exc_info=True)
