@@ -354,6 +354,17 @@ def test_pdf_page_of_heavy_drawing_is_not_read_for_text(caplog):
     assert time.process_time() - start < 1
     assert info.headline == "Annual report" and info.text == ""
     assert "https://gov.example/b.pdf: text of PDF page 1 left unread" in caplog.text
+    # a heavy first page (a map, a chart) does not keep the second from being read
+    from pypdf import PdfReader, PdfWriter
+
+    writer = PdfWriter()
+    for body in (make_pdf({}, "Map of the camps", drawing=heavy),
+                 make_pdf({}, "Deportations rose in 2019")):
+        writer.append(PdfReader(io.BytesIO(body)))
+    out = io.BytesIO()
+    writer.write(out)
+    info = extract(out.getvalue(), url="https://gov.example/c.pdf", content_type=None)
+    assert info.text == "Deportations rose in 2019"
 
 
 def test_broken_pdf_never_raises():
