@@ -125,7 +125,7 @@ def test_articles_outside_the_container_are_walked_up_once() -> None:
     markup = collect(tree, "http://127.0.0.1/x")
     start = time.process_time()
     text = mt.main_text(tree, markup)
-    assert time.process_time() - start < 0.5
+    assert time.process_time() - start < 1
     assert text == "Court frees activists One. Two. Three."
 
 
