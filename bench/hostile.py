@@ -1,0 +1,137 @@
+"""Pages built to make a reader spend far more than their size, through ``extract()``.
+
+Each page runs in a child process of its own, so that its peak memory is its
+own: the script prints the CPU seconds of the extraction, the peak RSS the
+child reached beyond what it had before, and what came out. The pages are
+those of the table in ``bench/README.md`` ("Hostile pages"); before the
+bounds each took seconds to hours, or gigabytes.
+
+Usage::
+
+    python bench/hostile.py [--only NAME] [--json]
+
+Not a test: the tests that hold these bounds are in ``tests/``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+MB = 1024 * 1024
+
+
+def _pdf(drawing: bytes) -> bytes:
+    """A one-page PDF whose page holds *drawing* (raw instructions, deflated)."""
+    import zlib
+
+    data = zlib.compress(drawing, 9)
+    objs = [b"<< /Type /Catalog /Pages 2 0 R >>",
+            b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+            b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R "
+            b"/Resources << /Font << /F1 5 0 R >> >> >>",
+            b"<< /Length %d /Filter /FlateDecode >>\nstream\n" % len(data) + data
+            + b"\nendstream",
+            b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    out = bytearray(b"%PDF-1.4\n")
+    offsets = []
+    for number, obj in enumerate(objs, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + obj + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objs) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objs) + 1, xref)
+    return bytes(out)
+
+
+def pages() -> dict[str, tuple[bytes, str | None]]:
+    """Name -> (body, Content-Type) of each hostile page."""
+    three_mb = 3 * MB
+    return {
+        "bold left open in every paragraph (56 KB)":
+            (b"<html><body>" + b"".join(b"<p><b %d>x" % i for i in range(3300)), "text/html"),
+        "250 comments before any tag, untyped (2 KB)": (b"<!--a-->" * 250 + b"x", None),
+        "'<a ' and no '>' (3 MB)": (b"<html><body>" + b"<a " * (three_mb // 3), "text/html"),
+        "<article></svg> x 40,000 (0.6 MB)":
+            (b"<body>" + b"<article></svg>" * 40_000, "text/html"),
+        "3,000 <article> under 3,000 <div> (0.1 MB)":
+            (b"<html><body><main><p>a</p><p>b</p></main>" + b"<div>" * 3000
+             + b"<article>x</article>" * 3000, "text/html"),
+        "title of 50,000 parts (0.2 MB)":
+            (b"<title>Headline" + b" - x" * 50_000 + b"</title>", "text/html"),
+        "JSON-LD of 50,000 nested arrays (0.1 MB)":
+            (b'<title>T</title><script type="application/ld+json">' + b"[" * 50_000
+             + b"]" * 50_000 + b"</script>", "text/html"),
+        "3 MB of x<br>": (b"<html><body>" + b"x<br>\n" * (three_mb // 6), "text/html"),
+        "3 MB of <p>x</p>": (b"<html><body>" + b"<p>x</p>" * (three_mb // 8), "text/html"),
+        "3 MB of <h1>x</h1>": (b"<html><body>" + b"<h1>x</h1>" * (three_mb // 10), "text/html"),
+        "PDF page of 100,000 drawing instructions (10 KB)":
+            (_pdf(b"BT /F1 12 Tf 72 712 Td (A) Tj ET\n" * 100_000), "application/pdf"),
+    }
+
+
+_CHILD = textwrap.dedent("""
+    import json, logging, resource, sys, time
+    logging.disable(logging.CRITICAL)
+    sys.path.insert(0, sys.argv[1])
+    from archiver.extract import extract
+    content_type = sys.argv[2] or None
+    body = sys.stdin.buffer.read()
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    start = time.process_time()
+    info = extract(body, url="http://127.0.0.1/page", content_type=content_type)
+    seconds = time.process_time() - start
+    grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+    print(json.dumps({"seconds": seconds, "grew_mb": grew / 1024, "kind": info.kind,
+                      "headline": info.headline, "text_chars": len(info.text or "")}))
+""")
+
+
+def measure(body: bytes, content_type: str | None, timeout: float) -> dict[str, object]:
+    """CPU seconds and peak RSS growth of one extraction, in a child process."""
+    try:
+        proc = subprocess.run(
+            [sys.executable, "-c", _CHILD, str(ROOT), content_type or ""], input=body,
+            capture_output=True, timeout=timeout)
+    except subprocess.TimeoutExpired:
+        return {"error": f"over {timeout:.0f} s"}
+    if proc.returncode != 0:
+        return {"error": proc.stderr.decode(errors="replace").strip().splitlines()[-1:]}
+    result: dict[str, object] = json.loads(proc.stdout)
+    return result
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n", 1)[0])
+    parser.add_argument("--only", help="only the pages whose name holds this")
+    parser.add_argument("--json", action="store_true", help="print JSON")
+    parser.add_argument("--timeout", type=float, default=120.0,
+                        help="seconds a page may take before it is reported as too slow")
+    args = parser.parse_args(argv)
+    results = {}
+    for name, (body, content_type) in pages().items():
+        if args.only and args.only not in name:
+            continue
+        results[name] = measure(body, content_type, args.timeout)
+        if not args.json:
+            got = results[name]
+            if "error" in got:
+                print(f"{name:52} {got['error']}")
+            else:
+                print(f"{name:52} {got['seconds']:6.2f} s  +{got['grew_mb']:6.1f} MB  "
+                      f"{got['kind']}, {got['text_chars']} characters of text")
+    if args.json:
+        print(json.dumps(results, indent=1))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
