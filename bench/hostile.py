@@ -8,7 +8,10 @@ bounds each took seconds to hours, or gigabytes.
 
 Usage::
 
-    python bench/hostile.py [--only NAME] [--json]
+    python bench/hostile.py [--only NAME] [--json] [--code DIR] [--timeout S]
+
+``--code`` imports archiver from another folder (an older checkout), for a
+side-by-side comparison.
 
 Not a test: the tests that hold these bounds are in ``tests/``.
 """
@@ -95,11 +98,12 @@ _CHILD = textwrap.dedent("""
 """)
 
 
-def measure(body: bytes, content_type: str | None, timeout: float) -> dict[str, object]:
+def measure(body: bytes, content_type: str | None, timeout: float,
+            code: Path = ROOT) -> dict[str, object]:
     """CPU seconds and peak RSS growth of one extraction, in a child process."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(ROOT), content_type or ""], input=body,
+            [sys.executable, "-c", _CHILD, str(code), content_type or ""], input=body,
             capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"over {timeout:.0f} s"}
@@ -115,12 +119,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", action="store_true", help="print JSON")
     parser.add_argument("--timeout", type=float, default=120.0,
                         help="seconds a page may take before it is reported as too slow")
+    parser.add_argument("--code", type=Path, default=ROOT,
+                        help="import archiver from this folder (default: this checkout)")
     args = parser.parse_args(argv)
     results = {}
     for name, (body, content_type) in pages().items():
         if args.only and args.only not in name:
             continue
-        results[name] = measure(body, content_type, args.timeout)
+        results[name] = measure(body, content_type, args.timeout, args.code)
         if not args.json:
             got = results[name]
             if "error" in got:
