@@ -108,8 +108,7 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
     ignored when none is open; elements whose end tag may be left out are not
     counted. The text of the removed elements stays, in their parent.
     """
-    stack: list[bytes] = []  # names of the open elements
-    open_count: dict[bytes, int] = {}
+    stack: list[bytes] = []  # names of the open elements (at most *limit*)
     skipped: dict[bytes, int] = {}
     kept = bytearray()  # what precedes the last cut (a list of cuts could hold millions)
     view = memoryview(data)
@@ -126,12 +125,9 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
                 kept += view[pos:m.start()]
                 pos = m.end()
                 cuts += 1
-            elif open_count.get(name):
-                while True:
-                    top = stack.pop()
-                    open_count[top] -= 1
-                    if top == name:
-                        break
+            elif name in stack:
+                while stack.pop() != name:
+                    pass
             # else a stray end tag, which the parser ignores too
         elif m.group(3) and name not in _NOT_SELF_CLOSING:
             continue  # <path/> in SVG
@@ -142,7 +138,6 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
             cuts += 1
         else:
             stack.append(name)
-            open_count[name] = open_count.get(name, 0) + 1
     if not cuts:
         return data
     kept += view[pos:]
