@@ -256,9 +256,8 @@ def headline_similarity(a: str, b: str) -> float:
     """
     if a == b:  # the unchanged headline of a re-check
         return 1.0
-    cut = 2 * HEADLINE_CHARS  # what normalising can leave HEADLINE_CHARS of
-    na = normalize_headline(a[:cut])[:HEADLINE_CHARS]
-    nb = normalize_headline(b[:cut])[:HEADLINE_CHARS]
+    na = normalize_headline(a)[:HEADLINE_CHARS]  # normalising is linear; the ratio is not
+    nb = normalize_headline(b)[:HEADLINE_CHARS]
     if na == nb:
         return 1.0
     if not na or not nb:
