@@ -19,7 +19,6 @@ Not a test: the tests that hold these bounds are in ``tests/``.
 from __future__ import annotations
 
 import argparse
-import io
 import json
 import subprocess
 import sys
@@ -27,28 +26,11 @@ import textwrap
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+
+from tests.pdfs import make_pdf  # noqa: E402
+
 MB = 1024 * 1024
-
-
-def _pdf(drawing: bytes) -> bytes:
-    """A one-page PDF whose page holds *drawing* (raw instructions, compressed)."""
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
-    writer = PdfWriter()
-    page = writer.add_blank_page(width=612, height=792)
-    font = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
-                             NameObject("/Subtype"): NameObject("/Type1"),
-                             NameObject("/BaseFont"): NameObject("/Helvetica")})
-    page[NameObject("/Resources")] = DictionaryObject({
-        NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
-    stream = DecodedStreamObject()
-    stream.set_data(drawing)
-    page[NameObject("/Contents")] = writer._add_object(stream)
-    page.compress_content_streams()
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
 
 
 def pages() -> dict[str, tuple[bytes, str | None]]:
@@ -73,7 +55,8 @@ def pages() -> dict[str, tuple[bytes, str | None]]:
         "3 MB of <p>x</p>": (b"<html><body>" + b"<p>x</p>" * (three_mb // 8), "text/html"),
         "3 MB of <h1>x</h1>": (b"<html><body>" + b"<h1>x</h1>" * (three_mb // 10), "text/html"),
         "PDF page of 100,000 drawing instructions (10 KB)":
-            (_pdf(b"BT /F1 12 Tf 72 712 Td (A) Tj ET\n" * 100_000), "application/pdf"),
+            (make_pdf({}, "A", drawing=b"BT /F1 12 Tf 72 712 Td (A) Tj ET\n" * 100_000),
+             "application/pdf"),
     }
 
 

@@ -19,6 +19,8 @@ from archiver import textnorm as tn
 from archiver.extract import extract
 from archiver.models import PageInfo
 
+from .pdfs import make_pdf
+
 PAGES = Path(__file__).parent / "pages"
 CORPUS = Path(__file__).resolve().parents[2] / "shared" / "corpus" / "extraction-dev"
 
@@ -285,30 +287,6 @@ def test_plain_text_and_other_kinds():
 
 
 # ---------------------------------------------------------------- PDF
-
-def make_pdf(metadata: dict[str, str], text: str | None = None, *,
-             drawing: bytes = b"") -> bytes:
-    """A one-page PDF with *metadata*, *text* drawn on the page after *drawing*
-    (raw drawing instructions)."""
-    from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
-
-    writer = PdfWriter()
-    pdf_page = writer.add_blank_page(width=612, height=792)
-    if text is not None:
-        font = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
-                                 NameObject("/Subtype"): NameObject("/Type1"),
-                                 NameObject("/BaseFont"): NameObject("/Helvetica")})
-        pdf_page[NameObject("/Resources")] = DictionaryObject({
-            NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
-        stream = DecodedStreamObject()
-        stream.set_data(drawing + f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"))
-        pdf_page[NameObject("/Contents")] = writer._add_object(stream)
-    writer.add_metadata(metadata)
-    out = io.BytesIO()
-    writer.write(out)
-    return out.getvalue()
-
 
 def test_pdf_metadata_and_text():
     body = make_pdf({"/Title": "Annual report on extraditions",
