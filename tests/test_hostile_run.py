@@ -172,8 +172,12 @@ def test_hostile_lab_through_the_whole_run(tmp_path: Path) -> None:
     # bounded time: each slow server costs at most about one timeout
     assert elapsed < 60, elapsed
     # bounded memory: 200 MB bombs inflated at most 5 MB, 3 MB body cut at 2 MB,
-    # the parser held to its ceiling
-    assert peak_kb < 250_000, peak_kb
+    # the parser held to its ceiling. The budget: this run without /rebuilt peaks
+    # near 100 MB; the parse of /rebuilt may map 128 MB (dom.PARSE_MEMORY) above
+    # what the process has mapped when it starts, and reuse freed heap besides, so
+    # the peak varies with the order the pages arrive in (175-251 MB seen).
+    # Unbounded, that parse took the run to 1.88 GB.
+    assert peak_kb < 320_000, peak_kb
     conn_rows = subprocess.run([sys.executable, "-m", "archiver", "verify", "--archive",
                                 str(archive)], capture_output=True, text=True, timeout=120)
     assert conn_rows.returncode == 0, conn_rows.stdout
