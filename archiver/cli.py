@@ -288,7 +288,7 @@ def extract(file: Path, url: str, content_type: str | None, fmt: str) -> None:
     body = raw
     if raw[:2] == b"\x1f\x8b":  # a saved gzip file
         body, _ = decode_content(raw, "gzip", 64 * 1024 * 1024)
-    page = extract_page(body, url=url, content_type=content_type)
+    page = extract_page(body, url=url, content_type=content_type, text=False)
     data = {
         "headline": page.headline,
         "published": page.published.isoformat() if page.published else None,

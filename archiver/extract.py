@@ -20,6 +20,10 @@ Example::
 
     info = extract(body, url="https://thediplomat.com/2016/05/...", content_type="text/html")
     info.headline, info.published
+
+The main text is what a snapshot comparison reads (drift); a caller that
+only wants the headline and the date (``archiver extract``) passes
+``text=False`` and the walk over the page's elements is not made.
 """
 
 from __future__ import annotations
@@ -41,12 +45,14 @@ __all__ = ["MAX_HTML_BYTES", "extract", "parse_html"]
 LOGGER = logging.getLogger(__name__)
 
 
-def extract(body: bytes, *, url: str, content_type: str | None = None) -> PageInfo:
+def extract(body: bytes, *, url: str, content_type: str | None = None,
+            text: bool = True) -> PageInfo:
     """What a response body says: kind, headline, date, title, main text.
 
     *body* is the decoded payload (Content-Encoding undone), *url* the URL it
-    was served from (resolves relative links, and may carry a date). Never
-    raises and never does I/O.
+    was served from (resolves relative links, and may carry a date). With
+    *text* false, an HTML page's main text is not read (``PageInfo.text`` is
+    empty; everything else is the same). Never raises and never does I/O.
     """
     try:
         if not isinstance(body, bytes | bytearray | memoryview):
@@ -55,7 +61,7 @@ def extract(body: bytes, *, url: str, content_type: str | None = None) -> PageIn
         if is_pdf(body, content_type):
             return extract_pdf(body, url=url)
         if is_html(body, content_type):
-            return _extract_html(body, url, content_type)
+            return _extract_html(body, url, content_type, text)
         return _extract_other(body, content_type)
     except Exception:  # defensive: a page must never stop a capture
         LOGGER.exception("extraction failed for %s", url)
@@ -71,7 +77,8 @@ def _extract_other(body: bytes, content_type: str | None) -> PageInfo:
     return PageInfo(kind="other", text=text, charset=charset)
 
 
-def _extract_html(body: bytes, url: str, content_type: str | None) -> PageInfo:
+def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bool
+                  ) -> PageInfo:
     tree, charset = parse_html(body, content_type, url=url)
     if tree is None:
         return PageInfo(kind="html", charset=charset)
@@ -83,7 +90,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None) -> PageInfo:
     root_attrs = tree.root.attributes if tree.root is not None else {}
     lang = root_attrs.get("lang") or root_attrs.get("xml:lang") \
         or meta.get("content-language") or meta.get("og:locale") or meta.get("language")
-    text = main_text(tree, found)  # changes the tree: last
+    text = main_text(tree, found) if with_text else ""  # changes the tree: last
     return PageInfo(
         kind="html",
         headline=headline,

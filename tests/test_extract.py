@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import io
 import json
@@ -412,6 +413,21 @@ def test_corpus_accuracy_floors():
     # measured: dates 205/207 (99.0%), titles 193/228 (84.6%); floors sit just below
     assert dates_ok / dated >= 0.975, f"date accuracy {dates_ok}/{dated}"
     assert titles_ok / titled >= 0.83, f"title accuracy {titles_ok}/{titled}"
+
+
+def test_without_text_everything_else_is_the_same():
+    """``text=False`` (what ``archiver extract`` asks) leaves out the main text only."""
+    entries = _corpus()
+    with_text = 0
+    for entry in entries:
+        body = (CORPUS / str(entry["file"])).read_bytes()
+        url = str(entry.get("url") or "")
+        full = extract(body, url=url, content_type="text/html")
+        short = extract(body, url=url, content_type="text/html", text=False)
+        with_text += bool(full.text)
+        assert short.text == ""
+        assert dataclasses.replace(full, text="") == short, entry["file"]
+    assert with_text >= 0.9 * len(entries)  # the full extraction reads it (221 of 228 pages)
 
 
 # ---------------------------------------------------------------- bounds
