@@ -346,6 +346,48 @@ def test_pdf_page_of_heavy_drawing_is_not_read_for_text(caplog):
     assert info.text == "Deportations rose in 2019"
 
 
+_PDF_PROBE = textwrap.dedent("""
+    import json, logging, resource, sys
+    # a guard for the machine, should the ceiling under test not hold
+    resource.setrlimit(resource.RLIMIT_DATA, (1536 << 20, resource.RLIM_INFINITY))
+    logging.basicConfig(level=logging.DEBUG, format="%(message)s")
+    from archiver import pdfinfo
+    from archiver.extract import extract
+    from tests.pdfs import inflating_pdf
+    pdfinfo.PDF_MEMORY = int(sys.argv[1]) << 20
+    body = inflating_pdf({"/Title": "Annual report on detention",
+                          "/CreationDate": "D:20190503120000"}, 64 << 20)
+    limit = resource.getrlimit(resource.RLIMIT_DATA)
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    info = extract(body, url="http://127.0.0.1/r.pdf", content_type="application/pdf")
+    grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+    print(json.dumps({"grew_mb": grew / 1024, "headline": info.headline,
+                      "published": str(info.published), "text": len(info.text),
+                      "limit_kept": resource.getrlimit(resource.RLIMIT_DATA) == limit}))
+""")
+
+
+@pytest.mark.skipif(sys.platform != "linux", reason="the ceiling is Linux's RLIMIT_DATA")
+def test_pdf_reading_is_held_to_its_memory_ceiling():
+    """A page whose instructions inflate to 64 MB (pypdf's own cap is 75 MB):
+    under a ceiling of 16 MB the inflation fails, the text is left unread,
+    the metadata is still read and memory stays near the ceiling; with the
+    ceiling above it, the same page inflates in full."""
+    root = Path(__file__).resolve().parent.parent
+    got = {}
+    for ceiling_mb in (16, 256):
+        proc = subprocess.run([sys.executable, "-c", _PDF_PROBE, str(ceiling_mb)], cwd=root,
+                              capture_output=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr.decode()[-2000:]
+        got[ceiling_mb] = json.loads(proc.stdout)
+    held, free = got[16], got[256]
+    for run in (held, free):
+        assert run["headline"] == "Annual report on detention", run
+        assert run["published"] == "2019-05-03" and run["limit_kept"], run
+    assert held["grew_mb"] < 40, held
+    assert free["grew_mb"] > 64, free  # the probe measures: the page does take that much
+
+
 def test_broken_pdf_never_raises():
     for body in (b"%PDF-1.4\n garbage", b"%PDF-", make_pdf({"/Title": "x y z"})[:300]):
         info = extract(body, url="https://e.com/x.pdf", content_type="application/pdf")
