@@ -24,6 +24,14 @@ answer wherever it runs.
 
 If a worker dies, the pool is given up and the rest of the cycle extracts in
 the parent: same results, one core.
+
+A job still running in a worker after :data:`JOB_SECONDS` (every page
+known to cost more than its size is bounded far below that, but a parser
+may meet a page nobody foresaw) is given up: the worker is killed and
+another started, the job's caller gets :class:`JobTimedOut` (it goes on
+without the page's extraction: the job is not run again anywhere), and the
+jobs queued behind it go to the workers again. A job the parent runs itself
+(its share, or with no workers) has no such limit.
 """
 
 from __future__ import annotations
@@ -98,6 +106,18 @@ def extract_body(body: bytes | Path | None, content_encoding: str | None,
 
 class WorkerDied(RuntimeError):
     """A worker process ended before answering."""
+
+
+class JobTimedOut(RuntimeError):
+    """A job ran in a worker past the pool's time limit; the worker was killed."""
+
+
+#: Seconds a job may run in a worker before the worker is killed and replaced.
+#: A page's work takes milliseconds; the costliest pages built to exhaust it,
+#: now bounded, take about 2 s.
+JOB_SECONDS = 60.0
+#: How often the pool looks for a job past its time (seconds, at most).
+_WATCH_EVERY = 5.0
 
 
 #: Jobs sent to one worker ahead of its answers: the event loop reads answers
@@ -178,6 +198,10 @@ def _pipe() -> tuple[int, int]:
     return r, w
 
 
+#: A job: the function, its arguments and the future of its answer.
+_Job = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
+
+
 class _Worker:
     """One worker process and the parent's ends of its two pipes."""
 
@@ -199,7 +223,20 @@ class _Worker:
         self.jobs_fd = jobs_w
         self.outbox = bytearray()
         self.answers = Connection(answers_r, writable=False)
-        self.waiting: collections.deque[asyncio.Future[Any]] = collections.deque()
+        #: jobs sent and not answered, oldest (the one running) first
+        self.waiting: collections.deque[_Job] = collections.deque()
+        #: when the oldest of them started running, as far as the parent knows
+        self.head_since = 0.0
+
+    def stop(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        """Kill the process at once and close the parent's ends of its pipes."""
+        if loop is not None and not loop.is_closed():
+            loop.remove_reader(self.answers.fileno())
+            loop.remove_writer(self.jobs_fd)
+        self.process.kill()
+        self.process.join(timeout=5)
+        os.close(self.jobs_fd)
+        self.answers.close()
 
 
 class PagePool:
@@ -210,12 +247,14 @@ class PagePool:
     function here.
     """
 
-    def __init__(self, processes: int) -> None:
+    def __init__(self, processes: int, job_seconds: float | None = None) -> None:
         self.processes = processes
+        self.job_seconds = JOB_SECONDS if job_seconds is None else job_seconds
         self._workers: list[_Worker] = []
-        self._backlog: collections.deque[tuple[Callable[..., Any], tuple[Any, ...],
-                                               asyncio.Future[Any]]] = collections.deque()
+        self._backlog: collections.deque[_Job] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
+        self._context: Any = None
+        self._watch_handle: asyncio.TimerHandle | None = None
         self._share_after = 0.0  # see _here
 
     @property
@@ -235,14 +274,57 @@ class PagePool:
         except ValueError:  # pragma: no cover - no fork on this platform
             return
         self._loop = asyncio.get_running_loop()
+        self._context = context
         try:
             for _ in range(self.processes):
-                worker = _Worker(context)
-                self._workers.append(worker)
-                self._loop.add_reader(worker.answers.fileno(), self._on_answer, worker)
+                self._add_worker()
         except OSError as exc:
             LOGGER.warning("page work stays in this process: cannot start workers (%s)", exc)
             self.close()
+            return
+        self._watch_handle = self._loop.call_later(self._watch_every(), self._watch)
+
+    def _add_worker(self) -> None:
+        assert self._loop is not None
+        worker = _Worker(self._context)
+        self._workers.append(worker)
+        self._loop.add_reader(worker.answers.fileno(), self._on_answer, worker)
+
+    def _watch_every(self) -> float:
+        return min(_WATCH_EVERY, max(0.05, self.job_seconds / 4))
+
+    def _watch(self) -> None:
+        """Give up the jobs running past :attr:`job_seconds` (see the module)."""
+        now = time.monotonic()
+        for worker in list(self._workers):
+            # an answer not read yet: the worker is not stuck, the loop was busy
+            if worker.waiting and now - worker.head_since > self.job_seconds \
+                    and not worker.answers.poll():
+                self._give_up(worker)
+        if self._workers and self._loop is not None:
+            self._watch_handle = self._loop.call_later(self._watch_every(), self._watch)
+
+    def _give_up(self, worker: _Worker) -> None:
+        """Kill *worker*, stuck on its oldest job; that job fails with
+        :class:`JobTimedOut`, the ones behind it go to the workers again."""
+        LOGGER.warning("a page's extraction ran past %g s in worker %s: the worker was "
+                       "stopped and replaced, the page is left unread",
+                       self.job_seconds, worker.process.pid)
+        self._workers.remove(worker)
+        worker.stop(self._loop)
+        _, _, stuck = worker.waiting.popleft()
+        self._backlog.extendleft(reversed(worker.waiting))  # first in line again
+        worker.waiting.clear()
+        if not stuck.done():
+            stuck.set_exception(JobTimedOut())
+        try:
+            self._add_worker()
+        except OSError as exc:
+            LOGGER.warning("cannot start a worker in its place (%s)", exc)
+        if self._workers:
+            self._dispatch()
+        else:  # its callers run them in this process
+            self._fail_all([])
 
     @property
     def queued(self) -> int:
@@ -282,7 +364,8 @@ class PagePool:
             worker = min(self._workers, key=lambda w: len(w.waiting))
             if len(worker.waiting) >= IN_FLIGHT:
                 return
-            fn, args, future = self._backlog.popleft()
+            job = self._backlog.popleft()
+            fn, args, future = job
             if future.cancelled():
                 continue
             try:
@@ -295,7 +378,9 @@ class PagePool:
             except OSError:
                 future.set_exception(WorkerDied())
                 continue
-            worker.waiting.append(future)
+            if not worker.waiting:
+                worker.head_since = time.monotonic()
+            worker.waiting.append(job)
 
     def _send(self, worker: _Worker, frame: bytes) -> None:
         """Write one job (framed as ``Connection.recv`` reads it), never blocking."""
@@ -331,7 +416,8 @@ class PagePool:
         except (EOFError, OSError):
             self._fail_all()
             return
-        future = worker.waiting.popleft()
+        _, _, future = worker.waiting.popleft()
+        worker.head_since = time.monotonic()  # the next job, already sent, starts now
         if not future.done():
             if ok:
                 future.set_result(value)
@@ -343,7 +429,7 @@ class PagePool:
         """Every job sent to *workers* (default: the pool's) or waiting to be sent
         ends with :class:`WorkerDied`."""
         workers = self._workers if workers is None else workers
-        futures = [f for w in workers for f in w.waiting]
+        futures = [f for w in workers for _, _, f in w.waiting]
         futures += [f for _, _, f in self._backlog]
         self._backlog.clear()
         for w in workers:
@@ -355,6 +441,9 @@ class PagePool:
     def close(self) -> None:
         """Stop the workers and wait for them (their CPU time is then the parent's to see)."""
         workers, self._workers = self._workers, []
+        if self._watch_handle is not None:
+            self._watch_handle.cancel()
+            self._watch_handle = None
         for w in workers:
             if self._loop is not None and not self._loop.is_closed():
                 self._loop.remove_reader(w.answers.fileno())

@@ -40,7 +40,7 @@ from typing import Any
 from . import __version__
 from .classify import classify, http_status_of
 from .consistency import event_flags
-from .cpupool import MIN_URLS, PagePool, extract_body, worker_count
+from .cpupool import MIN_URLS, JobTimedOut, PagePool, extract_body, worker_count
 from .exceptions import StorageError
 from .fetch import Fetcher, discard, make_client
 from .models import (
@@ -341,6 +341,10 @@ def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: b
         records
 
 
+def _left_unread(url: str, seconds: float) -> None:
+    LOGGER.warning("%s: page left unread: its extraction ran past %g s", url, seconds)
+
+
 def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None,
                        digests: dict[int, str | None]) -> bool:
     """True when the final answer is, byte for byte, the first snapshot's.
@@ -533,9 +537,16 @@ class Cycle:
         self.flush()
 
     async def _extract(self, hop: Hop | None) -> PageInfo | None:
-        """Extraction of *hop*'s body, in a worker process when the cycle has them."""
+        """Extraction of *hop*'s body, in a worker process when the cycle has them
+        (None when there is no body, or its extraction ran past the pool's limit)."""
         body = _body(hop, self.settings)
-        return await self.pool.call(extract_body, *body) if body is not None else None
+        if body is None:
+            return None
+        try:
+            return await self.pool.call(extract_body, *body)
+        except JobTimedOut:
+            _left_unread(body[3], self.pool.job_seconds)
+            return None
 
     def _judge(self, result: FetchResult, page: PageInfo | None, probe: Probe | None,
                citations: Iterable[Citation], *, network_down: bool,
@@ -556,13 +567,21 @@ class Cycle:
         trip to a worker process.
 
         The page comes back without its main text (:func:`analyse`): from
-        here on, only its headline and date are used.
+        here on, only its headline and date are used. When that trip runs past
+        the pool's time limit, the URL is judged and archived here without
+        its page's extraction.
         """
         cited, events, histories = self._inputs(citations)
         body = None if same else _body(result.final, self.settings)
-        page, verdicts, blob, records = await self.pool.call(
-            analyse, body, stored, same, result, probe, events, histories, now_utc(),
-            self.settings.check, archiving)
+        try:
+            page, verdicts, blob, records = await self.pool.call(
+                analyse, body, stored, same, result, probe, events, histories, now_utc(),
+                self.settings.check, archiving)
+        except JobTimedOut:
+            _left_unread(result.final_url or result.url, self.pool.job_seconds)
+            page, verdicts, blob, records = analyse(
+                None, stored, False, result, probe, events, histories, now_utc(),
+                self.settings.check, archiving)
         return page, Judgement(cited, events, verdicts, final_digest, blob), records
 
     def _inputs(self, citations: Iterable[Citation],

@@ -16,7 +16,7 @@ from typing import Any
 
 import pytest
 
-from archiver.cpupool import MIN_URLS, SHARE_AT, PagePool, extract_body, worker_count
+from archiver.cpupool import MIN_URLS, SHARE_AT, JobTimedOut, PagePool, extract_body, worker_count
 from archiver.lock import ArchiveLock
 from archiver.pipeline import run_cycle
 from archiver.settings import Settings
@@ -166,6 +166,39 @@ def test_a_dead_worker_means_the_work_is_done_in_this_process(
     assert not active  # given up: the rest of the cycle runs here
     assert [r.getMessage() for r in caplog.records].count(
         "a worker process died; the rest of the cycle runs in this process") == 1
+
+
+def test_a_job_past_its_time_is_given_up_and_its_worker_replaced(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """A job stuck in a worker (a sleep stands for a parser that never ends):
+    its caller hears JobTimedOut in about the time limit, the worker is killed
+    and another takes its place, and the jobs queued behind it are answered."""
+
+    async def main() -> tuple[Any, list[int], int, int, list[int], float]:
+        pool = PagePool(1, job_seconds=0.5)
+        pool.start()
+        try:
+            first = pool.worker_pids()[0]
+            started = time.monotonic()
+            stuck, *behind = await asyncio.gather(
+                pool.call(time.sleep, 30), *(pool.call(os.getpid) for _ in range(4)),
+                return_exceptions=True)
+            waited = time.monotonic() - started
+            after = await pool.call(os.getpid)
+            return stuck, behind, first, after, pool.worker_pids(), waited
+        finally:
+            pool.close()
+
+    with caplog.at_level(logging.WARNING, logger="archiver.cpupool"):
+        stuck, behind, first, after, pids, waited = asyncio.run(main())
+    assert isinstance(stuck, JobTimedOut)
+    assert waited < 10, waited  # not the 30 s the job would have taken
+    assert len(pids) == 1 and pids[0] != first  # a new worker
+    assert behind == [pids[0]] * 4 and after == pids[0]  # answered by it, not here
+    with pytest.raises(ProcessLookupError):
+        os.kill(first, 0)  # the stuck one is gone
+    assert any("extraction ran past 0.5 s" in r.getMessage() for r in caplog.records), \
+        [r.getMessage() for r in caplog.records]
 
 
 def _fd_targets(pid: str) -> list[str]:
@@ -327,3 +360,47 @@ def test_a_cycle_with_workers_writes_the_records_of_one_without(tmp_path: Path) 
     for name in archives:
         files = sorted((archives[name] / "warc").glob("*.warc.gz"))
         assert warcio_check(*files).returncode == 0
+
+
+def test_a_page_whose_extraction_never_ends_is_archived_and_judged_unread(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
+) -> None:
+    """One page's extraction never returns in the worker (a sleep stands for a
+    parser stuck on it): past the pool's limit the worker is replaced, the page
+    is archived and its citation judged without a headline, and the other pages
+    are read as usual."""
+    from archiver import cpupool, pipeline
+
+    real = pipeline.extract_body
+
+    def endless(body: Any, encoding: Any, content_type: Any, url: str, limit: int) -> Any:
+        if url.endswith("/endless.html"):
+            time.sleep(120)
+        return real(body, encoding, content_type, url, limit)
+
+    # the workers are forked from this process: they run the patched module
+    monkeypatch.setattr(pipeline, "extract_body", endless)
+    monkeypatch.setattr(cpupool, "JOB_SECONDS", 1.0)
+    # every job to the workers: a job the parent runs as its share has no limit
+    monkeypatch.setattr(cpupool, "SHARE_AT", 10**6)
+    with Site() as site:
+        urls = []
+        for i in range(MIN_URLS + 2):
+            site.page(f"/news/{i}.html", news_page(f"Malaysia detains {i}", BODY))
+            urls.append(site.url(f"/news/{i}.html"))
+        site.page("/endless.html", news_page("A page nobody can read", BODY))
+        endless_url = site.url("/endless.html")
+        urls.insert(3, endless_url)
+        started = time.monotonic()
+        with caplog.at_level(logging.WARNING):
+            rows = _cycle(tmp_path, "p1", urls, 1)
+        elapsed = time.monotonic() - started
+    assert elapsed < 30, elapsed  # not the 120 s the stuck job would take
+    assert len(rows) == len(urls)
+    stuck = rows.pop(endless_url)
+    assert stuck[0] == "alive" and stuck[1] is None, stuck  # judged, no headline read
+    assert all(str(v[1]).startswith("Malaysia detains") for v in rows.values()), rows
+    said = [r.getMessage() for r in caplog.records]
+    assert f"{endless_url}: page left unread: its extraction ran past 1 s" in said
+    archived = {r[1] for r in _records(tmp_path / "p1" / "archive") if r[0] == "response"}
+    assert endless_url in archived and set(urls) <= archived
