@@ -67,11 +67,14 @@ _CHILD = textwrap.dedent("""
     from archiver.extract import extract
     content_type = sys.argv[2] or None
     body = sys.stdin.buffer.read()
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    def peak_kb():  # this process's own peak RSS (ru_maxrss keeps the parent's across exec)
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    base = peak_kb()
     start = time.process_time()
     info = extract(body, url="http://127.0.0.1/page", content_type=content_type)
     seconds = time.process_time() - start
-    grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+    grew = peak_kb() - base
     print(json.dumps({"seconds": seconds, "grew_mb": grew / 1024, "kind": info.kind,
                       "headline": info.headline, "text_chars": len(info.text or "")}))
 """)

@@ -92,11 +92,14 @@ _PROBE = textwrap.dedent("""
     resource.setrlimit(resource.RLIMIT_DATA, (1536 << 20, resource.RLIM_INFINITY))
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     from archiver import dom
-    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    def peak_kb():  # this process's own peak RSS (ru_maxrss keeps the parent's across exec)
+        with open("/proc/self/status") as fh:
+            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    base = peak_kb()
     start = time.process_time()
     tree, _ = dom.parse_html(sys.stdin.buffer.read(), "text/html", url="http://127.0.0.1/bold")
     seconds = time.process_time() - start
-    grew = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - base
+    grew = peak_kb() - base
     after, _ = dom.parse_html(b"<title>Next</title><p>fine", "text/html")
     print(json.dumps({"parsed": tree is not None, "seconds": seconds, "grew_mb": grew / 1024,
                       "next": after.css_first("title").text() if after else None,
