@@ -22,6 +22,7 @@ from . import memlimit
 from . import textnorm as tn
 from .maintext import MAX_TEXT_CHARS
 from .models import PageInfo
+from .timelimit import TimeLimitExceeded, time_limit
 
 LOGGER = logging.getLogger(__name__)
 
@@ -34,6 +35,10 @@ MAX_PAGE_CONTENT = 512 * 1024
 #: Memory reading one PDF may take (see :mod:`archiver.memlimit`): pypdf's
 #: objects for a page of 100,000 tiny drawing instructions took 180 MB.
 PDF_MEMORY = 128 * 1024 * 1024
+#: Seconds reading one PDF may take (see :mod:`archiver.timelimit`): a report
+#: of a few MB takes well under one; a file that sends the reader round a
+#: loop would take for ever.
+PDF_SECONDS = 20.0
 
 _OFFICE_PREFIX = re.compile(r"^microsoft (?:word|powerpoint|excel)\s*-\s*", re.I)
 _FILE_NAME = re.compile(r"^\S+\.(?:docx?|pdf|indd|xlsx?|pptx?|rtf|odt|tex|dvi)$", re.I)
@@ -53,8 +58,13 @@ def _pdf_title(value: Any) -> str | None:
 
 def extract_pdf(body: bytes, *, url: str = "") -> PageInfo:
     """Title and date from a PDF's metadata (Info, then XMP), text of its first pages."""
-    with memlimit.ceiling(PDF_MEMORY):
-        return _extract_pdf(body, url)
+    try:
+        with memlimit.ceiling(PDF_MEMORY), time_limit(PDF_SECONDS):
+            return _extract_pdf(body, url)
+    except TimeLimitExceeded:
+        LOGGER.warning("%s: PDF left unread: reading it took over %g s",
+                       url or "a PDF", PDF_SECONDS)
+        return PageInfo(kind="pdf")
 
 
 def _extract_pdf(body: bytes, url: str) -> PageInfo:

@@ -1,0 +1,101 @@
+"""The time limit on pure-Python work (archiver.timelimit), and on reading a PDF."""
+
+from __future__ import annotations
+
+import signal
+import threading
+import time
+
+import pytest
+
+from archiver.timelimit import TimeLimitExceeded, time_limit
+
+pytestmark = pytest.mark.skipif(not hasattr(signal, "setitimer"), reason="SIGALRM timers (Unix)")
+
+
+def _spin_catching_everything(until: float) -> int:
+    """A loop that swallows every Exception, as parsers' recovery loops do."""
+    turns = 0
+    while time.monotonic() < until:  # bounded: the test's own deadline
+        try:
+            turns += 1
+            if turns % 1000 == 0:
+                raise ValueError("bad object")
+        except Exception:  # noqa: BLE001 - what the limit must get through
+            pass
+    return turns
+
+
+def test_a_loop_past_the_limit_is_stopped() -> None:
+    started = time.monotonic()
+    with pytest.raises(TimeLimitExceeded):
+        with time_limit(0.2):
+            _spin_catching_everything(started + 10)
+    assert time.monotonic() - started < 2
+
+
+def test_work_within_the_limit_is_untouched_and_the_timer_is_gone() -> None:
+    previous = signal.getsignal(signal.SIGALRM)
+    with time_limit(5):
+        turns = _spin_catching_everything(time.monotonic() + 0.05)
+    assert turns > 0
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is previous
+
+
+def test_someone_elses_timer_is_left_alone() -> None:
+    fired = []
+    previous = signal.signal(signal.SIGALRM, lambda *_: fired.append(True))
+    try:
+        signal.setitimer(signal.ITIMER_REAL, 0.3)
+        with time_limit(0.05):  # not armed: the running timer is another's
+            _spin_catching_everything(time.monotonic() + 0.15)
+        assert not fired and signal.getitimer(signal.ITIMER_REAL)[0] > 0
+        deadline = time.monotonic() + 5
+        while not fired and time.monotonic() < deadline:
+            time.sleep(0.01)
+        assert fired  # theirs still fires, into their handler
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)
+
+
+def test_outside_the_main_thread_there_is_no_limit() -> None:
+    done: list[int] = []
+
+    def work() -> None:
+        with time_limit(0.01):
+            done.append(_spin_catching_everything(time.monotonic() + 0.1))
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=10)
+    assert done and done[0] > 0
+
+
+def test_a_pdf_whose_reading_never_ends_is_left_unread(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """pypdf sent round a loop (a property that never returns stands for a
+    cross-reference chain that points back at itself)."""
+    import pypdf
+
+    from archiver import pdfinfo
+    from archiver.extract import extract
+    from tests.pdfs import make_pdf
+
+    body = make_pdf({"/Title": "Annual report on detention"}, "Detained without charge")
+    before = extract(body, url="http://127.0.0.1/r.pdf", content_type="application/pdf")
+    assert before.headline == "Annual report on detention"
+
+    def endless(self: object) -> object:
+        _spin_catching_everything(time.monotonic() + 60)
+        raise AssertionError("the limit did not stop the loop")
+
+    monkeypatch.setattr(pypdf.PdfReader, "metadata", property(endless))
+    monkeypatch.setattr(pdfinfo, "PDF_SECONDS", 0.3)
+    started = time.monotonic()
+    info = extract(body, url="http://127.0.0.1/r.pdf", content_type="application/pdf")
+    assert time.monotonic() - started < 5
+    assert info.kind == "pdf" and info.headline is None
+    assert "http://127.0.0.1/r.pdf: PDF left unread: reading it took over 0.3 s" in caplog.text
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
