@@ -44,8 +44,11 @@ def _usable() -> bool:
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`TimeLimitExceeded` in the body if it runs past *seconds*."""
-    if not _usable() or signal.getitimer(signal.ITIMER_REAL)[0] > 0:
-        yield  # not the main thread, or a timer of someone else's: left alone
+    if not _usable() or signal.getitimer(signal.ITIMER_REAL)[0] > 0 \
+            or signal.getsignal(signal.SIGALRM) is None:
+        # not the main thread, a timer of someone else's, or a handler set
+        # outside Python (which could not be put back): left alone
+        yield
         return
     armed = True
 
