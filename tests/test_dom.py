@@ -92,9 +92,7 @@ _PROBE = textwrap.dedent("""
     resource.setrlimit(resource.RLIMIT_DATA, (1536 << 20, resource.RLIM_INFINITY))
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     from archiver import dom
-    def peak_kb():  # this process's own peak RSS (ru_maxrss keeps the parent's across exec)
-        with open("/proc/self/status") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    from tests.peak import peak_kb
     base = peak_kb()
     start = time.process_time()
     tree, _ = dom.parse_html(sys.stdin.buffer.read(), "text/html", url="http://127.0.0.1/bold")

@@ -358,9 +358,7 @@ _PDF_PROBE = textwrap.dedent("""
     body = inflating_pdf({"/Title": "Annual report on detention",
                           "/CreationDate": "D:20190503120000"}, 64 << 20)
     limit = resource.getrlimit(resource.RLIMIT_DATA)
-    def peak_kb():  # this process's own peak RSS (ru_maxrss keeps the parent's across exec)
-        with open("/proc/self/status") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    from tests.peak import peak_kb
     base = peak_kb()
     info = extract(body, url="http://127.0.0.1/r.pdf", content_type="application/pdf")
     grew = peak_kb() - base
@@ -484,9 +482,7 @@ _MEMORY_PROBE = textwrap.dedent("""
     from archiver.extract import extract
     unit = sys.stdin.buffer.read()
     body = b"<html><head><title>T</title></head><body>" + unit * (3 * 1024 * 1024 // len(unit))
-    def peak_kb():  # this process's own peak RSS (ru_maxrss keeps the parent's across exec)
-        with open("/proc/self/status") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
+    from tests.peak import peak_kb
     base = peak_kb()
     info = extract(body, url="http://127.0.0.1/x", content_type="text/html")
     grew = peak_kb() - base
