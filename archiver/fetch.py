@@ -424,18 +424,23 @@ class _OriginState:
         self.users = 0
 
 
+class Stopped(Exception):
+    """The cycle is stopping: a request that had not started is not made."""
+
+
 class _Slot:
     """The ``async with`` of :meth:`Politeness.slot`."""
 
-    __slots__ = ("_gate", "_origin", "_state")
+    __slots__ = ("_gate", "_origin", "_state", "_stoppable")
 
-    def __init__(self, gate: Politeness, origin: tuple[str, str, int]) -> None:
+    def __init__(self, gate: Politeness, origin: tuple[str, str, int], stoppable: bool) -> None:
         self._gate = gate
         self._origin = origin
+        self._stoppable = stoppable
         self._state: _OriginState | None = None
 
     async def __aenter__(self) -> None:
-        self._state = await self._gate._acquire(self._origin)
+        self._state = await self._gate._acquire(self._origin, self._stoppable)
 
     async def __aexit__(self, *exc: object) -> None:
         state, self._state = self._state, None
@@ -450,13 +455,18 @@ class Politeness:
     not yet passed: idle entries are pruned, so memory does not grow with the
     number of hosts fetched over a run. Runs on asyncio (the loop of
     ``asyncio.run``); one instance serves one event loop.
+
+    Once *stop* is set, a stoppable slot still waiting raises :class:`Stopped`
+    as soon as it is its turn, without waiting for the delay: a stopping
+    cycle ends its requests in flight, not the ones queued behind them.
     """
 
     def __init__(self, concurrency: int, per_origin: int, delay: float,
-                 prune_at: int = 256) -> None:
+                 prune_at: int = 256, stop: asyncio.Event | None = None) -> None:
         self.concurrency = concurrency
         self.per_origin = per_origin
         self.delay = delay
+        self.stop = stop
         self._global: asyncio.Semaphore | None = None
         self._origins: dict[tuple[str, str, int], _OriginState] = {}
         self._prune_floor = prune_at
@@ -465,11 +475,17 @@ class Politeness:
     def __len__(self) -> int:
         return len(self._origins)
 
-    def slot(self, origin: tuple[str, str, int]) -> _Slot:
-        """Hold one request slot for *origin*; waits for the delay and the limits."""
-        return _Slot(self, origin)
+    def slot(self, origin: tuple[str, str, int], *, stoppable: bool = False) -> _Slot:
+        """Hold one request slot for *origin*; waits for the delay and the limits
+        (or, *stoppable*, raises :class:`Stopped` once the stop event is set)."""
+        return _Slot(self, origin, stoppable)
 
-    async def _acquire(self, origin: tuple[str, str, int]) -> _OriginState:
+    def _stopping(self, stoppable: bool) -> None:
+        if stoppable and self.stop is not None and self.stop.is_set():
+            raise Stopped()
+
+    async def _acquire(self, origin: tuple[str, str, int], stoppable: bool = False
+                       ) -> _OriginState:
         if self._global is None:
             self._global = asyncio.Semaphore(self.concurrency)
         state = self._origins.get(origin)
@@ -480,10 +496,17 @@ class Politeness:
             await state.slots.acquire()
             try:
                 async with state.lock:
+                    self._stopping(stoppable)
                     wait = state.next_start - time.monotonic()
                     if wait > 0:
                         await asyncio.sleep(wait)
+                        self._stopping(stoppable)
                     await self._global.acquire()
+                    try:
+                        self._stopping(stoppable)
+                    except Stopped:
+                        self._global.release()
+                        raise
                     state.next_start = time.monotonic() + self.delay
             except BaseException:
                 state.slots.release()
@@ -537,7 +560,8 @@ class Fetcher:
     the returned hops.
     """
 
-    def __init__(self, client: httpx.AsyncClient, settings: FetchSettings, tmpdir: Path) -> None:
+    def __init__(self, client: httpx.AsyncClient, settings: FetchSettings, tmpdir: Path,
+                 stop: asyncio.Event | None = None) -> None:
         self.client = client
         # The client of make_client has no auth, no redirects to follow, no
         # event hooks and one transport: requests go straight to its connections.
@@ -549,10 +573,16 @@ class Fetcher:
         self.tmpdir = Path(tmpdir)
         self.stats = FetchStats()
         self.politeness = Politeness(settings.concurrency, settings.per_host_concurrency,
-                                     settings.per_host_delay)
+                                     settings.per_host_delay, stop=stop)
 
-    async def fetch(self, url: str, *, retries: int | None = None) -> FetchResult:
-        """Fetch *url*, following redirects, retrying per the settings."""
+    async def fetch(self, url: str, *, retries: int | None = None,
+                    stoppable: bool = True) -> FetchResult:
+        """Fetch *url*, following redirects, retrying per the settings.
+
+        Raises :class:`Stopped` when the stop event (see :class:`Politeness`)
+        is set before its first request, or before a retry, is made (unless
+        not *stoppable*); the redirects of a request made are followed.
+        """
         try:
             parsed = parse_url(url)
         except (httpx.InvalidURL, TypeError, ValueError) as exc:
@@ -565,7 +595,7 @@ class Fetcher:
         attempt = 0
         while True:
             attempt += 1
-            result = await self._attempt(url, parsed)
+            result = await self._attempt(url, parsed, stoppable)
             result.attempts = attempt
             wait = self._retry_wait(result, attempt)
             if wait is None or attempt >= tries:
@@ -573,11 +603,13 @@ class Fetcher:
             LOGGER.info("retrying %s in %.1fs (%s)", url, wait,
                         result.error or (result.final.status if result.final else ""))
             discard(result)
+            self.politeness._stopping(stoppable)
             await asyncio.sleep(wait)
 
     async def fetch_probe(self, url: str) -> FetchResult:
-        """One try at *url* (a soft-404 probe): no retries."""
-        return await self.fetch(url, retries=1)
+        """One try at *url* (a soft-404 probe): no retries. Part of the work on
+        a URL whose page was fetched: made even when the cycle is stopping."""
+        return await self.fetch(url, retries=1, stoppable=False)
 
     def _retry_wait(self, result: FetchResult, attempt: int) -> float | None:
         """Seconds to wait before the next try, or None when it is final."""
@@ -598,13 +630,15 @@ class Fetcher:
             return backoff
         return None
 
-    async def _attempt(self, url: str, parsed: httpx.URL) -> FetchResult:
-        """One try: the whole redirect chain from *url* (*parsed*)."""
+    async def _attempt(self, url: str, parsed: httpx.URL, stoppable: bool = False
+                       ) -> FetchResult:
+        """One try: the whole redirect chain from *url* (*parsed*); the first
+        request is *stoppable* (see :meth:`fetch`)."""
         result = FetchResult(url)
         seen: set[tuple[str, str | None]] = set()
         current = parsed
         while True:
-            hop, exc, during_tls = await self._exchange(current)
+            hop, exc, during_tls = await self._exchange(current, stoppable and not result.hops)
             result.hops.append(hop)
             seen.add((str(current), _cookie(hop.request_headers)))
             if exc is not None:
@@ -636,8 +670,9 @@ class Fetcher:
                 return result
             current = target
 
-    async def _exchange(self, url: httpx.URL) -> tuple[Hop, BaseException | None, bool]:
-        async with self.politeness.slot(_origin(url)):
+    async def _exchange(self, url: httpx.URL, stoppable: bool = False
+                        ) -> tuple[Hop, BaseException | None, bool]:
+        async with self.politeness.slot(_origin(url), stoppable=stoppable):
             trace = _Trace(url.host, self.stats)
             hop, exc = await self._request(url, trace)
             if exc is not None and hop.status is None and not trace.connecting \

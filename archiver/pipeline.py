@@ -42,7 +42,7 @@ from .classify import classify, http_status_of
 from .consistency import event_flags
 from .cpupool import MIN_URLS, JobTimedOut, PagePool, extract_body, worker_count
 from .exceptions import StorageError
-from .fetch import Fetcher, discard, make_client
+from .fetch import Fetcher, Stopped, discard, make_client
 from .models import (
     Baseline,
     Citation,
@@ -683,7 +683,7 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         pool.start()
         try:
             async with make_client(settings.fetch) as client:
-                fetcher = Fetcher(client, settings.fetch, paths["tmp"])
+                fetcher = Fetcher(client, settings.fetch, paths["tmp"], stop=stop)
                 writer = WarcWriter(paths["warc"], settings.warc, f"archiver/{__version__}",
                                     {"operator": "archiver", "sources": str(sources.path)})
                 cycle = Cycle(sources=sources, settings=settings, store=store, fetcher=fetcher,
@@ -726,6 +726,8 @@ async def _drive(cycle: Cycle, groups: dict[str, list[Citation]], concurrency: i
                 return
             try:
                 await cycle.process(url, citations)
+            except Stopped:  # its request was not made: the resumed cycle checks it
+                return
             except StorageError:
                 raise
             except Exception:  # one bad page must not stop the cycle

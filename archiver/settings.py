@@ -45,7 +45,7 @@ class FetchSettings:
     connect_timeout: float = setting(10.0, "Seconds to establish a connection.")
     max_bytes: int = setting(50 * 1024 * 1024, "Body size cap; a longer body is captured up to the cap and marked truncated.")
     max_hops: int = setting(10, "Most redirects followed (each hop is its own WARC record).")
-    concurrency: int = setting(16, "Requests in flight at once, over all hosts.")
+    concurrency: int = setting(64, "Requests in flight at once, over all hosts.")
     per_host_concurrency: int = setting(2, "Requests in flight at once to one origin (scheme, host, port).")
     per_host_delay: float = setting(1.0, "Seconds between the starts of two requests to one origin.")
     retries: int = setting(3, "Tries for a timeout, connection failure or 5xx before it is reported unreachable.")

@@ -7,7 +7,7 @@ import threading
 import time
 from pathlib import Path
 
-from archiver.fetch import Fetcher
+from archiver.fetch import Fetcher, Stopped, make_client
 from archiver.models import FetchResult
 
 from .lab import Handler, Route, Site
@@ -94,6 +94,61 @@ def test_delay_and_per_origin_limit_hold_at_high_concurrency(tmp_path: Path) -> 
     finally:
         for s in sites:
             s.stop()
+
+
+def test_a_stop_ends_the_requests_in_flight_not_the_ones_queued(tmp_path: Path) -> None:
+    """Twelve URLs of one origin, one at a time, 0.5 s apart: stopped once the
+    first request is out, that request and its redirect are made, a soft-404
+    probe (part of a URL already fetched) too, and the ten others raise
+    Stopped at once instead of taking 5 s more."""
+    stop_delay, queued = 0.5, 10
+    with Site() as site:
+        arrived = threading.Event()
+
+        def first(handler: Handler) -> None:
+            arrived.set()
+            time.sleep(0.2)
+            handler.send_response_only(302)
+            handler.send_header("Location", "/target")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+
+        site.raw("/first", first)
+        site.raw("/target", _ok)
+        site.raw("/probe", _ok)
+        for i in range(queued):
+            site.raw(f"/q{i}", _ok)
+        settings = lab_settings(concurrency=64, per_host_concurrency=1,
+                                per_host_delay=stop_delay)
+
+        async def go() -> tuple[list[object], float]:
+            stop = asyncio.Event()
+            async with make_client(settings) as client:
+                fetcher = Fetcher(client, settings, tmp_path, stop=stop)
+                tasks = [asyncio.ensure_future(fetcher.fetch(site.url("/first")))]
+                await asyncio.sleep(0)  # the first takes the origin's slot
+                tasks += [asyncio.ensure_future(fetcher.fetch(site.url(f"/q{i}")))
+                          for i in range(queued)]
+                tasks.append(asyncio.ensure_future(fetcher.fetch_probe(site.url("/probe"))))
+                while not arrived.is_set():  # bounded by the test's timeout
+                    await asyncio.sleep(0.01)
+                stop.set()
+                started = time.monotonic()
+                done = await asyncio.wait_for(
+                    asyncio.gather(*tasks, return_exceptions=True), 30)
+                return list(done), time.monotonic() - started
+
+        done, took = asyncio.run(go())
+    head, *rest = done
+    probe = rest.pop()
+    assert isinstance(head, FetchResult) and head.final is not None
+    assert head.final.status == 200 and len(head.hops) == 2  # the redirect followed
+    assert isinstance(probe, FetchResult) and probe.final is not None \
+        and probe.final.status == 200
+    assert all(isinstance(r, Stopped) for r in rest), rest
+    assert not any(h.path.startswith("/q") for h in site.hits)
+    # the redirect and the probe each wait the delay; the ten do not
+    assert took < 4 * stop_delay + 1, took
 
 
 def test_a_cycle_holds_requests_in_flight_to_fetch_concurrency(tmp_path: Path) -> None:
