@@ -582,6 +582,9 @@ class Cycle:
             page, verdicts, blob, records = analyse(
                 None, stored, False, result, probe, events, histories, now_utc(),
                 self.settings.check, archiving)
+            note = f"; the page was left unread (reading it ran past {self.pool.job_seconds:g} s)"
+            verdicts = [(dataclasses.replace(v, reason=v.reason.rstrip(".") + note + "."), flags)
+                        for v, flags in verdicts]
         return page, Judgement(cited, events, verdicts, final_digest, blob), records
 
     def _inputs(self, citations: Iterable[Citation],

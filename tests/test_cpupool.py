@@ -404,3 +404,9 @@ def test_a_page_whose_extraction_never_ends_is_archived_and_judged_unread(
     assert f"{endless_url}: page left unread: its extraction ran past 1 s" in said
     archived = {r[1] for r in _records(tmp_path / "p1" / "archive") if r[0] == "response"}
     assert endless_url in archived and set(urls) <= archived
+    store = open_store(tmp_path / "p1" / "archive")
+    try:
+        (reason,), = store.db.execute("select reason from checks where url = ?", [endless_url])
+    finally:
+        store.close()
+    assert reason.endswith("; the page was left unread (reading it ran past 1 s)."), reason
