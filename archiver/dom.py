@@ -109,6 +109,7 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
     counted. The text of the removed elements stays, in their parent.
     """
     stack: list[bytes] = []  # names of the open elements (at most *limit*)
+    open_count: dict[bytes, int] = {}  # of each name in stack: a stray end tag costs no search
     skipped: dict[bytes, int] = {}
     kept = bytearray()  # what precedes the last cut (a list of cuts could hold millions)
     view = memoryview(data)
@@ -125,9 +126,12 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
                 kept += view[pos:m.start()]
                 pos = m.end()
                 cuts += 1
-            elif name in stack:
-                while stack.pop() != name:
-                    pass
+            elif open_count.get(name):
+                while True:
+                    closed = stack.pop()
+                    open_count[closed] -= 1
+                    if closed == name:
+                        break
             # else a stray end tag, which the parser ignores too
         elif m.group(3) and name not in _NOT_SELF_CLOSING:
             continue  # <path/> in SVG
@@ -138,6 +142,7 @@ def cap_depth(data: bytes, limit: int = MAX_DEPTH) -> bytes:
             cuts += 1
         else:
             stack.append(name)
+            open_count[name] = open_count.get(name, 0) + 1
     if not cuts:
         return data
     kept += view[pos:]
