@@ -410,3 +410,33 @@ def test_a_page_whose_extraction_never_ends_is_archived_and_judged_unread(
     finally:
         store.close()
     assert reason.endswith("; the page was left unread (reading it ran past 1 s)."), reason
+
+
+def test_when_no_worker_can_replace_a_stuck_one_the_jobs_behind_it_run_here(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The stuck job still ends with JobTimedOut; the jobs queued behind it are
+    answered in this process, not lost (no fork is possible any more)."""
+    from archiver import cpupool
+
+    async def main() -> tuple[Any, list[Any], bool]:
+        pool = PagePool(1, job_seconds=0.5)
+        pool.start()
+
+        def no_fork(context: Any) -> Any:
+            raise OSError("fork refused")
+
+        monkeypatch.setattr(cpupool, "_Worker", no_fork)
+        try:
+            stuck, *behind = await asyncio.gather(
+                pool.call(time.sleep, 30), *(pool.call(os.getpid) for _ in range(3)),
+                return_exceptions=True)
+            return stuck, behind, pool.active
+        finally:
+            pool.close()
+
+    with caplog.at_level(logging.WARNING, logger="archiver.cpupool"):
+        stuck, behind, active = asyncio.run(main())
+    assert isinstance(stuck, JobTimedOut)
+    assert behind == [os.getpid()] * 3  # run here
+    assert not active
+    assert "cannot start a worker in its place (fork refused)" in caplog.text
