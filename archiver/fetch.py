@@ -480,7 +480,8 @@ class Politeness:
         (or, *stoppable*, raises :class:`Stopped` once the stop event is set)."""
         return _Slot(self, origin, stoppable)
 
-    def _stopping(self, stoppable: bool) -> None:
+    def check_stop(self, stoppable: bool = True) -> None:
+        """Raise :class:`Stopped` when *stoppable* and the stop event is set."""
         if stoppable and self.stop is not None and self.stop.is_set():
             raise Stopped()
 
@@ -496,14 +497,13 @@ class Politeness:
             await state.slots.acquire()
             try:
                 async with state.lock:
-                    self._stopping(stoppable)
+                    self.check_stop(stoppable)  # before waiting out the delay
                     wait = state.next_start - time.monotonic()
                     if wait > 0:
                         await asyncio.sleep(wait)
-                        self._stopping(stoppable)
                     await self._global.acquire()
                     try:
-                        self._stopping(stoppable)
+                        self.check_stop(stoppable)  # set while it waited
                     except Stopped:
                         self._global.release()
                         raise
@@ -603,7 +603,7 @@ class Fetcher:
             LOGGER.info("retrying %s in %.1fs (%s)", url, wait,
                         result.error or (result.final.status if result.final else ""))
             discard(result)
-            self.politeness._stopping(stoppable)
+            self.politeness.check_stop(stoppable)  # no backoff to sit out: no retry comes
             await asyncio.sleep(wait)
 
     async def fetch_probe(self, url: str) -> FetchResult:

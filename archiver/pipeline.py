@@ -540,12 +540,12 @@ class Cycle:
         """Extraction of *hop*'s body, in a worker process when the cycle has them
         (None when there is no body, or its extraction ran past the pool's limit)."""
         body = _body(hop, self.settings)
-        if body is None:
+        if hop is None or body is None:
             return None
         try:
             return await self.pool.call(extract_body, *body)
         except JobTimedOut:
-            _left_unread(body[3], self.pool.job_seconds)
+            _left_unread(hop.url, self.pool.job_seconds)
             return None
 
     def _judge(self, result: FetchResult, page: PageInfo | None, probe: Probe | None,
