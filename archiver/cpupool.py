@@ -228,14 +228,21 @@ class _Worker:
         #: when the oldest of them started running, as far as the parent knows
         self.head_since = 0.0
 
-    def stop(self, loop: asyncio.AbstractEventLoop | None) -> None:
-        """Kill the process at once and close the parent's ends of its pipes."""
+    def end_jobs(self, loop: asyncio.AbstractEventLoop | None) -> None:
+        """No more jobs: the loop stops watching the pipes, and the jobs pipe is
+        closed (at its end of file, the worker returns)."""
         if loop is not None and not loop.is_closed():
             loop.remove_reader(self.answers.fileno())
             loop.remove_writer(self.jobs_fd)
-        self.process.kill()
-        self.process.join(timeout=5)
         os.close(self.jobs_fd)
+
+    def reap(self, wait: float) -> None:
+        """Wait up to *wait* seconds for the process to end, kill it if it has
+        not, and close the answers pipe."""
+        self.process.join(timeout=wait)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join(timeout=5)
         self.answers.close()
 
 
@@ -311,7 +318,8 @@ class PagePool:
                        "stopped and replaced, the page is left unread",
                        self.job_seconds, worker.process.pid)
         self._workers.remove(worker)
-        worker.stop(self._loop)
+        worker.end_jobs(self._loop)
+        worker.reap(0)  # stuck: killed at once
         _, _, stuck = worker.waiting.popleft()
         self._backlog.extendleft(reversed(worker.waiting))  # first in line again
         worker.waiting.clear()
@@ -445,14 +453,7 @@ class PagePool:
             self._watch_handle.cancel()
             self._watch_handle = None
         for w in workers:
-            if self._loop is not None and not self._loop.is_closed():
-                self._loop.remove_reader(w.answers.fileno())
-                self._loop.remove_writer(w.jobs_fd)
-            os.close(w.jobs_fd)  # end of jobs: the worker returns
+            w.end_jobs(self._loop)
         for w in workers:
-            w.process.join(timeout=10)
-            if w.process.is_alive():  # pragma: no cover - a job that never ends
-                w.process.kill()
-                w.process.join(timeout=5)
-            w.answers.close()
+            w.reap(10)  # they finish the job in hand
         self._fail_all(workers)
