@@ -28,6 +28,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from tests.hostile_pages import REBUILT_BOLD  # noqa: E402
 from tests.pdfs import make_pdf  # noqa: E402
 
 MB = 1024 * 1024
@@ -38,7 +39,7 @@ def pages() -> dict[str, tuple[bytes, str | None]]:
     three_mb = 3 * MB
     return {
         "bold left open in every paragraph (56 KB)":
-            (b"<html><body>" + b"".join(b"<p><b %d>x" % i for i in range(3300)), "text/html"),
+            (b"<html><body>" + REBUILT_BOLD, "text/html"),
         "250 comments before any tag, untyped (2 KB)": (b"<!--a-->" * 250 + b"x", None),
         "'<a ' and no '>' (3 MB)": (b"<html><body>" + b"<a " * (three_mb // 3), "text/html"),
         "<article></svg> x 40,000 (0.6 MB)":
@@ -61,15 +62,13 @@ def pages() -> dict[str, tuple[bytes, str | None]]:
 
 
 _CHILD = textwrap.dedent("""
-    import json, logging, resource, sys, time
+    import json, logging, sys, time
     logging.disable(logging.CRITICAL)
-    sys.path.insert(0, sys.argv[1])
+    sys.path[:0] = [sys.argv[1], sys.argv[3]]  # archiver from --code; tests from here
     from archiver.extract import extract
+    from tests.peak import peak_kb
     content_type = sys.argv[2] or None
     body = sys.stdin.buffer.read()
-    def peak_kb():  # this process's own peak RSS (ru_maxrss keeps the parent's across exec)
-        with open("/proc/self/status") as fh:
-            return next(int(line.split()[1]) for line in fh if line.startswith("VmHWM:"))
     base = peak_kb()
     start = time.process_time()
     info = extract(body, url="http://127.0.0.1/page", content_type=content_type)
@@ -85,7 +84,7 @@ def measure(body: bytes, content_type: str | None, timeout: float,
     """CPU seconds and peak RSS growth of one extraction, in a child process."""
     try:
         proc = subprocess.run(
-            [sys.executable, "-c", _CHILD, str(code), content_type or ""], input=body,
+            [sys.executable, "-c", _CHILD, str(code), content_type or "", str(ROOT)], input=body,
             capture_output=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"error": f"over {timeout:.0f} s"}

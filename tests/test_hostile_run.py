@@ -20,6 +20,7 @@ from pathlib import Path
 
 import brotli
 
+from .hostile_pages import REBUILT_BOLD
 from .lab import Handler, Site, closed_port, news_page, write_slowly
 from .sourcesfile import write_sources
 
@@ -100,7 +101,7 @@ def test_hostile_lab_through_the_whole_run(tmp_path: Path) -> None:
             "/nested": ("page", nested),
             # bold left open in every paragraph, rebuilt in each: 4 GB to parse unbounded
             "/rebuilt": ("page", b"<html><head><title>Bold</title></head><body>"
-                         + b"".join(b"<p><b %d>x" % i for i in range(3300))),
+                         + REBUILT_BOLD),
             "/wrong-charset": ("page", news_page("台灣人遭遣返中國", "馬來西亞將台灣人遣返中國。")
                                .encode("big5", "replace")),
             "/reset": ("raw", _reset),
