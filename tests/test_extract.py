@@ -350,7 +350,7 @@ _PDF_PROBE = textwrap.dedent("""
     import json, logging, resource, sys
     # a guard for the machine, should the ceiling under test not hold
     resource.setrlimit(resource.RLIMIT_DATA, (1536 << 20, resource.RLIM_INFINITY))
-    logging.basicConfig(level=logging.DEBUG, format="%(message)s")
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
     from archiver import pdfinfo
     from archiver.extract import extract
     from tests.pdfs import inflating_pdf
