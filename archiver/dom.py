@@ -42,7 +42,7 @@ MAX_DEPTH = 256
 #: nesting they parse in well under a second.
 _DEPTH_CHECK_TAGS = 10_000
 #: Memory the parser may take for one document. A news page of 3 MB takes
-#: under 16 MB, 3 MB of a data table (``<td>1</td>``...) some 80 MB. What
+#: under 16 MB, 3 MB of a data table (``<td>1</td>``...) some 90 MB. What
 #: needs more is built to exhaust parsers (formatting elements left open with
 #: distinct attributes, rebuilt in every paragraph: 56 KB of them take 4 GB;
 #: or 600,000 ``x<br>``) and is left unread. See :mod:`archiver.memlimit`.
