@@ -31,7 +31,10 @@ may meet a page nobody foresaw) is given up: the worker is killed and
 another started, the job's caller gets :class:`JobTimedOut` (it goes on
 without the page's extraction: the job is not run again anywhere), and the
 jobs queued behind it go to the workers again. A job the parent runs itself
-(its share, or with no workers) has no such limit.
+(its share, or with no workers) has the same limit, kept by a timer
+(:mod:`archiver.timelimit`, main thread only): it is stopped at the next
+Python instruction past the limit, and its caller gets :class:`JobTimedOut`
+too.
 """
 
 from __future__ import annotations
@@ -58,6 +61,7 @@ from typing import Any, TypeVar
 from .content import decode_content
 from .extract import extract
 from .models import PageInfo
+from .timelimit import TimeLimitExceeded, time_limit
 
 LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -109,7 +113,8 @@ class WorkerDied(RuntimeError):
 
 
 class JobTimedOut(RuntimeError):
-    """A job ran in a worker past the pool's time limit; the worker was killed."""
+    """A job ran past the pool's time limit: in a worker, which was killed; or
+    in this process, where it was stopped."""
 
 
 #: Seconds a job may run in a worker before the worker is killed and replaced.
@@ -356,13 +361,21 @@ class PagePool:
                     LOGGER.warning(
                         "a worker process died; the rest of the cycle runs in this process")
                     self.close()
-        return fn(*args)
+        return self._limited(fn, args)
+
+    def _limited(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
+        """``fn(*args)`` in this process, stopped past :attr:`job_seconds`."""
+        try:
+            with time_limit(self.job_seconds):
+                return fn(*args)
+        except TimeLimitExceeded:
+            raise JobTimedOut() from None
 
     def _here(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
         """``fn(*args)`` in this process, a share of the workers' work (see the module)."""
         started = time.monotonic()
         try:
-            return fn(*args)
+            return self._limited(fn, args)
         finally:
             now = time.monotonic()
             self._share_after = now + SHARE_PAUSE * (now - started)

@@ -13,6 +13,12 @@ other real-time timer is running there; elsewhere :func:`time_limit` changes
 nothing (worker processes have their own limit, see :mod:`archiver.cpupool`).
 Work inside a C function is interrupted when the function returns.
 
+Limits nest: inside one, a shorter one applies to its own block, and the
+enclosing one is set again, for the time it has left, when that block ends;
+a longer one changes nothing (the enclosing one ends the work first, raising
+its own :class:`TimeLimitExceeded`, which the inner block's caller may
+catch as its own).
+
 Example::
 
     try:
@@ -27,6 +33,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -41,13 +48,22 @@ def _usable() -> bool:
         threading.current_thread() is threading.main_thread()
 
 
+#: Marks the SIGALRM handlers this module sets (an enclosing limit is one).
+_MARK = "_archiver_time_limit"
+
+
 @contextmanager
 def time_limit(seconds: float) -> Iterator[None]:
     """Raise :class:`TimeLimitExceeded` in the body if it runs past *seconds*."""
-    if not _usable() or signal.getitimer(signal.ITIMER_REAL)[0] > 0 \
-            or signal.getsignal(signal.SIGALRM) is None:
-        # not the main thread, a timer of someone else's, or a handler set
-        # outside Python (which could not be put back): left alone
+    if not _usable():
+        yield
+        return
+    current = signal.getsignal(signal.SIGALRM)
+    left = signal.getitimer(signal.ITIMER_REAL)[0]
+    enclosing = left > 0 and getattr(current, _MARK, False)
+    if current is None or (left > 0 and not enclosing) or (enclosing and left <= seconds):
+        # a handler set outside Python (which could not be put back), a timer
+        # of someone else's, or an enclosing limit that ends first: left alone
         yield
         return
     armed = True
@@ -56,6 +72,8 @@ def time_limit(seconds: float) -> Iterator[None]:
         if armed:  # not once the body is over
             raise TimeLimitExceeded(seconds)
 
+    setattr(on_alarm, _MARK, True)
+    started = time.monotonic()
     previous = signal.signal(signal.SIGALRM, on_alarm)
     try:
         signal.setitimer(signal.ITIMER_REAL, seconds)
@@ -66,3 +84,6 @@ def time_limit(seconds: float) -> Iterator[None]:
         finally:
             signal.setitimer(signal.ITIMER_REAL, 0)
             signal.signal(signal.SIGALRM, previous)
+            if enclosing:  # its time goes on from where it was
+                spent = time.monotonic() - started
+                signal.setitimer(signal.ITIMER_REAL, max(left - spent, 1e-6))

@@ -362,13 +362,15 @@ def test_a_cycle_with_workers_writes_the_records_of_one_without(tmp_path: Path) 
         assert warcio_check(*files).returncode == 0
 
 
+@pytest.mark.parametrize("where", ["worker", "share", "here"])
 def test_a_page_whose_extraction_never_ends_is_archived_and_judged_unread(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
-) -> None:
-    """One page's extraction never returns in the worker (a sleep stands for a
-    parser stuck on it): past the pool's limit the worker is replaced, the page
-    is archived and its citation judged without a headline, and the other pages
-    are read as usual."""
+        where: str) -> None:
+    """One page's extraction never returns (a sleep stands for a parser stuck
+    on it): past the pool's limit the job is given up, the page is archived
+    and its citation judged without a headline, and the other pages are read
+    as usual. In a worker (which is replaced), in the fetching process as its
+    share of the work, or in a cycle without workers (stopped by a timer)."""
     from archiver import cpupool, pipeline
 
     real = pipeline.extract_body
@@ -381,8 +383,9 @@ def test_a_page_whose_extraction_never_ends_is_archived_and_judged_unread(
     # the workers are forked from this process: they run the patched module
     monkeypatch.setattr(pipeline, "extract_body", endless)
     monkeypatch.setattr(cpupool, "JOB_SECONDS", 1.0)
-    # every job to the workers: a job the parent runs as its share has no limit
-    monkeypatch.setattr(cpupool, "SHARE_AT", 10**6)
+    # every job to the workers; or, for "share", every job the parent may take
+    monkeypatch.setattr(cpupool, "SHARE_AT", 0 if where == "share" else 10**6)
+    monkeypatch.setattr(cpupool, "SHARE_PAUSE", 0)
     with Site() as site:
         urls = []
         for i in range(MIN_URLS + 2):
@@ -393,7 +396,7 @@ def test_a_page_whose_extraction_never_ends_is_archived_and_judged_unread(
         urls.insert(3, endless_url)
         started = time.monotonic()
         with caplog.at_level(logging.WARNING):
-            rows = _cycle(tmp_path, "p1", urls, 1)
+            rows = _cycle(tmp_path, "p1", urls, 0 if where == "here" else 1)
         elapsed = time.monotonic() - started
     assert elapsed < 30, elapsed  # not the 120 s the stuck job would take
     assert len(rows) == len(urls)

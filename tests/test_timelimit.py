@@ -60,6 +60,43 @@ def test_someone_elses_timer_is_left_alone() -> None:
         signal.signal(signal.SIGALRM, previous)
 
 
+def test_a_shorter_limit_inside_applies_and_the_enclosing_one_goes_on() -> None:
+    started = time.monotonic()
+    with pytest.raises(TimeLimitExceeded) as outer:
+        with time_limit(0.6):
+            with pytest.raises(TimeLimitExceeded) as inner:
+                with time_limit(0.1):
+                    _spin_catching_everything(started + 10)
+            stopped_inside = time.monotonic() - started
+            _spin_catching_everything(started + 10)  # until the enclosing limit
+    assert inner.value.args == (0.1,) and outer.value.args == (0.6,)
+    assert stopped_inside < 0.5
+    assert 0.5 < time.monotonic() - started < 3  # its own time, not 0.6 more
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_longer_limit_inside_leaves_the_enclosing_one_to_end_the_work() -> None:
+    started = time.monotonic()
+    with pytest.raises(TimeLimitExceeded) as raised:
+        with time_limit(0.2):
+            with time_limit(30):
+                _spin_catching_everything(started + 10)
+    assert raised.value.args == (0.2,)
+    assert time.monotonic() - started < 2
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_an_enclosing_limit_is_set_again_after_work_within_the_inner_one() -> None:
+    previous = signal.getsignal(signal.SIGALRM)
+    with time_limit(5):
+        with time_limit(1):
+            _spin_catching_everything(time.monotonic() + 0.05)
+        left = signal.getitimer(signal.ITIMER_REAL)[0]
+        assert 4 < left < 5  # the enclosing one, less the time spent
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+    assert signal.getsignal(signal.SIGALRM) is previous
+
+
 def test_outside_the_main_thread_there_is_no_limit() -> None:
     done: list[int] = []
 
