@@ -179,18 +179,29 @@ def _looks_like_article(page: PageInfo) -> bool:
 
 #: Text cut before words are counted: the signs are in the beginning.
 _COUNTED_CHARS = 20_000
+#: The rules ask no more than whether there are 300 words: a beginning of
+#: this many characters is counted first, and most articles have them there
+#: (a 40,000-character text costs a quarter of the time of counting 20,000).
+_FIRST_CHARS = 4_000
+_ENOUGH_WORDS = 300
 #: The last texts counted and their counts; the rules ask several times
 #: about the same page (and each citation of a URL about the same page).
 _COUNTED: tuple[tuple[str, tuple[int, int]], ...] = ()
 
 
 def _counts(text: str) -> tuple[int, int]:
-    """(words, single non-ASCII characters) in the first 20,000 characters of *text*."""
+    """(words, single non-ASCII characters) in the first 20,000 characters of
+    *text*; or fewer of them, once there are 300 words that are not single
+    non-ASCII characters (no rule asks further: every count the rules
+    compare with a number of 300 or less is then settled)."""
     global _COUNTED
     for seen, counts in _COUNTED:
         if seen is text:  # the same object: no hashing of a long text
             return counts
-    counts = token_counts(text[:_COUNTED_CHARS])
+    # a beginning holds no more words than the whole (a word cut is still one)
+    counts = token_counts(text[:_FIRST_CHARS])
+    if counts[0] - counts[1] < _ENOUGH_WORDS and len(text) > _FIRST_CHARS:
+        counts = token_counts(text[:_COUNTED_CHARS])
     _COUNTED = ((text, counts), *_COUNTED[:3])
     return counts
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from archiver import pagesigns
@@ -41,6 +41,28 @@ def test_words_are_counted_in_the_first_20000_characters_only() -> None:
     filler = "x" * 20_000
     assert article_markers(page(filler + " " + WORDS)) == 0
     assert article_markers(page(WORDS + " " + filler)) == 1
+
+
+@given(st.integers(0, 4500), st.integers(0, 450), st.integers(0, 450), st.booleans())
+@example(3250, 400, 0, False)  # 150 words before the cut, 401 in all
+@example(2509, 400, 0, False)  # 299 words before it
+@example(2504, 400, 0, False)  # 300 words before it
+@example(3500, 0, 450, False)  # 100 words and characters before it, 451 in all
+@example(0, 120, 400, False)  # 120 words, then 280 characters before it, 400 in all
+def test_counting_a_beginning_first_gives_the_rules_the_same_answers(
+        filler: int, words: int, chars: int, chars_first: bool) -> None:
+    from archiver.similarity import token_counts
+
+    # words long before and after the cut at 4,000 characters, CJK characters among them
+    latin, cjk = "word " * words, "\u53f0" * chars
+    text = "x" * filler + " " + (cjk + " " + latin if chars_first else latin + " " + cjk)
+    counted, single = token_counts(text[:pagesigns._COUNTED_CHARS])
+    pagesigns._COUNTED = ()  # nothing counted before
+    shown = page(text)
+    long_text = counted - single >= 150 or single >= 300
+    assert pagesigns._has_article_text(shown) is (counted >= 150 and long_text)
+    assert pagesigns._short_page(shown) is (counted < 300)
+    assert pagesigns._long_text(text) is long_text
 
 
 def test_cjk_text_counts_characters() -> None:
