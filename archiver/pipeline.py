@@ -24,6 +24,7 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import datetime as dt
+import gc
 import json
 import logging
 import os
@@ -669,6 +670,7 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
     own_store = store is None
     store = store or open_store(archive)
     paths = archive_paths(archive)
+    thresholds = gc.get_threshold()
     try:
         for message in prepare_archive(archive):
             LOGGER.warning("%s", message)
@@ -683,6 +685,7 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         groups = _group(sources, done)
         # workers fork before the client exists: they inherit no connection
         pool = PagePool(worker_count(settings.check.processes) if len(groups) >= MIN_URLS else 0)
+        _space_collections(thresholds)  # before the fork: the workers inherit it
         pool.start()
         try:
             async with make_client(settings.fetch) as client:
@@ -714,8 +717,23 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         cycle.summary.finished = now_utc()
         return cycle.summary
     finally:
+        gc.set_threshold(*thresholds)
         if own_store:
             store.close()
+
+
+#: Net allocations of container objects between two collections of Python's
+#: youngest generation during a cycle (the default, 700, is set again after).
+#: The cycle's objects are short-lived and free each other without the cyclic
+#: collector; at 700, a 10,000-URL capture in one process ran 740 youngest,
+#: 68 middle and 6 full collections, 0.48 s of its 25 s of CPU; at 10,000,
+#: 9, 1 and none, 0.02 s. Cyclic garbage waits longer: some 10,000 objects.
+GC_YOUNGEST = 10_000
+
+
+def _space_collections(thresholds: tuple[int, int, int]) -> None:
+    """Space the collections of the youngest generation out, for a cycle."""
+    gc.set_threshold(max(thresholds[0], GC_YOUNGEST), *thresholds[1:])
 
 
 async def _drive(cycle: Cycle, groups: dict[str, list[Citation]], concurrency: int,

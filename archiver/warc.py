@@ -57,6 +57,7 @@ from types import TracebackType
 from typing import IO
 from urllib.parse import urlsplit
 
+from . import deflate
 from .exceptions import StorageError
 from .models import Hop
 from .settings import WarcSettings
@@ -143,7 +144,7 @@ class _Member:
         out.write(self._HEADER)
 
     def write(self, data: bytes) -> None:
-        self.crc = zlib.crc32(data, self.crc)
+        self.crc = deflate.codec.crc32(data, self.crc)  # ISA-L's: a third of zlib's time
         self.size += len(data)
         if self._deflate is not None:
             self.out.write(self._deflate.compress(data))

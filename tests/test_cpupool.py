@@ -443,3 +443,34 @@ def test_when_no_worker_can_replace_a_stuck_one_the_jobs_behind_it_run_here(
     assert behind == [os.getpid()] * 3  # run here
     assert not active
     assert "cannot start a worker in its place (fork refused)" in caplog.text
+
+
+@pytest.mark.parametrize("processes", [0, 1])
+def test_a_cycle_spaces_out_collections_in_every_process_then_puts_them_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, processes: int) -> None:
+    """The youngest generation's threshold is raised for the cycle, in the
+    workers too (set before they fork), and put back after it."""
+    import dataclasses
+    import gc
+
+    from archiver import cpupool, pipeline
+
+    real = pipeline.extract_body
+
+    def telling(*args: Any) -> Any:
+        page = real(*args)
+        return dataclasses.replace(page, headline=f"{os.getpid()} {gc.get_threshold()[0]}")
+
+    monkeypatch.setattr(pipeline, "extract_body", telling)
+    monkeypatch.setattr(cpupool, "SHARE_AT", 10**6)  # every job to the worker
+    before = gc.get_threshold()
+    with Site() as site:
+        urls = []
+        for i in range(MIN_URLS + 2):
+            site.page(f"/news/{i}.html", news_page(f"Malaysia detains {i}", BODY))
+            urls.append(site.url(f"/news/{i}.html"))
+        rows = _cycle(tmp_path, "gc", urls, processes)
+    assert gc.get_threshold() == before
+    told = {str(row[1]).split()[0]: int(str(row[1]).split()[1]) for row in rows.values()}
+    assert set(told.values()) == {max(before[0], pipeline.GC_YOUNGEST)}
+    assert (str(os.getpid()) in told) is (processes == 0)  # with a worker, read there
