@@ -141,13 +141,17 @@ class _PolicyTransport(httpx.AsyncHTTPTransport):
             self._pool_ready = True
         return await super().handle_async_request(request)
 
+    # httpx's pool, when no request went through it, holds nothing to close;
+    # closing it would import anyio's asyncio backend, some 20 ms of a run
     async def aclose(self) -> None:
         await self.connections.aclose()
-        await super().aclose()
+        if self._pool_ready:
+            await super().aclose()
 
     async def __aexit__(self, *args: Any) -> None:
         await self.connections.aclose()
-        await super().__aexit__(*args)
+        if self._pool_ready:
+            await super().__aexit__(*args)
 
 
 class _Client(httpx.AsyncClient):
