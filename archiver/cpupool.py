@@ -48,6 +48,7 @@ import logging
 import multiprocessing
 import os
 import pickle
+import select
 import signal
 import struct
 import sys
@@ -159,6 +160,16 @@ def _serve(jobs_fd: int, answers_fd: int, parent: int) -> None:
         except (pickle.PicklingError, TypeError, AttributeError) as exc:
             data = _dumps((False, RuntimeError(f"unpicklable answer: {exc}")))
         answers.send_bytes(data)
+
+
+def _answered(workers: list[_Worker]) -> bool:
+    """True when one of *workers* has an answer waiting to be read. (One
+    ``poll`` call for all: ``Connection.poll`` sets up a selector each time,
+    some 10 us, and a cycle asks before most jobs.)"""
+    poller = select.poll()
+    for worker in workers:
+        poller.register(worker.answers.fileno(), select.POLLIN)
+    return bool(poller.poll(0))
 
 
 def _dumps(obj: Any) -> bytes:
@@ -357,7 +368,7 @@ class PagePool:
         or the workers have :data:`SHARE_AT` jobs queued already."""
         if self._workers and self._loop is not None:
             if self.queued >= SHARE_AT and time.monotonic() >= self._share_after \
-                    and not any(w.answers.poll() for w in self._workers):
+                    and not _answered(self._workers):
                 return self._here(fn, args)
             future: asyncio.Future[T] = self._loop.create_future()
             self._backlog.append((fn, args, future))

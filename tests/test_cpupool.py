@@ -474,3 +474,21 @@ def test_a_cycle_spaces_out_collections_in_every_process_then_puts_them_back(
     told = {str(row[1]).split()[0]: int(str(row[1]).split()[1]) for row in rows.values()}
     assert set(told.values()) == {max(before[0], pipeline.GC_YOUNGEST)}
     assert (str(os.getpid()) in told) is (processes == 0)  # with a worker, read there
+
+
+def test_an_answer_waiting_in_any_pipe_is_seen() -> None:
+    from multiprocessing.connection import Connection
+    from types import SimpleNamespace
+
+    from archiver.cpupool import _answered
+
+    pipes = [os.pipe() for _ in range(3)]
+    workers: Any = [SimpleNamespace(answers=Connection(r, writable=False)) for r, _ in pipes]
+    try:
+        assert not _answered(workers)
+        os.write(pipes[2][1], b"\0\0\0\1x")
+        assert _answered(workers) and not _answered(workers[:2])
+    finally:
+        for worker, (_, w) in zip(workers, pipes, strict=True):
+            worker.answers.close()
+            os.close(w)
