@@ -30,21 +30,21 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
-
-import sqlite_utils
-from sqlite_utils.migrations import Migrations
+from typing import TYPE_CHECKING, Any
 
 from . import deflate
 from .exceptions import StorageError
 from .models import Baseline, FailureHistory, PageInfo, Sources
 
+if TYPE_CHECKING:
+    import sqlite_utils
+    from sqlite_utils.migrations import Migrations
+
 DB_FILENAME = "archiver.db"
+#: The migration set, as sqlite-utils records it in ``_sqlite_migrations``.
+MIGRATION_SET = "archiver"
 
-migrations = Migrations("archiver")
 
-
-@migrations()
 def m001_initial(db: sqlite_utils.Database) -> None:
     db.executescript(
         """
@@ -138,13 +138,38 @@ def m001_initial(db: sqlite_utils.Database) -> None:
     )
 
 
-@migrations()
 def m002_latest_response_index(db: sqlite_utils.Database) -> None:
     """The latest full capture of a URL (what a revisit refers to) is looked up
     for every fetch: with only ``(url_id, fetched_at)`` indexed, the lookup read
     every capture of the URL, one more each cycle (after 300 daily cycles,
     215 µs a URL; with this index, 10 µs whatever the history)."""
     db.execute("CREATE INDEX capture_rows_kind ON capture_rows(url_id, record_type, fetched_at)")
+
+
+#: The schema's migrations, in the order they are applied.
+MIGRATIONS = (m001_initial, m002_latest_response_index)
+
+
+def migrations() -> Migrations:
+    """The migration set (sqlite-utils ``Migrations``): built when a database
+    needs one of them, so that opening an archive whose schema is current does
+    not import sqlite-utils (some 40 ms of every start)."""
+    from sqlite_utils.migrations import Migrations
+
+    found = Migrations(MIGRATION_SET)
+    for migration in MIGRATIONS:
+        found()(migration)
+    return found
+
+
+def _schema_is_current(conn: sqlite3.Connection) -> bool:
+    """True when every migration is recorded as applied."""
+    try:
+        applied = {row[0] for row in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])}
+    except sqlite3.OperationalError:  # no such table: a new database
+        return False
+    return {m.__name__ for m in MIGRATIONS} <= applied
 
 
 def now_utc() -> dt.datetime:
@@ -212,14 +237,18 @@ class StoredBaseline:
 class Store:
     """The archive's database. Open with :func:`open_store`."""
 
-    def __init__(self, db: sqlite_utils.Database, path: Path) -> None:
-        self.db = db
+    def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
+        self.conn = conn
         self.path = path
         self._url_ids: dict[str, int] = {}
+        self._db: sqlite_utils.Database | None = None
 
     @property
-    def conn(self) -> sqlite3.Connection:
-        return self.db.conn
+    def db(self) -> sqlite_utils.Database:
+        """The connection wrapped by sqlite-utils (made on first use)."""
+        if self._db is None:
+            self._db = _database(self.conn)
+        return self._db
 
     @contextmanager
     def transaction(self) -> Iterator[None]:
@@ -524,6 +553,8 @@ def _database(conn: sqlite3.Connection) -> sqlite_utils.Database:
     """*conn* wrapped by sqlite-utils, without its plugins: no code from another
     installed package prepares the connection to the evidence (and finding
     plugins reads the metadata of every installed package, 20 ms a start)."""
+    import sqlite_utils
+
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 
@@ -535,15 +566,20 @@ def open_store(archive: Path, *, readonly: bool = False) -> Store:
             if not path.exists():
                 raise StorageError(f"no archive database at {path}", path=path)
             conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
-            return Store(_database(conn), path)
+            conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
+            return Store(conn, path)
         archive.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=30)
-        db = _database(conn)
-        db.enable_wal()
+        conn.execute("PRAGMA recursive_triggers = ON")
+        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
+            with conn:
+                conn.execute("PRAGMA journal_mode = wal")
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
-        migrations.apply(db)
-        return Store(db, path)
+        store = Store(conn, path)
+        if not _schema_is_current(conn):
+            migrations().apply(store.db)
+        return store
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot open the archive database {path}: {exc}", path=path) from exc
     except OSError as exc:

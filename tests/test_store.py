@@ -122,3 +122,27 @@ def test_no_sqlite_utils_plugin_prepares_the_archive_connection(tmp_path: Path) 
                 store.close()
     finally:
         pm.unregister(name="planted-function")
+
+
+def test_an_archive_whose_schema_is_current_opens_without_sqlite_utils(tmp_path: Path) -> None:
+    """Importing sqlite-utils takes some 40 ms: a start that finds nothing to
+    migrate reads and writes rows without it."""
+    import subprocess
+    import sys
+    import textwrap
+
+    open_store(tmp_path / "archive").close()  # created and migrated
+    script = textwrap.dedent(f"""
+        import sys
+        from pathlib import Path
+        from archiver.store import open_store
+        for readonly in (False, True):
+            store = open_store(Path({str(tmp_path / "archive")!r}), readonly=readonly)
+            store.url_id("http://127.0.0.1/a") if not readonly else None
+            store.last_response("http://127.0.0.1/a")
+            store.close()
+        print("sqlite_utils" in sys.modules)
+    """)
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert out.stdout.strip() == "False", out.stderr
