@@ -34,13 +34,15 @@ jobs queued behind it go to the workers again. A job the parent runs itself
 (its share, or with no workers) has the same limit, kept by a timer
 (:mod:`archiver.timelimit`, main thread only): it is stopped at the next
 Python instruction past the limit, and its caller gets :class:`JobTimedOut`
-too.
+too. Page work in a thread other than the main one, which no timer can
+stop, goes to a process forked for it (:func:`run_apart`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import collections
+import contextlib
 import ctypes
 import ctypes.util
 import fcntl
@@ -178,6 +180,65 @@ def _dumps(obj: Any) -> bytes:
     tenth of pickling a job. Jobs and answers carry no descriptor or
     connection, which is all its reducers are for.)"""
     return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
+
+
+def run_apart(fn: Callable[..., T], args: tuple[Any, ...], seconds: float) -> T:
+    """``fn(*args)`` in a process forked for it, killed past *seconds*
+    (:class:`JobTimedOut`); its exception, if it raises one.
+
+    For page work in a thread, where :mod:`archiver.timelimit` cannot stop it
+    (the dashboard reads captures in its request threads). A fork costs a
+    few milliseconds. Linux and macOS only (``os.fork``).
+    """
+    parent = os.getpid()
+    answers_r, answers_w = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the child: one answer, then out without the parent's exit handlers
+        code = 1
+        try:
+            os.close(answers_r)
+            _die_with_parent(parent)
+            try:
+                answer: tuple[bool, Any] = (True, fn(*args))
+            except Exception as exc:  # noqa: BLE001 - raised again in the parent
+                answer = (False, exc)
+            try:
+                data = _dumps(answer)
+            except (pickle.PicklingError, TypeError, AttributeError) as exc:
+                data = _dumps((False, RuntimeError(f"unpicklable answer: {exc}")))
+            with open(answers_w, "wb") as out:
+                out.write(data)
+            code = 0
+        finally:
+            os._exit(code)
+    os.close(answers_w)
+    deadline = time.monotonic() + seconds
+    chunks: list[bytes] = []
+    answered = False
+    try:
+        with open(answers_r, "rb", buffering=0) as answers:
+            poller = select.poll()
+            poller.register(answers.fileno(), select.POLLIN)
+            while True:
+                left = deadline - time.monotonic()
+                if left <= 0 or not poller.poll(left * 1000):
+                    raise JobTimedOut()
+                chunk = answers.read(1 << 20)
+                if not chunk:  # the child is done
+                    break
+                chunks.append(chunk)
+        answered = True
+    finally:
+        if not answered:  # still at work past its time (or this thread was interrupted)
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
+        os.waitpid(pid, 0)
+    if not chunks:  # it died without an answer
+        raise WorkerDied()
+    ok, value = pickle.loads(b"".join(chunks))
+    if ok:
+        return value  # type: ignore[no-any-return]
+    raise value
 
 
 def _keep_only(*fds: int) -> None:

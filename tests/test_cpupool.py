@@ -492,3 +492,48 @@ def test_an_answer_waiting_in_any_pipe_is_seen() -> None:
         for worker, (_, w) in zip(workers, pipes, strict=True):
             worker.answers.close()
             os.close(w)
+
+
+def _children() -> set[int]:
+    """This process's child processes (zombies included)."""
+    found = set()
+    for task in os.listdir(f"/proc/{os.getpid()}/task"):
+        with open(f"/proc/{os.getpid()}/task/{task}/children") as fh:
+            found.update(int(pid) for pid in fh.read().split())
+    return found
+
+
+@pytest.mark.skipif(not Path("/proc/self/task").exists(), reason="lists children from /proc")
+def test_work_run_apart_answers_raises_and_is_killed_past_its_time() -> None:
+    """From a thread as from the main one: the answer of another process, its
+    exception, or JobTimedOut in about the limit, with no process left behind."""
+    import threading
+
+    from archiver.cpupool import run_apart
+
+    before = _children()
+    seen: dict[str, Any] = {}
+
+    def work() -> None:
+        seen["pid"] = run_apart(os.getpid, (), 10)
+        seen["page"] = run_apart(extract_body, (news_page("Kenya deports 45", BODY).encode(),
+                                                None, "text/html", "http://127.0.0.1/a",
+                                                1 << 20), 10)
+        try:
+            run_apart(int, ("not a number",), 10)
+        except ValueError as exc:
+            seen["error"] = str(exc)
+        started = time.monotonic()
+        try:
+            run_apart(time.sleep, (30,), 0.5)
+        except JobTimedOut:
+            seen["stopped_after"] = time.monotonic() - started
+
+    thread = threading.Thread(target=work)
+    thread.start()
+    thread.join(timeout=60)
+    assert seen["pid"] not in (os.getpid(), None)
+    assert seen["page"] is not None and seen["page"].headline == "Kenya deports 45"
+    assert "not a number" in seen["error"]
+    assert seen["stopped_after"] < 5
+    assert _children() == before  # every child reaped, the stuck one killed

@@ -162,6 +162,29 @@ def test_unchanged_page_has_an_identical_diff_and_a_revisit(client: httpx.Client
     assert "The main text is unchanged" in client.get(f"/citation/{cid}").text
 
 
+def test_a_capture_whose_reading_never_ends_leaves_the_diff_out_in_time(
+        client: httpx.Client, lab: Lab, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The latest capture is read again in a process of its own: past the
+    limit (a sleep stands for a parser stuck on the page) it is killed and the
+    page shows no diff, instead of holding the request for ever."""
+    from archiver import cpupool
+    from archiver.web import model
+
+    def endless(*args: object, **kwargs: object) -> None:
+        time.sleep(120)
+
+    monkeypatch.setattr(model, "extract", endless)
+    monkeypatch.setattr(cpupool, "JOB_SECONDS", 1.0)
+    cid = citation_ids(lab)[lab.urls["two"]]
+    started = time.monotonic()
+    data = client.get(f"/citation/{cid}.json").json()
+    assert time.monotonic() - started < 20
+    assert not data["diff"]["available"]
+    assert data["diff"]["note"] == "the latest capture could not be read back"
+    assert "page left unread: its extraction ran past 1 s" in caplog.text
+
+
 def test_page_data_is_escaped(client: httpx.Client, lab: Lab) -> None:
     cid = citation_ids(lab)[lab.urls["one"]]
     for path in ("/", f"/citation/{cid}"):

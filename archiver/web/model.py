@@ -13,6 +13,7 @@ payload in the WARC file, so the diff always shows what is really archived.
 from __future__ import annotations
 
 import difflib
+import functools
 import io
 import json
 import logging
@@ -21,6 +22,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
+from .. import cpupool
+from ..cpupool import JobTimedOut, WorkerDied, run_apart
 from ..exceptions import ArchiverError
 from ..extract import extract
 from ..models import Baseline
@@ -125,8 +128,17 @@ def capture_text(store: Store, warc_dir: Path, capture: dict[str, Any]) -> str |
         LOGGER.warning("cannot read capture %s: %s", capture.get("id"), exc)
         return None
     content_type = capture.get("content_type")
-    page = extract(buf.getvalue()[:MAX_PAYLOAD_BYTES], url=str(capture["url"]),
-                   content_type=content_type if isinstance(content_type, str) else None)
+    # in a process of its own, stopped past the limit a cycle sets (a request
+    # thread cannot be stopped; a page a cycle left unread would hold it)
+    reading = functools.partial(
+        extract, buf.getvalue()[:MAX_PAYLOAD_BYTES], url=str(capture["url"]),
+        content_type=content_type if isinstance(content_type, str) else None)
+    try:
+        page = run_apart(reading, (), cpupool.JOB_SECONDS)
+    except (JobTimedOut, WorkerDied):
+        LOGGER.warning("capture %s: page left unread: its extraction ran past %g s or failed",
+                       capture.get("id"), cpupool.JOB_SECONDS)
+        return None
     return page.text
 
 
