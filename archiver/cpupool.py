@@ -153,15 +153,20 @@ def _serve(jobs_fd: int, answers_fd: int, parent: int) -> None:
             fn, args = jobs.recv()
         except (EOFError, OSError):
             return
-        try:
-            answer: tuple[bool, Any] = (True, fn(*args))
-        except Exception as exc:  # noqa: BLE001 - raised again in the parent
-            answer = (False, exc)
-        try:
-            data = _dumps(answer)
-        except (pickle.PicklingError, TypeError, AttributeError) as exc:
-            data = _dumps((False, RuntimeError(f"unpicklable answer: {exc}")))
-        answers.send_bytes(data)
+        answers.send_bytes(_answer(fn, args))
+
+
+def _answer(fn: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
+    """``(True, fn(*args))``, or ``(False, the exception it raised)``, pickled
+    for the parent, which raises it again."""
+    try:
+        answer: tuple[bool, Any] = (True, fn(*args))
+    except Exception as exc:  # noqa: BLE001 - raised again in the parent
+        answer = (False, exc)
+    try:
+        return _dumps(answer)
+    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        return _dumps((False, RuntimeError(f"unpicklable answer: {exc}")))
 
 
 def _answered(workers: list[_Worker]) -> bool:
@@ -198,14 +203,7 @@ def run_apart(fn: Callable[..., T], args: tuple[Any, ...], seconds: float) -> T:
         try:
             os.close(answers_r)
             _die_with_parent(parent)
-            try:
-                answer: tuple[bool, Any] = (True, fn(*args))
-            except Exception as exc:  # noqa: BLE001 - raised again in the parent
-                answer = (False, exc)
-            try:
-                data = _dumps(answer)
-            except (pickle.PicklingError, TypeError, AttributeError) as exc:
-                data = _dumps((False, RuntimeError(f"unpicklable answer: {exc}")))
+            data = _answer(fn, args)
             with open(answers_w, "wb") as out:
                 out.write(data)
             code = 0
