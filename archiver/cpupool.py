@@ -57,6 +57,7 @@ import sys
 import time
 from collections.abc import Callable
 from multiprocessing.connection import Connection
+from multiprocessing.connection import wait as wait_readable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -173,6 +174,8 @@ def _answered(workers: list[_Worker]) -> bool:
     """True when one of *workers* has an answer waiting to be read. (One
     ``poll`` call for all: ``Connection.poll`` sets up a selector each time,
     some 10 us, and a cycle asks before most jobs.)"""
+    if not hasattr(select, "poll"):  # pragma: no cover - not on every platform
+        return any(w.answers.poll() for w in workers)
     poller = select.poll()
     for worker in workers:
         poller.register(worker.answers.fileno(), select.POLLIN)
@@ -215,11 +218,9 @@ def run_apart(fn: Callable[..., T], args: tuple[Any, ...], seconds: float) -> T:
     answered = False
     try:
         with open(answers_r, "rb", buffering=0) as answers:
-            poller = select.poll()
-            poller.register(answers.fileno(), select.POLLIN)
             while True:
                 left = deadline - time.monotonic()
-                if left <= 0 or not poller.poll(left * 1000):
+                if left <= 0 or not wait_readable([answers_r], left):
                     raise JobTimedOut()
                 chunk = answers.read(1 << 20)
                 if not chunk:  # the child is done
