@@ -390,7 +390,7 @@ class PagePool:
         for worker in list(self._workers):
             # an answer not read yet: the worker is not stuck, the loop was busy
             if worker.waiting and now - worker.head_since > self.job_seconds \
-                    and not worker.answers.poll():
+                    and not _answered([worker]):
                 self._give_up(worker)
         if self._workers and self._loop is not None:
             self._watch_handle = self._loop.call_later(self._watch_every(), self._watch)

@@ -37,6 +37,7 @@ point at the records.
 
 from __future__ import annotations
 
+import base64
 import contextlib
 import datetime as dt
 import hashlib
@@ -96,27 +97,6 @@ class RecordLocation:
 
 #: The digest's constructor itself (``hashlib.new`` looks it up by name each time).
 _NEW_DIGEST = getattr(hashlib, DIGEST_ALGORITHM)
-#: Base32 letter pairs, one for each 10 bits.
-_B32_PAIRS = [a + b for a in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
-              for b in "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"]
-#: The "=" that end base32 of data whose length leaves 1-4 bytes of a 5-byte group.
-_B32_PADDING = {1: 6, 2: 4, 3: 3, 4: 1}
-
-
-def base32(data: bytes) -> str:
-    """``base64.b32encode(data)`` as text, built two letters (10 bits) at a
-    time from one integer: a SHA-256 digest in 3.6 us instead of 4.6."""
-    leftover = len(data) % 5
-    if leftover:
-        data += bytes(5 - leftover)
-    bits = int.from_bytes(data, "big")
-    pairs = _B32_PAIRS
-    text = "".join([pairs[(bits >> shift) & 0x3FF]
-                    for shift in range(len(data) * 8 - 10, -1, -10)])
-    if leftover:
-        pad = _B32_PADDING[leftover]
-        text = text[:-pad] + "=" * pad
-    return text
 
 
 class _Digest:
@@ -129,7 +109,7 @@ class _Digest:
         self._h.update(data)
 
     def __str__(self) -> str:
-        return f"{DIGEST_ALGORITHM}:{base32(self._h.digest())}"
+        return f"{DIGEST_ALGORITHM}:{base64.b32encode(self._h.digest()).decode('ascii')}"
 
 
 def _window_bits(size: int) -> int:

@@ -15,8 +15,6 @@ from pathlib import Path
 
 import httpx
 import pytest
-from hypothesis import given
-from hypothesis import strategies as st
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver import warc as warc_mod
@@ -403,13 +401,6 @@ def test_recover_leaves_closed_files_alone(tmp_path: Path, settings: WarcSetting
     messages = recover(tmp_path)
     assert messages == ["empty.warc.gz.open: empty, removed"]
     assert (tmp_path / loc.filename).read_bytes() == before
-
-
-@given(st.binary(max_size=200))
-def test_base32_is_what_base64_gives(data: bytes) -> None:
-    import base64
-
-    assert warc_mod.base32(data) == base64.b32encode(data).decode("ascii")
 
 
 def test_digests_are_printed_as_warcio_prints_them() -> None:
