@@ -40,6 +40,15 @@ PDF_MEMORY = 128 * 1024 * 1024
 #: loop would take for ever.
 PDF_SECONDS = 20.0
 
+
+class PdfTooSlow(TimeLimitExceeded):
+    """Reading one PDF ran past :data:`PDF_SECONDS`.
+
+    Its own class: the limit of a job that ends while a PDF is being read
+    (a plain :class:`TimeLimitExceeded`) is not taken for the PDF's and ends
+    the job.
+    """
+
 _OFFICE_PREFIX = re.compile(r"^microsoft (?:word|powerpoint|excel)\s*-\s*", re.I)
 _FILE_NAME = re.compile(r"^\S+\.(?:docx?|pdf|indd|xlsx?|pptx?|rtf|odt|tex|dvi)$", re.I)
 _JUNK_TITLE = re.compile(r"^(?:untitled|document\d*|title|no title|slide \d+)$", re.I)
@@ -59,9 +68,9 @@ def _pdf_title(value: Any) -> str | None:
 def extract_pdf(body: bytes, *, url: str = "") -> PageInfo:
     """Title and date from a PDF's metadata (Info, then XMP), text of its first pages."""
     try:
-        with memlimit.ceiling(PDF_MEMORY), time_limit(PDF_SECONDS):
+        with memlimit.ceiling(PDF_MEMORY), time_limit(PDF_SECONDS, PdfTooSlow):
             return _extract_pdf(body, url)
-    except TimeLimitExceeded:
+    except PdfTooSlow:
         LOGGER.warning("%s: PDF left unread: reading it took over %g s",
                        url or "a PDF", PDF_SECONDS)
         return PageInfo(kind="pdf")

@@ -16,17 +16,22 @@ Work inside a C function is interrupted when the function returns.
 Limits nest: inside one, a shorter one applies to its own block, and the
 enclosing one is set again, for the time it has left, when that block ends;
 a longer one changes nothing (the enclosing one ends the work first, raising
-its own :class:`TimeLimitExceeded`, which the inner block's caller may
-catch as its own).
+its own exception). A caller that handles its own limit's end and lets any
+other go on passes its own subclass of :class:`TimeLimitExceeded` as *error*
+and catches that one only: an enclosing limit that ends inside the block is
+then not taken for its own.
 
 Example::
 
+    class PdfTooSlow(TimeLimitExceeded):  # reading one PDF ran past its seconds
+        pass
+
     try:
-        with time_limit(20):
+        with time_limit(20, PdfTooSlow):
             reader = PdfReader(stream)
             ...
-    except TimeLimitExceeded:
-        ...  # left unread
+    except PdfTooSlow:
+        ...  # left unread; a job's own limit, ending here, goes on up
 """
 
 from __future__ import annotations
@@ -53,8 +58,9 @@ _MARK = "_archiver_time_limit"
 
 
 @contextmanager
-def time_limit(seconds: float) -> Iterator[None]:
-    """Raise :class:`TimeLimitExceeded` in the body if it runs past *seconds*."""
+def time_limit(seconds: float, error: type[TimeLimitExceeded] = TimeLimitExceeded
+               ) -> Iterator[None]:
+    """Raise *error* (``error(seconds)``) in the body if it runs past *seconds*."""
     if not _usable():
         yield
         return
@@ -70,7 +76,7 @@ def time_limit(seconds: float) -> Iterator[None]:
 
     def on_alarm(signum: int, frame: FrameType | None) -> None:
         if armed:  # not once the body is over
-            raise TimeLimitExceeded(seconds)
+            raise error(seconds)
 
     setattr(on_alarm, _MARK, True)
     started = time.monotonic()

@@ -97,6 +97,30 @@ def test_an_enclosing_limit_is_set_again_after_work_within_the_inner_one() -> No
     assert signal.getsignal(signal.SIGALRM) is previous
 
 
+class _OwnLimit(TimeLimitExceeded):
+    """A caller's own limit, told apart from any enclosing one."""
+
+
+def test_a_limit_raises_the_error_it_was_given_and_an_enclosing_one_its_own() -> None:
+    started = time.monotonic()
+    with pytest.raises(_OwnLimit) as own:
+        with time_limit(0.1, _OwnLimit):
+            _spin_catching_everything(started + 10)
+    assert own.value.args == (0.1,)
+    caught_as_own = []
+    with pytest.raises(TimeLimitExceeded) as raised:
+        with time_limit(0.2):
+            try:
+                with time_limit(30, _OwnLimit):
+                    _spin_catching_everything(time.monotonic() + 10)
+            except _OwnLimit:
+                caught_as_own.append(True)
+    assert type(raised.value) is TimeLimitExceeded and raised.value.args == (0.2,)
+    assert not caught_as_own
+    assert time.monotonic() - started < 3
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
 def test_outside_the_main_thread_there_is_no_limit() -> None:
     done: list[int] = []
 
@@ -135,4 +159,30 @@ def test_a_pdf_whose_reading_never_ends_is_left_unread(
     assert time.monotonic() - started < 5
     assert info.kind == "pdf" and info.headline is None
     assert "http://127.0.0.1/r.pdf: PDF left unread: reading it took over 0.3 s" in caplog.text
+    assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
+
+
+def test_a_job_limit_that_ends_while_a_pdf_is_read_ends_the_job(
+        monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    """The PDF reader's own limit (20 s) does not swallow the job's, shorter
+    here, as a job's 60 s would end 5 s into a PDF begun 55 s in."""
+    import pypdf
+
+    from archiver.extract import extract
+    from tests.pdfs import make_pdf
+
+    body = make_pdf({"/Title": "Annual report on detention"}, "Detained without charge")
+
+    def endless(self: object) -> object:
+        _spin_catching_everything(time.monotonic() + 60)
+        raise AssertionError("the limit did not stop the loop")
+
+    monkeypatch.setattr(pypdf.PdfReader, "metadata", property(endless))
+    started = time.monotonic()
+    with pytest.raises(TimeLimitExceeded) as raised:
+        with time_limit(0.3):  # the job's
+            extract(body, url="http://127.0.0.1/r.pdf", content_type="application/pdf")
+    assert type(raised.value) is TimeLimitExceeded and raised.value.args == (0.3,)
+    assert time.monotonic() - started < 5
+    assert "PDF left unread" not in caplog.text
     assert signal.getitimer(signal.ITIMER_REAL) == (0.0, 0.0)
