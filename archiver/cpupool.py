@@ -44,7 +44,6 @@ import asyncio
 import collections
 import contextlib
 import ctypes
-import ctypes.util
 import fcntl
 import logging
 import multiprocessing
@@ -266,7 +265,9 @@ def _die_with_parent(parent: int) -> None:
     except ValueError:  # pragma: no cover - not the main thread
         pass
     if sys.platform.startswith("linux"):
-        libc = ctypes.CDLL(ctypes.util.find_library("c") or "libc.so.6", use_errno=True)
+        # the process's own symbols, libc's among them (find_library("c")
+        # would run ldconfig in a subprocess at every worker start)
+        libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
     if os.getppid() != parent:  # the parent died before prctl took effect
         os._exit(1)
