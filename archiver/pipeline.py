@@ -56,7 +56,6 @@ from .models import (
     Sources,
     Verdict,
 )
-from .retrieval import file_sha256
 from .settings import CheckSettings, Settings
 from .store import Store, StoredBaseline, iso, now_utc, open_store, page_blob, parse_iso
 from .warc import (
@@ -66,6 +65,7 @@ from .warc import (
     WarcWriter,
     build,
     exchange_specs,
+    file_sha256,
     metadata_spec,
     payload_digest_of,
     recover,

@@ -43,6 +43,7 @@ from .warc import (
     WARC_SUFFIX,
     MemberError,
     RecordLocation,
+    file_sha256,
     parse_warc_head,
 )
 
@@ -328,17 +329,6 @@ def verify_records(warc_dir: Path, expected: Iterable[RecordLocation]) -> list[P
     for loc in expected:
         problems += _verify_one(Path(warc_dir), loc)
     return problems
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of the file at *path*, streamed."""
-    h = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while True:
-            buf = fh.read(_CHUNK)
-            if not buf:
-                return h.hexdigest()
-            h.update(buf)
 
 
 def verify_files(warc_dir: Path, expected: dict[str, str]) -> list[Problem]:

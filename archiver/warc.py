@@ -198,6 +198,15 @@ def _iter_body(body: bytes | Path | None) -> Iterator[bytes]:
             yield buf
 
 
+def file_sha256(path: Path) -> str:
+    """Hex SHA-256 of the file at *path*, streamed (what the archive records of
+    each closed WARC file, and what ``archiver verify`` checks it against)."""
+    h = hashlib.sha256()
+    for buf in _iter_body(path):
+        h.update(buf)
+    return h.hexdigest()
+
+
 def payload_digest_of(body: bytes | Path | None) -> str:
     """The payload digest a response record would get for *body* (its bytes, or
     the file holding them; *None*: an empty body). Streams a file; never loads
