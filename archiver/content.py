@@ -68,8 +68,8 @@ def _load_any_brotli() -> Any:
 @functools.cache
 def _brotli() -> tuple[Any, Any]:
     """Google's brotli extension, else any ``brotli`` module: loaded for the
-    first brotli body (a request never asks for it, and loading them took
-    4 ms of every start)."""
+    first brotli body (a request never asks for brotli, and loading the
+    extension took about 1 ms of every start)."""
     google = _load_google_brotli()
     return google, None if google is not None else _load_any_brotli()
 
