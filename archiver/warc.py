@@ -54,7 +54,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO
+from typing import IO, Any
 from urllib.parse import urlsplit
 
 from . import deflate
@@ -143,8 +143,7 @@ class _Member:
         self.crc = 0
         self.size = 0
         wbits = _window_bits(size)
-        self._deflate: zlib._Compress | None = zlib.compressobj(
-            level, zlib.DEFLATED, -wbits, min(8, wbits - 7))
+        self._deflate: Any = deflate.compressobj(level, -wbits, min(8, wbits - 7))
         out.write(self._HEADER)
 
     def write(self, data: bytes) -> None:

@@ -272,6 +272,40 @@ def test_big_bodies_are_whole_and_deflated_with_a_full_window(tmp_path: Path,
     assert check.returncode == 0 and check.stdout.count("digest pass") == 5, check.stdout
 
 
+def test_every_level_writes_records_gzip_reads_and_9_is_smallest(tmp_path: Path) -> None:
+    """Levels 1 to 4 are deflated by ISA-L, 5 to 9 by zlib (archiver.deflate):
+    whichever, a record is a gzip member any reader reads, and a higher level
+    gives no larger a record."""
+    plain = news_page("Kenya deports 45 Chinese nationals",
+                      " ".join(f"Nairobi court hearing {i} on the deportation of nationals."
+                               for i in range(3000))).encode()
+    lengths = {}
+    for level in range(1, 10):
+        folder = tmp_path / str(level)
+        folder.mkdir()
+        with WarcWriter(folder, WarcSettings(compression_level=level), SOFTWARE) as writer:
+            _, loc = writer.write_exchange(_hop_with(plain, None, folder, in_file=False))
+        data = (folder / loc.filename).read_bytes()
+        record = gzip.decompress(data[loc.offset:loc.offset + loc.length])
+        assert record.endswith(b"\r\n\r\n" + plain + b"\r\n\r\n")
+        lengths[level] = loc.length
+    assert lengths[9] < lengths[3] <= lengths[1] * 1.01, lengths
+    assert lengths[3] < len(gzip.compress(plain, compresslevel=3)) * 1.05, lengths
+
+
+def test_levels_1_to_4_are_deflated_by_isal_and_5_to_9_by_zlib() -> None:
+    pytest.importorskip("isal", reason="ISA-L is a dependency; without it zlib does all")
+    import zlib
+
+    from archiver import deflate
+
+    data = b"Kenya deports 45 Chinese nationals. " * 400
+    for level in range(1, 10):
+        comp = deflate.compressobj(level, -15, 8)
+        assert type(comp).__module__.startswith("isal") == (level <= 4), level
+        assert zlib.decompress(comp.compress(data) + comp.flush(zlib.Z_FINISH), -15) == data
+
+
 @pytest.mark.parametrize(("size", "bits"), [(0, 9), (1, 9), (512, 9), (513, 10), (4096, 12),
                                             (4097, 13), (32768, 15), (10**9, 15)])
 def test_window_covers_the_data(size: int, bits: int) -> None:
