@@ -43,5 +43,15 @@ def test_a_capture_cycle_does_not_import_the_warc_reader(tmp_path: Path) -> None
         """)
         done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
                               timeout=120, cwd=Path(__file__).resolve().parent.parent)
-    assert (tmp_path / "archive").is_dir(), done.stderr
+    # the cycle ran to its end: the page fetched, the WARC file closed and hashed
+    assert any(hit.path == "/article" for hit in site.hits), done.stderr
+    from archiver.store import open_store
+
+    store = open_store(tmp_path / "archive", readonly=True)
+    try:
+        hashed = store.conn.execute("SELECT count(*) FROM warc_files WHERE sha256 IS NOT NULL"
+                                    ).fetchone()[0]
+    finally:
+        store.close()
+    assert hashed >= 1, done.stderr
     assert done.stderr.strip().splitlines()[-1] == "False False", done.stderr
