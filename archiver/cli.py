@@ -6,7 +6,6 @@ a message naming the file, line or URL; nobody sees a traceback for it.
 
 from __future__ import annotations
 
-import asyncio
 import datetime as dt
 import functools
 import json
@@ -149,6 +148,7 @@ def cycle_options(fn: F) -> F:
 def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
                    config: Path | None, timeout: float | None, per_host_delay: float | None,
                    allow_private: bool, log_format: str, verbose: int) -> None:
+    from . import cpupool
     from .lock import ArchiveLock
     from .pipeline import run_cycle
     from .progress import Progress
@@ -165,7 +165,7 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
         store = open_store(archive)
         try:
             with Progress(sys.stderr) as progress:
-                summary = asyncio.run(run_cycle(sources, archive=archive, settings=settings,
+                summary = cpupool.run(run_cycle(sources, archive=archive, settings=settings,
                                                 progress=progress.update, store=store))
             if streams(fmt, settings):
                 tally = write_report(store, fmt, sys.stdout)

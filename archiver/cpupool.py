@@ -22,6 +22,13 @@ the busier side and the loop would otherwise wait for them; in a re-check
 the loop is, and the workers' queue stays short. A job gives the same
 answer wherever it runs.
 
+The parent also runs a queued job when it would otherwise wait: a loop made
+by :func:`event_loop` (:func:`run` makes one) calls the pool before it
+blocks in ``select``, and when nothing is ready (no answer, no response, no
+timer due), the oldest job no worker has yet is run here. In a capture the
+loop often waits so, every fetch it started waiting for the network, while
+jobs wait for the workers.
+
 If a worker dies, the pool is given up and the rest of the cycle extracts in
 the parent: same results, one core.
 
@@ -50,11 +57,13 @@ import multiprocessing
 import os
 import pickle
 import select
+import selectors
 import signal
 import struct
 import sys
 import time
-from collections.abc import Callable
+import weakref
+from collections.abc import Callable, Coroutine
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_readable
 from pathlib import Path
@@ -283,6 +292,42 @@ def _pipe() -> tuple[int, int]:
     return r, w
 
 
+class _IdleSelector(selectors.DefaultSelector):
+    """The loop's selector, which calls :attr:`idle` before it would block:
+    when that ran a job, the loop goes round again (the job's caller is now
+    ready) instead of waiting."""
+
+    idle: Callable[[], bool] | None = None
+
+    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
+        if self.idle is not None and (timeout is None or timeout > 0):
+            ready = super().select(0)
+            if ready or not self.idle():
+                return ready or super().select(timeout)
+            return super().select(0)
+        return super().select(timeout)
+
+
+#: The selectors of the loops made by event_loop(), by loop.
+_IDLE_SELECTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _IdleSelector] = \
+    weakref.WeakKeyDictionary()
+
+
+def event_loop() -> asyncio.AbstractEventLoop:
+    """A new event loop in which a pool started runs its queued jobs itself
+    whenever the loop would otherwise wait (see the module)."""
+    selector = _IdleSelector()
+    loop = asyncio.SelectorEventLoop(selector)
+    _IDLE_SELECTORS[loop] = selector
+    return loop
+
+
+def run(main: Coroutine[Any, Any, T]) -> T:
+    """``asyncio.run(main)`` on a loop made by :func:`event_loop`."""
+    with asyncio.Runner(loop_factory=event_loop) as runner:
+        return runner.run(main)
+
+
 #: A job: the function, its arguments and the future of its answer.
 _Job = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
 
@@ -348,6 +393,7 @@ class PagePool:
         self._context: Any = None
         self._watch_handle: asyncio.TimerHandle | None = None
         self._share_after = 0.0  # see _here
+        self._idle_selector: _IdleSelector | None = None
 
     @property
     def active(self) -> bool:
@@ -375,6 +421,10 @@ class PagePool:
             self.close()
             return
         self._watch_handle = self._loop.call_later(self._watch_every(), self._watch)
+        selector = _IDLE_SELECTORS.get(self._loop)
+        if selector is not None and selector.idle is None:
+            selector.idle = self._run_waiting
+            self._idle_selector = selector
 
     def _add_worker(self) -> None:
         assert self._loop is not None
@@ -460,6 +510,22 @@ class PagePool:
             now = time.monotonic()
             self._share_after = now + SHARE_PAUSE * (now - started)
 
+    def _run_waiting(self) -> bool:
+        """Run here the oldest job no worker has yet (the loop has nothing else
+        to do); False when there is none."""
+        while self._backlog and self._workers:
+            fn, args, future = self._backlog.popleft()
+            if future.done():  # its caller gave up
+                continue
+            try:
+                value = self._limited(fn, args)
+            except Exception as exc:  # noqa: BLE001 - its caller's, as from a worker
+                future.set_exception(exc)
+            else:
+                future.set_result(value)
+            return True
+        return False
+
     def _dispatch(self) -> None:
         while self._backlog and self._workers:
             worker = min(self._workers, key=lambda w: len(w.waiting))
@@ -542,6 +608,9 @@ class PagePool:
     def close(self) -> None:
         """Stop the workers and wait for them (their CPU time is then the parent's to see)."""
         workers, self._workers = self._workers, []
+        if self._idle_selector is not None:
+            self._idle_selector.idle = None
+            self._idle_selector = None
         if self._watch_handle is not None:
             self._watch_handle.cancel()
             self._watch_handle = None

@@ -54,7 +54,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from . import notify
+from . import cpupool, notify
 from .exceptions import InputError, SettingsError, StorageError
 from .lock import ArchiveLock
 from .models import Sources
@@ -420,7 +420,7 @@ def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Se
                         settings.schedule.cron, settings.schedule.timezone,
                         ", one cycle" if once else "")
             worker = Worker(sources_path, sources, archive, settings, trigger, store, notifier)
-            status = asyncio.run(_serve(worker, once))
+            status = cpupool.run(_serve(worker, once))
             LOGGER.info("worker stopped after %d cycles", worker.cycles)
             return status
         finally:

@@ -16,7 +16,16 @@ from typing import Any
 
 import pytest
 
-from archiver.cpupool import MIN_URLS, SHARE_AT, JobTimedOut, PagePool, extract_body, worker_count
+from archiver import cpupool
+from archiver.cpupool import (
+    IN_FLIGHT,
+    MIN_URLS,
+    SHARE_AT,
+    JobTimedOut,
+    PagePool,
+    extract_body,
+    worker_count,
+)
 from archiver.lock import ArchiveLock
 from archiver.pipeline import run_cycle
 from archiver.settings import Settings
@@ -109,6 +118,87 @@ def test_the_parent_shares_the_work_of_workers_that_fall_behind() -> None:
     # jobs beyond the workers' queue ran here, with pauses between them
     assert here and min(here) >= SHARE_AT
     assert len(there) > len(here)
+
+
+def _jobs_and_pids(count: int, seconds: float) -> tuple[list[tuple[int, int]], list[int]]:
+    """*count* jobs of *seconds* given at once to a pool of one worker, on a
+    loop of :func:`cpupool.run`: (job, pid that ran it), and the worker's pid."""
+    async def main() -> tuple[list[tuple[int, int]], list[int]]:
+        pool = PagePool(1)
+        pool.start()
+        try:
+            pids = pool.worker_pids()
+            answers = await asyncio.gather(*(pool.call(_slow_pid, seconds, i)
+                                             for i in range(count)))
+            return list(answers), pids
+        finally:
+            pool.close()
+
+    return cpupool.run(main())
+
+
+def test_a_loop_with_nothing_to_do_runs_the_jobs_no_worker_has_yet() -> None:
+    """Fewer jobs than SHARE_AT: none is shared when given. The worker takes
+    IN_FLIGHT of them; the loop, waiting for its answers, runs the others."""
+    count = IN_FLIGHT + 4
+    assert count < SHARE_AT
+    answers, pids = _jobs_and_pids(count, 0.05)
+    assert [i for i, _ in answers] == list(range(count))  # every job its own answer
+    here = [i for i, pid in answers if pid == os.getpid()]
+    there = [i for i, pid in answers if pid in pids]
+    assert sorted(here + there) == list(range(count))
+    assert here and min(here) >= IN_FLIGHT  # only jobs the worker did not have
+    assert there[:IN_FLIGHT] == list(range(IN_FLIGHT))
+
+
+def test_on_a_plain_asyncio_loop_those_jobs_wait_for_the_worker() -> None:
+    async def main() -> tuple[list[tuple[int, int]], list[int]]:
+        pool = PagePool(1)
+        pool.start()
+        try:
+            pids = pool.worker_pids()
+            answers = await asyncio.gather(*(pool.call(_slow_pid, 0.05, i)
+                                             for i in range(IN_FLIGHT + 4)))
+            return list(answers), pids
+        finally:
+            pool.close()
+
+    answers, pids = asyncio.run(main())
+    assert {pid for _, pid in answers} == set(pids)
+
+
+def _fail_after(seconds: float) -> None:
+    time.sleep(seconds)
+    raise ValueError("no page here")
+
+
+def _spin() -> None:
+    while True:
+        pass
+
+
+def test_a_job_run_by_a_waiting_loop_answers_its_caller_as_a_worker_would() -> None:
+    """Its exception, and past the pool's time limit JobTimedOut, reach its
+    caller; the pool goes on."""
+    async def main() -> tuple[list[object], int]:
+        pool = PagePool(1, job_seconds=0.5)
+        pool.start()
+        try:
+            calls = [pool.call(_slow_pid, 0.1, i) for i in range(IN_FLIGHT)]
+            calls += [pool.call(_fail_after, 0.01), pool.call(_spin)]
+            answers = await asyncio.gather(*calls, return_exceptions=True)
+            after = await pool.call(_pid)
+            return list(answers), after
+        finally:
+            pool.close()
+
+    started = time.monotonic()
+    answers, after = cpupool.run(main())
+    assert time.monotonic() - started < 20
+    assert [a for a, _ in answers[:IN_FLIGHT]] == list(range(IN_FLIGHT))  # type: ignore[misc]
+    assert isinstance(answers[IN_FLIGHT], ValueError) and "no page" in str(answers[IN_FLIGHT])
+    assert isinstance(answers[IN_FLIGHT + 1], JobTimedOut)
+    assert after > 0
 
 
 def test_big_jobs_and_answers_through_small_pipes_do_not_wait_forever() -> None:
