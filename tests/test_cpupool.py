@@ -11,6 +11,7 @@ import subprocess
 import sys
 import textwrap
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -99,30 +100,10 @@ def _slow_pid(seconds: float, i: int) -> tuple[int, int]:
     return i, os.getpid()
 
 
-def test_the_parent_shares_the_work_of_workers_that_fall_behind() -> None:
-    async def main() -> tuple[list[tuple[int, int]], list[int]]:
-        pool = PagePool(1)
-        pool.start()
-        try:
-            pids = pool.worker_pids()
-            answers = await asyncio.gather(*(pool.call(_slow_pid, 0.01, i) for i in range(60)))
-            return list(answers), pids
-        finally:
-            pool.close()
-
-    answers, pids = asyncio.run(main())
-    assert [i for i, _ in answers] == list(range(60))  # every job answered, its own answer
-    here = [i for i, pid in answers if pid == os.getpid()]
-    there = [i for i, pid in answers if pid in pids]
-    assert len(here) + len(there) == 60
-    # jobs beyond the workers' queue ran here, with pauses between them
-    assert here and min(here) >= SHARE_AT
-    assert len(there) > len(here)
-
-
-def _jobs_and_pids(count: int, seconds: float) -> tuple[list[tuple[int, int]], list[int]]:
+def _jobs_and_pids(count: int, seconds: float, run: Callable[[Any], Any] = asyncio.run,
+                   ) -> tuple[list[tuple[int, int]], list[int]]:
     """*count* jobs of *seconds* given at once to a pool of one worker, on a
-    loop of :func:`cpupool.run`: (job, pid that ran it), and the worker's pid."""
+    loop of *run*: (job, pid that ran it) of each, and the worker's pid."""
     async def main() -> tuple[list[tuple[int, int]], list[int]]:
         pool = PagePool(1)
         pool.start()
@@ -134,7 +115,19 @@ def _jobs_and_pids(count: int, seconds: float) -> tuple[list[tuple[int, int]], l
         finally:
             pool.close()
 
-    return cpupool.run(main())
+    result: tuple[list[tuple[int, int]], list[int]] = run(main())
+    return result
+
+
+def test_the_parent_shares_the_work_of_workers_that_fall_behind() -> None:
+    answers, pids = _jobs_and_pids(60, 0.01)
+    assert [i for i, _ in answers] == list(range(60))  # every job answered, its own answer
+    here = [i for i, pid in answers if pid == os.getpid()]
+    there = [i for i, pid in answers if pid in pids]
+    assert len(here) + len(there) == 60
+    # jobs beyond the workers' queue ran here, with pauses between them
+    assert here and min(here) >= SHARE_AT
+    assert len(there) > len(here)
 
 
 def test_a_loop_with_nothing_to_do_runs_the_jobs_no_worker_has_yet() -> None:
@@ -142,7 +135,7 @@ def test_a_loop_with_nothing_to_do_runs_the_jobs_no_worker_has_yet() -> None:
     IN_FLIGHT of them; the loop, waiting for its answers, runs the others."""
     count = IN_FLIGHT + 4
     assert count < SHARE_AT
-    answers, pids = _jobs_and_pids(count, 0.05)
+    answers, pids = _jobs_and_pids(count, 0.05, cpupool.run)
     assert [i for i, _ in answers] == list(range(count))  # every job its own answer
     here = [i for i, pid in answers if pid == os.getpid()]
     there = [i for i, pid in answers if pid in pids]
@@ -152,18 +145,7 @@ def test_a_loop_with_nothing_to_do_runs_the_jobs_no_worker_has_yet() -> None:
 
 
 def test_on_a_plain_asyncio_loop_those_jobs_wait_for_the_worker() -> None:
-    async def main() -> tuple[list[tuple[int, int]], list[int]]:
-        pool = PagePool(1)
-        pool.start()
-        try:
-            pids = pool.worker_pids()
-            answers = await asyncio.gather(*(pool.call(_slow_pid, 0.05, i)
-                                             for i in range(IN_FLIGHT + 4)))
-            return list(answers), pids
-        finally:
-            pool.close()
-
-    answers, pids = asyncio.run(main())
+    answers, pids = _jobs_and_pids(IN_FLIGHT + 4, 0.05, asyncio.run)
     assert {pid for _, pid in answers} == set(pids)
 
 
