@@ -144,6 +144,32 @@ def test_a_loop_with_nothing_to_do_runs_the_jobs_no_worker_has_yet() -> None:
     assert there[:IN_FLIGHT] == list(range(IN_FLIGHT))
 
 
+def _timed_pid(seconds: float, i: int) -> tuple[int, int, float]:
+    started = time.monotonic()
+    time.sleep(seconds)
+    return i, os.getpid(), started
+
+
+def test_that_loop_takes_the_oldest_jobs_only_when_it_waits() -> None:
+    """Many jobs at once: the loop does not run the job it is given when the
+    workers' queue is long (it would then take jobs while busy); it takes the
+    oldest queued job each time it waits, so the jobs it runs start in order."""
+    async def main() -> list[tuple[int, int, float]]:
+        pool = PagePool(1)
+        pool.start()
+        try:
+            return list(await asyncio.gather(*(pool.call(_timed_pid, 0.05, i)
+                                               for i in range(2 * SHARE_AT))))
+        finally:
+            pool.close()
+
+    answers = cpupool.run(main())
+    assert [i for i, _, _ in answers] == list(range(2 * SHARE_AT))
+    here = [(started, i) for i, pid, started in answers if pid == os.getpid()]
+    assert here and min(i for _, i in here) == IN_FLIGHT  # the oldest the worker had not
+    assert [i for _, i in sorted(here)] == sorted(i for _, i in here)  # started oldest first
+
+
 def test_on_a_plain_asyncio_loop_those_jobs_wait_for_the_worker() -> None:
     answers, pids = _jobs_and_pids(IN_FLIGHT + 4, 0.05, asyncio.run)
     assert {pid for _, pid in answers} == set(pids)
