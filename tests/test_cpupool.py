@@ -177,7 +177,7 @@ def test_on_a_plain_asyncio_loop_those_jobs_wait_for_the_worker() -> None:
 
 def _fail_after(seconds: float) -> None:
     time.sleep(seconds)
-    raise ValueError("no page here")
+    raise ValueError(f"no page here (process {os.getpid()})")
 
 
 def _spin() -> None:
@@ -187,26 +187,29 @@ def _spin() -> None:
 
 def test_a_job_run_by_a_waiting_loop_answers_its_caller_as_a_worker_would() -> None:
     """Its exception, and past the pool's time limit JobTimedOut, reach its
-    caller; the pool goes on."""
-    async def main() -> tuple[list[object], int]:
+    caller; the pool goes on, with the same worker (the job stopped was the
+    parent's: a worker's would have been killed and replaced)."""
+    async def main() -> tuple[list[object], list[int], list[int]]:
         pool = PagePool(1, job_seconds=0.5)
         pool.start()
         try:
+            pids = pool.worker_pids()
             calls = [pool.call(_slow_pid, 0.1, i) for i in range(IN_FLIGHT)]
             calls += [pool.call(_fail_after, 0.01), pool.call(_spin)]
             answers = await asyncio.gather(*calls, return_exceptions=True)
-            after = await pool.call(_pid)
-            return list(answers), after
+            await pool.call(_pid)
+            return list(answers), pids, pool.worker_pids()
         finally:
             pool.close()
 
     started = time.monotonic()
-    answers, after = cpupool.run(main())
+    answers, pids, pids_after = cpupool.run(main())
     assert time.monotonic() - started < 20
     assert [a for a, _ in answers[:IN_FLIGHT]] == list(range(IN_FLIGHT))  # type: ignore[misc]
-    assert isinstance(answers[IN_FLIGHT], ValueError) and "no page" in str(answers[IN_FLIGHT])
+    failed = answers[IN_FLIGHT]
+    assert isinstance(failed, ValueError) and f"(process {os.getpid()})" in str(failed)
     assert isinstance(answers[IN_FLIGHT + 1], JobTimedOut)
-    assert after > 0
+    assert pids_after == pids
 
 
 def test_big_jobs_and_answers_through_small_pipes_do_not_wait_forever() -> None:
