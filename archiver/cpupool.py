@@ -307,9 +307,10 @@ class _IdleSelector(selectors.DefaultSelector):
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
         if self.idle is not None and (timeout is None or timeout > 0):
             ready = super().select(0)
-            if ready or not self.idle():
-                return ready or super().select(timeout)
-            return super().select(0)
+            if ready:
+                return ready
+            if self.idle():
+                return super().select(0)
         return super().select(timeout)
 
 

@@ -235,6 +235,8 @@ def run_size(farm: Farm, nginx: Nginx, n: int, work: Path, conc: int, per_host: 
     out: dict[str, Any] = {}
     runs: dict[str, list[dict[str, Any]]] = {
         "archiver_capture": [], "archiver_recheck": [], "bare_httpx": []}
+    bare = [sys.executable, str(BENCH / "bare_httpx.py"), str(urls),
+            "--concurrency", str(conc), "--per-host", str(per_host)]
     reps = max(1, repeat) if n <= REPEAT_MAX else 1
     for r in range(reps):
         of = f" ({r + 1}/{reps})" if reps > 1 else ""
@@ -256,8 +258,6 @@ def run_size(farm: Farm, nginx: Nginx, n: int, work: Path, conc: int, per_host: 
         shutil.rmtree(archive, ignore_errors=True)
 
         print(f"  [{tag}] bare httpx{of} ...", file=sys.stderr, flush=True)
-        bare = [sys.executable, str(BENCH / "bare_httpx.py"), str(urls),
-                "--concurrency", str(conc), "--per-host", str(per_host)]
         runs["bare_httpx"].append(per_url(measure([bare], nginx=nginx), n))
     for name, results in runs.items():
         out[name] = _median_run(results)
