@@ -22,7 +22,8 @@ import textwrap
 from pathlib import Path
 from typing import Any
 
-from ..cpupool import JOB_SECONDS, JobTimedOut, WorkerDied, run_apart
+from .. import cpupool
+from ..cpupool import JobTimedOut, WorkerDied, run_apart
 from ..exceptions import ArchiverError
 from ..extract import extract
 from ..models import Baseline
@@ -133,10 +134,10 @@ def capture_text(store: Store, warc_dir: Path, capture: dict[str, Any]) -> str |
         extract, buf.getvalue()[:MAX_PAYLOAD_BYTES], url=str(capture["url"]),
         content_type=content_type if isinstance(content_type, str) else None)
     try:
-        page = run_apart(reading, (), JOB_SECONDS)
+        page = run_apart(reading, (), cpupool.JOB_SECONDS)
     except (JobTimedOut, WorkerDied):
         LOGGER.warning("capture %s: page left unread: its extraction ran past %g s or failed",
-                       capture.get("id"), JOB_SECONDS)
+                       capture.get("id"), cpupool.JOB_SECONDS)
         return None
     return page.text
 
