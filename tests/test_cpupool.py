@@ -101,21 +101,21 @@ def _slow_pid(seconds: float, i: int) -> tuple[int, int]:
 
 
 def _jobs_and_pids(count: int, seconds: float, run: Callable[[Any], Any] = asyncio.run,
-                   ) -> tuple[list[tuple[int, int]], list[int]]:
+                   job: Callable[[float, int], Any] = _slow_pid) -> tuple[list[Any], list[int]]:
     """*count* jobs of *seconds* given at once to a pool of one worker, on a
-    loop of *run*: (job, pid that ran it) of each, and the worker's pid."""
-    async def main() -> tuple[list[tuple[int, int]], list[int]]:
+    loop of *run*: the answer of each (by default (job, pid that ran it)),
+    and the worker's pid."""
+    async def main() -> tuple[list[Any], list[int]]:
         pool = PagePool(1)
         pool.start()
         try:
             pids = pool.worker_pids()
-            answers = await asyncio.gather(*(pool.call(_slow_pid, seconds, i)
-                                             for i in range(count)))
+            answers = await asyncio.gather(*(pool.call(job, seconds, i) for i in range(count)))
             return list(answers), pids
         finally:
             pool.close()
 
-    result: tuple[list[tuple[int, int]], list[int]] = run(main())
+    result: tuple[list[Any], list[int]] = run(main())
     return result
 
 
@@ -154,16 +154,7 @@ def test_that_loop_takes_the_oldest_jobs_only_when_it_waits() -> None:
     """Many jobs at once: the loop does not run the job it is given when the
     workers' queue is long (it would then take jobs while busy); it takes the
     oldest queued job each time it waits, so the jobs it runs start in order."""
-    async def main() -> list[tuple[int, int, float]]:
-        pool = PagePool(1)
-        pool.start()
-        try:
-            return list(await asyncio.gather(*(pool.call(_timed_pid, 0.05, i)
-                                               for i in range(2 * SHARE_AT))))
-        finally:
-            pool.close()
-
-    answers = cpupool.run(main())
+    answers, _ = _jobs_and_pids(2 * SHARE_AT, 0.05, cpupool.run, _timed_pid)
     assert [i for i, _, _ in answers] == list(range(2 * SHARE_AT))
     here = [(started, i) for i, pid, started in answers if pid == os.getpid()]
     assert here and min(i for _, i in here) == IN_FLIGHT  # the oldest the worker had not
