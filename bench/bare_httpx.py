@@ -7,12 +7,13 @@ body read raw (still gzip-encoded) and discarded. No WARC, no extraction, no
 database.
 
 The connection pool is httpx's default (100 connections, 20 kept alive),
-what a user of httpx gets, and the cheapest pool measured for this loop.
-httpcore's pool walks its connections on every request and release
-(encode/httpcore#1035), so a pool that keeps more alive costs more: on the
-farm's 1,000 citations at 64 in flight, one after the other in one run,
-2.5-3.1 ms of CPU a URL with 100/20, 64/20, 200/20 or 64/64, 4.4 ms with
-96/96, 10-12 ms with 128/128 or 200/200 (the 128/128 this loop used before).
+what a user of httpx gets. httpcore's pool walks its connections on every
+request and release (encode/httpcore#1035), so a pool that keeps many
+alive costs more: on the farm's 1,000 citations at 64 in flight, one after
+the other, 1.9-3.5 ms of CPU a URL with 100/20 (2.6, 3.1), 200/20, 64/20,
+64/32, 64/64, 48/48, 32/32, 20/20 or 8/8, differences within the machine's
+noise; 4.4 ms with 96/96; 10-12 ms with 128/128, 200/200 or no limit (the
+128/128 this loop used before).
 
     python bench/bare_httpx.py URLS.txt --concurrency 32 --per-host 4
 """
