@@ -149,9 +149,7 @@ class _PolicyTransport(httpx.AsyncHTTPTransport):
             await super().aclose()
 
     async def __aexit__(self, *args: Any) -> None:
-        await self.connections.aclose()
-        if self._pool_ready:
-            await super().__aexit__(*args)
+        await self.aclose()  # httpx's and httpcore's __aexit__ only close
 
 
 class _Client(httpx.AsyncClient):
