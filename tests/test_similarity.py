@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 
 from archiver.similarity import (
     HEADLINE_CHARS,
+    MAX_CHARS,
     headline_similarity,
     normalize_headline,
     strip_volatile,
@@ -118,24 +119,13 @@ def test_cjk_text_uses_character_bigrams() -> None:
     assert text_similarity(zh, other) < 0.2
 
 
-def test_typical_article_compares_in_well_under_a_millisecond() -> None:
-    text = (ARTICLE * 3)[:5000]
-    edited = text.replace("Tuesday", "Wednesday") + "\nUpdated 5 minutes ago"
-    best = float("inf")
-    for _ in range(5):
-        start = time.perf_counter()
-        for _ in range(20):
-            text_similarity(text, edited)
-        best = min(best, (time.perf_counter() - start) / 20)
-    assert best < 1e-3, f"{best * 1e3:.2f} ms per comparison"
-
-
-def test_huge_texts_are_capped() -> None:
+def test_huge_texts_are_compared_on_their_first_characters() -> None:
+    """Two huge texts are compared on their first MAX_CHARS characters: what
+    comes after, however different, is not read."""
     huge = ARTICLE * 300  # ~ 500k characters
-    start = time.perf_counter()
-    score = text_similarity(huge, huge + " tail")
-    assert time.perf_counter() - start < 0.25
-    assert score > 0.99
+    head = huge[:MAX_CHARS]
+    assert text_similarity(huge, head + OTHER_ARTICLE * 300) == 1.0
+    assert text_similarity(huge, head[:-2000] + OTHER_ARTICLE * 300) < 1.0
 
 
 def test_headline_ignores_case_quotes_dashes_and_spaces() -> None:
