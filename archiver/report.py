@@ -57,6 +57,10 @@ def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
         "flags": json.loads(c["flags"] or "[]"),
         "reason": c["reason"] or "",
         "first_captured": seconds(c["baseline_at"] or store.first_fetched(c["url"])),
+        # the first snapshot: the page as first found alive (None when it never
+        # was: a link dead from the start has only its error page archived,
+        # which is no replacement for it)
+        "snapshot_at": seconds(c["baseline_at"]),
         "consecutive_failures": int(c["consecutive_failures"] or 0),
         "printed": c["printed"],
         "since": seconds(c["since"]),
@@ -195,7 +199,7 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
             if r["flags"]:
                 lines.append(f"  - flags: {', '.join(r['flags'])}")
             copies = []
-            link = replay_link(r.get("first_captured"), r["url"], replay_base)
+            link = replay_link(r.get("snapshot_at"), r["url"], replay_base)
             if link:
                 copies.append(f"archived copy <{link}>")
             wb = r.get("wayback")

@@ -7,9 +7,11 @@ event, the events with the worst citations first and, inside an event, broken
 citations first (dead, soft-404, drifted, moved, blocked, unreachable, alive).
 Each citation shows its status, since when, the reason, the headline of the
 first snapshot and of the latest check, its flags, and the replacements to
-offer: our own archived copy (a replay link ``{replay_base}/{coll}/{ts}/{url}``
-on the ``archiver serve`` dashboard) and, when :func:`wayback.add_wayback` found
-one, the Wayback Machine's copy closest to our first capture.
+offer: our own archived copy of the first snapshot (a replay link
+``{replay_base}/{coll}/{ts}/{url}`` on the ``archiver serve`` dashboard; none
+for a link never found alive, whose only capture is its error page) and, when
+:func:`wayback.add_wayback` found one, the Wayback Machine's copy closest to
+our first capture.
 
 Everything that comes from a page or a server (headline, reason, URLs) is
 escaped by Jinja's autoescape; links are only ever ``http(s)``.
@@ -97,10 +99,11 @@ def replay_url(base: str, collection: str, timestamp: str, url: str) -> str:
     return f"{base.rstrip('/')}/{collection}/{timestamp}/{url}"
 
 
-def replay_link(first_captured: str | None, url: str, base: str,
+def replay_link(when: str | None, url: str, base: str,
                 collection: str = COLLECTION) -> str | None:
-    """Replay link of *url* near *first_captured*, or ``None`` when never captured."""
-    ts = replay_timestamp(first_captured)
+    """Replay link of *url* at about *when* (a result's ``snapshot_at``: its
+    first snapshot), or ``None`` when there is none."""
+    ts = replay_timestamp(when)
     if ts is None or safe_href(url) == "#":
         return None
     return replay_url(base, collection, ts, url)

@@ -234,3 +234,37 @@ def test_damaged_database_is_a_message_not_a_traceback(world: World, tmp_path: P
         assert proc.returncode == 2, (args, proc.stderr)
         assert b"Traceback" not in proc.stderr
         assert b"database" in proc.stderr
+
+
+def test_only_a_page_once_found_alive_is_offered_as_a_replacement(tmp_path: Path) -> None:
+    """A link dead from its first check has only its error page archived: the
+    editors' report offers no archived copy of it (the page was never seen).
+    A link that dies later is offered its first snapshot."""
+    with Site() as site:
+        site.page("/gone", "<html><title>Error response</title><h1>404</h1></html>",
+                  status=404)
+        site.page("/story", news_page("Kenya deports 45 Taiwanese to China",
+                                      "Kenya deported 45 Taiwanese to China."))
+        urls = {p: site.url(f"/{p}") for p in ("gone", "story")}
+        sources = write_sources(tmp_path / "sources.yaml", [
+            {"id": "e", "date": "2016-04-12", "country": "Kenya",
+             "sources": [urls["gone"], urls["story"]]}])
+        archive = tmp_path / "archive"
+        common = ("--sources", str(sources), "--archive", str(archive), "--allow-private",
+                  "--per-host-delay", "0")
+        assert archiver("run", *common, "--format", "json").returncode == 1
+        site.remove("/story")
+        proc = archiver("run", *common, "--format", "json")
+    assert proc.returncode == 1, proc.stderr
+    results = {r["url"].rsplit("/", 1)[1]: r for r in json.loads(proc.stdout)["results"]}
+    assert results["gone"]["first_captured"] is not None  # its error page was captured
+    assert results["gone"]["snapshot_at"] is None
+    assert results["story"]["snapshot_at"] == results["story"]["first_captured"]
+    md = archiver("report", "--archive", str(archive), "--format", "md").stdout.decode()
+    gone, story = (md.split(f"<{urls[p]}>", 1)[1].split("\n- ", 1)[0]
+                   for p in ("gone", "story"))
+    assert "archived copy" not in gone
+    stamp = re.sub(r"\D", "", results["story"]["snapshot_at"])
+    assert f"replace with: archived copy <http://127.0.0.1:8080/archive/{stamp}/" in story
+    html = archiver("report", "--archive", str(archive), "--format", "html").stdout.decode()
+    assert html.count("our archived copy") == 1

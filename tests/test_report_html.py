@@ -24,7 +24,8 @@ def result(event: str, url: str, status: str, **extra: Any) -> dict[str, Any]:
         "event": event, "url": url, "status": status, "http_status": 200,
         "final_url": url, "headline": f"Headline of {url}", "published": "2016-05-03",
         "flags": [], "reason": f"reason for {status}", "first_captured": "2026-11-25T13:59:58Z",
-        "consecutive_failures": 0, "printed": None, "since": "2026-11-25T14:00:00Z",
+        "snapshot_at": "2026-11-25T13:59:58Z", "consecutive_failures": 0, "printed": None,
+        "since": "2026-11-25T14:00:00Z",
         "rule": status, "event_date": "2016-05-01", "event_country": "Malaysia",
     }
     base.update(extra)
@@ -149,8 +150,13 @@ def test_replacement_link_to_our_copy_uses_the_given_base() -> None:
     assert replay_link(None, "https://x.example/", "http://h") is None
     assert replay_link("2026-11-25T13:59:58Z", "javascript:alert(1)", "http://h") is None
     never = sample()
-    never["results"] = [result("e", "https://n.example/", "dead", first_captured=None)]
+    never["results"] = [result("e", "https://n.example/", "dead", first_captured=None,
+                               snapshot_at=None)]
     assert "none archived" in render_html(never)
+    # captured, but only ever as an error page: no snapshot to offer
+    error_page = sample()
+    error_page["results"] = [result("e", "https://n.example/", "dead", snapshot_at=None)]
+    assert "none archived" in render_html(error_page)
 
 
 def test_empty_report_renders() -> None:

@@ -147,9 +147,10 @@ def test_results_carry_the_first_snapshot_of_their_url(tmp_path: Path) -> None:
     finally:
         store.close()
     snap, none = results[URLS["e-1"][0]], results[URLS["e-1"][1]]
-    assert (snap["first_captured"], snap["baseline_headline"]) == \
-        ("2026-11-25T14:00:00Z", "The first headline")
-    assert (none["first_captured"], none["baseline_headline"]) == (None, None)
+    assert (snap["first_captured"], snap["snapshot_at"], snap["baseline_headline"]) == \
+        ("2026-11-25T14:00:00Z", "2026-11-25T14:00:00Z", "The first headline")
+    assert (none["first_captured"], none["snapshot_at"], none["baseline_headline"]) == \
+        (None, None, None)
 
 
 _JSON_LIKE = st.recursive(
