@@ -151,7 +151,6 @@ def export_archive(store: Store, archive: Path, out: Path, event: str | None = N
         if not citations:
             raise InputError(f"--event {event}: no such event in the archive")
     urls = list(dict.fromkeys(c["url"] for c in citations))
-    headlines = {c["url"]: c["headline"] for c in citations}
     pages: list[dict[str, Any]] = []
     captures: list[dict[str, Any]] = []
     for url in urls:
@@ -159,8 +158,12 @@ def export_archive(store: Store, archive: Path, out: Path, event: str | None = N
         if not rows:
             continue
         first = rows[0]
+        # the title of the page as captured at ts: the headline of the last
+        # hop of that first fetch (not the citation's latest headline)
+        landed = max((r for r in rows if r["fetch_id"] == first["fetch_id"]),
+                     key=lambda r: r["hop"] or 0)
         pages.append({"url": url, "ts": first["fetched_at"],
-                      "title": headlines.get(url) or first["headline"] or url})
+                      "title": landed["headline"] or url})
         if event is not None:  # every hop of every fetch of the URL
             captures += store.captures_of_fetches({int(r["fetch_id"]) for r in rows})
     if not pages:

@@ -268,3 +268,27 @@ def test_only_a_page_once_found_alive_is_offered_as_a_replacement(tmp_path: Path
     assert f"replace with: archived copy <http://127.0.0.1:8080/archive/{stamp}/" in story
     html = archiver("report", "--archive", str(archive), "--format", "html").stdout.decode()
     assert html.count("our archived copy") == 1
+
+
+def test_wacz_pages_are_titled_as_captured_at_their_time(tmp_path: Path) -> None:
+    """pages.jsonl names the first capture of each URL: its title is that
+    capture's headline, not the headline a later check found."""
+    with Site() as site:
+        url = site.url("/story")
+        site.page("/story", news_page("Kenya deports 45 Taiwanese to China",
+                                      "Kenya deported 45 Taiwanese to China."))
+        sources = write_sources(tmp_path / "sources.yaml", [
+            {"id": "e", "date": "2016-04-12", "country": "Kenya", "sources": [url]}])
+        archive = tmp_path / "archive"
+        common = ("--sources", str(sources), "--archive", str(archive), "--allow-private",
+                  "--per-host-delay", "0")
+        assert archiver("run", *common).returncode == 0
+        site.page("/story", news_page("Weather: a sunny week ahead in Nairobi",
+                                      "Forecasters expect sun all week."))
+        archiver("run", *common)
+    out = tmp_path / "a.wacz"
+    assert archiver("export", "--archive", str(archive), "--wacz", str(out)).returncode == 0
+    with zipfile.ZipFile(out) as z:
+        lines = z.read("pages/pages.jsonl").decode().splitlines()
+    page = json.loads(lines[1])
+    assert (page["url"], page["title"]) == (url, "Kenya deports 45 Taiwanese to China")
