@@ -77,6 +77,10 @@ LOGGER = logging.getLogger(__name__)
 
 #: Errors that, when the whole machine is offline, say nothing about the link.
 OFFLINE_SENSITIVE = frozenset({"dns", "refused", "connect", "timeout", "tls"})
+#: Statuses whose page is the cited page (or its new version): its headline
+#: and date are reported; for the others (an error page, a challenge, a home
+#: page answering in its place) they are left empty.
+_CITED_PAGE_STATUSES = frozenset({"alive", "moved", "drifted"})
 #: URLs between two WARC syncs and commits, at most (each costs some 3 ms: an
 #: fsync and a commit), and seconds.
 FLUSH_EVERY = 64
@@ -618,6 +622,9 @@ class Cycle:
         checked_at = iso(now_utc())
         outcome = CheckOutcome(c.event_id, c.url, verdict.status, verdict.reason,
                                http_status_of(result), None)
+        # the headline and date of the cited page: not those of an error page,
+        # a challenge, a home page or a parked domain answering in its place
+        shown = page if verdict.status in _CITED_PAGE_STATUSES else None
 
         def store_check() -> None:
             row = {
@@ -625,8 +632,8 @@ class Cycle:
                 "checked_at": checked_at, "status": verdict.status, "rule": verdict.rule,
                 "reason": verdict.reason, "http_status": http_status_of(result),
                 "final_url": result.final_url,
-                "headline": page.headline if page else None,
-                "published": page.published.isoformat() if page and page.published else None,
+                "headline": shown.headline if shown else None,
+                "published": shown.published.isoformat() if shown and shown.published else None,
                 "flags": json.dumps(list(flags)), "fetch_id": ids["fetch"],
                 "capture_id": ids["capture"],
                 "consecutive_failures": verdict.consecutive_failures,

@@ -259,6 +259,8 @@ def test_only_a_page_once_found_alive_is_offered_as_a_replacement(tmp_path: Path
     results = {r["url"].rsplit("/", 1)[1]: r for r in json.loads(proc.stdout)["results"]}
     assert results["gone"]["first_captured"] is not None  # its error page was captured
     assert results["gone"]["snapshot_at"] is None
+    # the error page's title is not the cited page's headline
+    assert (results["gone"]["headline"], results["gone"]["published"]) == (None, None)
     assert results["story"]["snapshot_at"] == results["story"]["first_captured"]
     md = archiver("report", "--archive", str(archive), "--format", "md").stdout.decode()
     gone, story = (md.split(f"<{urls[p]}>", 1)[1].split("\n- ", 1)[0]
