@@ -561,7 +561,7 @@ def url_problem(url: str) -> str | None:
     if not parts.scheme:
         return "not an absolute URL (no scheme)"
     if parts.scheme not in ("http", "https"):
-        return f"only http and https URLs can be cited, not {parts.scheme}:"
+        return f"only http and https URLs can be cited, not {parts.scheme} ones"
     if not url.lower().startswith(parts.scheme + "://"):
         return "not an absolute URL (expected '//' after the scheme)"
     if "@" in parts.netloc:

@@ -285,7 +285,7 @@ BAD_URLS = [
     ("relative", "/2016/05/page.html", "no scheme"),
     ("scheme-relative", "//example.org/page", "no scheme"),
     ("bare-host", "example.org/page", "no scheme"),
-    ("ftp", "ftp://example.org/file", "only http and https"),
+    ("ftp", "ftp://example.org/file", "only http and https URLs can be cited, not ftp ones"),
     ("javascript", "javascript:alert(1)", "only http and https"),
     ("file", "file:///etc/passwd", "only http and https"),
     ("mailto", "mailto:editor@example.org", "only http and https"),
