@@ -221,7 +221,8 @@ def fetch_specs(result: FetchResult, plans: list[HopPlan], page: PageInfo | None
     pairs = [plan.specs(hop) for hop, plan in zip(hops, plans, strict=True)]
     if any(plan.last is None for plan in plans):
         last_id = dict(pairs[-1][1].headers)["WARC-Record-ID"]
-        pairs.append((None, metadata_spec(f"urn:archiver:capture:{last_id}",
+        # the record id without its angle brackets, which a URI may not hold
+        pairs.append((None, metadata_spec(f"urn:archiver:capture:{last_id.strip('<>')}",
                                           provenance(result, page, user_agent),
                                           refers_to=last_id)))
     return pairs

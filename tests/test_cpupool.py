@@ -448,6 +448,8 @@ def test_a_cycle_with_workers_writes_the_records_of_one_without(tmp_path: Path) 
     # target, the big page, the 404); the capture: one metadata record a URL
     assert types.count("revisit") == (MIN_URLS + 2) + 2 + 1 + 1
     assert types.count("metadata") == len(urls)
+    # a metadata record names its capture by a URI: the record id, no "<" or ">"
+    assert {r[1] for r in there if r[0] == "metadata"} == {"urn:archiver:capture:u"}
     assert ("response", big) in {r[:2] for r in there}
     for name in archives:
         files = sorted((archives[name] / "warc").glob("*.warc.gz"))
