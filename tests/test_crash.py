@@ -150,7 +150,7 @@ def test_kill_9_at_random_moments(tmp_path: Path) -> None:
             if mf is not None:
                 assert mf in sizes
                 check_record(handles[mf], mf, mo, ml, sizes[mf], "metadata",
-                             f"urn:archiver:capture:{rid}")
+                             f"urn:archiver:capture:{rid.strip('<>')}")
     finally:
         for fh in handles.values():
             fh.close()
