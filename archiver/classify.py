@@ -33,13 +33,22 @@ Rules, in the order they are tried (the first that applies decides):
     page; if it keeps doing so for three checks over 72 hours it is ``dead``.
 11. soft-404 rules, 2xx only, in this order: ``parked-domain`` (registrar
     parking pages, or a redirect to a domain marketplace), ``error-title``
-    (error wording in the title or h1, in English, Spanish, French, German,
-    Indonesian or Chinese, on a page with fewer than two article markers),
+    (error wording in the title or h1 -- not found, can't find, not available,
+    removed, expired, something went wrong -- in English, Spanish, French,
+    German, Indonesian or Chinese, with at most one other word besides
+    filler, on a page with fewer than two article markers),
     ``meta-refresh-root``, ``probe-same-final-url`` and ``probe-same-text``
     (the cited page answers like a random sibling URL that cannot exist, and is
     not simply the page of the first snapshot), ``redirect-to-root`` and
     ``redirect-to-section`` (a deep URL redirected to the home page or to a
-    listing page, unless that page still carries the cited headline or text).
+    listing page, unless that page still carries the cited headline or text),
+    ``not-an-article`` (the first snapshot was an HTML article, with two or
+    more article markers, and the page now shows none of them -- no
+    ``og:type`` article, no publication date other than the one in its URL,
+    a main text under 150 words -- and is not the cited page: its headline
+    and text do not match the first snapshot's, as for ``moved``; with or
+    without a redirect, e.g. a home or section page served at the cited URL.
+    A page with neither headline nor text is left to ``content-missing``).
 12. ``moved`` -- a permanent redirect (a 301 or 308 in the chain) to a URL that
     differs non-trivially (not merely http→https, ``www.``, a trailing slash or
     the default port) and serves the cited page: its headline matches the
@@ -51,7 +60,7 @@ Rules, in the order they are tried (the first that applies decides):
     ``text-replaced`` (``text_similarity < drift_text_similarity``, 0.5 by
     default, after ``strip_volatile``), ``content-missing`` (headline and text
     both gone on one side only). A permanent redirect to a different page also
-    ends here.
+    ends here, unless that page is no article (``not-an-article`` in 11).
 14. ``alive``.
 
 Why these thresholds: over 228 real news pages (the extraction development
@@ -83,6 +92,7 @@ from .pagesigns import (
     is_parked,
     is_section_url,
     same_url,
+    shown_article_markers,
     url_depth,
     url_key,
 )
@@ -284,7 +294,22 @@ def _soft_404(
         if is_section_url(final.url) and url_depth(final.url) < url_depth(fetch.url):
             return ("redirect-to-section",
                     f"The cited URL redirects to a section or listing page {final.url}")
+    if page is not None and baseline is not None and not same \
+            and _no_longer_an_article(page, baseline, final.url):
+        where = f" at {final.url}" if redirected else ""
+        return ("not-an-article",
+                f"{_phrase(final)}{where}, but the first snapshot was an article and this page "
+                f"shows no sign of one (no og:type article, no publication date, under 150 "
+                f"words of main text; headline {page.headline!r})")
     return None
+
+
+def _no_longer_an_article(page: PageInfo, baseline: Baseline, url: str) -> bool:
+    """True when the first snapshot was an HTML article (two or more article
+    markers) and *page*, served at *url*, is an HTML page with a headline or
+    text (one with neither is ``content-missing``) but no sign of an article."""
+    return page.kind == "html" and baseline.page.kind == "html" and _has_content(page) \
+        and article_markers(baseline.page) >= 2 and shown_article_markers(page, url) == 0
 
 
 def _like_probe(page: PageInfo, other: PageInfo, settings: CheckSettings) -> bool:

@@ -13,6 +13,7 @@ from urllib.parse import urlsplit
 
 from .models import FetchResult, Hop, PageInfo
 from .similarity import token_counts, tokens
+from .textnorm import date_from_url
 
 
 @functools.lru_cache(maxsize=1024)
@@ -97,10 +98,19 @@ _ERROR_PHRASES = re.compile(
     r"4\s?0\s?4|not\s+found|no\s+longer\s+(?:available|exists?)|"
     r"(?:doesn'?t|does\s+not|don'?t|no\s+longer)\s+exists?|"
     r"(?:cannot|can'?t|could\s+not|couldn'?t)\s+be\s+found|page\s+(?:is\s+)?missing|"
+    r"(?:cannot|can'?t|could\s+not|couldn'?t|unable\s+to)\s+(?:seem\s+to\s+)?find|"
+    r"(?:not|isn'?t|aren'?t)\s+(?:currently\s+)?available|unavailable|"
+    r"(?:page|article|content|story|video)\s+(?:(?:has|had)\s+been\s+|was\s+|is\s+)?"
+    r"(?:removed|deleted|taken\s+down|unpublished)|"
+    r"(?:page|article|content|story|video|link)\s+(?:has\s+|had\s+|is\s+)?expired|"
+    r"something\s+(?:went|has\s+gone)\s+wrong|error\s+(?:has\s+)?occurr?ed|"
     r"p[aá]gina\s+no\s+encontrada|no\s+existe|no\s+se\s+(?:encontr[oó]|encuentra)|"
+    r"no\s+(?:est[aá]\s+)?disponible|"
     r"page\s+introuvable|page\s+non\s+trouv[ée]e|erreur\s+404|n['\u2019]existe\s+(?:pas|plus)|"
+    r"n['\u2019]est\s+(?:pas|plus)\s+disponible|indisponible|"
     r"seite\s+nicht\s+gefunden|nicht\s+gefunden|fehler\s+404|existiert\s+nicht|"
-    r"halaman\s+tidak\s+(?:ditemukan|tersedia)|tidak\s+ditemukan|"
+    r"nicht\s+(?:mehr\s+)?verfügbar|"
+    r"halaman\s+tidak\s+(?:ditemukan|tersedia)|tidak\s+ditemukan|tidak\s+tersedia|"
     r"找不到|頁面不存在|页面不存在|網頁不存在|网页不存在|無法找到|无法找到|"
     r"404\s*(?:錯誤|错误)|(?:錯誤|错误)\s*404|不存在|已刪除|已删除",
     re.IGNORECASE,
@@ -109,7 +119,8 @@ _ERROR_PHRASES = re.compile(
 #: of these (each phrase that can match ASCII text holds one), or else "404"
 #: once its whitespace is removed.
 _ERROR_HINTS = ("found", "longer", "exist", "missing", "encontr", "encuentra", "introuvable",
-                "trouv", "gefunden", "tidak")
+                "trouv", "gefunden", "tidak", "find", "available", "removed", "deleted", "taken",
+                "unpublished", "expired", "wrong", "occur", "disponible")
 
 
 def _error_phrase_in(text: str) -> bool:
@@ -159,6 +170,21 @@ def article_markers(page: PageInfo) -> int:
     """How many signs of an article *page* shows: ``og:type`` article, a
     publication date, a main text of 150 words or more (300 CJK characters)."""
     return _marked(page) + _has_article_text(page)
+
+
+def shown_article_markers(page: PageInfo, url: str) -> int:
+    """``article_markers`` of *page* served at *url*, not counting a
+    publication date that is only the date in *url*.
+
+    Extraction falls back to a date in the URL when the page gives none, so
+    any page served at ``/2016/05/03/...`` (a home page as well) has one: it
+    says what the URL was, not what the page now is. (A date in the markup on
+    the same day cannot be told from it here, and is not counted either.)
+    """
+    markers = article_markers(page)
+    if page.published is not None and page.published == date_from_url(url)[0]:
+        markers -= 1
+    return markers
 
 
 def _marked(page: PageInfo) -> int:

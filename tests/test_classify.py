@@ -398,6 +398,143 @@ def test_redirect_to_a_domain_marketplace_is_parked() -> None:
     assert (v.status, v.rule) == ("soft-404", "parked-domain")
 
 
+# --------------------------------- soft-404: more error wording, not an article
+
+DAILY = "https://dailywire.example/2024/03/05/minister-resigns-after-audit/"
+
+
+@pytest.mark.parametrize(("title", "h1"), [
+    ("Daily Wire", "We can't find the page you're looking for"),
+    ("Daily Wire", "Sorry, we couldn\u2019t find that page"),
+    ("Daily Wire", "Sorry, this page isn't available."),
+    ("This page is not available | Daily Wire", None),
+    ("Article removed | Daily Wire", "This article has been removed"),
+    ("Daily Wire", "This story was deleted"),
+    ("Error | Daily Wire", "Something went wrong"),
+    ("Oops! An error occurred", None),
+    ("Content expired | Daily Wire", "This content has expired"),
+    ("Daily Wire", "This link has expired"),
+    ("Esta página no está disponible | El Diario", None),
+    ("Cette page n'est plus disponible - Le Monde", None),
+    ("Diese Seite ist nicht mehr verfügbar", None),
+    ("Halaman ini tidak tersedia", None),
+])
+def test_more_error_wording_is_soft_404_on_first_and_later_checks(
+        title: str, h1: str | None) -> None:
+    # served with 200, dated by its URL (one article marker): no probe evidence
+    page = PageInfo(kind="html", title=title, h1=h1, headline=h1 or title,
+                    text="Try searching or go to the homepage.", published=dt.date(2016, 5, 1))
+    for baseline in (None, snapshot()):
+        v = run(fetched(hop()), page, baseline=baseline)
+        assert (v.status, v.rule) == ("soft-404", "error-title")
+
+
+NOT_ERROR_HEADLINES = [
+    "Vaccine not available in rural clinics",
+    "Passport expired? What travellers must know",
+    "Video removed after complaints from ministry",
+    "Something went wrong at the central bank, auditors say",
+    "Police can't find missing activist",
+    "Minister unavailable for comment on budget leak",
+    "Story of a deleted tweet that shook the markets",
+]
+
+
+@pytest.mark.parametrize("headline", NOT_ERROR_HEADLINES)
+def test_headlines_with_error_words_are_not_error_pages(headline: str) -> None:
+    # as an article (three markers), and on a page with none: more than one
+    # other word besides filler keeps each from being an error title
+    marked = article(headline=headline)
+    bare = PageInfo(kind="html", title=f"{headline} | Daily Wire", h1=headline,
+                    headline=headline, text="A short brief.")
+    for page in (marked, bare):
+        assert error_title(page) == ""
+        assert run(fetched(hop()), page).status == "alive"
+    assert run(fetched(hop()), marked, baseline=snapshot(marked)).status == "alive"
+
+
+HOME = ("<html><head><title>Daily Wire Service - News from around the world</title>"
+        '<meta property="og:title" content="Daily Wire Service"></head><body><h1>Latest news'
+        "</h1><ul>" + "".join(f"<li><a href='/s/{i}'>Story number {i}</a></li>"
+                              for i in range(15)) + "</ul></body></html>")
+SECTION = ("<html><head><title>World news | Daily Wire Service</title></head><body><h1>World"
+           "</h1><ul>" + "".join(f"<li><a href='/world/{i}'>World story {i} of the day</a></li>"
+                                 for i in range(15)) + "</ul></body></html>")
+DAILY_ARTICLE = (
+    "<html><head><title>Minister resigns after audit | Daily Wire</title>"
+    '<meta property="og:type" content="article"><script type="application/ld+json">'
+    '{"@type": "NewsArticle", "headline": "Minister resigns after audit", '
+    '"datePublished": "2024-03-05T09:00:00+01:00"}</script></head><body><article>'
+    "<h1>Minister resigns after audit</h1><p>" + ARTICLE + "</p></article></body></html>")
+
+
+def _extracted(html: str, url: str) -> PageInfo:
+    extract = pytest.importorskip("archiver.extract").extract
+    page: PageInfo = extract(html.encode(), url=url, content_type="text/html; charset=utf-8")
+    return page
+
+
+@pytest.mark.parametrize("url", [DAILY, "https://dailywire.example/politics/minister-resigns"])
+@pytest.mark.parametrize("html", [HOME, SECTION], ids=["home", "section"])
+def test_home_or_section_page_at_the_cited_url_is_not_an_article(url: str, html: str) -> None:
+    base = Baseline(url=url, final_url=url, captured_at=NOW - dt.timedelta(days=30),
+                    payload_digest="sha1:AAAA", page=_extracted(DAILY_ARTICLE, url))
+    page = _extracted(html, url)  # a dated URL dates any page served at it
+    v = run(fetched(hop(url), url=url), page, baseline=base, probe=dataclasses.replace(
+        ERROR_PROBE, status=404, page=None))
+    assert (v.status, v.rule) == ("soft-404", "not-an-article")
+    assert "first snapshot was an article" in v.reason
+    assert run(fetched(hop(url), url=url), page).status == "alive"  # no first snapshot
+
+
+LISTING = PageInfo(kind="html", title="World news | The Diplomat", h1="World", headline="World",
+                   text=OTHER_ARTICLE)  # 140 words, no og:type, no date
+
+
+@pytest.mark.parametrize(("page", "rule"), [
+    (LISTING, "not-an-article"),
+    # a rewritten article that keeps one sign of being one is drifted
+    (dataclasses.replace(LISTING, og_type="article"), "headline-rewritten"),
+    (dataclasses.replace(LISTING, published=dt.date(2016, 5, 3)), "headline-rewritten"),
+    (dataclasses.replace(LISTING, text=ARTICLE + OTHER_ARTICLE), "headline-rewritten"),
+    # only the date of the URL (/2016/05/) is not a sign of an article
+    (dataclasses.replace(LISTING, published=dt.date(2016, 5, 1)), "not-an-article"),
+    # the cited headline over another short text: the cited page, drifted
+    (dataclasses.replace(LISTING, headline=HEADLINE), "text-replaced"),
+    # neither headline nor text: left to content-missing
+    (PageInfo(kind="html", title="The Diplomat"), "content-missing"),
+    (dataclasses.replace(LISTING, kind="pdf"), "headline-rewritten"),
+])
+def test_not_an_article_needs_a_page_with_no_sign_of_one(page: PageInfo, rule: str) -> None:
+    assert run(fetched(hop()), page, baseline=snapshot()).rule == rule
+
+
+@pytest.mark.parametrize("cited", [
+    PageInfo(kind="html", title="The Diplomat", headline="The Diplomat", text=ARTICLE,
+             og_type="website"),  # a cited home page: one marker
+    PageInfo(kind="pdf", headline="Annual report", text=ARTICLE,
+             published=dt.date(2016, 5, 3)),  # a PDF
+    PageInfo(kind="html", title="Rainfall by month", headline="Rainfall by month",
+             text="Month mm " * 40, published=dt.date(2016, 5, 3)),  # a data page
+])
+def test_a_page_that_never_was_an_article_is_not_affected(cited: PageInfo) -> None:
+    v = run(fetched(hop()), LISTING, baseline=snapshot(cited))
+    assert (v.status, v.rule) == ("drifted", "headline-rewritten")
+
+
+def test_permanent_redirect_to_a_page_that_is_not_an_article() -> None:
+    # not a root or section URL: the redirect rules do not see it; moved needs the
+    # cited page; the page shows no sign of an article
+    target = "https://thediplomat.com/info/company/history"
+    v = run(chain((URL, 301), (target, 200)), LISTING, baseline=snapshot())
+    assert (v.status, v.rule) == ("soft-404", "not-an-article")
+    assert target in v.reason
+    moved = run(chain((URL, 301), (NEW_URL, 200)), article(og_type=None, published=None,
+                                                             text=OTHER_ARTICLE),
+                baseline=snapshot())
+    assert (moved.status, moved.rule) == ("moved", "moved")
+
+
 # ------------------------------------------------------------------- moved
 
 NEW_URL = "https://thediplomat.com/2016/05/taiwan-slams-malaysias-kowtow-to-china/"

@@ -5,12 +5,13 @@ from __future__ import annotations
 import dataclasses
 import datetime as dt
 
+import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
 from archiver import pagesigns
 from archiver.models import PageInfo
-from archiver.pagesigns import article_markers, is_parked
+from archiver.pagesigns import article_markers, is_parked, shown_article_markers
 
 WORDS = " ".join(f"word{i}" for i in range(400))
 
@@ -70,20 +71,44 @@ def test_cjk_text_counts_characters() -> None:
     assert article_markers(page("\u53f0\u7063" * 150)) == 1
 
 
+def test_a_date_that_is_only_the_urls_is_not_shown_on_the_page() -> None:
+    dated = page(WORDS[:200], published=dt.date(2024, 3, 5))
+    assert article_markers(dated) == 1
+    assert shown_article_markers(dated, "https://x.example/2024/03/05/minister-resigns/") == 0
+    assert shown_article_markers(dated, "https://x.example/20240305-minister-resigns") == 0
+    assert shown_article_markers(dated, "https://x.example/2024/03/04/minister-resigns/") == 1
+    assert shown_article_markers(dated, "https://x.example/politics/minister-resigns") == 1
+    assert shown_article_markers(page(WORDS), "https://x.example/2024/03/05/x/") == 1
+
+
 def test_parked_wording_is_read_only_on_short_pages() -> None:
     parked = "This domain is for sale. Buy this domain today."
     assert is_parked(page(parked), "http://127.0.0.1:8080/") == "'domain is for sale'"
     assert is_parked(page(parked + " " + WORDS), "http://127.0.0.1:8080/") == ""
 
 
-_PHRASES = st.sampled_from([
+_PHRASE_LIST = [
     "Not Found", "no longer available", "doesn't exist", "can't be found", "page is missing",
     "pagina no encontrada", "no se encontro", "no se encuentra", "page introuvable",
     "page non trouvee", "erreur 404", "n'existe pas", "seite nicht gefunden", "fehler 404",
     "existiert nicht", "halaman tidak tersedia", "tidak ditemukan", "4 0 4", "4\t0\x1c4", "40 4",
+    "can't find", "unable to seem to find", "isn't available", "not currently available",
+    "unavailable", "article has been removed", "story was deleted", "video taken down",
+    "page unpublished", "link has expired", "something went wrong", "something has gone wrong",
+    "error occured", "error has occurred", "no disponible", "no esta disponible",
+    "n'est plus disponible", "indisponible", "nicht mehr verfügbar", "tidak tersedia",
     "domain is for sale", "buy this domain", "parked by", "domain parking", "GoDaddy", "sedo",
     "this webpage is parked", "Oops", " ", "\n", "|", "x", "4", "0", "ENC", "park",
-])
+]
+_PHRASES = st.sampled_from(_PHRASE_LIST)
+
+
+@pytest.mark.parametrize("text", _PHRASE_LIST)
+def test_each_phrase_alone_passes_the_shortcuts(text: str) -> None:
+    # the pre-filter must let every phrase through on its own, not only beside
+    # another phrase that holds a hint
+    for variant in (text, text.swapcase()):
+        assert pagesigns._error_phrase_in(variant) is bool(pagesigns._ERROR_PHRASES.search(variant))
 
 
 @given(st.lists(_PHRASES, max_size=8).map("".join), st.booleans())
