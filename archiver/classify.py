@@ -374,15 +374,23 @@ def _compare(
         rule, evidence = drift
         where = f" at {final.url}" if elsewhere else ""
         return _ok("drifted", rule, f"{ok}{where}, but {evidence}")
+    like = _alike(page, baseline.page)
     if trivial:
         return _ok("alive", "alive",
-                   f"{ok}; headline matches the first snapshot; the redirect only changes "
-                   "the scheme, www, port or trailing slash")
+                   f"{ok}; {like}; the redirect only changes the scheme, www, port or "
+                   "trailing slash")
     if elsewhere:
-        return _ok("alive", "alive",
-                   f"{ok} after a temporary redirect to {final.url}; headline matches the "
-                   "first snapshot")
-    return _ok("alive", "alive", f"{ok}; headline matches the first snapshot")
+        return _ok("alive", "alive", f"{ok} after a temporary redirect to {final.url}; {like}")
+    return _ok("alive", "alive", f"{ok}; {like}")
+
+
+def _alike(page: PageInfo | None, base: PageInfo) -> str:
+    """What an alive page was found like its first snapshot by (see ``_drift``)."""
+    if page is not None and page.headline and base.headline:
+        return "headline matches the first snapshot"
+    if page is not None and _has_text(page.text) and _has_text(base.text):
+        return "main text matches the first snapshot"
+    return "no headline or main text, as in the first snapshot"
 
 
 def _same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:

@@ -633,6 +633,17 @@ def test_small_changes_stay_alive(page: PageInfo) -> None:
     assert v.reason == "200 OK; headline matches the first snapshot (rule: alive)."
 
 
+def test_an_alive_reason_names_what_was_compared() -> None:
+    """A page without a headline is alive by its text: its reason says so."""
+    untitled = article(headline=None, title=None, h1=None)
+    v = run(fetched(hop()), untitled, baseline=snapshot(untitled))
+    assert v.reason == "200 OK; main text matches the first snapshot (rule: alive)."
+    empty = article(headline=None, title=None, h1=None, text="")
+    v = run(fetched(hop()), empty, baseline=snapshot(empty))
+    assert v.reason == ("200 OK; no headline or main text, as in the first snapshot "
+                        "(rule: alive).")
+
+
 def test_first_capture_is_alive_without_comparison() -> None:
     v = run(fetched(hop()), article())
     assert v.status == "alive" and "first snapshot" in v.reason
