@@ -10,11 +10,14 @@ import datetime as dt
 import functools
 import json
 import logging
+import os
+import shutil
 import sqlite3
 import sys
+import tempfile
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any, BinaryIO, TypeVar
 
 import click
 
@@ -388,30 +391,40 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
             status, headers = http_headers(archive, capture)
             text = status + "\n" + "".join(f"{k}: {v}\n" for k, v in headers)
             if output:
-                output.write_text(text, encoding="utf-8")
+                _write_checked(output, lambda fh: fh.write(text.encode("utf-8")))
             else:
                 click.echo(text, nl=False)
-            return
-        if output:
-            tmp = output.with_name(output.name + ".part")
-            with open(tmp, "wb") as fh:
-                if as_warc:
-                    write_records(archive, capture, fh)
-                else:
-                    write_payload(archive, capture, fh, decoded)
-            tmp.replace(output)
+        elif as_warc:
+            _write_checked(output, lambda fh: write_records(archive, capture, fh))
         else:
-            out = sys.stdout.buffer
-            if as_warc:
-                write_records(archive, capture, out)
-            else:
-                write_payload(archive, capture, out, decoded)
-            out.flush()
+            _write_checked(output, lambda fh: write_payload(archive, capture, fh, decoded))
     except RecordError as exc:
-        raise DamagedCopy(f"{url}: the archived copy cannot be read ({exc}); "
-                          "run `archiver verify`") from None
+        raise DamagedCopy(f"{url}: the archived copy cannot be read ({exc}); nothing was "
+                          "written; run `archiver verify` to check the whole archive") from None
     except OSError as exc:
         raise Failure(f"cannot write the copy: {exc}") from None
+
+
+def _write_checked(output: Path | None, write: Callable[[BinaryIO], object]) -> None:
+    """Run *write* on a temporary file; only once it has returned (the records read
+    matched their digests), rename the file to *output*, or copy it to standard output.
+
+    On any error *output* is left as it was and nothing reaches standard output.
+    """
+    if output is None:
+        with tempfile.TemporaryFile() as spool:
+            write(spool)
+            spool.seek(0)
+            shutil.copyfileobj(spool, sys.stdout.buffer, 1024 * 1024)
+        sys.stdout.buffer.flush()
+        return
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)
 
 
 @cli.command()
@@ -460,10 +473,13 @@ def export(archive: Path, wacz: Path, event: str | None) -> None:
     Example: archiver export --wacz report.wacz
     """
     from .evidence import export_archive
+    from .retrieval import RecordError
 
     store = open_archive_readonly(archive)
     try:
         pages = export_archive(store, archive, wacz, event)
+    except RecordError as exc:  # what would go in differs from what was archived
+        raise DamagedCopy(str(exc)) from None
     finally:
         store.close()
     click.echo(f"wrote {wacz} ({pages} pages)", err=True)

@@ -142,6 +142,20 @@ def verify_archive(store: Store, archive: Path) -> VerifyResult:
     return VerifyResult(records=len(locs), files=len(files), problems=problems)
 
 
+class DamagedArchiveError(RecordError):
+    """What would be exported differs from what was archived (see ``verify``)."""
+
+
+def _refuse_damaged(problems: list[Problem]) -> None:
+    if problems:
+        listed = "; ".join(f"{p.filename}@{p.offset}: {p.message}" if p.offset is not None
+                           else f"{p.filename}: {p.message}" for p in problems[:5])
+        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
+        raise DamagedArchiveError(
+            f"not exported: the archive differs from what was written: {listed}{more}; "
+            "`archiver verify` lists every problem")
+
+
 def export_archive(store: Store, archive: Path, out: Path, event: str | None = None) -> int:
     """A WACZ of the archive (or of one event's citations); returns the pages written."""
     warc_dir = archive / "warc"
@@ -170,8 +184,10 @@ def export_archive(store: Store, archive: Path, out: Path, event: str | None = N
         raise InputError("nothing to export: no capture in the archive"
                          + (f" for event {event}" if event else ""))
     if event is None:
-        files = sorted(store.warc_files())
-        export_wacz(warc_dir, files, pages, out)
+        recorded = {name: row["sha256"] for name, row in store.warc_files().items()}
+        # a package computes its own hashes: what goes in must be what was written
+        _refuse_damaged(verify_files(warc_dir, recorded))
+        export_wacz(warc_dir, sorted(recorded), pages, out)
         return len(pages)
     # one event: copy just its records into a new WARC, then package that
     with tempfile.TemporaryDirectory(prefix="archiver-export-") as tmp:
@@ -186,12 +202,16 @@ def export_archive(store: Store, archive: Path, out: Path, event: str | None = N
                         locs.insert(1, response_location(orig))
                 todo = [loc for loc in locs if loc is not None and loc.record_id not in seen]
                 seen.update(loc.record_id for loc in todo)
-                copy_records(warc_dir, todo, fh)
+                try:
+                    copy_records(warc_dir, todo, fh)  # checks each record's digests first
+                except RecordError as exc:
+                    raise DamagedArchiveError(f"not exported: {exc}; `archiver verify` lists "
+                                              "every problem") from None
         export_wacz(Path(tmp), [name], pages, out)
     return len(pages)
 
 
 __all__ = [
-    "Capture", "RecordError", "VerifyResult", "export_archive", "find_capture", "http_headers",
-    "verify_archive", "write_payload", "write_records",
+    "Capture", "DamagedArchiveError", "RecordError", "VerifyResult", "export_archive",
+    "find_capture", "http_headers", "verify_archive", "write_payload", "write_records",
 ]

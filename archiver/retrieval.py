@@ -7,7 +7,11 @@ under ``NAME.open``.
 
 A record that cannot be read (file missing, bytes changed, gzip member cut
 short, wrong record at the offset) raises :class:`RecordError`, which callers
-report and skip: an auditor never sees a traceback.
+report and skip: an auditor never sees a traceback. Reading a record for an
+auditor (:func:`read_payload`, :func:`read_http_headers`, :func:`copy_records`)
+checks it as ``verify`` does first: its block and payload digests must match
+its bytes and the digests the store recorded, else :class:`DigestError`, and
+nothing is written.
 
 Revisits: a ``revisit`` record holds headers only. :func:`read_payload` takes
 the location of the original response as ``original=`` (the store knows it,
@@ -22,7 +26,6 @@ import hashlib
 import json
 import logging
 import os
-import shutil
 import subprocess
 import sys
 import tempfile
@@ -43,6 +46,7 @@ from .warc import (
     WARC_SUFFIX,
     MemberError,
     RecordLocation,
+    _complete_record_end,
     file_sha256,
     parse_warc_head,
 )
@@ -51,6 +55,8 @@ LOGGER = logging.getLogger(__name__)
 
 _CHUNK = 1024 * 1024
 _SPOOL_MAX = 4 * 1024 * 1024
+# cdxj-indexer as installed with this Python (not whichever is first on PATH)
+_INDEXER = [sys.executable, "-m", "cdxj_indexer.main"]
 
 
 class RecordError(ArchiverError):
@@ -62,6 +68,15 @@ class RecordError(ArchiverError):
         self.offset = offset
         where = f"{filename}@{offset}: " if filename is not None else ""
         super().__init__(where + message)
+
+
+class DigestError(RecordError):
+    """A record's bytes do not match its digests (or the digests the store recorded)."""
+
+    def __init__(self, problems: list[Problem]) -> None:
+        self.kinds = tuple(p.kind for p in problems)  # block-digest, payload-digest
+        super().__init__("; ".join(p.message for p in problems),
+                         filename=problems[0].filename, offset=problems[0].offset)
 
 
 @dataclass(frozen=True)
@@ -90,8 +105,12 @@ def warc_path(warc_dir: Path, filename: str) -> Path:
     raise RecordError("WARC file not found", filename=filename)
 
 
-def _inflate_member(warc_dir: Path, loc: RecordLocation) -> IO[bytes]:
-    """The uncompressed bytes of the record at *loc*, in a spooled temp file."""
+def _inflate_member(warc_dir: Path, loc: RecordLocation,
+                    keep: IO[bytes] | None = None) -> IO[bytes]:
+    """The uncompressed bytes of the record at *loc*, in a spooled temp file.
+
+    *keep*, when given, receives the member's compressed bytes as they are read.
+    """
     path = warc_path(warc_dir, loc.filename)
     out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)
     try:
@@ -105,7 +124,14 @@ def _inflate_member(warc_dir: Path, loc: RecordLocation) -> IO[bytes]:
                     raise RecordError("gzip member cut short", filename=loc.filename,
                                       offset=loc.offset)
                 left -= len(data)
-                out.write(dec.decompress(data))
+                if keep is not None:
+                    keep.write(data)
+                while True:  # at most _CHUNK inflated bytes at a time, however compressible
+                    piece = dec.decompress(data, _CHUNK)
+                    out.write(piece)
+                    data = dec.unconsumed_tail
+                    if dec.eof or (not data and len(piece) < _CHUNK):
+                        break
             if not dec.eof:
                 raise RecordError("gzip member incomplete", filename=loc.filename,
                                   offset=loc.offset)
@@ -127,13 +153,37 @@ def _inflate_member(warc_dir: Path, loc: RecordLocation) -> IO[bytes]:
     return out
 
 
+def _checked_member(warc_dir: Path, loc: RecordLocation,
+                    keep: IO[bytes] | None = None) -> IO[bytes]:
+    """:func:`_inflate_member`, once the record passes every check of ``verify``.
+
+    The checks run on the inflated copy that is then returned, so the bytes a
+    caller reads are the bytes checked. Raises :class:`DigestError` (or
+    :class:`RecordError`) at the first problem found.
+    """
+    raw = _inflate_member(warc_dir, loc, keep)
+    try:
+        problems = _check_member(raw, loc)
+        for p in problems:
+            if not p.kind.endswith("-digest"):
+                raise RecordError(p.message, filename=p.filename, offset=p.offset)
+        if problems:
+            raise DigestError(problems)
+        raw.seek(0)
+    except BaseException:
+        raw.close()
+        raise
+    return raw
+
+
 @contextlib.contextmanager
 def open_record(warc_dir: Path, loc: RecordLocation) -> Iterator[ArcWarcRecord]:
     """The warcio record at *loc* (a context manager; the record streams from a temp file).
 
-    Raises :class:`RecordError` when the bytes there are not the recorded record.
+    Raises :class:`RecordError` when the bytes there are not the recorded record,
+    :class:`DigestError` when they do not match their digests.
     """
-    raw = _inflate_member(warc_dir, loc)
+    raw = _checked_member(warc_dir, loc)
     try:
         try:
             record = next(iter(ArchiveIterator(raw, ensure_http_headers=False)))
@@ -176,7 +226,9 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
 
     Raw (the default): exactly the bytes captured, still Content-Encoded.
     *decoded*: with the Content-Encoding (gzip, deflate, br) undone. For a
-    revisit, *original* is the response it refers to (required).
+    revisit, *original* is the response it refers to (required). Nothing is
+    written unless the record read (the revisit and its original) matches its
+    digests; undoing a Content-Encoding can still fail part way (RecordError).
     """
     if loc.record_type == "revisit":
         if original is None:
@@ -214,21 +266,16 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
 
 
 def copy_records(warc_dir: Path, locs: Iterable[RecordLocation], out: BinaryIO) -> int:
-    """Write the stored (gzip) bytes of each record at *locs* to *out*: a valid WARC."""
-    total = 0
-    for loc in locs:
-        _inflate_member(warc_dir, loc).close()  # checks the member before copying it
-        with open(warc_path(warc_dir, loc.filename), "rb") as fh:
-            fh.seek(loc.offset)
-            left = loc.length
-            while left:
-                buf = fh.read(min(_CHUNK, left))
-                if not buf:
-                    raise RecordError("cut short", filename=loc.filename, offset=loc.offset)
-                out.write(buf)
-                left -= len(buf)
-        total += loc.length
-    return total
+    """Write the stored (gzip) bytes of each record at *locs* to *out*: a valid WARC.
+
+    Every record is checked (digests included) before anything is written; the
+    bytes written are the compressed bytes that were checked.
+    """
+    with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as kept:
+        for loc in locs:
+            _checked_member(warc_dir, loc, keep=kept).close()
+        kept.seek(0)
+        return _copy(kept, out)
 
 
 # --------------------------------------------------------------------------
@@ -254,67 +301,74 @@ def _digest_matches(h: Any, value: str) -> bool:
 
 
 def _verify_one(warc_dir: Path, loc: RecordLocation) -> list[Problem]:
-    def problem(kind: str, message: str) -> list[Problem]:
-        return [Problem(loc.filename, loc.offset, kind, message)]
-
     try:
         raw = _inflate_member(warc_dir, loc)
     except RecordError as exc:
-        return problem("unreadable", str(exc))
+        return [Problem(loc.filename, loc.offset, "unreadable", str(exc))]
     with raw:
-        head = raw.read(64 * 1024)
-        try:
-            headers, head_len = parse_warc_head(head)
-        except MemberError as exc:
-            return problem("unreadable", str(exc))
-        if headers.get("warc-record-id") != loc.record_id:
-            return problem("wrong-record", f"record {headers.get('warc-record-id')} is there, "
-                                           f"not {loc.record_id}")
-        found: list[Problem] = []
-        stored_block = headers.get("warc-block-digest", "")
-        if stored_block != loc.block_digest:
-            found += problem("block-digest", "the block digest in the record differs from "
-                                             "the recorded one")
-        stored_payload = headers.get("warc-payload-digest")
-        if loc.payload_digest is not None and stored_payload != loc.payload_digest:
-            found += problem("payload-digest", "the payload digest in the record differs "
-                                               "from the recorded one")
-        try:
-            length = int(headers.get("content-length", ""))
-        except ValueError:
-            return found + problem("unreadable", "no valid Content-Length")
-        block_h = _new_digest(stored_block)
-        payload_h = _new_digest(stored_payload) if (
-            stored_payload and headers.get("warc-type") in ("response", "resource")) else None
-        raw.seek(head_len)
-        left = length
-        http_head = b""
-        in_body = headers.get("warc-type") == "resource"
-        while left > 0:
-            buf = raw.read(min(_CHUNK, left))
-            if not buf:
-                break
-            left -= len(buf)
-            if block_h:
-                block_h[0].update(buf)
-            if payload_h:
-                if not in_body:
-                    http_head += buf
-                    end = http_head.find(b"\r\n\r\n")
-                    if end >= 0:
-                        in_body = True
-                        payload_h[0].update(http_head[end + 4:])
-                        http_head = b""
-                else:
-                    payload_h[0].update(buf)
-        if left > 0 or raw.read(4) != b"\r\n\r\n" or raw.read(1):
-            return found + problem("unreadable", "the record's length differs from its "
-                                                 "Content-Length")
-        if block_h is None or not _digest_matches(*block_h):
-            found += problem("block-digest", "the block digest does not match the bytes")
-        if payload_h is not None and not _digest_matches(*payload_h):
-            found += problem("payload-digest", "the payload digest does not match the bytes")
-        return found
+        return _check_member(raw, loc)
+
+
+def _check_member(raw: IO[bytes], loc: RecordLocation) -> list[Problem]:
+    """What is wrong with the record at *loc*, inflated in *raw* (read from its start)."""
+    def problem(kind: str, message: str) -> list[Problem]:
+        return [Problem(loc.filename, loc.offset, kind, message)]
+
+    head = raw.read(64 * 1024)
+    try:
+        headers, head_len = parse_warc_head(head)
+    except MemberError as exc:
+        return problem("unreadable", str(exc))
+    if headers.get("warc-record-id") != loc.record_id:
+        return problem("wrong-record", f"record {headers.get('warc-record-id')} is there, "
+                                       f"not {loc.record_id}")
+    found: list[Problem] = []
+    stored_block = headers.get("warc-block-digest", "")
+    if stored_block != loc.block_digest:
+        found += problem("block-digest", "the block digest in the record differs from "
+                                         "the recorded one")
+    stored_payload = headers.get("warc-payload-digest")
+    if loc.payload_digest is not None and stored_payload != loc.payload_digest:
+        found += problem("payload-digest", "the payload digest in the record differs "
+                                           "from the recorded one")
+    try:
+        length = int(headers.get("content-length", ""))
+    except ValueError:
+        return found + problem("unreadable", "no valid Content-Length")
+    block_h = _new_digest(stored_block)
+    payload_h = _new_digest(stored_payload) if (
+        stored_payload and headers.get("warc-type") in ("response", "resource")) else None
+    raw.seek(head_len)
+    left = length
+    http_head = b""
+    in_body = headers.get("warc-type") == "resource"
+    while left > 0:
+        buf = raw.read(min(_CHUNK, left))
+        if not buf:
+            break
+        left -= len(buf)
+        if block_h:
+            block_h[0].update(buf)
+        if payload_h:
+            if not in_body:
+                http_head += buf
+                end = http_head.find(b"\r\n\r\n")
+                if end >= 0:
+                    in_body = True
+                    payload_h[0].update(http_head[end + 4:])
+                    http_head = b""
+                else:  # keep only what may start a CRLFCRLF cut by the chunk boundary
+                    http_head = http_head[-3:]
+            else:
+                payload_h[0].update(buf)
+    if left > 0 or raw.read(4) != b"\r\n\r\n" or raw.read(1):
+        return found + problem("unreadable", "the record's length differs from its "
+                                             "Content-Length")
+    if block_h is None or not _digest_matches(*block_h):
+        found += problem("block-digest", "the block digest does not match the bytes")
+    if payload_h is not None and not _digest_matches(*payload_h):
+        found += problem("payload-digest", "the payload digest does not match the bytes")
+    return found
 
 
 def verify_records(warc_dir: Path, expected: Iterable[RecordLocation]) -> list[Problem]:
@@ -434,6 +488,11 @@ def build_collection(warc_dir: Path, coll_root: Path, name: str = "archive") -> 
     indexes only the files not indexed yet; index files are written under a
     temporary name and renamed into place. Also writes ``coll_root/config.yaml``
     for ``wayback``. Returns the collection directory.
+
+    A damaged file does not stop the others: its records before the damage are
+    indexed (none after it: past a damaged member, what looks like a record may
+    be one stored inside a captured payload), with a warning naming the file
+    and offset; a file that cannot be indexed at all is left out, with a warning.
     """
     warc_dir, coll_root = Path(warc_dir), Path(coll_root)
     coll = coll_root / "collections" / name
@@ -456,9 +515,101 @@ def build_collection(warc_dir: Path, coll_root: Path, name: str = "archive") -> 
         if index.exists():
             continue
         tmp = index.with_name("." + index.name + ".tmp")
-        exe = shutil.which("cdxj-indexer")
-        cmd = [exe] if exe else [sys.executable, "-m", "cdxj_indexer.main"]
-        # run from the archive folder so the index names the file without a path
-        _run([*cmd, "-s", "-o", str(tmp.resolve()), path.name], "cdxj-indexer", cwd=archive_dir)
+        try:
+            # run from the archive folder so the index names the file without a path
+            _run([*_INDEXER, "-s", "-o", str(tmp.resolve()), path.name], "cdxj-indexer",
+                 cwd=archive_dir)
+        except ArchiverError as exc:
+            if not _index_up_to_damage(link, tmp, str(exc)):
+                tmp.unlink(missing_ok=True)
+                continue
         os.replace(tmp, index)
     return coll
+
+
+def _damage_offset(path: Path) -> tuple[int, str] | None:
+    """The offset of the first gzip member of *path* that is not one complete WARC
+    record, and what is wrong there; None when every member is whole."""
+    size = path.stat().st_size
+    offset = 0
+    with open(path, "rb") as fh:
+        while offset < size:
+            try:
+                offset = _complete_record_end(fh, offset)
+            except MemberError as exc:
+                return offset, str(exc)
+    return None
+
+
+def _index_up_to_damage(path: Path, out: Path, error: str) -> bool:
+    """After cdxj-indexer failed on *path* (with *error*): index into *out* the
+    records before its first damaged member. False when nothing could be indexed
+    (the file is then left out of the replay); a warning says which."""
+    try:
+        damage = _damage_offset(path)
+    except OSError as exc:
+        damage = None
+        error = f"cannot read: {exc.strerror or exc}"
+    if damage is None:
+        last = error.strip().splitlines()[-1:] or [error]
+        error = "".join(c if c.isprintable() else "?" for c in last[0][-300:])
+        LOGGER.warning("%s cannot be indexed for the replay (%s): it is left out; "
+                       "run `archiver verify`", path.name, error)
+        return False
+    end, what = damage
+    try:
+        _index_prefix(path, end, out)
+    except (ArchiverError, OSError, ValueError) as exc:
+        LOGGER.warning("%s is damaged at offset %d (%s) and cannot be indexed (%s): it is "
+                       "left out of the replay; run `archiver verify`", path.name, end, what,
+                       exc)
+        return False
+    LOGGER.warning("%s is damaged at offset %d (%s): only its records before that offset "
+                   "are replayed; run `archiver verify`", path.name, end, what)
+    return True
+
+
+def _index_prefix(path: Path, end: int, out: Path) -> None:
+    """The sorted CDXJ index of the first *end* bytes of *path* (whole records), in *out*.
+
+    cdxj-indexer reads them from its standard input (nothing is copied on disk),
+    and the index lines are given back the file's name.
+    """
+    raw = out.with_name(out.name + ".raw")
+    try:
+        with open(path, "rb") as src, tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen([*_INDEXER, "-s", "-o", str(raw), "-"],
+                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                    stderr=err)
+            assert proc.stdin is not None
+            try:
+                with proc.stdin:
+                    left = end
+                    while left > 0:
+                        buf = src.read(min(_CHUNK, left))
+                        if not buf:
+                            break
+                        proc.stdin.write(buf)
+                        left -= len(buf)
+            except BrokenPipeError:
+                pass  # the indexer stopped: its status says why
+            try:
+                status = proc.wait(timeout=3600)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise ArchiverError("cdxj-indexer failed: timed out") from None
+            if status != 0:
+                err.seek(0)
+                message = err.read().decode("utf-8", "replace").strip()[-500:]
+                raise ArchiverError(f"cdxj-indexer failed: {message}")
+        with open(raw, encoding="utf-8") as lines, open(out, "w", encoding="utf-8") as fh:
+            for line in lines:
+                key, sep, fields = line.rstrip("\n").partition(" {")
+                if not sep:
+                    continue
+                entry = json.loads("{" + fields)
+                entry["filename"] = path.name
+                fh.write(f"{key} {json.dumps(entry)}\n")
+    finally:
+        raw.unlink(missing_ok=True)

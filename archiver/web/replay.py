@@ -15,13 +15,16 @@ closed WARC files and a CDXJ index per file) lives in a folder of its own, never
 inside ``archive/``. It is built when the child starts, and refreshed when a
 request arrives and the list of closed WARC files (names and sizes, at most one
 look every :data:`REFRESH_SECONDS`) has changed. Only GET and HEAD reach pywb;
-recording and proxy mode stay off.
+recording and proxy mode stay off. A damaged WARC file does not stop the
+replay: the warnings of the first build (which files, which offsets) are sent
+to the parent with the port and logged there; later ones go to ``replay.log``.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import os
 import selectors
 import shutil
@@ -41,6 +44,8 @@ from ..report_html import COLLECTION
 REFRESH_SECONDS = 2.0
 STARTUP_SECONDS = 60.0
 STOP_SECONDS = 5.0
+
+LOGGER = logging.getLogger(__name__)
 
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
@@ -142,6 +147,7 @@ class ReplayServer:
         self.coll_root = Path(coll_root) if coll_root else None
         self.proc: subprocess.Popen[bytes] | None = None
         self.bound_port: int | None = None
+        self.warnings: list[str] = []  # from building the collection at start
 
     @property
     def url(self) -> str:
@@ -190,9 +196,14 @@ class ReplayServer:
                 buf += chunk
         line = buf.split(b"\n", 1)[0]
         try:
-            return int(json.loads(line)["port"])
+            started = json.loads(line)
+            port = int(started["port"])
         except (ValueError, KeyError, TypeError):
             raise ArchiverError("the replay server did not start: " + self.log_tail()) from None
+        self.warnings = [str(w) for w in started.get("warnings", [])]
+        for warning in self.warnings:
+            LOGGER.warning("replay: %s", warning)
+        return port
 
     def log_tail(self, size: int = 2000) -> str:
         if self.coll_root is None:
@@ -226,6 +237,17 @@ class ReplayServer:
         self.stop()
 
 
+class _Collect(logging.Handler):
+    """Keeps the messages of the warnings logged while the collection is first built."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.messages.append(record.getMessage())
+
+
 def _child(argv: list[str] | None = None) -> int:  # pragma: no cover - runs in the child
     """The child process: build the collection, serve pywb, report the port."""
     from gevent import monkey
@@ -241,14 +263,21 @@ def _child(argv: list[str] | None = None) -> int:  # pragma: no cover - runs in 
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=0)
     args = parser.parse_args(argv)
+    # the first build's warnings go to the parent; later ones to stderr (replay.log),
+    # through logging's last-resort handler
+    startup = _Collect()
+    logging.getLogger("archiver").addHandler(startup)
     refresher = Refresher(args.archive / "warc", args.root)
-    refresher.refresh(force=True)
+    try:
+        refresher.refresh(force=True)
+    finally:
+        logging.getLogger("archiver").removeHandler(startup)
     config_file = str(args.root / "config.yaml")
     app = Guard(FrontEndApp(config_file=config_file,
                             custom_config=replay_config(args.root)), refresher)
     server = WSGIServer((args.host, args.port), app, log=None)
     server.start()
-    print(json.dumps({"port": server.server_port}), flush=True)
+    print(json.dumps({"port": server.server_port, "warnings": startup.messages}), flush=True)
     parent = os.getppid()
 
     def orphan_watch() -> None:
