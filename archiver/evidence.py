@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from .collection import export_wacz
 from .exceptions import ArchiverError, InputError, NotArchivedError
 from .retrieval import (
     Problem,
     RecordError,
     copy_records,
-    export_wacz,
     read_http_headers,
     read_payload,
     verify_files,

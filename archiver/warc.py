@@ -727,7 +727,7 @@ def parse_warc_head(data: bytes) -> tuple[dict[str, str], int]:
     return headers, end + 4
 
 
-def _complete_record_end(fh: IO[bytes], offset: int) -> int:
+def complete_record_end(fh: IO[bytes], offset: int) -> int:
     """End offset of the complete WARC record in the gzip member at *offset*."""
     consumed, total, head = read_member(fh, offset, keep=64 * 1024)
     headers, head_len = parse_warc_head(head)
@@ -760,7 +760,7 @@ def recover(directory: Path) -> list[str]:
         with open(open_path, "rb") as fh:
             while end < size:
                 try:
-                    end = _complete_record_end(fh, end)
+                    end = complete_record_end(fh, end)
                 except MemberError:
                     break
                 records += 1

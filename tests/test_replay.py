@@ -24,7 +24,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from archiver.retrieval import build_collection, pywb_config
+from archiver.collection import build_collection, pywb_config
 from archiver.settings import WarcSettings
 from archiver.warc import RecordLocation, WarcWriter, payload_digest_of, warc_date
 

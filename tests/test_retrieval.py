@@ -13,10 +13,10 @@ from pathlib import Path
 
 import pytest
 
+from archiver.collection import export_wacz
 from archiver.retrieval import (
     RecordError,
     copy_records,
-    export_wacz,
     file_sha256,
     read_http_headers,
     read_payload,

@@ -25,9 +25,10 @@ from typing import Any
 import httpx
 import pytest
 
+from archiver.collection import build_collection
 from archiver.evidence import response_location
 from archiver.pipeline import run_cycle
-from archiver.retrieval import DigestError, build_collection, read_payload
+from archiver.retrieval import DigestError, read_payload
 from archiver.sources import load_sources
 from archiver.store import open_store
 from archiver.warc import payload_digest_of

@@ -10,7 +10,7 @@ pywb runs in a child process (``python -m archiver.web.replay``): importing its
 front end runs gevent's ``monkey.patch_all()``, which would change every socket
 and thread of the process that imports it.
 
-The collection (:func:`archiver.retrieval.build_collection`: links to the
+The collection (:func:`archiver.collection.build_collection`: links to the
 closed WARC files and a CDXJ index per file) lives in a folder of its own, never
 inside ``archive/``. It is built when the child starts, and refreshed when a
 request arrives and the list of closed WARC files (names and sizes, at most one
@@ -60,7 +60,7 @@ def warc_signature(warc_dir: Path) -> tuple[tuple[str, int], ...]:
 
 def replay_config(coll_root: Path) -> dict[str, Any]:
     """pywb's configuration: the collection folder, framed replay, no proxy, no recording."""
-    from ..retrieval import pywb_config
+    from ..collection import pywb_config
 
     config = dict(pywb_config(coll_root))
     config.update({"framed_replay": True, "debug": False, "enable_memento": True,
@@ -85,7 +85,7 @@ class Refresher:
 
     def refresh(self, force: bool = False) -> bool:
         """Build the collection if needed; True when it was (re)built."""
-        from ..retrieval import build_collection
+        from ..collection import build_collection
 
         now = time.monotonic()
         if not force and now - self._checked < self.every:

@@ -1,0 +1,233 @@
+"""The packages and indexes made of the WARC files: the WACZ that ``export``
+writes and the pywb collection that ``serve`` replays.
+
+Both are made by the maintained tools of the format, run as subprocesses of
+this Python (``python -m wacz create``, ``python -m cdxj_indexer.main``), so
+that the installed versions are the ones used whatever is first on PATH.
+A WARC file that cannot be indexed whole (a damaged gzip member) is indexed
+up to its first damaged record, and the rest of that file is left out of the
+replay with a warning: past a damaged member, what looks like a record could
+be a WARC stored inside a captured page.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+
+from .exceptions import ArchiverError
+from .retrieval import RecordError
+from .warc import WARC_SUFFIX, MemberError, complete_record_end
+
+LOGGER = logging.getLogger(__name__)
+
+_CHUNK = 1024 * 1024
+# cdxj-indexer as installed with this Python (not whichever is first on PATH)
+_INDEXER = [sys.executable, "-m", "cdxj_indexer.main"]
+
+
+# --------------------------------------------------------------------------
+# WACZ
+
+
+def _run(cmd: list[str], what: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    try:
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, cwd=cwd)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise ArchiverError(f"{what} failed: {exc}") from None
+    if proc.returncode != 0:
+        raise ArchiverError(f"{what} failed: {(proc.stderr or proc.stdout).strip()[-500:]}")
+    return proc
+
+
+def export_wacz(warc_dir: Path, warc_files: list[str], pages: list[dict[str, Any]],
+                out: Path) -> None:
+    """Package *warc_files* (closed files in *warc_dir*) and *pages* as a WACZ at *out*.
+
+    *pages* are WACZ page entries: ``{"url": ..., "ts": "2026-11-25T14:00:00Z",
+    "title": ...}`` (``id`` and other keys allowed; ``url`` and ``ts`` required),
+    written to ``pages/pages.jsonl`` as given. Built by the ``wacz create``
+    command (indexes, datapackage with sha256 of each file); written to a
+    temporary file beside *out* and renamed into place.
+    """
+    warc_dir, out = Path(warc_dir), Path(out)
+    for page in pages:
+        if not page.get("url") or not page.get("ts"):
+            raise ArchiverError(f"a WACZ page needs a url and a ts: {page!r}")
+    paths = []
+    for name in warc_files:
+        path = warc_dir / name
+        if not path.exists():
+            raise RecordError("WARC file not found (only closed files can be exported)",
+                              filename=name)
+        paths.append(path)
+    if not paths:
+        raise ArchiverError("nothing to export: no closed WARC file")
+    out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".wacz-") as tmp:
+        pages_file = Path(tmp) / "pages.jsonl"
+        with open(pages_file, "w", encoding="utf-8") as fh:
+            fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages",
+                                 "title": "All Pages"}) + "\n")
+            for page in pages:
+                fh.write(json.dumps(page, ensure_ascii=False, default=str) + "\n")
+        partial = Path(tmp) / "archive.wacz"
+        cmd = [sys.executable, "-m", "wacz", "create", "-o", str(partial),
+               "--hash-type", "sha256", *map(str, paths)]
+        if pages:  # copied as given (wacz would drop pages it cannot match to a capture)
+            cmd[4:4] = ["-p", str(pages_file), "--copy-pages"]
+        _run(cmd, "wacz create")
+        os.replace(partial, out)
+
+
+# --------------------------------------------------------------------------
+# the pywb collection
+
+
+def pywb_config(coll_root: Path) -> dict[str, Any]:
+    """The custom configuration for pywb's ``FrontEndApp`` serving *coll_root*."""
+    return {"collections_root": str(Path(coll_root).resolve() / "collections"),
+            "framed_replay": False}
+
+
+def build_collection(warc_dir: Path, coll_root: Path, name: str = "archive") -> Path:
+    """Make or refresh a pywb collection of the closed WARC files in *warc_dir*.
+
+    Layout: ``coll_root/collections/<name>/archive/`` holds a hard link (or,
+    across file systems, a symbolic link) to each closed WARC file, and
+    ``indexes/`` one CDXJ index per WARC file (``<file>.cdxj``, made by
+    cdxj-indexer; pywb merges every index file in the folder). Refreshing
+    indexes only the files not indexed yet; index files are written under a
+    temporary name and renamed into place. Also writes ``coll_root/config.yaml``
+    for ``wayback``. Returns the collection directory.
+
+    A damaged file does not stop the others: its records before the damage are
+    indexed (none after it: past a damaged member, what looks like a record may
+    be one stored inside a captured payload), with a warning naming the file
+    and offset; a file that cannot be indexed at all is left out, with a warning.
+    """
+    warc_dir, coll_root = Path(warc_dir), Path(coll_root)
+    coll = coll_root / "collections" / name
+    archive_dir, index_dir = coll / "archive", coll / "indexes"
+    archive_dir.mkdir(parents=True, exist_ok=True)
+    index_dir.mkdir(parents=True, exist_ok=True)
+    config = coll_root / "config.yaml"
+    if not config.exists():
+        config.write_text("# pywb configuration written by archiver\n"
+                          "collections_root: collections\nframed_replay: false\n",
+                          encoding="utf-8")
+    for path in sorted(warc_dir.glob("*" + WARC_SUFFIX)):
+        link = archive_dir / path.name
+        if not link.exists() and not link.is_symlink():
+            try:
+                os.link(path, link)
+            except OSError:
+                link.symlink_to(path.resolve())
+        index = index_dir / (path.name + ".cdxj")
+        if index.exists():
+            continue
+        tmp = index.with_name("." + index.name + ".tmp")
+        try:
+            # run from the archive folder so the index names the file without a path
+            _run([*_INDEXER, "-s", "-o", str(tmp.resolve()), path.name], "cdxj-indexer",
+                 cwd=archive_dir)
+        except ArchiverError as exc:
+            if not _index_up_to_damage(link, tmp, str(exc)):
+                tmp.unlink(missing_ok=True)
+                continue
+        os.replace(tmp, index)
+    return coll
+
+
+def _damage_offset(path: Path) -> tuple[int, str] | None:
+    """The offset of the first gzip member of *path* that is not one complete WARC
+    record, and what is wrong there; None when every member is whole."""
+    size = path.stat().st_size
+    offset = 0
+    with open(path, "rb") as fh:
+        while offset < size:
+            try:
+                offset = complete_record_end(fh, offset)
+            except MemberError as exc:
+                return offset, str(exc)
+    return None
+
+
+def _index_up_to_damage(path: Path, out: Path, error: str) -> bool:
+    """After cdxj-indexer failed on *path* (with *error*): index into *out* the
+    records before its first damaged member. False when nothing could be indexed
+    (the file is then left out of the replay); a warning says which."""
+    try:
+        damage = _damage_offset(path)
+    except OSError as exc:
+        damage = None
+        error = f"cannot read: {exc.strerror or exc}"
+    if damage is None:
+        last = error.strip().splitlines()[-1:] or [error]
+        error = "".join(c if c.isprintable() else "?" for c in last[0][-300:])
+        LOGGER.warning("%s cannot be indexed for the replay (%s): it is left out; "
+                       "run `archiver verify`", path.name, error)
+        return False
+    end, what = damage
+    try:
+        _index_prefix(path, end, out)
+    except (ArchiverError, OSError, ValueError) as exc:
+        LOGGER.warning("%s is damaged at offset %d (%s) and cannot be indexed (%s): it is "
+                       "left out of the replay; run `archiver verify`", path.name, end, what,
+                       exc)
+        return False
+    LOGGER.warning("%s is damaged at offset %d (%s): only its records before that offset "
+                   "are replayed; run `archiver verify`", path.name, end, what)
+    return True
+
+
+def _index_prefix(path: Path, end: int, out: Path) -> None:
+    """The sorted CDXJ index of the first *end* bytes of *path* (whole records), in *out*.
+
+    cdxj-indexer reads them from its standard input (nothing is copied on disk),
+    and the index lines are given back the file's name.
+    """
+    raw = out.with_name(out.name + ".raw")
+    try:
+        with open(path, "rb") as src, tempfile.TemporaryFile() as err:
+            proc = subprocess.Popen([*_INDEXER, "-s", "-o", str(raw), "-"],
+                                    stdin=subprocess.PIPE, stdout=subprocess.DEVNULL,
+                                    stderr=err)
+            assert proc.stdin is not None
+            try:
+                with proc.stdin:
+                    left = end
+                    while left > 0:
+                        buf = src.read(min(_CHUNK, left))
+                        if not buf:
+                            break
+                        proc.stdin.write(buf)
+                        left -= len(buf)
+            except BrokenPipeError:
+                pass  # the indexer stopped: its status says why
+            try:
+                status = proc.wait(timeout=3600)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+                raise ArchiverError("cdxj-indexer failed: timed out") from None
+            if status != 0:
+                err.seek(0)
+                message = err.read().decode("utf-8", "replace").strip()[-500:]
+                raise ArchiverError(f"cdxj-indexer failed: {message}")
+        with open(raw, encoding="utf-8") as lines, open(out, "w", encoding="utf-8") as fh:
+            for line in lines:
+                key, sep, fields = line.rstrip("\n").partition(" {")
+                if not sep:
+                    continue
+                entry = json.loads("{" + fields)
+                entry["filename"] = path.name
+                fh.write(f"{key} {json.dumps(entry)}\n")
+    finally:
+        raw.unlink(missing_ok=True)
