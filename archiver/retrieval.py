@@ -60,7 +60,8 @@ class RecordError(ArchiverError):
                  offset: int | None = None) -> None:
         self.filename = filename
         self.offset = offset
-        where = f"{filename}@{offset}: " if filename is not None else ""
+        where = "" if filename is None else f"{filename}: " if offset is None \
+            else f"{filename}@{offset}: "
         super().__init__(where + message)
 
 

@@ -151,8 +151,10 @@ def test_corrupt_or_cut_records_raise_record_error(archive: Archive) -> None:
     with pytest.raises(RecordError):
         payload(archive, loc)
     path.unlink()
-    with pytest.raises(RecordError, match="not found"):
+    with pytest.raises(RecordError, match="not found") as missing:
         payload(archive, loc)
+    # a whole-file problem names the file alone, no offset
+    assert str(missing.value) == f"{loc.filename}: WARC file not found"
     shifted = RecordLocation(loc.filename, 0, 10, loc.record_id, "response", "", None)
     with pytest.raises(RecordError):
         payload(archive, shifted)
