@@ -133,6 +133,7 @@ _V6_RULES: tuple[tuple[str, str], ...] = (
 _V4_NETS = tuple((ipaddress.IPv4Network(n), rule) for n, rule in _V4_RULES)
 _V6_NETS = tuple((ipaddress.IPv6Network(n), rule) for n, rule in _V6_RULES)
 _MAPPED = ipaddress.IPv6Network("::ffff:0:0/96")
+_TRANSLATED = ipaddress.IPv6Network("::ffff:0:0:0/96")  # RFC 2765, for stateless translators
 _COMPATIBLE = ipaddress.IPv6Network("::/96")
 _NAT64 = ipaddress.IPv6Network("64:ff9b::/96")
 _SIX_TO_FOUR = ipaddress.IPv6Network("2002::/16")
@@ -155,6 +156,8 @@ def _embedded_v4(ip: ipaddress.IPv6Address) -> tuple[str, ipaddress.IPv4Address]
         return "nat64", ipaddress.IPv4Address(value & 0xFFFFFFFF)
     if ip in _COMPATIBLE and value > 1:
         return "ipv4-compatible", ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    if ip in _TRANSLATED:
+        return "ipv4-translated", ipaddress.IPv4Address(value & 0xFFFFFFFF)
     if ip in _SIX_TO_FOUR:
         return "6to4", ipaddress.IPv4Address((value >> 80) & 0xFFFFFFFF)
     if ip in _TEREDO and ip.teredo is not None:
@@ -192,10 +195,12 @@ def is_forbidden(address: str) -> str | None:
         inner = _forbidden_v4(v4)
         if inner is not None:
             return f"{form} {inner}"
-        if form == "ipv4-compatible":
-            return "ipv4-compatible"  # deprecated form: never a real public target
+        if form in ("ipv4-compatible", "ipv4-translated"):
+            return form  # never a public target on the Internet
         return None
-    return None if ip.is_global else "reserved"
+    # outside 2000::/3 all that is left is unallocated (Python may still call
+    # some of it global: 5f00::/16, SRv6, in 3.11)
+    return None if ip.is_global and not ip.is_reserved else "reserved"
 
 
 # --------------------------------------------------------------------------

@@ -578,4 +578,9 @@ def url_problem(url: str) -> str | None:
     labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
     if any(not label for label in labels) or _HOST_FORBIDDEN.search(host):
         return f"invalid host {host!r}"
+    if all(label.isdigit() for label in labels) and \
+            any(len(label) > 1 and label[0] == "0" for label in labels):
+        # 0177.0.0.1 is 127.0.0.1 to a browser and no address to others
+        return (f"host {host!r} is an IPv4 address with a leading zero, read as octal by "
+                "some programs and refused by others: write it without")
     return None

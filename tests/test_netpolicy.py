@@ -73,6 +73,10 @@ FORBIDDEN = [
     ("2002:7f00:1::", "6to4 loopback"),
     ("2002:a9fe:a9fe::1", "6to4 link-local"),
     ("2001:0:4136:e378:8000:63bf:80ff:fffe", "teredo loopback"),
+    ("::ffff:0:7f00:1", "ipv4-translated loopback"),  # RFC 2765 form, which 3.11 calls global
+    ("::ffff:0:a00:1", "ipv4-translated private"),
+    ("::ffff:0:808:808", "ipv4-translated"),
+    ("5f00::1", "reserved"),  # SRv6 (RFC 9602), which 3.11 calls global
     ("not-an-ip", "not-an-address"),
 ]
 

@@ -298,6 +298,8 @@ BAD_URLS = [
     ("empty-userinfo", "https://@example.org/", "credentials"),
     ("space", "https://example.org/a page", "space"),
     ("bad-port", "https://example.org:99999/", "malformed"),
+    ("octal-ipv4", "http://0177.0.0.1/x", "leading zero"),
+    ("zero-padded-ipv4", "http://127.000.000.001/x", "leading zero"),
     ("text-port", "https://example.org:http/", "malformed"),
     ("port-zero", "https://example.org:0/", "port 0"),
     ("empty-label", "https://example..org/", "invalid host"),
