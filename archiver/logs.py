@@ -38,8 +38,15 @@ class TextFormatter(logging.Formatter):
         return dt.datetime.fromtimestamp(record.created, dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+#: Libraries whose warnings belong in archiver's log (the scheduler says when
+#: a cycle was skipped or missed), in the same format; their chatter below
+#: warnings does not.
+LIBRARY_LOGGERS = ("apscheduler",)
+
+
 def setup_logging(fmt: str = "text", level: int = logging.WARNING) -> None:
-    """Send archiver's log records to stderr, as text or JSON lines."""
+    """Send archiver's log records to stderr, as text or JSON lines, and the
+    warnings of :data:`LIBRARY_LOGGERS` with them."""
     handler = logging.StreamHandler(sys.stderr)
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
@@ -49,3 +56,8 @@ def setup_logging(fmt: str = "text", level: int = logging.WARNING) -> None:
     root.handlers[:] = [handler]
     root.setLevel(max(logging.DEBUG, level))
     root.propagate = False
+    for name in LIBRARY_LOGGERS:
+        library = logging.getLogger(name)
+        library.handlers[:] = [handler]
+        library.setLevel(max(logging.WARNING, level))
+        library.propagate = False
