@@ -7,14 +7,19 @@ off, an empty ``notify.smtp_host`` turns e-mail off. What is sent:
 * a citation has stayed ``blocked`` longer than ``notify.blocked_after_hours``
   (once per blocked spell).
 
-Which notifications a cycle produces is decided in ``schedule.py``; this module
-only delivers them. Delivery never blocks a cycle and never raises: a
-:class:`Notifier` hands each notification to one background thread, which
-tries every channel up to ``notify.retries`` times with a doubling backoff and
-a ``notify.timeout`` per attempt, and records every attempt (delivered or not,
-with the error) in the ``notifications`` table through
-:meth:`~archiver.store.Store.record_notification`. A dead receiver costs at
-most ``retries × (timeout + backoff)`` seconds of that thread's time.
+Which notifications a cycle produces, and when an undelivered one is sent
+again, is decided in ``schedule.py``; this module only delivers them. Delivery
+never blocks a cycle and never raises: a :class:`Notifier` hands each
+notification to one background thread per channel (a slow webhook does not hold
+up the e-mail), which tries it up to ``notify.retries`` times with a doubling
+backoff and a ``notify.timeout`` per attempt. The ``notifications`` table
+records, through :meth:`~archiver.store.Store.record_notification`, a
+notification handed over to a channel (``attempts`` = 0, ``error`` =
+``queued``, written by the worker before the hand-over) and every attempt
+(delivered or not, with the error). A dead receiver costs at most
+``retries × (timeout + backoff)`` seconds of its channel's thread. What is still
+undelivered when the process exits is logged and left to the next cycle of a
+worker, which sends it again (see :func:`archiver.schedule.pending_notifications`).
 
 The webhook body::
 
@@ -58,6 +63,8 @@ LOGGER = logging.getLogger(__name__)
 #: Statuses whose arrival is notified.
 NOTIFY_STATUSES = frozenset({"dead", "soft-404", "drifted"})
 BLOCKED = "blocked"
+#: The ``error`` of the row that records a hand-over to a channel (``attempts`` = 0).
+QUEUED = "queued"
 
 
 @dataclass(frozen=True)
@@ -72,6 +79,13 @@ class Notification:
     reason: str
     at: dt.datetime  # when the status changed (for blocked: since when it is blocked)
     report_title: str | None = None
+    #: the channels to deliver over ("webhook", "email"); empty: every configured one
+    channels: tuple[str, ...] = ()
+
+    @property
+    def key(self) -> tuple[str, str, str, str]:
+        """What it is about: event, URL, kind and the time of the change (or spell)."""
+        return (self.event_id, self.url, self.kind, iso(self.at) or "")
 
     @property
     def event(self) -> str:
@@ -184,8 +198,10 @@ def _describe(exc: BaseException) -> str:
 
 def deliver(settings: NotifySettings, note: Notification, *, backoff: float = 1.0,
             record: Callable[[Attempt], None] | None = None,
-            stopping: threading.Event | None = None) -> list[Attempt]:
-    """Deliver *note* over every configured channel, with retries. Never raises.
+            stopping: threading.Event | None = None,
+            only: str | None = None) -> list[Attempt]:
+    """Deliver *note* over its configured channels (or only the one named *only*),
+    with retries. Never raises.
 
     Each attempt is passed to *record* as it ends. Waits between tries are
     ``backoff``, ``2 × backoff``, ...; they are cut short when *stopping* is set
@@ -193,6 +209,8 @@ def deliver(settings: NotifySettings, note: Notification, *, backoff: float = 1.
     """
     attempts: list[Attempt] = []
     for name, sender in channels(settings):
+        if (only is not None and name != only) or (note.channels and name not in note.channels):
+            continue
         for number in range(1, settings.retries + 1):
             try:
                 sender(settings, note)
@@ -228,17 +246,24 @@ def attempt_row(note: Notification, attempt: Attempt) -> dict[str, Any]:
             "attempts": attempt.number, "error": attempt.error}
 
 
+def queued_row(note: Notification, channel: str) -> dict[str, Any]:
+    """The ``notifications`` row of *note* handed over to *channel*, not attempted yet."""
+    return {"at": iso(now_utc()), "channel": channel, "event_id": note.event_id,
+            "url": note.url, "kind": note.kind, "delivered": 0, "attempts": 0,
+            "error": QUEUED}
+
+
 def _record_attempt(store: Store | None, note: Notification, attempt: Attempt) -> None:
     if store is not None:
         store.record_notification(attempt_row(note, attempt))
 
 
 class Notifier:
-    """Delivers notifications in one background thread, recording every attempt.
+    """Delivers notifications in one background thread per channel, recording every attempt.
 
-    ``send`` returns at once. ``close`` lets the queue drain for at most
+    ``send`` returns at once. ``close`` lets the queues drain for at most
     *drain_timeout* seconds; what is still undelivered then is logged, and the
-    (daemon) thread is left to end with the process.
+    (daemon) threads are left to end with the process.
     """
 
     def __init__(self, settings: NotifySettings, archive: Path, *, backoff: float = 1.0,
@@ -247,63 +272,88 @@ class Notifier:
         self.archive = archive
         self.backoff = backoff
         self.drain_timeout = drain_timeout
-        self._queue: queue.Queue[Notification | None] = queue.Queue()
-        self._thread: threading.Thread | None = None
+        self.channels = [name for name, _ in channels(settings)]
+        self._queues: dict[str, queue.Queue[Notification | None]] = {
+            name: queue.Queue() for name in self.channels}
+        self._threads: dict[str, threading.Thread] = {}
         self._stopping = threading.Event()
         self._lock = threading.Lock()
-        self.sent = 0  # notifications handed over
-        self.done = 0  # notifications whose delivery ended (delivered or given up)
+        self._open_lock = threading.Lock()
+        self._in_flight: set[tuple[str, str, str, str, str]] = set()
+        self.sent = 0  # deliveries (a notification over one channel) handed over
+        self.done = 0  # deliveries that ended (delivered or given up)
 
     @property
     def enabled(self) -> bool:
         return enabled(self.settings)
 
+    def targets(self, note: Notification) -> list[str]:
+        """The configured channels *note* is to be delivered over."""
+        return [name for name in self.channels if not note.channels or name in note.channels]
+
+    def in_flight(self) -> set[tuple[str, str, str, str, str]]:
+        """``note.key + (channel,)`` of every delivery handed over and not ended yet."""
+        with self._lock:
+            return set(self._in_flight)
+
     def send(self, note: Notification) -> None:
         """Queue *note* for delivery (a no-op when no channel is configured)."""
-        if not self.enabled:
-            return
-        with self._lock:
-            if self._thread is None:
-                self._thread = threading.Thread(target=self._run, name="archiver-notify",
-                                                daemon=True)
-                self._thread.start()
-            self.sent += 1
-        self._queue.put(note)
+        for name in self.targets(note):
+            with self._lock:
+                if name not in self._threads:
+                    thread = threading.Thread(target=self._run, args=(name,),
+                                              name=f"archiver-notify-{name}", daemon=True)
+                    self._threads[name] = thread
+                    thread.start()
+                self.sent += 1
+                self._in_flight.add((*note.key, name))
+            self._queues[name].put(note)
 
-    def _run(self) -> None:
+    def _run(self, channel: str) -> None:
         store: Store | None = None
         try:
-            store = open_store(self.archive)
+            with self._open_lock:  # one at a time: the first may create the database
+                store = open_store(self.archive)
         except Exception:
             LOGGER.exception("notifications: cannot open the archive database; attempts "
                              "will not be recorded")
         try:
             while True:
-                note = self._queue.get()
+                note = self._queues[channel].get()
                 if note is None:
                     return
-                deliver(self.settings, note, backoff=self.backoff,
-                        record=functools.partial(_record_attempt, store, note),
-                        stopping=self._stopping)
-                with self._lock:
-                    self.done += 1
+                try:
+                    deliver(self.settings, note, backoff=self.backoff,
+                            record=functools.partial(_record_attempt, store, note),
+                            stopping=self._stopping, only=channel)
+                finally:
+                    with self._lock:
+                        self.done += 1
+                        self._in_flight.discard((*note.key, channel))
         finally:
             if store is not None:
                 store.close()
 
     def close(self, timeout: float | None = None) -> bool:
         """Finish the queued deliveries (bounded); True when all of them ended."""
-        thread = self._thread
-        if thread is None:
+        with self._lock:
+            threads = list(self._threads.items())
+        if not threads:
             return True
-        self._queue.put(None)
-        thread.join(self.drain_timeout if timeout is None else timeout)
-        if thread.is_alive():
+        for name, _ in threads:
+            self._queues[name].put(None)
+        deadline = time.monotonic() + (self.drain_timeout if timeout is None else timeout)
+        for _, thread in threads:
+            thread.join(max(0.0, deadline - time.monotonic()))
+        if any(thread.is_alive() for _, thread in threads):
             self._stopping.set()  # skip the remaining backoff waits
-            thread.join(min(5.0, self.settings.timeout))
-        finished = not thread.is_alive()
+            deadline = time.monotonic() + min(5.0, self.settings.timeout)
+            for _, thread in threads:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        finished = not any(thread.is_alive() for _, thread in threads)
         if not finished:
-            LOGGER.warning("notifications: %d of %d still undelivered at exit",
-                           self.sent - self.done, self.sent)
+            with self._lock:
+                left, sent = self.sent - self.done, self.sent
+            LOGGER.warning("notifications: %d of %d deliveries still undelivered at exit; "
+                           "the next cycle of a worker sends them again", left, sent)
         return finished
-

@@ -8,12 +8,17 @@
 2. takes the archive lock (:class:`~archiver.lock.ArchiveLock`): a second
    worker or ``run`` on the same archive is refused at once, naming the
    holder's pid and start time;
-3. resumes at once a cycle that a crash or a stop left unfinished, then runs
-   cycles on the cron schedule with APScheduler 3 (``AsyncIOScheduler``, a
-   ``CronTrigger`` with ``coalesce=True``, ``max_instances=1``,
-   ``misfire_grace_time`` = ``schedule.misfire_grace`` and ``jitter`` =
-   ``schedule.jitter``): missed runs collapse into one, and a cycle never
-   overlaps the next; ``--once`` runs exactly one cycle and exits;
+3. resumes at once a cycle that a crash or a stop left unfinished; then, when a
+   scheduled start passed while no worker ran (a start time after the last
+   cycle's start, as the store records it), runs one catch-up cycle at once if
+   that start is at most ``schedule.misfire_grace`` seconds old (several missed
+   starts coalesce into one), and only logs it as missed when it is older
+   (:func:`missed_cycle`); then runs cycles on the cron schedule with
+   APScheduler 3 (``AsyncIOScheduler``, the trigger of :func:`make_trigger`
+   with ``coalesce=True``, ``max_instances=1``, ``misfire_grace_time`` =
+   ``schedule.misfire_grace`` and ``jitter`` = ``schedule.jitter``): missed runs
+   collapse into one, and a cycle never overlaps the next; ``--once`` runs
+   exactly one cycle and exits;
 4. on SIGTERM or SIGINT sets the pipeline's ``stop`` event: fetches in flight
    finish, no new one starts, the WARC file is closed (renamed from ``.open``),
    the rows are committed and the cycle is recorded as ``interrupted`` (the
@@ -22,13 +27,21 @@
 5. after each cycle, notifies editors (``notify.py``) of every citation that
    turned ``dead``, ``soft-404`` or ``drifted`` and of every citation
    ``blocked`` longer than ``notify.blocked_after_hours``, once per blocked
-   spell. Delivery runs in a background thread and never holds up a cycle.
+   spell; a notification that was not delivered (never attempted before the
+   process ended, or every attempt failed) is sent again by the next cycles
+   (:func:`pending_notifications` says which and how long). Delivery runs in
+   background threads and never holds up a cycle.
 
 The cron expression is a standard crontab (``minute hour day month weekday``,
 weekday 0 or 7 = Sunday, as in crontab(5)); a sixth leading field, when
 present, gives the seconds (``*/10 * * * * *``: every ten seconds). APScheduler
 3 counts weekdays from Monday = 0: the weekday field is translated, so
-``0 3 * * 0`` runs on Sundays as crontab would.
+``0 3 * * 0`` runs on Sundays as crontab would. As in crontab(5), when both the
+day of month and the weekday are restricted (neither starts with ``*``), a day
+matching *either* runs: ``0 3 1 * 1`` is the 1st of each month and every
+Monday (an ``OrTrigger`` of two ``CronTrigger``; APScheduler alone would
+require both). When one of them starts with ``*`` (``*/2``), both must match,
+as in crontab.
 
 Jitter: ``schedule.jitter`` only delays the *start* of a scheduled cycle, so
 that many archives do not all start at the same second. Inside a cycle,
@@ -44,21 +57,25 @@ file that became invalid is logged and the previous version is kept.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime as dt
 import logging
 import os
 import signal
+from collections.abc import Sequence
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
+from apscheduler.triggers.base import BaseTrigger
+from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from . import cpupool, notify
 from .exceptions import InputError, SettingsError, StorageError
 from .lock import ArchiveLock
 from .models import Sources
-from .notify import BLOCKED, NOTIFY_STATUSES, Notification, Notifier
+from .notify import BLOCKED, NOTIFY_STATUSES, QUEUED, Notification, Notifier, queued_row
 from .settings import ScheduleSettings, Settings
 from .store import Store, now_utc, open_store, parse_iso
 
@@ -120,13 +137,28 @@ def translate_weekdays(field: str) -> str:
     return ",".join(_DOW_NAMES[d] for d in sorted(days))
 
 
-def make_trigger(schedule: ScheduleSettings) -> CronTrigger:
-    """The trigger of ``schedule.cron``; a bad value is a SettingsError naming the setting."""
+def schedule_timezone(schedule: ScheduleSettings) -> dt.tzinfo:
+    """The time zone of ``schedule.cron``; an unknown one is a SettingsError naming it."""
     try:
-        tz: dt.tzinfo = dt.UTC if schedule.timezone == "UTC" else ZoneInfo(schedule.timezone)
+        return dt.UTC if schedule.timezone == "UTC" else ZoneInfo(schedule.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         raise SettingsError(f"schedule.timezone: unknown time zone {schedule.timezone!r} "
                             "(use a name such as UTC or Europe/Berlin)") from None
+
+
+def _restricted(field: str) -> bool:
+    """Whether a day field restricts the days, in crontab(5)'s sense (not ``*``, ``*/n``)."""
+    return not field.startswith(("*", "?"))
+
+
+def make_trigger(schedule: ScheduleSettings) -> BaseTrigger:
+    """The trigger of ``schedule.cron``; a bad value is a SettingsError naming the setting.
+
+    A ``CronTrigger``, or an ``OrTrigger`` of two when both day fields are
+    restricted (crontab(5) runs on a day matching either). The jitter is the
+    returned trigger's own (``trigger.jitter``).
+    """
+    tz = schedule_timezone(schedule)
     if schedule.jitter < 0:
         raise SettingsError("schedule.jitter must not be negative")
     if schedule.misfire_grace <= 0:
@@ -141,9 +173,17 @@ def make_trigger(schedule: ScheduleSettings) -> CronTrigger:
             raise ValueError(f"{len(fields)} fields, expected 5 (minute hour day month "
                              "weekday) or 6 (second first)")
         minute, hour, day, month, weekday = fields
+        dow = translate_weekdays(weekday)
+        jitter = schedule.jitter or None
+        if _restricted(day) and _restricted(weekday):
+            return OrTrigger([
+                CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
+                            timezone=tz),
+                CronTrigger(second=second, minute=minute, hour=hour, month=month,
+                            day_of_week=dow, timezone=tz),
+            ], jitter=jitter)
         return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
-                           day_of_week=translate_weekdays(weekday), timezone=tz,
-                           jitter=schedule.jitter or None)
+                           day_of_week=dow, timezone=tz, jitter=jitter)
     except ValueError as exc:
         raise SettingsError(f"schedule.cron: not a valid cron expression "
                             f"{schedule.cron!r}: {exc}") from None
@@ -166,63 +206,139 @@ def next_run_times(schedule: ScheduleSettings, count: int, *,
     return out
 
 
+@dataclasses.dataclass(frozen=True)
+class Missed:
+    """A scheduled start that passed while no worker ran (see :func:`missed_cycle`)."""
+
+    due: dt.datetime  # the start time missed (with catch_up: the first within the grace)
+    late: float  # seconds from it to now
+    catch_up: bool  # within schedule.misfire_grace: one cycle runs at once
+
+
+def missed_cycle(schedule: ScheduleSettings, last_started: dt.datetime | None,
+                 now: dt.datetime) -> Missed | None:
+    """The scheduled start missed since the last cycle started at *last_started*, if any.
+
+    A start time (without jitter) after *last_started* and not after *now* was
+    missed. When one of them is at most ``schedule.misfire_grace`` seconds before
+    *now*, one catch-up cycle is due (``catch_up``; any number of missed starts
+    coalesce into it); when all of them are older, ``due`` is the first one and
+    nothing is run. None without a missed start, or without any cycle yet.
+    """
+    if last_started is None:
+        return None
+    trigger = make_trigger(schedule)
+    trigger.jitter = None
+    after = last_started + dt.timedelta(microseconds=1)
+    grace = dt.timedelta(seconds=schedule.misfire_grace)
+    recent = trigger.get_next_fire_time(None, max(after, now - grace))
+    if recent is not None and recent <= now:
+        return Missed(recent, (now - recent).total_seconds(), True)
+    first = trigger.get_next_fire_time(None, after)
+    if first is not None and first <= now:
+        return Missed(first, (now - first).total_seconds(), False)
+    return None
+
+
 # --------------------------------------------------------------------------
 # which notifications a cycle produces
 
 
-def _notified_since(store: Store, event_id: str, url: str, kind: str,
-                    since: dt.datetime) -> bool:
-    """Whether a delivery of *kind* about this citation was attempted at or after *since*."""
-    for row in store.notifications_of(event_id, url, kind):
-        at = parse_iso(row["at"])
-        if at is not None and at >= since:
-            return True
-    return False
+#: How many times a worker hands one notification to one channel (in as many
+#: cycles) before it gives up on it: a dead receiver is not retried for ever.
+RESEND_ROUNDS = 3
+
+_History = dict[tuple[str, str, str, str], list[dict[str, object]]]
 
 
-def pending_notifications(store: Store, *, cycle_started: dt.datetime,
+def _history(store: Store) -> _History:
+    """The ``notifications`` rows by (event_id, url, kind, channel)."""
+    out: _History = {}
+    for row in store.notifications():
+        out.setdefault((row["event_id"], row["url"], row["kind"], row["channel"]), []).append(row)
+    return out
+
+
+def _channels_due(history: _History, key: tuple[str, str, str, str], channels: Sequence[str],
+                  *, fresh: bool, queued: set[tuple[str, str, str, str, str]]) -> tuple[str, ...]:
+    """The channels over which the notification *key* (event_id, url, kind, time) is due."""
+    event_id, url, kind, at_text = key
+    at = parse_iso(at_text)
+    out: list[str] = []
+    for channel in channels:
+        if (*key, channel) in queued:
+            continue
+        rows = [r for r in history.get((event_id, url, kind, channel), ())
+                if at is not None and (when := parse_iso(str(r["at"]))) is not None
+                and when >= at]
+        if any(r["delivered"] for r in rows):
+            continue
+        rounds = max(sum(1 for r in rows if r["error"] == QUEUED and not r["attempts"]),
+                     sum(1 for r in rows if r["attempts"] == 1))
+        if rounds >= RESEND_ROUNDS:
+            continue
+        if fresh or rows:
+            out.append(channel)
+    return tuple(out)
+
+
+def pending_notifications(store: Store, *, cycle_started: dt.datetime, channels: Sequence[str],
                           blocked_after_hours: float, report_title: str | None,
-                          queued: set[tuple[str, str, str, str]],
+                          queued: set[tuple[str, str, str, str, str]],
                           now: dt.datetime | None = None) -> list[Notification]:
-    """What to notify after a cycle that started at *cycle_started*.
+    """What to notify, and over which of *channels*, after a cycle that started at *cycle_started*.
 
     * every transition into dead / soft-404 / drifted recorded since the cycle
       started (a resumed cycle included: transitions committed before a crash
-      are notified after it), unless a delivery was already attempted for it;
+      are notified after it);
     * every active citation blocked for longer than *blocked_after_hours*,
-      once per blocked spell (a spell starts at the citation's ``since``).
+      once per blocked spell (a spell starts at the citation's ``since``);
+    * sent again: an older transition that a worker already handed over (the
+      ``notifications`` table has a row for it on that channel) but that was
+      never delivered there: never attempted (the process ended first) or
+      every attempt failed.
 
-    *queued* holds the keys already handed to the notifier by this process (their
-    attempts may not be recorded yet); new keys are added to it.
+    A notification is due on a channel only while its status is still the
+    citation's current status (a citation alive again is not reported dead
+    late), only until it is delivered on that channel (never twice), and for
+    at most :data:`RESEND_ROUNDS` hand-overs to that channel (a dead receiver
+    is given up). An older transition with no row at all is never sent: the
+    transitions that ``archiver run`` (which does not notify) recorded before
+    a worker's first cycle, or on a channel added since, do not flood editors.
+
+    *queued* holds ``Notification.key + (channel,)`` of the deliveries in flight
+    in this process (:meth:`~archiver.notify.Notifier.in_flight`); new ones are
+    added to it. Each returned notification names its channels.
     """
     now = now or now_utc()
     out: list[Notification] = []
+    history = _history(store)
     active = {(c["event_id"], c["url"]): c for c in store.citations()}
+
+    def add(note: Notification, fresh: bool) -> None:
+        due = _channels_due(history, note.key, channels, fresh=fresh, queued=queued)
+        if due:
+            queued.update((*note.key, channel) for channel in due)
+            out.append(dataclasses.replace(note, channels=due))
+
     for row in store.transitions_to(NOTIFY_STATUSES):
         at = parse_iso(row["at"])
-        if at is None or at < cycle_started or (row["event_id"], row["url"]) not in active:
-            continue
-        key = (row["event_id"], row["url"], row["to_status"], row["at"])
-        if key in queued or _notified_since(store, row["event_id"], row["url"],
-                                            row["to_status"], at):
-            continue
-        queued.add(key)
-        out.append(Notification(kind=row["to_status"], event_id=row["event_id"],
-                                url=row["url"], old_status=row["from_status"],
-                                new_status=row["to_status"], reason=row["reason"] or "",
-                                at=at, report_title=report_title))
+        c = active.get((row["event_id"], row["url"]))
+        if at is None or c is None or c["status"] != row["to_status"] \
+                or c["since"] != row["at"]:
+            continue  # not (or no longer) the citation's status
+        add(Notification(kind=row["to_status"], event_id=row["event_id"], url=row["url"],
+                         old_status=row["from_status"], new_status=row["to_status"],
+                         reason=row["reason"] or "", at=at, report_title=report_title),
+            fresh=at >= cycle_started)
     limit = dt.timedelta(hours=blocked_after_hours)
     for (event_id, url), c in active.items():
         since = parse_iso(c["since"])
         if c["status"] != BLOCKED or since is None or now - since < limit:
             continue
-        key = (event_id, url, BLOCKED, c["since"])
-        if key in queued or _notified_since(store, event_id, url, BLOCKED, since):
-            continue
-        queued.add(key)
-        out.append(Notification(kind=BLOCKED, event_id=event_id, url=url,
-                                old_status=BLOCKED, new_status=BLOCKED,
-                                reason=c["reason"] or "", at=since, report_title=report_title))
+        add(Notification(kind=BLOCKED, event_id=event_id, url=url, old_status=BLOCKED,
+                         new_status=BLOCKED, reason=c["reason"] or "", at=since,
+                         report_title=report_title), fresh=True)
     return out
 
 
@@ -234,7 +350,7 @@ class Worker:
     """One archive's worker: runs cycles until stopped. Use :func:`run_worker`."""
 
     def __init__(self, sources_path: Path, sources: Sources, archive: Path,
-                 settings: Settings, trigger: CronTrigger, store: Store,
+                 settings: Settings, trigger: BaseTrigger, store: Store,
                  notifier: Notifier) -> None:
         self.sources_path = sources_path
         self.sources = sources
@@ -246,7 +362,6 @@ class Worker:
         self.stop = asyncio.Event()  # the pipeline's stop event: set once, ends the worker
         self.cycles = 0
         self.fatal: BaseException | None = None
-        self._queued: set[tuple[str, str, str, str]] = set()
         self._current: asyncio.Task[None] | None = None
         self._scheduler: AsyncIOScheduler | None = None
         self._sources_mtime = self._mtime()
@@ -311,16 +426,24 @@ class Worker:
             row = self.store.cycle(cycle_id)
             started = (parse_iso(row["started"]) if row else None) or now_utc()
             notes = pending_notifications(
-                self.store, cycle_started=started,
+                self.store, cycle_started=started, channels=self.notifier.channels,
                 blocked_after_hours=self.settings.notify.blocked_after_hours,
-                report_title=self.sources.report.get("title"), queued=self._queued)
+                report_title=self.sources.report.get("title"),
+                queued=self.notifier.in_flight())
         except Exception:  # notifications must never end the worker
             LOGGER.exception("cannot work out this cycle's notifications")
             return
         for note in notes:
+            try:  # recorded before the hand-over: if the process ends first, it is resent
+                for channel in note.channels:
+                    self.store.record_notification(queued_row(note, channel))
+            except Exception:
+                LOGGER.exception("cannot record a notification as queued")
             self.notifier.send(note)
         if notes:
-            LOGGER.info("%d notifications queued", len(notes))
+            again = sum(1 for n in notes if n.kind != BLOCKED and n.at < started)
+            LOGGER.info("%d notifications queued%s", len(notes),
+                        f" ({again} not delivered before, sent again)" if again else "")
 
     async def _scheduled(self) -> None:
         """The APScheduler job: one cycle, shielded from the scheduler's shutdown."""
@@ -349,19 +472,36 @@ class Worker:
         if when is not None:
             LOGGER.info("next cycle at %s", when.isoformat())
 
+    def _missed(self) -> Missed | None:
+        last = self.store.last_cycle()
+        return missed_cycle(self.settings.schedule,
+                            parse_iso(last["started"]) if last else None, now_utc())
+
     async def serve(self, once: bool) -> None:
         """Resume or run cycles until stopped (or one, with *once*)."""
         if once:
             await self.cycle()
             return
+        missed = self._missed()  # before a resumed cycle starts
         if self.store.unfinished_cycle() is not None:
             LOGGER.info("the last cycle was left unfinished: resuming it now")
             await self._scheduled()
             if self.fatal is not None:
                 return
+        if missed is not None and missed.catch_up and not self.stop.is_set():
+            LOGGER.info("the cycle due at %s was missed (%.0f s ago, within "
+                        "schedule.misfire_grace): running it now", missed.due.isoformat(),
+                        missed.late)
+            await self._scheduled()
+            if self.fatal is not None:
+                return
+        elif missed is not None and not missed.catch_up:
+            LOGGER.warning("the cycle due at %s was missed %.0f s ago, longer than "
+                           "schedule.misfire_grace (%g s): not run", missed.due.isoformat(),
+                           missed.late, self.settings.schedule.misfire_grace)
         if self.stop.is_set():
             return
-        scheduler = AsyncIOScheduler(timezone=self.trigger.timezone)
+        scheduler = AsyncIOScheduler(timezone=schedule_timezone(self.settings.schedule))
         scheduler.add_job(self._scheduled, self.trigger, id=JOB_ID, name="check cycle",
                           coalesce=True, max_instances=1,
                           misfire_grace_time=max(1, int(self.settings.schedule.misfire_grace)))

@@ -78,10 +78,10 @@ class WarcSettings:
 
 @dataclass
 class ScheduleSettings:
-    cron: str = setting("0 3 * * *", "When the worker runs a cycle (crontab: minute hour day month weekday).")
+    cron: str = setting("0 3 * * *", "When the worker runs a cycle (crontab: minute hour day month weekday; an optional leading sixth field gives seconds; with both day and weekday restricted, either matches, as in crontab(5)).")
     timezone: str = setting("UTC", "Time zone of the cron expression.")
     jitter: float = setting(300.0, "Seconds of random delay added to each scheduled start.")
-    misfire_grace: float = setting(3600.0, "Seconds late a missed cycle may still start (missed cycles coalesce into one).")
+    misfire_grace: float = setting(3600.0, "Seconds late a missed cycle may still start (missed cycles coalesce into one), also one missed while no worker ran: at start, such a scheduled time at most this old runs at once; older ones are logged as missed.")
 
 
 @dataclass
@@ -92,7 +92,7 @@ class NotifySettings:
     smtp_from: str = setting("archiver@localhost", "Sender address.")
     smtp_to: list[str] = setting([], "Recipients.")
     blocked_after_hours: float = setting(168.0, "Notify when a citation stays blocked this long.")
-    retries: int = setting(3, "Delivery tries per notification.")
+    retries: int = setting(3, "Delivery tries per notification and channel in each cycle that sends it (an undelivered one is sent again by up to 3 cycles).")
     timeout: float = setting(10.0, "Seconds per delivery attempt.")
 
 

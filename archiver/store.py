@@ -343,6 +343,11 @@ class Store:
             " ORDER BY id DESC LIMIT 1"))
         return int(rows[0]["id"]) if rows else None
 
+    def last_cycle(self) -> dict[str, Any] | None:
+        """The latest cycle (of a worker or of ``run``), whatever its state."""
+        rows = list(self._query("SELECT * FROM cycles ORDER BY id DESC LIMIT 1"))
+        return rows[0] if rows else None
+
     def finish_cycle(self, cycle_id: int, state: str = "finished") -> None:
         with self.transaction():
             self.conn.execute("UPDATE cycles SET finished = ?, state = ? WHERE id = ?",
@@ -534,6 +539,10 @@ class Store:
         return list(self._query(
             "SELECT * FROM notifications WHERE event_id = ? AND url = ? AND kind = ?"
             " ORDER BY id", [event_id, url, kind]))
+
+    def notifications(self) -> list[dict[str, Any]]:
+        """Every row of the ``notifications`` table (hand-overs and attempts), oldest first."""
+        return list(self._query("SELECT * FROM notifications ORDER BY id"))
 
     def transitions_to(self, statuses: Iterable[str]) -> list[dict[str, Any]]:
         wanted = sorted(statuses)

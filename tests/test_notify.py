@@ -181,9 +181,9 @@ def test_dead_receivers_never_stall_or_raise(tmp_path: Path) -> None:
     assert time.monotonic() - started < 0.5  # handed over, not delivered inline
     assert notifier.close(timeout=30)
     rows = attempts(tmp_path / "archive")
-    assert [(r[0], r[3], r[4]) for r in rows] == [
-        ("webhook", 0, 1), ("webhook", 0, 2), ("webhook", 0, 3),
-        ("email", 0, 1), ("email", 0, 2), ("email", 0, 3)]
+    assert sorted((r[0], r[3], r[4]) for r in rows) == [  # the channels run side by side
+        ("email", 0, 1), ("email", 0, 2), ("email", 0, 3),
+        ("webhook", 0, 1), ("webhook", 0, 2), ("webhook", 0, 3)]
     assert all(r[5] for r in rows)  # the error is kept
 
 
@@ -240,8 +240,9 @@ def test_alive_to_dead_is_notified_end_to_end(tmp_path: Path, site: Site,
     assert rx.bodies[0]["report_title"] == "Taiwanese extradited to the PRC"
     assert "404" in rx.bodies[0]["reason"]
     assert len(box.messages) == 1 and dead_url in box.messages[0][2]["Subject"]
-    assert sorted(r[:5] for r in attempts(archive)) == [
-        ("email", "dead", dead_url, 1, 1), ("webhook", "dead", dead_url, 1, 1)]
+    assert sorted(r[:5] for r in attempts(archive)) == [  # handed over, then delivered
+        ("email", "dead", dead_url, 0, 0), ("email", "dead", dead_url, 1, 1),
+        ("webhook", "dead", dead_url, 0, 0), ("webhook", "dead", dead_url, 1, 1)]
 
 
 def test_blocked_is_notified_once_per_spell(tmp_path: Path, site: Site) -> None:
@@ -285,21 +286,26 @@ def test_pending_notifications_cover_a_resumed_cycle_once(tmp_path: Path) -> Non
         _check(store, urls[0], "dead", started + dt.timedelta(minutes=1))  # before the crash
         _check(store, urls[1], "moved", started + dt.timedelta(minutes=2))  # not notified
         _check(store, urls[2], "blocked", started + dt.timedelta(minutes=3))
-        queued: set[tuple[str, str, str, str]] = set()
+        queued: set[tuple[str, str, str, str, str]] = set()
         now = started + dt.timedelta(days=8)
-        notes = pending_notifications(store, cycle_started=started, blocked_after_hours=168,
-                                      report_title="R", queued=queued, now=now)
-        assert sorted((n.kind, n.url, n.old_status) for n in notes) == [
-            ("blocked", urls[2], "blocked"), ("dead", urls[0], "alive")]
-        assert pending_notifications(store, cycle_started=started, blocked_after_hours=168,
-                                     report_title="R", queued=queued, now=now) == []
-        # another process (after a restart) sees the recorded attempts instead
+        notes = pending_notifications(store, cycle_started=started, channels=["webhook"],
+                                      blocked_after_hours=168, report_title="R",
+                                      queued=queued, now=now)
+        assert sorted((n.kind, n.url, n.old_status, n.channels) for n in notes) == [
+            ("blocked", urls[2], "blocked", ("webhook",)),
+            ("dead", urls[0], "alive", ("webhook",))]
+        assert pending_notifications(store, cycle_started=started, channels=["webhook"],
+                                     blocked_after_hours=168, report_title="R",
+                                     queued=queued, now=now) == []  # in flight
+        # another process (after a restart) sees the recorded deliveries instead
         for n in notes:
-            store.record_notification(attempt_row(n, Attempt("webhook", 1, False, "down")))
-        assert pending_notifications(store, cycle_started=started, blocked_after_hours=168,
-                                     report_title="R", queued=set(), now=now) == []
+            store.record_notification(attempt_row(n, Attempt("webhook", 1, True, None)))
+        assert pending_notifications(store, cycle_started=started, channels=["webhook"],
+                                     blocked_after_hours=168, report_title="R",
+                                     queued=set(), now=now) == []
         # not blocked long enough yet: nothing
-        assert pending_notifications(store, cycle_started=now, blocked_after_hours=1000,
-                                     report_title="R", queued=set(), now=now) == []
+        assert pending_notifications(store, cycle_started=now, channels=["webhook"],
+                                     blocked_after_hours=1000, report_title="R",
+                                     queued=set(), now=now) == []
     finally:
         store.close()
