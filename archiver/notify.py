@@ -38,6 +38,7 @@ through the archive's fetcher and its network policy.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import functools
 import logging
 import queue
@@ -173,6 +174,10 @@ def send_email(settings: NotifySettings, note: Notification) -> None:
     msg["From"] = settings.smtp_from
     msg["To"] = ", ".join(settings.smtp_to)
     msg["Subject"] = note.subject()
+    # required by RFC 5322 (Date), and what threads and deduplicates it (Message-ID)
+    msg["Date"] = email.utils.formatdate(usegmt=True)
+    msg["Message-ID"] = email.utils.make_msgid(
+        domain=settings.smtp_from.rpartition("@")[2] or "localhost")
     msg.set_content(note.text())
     with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
                       timeout=settings.timeout) as smtp:

@@ -7,6 +7,7 @@ records the POSTed JSON, and an aiosmtpd SMTP server that keeps the messages.
 from __future__ import annotations
 
 import datetime as dt
+import email.utils
 import json
 import socket
 import threading
@@ -164,6 +165,9 @@ def test_email_is_plain_text_to_every_recipient(tmp_path: Path,
     assert sender == "archiver@lab.test" and rcpts == ["editor@lab.test", "desk@lab.test"]
     assert msg.get_content_type() == "text/plain"
     assert "soft-404" in msg["Subject"] and "https://example.org/b" in msg["Subject"]
+    # the headers RFC 5322 asks for, and one a mail client threads by
+    assert email.utils.parsedate_to_datetime(msg["Date"]).tzinfo is not None
+    assert msg["Message-ID"].startswith("<") and msg["Message-ID"].endswith("@lab.test>")
     body = msg.get_payload(decode=True)
     assert isinstance(body, bytes)
     assert b"alive -> soft-404" in body and b"2016-05-01-malaysia" in body
