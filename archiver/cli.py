@@ -316,7 +316,7 @@ def worker(sources_path: Path, archive: Path, config: Path | None, timeout: floa
            once: bool) -> None:
     """Run check cycles on the schedule of the settings file, until stopped.
 
-    SIGTERM or SIGINT stops it cleanly: in-flight fetches end, the WARC is
+    SIGTERM, SIGINT or SIGHUP stops it cleanly: in-flight fetches end, the WARC is
     closed, the database committed, exit 0.
 
     Example: archiver worker --once

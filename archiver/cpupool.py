@@ -273,6 +273,7 @@ def _keep_only(*fds: int) -> None:
 def _die_with_parent(parent: int) -> None:
     """Worker start: signals of its own, and death when the parent dies."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal: the parent stops
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
     try:
         signal.set_wakeup_fd(-1)  # the parent's event loop owns the wake-up pipe

@@ -19,7 +19,7 @@
    ``schedule.misfire_grace`` and ``jitter`` = ``schedule.jitter``): missed runs
    collapse into one, and a cycle never overlaps the next; ``--once`` runs
    exactly one cycle and exits;
-4. on SIGTERM or SIGINT sets the pipeline's ``stop`` event: fetches in flight
+4. on SIGTERM, SIGINT or SIGHUP sets the pipeline's ``stop`` event: fetches in flight
    finish, no new one starts, the WARC file is closed (renamed from ``.open``),
    the rows are committed and the cycle is recorded as ``interrupted`` (the
    next run resumes it without fetching again what it already checked); then
@@ -521,7 +521,8 @@ class Worker:
 async def _serve(worker: Worker, once: bool) -> int:
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
-    for sig in (signal.SIGTERM, signal.SIGINT):
+    # SIGHUP too: a worker left in a terminal that closes stops as cleanly
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         try:
             loop.add_signal_handler(sig, worker.request_stop, sig.name)
             installed.append(sig)
@@ -539,7 +540,7 @@ async def _serve(worker: Worker, once: bool) -> int:
 
 def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Settings, *,
                once: bool = False) -> int:
-    """Run the worker on *archive* until SIGTERM/SIGINT (or one cycle with *once*).
+    """Run the worker on *archive* until SIGTERM/SIGINT/SIGHUP (or one cycle with *once*).
 
     Returns the exit status: 0 after a clean finish or a graceful stop. Raises
     :class:`SettingsError` for a bad schedule or notification setting,

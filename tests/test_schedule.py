@@ -242,6 +242,23 @@ def test_sigterm_stops_cleanly_and_the_next_worker_resumes(tmp_path: Path, site:
     assert not open_warcs(archive)
 
 
+def test_sighup_stops_a_cycle_as_cleanly_as_sigterm(tmp_path: Path, site: Site) -> None:
+    """A worker left in a terminal that closes gets SIGHUP: it stops as on
+    SIGTERM (its workers ignore it; the parent decides), leaving no open WARC."""
+    urls = news_site(site, 40, delay=0.1)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+    write_settings(sources, '[schedule]\ncron = "0 3 1 1 *"\njitter = 0\n')
+    archive = tmp_path / "archive"
+    log = tmp_path / "worker.log"
+    with running_worker(sources, archive, log, "--once") as proc:
+        assert wait_for(lambda: sum(page_hits(site, urls).values()) >= 6, 60)
+        proc.send_signal(signal.SIGHUP)
+        assert proc.wait(timeout=30) == 0, log.read_text()
+    assert "SIGHUP: stopping" in log.read_text()
+    assert query(archive, "SELECT id, state FROM cycles") == [(1, "interrupted")]
+    assert not open_warcs(archive)
+
+
 def test_cron_every_second_runs_cycles_until_sigterm(tmp_path: Path, site: Site) -> None:
     urls = news_site(site, 3)
     sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
