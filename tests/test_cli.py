@@ -294,3 +294,19 @@ def test_wacz_pages_are_titled_as_captured_at_their_time(tmp_path: Path) -> None
         lines = z.read("pages/pages.jsonl").decode().splitlines()
     page = json.loads(lines[1])
     assert (page["url"], page["title"]) == (url, "Kenya deports 45 Taiwanese to China")
+
+
+def test_a_warc_left_open_by_a_crash_is_recovered_and_said_once(world: World,
+                                                                 tmp_path: Path) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(world.archive, copy)
+    warc = sorted((copy / "warc").glob("*.warc.gz"))[-1]
+    left_open = warc.with_name(warc.name + ".open")
+    warc.rename(left_open)
+    with open(left_open, "ab") as fh:
+        fh.write(gzip.compress(b"WARC/1.1\r\nWARC-Type: resp")[:20])  # a record cut short
+    proc = archiver("run", "--sources", str(world.sources), "--archive", str(copy),
+                    "--allow-private", "--per-host-delay", "0", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.decode().count(f"closed as {warc.name}") == 1, proc.stderr
+    assert warc.exists() and not left_open.exists()
