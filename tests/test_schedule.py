@@ -206,7 +206,10 @@ def test_invalid_cron_exits_2_naming_the_setting(tmp_path: Path, site: Site) -> 
     assert not (tmp_path / "archive" / "archiver.db").exists()
 
 
-def test_sigterm_stops_cleanly_and_the_next_worker_resumes(tmp_path: Path, site: Site) -> None:
+def _stopped_mid_cycle(tmp_path: Path, site: Site, sig: signal.Signals
+                       ) -> tuple[list[str], Path, Path, Path]:
+    """A ``worker --once`` over 40 slow pages, sent *sig* once 6 were fetched:
+    the URLs, the sources file, the archive and the log."""
     urls = news_site(site, 40, delay=0.1)
     sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
     write_settings(sources, '[schedule]\ncron = "0 3 1 1 *"\njitter = 0\n')  # not due soon
@@ -214,8 +217,13 @@ def test_sigterm_stops_cleanly_and_the_next_worker_resumes(tmp_path: Path, site:
     log = tmp_path / "worker.log"
     with running_worker(sources, archive, log, "--once") as proc:
         assert wait_for(lambda: sum(page_hits(site, urls).values()) >= 6, 60)
-        proc.send_signal(signal.SIGTERM)
+        proc.send_signal(sig)
         assert proc.wait(timeout=30) == 0, log.read_text()
+    return urls, sources, archive, log
+
+
+def test_sigterm_stops_cleanly_and_the_next_worker_resumes(tmp_path: Path, site: Site) -> None:
+    urls, sources, archive, log = _stopped_mid_cycle(tmp_path, site, signal.SIGTERM)
     assert not open_warcs(archive)
     assert query(archive, "SELECT id, state FROM cycles") == [(1, "interrupted")]
     first = {r[0] for r in query(archive, "SELECT url FROM checks WHERE cycle_id = 1")}
@@ -245,15 +253,7 @@ def test_sigterm_stops_cleanly_and_the_next_worker_resumes(tmp_path: Path, site:
 def test_sighup_stops_a_cycle_as_cleanly_as_sigterm(tmp_path: Path, site: Site) -> None:
     """A worker left in a terminal that closes gets SIGHUP: it stops as on
     SIGTERM (its workers ignore it; the parent decides), leaving no open WARC."""
-    urls = news_site(site, 40, delay=0.1)
-    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
-    write_settings(sources, '[schedule]\ncron = "0 3 1 1 *"\njitter = 0\n')
-    archive = tmp_path / "archive"
-    log = tmp_path / "worker.log"
-    with running_worker(sources, archive, log, "--once") as proc:
-        assert wait_for(lambda: sum(page_hits(site, urls).values()) >= 6, 60)
-        proc.send_signal(signal.SIGHUP)
-        assert proc.wait(timeout=30) == 0, log.read_text()
+    _, _, archive, log = _stopped_mid_cycle(tmp_path, site, signal.SIGHUP)
     assert "SIGHUP: stopping" in log.read_text()
     assert query(archive, "SELECT id, state FROM cycles") == [(1, "interrupted")]
     assert not open_warcs(archive)
