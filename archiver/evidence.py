@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from . import __version__
 from .collection import export_wacz
 from .exceptions import ArchiverError, InputError, NotArchivedError
 from .retrieval import (
@@ -27,7 +28,7 @@ from .retrieval import (
     verify_records,
 )
 from .store import Store, parse_iso
-from .warc import RecordLocation
+from .warc import RecordLocation, build, warcinfo_spec
 
 LOGGER = logging.getLogger(__name__)
 
@@ -194,6 +195,10 @@ def export_archive(store: Store, archive: Path, out: Path, event: str | None = N
         name = f"event-{event}.warc.gz"
         seen: set[str] = set()
         with open(Path(tmp) / name, "wb") as fh:
+            # what the file is: the records of one event, copied as they were
+            fh.write(build(warcinfo_spec(name, f"archiver/{__version__}", {
+                "description": f"the records of the event {event}, copied byte for byte "
+                               "from an archiver archive"}), 6).member)
             for row in captures:
                 locs = [request_location(row), response_location(row), metadata_location(row)]
                 if row["record_type"] == "revisit" and row["refers_to"]:

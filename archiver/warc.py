@@ -353,6 +353,25 @@ def _build(spec: RecordSpec, level: int, out: IO[bytes]) -> tuple[str, str, str,
     return fields["WARC-Record-ID"], fields["WARC-Type"], block_digest, payload_digest
 
 
+def warcinfo_spec(filename: str, software: str, fields: dict[str, str]) -> RecordSpec:
+    """The ``warcinfo`` record that opens the WARC file *filename*: the
+    software, the format and *fields* (empty values left out), as
+    ``application/warc-fields``."""
+    info = {"software": software, "format": "WARC File Format 1.1",
+            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
+                          "warc-format/warc-1.1/", **fields}
+    block = "".join(f"{_check_field(k)}: {_check_field(str(v))}\r\n"
+                    for k, v in info.items() if v).encode("utf-8")
+    headers = [
+        ("WARC-Type", "warcinfo"),
+        ("WARC-Record-ID", new_record_id()),
+        ("WARC-Date", warc_date(dt.datetime.now(dt.UTC))),
+        ("WARC-Filename", filename),
+        ("Content-Type", "application/warc-fields"),
+    ]
+    return RecordSpec(headers, block)
+
+
 def build(spec: RecordSpec, level: int) -> Record:
     """*spec* built in memory, gzip *level* (for a body in memory, or none): in
     a worker process, say, for the parent to :meth:`WarcWriter.write`."""
@@ -509,24 +528,8 @@ class WarcWriter:
 
     def _write_warcinfo(self) -> RecordLocation:
         assert self._name is not None
-        fields: dict[str, str] = {
-            "software": self.software,
-            "format": "WARC File Format 1.1",
-            "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
-                          "warc-format/warc-1.1/",
-            "hostname": socket.gethostname(),
-        }
-        fields.update(self.operator_info)
-        block = "".join(f"{_check_field(k)}: {_check_field(str(v))}\r\n"
-                        for k, v in fields.items() if v).encode("utf-8")
-        headers = [
-            ("WARC-Type", "warcinfo"),
-            ("WARC-Record-ID", new_record_id()),
-            ("WARC-Date", warc_date(dt.datetime.now(dt.UTC))),
-            ("WARC-Filename", self._name),
-            ("Content-Type", "application/warc-fields"),
-        ]
-        return self._write(RecordSpec(headers, block))
+        return self._write(warcinfo_spec(self._name, self.software, {
+            "hostname": socket.gethostname(), **self.operator_info}))
 
     # -- records ------------------------------------------------------------
     def _write(self, spec: RecordSpec) -> RecordLocation:

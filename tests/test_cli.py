@@ -170,7 +170,13 @@ def test_export_wacz_validates(world: World, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     with zipfile.ZipFile(one) as z:
         pages = z.read("pages/pages.jsonl").decode()
+        warc = z.read("archive/event-2017-12-15-spain.warc.gz")
     assert world.urls[1] in pages and world.urls[0] not in pages
+    # the event's WARC opens with a warcinfo record that says what it is
+    first = gzip.GzipFile(fileobj=io.BytesIO(warc)).read().split(b"\r\n\r\n", 2)
+    assert b"WARC-Type: warcinfo" in first[0]
+    assert b"WARC-Filename: event-2017-12-15-spain.warc.gz" in first[0]
+    assert b"the records of the event 2017-12-15-spain" in first[1]
 
 
 def test_second_run_revisits_and_dead_link_exits_1(world: World) -> None:
