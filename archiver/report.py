@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
@@ -212,7 +213,8 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
 
 
 def render_table(report: dict[str, Any], width: int | None = None) -> str:
-    """A terminal table (rich), as text."""
+    """A terminal table (rich), as text: *width* columns wide, else the
+    terminal's width (``COLUMNS`` when set), else 160."""
     from rich.console import Console
     from rich.table import Table
 
@@ -223,7 +225,8 @@ def render_table(report: dict[str, Any], width: int | None = None) -> str:
     for r in report["results"]:
         table.add_row(r["event"], r["status"], str(r["http_status"] or ""), r["url"],
                       " ".join(r["flags"]), r["reason"])
-    console = Console(file=io.StringIO(), width=width or 160, force_terminal=False,
+    width = width or shutil.get_terminal_size((160, 24)).columns
+    console = Console(file=io.StringIO(), width=width, force_terminal=False,
                       color_system=None)
     console.print(table)
     summary = ", ".join(f"{n} {s}" for s, n in counts(report).items())

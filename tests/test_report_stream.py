@@ -203,3 +203,22 @@ def test_checked_at_leaves_out_citations_no_longer_in_the_sources(tmp_path: Path
         store.close()
     assert latest == "2026-11-25T14:00:02Z"  # the latest of the citations still cited
     assert report["checked_at"] == seconds(latest)
+
+
+def test_the_table_fits_the_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The table is as wide as the terminal says (COLUMNS) at most, 160 when nothing does."""
+    store = _store(tmp_path)
+    try:
+        report = build_report(store)
+    finally:
+        store.close()
+    widths = {}
+    for columns in (60, 200):
+        monkeypatch.setenv("COLUMNS", str(columns))
+        lines = RENDERERS["table"](report).splitlines()
+        assert max(len(line) for line in lines) <= columns
+        widths[columns] = len(lines)
+    assert widths[60] > widths[200]  # folded to fit, not cut
+    monkeypatch.delenv("COLUMNS")
+    lines = RENDERERS["table"](report).splitlines()  # stdout is no terminal here
+    assert max(len(line) for line in lines) <= 160
