@@ -6,6 +6,7 @@ import csv
 import gzip
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -25,10 +26,11 @@ from .sourcesfile import write_sources
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def archiver(*args: str, cwd: Path | None = None,
-             timeout: float = 120) -> subprocess.CompletedProcess[bytes]:
+def archiver(*args: str, cwd: Path | None = None, timeout: float = 120,
+             env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
     return subprocess.run([sys.executable, "-m", "archiver", *args], capture_output=True,
-                          timeout=timeout, cwd=cwd)
+                          timeout=timeout, cwd=cwd,
+                          env=None if env is None else {**os.environ, **env})
 
 
 class World:
@@ -81,7 +83,10 @@ def test_run_json_report_follows_the_contract(world: World) -> None:
 
 def test_report_formats(world: World) -> None:
     for fmt in ("table", "md", "csv", "html"):
-        proc = archiver("report", "--archive", str(world.archive), "--format", fmt)
+        # the table is as wide as COLUMNS says (the test runner may say 80): wide
+        # enough here that a URL is not folded
+        proc = archiver("report", "--archive", str(world.archive), "--format", fmt,
+                        env={"COLUMNS": "200"})
         assert proc.returncode == 0, (fmt, proc.stderr)
         assert world.urls[1].encode() in proc.stdout, fmt
     rows = list(csv.DictReader(io.StringIO(
