@@ -9,6 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import shutil
+import subprocess
+import sys
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -21,7 +24,7 @@ from archiver.pipeline import run_cycle
 from archiver.settings import Settings
 from archiver.sources import load_sources
 from archiver.store import open_store
-from archiver.web.app import CSP, make_app
+from archiver.web.app import CSP, make_app, missing_warc_files
 from archiver.web.replay import ReplayServer
 
 from .lab import Site, news_page
@@ -315,3 +318,29 @@ def test_replay_serves_exact_payloads_and_picks_up_new_warcs(lab: Lab) -> None:
                 break
             time.sleep(0.5)
         assert status == 200 and b"Late story" in body
+
+
+def test_serve_names_a_recorded_warc_file_that_is_missing(lab: Lab, tmp_path: Path) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(lab.archive, copy)
+    gone = sorted((copy / "warc").glob("*.warc.gz"))[0]
+    gone.unlink()
+    assert missing_warc_files(copy) == [gone.name]
+    err = tmp_path / "serve.err"
+    with open(err, "wb") as fh:
+        proc = subprocess.Popen([sys.executable, "-m", "archiver", "serve", "--archive",
+                                 str(copy), "--port", "0", "--replay-port", "0"],
+                                stdout=subprocess.PIPE, stderr=fh)
+    try:
+        assert proc.stdout is not None
+        deadline = time.monotonic() + 60
+        started = b""
+        while b"archiver dashboard:" not in started and time.monotonic() < deadline:
+            started += proc.stdout.readline()
+        assert b"archiver dashboard:" in started, err.read_text()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
+    text = err.read_text()
+    assert f"{gone.name} is recorded in the archive but missing" in text
+    assert "Traceback" not in text

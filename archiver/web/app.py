@@ -295,14 +295,30 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def missing_warc_files(archive: Path) -> list[str]:
+    """The WARC files the archive recorded as written that are not in ``warc/``."""
+    store = open_store(archive, readonly=True)
+    try:
+        recorded = store.warc_files()
+    finally:
+        store.close()
+    return sorted(name for name in recorded if not (archive / "warc" / name).exists())
+
+
 def serve(archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           replay_port: int | None = None) -> None:
     """Serve the dashboard on (*host*, *port*) and the replay beside it, until Ctrl-C.
 
     SIGTERM stops it as Ctrl-C does: the replay child is stopped, its folder removed.
+    A WARC file recorded as written but missing is named in a warning: its
+    captures cannot be replayed.
     """
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
+    for name in missing_warc_files(archive):
+        LOGGER.warning("%s is recorded in the archive but missing from %s: its captures "
+                       "cannot be replayed; `archiver verify` lists what is wrong",
+                       name, archive / "warc")
     with DashboardServer(archive, host, port, replay_port) as server:
         LOGGER.info("dashboard on %s, replay on %s", server.url, server.replay_url)
         print(f"archiver dashboard: {server.url}/\n"
