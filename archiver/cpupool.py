@@ -299,18 +299,19 @@ def _pipe() -> tuple[int, int]:
 
 
 class _IdleSelector(selectors.DefaultSelector):
-    """The loop's selector, which calls :attr:`idle` before it would block:
-    when that ran a job, the loop goes round again (the job's caller is now
-    ready) instead of waiting."""
+    """The loop's selector, which runs a job of :attr:`pool` before it would
+    block: when one ran, the loop goes round again (the job's caller is now
+    ready) instead of waiting. With no job waiting it blocks at once."""
 
-    idle: Callable[[], bool] | None = None
+    pool: PagePool | None = None
 
     def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        if self.idle is not None and (timeout is None or timeout > 0):
-            ready = super().select(0)
+        pool = self.pool
+        if pool is not None and (timeout is None or timeout > 0) and pool.has_waiting():
+            ready = super().select(0)  # ready I/O first: a job only when there is none
             if ready:
                 return ready
-            if self.idle():
+            if pool.run_waiting():
                 return super().select(0)
         return super().select(timeout)
 
@@ -429,8 +430,8 @@ class PagePool:
             return
         self._watch_handle = self._loop.call_later(self._watch_every(), self._watch)
         selector = _IDLE_SELECTORS.get(self._loop)
-        if selector is not None and selector.idle is None:
-            selector.idle = self._run_waiting
+        if selector is not None and selector.pool is None:
+            selector.pool = self
             self._idle_selector = selector
 
     def _add_worker(self) -> None:
@@ -518,7 +519,11 @@ class PagePool:
             now = time.monotonic()
             self._share_after = now + SHARE_PAUSE * (now - started)
 
-    def _run_waiting(self) -> bool:
+    def has_waiting(self) -> bool:
+        """Whether a job waits that no worker has yet (one :meth:`run_waiting` may run)."""
+        return bool(self._backlog) and bool(self._workers)
+
+    def run_waiting(self) -> bool:
         """Run here the oldest job no worker has yet (the loop has nothing else
         to do); False when there is none."""
         while self._backlog and self._workers:
@@ -617,7 +622,7 @@ class PagePool:
         """Stop the workers and wait for them (their CPU time is then the parent's to see)."""
         workers, self._workers = self._workers, []
         if self._idle_selector is not None:
-            self._idle_selector.idle = None
+            self._idle_selector.pool = None
             self._idle_selector = None
         if self._watch_handle is not None:
             self._watch_handle.cancel()
