@@ -77,9 +77,9 @@ LOGGER = logging.getLogger(__name__)
 
 #: Errors that, when the whole machine is offline, say nothing about the link.
 OFFLINE_SENSITIVE = frozenset({"dns", "refused", "connect", "timeout", "tls"})
-#: Statuses whose page is the cited page (or its new version): its headline
-#: and date are reported; for the others (an error page, a challenge, a home
-#: page answering in its place) they are left empty.
+#: Statuses whose page is the cited page (or its new version): its headline,
+#: date and event flags are reported; for the others (an error page, a
+#: challenge, a home page answering in its place) they are left empty.
 _CITED_PAGE_STATUSES = frozenset({"alive", "moved", "drifted"})
 #: URLs between two WARC syncs and commits, at most (each costs some 3 ms: an
 #: fsync and a commit), and seconds.
@@ -314,7 +314,7 @@ def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None
                              payload_digest=None, page=page)
             blob = page_blob(page)
         flags: list[str] = []
-        if verdict.status in ("alive", "moved", "drifted"):
+        if verdict.status in _CITED_PAGE_STATUSES:
             flags.extend(event_flags(event, page, tolerance_days=settings.date_tolerance_days))
         out.append((verdict, flags))
     return out, blob
