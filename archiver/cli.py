@@ -11,10 +11,8 @@ import functools
 import json
 import logging
 import os
-import shutil
 import sqlite3
 import sys
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, BinaryIO, TypeVar
@@ -406,16 +404,14 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
 
 
 def _write_checked(output: Path | None, write: Callable[[BinaryIO], object]) -> None:
-    """Run *write* on a temporary file; only once it has returned (the records read
-    matched their digests), rename the file to *output*, or copy it to standard output.
+    """Run *write* on *output* through a temporary file renamed into place once it
+    has returned, or on standard output: *write* writes nothing until what it
+    read is checked (see :mod:`archiver.retrieval`).
 
     On any error *output* is left as it was and nothing reaches standard output.
     """
     if output is None:
-        with tempfile.TemporaryFile() as spool:
-            write(spool)
-            spool.seek(0)
-            shutil.copyfileobj(spool, sys.stdout.buffer, 1024 * 1024)
+        write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
         return
     tmp = output.with_name(f".{output.name}.{os.getpid()}.part")

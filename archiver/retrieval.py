@@ -223,7 +223,8 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
     *decoded*: with the Content-Encoding (gzip, deflate, br) undone. For a
     revisit, *original* is the response it refers to (required). Nothing is
     written unless the record read (the revisit and its original) matches its
-    digests; undoing a Content-Encoding can still fail part way (RecordError).
+    digests. (warcio's decoder stops at a damaged encoded body: decoded, such
+    a payload is its readable beginning.)
     """
     if loc.record_type == "revisit":
         if original is None:
