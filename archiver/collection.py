@@ -18,6 +18,7 @@ import os
 import subprocess
 import sys
 import tempfile
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -47,14 +48,17 @@ def _run(cmd: list[str], what: str, cwd: Path | None = None) -> subprocess.Compl
 
 
 def export_wacz(warc_dir: Path, warc_files: list[str], pages: list[dict[str, Any]],
-                out: Path) -> None:
+                out: Path, *, expected: dict[str, str] | None = None) -> None:
     """Package *warc_files* (closed files in *warc_dir*) and *pages* as a WACZ at *out*.
 
     *pages* are WACZ page entries: ``{"url": ..., "ts": "2026-11-25T14:00:00Z",
     "title": ...}`` (``id`` and other keys allowed; ``url`` and ``ts`` required),
     written to ``pages/pages.jsonl`` as given. Built by the ``wacz create``
     command (indexes, datapackage with sha256 of each file); written to a
-    temporary file beside *out* and renamed into place.
+    temporary file beside *out* and renamed into place. *expected* maps file
+    names to their recorded SHA-256 (hex): a file packed with another hash (in
+    the package's own datapackage, so the files are read once) is a
+    :class:`RecordError`, and nothing is written.
     """
     warc_dir, out = Path(warc_dir), Path(out)
     for page in pages:
@@ -83,7 +87,22 @@ def export_wacz(warc_dir: Path, warc_files: list[str], pages: list[dict[str, Any
         if pages:  # copied as given (wacz would drop pages it cannot match to a capture)
             cmd[4:4] = ["-p", str(pages_file), "--copy-pages"]
         _run(cmd, "wacz create")
+        if expected:
+            _check_packed(partial, expected)
         os.replace(partial, out)
+
+
+def _check_packed(wacz: Path, expected: dict[str, str]) -> None:
+    """Raise :class:`RecordError` for the first WARC file in *wacz* whose
+    hash in its ``datapackage.json`` is not the *expected* SHA-256."""
+    with zipfile.ZipFile(wacz) as z:
+        resources = json.loads(z.read("datapackage.json"))["resources"]
+    packed = {r["path"].rsplit("/", 1)[-1]: r["hash"] for r in resources
+              if r["path"].startswith("archive/")}
+    for name, sha256 in sorted(expected.items()):
+        if packed.get(name) != f"sha256:{sha256}":
+            raise RecordError("the file differs from what was written (its SHA-256 is not "
+                              "the one recorded when it was closed)", filename=name)
 
 
 # --------------------------------------------------------------------------

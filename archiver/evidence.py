@@ -147,18 +147,24 @@ class DamagedArchiveError(RecordError):
     """What would be exported differs from what was archived (see ``verify``)."""
 
 
-def _refuse_damaged(problems: list[Problem]) -> None:
-    if problems:
-        listed = "; ".join(f"{p.filename}@{p.offset}: {p.message}" if p.offset is not None
-                           else f"{p.filename}: {p.message}" for p in problems[:5])
-        more = f" (and {len(problems) - 5} more)" if len(problems) > 5 else ""
-        raise DamagedArchiveError(
-            f"not exported: the archive differs from what was written: {listed}{more}; "
-            "`archiver verify` lists every problem")
-
-
 def export_archive(store: Store, archive: Path, out: Path, event: str | None = None) -> int:
-    """A WACZ of the archive (or of one event's citations); returns the pages written."""
+    """A WACZ of the archive (or of one event's citations); returns the pages written.
+
+    Only what was archived is packed (a package hashes what it holds: altered
+    records would get fresh, valid hashes): the whole archive's files must
+    have the SHA-256 recorded when they were closed, one event's records their
+    digests; else :class:`DamagedArchiveError`, and nothing is written.
+    """
+    try:
+        return _export(store, archive, out, event)
+    except DamagedArchiveError:
+        raise
+    except RecordError as exc:
+        raise DamagedArchiveError(f"not exported: {exc}; `archiver verify` lists every "
+                                  "problem") from None
+
+
+def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
     warc_dir = archive / "warc"
     citations = store.citations(active_only=False)
     if event is not None:
@@ -186,9 +192,7 @@ def export_archive(store: Store, archive: Path, out: Path, event: str | None = N
                          + (f" for event {event}" if event else ""))
     if event is None:
         recorded = {name: row["sha256"] for name, row in store.warc_files().items()}
-        # a package computes its own hashes: what goes in must be what was written
-        _refuse_damaged(verify_files(warc_dir, recorded))
-        export_wacz(warc_dir, sorted(recorded), pages, out)
+        export_wacz(warc_dir, sorted(recorded), pages, out, expected=recorded)
         return len(pages)
     # one event: copy just its records into a new WARC, then package that
     with tempfile.TemporaryDirectory(prefix="archiver-export-") as tmp:
@@ -207,11 +211,7 @@ def export_archive(store: Store, archive: Path, out: Path, event: str | None = N
                         locs.insert(1, response_location(orig))
                 todo = [loc for loc in locs if loc is not None and loc.record_id not in seen]
                 seen.update(loc.record_id for loc in todo)
-                try:
-                    copy_records(warc_dir, todo, fh)  # checks each record's digests first
-                except RecordError as exc:
-                    raise DamagedArchiveError(f"not exported: {exc}; `archiver verify` lists "
-                                              "every problem") from None
+                copy_records(warc_dir, todo, fh)  # checks each record's digests first
         export_wacz(Path(tmp), [name], pages, out)
     return len(pages)
 
