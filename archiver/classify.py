@@ -299,8 +299,8 @@ def _soft_404(
         where = f" at {final.url}" if redirected else ""
         return ("not-an-article",
                 f"{_phrase(final)}{where}, but the first snapshot was an article and this page "
-                f"shows no sign of one (no og:type article, no publication date, under 150 "
-                f"words of main text; headline {page.headline!r})")
+                f"shows no sign of one (no og:type article, no publication date but its "
+                f"URL's, under 150 words of main text; headline {page.headline!r})")
     return None
 
 
