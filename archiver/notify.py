@@ -205,8 +205,8 @@ def deliver(settings: NotifySettings, note: Notification, *, backoff: float = 1.
             record: Callable[[Attempt], None] | None = None,
             stopping: threading.Event | None = None,
             only: str | None = None) -> list[Attempt]:
-    """Deliver *note* over its configured channels (or only the one named *only*),
-    with retries. Never raises.
+    """Deliver *note* over every configured channel (or only the one named *only*:
+    :class:`Notifier` picks *note*'s channels), with retries. Never raises.
 
     Each attempt is passed to *record* as it ends. Waits between tries are
     ``backoff``, ``2 × backoff``, ...; they are cut short when *stopping* is set
@@ -214,7 +214,7 @@ def deliver(settings: NotifySettings, note: Notification, *, backoff: float = 1.
     """
     attempts: list[Attempt] = []
     for name, sender in channels(settings):
-        if (only is not None and name != only) or (note.channels and name not in note.channels):
+        if only is not None and name != only:
             continue
         for number in range(1, settings.retries + 1):
             try:
