@@ -17,7 +17,6 @@ Usage::
 from __future__ import annotations
 
 import argparse
-import json
 import statistics
 import sys
 import time
@@ -26,10 +25,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from extraction import DEFAULT_CORPUS, load_corpus  # noqa: E402 - bench/, beside this script
+
 from archiver.extract import extract  # noqa: E402
 from archiver.similarity import MAX_CHARS, text_similarity  # noqa: E402
-
-DEFAULT_CORPUS = ROOT.parent / "shared" / "corpus" / "extraction-dev"
 
 
 def best_of(rounds: int, a: str, b: str) -> float:
@@ -47,11 +46,9 @@ def main() -> int:
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--rounds", type=int, default=5)
     ns = ap.parse_args()
-    entries = json.loads((ns.corpus / "manifest.json").read_text(encoding="utf-8"))
     pairs = []
-    for entry in entries:
-        body = (ns.corpus / entry["file"]).read_bytes()
-        text = extract(body, url=entry.get("url") or "", content_type="text/html").text
+    for entry in load_corpus(ns.corpus):
+        text = extract(entry["body"], url=entry.get("url") or "", content_type="text/html").text
         if text:
             words = text.split(" ")
             words[len(words) // 2] = "changed"
