@@ -5,9 +5,11 @@
 - ``date-mismatch``: the event's date and the page's date are both known and
   more than ``tolerance_days`` apart;
 - ``topic-mismatch``: the page (headline, title, h1 and main text) names
-  neither the event's country nor Taiwan, the subject of the report, in any
-  of the languages the sources use; a page with no text at all is not judged
-  (it is flagged ``no-headline`` instead);
+  neither the event's country nor its subject (what the whole report is
+  about, ``report.subject`` in the sources file: "Taiwan"), in any of the
+  languages the sources use; a page with no text at all is not judged
+  (it is flagged ``no-headline`` instead), nor one cited for an event with
+  neither country nor subject;
 - ``no-date``: the page has no publication date;
 - ``no-headline``: the page has no headline.
 
@@ -36,10 +38,7 @@ from .models import Event, Flag, PageInfo
 
 LOGGER = logging.getLogger(__name__)
 
-__all__ = ["COUNTRY_NAMES", "TAIWAN", "country_names", "days_apart", "event_flags", "mentions"]
-
-#: The report's subject, always accepted as on topic.
-TAIWAN = "Taiwan"
+__all__ = ["COUNTRY_NAMES", "country_names", "days_apart", "event_flags", "mentions"]
 
 #: Names and demonyms of each country, by its English name.
 COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
@@ -231,7 +230,8 @@ def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> 
     parts = [part for part in (page.headline, page.title, page.h1, page.text[:TOPIC_TEXT_CHARS])
              if part]
     text = "\n".join(parts)
-    if text and not text.isspace() and not _on_topic(text, event.country, parts[0]):
+    topics = _topics(event)  # none: nothing to judge the page against
+    if topics and text and not text.isspace() and not _on_topic(text, topics, parts[0]):
         flags.append("topic-mismatch")
     if page.published is None:
         flags.append("no-date")
@@ -240,10 +240,17 @@ def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> 
     return flags
 
 
-def _on_topic(text: str, country: str | None, first: str | None = None) -> bool:
-    """True when *text* names Taiwan or *country*; *first* is the part of
+def _topics(event: Event) -> list[str]:
+    """What a page cited for *event* may name to be on topic: its subject and country."""
+    country = event.country
+    if country is None or not country.strip():
+        return list(event.subject)
+    return [*event.subject, country]
+
+
+def _on_topic(text: str, countries: list[str], first: str | None = None) -> bool:
+    """True when *text* names one of *countries*; *first* is the part of
     *text* before its first newline, when it is known."""
-    countries = [TAIWAN] if country is None or not country.strip() else [TAIWAN, country]
     if first is not None and len(first) < len(text) and text[len(first)] == "\n":
         # A name in the first part (the headline, most often) is found in the
         # whole text as well, so the long text need not be folded: folding

@@ -40,6 +40,8 @@ Decisions worth knowing:
 * ``url`` must be absolute ``http``/``https`` with a host and without user
   credentials; IDN hosts and IP literals are accepted (which addresses may be
   fetched is decided at fetch time).
+* ``report.subject`` names what the whole report is about: every event gets
+  it as its ``subject`` (see :func:`report_subject`; without it, Taiwan).
 * Unknown keys are accepted and ignored at every level; a key repeated in one
   mapping and merge keys (``<<``) are refused, since either would hide part of
   what is written.
@@ -52,6 +54,7 @@ import logging
 import re
 import sys
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -128,6 +131,24 @@ def _decode(data: bytes, path: Path) -> str:
 def parse_sources(text: str, path: Path) -> Sources:
     """Check the YAML *text* of a sources file; *path* is named in errors."""
     return _Reader(text, Path(path)).read()
+
+
+#: The subject of a report whose sources file names none: the report this tool
+#: was made for (Taiwanese nationals extradited or deported to the PRC).
+DEFAULT_SUBJECT = ("Taiwan",)
+
+
+def report_subject(report: dict[str, str]) -> tuple[str, ...]:
+    """What the whole report is about: a page naming it is on topic for every event.
+
+    The names given as the report's ``subject`` (``subject: Taiwan``, a list,
+    or names separated by commas; ``subject: ""`` gives none), else
+    :data:`DEFAULT_SUBJECT`.
+    """
+    if "subject" not in report:
+        return DEFAULT_SUBJECT
+    names = (name.strip() for name in report["subject"].split(","))
+    return tuple(dict.fromkeys(sys.intern(name) for name in names if name))
 
 
 def _line(node: Node) -> int:
@@ -379,6 +400,9 @@ class _Reader:
             first_line: dict[str, int] = {}  # event id -> line of its `id`
             events = [self.event(item, first_line) for item in events_node.value]
         LOGGER.debug("%s: %d events", self.path, len(events))
+        subject = report_subject(report)
+        if subject:
+            events = [replace(e, subject=subject) for e in events]
         return Sources(path=self.path, events=tuple(events), report=report)
 
     # -- mappings ---------------------------------------------------------
@@ -412,6 +436,13 @@ class _Reader:
         for name, (_key, value) in self.mapping(node).items():
             if isinstance(value, ScalarNode) and value.tag != _TAG + "null":
                 report[name] = str(value.value)
+            elif name == "subject" and isinstance(value, SequenceNode):
+                names = []
+                for item in value.value:
+                    if not isinstance(item, ScalarNode) or item.tag != _TAG + "str":
+                        raise self.error(f"'subject' must list names, found {_kind(item)}", item)
+                    names.append(str(item.value))
+                report[name] = ", ".join(names)
         return report
 
     # -- one event --------------------------------------------------------

@@ -321,3 +321,27 @@ def test_a_warc_left_open_by_a_crash_is_recovered_and_said_once(world: World,
     assert proc.returncode == 0, proc.stderr
     assert proc.stderr.decode().count(f"closed as {warc.name}") == 1, proc.stderr
     assert warc.exists() and not left_open.exists()
+
+
+@pytest.mark.parametrize(("report", "flagged"), [
+    ({}, False),  # no subject given: Taiwan, the report's
+    ({"subject": "Taiwan"}, False),
+    ({"subject": "Uyghurs"}, True),
+    ({"subject": ""}, True),  # none: only the event's country counts
+])
+def test_the_reports_subject_decides_the_topic_flag(tmp_path: Path, report: dict[str, str],
+                                                    flagged: bool) -> None:
+    """A page that names the report's subject but not the event's country."""
+    with Site() as site:
+        site.page("/story", news_page("Taipei protests as Taiwanese are sent to China",
+                                      "The foreign ministry in Taipei protested.",
+                                      published="2016-04-13"))
+        sources = write_sources(tmp_path / "sources.yaml", [
+            {"id": "e", "date": "2016-04-12", "country": "Kenya",
+             "sources": [site.url("/story")]}], **report)
+        proc = archiver("run", "--sources", str(sources), "--archive", str(tmp_path / "a"),
+                        "--allow-private", "--per-host-delay", "0", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    (result,) = json.loads(proc.stdout)["results"]
+    assert result["status"] == "alive"
+    assert ("topic-mismatch" in result["flags"]) is flagged

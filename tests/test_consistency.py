@@ -26,8 +26,9 @@ DIPLOMAT_2018 = PageInfo(
 )
 
 
-def event(date: dt.date | None = dt.date(2016, 5, 1), country: str | None = "Malaysia") -> Event:
-    return Event(id="e-1", date=date, country=country)
+def event(date: dt.date | None = dt.date(2016, 5, 1), country: str | None = "Malaysia",
+          subject: tuple[str, ...] = ("Taiwan",)) -> Event:
+    return Event(id="e-1", date=date, country=country, subject=subject)
 
 
 def page(text: str = "Malaysia deported 32 people to China.", *, headline: str | None = "Story",
@@ -38,10 +39,15 @@ def page(text: str = "Malaysia deported 32 people to China.", *, headline: str |
 
 def test_real_case_philippines_event_cites_a_cambodia_article() -> None:
     philippines = Event(id="2018-04-03-philippines", date=dt.date(2018, 4, 3),
-                        country="Philippines")
+                        country="Philippines", subject=("Taiwan",))
     assert event_flags(philippines, DIPLOMAT_2018, tolerance_days=60) == ["date-mismatch"]
-    cambodia = Event(id="2018-12-15-cambodia", date=dt.date(2018, 12, 15), country="Cambodia")
+    cambodia = Event(id="2018-12-15-cambodia", date=dt.date(2018, 12, 15), country="Cambodia",
+                     subject=("Taiwan",))
     assert event_flags(cambodia, DIPLOMAT_2018, tolerance_days=60) == []
+    # with no subject, only the event's country counts: the wrong country shows
+    alone = Event(id="2018-04-03-philippines", date=dt.date(2018, 4, 3), country="Philippines")
+    assert event_flags(alone, DIPLOMAT_2018, tolerance_days=60) == ["date-mismatch",
+                                                                    "topic-mismatch"]
 
 
 @pytest.mark.parametrize(("published", "flagged"), [
@@ -68,6 +74,24 @@ def test_topic_mismatch_when_neither_country_nor_taiwan_is_named() -> None:
 def test_taiwan_alone_is_on_topic() -> None:
     assert event_flags(event(), page("Taipei protested after 32 Taiwanese were sent away."),
                        tolerance_days=60) == []
+
+
+def test_the_subject_comes_from_the_report_not_from_the_code() -> None:
+    taiwan_only = page("Taipei protested after 32 Taiwanese were sent away.")
+    assert event_flags(event(subject=()), taiwan_only, tolerance_days=60) == ["topic-mismatch"]
+    assert event_flags(event(subject=("Uyghurs",)), taiwan_only,
+                       tolerance_days=60) == ["topic-mismatch"]
+    uyghurs = page("Thailand sent 109 Uyghurs back to China.")
+    assert event_flags(event(subject=("Uyghurs",)), uyghurs, tolerance_days=60) == []
+    # several subjects: any one of them will do
+    assert event_flags(event(subject=("Uyghurs", "Taiwan")), taiwan_only,
+                       tolerance_days=60) == []
+
+
+def test_no_country_and_no_subject_leaves_the_topic_unjudged() -> None:
+    off = page("The city council approved a new budget for public parks.")
+    assert event_flags(event(country=None, subject=()), off, tolerance_days=60) == []
+    assert event_flags(event(country=None), off, tolerance_days=60) == ["topic-mismatch"]
 
 
 def test_missing_date_and_headline() -> None:
@@ -207,5 +231,6 @@ def test_topic_flag_agrees_with_the_plain_search(
     joined = "\n".join(part for part in (headline, title, h1, text) if part)
     on_topic = _slow_mentions(joined, "Taiwan") or \
         (bool(country.strip()) and _slow_mentions(joined, country))
+    # event() has the subject Taiwan
     flags = event_flags(event(country=country), page, tolerance_days=60)
     assert ("topic-mismatch" in flags) is (bool(joined.strip()) and not on_topic)

@@ -268,6 +268,9 @@ REFUSALS = [
      "merge"),
     ("report-list", "report: [a]\nevents:\n  - id: a\n    sources: [http://a.b/]\n", 1,
      "'report' must be a mapping"),
+    ("subject-list-of-mappings",
+     "report:\n  subject:\n    - {name: Taiwan}\nevents:\n  - id: a\n    sources: [http://a.b/]\n",
+     3, "'subject' must list names"),
 ]
 
 
@@ -541,3 +544,28 @@ def test_a_url_with_a_query_reads_in_a_flow_list(tmp_path: Path) -> None:
                     "    sources: [https://example.org/story?id=12&p=2]\n", encoding="utf-8")
     sources = load_sources(path)
     assert [c.url for c in sources.citations] == ["https://example.org/story?id=12&p=2"]
+
+
+@pytest.mark.parametrize(("report", "subject"), [
+    ("report:\n  title: T\n  subject: Uyghurs\n", ("Uyghurs",)),
+    ("report:\n  subject: Uyghurs, Hong Kong ,\n", ("Uyghurs", "Hong Kong")),
+    ("report:\n  subject: [Taiwan, Uyghurs]\n", ("Taiwan", "Uyghurs")),
+    ("report:\n  subject: ''\n", ()),  # none: only the event's country counts
+    # none given: the report this tool was made for
+    ("report:\n  title: Deportations from Kenya\n", ("Taiwan",)),
+    ("", ("Taiwan",)),
+])
+def test_every_event_gets_the_reports_subject(tmp_path: Path, report: str,
+                                              subject: tuple[str, ...]) -> None:
+    text = report + "events:\n  - id: a\n    sources: [http://a.b/]\n" \
+                    "  - id: b\n    country: Kenya\n    sources: [http://a.b/c]\n"
+    path = tmp_path / "sources.yaml"
+    path.write_text(text, encoding="utf-8")
+    sources = load_sources(path)
+    assert [e.subject for e in sources.events] == [subject, subject]
+    assert sources.events[1].country == "Kenya"
+
+
+def test_the_reports_sources_name_taiwan_as_the_subject() -> None:
+    sources = load_sources(REPO / "data" / "sources.yaml")
+    assert {e.subject for e in sources.events} == {("Taiwan",)}
