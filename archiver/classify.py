@@ -31,7 +31,8 @@ Rules, in the order they are tried (the first that applies decides):
 10. ``http-4xx`` (another 4xx) and ``http-3xx`` (a redirect that was not
     followed) -- ``unreachable``, counted: the server answers but not with a
     page; if it keeps doing so for three checks over 72 hours it is ``dead``.
-11. soft-404 rules, 2xx only, in this order: ``parked-domain`` (registrar
+11. soft-404 rules, 2xx only, in this order: ``empty-body`` (nothing, or
+    only whitespace, once decoded), ``parked-domain`` (registrar
     parking pages, or a redirect to a domain marketplace), ``error-title``
     (error wording in the title or h1 -- not found, can't find, not available,
     removed, expired, something went wrong -- in English, Spanish, French,
@@ -262,6 +263,10 @@ def _soft_404(
     probe: Probe | None, settings: CheckSettings,
 ) -> tuple[str, str] | None:
     """(rule, evidence) when a 2xx answer is an error, home or parked page."""
+    # (a body broken off before its first byte is no answer: not judged here)
+    if not final.truncated and (page.empty if page is not None else final.body_size == 0):
+        return "empty-body", f"{_phrase(final)}, but the body is empty" + (
+            f" once decoded ({final.body_size} bytes received)" if final.body_size else "")
     if page is not None:
         parked = is_parked(page, final.url)
         if parked:

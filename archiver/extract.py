@@ -58,6 +58,9 @@ def extract(body: bytes, *, url: str, content_type: str | None = None,
         if not isinstance(body, bytes | bytearray | memoryview):
             return PageInfo()
         body = bytes(body)
+        if not body or body.isspace():  # isspace stops at the first other byte
+            return PageInfo(kind="html" if is_html(body, content_type) else "other",
+                            empty=True)
         if is_pdf(body, content_type):
             return extract_pdf(body, url=url)
         if is_html(body, content_type):

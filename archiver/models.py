@@ -198,6 +198,7 @@ class PageInfo:
     meta_refresh: str | None = None  # target of <meta http-equiv=refresh>, absolute
     og_type: str | None = None  # og:type ("article", "website", ...)
     has_password_field: bool = False  # a login form
+    empty: bool = False  # the body, decoded, was empty or only whitespace
 
 
 # --------------------------------------------------------------------------

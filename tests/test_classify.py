@@ -738,3 +738,36 @@ def test_realistic_pages_through_the_extractor(name: str) -> None:
     page = extract(html.encode(), url=URL, content_type="text/html; charset=utf-8")
     v = run(fetched(hop(status=status, headers=headers)), page, baseline=snapshot())
     assert (v.status, v.rule) == (expected, rule)
+
+
+# ------------------------------------------------------------- empty bodies
+
+def _sized(status: int, size: int, *, truncated: str | None = None) -> Hop:
+    h = hop(status=status)
+    h.body_size = size
+    h.truncated, h.truncated_reason = truncated is not None, truncated
+    return h
+
+
+@pytest.mark.parametrize("baseline", [None, snapshot()])
+@pytest.mark.parametrize(("final", "page", "words"), [
+    (_sized(200, 0), None, "200 OK, but the body is empty (rule"),
+    (_sized(204, 0), None, "204 No Content, but the body is empty (rule"),
+    (_sized(200, 20), PageInfo(kind="html", empty=True), "empty once decoded (20 bytes"),
+])
+def test_an_empty_body_is_a_soft_404(final: Hop, page: PageInfo | None, words: str,
+                                     baseline: Baseline | None) -> None:
+    v = run(fetched(final), page, baseline=baseline)
+    assert (v.status, v.rule) == ("soft-404", "empty-body")
+    assert words in v.reason
+
+
+def test_an_empty_page_shell_is_not_an_empty_body() -> None:
+    """A page whose markup holds no text (a script-rendered app) is not judged empty."""
+    shell = PageInfo(kind="html")
+    assert run(fetched(_sized(200, 40)), shell).status == "alive"
+
+
+def test_a_body_broken_off_before_its_first_byte_is_not_empty() -> None:
+    v = run(fetched(_sized(200, 0, truncated="time")))
+    assert v.status == "unreachable"

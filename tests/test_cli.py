@@ -345,3 +345,27 @@ def test_the_reports_subject_decides_the_topic_flag(tmp_path: Path, report: dict
     (result,) = json.loads(proc.stdout)["results"]
     assert result["status"] == "alive"
     assert ("topic-mismatch" in result["flags"]) is flagged
+
+
+def test_an_empty_answer_is_a_soft_404_from_the_first_check(tmp_path: Path) -> None:
+    """An empty 200 (nothing sent, only whitespace, or gzip of nothing) is no
+    cited page, on the first check as on later ones; a page of markup with no
+    text (drawn by its scripts) is not judged empty."""
+    with Site() as site:
+        site.page("/nothing", b"")
+        site.page("/blank", b" \n\n ")
+        site.page("/gzipped", b"", gzip=True)
+        site.page("/app", b"<html><head></head><body><div id=root></div></body></html>")
+        urls = [site.url(f"/{p}") for p in ("nothing", "blank", "gzipped", "app")]
+        sources = write_sources(tmp_path / "sources.yaml", [
+            {"id": "e", "date": "2016-04-12", "country": "Kenya", "sources": urls}])
+        common = ("--sources", str(sources), "--archive", str(tmp_path / "a"),
+                  "--allow-private", "--per-host-delay", "0", "--format", "json")
+        runs = [archiver("run", *common) for _ in range(2)]
+    for proc in runs:
+        assert proc.returncode == 1, proc.stderr
+        got = {r["url"].rsplit("/", 1)[1]: r for r in json.loads(proc.stdout)["results"]}
+        assert {name: r["status"] for name, r in got.items()} == {
+            "nothing": "soft-404", "blank": "soft-404", "gzipped": "soft-404", "app": "alive"}
+        assert "(rule: empty-body)" in got["nothing"]["reason"]
+        assert got["app"]["flags"] == ["no-date", "no-headline"]

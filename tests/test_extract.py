@@ -170,6 +170,24 @@ def test_one_pass_keeps_the_first_elements_of_each_kind():
 def test_no_headline_on_an_empty_page():
     info = html("", "<p>hello</p>")
     assert info.headline is None and info.published is None and info.title is None
+    assert not info.empty
+
+
+@pytest.mark.parametrize(("body", "content_type", "kind"), [
+    (b"", "text/html", "html"),
+    (b" \r\n\t ", "text/html; charset=utf-8", "html"),
+    (b"\n", "application/pdf", "other"),
+    (b"", None, "other"),
+])
+def test_an_empty_body_is_said_to_be_empty(body: bytes, content_type: str | None,
+                                           kind: str) -> None:
+    info = extract(body, url="http://127.0.0.1/a", content_type=content_type)
+    assert (info.kind, info.empty) == (kind, True)
+
+
+def test_a_body_of_markup_without_text_is_not_empty() -> None:
+    assert not extract(b"<html><body></body></html>", url="http://127.0.0.1/a",
+                       content_type="text/html").empty
 
 
 # ---------------------------------------------------------------- dates
