@@ -373,7 +373,7 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     Example: archiver get https://example.org/news/1 --at 2026-11-25 --output page.html
     """
     from .evidence import find_capture, http_headers, write_payload, write_records
-    from .retrieval import RecordError
+    from .retrieval import RecordError, UndecodablePayload
 
     when = parse_when(at)
     store = open_archive_readonly(archive)
@@ -396,6 +396,9 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
             _write_checked(output, lambda fh: write_records(archive, capture, fh))
         else:
             _write_checked(output, lambda fh: write_payload(archive, capture, fh, decoded))
+    except UndecodablePayload as exc:
+        raise DamagedCopy(f"{url}: the archived copy is intact, as the server sent it, but "
+                          f"{exc}; nothing was written") from None
     except RecordError as exc:
         raise DamagedCopy(f"{url}: the archived copy cannot be read ({exc}); nothing was "
                           "written; run `archiver verify` to check the whole archive") from None

@@ -18,8 +18,9 @@ import codecs
 import functools
 import logging
 import re
+import zlib
 from collections.abc import Callable, Iterable
-from typing import Any
+from typing import IO, Any
 
 from .deflate import ERRORS as _INFLATE_ERRORS
 from .deflate import codec as _codec
@@ -242,6 +243,89 @@ def decode_content(raw: bytes, content_encoding: str | None, limit: int) -> tupl
     except Exception:  # pragma: no cover - defensive: never raise
         LOGGER.exception("decode_content failed")
         return bytes(raw[: max(0, limit)]) if isinstance(raw, bytes | bytearray) else b"", False
+
+
+class DamagedEncoding(ValueError):
+    """A Content-Encoded body that does not decode to its end (damaged, or cut
+    short); *decoded* is how many bytes it gave before."""
+
+    def __init__(self, message: str, decoded: int) -> None:
+        super().__init__(message)
+        self.decoded = decoded
+
+
+#: Content-Encodings :func:`undo_encoding` undoes.
+STREAM_CODINGS = frozenset({"gzip", "x-gzip", "deflate", "x-deflate", "br",
+                            "identity", "none", ""})
+
+
+def undo_encoding(src: IO[bytes], content_encoding: str | None,
+                  out: IO[bytes] | None) -> int:
+    """Write *src* with its Content-Encoding undone to *out* (None: decode and
+    count only); returns the bytes decoded. Streams: memory stays a chunk.
+
+    Unlike :func:`decode_content`, which keeps what it can of a page for
+    reading, this is strict: :class:`DamagedEncoding` when the body is damaged
+    anywhere or ends before its encoding does (an empty body is empty);
+    ``ValueError`` for an encoding
+    not in :data:`STREAM_CODINGS` (a list such as ``"gzip, br"`` included).
+    Concatenated gzip members are all decoded; zero bytes after the last
+    member, and anything after the end of a deflate or brotli stream, are
+    ignored, as browsers do.
+    """
+    coding = (content_encoding or "").strip().lower()
+    if coding not in STREAM_CODINGS:
+        raise ValueError(f"cannot undo Content-Encoding {content_encoding!r}")
+    total = 0
+
+    def emit(data: bytes) -> None:
+        nonlocal total
+        if data:
+            total += len(data)
+            if out is not None:
+                out.write(data)
+
+    gzip = coding in ("gzip", "x-gzip")
+    brotli = coding == "br"
+    decomp: Any = None  # made at the first bytes (deflate's wrapping is seen there)
+    finished = coding in ("identity", "none", "")
+    try:
+        while chunk := src.read(_CHUNK):
+            if coding in ("identity", "none", ""):
+                emit(chunk)
+                continue
+            if brotli:
+                if decomp is None:  # Google's module: brotli is a dependency
+                    decomp = _brotli()[0].Decompressor()
+                if not finished:
+                    emit(decomp.process(chunk))
+                    finished = bool(decomp.is_finished())
+                continue
+            while chunk:
+                if finished:
+                    if not gzip:
+                        break  # after a deflate stream's end: ignored
+                    chunk = chunk.lstrip(b"\0")
+                    if not chunk:
+                        break
+                    decomp, finished = None, False  # another gzip member
+                if decomp is None:
+                    wbits = 31 if gzip else (
+                        15 if len(chunk) >= 2 and (chunk[0] & 0x0F) == 8
+                        and ((chunk[0] << 8) | chunk[1]) % 31 == 0 else -15)
+                    decomp = zlib.decompressobj(wbits)
+                emit(decomp.decompress(chunk))
+                finished = decomp.eof
+                chunk = decomp.unused_data if finished else b""
+    except ValueError:  # DamagedEncoding too
+        raise
+    except Exception as exc:  # zlib.error, brotli.error: a damaged stream
+        raise DamagedEncoding(f"the {coding} stream is damaged after {total} decoded bytes "
+                              f"({exc})", total) from None
+    if not finished and decomp is not None:  # (no bytes at all: nothing to decode)
+        raise DamagedEncoding(f"the {coding} stream is cut short after {total} decoded bytes",
+                              total)
+    return total
 
 
 # --------------------------------------------------------------------------

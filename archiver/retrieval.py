@@ -33,10 +33,10 @@ from pathlib import Path
 from typing import IO, Any, BinaryIO
 
 from warcio.archiveiterator import ArchiveIterator
-from warcio.bufferedreaders import BufferedReader
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
+from .content import STREAM_CODINGS, undo_encoding
 from .exceptions import ArchiverError
 from .warc import (
     OPEN_SUFFIX,
@@ -63,6 +63,11 @@ class RecordError(ArchiverError):
         where = "" if filename is None else f"{filename}: " if offset is None \
             else f"{filename}@{offset}: "
         super().__init__(where + message)
+
+
+class UndecodablePayload(RecordError):
+    """A record read back intact whose payload does not decode (the server sent
+    it damaged): it can be had as captured, not decoded."""
 
 
 class DigestError(RecordError):
@@ -205,7 +210,7 @@ def read_http_headers(warc_dir: Path, loc: RecordLocation) -> tuple[str, list[tu
         return status, list(head.headers)
 
 
-def _copy(src: IO[bytes] | Any, out: BinaryIO) -> int:
+def _copy(src: IO[bytes] | Any, out: IO[bytes]) -> int:
     total = 0
     while True:
         buf = src.read(_CHUNK)
@@ -223,8 +228,9 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
     *decoded*: with the Content-Encoding (gzip, deflate, br) undone. For a
     revisit, *original* is the response it refers to (required). Nothing is
     written unless the record read (the revisit and its original) matches its
-    digests. (warcio's decoder stops at a damaged encoded body: decoded, such
-    a payload is its readable beginning.)
+    digests, nor when *decoded* and the payload does not decode to its end
+    (:func:`archiver.content.undo_encoding`: decoded once to check, then again
+    to write).
     """
     if loc.record_type == "revisit":
         if original is None:
@@ -246,19 +252,22 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
                               filename=loc.filename, offset=loc.offset)
         if not decoded:
             return _copy(record.raw_stream, out)
-        encoding = (record.http_headers.get_header("Content-Encoding") or "").strip().lower() \
+        encoding = (record.http_headers.get_header("Content-Encoding") or "") \
             if record.http_headers else ""
-        stream: Any = record.raw_stream
-        if encoding and encoding != "identity":
-            if encoding not in BufferedReader.get_supported_decompressors():
-                raise RecordError(f"cannot undo Content-Encoding {encoding!r}",
-                                  filename=loc.filename, offset=loc.offset)
-            stream = BufferedReader(record.raw_stream, decomp_type=encoding)
-        try:
-            return _copy(stream, out)
-        except (zlib.error, OSError, ValueError) as exc:
-            raise RecordError(f"cannot undo Content-Encoding {encoding!r}: {exc}",
-                              filename=loc.filename, offset=loc.offset) from None
+        if encoding.strip().lower() not in STREAM_CODINGS:
+            raise RecordError(f"cannot undo Content-Encoding {encoding!r}",
+                              filename=loc.filename, offset=loc.offset)
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as payload:
+            _copy(record.raw_stream, payload)
+            try:  # decoded to its end once before anything is written
+                payload.seek(0)
+                undo_encoding(payload, encoding, None)
+            except ValueError as exc:
+                raise UndecodablePayload(
+                    f"the payload cannot be decoded: {exc}; without --decoded it is "
+                    "written as captured", filename=loc.filename, offset=loc.offset) from None
+            payload.seek(0)
+            return undo_encoding(payload, encoding, out)
 
 
 def copy_records(warc_dir: Path, locs: Iterable[RecordLocation], out: BinaryIO) -> int:

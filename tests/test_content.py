@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import codecs
 import gzip
+import io
 import time
 import zlib
 from pathlib import Path
@@ -241,3 +242,25 @@ def test_html_sniffing_skips_comments_one_by_one():
     assert is_html(b"<!-- never closed <html", None)  # "<html" anywhere counts
     assert not is_html(b"<!-- never closed <div>", None)
     assert not is_html(b"<!--x--> text <div>", None)
+
+
+# ------------------------------------------------------------- undo_encoding
+
+def test_undo_encoding_streams_and_is_strict() -> None:
+    import brotli
+
+    from archiver.content import DamagedEncoding, undo_encoding
+
+    body = ("Kenya deported 45 Taiwanese to China. " * 4000).encode()
+    out = io.BytesIO()
+    assert undo_encoding(io.BytesIO(gzip.compress(body) + b"\0" * 8), "GZIP", out) == len(body)
+    assert out.getvalue() == body
+    assert undo_encoding(io.BytesIO(b""), "gzip", None) == 0  # an empty body is empty
+    assert undo_encoding(io.BytesIO(body), "identity", None) == len(body)
+    with pytest.raises(DamagedEncoding, match="br stream is cut short") as info:
+        undo_encoding(io.BytesIO(brotli.compress(body)[:-5]), "br", None)
+    assert 0 <= info.value.decoded < len(body)
+    with pytest.raises(ValueError, match="cannot undo Content-Encoding 'gzip, br'"):
+        undo_encoding(io.BytesIO(body), "gzip, br", None)
+    with pytest.raises(ValueError, match="compress"):
+        undo_encoding(io.BytesIO(body), "compress", None)

@@ -8,14 +8,18 @@ import json
 import subprocess
 import sys
 import zipfile
+import zlib
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+import brotli
 import pytest
 
 from archiver.collection import export_wacz
 from archiver.retrieval import (
     RecordError,
+    UndecodablePayload,
     copy_records,
     file_sha256,
     read_http_headers,
@@ -88,6 +92,49 @@ def test_payloads_as_captured(archive: Archive) -> None:
         assert payload(archive, archive.locs[path][1]) == body, path
     assert payload(archive, archive.locs["/gzip"][1], decoded=True) == HTML.encode()
     assert payload(archive, archive.locs["/plain"][1], decoded=True) == HTML.encode()
+
+
+def _captured(site: Site, tmp_path: Path, body: bytes, encoding: str) -> RecordLocation:
+    """The response record of one capture of *body*, sent as Content-Encoding *encoding*."""
+    site.page("/encoded", body, headers=[("Content-Encoding", encoding)])
+    with WarcWriter(tmp_path / "warc", WarcSettings(), SOFTWARE) as writer:
+        _, loc = writer.write_exchange(fetch_hop(site.url("/encoded"), tmp_path))
+    return loc
+
+
+@pytest.mark.parametrize(("encoding", "encode"), [
+    ("gzip", lambda b: gzip.compress(b[:900], mtime=0) + gzip.compress(b[900:], mtime=0)),
+    ("deflate", zlib.compress),  # zlib-wrapped, as the standard says
+    ("deflate", lambda b: zlib.compress(b)[2:-4]),  # raw, as many servers send it
+    ("br", brotli.compress),
+])
+def test_decoded_payloads(site: Site, tmp_path: Path, encoding: str,
+                          encode: Callable[[bytes], bytes]) -> None:
+    loc = _captured(site, tmp_path, encode(HTML.encode()), encoding)
+    out = io.BytesIO()
+    assert read_payload(tmp_path / "warc", loc, out, decoded=True) == len(HTML.encode())
+    assert out.getvalue() == HTML.encode()
+
+
+@pytest.mark.parametrize(("damage", "words"), [
+    (lambda z: z[: len(z) // 2], "cut short after"),
+    (lambda z: z[:40] + bytes([z[40] ^ 0xFF]) + z[41:], "damaged after"),
+    (lambda z: b"not gzip at all" + z, "damaged after 0 decoded bytes"),
+])
+def test_a_payload_sent_damaged_is_not_decoded_in_part(
+        site: Site, tmp_path: Path, damage: Callable[[bytes], bytes], words: str) -> None:
+    """The server sent a damaged gzip body: the capture keeps it as sent, and
+    --decoded refuses, writing nothing, where it would give a readable part."""
+    sent = damage(gzip.compress(HTML.encode() * 20, mtime=0))
+    loc = _captured(site, tmp_path, sent, "gzip")
+    raw = io.BytesIO()
+    read_payload(tmp_path / "warc", loc, raw)
+    assert raw.getvalue() == sent
+    out = io.BytesIO()
+    with pytest.raises(UndecodablePayload, match=words) as info:
+        read_payload(tmp_path / "warc", loc, out, decoded=True)
+    assert "without --decoded it is written as captured" in str(info.value)
+    assert out.getvalue() == b""
 
 
 def test_read_while_file_still_open(site: Site, tmp_path: Path) -> None:

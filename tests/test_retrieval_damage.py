@@ -315,3 +315,31 @@ def test_export_refuses_an_archive_that_differs_from_what_was_written(
     intact = tmp_path / "intact.wacz"
     assert archiver("export", "--archive", str(lab.archive), "--wacz", str(intact)
                     ).returncode == 0
+
+
+def test_get_decoded_refuses_a_payload_the_server_sent_damaged(tmp_path: Path) -> None:
+    """A server sent a gzip body cut short: the archive keeps it as sent (get
+    gives those bytes), and --decoded says it cannot decode it, writing
+    nothing, instead of handing over the readable part as the page."""
+    whole = gzip.compress(news_page("Kenya deports 45 Taiwanese", "Kenya deported 45.")
+                          .encode(), mtime=0)
+    sent = whole[: len(whole) // 2]
+    with Site() as site:
+        site.page("/cut", sent, headers=[("Content-Encoding", "gzip")])
+        url = site.url("/cut")
+        sources = write_sources(tmp_path / "sources.yaml", [
+            {"id": "e", "date": "2016-04-12", "country": "Kenya", "sources": [url]}])
+        archive = tmp_path / "archive"
+        run = archiver("run", "--sources", str(sources), "--archive", str(archive),
+                       "--allow-private", "--per-host-delay", "0")
+        assert run.returncode in (0, 1), run.stderr
+    proc = archiver("get", url, "--archive", str(archive))
+    assert (proc.returncode, proc.stdout) == (0, sent)
+    proc = archiver("get", url, "--archive", str(archive), "--decoded")
+    assert (proc.returncode, proc.stdout) == (1, b"")
+    assert b"intact, as the server sent it" in proc.stderr
+    assert b"gzip stream is cut short" in proc.stderr and b"Traceback" not in proc.stderr
+    out = tmp_path / "page.html"
+    proc = archiver("get", url, "--archive", str(archive), "--decoded", "-o", str(out))
+    assert proc.returncode == 1 and not out.exists()
+    assert archiver("verify", "--archive", str(archive)).returncode == 0
