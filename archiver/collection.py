@@ -24,7 +24,8 @@ from typing import Any
 
 from .exceptions import ArchiverError
 from .retrieval import RecordError
-from .warc import WARC_SUFFIX, MemberError, complete_record_end
+from .warc import WARC_SUFFIX
+from .warcread import MemberError, complete_record_end
 
 LOGGER = logging.getLogger(__name__)
 

@@ -11,7 +11,7 @@ The tree::
     └── StorageError           the archive cannot be written (disk full, ...) (.path)
 
 A failed *fetch* is not an exception: it is a ``FetchResult`` with an
-``error`` kind, decided from the httpx exception type in ``fetch.py``.
+``error`` kind, decided from the httpx exception type in ``fetcherrors.py``.
 """
 
 from __future__ import annotations

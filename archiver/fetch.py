@@ -29,11 +29,11 @@ Decisions, in one place:
   ``result.retry_after`` set. Only the last try's hops are returned; the body
   files of discarded tries are deleted.
 * **Errors** are classified by exception type, never by message text
-  (:func:`classify_error`).
+  (:func:`fetcherrors.classify_error`).
 * **Politeness.** At most ``concurrency`` requests in flight, at most
   ``per_host_concurrency`` per origin (scheme, host, port), and
   ``per_host_delay`` seconds between the starts of two requests to one origin
-  (every try and every redirect hop counts).
+  (every try and every redirect hop counts): :class:`politeness.Politeness`.
 * **Connections.** Each origin keeps at most ``per_host_concurrency`` idle
   connections, alive 5 s between requests (:class:`http11.Connections`). A
   request sent on a kept-alive connection that the server had already closed
@@ -64,21 +64,21 @@ import httpx
 from httpx._transports.default import map_httpcore_exceptions
 from httpx._urlparse import ParseResult
 
+from .fetcherrors import classify_error
 from .http11 import Connections
-from .models import FetchErrorKind, FetchResult, Hop
+from .models import FetchResult, Hop
 from .netpolicy import (
     AddressPolicy,
-    ForbiddenAddress,
     NetPolicyError,
     PolicyBackend,
     ResolutionError,
-    ResolutionTimeout,
     Resolver,
     check_parsed_url,
     connection_observer,
     parse_host_address,
     system_resolver,
 )
+from .politeness import Politeness
 from .settings import FetchSettings
 
 LOGGER = logging.getLogger(__name__)
@@ -186,72 +186,6 @@ def make_client(settings: FetchSettings, *, policy: AddressPolicy | None = None,
         http1=True,
         http2=False,
     )
-
-
-# --------------------------------------------------------------------------
-# errors
-
-
-def _chain(exc: BaseException) -> list[BaseException]:
-    """*exc*, its causes and contexts, and the members of exception groups."""
-    out: list[BaseException] = []
-    todo: list[BaseException] = [exc]
-    while todo and len(out) < 64:
-        current = todo.pop(0)
-        if any(current is seen for seen in out):
-            continue
-        out.append(current)
-        if isinstance(current, BaseExceptionGroup):
-            todo.extend(current.exceptions)
-        nxt = current.__cause__ or current.__context__
-        if nxt is not None:
-            todo.append(nxt)
-    return out
-
-
-def classify_error(exc: BaseException, *, during_tls: bool = False) -> tuple[FetchErrorKind, str]:
-    """The error kind of a failed request and a sentence for humans.
-
-    Decided from the types in the exception's cause chain. *during_tls* says
-    that the TLS handshake had started, so a closed connection is a TLS
-    failure.
-    """
-    chain = _chain(exc)
-
-    def find(*types: type[BaseException]) -> BaseException | None:
-        return next((e for e in chain if isinstance(e, types)), None)
-
-    if (e := find(ForbiddenAddress)) is not None:
-        return "policy", str(e)
-    if (e := find(ResolutionTimeout)) is not None:
-        return "timeout", str(e)
-    if (e := find(ResolutionError)) is not None:
-        return "dns", str(e)
-    if isinstance(e := find(ssl.SSLCertVerificationError), ssl.SSLCertVerificationError):
-        message = e.verify_message or e.reason or "verification failed"
-        return "tls", f"invalid certificate: {message}"
-    if isinstance(e := find(ssl.SSLError), ssl.SSLError):
-        return "tls", f"TLS handshake failed: {e.reason or type(e).__name__}"
-    if find(httpx.TimeoutException, TimeoutError) is not None:  # AttemptTimeout included
-        what = "connect" if find(httpx.ConnectTimeout) is not None else "response"
-        return "timeout", f"{what} timed out"
-    if find(ConnectionRefusedError) is not None:
-        return "refused", "connection refused"
-    if find(httpx.ConnectError) is not None:
-        if during_tls:
-            return "tls", "TLS handshake failed: the server closed the connection"
-        return "connect", f"connection failed: {_cause_name(chain)}"
-    if find(httpx.InvalidURL, httpx.UnsupportedProtocol) is not None:
-        return "invalid-url", str(exc)
-    if find(httpx.ProtocolError) is not None:
-        return "protocol", f"malformed response: {exc}"
-    if find(httpx.NetworkError) is not None:
-        return "protocol", f"connection broken during the exchange: {_cause_name(chain)}"
-    return "connect", f"request failed: {type(exc).__name__}"
-
-
-def _cause_name(chain: list[BaseException]) -> str:
-    return type(chain[-1]).__name__
 
 
 # --------------------------------------------------------------------------
@@ -410,130 +344,6 @@ class _Trace:
 
     def on_tls_done(self) -> None:
         self.tls_done = True
-
-
-# --------------------------------------------------------------------------
-# politeness
-
-
-class _OriginState:
-    __slots__ = ("slots", "lock", "next_start", "users")
-
-    def __init__(self, per_origin: int) -> None:
-        self.slots = asyncio.Semaphore(per_origin)
-        self.lock = asyncio.Lock()
-        self.next_start = 0.0
-        self.users = 0
-
-
-class Stopped(Exception):
-    """The cycle is stopping: a request that had not started is not made."""
-
-
-class _Slot:
-    """The ``async with`` of :meth:`Politeness.slot`."""
-
-    __slots__ = ("_gate", "_origin", "_state", "_stoppable")
-
-    def __init__(self, gate: Politeness, origin: tuple[str, str, int], stoppable: bool) -> None:
-        self._gate = gate
-        self._origin = origin
-        self._stoppable = stoppable
-        self._state: _OriginState | None = None
-
-    async def __aenter__(self) -> None:
-        self._state = await self._gate._acquire(self._origin, self._stoppable)
-
-    async def __aexit__(self, *exc: object) -> None:
-        state, self._state = self._state, None
-        if state is not None:
-            self._gate._release(state)
-
-
-class Politeness:
-    """Global and per-origin concurrency, and a delay between starts per origin.
-
-    Per-origin state lives only while an origin is in use or its delay has
-    not yet passed: idle entries are pruned, so memory does not grow with the
-    number of hosts fetched over a run. Runs on asyncio (the loop of
-    ``asyncio.run``); one instance serves one event loop.
-
-    Once *stop* is set, a stoppable slot still waiting raises :class:`Stopped`
-    as soon as it is its turn, without waiting for the delay: a stopping
-    cycle ends its requests in flight, not the ones queued behind them.
-    """
-
-    def __init__(self, concurrency: int, per_origin: int, delay: float,
-                 prune_at: int = 256, stop: asyncio.Event | None = None) -> None:
-        self.concurrency = concurrency
-        self.per_origin = per_origin
-        self.delay = delay
-        self.stop = stop
-        self._global: asyncio.Semaphore | None = None
-        self._origins: dict[tuple[str, str, int], _OriginState] = {}
-        self._prune_floor = prune_at
-        self._prune_at = prune_at
-
-    def __len__(self) -> int:
-        return len(self._origins)
-
-    def slot(self, origin: tuple[str, str, int], *, stoppable: bool = False) -> _Slot:
-        """Hold one request slot for *origin*; waits for the delay and the limits
-        (or, *stoppable*, raises :class:`Stopped` once the stop event is set)."""
-        return _Slot(self, origin, stoppable)
-
-    def check_stop(self, stoppable: bool = True) -> None:
-        """Raise :class:`Stopped` when *stoppable* and the stop event is set."""
-        if stoppable and self.stop is not None and self.stop.is_set():
-            raise Stopped()
-
-    async def _acquire(self, origin: tuple[str, str, int], stoppable: bool = False
-                       ) -> _OriginState:
-        if self._global is None:
-            self._global = asyncio.Semaphore(self.concurrency)
-        state = self._origins.get(origin)
-        if state is None:
-            state = self._origins[origin] = _OriginState(self.per_origin)
-        state.users += 1
-        try:
-            await state.slots.acquire()
-            try:
-                async with state.lock:
-                    self.check_stop(stoppable)  # before waiting out the delay
-                    wait = state.next_start - time.monotonic()
-                    if wait > 0:
-                        await asyncio.sleep(wait)
-                    await self._global.acquire()
-                    try:
-                        self.check_stop(stoppable)  # set while it waited
-                    except Stopped:
-                        self._global.release()
-                        raise
-                    state.next_start = time.monotonic() + self.delay
-            except BaseException:
-                state.slots.release()
-                raise
-        except BaseException:
-            self._done(state)
-            raise
-        return state
-
-    def _release(self, state: _OriginState) -> None:
-        assert self._global is not None
-        self._global.release()
-        state.slots.release()
-        self._done(state)
-
-    def _done(self, state: _OriginState) -> None:
-        state.users -= 1
-        if len(self._origins) >= self._prune_at:
-            self._prune()
-
-    def _prune(self) -> None:
-        now = time.monotonic()
-        for key in [k for k, s in self._origins.items() if not s.users and s.next_start <= now]:
-            del self._origins[key]
-        self._prune_at = max(self._prune_floor, 2 * len(self._origins))
 
 
 # --------------------------------------------------------------------------

@@ -27,8 +27,8 @@ the context of the run, built when first needed): at most ``per_origin`` idle co
 per origin (scheme, host, port), reused while the server keeps them open
 and for ``keepalive_expiry`` seconds; origins with idle connections beyond
 ``max_pools`` are closed least recently used first. The fetcher's politeness
-bounds the requests in flight per origin, so nothing waits here for a
-connection.
+(``politeness.py``) bounds the requests in flight per origin, so nothing waits
+here for a connection.
 """
 
 from __future__ import annotations

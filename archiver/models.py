@@ -85,7 +85,7 @@ class Sources:
 # fetch
 
 #: Why a fetch produced no usable final response. Decided from the exception
-#: *type* (never from message text) in fetch.py.
+#: *type* (never from message text) in fetcherrors.py.
 FetchErrorKind = Literal[
     "dns",  # the host name does not resolve
     "refused",  # connection refused

@@ -33,7 +33,7 @@ Exceptions::
         └── ResolutionTimeout   the resolver did not answer in time
 
 They are not httpx exceptions, so httpx lets them through unchanged and
-``fetch.py`` classifies them by type ("policy", "dns", "timeout").
+``fetcherrors.py`` classifies them by type ("policy", "dns", "timeout").
 """
 
 from __future__ import annotations

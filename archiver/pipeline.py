@@ -43,7 +43,7 @@ from .classify import classify, http_status_of
 from .consistency import event_flags
 from .cpupool import MIN_URLS, JobTimedOut, PagePool, extract_body, worker_count
 from .exceptions import StorageError
-from .fetch import Fetcher, Stopped, discard, make_client
+from .fetch import Fetcher, discard, make_client
 from .models import (
     Baseline,
     Citation,
@@ -56,6 +56,7 @@ from .models import (
     Sources,
     Verdict,
 )
+from .politeness import Stopped
 from .settings import CheckSettings, Settings
 from .store import Store, StoredBaseline, iso, now_utc, open_store, page_blob, parse_iso
 from .warc import (
@@ -68,10 +69,10 @@ from .warc import (
     file_sha256,
     metadata_spec,
     payload_digest_of,
-    recover,
     revisit_specs,
     warc_date,
 )
+from .warcread import recover
 
 LOGGER = logging.getLogger(__name__)
 

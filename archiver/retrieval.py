@@ -41,11 +41,10 @@ from .exceptions import ArchiverError
 from .warc import (
     OPEN_SUFFIX,
     WARC_SUFFIX,
-    MemberError,
     RecordLocation,
     file_sha256,
-    parse_warc_head,
 )
+from .warcread import MemberError, parse_warc_head
 
 LOGGER = logging.getLogger(__name__)
 

@@ -17,12 +17,12 @@ from archiver import fetch as fetch_module
 from archiver.fetch import (
     Fetcher,
     FetchStats,
-    Politeness,
-    classify_error,
     make_client,
     parse_retry_after,
 )
+from archiver.fetcherrors import classify_error
 from archiver.models import FetchResult
+from archiver.politeness import Politeness
 from archiver.settings import FetchSettings
 
 from .lab import Handler, Route, Site, body_of, news_page

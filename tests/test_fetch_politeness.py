@@ -7,8 +7,9 @@ import threading
 import time
 from pathlib import Path
 
-from archiver.fetch import Fetcher, Stopped, make_client
+from archiver.fetch import Fetcher, make_client
 from archiver.models import FetchResult
+from archiver.politeness import Stopped
 
 from .lab import Handler, Route, Site
 from .test_fetch import lab_settings, with_fetcher

@@ -21,7 +21,8 @@ from archiver import warc as warc_mod
 from archiver.exceptions import StorageError
 from archiver.models import Hop
 from archiver.settings import WarcSettings
-from archiver.warc import RecordLocation, WarcWriter, payload_digest_of, recover
+from archiver.warc import RecordLocation, WarcWriter, payload_digest_of
+from archiver.warcread import recover
 
 from .lab import Site, news_page
 

@@ -1,0 +1,150 @@
+"""Politeness: per-origin delay and per-origin concurrency for the fetcher.
+
+:class:`Politeness` decides when a request may start (the fetcher of
+``fetch.py`` holds a :meth:`Politeness.slot` around each hop of each try):
+
+* at most ``concurrency`` requests in flight (``settings.concurrency``);
+* at most ``per_origin`` of them per origin, an origin being (scheme, host,
+  port) (``settings.per_host_concurrency``);
+* ``delay`` seconds between the starts of two requests to one origin
+  (``settings.per_host_delay``); every try and every redirect hop counts.
+
+Waiting: a request waits for a slot of its origin, then, under the origin's
+lock, waits out the delay since the origin's last start, then takes a global
+slot; the next start of the origin is set from then. Waiting for a politeness
+slot does not count against the fetcher's ``settings.timeout``.
+
+Per-origin state lives only while an origin is in use or its delay has not
+yet passed: idle entries are pruned, so memory does not grow with the number
+of hosts fetched over a run. Runs on asyncio (the loop of ``asyncio.run``);
+one instance serves one event loop.
+
+Once the stop event (*stop*) is set, a stoppable slot still waiting raises
+:class:`Stopped` as soon as it is its turn, without waiting for the delay: a
+stopping cycle ends its requests in flight, not the ones queued behind them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+
+class _OriginState:
+    __slots__ = ("slots", "lock", "next_start", "users")
+
+    def __init__(self, per_origin: int) -> None:
+        self.slots = asyncio.Semaphore(per_origin)
+        self.lock = asyncio.Lock()
+        self.next_start = 0.0
+        self.users = 0
+
+
+class Stopped(Exception):
+    """The cycle is stopping: a request that had not started is not made."""
+
+
+class _Slot:
+    """The ``async with`` of :meth:`Politeness.slot`."""
+
+    __slots__ = ("_gate", "_origin", "_state", "_stoppable")
+
+    def __init__(self, gate: Politeness, origin: tuple[str, str, int], stoppable: bool) -> None:
+        self._gate = gate
+        self._origin = origin
+        self._stoppable = stoppable
+        self._state: _OriginState | None = None
+
+    async def __aenter__(self) -> None:
+        self._state = await self._gate._acquire(self._origin, self._stoppable)
+
+    async def __aexit__(self, *exc: object) -> None:
+        state, self._state = self._state, None
+        if state is not None:
+            self._gate._release(state)
+
+
+class Politeness:
+    """Global and per-origin concurrency, and a delay between starts per origin.
+
+    Per-origin state lives only while an origin is in use or its delay has
+    not yet passed: idle entries are pruned, so memory does not grow with the
+    number of hosts fetched over a run. Runs on asyncio (the loop of
+    ``asyncio.run``); one instance serves one event loop.
+
+    Once *stop* is set, a stoppable slot still waiting raises :class:`Stopped`
+    as soon as it is its turn, without waiting for the delay: a stopping
+    cycle ends its requests in flight, not the ones queued behind them.
+    """
+
+    def __init__(self, concurrency: int, per_origin: int, delay: float,
+                 prune_at: int = 256, stop: asyncio.Event | None = None) -> None:
+        self.concurrency = concurrency
+        self.per_origin = per_origin
+        self.delay = delay
+        self.stop = stop
+        self._global: asyncio.Semaphore | None = None
+        self._origins: dict[tuple[str, str, int], _OriginState] = {}
+        self._prune_floor = prune_at
+        self._prune_at = prune_at
+
+    def __len__(self) -> int:
+        return len(self._origins)
+
+    def slot(self, origin: tuple[str, str, int], *, stoppable: bool = False) -> _Slot:
+        """Hold one request slot for *origin*; waits for the delay and the limits
+        (or, *stoppable*, raises :class:`Stopped` once the stop event is set)."""
+        return _Slot(self, origin, stoppable)
+
+    def check_stop(self, stoppable: bool = True) -> None:
+        """Raise :class:`Stopped` when *stoppable* and the stop event is set."""
+        if stoppable and self.stop is not None and self.stop.is_set():
+            raise Stopped()
+
+    async def _acquire(self, origin: tuple[str, str, int], stoppable: bool = False
+                       ) -> _OriginState:
+        if self._global is None:
+            self._global = asyncio.Semaphore(self.concurrency)
+        state = self._origins.get(origin)
+        if state is None:
+            state = self._origins[origin] = _OriginState(self.per_origin)
+        state.users += 1
+        try:
+            await state.slots.acquire()
+            try:
+                async with state.lock:
+                    self.check_stop(stoppable)  # before waiting out the delay
+                    wait = state.next_start - time.monotonic()
+                    if wait > 0:
+                        await asyncio.sleep(wait)
+                    await self._global.acquire()
+                    try:
+                        self.check_stop(stoppable)  # set while it waited
+                    except Stopped:
+                        self._global.release()
+                        raise
+                    state.next_start = time.monotonic() + self.delay
+            except BaseException:
+                state.slots.release()
+                raise
+        except BaseException:
+            self._done(state)
+            raise
+        return state
+
+    def _release(self, state: _OriginState) -> None:
+        assert self._global is not None
+        self._global.release()
+        state.slots.release()
+        self._done(state)
+
+    def _done(self, state: _OriginState) -> None:
+        state.users -= 1
+        if len(self._origins) >= self._prune_at:
+            self._prune()
+
+    def _prune(self) -> None:
+        now = time.monotonic()
+        for key in [k for k, s in self._origins.items() if not s.users and s.next_start <= now]:
+            del self._origins[key]
+        self._prune_at = max(self._prune_floor, 2 * len(self._origins))

@@ -1,0 +1,135 @@
+"""Reading WARC files back: gzip members, record heads, crash recovery.
+
+Reads the gzip members the writer (``warc.py``) appends, one record each
+(shared with retrieval and recovery): :func:`read_member` decompresses the
+member at an offset, :func:`parse_warc_head` parses a record's WARC headers,
+:func:`complete_record_end` finds where a complete record ends.
+
+:func:`recover` closes the ``*.warc.gz.open`` files a crash left behind: each
+is cut back to the end of its last complete record (a complete gzip member
+holding a complete WARC record) and renamed to its final name.
+"""
+
+from __future__ import annotations
+
+import os
+import zlib
+from pathlib import Path
+from typing import IO
+
+from .warc import _CHUNK, BROKEN_SUFFIX, OPEN_SUFFIX, WARC_SUFFIX, _fsync_dir
+
+
+class MemberError(Exception):
+    """A gzip member at this offset is absent, corrupt or incomplete."""
+
+
+def read_member(fh: IO[bytes], offset: int, *, keep: int | None = None) -> tuple[int, int, bytes]:
+    """Decompress the gzip member at *offset*: (compressed length, uncompressed length, data).
+
+    *data* is the first *keep* uncompressed bytes (all when None). Raises
+    :class:`MemberError` when the member is cut short or corrupt (gzip checks
+    its CRC and length).
+    """
+    fh.seek(offset)
+    dec = zlib.decompressobj(zlib.MAX_WBITS + 16)
+    consumed = total = kept_len = 0
+    kept: list[bytes] = []
+    while not dec.eof:
+        data = fh.read(_CHUNK)
+        if not data:
+            raise MemberError(f"gzip member at {offset} is cut short")
+        try:
+            out = dec.decompress(data)
+        except zlib.error as exc:
+            raise MemberError(f"gzip member at {offset} is corrupt: {exc}") from None
+        consumed += len(data) - len(dec.unused_data)
+        total += len(out)
+        if keep is None or kept_len < keep:
+            piece = out if keep is None else out[:keep - kept_len]
+            kept.append(piece)
+            kept_len += len(piece)
+    return consumed, total, b"".join(kept)
+
+
+def parse_warc_head(data: bytes) -> tuple[dict[str, str], int]:
+    """WARC headers (names lower-cased) and the header block's length."""
+    end = data.find(b"\r\n\r\n")
+    if not data.startswith(b"WARC/") or end < 0:
+        raise MemberError("not a WARC record header")
+    headers: dict[str, str] = {}
+    for line in data[:end].split(b"\r\n")[1:]:
+        name, sep, value = line.partition(b":")
+        if not sep:
+            raise MemberError(f"bad WARC header line {line[:80]!r}")
+        headers.setdefault(name.decode("utf-8", "replace").strip().lower(),
+                           value.decode("utf-8", "replace").strip())
+    return headers, end + 4
+
+
+def complete_record_end(fh: IO[bytes], offset: int) -> int:
+    """End offset of the complete WARC record in the gzip member at *offset*."""
+    consumed, total, head = read_member(fh, offset, keep=64 * 1024)
+    headers, head_len = parse_warc_head(head)
+    try:
+        content_length = int(headers["content-length"])
+    except (KeyError, ValueError):
+        raise MemberError(f"record at {offset} has no valid Content-Length") from None
+    if total != head_len + content_length + 4:
+        raise MemberError(f"record at {offset} is {total} bytes, its headers say "
+                          f"{head_len + content_length + 4}")
+    return offset + consumed
+
+
+def recover(directory: Path) -> list[str]:
+    """Close the ``*.warc.gz.open`` files a crash left behind in *directory*.
+
+    Each is cut back to the end of its last complete record (a complete gzip
+    member holding a complete WARC record) and renamed to its final name. A
+    file with no complete record is renamed to ``NAME.warc.gz.broken`` (kept
+    for inspection, never indexed) or, when empty, removed. Returns one
+    message per file.
+    """
+    messages: list[str] = []
+    directory = Path(directory)
+    for open_path in sorted(directory.glob("*" + WARC_SUFFIX + OPEN_SUFFIX)):
+        final = open_path.with_name(open_path.name[: -len(OPEN_SUFFIX)])
+        size = open_path.stat().st_size
+        end = 0
+        records = 0
+        with open(open_path, "rb") as fh:
+            while end < size:
+                try:
+                    end = complete_record_end(fh, end)
+                except MemberError:
+                    break
+                records += 1
+        if records == 0:
+            if size == 0:
+                open_path.unlink()
+                messages.append(f"{open_path.name}: empty, removed")
+            else:
+                broken = open_path.with_name(final.name + BROKEN_SUFFIX)
+                os.rename(open_path, broken)
+                messages.append(f"{open_path.name}: no complete record in {size} bytes, "
+                                f"renamed to {broken.name}")
+            continue
+        if final.exists():
+            broken = open_path.with_name(final.name + BROKEN_SUFFIX)
+            os.rename(open_path, broken)
+            messages.append(f"{open_path.name}: {final.name} already exists, "
+                            f"renamed to {broken.name}")
+            continue
+        if end < size:
+            with open(open_path, "r+b") as fh:
+                fh.truncate(end)
+                fh.flush()
+                os.fsync(fh.fileno())
+            messages.append(f"{open_path.name}: kept {records} complete records, cut "
+                            f"{size - end} bytes of an incomplete record, closed as {final.name}")
+        else:
+            messages.append(f"{open_path.name}: {records} complete records, "
+                            f"closed as {final.name}")
+        os.rename(open_path, final)
+    _fsync_dir(directory)
+    return messages  # the caller logs them
