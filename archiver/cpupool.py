@@ -3,7 +3,7 @@
 A cycle's event loop fetches, writes the WARC and stores rows; reading a
 fetched body back, undoing its Content-Encoding and extracting headline, date
 and main text (:func:`extract_body`), and comparing the texts that classify a
-citation (``pipeline.assess``), are pure CPU work and run in a pool of worker
+citation (``judgement.assess``), are pure CPU work and run in a pool of worker
 processes beside the loop. One Python process is bound to
 one core; on a machine with two, the loop and one worker each take one.
 

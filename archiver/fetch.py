@@ -46,24 +46,32 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import datetime as dt
-import email.utils
 import logging
 import os
-import re
 import ssl
 import tempfile
 import time
 from collections.abc import AsyncIterable, Awaitable, Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 import httpcore
 import httpx
 from httpx._transports.default import map_httpcore_exceptions
-from httpx._urlparse import ParseResult
 
+from .addresses import check_parsed_url
+from .exchange import (
+    FetchStats,
+    _latin1,
+    _now,
+    _origin,
+    _port,
+    _tls_info,
+    _Trace,
+    parse_retry_after,
+    parse_url,
+)
 from .fetcherrors import classify_error
 from .http11 import Connections
 from .models import FetchResult, Hop
@@ -71,11 +79,8 @@ from .netpolicy import (
     AddressPolicy,
     NetPolicyError,
     PolicyBackend,
-    ResolutionError,
     Resolver,
-    check_parsed_url,
     connection_observer,
-    parse_host_address,
     system_resolver,
 )
 from .politeness import Politeness
@@ -186,164 +191,6 @@ def make_client(settings: FetchSettings, *, policy: AddressPolicy | None = None,
         http1=True,
         http2=False,
     )
-
-
-# --------------------------------------------------------------------------
-# values of one exchange
-
-
-def _now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
-def _latin1(pairs: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
-    return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs]
-
-
-def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> float | None:
-    """Seconds asked by a ``Retry-After`` header (delta-seconds or HTTP-date)."""
-    if value is None:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError, IndexError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - (now or _now())).total_seconds())
-
-
-def _tls_info(ssl_object: Any) -> dict[str, str] | None:
-    """Version, cipher, certificate subject and issuer of a TLS connection."""
-    if not isinstance(ssl_object, ssl.SSLObject | ssl.SSLSocket):
-        return None
-    cipher = ssl_object.cipher()
-    info = {"version": ssl_object.version() or "", "cipher": cipher[0] if cipher else "",
-            "subject": "", "issuer": ""}
-    names = _decode_der(ssl_object.getpeercert(binary_form=True))
-    if not names:
-        cert: Any = ssl_object.getpeercert() or {}
-        for key in ("subject", "issuer"):
-            rdns = cert.get(key, ())
-            names[key] = ",".join(f"{pair[0]}={pair[1]}" for rdn in rdns for pair in rdn)
-    info.update(names)
-    return info
-
-
-def _decode_der(der: bytes | None) -> dict[str, str]:
-    """Subject and issuer of a DER certificate (unverified connections)."""
-    if not der:
-        return {}
-    try:
-        from cryptography import x509
-    except ImportError:  # pragma: no cover - cryptography is optional
-        return {}
-    try:
-        cert = x509.load_der_x509_certificate(der)
-    except ValueError:
-        return {}
-    return {"subject": cert.subject.rfc4514_string(), "issuer": cert.issuer.rfc4514_string()}
-
-
-#: A URL that httpx's parser returns as it is: http(s), a lowercase ASCII host
-#: name or dotted-quad, no user, a port other than the default, a path and
-#: query of characters that need no escaping (no ``%``), no fragment.
-_PLAIN_URL = re.compile(
-    r"(https?)://([a-z0-9-]+(?:\.[a-z0-9-]+)*)(?::([1-9][0-9]{0,4}))?"
-    r"(/[A-Za-z0-9\-._~!$&'()*+,;=:@/]*)(?:\?([A-Za-z0-9\-._~!$&'()*+,;=:@/?]*))?")
-_DIGITS_AND_DOTS = re.compile(r"[0-9.]+")
-_DOTTED_QUAD = re.compile(r"(?:(?:25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])(?:\.|$)){4}")
-_DEFAULT_PORTS = {"http": 80, "https": 443}
-
-
-def parse_url(url: str) -> httpx.URL:
-    """``httpx.URL(url)``, made directly when *url* is plain (:data:`_PLAIN_URL`).
-
-    httpx checks and normalizes every character of a URL (some 30-70 µs a
-    URL); a cited URL is most often already in the form it would give.
-    Raises what ``httpx.URL`` raises.
-    """
-    m = _PLAIN_URL.fullmatch(url) if len(url) <= 2048 else None
-    if m is not None:
-        scheme, host, port_text, path, query = m.groups()
-        port = int(port_text) if port_text else None
-        if "/." not in path and port != _DEFAULT_PORTS[scheme] and (port or 0) <= 65535 \
-                and (not _DIGITS_AND_DOTS.fullmatch(host) or _DOTTED_QUAD.fullmatch(host)):
-            parsed = httpx.URL.__new__(httpx.URL)
-            # httpx 0.28's own representation (the version pinned in pyproject.toml)
-            parsed._uri_reference = ParseResult(scheme, "", host, port, path, query, None)
-            return parsed
-    return httpx.URL(url)
-
-
-def _port(url: httpx.URL) -> int:
-    """The port *url* connects to: its own, or its scheme's default."""
-    return url.port or _DEFAULT_PORTS.get(url.scheme, 80)
-
-
-def _origin(url: httpx.URL) -> tuple[str, str, int]:
-    return url.scheme, url.host, _port(url)
-
-
-@dataclass
-class FetchStats:
-    """What the network did, to tell a dead site from an offline machine.
-
-    ``looked_up``: distinct host names sent to the resolver; ``resolved``:
-    those that resolved; ``connections``: TCP connections that succeeded.
-    """
-
-    looked_up: set[str] = field(default_factory=set)
-    resolved: set[str] = field(default_factory=set)
-    connections: int = 0
-
-    @property
-    def offline(self) -> bool:
-        """True when the machine looks offline rather than the sites dead."""
-        if len(self.looked_up) >= 3 and not self.resolved:
-            return True
-        return bool(self.looked_up) and self.connections == 0
-
-
-class _Trace:
-    """Connection events of one request (a :class:`ConnectionObserver`)."""
-
-    __slots__ = ("host", "stats", "peer", "connecting", "tls_started", "tls_done")
-
-    def __init__(self, host: str, stats: FetchStats) -> None:
-        self.host = host
-        self.stats = stats
-        self.peer: Any = None  # (ip, port, ...) of the connection this request opened
-        self.connecting = False  # this request opened a connection (none was reused)
-        self.tls_started = False
-        self.tls_done = False
-
-    def _named(self) -> bool:
-        return parse_host_address(self.host) is None
-
-    def on_connect_start(self, host: str) -> None:
-        self.connecting = True
-        if self._named():
-            self.stats.looked_up.add(self.host)
-
-    def on_connect(self, host: str, stream: httpcore.AsyncNetworkStream) -> None:
-        self.stats.connections += 1
-        self.peer = stream.get_extra_info("server_addr")
-        if self._named():
-            self.stats.resolved.add(self.host)
-
-    def on_connect_error(self, host: str, exc: BaseException) -> None:
-        if self._named() and not isinstance(exc, ResolutionError):
-            self.stats.resolved.add(self.host)
-
-    def on_tls_start(self) -> None:
-        self.tls_started = True
-
-    def on_tls_done(self) -> None:
-        self.tls_done = True
 
 
 # --------------------------------------------------------------------------

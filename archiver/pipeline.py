@@ -39,13 +39,13 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .classify import classify, http_status_of
-from .consistency import event_flags
+from .capture import Archiving, HopPlan, _capture_row, fetch_specs
+from .classify import http_status_of
 from .cpupool import MIN_URLS, JobTimedOut, PagePool, extract_body, worker_count
 from .exceptions import StorageError
 from .fetch import Fetcher, discard, make_client
+from .judgement import _CITED_PAGE_STATUSES, Judgement, analyse, assess
 from .models import (
-    Baseline,
     Citation,
     Event,
     FailureHistory,
@@ -57,31 +57,21 @@ from .models import (
     Verdict,
 )
 from .politeness import Stopped
-from .settings import CheckSettings, Settings
-from .store import Store, StoredBaseline, iso, now_utc, open_store, page_blob, parse_iso
+from .settings import Settings
+from .store import Store, StoredBaseline, iso, now_utc, open_store
 from .warc import (
     Record,
     RecordLocation,
     RecordSpec,
     WarcWriter,
-    build,
-    exchange_specs,
-    file_sha256,
-    metadata_spec,
-    payload_digest_of,
-    revisit_specs,
-    warc_date,
 )
+from .warcparts import file_sha256, payload_digest_of
 from .warcread import recover
 
 LOGGER = logging.getLogger(__name__)
 
 #: Errors that, when the whole machine is offline, say nothing about the link.
 OFFLINE_SENSITIVE = frozenset({"dns", "refused", "connect", "timeout", "tls"})
-#: Statuses whose page is the cited page (or its new version): its headline,
-#: date and event flags are reported; for the others (an error page, a
-#: challenge, a home page answering in its place) they are left empty.
-_CITED_PAGE_STATUSES = frozenset({"alive", "moved", "drifted"})
 #: URLs between two WARC syncs and commits, at most (each costs some 3 ms: an
 #: fsync and a commit), and seconds.
 FLUSH_EVERY = 64
@@ -174,178 +164,6 @@ def _body(hop: Hop | None, settings: Settings) -> tuple[Any, ...] | None:
         return None
     return (hop.body, hop.header("content-encoding"), hop.header("content-type"),
             hop.url, settings.fetch.max_decoded_bytes)
-
-
-@dataclass(frozen=True)
-class HopPlan:
-    """How one hop is archived: in full, or as a revisit of *last* (its URL's
-    latest full capture, with the same payload: id, url, fetched_at, record_id)."""
-
-    digest: str | None
-    last: dict[str, Any] | None = None
-
-    def specs(self, hop: Hop) -> tuple[RecordSpec | None, RecordSpec]:
-        if self.last is None:
-            return exchange_specs(hop, payload_digest=self.digest)
-        assert self.digest is not None
-        return revisit_specs(
-            hop, refers_to_uri=self.last["url"],
-            refers_to_date=warc_date(parse_iso(self.last["fetched_at"]) or hop.started),
-            refers_to_record_id=self.last["record_id"], payload_digest=self.digest,
-            with_request=False)
-
-
-def provenance(result: FetchResult, page: PageInfo | None, user_agent: str) -> dict[str, object]:
-    """What the metadata record of a capture says of how it was made."""
-    final = result.final
-    return {
-        "url": result.url, "final_url": result.final_url,
-        "headline": page.headline if page else None,
-        "published": page.published.isoformat() if page and page.published else None,
-        "software": f"archiver/{__version__}",
-        "user_agent": user_agent,
-        "ip": final.ip if final else None,
-        "tls": final.tls if final else None,
-        "attempts": result.attempts,
-        "hops": [{"url": h.url, "status": h.status, "ip": h.ip,
-                  "started": iso(h.started), "elapsed": round(h.elapsed, 4)}
-                 for h in result.hops],
-    }
-
-
-def fetch_specs(result: FetchResult, plans: list[HopPlan], page: PageInfo | None,
-                user_agent: str) -> list[tuple[RecordSpec | None, RecordSpec]]:
-    """The records of a fetch: a pair per hop with a response (request or None,
-    response or revisit), then, when anything was copied anew, its provenance
-    metadata as (None, metadata)."""
-    hops = [h for h in result.hops if h.status is not None]
-    pairs = [plan.specs(hop) for hop, plan in zip(hops, plans, strict=True)]
-    if any(plan.last is None for plan in plans):
-        last_id = dict(pairs[-1][1].headers)["WARC-Record-ID"]
-        # the record id without its angle brackets, which a URI may not hold
-        pairs.append((None, metadata_spec(f"urn:archiver:capture:{last_id.strip('<>')}",
-                                          provenance(result, page, user_agent),
-                                          refers_to=last_id)))
-    return pairs
-
-
-@dataclass(frozen=True)
-class Archiving:
-    """What the worker that judges a page needs to build the records of its
-    fetch (:func:`fetch_specs`): the hops' plans and bodies (a hop is pickled
-    without its body; a body kept in a file stays with the parent, which then
-    builds the records itself).
-
-    Built in the worker, the records cost the parent only their appending:
-    the parent is the busier process, and the one a cycle cannot spread over
-    cores (a 1,000-citation capture on 2 cores, one worker: parent 2.43 ->
-    2.06 s of CPU, worker 1.37 -> 1.73 s, wall time unchanged)."""
-
-    plans: list[HopPlan]
-    bodies: list[bytes | None]
-    user_agent: str
-    level: int
-
-    def build(self, result: FetchResult, page: PageInfo | None,
-              ) -> list[tuple[Record | None, Record]]:
-        hops = [h for h in result.hops if h.status is not None]
-        for hop, body in zip(hops, self.bodies, strict=True):
-            if body is not None:  # None: a revisit, which needs no body
-                hop.body_data = body
-        return [(build(first, self.level) if first is not None else None,
-                 build(second, self.level))
-                for first, second in fetch_specs(result, self.plans, page, self.user_agent)]
-
-
-def _capture_row(hop: Hop, plan: HopPlan, req: RecordLocation | None,
-                 resp: RecordLocation) -> dict[str, Any]:
-    """The capture row of a hop written as *req* and *resp* (without ids)."""
-    return {
-        "url": hop.url, "fetched_at": iso(hop.started),
-        "http_status": hop.status, "content_type": hop.header("content-type"),
-        "location": hop.location, "ip": hop.ip,
-        "body_size": hop.body_size,
-        "truncated": hop.truncated_reason if hop.truncated else None,
-        "record_type": resp.record_type, "record_id": resp.record_id,
-        "payload_digest": resp.payload_digest or plan.digest, "block_digest": resp.block_digest,
-        "refers_to": int(plan.last["id"]) if plan.last is not None else None,
-        "warc_file": resp.filename, "warc_offset": resp.offset, "warc_length": resp.length,
-        "request_file": req.filename if req else None,
-        "request_offset": req.offset if req else None,
-        "request_length": req.length if req else None,
-        "request_record_id": req.record_id if req else None,
-        "request_block_digest": req.block_digest if req else None,
-        "tls_subject": (hop.tls or {}).get("subject"),
-        "tls_issuer": (hop.tls or {}).get("issuer"), "elapsed": hop.elapsed,
-    }
-
-
-@dataclass
-class Judgement:
-    """The verdicts of the citations of one fetched URL, and what they were judged on."""
-
-    citations: list[Citation]
-    events: list[Event]
-    verdicts: list[tuple[Verdict, list[str]]]
-    final_digest: str | None
-    blob: bytes | None = None  # the page as stored, when it becomes the first snapshot
-
-
-def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None,
-           probe: Probe | None, events: list[Event], histories: list[FailureHistory],
-           network_down: bool, now: dt.datetime,
-           settings: CheckSettings) -> tuple[list[tuple[Verdict, list[str]]], bytes | None]:
-    """Verdict and event flags of each citation of one URL (pure: runs in a worker),
-    and the stored form of the page when it becomes the first snapshot.
-
-    The first citation that finds a live page with no first snapshot makes this
-    page the snapshot the next ones are compared with.
-    """
-    out: list[tuple[Verdict, list[str]]] = []
-    first: Baseline | None = baseline
-    blob: bytes | None = None
-    for event, history in zip(events, histories, strict=True):
-        verdict = classify(fetch=result, page=page, baseline=first, probe=probe,
-                           history=history, network_down=network_down, now=now,
-                           settings=settings)
-        if first is None and page is not None and verdict.status in ("alive", "moved"):
-            final = result.final
-            first = Baseline(url=result.url, final_url=result.final_url,
-                             captured_at=final.started if final else now,
-                             payload_digest=None, page=page)
-            blob = page_blob(page)
-        flags: list[str] = []
-        if verdict.status in _CITED_PAGE_STATUSES:
-            flags.extend(event_flags(event, page, tolerance_days=settings.date_tolerance_days))
-        out.append((verdict, flags))
-    return out, blob
-
-
-def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: bool,
-            result: FetchResult, probe: Probe | None, events: list[Event],
-            histories: list[FailureHistory], now: dt.datetime, settings: CheckSettings,
-            archiving: Archiving | None = None,
-            ) -> tuple[PageInfo | None, list[tuple[Verdict, list[str]]], bytes | None,
-                       list[tuple[Record | None, Record]] | None]:
-    """The page (*body* extracted, the arguments of :func:`extract_body`; or the
-    first snapshot's when *same*), then :func:`assess` (pure: runs in a worker),
-    then the records of *archiving*, if given.
-
-    Returns the page without its main text (the caller needs only its
-    headline and date; the text stays here, and in the stored form of a first
-    snapshot), the verdicts, that stored form, and the records built.
-    """
-    baseline = stored.load() if stored is not None else None
-    page: PageInfo | None = None
-    if same and baseline is not None:
-        page = baseline.page
-    elif body is not None:
-        page = extract_body(*body)
-    verdicts, blob = assess(result, page, baseline, probe, events, histories, False, now,
-                            settings)
-    records = archiving.build(result, page) if archiving is not None else None
-    return (dataclasses.replace(page, text="") if page is not None else None), verdicts, blob, \
-        records
 
 
 def _left_unread(url: str, seconds: float) -> None:

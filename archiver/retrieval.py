@@ -42,8 +42,8 @@ from .warc import (
     OPEN_SUFFIX,
     WARC_SUFFIX,
     RecordLocation,
-    file_sha256,
 )
+from .warcparts import file_sha256
 from .warcread import MemberError, parse_warc_head
 
 LOGGER = logging.getLogger(__name__)

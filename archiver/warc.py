@@ -1,7 +1,8 @@
 """The WARC writer: gzip-per-record WARC/1.1 files, record locations.
 
 Reading the files back and recovering the ones a crash left open are in
-``warcread.py``.
+``warcread.py``; the parts a record is made of (digests, the gzip member,
+header values and HTTP heads) in ``warcparts.py``.
 
 Files are named ``{prefix}-{YYYYMMDDhhmmssffffff}-{serial:05d}.warc.gz``. A file
 is written as ``NAME.warc.gz.open`` and renamed to ``NAME.warc.gz`` when it is
@@ -15,9 +16,10 @@ Conventions (what an auditor reading the files should know):
 * **Digests** are SHA-256, written the way warcio writes them:
   ``sha256:`` + base32 (``warcio check`` verifies them). The payload digest is
   computed over the entity body exactly as received: still Content-Encoded
-  (gzip stays gzip), with transfer coding removed. :func:`payload_digest_of`
-  computes the same value for a body file, so a new body can be compared with
-  the last capture before anything is written.
+  (gzip stays gzip), with transfer coding removed.
+  :func:`warcparts.payload_digest_of` computes the same value for a body
+  file, so a new body can be compared with the last capture before anything
+  is written.
 * **HTTP headers** are stored byte for byte as received, in order, with one
   exception: the body is stored de-chunked, so a ``Transfer-Encoding`` header
   is kept under the name ``X-Archive-Orig-Transfer-Encoding`` (pywb's prefix
@@ -40,41 +42,43 @@ point at the records.
 
 from __future__ import annotations
 
-import base64
 import contextlib
 import datetime as dt
-import hashlib
 import io
 import json
 import logging
 import os
 import socket
-import struct
 import tempfile
-import uuid
-import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
-from typing import IO, Any
-from urllib.parse import urlsplit
+from typing import IO
 
-from . import deflate
 from .exceptions import StorageError
 from .models import Hop
 from .settings import WarcSettings
+from .warcparts import (
+    _CHUNK,
+    _check_field,
+    _Digest,
+    _iter_body,
+    _Member,
+    body_is_compressed,
+    new_record_id,
+    request_head,
+    response_head,
+    warc_date,
+)
 
 LOGGER = logging.getLogger(__name__)
 
 WARC_VERSION = "WARC/1.1"
-DIGEST_ALGORITHM = "sha256"
 REVISIT_PROFILE = "http://netpreserve.org/warc/1.1/revisit/identical-payload-digest"
 OPEN_SUFFIX = ".open"
 BROKEN_SUFFIX = ".broken"
 WARC_SUFFIX = ".warc.gz"
-ORIG_HEADER_PREFIX = "X-Archive-Orig-"
-_CHUNK = 1024 * 1024
 _SPOOL_MAX = 4 * 1024 * 1024
 
 # The low-level append, a module attribute so tests can simulate a full disk.
@@ -95,178 +99,7 @@ class RecordLocation:
 
 
 # --------------------------------------------------------------------------
-# digests and small helpers
-
-
-#: The digest's constructor itself (``hashlib.new`` looks it up by name each time).
-_NEW_DIGEST = getattr(hashlib, DIGEST_ALGORITHM)
-
-
-class _Digest:
-    """A running digest that prints the way warcio prints it."""
-
-    def __init__(self) -> None:
-        self._h = _NEW_DIGEST()
-
-    def update(self, data: bytes) -> None:
-        self._h.update(data)
-
-    def __str__(self) -> str:
-        return f"{DIGEST_ALGORITHM}:{base64.b32encode(self._h.digest()).decode('ascii')}"
-
-
-def _window_bits(size: int) -> int:
-    """The smallest deflate window (9 to 15 bits) that covers *size* bytes.
-
-    A window bigger than the data compresses it no better, and the memory a
-    compressor sets up grows with its window and hash table: in a loop that
-    makes and drops one per record, zlib's defaults cost 37 us for a 1 KB
-    head against 7-9 us at this size (within a cycle, where freed memory is
-    reused at once, the difference is smaller). That is zlib's, for levels 5
-    to 9; ISA-L's compressor (levels 1 to 4, see :mod:`archiver.deflate`)
-    costs the same at any window.
-    """
-    return min(15, max(9, (size - 1).bit_length()))
-
-
-class _Member:
-    """One gzip member written to *out*: deflated at *level* (with a window
-    sized for the *size* bytes it will deflate), then, from
-    :meth:`store_from_here` on, in stored blocks.
-
-    The deflated part is flushed with ``Z_SYNC_FLUSH`` (byte aligned, no final
-    block); stored blocks follow, written here, and an empty final stored
-    block ends the stream. Any gzip reader reads the member as one.
-    """
-
-    _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time
-    _LAST_BLOCK = b"\x01\x00\x00\xff\xff"  # final, stored, empty
-    _STORED_MAX = 0xFFFF
-
-    def __init__(self, out: IO[bytes], level: int, size: int) -> None:
-        self.out = out
-        self.crc = 0
-        self.size = 0
-        wbits = _window_bits(size)
-        self._deflate: Any = deflate.compressobj(level, -wbits, min(8, wbits - 7))
-        out.write(self._HEADER)
-
-    def write(self, data: bytes) -> None:
-        self.crc = deflate.codec.crc32(data, self.crc)  # ISA-L's: a third of zlib's time
-        self.size += len(data)
-        if self._deflate is not None:
-            self.out.write(self._deflate.compress(data))
-            return
-        view = memoryview(data)
-        for start in range(0, len(view), self._STORED_MAX):
-            block = view[start : start + self._STORED_MAX]
-            self.out.write(struct.pack("<BHH", 0, len(block), len(block) ^ 0xFFFF))
-            self.out.write(block)
-
-    def store_from_here(self) -> None:
-        if self._deflate is not None:
-            self.out.write(self._deflate.flush(zlib.Z_SYNC_FLUSH))
-            self._deflate = None
-
-    def finish(self) -> None:
-        if self._deflate is not None:
-            self.out.write(self._deflate.flush(zlib.Z_FINISH))
-        else:
-            self.out.write(self._LAST_BLOCK)
-        self.out.write(struct.pack("<II", self.crc & 0xFFFFFFFF, self.size & 0xFFFFFFFF))
-
-
-#: Content-Encodings whose bytes deflate cannot make smaller.
-COMPRESSED_ENCODINGS = frozenset({"gzip", "x-gzip", "br", "deflate", "zstd", "compress"})
-
-
-def body_is_compressed(hop: Hop) -> bool:
-    """True when *hop*'s body is sent compressed (so the WARC stores it as it is)."""
-    encoding = (hop.header("content-encoding") or "").strip().lower()
-    return bool(encoding) and encoding.split(",")[-1].strip() in COMPRESSED_ENCODINGS
-
-
-def _iter_body(body: bytes | Path | None) -> Iterator[bytes]:
-    """The chunks of *body*: bytes as they are, a file read in chunks."""
-    if body is None:
-        return
-    if isinstance(body, bytes):
-        if body:
-            yield body
-        return
-    with open(body, "rb") as fh:
-        while True:
-            buf = fh.read(_CHUNK)
-            if not buf:
-                return
-            yield buf
-
-
-def file_sha256(path: Path) -> str:
-    """Hex SHA-256 of the file at *path*, streamed (what the archive records of
-    each closed WARC file, and what ``archiver verify`` checks it against)."""
-    h = hashlib.sha256()
-    for buf in _iter_body(path):
-        h.update(buf)
-    return h.hexdigest()
-
-
-def payload_digest_of(body: bytes | Path | None) -> str:
-    """The payload digest a response record would get for *body* (its bytes, or
-    the file holding them; *None*: an empty body). Streams a file; never loads
-    it whole.
-    """
-    d = _Digest()
-    for buf in _iter_body(body):
-        d.update(buf)
-    return str(d)
-
-
-def warc_date(when: dt.datetime) -> str:
-    """A WARC/1.1 date: UTC, with microseconds (``2026-11-25T14:00:00.123456Z``)."""
-    if when.tzinfo is not None:
-        when = when.astimezone(dt.UTC).replace(tzinfo=None)
-    return when.isoformat(timespec="microseconds") + "Z"
-
-
-def new_record_id() -> str:
-    return f"<urn:uuid:{uuid.uuid4()}>"
-
-
-def _encode_header(text: str) -> bytes:
-    """Header text back to the bytes it came from (latin-1, else UTF-8)."""
-    try:
-        return text.encode("latin-1")
-    except UnicodeEncodeError:
-        return text.encode("utf-8")
-
-
-def _check_field(value: str) -> str:
-    if "\r" in value or "\n" in value:  # a header injection, never a valid value
-        raise ValueError(f"line break in a WARC header value: {value!r}")
-    return value
-
-
-def response_head(hop: Hop) -> bytes:
-    """Status line and headers of *hop*'s response, as stored in the record."""
-    lines = [_encode_header(f"{hop.http_version} {hop.status} {hop.reason_phrase}")]
-    for name, value in hop.response_headers:  # the raw headers, in order
-        if name.lower() == "transfer-encoding":
-            name = ORIG_HEADER_PREFIX + name
-        lines.append(_encode_header(name) + b": " + _encode_header(value))
-    return b"\r\n".join(lines) + b"\r\n\r\n"
-
-
-def request_head(hop: Hop) -> bytes:
-    """Request line and headers of *hop*, as sent."""
-    parts = urlsplit(hop.url)
-    target = parts.path or "/"
-    if parts.query:
-        target += "?" + parts.query
-    lines = [f"{hop.method} {target} {hop.http_version}".encode("latin-1")]
-    for name, value in hop.request_headers:
-        lines.append(_encode_header(name) + b": " + _encode_header(value))
-    return b"\r\n".join(lines) + b"\r\n\r\n"
+# small helpers
 
 
 def _fsync_dir(directory: Path) -> None:

@@ -17,7 +17,8 @@ import zlib
 from pathlib import Path
 from typing import IO
 
-from .warc import _CHUNK, BROKEN_SUFFIX, OPEN_SUFFIX, WARC_SUFFIX, _fsync_dir
+from .warc import BROKEN_SUFFIX, OPEN_SUFFIX, WARC_SUFFIX, _fsync_dir
+from .warcparts import _CHUNK
 
 
 class MemberError(Exception):

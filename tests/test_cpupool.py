@@ -465,7 +465,7 @@ def test_a_page_whose_extraction_never_ends_is_archived_and_judged_unread(
     and its citation judged without a headline, and the other pages are read
     as usual. In a worker (which is replaced), in the fetching process as its
     share of the work, or in a cycle without workers (stopped by a timer)."""
-    from archiver import cpupool, pipeline
+    from archiver import cpupool, judgement, pipeline
 
     real = pipeline.extract_body
 
@@ -474,7 +474,8 @@ def test_a_page_whose_extraction_never_ends_is_archived_and_judged_unread(
             time.sleep(120)
         return real(body, encoding, content_type, url, limit)
 
-    # the workers are forked from this process: they run the patched module
+    # the workers are forked from this process: they run the patched modules
+    monkeypatch.setattr(judgement, "extract_body", endless)
     monkeypatch.setattr(pipeline, "extract_body", endless)
     monkeypatch.setattr(cpupool, "JOB_SECONDS", 1.0)
     # every job to the workers; or, for "share", every job the parent may take
@@ -547,7 +548,7 @@ def test_a_cycle_spaces_out_collections_in_every_process_then_puts_them_back(
     import dataclasses
     import gc
 
-    from archiver import cpupool, pipeline
+    from archiver import cpupool, judgement, pipeline
 
     real = pipeline.extract_body
 
@@ -555,6 +556,7 @@ def test_a_cycle_spaces_out_collections_in_every_process_then_puts_them_back(
         page = real(*args)
         return dataclasses.replace(page, headline=f"{os.getpid()} {gc.get_threshold()[0]}")
 
+    monkeypatch.setattr(judgement, "extract_body", telling)
     monkeypatch.setattr(pipeline, "extract_body", telling)
     monkeypatch.setattr(cpupool, "SHARE_AT", 10**6)  # every job to the worker
     before = gc.get_threshold()

@@ -14,11 +14,10 @@ import httpx
 import pytest
 
 from archiver import fetch as fetch_module
+from archiver.exchange import FetchStats, parse_retry_after
 from archiver.fetch import (
     Fetcher,
-    FetchStats,
     make_client,
-    parse_retry_after,
 )
 from archiver.fetcherrors import classify_error
 from archiver.models import FetchResult

@@ -11,7 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from archiver.fetch import Fetcher, parse_url
+from archiver.exchange import parse_url
+from archiver.fetch import Fetcher
 
 from .lab import Site
 from .test_fetch import lab_settings, with_fetcher

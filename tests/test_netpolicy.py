@@ -15,15 +15,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from archiver.addresses import check_url, is_forbidden, is_localhost_name, parse_host_address
 from archiver.netpolicy import (
     ForbiddenAddress,
     PolicyBackend,
     ResolutionError,
     ResolutionTimeout,
-    check_url,
-    is_forbidden,
-    is_localhost_name,
-    parse_host_address,
     system_resolver,
 )
 

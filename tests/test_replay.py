@@ -26,7 +26,8 @@ from warcio.warcwriter import WARCWriter
 
 from archiver.collection import build_collection, pywb_config
 from archiver.settings import WarcSettings
-from archiver.warc import RecordLocation, WarcWriter, payload_digest_of, warc_date
+from archiver.warc import RecordLocation, WarcWriter
+from archiver.warcparts import payload_digest_of, warc_date
 
 from .lab import Site, news_page
 from .test_warc import SOFTWARE, fetch_hop

@@ -28,7 +28,8 @@ from archiver.retrieval import (
     verify_records,
 )
 from archiver.settings import WarcSettings
-from archiver.warc import RecordLocation, WarcWriter, payload_digest_of, warc_date
+from archiver.warc import RecordLocation, WarcWriter
+from archiver.warcparts import payload_digest_of, warc_date
 
 from .lab import Site, news_page
 from .test_warc import SOFTWARE, fetch_hop, warcio_check

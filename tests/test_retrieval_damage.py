@@ -31,7 +31,7 @@ from archiver.pipeline import run_cycle
 from archiver.retrieval import DigestError, read_payload
 from archiver.sources import load_sources
 from archiver.store import open_store
-from archiver.warc import payload_digest_of
+from archiver.warcparts import payload_digest_of
 from archiver.web.replay import ReplayServer
 
 from .lab import Site, news_page

@@ -18,10 +18,12 @@ import pytest
 from warcio.archiveiterator import ArchiveIterator
 
 from archiver import warc as warc_mod
+from archiver import warcparts
 from archiver.exceptions import StorageError
 from archiver.models import Hop
 from archiver.settings import WarcSettings
-from archiver.warc import RecordLocation, WarcWriter, payload_digest_of
+from archiver.warc import RecordLocation, WarcWriter
+from archiver.warcparts import payload_digest_of
 from archiver.warcread import recover
 
 from .lab import Site, news_page
@@ -310,7 +312,7 @@ def test_levels_1_to_4_are_deflated_by_isal_and_5_to_9_by_zlib() -> None:
 @pytest.mark.parametrize(("size", "bits"), [(0, 9), (1, 9), (512, 9), (513, 10), (4096, 12),
                                             (4097, 13), (32768, 15), (10**9, 15)])
 def test_window_covers_the_data(size: int, bits: int) -> None:
-    assert warc_mod._window_bits(size) == bits
+    assert warcparts._window_bits(size) == bits
 
 
 def test_no_response_writes_nothing(tmp_path: Path, settings: WarcSettings) -> None:
@@ -442,8 +444,8 @@ def test_digests_are_printed_as_warcio_prints_them() -> None:
     from warcio.utils import Digester
 
     body = b"Taiwan protested on Tuesday." * 100
-    ours = warc_mod._Digest()
-    theirs = Digester(warc_mod.DIGEST_ALGORITHM)
+    ours = warcparts._Digest()
+    theirs = Digester(warcparts.DIGEST_ALGORITHM)
     ours.update(body)
     theirs.update(body)
     assert str(ours) == str(theirs) == payload_digest_of(body)
