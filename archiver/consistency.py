@@ -38,7 +38,8 @@ from .models import Event, Flag, PageInfo
 
 LOGGER = logging.getLogger(__name__)
 
-__all__ = ["COUNTRY_NAMES", "country_names", "days_apart", "event_flags", "mentions"]
+__all__ = ["COUNTRY_NAMES", "DEFAULT_SUBJECT", "country_names", "days_apart", "event_flags",
+           "mentions", "report_subject"]
 
 #: Names and demonyms of each country, by its English name.
 COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
@@ -274,6 +275,24 @@ def _one_word_names(names: tuple[str, ...]) -> bool:
 @lru_cache(maxsize=4)
 def _folded(text: str) -> str:
     return _fold(text)
+
+
+#: The subject of a report whose sources file names none: the report this tool
+#: was made for (Taiwanese nationals extradited or deported to the PRC).
+DEFAULT_SUBJECT = ("Taiwan",)
+
+
+def report_subject(report: dict[str, str]) -> tuple[str, ...]:
+    """What the whole report is about: a page naming it is on topic for every event.
+
+    The names given as the report's ``subject`` (``subject: Taiwan``, a list,
+    or names separated by commas; ``subject: ""`` gives none), else
+    :data:`DEFAULT_SUBJECT`.
+    """
+    if "subject" not in report:
+        return DEFAULT_SUBJECT
+    names = (name.strip() for name in report["subject"].split(","))
+    return tuple(dict.fromkeys(name for name in names if name))
 
 
 def days_apart(a: dt.date, b: dt.date) -> int:

@@ -54,7 +54,7 @@ class Event:
     line: int | None = None
     #: what the whole report is about ("Taiwan"): a page that names it is on
     #: topic for every event, like one that names the event's country (see
-    #: :func:`archiver.sources.report_subject`)
+    #: :func:`archiver.consistency.report_subject`)
     subject: tuple[str, ...] = ()
 
     #: pickled (for a worker's job) without its citations: a job judges one

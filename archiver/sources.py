@@ -41,7 +41,7 @@ Decisions worth knowing:
   credentials; IDN hosts and IP literals are accepted (which addresses may be
   fetched is decided at fetch time).
 * ``report.subject`` names what the whole report is about: every event gets
-  it as its ``subject`` (see :func:`report_subject`; without it, Taiwan).
+  it as its ``subject`` (see :func:`archiver.consistency.report_subject`).
 * Unknown keys are accepted and ignored at every level; a key repeated in one
   mapping and merge keys (``<<``) are refused, since either would hide part of
   what is written.
@@ -73,6 +73,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 
+from .consistency import report_subject
 from .exceptions import SourcesError
 from .models import Citation, Event, Sources
 
@@ -131,24 +132,6 @@ def _decode(data: bytes, path: Path) -> str:
 def parse_sources(text: str, path: Path) -> Sources:
     """Check the YAML *text* of a sources file; *path* is named in errors."""
     return _Reader(text, Path(path)).read()
-
-
-#: The subject of a report whose sources file names none: the report this tool
-#: was made for (Taiwanese nationals extradited or deported to the PRC).
-DEFAULT_SUBJECT = ("Taiwan",)
-
-
-def report_subject(report: dict[str, str]) -> tuple[str, ...]:
-    """What the whole report is about: a page naming it is on topic for every event.
-
-    The names given as the report's ``subject`` (``subject: Taiwan``, a list,
-    or names separated by commas; ``subject: ""`` gives none), else
-    :data:`DEFAULT_SUBJECT`.
-    """
-    if "subject" not in report:
-        return DEFAULT_SUBJECT
-    names = (name.strip() for name in report["subject"].split(","))
-    return tuple(dict.fromkeys(sys.intern(name) for name in names if name))
 
 
 def _line(node: Node) -> int:
