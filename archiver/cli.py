@@ -149,7 +149,7 @@ def cycle_options(fn: F) -> F:
 def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
                    config: Path | None, timeout: float | None, per_host_delay: float | None,
                    allow_private: bool, log_format: str, verbose: int) -> None:
-    from . import cpupool
+    from . import eventloop
     from .lock import ArchiveLock
     from .pipeline import run_cycle
     from .progress import Progress
@@ -166,7 +166,7 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
         store = open_store(archive)
         try:
             with Progress(sys.stderr) as progress:
-                summary = cpupool.run(run_cycle(sources, archive=archive, settings=settings,
+                summary = eventloop.run(run_cycle(sources, archive=archive, settings=settings,
                                                 progress=progress.update, store=store))
             if streams(fmt, settings):
                 tally = write_report(store, fmt, sys.stdout)

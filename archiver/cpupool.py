@@ -14,10 +14,10 @@ stops), and on Linux they are killed with the parent (``PR_SET_PDEATHSIG``):
 a cycle killed with ``kill -9`` leaves no process behind holding its files.
 
 The parent runs a queued job itself when it would otherwise wait: a loop
-made by :func:`event_loop` (:func:`run` makes one, as a cycle's does) calls
-the pool before it blocks in ``select``, and when nothing is ready (no
-answer, no response, no timer due), the oldest job no worker has yet is run
-here. In a capture the workers are the busier side, and the loop often
+made by :func:`archiver.eventloop.event_loop` (:func:`archiver.eventloop.run`
+makes one, as a cycle's does) calls the pool before it blocks in ``select``,
+and when nothing is ready (no answer, no response, no timer due), the oldest
+job no worker has yet is run here. In a capture the workers are the busier side, and the loop often
 waits so, every fetch it started waiting for the network or for a job; in a
 re-check the loop is the busier side, and the workers' queue stays short.
 A job gives the same answer wherever it runs.
@@ -28,7 +28,7 @@ queued for them and no answer waiting to be read: answers not read yet
 mean that the loop is the one behind), it runs the job it is given itself,
 then leaves the jobs to the workers for :data:`SHARE_PAUSE` times as long as
 that job took (its own work, and the workers' answers, wait while it runs
-a job). On a loop of :func:`event_loop` it does not, so that the loop
+a job). On a loop of :func:`~archiver.eventloop.event_loop` it does not, so that the loop
 takes jobs only when it has nothing else to do. (Measured, that makes no
 difference beyond the machine's noise: a capture of 1,000 citations at
 50 ms per response, alternated ten times with sharing by the queue kept,
@@ -62,19 +62,18 @@ import multiprocessing
 import os
 import pickle
 import select
-import selectors
 import signal
 import struct
 import sys
 import time
-import weakref
-from collections.abc import Callable, Coroutine
+from collections.abc import Callable
 from multiprocessing.connection import Connection
 from multiprocessing.connection import wait as wait_readable
 from pathlib import Path
 from typing import Any, TypeVar
 
 from .content import decode_content
+from .eventloop import IDLE_SELECTORS, IdleSelector
 from .extract import extract
 from .models import PageInfo
 from .timelimit import TimeLimitExceeded, time_limit
@@ -298,44 +297,6 @@ def _pipe() -> tuple[int, int]:
     return r, w
 
 
-class _IdleSelector(selectors.DefaultSelector):
-    """The loop's selector, which runs a job of :attr:`pool` before it would
-    block: when one ran, the loop goes round again (the job's caller is now
-    ready) instead of waiting. With no job waiting it blocks at once."""
-
-    pool: PagePool | None = None
-
-    def select(self, timeout: float | None = None) -> list[tuple[selectors.SelectorKey, int]]:
-        pool = self.pool
-        if pool is not None and (timeout is None or timeout > 0) and pool.has_waiting():
-            ready = super().select(0)  # ready I/O first: a job only when there is none
-            if ready:
-                return ready
-            if pool.run_waiting():
-                return super().select(0)
-        return super().select(timeout)
-
-
-#: The selectors of the loops made by event_loop(), by loop.
-_IDLE_SELECTORS: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, _IdleSelector] = \
-    weakref.WeakKeyDictionary()
-
-
-def event_loop() -> asyncio.AbstractEventLoop:
-    """A new event loop in which a pool started runs its queued jobs itself
-    whenever the loop would otherwise wait (see the module)."""
-    selector = _IdleSelector()
-    loop = asyncio.SelectorEventLoop(selector)
-    _IDLE_SELECTORS[loop] = selector
-    return loop
-
-
-def run(main: Coroutine[Any, Any, T]) -> T:
-    """``asyncio.run(main)`` on a loop made by :func:`event_loop`."""
-    with asyncio.Runner(loop_factory=event_loop) as runner:
-        return runner.run(main)
-
-
 #: A job: the function, its arguments and the future of its answer.
 _Job = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
 
@@ -401,7 +362,7 @@ class PagePool:
         self._context: Any = None
         self._watch_handle: asyncio.TimerHandle | None = None
         self._share_after = 0.0  # see _here
-        self._idle_selector: _IdleSelector | None = None
+        self._idle_selector: IdleSelector | None = None
 
     @property
     def active(self) -> bool:
@@ -429,7 +390,7 @@ class PagePool:
             self.close()
             return
         self._watch_handle = self._loop.call_later(self._watch_every(), self._watch)
-        selector = _IDLE_SELECTORS.get(self._loop)
+        selector = IDLE_SELECTORS.get(self._loop)
         if selector is not None and selector.pool is None:
             selector.pool = self
             self._idle_selector = selector
@@ -484,7 +445,7 @@ class PagePool:
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
         """``fn(*args)`` in a worker, or here when the pool is off, a worker died,
-        or (on a loop not made by :func:`event_loop`) the workers have
+        or (on a loop not made by :func:`~archiver.eventloop.event_loop`) the workers have
         :data:`SHARE_AT` jobs queued already."""
         if self._workers and self._loop is not None:
             if self._idle_selector is None and self.queued >= SHARE_AT \

@@ -71,7 +71,7 @@ from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
-from . import cpupool, notify
+from . import eventloop, notify
 from .exceptions import InputError, SettingsError, StorageError
 from .lock import ArchiveLock
 from .models import Sources
@@ -561,7 +561,7 @@ def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Se
                         settings.schedule.cron, settings.schedule.timezone,
                         ", one cycle" if once else "")
             worker = Worker(sources_path, sources, archive, settings, trigger, store, notifier)
-            status = cpupool.run(_serve(worker, once))
+            status = eventloop.run(_serve(worker, once))
             LOGGER.info("worker stopped after %d cycles", worker.cycles)
             return status
         finally:

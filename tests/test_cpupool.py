@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from archiver import cpupool
+from archiver import eventloop
 from archiver.cpupool import (
     IN_FLIGHT,
     MIN_URLS,
@@ -135,7 +135,7 @@ def test_a_loop_with_nothing_to_do_runs_the_jobs_no_worker_has_yet() -> None:
     IN_FLIGHT of them; the loop, waiting for its answers, runs the others."""
     count = IN_FLIGHT + 4
     assert count < SHARE_AT
-    answers, pids = _jobs_and_pids(count, 0.05, cpupool.run)
+    answers, pids = _jobs_and_pids(count, 0.05, eventloop.run)
     assert [i for i, _ in answers] == list(range(count))  # every job its own answer
     here = [i for i, pid in answers if pid == os.getpid()]
     there = [i for i, pid in answers if pid in pids]
@@ -154,7 +154,7 @@ def test_that_loop_takes_the_oldest_jobs_only_when_it_waits() -> None:
     """Many jobs at once: the loop does not run the job it is given when the
     workers' queue is long (it would then take jobs while busy); it takes the
     oldest queued job each time it waits, so the jobs it runs start in order."""
-    answers, _ = _jobs_and_pids(2 * SHARE_AT, 0.05, cpupool.run, _timed_pid)
+    answers, _ = _jobs_and_pids(2 * SHARE_AT, 0.05, eventloop.run, _timed_pid)
     assert [i for i, _, _ in answers] == list(range(2 * SHARE_AT))
     here = [(started, i) for i, pid, started in answers if pid == os.getpid()]
     assert here and min(i for _, i in here) == IN_FLIGHT  # the oldest the worker had not
@@ -194,7 +194,7 @@ def test_a_job_run_by_a_waiting_loop_answers_its_caller_as_a_worker_would() -> N
             pool.close()
 
     started = time.monotonic()
-    answers, pids, pids_after = cpupool.run(main())
+    answers, pids, pids_after = eventloop.run(main())
     assert time.monotonic() - started < 20
     assert [a for a, _ in answers[:IN_FLIGHT]] == list(range(IN_FLIGHT))  # type: ignore[misc]
     failed = answers[IN_FLIGHT]
