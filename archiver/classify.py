@@ -22,7 +22,9 @@ Rules, in the order they are tried (the first that applies decides):
    ``challenge`` (Cloudflare ``cf-mitigated: challenge``, or Cloudflare's
    403/503 with a "Just a moment..." title), ``captcha`` (hCaptcha, reCAPTCHA,
    DataDome, PerimeterX, Akamai "Access Denied", Imperva/Incapsula, "verify you
-   are human"), ``consent-wall`` (a redirect to ``consent.*`` or a "Before you
+   are human"), ``geo-block`` (a page that is no article saying it is not
+   available in the reader's country or region, as US papers answer European
+   readers), ``consent-wall`` (a redirect to ``consent.*`` or a "Before you
    continue" page), ``login-wall`` (a redirect to a login URL, or a page whose
    main content is a password form) -- ``blocked``.
 7. ``http-404``, ``http-410`` -- ``dead``.
@@ -62,6 +64,10 @@ Rules, in the order they are tried (the first that applies decides):
     default, after ``strip_volatile``), ``content-missing`` (headline and text
     both gone on one side only). A permanent redirect to a different page also
     ends here, unless that page is no article (``not-an-article`` in 11).
+    But ``paywall`` -- ``blocked``: the headline matches and only the text
+    differs, and the page is now behind a paywall (``isAccessibleForFree:
+    false`` in its JSON-LD, or "subscribe to continue reading" and the like at
+    the end of its text) where the first snapshot was not.
 14. ``alive``.
 
 Why these thresholds: over 228 real news pages (the extraction development
@@ -92,6 +98,7 @@ from .pagesigns import (
     error_title,
     is_parked,
     is_section_url,
+    paywall,
     same_url,
     shown_article_markers,
     url_depth,
@@ -353,7 +360,8 @@ def _compare(
     fetch: FetchResult, final: Hop, page: PageInfo | None, baseline: Baseline | None,
     settings: CheckSettings,
 ) -> Verdict:
-    """moved, drifted or alive, for a 2xx answer that is not a soft-404."""
+    """moved, drifted or alive, for a 2xx answer that is not a soft-404 (or
+    blocked, when the cited page is still there but its text behind a paywall)."""
     permanent = any(h.status in _PERMANENT_REDIRECTS for h in fetch.hops[:-1])
     elsewhere = not same_url(fetch.url, final.url)
     trivial = len(fetch.hops) > 1 and not elsewhere
@@ -378,6 +386,11 @@ def _compare(
     if drift is not None:
         rule, evidence = drift
         where = f" at {final.url}" if elsewhere else ""
+        walled = paywall(page) if page is not None and rule == "text-replaced" else None
+        if walled and not paywall(baseline.page):
+            return _ok("blocked", "paywall",
+                       f"{ok}{where}; the headline matches the first snapshot, but the text "
+                       f"is now behind a paywall ({walled!r}): {evidence}")
         return _ok("drifted", rule, f"{ok}{where}, but {evidence}")
     like = _alike(page, baseline.page)
     if trivial:

@@ -37,7 +37,7 @@ from .dom import MAX_HTML_BYTES, parse_html
 from .headline import article_h1, choose_headline
 from .maintext import MAX_TEXT_CHARS, main_text
 from .models import PageInfo
-from .pagemeta import collect
+from .pagemeta import collect, is_paywalled
 from .pdfinfo import extract_pdf
 
 __all__ = ["MAX_HTML_BYTES", "extract", "parse_html"]
@@ -107,4 +107,5 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         meta_refresh=found.refresh,
         og_type=tn.clean_value(meta.get("og:type")),
         has_password_field=found.password,
+        paywalled=bool(found.jsonld) and is_paywalled(found.jsonld),
     )

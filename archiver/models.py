@@ -199,6 +199,7 @@ class PageInfo:
     og_type: str | None = None  # og:type ("article", "website", ...)
     has_password_field: bool = False  # a login form
     empty: bool = False  # the body, decoded, was empty or only whitespace
+    paywalled: bool = False  # its JSON-LD says the content is not free (isAccessibleForFree)
 
 
 # --------------------------------------------------------------------------

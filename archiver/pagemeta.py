@@ -219,6 +219,24 @@ def is_article(obj: dict[str, Any]) -> bool:
     return bool(jsonld_types(obj) & ARTICLE_TYPES)
 
 
+def _false(value: Any) -> bool:
+    return value is False or (isinstance(value, str) and value.strip().lower() in ("false", "no"))
+
+
+def is_paywalled(jsonld: list[Any]) -> bool:
+    """True when the page's JSON-LD says its content is not free: the
+    ``isAccessibleForFree: false`` that search engines ask paywalled pages
+    to carry, on the page's object or on one of its parts (``hasPart``)."""
+    for obj in iter_jsonld(jsonld):
+        if _false(obj.get("isAccessibleForFree")):
+            return True
+        parts = obj.get("hasPart")
+        for part in parts[:20] if isinstance(parts, list) else [parts]:
+            if isinstance(part, dict) and _false(part.get("isAccessibleForFree")):
+                return True
+    return False
+
+
 def first_str(value: Any) -> str | None:
     if isinstance(value, str):
         return value

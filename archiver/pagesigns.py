@@ -1,5 +1,6 @@
 """Signs read in a URL or a page: section and login URLs, error and parking wording,
-bot walls (challenges, captchas, consent and login pages).
+bot walls (challenges, captchas, pages refused to a country or region, consent
+and login pages), paywalls.
 
 Pure functions used by :mod:`archiver.classify`; each returns the evidence it
 found (a short string) or nothing, so the verdict's reason can quote it.
@@ -292,10 +293,46 @@ _CONSENT_TITLE = re.compile(
     r"before you continue|bevor sie zu .{1,40} weitergehen|avant d.acc[ée]der|"
     r"antes de (?:ir|continuar)|sebelum melanjutkan", re.IGNORECASE)
 _CONSENT_HOST = re.compile(r"^(?:consent|guce)\.|(?:^|\.)consent\.", re.IGNORECASE)
+#: A page refused to readers in this client's country or region (the GDPR
+#: pages of US papers, licensing limits): in English, Spanish, French, German.
+_GEO_BLOCK = re.compile(
+    r"(?:not|n't|no longer|currently not|temporarily) (?:be )?(?:available|accessible|"
+    r"offered)(?: to (?:users|visitors|readers))? (?:in|from) your (?:country|region|"
+    r"location|area|territory|jurisdiction)|unavailable (?:in|from) (?:your|most) "
+    r"(?:country|region|location|area|european)|(?:restricted|blocked) in your "
+    r"(?:country|region|location)|unavailable due to legal reasons|"
+    r"(?:unable|not able) to (?:show|display|serve|provide) (?:this|the|our) (?:page|content|"
+    r"site|website|article)s? (?:in|to (?:users|visitors|readers) in) your (?:country|region)|"
+    r"no (?:est[áa]|se encuentra) disponible en (?:tu|su) (?:pa[íi]s|regi[óo]n)|"
+    r"n.est pas (?:disponible|accessible) (?:dans|depuis) votre (?:pays|r[ée]gion)|"
+    r"in (?:ihrem|deinem) land nicht (?:verf[üu]gbar|abrufbar)",
+    re.IGNORECASE)
+
+
+#: What a page says where its text stops for readers who do not pay.
+_PAYWALL = re.compile(
+    r"subscribe (?:now )?to (?:continue|keep) reading|to (?:continue|keep) reading,? "
+    r"(?:please )?(?:subscribe|log ?in|sign ?in|become a (?:member|subscriber))|"
+    r"already a (?:subscriber|member)\?|(?:this|the) (?:article|story|content) is "
+    r"(?:only )?(?:available )?(?:exclusively )?(?:for|to) (?:paying )?(?:subscribers|members)|"
+    r"subscribers? only|you(?:'ve| have) reached (?:your|the) (?:limit|maximum) of free "
+    r"articles|free articles? (?:left|remaining) this month|"
+    r"suscr[íi]bete para seguir leyendo|abonnez-vous pour lire la suite|"
+    r"jetzt (?:weiterlesen|abonnieren)", re.IGNORECASE)
+
+
+def paywall(page: PageInfo) -> str | None:
+    """What shows that *page* is behind a paywall: its JSON-LD
+    (``isAccessibleForFree: false``) or paywall wording at the end of its text."""
+    if page.paywalled:
+        return "isAccessibleForFree: false"
+    found = _PAYWALL.search(page.text[-1500:])
+    return found.group(0) if found else None
 
 
 def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str, str] | None:
-    """(rule, evidence) when the answer is a challenge, captcha, consent or login wall."""
+    """(rule, evidence) when the answer is a challenge, captcha, geo-block,
+    consent or login wall."""
     status = final.status or 0
     server = (final.header("server") or "").lower()
     if (final.header("cf-mitigated") or "").lower() == "challenge":
@@ -313,6 +350,10 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
         found = _CAPTCHA.search(head)
         if found and (_short_page(page) or _CAPTCHA.search(title)):
             return "captcha", f"HTTP {status} with a bot check ({found.group(0)[:40]!r})"
+        geo = _GEO_BLOCK.search(head)
+        if geo and (_short_page(page) or _GEO_BLOCK.search(f"{title}\n{page.h1 or ''}")):
+            return ("geo-block", f"HTTP {status} with a page refused to this client's country "
+                                 f"or region ({geo.group(0)[:60]!r})")
     redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
     host = urlsplit(final.url).hostname or ""
     if (redirected and _CONSENT_HOST.search(host)) or \

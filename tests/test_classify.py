@@ -771,3 +771,54 @@ def test_an_empty_page_shell_is_not_an_empty_body() -> None:
 def test_a_body_broken_off_before_its_first_byte_is_not_empty() -> None:
     v = run(fetched(_sized(200, 0, truncated="time")))
     assert v.status == "unreachable"
+
+
+# ------------------------------------------------------- geo-blocks, paywalls
+
+@pytest.mark.parametrize(("title", "h1", "text"), [
+    ("The Lab Times", "This content is not available in your region",
+     "Unfortunately, our website is currently unavailable in most European countries."),
+    ("451: Unavailable due to legal reasons", None,
+     "We recognize you are attempting to access this website from a country belonging to "
+     "the European Economic Area."),
+    ("Noticias", "Este contenido no está disponible en tu país", ""),
+])
+@pytest.mark.parametrize("status", [200, 403])
+def test_a_page_refused_to_a_region_is_blocked(title: str, h1: str | None, text: str,
+                                               status: int) -> None:
+    page = PageInfo(kind="html", title=title, h1=h1, text=text)
+    v = run(fetched(hop(status=status)), page, baseline=snapshot())
+    assert (v.status, v.rule) == ("blocked", "geo-block")
+
+
+def test_an_article_about_geo_blocking_is_alive() -> None:
+    text = ARTICLE + " Viewers complained the final was not available in your region, they said."
+    v = run(fetched(hop()), article(text=text), baseline=snapshot(article(text=text)))
+    assert v.status == "alive"
+
+
+_LEAD = ARTICLE.split(". ")[0] + "."
+
+
+@pytest.mark.parametrize("walled", [
+    article(text=_LEAD + " Subscribe to continue reading. Already a subscriber? Log in."),
+    article(text=_LEAD, paywalled=True),
+])
+def test_the_cited_page_now_behind_a_paywall_is_blocked_not_drifted(walled: PageInfo) -> None:
+    v = run(fetched(hop()), walled, baseline=snapshot())
+    assert (v.status, v.rule) == ("blocked", "paywall")
+    assert "headline matches the first snapshot" in v.reason
+
+
+def test_a_paywall_since_the_first_snapshot_is_no_excuse_for_other_text() -> None:
+    """A page archived behind its paywall whose text then changes has drifted."""
+    before = article(text=_LEAD, paywalled=True)
+    now = article(text=OTHER_ARTICLE, paywalled=True)
+    v = run(fetched(hop()), now, baseline=snapshot(before))
+    assert (v.status, v.rule) == ("drifted", "text-replaced")
+
+
+def test_a_paywall_and_another_headline_is_drift() -> None:
+    v = run(fetched(hop()), article(headline="Floods close schools on the coast",
+                                    text=_LEAD, paywalled=True), baseline=snapshot())
+    assert (v.status, v.rule) == ("drifted", "headline-rewritten")

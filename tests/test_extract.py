@@ -521,3 +521,19 @@ def test_three_megabytes_of_tiny_elements_take_bounded_memory(unit: bytes) -> No
     assert proc.returncode == 0, proc.stderr.decode()[-2000:]
     got = json.loads(proc.stdout)
     assert got["grew_mb"] < 160, (unit, got)
+
+
+@pytest.mark.parametrize(("jsonld", "paywalled"), [
+    ('{"@type": "NewsArticle", "isAccessibleForFree": false}', True),
+    ('{"@type": "NewsArticle", "isAccessibleForFree": "False"}', True),
+    ('{"@graph": [{"@type": "WebPage"}, {"@type": "NewsArticle", "hasPart": '
+     '[{"@type": "WebPageElement", "isAccessibleForFree": "false", "cssSelector": ".pw"}]}]}',
+     True),
+    ('{"@type": "NewsArticle", "isAccessibleForFree": true}', False),
+    ('{"@type": "NewsArticle"}', False),
+])
+def test_a_paywall_declared_in_json_ld(jsonld: str, paywalled: bool) -> None:
+    body = (f'<html><head><script type="application/ld+json">{jsonld}</script></head>'
+            "<body><h1>Kenya deports 45</h1><p>Text.</p></body></html>").encode()
+    info = extract(body, url="http://127.0.0.1/a", content_type="text/html")
+    assert info.paywalled is paywalled

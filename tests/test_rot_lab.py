@@ -31,6 +31,10 @@ STORY = ("Malaysia deported 32 Taiwanese telecom fraud suspects to China on Sund
          "and called the deportation a violation of their rights.\n\n"
          "The group was flown to Guangzhou, officials in Beijing confirmed on Monday, "
          "saying the suspects had defrauded victims in mainland China.")
+LONG_STORY = STORY + "\n\n" + "\n\n".join(
+    f"Paragraph {i}: rights groups in Kuala Lumpur and Taipei asked again why the suspects "
+    f"were sent to a country where they had never lived, and lawyers for {i + 3} families "
+    "said they had not been told where their relatives were held." for i in range(6))
 OTHER_STORY = ("The city council approved a new budget for public parks on Thursday.\n\n"
                "Residents will vote on the plan for a new library next spring, the mayor said, "
                "after months of debate over the cost of the renovation.")
@@ -45,6 +49,15 @@ PARKED = ("<html><head><title>example-news.com</title></head><body>"
           "parked this domain.</p><a href='/buy'>Inquire now</a></body></html>")
 CHALLENGE = ("<html><head><title>Just a moment...</title></head><body>"
              "<h1>Checking your browser before accessing the site.</h1></body></html>")
+# Modelled on the pages US papers (the Tribune group's, 2018 on) serve European readers.
+GEO_BLOCK = ("<html><head><title>The Lab Times</title></head><body><h1>This content is not "
+             "available in your region</h1><p>Unfortunately, our website is currently "
+             "unavailable in most European countries. We are engaged on the issue.</p>"
+             "</body></html>")
+SEARCH = ("<html><head><title>Search results - The Lab Times</title></head><body>"
+          "<h1>Search results for malaysia deports</h1>"
+          + "".join(f"<div class=result><a href='/2016/05/{i:02d}/x/'>Result {i} about Malaysia"
+                    f"</a><p>Snippet {i}</p></div>" for i in range(20)) + "</body></html>")
 LOGIN = ("<html><head><title>Sign in</title></head><body><h1>Sign in to continue</h1>"
          "<form method=post><input name=user><input type=password name=pw></form></body></html>")
 
@@ -90,6 +103,10 @@ class Lab:
             "off_topic": "/2016/05/01/off-topic/",
             "no_date": "/section/undated-story",
             "no_headline": "/2016/05/01/no-headline/",
+            "geo_block": "/2016/05/01/geo-block/",
+            "paywall": "/2016/05/01/paywall/",
+            "paywall_jsonld": "/2016/05/01/paywall-jsonld/",
+            "to_search": "/2016/05/01/to-search/",
         }
         for path in self.paths.values():
             n.page(path, article())
@@ -97,6 +114,8 @@ class Lab:
             "Grave concern as Cambodia deports Taiwanese alleged scammers to China",
             story=STORY.replace("Malaysia", "Cambodia"), published="2018-12-15"))
         n.page(self.paths["off_topic"], article("Council approves parks budget", OTHER_STORY))
+        for key in ("paywall", "paywall_jsonld"):  # a long article, free when first archived
+            n.page(self.paths[key], article(story=LONG_STORY))
         n.page(self.paths["no_date"], article(published=None))
         n.page(self.paths["no_headline"], "<html><body><div><p>" + STORY.replace("\n\n", "</p><p>")
                + "</p></div></body></html>")
@@ -150,6 +169,22 @@ class Lab:
         # a temporary redirect to the same article at another address
         n.redirect(p["temp_elsewhere"], "/amp/2016/05/01/temporary/", 302)
         n.page("/amp/2016/05/01/temporary/", article())
+        # refused to this client's region, with 200 (the GDPR page of a US paper)
+        n.page(p["geo_block"], GEO_BLOCK)
+        # the article's beginning and a subscription prompt (phrase), or its
+        # beginning and the JSON-LD that search engines ask paywalled pages for
+        lead = STORY.split("\n\n")[0]
+        n.page(p["paywall"], news_page("Malaysia deports 32 Taiwanese to China",
+                                       lead + "\n\nSubscribe to continue reading.",
+                                       published="2016-05-01"))
+        n.page(p["paywall_jsonld"], news_page(
+            "Malaysia deports 32 Taiwanese to China", lead, published="2016-05-01").replace(
+            "</head>", '<script type="application/ld+json">{"@type": "NewsArticle", '
+            '"isAccessibleForFree": "False", "hasPart": {"@type": "WebPageElement", '
+            '"isAccessibleForFree": "False", "cssSelector": ".paywall"}}</script></head>'))
+        # a deleted article sent to the site's search for its words
+        n.redirect(p["to_search"], "/search?q=malaysia+deports", 301)
+        n.page("/search", SEARCH)
         # the whole parked origin now serves a parking page for every path
         self.parked.routes.clear()
         self.parked.fallback = Route(200, [("Content-Type", "text/html")], PARKED.encode())
@@ -176,6 +211,8 @@ EXPECTED_STATUS = {
     "moved": "moved",
     "rewritten": "drifted", "error500": "unreachable", "slow": "unreachable",
     "refresh_home": "soft-404", "slash_added": "alive", "temp_elsewhere": "alive",
+    "geo_block": "blocked", "paywall": "blocked", "paywall_jsonld": "blocked",
+    "to_search": "soft-404",
 }
 
 
@@ -248,6 +285,9 @@ def test_rot_lab_exact_statuses_and_flags(lab: Lab, tmp_path: Path) -> None:
     assert "no-headline" in got["e-no-headline"]["flags"]
     assert got["e-moved"]["final_url"].endswith("/news/2016/malaysia-deports-32-taiwanese")
     assert got["e-big5"]["headline"] == "台灣人遭馬來西亞遣返中國"
+    assert "(rule: geo-block)" in got["e-geo-block"]["reason"]
+    assert "(rule: paywall)" in got["e-paywall"]["reason"]
+    assert "isAccessibleForFree: false" in got["e-paywall-jsonld"]["reason"]
 
 
 def test_live_pages_are_never_reported_broken(lab: Lab, tmp_path: Path) -> None:
