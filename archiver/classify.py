@@ -40,7 +40,9 @@ Rules, in the order they are tried (the first that applies decides):
     removed, expired, something went wrong -- in English, Spanish, French,
     German, Indonesian or Chinese, with at most one other word besides
     filler, on a page with fewer than two article markers),
-    ``meta-refresh-root``, ``probe-same-final-url`` and ``probe-same-text``
+    ``meta-refresh-root`` (a ``<meta http-equiv=refresh>``, or the script of
+    a page with no text, that sends the browser to the site root at once),
+    ``probe-same-final-url`` and ``probe-same-text``
     (the cited page answers like a random sibling URL that cannot exist, and is
     not simply the page of the first snapshot), ``redirect-to-root`` and
     ``redirect-to-section`` (a deep URL redirected to the home page or to a
@@ -284,7 +286,8 @@ def _soft_404(
         if page.meta_refresh and url_depth(page.meta_refresh) == 0 \
                 and url_depth(fetch.url) > 0:
             return ("meta-refresh-root",
-                    f"200 OK, but the page refreshes to the site root ({page.meta_refresh})")
+                    f"200 OK, but the page sends the browser to the site root at once "
+                    f"({page.meta_refresh})")
     redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
     if probe is not None and probe.status is not None and 200 <= probe.status < 300:
         if redirected and same_url(probe.final_url, final.url):

@@ -37,7 +37,7 @@ from .dom import MAX_HTML_BYTES, parse_html
 from .headline import article_h1, choose_headline
 from .maintext import MAX_TEXT_CHARS, main_text
 from .models import PageInfo
-from .pagemeta import collect, is_paywalled
+from .pagemeta import collect, is_paywalled, script_redirect
 from .pdfinfo import extract_pdf
 
 __all__ = ["MAX_HTML_BYTES", "extract", "parse_html"]
@@ -94,6 +94,9 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     lang = root_attrs.get("lang") or root_attrs.get("xml:lang") \
         or meta.get("content-language") or meta.get("og:locale") or meta.get("language")
     text = main_text(tree, found) if with_text else ""  # changes the tree: last
+    # a page with nothing to read that sends the browser on by script, as
+    # <meta http-equiv=refresh> would
+    refresh = found.refresh or (None if text else script_redirect(body, url))
     return PageInfo(
         kind="html",
         headline=headline,
@@ -104,7 +107,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         lang=tn.clean_value(lang),
         charset=charset,
         canonical=found.canonical,
-        meta_refresh=found.refresh,
+        meta_refresh=refresh,
         og_type=tn.clean_value(meta.get("og:type")),
         has_password_field=found.password,
         paywalled=bool(found.jsonld) and is_paywalled(found.jsonld),

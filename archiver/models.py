@@ -195,7 +195,9 @@ class PageInfo:
     lang: str | None = None
     charset: str | None = None  # the charset used to decode
     canonical: str | None = None  # <link rel=canonical>, absolute
-    meta_refresh: str | None = None  # target of <meta http-equiv=refresh>, absolute
+    # where the page sends the browser at once, absolute: <meta http-equiv=refresh>,
+    # or the script of a page with nothing to read (location = "/")
+    meta_refresh: str | None = None
     og_type: str | None = None  # og:type ("article", "website", ...)
     has_password_field: bool = False  # a login form
     empty: bool = False  # the body, decoded, was empty or only whitespace

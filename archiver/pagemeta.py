@@ -223,6 +223,29 @@ def _false(value: Any) -> bool:
     return value is False or (isinstance(value, str) and value.strip().lower() in ("false", "no"))
 
 
+#: A script that sends the browser elsewhere at once: ``location = "/"``,
+#: ``window.location.href = '/'``, ``location.replace("/")``.
+_SCRIPT_REDIRECT = re.compile(
+    rb"""<script[^>]*>\s*(?:(?:window|document|top|self)\.)?location(?:\.href)?\s*=\s*"""
+    rb"""["']([^"'<>]{1,300})["']|<script[^>]*>\s*(?:(?:window|document|top|self)\.)?"""
+    rb"""location\.(?:replace|assign)\(\s*["']([^"'<>]{1,300})["']""", re.IGNORECASE)
+#: Pages up to this size are searched for a script that redirects (a page
+#: that only redirects is small).
+SCRIPT_REDIRECT_BYTES = 16 * 1024
+
+
+def script_redirect(body: bytes, url: str) -> str | None:
+    """Where a small page with a script that redirects at once sends the browser
+    (absolute; None when it does not, or is larger than :data:`SCRIPT_REDIRECT_BYTES`)."""
+    if len(body) > SCRIPT_REDIRECT_BYTES:
+        return None
+    found = _SCRIPT_REDIRECT.search(body)
+    if found is None:
+        return None
+    target = (found.group(1) or found.group(2)).decode("utf-8", "replace")
+    return absolute(url, target)
+
+
 def is_paywalled(jsonld: list[Any]) -> bool:
     """True when the page's JSON-LD says its content is not free: the
     ``isAccessibleForFree: false`` that search engines ask paywalled pages

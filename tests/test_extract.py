@@ -537,3 +537,23 @@ def test_a_paywall_declared_in_json_ld(jsonld: str, paywalled: bool) -> None:
             "<body><h1>Kenya deports 45</h1><p>Text.</p></body></html>").encode()
     info = extract(body, url="http://127.0.0.1/a", content_type="text/html")
     assert info.paywalled is paywalled
+
+
+@pytest.mark.parametrize(("body", "target"), [
+    (b"<html><head><script>window.location.href = '/';</script></head><body></body></html>",
+     "http://127.0.0.1/"),
+    (b'<script type="text/javascript">\n location.replace("/home")</script>',
+     "http://127.0.0.1/home"),
+    (b"<title>Moved</title><script>top.location='https://127.0.0.1/new/a'</script>",
+     "https://127.0.0.1/new/a"),
+    # a page with text is read, wherever a script may send it
+    (b"<h1>Kenya deports 45</h1><p>Kenya deported 45 Taiwanese to China on Tuesday.</p>"
+     b"<script>location.href='/'</script>", None),
+    # only a script that redirects at once, not one that decides first
+    (b"<script>if (!ok) { location.href = '/' }</script>", None),
+    # a large page is not searched
+    (b"<script>location.href='/'</script>" + b" " * 20_000, None),
+])
+def test_a_page_sent_on_by_script(body: bytes, target: str | None) -> None:
+    info = extract(body, url="http://127.0.0.1/2016/05/01/a/", content_type="text/html")
+    assert info.meta_refresh == target
