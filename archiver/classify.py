@@ -20,7 +20,8 @@ Rules, in the order they are tried (the first that applies decides):
    rule: 3 checks over 72 hours by default).
 6. Bot walls, whatever the status (a bot wall is never evidence of death):
    ``challenge`` (Cloudflare ``cf-mitigated: challenge``, or Cloudflare's
-   403/503 with a "Just a moment..." title), ``captcha`` (hCaptcha, reCAPTCHA,
+   403/503 with a "Just a moment..." title; AWS WAF's ``x-amzn-waf-action``,
+   which also gives ``captcha``), ``captcha`` (hCaptcha, reCAPTCHA,
    DataDome, PerimeterX, Akamai "Access Denied", Imperva/Incapsula, "verify you
    are human"), ``geo-block`` (a page that is no article saying it is not
    available in the reader's country or region, as US papers answer European

@@ -280,7 +280,7 @@ def is_parked(page: PageInfo, final_url: str) -> str:
 
 _CHALLENGE_TITLE = re.compile(
     r"just a moment|attention required|checking your browser|one more step|"
-    r"ddos protection by|please wait\b", re.IGNORECASE)
+    r"ddos protection by|ddos-guard|please wait\b", re.IGNORECASE)
 _CAPTCHA = re.compile(
     r"h-?captcha|re-?captcha|\bcaptcha\b|verify (?:that )?you(?:'re| are) (?:a )?human|"
     r"are you a (?:robot|human)|not a robot|prove you(?:'re| are) (?:a )?human|"
@@ -343,6 +343,10 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
         return "challenge", f"HTTP {status} with {who} challenge page titled {title!r}"
     if any(name.lower().startswith("cf-chl") for name, _ in final.response_headers):
         return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-chl headers)"
+    waf = (final.header("x-amzn-waf-action") or "").strip().lower()
+    if waf in ("challenge", "captcha"):  # AWS WAF: 202 (challenge) or 405 (captcha)
+        return ("challenge" if waf == "challenge" else "captcha",
+                f"HTTP {status} with an AWS WAF {waf} (x-amzn-waf-action: {waf})")
     if status >= 400 and (final.header("x-datadome") or final.header("x-px-captcha")):
         return "captcha", f"HTTP {status} from a bot-detection service (DataDome or PerimeterX)"
     if page is not None and not _looks_like_article(page):  # cheap test first

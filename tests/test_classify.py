@@ -822,3 +822,14 @@ def test_a_paywall_and_another_headline_is_drift() -> None:
     v = run(fetched(hop()), article(headline="Floods close schools on the coast",
                                     text=_LEAD, paywalled=True), baseline=snapshot())
     assert (v.status, v.rule) == ("drifted", "headline-rewritten")
+
+
+@pytest.mark.parametrize(("status", "action", "rule"), [
+    (202, "challenge", "challenge"), (405, "captcha", "captcha"), (200, "Challenge", "challenge"),
+])
+def test_an_aws_waf_challenge_is_blocked(status: int, action: str, rule: str) -> None:
+    """AWS WAF answers a challenge with 202 and an empty body or a script page,
+    a captcha with 405: neither is an empty page nor a failure."""
+    v = run(fetched(hop(status=status, headers={"x-amzn-waf-action": action})),
+            baseline=snapshot())
+    assert (v.status, v.rule) == ("blocked", rule)
