@@ -40,7 +40,9 @@ Rules, in the order they are tried (the first that applies decides):
     (error wording in the title or h1 -- not found, can't find, not available,
     removed, expired, something went wrong -- in English, Spanish, French,
     German, Indonesian or Chinese, with at most one other word besides
-    filler, on a page with fewer than two article markers),
+    filler, on a page with fewer than two article markers), ``error-text``
+    (such wording in a sentence of a page whose main text is at most 40 words
+    and which is no article),
     ``meta-refresh-root`` (a ``<meta http-equiv=refresh>``, or the script of
     a page with no text, that sends the browser to the site root at once),
     ``probe-same-final-url`` and ``probe-same-text``
@@ -98,6 +100,7 @@ from .models import Baseline, FailureHistory, FetchResult, Hop, PageInfo, Probe,
 from .pagesigns import (
     article_markers,
     bot_wall,
+    error_text,
     error_title,
     is_parked,
     is_section_url,
@@ -284,6 +287,9 @@ def _soft_404(
         err = error_title(page)
         if err:
             return "error-title", f"200 OK, but the page is titled like an error page ({err!r})"
+        err = error_text(page)
+        if err:
+            return "error-text", f"200 OK, but all the page says is an error message ({err!r})"
         if page.meta_refresh and url_depth(page.meta_refresh) == 0 \
                 and url_depth(fetch.url) > 0:
             return ("meta-refresh-root",

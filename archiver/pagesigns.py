@@ -136,6 +136,7 @@ def _error_phrase_in(text: str) -> bool:
 #: Words that may surround an error phrase in an error page's title.
 _ERROR_FILLER = frozenset(
     "a an the this that page file article content document url requested request you "
+    "on at of server site website "
     "are were re we is was it s t sorry oops whoops error http looking for seems looks "
     "like can could be been has moved or "
     "la el lo los las página pagina sentimos que busca buscas contenido "
@@ -164,6 +165,34 @@ def error_title(page: PageInfo) -> str:
             rest = [t for t in tokens(_ERROR_PHRASES.sub(" ", segment)) if t not in _ERROR_FILLER]
             if len(rest) <= 1 and not _looks_like_article(page):
                 return segment.strip()
+    return ""
+
+
+#: A page whose main text has at most this many words is read for an error
+#: message, sentence by sentence (a page that only says it cannot be found).
+ERROR_TEXT_WORDS = 40
+_SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+|[\u3002\uff01\uff1f]|\n")
+
+
+def error_text(page: PageInfo) -> str:
+    """The error message that is all *page* says (empty when there is none).
+
+    For a page that is no article and whose main text is short
+    (:data:`ERROR_TEXT_WORDS`): a sentence of it that holds an error phrase
+    and at most one other word besides filler, as for :func:`error_title`
+    ("Sorry, the page you requested could not be found.", its title being the
+    site's name). "Try searching." beside it changes nothing.
+    """
+    text = page.text
+    if not text or _counts(text)[0] > ERROR_TEXT_WORDS or not _error_phrase_in(text) \
+            or _looks_like_article(page):
+        return ""
+    for sentence in _SENTENCE_END.split(text.replace("\u2019", "'")):
+        if sentence and _error_phrase_in(sentence):
+            rest = [t for t in tokens(_ERROR_PHRASES.sub(" ", sentence))
+                    if t not in _ERROR_FILLER]
+            if len(rest) <= 1:
+                return sentence.strip()
     return ""
 
 

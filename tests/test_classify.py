@@ -833,3 +833,30 @@ def test_an_aws_waf_challenge_is_blocked(status: int, action: str, rule: str) ->
     v = run(fetched(hop(status=status, headers={"x-amzn-waf-action": action})),
             baseline=snapshot())
     assert (v.status, v.rule) == ("blocked", rule)
+
+
+@pytest.mark.parametrize("text", [
+    "Sorry, the page you requested could not be found. Try searching.",
+    "The requested URL was not found on this server.",
+    "We're sorry, this content is no longer available.",
+    "This article has been removed at the request of the publisher.",
+])
+@pytest.mark.parametrize("baseline", [None, snapshot()])
+def test_a_page_that_only_says_it_is_missing_is_a_soft_404(text: str,
+                                                         baseline: Baseline | None) -> None:
+    """Its title is the site's name and it has no h1: the message is in its text."""
+    page = PageInfo(kind="html", title="The Lab Times", text=text)
+    v = run(fetched(hop()), page, baseline=baseline)
+    assert (v.status, v.rule) == ("soft-404", "error-text")
+
+
+@pytest.mark.parametrize("page", [
+    # a brief: its sentence says more than that something is missing
+    PageInfo(kind="html", title="Kenya deports 45", headline="Kenya deports 45",
+             text="Kenya deported 45 people; officials said records could not be found for "
+                  "three of them."),
+    # an article (og:type article and a date) as short as an error page
+    article(text="Page not found: the art of broken links, a short note."),
+])
+def test_a_short_page_that_says_more_is_not_an_error_text(page: PageInfo) -> None:
+    assert run(fetched(hop()), page).status == "alive"
