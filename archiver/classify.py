@@ -51,7 +51,8 @@ Rules, in the order they are tried (the first that applies decides):
     ``redirect-to-section`` (a deep URL redirected to the home page or to a
     listing page, unless that page still carries the cited headline or text),
     ``not-an-article`` (the first snapshot was an HTML article, with two or
-    more article markers, and the page now shows none of them -- no
+    more article markers, and the page, HTML or plain text but not a PDF,
+    now shows none of them -- no
     ``og:type`` article, no publication date other than the one in its URL,
     a main text under 150 words -- and is not the cited page: its headline
     and text do not match the first snapshot's, as for ``moved``; with or
@@ -328,9 +329,10 @@ def _soft_404(
 
 def _no_longer_an_article(page: PageInfo, baseline: Baseline, url: str) -> bool:
     """True when the first snapshot was an HTML article (two or more article
-    markers) and *page*, served at *url*, is an HTML page with a headline or
-    text (one with neither is ``content-missing``) but no sign of an article."""
-    return page.kind == "html" and baseline.page.kind == "html" and _has_content(page) \
+    markers) and *page*, served at *url*, is an HTML page or a plain text
+    (not a PDF) with a headline or text (one with neither is
+    ``content-missing``) but no sign of an article."""
+    return page.kind != "pdf" and baseline.page.kind == "html" and _has_content(page) \
         and article_markers(baseline.page) >= 2 and shown_article_markers(page, url) == 0
 
 

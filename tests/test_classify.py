@@ -860,3 +860,15 @@ def test_a_page_that_only_says_it_is_missing_is_a_soft_404(text: str,
 ])
 def test_a_short_page_that_says_more_is_not_an_error_text(page: PageInfo) -> None:
     assert run(fetched(hop()), page).status == "alive"
+
+
+def test_a_plain_text_where_an_article_was_is_no_article() -> None:
+    v = run(fetched(hop()), PageInfo(kind="other", text="OK"), baseline=snapshot())
+    assert (v.status, v.rule) == ("soft-404", "not-an-article")
+
+
+@pytest.mark.parametrize("kind", ["other", "pdf"])
+def test_the_same_text_in_another_format_is_not_soft_404(kind: str) -> None:
+    """The cited article served as plain text or as a PDF is still the cited page."""
+    v = run(fetched(hop()), PageInfo(kind=kind, text=ARTICLE), baseline=snapshot())
+    assert v.status != "soft-404"

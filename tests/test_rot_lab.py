@@ -108,6 +108,7 @@ class Lab:
             "paywall_jsonld": "/2016/05/01/paywall-jsonld/",
             "to_search": "/2016/05/01/to-search/",
             "js_home": "/2016/05/01/js-home/",
+            "plain_ok": "/2016/05/01/plain-ok/",
         }
         for path in self.paths.values():
             n.page(path, article())
@@ -186,6 +187,8 @@ class Lab:
         # a page that only sends the browser to the home page by script, with 200
         n.page(p["js_home"], "<html><head><title>The Lab Times</title><script>"
                "window.location.href = '/';</script></head><body></body></html>")
+        # a health-check answer where the article was
+        n.page(p["plain_ok"], b"OK", content_type="text/plain")
         # a deleted article sent to the site's search for its words
         n.redirect(p["to_search"], "/search?q=malaysia+deports", 301)
         n.page("/search", SEARCH)
@@ -216,7 +219,7 @@ EXPECTED_STATUS = {
     "rewritten": "drifted", "error500": "unreachable", "slow": "unreachable",
     "refresh_home": "soft-404", "slash_added": "alive", "temp_elsewhere": "alive",
     "geo_block": "blocked", "paywall": "blocked", "paywall_jsonld": "blocked",
-    "to_search": "soft-404", "js_home": "soft-404",
+    "to_search": "soft-404", "js_home": "soft-404", "plain_ok": "soft-404",
 }
 
 
