@@ -254,8 +254,10 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
         encoding = (record.http_headers.get_header("Content-Encoding") or "") \
             if record.http_headers else ""
         if encoding.strip().lower() not in STREAM_CODINGS:
-            raise RecordError(f"cannot undo Content-Encoding {encoding!r}",
-                              filename=loc.filename, offset=loc.offset)
+            raise UndecodablePayload(
+                f"the payload cannot be decoded: archiver cannot undo Content-Encoding "
+                f"{encoding!r}; without --decoded it is written as captured",
+                filename=loc.filename, offset=loc.offset)
         with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as payload:
             _copy(record.raw_stream, payload)
             try:  # decoded to its end once before anything is written

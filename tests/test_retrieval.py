@@ -279,3 +279,11 @@ def test_export_wacz_validates(archive: Archive, tmp_path: Path) -> None:
         assert all(r["hash"].startswith("sha256:") for r in datapackage["resources"])
         assert z.read(f"archive/{names[0]}") == (archive.dir / names[0]).read_bytes()
     assert [p.name for p in out.parent.iterdir()] == ["archive.wacz"]  # no temp left
+
+
+def test_an_encoding_it_cannot_undo_is_said_so(site: Site, tmp_path: Path) -> None:
+    loc = _captured(site, tmp_path, gzip.compress(brotli.compress(HTML.encode())), "br, gzip")
+    out = io.BytesIO()
+    with pytest.raises(UndecodablePayload, match="cannot undo Content-Encoding 'br, gzip'"):
+        read_payload(tmp_path / "warc", loc, out, decoded=True)
+    assert out.getvalue() == b""
