@@ -419,13 +419,13 @@ class _Reader:
         for name, (_key, value) in self.mapping(node).items():
             if isinstance(value, ScalarNode) and value.tag != _TAG + "null":
                 report[name] = str(value.value)
-            elif name == "subject" and isinstance(value, SequenceNode):
-                names = []
-                for item in value.value:
+            elif name == "subject" and not isinstance(value, ScalarNode):  # null: none given
+                items = value.value if isinstance(value, SequenceNode) else [value]
+                for item in items:
                     if not isinstance(item, ScalarNode) or item.tag != _TAG + "str":
-                        raise self.error(f"'subject' must list names, found {_kind(item)}", item)
-                    names.append(str(item.value))
-                report[name] = ", ".join(names)
+                        raise self.error(f"'subject' must be a name or a list of names, found "
+                                         f"{_kind(item)}", item)
+                report[name] = ", ".join(str(item.value) for item in items)
         return report
 
     # -- one event --------------------------------------------------------

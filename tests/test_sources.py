@@ -270,7 +270,10 @@ REFUSALS = [
      "'report' must be a mapping"),
     ("subject-list-of-mappings",
      "report:\n  subject:\n    - {name: Taiwan}\nevents:\n  - id: a\n    sources: [http://a.b/]\n",
-     3, "'subject' must list names"),
+     3, "'subject' must be a name or a list of names, found a mapping"),
+    ("subject-mapping",
+     "report:\n  subject: {name: Taiwan}\nevents:\n  - id: a\n    sources: [http://a.b/]\n",
+     2, "'subject' must be a name or a list of names, found a mapping"),
 ]
 
 
@@ -554,6 +557,7 @@ def test_a_url_with_a_query_reads_in_a_flow_list(tmp_path: Path) -> None:
     # none given: the report this tool was made for
     ("report:\n  title: Deportations from Kenya\n", ("Taiwan",)),
     ("", ("Taiwan",)),
+    ("report:\n  subject:\n", ("Taiwan",)),  # null: none given
 ])
 def test_every_event_gets_the_reports_subject(tmp_path: Path, report: str,
                                               subject: tuple[str, ...]) -> None:
