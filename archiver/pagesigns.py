@@ -105,6 +105,8 @@ _ERROR_PHRASES = re.compile(
     r"(?:removed|deleted|taken\s+down|unpublished)|"
     r"(?:page|article|content|story|video|link)\s+(?:has\s+|had\s+|is\s+)?expired|"
     r"something\s+(?:went|has\s+gone)\s+wrong|error\s+(?:has\s+)?occurr?ed|"
+    r"might\s+have\s+been\s+removed,?\s+had\s+its\s+name\s+changed,?\s+or\s+is\s+"
+    r"temporarily\s+unavailable|"  # IIS's 404 text
     r"p[aá]gina\s+no\s+encontrada|no\s+existe|no\s+se\s+(?:encontr[oó]|encuentra)|"
     r"no\s+(?:est[aá]\s+)?disponible|"
     r"page\s+introuvable|page\s+non\s+trouv[ée]e|erreur\s+404|n['\u2019]existe\s+(?:pas|plus)|"

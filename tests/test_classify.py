@@ -840,6 +840,11 @@ def test_an_aws_waf_challenge_is_blocked(status: int, action: str, rule: str) ->
     "The requested URL was not found on this server.",
     "We're sorry, this content is no longer available.",
     "This article has been removed at the request of the publisher.",
+    # IIS's, and the same in the languages of the sources
+    "The page you are looking for might have been removed, had its name changed, or is "
+    "temporarily unavailable.",
+    "Lo sentimos, la página que buscas no está disponible.",
+    "抱歉，您要的頁面不存在。",
 ])
 @pytest.mark.parametrize("baseline", [None, snapshot()])
 def test_a_page_that_only_says_it_is_missing_is_a_soft_404(text: str,
