@@ -6,7 +6,7 @@ latest full capture when that has the same payload (:class:`HopPlan`).
 None, response or revisit), then, when anything was copied anew, its
 provenance metadata (:func:`provenance`). :class:`Archiving` is what the
 worker process that judges a page needs to build those records itself, so
-that they cost the parent only their appending. :func:`_capture_row` is the
+that they cost the parent only their appending. :func:`capture_row` is the
 capture row of a hop once its records are written.
 """
 
@@ -111,7 +111,7 @@ class Archiving:
                 for first, second in fetch_specs(result, self.plans, page, self.user_agent)]
 
 
-def _capture_row(hop: Hop, plan: HopPlan, req: RecordLocation | None,
+def capture_row(hop: Hop, plan: HopPlan, req: RecordLocation | None,
                  resp: RecordLocation) -> dict[str, Any]:
     """The capture row of a hop written as *req* and *resp* (without ids)."""
     return {

@@ -3,14 +3,14 @@
 The fetcher (``fetch.py``) uses them for each hop of each try:
 
 * :func:`parse_url` — ``httpx.URL(url)``, made directly when *url* is plain;
-  :func:`_port` and :func:`_origin` — the port a URL connects to (its own,
+  :func:`port_of` and :func:`origin_of` — the port a URL connects to (its own,
   or its scheme's default) and its origin (scheme, host, port);
 * :func:`parse_retry_after` — seconds asked by a ``Retry-After`` header
   (delta-seconds or HTTP-date);
-* :func:`_tls_info` — version, cipher, certificate subject and issuer of a
+* :func:`tls_info` — version, cipher, certificate subject and issuer of a
   TLS connection;
 * :class:`FetchStats` — what the network did, to tell a dead site from an
-  offline machine, fed by :class:`_Trace`, the connection events of one
+  offline machine, fed by :class:`Trace`, the connection events of one
   request (a :class:`~archiver.netpolicy.ConnectionObserver`).
 """
 
@@ -31,11 +31,11 @@ from .addresses import parse_host_address
 from .netpolicy import ResolutionError
 
 
-def _now() -> dt.datetime:
+def utc_now() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
 
-def _latin1(pairs: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
+def latin1_pairs(pairs: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs]
 
 
@@ -52,10 +52,10 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - (now or _now())).total_seconds())
+    return max(0.0, (when - (now or utc_now())).total_seconds())
 
 
-def _tls_info(ssl_object: Any) -> dict[str, str] | None:
+def tls_info(ssl_object: Any) -> dict[str, str] | None:
     """Version, cipher, certificate subject and issuer of a TLS connection."""
     if not isinstance(ssl_object, ssl.SSLObject | ssl.SSLSocket):
         return None
@@ -118,13 +118,13 @@ def parse_url(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
-def _port(url: httpx.URL) -> int:
+def port_of(url: httpx.URL) -> int:
     """The port *url* connects to: its own, or its scheme's default."""
     return url.port or _DEFAULT_PORTS.get(url.scheme, 80)
 
 
-def _origin(url: httpx.URL) -> tuple[str, str, int]:
-    return url.scheme, url.host, _port(url)
+def origin_of(url: httpx.URL) -> tuple[str, str, int]:
+    return url.scheme, url.host, port_of(url)
 
 
 @dataclass
@@ -147,7 +147,7 @@ class FetchStats:
         return bool(self.looked_up) and self.connections == 0
 
 
-class _Trace:
+class Trace:
     """Connection events of one request (a :class:`ConnectionObserver`)."""
 
     __slots__ = ("host", "stats", "peer", "connecting", "tls_started", "tls_done")

@@ -63,14 +63,14 @@ from httpx._transports.default import map_httpcore_exceptions
 from .addresses import check_parsed_url
 from .exchange import (
     FetchStats,
-    _latin1,
-    _now,
-    _origin,
-    _port,
-    _tls_info,
-    _Trace,
+    Trace,
+    latin1_pairs,
+    origin_of,
     parse_retry_after,
     parse_url,
+    port_of,
+    tls_info,
+    utc_now,
 )
 from .fetcherrors import classify_error
 from .http11 import Connections
@@ -331,22 +331,22 @@ class Fetcher:
 
     async def _exchange(self, url: httpx.URL, stoppable: bool = False
                         ) -> tuple[Hop, BaseException | None, bool]:
-        async with self.politeness.slot(_origin(url), stoppable=stoppable):
-            trace = _Trace(url.host, self.stats)
+        async with self.politeness.slot(origin_of(url), stoppable=stoppable):
+            trace = Trace(url.host, self.stats)
             hop, exc = await self._request(url, trace)
             if exc is not None and hop.status is None and not trace.connecting \
                     and isinstance(exc, _STALE):
                 # A kept-alive connection the server had closed: the request
                 # never reached it, so it is sent again on a new connection.
-                trace = _Trace(url.host, self.stats)
+                trace = Trace(url.host, self.stats)
                 hop, exc = await self._request(url, trace)
             return hop, exc, trace.tls_started and not trace.tls_done
 
-    async def _request(self, url: httpx.URL, trace: _Trace) -> tuple[Hop, BaseException | None]:
+    async def _request(self, url: httpx.URL, trace: Trace) -> tuple[Hop, BaseException | None]:
         """One request, bounded in time and size: (hop, error or None)."""
         headers, request = self._request_headers(url)
         hop = Hop(url=str(url), method="GET", request_headers=self._hop_headers(headers),
-                  started=_now())
+                  started=utc_now())
         t0 = time.monotonic()
         reply: _Reply | None = None
         error: BaseException | None = None
@@ -401,7 +401,7 @@ class Fetcher:
         """*raw* as text; the client's headers after ``Host`` are decoded once."""
         if raw[1:] != self._client_raw:
             self._client_raw = raw[1:]
-            self._client_text = _latin1(self._client_raw)
+            self._client_text = latin1_pairs(self._client_raw)
         return [(raw[0][0].decode("latin-1"), raw[0][1].decode("latin-1")), *self._client_text]
 
     async def _send(self, url: httpx.URL, headers: list[tuple[bytes, bytes]],
@@ -420,7 +420,7 @@ class Fetcher:
                           response.aiter_raw(), response.aclose)
         if self.client.is_closed:
             raise RuntimeError("Cannot send a request, as the client has been closed.")
-        core = await connections.request(url.raw_scheme, url.raw_host, _port(url), url.raw_path,
+        core = await connections.request(url.raw_scheme, url.raw_host, port_of(url), url.raw_path,
                                          headers)
         raw = core.headers
         reply = _Reply(core.status, core.reason_phrase, core.http_version, core.network_stream,
@@ -439,10 +439,10 @@ class Fetcher:
         hop.status = reply.status
         hop.reason_phrase = reply.reason_phrase.decode("latin-1")
         hop.http_version = reply.http_version.decode("ascii", errors="ignore")
-        hop.response_headers = _latin1(reply.headers)
+        hop.response_headers = latin1_pairs(reply.headers)
         if reply.request is not request and reply.request is not None:
             # the headers as sent, when the client changed them
-            hop.request_headers = _latin1(reply.request.headers.raw)
+            hop.request_headers = latin1_pairs(reply.request.headers.raw)
         self._record_peer(hop, reply.network_stream)
 
     def _record_peer(self, hop: Hop, stream: Any) -> None:
@@ -452,7 +452,7 @@ class Fetcher:
         if isinstance(addr, tuple) and len(addr) >= 2:
             hop.ip, hop.port = str(addr[0]), int(addr[1])
         if hop.url.startswith("https:"):
-            hop.tls = _tls_info(stream.get_extra_info("ssl_object"))
+            hop.tls = tls_info(stream.get_extra_info("ssl_object"))
 
     async def _read_body(self, hop: Hop, chunks: AsyncIterable[bytes]) -> None:
         """Keep the raw (still encoded) body, up to the size cap: in memory while it

@@ -37,7 +37,7 @@ from .warc import Record
 #: Statuses whose page is the cited page (or its new version): its headline,
 #: date and event flags are reported; for the others (an error page, a
 #: challenge, a home page answering in its place) they are left empty.
-_CITED_PAGE_STATUSES = frozenset({"alive", "moved", "drifted"})
+CITED_PAGE_STATUSES = frozenset({"alive", "moved", "drifted"})
 
 
 @dataclass
@@ -75,7 +75,7 @@ def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None
                              payload_digest=None, page=page)
             blob = page_blob(page)
         flags: list[str] = []
-        if verdict.status in _CITED_PAGE_STATUSES:
+        if verdict.status in CITED_PAGE_STATUSES:
             flags.extend(event_flags(event, page, tolerance_days=settings.date_tolerance_days))
         out.append((verdict, flags))
     return out, blob

@@ -39,12 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from . import __version__
-from .capture import Archiving, HopPlan, _capture_row, fetch_specs
+from .capture import Archiving, HopPlan, capture_row, fetch_specs
 from .classify import http_status_of
 from .cpupool import MIN_URLS, JobTimedOut, PagePool, extract_body, worker_count
 from .exceptions import StorageError
 from .fetch import Fetcher, discard, make_client
-from .judgement import _CITED_PAGE_STATUSES, Judgement, analyse, assess
+from .judgement import CITED_PAGE_STATUSES, Judgement, analyse, assess
 from .models import (
     Citation,
     Event,
@@ -254,7 +254,7 @@ class Cycle:
         :class:`Archiving` built them): the capture rows of its hops (without ids), and where the
         metadata record went, if one was made."""
         locations = [self.writer.write(first, second) for first, second in records]
-        rows = [_capture_row(hop, plan, req, resp)
+        rows = [capture_row(hop, plan, req, resp)
                 for hop, plan, (req, resp) in zip(hops, plans, locations, strict=False)]
         return rows, (locations[-1][1] if len(locations) > len(hops) else None)
 
@@ -444,7 +444,7 @@ class Cycle:
                                http_status_of(result), None)
         # the headline and date of the cited page: not those of an error page,
         # a challenge, a home page or a parked domain answering in its place
-        shown = page if verdict.status in _CITED_PAGE_STATUSES else None
+        shown = page if verdict.status in CITED_PAGE_STATUSES else None
 
         def store_check() -> None:
             row = {

@@ -60,12 +60,12 @@ from .exceptions import StorageError
 from .models import Hop
 from .settings import WarcSettings
 from .warcparts import (
-    _CHUNK,
-    _check_field,
-    _Digest,
-    _iter_body,
-    _Member,
+    CHUNK,
+    Digest,
+    Member,
     body_is_compressed,
+    check_field,
+    iter_body,
     new_record_id,
     request_head,
     response_head,
@@ -149,12 +149,12 @@ def _build(spec: RecordSpec, level: int, out: IO[bytes]) -> tuple[str, str, str,
     """Write *spec* to *out* as one gzip member; returns its record id and type,
     block digest and payload digest. The block digest covers the head and
     body; the payload digest the body only."""
-    block_d = _Digest()
+    block_d = Digest()
     block_d.update(spec.head)
     payload_digest = spec.payload_digest
-    payload_d = _Digest() if spec.payload and payload_digest is None else None
+    payload_d = Digest() if spec.payload and payload_digest is None else None
     length = len(spec.head)
-    for buf in _iter_body(spec.body):
+    for buf in iter_body(spec.body):
         block_d.update(buf)
         if payload_d is not None:
             payload_d.update(buf)
@@ -168,15 +168,15 @@ def _build(spec: RecordSpec, level: int, out: IO[bytes]) -> tuple[str, str, str,
     all_headers.append(("WARC-Block-Digest", block_digest))
     all_headers.append(("Content-Length", str(length)))
     warc_head = (WARC_VERSION + "\r\n" + "".join(
-        f"{k}: {_check_field(v)}\r\n" for k, v in all_headers) + "\r\n").encode("utf-8")
+        f"{k}: {check_field(v)}\r\n" for k, v in all_headers) + "\r\n").encode("utf-8")
     deflated = len(warc_head) + (len(spec.head) if spec.store_body else length + 4)
-    member = _Member(out, level, deflated)
+    member = Member(out, level, deflated)
     member.write(warc_head)
     member.write(spec.head)
     if spec.store_body:  # already compressed: deflating again only costs CPU
         member.store_from_here()
     written = len(spec.head)
-    for data in _iter_body(spec.body):
+    for data in iter_body(spec.body):
         member.write(data)
         written += len(data)
     if written != length:
@@ -196,7 +196,7 @@ def warcinfo_spec(filename: str, software: str, fields: dict[str, str]) -> Recor
     info = {"software": software, "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
                           "warc-format/warc-1.1/", **fields}
-    block = "".join(f"{_check_field(k)}: {_check_field(str(v))}\r\n"
+    block = "".join(f"{check_field(k)}: {check_field(str(v))}\r\n"
                     for k, v in info.items() if v).encode("utf-8")
     headers = [
         ("WARC-Type", "warcinfo"),
@@ -220,7 +220,7 @@ def _common(hop: Hop) -> list[tuple[str, str]]:
     """The headers the records of *hop* share; ``ValueError`` without a response."""
     if hop.status is None:
         raise ValueError(f"{hop.url}: no response to archive")
-    common = [("WARC-Target-URI", _check_field(hop.url)), ("WARC-Date", warc_date(hop.started))]
+    common = [("WARC-Target-URI", check_field(hop.url)), ("WARC-Date", warc_date(hop.started))]
     if hop.ip:
         common.append(("WARC-IP-Address", hop.ip))
     return common
@@ -271,9 +271,9 @@ def revisit_specs(hop: Hop, *, refers_to_uri: str, refers_to_date: str,
     revisit_id = new_record_id()
     revisit = RecordSpec([("WARC-Type", "revisit"), ("WARC-Record-ID", revisit_id), *common,
                           ("WARC-Profile", REVISIT_PROFILE),
-                          ("WARC-Refers-To-Target-URI", _check_field(refers_to_uri)),
-                          ("WARC-Refers-To-Date", _check_field(refers_to_date)),
-                          ("WARC-Refers-To", _check_field(refers_to_record_id)),
+                          ("WARC-Refers-To-Target-URI", check_field(refers_to_uri)),
+                          ("WARC-Refers-To-Date", check_field(refers_to_date)),
+                          ("WARC-Refers-To", check_field(refers_to_record_id)),
                           ("Content-Type", "application/http; msgtype=response")],
                          response_head(hop), payload_digest=payload_digest)
     return (_request_spec(hop, common, revisit_id) if with_request else None), revisit
@@ -290,12 +290,12 @@ def metadata_spec(target_uri: str, fields: dict[str, object], *,
     # one line: json's C encoder does not indent (indenting tripled the cost)
     block = json.dumps(fields, ensure_ascii=False, sort_keys=True, default=str).encode("utf-8")
     headers = [("WARC-Type", "metadata"), ("WARC-Record-ID", new_record_id()),
-               ("WARC-Target-URI", _check_field(target_uri)),
+               ("WARC-Target-URI", check_field(target_uri)),
                ("WARC-Date", warc_date(dt.datetime.now(dt.UTC)))]
     if concurrent_to:
-        headers.append(("WARC-Concurrent-To", _check_field(concurrent_to)))
+        headers.append(("WARC-Concurrent-To", check_field(concurrent_to)))
     if refers_to:
-        headers.append(("WARC-Refers-To", _check_field(refers_to)))
+        headers.append(("WARC-Refers-To", check_field(refers_to)))
     headers.append(("Content-Type", "application/json"))
     return RecordSpec(headers, block)
 
@@ -378,7 +378,7 @@ class WarcWriter:
                 record_id, record_type, block_digest, payload_digest = _build(
                     spec, self.settings.compression_level, buf_fh)
                 buf_fh.seek(0)
-                offset, member_len = self._append(iter(lambda: buf_fh.read(_CHUNK), b""))
+                offset, member_len = self._append(iter(lambda: buf_fh.read(CHUNK), b""))
         except OSError as exc:
             raise StorageError(f"cannot buffer a WARC record: {exc.strerror or exc}",
                                path=self._open_path()) from exc

@@ -3,13 +3,13 @@
 The writer (``warc.py``) builds its records from them:
 
 * **Digests** are SHA-256, written the way warcio writes them: ``sha256:`` +
-  base32 (:class:`_Digest`). :func:`payload_digest_of` gives the payload
+  base32 (:class:`Digest`). :func:`payload_digest_of` gives the payload
   digest a response record would get for a body (its bytes, or the file
   holding them), so a new body can be compared with the last capture before
   anything is written; :func:`file_sha256` is the hex SHA-256 of a file (what
   the archive records of each closed WARC file, and what ``archiver verify``
   checks it against).
-* **The gzip member** of one record (:class:`_Member`): deflated with a
+* **The gzip member** of one record (:class:`Member`): deflated with a
   window sized for the bytes it will deflate (:func:`_window_bits`), then,
   for a body sent compressed (:func:`body_is_compressed`), in stored blocks.
 * **Header values and heads**: :func:`warc_date` (UTC, with microseconds),
@@ -35,14 +35,14 @@ from .models import Hop
 
 DIGEST_ALGORITHM = "sha256"
 ORIG_HEADER_PREFIX = "X-Archive-Orig-"
-_CHUNK = 1024 * 1024
+CHUNK = 1024 * 1024
 
 
 #: The digest's constructor itself (``hashlib.new`` looks it up by name each time).
 _NEW_DIGEST = getattr(hashlib, DIGEST_ALGORITHM)
 
 
-class _Digest:
+class Digest:
     """A running digest that prints the way warcio prints it."""
 
     def __init__(self) -> None:
@@ -69,7 +69,7 @@ def _window_bits(size: int) -> int:
     return min(15, max(9, (size - 1).bit_length()))
 
 
-class _Member:
+class Member:
     """One gzip member written to *out*: deflated at *level* (with a window
     sized for the *size* bytes it will deflate), then, from
     :meth:`store_from_here` on, in stored blocks.
@@ -126,7 +126,7 @@ def body_is_compressed(hop: Hop) -> bool:
     return bool(encoding) and encoding.split(",")[-1].strip() in COMPRESSED_ENCODINGS
 
 
-def _iter_body(body: bytes | Path | None) -> Iterator[bytes]:
+def iter_body(body: bytes | Path | None) -> Iterator[bytes]:
     """The chunks of *body*: bytes as they are, a file read in chunks."""
     if body is None:
         return
@@ -136,7 +136,7 @@ def _iter_body(body: bytes | Path | None) -> Iterator[bytes]:
         return
     with open(body, "rb") as fh:
         while True:
-            buf = fh.read(_CHUNK)
+            buf = fh.read(CHUNK)
             if not buf:
                 return
             yield buf
@@ -146,7 +146,7 @@ def file_sha256(path: Path) -> str:
     """Hex SHA-256 of the file at *path*, streamed (what the archive records of
     each closed WARC file, and what ``archiver verify`` checks it against)."""
     h = hashlib.sha256()
-    for buf in _iter_body(path):
+    for buf in iter_body(path):
         h.update(buf)
     return h.hexdigest()
 
@@ -156,8 +156,8 @@ def payload_digest_of(body: bytes | Path | None) -> str:
     the file holding them; *None*: an empty body). Streams a file; never loads
     it whole.
     """
-    d = _Digest()
-    for buf in _iter_body(body):
+    d = Digest()
+    for buf in iter_body(body):
         d.update(buf)
     return str(d)
 
@@ -181,7 +181,7 @@ def _encode_header(text: str) -> bytes:
         return text.encode("utf-8")
 
 
-def _check_field(value: str) -> str:
+def check_field(value: str) -> str:
     if "\r" in value or "\n" in value:  # a header injection, never a valid value
         raise ValueError(f"line break in a WARC header value: {value!r}")
     return value

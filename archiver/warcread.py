@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import IO
 
 from .warc import BROKEN_SUFFIX, OPEN_SUFFIX, WARC_SUFFIX, _fsync_dir
-from .warcparts import _CHUNK
+from .warcparts import CHUNK
 
 
 class MemberError(Exception):
@@ -37,7 +37,7 @@ def read_member(fh: IO[bytes], offset: int, *, keep: int | None = None) -> tuple
     consumed = total = kept_len = 0
     kept: list[bytes] = []
     while not dec.eof:
-        data = fh.read(_CHUNK)
+        data = fh.read(CHUNK)
         if not data:
             raise MemberError(f"gzip member at {offset} is cut short")
         try:

@@ -444,7 +444,7 @@ def test_digests_are_printed_as_warcio_prints_them() -> None:
     from warcio.utils import Digester
 
     body = b"Taiwan protested on Tuesday." * 100
-    ours = warcparts._Digest()
+    ours = warcparts.Digest()
     theirs = Digester(warcparts.DIGEST_ALGORITHM)
     ours.update(body)
     theirs.update(body)
