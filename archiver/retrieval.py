@@ -253,22 +253,32 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
             return _copy(record.raw_stream, out)
         encoding = (record.http_headers.get_header("Content-Encoding") or "") \
             if record.http_headers else ""
-        if encoding.strip().lower() not in STREAM_CODINGS:
+        # "gzip, br": gzip applied first, so undone last
+        codings = [c.strip().lower() for c in reversed(encoding.split(","))]
+        codings = [c for c in codings if c not in ("", "identity", "none")] or [""]
+        if any(c not in STREAM_CODINGS for c in codings):
             raise UndecodablePayload(
                 f"the payload cannot be decoded: archiver cannot undo Content-Encoding "
                 f"{encoding!r}; without --decoded it is written as captured",
                 filename=loc.filename, offset=loc.offset)
-        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as payload:
+        with contextlib.ExitStack() as spools:
+            payload = spools.enter_context(tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX))
             _copy(record.raw_stream, payload)
-            try:  # decoded to its end once before anything is written
+            try:  # decoded to its end (each coding but the last into a spool) before
+                for coding in codings[:-1]:  # anything is written
+                    undone = spools.enter_context(
+                        tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX))
+                    payload.seek(0)
+                    undo_encoding(payload, coding, undone)
+                    payload = undone
                 payload.seek(0)
-                undo_encoding(payload, encoding, None)
+                undo_encoding(payload, codings[-1], None)
             except ValueError as exc:
                 raise UndecodablePayload(
                     f"the payload cannot be decoded: {exc}; without --decoded it is "
                     "written as captured", filename=loc.filename, offset=loc.offset) from None
             payload.seek(0)
-            return undo_encoding(payload, encoding, out)
+            return undo_encoding(payload, codings[-1], out)
 
 
 def copy_records(warc_dir: Path, locs: Iterable[RecordLocation], out: BinaryIO) -> int:

@@ -281,9 +281,23 @@ def test_export_wacz_validates(archive: Archive, tmp_path: Path) -> None:
     assert [p.name for p in out.parent.iterdir()] == ["archive.wacz"]  # no temp left
 
 
-def test_an_encoding_it_cannot_undo_is_said_so(site: Site, tmp_path: Path) -> None:
+def test_encodings_applied_one_over_another_are_undone(site: Site, tmp_path: Path) -> None:
     loc = _captured(site, tmp_path, gzip.compress(brotli.compress(HTML.encode())), "br, gzip")
     out = io.BytesIO()
-    with pytest.raises(UndecodablePayload, match="cannot undo Content-Encoding 'br, gzip'"):
+    assert read_payload(tmp_path / "warc", loc, out, decoded=True) == len(HTML.encode())
+    assert out.getvalue() == HTML.encode()
+    # the inner one damaged: nothing written
+    cut = brotli.compress(HTML.encode())[:-4]
+    loc = _captured(site, tmp_path, gzip.compress(cut), "br, gzip")
+    out = io.BytesIO()
+    with pytest.raises(UndecodablePayload, match="br stream is cut short"):
+        read_payload(tmp_path / "warc", loc, out, decoded=True)
+    assert out.getvalue() == b""
+
+
+def test_an_encoding_it_cannot_undo_is_said_so(site: Site, tmp_path: Path) -> None:
+    loc = _captured(site, tmp_path, zlib.compress(HTML.encode()), "compress")
+    out = io.BytesIO()
+    with pytest.raises(UndecodablePayload, match="cannot undo Content-Encoding 'compress'"):
         read_payload(tmp_path / "warc", loc, out, decoded=True)
     assert out.getvalue() == b""
