@@ -23,9 +23,9 @@ Rules, in the order they are tried (the first that applies decides):
    403/503 with a "Just a moment..." title; AWS WAF's ``x-amzn-waf-action``,
    which also gives ``captcha``), ``captcha`` (hCaptcha, reCAPTCHA,
    DataDome, PerimeterX, Akamai "Access Denied", Imperva/Incapsula, "verify you
-   are human"), ``geo-block`` (a page that is no article saying it is not
-   available in the reader's country or region, as US papers answer European
-   readers), ``consent-wall`` (a redirect to ``consent.*`` or a "Before you
+   are human"), ``geo-block`` (a page of at most 60 words, no article,
+   saying it is not available in the reader's country or region, as US papers
+   answer European readers), ``consent-wall`` (a redirect to ``consent.*`` or a "Before you
    continue" page), ``login-wall`` (a redirect to a login URL, or a page whose
    main content is a password form) -- ``blocked``.
 7. ``http-404``, ``http-410`` -- ``dead``.
@@ -71,9 +71,10 @@ Rules, in the order they are tried (the first that applies decides):
     both gone on one side only). A permanent redirect to a different page also
     ends here, unless that page is no article (``not-an-article`` in 11).
     But ``paywall`` -- ``blocked``: the headline matches and only the text
-    differs, and the page is now behind a paywall (``isAccessibleForFree:
-    false`` in its JSON-LD, or "subscribe to continue reading" and the like at
-    the end of its text) where the first snapshot was not.
+    differs, the text is cut short (under 80 % of the first snapshot's), and
+    the page is now behind a paywall (``isAccessibleForFree: false`` in its
+    JSON-LD, or "subscribe to continue reading" and the like at the end of its
+    text) where the first snapshot was not.
 14. ``alive``.
 
 Why these thresholds: over 228 real news pages (the extraction development
@@ -398,7 +399,9 @@ def _compare(
     if drift is not None:
         rule, evidence = drift
         where = f" at {final.url}" if elsewhere else ""
-        walled = paywall(page) if page is not None and rule == "text-replaced" else None
+        # the text cut short (a live blog that grew and asks to sign in to comment is not)
+        walled = paywall(page) if page is not None and rule == "text-replaced" \
+            and len(page.text) < PAYWALL_TEXT_SHARE * len(baseline.page.text) else None
         if walled and not paywall(baseline.page):
             return _ok("blocked", "paywall",
                        f"{ok}{where}; the headline matches the first snapshot, but the text "
@@ -412,6 +415,10 @@ def _compare(
     if elsewhere:
         return _ok("alive", "alive", f"{ok} after a temporary redirect to {final.url}; {like}")
     return _ok("alive", "alive", f"{ok}; {like}")
+
+
+#: A paywalled page shows at most this share of the first snapshot's text.
+PAYWALL_TEXT_SHARE = 0.8
 
 
 def _alike(page: PageInfo | None, base: PageInfo) -> str:

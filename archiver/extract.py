@@ -58,7 +58,8 @@ def extract(body: bytes, *, url: str, content_type: str | None = None,
         if not isinstance(body, bytes | bytearray | memoryview):
             return PageInfo()
         body = bytes(body)
-        if not body or body.isspace():  # isspace stops at the first other byte
+        bare = body[3:] if body.startswith(b"\xef\xbb\xbf") else body  # a UTF-8 BOM
+        if not bare or bare.isspace():  # isspace stops at the first other byte
             return PageInfo(kind="html" if is_html(body, content_type) else "other",
                             empty=True)
         if is_pdf(body, content_type):

@@ -71,6 +71,7 @@ _META, _SCRIPT, _H1, _TIME, _LINK, _TITLE, _INPUT, _BASE = (
                                   "base"))
 _CONTAINERS = dom.tag_ids("article", "main")
 _SVG = dom.tag_ids("svg")
+_NOSCRIPT = dom.tag_ids("noscript")
 _HEAD = dom.tag_ids("head")
 #: ``itemprop=datePublished`` elements read.
 _ITEMPROP_DATES_MAX = 10
@@ -96,7 +97,10 @@ def absolute(base: str, href: str | None) -> str | None:
         return None
 
 
-_REFRESH_URL = re.compile(r"""^\s*\d*(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?["']?([^"']*)""", re.I)
+_REFRESH_URL = re.compile(r"""^\s*(\d*)(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?["']?([^"']*)""", re.I)
+#: A refresh later than this many seconds is no redirect (a page that reloads
+#: itself, or goes home after half an hour unread).
+REFRESH_AT_ONCE_SECONDS = 10
 
 
 def collect(tree: LexborHTMLParser, url: str) -> Markup:
@@ -110,7 +114,7 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
         tid = el.tag_id
         attrs = el.attributes
         if tid == _META:  # <meta itemprop> is read with the other <meta> values
-            _collect_meta(attrs, found, base)
+            _collect_meta(attrs, found, base, el)
             continue
         if attrs.get("itemprop") == "datePublished" and \
                 len(found.itemprop_dates) < _ITEMPROP_DATES_MAX:
@@ -150,15 +154,18 @@ def _in_svg(el: LexborNode) -> bool:
     return dom.has_ancestor(el, _SVG)
 
 
-def _collect_meta(attrs: dict[str, str | None], found: Markup, base: str) -> None:
+def _collect_meta(attrs: dict[str, str | None], found: Markup, base: str,
+                  el: LexborNode) -> None:
     content = attrs.get("content")
     equiv = attrs.get("http-equiv")
     if equiv:
         equiv = equiv.lower()
         if equiv == "refresh" and content and found.refresh is None:
+            # at once, and not in <noscript> (a browser running scripts ignores it)
             m = _REFRESH_URL.match(content)
-            if m and m.group(1).strip():
-                found.refresh = absolute(base, m.group(1))
+            if m and m.group(2).strip() and int(m.group(1) or 0) <= REFRESH_AT_ONCE_SECONDS \
+                    and not dom.has_ancestor(el, _NOSCRIPT):
+                found.refresh = absolute(base, m.group(2))
             return
         if equiv == "content-language" and content:
             found.meta.setdefault("content-language", content)
@@ -224,11 +231,13 @@ def _false(value: Any) -> bool:
 
 
 #: A script that sends the browser elsewhere at once: ``location = "/"``,
-#: ``window.location.href = '/'``, ``location.replace("/")``.
+#: ``window.location.href = '/'``, ``location.replace("/")``; the address a
+#: whole string (``"https://" + host`` is not read).
 _SCRIPT_REDIRECT = re.compile(
     rb"""<script[^>]*>\s*(?:(?:window|document|top|self)\.)?location(?:\.href)?\s*=\s*"""
-    rb"""["']([^"'<>]{1,300})["']|<script[^>]*>\s*(?:(?:window|document|top|self)\.)?"""
-    rb"""location\.(?:replace|assign)\(\s*["']([^"'<>]{1,300})["']""", re.IGNORECASE)
+    rb"""["']([^"'<>]{1,300})["']\s*(?:;|<|\n|$)|<script[^>]*>\s*"""
+    rb"""(?:(?:window|document|top|self)\.)?location\.(?:replace|assign)\(\s*"""
+    rb"""["']([^"'<>]{1,300})["']\s*\)""", re.IGNORECASE)
 #: Pages up to this size are searched for a script that redirects (a page
 #: that only redirects is small).
 SCRIPT_REDIRECT_BYTES = 16 * 1024
@@ -243,6 +252,8 @@ def script_redirect(body: bytes, url: str) -> str | None:
     if found is None:
         return None
     target = (found.group(1) or found.group(2)).decode("utf-8", "replace")
+    if "#" in target:  # a route of a script app ("/#!/2016/05/01/a"): not where it goes
+        return None
     return absolute(url, target)
 
 

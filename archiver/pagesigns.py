@@ -138,14 +138,15 @@ def _error_phrase_in(text: str) -> bool:
 #: Words that may surround an error phrase in an error page's title.
 _ERROR_FILLER = frozenset(
     "a an the this that page file article content document url requested request you "
-    "on at of server site website "
+    "on at of server site website publisher author owner "
     "are were re we is was it s t sorry oops whoops error http looking for seems looks "
     "like can could be been has moved or "
     "la el lo los las página pagina sentimos que busca buscas contenido "
     "désolé desole oups cette vous cherchez le erreur introuvable "
-    "die seite fehler leider wurde konnte werden diese ups hoppla "
+    "die seite fehler leider wurde konnte werden diese ups hoppla von ihnen aufgerufene "
+    "gesuchte "
     "halaman maaf yang anda cari ini "
-    "抱 歉 對 不 起 对 您 所 要 的 請 请 求 頁 页 面 網 网 該 该 此 錯 误 誤 錯 已".split()
+    "抱 歉 對 不 起 对 您 所 要 的 請 请 求 頁 页 面 網 网 該 该 此 錯 误 誤 錯 已 很 找".split()
 )
 
 
@@ -179,21 +180,22 @@ _SENTENCE_END = re.compile(r"(?<=[.!?\u3002\uff01\uff1f])\s+|[\u3002\uff01\uff1f
 def error_text(page: PageInfo) -> str:
     """The error message that is all *page* says (empty when there is none).
 
-    For a page that is no article and whose main text is short
+    For an HTML or text page that is no article and whose main text is short
     (:data:`ERROR_TEXT_WORDS`): a sentence of it that holds an error phrase
-    and at most one other word besides filler, as for :func:`error_title`
-    ("Sorry, the page you requested could not be found.", its title being the
-    site's name). "Try searching." beside it changes nothing.
+    and no other word besides filler ("Sorry, the page you requested could
+    not be found.", its title being the site's name). "Try searching." beside
+    it changes nothing; "Parking is unavailable." is a notice, not an error
+    page (a title allows one such word: :func:`error_title`).
     """
     text = page.text
-    if not text or _counts(text)[0] > ERROR_TEXT_WORDS or not _error_phrase_in(text) \
-            or _looks_like_article(page):
+    if not text or page.kind == "pdf" or _counts(text)[0] > ERROR_TEXT_WORDS \
+            or not _error_phrase_in(text) or _looks_like_article(page):
         return ""
     for sentence in _SENTENCE_END.split(text.replace("\u2019", "'")):
         if sentence and _error_phrase_in(sentence):
             rest = [t for t in tokens(_ERROR_PHRASES.sub(" ", sentence))
                     if t not in _ERROR_FILLER]
-            if len(rest) <= 1:
+            if not rest:
                 return sentence.strip()
     return ""
 
@@ -324,6 +326,9 @@ _CONSENT_TITLE = re.compile(
     r"before you continue|bevor sie zu .{1,40} weitergehen|avant d.acc[ée]der|"
     r"antes de (?:ir|continuar)|sebelum melanjutkan", re.IGNORECASE)
 _CONSENT_HOST = re.compile(r"^(?:consent|guce)\.|(?:^|\.)consent\.", re.IGNORECASE)
+#: A page refused to a country says little more: longer pages that say it
+#: quote it (a press release, a help page).
+GEO_BLOCK_WORDS = 60
 #: A page refused to readers in this client's country or region (the GDPR
 #: pages of US papers, licensing limits): in English, Spanish, French, German.
 _GEO_BLOCK = re.compile(
@@ -336,7 +341,9 @@ _GEO_BLOCK = re.compile(
     r"site|website|article)s? (?:in|to (?:users|visitors|readers) in) your (?:country|region)|"
     r"no (?:est[áa]|se encuentra) disponible en (?:tu|su) (?:pa[íi]s|regi[óo]n)|"
     r"n.est pas (?:disponible|accessible) (?:dans|depuis) votre (?:pays|r[ée]gion)|"
-    r"in (?:ihrem|deinem) land nicht (?:verf[üu]gbar|abrufbar)",
+    r"in (?:ihrem|deinem) land(?: \w+){0,2} nicht (?:verf[üu]gbar|abrufbar)|"
+    r"not (?:available|accessible) outside (?:the )?\w+|"
+    r"(?:所在的?|您的)(?:地區|地区|國家|国家)(?:無法|无法|不支援|不支持|不提供)",
     re.IGNORECASE)
 
 
@@ -349,6 +356,7 @@ _PAYWALL = re.compile(
     r"subscribers? only|you(?:'ve| have) reached (?:your|the) (?:limit|maximum) of free "
     r"articles|free articles? (?:left|remaining) this month|"
     r"suscr[íi]bete para seguir leyendo|abonnez-vous pour lire la suite|"
+    r"r[ée]serv[ée]e? aux abonn[ée]s|付費會員專屬|付费会员专属|訂閱後即可|订阅后即可|"
     r"jetzt (?:weiterlesen|abonnieren)", re.IGNORECASE)
 
 
@@ -386,7 +394,7 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
         if found and (_short_page(page) or _CAPTCHA.search(title)):
             return "captcha", f"HTTP {status} with a bot check ({found.group(0)[:40]!r})"
         geo = _GEO_BLOCK.search(head)
-        if geo and (_short_page(page) or _GEO_BLOCK.search(f"{title}\n{page.h1 or ''}")):
+        if geo and _counts(page.text)[0] <= GEO_BLOCK_WORDS:
             return ("geo-block", f"HTTP {status} with a page refused to this client's country "
                                  f"or region ({geo.group(0)[:60]!r})")
     redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)

@@ -877,3 +877,65 @@ def test_the_same_text_in_another_format_is_not_soft_404(kind: str) -> None:
     """The cited article served as plain text or as a PDF is still the cited page."""
     v = run(fetched(hop()), PageInfo(kind=kind, text=ARTICLE), baseline=snapshot())
     assert v.status != "soft-404"
+
+
+# ------------------------------------------- what these rules must leave alone
+
+@pytest.mark.parametrize("text", [
+    # notices with an availability phrase about something else (a ministry's, a theatre's)
+    "The East Gate of the building will be closed for repairs from May 2 to May 6. "
+    "Parking is unavailable.",
+    "Cloud Gate Dance Theatre performs at the National Theater on May 20 and 21. "
+    "Tickets are no longer available.",
+    "The council met the delegation on Monday. Talks continue. "
+    "Comments are not available for this article.",
+])
+def test_a_short_notice_is_not_an_error_text(text: str) -> None:
+    page = PageInfo(kind="html", title="Notice", headline="Notice", text=text)
+    assert run(fetched(hop()), page).status == "alive"
+
+
+def test_a_pdf_notice_is_not_an_error_text() -> None:
+    page = PageInfo(kind="pdf", text="Notice: the East Gate is closed. Parking is unavailable.")
+    assert run(fetched(hop()), page).status == "alive"
+
+
+@pytest.mark.parametrize("text", [
+    # a press release that quotes the message (88 words)
+    "Taipei, May 3 (Executive Yuan) The Ministry of Culture said on Tuesday that viewers "
+    "abroad who tried to watch the broadcast of the ceremony saw the message This content is "
+    "not available in your country when they opened the stream. The ministry has asked the "
+    "broadcaster to make the recording available worldwide and said that a version with "
+    "English subtitles would be published next week on its website and on its social media "
+    "channels, together with the full text of the speeches given at the ceremony by the "
+    "premier and the minister.",
+    # a help page that asks about it, with more to say
+    "Why do I see This video is not available in your country? Some videos are licensed for "
+    "certain countries only. The rights holder decides where a video can be watched, and we "
+    "show the message when you watch from elsewhere. If you believe you should be able to "
+    "watch it, check that your location settings are right, turn off any proxy or VPN, and "
+    "try again. If the message persists, write to our support team with the address of the "
+    "video and the country you are in, and we will look into it.",
+])
+def test_a_longer_page_quoting_a_geo_block_is_not_one(text: str) -> None:
+    page = PageInfo(kind="html", title="Press release", text=text)
+    assert run(fetched(hop()), page).status == "alive"
+
+
+@pytest.mark.parametrize(("h1", "text"), [
+    ("Nicht verfügbar", "Dieser Inhalt ist in Ihrem Land leider nicht verfügbar."),
+    ("BBC iPlayer", "This content is not available outside the UK, due to rights issues."),
+    ("", "您所在的地區無法觀看此內容。"),
+])
+def test_more_wordings_of_a_geo_block(h1: str, text: str) -> None:
+    page = PageInfo(kind="html", title="Video", h1=h1 or None, text=text)
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert (v.status, v.rule) == ("blocked", "geo-block")
+
+
+def test_a_grown_live_blog_that_asks_to_sign_in_is_not_a_paywall() -> None:
+    """Its text changed and ends with 'Already a member? Sign in to comment.', but it
+    grew: a paywall cuts the text short."""
+    grown = article(text=OTHER_ARTICLE * 3 + " Already a member? Sign in to comment.")
+    v = run(fetched(hop()), grown, baseline=snapshot())
+    assert (v.status, v.rule) == ("drifted", "text-replaced")

@@ -557,3 +557,33 @@ def test_a_paywall_declared_in_json_ld(jsonld: str, paywalled: bool) -> None:
 def test_a_page_sent_on_by_script(body: bytes, target: str | None) -> None:
     info = extract(body, url="http://127.0.0.1/2016/05/01/a/", content_type="text/html")
     assert info.meta_refresh == target
+
+
+@pytest.mark.parametrize(("head", "refresh"), [
+    ('<meta http-equiv="refresh" content="0; url=/">', "http://127.0.0.1/"),
+    ('<meta http-equiv="refresh" content="5;URL=\'/new/\'">', "http://127.0.0.1/new/"),
+    # not at once: a page that goes home after half an hour unread
+    ('<meta http-equiv="refresh" content="1800; url=/">', None),
+    # for browsers without scripts only: a browser running scripts never acts on it
+    ('<noscript><meta http-equiv="refresh" content="0; url=/"></noscript>', None),
+])
+def test_a_refresh_counts_when_it_is_at_once(head: str, refresh: str | None) -> None:
+    body = (f"<html><head>{head}<title>Kenya deports 45</title></head><body><h1>Kenya "
+            "deports 45</h1><p>Kenya deported 45 Taiwanese to China.</p></body></html>")
+    info = extract(body.encode(), url="http://127.0.0.1/2016/05/01/a/", content_type="text/html")
+    assert info.meta_refresh == refresh
+
+
+@pytest.mark.parametrize("script", [
+    'window.location.replace("/#!/2016/05/01/a");',  # a route of a script app
+    'window.location.href = "https://127.0.0.1" + window.location.pathname;',  # a sum
+])
+def test_a_script_redirect_that_is_not_to_an_address(script: str) -> None:
+    body = f"<html><head><script>{script}</script></head><body></body></html>".encode()
+    info = extract(body, url="http://127.0.0.1/2016/05/01/a/", content_type="text/html")
+    assert info.meta_refresh is None
+
+
+def test_a_body_of_a_byte_order_mark_and_newlines_is_empty() -> None:
+    info = extract(b"\xef\xbb\xbf\r\n\r\n", url="http://127.0.0.1/a", content_type="text/html")
+    assert info.empty
