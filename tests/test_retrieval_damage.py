@@ -217,9 +217,11 @@ def test_read_payload_checks_before_writing(lab: Lab, tmp_path: Path) -> None:
 
 
 def damage_last_response(archive: Path) -> tuple[str, int, dict[str, Any]]:
-    """Flip a compressed byte in the middle of the last response member of the
-    first WARC file; returns the file, the member's offset and an intact response
-    before it in the same file."""
+    """Damage the last response member of the first WARC file (its gzip magic
+    bytes: a byte flipped in its deflate data may land in a stored block of an
+    already-compressed payload, which only the member's CRC would tell, and a
+    reader that stops at the record's end never reads it); returns the file,
+    the member's offset and an intact response before it in the same file."""
     store = open_store(archive, readonly=True)
     try:
         rows = [r for r in store.all_captures() if r["record_type"] == "response"]
@@ -232,7 +234,7 @@ def damage_last_response(archive: Path) -> tuple[str, int, dict[str, Any]]:
     intact, damaged = in_file
     warc = archive / "warc" / name
     data = bytearray(warc.read_bytes())
-    data[int(damaged["warc_offset"]) + int(damaged["warc_length"]) // 2] ^= 0xFF
+    data[int(damaged["warc_offset"])] ^= 0xFF
     warc.write_bytes(bytes(data))
     return name, int(damaged["warc_offset"]), intact
 
