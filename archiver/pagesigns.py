@@ -163,12 +163,15 @@ def error_title(page: PageInfo) -> str:
         if not field:
             continue
         for segment in _SEPARATOR.split(field.replace("\u2019", "'")):
-            if not _error_phrase_in(segment):
-                continue
-            rest = [t for t in tokens(_ERROR_PHRASES.sub(" ", segment)) if t not in _ERROR_FILLER]
-            if len(rest) <= 1 and not _looks_like_article(page):
+            if _error_phrase_in(segment) and _other_words(segment) <= 1 \
+                    and not _looks_like_article(page):
                 return segment.strip()
     return ""
+
+
+def _other_words(text: str) -> int:
+    """Words of *text* that are neither in an error phrase nor filler."""
+    return sum(t not in _ERROR_FILLER for t in tokens(_ERROR_PHRASES.sub(" ", text)))
 
 
 #: A page whose main text has at most this many words is read for an error
@@ -192,11 +195,8 @@ def error_text(page: PageInfo) -> str:
             or not _error_phrase_in(text) or _looks_like_article(page):
         return ""
     for sentence in _SENTENCE_END.split(text.replace("\u2019", "'")):
-        if sentence and _error_phrase_in(sentence):
-            rest = [t for t in tokens(_ERROR_PHRASES.sub(" ", sentence))
-                    if t not in _ERROR_FILLER]
-            if not rest:
-                return sentence.strip()
+        if sentence and _error_phrase_in(sentence) and not _other_words(sentence):
+            return sentence.strip()
     return ""
 
 
