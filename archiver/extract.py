@@ -29,6 +29,7 @@ only wants the headline and the date (``archiver extract``) passes
 from __future__ import annotations
 
 import logging
+import re
 
 from . import textnorm as tn
 from .content import decode_text, is_html, is_pdf, media_type, sniff_charset
@@ -41,6 +42,10 @@ from .pagemeta import collect, is_paywalled, script_redirect
 from .pdfinfo import extract_pdf
 
 __all__ = ["MAX_HTML_BYTES", "extract", "parse_html"]
+
+#: A body with nothing to read: whitespace (as ``bytes.isspace`` counts it),
+#: after a UTF-8 byte-order mark or not.
+_BLANK = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\n\r\x0b\x0c]*")
 
 LOGGER = logging.getLogger(__name__)
 
@@ -58,8 +63,7 @@ def extract(body: bytes, *, url: str, content_type: str | None = None,
         if not isinstance(body, bytes | bytearray | memoryview):
             return PageInfo()
         body = bytes(body)
-        bare = body[3:] if body.startswith(b"\xef\xbb\xbf") else body  # a UTF-8 BOM
-        if not bare or bare.isspace():  # isspace stops at the first other byte
+        if _BLANK.fullmatch(body):  # stops at the first other byte, copies nothing
             return PageInfo(kind="html" if is_html(body, content_type) else "other",
                             empty=True)
         if is_pdf(body, content_type):
@@ -111,5 +115,5 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         meta_refresh=refresh,
         og_type=tn.clean_value(meta.get("og:type")),
         has_password_field=found.password,
-        paywalled=bool(found.jsonld) and is_paywalled(found.jsonld),
+        paywalled=is_paywalled(found.jsonld),
     )
