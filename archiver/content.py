@@ -18,7 +18,6 @@ import codecs
 import functools
 import logging
 import re
-import zlib
 from collections.abc import Callable, Iterable
 from typing import IO, Any
 
@@ -147,9 +146,15 @@ def _gunzip(data: bytes, out: _Output) -> bool:
     return _inflate(data, 31, out)
 
 
+def _zlib_wrapped(data: bytes) -> bool:
+    """True when *data* begins with a zlib header (HTTP "deflate" is meant to be
+    zlib-wrapped; many servers send it raw)."""
+    return len(data) >= 2 and (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0
+
+
 def _deflate(data: bytes, out: _Output) -> bool:
     """HTTP "deflate" is meant to be zlib-wrapped; many servers send it raw."""
-    if len(data) >= 2 and (data[0] & 0x0F) == 8 and ((data[0] << 8) | data[1]) % 31 == 0:
+    if _zlib_wrapped(data):
         probe = _Output(out.limit)
         if _inflate(data, 15, probe) or probe.size:
             out.add(probe.value())
@@ -310,14 +315,12 @@ def undo_encoding(src: IO[bytes], content_encoding: str | None,
                         break
                     decomp, finished = None, False  # another gzip member
                 if decomp is None:
-                    wbits = 31 if gzip else (
-                        15 if len(chunk) >= 2 and (chunk[0] & 0x0F) == 8
-                        and ((chunk[0] << 8) | chunk[1]) % 31 == 0 else -15)
-                    decomp = zlib.decompressobj(wbits)
+                    wbits = 31 if gzip else 15 if _zlib_wrapped(chunk) else -15
+                    decomp = _codec.decompressobj(wbits)
                 emit(decomp.decompress(chunk))
                 finished = decomp.eof
                 chunk = decomp.unused_data if finished else b""
-    except ValueError:  # DamagedEncoding too
+    except (OSError, ValueError):  # reading or writing failed: not the stream's doing
         raise
     except Exception as exc:  # zlib.error, brotli.error: a damaged stream
         raise DamagedEncoding(f"the {coding} stream is damaged after {total} decoded bytes "

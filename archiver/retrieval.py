@@ -261,6 +261,10 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
                 f"the payload cannot be decoded: archiver cannot undo Content-Encoding "
                 f"{encoding!r}; without --decoded it is written as captured",
                 filename=loc.filename, offset=loc.offset)
+        if codings == [""]:  # nothing to undo
+            return _copy(record.raw_stream, out)
+        # The last coding is undone twice (to check it, then to write) rather than
+        # into a spool: a captured body, capped, may inflate to more than a disk holds.
         with contextlib.ExitStack() as spools:
             payload = spools.enter_context(tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX))
             _copy(record.raw_stream, payload)

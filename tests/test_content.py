@@ -264,3 +264,20 @@ def test_undo_encoding_streams_and_is_strict() -> None:
         undo_encoding(io.BytesIO(body), "gzip, br", None)
     with pytest.raises(ValueError, match="compress"):
         undo_encoding(io.BytesIO(body), "compress", None)
+
+
+def test_undo_encoding_lets_a_write_error_through() -> None:
+    """A full disk or a closed pipe is no damage to the stream."""
+    from archiver.content import DamagedEncoding, undo_encoding
+
+    class Full(io.RawIOBase):
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: object) -> int:
+            raise OSError(28, "No space left on device")
+
+    for coding, body in (("gzip", gzip.compress(b"x" * 1000)), ("identity", b"x" * 10)):
+        with pytest.raises(OSError) as info:
+            undo_encoding(io.BytesIO(body), coding, Full())
+        assert not isinstance(info.value, DamagedEncoding)
