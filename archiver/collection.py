@@ -25,11 +25,11 @@ from typing import Any
 from .exceptions import ArchiverError
 from .retrieval import RecordError
 from .warc import WARC_SUFFIX
+from .warcparts import CHUNK
 from .warcread import MemberError, complete_record_end
 
 LOGGER = logging.getLogger(__name__)
 
-_CHUNK = 1024 * 1024
 # cdxj-indexer as installed with this Python (not whichever is first on PATH)
 _INDEXER = [sys.executable, "-m", "cdxj_indexer.main"]
 
@@ -224,7 +224,7 @@ def _index_prefix(path: Path, end: int, out: Path) -> None:
                 with proc.stdin:
                     left = end
                     while left > 0:
-                        buf = src.read(min(_CHUNK, left))
+                        buf = src.read(min(CHUNK, left))
                         if not buf:
                             break
                         proc.stdin.write(buf)

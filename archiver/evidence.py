@@ -157,8 +157,6 @@ def export_archive(store: Store, archive: Path, out: Path, event: str | None = N
     """
     try:
         return _export(store, archive, out, event)
-    except DamagedArchiveError:
-        raise
     except RecordError as exc:
         raise DamagedArchiveError(f"not exported: {exc}; `archiver verify` lists every "
                                   "problem") from None

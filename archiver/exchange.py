@@ -31,10 +31,6 @@ from .addresses import parse_host_address
 from .netpolicy import ResolutionError
 
 
-def utc_now() -> dt.datetime:
-    return dt.datetime.now(dt.UTC)
-
-
 def latin1_pairs(pairs: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
     return [(k.decode("latin-1"), v.decode("latin-1")) for k, v in pairs]
 
@@ -52,7 +48,7 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
         return None
     if when.tzinfo is None:
         when = when.replace(tzinfo=dt.UTC)
-    return max(0.0, (when - (now or utc_now())).total_seconds())
+    return max(0.0, (when - (now or dt.datetime.now(dt.UTC))).total_seconds())
 
 
 def tls_info(ssl_object: Any) -> dict[str, str] | None:

@@ -70,7 +70,6 @@ from .exchange import (
     parse_url,
     port_of,
     tls_info,
-    utc_now,
 )
 from .fetcherrors import classify_error
 from .http11 import Connections
@@ -85,6 +84,7 @@ from .netpolicy import (
 )
 from .politeness import Politeness
 from .settings import FetchSettings
+from .store import now_utc
 
 LOGGER = logging.getLogger(__name__)
 
@@ -346,7 +346,7 @@ class Fetcher:
         """One request, bounded in time and size: (hop, error or None)."""
         headers, request = self._request_headers(url)
         hop = Hop(url=str(url), method="GET", request_headers=self._hop_headers(headers),
-                  started=utc_now())
+                  started=now_utc())
         t0 = time.monotonic()
         reply: _Reply | None = None
         error: BaseException | None = None

@@ -253,9 +253,7 @@ def attempt_row(note: Notification, attempt: Attempt) -> dict[str, Any]:
 
 def queued_row(note: Notification, channel: str) -> dict[str, Any]:
     """The ``notifications`` row of *note* handed over to *channel*, not attempted yet."""
-    return {"at": iso(now_utc()), "channel": channel, "event_id": note.event_id,
-            "url": note.url, "kind": note.kind, "delivered": 0, "attempts": 0,
-            "error": QUEUED}
+    return attempt_row(note, Attempt(channel, 0, False, QUEUED))
 
 
 def _record_attempt(store: Store | None, note: Notification, attempt: Attempt) -> None:

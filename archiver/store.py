@@ -535,11 +535,6 @@ class Store:
         with self.transaction():
             self.db.table("notifications").insert(row)
 
-    def notifications_of(self, event_id: str, url: str, kind: str) -> list[dict[str, Any]]:
-        return list(self._query(
-            "SELECT * FROM notifications WHERE event_id = ? AND url = ? AND kind = ?"
-            " ORDER BY id", [event_id, url, kind]))
-
     def notifications(self) -> list[dict[str, Any]]:
         """Every row of the ``notifications`` table (hand-overs and attempts), oldest first."""
         return list(self._query("SELECT * FROM notifications ORDER BY id"))
