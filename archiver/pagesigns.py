@@ -144,9 +144,10 @@ _ERROR_FILLER = frozenset(
     "la el lo los las página pagina sentimos que busca buscas contenido "
     "désolé desole oups cette vous cherchez le erreur introuvable "
     "die seite fehler leider wurde konnte werden diese ups hoppla von ihnen aufgerufene "
-    "gesuchte "
+    "gesuchte angeforderte "
     "halaman maaf yang anda cari ini "
-    "抱 歉 對 不 起 对 您 所 要 的 請 请 求 頁 页 面 網 网 該 该 此 錯 误 誤 錯 已 很 找".split()
+    "抱 歉 對 不 起 对 您 所 要 的 請 请 求 頁 页 面 網 网 該 该 此 錯 误 誤 錯 已 很 找 "
+    "訪 访 問 问".split()
 )
 
 
