@@ -13,11 +13,9 @@ Ctrl-C and SIGTERM's handler of the parent (the parent decides when a cycle
 stops), and on Linux they are killed with the parent (``PR_SET_PDEATHSIG``):
 a cycle killed with ``kill -9`` leaves no process behind holding its files.
 
-The parent runs a queued job itself when it would otherwise wait: a loop
-made by :func:`archiver.eventloop.event_loop` (:func:`archiver.eventloop.run`
-makes one, as a cycle's does) calls the pool before it blocks in ``select``,
-and when nothing is ready (no answer, no response, no timer due), the oldest
-job no worker has yet is run here. In a capture the workers are the busier side, and the loop often
+The parent runs a queued job itself when it would otherwise wait, on a loop
+made by :mod:`archiver.eventloop` (as a cycle's is): the oldest job no worker
+has yet. In a capture the workers are the busier side, and the loop often
 waits so, every fetch it started waiting for the network or for a job; in a
 re-check the loop is the busier side, and the workers' queue stays short.
 A job gives the same answer wherever it runs.

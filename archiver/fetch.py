@@ -238,7 +238,7 @@ class Fetcher:
                     stoppable: bool = True) -> FetchResult:
         """Fetch *url*, following redirects, retrying per the settings.
 
-        Raises :class:`Stopped` when the stop event (see :class:`Politeness`)
+        Raises :class:`~archiver.politeness.Stopped` when the stop event (see :class:`Politeness`)
         is set before its first request, or before a retry, is made (unless
         not *stoppable*); the redirects of a request made are followed.
         """

@@ -65,17 +65,8 @@ class _Slot:
 
 
 class Politeness:
-    """Global and per-origin concurrency, and a delay between starts per origin.
-
-    Per-origin state lives only while an origin is in use or its delay has
-    not yet passed: idle entries are pruned, so memory does not grow with the
-    number of hosts fetched over a run. Runs on asyncio (the loop of
-    ``asyncio.run``); one instance serves one event loop.
-
-    Once *stop* is set, a stoppable slot still waiting raises :class:`Stopped`
-    as soon as it is its turn, without waiting for the delay: a stopping
-    cycle ends its requests in flight, not the ones queued behind them.
-    """
+    """Global and per-origin concurrency, and a delay between starts per origin
+    (state, pruning and stopping: see the module)."""
 
     def __init__(self, concurrency: int, per_origin: int, delay: float,
                  prune_at: int = 256, stop: asyncio.Event | None = None) -> None:
