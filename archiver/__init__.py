@@ -3,8 +3,10 @@
 import sys
 
 __version__ = "0.1.0"
+#: How archiver names itself: in WARC ``software`` fields and User-Agent headers.
+SOFTWARE = f"archiver/{__version__}"
 
-__all__ = ["__version__"]
+__all__ = ["SOFTWARE", "__version__"]
 
 # httpx imports its own command-line client when it is imported, and with it
 # rich, pygments and click when they are installed (they are: archiver uses

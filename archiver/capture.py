@@ -15,7 +15,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from . import __version__
+from . import SOFTWARE
 from .models import FetchResult, Hop, PageInfo
 from .store import iso, parse_iso
 from .warc import (
@@ -56,7 +56,7 @@ def provenance(result: FetchResult, page: PageInfo | None, user_agent: str) -> d
         "url": result.url, "final_url": result.final_url,
         "headline": page.headline if page else None,
         "published": page.published.isoformat() if page and page.published else None,
-        "software": f"archiver/{__version__}",
+        "software": SOFTWARE,
         "user_agent": user_agent,
         "ip": final.ip if final else None,
         "tls": final.tls if final else None,

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
-from . import __version__
+from . import SOFTWARE
 from .collection import export_wacz
 from .exceptions import ArchiverError, InputError, NotArchivedError
 from .retrieval import (
@@ -198,7 +198,7 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
         seen: set[str] = set()
         with open(Path(tmp) / name, "wb") as fh:
             # what the file is: the records of one event, copied as they were
-            fh.write(build(warcinfo_spec(name, f"archiver/{__version__}", {
+            fh.write(build(warcinfo_spec(name, SOFTWARE, {
                 "description": f"the records of the event {event}, copied byte for byte "
                                "from an archiver archive"}), 6).member)
             for row in captures:

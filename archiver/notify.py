@@ -54,7 +54,7 @@ from typing import Any
 
 import httpx
 
-from . import __version__
+from . import SOFTWARE
 from .exceptions import SettingsError
 from .settings import NotifySettings
 from .store import Store, iso, now_utc, open_store
@@ -161,7 +161,7 @@ def enabled(settings: NotifySettings) -> bool:
 def send_webhook(settings: NotifySettings, note: Notification) -> None:
     """POST *note* as JSON; raises on a transport error or a non-2xx answer."""
     with httpx.Client(trust_env=False, timeout=settings.timeout, follow_redirects=False,
-                      headers={"User-Agent": f"archiver/{__version__} notifications"}) as client:
+                      headers={"User-Agent": f"{SOFTWARE} notifications"}) as client:
         response = client.post(settings.webhook_url, json=note.payload())
     if not 200 <= response.status_code < 300:
         raise RuntimeError(f"webhook answered {response.status_code} "

@@ -38,7 +38,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from . import __version__
+from . import SOFTWARE
 from .capture import Archiving, HopPlan, capture_row, fetch_specs
 from .classify import http_status_of
 from .cpupool import MIN_URLS, JobTimedOut, PagePool, extract_body, worker_count
@@ -517,7 +517,7 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         try:
             async with make_client(settings.fetch) as client:
                 fetcher = Fetcher(client, settings.fetch, paths["tmp"], stop=stop)
-                writer = WarcWriter(paths["warc"], settings.warc, f"archiver/{__version__}",
+                writer = WarcWriter(paths["warc"], settings.warc, SOFTWARE,
                                     {"operator": "archiver", "sources": str(sources.path)})
                 cycle = Cycle(sources=sources, settings=settings, store=store, fetcher=fetcher,
                               writer=writer, cycle_id=cycle_id, progress=progress, pool=pool)

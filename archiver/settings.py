@@ -24,11 +24,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from . import SOFTWARE
 from .exceptions import SettingsError
 
 SETTINGS_FILENAME = "archiver.toml"
 DEFAULT_USER_AGENT = (
-    "archiver/0.1 (+https://github.com/archiver-project/archiver; evidence preservation)"
+    f"{SOFTWARE} (+https://github.com/archiver-project/archiver; "
+    "evidence preservation)"
 )
 
 

@@ -58,3 +58,12 @@ def test_every_setting_is_documented_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     missing = [key for key, _, _ in describe() if f"`{key}`" not in readme]
     assert not missing, f"settings missing from README.md: {missing}"
+
+
+def test_default_user_agent_names_the_installed_version() -> None:
+    from archiver import __version__
+    from archiver.settings import FetchSettings
+
+    agent = FetchSettings().user_agent
+    assert agent.startswith(f"archiver/{__version__} (+https://")
+    assert "evidence preservation" in agent
