@@ -26,7 +26,7 @@ from .exceptions import ArchiverError
 from .retrieval import RecordError
 from .warc import WARC_SUFFIX
 from .warcparts import CHUNK
-from .warcread import MemberError, complete_record_end
+from .warcread import whole_records
 
 LOGGER = logging.getLogger(__name__)
 
@@ -169,14 +169,9 @@ def _damage_offset(path: Path) -> tuple[int, str] | None:
     """The offset of the first gzip member of *path* that is not one complete WARC
     record, and what is wrong there; None when every member is whole."""
     size = path.stat().st_size
-    offset = 0
     with open(path, "rb") as fh:
-        while offset < size:
-            try:
-                offset = complete_record_end(fh, offset)
-            except MemberError as exc:
-                return offset, str(exc)
-    return None
+        end, _, error = whole_records(fh, size)
+    return None if error is None else (end, error)
 
 
 def _index_up_to_damage(path: Path, out: Path, error: str) -> bool:

@@ -102,7 +102,7 @@ class RecordLocation:
 # small helpers
 
 
-def _fsync_dir(directory: Path) -> None:
+def fsync_dir(directory: Path) -> None:
     """Make a rename durable (best effort: not every platform can fsync a folder)."""
     with contextlib.suppress(OSError):
         fd = os.open(directory, os.O_RDONLY)
@@ -502,7 +502,7 @@ class WarcWriter:
         except OSError as exc:
             raise StorageError(f"{open_path}: cannot rename to {final.name}: "
                                f"{exc.strerror or exc}", path=open_path) from exc
-        _fsync_dir(self.directory)
+        fsync_dir(self.directory)
         self.closed_files.append(self._name)
         self._name = None
         self._size = 0

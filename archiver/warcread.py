@@ -3,7 +3,8 @@
 Reads the gzip members the writer (``warc.py``) appends, one record each
 (shared with retrieval and recovery): :func:`read_member` decompresses the
 member at an offset, :func:`parse_warc_head` parses a record's WARC headers,
-:func:`complete_record_end` finds where a complete record ends.
+:func:`complete_record_end` finds where a complete record ends,
+:func:`whole_records` how far a file holds complete records.
 
 :func:`recover` closes the ``*.warc.gz.open`` files a crash left behind: each
 is cut back to the end of its last complete record (a complete gzip member
@@ -17,7 +18,7 @@ import zlib
 from pathlib import Path
 from typing import IO
 
-from .warc import BROKEN_SUFFIX, OPEN_SUFFIX, WARC_SUFFIX, _fsync_dir
+from .warc import BROKEN_SUFFIX, OPEN_SUFFIX, WARC_SUFFIX, fsync_dir
 from .warcparts import CHUNK
 
 
@@ -82,6 +83,20 @@ def complete_record_end(fh: IO[bytes], offset: int) -> int:
     return offset + consumed
 
 
+def whole_records(fh: IO[bytes], size: int) -> tuple[int, int, str | None]:
+    """Read *fh*'s gzip members from its start up to *size*: the end offset of the
+    last complete WARC record, the number of complete records, and what is
+    wrong with the member after them (None when every member is whole)."""
+    end = records = 0
+    while end < size:
+        try:
+            end = complete_record_end(fh, end)
+        except MemberError as exc:
+            return end, records, str(exc)
+        records += 1
+    return end, records, None
+
+
 def recover(directory: Path) -> list[str]:
     """Close the ``*.warc.gz.open`` files a crash left behind in *directory*.
 
@@ -96,15 +111,8 @@ def recover(directory: Path) -> list[str]:
     for open_path in sorted(directory.glob("*" + WARC_SUFFIX + OPEN_SUFFIX)):
         final = open_path.with_name(open_path.name[: -len(OPEN_SUFFIX)])
         size = open_path.stat().st_size
-        end = 0
-        records = 0
         with open(open_path, "rb") as fh:
-            while end < size:
-                try:
-                    end = complete_record_end(fh, end)
-                except MemberError:
-                    break
-                records += 1
+            end, records, _ = whole_records(fh, size)
         if records == 0:
             if size == 0:
                 open_path.unlink()
@@ -132,5 +140,5 @@ def recover(directory: Path) -> list[str]:
             messages.append(f"{open_path.name}: {records} complete records, "
                             f"closed as {final.name}")
         os.rename(open_path, final)
-    _fsync_dir(directory)
+    fsync_dir(directory)
     return messages  # the caller logs them
