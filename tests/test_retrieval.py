@@ -208,6 +208,19 @@ def test_corrupt_or_cut_records_raise_record_error(archive: Archive) -> None:
         payload(archive, shifted)
 
 
+def test_a_location_holding_another_intact_record_is_refused(archive: Archive) -> None:
+    """The database's row points at a whole record whose digests hold, but whose
+    WARC-Record-ID is not the one recorded: nothing is read from it."""
+    plain, gzipped = archive.locs["/plain"][1], archive.locs["/gzip"][1]
+    swapped = RecordLocation(gzipped.filename, gzipped.offset, gzipped.length,
+                             plain.record_id, "response", gzipped.block_digest,
+                             gzipped.payload_digest)
+    with pytest.raises(RecordError, match=f"is there, not {plain.record_id}") as info:
+        payload(archive, swapped)
+    assert (info.value.filename, info.value.offset) == (gzipped.filename, gzipped.offset)
+    assert [p.kind for p in verify_records(archive.dir, [swapped])] == ["wrong-record"]
+
+
 def test_verify_clean_archive(archive: Archive) -> None:
     assert verify_records(archive.dir, archive.all_locs()) == []
     names = {p.name: file_sha256(p) for p in archive.dir.glob("*.warc.gz")}
