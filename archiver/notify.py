@@ -345,18 +345,21 @@ class Notifier:
             return True
         for name, _ in threads:
             self._queues[name].put(None)
-        deadline = time.monotonic() + (self.drain_timeout if timeout is None else timeout)
-        for _, thread in threads:
-            thread.join(max(0.0, deadline - time.monotonic()))
-        if any(thread.is_alive() for _, thread in threads):
+        finished = _join_all(threads, self.drain_timeout if timeout is None else timeout)
+        if not finished:
             self._stopping.set()  # skip the remaining backoff waits
-            deadline = time.monotonic() + min(5.0, self.settings.timeout)
-            for _, thread in threads:
-                thread.join(max(0.0, deadline - time.monotonic()))
-        finished = not any(thread.is_alive() for _, thread in threads)
+            finished = _join_all(threads, min(5.0, self.settings.timeout))
         if not finished:
             with self._lock:
                 left, sent = self.sent - self.done, self.sent
             LOGGER.warning("notifications: %d of %d deliveries still undelivered at exit; "
                            "the next cycle of a worker sends them again", left, sent)
         return finished
+
+
+def _join_all(threads: list[tuple[str, threading.Thread]], seconds: float) -> bool:
+    """Wait at most *seconds* in all for *threads* to end; True when all have."""
+    deadline = time.monotonic() + seconds
+    for _, thread in threads:
+        thread.join(max(0.0, deadline - time.monotonic()))
+    return not any(thread.is_alive() for _, thread in threads)

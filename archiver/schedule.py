@@ -76,7 +76,7 @@ from .exceptions import InputError, SettingsError, StorageError
 from .lock import ArchiveLock
 from .models import Sources
 from .notify import BLOCKED, NOTIFY_STATUSES, QUEUED, Notification, Notifier, queued_row
-from .settings import ScheduleSettings, Settings
+from .settings import RESEND_ROUNDS, ScheduleSettings, Settings
 from .store import Store, now_utc, open_store, parse_iso
 
 LOGGER = logging.getLogger(__name__)
@@ -243,10 +243,6 @@ def missed_cycle(schedule: ScheduleSettings, last_started: dt.datetime | None,
 # --------------------------------------------------------------------------
 # which notifications a cycle produces
 
-
-#: How many times a worker hands one notification to one channel (in as many
-#: cycles) before it gives up on it: a dead receiver is not retried for ever.
-RESEND_ROUNDS = 3
 
 _History = dict[tuple[str, str, str, str], list[dict[str, object]]]
 

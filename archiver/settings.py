@@ -86,6 +86,11 @@ class ScheduleSettings:
     misfire_grace: float = setting(3600.0, "Seconds late a missed cycle may still start (missed cycles coalesce into one), also one missed while no worker ran: at start, such a scheduled time at most this old runs at once; older ones are logged as missed.")
 
 
+#: How many times a worker hands one notification to one channel (in as many
+#: cycles) before it gives up on it: a dead receiver is not retried for ever.
+RESEND_ROUNDS = 3
+
+
 @dataclass
 class NotifySettings:
     webhook_url: str = setting("", "POST a JSON message here on each transition (empty: off).")
@@ -94,7 +99,8 @@ class NotifySettings:
     smtp_from: str = setting("archiver@localhost", "Sender address.")
     smtp_to: list[str] = setting([], "Recipients.")
     blocked_after_hours: float = setting(168.0, "Notify when a citation stays blocked this long.")
-    retries: int = setting(3, "Delivery tries per notification and channel in each cycle that sends it (an undelivered one is sent again by up to 3 cycles).")
+    retries: int = setting(3, "Delivery tries per notification and channel in each cycle that sends it "
+                         f"(an undelivered one is sent again by up to {RESEND_ROUNDS} cycles).")
     timeout: float = setting(10.0, "Seconds per delivery attempt.")
 
 

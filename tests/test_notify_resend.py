@@ -13,8 +13,8 @@ from typing import Any
 
 from archiver.models import Citation, Event, Sources
 from archiver.notify import Attempt, Notification, Notifier, attempt_row, queued_row
-from archiver.schedule import RESEND_ROUNDS, pending_notifications
-from archiver.settings import NotifySettings
+from archiver.schedule import pending_notifications
+from archiver.settings import RESEND_ROUNDS, NotifySettings
 from archiver.store import Store, open_store
 
 from .lab import Site, closed_port
