@@ -279,7 +279,7 @@ def extract(file: Path, url: str, content_type: str | None, fmt: str) -> None:
 
     Example: archiver extract page.html --url https://example.org/news/1 --format json
     """
-    from .content import decode_content
+    from .codings import decode_content
     from .extract import extract as extract_page
 
     try:

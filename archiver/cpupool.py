@@ -70,7 +70,7 @@ from multiprocessing.connection import wait as wait_readable
 from pathlib import Path
 from typing import Any, TypeVar
 
-from .content import decode_content
+from .codings import decode_content
 from .eventloop import IDLE_SELECTORS, IdleSelector
 from .extract import extract
 from .models import PageInfo

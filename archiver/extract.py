@@ -1,7 +1,7 @@
 """Headline, publication date and main text of a captured page: pure, no I/O.
 
 ``extract(body, url=..., content_type=...)`` takes a response body (its
-Content-Encoding already undone, see :mod:`archiver.content`) and returns a
+Content-Encoding already undone, see :mod:`archiver.codings`) and returns a
 :class:`~archiver.models.PageInfo`. It never raises: a page it cannot read
 gives a ``PageInfo`` with what could be learned (at worst, nothing).
 

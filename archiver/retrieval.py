@@ -36,7 +36,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from .content import STREAM_CODINGS, undo_encoding
+from .codings import STREAM_CODINGS, undo_encoding
 from .exceptions import ArchiverError
 from .warc import (
     OPEN_SUFFIX,
@@ -224,7 +224,7 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
     revisit, *original* is the response it refers to (required). Nothing is
     written unless the record read (the revisit and its original) matches its
     digests, nor when *decoded* and the payload does not decode to its end
-    (:func:`archiver.content.undo_encoding`: decoded once to check, then again
+    (:func:`archiver.codings.undo_encoding`: decoded once to check, then again
     to write).
     """
     if loc.record_type == "revisit":

@@ -1,4 +1,4 @@
-"""Content-Encoding, charset sniffing and body kinds (archiver.content)."""
+"""Content-Encoding (archiver.codings), charset sniffing and body kinds (archiver.content)."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from archiver.codings import decode_content
 from archiver.content import (
-    decode_content,
     decode_text,
     is_html,
     is_pdf,
@@ -135,12 +135,12 @@ def test_isal_and_zlib_decode_alike(monkeypatch, name, raw, encoding, limit):
     """content inflates with ISA-L when installed: every stream, good or bad,
     must come out as zlib gives it."""
     isal_zlib = pytest.importorskip("isal.isal_zlib")  # the codec is optional
-    import archiver.content as content
+    import archiver.codings as codings
 
     results = []
     for codec in (zlib, isal_zlib):
-        monkeypatch.setattr(content, "_codec", codec)
-        monkeypatch.setattr(content, "_INFLATE_ERRORS", (zlib.error, codec.error))
+        monkeypatch.setattr(codings, "_codec", codec)
+        monkeypatch.setattr(codings, "_INFLATE_ERRORS", (zlib.error, codec.error))
         results.append(decode_content(raw, encoding, limit))
     assert results[0] == results[1], name
 
@@ -249,7 +249,7 @@ def test_html_sniffing_skips_comments_one_by_one():
 def test_undo_encoding_streams_and_is_strict() -> None:
     import brotli
 
-    from archiver.content import DamagedEncoding, undo_encoding
+    from archiver.codings import DamagedEncoding, undo_encoding
 
     body = ("Kenya deported 45 Taiwanese to China. " * 4000).encode()
     out = io.BytesIO()
@@ -268,7 +268,7 @@ def test_undo_encoding_streams_and_is_strict() -> None:
 
 def test_undo_encoding_lets_a_write_error_through() -> None:
     """A full disk or a closed pipe is no damage to the stream."""
-    from archiver.content import DamagedEncoding, undo_encoding
+    from archiver.codings import DamagedEncoding, undo_encoding
 
     class Full(io.RawIOBase):
         def writable(self) -> bool:
