@@ -32,6 +32,7 @@ import logging
 import os.path
 import re
 import unicodedata
+from collections.abc import Iterable
 from functools import lru_cache
 
 from .models import Event, Flag, PageInfo
@@ -39,7 +40,7 @@ from .models import Event, Flag, PageInfo
 LOGGER = logging.getLogger(__name__)
 
 __all__ = ["COUNTRY_NAMES", "DEFAULT_SUBJECT", "country_names", "days_apart", "event_flags",
-           "mentions", "report_subject"]
+           "mentions", "report_subject", "subject_names"]
 
 #: Names and demonyms of each country, by its English name.
 COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
@@ -291,8 +292,12 @@ def report_subject(report: dict[str, str]) -> tuple[str, ...]:
     """
     if "subject" not in report:
         return DEFAULT_SUBJECT
-    names = (name.strip() for name in report["subject"].split(","))
-    return tuple(dict.fromkeys(name for name in names if name))
+    return subject_names(report["subject"].split(","))
+
+
+def subject_names(names: Iterable[str]) -> tuple[str, ...]:
+    """*names* stripped, without blanks and repeats, in their order."""
+    return tuple(dict.fromkeys(name for name in (n.strip() for n in names) if name))
 
 
 def days_apart(a: dt.date, b: dt.date) -> int:

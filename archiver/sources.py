@@ -73,7 +73,7 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 
-from .consistency import report_subject
+from .consistency import report_subject, subject_names
 from .exceptions import SourcesError
 from .models import Citation, Event, Sources
 
@@ -146,10 +146,8 @@ def _shared(text: str | None) -> str | None:
 
 def _given(entry: tuple[Node, Node] | None) -> Node | None:
     """The value node of an optional field; None when the field is absent or null."""
-    if entry is None:
-        return None
-    node = entry[1]
-    if isinstance(node, ScalarNode) and node.tag == _TAG + "null":
+    node = None if entry is None else entry[1]
+    if node is None or (isinstance(node, ScalarNode) and node.tag == _TAG + "null"):
         return None
     return node
 
@@ -235,6 +233,7 @@ class _Reader:
         self.text = text
         self.path = path
         self.streamed: _Streamed | None = None
+        self.listed_subject: tuple[str, ...] = ()  # ``report.subject`` given as a list
 
     # -- errors -----------------------------------------------------------
 
@@ -383,7 +382,7 @@ class _Reader:
             first_line: dict[str, int] = {}  # event id -> line of its `id`
             events = [self.event(item, first_line) for item in events_node.value]
         LOGGER.debug("%s: %d events", self.path, len(events))
-        subject = report_subject(report)
+        subject = self.listed_subject or report_subject(report)  # ([] gives "": none)
         if subject:
             events = [replace(e, subject=subject) for e in events]
         return Sources(path=self.path, events=tuple(events), report=report)
@@ -425,7 +424,8 @@ class _Reader:
                     if not isinstance(item, ScalarNode) or item.tag != _TAG + "str":
                         raise self.error(f"'subject' must be a name or a list of names, found "
                                          f"{_kind(item)}", item)
-                report[name] = ", ".join(str(item.value) for item in items)
+                self.listed_subject = subject_names(str(item.value) for item in items)
+                report[name] = ", ".join(self.listed_subject)  # shown; not split again
         return report
 
     # -- one event --------------------------------------------------------

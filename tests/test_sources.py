@@ -553,6 +553,9 @@ def test_a_url_with_a_query_reads_in_a_flow_list(tmp_path: Path) -> None:
     ("report:\n  title: T\n  subject: Uyghurs\n", ("Uyghurs",)),
     ("report:\n  subject: Uyghurs, Hong Kong ,\n", ("Uyghurs", "Hong Kong")),
     ("report:\n  subject: [Taiwan, Uyghurs]\n", ("Taiwan", "Uyghurs")),
+    # a list's items are names as they are, commas and all
+    ("report:\n  subject: ['Korea, Republic of', ' Taiwan', Taiwan]\n",
+     ("Korea, Republic of", "Taiwan")),
     ("report:\n  subject: ''\n", ()),  # none: only the event's country counts
     # none given: the report this tool was made for
     ("report:\n  title: Deportations from Kenya\n", ("Taiwan",)),
