@@ -10,9 +10,11 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import shutil
+import struct
 import subprocess
 import sys
 import time
+import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -237,6 +239,24 @@ def test_report_links_are_sent_to_the_replay_origin(client: httpx.Client) -> Non
     assert r.headers["location"] == (
         f"{REPLAY_BASE}/archive/20261125135958/https://news.example/a?id=1&b=2")
     assert client.get("/archive/notatime/https://news.example/a").status_code == 404
+    # an encoded CR or LF in the URL cannot reach the Location header
+    for cut in ("%0d", "%0D%0A", "%0a"):
+        r = client.get(f"/archive/20261125135958/https://news.example/a{cut}Set-Cookie:a=b")
+        assert r.status_code == 404 and "set-cookie" not in r.headers
+        assert r.headers["content-security-policy"] == CSP
+
+
+def test_a_failing_page_is_a_500_page_with_the_security_headers(
+        client: httpx.Client, monkeypatch: pytest.MonkeyPatch,
+        caplog: pytest.LogCaptureFixture) -> None:
+    def broken(*args: object) -> None:
+        raise RuntimeError("a defect")
+
+    monkeypatch.setattr("archiver.web.app.index_model", broken)
+    r = client.get("/index.json")
+    assert r.status_code == 500 and r.json()["error"] == "Internal Server Error"
+    assert r.headers["content-security-policy"] == CSP
+    assert "GET /index.json failed" in caplog.text and "a defect" in caplog.text
 
 
 def test_requests_never_change_the_archive(lab: Lab) -> None:
@@ -344,3 +364,111 @@ def test_serve_names_a_recorded_warc_file_that_is_missing(lab: Lab, tmp_path: Pa
     text = err.read_text()
     assert f"{gone.name} is recorded in the archive but missing" in text
     assert "Traceback" not in text
+
+
+def _empty_blocks(fixed: int) -> bytes:
+    """Deflate blocks that hold nothing: *fixed* empty fixed-Huffman blocks (10 bits
+    each), then an empty stored block, which ends on a byte boundary. Not final."""
+    bits = [0, 1, 0, 0, 0, 0, 0, 0, 0, 0] * fixed + [0, 0, 0]
+    bits += [0] * (-len(bits) % 8)
+    packed = bytes(sum(bit << i for i, bit in enumerate(bits[at:at + 8]))
+                   for at in range(0, len(bits), 8))
+    return packed + b"\x00\x00\xff\xff"
+
+
+def _forge_in_place(archive: Path, capture: dict[str, object], old: bytes, new: bytes) -> None:
+    """Rewrite one response record of *archive* the way a forger would: the
+    record edited (*old* -> *new*, same length) and deflated again into a valid
+    gzip member with the writer's own header and the very same length (padded
+    with empty deflate blocks), so that every offset in the database still holds
+    and gzip itself finds nothing wrong: only the digests tell."""
+    path = archive / "warc" / str(capture["warc_file"])
+    offset, length = int(str(capture["warc_offset"])), int(str(capture["warc_length"]))
+    data = path.read_bytes()
+    record = zlib.decompress(data[offset:offset + length], 31)
+    assert record.count(old) == 1 and len(old) == len(new)
+    forged = record.replace(old, new)
+    trailer = struct.pack("<II", zlib.crc32(forged), len(forged))
+    paddings = {len(pad): pad for pad in (_empty_blocks(n) for n in range(40))}
+    # deflate it all, or (as the writer does with a compressed payload) the heads
+    # alone and the payload in stored blocks
+    heads = forged.index(b"\r\n\r\n", forged.index(b"\r\n\r\n") + 4) + 4
+    for split in (len(forged), heads, *range(heads + 61, len(forged), 61)):
+        rest = forged[split:]
+        stored = b"".join(struct.pack("<BHH", 0, len(piece), len(piece) ^ 0xFFFF) + piece
+                          for piece in (rest[i:i + 0xFFFF] for i in range(0, len(rest), 0xFFFF)))
+        for level in range(1, 10):
+            squeeze = zlib.compressobj(level, zlib.DEFLATED, -15, 9)
+            deflated = squeeze.compress(forged[:split]) + squeeze.flush(zlib.Z_SYNC_FLUSH)
+            spare = length - (10 + len(deflated) + len(stored) + 5 + len(trailer))
+            if spare not in paddings:
+                continue
+            member = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + deflated + stored
+                      + paddings[spare] + b"\x01\x00\x00\xff\xff" + trailer)
+            assert len(member) == length and zlib.decompress(member, 31) == forged
+            path.write_bytes(data[:offset] + member + data[offset + length:])
+            return
+    raise AssertionError("no deflated form of the forged record has the record's length")
+
+
+def _captures(archive: Path, url: str) -> list[dict[str, object]]:
+    store = open_store(archive, readonly=True)
+    try:
+        return store.captures_of(url)
+    finally:
+        store.close()
+
+
+def test_an_altered_copy_is_named_and_never_replayed(lab: Lab, tmp_path: Path) -> None:
+    """A record rewritten as valid gzip (only its digests tell): the citation page
+    names it with its file and offset instead of offering its replay, and the
+    report's link to it answers 409 instead of sending on to the replay."""
+    copy = tmp_path / "archive"
+    shutil.copytree(lab.archive, copy)
+    url = lab.urls["two"]
+    first = _captures(copy, url)[0]  # the first snapshot, before the correction
+    _forge_in_place(copy, first, b"Forty-five people", b"Forty-nine people")
+    app = make_app(copy, replay_base=REPLAY_BASE)
+    cid = citation_ids(lab)[url]
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        data = c.get(f"/citation/{cid}.json").json()
+        altered, intact = data["captures"][0], data["captures"][-1]
+        assert [cap["digest_problem"] is None for cap in data["captures"][1:]] == \
+            [True] * (len(data["captures"]) - 1)
+        where = f"{first['warc_file']}@{first['warc_offset']}"
+        assert altered["digest_problem"].startswith(where + ": ")
+        assert altered["replay"] is None and data["first_replay"] is None
+        assert data["first_problem"] == altered["digest_problem"]
+        assert intact["digest_problem"] is None and intact["replay"]
+        assert data["diff"]["available"]  # the latest capture is intact
+        page = c.get(f"/citation/{cid}").text
+        assert f"altered: {where}" in page
+        assert "the archived copy does not match its recorded digests" in page
+        link = f"/archive/{{}}/{url}"
+        ts = [cap["fetched_at"][:19].replace("-", "").replace(":", "").replace("T", "")
+              for cap in (altered, intact)]
+        refused = c.get(link.format(ts[0]))
+        assert refused.status_code == 409 and where in refused.text
+        assert c.get(link.format(ts[1])).status_code == 302
+        other = c.get(f"/citation/{citation_ids(lab)[lab.urls['one']]}.json").json()
+        assert {cap["digest_problem"] for cap in other["captures"]} == {None}
+
+
+def test_a_revisit_of_an_altered_original_is_named_too(lab: Lab, tmp_path: Path) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(lab.archive, copy)
+    url = lab.urls["one"]
+    original, *revisits = _captures(copy, url)
+    assert revisits and {r["record_type"] for r in revisits} == {"revisit"}
+    record = zlib.decompress((copy / "warc" / str(original["warc_file"])).read_bytes()[
+        int(str(original["warc_offset"])):][:int(str(original["warc_length"]))], 31)
+    assert b"Content-Encoding: gzip" in record  # the payload is gzip: forge a header
+    _forge_in_place(copy, original, b"Content-Type: text/html",
+                    b"Content-Type: text/xml ")
+    app = make_app(copy, replay_base=REPLAY_BASE)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        data = c.get(f"/citation/{citation_ids(lab)[url]}.json").json()
+    where = f"{original['warc_file']}@{original['warc_offset']}: "
+    assert {cap["digest_problem"][:len(where)] for cap in data["captures"]} == {where}
+    assert not data["diff"]["available"]
+    assert "does not match what was recorded" in data["diff"]["note"]

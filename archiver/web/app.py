@@ -9,7 +9,9 @@ Pages (each HTML page has a ``.json`` twin serving the same model):
                                  latest capture
 ``/static/style.css``            the stylesheet (no inline style: the CSP forbids it)
 ``/{coll}/{timestamp}/{url}``    a redirect to that capture in the replay origin
-                                 (the HTML report's "our archived copy" links)
+                                 (the HTML report's "our archived copy" links);
+                                 409 when that capture no longer matches its
+                                 recorded digests
 ==============================  ===================================================
 
 Archived pages are never served from the dashboard's own origin: pywb replays
@@ -46,7 +48,7 @@ from werkzeug.wrappers import Request, Response
 from ..exceptions import StorageError
 from ..report_html import COLLECTION, STATIC_DIR, environment
 from ..store import open_store
-from .model import citation_model, index_model
+from .model import citation_model, index_model, replay_problem
 from .replay import ReplayServer
 
 if TYPE_CHECKING:
@@ -121,6 +123,10 @@ class Dashboard:
             LOGGER.warning("cannot read the archive: %s", exc)
             return self.error(request, 503, "Archive unavailable",
                               "The archive database cannot be read right now.")
+        except Exception:  # a defect: logged, and answered as a page like any other
+            LOGGER.exception("%s %s failed", request.method, request.path)
+            return self.error(request, 500, "Internal Server Error",
+                              "This page could not be made; the server log says why.")
 
     # -- helpers --------------------------------------------------------------
     def _read(self, fn: Any, *args: Any) -> Any:
@@ -198,9 +204,16 @@ class Dashboard:
             return self.error(request, 404, "Not Found", "Not a capture timestamp.")
         # The archived URL keeps its own query string.
         raw_query = request.query_string.decode("latin-1")
-        location = f"{self.replay_base}/{self.collection}/{timestamp}/{target}"
-        if raw_query:
-            location += "?" + raw_query
+        url = f"{target}?{raw_query}" if raw_query else target
+        if not url.isprintable():  # a CR or LF would end the Location header
+            return self.error(request, 404, "Not Found", "Not an archived URL.")
+        problem = self._read(replay_problem, self.warc_dir, url, timestamp)
+        if problem is not None:
+            return self.error(request, 409, "Archived copy altered",
+                              f"The copy of {url} captured at {timestamp} does not match what "
+                              f"was recorded when it was written ({problem}), so it is not "
+                              "replayed. `archiver verify` lists what is wrong.")
+        location = f"{self.replay_base}/{self.collection}/{timestamp}/{url}"
         response = Response("", status=302)
         response.headers["Location"] = location
         return response

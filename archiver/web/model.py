@@ -8,6 +8,11 @@ read-only by the app) and the WARC files (through :mod:`archiver.retrieval`).
 The text diff compares the main text of the first snapshot (kept in the store's
 baseline) with the main text of the latest capture, extracted again from the
 payload in the WARC file, so the diff always shows what is really archived.
+
+Every capture listed is checked against the digests recorded when it was
+written (:func:`capture_problem`, as ``archiver verify`` checks it): a copy
+that differs, or whose file is missing, is named with its file and offset and
+offered for no replay.
 """
 
 from __future__ import annotations
@@ -29,7 +34,7 @@ from ..extract import extract
 from ..models import Baseline
 from ..report import build_report, counts
 from ..report_html import COLLECTION, enrich, group_by_event, replay_timestamp, replay_url
-from ..retrieval import read_payload
+from ..retrieval import read_payload, verify_records
 from ..store import Store, iso
 from ..warc import RecordLocation
 
@@ -104,6 +109,46 @@ def response_location(row: dict[str, Any]) -> RecordLocation:
     return RecordLocation(row["warc_file"], int(row["warc_offset"]), int(row["warc_length"]),
                           row["record_id"], row["record_type"], row["block_digest"] or "",
                           row["payload_digest"])
+
+
+def capture_problem(store: Store, warc_dir: Path, capture: dict[str, Any],
+                    seen: dict[tuple[str, int], str | None] | None = None) -> str | None:
+    """What is wrong with a capture's archived copy, as ``file@offset: problem``;
+    None when its record (and a revisit's original) matches the recorded digests.
+
+    *seen* keeps the answers already found, by record: revisits of one page
+    share their original.
+    """
+    if not capture.get("warc_file"):
+        return None  # no record was written for it
+    rows = [capture]
+    if capture.get("record_type") == "revisit" and capture.get("refers_to"):
+        original = store.capture(int(capture["refers_to"]))
+        if original is not None and original.get("warc_file"):
+            rows.append(original)
+    seen = {} if seen is None else seen
+    for row in rows:
+        loc = response_location(row)
+        key = (loc.filename, loc.offset)
+        if key not in seen:
+            problems = verify_records(warc_dir, [loc])
+            seen[key] = None if not problems else \
+                f"{problems[0].filename}@{problems[0].offset}: {problems[0].message}"
+        if seen[key] is not None:
+            return seen[key]
+    return None
+
+
+def replay_problem(store: Store, warc_dir: Path, url: str, timestamp: str) -> str | None:
+    """What is wrong with the capture of *url* taken at *timestamp* (14 digits), the
+    one a replay link names; None when it matches its digests or is not one of ours."""
+    seen: dict[tuple[str, int], str | None] = {}
+    for row in store.captures_of(url):
+        if replay_timestamp(row.get("fetched_at")) == timestamp:
+            problem = capture_problem(store, warc_dir, row, seen)
+            if problem is not None:
+                return problem
+    return None
 
 
 def capture_text(store: Store, warc_dir: Path, capture: dict[str, Any]) -> str | None:
@@ -184,7 +229,8 @@ def text_diff(before: str, after: str) -> list[dict[str, str]]:
 
 
 def _diff_model(store: Store, warc_dir: Path, baseline: Baseline | None,
-                captures: list[dict[str, Any]]) -> dict[str, Any]:
+                captures: list[dict[str, Any]], problems: dict[int, str | None],
+                ) -> dict[str, Any]:
     latest = next((c for c in reversed(captures)
                    if isinstance(c.get("http_status"), int)
                    and 200 <= c["http_status"] < 300), None)
@@ -196,6 +242,11 @@ def _diff_model(store: Store, warc_dir: Path, baseline: Baseline | None,
     }
     if baseline is None or latest is None:
         model["note"] = "no first snapshot" if baseline is None else "no successful capture"
+        return model
+    problem = problems.get(int(latest["id"]))
+    if problem is not None:
+        model["note"] = (f"the latest capture does not match what was recorded when it was "
+                         f"written ({problem}); `archiver verify` lists what is wrong")
         return model
     after = capture_text(store, warc_dir, latest)
     if after is None:
@@ -230,9 +281,13 @@ def citation_model(store: Store, warc_dir: Path, citation_id: int, replay_base: 
     ordered = sorted(capture_rows.values(), key=lambda c: (c["fetched_at"], c["id"]))
     ordered = ordered[-MAX_TIMELINE:]
     captures = []
+    seen: dict[tuple[str, int], str | None] = {}
+    problems: dict[int, str | None] = {}
     for c in ordered:
         item = {k: c.get(k) for k in CAPTURE_KEYS}
-        item["replay"] = capture_replay(c, replay_base, collection)
+        problem = problems[int(c["id"])] = capture_problem(store, warc_dir, c, seen)
+        item["digest_problem"] = problem
+        item["replay"] = None if problem else capture_replay(c, replay_base, collection)
         captures.append(item)
     final_captures = [c for c in ordered if c["url"] == (row["final_url"] or url)] or ordered
     return {
@@ -252,7 +307,8 @@ def citation_model(store: Store, warc_dir: Path, citation_id: int, replay_base: 
                         for t in store.transitions_of(row["event_id"], url)],
         "captures": captures,
         "first_replay": captures[0]["replay"] if captures else None,
-        "diff": _diff_model(store, warc_dir, baseline, final_captures),
+        "first_problem": captures[0]["digest_problem"] if captures else None,
+        "diff": _diff_model(store, warc_dir, baseline, final_captures, problems),
         "replay_base": replay_base,
         "collection": collection,
     }
