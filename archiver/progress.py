@@ -30,7 +30,7 @@ class Progress:
 
             self._bar = RichProgress(
                 TextColumn("[bold]checking"), BarColumn(), MofNCompleteColumn(),
-                TimeElapsedColumn(), TextColumn("{task.fields[last]}"),
+                TimeElapsedColumn(), TextColumn("{task.fields[last]}", markup=False),
                 console=Console(file=self.stream), transient=True)
             self._bar.__enter__()
             self._task = self._bar.add_task("check", total=None, last="")

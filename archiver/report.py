@@ -15,6 +15,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
@@ -165,13 +166,30 @@ def _write_csv(results: Iterable[dict[str, Any]], out: TextIO) -> dict[str, int]
     writer.writeheader()
     for r in results:
         _count(tally, r["status"])
-        writer.writerow({**r, "flags": " ".join(r["flags"])})
+        writer.writerow({k: csv_cell(v) for k, v in r.items()} | {"flags": " ".join(r["flags"])})
     return _ordered(tally)
 
 
-def _md_cell(value: object) -> str:
+#: Characters Markdown (CommonMark, GitHub's tables) may read as markup inside a line.
+_MD_MARKUP = re.compile(r"([\\`*_\[\]<>|~&])")
+#: What a spreadsheet reads as the start of a formula.
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def md_text(value: object) -> str:
+    """*value* as literal Markdown text on one line: what came from a page (a
+    headline, a reason quoting it) cannot become a link, emphasis, HTML or a
+    table cell boundary."""
     text = "" if value is None else str(value)
-    return text.replace("|", "\\|").replace("\n", " ").replace("<", "&lt;").replace(">", "&gt;")
+    return _MD_MARKUP.sub(r"\\\1", " ".join(text.split()))
+
+
+def csv_cell(value: object) -> object:
+    """*value* as a CSV cell a spreadsheet shows as text: a string that would start
+    a formula (``=cmd|...``) is given a leading apostrophe, as OWASP advises."""
+    if isinstance(value, str) and value.startswith(_FORMULA_START):
+        return "'" + value
+    return value
 
 
 def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080") -> str:
@@ -186,17 +204,17 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
         first = rows[0]
         facts = ", ".join(str(x) for x in (first.get("event_count"),
                                            first.get("event_mechanism")) if x)
-        lines.append(f"## {_md_cell(first['event'])} — {_md_cell(first.get('event_country'))}"
+        lines.append(f"## {md_text(first['event'])} — {md_text(first.get('event_country'))}"
                      f" {first.get('event_date') or '(no date)'}"
-                     + (f" ({_md_cell(facts)})" if facts else ""))
+                     + (f" ({md_text(facts)})" if facts else ""))
         lines.append("")
         for r in rows:
             lines.append(f"- **{r['status']}** since {r.get('since') or '?'}: <{r['url']}>")
-            lines.append(f"  - {_md_cell(r['reason'])}")
+            lines.append(f"  - {md_text(r['reason'])}")
             then, now = r.get("baseline_headline"), r.get("headline")
             if then or now:
-                lines.append(f"  - headline then: {_md_cell(then) or '—'}; now: "
-                             f"{_md_cell(now) or '—'}")
+                lines.append(f"  - headline then: {md_text(then) or '—'}; now: "
+                             f"{md_text(now) or '—'}")
             if r["flags"]:
                 lines.append(f"  - flags: {', '.join(r['flags'])}")
             copies = []
@@ -217,14 +235,16 @@ def render_table(report: dict[str, Any], width: int | None = None) -> str:
     terminal's width (``COLUMNS`` when set), else 160."""
     from rich.console import Console
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"Citation check — {report['checked_at'] or 'never checked'}",
                   show_lines=False)
     for col in ("event", "status", "http", "url", "flags", "reason"):
         table.add_column(col, overflow="fold")
-    for r in report["results"]:
-        table.add_row(r["event"], r["status"], str(r["http_status"] or ""), r["url"],
-                      " ".join(r["flags"]), r["reason"])
+    for r in report["results"]:  # Text: what came from a page is not rich markup
+        table.add_row(*(Text(str(cell)) for cell in (
+            r["event"], r["status"], r["http_status"] or "", r["url"], " ".join(r["flags"]),
+            r["reason"])))
     width = width or shutil.get_terminal_size((160, 24)).columns
     console = Console(file=io.StringIO(), width=width, force_terminal=False,
                       color_system=None)

@@ -21,7 +21,7 @@ import json
 from typing import Any
 
 from .exceptions import InputError
-from .report import citation_rows
+from .report import citation_rows, csv_cell, md_text
 from .store import Store
 
 FORMATS = ("table", "text", "md", "json", "csv")
@@ -115,10 +115,6 @@ def _text(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def _md_cell(value: object) -> str:
-    return str(value if value is not None else "").replace("|", "\\|").replace("\n", " ")
-
-
 def _md(data: dict[str, Any]) -> str:
     lines = [f"# Timeline of <{data['url']}>", ""]
     for c in data["citations"]:
@@ -127,7 +123,7 @@ def _md(data: dict[str, Any]) -> str:
     lines += [f"- first captured: {data['first_captured'] or '-'}", "",
               "| time | kind | what |", "|---|---|---|"]
     for e in data["entries"]:
-        lines.append(f"| {_md_cell(e['time'])} | {e['kind']} | {_md_cell(_describe(e))} |")
+        lines.append(f"| {md_text(e['time'])} | {e['kind']} | {md_text(_describe(e))} |")
     return "\n".join(lines) + "\n"
 
 
@@ -138,7 +134,7 @@ def _csv(data: dict[str, Any]) -> str:
     writer = csv.DictWriter(out, fieldnames=cols, extrasaction="ignore", lineterminator="\n")
     writer.writeheader()
     for e in data["entries"]:
-        writer.writerow(e)
+        writer.writerow({k: csv_cell(v) for k, v in e.items()})
     return out.getvalue()
 
 
