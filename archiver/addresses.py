@@ -214,4 +214,6 @@ def check_parsed_url(parsed: httpx.URL) -> str | None:
         return "credentials in the URL are refused"
     if not parsed.host:
         return "no host in the URL"
+    if parsed.port is not None and not 0 < parsed.port < 65536:
+        return f"port {parsed.port} is out of range"
     return None

@@ -26,6 +26,8 @@ LOGGER = logging.getLogger(__name__)
 
 #: Bytes of input handed to a decompressor at a time.
 _CHUNK = 16 * 1024
+#: Most bytes :func:`undo_encoding` takes from the brotli decoder at a time.
+_OUTPUT_STEP = 1024 * 1024
 
 def _load_google_brotli() -> Any:
     """Google's brotli extension (``_brotli``), which bounds its output buffer.
@@ -293,8 +295,12 @@ def undo_encoding(src: IO[bytes], content_encoding: str | None,
             if brotli:
                 if decomp is None:  # Google's module: brotli is a dependency
                     decomp = _brotli()[0].Decompressor()
-                if not finished:
-                    emit(decomp.process(chunk))
+                if not finished:  # a bounded output: 16 KB of brotli can give gigabytes
+                    piece = decomp.process(chunk, output_buffer_limit=_OUTPUT_STEP)
+                    emit(piece)
+                    while piece and not decomp.is_finished():  # what the chunk holds
+                        piece = decomp.process(b"", output_buffer_limit=_OUTPUT_STEP)
+                        emit(piece)
                     finished = bool(decomp.is_finished())
                 continue
             while chunk:

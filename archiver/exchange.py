@@ -40,7 +40,7 @@ def parse_retry_after(value: str | None, now: dt.datetime | None = None) -> floa
     if value is None:
         return None
     value = value.strip()
-    if value.isdigit():
+    if value.isascii() and value.isdigit():  # not "²", which str.isdigit accepts
         return float(value)
     try:
         when = email.utils.parsedate_to_datetime(value)

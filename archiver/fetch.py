@@ -413,6 +413,7 @@ class Fetcher:
         if connections is None:
             assert request is not None
             response = await self.client.send(request, stream=True)
+            _drop_unsendable_cookies(self.client.cookies)
             ext = response.extensions
             return _Reply(response.status_code, _bytes(ext.get("reason_phrase", b"")),
                           _bytes(ext.get("http_version", b"HTTP/1.1")),
@@ -429,6 +430,7 @@ class Fetcher:
             self.client.cookies.extract_cookies(httpx.Response(
                 core.status, headers=raw,
                 request=request or httpx.Request("GET", url, headers=headers)))
+            _drop_unsendable_cookies(self.client.cookies)
         if _HTTPX_LOGGER.isEnabledFor(logging.INFO):  # the line httpx logs for each request
             _HTTPX_LOGGER.info('HTTP Request: %s %s "%s %d %s"', "GET", url,
                                reply.http_version.decode("ascii", "ignore"), core.status,
@@ -489,6 +491,15 @@ class Fetcher:
 def _bytes(value: Any) -> bytes:
     """An httpx response extension as bytes (transports give bytes or str)."""
     return value if isinstance(value, bytes) else str(value).encode("latin-1", "replace")
+
+
+def _drop_unsendable_cookies(cookies: httpx.Cookies) -> None:
+    """Forget the cookies httpx cannot send back: a ``Cookie`` header is ASCII, and
+    a name or value set in other bytes (``sid=caf\xe9``) made every later request
+    to that host fail to be built."""
+    for cookie in list(cookies.jar):
+        if not (cookie.name + (cookie.value or "")).isascii():
+            cookies.jar.clear(cookie.domain, cookie.path, cookie.name)
 
 
 def _cookie(headers: list[tuple[str, str]]) -> str | None:

@@ -61,7 +61,7 @@ class Connection:
 
     __slots__ = ("stream", "origin", "idle_since", "closed", "_parser", "_reason", "_headers",
                  "_chunks", "_head_done", "_complete", "_begun", "_reusable", "_until_close",
-                 "_status", "_error")
+                 "_status", "_error", "_trailer_bytes")
 
     def __init__(self, stream: httpcore.AsyncNetworkStream, origin: Origin) -> None:
         self.stream = stream
@@ -83,6 +83,7 @@ class Connection:
         self._until_close = False
         self._status = 0
         self._error: httpcore.RemoteProtocolError | None = None
+        self._trailer_bytes = 0
 
     def idle(self) -> None:
         """Kept for a next request: nothing of the last exchange is held."""
@@ -100,6 +101,12 @@ class Connection:
         self._reason += reason
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self._head_done:  # a trailer field, after a chunked body: not kept, but bounded
+            self._trailer_bytes += len(name) + len(value) + 4
+            if self._trailer_bytes > MAX_HEAD_BYTES:
+                raise httpcore.RemoteProtocolError(
+                    f"response trailers larger than {MAX_HEAD_BYTES} bytes")
+            return
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
@@ -114,9 +121,18 @@ class Connection:
         self._head_done = True
         self._reusable = parser.should_keep_alive()
         if status not in _NO_BODY:
-            self._until_close = not any(
-                name.lower() in (b"content-length", b"transfer-encoding")
-                for name, _ in self._headers)
+            # RFC 9112, 6.3: no length, or a transfer coding that does not end in
+            # chunked, and the body lasts until the server closes the connection
+            length = codings = None
+            for name, value in self._headers:
+                name = name.lower()
+                if name == b"content-length":
+                    length = value
+                elif name == b"transfer-encoding":
+                    codings = value if codings is None else codings + b"," + value
+            chunked = codings is not None and \
+                codings.rsplit(b",", 1)[-1].strip().lower() == b"chunked"
+            self._until_close = not chunked and (length is None or codings is not None)
 
     def on_body(self, body: bytes) -> None:
         self._chunks.append(body)
@@ -137,6 +153,8 @@ class Connection:
                 return
             if isinstance(exc, httptools.HttpParserUpgrade):
                 error = httpcore.RemoteProtocolError("unexpected protocol upgrade")
+            elif isinstance(exc.__context__, httpcore.RemoteProtocolError):  # from a callback
+                error = exc.__context__
             else:
                 error = httpcore.RemoteProtocolError(str(exc) or type(exc).__name__)
             error.__cause__ = exc

@@ -98,9 +98,8 @@ class CycleSummary:
     urls: int = 0
     fetched: int = 0
     skipped: int = 0
-    #: citations judged in this run, by status (each citation's verdict is a
-    #: row of the store: ``Store.checks_of_cycle``; none is kept here, so that
-    #: memory does not grow with the citations)
+    #: citations judged in this run, by status (their verdicts are rows of the
+    #: store, ``Store.checks_of_cycle``: memory does not grow with the citations)
     counts: dict[str, int] = field(default_factory=dict)
     #: of those, the citations whose status changed (committed ones)
     changed: int = 0
@@ -204,6 +203,7 @@ class Cycle:
         self._last_flush = time.monotonic()
         self._probes: dict[str, asyncio.Future[Probe | None]] = {}
         self._deferred: list[tuple[FetchResult, list[Citation], dict[str, int | None]]] = []
+        self._judged: set[str] = set()  # URLs whose citations have (or will have) a check
         self._rng = random.Random()
 
     # -- storing ------------------------------------------------------------
@@ -355,11 +355,27 @@ class Cycle:
 
         self._queue(store_fetch)
         self._pending_urls += 1
+        self._judged.add(url)
         if judged is None:
             self._deferred.append((result, citations, ids))
         else:
             self._apply(judged, result, page, ids)
         self.flush()
+
+    def record_failure(self, url: str, citations: list[Citation], exc: Exception) -> None:
+        """Log a defect met on *url* (called while handling it): its citations are
+        ``unreachable`` by the rule ``internal-error``, not counted towards dead."""
+        LOGGER.exception("unexpected error while processing %s", url)
+        if url not in self._judged:
+            self._judged.add(url)
+            reason = (f"archiver failed on this URL ({type(exc).__name__}: {exc}); not "
+                      "counted as a failure of the link; the log has the details.")
+            for c, event, history in zip(*self._inputs(citations), strict=True):
+                verdict = Verdict("unreachable", "internal-error", reason,
+                                  history.consecutive_failures, history.first_failure_at)
+                self._record(c, event, FetchResult(url), None, verdict, [], dict.fromkeys(
+                    ("fetch", "capture")))
+            self.flush()
 
     async def _extract(self, hop: Hop | None) -> PageInfo | None:
         """Extraction of *hop*'s body, in a worker process when the cycle has them
@@ -578,7 +594,7 @@ async def _drive(cycle: Cycle, groups: dict[str, list[Citation]], concurrency: i
                 return
             except StorageError:
                 raise
-            except Exception:  # one bad page must not stop the cycle
-                LOGGER.exception("unexpected error while processing %s", url)
+            except Exception as exc:  # one bad page must not stop the cycle
+                cycle.record_failure(url, citations, exc)
 
     await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(groups))))))

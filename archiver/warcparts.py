@@ -203,7 +203,8 @@ def request_head(hop: Hop) -> bytes:
     target = parts.path or "/"
     if parts.query:
         target += "?" + parts.query
-    lines = [f"{hop.method} {target} {hop.http_version}".encode("latin-1")]
+    # every request is sent as HTTP/1.1 (HTTP/2 is off), whatever the answer says
+    lines = [f"{hop.method} {target} HTTP/1.1".encode("latin-1")]
     for name, value in hop.request_headers:
         lines.append(_encode_header(name) + b": " + _encode_header(value))
     return b"\r\n".join(lines) + b"\r\n\r\n"

@@ -281,3 +281,40 @@ def test_undo_encoding_lets_a_write_error_through() -> None:
         with pytest.raises(OSError) as info:
             undo_encoding(io.BytesIO(body), coding, Full())
         assert not isinstance(info.value, DamagedEncoding)
+
+
+def test_undo_encoding_holds_a_bounded_piece_of_a_brotli_bomb() -> None:
+    """A few KB of brotli that decode to 128 MB: each step of the decoder gives a
+    megabyte or two (the limit is the decoder's hint), so memory stays small
+    whatever one input chunk expands to."""
+    import tracemalloc
+
+    import brotli
+
+    from archiver.codings import undo_encoding
+
+    bomb = brotli.compress(b"\0" * (128 << 20), quality=5)
+    assert len(bomb) < 16 * 1024  # one input chunk holds it all
+
+    class Counting(io.RawIOBase):
+        def __init__(self) -> None:
+            self.size = self.largest = 0
+
+        def writable(self) -> bool:
+            return True
+
+        def write(self, b: object) -> int:
+            n = len(b)  # type: ignore[arg-type]
+            self.size += n
+            self.largest = max(self.largest, n)
+            return n
+
+    sink = Counting()
+    tracemalloc.start()
+    try:
+        assert undo_encoding(io.BytesIO(bomb), "br", sink) == 128 << 20
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert sink.size == 128 << 20 and sink.largest <= 4 << 20, sink.largest
+    assert peak < 16 << 20, peak

@@ -245,6 +245,9 @@ def test_parse_retry_after() -> None:
     assert parse_retry_after("Wed, 31 Dec 2025 00:00:00 GMT", now) == 0.0
     assert parse_retry_after("soon") is None
     assert parse_retry_after(None) is None
+    # digits to str.isdigit, not to float(): a server's "²" made the fetch raise
+    for odd in ("\u00b2", "\u00b3\u00b9", "\u0661\u0662", "\uff15"):
+        assert parse_retry_after(odd) is None, odd
 
 
 def test_classify_error_by_type() -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -128,3 +129,36 @@ def test_plain_urls_are_made_directly(monkeypatch: pytest.MonkeyPatch) -> None:
     assert made.raw_path == b"/news/2016/05/a-b_c.html?id=3&x=y"
     with pytest.raises(AssertionError, match="httpx parsed"):  # not plain: httpx parses it
         parse_url("http://127.0.0.1:8080/a%20b")
+
+
+def test_a_cookie_httpx_cannot_send_back_is_dropped(site: Site, tmp_path: Path) -> None:
+    """A Set-Cookie value in non-ASCII bytes (``sid=caf\\xe9``): the redirect is
+    followed and later requests to the host are made, without that cookie."""
+    from .test_hostile import head
+
+    def set_odd_cookie(handler: Any) -> None:
+        head(handler, ["HTTP/1.1 302 Found", "Set-Cookie: sid=caf\u00e9; Path=/",
+                       "Set-Cookie: plain=ok; Path=/", "Location: /landing",
+                       "Content-Length: 0"])
+
+    site.raw("/set", set_odd_cookie)
+    site.page("/landing", "<p>landed</p>")
+    site.page("/other", "<p>other</p>")
+
+    async def go(f: Fetcher) -> list[Any]:
+        return [await f.fetch(site.url("/set")), await f.fetch(site.url("/other"))]
+
+    first, other = with_fetcher(tmp_path, lab_settings(), go)
+    assert first.error is None and first.final.status == 200
+    assert first.final_url == site.url("/landing")
+    assert other.error is None and other.final.status == 200
+    assert site.hits_for("/other")[0].headers["Cookie"] == "plain=ok"
+
+
+def test_a_redirect_to_a_port_out_of_range_is_an_invalid_url(site: Site,
+                                                             tmp_path: Path) -> None:
+    site.redirect("/far", "http://127.0.0.1:99999/x", 302)
+    result = with_fetcher(tmp_path, lab_settings(), lambda f: f.fetch(site.url("/far")))
+    assert result.error == "invalid-url" and "port 99999 is out of range" in \
+        result.error_detail
+    assert result.attempts == 1  # not retried as a connection failure

@@ -128,3 +128,47 @@ def test_bytes_after_a_response_spoil_the_connection(site: Site, tmp_path: Path)
     assert site.connections == 2
     # sent once, on a new connection (not read from the spoiled one and sent again)
     assert len(site.hits_for("/next")) == 1
+
+
+def test_trailers_are_bounded_and_not_kept(site: Site, tmp_path: Path) -> None:
+    """Trailer fields after a chunked body are read as a head is: at most
+    MAX_HEAD_BYTES, and never added to the response's headers."""
+    from archiver.http11 import MAX_HEAD_BYTES
+
+    from .test_hostile import fetch
+
+    def trailers(handler: Handler, count: int) -> None:
+        head(handler, ["HTTP/1.1 200 OK", "Content-Type: text/plain",
+                       "Transfer-Encoding: chunked"])
+        handler.wfile.write(b"5\r\nhello\r\n0\r\n")
+        for _ in range(count):  # bounded: 8 MB at most
+            handler.wfile.write(b"X-T: " + b"v" * 1000 + b"\r\n")
+        handler.wfile.write(b"\r\n")
+        handler.wfile.flush()
+
+    site.raw("/few", lambda h: trailers(h, 2))
+    site.raw("/endless", lambda h: trailers(h, 8000))
+    few, _, _ = fetch(tmp_path, site.url("/few"))
+    assert few.error is None and few.final is not None
+    assert body_of(few.final) == b"hello"
+    assert all(k != "X-T" for k, _ in few.final.response_headers)
+    endless, _, peak = fetch(tmp_path, site.url("/endless"))
+    assert endless.error == "protocol"
+    assert f"trailers larger than {MAX_HEAD_BYTES} bytes" in endless.error_detail
+    assert peak < 20 * MAX_HEAD_BYTES + 4_000_000, peak  # not the 8 MB sent, sixteenfold
+
+
+def test_a_transfer_coding_not_ending_in_chunked_lasts_until_close(site: Site,
+                                                                  tmp_path: Path) -> None:
+    """RFC 9112, 6.3: such a body is delimited by the end of the connection."""
+    def gzip_coded(handler: Handler) -> None:
+        head(handler, ["HTTP/1.1 200 OK", "Content-Type: text/plain",
+                       "Transfer-Encoding: gzip"])
+        handler.wfile.write(b"\x1f\x8b transfer-coded bytes")
+        handler.wfile.flush()
+        handler.close_connection = True
+
+    site.raw("/te", gzip_coded)
+    (result,) = fetch_all(tmp_path, [site.url("/te")])
+    assert result.error is None and result.final is not None
+    assert body_of(result.final) == b"\x1f\x8b transfer-coded bytes"

@@ -192,3 +192,47 @@ def test_the_soft_404_probe_is_sent_only_when_the_page_is_not_as_first_captured(
         assert probes() == 2  # changed: the probe decides whether it is an error page
         assert summary.counts == {"alive": 1} and summary.changed == 0
         assert len(site.hits_for("/news/a.html")) == 3
+
+
+def test_a_url_whose_processing_fails_is_still_reported(news_site: Site, tmp_path: Path,
+                                                        monkeypatch: pytest.MonkeyPatch,
+                                                        caplog: pytest.LogCaptureFixture,
+                                                        ) -> None:
+    """A defect met on one URL (here, made to happen in the fetch) leaves its
+    citations in the report, unreachable by the rule internal-error and not
+    counted towards dead, and the other URLs are checked as usual."""
+    from archiver.fetch import Fetcher
+
+    good, bad = news_site.url("/big5"), news_site.url("/doc.pdf")
+    fetch = Fetcher.fetch
+
+    async def failing(self: Fetcher, url: str, *args: Any, **kwargs: Any) -> Any:
+        if url == bad:
+            raise RuntimeError("a defect met on this page")
+        return await fetch(self, url, *args, **kwargs)
+
+    monkeypatch.setattr(Fetcher, "fetch", failing)
+    src = write_sources(tmp_path / "sources.yaml", [
+        {"id": "a", "date": "2016-11-29", "country": "Malaysia", "sources": [good, bad]},
+        {"id": "b", "date": "2016-11-29", "country": "Malaysia", "sources": [bad]}])
+    archive = tmp_path / "archive"
+    for _ in range(2):
+        summary = asyncio.run(run_cycle(load_sources(src), archive=archive,
+                                        settings=lab_settings()))
+        assert summary.checked == 3
+    from archiver.report import build_report
+
+    store = open_store(archive)
+    try:
+        results = build_report(store)["results"]
+    finally:
+        store.close()
+    by_key = {(r["event"], r["url"]): r for r in results}
+    assert len(results) == 3
+    assert by_key[("a", good)]["status"] == "alive"
+    for key in (("a", bad), ("b", bad)):
+        row = by_key[key]
+        assert (row["status"], row["rule"], row["consecutive_failures"]) == \
+            ("unreachable", "internal-error", 0)
+        assert "RuntimeError: a defect met on this page" in row["reason"]
+    assert "unexpected error while processing" in caplog.text

@@ -449,3 +449,14 @@ def test_digests_are_printed_as_warcio_prints_them() -> None:
     ours.update(body)
     theirs.update(body)
     assert str(ours) == str(theirs) == payload_digest_of(body)
+
+
+def test_the_request_record_has_the_request_line_as_sent() -> None:
+    """Requests go out as HTTP/1.1 whatever version the server answers in."""
+    from archiver.warcparts import request_head, response_head
+
+    hop = Hop(url="http://127.0.0.1:9/a?q=1", method="GET",
+              request_headers=[("Host", "127.0.0.1:9")], started=dt.datetime.now(dt.UTC),
+              status=200, reason_phrase="OK", http_version="HTTP/1.0")
+    assert request_head(hop).split(b"\r\n")[0] == b"GET /a?q=1 HTTP/1.1"
+    assert response_head(hop).startswith(b"HTTP/1.0 200 OK\r\n")  # the answer as it came
