@@ -25,10 +25,13 @@ from typing import Any
 from .exceptions import ArchiverError
 from .retrieval import RecordError
 from .warc import WARC_SUFFIX
-from .warcparts import CHUNK
+from .warcparts import CHUNK, file_sha256
 from .warcread import whole_records
 
 LOGGER = logging.getLogger(__name__)
+
+_DIFFERS = ("the file differs from what was written (its SHA-256 is not the one recorded "
+            "when it was closed)")
 
 # cdxj-indexer as installed with this Python (not whichever is first on PATH)
 _INDEXER = [sys.executable, "-m", "cdxj_indexer.main"]
@@ -44,7 +47,9 @@ def _run(cmd: list[str], what: str, cwd: Path | None = None) -> subprocess.Compl
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ArchiverError(f"{what} failed: {exc}") from None
     if proc.returncode != 0:
-        raise ArchiverError(f"{what} failed: {(proc.stderr or proc.stdout).strip()[-500:]}")
+        said = (proc.stderr or proc.stdout).strip()[-500:]
+        raise ArchiverError(f"{what} failed: " + "".join(
+            c if c.isprintable() or c == "\n" else "?" for c in said))
     return proc
 
 
@@ -87,10 +92,23 @@ def export_wacz(warc_dir: Path, warc_files: list[str], pages: list[dict[str, Any
                "--hash-type", "sha256", *map(str, paths)]
         if pages:  # copied as given (wacz would drop pages it cannot match to a capture)
             cmd[4:4] = ["-p", str(pages_file), "--copy-pages"]
-        _run(cmd, "wacz create")
+        try:
+            _run(cmd, "wacz create")
+        except ArchiverError:
+            if expected:  # a damaged file is what makes it fail, most often: name it
+                _check_files(warc_dir, expected)
+            raise
         if expected:
             _check_packed(partial, expected)
         os.replace(partial, out)
+
+
+def _check_files(warc_dir: Path, expected: dict[str, str]) -> None:
+    """Raise :class:`RecordError` for the first file of *expected* whose SHA-256
+    is not the recorded one."""
+    for name, sha256 in sorted(expected.items()):
+        if file_sha256(warc_dir / name) != sha256:
+            raise RecordError(_DIFFERS, filename=name)
 
 
 def _check_packed(wacz: Path, expected: dict[str, str]) -> None:
@@ -102,8 +120,7 @@ def _check_packed(wacz: Path, expected: dict[str, str]) -> None:
               if r["path"].startswith("archive/")}
     for name, sha256 in sorted(expected.items()):
         if packed.get(name) != f"sha256:{sha256}":
-            raise RecordError("the file differs from what was written (its SHA-256 is not "
-                              "the one recorded when it was closed)", filename=name)
+            raise RecordError(_DIFFERS, filename=name)
 
 
 # --------------------------------------------------------------------------

@@ -320,6 +320,24 @@ def test_export_refuses_an_archive_that_differs_from_what_was_written(
                     ).returncode == 0
 
 
+def test_export_names_a_file_whose_gzip_is_broken(lab: Lab, tmp_path: Path) -> None:
+    """A flipped compressed byte makes the packer itself fail: the file is named,
+    exit 1 as for any other difference, and no compressed bytes reach the message."""
+    copy = copy_of(lab, tmp_path)
+    row = response_row(copy, lab.urls["plain"])
+    warc = copy / "warc" / row["warc_file"]
+    data = bytearray(warc.read_bytes())
+    data[int(row["warc_offset"]) + int(row["warc_length"]) // 2] ^= 0xFF
+    warc.write_bytes(bytes(data))
+    out = tmp_path / "export.wacz"
+    proc = archiver("export", "--archive", str(copy), "--wacz", str(out))
+    assert proc.returncode == 1, proc.stderr
+    message = proc.stderr.decode()
+    assert row["warc_file"] in message and "differs from what was written" in message
+    assert message.isprintable() or all(line.isprintable() for line in message.splitlines())
+    assert "Traceback" not in message and not out.exists()
+
+
 def test_get_decoded_refuses_a_payload_the_server_sent_damaged(tmp_path: Path) -> None:
     """A server sent a gzip body cut short: the archive keeps it as sent (get
     gives those bytes), and --decoded says it cannot decode it, writing
