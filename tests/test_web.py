@@ -472,3 +472,29 @@ def test_a_revisit_of_an_altered_original_is_named_too(lab: Lab, tmp_path: Path)
     assert {cap["digest_problem"][:len(where)] for cap in data["captures"]} == {where}
     assert not data["diff"]["available"]
     assert "does not match what was recorded" in data["diff"]["note"]
+
+
+def test_a_page_now_gone_is_not_diffed_against_itself(tmp_path: Path) -> None:
+    """Alive at the first check, 404 at the next: the latest capture is the 404,
+    so there is no text to compare (before, the first snapshot was compared
+    with itself and said unchanged)."""
+    with Site() as site:
+        site.page("/news/1", PAGE_2_BEFORE)
+        lab = Lab(site, tmp_path / "archive", tmp_path / "sources.yaml",
+                  {"one": site.url("/news/1"), "two": site.url("/news/2"),
+                   "gone": site.url("/gone")})
+        lab.write_sources()
+        lab.cycle()
+        site.remove("/news/1")
+        time.sleep(1.1)
+        lab.cycle()
+    app = make_app(lab.archive, replay_base=REPLAY_BASE)
+    cid = citation_ids(lab)[lab.urls["one"]]
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        data = c.get(f"/citation/{cid}.json").json()
+        page = c.get(f"/citation/{cid}").text
+    assert [cap["http_status"] for cap in data["captures"]] == [200, 404]
+    diff = data["diff"]
+    assert not diff["available"] and not diff["identical"]
+    assert diff["note"] == "the latest capture is HTTP 404, not a page"
+    assert "The main text is unchanged" not in page and "HTTP 404, not a page" in page

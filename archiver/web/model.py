@@ -231,9 +231,9 @@ def text_diff(before: str, after: str) -> list[dict[str, str]]:
 def _diff_model(store: Store, warc_dir: Path, baseline: Baseline | None,
                 captures: list[dict[str, Any]], problems: dict[int, str | None],
                 ) -> dict[str, Any]:
-    latest = next((c for c in reversed(captures)
-                   if isinstance(c.get("http_status"), int)
-                   and 200 <= c["http_status"] < 300), None)
+    latest = captures[-1] if captures else None
+    answered = latest is not None and isinstance(latest.get("http_status"), int) \
+        and 200 <= latest["http_status"] < 300
     model: dict[str, Any] = {
         "baseline_captured_at": iso(baseline.captured_at) if baseline else None,
         "latest_capture_id": latest["id"] if latest else None,
@@ -241,7 +241,10 @@ def _diff_model(store: Store, warc_dir: Path, baseline: Baseline | None,
         "available": False, "identical": False, "lines": [],
     }
     if baseline is None or latest is None:
-        model["note"] = "no first snapshot" if baseline is None else "no successful capture"
+        model["note"] = "no first snapshot" if baseline is None else "no capture"
+        return model
+    if not answered:  # a dead page's 404, say: no text to set against the first snapshot
+        model["note"] = f"the latest capture is HTTP {latest.get('http_status')}, not a page"
         return model
     problem = problems.get(int(latest["id"]))
     if problem is not None:
