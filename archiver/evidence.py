@@ -78,12 +78,11 @@ class Capture:
 def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Capture:
     """The capture of *url* closest to *at* (the latest when *at* is None)."""
     rows = store.captures_of(url)
-    if not rows and url.endswith("/"):
-        rows = store.captures_of(url.rstrip("/"))
-    elif not rows:
-        rows = store.captures_of(url + "/")
-    if not rows:
-        raise NotArchivedError(url)
+    if not rows:  # the copy of another URL is never handed over for this one
+        other = url[:-1] if url.endswith("/") else url + "/"
+        hint = f"; {other} was captured: ask for it by that URL" \
+            if store.captures_of(other) else ""
+        raise NotArchivedError(url, f"{url}: never captured in this archive{hint}")
     if at is None:
         row = rows[-1]
     else:
@@ -178,8 +177,9 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
             continue
         first = rows[0]
         # the title of the page as captured at ts: the headline of the last
-        # hop of that first fetch (not the citation's latest headline)
-        landed = max((r for r in rows if r["fetch_id"] == first["fetch_id"]),
+        # hop of that first fetch, wherever it redirected (not the citation's
+        # latest headline)
+        landed = max(store.captures_of_fetches({int(first["fetch_id"])}) or [first],
                      key=lambda r: r["hop"] or 0)
         pages.append({"url": url, "ts": first["fetched_at"],
                       "title": landed["headline"] or url})

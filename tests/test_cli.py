@@ -287,11 +287,12 @@ def test_wacz_pages_are_titled_as_captured_at_their_time(tmp_path: Path) -> None
     """pages.jsonl names the first capture of each URL: its title is that
     capture's headline, not the headline a later check found."""
     with Site() as site:
-        url = site.url("/story")
+        url, old = site.url("/story"), site.url("/old-story")
         site.page("/story", news_page("Kenya deports 45 Taiwanese to China",
                                       "Kenya deported 45 Taiwanese to China."))
+        site.redirect("/old-story", "/story", 301)  # titled by the page it lands on
         sources = write_sources(tmp_path / "sources.yaml", [
-            {"id": "e", "date": "2016-04-12", "country": "Kenya", "sources": [url]}])
+            {"id": "e", "date": "2016-04-12", "country": "Kenya", "sources": [url, old]}])
         archive = tmp_path / "archive"
         common = ("--sources", str(sources), "--archive", str(archive), "--allow-private",
                   "--per-host-delay", "0")
@@ -303,8 +304,14 @@ def test_wacz_pages_are_titled_as_captured_at_their_time(tmp_path: Path) -> None
     assert archiver("export", "--archive", str(archive), "--wacz", str(out)).returncode == 0
     with zipfile.ZipFile(out) as z:
         lines = z.read("pages/pages.jsonl").decode().splitlines()
-    page = json.loads(lines[1])
-    assert (page["url"], page["title"]) == (url, "Kenya deports 45 Taiwanese to China")
+    titles = {p["url"]: p["title"] for p in map(json.loads, lines[1:])}
+    assert titles == {url: "Kenya deports 45 Taiwanese to China",
+                      old: "Kenya deports 45 Taiwanese to China"}
+    # get hands over the copy of the URL asked for, never that of a near one
+    near = archiver("get", url + "/", "--archive", str(archive))
+    assert near.returncode == 2 and near.stdout == b""
+    assert f"{url}/: never captured in this archive; {url} was captured".encode() \
+        in near.stderr
 
 
 def test_a_warc_left_open_by_a_crash_is_recovered_and_said_once(world: World,
