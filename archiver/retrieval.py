@@ -43,8 +43,8 @@ from .warc import (
     WARC_SUFFIX,
     RecordLocation,
 )
-from .warcparts import file_sha256
-from .warcread import MemberError, parse_warc_head
+from .warcparts import GZIP_HEADER, file_sha256
+from .warcread import MemberError, complete_record_end, parse_warc_head, read_member
 
 LOGGER = logging.getLogger(__name__)
 
@@ -114,6 +114,10 @@ def _inflate_member(warc_dir: Path, loc: RecordLocation,
     out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)
     try:
         with open(path, "rb") as fh:
+            fh.seek(loc.offset)
+            if fh.read(len(GZIP_HEADER)) != GZIP_HEADER:  # covered by no digest
+                raise RecordError("the gzip header of the member differs from the one "
+                                  "written", filename=loc.filename, offset=loc.offset)
             fh.seek(loc.offset)
             dec = zlib.decompressobj(zlib.MAX_WBITS + 16)
             left = loc.length
@@ -401,6 +405,34 @@ def verify_records(warc_dir: Path, expected: Iterable[RecordLocation]) -> list[P
     return problems
 
 
+def _locate_change(warc_dir: Path, name: str) -> tuple[int | None, str]:
+    """Where a file whose SHA-256 changed differs from what the writer wrote, as far
+    as the file itself tells: the first member whose gzip header is not the
+    writer's, that is not one whole record, or whose record does not match its own
+    digests (the warcinfo record too, which no database row names)."""
+    path = warc_dir / name
+    size, offset = path.stat().st_size, 0
+    with open(path, "rb") as fh:
+        while offset < size:
+            fh.seek(offset)
+            if fh.read(len(GZIP_HEADER)) != GZIP_HEADER:
+                return offset, "the gzip header of the member there differs from the one written"
+            try:
+                end = complete_record_end(fh, offset)
+                fh.seek(offset)
+                head = parse_warc_head(read_member(fh, offset, keep=64 * 1024)[2])[0]
+            except MemberError as exc:
+                return offset, f"the member there is not one whole record ({exc})"
+            own = RecordLocation(name, offset, end - offset, head.get("warc-record-id", ""),
+                                 head.get("warc-type", ""), head.get("warc-block-digest", ""),
+                                 head.get("warc-payload-digest"))
+            if any(p.kind.endswith("-digest") for p in _verify_one(warc_dir, own)):
+                return offset, "the record there does not match its own digests"
+            offset = end
+    return None, "every record in it is whole and matches its digests: the change is in " \
+        "how they are compressed"
+
+
 def verify_files(warc_dir: Path, expected: dict[str, str]) -> list[Problem]:
     """Compare each closed WARC file's SHA-256 with the recorded one (*expected*: name -> hex).
 
@@ -421,8 +453,9 @@ def verify_files(warc_dir: Path, expected: dict[str, str]) -> list[Problem]:
             problems.append(Problem(name, None, "unreadable", f"cannot read: {exc.strerror}"))
             continue
         if now.lower() != sha.lower():
-            problems.append(Problem(name, None, "changed",
-                                    f"sha256 is {now}, {sha} was recorded when it was closed"))
+            offset, where = _locate_change(warc_dir, name)
+            problems.append(Problem(name, offset, "changed", f"sha256 is {now}, {sha} was "
+                                    f"recorded when it was closed; {where}"))
     for path in sorted(warc_dir.glob("*" + WARC_SUFFIX)):
         if path.name not in expected:
             problems.append(Problem(path.name, None, "unrecorded",

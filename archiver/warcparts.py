@@ -69,6 +69,12 @@ def _window_bits(size: int) -> int:
     return min(15, max(9, (size - 1).bit_length()))
 
 
+#: The header of every gzip member the writer writes: deflate, no flags, no
+#: time, no extra field, OS unknown. Readers check it: these ten bytes are
+#: covered by no digest.
+GZIP_HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"
+
+
 class Member:
     """One gzip member written to *out*: deflated at *level* (with a window
     sized for the *size* bytes it will deflate), then, from
@@ -79,7 +85,7 @@ class Member:
     block ends the stream. Any gzip reader reads the member as one.
     """
 
-    _HEADER = b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff"  # deflate, no name, no time
+    _HEADER = GZIP_HEADER
     _LAST_BLOCK = b"\x01\x00\x00\xff\xff"  # final, stored, empty
     _STORED_MAX = 0xFFFF
 

@@ -16,8 +16,10 @@ from __future__ import annotations
 import gzip as _gzip
 import socket
 import socketserver
+import struct
 import threading
 import time
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
@@ -345,3 +347,13 @@ def body_of(hop: Any) -> bytes:
     body = hop.body
     assert body is not None, "no body was read"
     return body if isinstance(body, bytes) else body.read_bytes()
+
+
+def warc_member(data: bytes) -> bytes:
+    """*data* as one gzip member with the header archiver's WARC writer gives every
+    member (what a forger who knows the format writes)."""
+    from archiver.warcparts import GZIP_HEADER
+
+    squeeze = zlib.compressobj(6, zlib.DEFLATED, -15)
+    return (GZIP_HEADER + squeeze.compress(data) + squeeze.flush()
+            + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF))

@@ -31,7 +31,7 @@ from archiver.settings import WarcSettings
 from archiver.warc import RecordLocation, WarcWriter
 from archiver.warcparts import payload_digest_of, warc_date
 
-from .lab import Site, news_page
+from .lab import Site, news_page, warc_member
 from .test_warc import SOFTWARE, fetch_hop, warcio_check
 
 HTML = news_page("Taiwan slams Malaysia over deportations",
@@ -245,6 +245,32 @@ def test_verify_catches_one_flipped_byte(archive: Archive, where: str) -> None:
     assert [p.kind for p in file_problems] == ["changed"]
 
 
+@pytest.mark.parametrize("where", ["record", "warcinfo"])
+def test_a_changed_gzip_header_is_found_with_its_offset(archive: Archive, where: str) -> None:
+    """The ten bytes of a member's gzip header (here its time) are covered by no
+    digest: they must be the writer's, for a listed record (get refuses it) and
+    for the warcinfo record no database row names (verify still says where)."""
+    recorded = {p.name: file_sha256(p) for p in archive.dir.glob("*.warc.gz")}
+    loc = archive.locs["/plain"][1]
+    path = archive.dir / loc.filename
+    offset = loc.offset if where == "record" else 0
+    data = bytearray(path.read_bytes())
+    data[offset + 4] ^= 0x01  # MTIME
+    path.write_bytes(bytes(data))
+    problems = verify_records(archive.dir, archive.all_locs())
+    if where == "record":
+        assert [(p.filename, p.offset, p.kind) for p in problems] == \
+            [(loc.filename, loc.offset, "unreadable")]
+        assert "gzip header" in problems[0].message
+        with pytest.raises(RecordError, match="gzip header"):
+            payload(archive, loc)
+    else:
+        assert problems == []
+    (changed,) = verify_files(archive.dir, recorded)
+    assert (changed.kind, changed.offset) == ("changed", offset)
+    assert "the gzip header of the member there differs" in changed.message
+
+
 def test_verify_catches_digest_mismatch_without_gzip_damage(archive: Archive) -> None:
     """A record re-written with a different body (valid gzip) fails its digest."""
     loc = archive.locs["/plain"][1]
@@ -253,7 +279,7 @@ def test_verify_catches_digest_mismatch_without_gzip_damage(archive: Archive) ->
     member = gzip.decompress(data[loc.offset:loc.offset + loc.length])
     forged = member.replace(b"Thirty-two", b"Thirty-one")
     assert forged != member
-    new_member = gzip.compress(forged)
+    new_member = warc_member(forged)
     path.write_bytes(data[:loc.offset] + new_member + data[loc.offset + loc.length:])
     moved = RecordLocation(loc.filename, loc.offset, len(new_member), loc.record_id,
                            loc.record_type, loc.block_digest, loc.payload_digest)

@@ -34,7 +34,7 @@ from archiver.store import open_store
 from archiver.warcparts import payload_digest_of
 from archiver.web.replay import ReplayServer
 
-from .lab import Site, news_page
+from .lab import Site, news_page, warc_member
 from .sourcesfile import lab_settings, write_sources
 
 PLAIN = news_page("Taiwan slams Malaysia over deportations",
@@ -108,14 +108,14 @@ def alter_payload(archive: Path, row: dict[str, Any], *, fix_digests: bool = Fal
             end = record.index(b"\r\n", at)
             assert end - at == len(value)
             record[at:end] = value.encode()
+    member = warc_member(bytes(record))
     with open(warc, "ab") as fh:
-        fh.write(gzip.compress(bytes(record)))
-    member = len(gzip.compress(bytes(record)))
+        fh.write(member)
     db = sqlite3.connect(archive / "archiver.db")
     try:
         with db:
             db.execute("UPDATE capture_rows SET warc_offset = ?, warc_length = ? WHERE id = ?",
-                       (len(data), member, row["id"]))
+                       (len(data), len(member), row["id"]))
     finally:
         db.close()
     return len(data)
