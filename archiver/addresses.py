@@ -212,8 +212,12 @@ def check_parsed_url(parsed: httpx.URL) -> str | None:
         return f"unsupported scheme {parsed.scheme!r}" if parsed.scheme else "not an absolute URL"
     if parsed.userinfo:
         return "credentials in the URL are refused"
-    if not parsed.host:
+    try:
+        host, port = parsed.host, parsed.port
+    except (UnicodeError, ValueError) as exc:  # an xn-- label that is not punycode, say
+        return f"invalid host name: {exc}"
+    if not host:
         return "no host in the URL"
-    if parsed.port is not None and not 0 < parsed.port < 65536:
-        return f"port {parsed.port} is out of range"
+    if port is not None and not 0 < port < 65536:
+        return f"port {port} is out of range"
     return None

@@ -162,3 +162,19 @@ def test_a_redirect_to_a_port_out_of_range_is_an_invalid_url(site: Site,
     assert result.error == "invalid-url" and "port 99999 is out of range" in \
         result.error_detail
     assert result.attempts == 1  # not retried as a connection failure
+
+
+def test_a_host_that_is_not_valid_idna_is_an_invalid_url(site: Site, tmp_path: Path) -> None:
+    """An xn-- label that is not punycode: refused before any lookup, cited or
+    redirected to (httpx raises when it reads such a host)."""
+    site.redirect("/to-bad-label", "http://xn--zz.invalid/", 302)
+
+    async def go(f: Fetcher) -> list[Any]:
+        return [await f.fetch("http://xn--ls8h.invalid/"),
+                await f.fetch(site.url("/to-bad-label"))]
+
+    cited, redirected = with_fetcher(tmp_path, lab_settings(), go)
+    assert cited.error == "invalid-url" and "invalid host name" in cited.error_detail
+    assert cited.attempts == 0 and not cited.hops
+    assert redirected.error == "invalid-url" and "invalid host name" in redirected.error_detail
+    assert [h.status for h in redirected.hops] == [302]
