@@ -109,6 +109,10 @@ def fetch_options(fn: F) -> F:
     return fn
 
 
+#: The longest --timeout and --per-host-delay, in seconds.
+_A_DAY = 86400
+
+
 def make_settings(sources_path: Path, config: Path | None, timeout: float | None,
                   per_host_delay: float | None, allow_private: bool) -> Settings:
     path = config if config is not None else settings_path_for(sources_path)
@@ -116,12 +120,14 @@ def make_settings(sources_path: Path, config: Path | None, timeout: float | None
         raise InputError("settings file not found", path=config)
     settings = load_settings(path)
     if timeout is not None:
-        if timeout <= 0:
-            raise InputError("--timeout must be positive")
+        if not 0 < timeout <= _A_DAY:  # also refuses nan
+            raise InputError(f"--timeout must be a number of seconds above 0 and at most "
+                             f"{_A_DAY} (a day), not {timeout}")
         settings.fetch.timeout = timeout
     if per_host_delay is not None:
-        if per_host_delay < 0:
-            raise InputError("--per-host-delay must not be negative")
+        if not 0 <= per_host_delay <= _A_DAY:
+            raise InputError(f"--per-host-delay must be a number of seconds from 0 to "
+                             f"{_A_DAY} (a day), not {per_host_delay}")
         settings.fetch.per_host_delay = per_host_delay
     if allow_private:
         settings.fetch.allow_private = True

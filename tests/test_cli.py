@@ -225,6 +225,22 @@ def test_bad_settings_exit_2(tmp_path: Path) -> None:
     assert b"archiver.toml:3" in proc.stderr and b"fetch.speed" in proc.stderr
 
 
+@pytest.mark.parametrize(("option", "value"), [
+    ("--timeout", "nan"), ("--timeout", "inf"), ("--timeout", "0"), ("--timeout", "1e300"),
+    ("--per-host-delay", "nan"), ("--per-host-delay", "inf"), ("--per-host-delay", "-1"),
+    ("--per-host-delay", "1e300"),
+])
+def test_non_finite_or_absurd_durations_are_refused(world: World, option: str,
+                                                    value: str) -> None:
+    """nan passed every comparison (a run with --timeout nan judged live pages
+    timed out, exit 0); inf or 1e300 made a run wait for ever."""
+    proc = archiver("run", "--sources", str(world.sources), "--archive", str(world.archive),
+                    "--allow-private", option, value, timeout=60)
+    assert proc.returncode == 2, proc.stderr
+    assert f"{option} must be a number of seconds".encode() in proc.stderr
+    assert b"Traceback" not in proc.stderr and proc.stdout == b""
+
+
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     runner = CliRunner()
