@@ -382,6 +382,8 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     from .retrieval import RecordError, UndecodablePayload
 
     when = parse_when(at)
+    if output is not None:
+        output = _output_path(output, archive)
     store = open_archive_readonly(archive)
     try:
         capture = find_capture(store, url, when)
@@ -412,6 +414,16 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
         raise Failure(f"cannot write the copy: {exc}") from None
 
 
+def _output_path(output: Path, archive: Path) -> Path:
+    """Where ``--output`` writes: the file a symbolic link points to (the link
+    stays), and never a file of the archive."""
+    real = Path(os.path.realpath(output))
+    if real.is_relative_to(os.path.realpath(archive)):
+        raise InputError(f"--output {output}: that is in the archive folder {archive}, "
+                         "which nothing but a cycle writes to")
+    return real
+
+
 def _write_checked(output: Path | None, write: Callable[[BinaryIO], object]) -> None:
     """Run *write* on *output* through a temporary file renamed into place once it
     has returned, or on standard output: *write* writes nothing until what it
@@ -422,6 +434,10 @@ def _write_checked(output: Path | None, write: Callable[[BinaryIO], object]) -> 
     if output is None:
         write(sys.stdout.buffer)
         sys.stdout.buffer.flush()
+        return
+    if output.exists() and not output.is_file():  # a device or a pipe: written as it is
+        with open(output, "wb") as fh:
+            write(fh)
         return
     tmp = output.with_name(f".{output.name}.{os.getpid()}.part")
     try:
@@ -480,11 +496,20 @@ def export(archive: Path, wacz: Path, event: str | None) -> None:
     from .evidence import export_archive
     from .retrieval import RecordError
 
+    if not str(wacz) or wacz.is_dir():
+        raise InputError(f"--wacz {str(wacz)!r}: a file name is needed, not a folder")
+    if wacz.parent.exists() and not wacz.parent.is_dir():
+        raise InputError(f"--wacz {wacz}: {wacz.parent} is not a folder")
+    if Path(os.path.realpath(wacz)).is_relative_to(os.path.realpath(archive)):
+        raise InputError(f"--wacz {wacz}: that is in the archive folder {archive}, which "
+                         "nothing but a cycle writes to")
     store = open_archive_readonly(archive)
     try:
         pages = export_archive(store, archive, wacz, event)
     except RecordError as exc:  # what would go in differs from what was archived
         raise DamagedCopy(str(exc)) from None
+    except OSError as exc:  # where it is written: unwritable, full
+        raise Failure(f"--wacz {wacz}: cannot be written: {exc.strerror or exc}") from None
     finally:
         store.close()
     click.echo(f"wrote {wacz} ({pages} pages)", err=True)

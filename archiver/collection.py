@@ -107,7 +107,11 @@ def _check_files(warc_dir: Path, expected: dict[str, str]) -> None:
     """Raise :class:`RecordError` for the first file of *expected* whose SHA-256
     is not the recorded one."""
     for name, sha256 in sorted(expected.items()):
-        if file_sha256(warc_dir / name) != sha256:
+        try:
+            differs = file_sha256(warc_dir / name) != sha256
+        except OSError as exc:  # a folder or a file that cannot be read in its place
+            raise RecordError(f"cannot read: {exc.strerror or exc}", filename=name) from None
+        if differs:
             raise RecordError(_DIFFERS, filename=name)
 
 

@@ -241,6 +241,61 @@ def test_non_finite_or_absurd_durations_are_refused(world: World, option: str,
     assert b"Traceback" not in proc.stderr and proc.stdout == b""
 
 
+def test_get_output_writes_through_links_and_pipes_never_into_the_archive(
+        world: World, tmp_path: Path) -> None:
+    """-o wrote a temporary file renamed over the path: a symbolic link, a pipe
+    or a device became a regular file, and -o archive/archiver.db replaced the
+    archive's database."""
+    import stat
+    import threading
+
+    url = world.urls[1]  # served plain
+    sent = world.site.routes["/news/spain"].body
+    target = tmp_path / "target.html"
+    link = tmp_path / "link.html"
+    link.symlink_to(target)
+    assert archiver("get", url, "--archive", str(world.archive), "-o", str(link)).returncode == 0
+    assert link.is_symlink() and target.read_bytes() == sent
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got: list[bytes] = []
+    reader = threading.Thread(target=lambda: got.append(fifo.read_bytes()), daemon=True)
+    reader.start()
+    proc = archiver("get", url, "--archive", str(world.archive), "-o", str(fifo))
+    reader.join(30)
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_ISFIFO(fifo.lstat().st_mode) and got == [sent]
+    db = world.archive / "archiver.db"
+    before = db.read_bytes()
+    proc = archiver("get", url, "--archive", str(world.archive), "-o", str(db))
+    assert proc.returncode == 2 and b"in the archive folder" in proc.stderr
+    assert db.read_bytes() == before
+
+
+def test_export_refuses_outputs_it_cannot_write_without_a_traceback(
+        world: World, tmp_path: Path) -> None:
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    (tmp_path / "folder.wacz").mkdir()
+    for out in (str(tmp_path / "folder.wacz"), str(plain / "x.wacz"), "",
+                str(world.archive / "warc" / "x.wacz")):
+        proc = archiver("export", "--archive", str(world.archive), "--wacz", out)
+        assert proc.returncode == 2, (out, proc.stderr)
+        assert b"--wacz" in proc.stderr and b"Traceback" not in proc.stderr
+    assert not (world.archive / "warc" / "x.wacz").exists()
+
+
+def test_export_names_a_warc_file_it_cannot_read(world: World, tmp_path: Path) -> None:
+    copy = tmp_path / "archive"
+    shutil.copytree(world.archive, copy)
+    warc = sorted((copy / "warc").glob("*.warc.gz"))[0]
+    warc.unlink()
+    warc.mkdir()  # a folder where the file was
+    proc = archiver("export", "--archive", str(copy), "--wacz", str(tmp_path / "out.wacz"))
+    assert proc.returncode == 1, proc.stderr
+    assert warc.name.encode() in proc.stderr and b"Traceback" not in proc.stderr
+
+
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     runner = CliRunner()
