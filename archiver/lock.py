@@ -19,7 +19,7 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-from .exceptions import ArchiveLockedError, StorageError
+from .exceptions import ArchiveLockedError, InputError, StorageError
 from .store import iso, now_utc
 
 LOCK_FILENAME = "archiver.lock"
@@ -47,6 +47,9 @@ class ArchiveLock:
         try:
             self.archive.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.archive, os.O_RDONLY | os.O_DIRECTORY)
+        except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder goes
+            raise InputError(f"--archive {self.archive}: not a folder ({exc.strerror})"
+                             ) from exc
         except OSError as exc:
             raise StorageError(f"cannot create the lock file {self.path}: {exc}",
                                path=self.path) from exc

@@ -33,7 +33,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import deflate
-from .exceptions import StorageError
+from .exceptions import InputError, StorageError
 from .models import Baseline, FailureHistory, PageInfo, Sources
 
 if TYPE_CHECKING:
@@ -151,9 +151,8 @@ MIGRATIONS = (m001_initial, m002_latest_response_index)
 
 
 def migrations() -> Migrations:
-    """The migration set (sqlite-utils ``Migrations``): built when a database
-    needs one of them, so that opening an archive whose schema is current does
-    not import sqlite-utils (some 40 ms of every start)."""
+    """The migration set (sqlite-utils ``Migrations``), built when a database needs
+    one: an archive whose schema is current opens without importing sqlite-utils."""
     from sqlite_utils.migrations import Migrations
 
     found = Migrations(MIGRATION_SET)
@@ -565,15 +564,23 @@ def _database(conn: sqlite3.Connection) -> sqlite_utils.Database:
 def open_store(archive: Path, *, readonly: bool = False) -> Store:
     """Open (creating when needed) the archive's database, migrated to the latest schema."""
     path = archive / DB_FILENAME
-    try:
-        if readonly:
-            if not path.exists():
-                raise StorageError(f"no archive database at {path}", path=path)
-            conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True, timeout=30)
+    if readonly:
+        if not path.exists():
+            raise StorageError(f"no archive database at {path}", path=path)
+        try:  # as a URI, quoted: a ? # or % in a folder name is part of the name
+            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
             conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
-            return Store(conn, path)
+        except (sqlite3.DatabaseError, OSError) as exc:  # a folder in its place, say
+            raise InputError(f"cannot read the archive database {path}: {exc}") from exc
+        return Store(conn, path)
+    try:
         archive.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=30)
+        current = _schema_is_current(conn)
+        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
+        if not current and names and "_sqlite_migrations" not in names:  # not to be added to
+            conn.close()
+            raise InputError(f"{path} is a database, but not an archiver archive's")
         conn.execute("PRAGMA recursive_triggers = ON")
         if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
             with conn:
@@ -581,11 +588,13 @@ def open_store(archive: Path, *, readonly: bool = False) -> Store:
         conn.execute("PRAGMA synchronous = NORMAL")
         conn.execute("PRAGMA foreign_keys = ON")
         store = Store(conn, path)
-        if not _schema_is_current(conn):
+        if not current:
             migrations().apply(store.db)
         return store
     except sqlite3.DatabaseError as exc:
         raise StorageError(f"cannot open the archive database {path}: {exc}", path=path) from exc
+    except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder goes
+        raise InputError(f"--archive {archive}: not a folder ({exc.strerror})") from exc
     except OSError as exc:
         raise StorageError(f"cannot create the archive at {archive}: {exc}", path=archive) from exc
 

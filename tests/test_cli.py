@@ -249,8 +249,9 @@ def test_get_output_writes_through_links_and_pipes_never_into_the_archive(
     import stat
     import threading
 
-    url = world.urls[1]  # served plain
-    sent = world.site.routes["/news/spain"].body
+    url = world.urls[1]
+    sent = archiver("get", url, "--archive", str(world.archive)).stdout  # to standard output
+    assert sent.startswith(b"<")
     target = tmp_path / "target.html"
     link = tmp_path / "link.html"
     link.symlink_to(target)
@@ -294,6 +295,51 @@ def test_export_names_a_warc_file_it_cannot_read(world: World, tmp_path: Path) -
     proc = archiver("export", "--archive", str(copy), "--wacz", str(tmp_path / "out.wacz"))
     assert proc.returncode == 1, proc.stderr
     assert warc.name.encode() in proc.stderr and b"Traceback" not in proc.stderr
+
+
+@pytest.mark.parametrize("name", ["what?now", "issue#7", "100%done"])
+def test_an_archive_folder_named_with_uri_characters_is_read(world: World, tmp_path: Path,
+                                                            name: str) -> None:
+    """The read-only commands opened the database as an unquoted URI: 'what?now'
+    read an empty database at 'what' (and created that file)."""
+    copy = tmp_path / name
+    shutil.copytree(world.archive, copy)
+    proc = archiver("report", "--archive", str(copy), "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)["results"]) == 2
+    assert archiver("verify", "--archive", str(copy)).returncode == 0
+    assert sorted(p.name for p in tmp_path.iterdir()) == [name]  # no stray file
+
+
+def test_archive_paths_that_cannot_be_archives_are_bad_input(world: World,
+                                                              tmp_path: Path) -> None:
+    """Exit 2 (bad input), not 3 (the archive cannot be written), and nothing is
+    added to a database that is not an archive's."""
+    import sqlite3
+
+    plain = tmp_path / "plain"
+    plain.write_text("x")
+    for archive in (plain, plain / "sub"):
+        proc = archiver("run", "--sources", str(world.sources), "--archive", str(archive),
+                        "--allow-private")
+        assert proc.returncode == 2 and b"not a folder" in proc.stderr, proc.stderr
+    folder_db = tmp_path / "folder-db"
+    (folder_db / "archiver.db").mkdir(parents=True)
+    for args in (["report"], ["verify"], ["get", world.urls[0]]):
+        proc = archiver(*args, "--archive", str(folder_db))
+        assert proc.returncode == 2 and b"Traceback" not in proc.stderr, (args, proc.stderr)
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    db = sqlite3.connect(foreign / "archiver.db")
+    db.execute("CREATE TABLE notes (body TEXT)")
+    db.commit()
+    db.close()
+    before = (foreign / "archiver.db").read_bytes()
+    proc = archiver("run", "--sources", str(world.sources), "--archive", str(foreign),
+                    "--allow-private")
+    assert proc.returncode == 2 and b"not an archiver archive" in proc.stderr, proc.stderr
+    assert (foreign / "archiver.db").read_bytes() == before
+    assert not (foreign / "warc").exists()
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
