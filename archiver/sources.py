@@ -38,8 +38,13 @@ Decisions worth knowing:
   strings: ``country: no`` is a boolean to YAML, and is refused with a hint to
   quote it rather than silently read as ``False``.
 * ``url`` must be absolute ``http``/``https`` with a host and without user
-  credentials; IDN hosts and IP literals are accepted (which addresses may be
-  fetched is decided at fetch time).
+  credentials, and parse with httpx (:mod:`archiver.citedurls` says more); IDN
+  hosts and IP literals are accepted (addresses are checked at fetch time).
+* ``count`` is a whole number up to :data:`MAX_COUNT` (10**9): more is a typo.
+* A kept text (``country``, ``url``, the ``report`` values...) with a lone
+  surrogate (a YAML escape such as ``"\\ud800"``) is refused: no UTF-8 text holds it.
+* The file must be a regular file (not a device, pipe or directory) of at
+  most :data:`MAX_SOURCES_BYTES` (256 MB), checked before it is read.
 * ``report.subject`` names what the whole report is about: every event gets
   it as its ``subject`` (see :func:`archiver.consistency.report_subject`).
 * Unknown keys are accepted and ignored at every level; a key repeated in one
@@ -51,13 +56,14 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
+import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import yaml
 from yaml.composer import Composer, ComposerError
@@ -73,17 +79,23 @@ from yaml.nodes import MappingNode, Node, ScalarNode, SequenceNode
 from yaml.reader import Reader, ReaderError
 from yaml.resolver import Resolver
 
+from .citedurls import lone_surrogate, url_problem
 from .consistency import report_subject, subject_names
 from .exceptions import SourcesError
 from .models import Citation, Event, Sources
 
 LOGGER = logging.getLogger(__name__)
 
-__all__ = ["ID_PATTERN", "load_sources", "parse_sources", "url_problem"]
+__all__ = ["ID_PATTERN", "MAX_COUNT", "load_sources", "parse_sources", "url_problem"]
 
 #: What an event id may contain.
 ID_PATTERN = re.compile(r"[a-z0-9-]+")
-
+#: The largest ``count`` of people an event may give (SQLite stores up to 2**63-1).
+MAX_COUNT = 10**9
+#: The largest sources file read: a file of 10,000 citations is about 1.5 MB.
+MAX_SOURCES_BYTES = 256 << 20
+_NOT_FILES = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a pipe (FIFO)",
+              stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TAG = "tag:yaml.org,2002:"
 _TAG_NAMES = {
@@ -95,9 +107,6 @@ _TAG_NAMES = {
     _TAG + "timestamp": "a date",
     _TAG + "binary": "binary data",
 }
-#: Characters that never belong in a URL as written in the file.
-_URL_FORBIDDEN = re.compile(r"[\s\x00-\x20\x7f-\x9f<>\"{}|\\^`]")
-_HOST_FORBIDDEN = re.compile(r"[\x00-\x20\x7f-\x9f/?#@:%\[\]<>\"{}|\\^`]")
 
 
 def load_sources(path: Path) -> Sources:
@@ -109,13 +118,34 @@ def load_sources(path: Path) -> Sources:
     """
     path = Path(path)
     try:
-        data = path.read_bytes()
+        data = _read_file(path)
     except OSError as exc:
         reason = exc.strerror or exc.__class__.__name__
         raise SourcesError(f"cannot read the sources file: {reason}", path=path) from exc
     text = _decode(data, path)
     del data  # the text is all that is read from now on
     return parse_sources(text, path)
+
+
+def _read_file(path: Path) -> bytes:
+    """The bytes of *path*, if it is a regular file of at most :data:`MAX_SOURCES_BYTES`."""
+    info = os.stat(path)  # checked before opening it: opening a FIFO waits for a writer
+    if not stat.S_ISREG(info.st_mode):
+        kind = _NOT_FILES.get(stat.S_IFMT(info.st_mode), "something else")
+        raise SourcesError(f"cannot read the sources file: it is {kind}, not a file", path=path)
+    # should the file grow, or be replaced by a device or a FIFO, reading stops all the same
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    chunks: list[bytes] = []
+    size, want = 0, info.st_size + 1  # all of it in one read, as a rule
+    if info.st_size <= MAX_SOURCES_BYTES:  # a larger file is refused unread
+        with open(os.open(path, flags), "rb", buffering=0) as file:
+            while size <= MAX_SOURCES_BYTES and (chunk := file.read(want)):
+                chunks.append(chunk)
+                size, want = size + len(chunk), 1 << 20
+    if max(size, info.st_size) > MAX_SOURCES_BYTES:
+        raise SourcesError(f"the sources file is larger than {MAX_SOURCES_BYTES >> 20} MB "
+                           "(a file of 10,000 citations is about 1.5 MB)", path=path)
+    return b"".join(chunks)  # one chunk is returned as it is, not copied
 
 
 def _decode(data: bytes, path: Path) -> str:
@@ -415,16 +445,17 @@ class _Reader:
         if not isinstance(node, MappingNode):
             raise self.error(f"'report' must be a mapping, found {_kind(node)}", node)
         report: dict[str, str] = {}
-        for name, (_key, value) in self.mapping(node).items():
+        for name, (key, value) in self.mapping(node).items():
             if isinstance(value, ScalarNode) and value.tag != _TAG + "null":
-                report[name] = str(value.value)
+                self.scalar_text(key, "report")
+                report[name] = self.scalar_text(value, name)
             elif name == "subject" and not isinstance(value, ScalarNode):  # null: none given
                 items = value.value if isinstance(value, SequenceNode) else [value]
                 for item in items:
                     if not isinstance(item, ScalarNode) or item.tag != _TAG + "str":
                         raise self.error(f"'subject' must be a name or a list of names, found "
                                          f"{_kind(item)}", item)
-                self.listed_subject = subject_names(str(item.value) for item in items)
+                self.listed_subject = subject_names(self.scalar_text(item, name) for item in items)
                 report[name] = ", ".join(self.listed_subject)  # shown; not split again
         return report
 
@@ -488,9 +519,19 @@ class _Reader:
         if node is None:
             return None
         if isinstance(node, ScalarNode) and node.tag == _TAG + "str":
-            return str(node.value)
+            return self.scalar_text(node, name)
         hint = " (quote it)" if isinstance(node, ScalarNode) else ""
         raise self.error(f"{name!r} must be a string, found {_kind(node)}{hint}", node)
+
+    def scalar_text(self, node: Node, name: str) -> str:
+        """The text of scalar *node*; a lone surrogate (from ``"\\ud800"``) is refused."""
+        text = str(node.value)
+        surrogate = lone_surrogate(text)
+        if surrogate:
+            raise self.error(f"{name!r} contains a lone surrogate ({surrogate}), which is not a "
+                             "character: write the character itself, or \\U and 8 hex digits",
+                             node)
+        return text
 
     def count(self, entry: tuple[Node, Node] | None) -> int | None:
         """A whole number of people, written in decimal (``017`` is 17, not octal)."""
@@ -500,10 +541,11 @@ class _Reader:
         if isinstance(node, ScalarNode):
             text = str(node.value)
             if node.tag == _TAG + "int" and re.fullmatch(r"\+?[0-9][0-9_]*", text):
-                try:
-                    return int(text.replace("_", ""))
-                except ValueError as exc:  # more digits than Python converts
-                    raise self.error(f"'count' is too large: {text[:20]}...", node) from exc
+                digits = text.lstrip("+").replace("_", "").lstrip("0") or "0"
+                if len(digits) > len(str(MAX_COUNT)) or int(digits) > MAX_COUNT:
+                    raise self.error(f"'count' is too large: {text[:20]}{'...' * (len(text) > 20)}"
+                                     f" is more than {MAX_COUNT:,} people", node)
+                return int(digits)
             if node.tag == _TAG + "int" and text.startswith("-"):
                 raise self.error(f"'count' must not be negative, found {text}", node)
             if node.tag == _TAG + "int":
@@ -554,47 +596,3 @@ class _Reader:
         if problem:
             raise self.error(f"{problem}: {url!r}", node)
         return url
-
-
-def url_problem(url: str) -> str | None:
-    """Why *url* cannot be a cited URL, or None when it can.
-
-    Accepted: absolute ``http``/``https`` URLs with a host (a name, an IDN
-    name, or an IP literal), an optional valid port, no user credentials and
-    no whitespace or control characters.
-    """
-    if not url:
-        return "empty URL"
-    if _URL_FORBIDDEN.search(url):
-        return "URL contains a space, control character or character not allowed in URLs"
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError as exc:
-        return f"malformed URL ({exc})"
-    if not parts.scheme:
-        return "not an absolute URL (no scheme)"
-    if parts.scheme not in ("http", "https"):
-        return f"only http and https URLs can be cited, not {parts.scheme} ones"
-    if not url.lower().startswith(parts.scheme + "://"):
-        return "not an absolute URL (expected '//' after the scheme)"
-    if "@" in parts.netloc:
-        return "URL carries user credentials (user:password@host); remove them"
-    host = parts.hostname or ""
-    if not host:
-        return "URL has no host"
-    if port == 0:
-        return "URL has port 0"
-    if parts.netloc.startswith("["):
-        if not re.fullmatch(r"\[[^\]]+\](:[0-9]*)?", parts.netloc):
-            return f"invalid host {parts.netloc!r}"
-        return None  # an IPv6 literal: urlsplit has checked its address
-    labels = host[:-1].split(".") if host.endswith(".") else host.split(".")
-    if any(not label for label in labels) or _HOST_FORBIDDEN.search(host):
-        return f"invalid host {host!r}"
-    if all(label.isdigit() for label in labels) and \
-            any(len(label) > 1 and label[0] == "0" for label in labels):
-        # 0177.0.0.1 is 127.0.0.1 to a browser and no address to others
-        return (f"host {host!r} is an IPv4 address with a leading zero, read as octal by "
-                "some programs and refused by others: write it without")
-    return None

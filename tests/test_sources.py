@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import os
+import subprocess
+import sys
 import textwrap
+import threading
 from pathlib import Path
 
 import pytest
@@ -16,6 +20,11 @@ from archiver import sources as sources_mod
 from archiver.exceptions import InputError, SourcesError
 from archiver.models import Sources
 from archiver.sources import load_sources, url_problem
+
+try:
+    import resource
+except ImportError:  # not on Windows
+    resource = None  # type: ignore[assignment]
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -140,7 +149,10 @@ def test_missing_date_and_country_are_none(tmp_path: Path) -> None:
     assert event.date is None and event.country is None
 
 
-@pytest.mark.parametrize(("written", "expected"), [("0", 0), ("017", 17), ("1_000", 1000)])
+@pytest.mark.parametrize(("written", "expected"), [
+    ("0", 0), ("017", 17), ("1_000", 1000), ("+5", 5),
+    ("1_000_000_000", 10**9), ("0001000000000", 10**9),  # the largest; leading zeros count not
+])
 def test_count_is_read_as_decimal(tmp_path: Path, written: str, expected: int) -> None:
     sources = load(tmp_path, one_event(f"- id: a\n  count: {written}\n  sources: [http://a.b/]\n"))
     assert sources.events[0].count == expected
@@ -160,6 +172,10 @@ def test_id_is_the_text_as_written(tmp_path: Path, written: str) -> None:
     "http://[2001:db8::1]:8443/a?b=c#d",
     "HTTPS://Example.ORG/",
     "https://example.org./",
+    "http://ß.invalid/",
+    "http://xn--zca.invalid/",  # the same name, as punycode
+    "http://" + "a" * 63 + ".invalid/",  # the longest label
+    "http://" + ".".join(["a" * 63] * 3 + ["b" * 53, "invalid"]) + "./",  # the longest name
 ])
 def test_idn_hosts_and_ip_literals_are_accepted(tmp_path: Path, url: str) -> None:
     sources = load(tmp_path, one_event(f"- id: a\n  sources:\n    - url: '{url}'\n"))
@@ -274,6 +290,16 @@ REFUSALS = [
     ("subject-mapping",
      "report:\n  subject: {name: Taiwan}\nevents:\n  - id: a\n    sources: [http://a.b/]\n",
      2, "'subject' must be a name or a list of names, found a mapping"),
+    # SQLite stores integers up to 2**63-1: a larger count crashed the store later
+    ("count-above-int64",
+     "events:\n  - id: a\n    count: 9223372036854775808\n    sources: [http://a.b/]\n", 3,
+     "'count' is too large: 9223372036854775808 is more than 1,000,000,000 people"),
+    ("count-above-max",
+     "events:\n  - id: a\n    count: 1_000_000_001\n    sources: [http://a.b/]\n", 3,
+     "more than 1,000,000,000 people"),
+    ("count-thousands-of-digits",
+     "events:\n  - id: a\n    count: " + "9" * 5000 + "\n    sources: [http://a.b/]\n", 3,
+     "'count' is too large: 99999999999999999999... is more than"),
 ]
 
 
@@ -312,6 +338,21 @@ BAD_URLS = [
     ("bad-ipv6", "http://[zz::1]/", "malformed"),
     ("junk-after-ipv6", "http://[::1]junk/", "invalid host"),
     ("nfkc-slash", "http://a\uff0fb.example/", "malformed"),
+    # what httpx cannot parse: each failed at fetch time, as a crash or a "dead" link
+    ("xn-emoji", "http://xn--ls8h.invalid/", "not valid punycode/IDNA (Codepoint U+1F4A9"),
+    ("xn-bad-a-label", "http://xn--zz.invalid/", "not valid punycode/IDNA"),
+    ("xn-empty", "http://xn--.invalid/", "invalid host 'xn--.invalid': not valid punycode"),
+    ("xn-control", "http://xn--a.invalid/", "not valid punycode/IDNA"),
+    ("xn-with-port", "http://xn--zz.invalid:8080/", "not valid punycode/IDNA"),
+    ("ipv4-out-of-range", "http://999.1.1.1/", "Invalid IPv4 address: '999.1.1.1'"),
+    ("zero-width-joiner", "http://a\u200d.invalid/", "Invalid IDNA hostname"),
+    ("fullwidth-letter", "http://\uff41.invalid/", "Invalid IDNA hostname"),
+    ("soft-hyphen", "http://a\u00ad.invalid/", "Invalid IDNA hostname"),
+    ("label-too-long", "http://" + "a" * 64 + ".invalid/",
+     "is 64 characters long, more than the 63 DNS allows"),
+    ("name-too-long", "http://" + ".".join(["a" * 63] * 3 + ["b" * 54, "invalid"]) + "/",
+     "host name is 254 characters long, more than the 253 DNS allows"),
+    ("lone-surrogate", "http://127.0.0.1/\ud800", "lone surrogate (\\ud800)"),
 ]
 
 
@@ -332,6 +373,50 @@ def test_bad_bare_url_refused_with_line(tmp_path: Path) -> None:
     assert "ftp" in error.message
 
 
+# -- lone surrogates: a YAML escape gives one, no UTF-8 text can hold one ----------
+
+SURROGATES = [
+    # (id, text with "\\udc80" or "\\ud800" escapes, line, the field named)
+    ("country", 'events:\n  - id: a\n    country: "\\udc80"\n    sources: [http://a.b/]\n',
+     3, "'country'"),
+    ("mechanism", 'events:\n  - id: a\n    mechanism: "x\\ud800"\n    sources: [http://a.b/]\n',
+     3, "'mechanism'"),
+    ("reason", 'events:\n  - id: a\n    sources: [http://a.b/]\n    reason: "\\udfff"\n',
+     4, "'reason'"),
+    ("pair", 'events:\n  - id: a\n    country: "\\ud83d\\udca9"\n    sources: [http://a.b/]\n',
+     3, "'country'"),  # a YAML escape names a code point: a pair is two lone halves
+    ("printed", 'events:\n  - id: a\n    sources:\n      - url: http://a.b/\n'
+     '        printed: "\\ud800"\n', 5, "'printed'"),
+    ("url", 'events:\n  - id: a\n    sources:\n      - "http://127.0.0.1/\\ud800"\n', 4, "URL"),
+    ("report-title", 'report:\n  title: "\\ud800"\nevents:\n  - id: a\n    sources: [http://a.b/]\n',
+     2, "'title'"),
+    ("report-publisher", 'report:\n  title: T\n  publisher: "\\ud800"\nevents:\n  - id: a\n'
+     '    sources: [http://a.b/]\n', 3, "'publisher'"),
+    ("report-key", 'report:\n  "\\ud800": x\nevents:\n  - id: a\n    sources: [http://a.b/]\n',
+     2, "'report'"),
+    ("report-subject", 'report:\n  subject: "\\ud800"\nevents:\n  - id: a\n'
+     '    sources: [http://a.b/]\n', 2, "'subject'"),
+    ("report-subject-list", 'report:\n  subject:\n    - Taiwan\n    - "\\ud800"\nevents:\n'
+     '  - id: a\n    sources: [http://a.b/]\n', 4, "'subject'"),
+]
+
+
+@pytest.mark.parametrize(("text", "line", "field"), [r[1:] for r in SURROGATES],
+                         ids=[r[0] for r in SURROGATES])
+def test_lone_surrogate_in_a_kept_text_is_refused(tmp_path: Path, text: str, line: int,
+                                                  field: str) -> None:
+    error = refusal(tmp_path, text)
+    assert error.line == line, str(error)
+    assert error.message.startswith(field) and "lone surrogate" in error.message, str(error)
+    str(error).encode("utf-8")  # the message itself can be printed
+
+
+def test_lone_surrogate_in_an_ignored_key_is_ignored(tmp_path: Path) -> None:
+    sources = load(tmp_path, 'events:\n  - id: a\n    note: "\\ud800"\n'
+                             '    sources: [http://a.b/]\n')
+    assert sources.events[0].id == "a"
+
+
 # -- the file itself --------------------------------------------------------------
 
 
@@ -344,8 +429,82 @@ def test_missing_file(tmp_path: Path) -> None:
 
 
 def test_directory_instead_of_file(tmp_path: Path) -> None:
-    with pytest.raises(SourcesError, match="cannot read"):
+    with pytest.raises(SourcesError, match="cannot read the sources file: it is a directory"):
         load_sources(tmp_path)
+
+
+@pytest.mark.skipif(not Path("/dev/zero").is_char_device() or resource is None,
+                    reason="needs /dev/zero and resource limits")
+def test_device_instead_of_file_is_refused_unread() -> None:
+    # /dev/zero was read until memory ran out: under a limit, in a child process
+    code = ("import resource, sys; from pathlib import Path\n"
+            "resource.setrlimit(resource.RLIMIT_AS, (2 << 30, resource.RLIM_INFINITY))\n"
+            "from archiver.sources import load_sources\n"
+            "load_sources(Path('/dev/zero'))\n")
+    child = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                           timeout=120, check=False)
+    assert child.returncode == 1
+    last = child.stderr.strip().splitlines()[-1]
+    assert last == ("archiver.exceptions.SourcesError: /dev/zero: cannot read the sources "
+                    "file: it is a device, not a file"), child.stderr[-2000:]
+
+
+@pytest.mark.skipif(not hasattr(os, "mkfifo"), reason="needs named pipes")
+def test_fifo_instead_of_file_is_refused_unopened(tmp_path: Path) -> None:
+    # opening a FIFO waits for a writer: a writer here, so that a loader that
+    # opened it would read a good file rather than hang
+    fifo = tmp_path / "sources.yaml"
+    os.mkfifo(fifo)
+
+    def writer() -> None:
+        with contextlib.suppress(BrokenPipeError), open(fifo, "w", encoding="utf-8") as pipe:
+            pipe.write(textwrap.dedent(GOOD))
+
+    thread = threading.Thread(target=writer, daemon=True)
+    thread.start()
+    try:
+        with pytest.raises(SourcesError) as info:
+            load_sources(fifo)
+        assert info.value.message == "cannot read the sources file: it is a pipe (FIFO), not a file"
+    finally:
+        os.close(os.open(fifo, os.O_RDONLY | os.O_NONBLOCK))  # lets the writer's open return
+        thread.join(5)
+
+
+def test_file_larger_than_the_limit_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    with open(path, "wb") as file:
+        file.truncate(sources_mod.MAX_SOURCES_BYTES + 1)  # sparse: nothing is written
+    with pytest.raises(SourcesError) as info:
+        load_sources(path)
+    assert info.value.message.startswith("the sources file is larger than 256 MB")
+    assert info.value.path == path and info.value.line is None
+
+
+def test_file_size_limit_is_inclusive(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    path = write(tmp_path, GOOD)
+    monkeypatch.setattr(sources_mod, "MAX_SOURCES_BYTES", path.stat().st_size)
+    assert len(load_sources(path).events) == 2
+    monkeypatch.setattr(sources_mod, "MAX_SOURCES_BYTES", path.stat().st_size - 1)
+    with pytest.raises(SourcesError, match="the sources file is larger than"):
+        load_sources(path)
+
+
+def test_file_that_grows_beyond_its_size_is_still_limited(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a file whose size says 0 (as in /proc) or that grows while read: reading stops
+    path = write(tmp_path, GOOD + "#" * 5000 + "\n")
+    real_stat = os.stat
+
+    def stat_of_empty(target: object) -> os.stat_result:
+        info = real_stat(target)  # type: ignore[arg-type]
+        return os.stat_result((info.st_mode, info.st_ino, info.st_dev, info.st_nlink,
+                               info.st_uid, info.st_gid, 0, 0, 0, 0))
+
+    monkeypatch.setattr(sources_mod, "MAX_SOURCES_BYTES", 4096)
+    monkeypatch.setattr(sources_mod.os, "stat", stat_of_empty)
+    with pytest.raises(SourcesError, match="the sources file is larger than"):
+        load_sources(path)
 
 
 @pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0,
