@@ -498,3 +498,26 @@ def test_a_page_now_gone_is_not_diffed_against_itself(tmp_path: Path) -> None:
     assert not diff["available"] and not diff["identical"]
     assert diff["note"] == "the latest capture is HTTP 404, not a page"
     assert "The main text is unchanged" not in page and "HTTP 404, not a page" in page
+
+
+def test_ports_that_cannot_be_listened_on_are_a_message(lab: Lab) -> None:
+    """A dashboard or replay port already taken: exit 2 and one line saying so
+    (werkzeug's exit 1, and the replay child's traceback in the message, before);
+    --port 65535 leaves the replay any free port, not 65536."""
+    import socket
+
+    from archiver.web.app import DashboardServer
+
+    assert DashboardServer(lab.archive, port=65535).replay_port == 0
+    assert DashboardServer(lab.archive, port=8080).replay_port == 8081
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        for option in ("--port", "--replay-port"):
+            proc = subprocess.run([sys.executable, "-m", "archiver", "serve", "--archive",
+                                   str(lab.archive), option, str(port)],
+                                  capture_output=True, timeout=60)
+            assert proc.returncode == 2, (option, proc.stderr)
+            assert b"Traceback" not in proc.stderr, proc.stderr
+            assert b"already in use" in proc.stderr.lower() or b"in use" in proc.stderr

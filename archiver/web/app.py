@@ -33,6 +33,7 @@ Example::
 
 from __future__ import annotations
 
+import errno
 import json
 import logging
 import signal
@@ -239,7 +240,7 @@ class DashboardServer:
 
     Use as a context manager; ``url`` and ``replay_url`` say where they listen.
     *port* 0 picks a free port; *replay_port* defaults to *port* + 1 (any free
-    port when *port* is 0).
+    port when *port* is 0 or 65535).
     """
 
     def __init__(self, archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
@@ -247,7 +248,8 @@ class DashboardServer:
         self.archive = Path(archive)
         self.host = host
         self.port = port
-        self.replay_port = (port + 1 if port else 0) if replay_port is None else replay_port
+        self.replay_port = (port + 1 if 0 < port < 65535 else 0) if replay_port is None \
+            else replay_port
         self.replay: ReplayServer | None = None
         self.server: BaseWSGIServer | None = None
         self.thread: threading.Thread | None = None
@@ -261,7 +263,10 @@ class DashboardServer:
         self.replay = ReplayServer(self.archive, host=self.host, port=self.replay_port).start()
         try:
             app = make_app(self.archive, replay_base=self.replay.url)
-            self.server = make_server(self.host, self.port, app, threaded=True)
+            try:
+                self.server = make_server(self.host, self.port, app, threaded=True)
+            except SystemExit:  # werkzeug's way of saying the port is taken
+                raise OSError(errno.EADDRINUSE, "address already in use") from None
         except BaseException:
             self.replay.stop()
             raise

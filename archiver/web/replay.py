@@ -199,7 +199,11 @@ class ReplayServer:
             started = json.loads(line)
             port = int(started["port"])
         except (ValueError, KeyError, TypeError):
-            raise ArchiverError("the replay server did not start: " + self.log_tail()) from None
+            log = self.log_tail()
+            LOGGER.debug("replay log: %s", log)
+            said = [line for line in log.splitlines() if line.strip()][-1:] or ["no reason given"]
+            raise ArchiverError(f"the replay server did not start on {self.host}:{self.port}: "
+                                f"{said[0].strip()}") from None
         self.warnings = [str(w) for w in started.get("warnings", [])]
         for warning in self.warnings:
             LOGGER.warning("replay: %s", warning)
