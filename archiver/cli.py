@@ -378,9 +378,12 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
 
     Example: archiver get https://example.org/news/1 --at 2026-11-25 --output page.html
     """
+    from .citedurls import lone_surrogate
     from .evidence import find_capture, http_headers, write_payload, write_records
     from .retrieval import RecordError, UndecodablePayload
 
+    if not url.isprintable() or lone_surrogate(url):  # bytes that were not UTF-8, say
+        raise InputError(f"{url!r}: not a URL as a capture records one (not printable UTF-8)")
     when = parse_when(at)
     if output is not None:
         output = _output_path(output, archive)

@@ -330,10 +330,10 @@ class Store:
 
     # -- cycles ---------------------------------------------------------------
     def start_cycle(self, sources: Path, pid: int) -> int:
+        named = str(sources).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
         with self.transaction():
-            cur = self.conn.execute(
-                "INSERT INTO cycles (started, state, sources, pid) VALUES (?, 'running', ?, ?)",
-                (iso(now_utc()), str(sources), pid))
+            cur = self.conn.execute("INSERT INTO cycles (started, state, sources, pid) "
+                                    "VALUES (?, 'running', ?, ?)", (iso(now_utc()), named, pid))
         return int(cur.lastrowid or 0)
 
     def unfinished_cycle(self) -> int | None:

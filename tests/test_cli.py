@@ -342,6 +342,23 @@ def test_archive_paths_that_cannot_be_archives_are_bad_input(world: World,
     assert not (foreign / "warc").exists()
 
 
+def test_arguments_that_are_not_utf8_are_a_message(world: World, tmp_path: Path) -> None:
+    """Bytes that are not UTF-8 in a URL given to get, or in the sources file's
+    folder name, crashed when they reached the database."""
+    proc = subprocess.run([sys.executable, "-m", "archiver", "get",
+                           os.fsencode(world.urls[0]) + b"\xff", "--archive",
+                           str(world.archive)], capture_output=True, timeout=60)
+    assert proc.returncode == 2 and b"not printable UTF-8" in proc.stderr, proc.stderr
+    folder = tmp_path / os.fsdecode(b"sources-\xff")
+    folder.mkdir()
+    sources = folder / "sources.yaml"
+    shutil.copy(world.sources, sources)
+    proc = archiver("run", "--sources", str(sources), "--archive", str(tmp_path / "a"),
+                    "--allow-private", "--per-host-delay", "0", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    assert len(json.loads(proc.stdout)["results"]) == 2
+
+
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     runner = CliRunner()
