@@ -109,6 +109,8 @@ def fetch_options(fn: F) -> F:
     return fn
 
 
+#: The largest file ``archiver extract`` reads (the default ``fetch.max_bytes``).
+_MAX_EXTRACTED = 50 * 1024 * 1024
 #: The longest --timeout and --per-host-delay, in seconds.
 _A_DAY = 86400
 
@@ -289,9 +291,15 @@ def extract(file: Path, url: str, content_type: str | None, fmt: str) -> None:
     from .extract import extract as extract_page
 
     try:
-        raw = file.read_bytes()
+        if file.exists() and not file.is_file():  # a device (/dev/zero) would never end
+            raise InputError("not a file: a device, a pipe or a folder", path=file)
+        with open(file, "rb") as fh:
+            raw = fh.read(_MAX_EXTRACTED + 1)
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=file) from None
+    if len(raw) > _MAX_EXTRACTED:
+        raise InputError(f"larger than {_MAX_EXTRACTED >> 20} MB, the most a capture keeps "
+                         "by default", path=file)
     body = raw
     if raw[:2] == b"\x1f\x8b":  # a saved gzip file
         body, _ = decode_content(raw, "gzip", 64 * 1024 * 1024)

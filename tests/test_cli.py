@@ -359,6 +359,33 @@ def test_arguments_that_are_not_utf8_are_a_message(world: World, tmp_path: Path)
     assert len(json.loads(proc.stdout)["results"]) == 2
 
 
+def test_extract_reads_a_saved_page_and_refuses_what_is_not_one(tmp_path: Path) -> None:
+    import resource
+
+    page = tmp_path / "page.html"
+    page.write_text(news_page("Kenya deports 45 Taiwanese to China", "Kenya deported 45.",
+                              published="2016-04-12"), encoding="utf-8")
+    proc = archiver("extract", str(page), "--url", "https://news.invalid/a", "--format",
+                    "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert (data["headline"], data["published"]) == ("Kenya deports 45 Taiwanese to China",
+                                                     "2016-04-12")
+    huge = tmp_path / "huge.html"
+    with open(huge, "wb") as fh:
+        fh.truncate(51 * 1024 * 1024)  # sparse: nothing is written
+    for path, said in (("/dev/zero", b"not a file"), (str(huge), b"larger than 50 MB"),
+                       (str(tmp_path / "missing.html"), b"cannot read"),
+                       (str(tmp_path), b"not a file")):
+        # under a 2 GB address-space limit: were /dev/zero read, it fails, not the machine
+        proc = subprocess.run(
+            [sys.executable, "-m", "archiver", "extract", path, "--url", "https://news.invalid/a"],
+            capture_output=True, timeout=60, preexec_fn=lambda: resource.setrlimit(
+                resource.RLIMIT_AS, (2 << 30, 2 << 30)))
+        assert proc.returncode == 2 and said in proc.stderr, (path, proc.stderr)
+        assert b"Traceback" not in proc.stderr
+
+
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     runner = CliRunner()
