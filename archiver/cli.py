@@ -23,7 +23,7 @@ from . import __version__
 from .exceptions import ArchiveLockedError, ArchiverError, InputError, StorageError
 from .logs import setup_logging
 from .models import BROKEN
-from .settings import Settings, settings_path_for
+from .settings import DAY, Settings, settings_path_for
 from .settings import load as load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -111,8 +111,8 @@ def fetch_options(fn: F) -> F:
 
 #: The largest file ``archiver extract`` reads (the default ``fetch.max_bytes``).
 _MAX_EXTRACTED = 50 * 1024 * 1024
-#: The longest --timeout and --per-host-delay, in seconds.
-_A_DAY = 86400
+#: The longest --timeout and --per-host-delay, in seconds (as in the settings file).
+_A_DAY = int(DAY)
 
 
 def make_settings(sources_path: Path, config: Path | None, timeout: float | None,

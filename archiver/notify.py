@@ -55,8 +55,7 @@ from typing import Any
 import httpx
 
 from . import SOFTWARE
-from .exceptions import SettingsError
-from .settings import NotifySettings
+from .settings import DAY, NotifySettings, shown
 from .store import Store, iso, now_utc, open_store
 
 LOGGER = logging.getLogger(__name__)
@@ -134,24 +133,31 @@ class Attempt:
 
 
 def validate(settings: NotifySettings) -> None:
-    """Refuse settings that cannot work (a webhook that is not http(s), mail without recipients)."""
+    """Refuse settings that cannot work (a webhook that is not http(s), mail without recipients).
+
+    Each refusal names the settings file and the line of the setting (when read from one).
+    """
     if settings.webhook_url:
         parts = urllib.parse.urlsplit(settings.webhook_url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
-            raise SettingsError(f"notify.webhook_url must be an absolute http(s) URL, not "
-                                f"{settings.webhook_url!r}")
+            raise settings.error(f"notify.webhook_url must be an absolute http(s) URL, not "
+                                 f"{shown(settings.webhook_url)}", "webhook_url")
     if settings.smtp_host and not settings.smtp_to:
-        raise SettingsError("notify.smtp_to must list at least one recipient when "
-                            "notify.smtp_host is set")
+        raise settings.error("notify.smtp_to must list at least one recipient when "
+                             "notify.smtp_host is set", "smtp_to", "smtp_host")
     if not 1 <= settings.smtp_port <= 65535:
-        raise SettingsError(f"notify.smtp_port must be between 1 and 65535, not "
-                            f"{settings.smtp_port}")
-    if settings.retries < 1:
-        raise SettingsError("notify.retries must be at least 1")
-    if settings.timeout <= 0:
-        raise SettingsError("notify.timeout must be positive")
-    if settings.blocked_after_hours < 0:
-        raise SettingsError("notify.blocked_after_hours must not be negative")
+        raise settings.error(f"notify.smtp_port must be between 1 and 65535, not "
+                             f"{settings.smtp_port}", "smtp_port")
+    if not 1 <= settings.retries <= 20:
+        raise settings.error(f"notify.retries must be between 1 and 20, not {settings.retries}",
+                             "retries")
+    if not 0 < settings.timeout <= DAY:
+        raise settings.error(f"notify.timeout must be positive and at most 86400 (a day), not "
+                             f"{settings.timeout!r}", "timeout")
+    if not 0 <= settings.blocked_after_hours <= 87600:
+        raise settings.error(f"notify.blocked_after_hours must not be negative and at most "
+                             f"87600 (ten years), not {settings.blocked_after_hours!r}",
+                             "blocked_after_hours")
 
 
 def enabled(settings: NotifySettings) -> bool:

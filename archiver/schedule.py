@@ -3,8 +3,10 @@
 ``archiver worker`` calls :func:`run_worker`, which
 
 1. validates the schedule (``schedule.cron``, ``schedule.timezone``) and the
-   notification settings before anything else: a bad value is a
-   :class:`~archiver.exceptions.SettingsError` naming the setting (exit 2);
+   notification settings before anything else: a bad value (a time zone that
+   cannot be loaded, a cron expression that never fires) is a
+   :class:`~archiver.exceptions.SettingsError` naming the setting, and the
+   settings file and line it was read from (exit 2);
 2. takes the archive lock (:class:`~archiver.lock.ArchiveLock`): a second
    worker or ``run`` on the same archive is refused at once, naming the
    holder's pid and start time;
@@ -72,11 +74,11 @@ from apscheduler.triggers.combining import OrTrigger
 from apscheduler.triggers.cron import CronTrigger
 
 from . import eventloop, notify
-from .exceptions import InputError, SettingsError, StorageError
+from .exceptions import InputError, StorageError
 from .lock import ArchiveLock
 from .models import Sources
 from .notify import BLOCKED, NOTIFY_STATUSES, QUEUED, Notification, Notifier, queued_row
-from .settings import RESEND_ROUNDS, ScheduleSettings, Settings
+from .settings import DAY, RESEND_ROUNDS, ScheduleSettings, Settings, shown
 from .store import Store, now_utc, open_store, parse_iso
 
 LOGGER = logging.getLogger(__name__)
@@ -137,13 +139,21 @@ def translate_weekdays(field: str) -> str:
     return ",".join(_DOW_NAMES[d] for d in sorted(days))
 
 
+#: The most seconds ``schedule.misfire_grace`` may be: 366 days.
+MAX_MISFIRE_GRACE = 366 * DAY
+
+
 def schedule_timezone(schedule: ScheduleSettings) -> dt.tzinfo:
-    """The time zone of ``schedule.cron``; an unknown one is a SettingsError naming it."""
+    """The time zone of ``schedule.cron``; one that cannot be loaded is a SettingsError.
+
+    Unknown, a folder of zones (``America``), a name too long for the file
+    system, a file that is not a zone (``zone.tab``): all are refused alike.
+    """
     try:
         return dt.UTC if schedule.timezone == "UTC" else ZoneInfo(schedule.timezone)
-    except (ZoneInfoNotFoundError, ValueError):
-        raise SettingsError(f"schedule.timezone: unknown time zone {schedule.timezone!r} "
-                            "(use a name such as UTC or Europe/Berlin)") from None
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        raise schedule.error(f"schedule.timezone: unknown time zone {shown(schedule.timezone)} "
+                             "(use a name such as UTC or Europe/Berlin)", "timezone") from None
 
 
 def _restricted(field: str) -> bool:
@@ -156,13 +166,27 @@ def make_trigger(schedule: ScheduleSettings) -> BaseTrigger:
 
     A ``CronTrigger``, or an ``OrTrigger`` of two when both day fields are
     restricted (crontab(5) runs on a day matching either). The jitter is the
-    returned trigger's own (``trigger.jitter``).
+    returned trigger's own (``trigger.jitter``). An expression that never
+    fires (``* * 31 2 *``) is refused: a crontab without a year field repeats
+    itself, so no start time before APScheduler's last year (9999) means none
+    ever.
     """
     tz = schedule_timezone(schedule)
-    if schedule.jitter < 0:
-        raise SettingsError("schedule.jitter must not be negative")
-    if schedule.misfire_grace <= 0:
-        raise SettingsError("schedule.misfire_grace must be positive")
+    if not 0 <= schedule.jitter <= DAY:
+        raise schedule.error(f"schedule.jitter must not be negative and at most 86400 (a day), "
+                             f"not {schedule.jitter!r}", "jitter")
+    if not 0 < schedule.misfire_grace <= MAX_MISFIRE_GRACE:
+        raise schedule.error(f"schedule.misfire_grace must be positive and at most "
+                             f"{MAX_MISFIRE_GRACE:.0f} (366 days), not "
+                             f"{schedule.misfire_grace!r}", "misfire_grace")
+    trigger = _cron_trigger(schedule, tz)
+    if trigger.get_next_fire_time(None, now_utc()) is None:
+        raise schedule.error(f"schedule.cron: {shown(schedule.cron)} never fires (no such "
+                             "date: the day does not exist in the months given)", "cron")
+    return trigger
+
+
+def _cron_trigger(schedule: ScheduleSettings, tz: dt.tzinfo) -> BaseTrigger:
     fields = schedule.cron.split()
     try:
         if len(fields) == 5:
@@ -185,8 +209,8 @@ def make_trigger(schedule: ScheduleSettings) -> BaseTrigger:
         return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
                            day_of_week=dow, timezone=tz, jitter=jitter)
     except ValueError as exc:
-        raise SettingsError(f"schedule.cron: not a valid cron expression "
-                            f"{schedule.cron!r}: {exc}") from None
+        raise schedule.error(f"schedule.cron: not a valid cron expression "
+                             f"{shown(schedule.cron)}: {exc}", "cron") from None
 
 
 def next_run_times(schedule: ScheduleSettings, count: int, *,

@@ -1,9 +1,12 @@
 """Typed settings, their defaults and help, and the settings file.
 
 The settings file is ``archiver.toml`` beside the sources file. Every setting
-lives in one section; an unknown section or key, or a value of the wrong type,
-is an error naming the file and line (never a silent default). Command-line
-options override the file.
+lives in one section; an unknown section or key, a value of the wrong type, or
+one out of its range (an infinite or NaN number included), is an error naming
+the file and line (never a silent default). Each section remembers where its
+values were read (:meth:`Section.error`), so that the checks made later, by
+the worker (``schedule.cron``, ``notify.*``), name the file and line too.
+Command-line options override the file.
 
 Example ``archiver.toml``::
 
@@ -18,8 +21,11 @@ Example ``archiver.toml``::
 from __future__ import annotations
 
 import dataclasses
+import math
 import re
+import stat
 import tomllib
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -32,6 +38,8 @@ DEFAULT_USER_AGENT = (
     f"{SOFTWARE} (+https://github.com/archiver-project/archiver; "
     "evidence preservation)"
 )
+#: The most seconds any delay or timeout may be: a day.
+DAY = 86400.0
 
 
 def setting(default: Any, help: str) -> Any:
@@ -41,49 +49,76 @@ def setting(default: Any, help: str) -> Any:
     return field(default=default, metadata={"help": help})
 
 
+def shown(value: object, limit: int = 60) -> str:
+    """``repr(value)`` for a message, cut short when longer than *limit*."""
+    text = repr(value)
+    return text if len(text) <= limit else text[:limit] + "..."
+
+
+class Section:
+    """Base of the sections: where their values were read, for error messages.
+
+    :func:`apply` records the settings file and the line of each key it set;
+    :meth:`error` makes a SettingsError naming them, so that a check made
+    elsewhere (``schedule.py``, ``notify.py``) names the file and line too.
+    """
+
+    _file: Path | None = None
+    _lines: Mapping[str, int] = {}  # replaced, never changed (a dict: it is pickled)
+
+    def error(self, message: str, *keys: str) -> SettingsError:
+        """A SettingsError: *message* at the line of the first of *keys* set in the file."""
+        line = next((self._lines[k] for k in keys if k in self._lines), None)
+        return SettingsError(message, path=self._file, line=line)
+
+    def _read_from(self, path: Path, lines: Mapping[str, int]) -> None:
+        self._file = path
+        self._lines = {**self._lines, **lines}
+
+
 @dataclass
-class FetchSettings:
-    timeout: float = setting(30.0, "Seconds for one request attempt (connect, each read, and total).")
-    connect_timeout: float = setting(10.0, "Seconds to establish a connection.")
+class FetchSettings(Section):
+    timeout: float = setting(30.0, "Seconds for one request attempt (connect, each read, and total); at most 86400 (a day).")
+    connect_timeout: float = setting(10.0, "Seconds to establish a connection; at most 86400 (a day).")
     max_bytes: int = setting(50 * 1024 * 1024, "Body size cap; a longer body is captured up to the cap and marked truncated.")
     max_hops: int = setting(10, "Most redirects followed (each hop is its own WARC record).")
     concurrency: int = setting(64, "Requests in flight at once, over all hosts.")
     per_host_concurrency: int = setting(2, "Requests in flight at once to one origin (scheme, host, port).")
-    per_host_delay: float = setting(1.0, "Seconds between the starts of two requests to one origin.")
-    retries: int = setting(3, "Tries for a timeout, connection failure or 5xx before it is reported unreachable.")
-    backoff: float = setting(1.0, "First retry wait in seconds; doubles on each retry (1, 2, 4 s).")
-    max_retry_after: float = setting(10.0, "Longest Retry-After waited for; a longer one is reported as it stands.")
-    user_agent: str = setting(DEFAULT_USER_AGENT, "The User-Agent header: names the tool and a contact URL.")
+    per_host_delay: float = setting(1.0, "Seconds between the starts of two requests to one origin; at most 86400 (a day).")
+    retries: int = setting(3, "Tries for a timeout, connection failure or 5xx before it is reported unreachable (1 to 20).")
+    backoff: float = setting(1.0, "First retry wait in seconds, at most 86400 (a day); doubles on each retry (1, 2, 4 s).")
+    max_retry_after: float = setting(10.0, "Longest Retry-After waited for, at most 86400 (a day); a longer one is reported as it stands.")
+    user_agent: str = setting(DEFAULT_USER_AGENT, "The User-Agent header: names the tool and a contact URL (printable ASCII, no control characters).")
     allow_private: bool = setting(False, "Permit targets on loopback, private, link-local and reserved networks.")
     verify_tls: bool = setting(True, "Verify TLS certificates; an invalid one is reported, never accepted silently.")
     max_decoded_bytes: int = setting(20 * 1024 * 1024, "Most bytes a compressed body is inflated to for extraction (the WARC keeps the raw bytes).")
 
 
 @dataclass
-class CheckSettings:
+class CheckSettings(Section):
     dead_after_failures: int = setting(3, "Failed checks in a row before an unreachable citation is dead.")
     dead_after_hours: float = setting(72.0, "Hours the failed checks must span before an unreachable citation is dead.")
     date_tolerance_days: int = setting(60, "Days between the page's date and the event's date before date-mismatch.")
-    probe_similarity: float = setting(0.95, "Text similarity to the random-sibling probe above which a page is a soft-404.")
-    drift_headline_similarity: float = setting(0.6, "Headline similarity to the first snapshot below which it counts as rewritten.")
-    drift_text_similarity: float = setting(0.5, "Main-text similarity to the first snapshot below which it counts as replaced.")
-    moved_text_similarity: float = setting(0.5, "Main-text similarity a permanent redirect target needs to count as the same page.")
+    probe_similarity: float = setting(0.95, "Text similarity (0 to 1) to the random-sibling probe above which a page is a soft-404.")
+    drift_headline_similarity: float = setting(0.6, "Headline similarity (0 to 1) to the first snapshot below which it counts as rewritten.")
+    drift_text_similarity: float = setting(0.5, "Main-text similarity (0 to 1) to the first snapshot below which it counts as replaced.")
+    moved_text_similarity: float = setting(0.5, "Main-text similarity (0 to 1) a permanent redirect target needs to count as the same page.")
     processes: int = setting(-1, "Worker processes that extract pages beside the fetching one (-1: one per core but one, at most 4; 0: none).")
 
 
 @dataclass
-class WarcSettings:
+class WarcSettings(Section):
     prefix: str = setting("archiver", "WARC file name prefix: {prefix}-{timestamp}-{serial}.warc.gz.")
     max_file_bytes: int = setting(1024 * 1024 * 1024, "Roll over to a new WARC file past this size.")
     compression_level: int = setting(3, "gzip level of each record (1 fastest, 9 smallest). 1 to 4 are deflated by ISA-L (3: 3% more bytes than zlib's 3 on news pages sent uncompressed, in a fifth of the CPU), 5 to 9 by zlib.")
 
 
 @dataclass
-class ScheduleSettings:
+class ScheduleSettings(Section):
     cron: str = setting("0 3 * * *", "When the worker runs a cycle (crontab: minute hour day month weekday; an optional leading sixth field gives seconds; with both day and weekday restricted, either matches, as in crontab(5)).")
     timezone: str = setting("UTC", "Time zone of the cron expression.")
-    jitter: float = setting(300.0, "Seconds of random delay added to each scheduled start.")
-    misfire_grace: float = setting(3600.0, "Seconds late a missed cycle may still start (missed cycles coalesce into one), also one missed while no worker ran: at start, such a scheduled time at most this old runs at once; older ones are logged as missed.")
+    jitter: float = setting(300.0, "Seconds of random delay added to each scheduled start; at most 86400 (a day).")
+    misfire_grace: float = setting(3600.0, "Seconds late a missed cycle may still start (missed cycles coalesce into one), also one missed while no worker ran: at start, such a scheduled time at most this old runs at once; older ones are logged as missed. At most 31622400 (366 days).")
 
 
 #: How many times a worker hands one notification to one channel (in as many
@@ -92,23 +127,23 @@ RESEND_ROUNDS = 3
 
 
 @dataclass
-class NotifySettings:
+class NotifySettings(Section):
     webhook_url: str = setting("", "POST a JSON message here on each transition (empty: off).")
     smtp_host: str = setting("", "SMTP server for e-mail notifications (empty: off).")
     smtp_port: int = setting(25, "SMTP port.")
     smtp_from: str = setting("archiver@localhost", "Sender address.")
     smtp_to: list[str] = setting([], "Recipients.")
-    blocked_after_hours: float = setting(168.0, "Notify when a citation stays blocked this long.")
-    retries: int = setting(3, "Delivery tries per notification and channel in each cycle that sends it "
+    blocked_after_hours: float = setting(168.0, "Notify when a citation stays blocked this many hours (at most 87600: ten years).")
+    retries: int = setting(3, "Delivery tries (1 to 20) per notification and channel in each cycle that sends it "
                          f"(an undelivered one is sent again by up to {RESEND_ROUNDS} cycles).")
-    timeout: float = setting(10.0, "Seconds per delivery attempt.")
+    timeout: float = setting(10.0, "Seconds per delivery attempt; at most 86400 (a day).")
 
 
 @dataclass
-class WaybackSettings:
+class WaybackSettings(Section):
     enabled: bool = setting(False, "Look up the Wayback Machine copy closest to the first capture.")
     endpoint: str = setting("https://archive.org/wayback/available", "Availability API endpoint.")
-    timeout: float = setting(10.0, "Seconds per lookup.")
+    timeout: float = setting(10.0, "Seconds per lookup; at most 86400 (a day).")
 
 
 @dataclass
@@ -150,27 +185,38 @@ def _line_of(text: str, key: str, section: str | None = None) -> int | None:
     return None
 
 
+def _fits_64_bits(value: int) -> bool:
+    """TOML integers are 64-bit; ``tomllib`` reads longer ones all the same."""
+    return -(2**63) <= value < 2**63
+
+
 def _coerce(value: Any, target: Any, where: str) -> Any:
+    number = isinstance(value, int | float) and not isinstance(value, bool)
     if target is bool:
         if isinstance(value, bool):
             return value
-        raise ValueError(f"{where} must be true or false, not {value!r}")
+        raise ValueError(f"{where} must be true or false, not {shown(value)}")
     if target is int:
-        if isinstance(value, int) and not isinstance(value, bool):
+        if number and isinstance(value, int):
+            if not _fits_64_bits(value):
+                raise ValueError(f"{where} must be a 64-bit whole number, not {shown(value)}")
             return value
-        raise ValueError(f"{where} must be a whole number, not {value!r}")
+        raise ValueError(f"{where} must be a whole number, not {shown(value)}")
     if target is float:
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        if number:
+            if (isinstance(value, int) and not _fits_64_bits(value)) or \
+                    (isinstance(value, float) and not math.isfinite(value)):
+                raise ValueError(f"{where} must be a finite number, not {shown(value)}")
             return float(value)
-        raise ValueError(f"{where} must be a number, not {value!r}")
+        raise ValueError(f"{where} must be a number, not {shown(value)}")
     if target is str:
         if isinstance(value, str):
             return value
-        raise ValueError(f"{where} must be a string, not {value!r}")
+        raise ValueError(f"{where} must be a string, not {shown(value)}")
     if target == list[str]:
         if isinstance(value, list) and all(isinstance(v, str) for v in value):
             return value
-        raise ValueError(f"{where} must be a list of strings, not {value!r}")
+        raise ValueError(f"{where} must be a list of strings, not {shown(value)}")
     raise ValueError(f"{where}: unsupported setting type")  # pragma: no cover
 
 
@@ -188,60 +234,119 @@ def apply(settings: Settings, data: dict[str, Any], path: Path, text: str = "") 
             )
         if not isinstance(values, dict):
             raise SettingsError(f"[{section}] must be a table", path=path, line=_line_of(text, section))
+    for section in sections:
         target = getattr(settings, section)
+        values = data.get(section, {})
         known = {f.name: f for f in dataclasses.fields(target)}
+        lines: dict[str, int] = {}
         for key, value in values.items():
+            line = _line_of(text, key, section)
             if key not in known:
                 raise SettingsError(
                     f"unknown setting {section}.{key} (known: {', '.join(sorted(known))})",
-                    path=path, line=_line_of(text, key, section),
+                    path=path, line=line,
                 )
             ftype = known[key].type
             typ = _TYPES.get(ftype if isinstance(ftype, str) else getattr(ftype, "__name__", ""))
             try:
                 setattr(target, key, _coerce(value, typ, f"{section}.{key}"))
             except ValueError as exc:
-                raise SettingsError(str(exc), path=path, line=_line_of(text, key, section)) from None
-    _validate(settings, path)
+                raise SettingsError(str(exc), path=path, line=line) from None
+            if line is not None:
+                lines[key] = line
+        target._read_from(path, lines)
+    _validate(settings)
     return settings
 
 
-def _validate(s: Settings, path: Path | None) -> None:
-    checks = [
-        (s.fetch.timeout > 0, "fetch.timeout must be positive"),
-        (s.fetch.connect_timeout > 0, "fetch.connect_timeout must be positive"),
-        (s.fetch.max_bytes > 0, "fetch.max_bytes must be positive"),
-        (0 <= s.fetch.max_hops <= 50, "fetch.max_hops must be between 0 and 50"),
-        (s.fetch.concurrency >= 1, "fetch.concurrency must be at least 1"),
-        (s.fetch.per_host_concurrency >= 1, "fetch.per_host_concurrency must be at least 1"),
-        (s.fetch.per_host_delay >= 0, "fetch.per_host_delay must not be negative"),
-        (s.fetch.retries >= 1, "fetch.retries must be at least 1"),
-        (s.fetch.backoff >= 0, "fetch.backoff must not be negative"),
-        (s.fetch.max_retry_after >= 0, "fetch.max_retry_after must not be negative"),
-        (s.check.dead_after_failures >= 1, "check.dead_after_failures must be at least 1"),
-        (s.check.dead_after_hours >= 0, "check.dead_after_hours must not be negative"),
-        (-1 <= s.check.processes <= 64, "check.processes must be between -1 and 64"),
-        (s.warc.max_file_bytes >= 1024, "warc.max_file_bytes must be at least 1024"),
-        (1 <= s.warc.compression_level <= 9, "warc.compression_level must be between 1 and 9"),
-        (bool(re.fullmatch(r"[A-Za-z0-9_.-]+", s.warc.prefix)), "warc.prefix may only hold letters, digits, '_', '.', '-'"),
+def _printable_ascii(text: str) -> bool:
+    return bool(text) and all(" " <= ch <= "~" for ch in text)
+
+
+def _checks(s: Settings) -> list[tuple[bool, str, str]]:
+    """(valid, ``section.key``, what it must be) of every range check made at load."""
+    f, c, w = s.fetch, s.check, s.warc
+    day = "at most 86400 (a day)"
+    return [
+        (0 < f.timeout <= DAY, "fetch.timeout", f"must be positive and {day}"),
+        (0 < f.connect_timeout <= DAY, "fetch.connect_timeout", f"must be positive and {day}"),
+        (f.max_bytes > 0, "fetch.max_bytes", "must be positive"),
+        (0 <= f.max_hops <= 50, "fetch.max_hops", "must be between 0 and 50"),
+        (f.concurrency >= 1, "fetch.concurrency", "must be at least 1"),
+        (f.per_host_concurrency >= 1, "fetch.per_host_concurrency", "must be at least 1"),
+        (0 <= f.per_host_delay <= DAY, "fetch.per_host_delay", f"must not be negative and {day}"),
+        (1 <= f.retries <= 20, "fetch.retries", "must be between 1 and 20"),
+        (0 <= f.backoff <= DAY, "fetch.backoff", f"must not be negative and {day}"),
+        (0 <= f.max_retry_after <= DAY, "fetch.max_retry_after", f"must not be negative and {day}"),
+        (_printable_ascii(f.user_agent), "fetch.user_agent",
+         "must be printable ASCII, without control characters (and not empty)"),
+        (f.max_decoded_bytes > 0, "fetch.max_decoded_bytes", "must be positive"),
+        (c.dead_after_failures >= 1, "check.dead_after_failures", "must be at least 1"),
+        (c.dead_after_hours >= 0, "check.dead_after_hours", "must not be negative"),
+        (c.date_tolerance_days >= 0, "check.date_tolerance_days", "must not be negative"),
+        *((0 <= getattr(c, key) <= 1, f"check.{key}", "must be between 0 and 1")
+          for key in ("probe_similarity", "drift_headline_similarity",
+                      "drift_text_similarity", "moved_text_similarity")),
+        (-1 <= c.processes <= 64, "check.processes", "must be between -1 and 64"),
+        (w.max_file_bytes >= 1024, "warc.max_file_bytes", "must be at least 1024"),
+        (1 <= w.compression_level <= 9, "warc.compression_level", "must be between 1 and 9"),
+        (bool(re.fullmatch(r"[A-Za-z0-9_.-]+", w.prefix)), "warc.prefix",
+         "may only hold letters, digits, '_', '.', '-'"),
+        (0 < s.wayback.timeout <= DAY, "wayback.timeout", f"must be positive and {day}"),
     ]
-    for ok, message in checks:
+
+
+def _validate(s: Settings) -> None:
+    """Refuse a value out of its range, naming the file and line it was read from."""
+    for ok, name, rule in _checks(s):
         if not ok:
-            raise SettingsError(message, path=path)
+            section_name, key = name.split(".")
+            section: Section = getattr(s, section_name)
+            raise section.error(f"{name} {rule}, not {shown(getattr(section, key))}", key)
+
+
+#: A settings file longer than this is refused unread: one is a few kB, and tomllib
+#: takes minutes over some long inputs (a key of 100,000 dotted parts).
+MAX_SETTINGS_BYTES = 64 * 1024
+
+
+def _read(path: Path) -> str | None:
+    """The text of the settings file, None when there is none; unreadable: SettingsError.
+
+    A symbolic link that leads nowhere (or round in a loop) is not absent: it
+    is refused, as a folder, a device or an unreadable file is.
+    """
+    try:
+        info = path.stat()
+        if not stat.S_ISREG(info.st_mode):
+            raise SettingsError("cannot read settings: not a regular file", path=path)
+        with path.open("rb") as fh:
+            data = fh.read(MAX_SETTINGS_BYTES + 1)
+        if len(data) > MAX_SETTINGS_BYTES:
+            raise SettingsError(f"cannot read settings: longer than {MAX_SETTINGS_BYTES} bytes",
+                                path=path)
+        return data.decode("utf-8")
+    except FileNotFoundError:
+        if not path.is_symlink():
+            return None
+        raise SettingsError("cannot read settings: a symbolic link to a missing file",
+                            path=path) from None
+    except OSError as exc:
+        raise SettingsError(f"cannot read settings: {exc.strerror or exc}", path=path) from None
+    except UnicodeDecodeError as exc:
+        raise SettingsError(f"cannot read settings: not UTF-8 ({exc.reason} at byte "
+                            f"{exc.start})", path=path) from None
 
 
 def load(path: Path | None) -> Settings:
-    """Settings from *path* (a TOML file) over the defaults; defaults when absent."""
+    """Settings from *path* (a TOML file) over the defaults; defaults when there is none."""
     settings = Settings()
-    if path is None or not path.exists():
+    text = _read(path) if path is not None else None
+    if path is None or text is None:
         return settings
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SettingsError(f"cannot read settings: {exc}", path=path) from None
-    try:
         data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
+    except (ValueError, RecursionError) as exc:  # TOMLDecodeError, an over-long or too deep value
         m = re.search(r"line (\d+)", str(exc))
         raise SettingsError(f"not valid TOML: {exc}", path=path,
                             line=int(m.group(1)) if m else None) from None

@@ -25,6 +25,7 @@ from aiosmtpd.controller import Controller
 from archiver.exceptions import SettingsError
 from archiver.notify import Attempt, Notification, Notifier, attempt_row, deliver, validate
 from archiver.settings import NotifySettings
+from archiver.settings import load as load_settings
 from archiver.store import iso
 
 from .lab import Site, news_page
@@ -210,6 +211,37 @@ def test_a_hanging_receiver_times_out(tmp_path: Path) -> None:
 def test_unusable_settings_are_refused(settings: NotifySettings, named: str) -> None:
     with pytest.raises(SettingsError, match=named):
         validate(settings)
+
+
+@pytest.mark.parametrize("text, line, named", [
+    ('[notify]\nretries = 2\nwebhook_url = "ftp://127.0.0.1/hook"\n', 3,
+     "notify.webhook_url must be an absolute http(s) URL"),
+    ('[notify]\nwebhook_url = "http:///hook"\n', 2, "notify.webhook_url"),
+    # smtp_to is not in the file: the line of smtp_host, which asks for it
+    ('[notify]\n\nsmtp_host = "127.0.0.1"\n', 3, "notify.smtp_to must list"),
+    ('[notify]\nsmtp_port = 70000\n', 2, "notify.smtp_port must be between 1 and 65535"),
+    ('[notify]\nretries = 0\n', 2, "notify.retries must be between 1 and 20"),
+    ('[notify]\nretries = 1000000\n', 2, "notify.retries must be between 1 and 20"),
+    ('[notify]\ntimeout = 0\n', 2, "notify.timeout must be positive"),
+    ('[notify]\ntimeout = 1e300\n', 2, "notify.timeout must be positive and at most 86400"),
+    # a timedelta of 1e300 hours overflows: no notification would ever be worked out
+    ('[notify]\nblocked_after_hours = 1e300\n', 2, "notify.blocked_after_hours"),
+    ('[notify]\nblocked_after_hours = -1\n', 2, "notify.blocked_after_hours"),
+])
+def test_refusals_name_the_settings_file_and_line(tmp_path: Path, text: str, line: int,
+                                                   named: str) -> None:
+    path = tmp_path / "archiver.toml"
+    path.write_text(text, encoding="utf-8")
+    with pytest.raises(SettingsError) as info:
+        validate(load_settings(path).notify)
+    assert str(info.value).startswith(f"{path}:{line}: {named}")
+
+
+def test_settings_within_bounds_are_accepted(tmp_path: Path) -> None:
+    path = tmp_path / "archiver.toml"
+    path.write_text('[notify]\nwebhook_url = "http://127.0.0.1:9/hook"\nretries = 20\n'
+                    'timeout = 86400\nblocked_after_hours = 87600\n', encoding="utf-8")
+    validate(load_settings(path).notify)
 
 
 def _lab_sources(tmp_path: Path, site: Site, paths: list[str]) -> Path:

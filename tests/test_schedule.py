@@ -25,6 +25,7 @@ import pytest
 from archiver.exceptions import SettingsError
 from archiver.schedule import make_trigger, next_run_times, translate_weekdays
 from archiver.settings import ScheduleSettings
+from archiver.settings import load as load_settings
 from archiver.store import parse_iso
 
 from .lab import Site, news_page
@@ -177,6 +178,68 @@ def test_jitter_and_misfire_reach_the_trigger() -> None:
     assert make_trigger(ScheduleSettings(jitter=0)).jitter is None
 
 
+def _loaded(tmp_path: Path, text: str) -> tuple[Path, ScheduleSettings]:
+    """The schedule section of an ``archiver.toml`` holding *text*, and the file."""
+    path = tmp_path / "archiver.toml"
+    path.write_text(text, encoding="utf-8")
+    return path, load_settings(path).schedule
+
+
+@pytest.mark.parametrize("zone", [
+    "America",  # a folder of zones: IsADirectoryError
+    "Europe/" + "x" * 5000,  # longer than a file name may be: OSError (errno 36)
+    "zone.tab",  # a file of tzdata that is not a zone
+    "Mars/Olympus",
+])
+def test_a_timezone_that_cannot_be_loaded_is_refused_with_file_and_line(
+        tmp_path: Path, zone: str) -> None:
+    path, schedule = _loaded(tmp_path, f'[schedule]\ncron = "0 3 * * *"\ntimezone = "{zone}"\n')
+    with pytest.raises(SettingsError) as info:
+        make_trigger(schedule)
+    assert str(info.value).startswith(f"{path}:3: schedule.timezone: unknown time zone")
+    assert len(str(info.value)) < 300  # a 5000-character name is not repeated in full
+
+
+def test_cron_errors_name_file_and_line(tmp_path: Path) -> None:
+    path, schedule = _loaded(tmp_path, '[schedule]\njitter = 0\n\ncron = "0 3 * * 9"\n')
+    with pytest.raises(SettingsError) as info:
+        make_trigger(schedule)
+    assert str(info.value).startswith(f"{path}:4: schedule.cron: not a valid cron expression")
+
+
+@pytest.mark.parametrize("cron", [
+    "* * 31 2 *",  # 31 February
+    "0 0 31 4,6,9,11 *",  # the 31st of a month of 30 days
+    "0 0 30 2 */2",  # a weekday starting with * does not widen the days (crontab(5))
+    "*/10 * * 30 2 *",  # six fields: seconds first
+])
+def test_a_cron_that_never_fires_is_refused(tmp_path: Path, cron: str) -> None:
+    path, schedule = _loaded(tmp_path, f'[schedule]\ncron = "{cron}"\n')
+    with pytest.raises(SettingsError) as info:
+        make_trigger(schedule)
+    assert str(info.value).startswith(f"{path}:2: schedule.cron: ")
+    assert "never fires" in str(info.value)
+
+
+def test_a_rare_cron_is_not_a_cron_that_never_fires() -> None:
+    after = dt.datetime(2026, 11, 25, tzinfo=dt.UTC)
+    leap = next_run_times(ScheduleSettings(cron="0 0 29 2 *"), 2, after=after)
+    assert [t.year for t in leap] == [2028, 2032]
+    mondays = next_run_times(ScheduleSettings(cron="0 0 30 2 1"), 1, after=after)  # either
+    assert mondays[0].month == 2 and mondays[0].weekday() == 0
+
+
+@pytest.mark.parametrize("values, named", [
+    ({"jitter": 86401.0}, "schedule.jitter"),
+    ({"jitter": float("nan")}, "schedule.jitter"),
+    ({"misfire_grace": 1e12}, "schedule.misfire_grace"),  # now - grace: before year 1
+    ({"misfire_grace": float("inf")}, "schedule.misfire_grace"),
+])
+def test_jitter_and_misfire_grace_are_bounded(values: dict[str, float], named: str) -> None:
+    with pytest.raises(SettingsError, match=named):
+        make_trigger(ScheduleSettings(**values))  # type: ignore[arg-type]
+
+
 # --------------------------------------------------------------------------
 # the worker (subprocess)
 
@@ -284,3 +347,40 @@ def test_cron_every_second_runs_cycles_until_sigterm(tmp_path: Path, site: Site)
     text = log.read_text()
     assert text.count("next cycle at") >= 3
     assert "worker stopped after" in text
+
+
+def _archive_state(archive: Path) -> dict[str, tuple[int, bytes]]:
+    """Every file of *archive*: its modification time and bytes."""
+    return {str(p.relative_to(archive)): (p.stat().st_mtime_ns, p.read_bytes())
+            for p in sorted(archive.rglob("*")) if p.is_file()}
+
+
+@pytest.mark.parametrize("settings_text, line", [
+    ('[schedule]\ncron = "0 3 * * *"\ntimezone = "America"\n', 3),
+    ('[schedule]\ntimezone = "Europe/' + "x" * 5000 + '"\n', 2),
+    ('[schedule]\njitter = 0\ncron = "* * 31 2 *"\n', 3),
+    ('[fetch]\nuser_agent = "archivér ☃"\n', 2),
+    ('[fetch]\nuser_agent = "a\\r\\nX-Evil: 1"\n', 2),
+    ('[fetch]\ntimeout = 5\nbackoff = inf\n', 3),
+    ('[fetch]\nper_host_delay = 1e300\n', 2),
+    ('[notify]\nwebhook_url = "ftp://127.0.0.1/hook"\n', 2),
+    (None, None),  # archiver.toml: a symbolic link to a file moved away
+])
+def test_bad_settings_exit_2_before_touching_the_archive(
+        tmp_path: Path, site: Site, settings_text: str | None, line: int | None) -> None:
+    urls = news_site(site, 2)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+    archive = tmp_path / "archive"
+    assert worker_once(sources, archive).returncode == 0
+    before, hits = _archive_state(archive), len(site.hits)
+    settings = sources.parent / "archiver.toml"
+    if settings_text is None:
+        settings.symlink_to(tmp_path / "moved-away.toml")
+    else:
+        write_settings(sources, settings_text)
+    proc = worker_once(sources, archive)
+    assert proc.returncode == 2, proc.stderr
+    assert (f"{settings}:{line}: " if line else f"{settings}: ") in proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert len(site.hits) == hits  # nothing fetched
+    assert _archive_state(archive) == before  # nothing archived touched

@@ -13,6 +13,9 @@ import signal
 import sqlite3
 from pathlib import Path
 
+import pytest
+
+from archiver.exceptions import SettingsError
 from archiver.schedule import make_trigger, missed_cycle, next_run_times
 from archiver.settings import ScheduleSettings
 from archiver.store import iso, now_utc
@@ -52,6 +55,20 @@ def test_nothing_is_missed_without_a_start_since_the_last_cycle() -> None:
     assert missed_cycle(every10, _at(0.4), _at(9.9)) is None
     assert missed_cycle(every10, _at(0), _at(9)) is None  # the start it fired for
     assert missed_cycle(every10, None, _at(25)) is None  # no cycle yet: nothing missed
+
+
+def test_a_grace_of_366_days_is_the_longest() -> None:
+    weekly = ScheduleSettings(cron="0 3 * * 0", misfire_grace=366 * 86400)
+    missed = missed_cycle(weekly, NOON - dt.timedelta(days=300), NOON)
+    assert missed is not None and missed.catch_up
+    # longer: refused, not an OverflowError from "now - grace" before year 1
+    with pytest.raises(SettingsError, match="schedule.misfire_grace must be positive and at most"):
+        missed_cycle(ScheduleSettings(misfire_grace=1e12), NOON - dt.timedelta(days=2), NOON)
+
+
+def test_a_cron_that_never_fires_is_refused_not_silently_never_run() -> None:
+    with pytest.raises(SettingsError, match="never fires"):
+        missed_cycle(ScheduleSettings(cron="0 3 30 2 *"), NOON - dt.timedelta(days=2), NOON)
 
 
 def test_the_daily_default_restarted_after_its_hour() -> None:

@@ -67,3 +67,155 @@ def test_default_user_agent_names_the_installed_version() -> None:
     agent = FetchSettings().user_agent
     assert agent.startswith(f"archiver/{__version__} (+https://")
     assert "evidence preservation" in agent
+
+
+# --------------------------------------------------------------------------
+# values out of range: refused with the file and the line, never a traceback
+
+
+def refused(path: Path, line: int | None, *words: str) -> SettingsError:
+    """The SettingsError that loading *path* raises, checked to name the file and *line*."""
+    with pytest.raises(SettingsError) as info:
+        load(path)
+    where = f"{path}:{line}: " if line is not None else f"{path}: "
+    assert str(info.value).startswith(where), str(info.value)
+    assert info.value.line == line
+    for word in words:
+        assert word in str(info.value)
+    return info.value
+
+
+FLOAT_SETTINGS = [key for key, default, _ in describe() if isinstance(default, float)]
+
+
+@pytest.mark.parametrize("key", FLOAT_SETTINGS)
+@pytest.mark.parametrize("value", ["inf", "-inf", "+inf", "nan", "1" + "0" * 400])
+def test_every_float_setting_refuses_infinity_and_nan(tmp_path: Path, key: str,
+                                                       value: str) -> None:
+    section, name = key.split(".")
+    path = write(tmp_path, f"[{section}]\n# {value}\n{name} = {value}\n")
+    refused(path, 3, f"{key} must be a finite number")
+
+
+@pytest.mark.parametrize("key, value, words", [
+    ("fetch.timeout", "86400.5", "at most 86400 (a day)"),
+    ("fetch.connect_timeout", "1e9", "at most 86400 (a day)"),
+    ("fetch.per_host_delay", "86401", "at most 86400 (a day)"),
+    ("fetch.backoff", "1e300", "at most 86400 (a day)"),
+    ("fetch.max_retry_after", "1e300", "at most 86400 (a day)"),
+    ("wayback.timeout", "100000", "at most 86400 (a day)"),
+    ("fetch.retries", "21", "between 1 and 20"),
+])
+def test_delays_and_timeouts_are_bounded(tmp_path: Path, key: str, value: str,
+                                         words: str) -> None:
+    section, name = key.split(".")
+    refused(write(tmp_path, f"[{section}]\n\n{name} = {value}\n"), 3, f"{key} must", words)
+
+
+def test_a_day_is_the_longest_delay_or_timeout(tmp_path: Path) -> None:
+    s = load(write(tmp_path, "[fetch]\ntimeout = 86400\nper_host_delay = 86400\n"
+                             "backoff = 86400\nmax_retry_after = 86400\nretries = 20\n"
+                             "[wayback]\ntimeout = 86400\n"))
+    assert s.fetch.timeout == s.fetch.backoff == s.wayback.timeout == 86400.0
+
+
+@pytest.mark.parametrize("agent", [
+    "archivér ☃",  # non-ASCII: httpx would fail with UnicodeEncodeError at the first fetch
+    "a\\r\\nX-Evil: 1",  # a second header smuggled in
+    "archiver\\tbot",
+    "archiver\\u007f",
+    "",
+])
+def test_user_agent_must_be_printable_ascii(tmp_path: Path, agent: str) -> None:
+    path = write(tmp_path, f'[fetch]\ntimeout = 5\nuser_agent = "{agent}"\n')
+    refused(path, 3, "fetch.user_agent must be printable ASCII")
+
+
+def test_a_printable_user_agent_is_kept(tmp_path: Path) -> None:
+    agent = "newsroom-archiver/2 (+https://example.org/contact; ops@example.org)"
+    assert load(write(tmp_path, f'[fetch]\nuser_agent = "{agent}"\n')).fetch.user_agent == agent
+
+
+@pytest.mark.parametrize("text, line, words", [
+    ("[fetch]\ntimeout = 5\n\nmax_hops = 99\n", 4, "fetch.max_hops must be between 0 and 50"),
+    ("[warc]\nprefix = 'a/b'\n", 2, "warc.prefix may only hold"),
+    ("[fetch]\nmax_decoded_bytes = 0\n", 2, "fetch.max_decoded_bytes must be positive"),
+    ("[fetch]\nmax_decoded_bytes = -1\n", 2, "fetch.max_decoded_bytes must be positive"),
+    ("[check]\nprobe_similarity = 1.5\n", 2, "check.probe_similarity must be between 0 and 1"),
+    ("[check]\ndrift_headline_similarity = -0.1\n", 2, "check.drift_headline_similarity"),
+    ("[check]\ndrift_text_similarity = 2\n", 2, "check.drift_text_similarity"),
+    ("[check]\nmoved_text_similarity = nan\n", 2, "check.moved_text_similarity"),
+    ("[check]\ndate_tolerance_days = -1\n", 2, "check.date_tolerance_days must not be negative"),
+    ("[fetch]\nmax_bytes = " + "9" * 30 + "\n", 2, "fetch.max_bytes must be a 64-bit"),
+])
+def test_range_errors_name_file_and_line(tmp_path: Path, text: str, line: int,
+                                         words: str) -> None:
+    refused(write(tmp_path, text), line, words)
+
+
+def test_similarity_bounds_are_inclusive(tmp_path: Path) -> None:
+    s = load(write(tmp_path, "[check]\nprobe_similarity = 1\nmoved_text_similarity = 0\n"
+                             "date_tolerance_days = 0\n"))
+    assert (s.check.probe_similarity, s.check.moved_text_similarity) == (1.0, 0.0)
+
+
+def test_a_dangling_settings_link_is_refused_not_ignored(tmp_path: Path) -> None:
+    path = tmp_path / "archiver.toml"
+    path.symlink_to(tmp_path / "moved-away.toml")
+    refused(path, None, "cannot read settings", "symbolic link")
+
+
+def test_a_looping_settings_link_is_refused(tmp_path: Path) -> None:
+    path = tmp_path / "archiver.toml"
+    (tmp_path / "other.toml").symlink_to(path)
+    path.symlink_to(tmp_path / "other.toml")
+    refused(path, None, "cannot read settings")
+
+
+def test_a_settings_link_to_a_device_or_folder_is_refused_unread(tmp_path: Path) -> None:
+    path = tmp_path / "archiver.toml"
+    path.symlink_to("/dev/zero")  # read to its end, it has none
+    refused(path, None, "not a regular file")
+    path.unlink()
+    path.mkdir()
+    refused(path, None, "not a regular file")
+
+
+def test_an_overlong_settings_file_is_refused_unparsed(tmp_path: Path) -> None:
+    path = write(tmp_path, "[fetch]\n" + "# padding\n" * 7000 + "timeout = 5\n")
+    refused(path, None, "cannot read settings: longer than 65536 bytes")
+
+
+def test_a_good_settings_link_is_followed(tmp_path: Path) -> None:
+    (tmp_path / "real.toml").write_text("[fetch]\ntimeout = 7\n", encoding="utf-8")
+    (tmp_path / "archiver.toml").symlink_to(tmp_path / "real.toml")
+    assert load(tmp_path / "archiver.toml").fetch.timeout == 7.0
+
+
+@pytest.mark.parametrize("text", [
+    "a = " + "9" * 5000,  # tomllib: ValueError, not TOMLDecodeError
+    "a = " + "[" * 5000 + "]" * 5000,  # tomllib: RecursionError
+])
+def test_toml_the_parser_cannot_take_is_refused(tmp_path: Path, text: str) -> None:
+    refused(write(tmp_path, text), None, "not valid TOML")
+
+
+def test_sections_remember_where_their_values_were_read(tmp_path: Path) -> None:
+    s = load(write(tmp_path, "[notify]\nsmtp_host = 'mail'\n\n[schedule]\ncron = '0 3 * * *'\n"))
+    error = s.schedule.error("schedule.cron: wrong", "cron")
+    assert str(error) == f"{tmp_path / 'archiver.toml'}:5: schedule.cron: wrong"
+    # a key not in the file: the first given that is, else the file alone
+    assert s.notify.error("x", "smtp_to", "smtp_host").line == 2
+    assert s.notify.error("x", "smtp_to").line is None
+    assert s.fetch.error("x", "timeout").path == tmp_path / "archiver.toml"
+    assert load(None).schedule.error("x", "cron").path is None
+
+
+def test_loaded_settings_still_pickle(tmp_path: Path) -> None:
+    """The worker processes of check.processes receive the settings pickled."""
+    import pickle
+
+    path = write(tmp_path, "[check]\nprobe_similarity = 0.9\n")
+    check = pickle.loads(pickle.dumps(load(path).check))
+    assert check.probe_similarity == 0.9
+    assert check.error("x", "probe_similarity").line == 2
