@@ -30,6 +30,7 @@ from archiver.web.app import CSP, make_app, missing_warc_files
 from archiver.web.replay import ReplayServer
 
 from .lab import Site, news_page
+from .test_retrieval_damage import captures
 
 SCRIPT = "<script>document.title='pwned'</script>"
 HEADLINE_1 = f"Taiwan slams Malaysia {SCRIPT} over deportations"
@@ -63,6 +64,16 @@ class Lab:
         asyncio.run(run_cycle(load_sources(self.sources), archive=self.archive,
                               settings=settings))
 
+    @classmethod
+    def first_cycle(cls, root: Path, site: Site) -> Lab:
+        """The lab of *site*'s /news/1, /news/2 and /gone, after a first cycle."""
+        lab = cls(site, root / "archive", root / "sources.yaml",
+                  {"one": site.url("/news/1"), "two": site.url("/news/2"),
+                   "gone": site.url("/gone")})
+        lab.write_sources()
+        lab.cycle()
+        return lab
+
     def write_sources(self, extra: list[str] | None = None) -> None:
         lines = [
             "events:",
@@ -80,11 +91,7 @@ def build_archive(root: Path, site: Site) -> Lab:
     """Two cycles over *site*: the second sees /news/2 changed."""
     site.page("/news/1", PAGE_1, gzip=True)
     site.page("/news/2", PAGE_2_BEFORE)
-    lab = Lab(site, root / "archive", root / "sources.yaml",
-              {"one": site.url("/news/1"), "two": site.url("/news/2"),
-               "gone": site.url("/gone")})
-    lab.write_sources()
-    lab.cycle()
+    lab = Lab.first_cycle(root, site)
     site.page("/news/2", PAGE_2_AFTER)
     # replay URLs name a capture to the second: keep the two captures a second apart
     time.sleep(1.1)
@@ -389,7 +396,8 @@ def _forge_in_place(archive: Path, capture: dict[str, object], old: bytes, new: 
     assert record.count(old) == 1 and len(old) == len(new)
     forged = record.replace(old, new)
     trailer = struct.pack("<II", zlib.crc32(forged), len(forged))
-    paddings = {len(pad): pad for pad in (_empty_blocks(n) for n in range(40))}
+    one = [_empty_blocks(n) for n in range(40)]
+    paddings = {len(a + b): a + b for a in [b"", *one] for b in one}  # every length but 8
     # deflate it all, or (as the writer does with a compressed payload) the heads
     # alone and the payload in stored blocks
     heads = forged.index(b"\r\n\r\n", forged.index(b"\r\n\r\n") + 4) + 4
@@ -411,14 +419,6 @@ def _forge_in_place(archive: Path, capture: dict[str, object], old: bytes, new: 
     raise AssertionError("no deflated form of the forged record has the record's length")
 
 
-def _captures(archive: Path, url: str) -> list[dict[str, object]]:
-    store = open_store(archive, readonly=True)
-    try:
-        return store.captures_of(url)
-    finally:
-        store.close()
-
-
 def test_an_altered_copy_is_named_and_never_replayed(lab: Lab, tmp_path: Path) -> None:
     """A record rewritten as valid gzip (only its digests tell): the citation page
     names it with its file and offset instead of offering its replay, and the
@@ -426,7 +426,7 @@ def test_an_altered_copy_is_named_and_never_replayed(lab: Lab, tmp_path: Path) -
     copy = tmp_path / "archive"
     shutil.copytree(lab.archive, copy)
     url = lab.urls["two"]
-    first = _captures(copy, url)[0]  # the first snapshot, before the correction
+    first = captures(copy, url)[0]  # the first snapshot, before the correction
     _forge_in_place(copy, first, b"Forty-five people", b"Forty-nine people")
     app = make_app(copy, replay_base=REPLAY_BASE)
     cid = citation_ids(lab)[url]
@@ -458,7 +458,7 @@ def test_a_revisit_of_an_altered_original_is_named_too(lab: Lab, tmp_path: Path)
     copy = tmp_path / "archive"
     shutil.copytree(lab.archive, copy)
     url = lab.urls["one"]
-    original, *revisits = _captures(copy, url)
+    original, *revisits = captures(copy, url)
     assert revisits and {r["record_type"] for r in revisits} == {"revisit"}
     record = zlib.decompress((copy / "warc" / str(original["warc_file"])).read_bytes()[
         int(str(original["warc_offset"])):][:int(str(original["warc_length"]))], 31)
@@ -480,11 +480,7 @@ def test_a_page_now_gone_is_not_diffed_against_itself(tmp_path: Path) -> None:
     with itself and said unchanged)."""
     with Site() as site:
         site.page("/news/1", PAGE_2_BEFORE)
-        lab = Lab(site, tmp_path / "archive", tmp_path / "sources.yaml",
-                  {"one": site.url("/news/1"), "two": site.url("/news/2"),
-                   "gone": site.url("/gone")})
-        lab.write_sources()
-        lab.cycle()
+        lab = Lab.first_cycle(tmp_path, site)
         site.remove("/news/1")
         time.sleep(1.1)
         lab.cycle()
