@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import hashlib
+import itertools
 import shutil
 import struct
 import subprocess
@@ -405,8 +406,8 @@ def _forge_in_place(archive: Path, capture: dict[str, object], old: bytes, new: 
         rest = forged[split:]
         stored = b"".join(struct.pack("<BHH", 0, len(piece), len(piece) ^ 0xFFFF) + piece
                           for piece in (rest[i:i + 0xFFFF] for i in range(0, len(rest), 0xFFFF)))
-        for level in range(1, 10):
-            squeeze = zlib.compressobj(level, zlib.DEFLATED, -15, 9)
+        for level, strategy in itertools.product(range(1, 10), range(5)):
+            squeeze = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
             deflated = squeeze.compress(forged[:split]) + squeeze.flush(zlib.Z_SYNC_FLUSH)
             spare = length - (10 + len(deflated) + len(stored) + 5 + len(trailer))
             if spare not in paddings:
