@@ -25,6 +25,8 @@ from urllib.parse import urlsplit
 
 import httpx
 
+from .exchange import parse_url
+
 __all__ = ["MAX_HOST_LENGTH", "MAX_LABEL_LENGTH", "lone_surrogate", "url_problem"]
 
 #: The longest host name DNS can carry (RFC 1035, written without the final dot).
@@ -99,7 +101,7 @@ def url_problem(url: str) -> str | None:
 def _fetcher_problem(url: str, host: str) -> str | None:
     """Why httpx, which fetches, cannot use *url* (whose host urlsplit read as *host*)."""
     try:
-        parsed = httpx.URL(url)
+        parsed = parse_url(url)  # httpx.URL(url), as the fetcher makes it
         parsed.port  # noqa: B018 -- checked when read
     except (httpx.InvalidURL, ValueError) as exc:  # idna's errors are ValueErrors too
         return f"URL cannot be fetched ({exc})"
