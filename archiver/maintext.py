@@ -3,7 +3,9 @@
 The container is the ``<article>``/``<main>`` with most paragraphs (else
 ``<body>``); scripts, navigation, headers, footers, forms and media are
 removed, then boxes whose class, id, role or style names boilerplate
-(comments, related links, share buttons, ads, hidden elements). Pure.
+(comments, related links, share buttons, ads, hidden elements), but for
+those whose names sites also give the article ("widget", "paywall",
+"sidebar") when they hold most of its text. Pure.
 
 Example::
 
@@ -24,6 +26,9 @@ from . import dom
 from . import textnorm as tn
 from .pagemeta import Markup
 
+#: Characters of text, little of it in links, that make boxes named as furniture
+#: the article's (see :class:`_Share`).
+ARTICLE_CHARS = 1000
 #: Characters of main text kept.
 MAX_TEXT_CHARS = 40_000  # as much as the snapshot comparison reads (similarity.MAX_CHARS)
 #: Elements of the container walked (boxes judged, blocks set apart): a news
@@ -87,12 +92,13 @@ def _boiler_marks(marks: str) -> bool:
 
 
 def _is_boilerplate(el: LexborNode, tid: int, attrs: dict[str, str | None],
-                    guarded: set[int]) -> bool:
+                    guarded: set[int], share: _Share | None = None) -> bool:
     """True when the box *el* (tag id *tid*, attributes *attrs*) is not part of the text.
 
     *guarded* holds the elements that contain the article's ``<h1>`` or an
     ``<article>``: a wrapper of the article itself (class "post
-    has-share-buttons") stays.
+    has-share-buttons") stays; so do boxes named as furniture that *share*
+    finds holding the article.
     """
     get = attrs.get
     cls, ident = get("class"), get("id")
@@ -100,9 +106,10 @@ def _is_boilerplate(el: LexborNode, tid: int, attrs: dict[str, str | None],
         # no boilerplate part or word holds a space: class and id are judged
         # apart, and a class shared by many boxes is judged once
         if (cls and _boiler_marks(cls)) or (ident and _boiler_marks(ident)):
-            if tid in _KEEP_IDS or get("itemprop") == "articleBody":
+            if tid in _KEEP_IDS or get("itemprop") == "articleBody" or el.mem_id in guarded:
                 return False
-            return el.mem_id not in guarded
+            return share is None or not _ambiguous(cls, ident) \
+                or not share.holds_the_article(el, cls)
         if len(attrs) == 1:  # the common case: a class and nothing else
             return False
     if "hidden" in attrs or get("aria-hidden") == "true":
@@ -182,6 +189,65 @@ _KINDS: dict[int, int] = {
 }
 
 
+_FORM = dom.tag_id("form")
+@functools.lru_cache(maxsize=4096)
+def _ambiguous(cls: str | None, ident: str | None) -> bool:
+    return _AMBIGUOUS.search(f"{cls} {ident}") is not None
+
+
+#: Furniture names that sites also give to the article's own boxes ("article
+#: widget", "sidebar-grid__container", "paywall" paragraphs, "hasBanners",
+#: "subscriber-only"): a box so named is judged by the text it holds.
+_AMBIGUOUS = re.compile("paywall|widget|sidebar|banner|subscri", re.I)
+#: Class words of the article's own text, whatever else the class says.
+_ARTICLE_MARKS = re.compile(r"(?:article|story|entry|post)[-_]?(?:body|content|text)\b|"
+                            r"\barticlebody\b|\btext[-_]body\b", re.I)
+
+
+class _Share:
+    """Whether boxes named as furniture hold the article after all: a body in class
+    "article-body ... container-widget-content", paragraphs of class "paywall"
+    (a paywalled text), the article's parts in "sidebar-grid__container" boxes.
+    Judged once a class: its boxes hold the article when their text, little of
+    it in links, is at least :data:`ARTICLE_CHARS` long and 40% of the
+    container's (measured when first needed, without what was dropped by then).
+    """
+
+    def __init__(self, container: LexborNode) -> None:
+        self.container = container
+        self.total = -1
+        self.judged: dict[str, bool] = {}
+
+    def holds_the_article(self, el: LexborNode, cls: str | None) -> bool:
+        key = cls or f"#{el.mem_id}"
+        found = self.judged.get(key)
+        if found is None:
+            if cls and _ARTICLE_MARKS.search(cls):
+                self.judged[key] = True
+                return True
+            if len(el.text()) < 200:  # a button, a line: not its class's measure
+                return False
+            boxes = self.container.css(f'[class="{_css_string(cls)}"]') if cls else [el]
+            held = sum(len(box.text()) for box in boxes)
+            if held >= ARTICLE_CHARS and self.total < 0:
+                self.total = len(self.container.text())
+            found = held >= ARTICLE_CHARS and 10 * held >= 4 * self.total and \
+                3 * sum(len(a.text()) for box in boxes for a in box.css("a")) < held
+            self.judged[key] = found
+        return found
+
+
+def _holds(el: LexborNode, inner: Iterable[LexborNode]) -> bool:
+    """True when *el* is an ancestor of one of *inner*."""
+    mem_id = el.mem_id
+    return any(a.mem_id == mem_id for node in inner for a in dom.ancestors(node))
+
+
+def _css_string(value: str) -> str:
+    """*value* inside a double-quoted CSS string."""
+    return "".join(f"\\{ord(ch):x} " if ch in '"\\' or ch < " " else ch for ch in value)
+
+
 def _empty(el: LexborNode) -> None:
     """Take everything out of *el*, which stays in its place.
 
@@ -207,6 +273,7 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
                                                    if el.tag_id == _ARTICLE)])
     drops: list[LexborNode] = []
     blocks: list[LexborNode] = []
+    text = _Share(container)
     kinds = _KINDS
     for el in islice(container.traverse(), MAX_WALKED):
         tid = el.tag_id
@@ -214,6 +281,9 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
         if kind is None:
             continue
         if kind == _DROP:
+            if tid == _FORM and _holds(el, markup.h1s):  # ASP.NET's page-wide <form>
+                blocks.append(el)
+                continue
             drops.append(el)
             _empty(el)
             continue
@@ -230,7 +300,7 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
             cls = lazy.get("class")
             if cls is not None and not _boiler_marks(cls):
                 continue
-        if _is_boilerplate(el, tid, el.attributes, guarded):
+        if _is_boilerplate(el, tid, el.attributes, guarded, text):
             drops.append(el)
             _empty(el)
     for el in blocks:  # "Kenya deports 45</h1><div>By Staff" must not give "45By"
@@ -244,5 +314,4 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
             el.insert_after("\n")
     for el in drops:
         el.decompose(recursive=False)  # out of the tree, its text with it
-    text = container.text()
-    return tn.squash(text[: MAX_TEXT_CHARS * 2], limit=MAX_TEXT_CHARS)
+    return tn.squash(container.text()[: MAX_TEXT_CHARS * 2], limit=MAX_TEXT_CHARS)

@@ -141,3 +141,70 @@ def test_the_walk_stops_after_max_walked_elements(monkeypatch) -> None:
         text = mt.main_text(tree, collect(tree, "http://127.0.0.1/x"))
         assert "early share" not in text
         assert ("late share" in text) is late_kept
+
+
+# ------------------------------------------------- boxes named as furniture
+# Pages modelled on the markup of real news sites (of the extraction-dev
+# corpus) whose article text sits in boxes with furniture names.
+
+_PARA = ("Officials in Taipei said on Tuesday that the thirty-two people had been "
+         "flown to the mainland despite repeated requests for consular access, and "
+         "that the ministry would raise the matter again with the authorities. ")
+
+
+def _text_of(body: str) -> str:
+    tree, _ = parse_html(f"<!DOCTYPE html><html><body>{body}</body></html>".encode(),
+                         "text/html")
+    assert tree is not None
+    return mt.main_text(tree, collect(tree, "https://news.example/a"))
+
+
+def test_paragraphs_classed_paywall_are_the_article() -> None:
+    """The New Yorker marks each paragraph of a subscriber's text class="paywall"."""
+    paras = "".join(f'<p class="paywall">{i}. {_PARA}</p>' for i in range(6))
+    text = _text_of(f"<main><h1>Deported</h1><div class='body'>{paras}</div>"
+                    "<div class='paywall-prompt'>Subscribe to read</div></main>")
+    assert all(f"{i}. Officials" in text for i in range(6))
+    assert "Subscribe to read" not in text  # a prompt is short: furniture still
+
+
+def test_an_article_body_class_wins_over_a_widget_class() -> None:
+    """NRK: class="article widget rich" around a body of class "article-body ...
+    container-widget-content"."""
+    text = _text_of(f"<article class='article widget rich'><h1>Deported</h1>"
+                    f"<div class='article-body text-body container-widget-content'>"
+                    f"<p>{_PARA}</p></div><div class='widget related'>"
+                    "<a href='/x'>Other story</a></div></article>")
+    assert "Officials in Taipei" in text and "Other story" not in text
+
+
+def test_a_page_wide_form_is_not_dropped_a_comment_form_is() -> None:
+    """ASP.NET pages wrap the whole page in <form id="aspnetForm"> (a form cannot
+    hold another: a comment form comes after it)."""
+    comment = ("<form class='comment-form'><label>Name (required)</label><input>"
+               + "<label>Your comment, at most 1,000 characters, is read first</label>" * 20
+               + "</form>")
+    text = _text_of(f"<form id='aspnetForm'><div class='page'><h1>Deported</h1>"
+                    f"{''.join(f'<p>{_PARA}</p>' for _ in range(3))}</div></form>{comment}")
+    assert text.count("Officials in Taipei") == 3
+    assert "Your comment" not in text
+
+
+def test_an_article_split_over_boxes_of_a_sidebar_grid_is_kept() -> None:
+    """Politico Europe: the article's parts in div class="sidebar-grid__container",
+    beside a real sidebar of links."""
+    parts = "".join(f"<div class='sidebar-grid__container'><p>{i}. {_PARA}</p>"
+                    f"<p>{_PARA}</p></div>" for i in range(4))
+    links = "".join(f"<li><a href='/s/{i}'>Most read story number {i}</a></li>"
+                    for i in range(30))
+    text = _text_of(f"<main><h1>Deported</h1>{parts}<div class='sidebar'>"
+                    f"<ul>{links}</ul><p>Our newsletter, every morning.</p></div></main>")
+    assert all(f"{i}. Officials" in text for i in range(4))
+    assert "Most read story" not in text and "newsletter" not in text
+
+
+def test_a_long_comment_thread_stays_out() -> None:
+    comments = "".join(f"<div class='comment'><p>{_PARA}</p></div>" for _ in range(20))
+    text = _text_of(f"<main><h1>Deported</h1><p>{_PARA}</p>"
+                    f"<section class='comments-widget'>{comments}</section></main>")
+    assert text.count("Officials in Taipei") == 1
