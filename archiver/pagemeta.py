@@ -141,10 +141,32 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
             if found.title is None and not _in_svg(el):
                 found.title = text_of(el)
         elif tid == _INPUT:  # type=password
-            found.password = True
+            found.password = found.password or not _in_furniture(el)
         elif tid == _BASE and attrs.get("href"):
             base = absolute(url, attrs.get("href")) or url
     return found
+
+
+#: Where a password field is the site's own sign-in box, not the page's content:
+#: in a header, a menu, a drop-down, a dialog or lightbox, a sidebar or widget,
+#: or the comments (a not-found page in a site's template has them too).
+_FURNITURE_TAGS = dom.tag_ids("header", "nav", "footer", "aside", "dialog", "menu")
+_FURNITURE_ROLES = frozenset({"banner", "navigation", "complementary", "dialog", "menu"})
+_FURNITURE_MARKS = re.compile(
+    "header|nav|menu|dropdown|dialog|modal|popup|lightbox|overlay|flyout|sidebar|widget|"
+    "comment", re.I)
+
+
+def _in_furniture(el: LexborNode) -> bool:
+    for above in dom.ancestors(el):
+        if above.tag_id in _FURNITURE_TAGS:
+            return True
+        attrs = above.attributes
+        role = attrs.get("role")
+        if (role and role.lower() in _FURNITURE_ROLES) or \
+                _FURNITURE_MARKS.search(dom.marks(attrs)):
+            return True
+    return False
 
 
 def _in_svg(el: LexborNode) -> bool:

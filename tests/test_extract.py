@@ -273,6 +273,29 @@ def test_meta_refresh_and_password():
     assert info.has_password_field is True
 
 
+
+@pytest.mark.parametrize("where", [
+    # Ars Technica: the account drop-down in the site header
+    '<header class="site-header"><div class="dropdown" id="header-account">{form}</div>'
+    "</header>",
+    # Junge Welt, Morgunbladid: a Bootstrap navbar's drop-down
+    '<nav class="main-nav"><ul class="navbar-nav"><li class="nav-item">'
+    '<div class="dropdown-menu">{form}</div></li></ul></nav>',
+    # Herald Sun: a lightbox; Il Giornale: the comments' sign-in
+    '<div class="module nav-login"><div id="header-nav-login-lightbox">{form}</div></div>',
+    '<section id="comments"><div class="comments__actions">{form}</div></section>',
+    '<div role="dialog">{form}</div>',
+])
+def test_a_sign_in_box_of_the_site_is_not_a_password_form(where: str) -> None:
+    """A not-found page in a site's template keeps the header's sign-in box: it
+    must not make the page a login wall (it made such pages blocked, not soft-404)."""
+    form = '<form id="login-form"><input name="u"><input type="password" name="p"></form>'
+    body = where.format(form=form) + "<main><h1>Page not found</h1><p>Sorry.</p></main>"
+    assert html("<title>Page not found</title>", body).has_password_field is False
+    login = f"<main><h1>Sign in</h1>{form}</main>"  # the page's own content
+    assert html("<title>Sign in</title>", login).has_password_field is True
+
+
 def test_blocks_are_apart_in_the_text():
     body = ("<article><h1>Kenya deports 45</h1><div>By Staff Reporter</div>"
             "<p>First paragraph.</p><p>Second</p><ul><li>one</li><li>two</li></ul>"
