@@ -18,11 +18,14 @@ compare, so no flag is returned: the link status already says what is wrong.
 
 Country names are matched in English, Chinese (traditional and simplified),
 Spanish, French, German and Indonesian, with their demonyms ("Kenyan",
-"Filipino", "taïwanais"). Latin-script names match whole words, ignoring case
-and accents, with common plural and inflection endings ("Kenyans",
-"kambodschanischen"): "Spain" matches "Spain's" but neither "Spaniel" nor
-"spanning". CJK names match as substrings, since those scripts have no spaces.
-A country missing from the table is matched by its own name.
+"Filipino", "taïwanais"); when none is found, by the country's names in the
+page's language (all 32 of :data:`NAME_LANGUAGES` when it gives none), from
+the Unicode CLDR through Babel: "Österreich", "Norge", "日本", "미국". Latin-script names
+match whole words, ignoring case and accents, with common plural and
+inflection endings ("Kenyans", "kambodschanischen"): "Spain" matches "Spain's"
+but neither "Spaniel" nor "spanning". Names in scripts without spaces between
+words (CJK, Thai) or with attached particles (Korean, Arabic, Hebrew, Hindi)
+match as substrings. A name no table knows is matched as it is written.
 """
 
 from __future__ import annotations
@@ -33,14 +36,14 @@ import os.path
 import re
 import unicodedata
 from collections.abc import Iterable
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from .models import Event, Flag, PageInfo
 
 LOGGER = logging.getLogger(__name__)
 
-__all__ = ["COUNTRY_NAMES", "DEFAULT_SUBJECT", "country_names", "days_apart", "event_flags",
-           "mentions", "report_subject", "subject_names"]
+__all__ = ["COUNTRY_NAMES", "DEFAULT_SUBJECT", "cldr_names", "country_names", "days_apart",
+           "event_flags", "mentions", "report_subject", "subject_names"]
 
 #: Names and demonyms of each country, by its English name.
 COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
@@ -99,7 +102,11 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
 # Endings a Latin-script name may take: plural, possessive, and German,
 # Spanish and French inflections ("Kenyans", "kambodschanischen", "chinoises").
 _SUFFIX = r"(?:s|es|e|en|er|em|n|ns|ne|nes|a|as|os)?"
-_CJK = re.compile("[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+#: Scripts whose names are found as substrings, not as words: Chinese, Japanese
+#: and Thai have no spaces between words; Korean, Arabic, Hebrew and Hindi
+#: attach particles and prefixes ("미국의", "والنمسا").
+_CJK = re.compile("[\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff"
+                  "\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
 
 
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")
@@ -140,12 +147,69 @@ def _fold(text: str) -> str:
 
 @lru_cache(maxsize=256)
 def country_names(country: str) -> tuple[str, ...]:
-    """The names and demonyms of *country* (its own name when unknown)."""
+    """The names and demonyms of *country* in the table (its own name when unknown)."""
     key = _fold(country.strip())
     for name, names in COUNTRY_NAMES.items():
         if key == _fold(name) or key in (_fold(n) for n in names):
             return names
     return (country.strip(),)
+
+
+#: Languages in which a country's name is looked for when the table's names are
+#: not found (in the page's language when it says one, else in all of them).
+NAME_LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "nl", "sv", "nb", "da", "fi", "pl",
+                  "cs", "ro", "hu", "el", "ru", "uk", "tr", "ar", "he", "fa", "hi", "id",
+                  "ms", "vi", "th", "tl", "ja", "ko", "zh_Hans", "zh_Hant")
+#: Short names CLDR does not list among a country's names.
+_SHORT_NAMES = {"US": ("USA", "U.S.", "U.S.A."), "GB": ("UK", "U.K.", "Britain"),
+                "AE": ("UAE",), "CD": ("DR Congo", "DRC")}
+
+
+@lru_cache(maxsize=256)
+def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
+    """*country*'s names in the Unicode CLDR (through Babel): in the language
+    *lang* (a page's ``lang``: "de-AT", "zh-TW") and in English, or in every
+    one of :data:`NAME_LANGUAGES` when *lang* is None or not one of them."""
+    keys = {_fold(country.strip()), *map(_fold, country_names(country))}
+    code = next((c for k in keys if (c := _territory_codes().get(k))), None)
+    if code is None:
+        return ()
+    names = [_territories("en")[code], *_SHORT_NAMES.get(code, ())]
+    for language in _languages(lang):
+        name = _territories(language).get(code)
+        if name:
+            names.append(name)
+    return tuple(dict.fromkeys(names))
+
+
+def _languages(lang: str | None) -> tuple[str, ...]:
+    if lang:
+        base = lang.strip().replace("_", "-").split("-")[0].lower()
+        if base == "zh":
+            return ("zh_Hant", "zh_Hans")
+        if base in ("no", "nn"):
+            base = "nb"
+        if base in NAME_LANGUAGES:
+            return (base,)
+    return NAME_LANGUAGES
+
+
+@cache
+def _territories(language: str) -> dict[str, str]:
+    """The countries' names (two-letter code -> name) in *language*: 4-6 ms to load."""
+    from babel import Locale
+
+    return {code: name for code, name in Locale.parse(language).territories.items()
+            if len(code) == 2 and code.isalpha()}
+
+
+@lru_cache(maxsize=1)
+def _territory_codes() -> dict[str, str]:
+    """A country's English name (folded), or one of its short names -> its code."""
+    codes = {_fold(name): code for code, name in _territories("en").items()}
+    for code, short in _SHORT_NAMES.items():
+        codes.update((_fold(name), code) for name in short)
+    return codes
 
 
 @lru_cache(maxsize=64)
@@ -175,11 +239,10 @@ def _first_words(names: tuple[str, ...]) -> tuple[str, ...] | None:
 @lru_cache(maxsize=64)
 def _cjk_names(names: tuple[str, ...]) -> tuple[str, ...]:
     """The CJK names, NFKC-normalised (each found as a substring)."""
-    return tuple(sorted({unicodedata.normalize("NFKC", n) for n in names if _CJK.search(n)}))
+    return tuple(sorted({_fold(n) for n in names if _CJK.search(n)}))  # folded as the text
 
 
-def _search(folded: str, country: str) -> bool:
-    names = country_names(country)
+def _search(folded: str, names: tuple[str, ...]) -> bool:
     latin = _latin_pattern(names)
     # CJK names by substring search: a regular expression would test each
     # character of a long text, str.find skips ahead (and answers at once
@@ -215,7 +278,9 @@ def mentions(text: str, country: str) -> bool:
     >>> mentions("台灣人遭遣送中國", "Taiwan")
     True
     """
-    return _search(_fold(text), country)
+    folded = _fold(text)
+    return _search(folded, country_names(country)) or \
+        _search(folded, cldr_names(country, None))
 
 
 def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> list[Flag]:
@@ -233,7 +298,8 @@ def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> 
              if part]
     text = "\n".join(parts)
     topics = _topics(event)  # none: nothing to judge the page against
-    if topics and text and not text.isspace() and not _on_topic(text, topics, parts[0]):
+    if topics and text and not text.isspace() \
+            and not _on_topic(text, topics, parts[0], page.lang):
         flags.append("topic-mismatch")
     if page.published is None:
         flags.append("no-date")
@@ -250,9 +316,12 @@ def _topics(event: Event) -> list[str]:
     return [*event.subject, country]
 
 
-def _on_topic(text: str, countries: list[str], first: str | None = None) -> bool:
+def _on_topic(text: str, countries: list[str], first: str | None = None,
+              lang: str | None = None) -> bool:
     """True when *text* names one of *countries*; *first* is the part of
-    *text* before its first newline, when it is known."""
+    *text* before its first newline, when it is known; *lang* the page's
+    language (where the CLDR's names are looked for, when the table's are
+    not found)."""
     if first is not None and len(first) < len(text) and text[len(first)] == "\n":
         # A name in the first part (the headline, most often) is found in the
         # whole text as well, so the long text need not be folded: folding
@@ -261,10 +330,12 @@ def _on_topic(text: str, countries: list[str], first: str | None = None) -> bool
         # words could run on across the newline (those are searched in the
         # whole text only).
         head = _fold(first)
-        if any(_one_word_names(country_names(c)) and _search(head, c) for c in countries):
+        if any(_one_word_names(names := country_names(c)) and _search(head, names)
+               for c in countries):
             return True
     folded = _folded(text)  # once for both searches (and for each citation of a page)
-    return any(_search(folded, c) for c in countries)
+    return any(_search(folded, country_names(c)) for c in countries) or \
+        any(_search(folded, cldr_names(c, lang)) for c in countries)
 
 
 @lru_cache(maxsize=64)
