@@ -57,7 +57,10 @@ Rules, in the order they are tried (the first that applies decides):
     a main text under 150 words -- and is not the cited page: its headline
     and text do not match the first snapshot's, as for ``moved``; with or
     without a redirect, e.g. a home or section page served at the cited URL.
-    A page with neither headline nor text is left to ``content-missing``).
+    A page with neither headline nor text is left to ``content-missing``,
+    unless ``site-title``: it has the links of a listing and is titled with the
+    site's name alone, a part of the first snapshot's title other than its
+    headline).
 12. ``moved`` -- a permanent redirect (a 301 or 308 in the chain) to a URL that
     differs non-trivially (not merely http→https, ``www.``, a trailing slash or
     the default port) and serves the cited page: its headline matches the
@@ -98,6 +101,7 @@ import logging
 from dataclasses import dataclass
 from http import HTTPStatus
 
+from . import textnorm as tn
 from .models import Baseline, FailureHistory, FetchResult, Hop, PageInfo, Probe, Status, Verdict
 from .pagesigns import (
     article_markers,
@@ -116,6 +120,10 @@ from .settings import CheckSettings
 from .similarity import headline_similarity, strip_volatile, text_similarity
 
 LOGGER = logging.getLogger(__name__)
+
+#: Links that make a page with neither headline nor text a listing (a home or
+#: section page whose teasers are all boxes the main text leaves out).
+LISTING_LINKS = 20
 
 __all__ = ["article_markers", "classify", "error_title", "http_status_of", "same_url", "url_key"]
 
@@ -325,7 +333,28 @@ def _soft_404(
                 f"{_phrase(final)}{where}, but the first snapshot was an article and this page "
                 f"shows no sign of one (no og:type article, no publication date but its "
                 f"URL's, under 150 words of main text; headline {page.headline!r})")
+    if page is not None and baseline is not None and _titled_as_the_site(page, baseline):
+        return ("site-title",
+                f"{_phrase(final)} with no headline and no text, titled with the site's name "
+                f"alone ({page.title!r}): a home or section page, where the first snapshot "
+                f"was an article")
     return None
+
+
+def _titled_as_the_site(page: PageInfo, baseline: Baseline) -> bool:
+    """True when *page*, with neither headline nor text but the links of a listing
+    (:data:`LISTING_LINKS`; a shell its scripts draw has few), is titled with the
+    site's name alone: a part of the first snapshot's title ("Headline | Site")
+    other than its headline, when that snapshot was an HTML article."""
+    base = baseline.page
+    if _has_content(page) or not page.title or page.kind != "html" or base.kind != "html" \
+            or page.links < LISTING_LINKS or article_markers(base) < 2 or not base.title:
+        return False
+    parts = tn.title_parts(base.title)
+    return len(parts) >= 2 and any(
+        tn.is_site_name(page.title, [part]) and not (
+            base.headline and headline_similarity(part, base.headline) >= 0.9)
+        for part in parts)
 
 
 def _no_longer_an_article(page: PageInfo, baseline: Baseline, url: str) -> bool:

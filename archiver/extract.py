@@ -98,6 +98,9 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     root_attrs = tree.root.attributes if tree.root is not None else {}
     lang = root_attrs.get("lang") or root_attrs.get("xml:lang") \
         or meta.get("content-language") or meta.get("og:locale") or meta.get("language")
+    # a listing (a home page's teasers) or a shell drawn by scripts: told apart
+    # by their links, counted before main_text drops boxes
+    links = 0 if headline else len(tree.css("a[href]"))
     text = main_text(tree, found) if with_text else ""  # changes the tree: last
     # a page with nothing to read that sends the browser on by script, as
     # <meta http-equiv=refresh> would
@@ -116,4 +119,5 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         og_type=tn.clean_value(meta.get("og:type")),
         has_password_field=found.password,
         paywalled=is_paywalled(found.jsonld),
+        links=links,
     )

@@ -202,6 +202,7 @@ class PageInfo:
     has_password_field: bool = False  # a login form
     empty: bool = False  # the body, decoded, was empty or only whitespace
     paywalled: bool = False  # its JSON-LD says the content is not free (isAccessibleForFree)
+    links: int = 0  # <a href> of an HTML page with no headline (counted for those alone)
 
 
 # --------------------------------------------------------------------------

@@ -261,6 +261,11 @@ def strip_site_name(title: str | None, site_names: Sequence[str] = (),
     return title[spans[first][0]:spans[last - 1][1]].strip() or title
 
 
+def title_parts(title: str) -> list[str]:
+    """The parts of *title* between site-name separators ("Headline | Site")."""
+    return [title[start:end].strip() for start, end in _split_title(title)]
+
+
 def _split_title(title: str) -> list[tuple[int, int]]:
     """(start, end) of the parts of *title* between site-name separators."""
     if _SEPARATOR_CHAR.search(title) is None:  # the quick answer for most titles

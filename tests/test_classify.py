@@ -501,8 +501,12 @@ LISTING = PageInfo(kind="html", title="World news | The Diplomat", h1="World", h
     (dataclasses.replace(LISTING, published=dt.date(2016, 5, 1)), "not-an-article"),
     # the cited headline over another short text: the cited page, drifted
     (dataclasses.replace(LISTING, headline=HEADLINE), "text-replaced"),
-    # neither headline nor text: left to content-missing
+    # neither headline nor text: left to content-missing (a shell its scripts draw)...
     (PageInfo(kind="html", title="The Diplomat"), "content-missing"),
+    # ...but with a listing's links and the site's name for its title: a home page
+    # whose teasers are all boxes the main text leaves out
+    (PageInfo(kind="html", title="The Diplomat", links=60), "site-title"),
+    (PageInfo(kind="html", title="Taiwan Slams Malaysia's Kowtow", links=60), "content-missing"),
     (dataclasses.replace(LISTING, kind="pdf"), "headline-rewritten"),
 ])
 def test_not_an_article_needs_a_page_with_no_sign_of_one(page: PageInfo, rule: str) -> None:

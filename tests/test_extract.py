@@ -296,6 +296,16 @@ def test_a_sign_in_box_of_the_site_is_not_a_password_form(where: str) -> None:
     assert html("<title>Sign in</title>", login).has_password_field is True
 
 
+
+def test_links_are_counted_on_a_page_with_no_headline() -> None:
+    teasers = "".join(f'<div class="teaser"><a href="/n/{i}">Story {i}</a></div>'
+                      for i in range(30))
+    listing = html('<title>The Lab Post</title><meta property="og:site_name" '
+                   'content="The Lab Post">', teasers)  # a title that is the site's name
+    assert (listing.headline, listing.text, listing.links) == (None, "", 30)
+    assert html("<title>A</title>", "<h1>Kenya deports 45</h1><a href='/x'>x</a>").links == 0
+
+
 def test_blocks_are_apart_in_the_text():
     body = ("<article><h1>Kenya deports 45</h1><div>By Staff Reporter</div>"
             "<p>First paragraph.</p><p>Second</p><ul><li>one</li><li>two</li></ul>"
