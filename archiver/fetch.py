@@ -51,7 +51,7 @@ import os
 import ssl
 import tempfile
 import time
-from collections.abc import AsyncIterable, Awaitable, Callable
+from collections.abc import AsyncIterable, Awaitable, Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -61,6 +61,7 @@ import httpx
 from httpx._transports.default import map_httpcore_exceptions
 
 from .addresses import check_parsed_url
+from .exceptions import StorageError
 from .exchange import (
     FetchStats,
     Trace,
@@ -366,6 +367,8 @@ class Fetcher:
                     error = AttemptTimeout(f"no response within {self.settings.timeout}s")
                 else:
                     hop.truncated, hop.truncated_reason = True, "time"
+        except StorageError:  # the archive's, not the link's
+            raise
         except Exception as exc:  # noqa: BLE001 - every failure becomes a classified result
             if not isinstance(exc, httpx.HTTPError | OSError | NetPolicyError):
                 LOGGER.warning("unexpected %s fetching %s", type(exc).__name__, url,
@@ -469,13 +472,16 @@ class Fetcher:
                     chunk = chunk[:room]
                     hop.truncated, hop.truncated_reason = True, "length"
                 if fh is None and len(held) + len(chunk) > SPILL_BYTES:
-                    fd, name = tempfile.mkstemp(prefix="hop-", suffix=".body", dir=self.tmpdir)
-                    hop.body_path = Path(name)
-                    fh = os.fdopen(fd, "wb")
-                    fh.write(held)
+                    with self._spooling():
+                        fd, name = tempfile.mkstemp(prefix="hop-", suffix=".body",
+                                                    dir=self.tmpdir)
+                        hop.body_path = Path(name)
+                        fh = os.fdopen(fd, "wb")
+                        fh.write(held)
                     held = bytearray()
                 if fh is not None:
-                    fh.write(chunk)
+                    with self._spooling():
+                        fh.write(chunk)
                 else:
                     held += chunk
                 hop.body_size += len(chunk)
@@ -483,9 +489,20 @@ class Fetcher:
                     return
         finally:
             if fh is not None:
-                fh.close()
+                with self._spooling():
+                    fh.close()
             else:
                 hop.body_data = bytes(held)
+
+    @contextlib.contextmanager
+    def _spooling(self) -> Iterator[None]:
+        """A body written to the archive's tmp folder: a full disk there is the
+        archive's failure (StorageError), not the link's."""
+        try:
+            yield
+        except OSError as exc:
+            raise StorageError(f"cannot write a response body in {self.tmpdir}: "
+                               f"{exc.strerror or exc}", path=self.tmpdir) from exc
 
 
 def _bytes(value: Any) -> bytes:

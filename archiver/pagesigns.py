@@ -9,8 +9,10 @@ found (a short string) or nothing, so the verdict's reason can quote it.
 from __future__ import annotations
 
 import functools
+import random
 import re
-from urllib.parse import urlsplit
+import string
+from urllib.parse import urlsplit, urlunsplit
 
 from .models import FetchResult, Hop, PageInfo
 from .similarity import token_counts, tokens
@@ -410,3 +412,13 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
             and not _looks_like_article(page):
         return "login-wall", f"HTTP {status} with a page whose main content is a password form"
     return None
+
+
+def probe_url(url: str, rng: random.Random) -> str:
+    """A random sibling of the cited URL, which cannot exist: its parent path plus
+    a random 25-letter name (what the site answers there is its error page)."""
+    p = urlsplit(url)
+    path = p.path or "/"
+    parent = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+    name = "".join(rng.choice(string.ascii_lowercase) for _ in range(25))
+    return urlunsplit((p.scheme, p.netloc, parent + name, "", ""))

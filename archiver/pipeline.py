@@ -30,7 +30,6 @@ import logging
 import os
 import random
 import shutil
-import string
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -56,6 +55,7 @@ from .models import (
     Sources,
     Verdict,
 )
+from .pagesigns import probe_url
 from .politeness import Stopped
 from .settings import Settings
 from .store import Store, StoredBaseline, iso, now_utc, open_store
@@ -142,15 +142,6 @@ def record_closed_files(store: Store, warc_dir: Path) -> None:
 def _origin(url: str) -> str:
     p = urllib.parse.urlsplit(url)
     return f"{p.scheme}://{p.netloc}".lower()
-
-
-def probe_url(url: str, rng: random.Random) -> str:
-    """The cited URL's parent path plus a random 25-letter name."""
-    p = urllib.parse.urlsplit(url)
-    path = p.path or "/"
-    parent = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
-    name = "".join(rng.choice(string.ascii_lowercase) for _ in range(25))
-    return urllib.parse.urlunsplit((p.scheme, p.netloc, parent + name, "", ""))
 
 
 def _body(hop: Hop | None, settings: Settings) -> tuple[Any, ...] | None:
@@ -597,4 +588,10 @@ async def _drive(cycle: Cycle, groups: dict[str, list[Citation]], concurrency: i
             except Exception as exc:  # one bad page must not stop the cycle
                 cycle.record_failure(url, citations, exc)
 
-    await asyncio.gather(*(worker() for _ in range(max(1, min(concurrency, len(groups))))))
+    tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(groups))))]
+    try:
+        await asyncio.gather(*tasks)
+    finally:  # after a failure (a full disk) the others stop too, before the WARC closes
+        for task in tasks:
+            task.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)

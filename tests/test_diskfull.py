@@ -6,6 +6,7 @@ are incompressible so the WARC outgrows it in the middle of the run.
 
 from __future__ import annotations
 
+import json
 import os
 import shutil
 import sqlite3
@@ -81,3 +82,33 @@ def test_full_disk_stops_cleanly_and_the_next_run_recovers(small_disk: Path,
         assert proc.returncode == 0, proc.stderr
         verify = run("verify", "--archive", str(archive))
         assert verify.returncode == 0, verify.stdout
+
+
+def test_a_full_tmp_folder_is_the_archives_failure_not_the_links(tmp_path: Path) -> None:
+    """Bodies over 512 KB are spooled to archive/tmp: a full disk there stops the run
+    with exit 3 (it made the live pages unreachable, and dead after three runs)."""
+    archive = tmp_path / "archive"
+    with Site() as site:
+        urls = []
+        for i in range(6):
+            site.page(f"/big/{i}", news_page(f"Long story {i} about Taiwan",
+                                             os.urandom(400_000).hex()))  # 800 KB
+            urls.append(site.url(f"/big/{i}"))
+        src = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+        args = ("run", "--sources", str(src), "--archive", str(archive), "--allow-private",
+                "--per-host-delay", "0", "--format", "json")
+        first = run(*args)
+        assert first.returncode == 0, first.stderr
+        if not _mount_tmpfs(archive / "tmp", "300k"):
+            pytest.skip("mounting a small tmpfs needs root and the mount command")
+        try:
+            proc = run(*args)
+        finally:
+            subprocess.run(["umount", "-l", str(archive / "tmp")], capture_output=True)
+    assert proc.returncode == 3, proc.stdout + proc.stderr
+    assert "cannot write a response body" in proc.stderr and "Traceback" not in proc.stderr
+    report = run("report", "--archive", str(archive), "--format", "json")
+    statuses = {r["status"] for r in json.loads(report.stdout)["results"]}
+    assert statuses == {"alive"}  # no check was recorded against the links
+    assert not list((archive / "warc").glob("*.open"))  # the others stopped, then it closed
+    assert run("verify", "--archive", str(archive)).returncode == 0
