@@ -9,8 +9,10 @@ import json
 import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
+import time
 import zipfile
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,7 +23,7 @@ from click.testing import CliRunner
 from archiver.cli import cli
 
 from .lab import Site, news_page
-from .sourcesfile import write_sources
+from .sourcesfile import one_event_per_url, write_sources
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -384,6 +386,39 @@ def test_extract_reads_a_saved_page_and_refuses_what_is_not_one(tmp_path: Path) 
                 resource.RLIMIT_AS, (2 << 30, 2 << 30)))
         assert proc.returncode == 2 and said in proc.stderr, (path, proc.stderr)
         assert b"Traceback" not in proc.stderr
+
+
+
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
+def test_an_interrupted_run_keeps_what_it_checked(tmp_path: Path, sig: signal.Signals) -> None:
+    """Ctrl-C (or SIGTERM) stops run as it stops the worker: the requests in flight
+    end, what was checked is kept, exit 130 (it was "Aborted!" with exit 1, read as
+    broken links, and checks already shown were lost); the next run goes on."""
+    from .test_schedule import news_site
+
+    with Site() as site:
+        urls = news_site(site, 40, delay=0.2)
+        sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+        (tmp_path / "archiver.toml").write_text("[fetch]\nper_host_concurrency = 2\n")
+        args = [sys.executable, "-m", "archiver", "run", "--sources", str(sources),
+                "--archive", str(tmp_path / "archive"), "--allow-private",
+                "--per-host-delay", "0", "--format", "json"]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(site.hits) < 8 and time.monotonic() < deadline:  # eight pages served
+            time.sleep(0.02)
+        proc.send_signal(sig)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert b"interrupted:" in err and b"Traceback" not in err and out == b""
+        kept = int(err.split(b"interrupted: ")[1].split()[0])
+        assert 1 <= kept < 40
+        fetched_before = {p for p in site.routes if site.hits_for(p)}
+        second = subprocess.run(args, capture_output=True, timeout=120)
+        assert second.returncode == 0, second.stderr
+        assert len(json.loads(second.stdout)["results"]) == 40
+        again = [p for p in fetched_before if len(site.hits_for(p)) > 1]
+        assert len(again) <= len(fetched_before) - kept  # only those not kept are fetched again
 
 
 def test_every_command_has_help_and_is_in_the_readme() -> None:
