@@ -364,3 +364,37 @@ def test_get_decoded_refuses_a_payload_the_server_sent_damaged(tmp_path: Path) -
     proc = archiver("get", url, "--archive", str(archive), "--decoded", "-o", str(out))
     assert proc.returncode == 1 and not out.exists()
     assert archiver("verify", "--archive", str(archive)).returncode == 0
+
+
+def test_verify_does_not_call_a_file_a_cycle_just_closed_unrecorded(lab: Lab,
+                                                                      tmp_path: Path) -> None:
+    """A running cycle renames a WARC file into place, then records it: a verify
+    that read the records before and globbed the folder after called it
+    unrecorded (exit 1). The store is read again for such files."""
+    from archiver.evidence import verify_archive
+    from archiver.warcparts import file_sha256
+
+    copy = copy_of(lab, tmp_path)
+    name = sorted(p.name for p in (copy / "warc").glob("*.warc.gz"))[-1]
+    db = sqlite3.connect(copy / "archiver.db")
+    with db:
+        db.execute("DELETE FROM warc_files WHERE name = ?", (name,))
+    db.close()
+    store = open_store(copy)
+    try:
+        assert [p.kind for p in verify_archive(store, copy).problems] == ["unrecorded"]
+        reads = store.warc_files
+        calls = 0
+
+        def closing_meanwhile() -> dict[str, dict[str, Any]]:
+            nonlocal calls
+            calls += 1
+            if calls == 2:  # the cycle recorded it while verify hashed the others
+                path = copy / "warc" / name
+                store.record_warc_file(name, file_sha256(path), path.stat().st_size)
+            return reads()
+
+        store.warc_files = closing_meanwhile  # type: ignore[method-assign]
+        assert verify_archive(store, copy).problems == []
+    finally:
+        store.close()
