@@ -469,9 +469,14 @@ class Worker:
         """The APScheduler job: one cycle, shielded from the scheduler's shutdown."""
         if self.stop.is_set():
             return
-        self._current = asyncio.ensure_future(self._guarded_cycle())
+        self._current = current = asyncio.ensure_future(self._guarded_cycle())
         try:
-            await asyncio.shield(self._current)
+            await asyncio.shield(current)
+        except asyncio.CancelledError:
+            if not current.done():
+                raise
+            # the scheduler shut down as the cycle ended (a storage error stops the
+            # worker): the job ends too, not as a failure with a traceback
         finally:
             self._log_next()
 

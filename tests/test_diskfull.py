@@ -112,3 +112,24 @@ def test_a_full_tmp_folder_is_the_archives_failure_not_the_links(tmp_path: Path)
     assert statuses == {"alive"}  # no check was recorded against the links
     assert not list((archive / "warc").glob("*.open"))  # the others stopped, then it closed
     assert run("verify", "--archive", str(archive)).returncode == 0
+
+
+def test_a_worker_stops_on_a_full_disk_without_a_traceback(small_disk: Path,
+                                                           tmp_path: Path) -> None:
+    """Its scheduler shut down as the failed cycle ended, and the job's cancellation
+    was logged as a failure with a traceback before the one-line error."""
+    with Site() as site:
+        urls = []
+        for i in range(12):
+            site.page(f"/news/{i}", news_page(f"Story {i} about Taiwan", os.urandom(60_000).hex()))
+            urls.append(site.url(f"/news/{i}"))
+        src = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+        (tmp_path / "archiver.toml").write_text(
+            '[schedule]\ncron = "* * * * * *"\njitter = 0\n[fetch]\nper_host_delay = 0\n')
+        proc = subprocess.run(
+            [sys.executable, "-m", "archiver", "worker", "--sources", str(src), "--archive",
+             str(small_disk / "archive"), "--allow-private"],
+            capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 3, proc.stderr[-2000:]
+    assert "cannot be written" in proc.stderr
+    assert "Traceback" not in proc.stderr and "raised an exception" not in proc.stderr
