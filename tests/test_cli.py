@@ -421,6 +421,19 @@ def test_an_interrupted_run_keeps_what_it_checked(tmp_path: Path, sig: signal.Si
         assert len(again) <= len(fetched_before) - kept  # only those not kept are fetched again
 
 
+
+def test_a_database_not_set_up_yet_is_said_so(tmp_path: Path) -> None:
+    """A report read while a first run creates the database said "no such table",
+    as if it were damaged."""
+    import sqlite3
+
+    (tmp_path / "archive").mkdir()
+    sqlite3.connect(tmp_path / "archive" / "archiver.db").close()  # created, still empty
+    proc = archiver("report", "--archive", str(tmp_path / "archive"))
+    assert proc.returncode == 2 and b"not set up yet" in proc.stderr, proc.stderr
+    assert b"no such table" not in proc.stderr
+
+
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     runner = CliRunner()
