@@ -45,15 +45,12 @@ Monday (an ``OrTrigger`` of two ``CronTrigger``; APScheduler alone would
 require both). When one of them starts with ``*`` (``*/2``), both must match,
 as in crontab.
 
-Jitter: ``schedule.jitter`` only delays the *start* of a scheduled cycle, so
-that many archives do not all start at the same second. Inside a cycle,
-politeness towards each site is the fetcher's (``fetch.per_host_delay`` between
-two requests to one origin, ``fetch.per_host_concurrency``): the citations of
-one host are already spread out by that per-host delay, and no further jitter
-is added between them.
+Jitter: ``schedule.jitter`` only delays the *start* of a scheduled cycle (many
+archives do not all start at the same second); within a cycle, each site's
+requests are spread by the fetcher's ``fetch.per_host_delay``.
 
-The sources file is read again before each scheduled cycle when it changed; a
-file that became invalid is logged and the previous version is kept.
+The sources file is read again before each cycle when it changed; while it is
+gone or invalid, each cycle logs so and checks the citations last read.
 """
 
 from __future__ import annotations
@@ -384,7 +381,8 @@ class Worker:
         self.fatal: BaseException | None = None
         self._current: asyncio.Task[None] | None = None
         self._scheduler: AsyncIOScheduler | None = None
-        self._sources_mtime = self._mtime()
+        self._sources_seen = self._fingerprint()
+        self._sources_problem: str | None = None  # why the file on disk is not in use
 
     # -- signals --------------------------------------------------------------
     def request_stop(self, signame: str = "stop") -> None:
@@ -395,26 +393,34 @@ class Worker:
         self.stop.set()
 
     # -- sources --------------------------------------------------------------
-    def _mtime(self) -> float | None:
+    def _fingerprint(self) -> tuple[int, int, int] | None:
+        """The sources file's time, size and inode: what tells that it changed."""
         try:
-            return self.sources_path.stat().st_mtime
+            info = self.sources_path.stat()
         except OSError:
             return None
+        return info.st_mtime_ns, info.st_size, info.st_ino
 
     def _reload_sources(self) -> None:
-        mtime = self._mtime()
-        if mtime is None or mtime == self._sources_mtime:
-            return
-        from .sources import load_sources
+        """Read the sources file again when it changed (or say why it is not used)."""
+        seen = self._fingerprint()
+        if seen is None:
+            self._sources_problem = "it cannot be found"
+        elif seen != self._sources_seen:
+            from .sources import load_sources
 
-        try:
-            self.sources = load_sources(self.sources_path)
-        except InputError as exc:
-            LOGGER.error("sources changed but cannot be read, keeping the previous version: "
-                         "%s", exc)
-        else:
-            LOGGER.info("sources reloaded: %d citations", len(self.sources.citations))
-        self._sources_mtime = mtime
+            self._sources_seen = seen
+            try:
+                self.sources = load_sources(self.sources_path)
+            except InputError as exc:
+                self._sources_problem = str(exc)
+            else:
+                self._sources_problem = None
+                LOGGER.info("sources reloaded: %d citations", len(self.sources.citations))
+        if self._sources_problem is not None:
+            LOGGER.error("the sources file %s is not used (%s): this cycle checks the %d "
+                         "citations last read from it", self.sources_path,
+                         self._sources_problem, len(self.sources.citations))
 
     # -- cycles ---------------------------------------------------------------
     async def cycle(self) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import os
 import signal
 import sqlite3
 import subprocess
@@ -347,6 +348,44 @@ def test_cron_every_second_runs_cycles_until_sigterm(tmp_path: Path, site: Site)
     text = log.read_text()
     assert text.count("next cycle at") >= 3
     assert "worker stopped after" in text
+
+
+
+def test_the_sources_file_is_read_again_when_it_changes(tmp_path: Path, site: Site) -> None:
+    """A change is seen even when the file keeps its time (a save on a file system
+    with coarse times); while the file is broken or gone, every cycle says so and
+    checks the citations last read."""
+    urls = news_site(site, 4)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls[:2]))
+    write_settings(sources, '[schedule]\ncron = "* * * * * *"\njitter = 0\n'
+                   'misfire_grace = 5\n')
+    archive = tmp_path / "archive"
+    log = tmp_path / "worker.log"
+
+    def finished() -> int:
+        return len(query(archive, "SELECT id FROM cycles WHERE state = 'finished'"))
+
+    def checked(url: str) -> bool:
+        return bool(query(archive, "SELECT id FROM checks WHERE url = ?", (url,)))
+
+    with running_worker(sources, archive, log) as proc:
+        assert wait_for(lambda: finished() >= 1, 60), log.read_text()
+        stamp = sources.stat().st_mtime_ns
+        write_sources(sources, one_event_per_url(urls[:3]))  # a third citation...
+        os.utime(sources, ns=(stamp, stamp))  # ...in a file that kept its time
+        assert wait_for(lambda: checked(urls[2]), 60), log.read_text()
+        sources.write_text("events: [\n", encoding="utf-8")  # broken
+        done = finished()
+        assert wait_for(lambda: finished() >= done + 2, 60), log.read_text()
+        sources.unlink()  # gone
+        done = finished()
+        assert wait_for(lambda: finished() >= done + 1, 60), log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    text = log.read_text()
+    assert text.count("is not used (") >= 3 and "YAML syntax error" in text
+    assert "is not used (it cannot be found)" in text
+    assert "checks the 3 citations last read" in text and not checked(urls[3])
 
 
 def _archive_state(archive: Path) -> dict[str, tuple[int, bytes]]:
