@@ -48,6 +48,13 @@ class WriteFailure(Failure):
     exit_code = 3
 
 
+class Interrupted(Failure):
+    """Ctrl-C where no cycle stops by itself, at the start say (exit status 130, as a
+    stopped cycle)."""
+
+    exit_code = 130
+
+
 class DamagedCopy(Failure):
     """An archived copy that cannot be read back (exit status 1)."""
 
@@ -69,6 +76,8 @@ def handle_errors(fn: F) -> F:
             raise WriteFailure(f"the archive cannot be written: {exc}") from None
         except ArchiverError as exc:
             raise Failure(str(exc)) from None
+        except KeyboardInterrupt:  # Ctrl-C before a cycle set its own handler
+            raise Interrupted("interrupted") from None
         except sqlite3.DatabaseError as exc:  # a damaged or foreign archiver.db
             raise Failure(f"the archive database cannot be read: {exc} (is it an archiver "
                           "archive, and undamaged? `archiver verify` checks the WARC files)"

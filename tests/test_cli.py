@@ -434,6 +434,30 @@ def test_a_database_not_set_up_yet_is_said_so(tmp_path: Path) -> None:
     assert b"no such table" not in proc.stderr
 
 
+
+@pytest.mark.parametrize("after", [0.05, 0.15, 0.3, 0.6])
+def test_ctrl_c_at_any_moment_of_the_start_is_no_traceback(tmp_path: Path,
+                                                           after: float) -> None:
+    """Before the cycle sets its handler (imports, reading the sources, opening
+    the archive) Ctrl-C gave a KeyboardInterrupt traceback or click's "Aborted!"
+    with exit 1 (broken links, to a script)."""
+    from .test_schedule import news_site
+
+    with Site() as site:
+        urls = news_site(site, 10, delay=0.3)
+        sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+        proc = subprocess.Popen(
+            [sys.executable, "-m", "archiver", "run", "--sources", str(sources), "--archive",
+             str(tmp_path / "archive"), "--allow-private", "--per-host-delay", "0"],
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        time.sleep(after)
+        proc.send_signal(signal.SIGINT)
+        _, err = proc.communicate(timeout=60)
+    # -2: the signal came before Python set its own handler (nothing had run)
+    assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, err)
+    assert b"Traceback" not in err and b"Aborted" not in err, err
+
+
 def test_every_command_has_help_and_is_in_the_readme() -> None:
     readme = (ROOT / "README.md").read_text()
     runner = CliRunner()
