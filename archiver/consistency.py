@@ -294,6 +294,9 @@ def event_flags(event: Event, page: PageInfo | None, *, tolerance_days: int) -> 
     if event.date is not None and page.published is not None:
         if days_apart(page.published, event.date) > tolerance_days:
             flags.append("date-mismatch")
+    elif event.date is not None and page.url_month is not None:
+        if _days_outside_month(event.date, page.url_month) > tolerance_days:
+            flags.append("date-mismatch")
     parts = [part for part in (page.headline, page.title, page.h1, page.text[:TOPIC_TEXT_CHARS])
              if part]
     text = "\n".join(parts)
@@ -369,6 +372,15 @@ def report_subject(report: dict[str, str]) -> tuple[str, ...]:
 def subject_names(names: Iterable[str]) -> tuple[str, ...]:
     """*names* stripped, without blanks and repeats, in their order."""
     return tuple(dict.fromkeys(name for name in (n.strip() for n in names) if name))
+
+
+def _days_outside_month(day: dt.date, month: dt.date) -> int:
+    """Days from *day* to the month of *month* (0 within it)."""
+    first = month.replace(day=1)
+    following = (first + dt.timedelta(days=32)).replace(day=1)
+    if day < first:
+        return (first - day).days
+    return max(0, (day - following).days + 1)
 
 
 def days_apart(a: dt.date, b: dt.date) -> int:

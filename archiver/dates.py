@@ -60,10 +60,7 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str) -> dt.date | No
     url_day, has_day = tn.date_from_url(url)
     if url_day is not None and has_day:
         return url_day
-    day = _date_byline(tree)
-    if day is not None:
-        return day
-    return url_day
+    return _date_byline(tree)  # (a /2016/05/ URL gives a month: no day is made up)
 
 
 def _local_day(dated: Dated, found: Markup) -> dt.date:

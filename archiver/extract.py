@@ -95,6 +95,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     h1_text = article_h1(found.h1s)
     headline = choose_headline(found, h1_text, url)
     published = choose_date(found, tree, url)
+    url_month = tn.date_from_url(url)[0] if published is None else None
     root_attrs = tree.root.attributes if tree.root is not None else {}
     lang = root_attrs.get("lang") or root_attrs.get("xml:lang") \
         or meta.get("content-language") or meta.get("og:locale") or meta.get("language")
@@ -120,4 +121,5 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         has_password_field=found.password,
         paywalled=is_paywalled(found.jsonld),
         links=links,
+        url_month=url_month,
     )

@@ -203,6 +203,9 @@ class PageInfo:
     empty: bool = False  # the body, decoded, was empty or only whitespace
     paywalled: bool = False  # its JSON-LD says the content is not free (isAccessibleForFree)
     links: int = 0  # <a href> of an HTML page with no headline (counted for those alone)
+    # the month of a /2016/05/ URL, when no publication day is known: not a
+    # publication date (its first day stands for the month), but a date-mismatch check
+    url_month: dt.date | None = None
 
 
 # --------------------------------------------------------------------------

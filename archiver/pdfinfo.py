@@ -125,12 +125,14 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
         first_line = next((line for line in map(tn.squash, texts[0].splitlines())
                            if len(line) >= 8), None)
         title = first_line[:300] if first_line else None
+    url_day, has_day = tn.date_from_url(url)
     if published is None:
-        published = tn.date_from_url(url)[0] or (tn.find_date_in_text(text[:3000]) if text
-                                                  else None)
+        published = (url_day if has_day else None) or (
+            tn.find_date_in_text(text[:3000]) if text else None)
     if published is not None and not tn.plausible(published):
         published = None
-    return PageInfo(kind="pdf", headline=title, published=published, title=title, text=text)
+    return PageInfo(kind="pdf", headline=title, published=published, title=title, text=text,
+                    url_month=url_day if published is None and not has_day else None)
 
 
 def _pdf_date(value: Any) -> str | None:

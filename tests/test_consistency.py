@@ -273,3 +273,16 @@ def test_only_the_pages_language_is_searched_when_it_says_one() -> None:
     assert event_flags(event(country="Norway", subject=()), on, tolerance_days=60) == \
         ["topic-mismatch"]
     assert "Norwegen" in consistency.cldr_names("Norway", "de")
+
+
+@pytest.mark.parametrize(("event_day", "flagged"), [
+    (dt.date(2024, 4, 25), False), (dt.date(2024, 2, 29), False),  # within 60 days
+    (dt.date(2024, 7, 1), True), (dt.date(2023, 12, 1), True), (dt.date(2024, 6, 29), False),
+])
+def test_a_months_url_is_set_against_the_event_date(event_day: dt.date, flagged: bool) -> None:
+    """A page dated only by its URL's month (/2024/04/) is out of step with an event
+    more than the tolerance before the month or after its end."""
+    page = PageInfo(kind="html", headline="Story", title="Story", text="Malaysia deported 32.",
+                    url_month=dt.date(2024, 4, 1))
+    flags = event_flags(event(date=event_day), page, tolerance_days=60)
+    assert ("date-mismatch" in flags) is flagged and "no-date" in flags

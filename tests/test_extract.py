@@ -232,12 +232,21 @@ def test_time_element_prefers_published_over_updated():
         ("https://example.com/2016/05/03/story/", dt.date(2016, 5, 3)),
         ("https://example.com/news/20160503-story.html", dt.date(2016, 5, 3)),
         ("https://example.com/story-2016-05-03.html", dt.date(2016, 5, 3)),
-        ("https://example.com/2016/05/story/", dt.date(2016, 5, 1)),  # month only
+        ("https://example.com/2016/05/story/", None),  # a month: no day is made up
         ("https://example.com/story/123456", None),
     ],
 )
 def test_date_from_url(url, expected):
     assert html("", "<p>text</p>", url=url).published == expected
+
+
+def test_a_month_only_url_is_kept_apart_from_the_publication_date() -> None:
+    """A /2024/04/ URL said the page was published on April 1st (RBB24's, of the
+    25th): its month is kept for the date-mismatch check instead."""
+    page = html("", "<p>text</p>", url="https://example.com/2024/04/story/")
+    assert (page.published, page.url_month) == (None, dt.date(2024, 4, 1))
+    dated = html("", "<p>text</p>", url="https://example.com/2024/04/25/story/")
+    assert (dated.published, dated.url_month) == (dt.date(2024, 4, 25), None)
 
 
 @pytest.mark.parametrize(
