@@ -1,10 +1,16 @@
-"""``python -m archiver``: the same as the ``archiver`` command."""
+"""``python -m archiver``, and the ``archiver`` command (``main``)."""
 
 import sys
 
-try:
-    from .cli import cli
-except KeyboardInterrupt:  # Ctrl-C while it starts: nothing was done yet
-    sys.exit(130)
 
-cli()
+def main() -> None:
+    """The command line, whose start a Ctrl-C may cut short without a traceback."""
+    try:
+        from .cli import cli
+    except KeyboardInterrupt:  # Ctrl-C while it starts: nothing was done yet
+        sys.exit(130)
+    cli()
+
+
+if __name__ == "__main__":
+    main()

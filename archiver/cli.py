@@ -591,9 +591,5 @@ def serve(archive: Path, host: str, port: int, replay_port: int | None) -> None:
         raise Failure(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
-def main() -> None:  # pragma: no cover - entry point
-    cli()
-
-
 if __name__ == "__main__":  # pragma: no cover
     cli()
