@@ -326,17 +326,17 @@ def extract(file: Path, url: str, content_type: str | None, fmt: str) -> None:
     """
     from .codings import decode_content
     from .extract import extract as extract_page
+    from .files import NotAFile, TooLarge, read_file
 
     try:
-        if file.exists() and not file.is_file():  # a device (/dev/zero) would never end
-            raise InputError("not a file: a device, a pipe or a folder", path=file)
-        with open(file, "rb") as fh:
-            raw = fh.read(_MAX_EXTRACTED + 1)
+        raw = read_file(file, _MAX_EXTRACTED)
+    except NotAFile:  # a device (/dev/zero) would never end
+        raise InputError("not a file: a device, a pipe or a folder", path=file) from None
+    except TooLarge:
+        raise InputError(f"larger than {_MAX_EXTRACTED >> 20} MB, the most a capture keeps "
+                         "by default", path=file) from None
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=file) from None
-    if len(raw) > _MAX_EXTRACTED:
-        raise InputError(f"larger than {_MAX_EXTRACTED >> 20} MB, the most a capture keeps "
-                         "by default", path=file)
     body = raw
     if raw[:2] == b"\x1f\x8b":  # a saved gzip file
         body, _ = decode_content(raw, "gzip", 64 * 1024 * 1024)

@@ -23,7 +23,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import re
-import stat
 import tomllib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from typing import Any
 
 from . import SOFTWARE
 from .exceptions import SettingsError
+from .files import NotAFile, TooLarge, read_file
 
 SETTINGS_FILENAME = "archiver.toml"
 DEFAULT_USER_AGENT = (
@@ -317,15 +317,12 @@ def _read(path: Path) -> str | None:
     is refused, as a folder, a device or an unreadable file is.
     """
     try:
-        info = path.stat()
-        if not stat.S_ISREG(info.st_mode):
-            raise SettingsError("cannot read settings: not a regular file", path=path)
-        with path.open("rb") as fh:
-            data = fh.read(MAX_SETTINGS_BYTES + 1)
-        if len(data) > MAX_SETTINGS_BYTES:
-            raise SettingsError(f"cannot read settings: longer than {MAX_SETTINGS_BYTES} bytes",
-                                path=path)
-        return data.decode("utf-8")
+        return read_file(path, MAX_SETTINGS_BYTES).decode("utf-8")
+    except NotAFile:
+        raise SettingsError("cannot read settings: not a regular file", path=path) from None
+    except TooLarge:
+        raise SettingsError(f"cannot read settings: longer than {MAX_SETTINGS_BYTES} bytes",
+                            path=path) from None
     except FileNotFoundError:
         if not path.is_symlink():
             return None

@@ -56,9 +56,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import re
-import stat
 import sys
 from collections.abc import Callable, Iterator
 from dataclasses import replace
@@ -82,6 +80,7 @@ from yaml.resolver import Resolver
 from .citedurls import lone_surrogate, url_problem
 from .consistency import report_subject, subject_names
 from .exceptions import SourcesError
+from .files import NotAFile, TooLarge, read_file
 from .models import Citation, Event, Sources
 
 LOGGER = logging.getLogger(__name__)
@@ -94,8 +93,6 @@ ID_PATTERN = re.compile(r"[a-z0-9-]+")
 MAX_COUNT = 10**9
 #: The largest sources file read: a file of 10,000 citations is about 1.5 MB.
 MAX_SOURCES_BYTES = 256 << 20
-_NOT_FILES = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a pipe (FIFO)",
-              stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
 _ISO_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 _TAG = "tag:yaml.org,2002:"
 _TAG_NAMES = {
@@ -129,23 +126,14 @@ def load_sources(path: Path) -> Sources:
 
 def _read_file(path: Path) -> bytes:
     """The bytes of *path*, if it is a regular file of at most :data:`MAX_SOURCES_BYTES`."""
-    info = os.stat(path)  # checked before opening it: opening a FIFO waits for a writer
-    if not stat.S_ISREG(info.st_mode):
-        kind = _NOT_FILES.get(stat.S_IFMT(info.st_mode), "something else")
-        raise SourcesError(f"cannot read the sources file: it is {kind}, not a file", path=path)
-    # should the file grow, or be replaced by a device or a FIFO, reading stops all the same
-    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
-    chunks: list[bytes] = []
-    size, want = 0, info.st_size + 1  # all of it in one read, as a rule
-    if info.st_size <= MAX_SOURCES_BYTES:  # a larger file is refused unread
-        with open(os.open(path, flags), "rb", buffering=0) as file:
-            while size <= MAX_SOURCES_BYTES and (chunk := file.read(want)):
-                chunks.append(chunk)
-                size, want = size + len(chunk), 1 << 20
-    if max(size, info.st_size) > MAX_SOURCES_BYTES:
+    try:
+        return read_file(path, MAX_SOURCES_BYTES)
+    except NotAFile as exc:
+        raise SourcesError(f"cannot read the sources file: it is {exc.kind}, not a file",
+                           path=path) from None
+    except TooLarge:
         raise SourcesError(f"the sources file is larger than {MAX_SOURCES_BYTES >> 20} MB "
-                           "(a file of 10,000 citations is about 1.5 MB)", path=path)
-    return b"".join(chunks)  # one chunk is returned as it is, not copied
+                           "(a file of 10,000 citations is about 1.5 MB)", path=path) from None
 
 
 def _decode(data: bytes, path: Path) -> str:

@@ -502,7 +502,7 @@ def test_file_that_grows_beyond_its_size_is_still_limited(
                                info.st_uid, info.st_gid, 0, 0, 0, 0))
 
     monkeypatch.setattr(sources_mod, "MAX_SOURCES_BYTES", 4096)
-    monkeypatch.setattr(sources_mod.os, "stat", stat_of_empty)
+    monkeypatch.setattr(os, "stat", stat_of_empty)  # as archiver.files reads it
     with pytest.raises(SourcesError, match="the sources file is larger than"):
         load_sources(path)
 

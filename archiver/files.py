@@ -1,0 +1,60 @@
+"""A file a user names (the sources file, the settings file, a saved page), read
+whole but bounded: a regular file of at most so many bytes, never a device or a
+pipe, which could be read for ever.
+
+Example::
+
+    try:
+        data = read_file(path, limit=256 << 20)
+    except NotAFile as exc:    # exc.kind: "a directory", "a device", ...
+        ...
+    except TooLarge:
+        ...
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+from pathlib import Path
+
+__all__ = ["NotAFile", "TooLarge", "read_file"]
+
+_KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a pipe (FIFO)",
+          stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
+
+
+class NotAFile(ValueError):
+    """The path names something other than a regular file (*kind* says what)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+class TooLarge(ValueError):
+    """The file holds more than the limit."""
+
+
+def read_file(path: Path, limit: int) -> bytes:
+    """The bytes of *path*, a regular file of at most *limit* bytes.
+
+    Raises :class:`NotAFile`, :class:`TooLarge`, or the ``OSError`` of the
+    file system (a missing file included). The type is checked before the
+    file is opened (opening a FIFO waits for a writer), and reading stops past
+    the limit should the file grow or be swapped for a device meanwhile.
+    """
+    info = os.stat(path)
+    if not stat.S_ISREG(info.st_mode):
+        raise NotAFile(_KINDS.get(stat.S_IFMT(info.st_mode), "something else"))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0)
+    chunks: list[bytes] = []
+    size, want = 0, info.st_size + 1  # all of it in one read, as a rule
+    if info.st_size <= limit:  # a larger file is refused unread
+        with open(os.open(path, flags), "rb", buffering=0) as file:
+            while size <= limit and (chunk := file.read(want)):
+                chunks.append(chunk)
+                size, want = size + len(chunk), 1 << 20
+    if max(size, info.st_size) > limit:
+        raise TooLarge(f"larger than {limit} bytes")
+    return b"".join(chunks)  # one chunk is returned as it is, not copied
