@@ -431,7 +431,7 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
         raise InputError(f"{url!r}: not a URL as a capture records one (not printable UTF-8)")
     when = parse_when(at)
     if output is not None:
-        output = _output_path(output, archive)
+        output = _outside_archive(output, archive, "--output")
     store = open_archive_readonly(archive)
     try:
         capture = find_capture(store, url, when)
@@ -462,12 +462,12 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
         raise Failure(f"cannot write the copy: {exc}") from None
 
 
-def _output_path(output: Path, archive: Path) -> Path:
-    """Where ``--output`` writes: the file a symbolic link points to (the link
+def _outside_archive(path: Path, archive: Path, option: str) -> Path:
+    """Where *option* writes *path*: the file a symbolic link points to (the link
     stays), and never a file of the archive."""
-    real = Path(os.path.realpath(output))
+    real = Path(os.path.realpath(path))
     if real.is_relative_to(os.path.realpath(archive)):
-        raise InputError(f"--output {output}: that is in the archive folder {archive}, "
+        raise InputError(f"{option} {path}: that is in the archive folder {archive}, "
                          "which nothing but a cycle writes to")
     return real
 
@@ -548,9 +548,7 @@ def export(archive: Path, wacz: Path, event: str | None) -> None:
         raise InputError(f"--wacz {str(wacz)!r}: a file name is needed, not a folder")
     if wacz.parent.exists() and not wacz.parent.is_dir():
         raise InputError(f"--wacz {wacz}: {wacz.parent} is not a folder")
-    if Path(os.path.realpath(wacz)).is_relative_to(os.path.realpath(archive)):
-        raise InputError(f"--wacz {wacz}: that is in the archive folder {archive}, which "
-                         "nothing but a cycle writes to")
+    _outside_archive(wacz, archive, "--wacz")
     store = open_archive_readonly(archive)
     try:
         pages = export_archive(store, archive, wacz, event)
