@@ -44,7 +44,7 @@ from .warc import (
     RecordLocation,
 )
 from .warcparts import GZIP_HEADER, file_sha256
-from .warcread import MemberError, complete_record_end, parse_warc_head, read_member
+from .warcread import MemberError, complete_record, parse_warc_head
 
 LOGGER = logging.getLogger(__name__)
 
@@ -418,9 +418,7 @@ def _locate_change(warc_dir: Path, name: str) -> tuple[int | None, str]:
             if fh.read(len(GZIP_HEADER)) != GZIP_HEADER:
                 return offset, "the gzip header of the member there differs from the one written"
             try:
-                end = complete_record_end(fh, offset)
-                fh.seek(offset)
-                head = parse_warc_head(read_member(fh, offset, keep=64 * 1024)[2])[0]
+                end, head = complete_record(fh, offset)  # (one read of the member)
             except MemberError as exc:
                 return offset, f"the member there is not one whole record ({exc})"
             own = RecordLocation(name, offset, end - offset, head.get("warc-record-id", ""),

@@ -3,7 +3,8 @@
 Reads the gzip members the writer (``warc.py``) appends, one record each
 (shared with retrieval and recovery): :func:`read_member` decompresses the
 member at an offset, :func:`parse_warc_head` parses a record's WARC headers,
-:func:`complete_record_end` finds where a complete record ends,
+:func:`complete_record_end` finds where a complete record ends
+(:func:`complete_record` with its headers too),
 :func:`whole_records` how far a file holds complete records.
 
 :func:`recover` closes the ``*.warc.gz.open`` files a crash left behind: each
@@ -71,6 +72,11 @@ def parse_warc_head(data: bytes) -> tuple[dict[str, str], int]:
 
 def complete_record_end(fh: IO[bytes], offset: int) -> int:
     """End offset of the complete WARC record in the gzip member at *offset*."""
+    return complete_record(fh, offset)[0]
+
+
+def complete_record(fh: IO[bytes], offset: int) -> tuple[int, dict[str, str]]:
+    """End offset and WARC headers of the complete record in the gzip member at *offset*."""
     consumed, total, head = read_member(fh, offset, keep=64 * 1024)
     headers, head_len = parse_warc_head(head)
     try:
@@ -80,7 +86,7 @@ def complete_record_end(fh: IO[bytes], offset: int) -> int:
     if total != head_len + content_length + 4:
         raise MemberError(f"record at {offset} is {total} bytes, its headers say "
                           f"{head_len + content_length + 4}")
-    return offset + consumed
+    return offset + consumed, headers
 
 
 def whole_records(fh: IO[bytes], size: int) -> tuple[int, int, str | None]:
