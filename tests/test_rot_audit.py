@@ -691,47 +691,32 @@ IP address.</p></div></article></main></body></html>"""),
         "/2016/05/01/errtext-apache/",
         Page(site_titled("<p>The requested URL was not found on this server.</p>")),
         exp1={"soft-404"}))
-    add(Scenario(
-        "errtext-es", "Spanish CMS: 'Lo sentimos, la página que buscas no existe.'",
-        "error-text", "/2016/05/01/errtext-es/", Page(wp()),
-        Page(site_titled("<p>Lo sentimos, la página que buscas no existe.</p><p>Vuelve a la "
-                         "portada.</p>", "El Diario", "es")),
-        exp2={"soft-404"}))
-    add(Scenario(
-        "errtext-fr", "French CMS: 'Désolé, la page que vous cherchez n'existe pas.'",
-        "error-text", "/2016/05/01/errtext-fr/", Page(wp()),
-        Page(site_titled("<p>Désolé, la page que vous cherchez n’existe pas.</p>",
-                         "Le Quotidien", "fr")),
-        exp2={"soft-404"}))
     de_404 = "<p>Die von Ihnen aufgerufene Seite existiert nicht.</p><p>Zur Startseite</p>"
-    add(Scenario(
-        "errtext-de", "German CMS: 'Die von Ihnen aufgerufene Seite existiert nicht.'",
-        "error-text", "/2016/05/01/errtext-de/", Page(wp()),
-        Page(site_titled(de_404, "Tagesblatt", "de")),
-        exp2={"soft-404"}, why="The most common German 404 sentence."))
-    add(Scenario(
-        "errtext-de-2", "German CMS: 'Die angeforderte Seite wurde leider nicht gefunden.'",
-        "error-text", "/2016/05/01/errtext-de2/", Page(wp()),
-        Page(site_titled("<p>Die angeforderte Seite wurde leider nicht gefunden.</p>",
-                         "Tagesblatt", "de")),
-        exp2={"soft-404"}))
+    # a WordPress article, then a CMS's 200 error page under the site's title
+    for key, imitates, error_html, site, lang, why in (
+        ("errtext-es", "Spanish CMS: 'Lo sentimos, la página que buscas no existe.'",
+         "<p>Lo sentimos, la página que buscas no existe.</p><p>Vuelve a la portada.</p>",
+         "El Diario", "es", ""),
+        ("errtext-fr", "French CMS: 'Désolé, la page que vous cherchez n'existe pas.'",
+         "<p>Désolé, la page que vous cherchez n’existe pas.</p>", "Le Quotidien", "fr", ""),
+        ("errtext-de", "German CMS: 'Die von Ihnen aufgerufene Seite existiert nicht.'",
+         de_404, "Tagesblatt", "de", "The most common German 404 sentence."),
+        ("errtext-de-2", "German CMS: 'Die angeforderte Seite wurde leider nicht gefunden.'",
+         "<p>Die angeforderte Seite wurde leider nicht gefunden.</p>", "Tagesblatt", "de", ""),
+        ("errtext-zh-simple", "Simplified Chinese 200 error: '抱歉，您访问的页面不存在。'",
+         "<p>抱歉，您访问的页面不存在。</p>", "新闻网", "zh-CN", ""),
+        ("errtext-id", "Indonesian: 'Maaf, halaman yang Anda cari tidak ditemukan.'",
+         "<p>Maaf, halaman yang Anda cari tidak ditemukan.</p>", "Kabar Harian", "id", ""),
+    ):
+        path = {"errtext-de-2": "errtext-de2", "errtext-zh-simple": "errtext-zh2"}.get(key, key)
+        add(Scenario(key, imitates, "error-text", f"/2016/05/01/{path}/", Page(wp()),
+                     Page(site_titled(error_html, site, lang)), exp2={"soft-404"}, why=why))
     zh_404 = "<p>很抱歉，您所要找的網頁不存在。</p><p>回首頁</p>"
     add(Scenario(
         "errtext-zh-ltn", "Liberty Times-style Chinese 200 error: '很抱歉，您所要找的網頁不存在。'",
         "error-text", "/news/politics/breakingnews/1684999",
         Page(ltn("馬國遣送32台人至中國 外交部：強烈抗議", paras(ZH_STORY[:3]))),
         Page(site_titled(zh_404, "自由時報電子報", "zh-Hant")),
-        exp2={"soft-404"}))
-    add(Scenario(
-        "errtext-zh-simple", "Simplified Chinese 200 error: '抱歉，您访问的页面不存在。'",
-        "error-text", "/2016/05/01/errtext-zh2/", Page(wp()),
-        Page(site_titled("<p>抱歉，您访问的页面不存在。</p>", "新闻网", "zh-CN")),
-        exp2={"soft-404"}))
-    add(Scenario(
-        "errtext-id", "Indonesian: 'Maaf, halaman yang Anda cari tidak ditemukan.'",
-        "error-text", "/2016/05/01/errtext-id/", Page(wp()),
-        Page(site_titled("<p>Maaf, halaman yang Anda cari tidak ditemukan.</p>",
-                         "Kabar Harian", "id")),
         exp2={"soft-404"}))
     add(Scenario(
         "errtext-not-parking-notice", "MOI short notice (19 words): '... Parking is unavailable.'",
