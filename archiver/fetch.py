@@ -416,7 +416,8 @@ class Fetcher:
         if connections is None:
             assert request is not None
             response = await self.client.send(request, stream=True)
-            _drop_unsendable_cookies(self.client.cookies)
+            if "set-cookie" in response.headers:  # what httpx took into the jar
+                _drop_unsendable_cookies(self.client.cookies)
             ext = response.extensions
             return _Reply(response.status_code, _bytes(ext.get("reason_phrase", b"")),
                           _bytes(ext.get("http_version", b"HTTP/1.1")),
