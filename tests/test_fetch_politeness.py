@@ -21,9 +21,10 @@ PER_HOST = 2
 SERVE = 0.7  # longer than the delay, so the per-origin limit is what holds requests back
 # Arrival at the server lags the start of a request by the event loop's and the
 # server threads' scheduling (a new connection: accept and a new thread), which
-# reached 65 ms with three test runs sharing two cores. The fetcher's own
-# start times are checked exactly below.
-JITTER = 0.1
+# reached 65 ms with three test runs sharing two cores, and 180 ms once in a CI
+# run (a gap of 0.12 s where 0.3 s was kept). Without the delay the gaps are
+# near 0. The fetcher's own start times are checked exactly below.
+JITTER = 0.2
 
 
 def _ok(handler: Handler) -> None:
