@@ -398,22 +398,27 @@ def _forge_in_place(archive: Path, capture: dict[str, object], old: bytes, new: 
     forged = record.replace(old, new)
     trailer = struct.pack("<II", zlib.crc32(forged), len(forged))
     one = [_empty_blocks(n) for n in range(40)]
-    paddings = {len(a + b): a + b for a in [b"", *one] for b in one}  # every length but 8
+    paddings = {len(a + b): a + b for a in [b"", *one] for b in [b"", *one]}  # all but 1-4, 8
     # deflate it all, or (as the writer does with a compressed payload) the heads
-    # alone and the payload in stored blocks
+    # alone and the payload in stored blocks; the padding goes first, so that the
+    # deflate ends with its own final block, as the writer's does
     heads = forged.index(b"\r\n\r\n", forged.index(b"\r\n\r\n") + 4) + 4
     for split in (len(forged), heads, *range(heads + 61, len(forged), 61)):
         rest = forged[split:]
         stored = b"".join(struct.pack("<BHH", 0, len(piece), len(piece) ^ 0xFFFF) + piece
                           for piece in (rest[i:i + 0xFFFF] for i in range(0, len(rest), 0xFFFF)))
-        for level, strategy in itertools.product(range(1, 10), range(5)):
-            squeeze = zlib.compressobj(level, zlib.DEFLATED, -15, 9, strategy)
-            deflated = squeeze.compress(forged[:split]) + squeeze.flush(zlib.Z_SYNC_FLUSH)
-            spare = length - (10 + len(deflated) + len(stored) + 5 + len(trailer))
+        for level, strategy, window in itertools.product(range(9, 0, -1), range(5), (15, 12, 10)):
+            squeeze = zlib.compressobj(level, zlib.DEFLATED, -window, 9, strategy)
+            deflated = squeeze.compress(forged[:split])
+            if rest:
+                deflated += squeeze.flush(zlib.Z_SYNC_FLUSH) + stored + b"\x01\x00\x00\xff\xff"
+            else:
+                deflated += squeeze.flush(zlib.Z_FINISH)
+            spare = length - (10 + len(deflated) + len(trailer))
             if spare not in paddings:
                 continue
-            member = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + deflated + stored
-                      + paddings[spare] + b"\x01\x00\x00\xff\xff" + trailer)
+            member = (b"\x1f\x8b\x08\x00\x00\x00\x00\x00\x00\xff" + paddings[spare]
+                      + deflated + trailer)
             assert len(member) == length and zlib.decompress(member, 31) == forged
             path.write_bytes(data[:offset] + member + data[offset + length:])
             return
