@@ -302,21 +302,21 @@ class Store:
     def citations(self, active_only: bool = True) -> list[dict[str, Any]]:
         return list(self.iter_citations(active_only))
 
-    def iter_citations(self, active_only: bool = True) -> Iterator[dict[str, Any]]:
-        """The rows of :meth:`citations`, one at a time (for reports that write as they read).
-
-        With each citation: its event's fields (``event_*``) and its URL's first
-        snapshot's time and headline (``baseline_at``, ``baseline_headline``;
-        None without one).
+    def iter_citations(self, active_only: bool = True,
+                       citation_id: int | None = None) -> Iterator[dict[str, Any]]:
+        """The rows of :meth:`citations` (only *citation_id*'s when given), one at a
+        time, with their event's fields (``event_*``) and their URL's first snapshot's
+        time and headline (``baseline_at``, ``baseline_headline``; None without one).
         """
-        where = "WHERE c.active = 1" if active_only else ""
+        where = " AND ".join(["c.active = 1"] * active_only
+                             + ["c.id = ?"] * (citation_id is not None))
         yield from self._query(
             "SELECT c.*, e.date AS event_date, e.country AS event_country, e.count AS event_count,"
             " e.mechanism AS event_mechanism, e.reason AS event_reason,"
             " b.captured_at AS baseline_at, b.headline AS baseline_headline"
             " FROM citations c JOIN events e ON e.id = c.event_id"
-            f" LEFT JOIN baselines b ON b.url = c.url {where} ORDER BY c.position"
-        )
+            " LEFT JOIN baselines b ON b.url = c.url" + (" WHERE " + where if where else "")
+            + " ORDER BY c.position", [] if citation_id is None else [citation_id])
 
     def last_checked(self) -> str | None:
         """When the latest check of an active, checked citation ran (one query, not a

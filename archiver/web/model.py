@@ -98,10 +98,7 @@ def index_model(store: Store, replay_base: str, collection: str = COLLECTION) ->
 
 
 def _citation_row(store: Store, citation_id: int) -> dict[str, Any] | None:
-    for c in store.citations(active_only=False):
-        if c["id"] == citation_id:
-            return c
-    return None
+    return next(store.iter_citations(active_only=False, citation_id=citation_id), None)
 
 
 def response_location(row: dict[str, Any]) -> RecordLocation:
