@@ -12,12 +12,17 @@ and thread of the process that imports it.
 
 The collection (:func:`archiver.collection.build_collection`: links to the
 closed WARC files and a CDXJ index per file) lives in a folder of its own, never
-inside ``archive/``. It is built when the child starts, and refreshed when a
-request arrives and the list of closed WARC files (names and sizes, at most one
-look every :data:`REFRESH_SECONDS`) has changed. Only GET and HEAD reach pywb;
-recording and proxy mode stay off. A damaged WARC file does not stop the
-replay: the warnings of the first build (which files, which offsets) are sent
-to the parent with the port and logged there; later ones go to ``replay.log``.
+inside ``archive/``. The indexes are also kept between starts, outside the
+archive (``$XDG_CACHE_HOME/archiver/replay-index/``, by default
+``~/.cache/archiver/replay-index/``; safe to delete): a start indexes only the
+files that are new or changed. The collection is built when the child starts,
+and refreshed when a request arrives and the list of closed WARC files (names
+and sizes, at most one look every :data:`REFRESH_SECONDS`) has changed. Only GET
+and HEAD reach pywb; recording and proxy mode stay off. A damaged WARC file
+does not stop the replay: the warnings of the first build (which files, which
+offsets, given again at each start when the index comes from the cache; or
+that the cache cannot be written) are sent to the parent with the port and
+logged there; later ones go to ``replay.log``.
 """
 
 from __future__ import annotations
