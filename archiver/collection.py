@@ -9,38 +9,39 @@ up to its first damaged record, and the rest of that file is left out of the
 replay with a warning: past a damaged member, what looks like a record could
 be a WARC stored inside a captured page.
 
-The CDXJ index of each WARC file is kept between starts of ``serve`` in a
-cache outside the archive (:func:`replay_cache_dir`:
-``$XDG_CACHE_HOME/archiver/replay-index/``, by default
-``~/.cache/archiver/replay-index/``, one folder per archive), so that a start
-indexes only the files it has not seen: an entry serves only the file of the
-same name, size, modification time and inode it was made from (with the
-warning of a damaged file, given again at each start), and entries of files
-that changed or went away are dropped. The cache is safe to delete at any
-time (it is rebuilt at the next start); when it cannot be written, the
-indexes are made as without it, with a warning.
+The replay serves only what the archive database (``archiver.db`` beside the
+``warc/`` folder, opened read-only) vouches for: a file whose SHA-256 is the
+one recorded when it was closed is indexed whole; in any other file (altered,
+or with no SHA-256 recorded yet), only the records the database knows, at
+their recorded offset and length, whose digests match the recorded ones (a
+revisit's original too) are indexed, with a warning naming the file, how many
+records were left out and the first one's offset. WARC files without a
+database beside them are indexed whole, as found.
+
+The CDXJ index of each WARC file, with the outcome of those checks, is kept
+between starts of ``serve`` in a cache outside the archive
+(:mod:`archiver.replaycache`), so that a start neither indexes nor hashes the
+files it has already seen.
 """
 
 from __future__ import annotations
 
-import functools
-import hashlib
 import json
 import logging
 import os
-import shutil
+import sqlite3
 import subprocess
 import sys
 import tempfile
-import time
 import zipfile
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from .exceptions import ArchiverError
-from .retrieval import RecordError
-from .warc import WARC_SUFFIX
+from .replaycache import IndexCache, entry_stem, file_key
+from .retrieval import RecordError, verify_records
+from .store import DB_FILENAME, Store, open_store
+from .warc import WARC_SUFFIX, RecordLocation
 from .warcparts import CHUNK, file_sha256
 from .warcread import whole_records
 
@@ -156,19 +157,30 @@ def pywb_config(coll_root: Path) -> dict[str, Any]:
 def build_collection(warc_dir: Path, coll_root: Path, name: str = "archive") -> Path:
     """Make or refresh a pywb collection of the closed WARC files in *warc_dir*.
 
-    Layout: ``coll_root/collections/<name>/archive/`` holds a hard link (or,
-    across file systems, a symbolic link) to each closed WARC file, and
-    ``indexes/`` one CDXJ index per WARC file (``<file>.cdxj``, made by
-    cdxj-indexer; pywb merges every index file in the folder). Refreshing
-    indexes only the files not indexed yet; index files are written under a
-    temporary name and renamed into place. Also writes ``coll_root/config.yaml``
-    for ``wayback``. Returns the collection directory.
+    Layout: ``coll_root/collections/<name>/archive/`` holds a symbolic link to
+    each closed WARC file (a hard link would give the file a new ctime at each
+    start, and the cache keys on it), ``indexes/`` one CDXJ index per WARC
+    file (``<file>.cdxj``, made by cdxj-indexer; pywb merges every index file
+    in the folder) and ``.made/`` what each index was made from. Refreshing
+    indexes only the files not indexed yet, those that changed since they were
+    (another size, mtime, inode or ctime), and those indexed before the
+    database had their SHA-256 (:func:`recorded_since`); index files are
+    written under a temporary name and renamed into place. Also writes
+    ``coll_root/config.yaml`` for ``wayback``. Returns the collection directory.
 
-    The index of a file is taken from the cache of :func:`replay_cache_dir`
-    when it holds one made from this very file (same name, size, mtime and
-    inode), and put there when it is made; the cache's entries of files that
-    are no longer there as they were are dropped. A cache that cannot be
-    written is left aside, with a warning.
+    What is indexed is what the archive database beside *warc_dir* vouches for
+    (:class:`Voucher`): a file with the SHA-256 recorded for it whole, any
+    other only its records that verify, with a warning. A database that cannot
+    be read vouches for nothing: the files not indexed yet are left out, with
+    one warning. Without a database, every file is indexed whole.
+
+    The index of a file is taken from the cache of
+    :func:`archiver.replaycache.replay_cache_dir` when it holds one made from
+    this very file (same name, size, mtime, inode and ctime) while the database
+    recorded the same SHA-256 for it (or there was none), and put there when it
+    is made (not when the database has no SHA-256 for the file yet); the
+    cache's entries of files that are no longer there as they were are
+    dropped. A cache that cannot be written is left aside, with a warning.
 
     A damaged file does not stop the others: its records before the damage are
     indexed (none after it: past a damaged member, what looks like a record may
@@ -178,233 +190,261 @@ def build_collection(warc_dir: Path, coll_root: Path, name: str = "archive") -> 
     """
     warc_dir, coll_root = Path(warc_dir), Path(coll_root)
     coll = coll_root / "collections" / name
-    archive_dir, index_dir = coll / "archive", coll / "indexes"
-    archive_dir.mkdir(parents=True, exist_ok=True)
-    index_dir.mkdir(parents=True, exist_ok=True)
+    archive_dir, index_dir, made_dir = coll / "archive", coll / "indexes", coll / _MADE_DIR
+    for folder in (archive_dir, index_dir, made_dir):
+        folder.mkdir(parents=True, exist_ok=True)
     config = coll_root / "config.yaml"
     if not config.exists():
         config.write_text("# pywb configuration written by archiver\n"
                           "collections_root: collections\nframed_replay: false\n",
                           encoding="utf-8")
     cache: IndexCache | None = None
-    opened = False  # the cache, when a file is to be indexed
+    opened = False  # the cache and the database, when a file is to be indexed
+    voucher: Voucher | None = None
     present: set[str] = set()
-    for path in sorted(warc_dir.glob("*" + WARC_SUFFIX)):
-        link = archive_dir / path.name
-        if not link.exists() and not link.is_symlink():
-            try:
-                os.link(path, link)
-            except OSError:
+    try:
+        for path in sorted(warc_dir.glob("*" + WARC_SUFFIX)):
+            link = archive_dir / path.name
+            if not link.exists() and not link.is_symlink():
                 link.symlink_to(path.resolve())
-        key = _file_key(path)
-        if key is not None:
-            present.add(_entry_stem(path.name, key))
-        index = index_dir / (path.name + ".cdxj")
-        if index.exists():
-            continue
-        if not opened:
-            cache, opened = IndexCache.open(warc_dir), True
-        if cache is not None and key is not None and cache.restore(path.name, key, index):
-            continue
-        tmp = index.with_name("." + index.name + ".tmp")
-        warnings: list[str] = []
-        try:
-            _index_file(link, tmp)
-        except ArchiverError as exc:
-            indexed, warning = _index_up_to_damage(link, tmp, str(exc))
-            LOGGER.warning("%s", warning)
-            if not indexed:
-                tmp.unlink(missing_ok=True)
+            key = file_key(path)
+            stem = entry_stem(path.name, key) if key is not None else ""
+            if stem:
+                present.add(stem)
+            index = index_dir / (path.name + ".cdxj")
+            # what the index was made from: the file's key, and whether the
+            # database had the file's SHA-256 then
+            made = made_dir / (path.name + _MADE)
+            unrecorded = made_dir / (path.name + _UNRECORDED)
+            current = index.exists() and (not stem or _read(made) == stem)
+            if current and not unrecorded.exists():
                 continue
-            warnings.append(warning)
-        if cache is not None and key is not None and _file_key(path) == key:
-            cache.store(path.name, key, tmp, warnings)
-        os.replace(tmp, index)
+            if not opened:
+                cache, voucher, opened = IndexCache.open(warc_dir), Voucher.open(warc_dir), True
+            if current and (voucher is None or voucher.sha256(path.name) is None):
+                continue
+            if voucher is not None and voucher.store is None:
+                index.unlink(missing_ok=True)  # the database cannot be read (said once)
+                continue
+            sha256 = voucher.sha256(path.name) if voucher is not None else None
+            settled = voucher is None or sha256 is not None
+            if settled and cache is not None and key is not None and \
+                    cache.restore(path.name, key, sha256, index):
+                unrecorded.unlink(missing_ok=True)
+                made.write_text(stem, encoding="utf-8")
+                continue
+            tmp = index.with_name("." + index.name + ".tmp")
+            warnings = _index_whole_or_up_to_damage(link, tmp)
+            if warnings is None:
+                index.unlink(missing_ok=True)
+                continue
+            if voucher is not None:
+                warning = voucher.keep_vouched(path, tmp, damaged=bool(warnings))
+                if warning is not None:
+                    LOGGER.warning("%s", warning)
+                    warnings.append(warning)
+            if settled and cache is not None and key is not None and file_key(path) == key:
+                cache.store(path.name, key, sha256, tmp, warnings)
+            if settled:
+                unrecorded.unlink(missing_ok=True)
+            else:
+                unrecorded.touch()
+            os.replace(tmp, index)
+            made.write_text(stem, encoding="utf-8")
+    finally:
+        if voucher is not None:
+            voucher.close()
     if cache is not None and present:
         cache.prune(present)
     return coll
 
 
+def _index_whole_or_up_to_damage(link: Path, tmp: Path) -> list[str] | None:
+    """Index the WARC file *link* into *tmp*: whole, else up to its first damaged
+    member. Returns the warnings given (one for a damaged file); None when
+    nothing could be indexed."""
+    try:
+        _index_file(link, tmp)
+    except ArchiverError as exc:
+        indexed, warning = _index_up_to_damage(link, tmp, str(exc))
+        LOGGER.warning("%s", warning)
+        if not indexed:
+            tmp.unlink(missing_ok=True)
+            return None
+        return [warning]
+    return []
+
+
 # --------------------------------------------------------------------------
-# the cache of the indexes, between starts of serve
+# what the archive database vouches for
 
-_CACHE_FORMAT = 1
-_STALE_TMP_SECONDS = 3600.0
-_TMP_PREFIX = ".tmp-"
-
-# what an entry is valid for: the WARC file's size, mtime_ns and inode (not its
-# device number, which a network file system may give anew at each mount)
-FileKey = tuple[int, int, int]
+# in the collection's .made/, for each index: the key of the file it was made
+# from; and, for an index made while the database had no SHA-256 for its file, a mark
+_MADE_DIR = ".made"
+_MADE = ".key"
+_UNRECORDED = ".unrecorded"
 
 
-def replay_cache_dir(warc_dir: Path) -> Path:
-    """The folder of the cached CDXJ indexes of the WARC files in *warc_dir*:
-    ``$XDG_CACHE_HOME/archiver/replay-index/<sha256 of the folder's resolved
-    path>`` (``~/.cache`` when ``XDG_CACHE_HOME`` is unset or not absolute).
-    Raises :class:`RuntimeError` when there is no home folder to put it in
-    (one that does not exist is not made: ``HOME=/nonexistent`` means none)."""
-    base = os.environ.get("XDG_CACHE_HOME", "")
-    if os.path.isabs(base):
-        root = Path(base)
-    else:
-        home = Path.home()
-        if not home.is_dir():
-            raise RuntimeError(f"no home folder at {home}")
-        root = home / ".cache"
-    digest = hashlib.sha256(os.fsencode(Path(warc_dir).resolve())).hexdigest()
-    return root / "archiver" / "replay-index" / digest
-
-
-def _file_key(path: Path) -> FileKey | None:
+def _read(path: Path) -> str:
     try:
-        st = path.stat()
+        return path.read_text(encoding="utf-8")
+    except (OSError, ValueError):
+        return ""
+
+
+def recorded_since(warc_dir: Path, coll_root: Path, name: str = "archive") -> bool:
+    """True when a file of the collection was indexed while the database had no
+    SHA-256 for it (a file a running cycle closed and records at its end) and it
+    has one now: its index is to be made again (:func:`build_collection`). Cheap
+    while there is no such file: one listing of a folder."""
+    made_dir = Path(coll_root) / "collections" / name / _MADE_DIR
+    try:
+        waiting = [p.name[:-len(_UNRECORDED)] for p in made_dir.glob("*" + _UNRECORDED)]
     except OSError:
-        return None
-    return st.st_size, st.st_mtime_ns, st.st_ino
-
-
-def _entry_stem(name: str, key: FileKey) -> str:
-    return f"{name}.{key[0]}.{key[1]}.{key[2]}"
-
-
-@functools.cache
-def _indexer_version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
+        return False
+    if not waiting:
+        return False
+    voucher = Voucher.open(Path(warc_dir), quiet=True)
+    if voucher is None:
+        return False
     try:
-        return version("cdxj-indexer")
-    except PackageNotFoundError:
-        return "unknown"
+        return any(voucher.sha256(n) is not None for n in waiting)
+    finally:
+        voucher.close()
 
 
-def _replace_with(dst: Path, fill: Callable[[Path], None]) -> None:
-    """Make *dst* whole or not at all: *fill* a temporary file beside it, then rename."""
-    fd, name = tempfile.mkstemp(dir=dst.parent, prefix=_TMP_PREFIX, suffix=".tmp")
-    os.close(fd)
-    tmp = Path(name)
-    try:
-        fill(tmp)
-        os.replace(tmp, dst)
-    except BaseException:
-        tmp.unlink(missing_ok=True)
-        raise
+def _records(n: int) -> str:
+    return f"{n} record" + "s" * (n != 1)
 
 
-def _link_or_copy(src: Path) -> Callable[[Path], None]:
-    def fill(tmp: Path) -> None:
-        tmp.unlink()
-        try:
-            os.link(src, tmp)  # nothing writes into an index once it is in place
-        except OSError:
-            shutil.copyfile(src, tmp)
-    return fill
+class Voucher:
+    """What the archive database vouches for (read-only): the SHA-256 of each
+    closed WARC file, and where each record is with its digests.
 
-
-class IndexCache:
-    """The CDXJ indexes of one archive's WARC files, kept in *folder* between starts.
-
-    An entry is two files named after the WARC file and its key (size,
-    mtime_ns, inode): ``<stem>.cdxj``, the index, and ``<stem>.json``, what it
-    was made for (file, key, cdxj-indexer version, the index's size, the
-    warnings of a damaged file). The ``.json`` is renamed into place last: an
-    entry without it, or whose index has another size, is not used.
+    *store* None: the database is there but cannot be read; it vouches for nothing.
     """
 
-    def __init__(self, folder: Path) -> None:
-        self.folder = folder
-        self.writable = True
+    def __init__(self, warc_dir: Path, store: Store | None) -> None:
+        self.warc_dir = warc_dir
+        self.store = store
+        self._sha256: dict[str, str] = {}
+        self._sound: dict[tuple[str, int], bool] = {}  # by record: revisits share originals
+        if store is not None:
+            self._sha256 = {n: str(r["sha256"]).lower()
+                            for n, r in store.warc_files().items() if r.get("sha256")}
 
     @classmethod
-    def open(cls, warc_dir: Path) -> IndexCache | None:
-        """The cache of *warc_dir*'s indexes, its folder made; None (with a
-        warning) when it cannot be."""
-        try:
-            folder = replay_cache_dir(warc_dir)
-            folder.mkdir(mode=0o700, parents=True, exist_ok=True)
-        except (OSError, RuntimeError) as exc:
-            _unusable(exc)
+    def open(cls, warc_dir: Path, quiet: bool = False) -> Voucher | None:
+        """The voucher of the database beside *warc_dir*, opened read-only; None
+        when there is no database (a folder of bare WARC files). A database that
+        cannot be read is said in a warning (unless *quiet*)."""
+        archive = Path(warc_dir).parent
+        if not (archive / DB_FILENAME).exists():
             return None
-        return cls(folder)
-
-    def _meta(self, name: str, key: FileKey, index_size: int,
-              warnings: list[str]) -> dict[str, Any]:
-        return {"format": _CACHE_FORMAT, "indexer": _indexer_version(), "file": name,
-                "size": key[0], "mtime_ns": key[1], "inode": key[2],
-                "index_size": index_size, "warnings": warnings}
-
-    def restore(self, name: str, key: FileKey, index: Path) -> bool:
-        """Put the cached index of the WARC file *name* as it is now (*key*) at
-        *index*, and give the warnings made with it again; False when there is
-        no valid entry for it (or it cannot be read)."""
-        stem = self.folder / _entry_stem(name, key)
-        cdxj = stem.with_name(stem.name + ".cdxj")
+        store: Store | None = None
         try:
-            meta = json.loads(stem.with_name(stem.name + ".json").read_text(encoding="utf-8"))
-            if not isinstance(meta, dict):
-                return False
-            warnings = meta.get("warnings")
-            if not isinstance(warnings, list) or not all(isinstance(w, str) for w in warnings):
-                return False
-            if meta != self._meta(name, key, cdxj.stat().st_size, warnings):
-                return False
-            _replace_with(index, _link_or_copy(cdxj))
-        except (OSError, ValueError) as exc:
-            LOGGER.debug("replay index cache: %s not used: %s", stem.name, exc)
-            return False
-        for warning in warnings:
-            LOGGER.warning("%s", warning)
-        return True
+            store = open_store(archive, readonly=True)
+            return cls(Path(warc_dir), store)
+        except (ArchiverError, sqlite3.Error) as exc:
+            if store is not None:
+                store.close()
+            if not quiet:
+                LOGGER.warning("the archive database %s cannot be read (%s): no WARC file "
+                               "is indexed for the replay until it can be; run `archiver "
+                               "verify`", archive / DB_FILENAME, exc)
+            return cls(Path(warc_dir), None)
 
-    def store(self, name: str, key: FileKey, index: Path, warnings: list[str]) -> None:
-        """Keep *index*, made from the WARC file *name* as it is (*key*), with the
-        *warnings* of its indexing. A cache that cannot be written is given up
-        (one warning)."""
-        if not self.writable:
-            return
-        stem = self.folder / _entry_stem(name, key)
-        try:
-            meta = json.dumps(self._meta(name, key, index.stat().st_size, warnings),
-                              ensure_ascii=False)
+    def close(self) -> None:
+        if self.store is not None:
+            self.store.close()
 
-            def write_meta(tmp: Path) -> None:
-                tmp.write_text(meta + "\n", encoding="utf-8")
+    def sha256(self, name: str) -> str | None:
+        """The SHA-256 (hex) recorded for the WARC file *name* when it was closed."""
+        return self._sha256.get(name)
 
-            _replace_with(stem.with_name(stem.name + ".cdxj"), _link_or_copy(index))
-            _replace_with(stem.with_name(stem.name + ".json"), write_meta)
-        except OSError as exc:
-            self.writable = False
-            _unusable(exc)
+    def _verifies(self, loc: RecordLocation) -> bool:
+        key = (loc.filename, loc.offset)
+        if key not in self._sound:
+            self._sound[key] = not verify_records(self.warc_dir, [loc])
+        return self._sound[key]
 
-    def prune(self, present: set[str]) -> None:
-        """Drop the entries whose stem is not in *present* (files that changed or
-        went away), and temporary files a crash left behind."""
-        now = time.time()
-        try:
-            with os.scandir(self.folder) as it:
-                found = list(it)
-        except OSError as exc:
-            LOGGER.debug("replay index cache: cannot list %s: %s", self.folder, exc)
-            return
-        for entry in found:
-            stem, dot, ext = entry.name.rpartition(".")
+    def known(self, name: str) -> dict[int, tuple[RecordLocation, RecordLocation | None]]:
+        """The records of the WARC file *name* that the database knows, by offset:
+        each with, for a revisit, its original (a revisit without one is left out)."""
+        from .evidence import metadata_location, request_location, response_location
+
+        assert self.store is not None
+        cur = self.store.conn.execute(
+            "SELECT * FROM captures WHERE warc_file = ? OR request_file = ? OR meta_file = ?",
+            (name, name, name))
+        columns = [d[0] for d in cur.description]
+        found: dict[int, tuple[RecordLocation, RecordLocation | None]] = {}
+        for values in cur.fetchall():
+            row = dict(zip(columns, values, strict=True))
+            for loc in (request_location(row), metadata_location(row)):
+                if loc is not None and loc.filename == name:
+                    found[loc.offset] = (loc, None)
+            if row["warc_file"] != name:
+                continue
+            loc = response_location(row)
+            if loc.record_type != "revisit":
+                found[loc.offset] = (loc, None)
+                continue
+            original = self.store.capture(int(row["refers_to"])) if row["refers_to"] else None
+            if original is not None and original.get("warc_file"):
+                found[loc.offset] = (loc, response_location(original))
+        return found
+
+    def keep_vouched(self, path: Path, index: Path, damaged: bool = False) -> str | None:
+        """Leave in the CDXJ *index* of the WARC file *path* only what the database
+        vouches for: every line when the file has its recorded SHA-256, else the
+        lines of the records it knows (:meth:`known`), at their recorded offset
+        and length, that match their recorded digests (a revisit: its original
+        too). Returns the warning to give (None when nothing is to be said);
+        *damaged*: a warning of damage was given for the file already."""
+        name = path.name
+        recorded = self.sha256(name)
+        if recorded is not None:
             try:
-                if entry.name.startswith(_TMP_PREFIX):
-                    stale = now - entry.stat().st_mtime > _STALE_TMP_SECONDS
-                else:
-                    stale = not dot or ext not in ("cdxj", "json") or stem not in present
-                if stale:
-                    os.unlink(entry.path)
-            except OSError as exc:  # a read-only cache: its stale entries stay
-                LOGGER.debug("replay index cache: cannot drop %s: %s", entry.name, exc)
-
-
-def _unusable(exc: OSError | RuntimeError) -> None:
-    """The one warning line of a cache that cannot be made or written."""
-    what = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
-    if isinstance(exc, OSError) and exc.filename:
-        what = f"{exc.filename}: {what}"
-    LOGGER.warning("the cache of the replay's indexes cannot be used (%s): the WARC "
-                   "files are indexed for this start only", what)
+                if file_sha256(path) == recorded:
+                    return None
+            except OSError as exc:
+                LOGGER.debug("%s: cannot be hashed: %s", name, exc)
+        known = self.known(name)
+        left_out: set[int] = set()
+        kept = index.with_name(index.name + ".kept")
+        try:
+            with open(index, encoding="utf-8") as lines, \
+                    open(kept, "w", encoding="utf-8") as out:
+                for line in lines:
+                    try:
+                        entry = json.loads("{" + line.partition(" {")[2])
+                        offset, length = int(entry["offset"]), int(entry["length"])
+                    except (KeyError, TypeError, ValueError):
+                        continue  # not the line of a record at a place: vouched for by none
+                    found = known.get(offset)
+                    if found is not None and found[0].length == length and all(
+                            self._verifies(loc) for loc in found if loc is not None):
+                        out.write(line)
+                    else:
+                        left_out.add(offset)
+            os.replace(kept, index)
+        finally:
+            kept.unlink(missing_ok=True)
+        if recorded is None:
+            said = f"{name} has no SHA-256 recorded in the archive database (a running " \
+                "cycle records it when it ends)"
+        else:
+            said = f"{name} differs from what was written (its SHA-256 is not the one " \
+                "recorded when it was closed)"
+        if left_out:
+            return (f"{said}: left out of the replay, {_records(len(left_out))} that the "
+                    "archive database does not know or whose digests are not the recorded "
+                    f"ones, the first at offset {min(left_out)}; run `archiver verify`")
+        if recorded is None or damaged:
+            return None
+        return (f"{said}, yet every record indexed matches the archive database: it is "
+                "replayed whole; run `archiver verify`")
 
 
 def _damage_offset(path: Path) -> tuple[int, str] | None:

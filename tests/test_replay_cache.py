@@ -215,7 +215,19 @@ def replace(path: Path) -> None:
     assert path.stat().st_ino != old.st_ino
 
 
-@pytest.mark.parametrize("change", [touch, replace], ids=["mtime", "inode"])
+def rewrite(path: Path) -> None:
+    """The same bytes written again in place, its mtime given back: only its ctime
+    tells (as for a record forged in place, tests/test_replay_verify.py)."""
+    old = path.stat()
+    path.write_bytes(path.read_bytes())
+    os.utime(path, ns=(old.st_atime_ns, old.st_mtime_ns))
+    new = path.stat()
+    assert (new.st_size, new.st_mtime_ns, new.st_ino) == \
+        (old.st_size, old.st_mtime_ns, old.st_ino)
+    assert new.st_ctime_ns != old.st_ctime_ns
+
+
+@pytest.mark.parametrize("change", [touch, replace, rewrite], ids=["mtime", "inode", "ctime"])
 def test_an_entry_made_for_another_key_is_not_used(
         archive: Path, cache_home: Path, indexer_calls: list[str], tmp_path: Path,
         change: Callable[[Path], None]) -> None:
@@ -281,7 +293,7 @@ def entries_cannot_be_written(cache_home: Path, warc_dir: Path) -> None:
     folder.mkdir(parents=True)
     for path in warc_dir.iterdir():
         st = path.stat()
-        stem = f"{path.name}.{st.st_size}.{st.st_mtime_ns}.{st.st_ino}"
+        stem = f"{path.name}.{st.st_size}.{st.st_mtime_ns}.{st.st_ino}.{st.st_ctime_ns}"
         (folder / (stem + ".json")).mkdir()  # in the way of the entry's last rename
 
 

@@ -12,17 +12,28 @@ and thread of the process that imports it.
 
 The collection (:func:`archiver.collection.build_collection`: links to the
 closed WARC files and a CDXJ index per file) lives in a folder of its own, never
-inside ``archive/``. The indexes are also kept between starts, outside the
-archive (``$XDG_CACHE_HOME/archiver/replay-index/``, by default
-``~/.cache/archiver/replay-index/``; safe to delete): a start indexes only the
-files that are new or changed. The collection is built when the child starts,
-and refreshed when a request arrives and the list of closed WARC files (names
-and sizes, at most one look every :data:`REFRESH_SECONDS`) has changed. Only GET
-and HEAD reach pywb; recording and proxy mode stay off. A damaged WARC file
-does not stop the replay: the warnings of the first build (which files, which
-offsets, given again at each start when the index comes from the cache; or
-that the cache cannot be written) are sent to the parent with the port and
-logged there; later ones go to ``replay.log``.
+inside ``archive/``. It indexes only what the archive database
+(``archive/archiver.db``, opened read-only) vouches for, so that no one who
+opens a replay URL directly is shown an altered copy: a WARC file whose SHA-256
+is the one recorded when it was closed is indexed whole; from any other
+(altered, or not recorded yet) only the records the database knows whose
+digests match the recorded ones (a revisit's original too). The indexes, and
+the outcome of those checks, are also kept between starts, outside the archive
+(``$XDG_CACHE_HOME/archiver/replay-index/``, by default
+``~/.cache/archiver/replay-index/``; safe to delete): a start indexes and
+hashes only the files that are new or changed. The collection is built when
+the child starts, and refreshed when a request arrives and the closed WARC
+files (names, sizes, mtimes, inodes and ctimes, at most one look every
+:data:`REFRESH_SECONDS`) have changed (so a file rewritten in place while
+the replay runs is checked again at the first request that comes
+:data:`REFRESH_SECONDS` or more after the last look), or when a file indexed
+before the database had its SHA-256 (one a running cycle closed) has it now.
+Only GET and HEAD reach pywb; recording and proxy mode stay off. A damaged or
+altered WARC file does not stop the replay: the warnings of the first build
+(which files, which offsets, how many records left out, given again at each
+start when the index comes from the cache; or that the cache cannot be
+written) are sent to the parent with the port and logged there; later ones go
+to ``replay.log``.
 """
 
 from __future__ import annotations
@@ -55,12 +66,23 @@ LOGGER = logging.getLogger(__name__)
 WsgiApp = Callable[[dict[str, Any], Callable[..., Any]], Iterable[bytes]]
 
 
-def warc_signature(warc_dir: Path) -> tuple[tuple[str, int], ...]:
-    """Names and sizes of the closed WARC files: what a refresh depends on."""
+Signature = tuple[tuple[str, int, int, int, int], ...]
+
+
+def warc_signature(warc_dir: Path) -> Signature:
+    """Names, sizes, mtimes, inodes and ctimes of the closed WARC files: what a
+    refresh depends on (a file rewritten in place is checked again)."""
+    from ..replaycache import file_key
+
+    found = []
     try:
-        return tuple(sorted((p.name, p.stat().st_size) for p in warc_dir.glob("*.warc.gz")))
+        for path in warc_dir.glob("*.warc.gz"):
+            key = file_key(path)
+            if key is not None:
+                found.append((path.name, *key))
     except OSError:
         return ()
+    return tuple(sorted(found))
 
 
 def replay_config(coll_root: Path) -> dict[str, Any]:
@@ -84,13 +106,13 @@ class Refresher:
         self.coll_root = coll_root
         self.name = name
         self.every = every
-        self._signature: tuple[tuple[str, int], ...] | None = None
+        self._signature: Signature | None = None
         self._checked = 0.0
         self._lock = threading.Lock()
 
     def refresh(self, force: bool = False) -> bool:
         """Build the collection if needed; True when it was (re)built."""
-        from ..collection import build_collection
+        from ..collection import build_collection, recorded_since
 
         now = time.monotonic()
         if not force and now - self._checked < self.every:
@@ -98,7 +120,8 @@ class Refresher:
         with self._lock:
             self._checked = now
             signature = warc_signature(self.warc_dir)
-            if not force and signature == self._signature:
+            if not force and signature == self._signature and \
+                    not recorded_since(self.warc_dir, self.coll_root, self.name):
                 return False
             build_collection(self.warc_dir, self.coll_root, self.name)
             self._signature = signature
