@@ -234,11 +234,12 @@ def build_collection(warc_dir: Path, coll_root: Path, name: str = "archive") -> 
                 made.write_text(stem, encoding="utf-8")
                 continue
             tmp = index.with_name("." + index.name + ".tmp")
-            warnings = _index_whole_or_up_to_damage(link, tmp)
+            intact = voucher is not None and voucher.intact(path)
+            warnings = _index_whole_or_up_to_damage(link, tmp, scan=not intact)
             if warnings is None:
                 index.unlink(missing_ok=True)
                 continue
-            if voucher is not None:
+            if voucher is not None and not intact:
                 warning = voucher.keep_vouched(path, tmp, damaged=bool(warnings))
                 if warning is not None:
                     LOGGER.warning("%s", warning)
@@ -259,13 +260,21 @@ def build_collection(warc_dir: Path, coll_root: Path, name: str = "archive") -> 
     return coll
 
 
-def _index_whole_or_up_to_damage(link: Path, tmp: Path) -> list[str] | None:
+def _index_whole_or_up_to_damage(link: Path, tmp: Path, scan: bool = True) -> list[str] | None:
     """Index the WARC file *link* into *tmp*: whole, else up to its first damaged
     member. Returns the warnings given (one for a damaged file); None when
-    nothing could be indexed."""
+    nothing could be indexed.
+
+    With *scan* (a file not known to be as written), its members are read for
+    damage first: cdxj-indexer does not always stop at a damaged member (warcio
+    may read one whose gzip magic is broken as an uncompressed record, and index
+    its bytes as a URL)."""
     try:
+        damage = _damage_offset(link) if scan else None
+        if damage is not None:
+            raise ArchiverError(f"damaged at offset {damage[0]}: {damage[1]}")
         _index_file(link, tmp)
-    except ArchiverError as exc:
+    except (ArchiverError, OSError) as exc:
         indexed, warning = _index_up_to_damage(link, tmp, str(exc))
         LOGGER.warning("%s", warning)
         if not indexed:
@@ -329,6 +338,7 @@ class Voucher:
         self.store = store
         self._sha256: dict[str, str] = {}
         self._sound: dict[tuple[str, int], bool] = {}  # by record: revisits share originals
+        self._intact: dict[str, bool] = {}  # by file name
         if store is not None:
             self._sha256 = {n: str(r["sha256"]).lower()
                             for n, r in store.warc_files().items() if r.get("sha256")}
@@ -361,6 +371,18 @@ class Voucher:
     def sha256(self, name: str) -> str | None:
         """The SHA-256 (hex) recorded for the WARC file *name* when it was closed."""
         return self._sha256.get(name)
+
+    def intact(self, path: Path) -> bool:
+        """Whether the WARC file *path* has the SHA-256 recorded for it (hashed once)."""
+        if path.name not in self._intact:
+            recorded, now = self.sha256(path.name), None
+            if recorded is not None:
+                try:
+                    now = file_sha256(path)
+                except OSError as exc:
+                    LOGGER.debug("%s: cannot be hashed: %s", path.name, exc)
+            self._intact[path.name] = recorded is not None and now == recorded
+        return self._intact[path.name]
 
     def _verifies(self, loc: RecordLocation) -> bool:
         key = (loc.filename, loc.offset)
@@ -404,12 +426,8 @@ class Voucher:
         *damaged*: a warning of damage was given for the file already."""
         name = path.name
         recorded = self.sha256(name)
-        if recorded is not None:
-            try:
-                if file_sha256(path) == recorded:
-                    return None
-            except OSError as exc:
-                LOGGER.debug("%s: cannot be hashed: %s", name, exc)
+        if recorded is not None and self.intact(path):
+            return None
         known = self.known(name)
         left_out: set[int] = set()
         kept = index.with_name(index.name + ".kept")
