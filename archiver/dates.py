@@ -16,13 +16,13 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
-import re
+from collections.abc import Iterator
 
 from selectolax.lexbor import LexborHTMLParser
 
 from . import dom
 from . import textnorm as tn
-from .pagemeta import Markup, first_str, is_article, iter_jsonld, text_of
+from .pagemeta import Markup, first_str, is_article, itemprop_dates, iter_jsonld, text_of
 
 #: <meta> names/properties that carry the original publication date, best first.
 DATE_META = (
@@ -42,10 +42,10 @@ _DATE_META_RANK = {name: i for i, name in enumerate(DATE_META)}
 
 # date
 
-_PUB_CLASS = re.compile(r"publish|pubdate|posted|date-?created|entry-date|article-?date|"
-                        r"dateline|byline|timestamp|post-?date|story-?date|datum|fecha|"
-                        r"tanggal|date", re.I)
-_UPDATED = re.compile(r"modif|updat|edited|aktualis|actualiz|revis", re.I)
+_PUB_CLASS = dom.MarksPattern(r"publish|pubdate|posted|date-?created|entry-date|article-?date|"
+                              r"dateline|byline|timestamp|post-?date|story-?date|datum|fecha|"
+                              r"tanggal|date")
+_UPDATED = dom.MarksPattern(r"modif|updat|edited|aktualis|actualiz|revis")
 
 
 Dated = tuple[dt.date, str]  # a day and the value it was read from
@@ -53,10 +53,10 @@ Dated = tuple[dt.date, str]  # a day and the value it was read from
 
 def choose_date(found: Markup, tree: LexborHTMLParser, url: str) -> dt.date | None:
     """The original publication day, or None."""
-    for getter in (_date_jsonld, _date_meta, _date_itemprop, _date_time_elements):
-        dated = getter(found)
-        if dated is not None:
-            return _local_day(dated, found)
+    dated = _date_jsonld(found) or _date_meta(found) or _date_itemprop(tree) \
+        or _date_time_elements(found)
+    if dated is not None:
+        return _local_day(dated, found)
     url_day, has_day = tn.date_from_url(url)
     if url_day is not None and has_day:
         return url_day
@@ -74,13 +74,7 @@ def _local_day(dated: Dated, found: Markup) -> dt.date:
     instant = tn.parse_datetime(raw)
     if instant is None or instant.utcoffset() != dt.timedelta(0):
         return day
-    values = [v for k, v in found.meta.items() if k in _DATE_META_RANK]
-    values += [el.attributes.get("datetime") or "" for el in found.times[:20]]
-    for data in found.jsonld:
-        for obj in iter_jsonld(data):
-            values += [v for k in ("datePublished", "dateCreated")
-                       if isinstance(v := obj.get(k), str)]
-    for value in values:
+    for value in _dates_as_written(found):
         other = tn.parse_datetime(value)
         if other is not None and other.utcoffset() not in (None, dt.timedelta(0)) \
                 and abs((other - instant).total_seconds()) <= 60:
@@ -88,12 +82,30 @@ def _local_day(dated: Dated, found: Markup) -> dt.date:
     return day
 
 
+def _dates_as_written(found: Markup) -> Iterator[str]:
+    """The page's dates as written, in the order :func:`_local_day` tries them
+    (read as it asks: the first with an offset usually ends it)."""
+    for name, written in found.meta.items():
+        if name in _DATE_META_RANK:
+            yield written
+    for el in found.times[:20]:
+        yield el.attributes.get("datetime") or ""
+    for data in found.jsonld:
+        for obj in iter_jsonld(data):
+            for k in ("datePublished", "dateCreated"):
+                if isinstance(v := obj.get(k), str):
+                    yield v
+
+
 def _date_jsonld(found: Markup) -> Dated | None:
     fallback: Dated | None = None
     for data in found.jsonld:
         for obj in iter_jsonld(data):
             for key in ("datePublished", "dateCreated", "uploadDate"):
-                raw = first_str(obj.get(key))
+                value = obj.get(key)
+                if value is None:  # the common case: no such key
+                    continue
+                raw = first_str(value)
                 day = tn.parse_date(raw)
                 if day is None or raw is None:
                     continue
@@ -125,8 +137,8 @@ def _date_meta(found: Markup) -> Dated | None:
     return None
 
 
-def _date_itemprop(found: Markup) -> Dated | None:
-    for value in found.itemprop_dates[:10]:
+def _date_itemprop(tree: LexborHTMLParser) -> Dated | None:
+    for value in itemprop_dates(tree):
         day = tn.parse_date(tn.squash(value))
         if day is not None:
             return day, value
@@ -169,13 +181,13 @@ _ASIDE = dom.tag_ids("aside", "footer", "nav")
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",
                 "font", "td", "time", "dd", "h4", "h5", "h6")
 _BYLINE_IDS = dom.tag_ids(*_BYLINE_TAGS)
-_BYLINE_MARKS = re.compile(r"date|publish|byline|posted|time|meta|datum|fecha|tanggal|"
-                           r"dateline|info|author|credit|tarih|data|fecha|datetime", re.I)
+_BYLINE_MARKS = dom.MarksPattern(r"date|publish|byline|posted|time|meta|datum|fecha|tanggal|"
+                                 r"dateline|info|author|credit|tarih|data|fecha|datetime")
 
 
 @functools.lru_cache(maxsize=4096)
 def _byline_marks(marks: str) -> bool:
-    return bool(_BYLINE_MARKS.search(marks)) and not _UPDATED.search(marks)
+    return _BYLINE_MARKS.search(marks) and not _UPDATED.search(marks)
 
 
 def _date_byline(tree: LexborHTMLParser) -> dt.date | None:

@@ -13,8 +13,6 @@ Example::
 
 from __future__ import annotations
 
-import re
-
 from selectolax.lexbor import LexborNode
 
 from . import dom
@@ -25,27 +23,33 @@ from .pagemeta import ARTICLE_TYPES, Markup, first_str, iter_jsonld, jsonld_type
 TITLE_META = ("title", "dc.title", "dcterms.title", "parsely-title", "sailthru.title",
               "headline", "citation_title", "og:title:alt")
 
-_LOGO = re.compile(r"logo|brand|site-?(?:title|name)|masthead|navbar", re.I)
+_LOGO = dom.MarksPattern(r"logo|brand|site-?(?:title|name)|masthead|navbar")
 
 
 _LOGO_TAGS = dom.tag_ids("a", "header")
+_HEADER = dom.tag_id("header")
 _BODY = dom.tag_ids("body")
 _ARTICLE = dom.tag_ids("article", "main")
 #: JSON-LD types whose ``name`` is the site's name.
 _SITE_TYPES = frozenset({"website", "organization", "newsmediaorganization"})
 
 
-def _logo_ancestor(h1: LexborNode) -> bool:
-    """True when *h1* sits in a link or box named like a logo, or the page header."""
+def _placement(h1: LexborNode) -> bool | None:
+    """Where *h1* sits, from one walk up: None in a link or box named like a
+    logo, or in the page header; else whether it is in an <article>/<main>."""
+    in_article = False
     for a in dom.ancestors(h1):
-        if a.tag_id in _LOGO_TAGS:
+        tid = a.tag_id
+        if tid in _LOGO_TAGS:
             if _LOGO.search(dom.marks(a.attributes)):
-                return True
-            if a.tag == "header":
+                return None
+            if tid == _HEADER:
                 parent = a.parent
                 if parent is not None and parent.tag_id in _BODY:
-                    return True
-    return False
+                    return None
+        elif tid in _ARTICLE:
+            in_article = True
+    return in_article
 
 
 def article_h1(h1s: list[LexborNode]) -> str | None:
@@ -53,17 +57,18 @@ def article_h1(h1s: list[LexborNode]) -> str | None:
 
     The first ``<h1>`` of the page when none qualifies; None when there is none.
     """
-    usable: list[tuple[LexborNode, str]] = []
+    usable: list[tuple[bool, str]] = []
     texts: list[str] = []
     for h1 in h1s[:20]:
         text = text_of(h1)
         texts.append(text)
         if _LOGO.search(dom.marks(h1.attributes)) or not tn.squash(text):
             continue
-        if _logo_ancestor(h1):
+        in_article = _placement(h1)
+        if in_article is None:
             continue
-        usable.append((h1, text))
-    chosen = next((text for h1, text in usable if dom.has_ancestor(h1, _ARTICLE)),
+        usable.append((in_article, text))
+    chosen = next((text for in_article, text in usable if in_article),
                   usable[0][1] if usable else None)
     value = tn.clean_value(chosen)
     if value is None and texts:
@@ -130,7 +135,9 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
     if not cands:
         return None
     keys = [tn.comparable(value) for _, value, _ in cands]
-    words = [tn.tokens(value) for _, value, _ in cands]
+    # words of a candidate, read when first compared (most pages' candidates
+    # are equal once comparable, or of one family: none is)
+    words: dict[int, list[str]] = {}
     close: dict[tuple[int, int], bool] = {}  # token F1 is symmetric: once per pair
     best, best_score = None, -1.0
     for i, (family, value, trust) in enumerate(cands):
@@ -144,6 +151,9 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
             pair = (i, j) if i < j else (j, i)
             near = close.get(pair)
             if near is None:
+                for k in pair:
+                    if k not in words:
+                        words[k] = tn.tokens(cands[k][1])
                 near = close[pair] = tn.tokens_f1(words[i], words[j]) >= 0.8
             if near:
                 agree[other_family] = max(agree.get(other_family, 0.0), 1.0)

@@ -189,19 +189,23 @@ _KINDS: dict[int, int] = {
 }
 
 
+#: _KINDS as a list indexed by tag id (standard tags; others have none).
+_KIND_OF: list[int | None] = [_KINDS.get(i) for i in range(max(_KINDS) + 1)]
+
+
 _FORM = dom.tag_id("form")
 @functools.lru_cache(maxsize=4096)
 def _ambiguous(cls: str | None, ident: str | None) -> bool:
-    return _AMBIGUOUS.search(f"{cls} {ident}") is not None
+    return _AMBIGUOUS.search(f"{cls} {ident}")
 
 
 #: Furniture names that sites also give to the article's own boxes ("article
 #: widget", "sidebar-grid__container", "paywall" paragraphs, "hasBanners",
 #: "subscriber-only"): a box so named is judged by the text it holds.
-_AMBIGUOUS = re.compile("paywall|widget|sidebar|banner|subscri", re.I)
+_AMBIGUOUS = dom.MarksPattern("paywall|widget|sidebar|banner|subscri")
 #: Class words of the article's own text, whatever else the class says.
-_ARTICLE_MARKS = re.compile(r"(?:article|story|entry|post)[-_]?(?:body|content|text)\b|"
-                            r"\barticlebody\b|\btext[-_]body\b", re.I)
+_ARTICLE_MARKS = dom.MarksPattern(r"(?:article|story|entry|post)[-_]?(?:body|content|text)\b|"
+                                  r"\barticlebody\b|\btext[-_]body\b")
 
 
 class _Share:
@@ -225,10 +229,12 @@ class _Share:
             if cls and _ARTICLE_MARKS.search(cls):
                 self.judged[key] = True
                 return True
-            if len(el.text()) < 200:  # a button, a line: not its class's measure
+            own = len(el.text())
+            if own < 200:  # a button, a line: not its class's measure
                 return False
             boxes = self.container.css(f'[class="{_css_string(cls)}"]') if cls else [el]
-            held = sum(len(box.text()) for box in boxes)
+            mem_id = el.mem_id  # its own text is measured already
+            held = sum(own if box.mem_id == mem_id else len(box.text()) for box in boxes)
             if held >= ARTICLE_CHARS and self.total < 0:
                 self.total = len(self.container.text())
             found = held >= ARTICLE_CHARS and 10 * held >= 4 * self.total and \
@@ -274,10 +280,13 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
     drops: list[LexborNode] = []
     blocks: list[LexborNode] = []
     text = _Share(container)
-    kinds = _KINDS
+    kind_of = _KIND_OF
+    last_kind = len(kind_of)
     for el in islice(container.traverse(), MAX_WALKED):
         tid = el.tag_id
-        kind = kinds.get(tid)
+        if tid >= last_kind:
+            continue
+        kind = kind_of[tid]
         if kind is None:
             continue
         if kind == _DROP:
@@ -291,16 +300,16 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
             blocks.append(el)
             if kind == _BLOCK:
                 continue
-        # el.attrs reads from the tree, el.attributes copies all into a dict
-        lazy = el.attrs
-        count = len(lazy)
-        if not count:
+        # one call for all the attributes: fewer than el.attrs, len() and a
+        # get() that raises inside when there is no class
+        attrs = el.attributes
+        if not attrs:
             continue
-        if count == 1:  # most boxes: judged by the class alone
-            cls = lazy.get("class")
+        if len(attrs) == 1:  # most boxes: judged by the class alone
+            cls = attrs.get("class")
             if cls is not None and not _boiler_marks(cls):
                 continue
-        if _is_boilerplate(el, tid, el.attributes, guarded, text):
+        if _is_boilerplate(el, tid, attrs, guarded, text):
             drops.append(el)
             _empty(el)
     for el in blocks:  # "Kenya deports 45</h1><div>By Staff" must not give "45By"

@@ -3,10 +3,12 @@
 ``collect(tree, url)`` runs one CSS query over a parsed document
 (:func:`archiver.dom.parse_html`) and returns a :class:`Markup`:
 the ``<title>``, ``<meta>`` values, parsed JSON-LD blocks, ``<h1>`` and
-``<time>`` elements, ``itemprop=datePublished`` values, the canonical and
-meta-refresh targets and whether there is a password field. The headline
-and date choosers (:mod:`archiver.headline`, :mod:`archiver.dates`) read
-from it. Pure, no I/O; "nothing found" is None.
+``<time>`` elements, the canonical and meta-refresh targets and whether
+there is a password field. The headline and date choosers
+(:mod:`archiver.headline`, :mod:`archiver.dates`) read from it; the
+``itemprop=datePublished`` values, which few pages need to be dated,
+:func:`itemprop_dates` reads when asked. Pure, no I/O; "nothing found" is
+None.
 
 Example::
 
@@ -53,7 +55,6 @@ class Markup:
     h1s: list[LexborNode] = field(default_factory=list)
     times: list[LexborNode] = field(default_factory=list)
     containers: list[LexborNode] = field(default_factory=list)  # <article>, <main>
-    itemprop_dates: list[str] = field(default_factory=list)
     canonical: str | None = None
     refresh: str | None = None
     password: bool = False
@@ -62,10 +63,19 @@ class Markup:
 # --------------------------------------------------------------------------
 # one pass over the document
 
-#: The elements collect() reads, in one CSS query (document order).
-_WANTED = ("base[href], title, meta, link[rel~=canonical i], "
-           'script[type*="ld+json" i], h1, time, input[type=password i], '
-           "[itemprop=datePublished], article, main")
+#: The elements collect() reads, in one CSS query (document order). Each
+#: selector costs the query a test of every element of the page, the one of
+#: any element by its ``itemprop`` as much as two by name: the
+#: ``itemprop=datePublished`` values are left to :func:`itemprop_dates`, for
+#: the few pages not dated before. A <link>, <script> or <input> of that
+#: itemprop is still read here as the others of its name are.
+_WANTED = ("base[href], meta, script:is([type*=\"ld+json\" i], [itemprop=datePublished]), "
+           "h1, time, input:is([type=password i], [itemprop=datePublished]), article, main")
+#: The elements of which collect() reads the first (with the <base> before
+#: them): the <title> and the canonical link, which a page has in its <head>.
+#: Queried in the <head>, then in the <body> only when not found there, they
+#: cost the query over the whole page two selectors fewer.
+_FIRST = "base[href], title, link:is([rel~=canonical i], [itemprop=datePublished])"
 _META, _SCRIPT, _H1, _TIME, _LINK, _TITLE, _INPUT, _BASE = (
     dom.tag_id(name) for name in ("meta", "script", "h1", "time", "link", "title", "input",
                                   "base"))
@@ -104,23 +114,41 @@ REFRESH_AT_ONCE_SECONDS = 10
 
 
 def collect(tree: LexborHTMLParser, url: str) -> Markup:
-    """What the markup of *tree* says, from one CSS query over the document."""
+    """What the markup of *tree* says, from one CSS query over the document
+    (and one over its <head> for the elements read once)."""
     found = Markup()
     base = url
     root = tree.root
     if root is None:
         return found
+    meta = found.meta
+    setdefault = meta.setdefault
     for el in root.css(_WANTED):
         tid = el.tag_id
-        attrs = el.attributes
         if tid == _META:  # <meta itemprop> is read with the other <meta> values
-            _collect_meta(attrs, found, base, el)
-            continue
-        if attrs.get("itemprop") == "datePublished" and \
-                len(found.itemprop_dates) < _ITEMPROP_DATES_MAX:
-            found.itemprop_dates.append(attrs.get("datetime") or attrs.get("content")
-                                        or text_of(el))
-        if tid == _SCRIPT:  # JSON-LD
+            # most of the elements read: their names and content are read here
+            # (and http-equiv, rare, in _collect_equiv); of the others, only
+            # a <base> has attributes read
+            get = el.attributes.get
+            content = get("content")
+            if content is None:
+                continue
+            equiv = get("http-equiv")
+            if equiv and _collect_equiv(equiv, content, found, base, el):
+                continue
+            if len(meta) >= META_NAMES_MAX:
+                continue
+            for key in (get("property"), get("name"), get("itemprop")):
+                if key:
+                    for name in key.lower().split():
+                        setdefault(name, content)
+        elif tid in _CONTAINERS:
+            if len(found.containers) < FOUND_MAX:
+                found.containers.append(el)
+        elif tid == _TIME:
+            if len(found.times) < FOUND_MAX:
+                found.times.append(el)
+        elif tid == _SCRIPT:  # JSON-LD
             if len(found.jsonld) < FOUND_MAX:
                 raw = el.text()
                 if raw:
@@ -128,23 +156,62 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
         elif tid == _H1:
             if len(found.h1s) < FOUND_MAX:
                 found.h1s.append(el)
-        elif tid == _TIME:
-            if len(found.times) < FOUND_MAX:
-                found.times.append(el)
-        elif tid in _CONTAINERS:
-            if len(found.containers) < FOUND_MAX:
-                found.containers.append(el)
-        elif tid == _LINK:  # rel=canonical
-            if found.canonical is None:
-                found.canonical = absolute(base, attrs.get("href"))
-        elif tid == _TITLE:
-            if found.title is None and not _in_svg(el):
-                found.title = text_of(el)
         elif tid == _INPUT:  # type=password
             found.password = found.password or not _in_furniture(el)
-        elif tid == _BASE and attrs.get("href"):
-            base = absolute(url, attrs.get("href")) or url
+        elif tid == _BASE:  # for a <meta> refresh after it
+            href = el.attributes.get("href")
+            if href:
+                base = absolute(url, href) or url
+    _collect_first(tree, root, found, url)
     return found
+
+
+def _collect_first(tree: LexborHTMLParser, root: LexborNode, found: Markup, url: str) -> None:
+    """The <title> and the canonical link: the first of each in the document
+    (a <title> not in an <svg>; a link with an address), read in the <head>,
+    then in the <body> if needed. The whole document is queried at once when
+    <html> holds other elements than its <head> and <body> (a frameset)."""
+    head, body = tree.head, tree.body
+    kids = [el.mem_id for el in root.iter() if el.is_element_node]
+    parts = [head, body] if head is not None and body is not None \
+        and kids == [head.mem_id, body.mem_id] else [root]
+    base = url
+    for part in parts:
+        for el in part.css(_FIRST):
+            tid = el.tag_id
+            if tid == _TITLE:
+                if found.title is None and not _in_svg(el):
+                    found.title = text_of(el)
+            elif tid == _LINK:  # rel=canonical
+                if found.canonical is None:
+                    found.canonical = absolute(base, el.attributes.get("href"))
+            else:  # <base>
+                href = el.attributes.get("href")
+                if href:
+                    base = absolute(url, href) or url
+        if found.title is not None and found.canonical is not None:
+            return
+
+
+def itemprop_dates(tree: LexborHTMLParser) -> list[str]:
+    """The values of the first elements whose ``itemprop`` is ``datePublished``
+    (``<meta>`` aside: :func:`collect` reads them), in document order: their
+    ``datetime`` or ``content``, else their text. Read before the tree is
+    changed (:func:`archiver.maintext.main_text`)."""
+    root = tree.root
+    if root is None:
+        return []
+    values: list[str] = []
+    for el in root.css("[itemprop=datePublished]"):
+        if el.tag_id == _META:
+            continue
+        attrs = el.attributes
+        get = attrs.get
+        if get("itemprop") == "datePublished":
+            values.append(get("datetime") or get("content") or text_of(el))
+            if len(values) >= _ITEMPROP_DATES_MAX:
+                break
+    return values
 
 
 #: Where a password field is the site's own sign-in box, not the page's content:
@@ -152,9 +219,9 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
 #: or the comments (a not-found page in a site's template has them too).
 _FURNITURE_TAGS = dom.tag_ids("header", "nav", "footer", "aside", "dialog", "menu")
 _FURNITURE_ROLES = frozenset({"banner", "navigation", "complementary", "dialog", "menu"})
-_FURNITURE_MARKS = re.compile(
+_FURNITURE_MARKS = dom.MarksPattern(
     "header|nav|menu|dropdown|dialog|modal|popup|lightbox|overlay|flyout|sidebar|widget|"
-    "comment", re.I)
+    "comment")
 
 
 def _in_furniture(el: LexborNode) -> bool:
@@ -176,29 +243,22 @@ def _in_svg(el: LexborNode) -> bool:
     return dom.has_ancestor(el, _SVG)
 
 
-def _collect_meta(attrs: dict[str, str | None], found: Markup, base: str,
-                  el: LexborNode) -> None:
-    content = attrs.get("content")
-    equiv = attrs.get("http-equiv")
-    if equiv:
-        equiv = equiv.lower()
-        if equiv == "refresh" and content and found.refresh is None:
-            # at once, and not in <noscript> (a browser running scripts ignores it)
-            m = _REFRESH_URL.match(content)
-            if m and m.group(2).strip() and int(m.group(1) or 0) <= REFRESH_AT_ONCE_SECONDS \
-                    and not dom.has_ancestor(el, _NOSCRIPT):
-                found.refresh = absolute(base, m.group(2))
-            return
-        if equiv == "content-language" and content:
-            found.meta.setdefault("content-language", content)
-            return
-    if content is None or len(found.meta) >= META_NAMES_MAX:
-        return
-    setdefault = found.meta.setdefault
-    for key in (attrs.get("property"), attrs.get("name"), attrs.get("itemprop")):
-        if key:
-            for name in key.lower().split():
-                setdefault(name, content)
+def _collect_equiv(equiv: str, content: str, found: Markup, base: str,
+                   el: LexborNode) -> bool:
+    """Read a ``<meta http-equiv>`` with *content*; False when it is read as
+    the other ``<meta>`` are (by its names)."""
+    equiv = equiv.lower()
+    if equiv == "refresh" and content and found.refresh is None:
+        # at once, and not in <noscript> (a browser running scripts ignores it)
+        m = _REFRESH_URL.match(content)
+        if m and m.group(2).strip() and int(m.group(1) or 0) <= REFRESH_AT_ONCE_SECONDS \
+                and not dom.has_ancestor(el, _NOSCRIPT):
+            found.refresh = absolute(base, m.group(2))
+        return True
+    if equiv == "content-language" and content:
+        found.meta.setdefault("content-language", content)
+        return True
+    return False
 
 
 def _collect_jsonld(raw: str, found: Markup) -> None:

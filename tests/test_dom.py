@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 import textwrap
@@ -145,3 +146,26 @@ def test_a_data_table_of_three_megabytes_is_parsed() -> None:
     tree, _ = dom.parse_html(body, "text/html")
     assert tree is not None and tree.body is not None
     assert len(tree.css("td")) > 200_000
+
+
+# ------------------------------------------------- class and id name patterns
+
+_NAME_CHARS = st.sampled_from(list("abcdeklmnoprstuvwxyzABDEKLMNOST-_ 19") +
+                              ["\u017f", "\u212a", "\u0130", "\u0131", "\u00e9", "\u00c9"])
+_SOURCES = ("paywall|widget|sidebar|banner|subscri",
+            r"(?:article|story|entry|post)[-_]?(?:body|content|text)\b|\btext[-_]body\b",
+            r"logo|brand|site-?(?:title|name)|masthead|navbar", "modif|updat|edited|revis")
+
+
+@given(st.lists(_NAME_CHARS, max_size=40).map("".join), st.sampled_from(_SOURCES))
+def test_marks_pattern_finds_what_the_case_insensitive_pattern_finds(name: str, source: str):
+    """Lower-casing an ASCII name changes no match; other names (the long s
+    and the Kelvin sign match "s" and "k" case-insensitively) keep re.I."""
+    assert dom.MarksPattern(source).search(name) == \
+        (re.search(source, name, re.IGNORECASE) is not None)
+
+
+def test_a_marks_pattern_is_written_in_lower_case():
+    assert dom.MarksPattern("logo").search("Site-LOGO")
+    with pytest.raises(ValueError):
+        dom.MarksPattern(r"\Wlogo")

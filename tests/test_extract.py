@@ -99,6 +99,21 @@ def test_chinese_date_in_source_line():
 
 # ---------------------------------------------------------------- headlines
 
+@pytest.mark.parametrize(("body", "h1"), [
+    # the page header's h1 (a logo) and one in a link named so are passed over
+    ("<header><h1>Site</h1></header><div><h1>Lead story</h1></div>", "Lead story"),
+    ('<div><a class="brand"><h1>Site</h1></a></div><h1>Lead story</h1>', "Lead story"),
+    # an article's own header is not the page's
+    ("<h1>Section</h1><article><header><h1>Lead story</h1></header></article>",
+     "Lead story"),
+    ("<main><h1>Lead story</h1></main><h1>Other</h1>", "Lead story"),
+    # none qualifies: the first h1 of the page
+    ("<header><h1>Site</h1></header>", "Site"),
+])
+def test_the_article_h1_is_found_from_one_walk_up(body: str, h1: str) -> None:
+    assert html("", body).h1 == h1
+
+
 def test_title_site_suffix_and_prefix_removed():
     og = '<meta property="og:site_name" content="Reuters">'
     assert html(og + "<title>Ministry denies report | Reuters</title>").headline == \
@@ -167,6 +182,31 @@ def test_one_pass_keeps_the_first_elements_of_each_kind():
     assert found.h1s[0].text() == "H0" and found.jsonld[-1] == {"n": FOUND_MAX - 1}
 
 
+@pytest.mark.parametrize(("doc", "title", "canonical"), [
+    # in the <head>, where pages have them; the <body> is not queried for them
+    ("<head><title>A</title><link rel=canonical href=/c></head>"
+     "<body><title>B</title><link rel=canonical href=/d></body>", "A", "https://example.com/c"),
+    # not in the <head>: the first in the <body>, with the <base> before it
+    ("<head><base href='https://b.example/x/'></head><body><svg><title>icon</title></svg>"
+     "<title>B</title><link rel=canonical href=c></body>", "B", "https://b.example/x/c"),
+    # a link without an address is passed over, in the <head> as in the <body>
+    ("<head><title>A</title><link rel=canonical href='javascript:void(0)'></head>"
+     "<body><base href=/y/><link rel=canonical href=d></body>", "A", "https://example.com/y/d"),
+    # a frameset (no <body>): the whole document at once
+    ("<head><title>F</title><link rel=canonical href=/f></head><frameset><frame></frameset>",
+     "F", "https://example.com/f"),
+])
+def test_the_first_title_and_canonical_link_are_read_head_first(
+        doc: str, title: str, canonical: str) -> None:
+    from archiver.dom import parse_html
+    from archiver.pagemeta import collect
+
+    tree, _ = parse_html(f"<!DOCTYPE html><html>{doc}</html>".encode(), "text/html")
+    assert tree is not None
+    found = collect(tree, "https://example.com/a/b")
+    assert (found.title, found.canonical) == (title, canonical)
+
+
 def test_no_headline_on_an_empty_page():
     info = html("", "<p>hello</p>")
     assert info.headline is None and info.published is None and info.title is None
@@ -211,6 +251,28 @@ def test_a_body_of_markup_without_text_is_not_empty() -> None:
 )
 def test_meta_dates(head, expected):
     assert html(head, url="https://example.com/story").published == expected
+
+
+def test_itemprop_dates_are_read_apart_in_document_order():
+    """The ``itemprop=datePublished`` values of any element but ``<meta>`` (read
+    with the other ``<meta>``), the first ten in document order: read by a
+    query of their own, only for a page not dated before them."""
+    from archiver.dom import parse_html
+    from archiver.pagemeta import collect, itemprop_dates
+
+    spans = "".join(f'<span itemprop="datePublished">2016-05-{i:02d}</span>'
+                    for i in range(1, 13))
+    doc = ('<head><meta itemprop="datePublished" content="2001-01-01"></head><body>'
+           '<time itemprop="datePublished" datetime="2015-01-02">x</time>'
+           '<div itemprop="DatePublished">2014-01-01</div>'
+           f'<p itemprop="datePublished" content="2015-03-04">y</p>{spans}</body>')
+    tree, _ = parse_html(doc.encode(), "text/html")
+    assert tree is not None
+    assert itemprop_dates(tree) == ["2015-01-02", "2015-03-04",
+                                    *(f"2016-05-{i:02d}" for i in range(1, 9))]
+    assert collect(tree, "https://example.com/a").meta["datepublished"] == "2001-01-01"
+    body = '<p>By Staff</p><span itemprop="datePublished">May 3, 2016</span>'
+    assert html("", body, url="https://example.com/story").published == dt.date(2016, 5, 3)
 
 
 def test_jsonld_date_published_not_modified():
