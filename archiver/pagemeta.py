@@ -67,15 +67,14 @@ class Markup:
 #: selector costs the query a test of every element of the page, the one of
 #: any element by its ``itemprop`` as much as two by name: the
 #: ``itemprop=datePublished`` values are left to :func:`itemprop_dates`, for
-#: the few pages not dated before. A <link>, <script> or <input> of that
-#: itemprop is still read here as the others of its name are.
-_WANTED = ("base[href], meta, script:is([type*=\"ld+json\" i], [itemprop=datePublished]), "
-           "h1, time, input:is([type=password i], [itemprop=datePublished]), article, main")
+#: the few pages not dated before.
+_WANTED = ("base[href], meta, script[type*=\"ld+json\" i], h1, time, input[type=password i], "
+           "article, main")
 #: The elements of which collect() reads the first (with the <base> before
 #: them): the <title> and the canonical link, which a page has in its <head>.
 #: Queried in the <head>, then in the <body> only when not found there, they
 #: cost the query over the whole page two selectors fewer.
-_FIRST = "base[href], title, link:is([rel~=canonical i], [itemprop=datePublished])"
+_FIRST = "base[href], title, link[rel~=canonical i]"
 _META, _SCRIPT, _H1, _TIME, _LINK, _TITLE, _INPUT, _BASE = (
     dom.tag_id(name) for name in ("meta", "script", "h1", "time", "link", "title", "input",
                                   "base"))

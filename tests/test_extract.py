@@ -345,6 +345,21 @@ def test_meta_refresh_and_password():
 
 
 
+
+def test_an_itemprop_date_is_not_a_password_field_a_canonical_or_json_ld():
+    """An ``<input>``, ``<link>`` or ``<script>`` that carries
+    ``itemprop=datePublished`` is read for its date only: not as a password
+    field (which makes a page a login wall), a canonical link or a JSON-LD block."""
+    head = ('<link itemprop="datePublished" href="/2016-05-03">'
+            '<script itemprop="datePublished">{"@type": "NewsArticle", '
+            '"headline": "From the script"}</script>')
+    body = ('<h1>The headline</h1><form><input type="hidden" itemprop="datePublished" '
+            'value="2016-05-03"></form><p>Text.</p>')
+    info = html(head, body, url="https://example.com/a/b")
+    assert info.has_password_field is False
+    assert info.canonical is None
+    assert info.headline == "The headline"
+
 @pytest.mark.parametrize("where", [
     # Ars Technica: the account drop-down in the site header
     '<header class="site-header"><div class="dropdown" id="header-account">{form}</div>'
