@@ -269,19 +269,20 @@ def _index_whole_or_up_to_damage(link: Path, tmp: Path, scan: bool = True) -> li
     damage first: cdxj-indexer does not always stop at a damaged member (warcio
     may read one whose gzip magic is broken as an uncompressed record, and index
     its bytes as a URL)."""
+    damage, error = None, ""
     try:
         damage = _damage_offset(link) if scan else None
-        if damage is not None:
-            raise ArchiverError(f"damaged at offset {damage[0]}: {damage[1]}")
-        _index_file(link, tmp)
+        if damage is None:
+            _index_file(link, tmp)
+            return []
     except (ArchiverError, OSError) as exc:
-        indexed, warning = _index_up_to_damage(link, tmp, str(exc))
-        LOGGER.warning("%s", warning)
-        if not indexed:
-            tmp.unlink(missing_ok=True)
-            return None
-        return [warning]
-    return []
+        error = str(exc)
+    indexed, warning = _index_up_to_damage(link, tmp, error, damage)
+    LOGGER.warning("%s", warning)
+    if not indexed:
+        tmp.unlink(missing_ok=True)
+        return None
+    return [warning]
 
 
 # --------------------------------------------------------------------------
@@ -418,16 +419,14 @@ class Voucher:
         return found
 
     def keep_vouched(self, path: Path, index: Path, damaged: bool = False) -> str | None:
-        """Leave in the CDXJ *index* of the WARC file *path* only what the database
-        vouches for: every line when the file has its recorded SHA-256, else the
-        lines of the records it knows (:meth:`known`), at their recorded offset
-        and length, that match their recorded digests (a revisit: its original
-        too). Returns the warning to give (None when nothing is to be said);
-        *damaged*: a warning of damage was given for the file already."""
+        """Leave in the CDXJ *index* of the WARC file *path*, which does not have
+        its recorded SHA-256 (:meth:`intact`), only what the database vouches
+        for: the lines of the records it knows (:meth:`known`), at their recorded
+        offset and length, that match their recorded digests (a revisit: its
+        original too). Returns the warning to give (None when nothing is to be
+        said); *damaged*: a warning of damage was given for the file already."""
         name = path.name
         recorded = self.sha256(name)
-        if recorded is not None and self.intact(path):
-            return None
         known = self.known(name)
         left_out: set[int] = set()
         kept = index.with_name(index.name + ".kept")
@@ -486,16 +485,18 @@ def _index_file(path: Path, out: Path) -> None:
         raise ArchiverError(f"cdxj-indexer failed: {type(exc).__name__}: {exc}") from exc
 
 
-def _index_up_to_damage(path: Path, out: Path, error: str) -> tuple[bool, str]:
-    """After cdxj-indexer failed on *path* (with *error*): index into *out* the
-    records before its first damaged member. Returns whether anything was
-    indexed (else the file is left out of the replay) and the warning that says
-    which, for the caller to log."""
-    try:
-        damage = _damage_offset(path)
-    except OSError as exc:
-        damage = None
-        error = f"cannot read: {exc.strerror or exc}"
+def _index_up_to_damage(path: Path, out: Path, error: str,
+                        damage: tuple[int, str] | None = None) -> tuple[bool, str]:
+    """After cdxj-indexer failed on *path* (with *error*), or its first damaged
+    member was found (*damage*: offset, what; looked for when not given): index
+    into *out* the records before it. Returns whether anything was indexed
+    (else the file is left out of the replay) and the warning that says which,
+    for the caller to log."""
+    if damage is None:
+        try:
+            damage = _damage_offset(path)
+        except OSError as exc:
+            error = f"cannot read: {exc.strerror or exc}"
     if damage is None:
         last = error.strip().splitlines()[-1:] or [error]
         error = "".join(c if c.isprintable() else "?" for c in last[0][-300:])
