@@ -62,7 +62,14 @@ class Asker:
         self.bodies += [h.content for h in r.history] + [r.content]
         return r
 
-    def close(self) -> None:
+    def never_sent(self, text: bytes) -> None:
+        """Assert that no body it was sent holds *text*."""
+        assert not [body for body in self.bodies if text in body]
+
+    def __enter__(self) -> Asker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
         self.client.close()
 
 
@@ -105,8 +112,7 @@ def test_a_record_forged_in_place_is_not_replayed(lab: Lab, tmp_path: Path) -> N
     one_original, one_revisit = captures(copy, lab.urls["one"])  # in the altered file
     assert one_original["warc_file"] == altered["warc_file"]
     with ReplayServer(copy, coll_root=tmp_path / "pywb") as replay:
-        asker = Asker(replay.url)
-        try:
+        with Asker(replay.url) as asker:
             for mode in ("id_", "mp_"):
                 assert_sent_on(asker.get(f"/archive/{ts(altered)}{mode}/{url}"),
                                replay.url, intact, mode)
@@ -123,9 +129,7 @@ def test_a_record_forged_in_place_is_not_replayed(lab: Lab, tmp_path: Path) -> N
             r = asker.get(f"/archive/{ts(one_revisit)}id_/{lab.urls['one']}")
             assert r.status_code == 200 and b"Taiwan slams Malaysia" in r.content
             assert r.headers["memento-datetime"] == http_date(one_revisit)
-        finally:
-            asker.close()
-    assert not [body for body in asker.bodies if FORGED in body]
+    asker.never_sent(FORGED)
     (warning,) = replay.warnings
     assert warning.startswith(f"{altered['warc_file']} differs from what was written")
     assert "left out of the replay, 1 record that the archive database does not know " \
@@ -141,16 +145,13 @@ def test_a_record_appended_to_a_closed_file_is_not_replayed(lab: Lab, tmp_path: 
     intact = captures(copy, url)[-1]
     offset = forged_response(copy / "warc" / intact["warc_file"], url, "2030-01-01T00:00:00Z")
     with ReplayServer(copy, coll_root=tmp_path / "pywb") as replay:
-        asker = Asker(replay.url)
-        try:
+        with Asker(replay.url) as asker:
             assert_sent_on(asker.get(f"/archive/20300101000000id_/{url}"), replay.url, intact)
             r = asker.get(f"/archive/20300101000000id_/{url}", follow=True)
             assert r.status_code == 200 and r.content == PAGE_2_AFTER.encode()
             listed = asker.get(f"/archive/cdx?url={url}")
             assert "20300101000000" not in listed.text and ts(intact) in listed.text
-        finally:
-            asker.close()
-    assert not [body for body in asker.bodies if FORGED in body]
+    asker.never_sent(FORGED)
     (warning,) = replay.warnings
     assert warning.startswith(f"{intact['warc_file']} differs from what was written")
     assert "left out of the replay, 1 record " in warning
@@ -167,13 +168,10 @@ def test_a_warc_file_the_database_never_recorded_is_not_replayed(
     planted = copy / "warc" / "archiver-20300101000000000000-00000.warc.gz"
     forged_response(planted, url, "2030-01-01T00:00:00Z")
     with ReplayServer(copy, coll_root=tmp_path / "pywb") as replay:
-        asker = Asker(replay.url)
-        try:
+        with Asker(replay.url) as asker:
             assert_sent_on(asker.get(f"/archive/20300101000000id_/{url}"), replay.url, intact)
             asker.get(f"/archive/20300101000000id_/{url}", follow=True)
-        finally:
-            asker.close()
-    assert not [body for body in asker.bodies if FORGED in body]
+    asker.never_sent(FORGED)
     (warning,) = replay.warnings
     assert warning.startswith(f"{planted.name} has no SHA-256 recorded")
     assert "left out of the replay, 1 record " in warning
@@ -190,8 +188,7 @@ def test_a_record_forged_while_the_replay_runs_is_checked_again(
     warc = copy / "warc" / altered["warc_file"]
     with ReplayServer(copy, coll_root=tmp_path / "pywb") as replay:
         assert replay.warnings == []
-        asker = Asker(replay.url)
-        try:
+        with Asker(replay.url) as asker:
             r = asker.get(f"/archive/{ts(altered)}id_/{url}")
             assert r.status_code == 200 and r.content == PAGE_2_BEFORE.encode()
             before = warc.stat()
@@ -201,10 +198,8 @@ def test_a_record_forged_while_the_replay_runs_is_checked_again(
             assert_sent_on(asker.get(f"/archive/{ts(altered)}id_/{url}"), replay.url, intact)
             r = asker.get(f"/archive/{ts(intact)}id_/{url}")
             assert r.status_code == 200 and r.content == PAGE_2_AFTER.encode()
-        finally:
-            asker.close()
         log = replay.log_tail(5000)
-    assert not [body for body in asker.bodies if FORGED in body]
+    asker.never_sent(FORGED)
     assert f"{altered['warc_file']} differs from what was written" in log
     assert f"the first at offset {altered['warc_offset']};" in log
 
@@ -246,14 +241,11 @@ def test_a_cached_start_is_not_fooled_by_a_forgery_that_keeps_the_mtime(
     assert (after.st_size, after.st_ino, after.st_mtime_ns) == \
         (before.st_size, before.st_ino, before.st_mtime_ns)
     with ReplayServer(copy, coll_root=tmp_path / "start-2") as replay:
-        asker = Asker(replay.url)
-        try:
+        with Asker(replay.url) as asker:
             assert_sent_on(asker.get(f"/archive/{ts(altered)}id_/{url}"), replay.url, intact)
             r = asker.get(f"/archive/{ts(intact)}id_/{url}")
             assert r.status_code == 200 and r.content == PAGE_2_AFTER.encode()
-        finally:
-            asker.close()
-    assert not [body for body in asker.bodies if FORGED in body]
+    asker.never_sent(FORGED)
     (warning,) = replay.warnings
     assert warning.startswith(f"{altered['warc_file']} differs from what was written")
     # a warm start: both indexes, and the warning, from the cache
@@ -289,8 +281,7 @@ def test_a_file_indexed_before_its_hash_was_recorded_is_indexed_again_once_it_is
             db.execute("DELETE FROM warc_files WHERE name = ?", [latest["warc_file"]])
             db.execute("DELETE FROM capture_rows WHERE id = ?", [latest["id"]])
         with ReplayServer(copy, coll_root=tmp_path / "pywb") as replay:
-            asker = Asker(replay.url)
-            try:
+            with Asker(replay.url) as asker:
                 assert_sent_on(asker.get(f"/archive/{ts(latest)}id_/{url}"), replay.url, first)
                 with db:
                     marks = ", ".join("?" * len(capture_row))
@@ -303,8 +294,6 @@ def test_a_file_indexed_before_its_hash_was_recorded_is_indexed_again_once_it_is
                         break
                     time.sleep(0.3)
                 assert r.status_code == 200 and r.content == PAGE_2_AFTER.encode()
-            finally:
-                asker.close()
     finally:
         db.close()
     (warning,) = replay.warnings
