@@ -158,9 +158,7 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
         elif tid == _INPUT:  # type=password
             found.password = found.password or not _in_furniture(el)
         elif tid == _BASE:  # for a <meta> refresh after it
-            href = el.attributes.get("href")
-            if href:
-                base = absolute(url, href) or url
+            base = _base(url, el, base)
     _collect_first(tree, root, found, url)
     return found
 
@@ -185,11 +183,15 @@ def _collect_first(tree: LexborHTMLParser, root: LexborNode, found: Markup, url:
                 if found.canonical is None:
                     found.canonical = absolute(base, el.attributes.get("href"))
             else:  # <base>
-                href = el.attributes.get("href")
-                if href:
-                    base = absolute(url, href) or url
+                base = _base(url, el, base)
         if found.title is not None and found.canonical is not None:
             return
+
+
+def _base(url: str, el: LexborNode, base: str) -> str:
+    """The base URL after the ``<base>`` *el* of the page at *url* (*base* before it)."""
+    href = el.attributes.get("href")
+    return (absolute(url, href) or url) if href else base
 
 
 def itemprop_dates(tree: LexborHTMLParser) -> list[str]:
