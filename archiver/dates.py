@@ -2,7 +2,8 @@
 
 In order of trust: JSON-LD ``datePublished``, ``<meta>`` tags, ``itemprop``
 values, ``<time>`` elements, a full date in the URL, a date written in a
-byline-like element, and finally a month in the URL. A UTC instant is
+byline-like element outside any link, a full date in the title, a byline's
+date inside a link (a teaser's). A month in the URL gives no day. A UTC instant is
 moved to the page's own time zone when the page gives it elsewhere with an
 offset. Pure; "nothing found" is None.
 
@@ -16,9 +17,10 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import json
+import re
 from collections.abc import Iterator
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from . import dom
 from . import textnorm as tn
@@ -60,7 +62,9 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str) -> dt.date | No
     url_day, has_day = tn.date_from_url(url)
     if url_day is not None and has_day:
         return url_day
-    return _date_byline(tree)  # (a /2016/05/ URL gives a month: no day is made up)
+    # (a /2016/05/ URL gives a month: no day is made up)
+    own, teaser = _date_byline(tree)
+    return own or _date_title(found) or teaser
 
 
 def _local_day(dated: Dated, found: Markup) -> dt.date:
@@ -178,6 +182,7 @@ def _date_time_elements(found: Markup) -> Dated | None:
 
 _ARTICLE = dom.tag_ids("article", "main")
 _ASIDE = dom.tag_ids("aside", "footer", "nav")
+_A = dom.tag_id("a")
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",
                 "font", "td", "time", "dd", "h4", "h5", "h6")
 _BYLINE_IDS = dom.tag_ids(*_BYLINE_TAGS)
@@ -190,12 +195,22 @@ def _byline_marks(marks: str) -> bool:
     return _BYLINE_MARKS.search(marks) and not _UPDATED.search(marks)
 
 
-def _date_byline(tree: LexborHTMLParser) -> dt.date | None:
-    """A date written in a byline-like element (class or id says date/byline)."""
+#: A day written with a two-digit year, day first, as German, Dutch, Nordic,
+#: Polish, Russian or Turkish bylines write it ("Do 25.04.24 | 14:07 Uhr"):
+#: dots only (with slashes, "04/05/24" is either order), and not a piece of a
+#: longer number or version ("1.2.3.4").
+_SHORT_YEAR = re.compile(r"(?<![\d.])([0-3]?\d)\.([01]?\d)\.(\d\d)(?![\d.]|\.\d)")
+
+
+def _date_byline(tree: LexborHTMLParser) -> tuple[dt.date | None, dt.date | None]:
+    """A date written in a byline-like element (class or id says date/byline):
+    the first outside any link, and the first inside one (a teaser's, which
+    dates another article: :func:`choose_date` tries the title before it)."""
     root = tree.root
     if root is None:
-        return None
+        return None, None
     checked = 0
+    teaser: dt.date | None = None
     for el in root.css("[class], [id]"):
         if el.tag_id not in _BYLINE_IDS:
             continue
@@ -204,10 +219,40 @@ def _date_byline(tree: LexborHTMLParser) -> dt.date | None:
         text = text_of(el)
         if not text or len(text) > 400:
             continue
-        day = tn.find_date_in_text(tn.squash(text))
+        text = tn.squash(text)
+        day = tn.find_date_in_text(text) or _short_year_date(text)
         if day is not None:
-            return day
+            if not _in_link(el):
+                return day, teaser
+            teaser = teaser or day
         checked += 1
         if checked >= 60:
             break
+    return None, teaser
+
+
+def _short_year_date(text: str) -> dt.date | None:
+    """The first plausible ``dd.mm.yy`` day in *text* (a year of this century)."""
+    for m in _SHORT_YEAR.finditer(text):
+        try:
+            day = dt.date(2000 + int(m.group(3)), int(m.group(2)), int(m.group(1)))
+        except ValueError:
+            continue
+        if tn.plausible(day):
+            return day
+    return None
+
+
+def _in_link(el: LexborNode) -> bool:
+    return any(above.tag_id == _A for above in dom.ancestors(el))
+
+
+def _date_title(found: Markup) -> dt.date | None:
+    """A full date written in the page's ``<title>`` or ``og:title``
+    ("... | Europa | DW | 28.04.2023", "... - 07.12.2017 - LA NACION")."""
+    for title in (found.title, found.meta.get("og:title")):
+        if title:
+            day = tn.find_date_in_text(tn.squash(title))
+            if day is not None:
+                return day
     return None

@@ -334,6 +334,44 @@ def test_byline_date_in_page():
     assert html("", body, url="https://example.com/x").published == dt.date(2016, 5, 3)
 
 
+def test_teaser_dates_in_links_give_way_to_the_title_date():
+    # modelled on dw.com's article pages (2023): no date in the head but the
+    # title's suffix; the dated boxes with a date class are the related
+    # articles' teasers, each inside its link
+    head = ("<title>Ukrainische Gegenoffensive: Ziele, Chancen, Risiken | Europa | DW | "
+            "28.04.2023</title>")
+    teaser = ('<div class="linkList"><a href="/de/a-{n}"><h2>Teaser {n} '
+              '<span class="date">{day}.04.2023</span></h2></a></div>')
+    body = ("<h1>Ukrainische Gegenoffensive</h1><p>Text.</p>"
+            + teaser.format(n=1, day=24) + teaser.format(n=2, day=26)
+            + '<ul class="smallList"><li><strong>Datum</strong> 28.04.2023</li></ul>')
+    url = "https://www.dw.com/de/ukrainische-gegenoffensive/a-65464327"
+    assert html(head, body, url=url).published == dt.date(2023, 4, 28)
+    # a byline outside any link still comes first, and with no title date a
+    # teaser's date is better than none
+    own = '<div class="article-date">27.04.2023</div>'
+    assert html(head, own + body, url=url).published == dt.date(2023, 4, 27)
+    assert html("<title>Ukraine</title>", body, url=url).published == dt.date(2023, 4, 24)
+
+
+@pytest.mark.parametrize(
+    ("line", "expected"),
+    [
+        # modelled on rbb24.de's "technical line" under the headline (2024)
+        ("Do 25.04.24 | 14:07 Uhr | Von Eva Muster", dt.date(2024, 4, 25)),
+        ("5.4.24, 09:12", dt.date(2024, 4, 5)),
+        ("Version 1.2.24.3", None),  # a piece of a longer number
+        ("31.02.24", None),  # no such day
+        ("25.04.99", None),  # read as 2099: in the future
+        ("04/05/24", None),  # slashes: either order, not read
+    ],
+)
+def test_two_digit_years_in_a_byline(line, expected):
+    body = f'<h1>Lunik</h1><div class="lineinfo">{line}</div><p>Text.</p>'
+    assert html("<title>Lunik</title>", body,
+                url="https://www.rbb24.de/kultur/beitrag/lunik.html").published == expected
+
+
 # ---------------------------------------------------------------- other fields
 
 def test_meta_refresh_and_password():
