@@ -494,13 +494,25 @@ def _has_content(page: PageInfo | None) -> bool:
     return page is not None and bool(page.headline or _has_text(page.text))
 
 
+def _drawn_by_scripts(empty: PageInfo | None) -> str:
+    """A hint for an editor when the side with neither headline nor text is an
+    HTML page with few links: a shell that scripts fill in a browser, which a
+    capture does not run (a listing has many links; see :data:`LISTING_LINKS`)."""
+    if empty is None or empty.kind != "html" or empty.empty or empty.links >= LISTING_LINKS:
+        return ""
+    return (f" (an HTML page with {empty.links} link{'s' if empty.links != 1 else ''} "
+            "and nothing to read: perhaps drawn by its scripts, which archiving does not "
+            "run; open it in a browser to tell)")
+
+
 def _drift(
     page: PageInfo | None, base: PageInfo, settings: CheckSettings,
 ) -> tuple[str, str] | None:
     """(rule, evidence) when *page* differs materially from the baseline *base*."""
     if _has_content(page) != _has_content(base):
         side = "the page now has" if _has_content(page) else "the first snapshot had"
-        return "content-missing", f"{side} a headline or text and the other has neither"
+        return "content-missing", f"{side} a headline or text and the other has neither" \
+            + _drawn_by_scripts(base if _has_content(page) else page)
     if page is None:
         return None
     if page.headline and base.headline:

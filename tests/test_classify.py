@@ -603,11 +603,19 @@ def test_replaced_text_is_drifted() -> None:
 
 
 def test_content_missing_on_one_side_is_drifted() -> None:
-    empty = PageInfo(kind="html", title="The Diplomat")
+    empty = PageInfo(kind="html", title="The Diplomat", links=3)
     v = run(fetched(hop()), empty, baseline=snapshot())
     assert (v.status, v.rule) == ("drifted", "content-missing")
+    # markup with few links and nothing to read: a shell its scripts fill in
+    assert "an HTML page with 3 links and nothing to read: perhaps drawn by its scripts" \
+        in v.reason
     v = run(fetched(hop()), article(), baseline=snapshot(empty))
     assert (v.status, v.rule) == ("drifted", "content-missing")
+    assert "the page now has a headline or text" in v.reason and "scripts" in v.reason
+    # a plain text with nothing in it, or a listing's many links, is no shell
+    for other in (PageInfo(kind="other"), PageInfo(kind="html", title="News", links=25)):
+        v = run(fetched(hop()), other, baseline=snapshot())
+        assert v.rule == "content-missing" and "scripts" not in v.reason, v
 
 
 def test_drift_thresholds_follow_the_settings() -> None:
