@@ -199,7 +199,7 @@ def _byline_marks(marks: str) -> bool:
 #: Polish, Russian or Turkish bylines write it ("Do 25.04.24 | 14:07 Uhr"):
 #: dots only (with slashes, "04/05/24" is either order), and not a piece of a
 #: longer number or version ("1.2.3.4").
-_SHORT_YEAR = re.compile(r"(?<![\d.])([0-3]?\d)\.([01]?\d)\.(\d\d)(?![\d.]|\.\d)")
+_SHORT_YEAR = re.compile(r"(?<![\d.])([0-3]?\d)\.([01]?\d)\.(\d\d)(?!\d|\.\d)")
 
 
 def _date_byline(tree: LexborHTMLParser) -> tuple[dt.date | None, dt.date | None]:
