@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -93,6 +94,16 @@ TARGETS = (
 SIZES = ("1000", "10000")
 
 
+def commit(path: Path, run: Run) -> str:
+    """The commit a run measured: its ``code``, or for a run of an exported tree
+    (``--code``, recorded as the folder) the commit its file is named after."""
+    code = str(run.get("code", ""))
+    if re.fullmatch(r"[0-9a-f]{7,40}", code):
+        return code
+    named = re.search(r"-([0-9a-f]{7,40})(?:-[a-z0-9]+)?$", path.stem)
+    return named.group(1) if named else code or "?"
+
+
 def load(paths: list[Path]) -> list[tuple[Path, Run]]:
     runs = []
     for path in paths:
@@ -110,8 +121,8 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     runs = load(args.files or sorted(RESULTS.glob("*.json")))
     if args.since:
-        first = next((i for i, (_, r) in enumerate(runs)
-                      if str(r.get("code", "")).startswith(args.since)), None)
+        first = next((i for i, (p, r) in enumerate(runs)
+                      if commit(p, r).startswith(args.since)), None)
         if first is None:
             print(f"no run of commit {args.since}", file=sys.stderr)
             return 2
@@ -130,7 +141,7 @@ def main(argv: list[str] | None = None) -> int:
                     continue
                 values.append(value)
                 mark = "" if target.met(value) else "   missed"
-                print(f"  {size:>6}  {run.get('code', '?'):>9}  {path.name:<38} {value:>8g}{mark}")
+                print(f"  {size:>6}  {commit(path, run):>9}  {path.name:<38} {value:>8g}{mark}")
             if values:
                 met = sum(target.met(v) for v in values)
                 print(f"  {size:>6}  range {min(values):g}-{max(values):g}, "
