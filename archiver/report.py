@@ -212,7 +212,9 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
             lines.append(f"- **{r['status']}** since {r.get('since') or '?'}: <{r['url']}>")
             lines.append(f"  - {md_text(r['reason'])}")
             then, now = r.get("baseline_headline"), r.get("headline")
-            if then or now:
+            if then and then == now:
+                lines.append(f"  - headline: {md_text(now)} (as first captured)")
+            elif then or now:
                 lines.append(f"  - headline then: {md_text(then) or '—'}; now: "
                              f"{md_text(now) or '—'}")
             if r["flags"]:

@@ -98,3 +98,18 @@ def test_csv_never_starts_a_formula(store: Store) -> None:
 def test_the_terminal_table_prints_brackets_as_written(store: Store) -> None:
     table = render_table(build_report(store), width=400)
     assert "[/bold] [VIDEO]" in table and "[Use this archived copy instead]" in table
+
+
+def test_markdown_names_an_unchanged_headline_once(tmp_path: Path) -> None:
+    store = _store(tmp_path)
+    try:
+        with store.transaction():  # URL2's first snapshot had the headline it has now
+            store.set_baseline(URL2, None, dt.datetime(2026, 11, 25, tzinfo=dt.UTC), URL2,
+                               None, PageInfo(kind="html", headline=FORMULA))
+        md = RENDERERS["md"](build_report(store))
+    finally:
+        store.close()
+    unchanged, drifted = md.split(f"<{URL2}>")[1], md.split(f"<{URL}>")[1].split("<http")[0]
+    assert f"  - headline: {md_text(FORMULA)} (as first captured)" in unchanged
+    assert "headline then:" not in unchanged
+    assert f"  - headline then: {md_text(FORMULA)}; now: {md_text(HOSTILE)}" in drifted
