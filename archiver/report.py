@@ -88,8 +88,26 @@ def iter_results(store: Store) -> Iterator[dict[str, Any]]:
 
 
 def build_report(store: Store) -> dict[str, Any]:
-    """The latest state of every checked citation, in sources order."""
-    return {"checked_at": checked_at(store), "results": list(iter_results(store))}
+    """The latest state of every checked citation, in sources order, and how many
+    citations have no check yet (``unchecked``: the human formats say so; the
+    JSON report, whose keys the contract fixes, leaves it out)."""
+    results, unchecked = [], 0
+    for c in citation_rows(store):
+        if c["status"]:
+            results.append(_result(c, store))
+        else:
+            unchecked += 1
+    return {"checked_at": checked_at(store), "results": results, "unchecked": unchecked}
+
+
+def unchecked_note(report: dict[str, Any]) -> str | None:
+    """A sentence on the citations not checked yet, if any (None when there are none)."""
+    n = int(report.get("unchecked") or 0)
+    if not n:
+        return None
+    return (f"{n} citation{'s' if n != 1 else ''} not checked yet (a cycle stopped before "
+            f"{'them' if n != 1 else 'it'}): the next `archiver run` or `archiver check` "
+            f"checks {'them' if n != 1 else 'it'}.")
 
 
 def broken_count(report: dict[str, Any]) -> int:
@@ -149,7 +167,8 @@ def _indented(value: Any, level: int = 0) -> str:
 
 
 def render_json(report: dict[str, Any]) -> str:
-    return json.dumps(report, indent=2, ensure_ascii=False) + "\n"
+    shown = {"checked_at": report.get("checked_at"), "results": report["results"]}
+    return json.dumps(shown, indent=2, ensure_ascii=False) + "\n"
 
 
 def render_csv(report: dict[str, Any]) -> str:
@@ -199,6 +218,9 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
     lines = [f"# Citation check — {report['checked_at'] or 'never checked'}", ""]
     summary = ", ".join(f"{n} {s}" for s, n in counts(report).items())
     lines += [f"{len(report['results'])} citations: {summary or 'none'}.", ""]
+    note = unchecked_note(report)
+    if note:
+        lines += [note, ""]
     for group in group_by_event(report):
         rows = group["results"]
         first = rows[0]
@@ -253,6 +275,9 @@ def render_table(report: dict[str, Any], width: int | None = None) -> str:
     console.print(table)
     summary = ", ".join(f"{n} {s}" for s, n in counts(report).items())
     console.print(f"{len(report['results'])} citations: {summary or 'none'}")
+    note = unchecked_note(report)
+    if note:
+        console.print(note)
     out = console.file
     assert isinstance(out, io.StringIO)
     return out.getvalue()

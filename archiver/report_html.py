@@ -39,7 +39,7 @@ import jinja2
 from markupsafe import Markup
 
 from .models import BROKEN
-from .report import STATUS_ORDER, broken_count, counts
+from .report import STATUS_ORDER, broken_count, counts, unchecked_note
 
 if TYPE_CHECKING:
     from .store import Store
@@ -202,6 +202,7 @@ def render_html(report: dict[str, Any], *, replay_base: str = DEFAULT_BASE_URL,
     return template.render(
         report=report, groups=group_by_event(report), counts=list(counts(report).items()),
         total=len(report.get("results", [])), broken=broken_count(report),
+        unchecked=unchecked_note(report),
         replay_base=replay_base, collection=collection, title=title,
         css=Markup(css), csp=csp,  # noqa: S704 - our own stylesheet, not page data
     )

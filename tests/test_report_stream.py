@@ -222,3 +222,30 @@ def test_the_table_fits_the_terminal(tmp_path: Path, monkeypatch: pytest.MonkeyP
     monkeypatch.delenv("COLUMNS")
     lines = RENDERERS["table"](report).splitlines()  # stdout is no terminal here
     assert max(len(line) for line in lines) <= 160
+
+
+def test_the_human_formats_say_how_many_citations_are_not_checked_yet(tmp_path: Path) -> None:
+    """A first cycle stopped part way: the report lists what was checked, and the
+    table, Markdown and HTML reports say the rest waits (the JSON report keeps
+    the contract's two keys)."""
+    from archiver.report_html import render_html
+
+    store = _store(tmp_path)
+    try:
+        data = build_report(store)
+        out = io.StringIO()
+        write_report(store, "json", out)
+    finally:
+        store.close()
+    note = ("1 citation not checked yet (a cycle stopped before it): the next "
+            "`archiver run` or `archiver check` checks it.")
+    assert data["unchecked"] == 1 and len(data["results"]) == 3
+    assert note in RENDERERS["md"](data)
+    assert " ".join(note.split()) in " ".join(RENDERERS["table"](data).split())
+    assert note in render_html(data)
+    assert set(json.loads(RENDERERS["json"](data))) == {"checked_at", "results"}
+    assert RENDERERS["json"](data) == out.getvalue()
+    # with every citation checked, no such line
+    data["unchecked"] = 0
+    assert "not checked yet" not in RENDERERS["md"](data) + RENDERERS["table"](data) \
+        + render_html(data)
