@@ -105,9 +105,10 @@ def unchecked_note(report: dict[str, Any]) -> str | None:
     n = int(report.get("unchecked") or 0)
     if not n:
         return None
+    them = "them" if n != 1 else "it"
     return (f"{n} citation{'s' if n != 1 else ''} not checked yet (a cycle stopped before "
-            f"{'them' if n != 1 else 'it'}): the next `archiver run` or `archiver check` "
-            f"checks {'them' if n != 1 else 'it'}.")
+            f"{them}, or is still running): the next `archiver run` or `archiver check` "
+            f"checks {them}.")
 
 
 def broken_count(report: dict[str, Any]) -> int:

@@ -237,8 +237,8 @@ def test_the_human_formats_say_how_many_citations_are_not_checked_yet(tmp_path: 
         write_report(store, "json", out)
     finally:
         store.close()
-    note = ("1 citation not checked yet (a cycle stopped before it): the next "
-            "`archiver run` or `archiver check` checks it.")
+    note = ("1 citation not checked yet (a cycle stopped before it, or is still running): "
+            "the next `archiver run` or `archiver check` checks it.")
     assert data["unchecked"] == 1 and len(data["results"]) == 3
     assert note in RENDERERS["md"](data)
     assert " ".join(note.split()) in " ".join(RENDERERS["table"](data).split())
