@@ -509,10 +509,11 @@ def _drift(
     page: PageInfo | None, base: PageInfo, settings: CheckSettings,
 ) -> tuple[str, str] | None:
     """(rule, evidence) when *page* differs materially from the baseline *base*."""
-    if _has_content(page) != _has_content(base):
-        side = "the page now has" if _has_content(page) else "the first snapshot had"
+    now = _has_content(page)
+    if now != _has_content(base):
+        side = "the page now has" if now else "the first snapshot had"
         return "content-missing", f"{side} a headline or text and the other has neither" \
-            + _drawn_by_scripts(base if _has_content(page) else page)
+            + _drawn_by_scripts(base if now else page)
     if page is None:
         return None
     if page.headline and base.headline:

@@ -434,11 +434,14 @@ class Voucher:
             with open(index, encoding="utf-8") as lines, \
                     open(kept, "w", encoding="utf-8") as out:
                 for line in lines:
+                    # not the line of a record at a place: vouched for by none
                     try:
-                        entry = json.loads("{" + line.partition(" {")[2])
-                        offset, length = int(entry["offset"]), int(entry["length"])
+                        fields = _cdxj_fields(line)
+                        if fields is None:
+                            continue
+                        offset, length = int(fields[1]["offset"]), int(fields[1]["length"])
                     except (KeyError, TypeError, ValueError):
-                        continue  # not the line of a record at a place: vouched for by none
+                        continue
                     found = known.get(offset)
                     if found is not None and found[0].length == length and all(
                             self._verifies(loc) for loc in found if loc is not None):
@@ -512,6 +515,16 @@ def _index_up_to_damage(path: Path, out: Path, error: str,
                   "before that offset are replayed; run `archiver verify`")
 
 
+def _cdxj_fields(line: str) -> tuple[str, dict[str, Any]] | None:
+    """The key (SURT and timestamp) and the JSON fields of a CDXJ index line;
+    None for a line without fields (:class:`ValueError` for fields that are not JSON)."""
+    key, sep, fields = line.rstrip("\n").partition(" {")
+    if not sep:
+        return None
+    entry: dict[str, Any] = json.loads("{" + fields)
+    return key, entry
+
+
 def _index_prefix(path: Path, end: int, out: Path) -> None:
     """The sorted CDXJ index of the first *end* bytes of *path* (whole records), in *out*.
 
@@ -548,10 +561,10 @@ def _index_prefix(path: Path, end: int, out: Path) -> None:
                 raise ArchiverError(f"cdxj-indexer failed: {message}")
         with open(raw, encoding="utf-8") as lines, open(out, "w", encoding="utf-8") as fh:
             for line in lines:
-                key, sep, fields = line.rstrip("\n").partition(" {")
-                if not sep:
+                fields = _cdxj_fields(line)
+                if fields is None:
                     continue
-                entry = json.loads("{" + fields)
+                key, entry = fields
                 entry["filename"] = path.name
                 fh.write(f"{key} {json.dumps(entry)}\n")
     finally:

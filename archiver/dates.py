@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Iterator
 
-from selectolax.lexbor import LexborHTMLParser, LexborNode
+from selectolax.lexbor import LexborHTMLParser
 
 from . import dom
 from . import textnorm as tn
@@ -182,7 +182,7 @@ def _date_time_elements(found: Markup) -> Dated | None:
 
 _ARTICLE = dom.tag_ids("article", "main")
 _ASIDE = dom.tag_ids("aside", "footer", "nav")
-_A = dom.tag_id("a")
+_LINK = dom.tag_ids("a")
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",
                 "font", "td", "time", "dd", "h4", "h5", "h6")
 _BYLINE_IDS = dom.tag_ids(*_BYLINE_TAGS)
@@ -222,7 +222,7 @@ def _date_byline(tree: LexborHTMLParser) -> tuple[dt.date | None, dt.date | None
         text = tn.squash(text)
         day = tn.find_date_in_text(text) or _short_year_date(text)
         if day is not None:
-            if not _in_link(el):
+            if not dom.has_ancestor(el, _LINK):
                 return day, teaser
             teaser = teaser or day
         checked += 1
@@ -241,10 +241,6 @@ def _short_year_date(text: str) -> dt.date | None:
         if tn.plausible(day):
             return day
     return None
-
-
-def _in_link(el: LexborNode) -> bool:
-    return any(above.tag_id == _A for above in dom.ancestors(el))
 
 
 def _date_title(found: Markup) -> dt.date | None:

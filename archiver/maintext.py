@@ -194,6 +194,8 @@ _KIND_OF: list[int | None] = [_KINDS.get(i) for i in range(max(_KINDS) + 1)]
 
 
 _FORM = dom.tag_id("form")
+
+
 @functools.lru_cache(maxsize=4096)
 def _ambiguous(cls: str | None, ident: str | None) -> bool:
     return _AMBIGUOUS.search(f"{cls} {ident}")

@@ -206,12 +206,10 @@ def itemprop_dates(tree: LexborHTMLParser) -> list[str]:
     for el in root.css("[itemprop=datePublished]"):
         if el.tag_id == _META:
             continue
-        attrs = el.attributes
-        get = attrs.get
-        if get("itemprop") == "datePublished":
-            values.append(get("datetime") or get("content") or text_of(el))
-            if len(values) >= _ITEMPROP_DATES_MAX:
-                break
+        get = el.attributes.get  # (the query matches the value exactly, case and all)
+        values.append(get("datetime") or get("content") or text_of(el))
+        if len(values) >= _ITEMPROP_DATES_MAX:
+            break
     return values
 
 

@@ -308,15 +308,20 @@ class Store:
         time, with their event's fields (``event_*``) and their URL's first snapshot's
         time and headline (``baseline_at``, ``baseline_headline``; None without one).
         """
-        where = " AND ".join(["c.active = 1"] * active_only
-                             + ["c.id = ?"] * (citation_id is not None))
+        conditions, params = [], []
+        if active_only:
+            conditions.append("c.active = 1")
+        if citation_id is not None:
+            conditions.append("c.id = ?")
+            params.append(citation_id)
+        where = " AND ".join(conditions)
         yield from self._query(
             "SELECT c.*, e.date AS event_date, e.country AS event_country, e.count AS event_count,"
             " e.mechanism AS event_mechanism, e.reason AS event_reason,"
             " b.captured_at AS baseline_at, b.headline AS baseline_headline"
             " FROM citations c JOIN events e ON e.id = c.event_id"
             " LEFT JOIN baselines b ON b.url = c.url" + (" WHERE " + where if where else "")
-            + " ORDER BY c.position", [] if citation_id is None else [citation_id])
+            + " ORDER BY c.position", params)
 
     def last_checked(self) -> str | None:
         """When the latest check of an active, checked citation ran (one query, not a

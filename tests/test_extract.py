@@ -383,8 +383,6 @@ def test_meta_refresh_and_password():
     assert info.has_password_field is True
 
 
-
-
 def test_an_itemprop_date_is_not_a_password_field_a_canonical_or_json_ld():
     """An ``<input>``, ``<link>`` or ``<script>`` that carries
     ``itemprop=datePublished`` is read for its date only: not as a password
@@ -419,7 +417,6 @@ def test_a_sign_in_box_of_the_site_is_not_a_password_form(where: str) -> None:
     assert html("<title>Page not found</title>", body).has_password_field is False
     login = f"<main><h1>Sign in</h1>{form}</main>"  # the page's own content
     assert html("<title>Sign in</title>", login).has_password_field is True
-
 
 
 def test_links_are_counted_on_a_page_with_no_headline() -> None:

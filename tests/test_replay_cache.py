@@ -31,6 +31,8 @@ from archiver.web.replay import ReplayServer
 from .test_replay import replay
 
 URL = "http://example.test/{}/{}"
+#: The URLs of the two WARC files of the archive fixture (a.warc.gz and b.warc.gz).
+ALL_URLS = {URL.format(t, i) for t in "ab" for i in range(3)}
 
 
 def body_of(url: str) -> bytes:
@@ -146,7 +148,7 @@ def test_a_second_start_takes_every_index_from_the_cache(
     for name in ("a.warc.gz.cdxj", "b.warc.gz.cdxj"):
         assert (second / "indexes" / name).read_bytes() == \
             (first / "indexes" / name).read_bytes()
-    assert urls_in(second) == {URL.format(t, i) for t in "ab" for i in range(3)}
+    assert urls_in(second) == ALL_URLS
     assert tree(archive) == before  # nothing written in the archive
     # and pywb replays from the collection made of cached indexes
     url = URL.format("b", 2)
@@ -243,7 +245,7 @@ def test_an_entry_made_for_another_key_is_not_used(
     coll = build_collection(warc_dir, tmp_path / "start-3")
     assert indexer_calls == ["a.warc.gz"]
     assert PLANTED not in urls_in(coll)
-    assert urls_in(coll) == {URL.format(t, i) for t in "ab" for i in range(3)}
+    assert urls_in(coll) == ALL_URLS
     entry = entry_of(folder, "a.warc.gz")  # the one entry of a.warc.gz: the stale one is gone
     assert PLANTED not in entry.with_name(entry.name + ".cdxj").read_text(encoding="utf-8")
 
@@ -275,7 +277,7 @@ def test_an_incomplete_entry_is_not_used(
     indexer_calls.clear()
     coll = build_collection(warc_dir, tmp_path / "start-2")
     assert indexer_calls == ["a.warc.gz"]
-    assert urls_in(coll) == {URL.format(t, i) for t in "ab" for i in range(3)}
+    assert urls_in(coll) == ALL_URLS
     indexer_calls.clear()  # and the entry is whole again
     build_collection(warc_dir, tmp_path / "start-3")
     assert indexer_calls == []
@@ -310,7 +312,7 @@ def test_a_cache_that_cannot_be_written_is_left_aside_with_one_warning(
         with caplog.at_level(logging.WARNING, logger="archiver"):
             coll = build_collection(warc_dir, tmp_path / start)
         assert sorted(indexer_calls) == ["a.warc.gz", "b.warc.gz"]  # as without a cache
-        assert urls_in(coll) == {URL.format(t, i) for t in "ab" for i in range(3)}
+        assert urls_in(coll) == ALL_URLS
         (warned,) = warnings_of(caplog)
         message = warned.getMessage()
         assert "cache" in message and "\n" not in message, message
