@@ -17,7 +17,9 @@ Every origin serves:
 Two latency modes: ``delay=0`` (CPU-bound) and ``delay=0.05``, where an
 ``access_by_lua_block { ngx.sleep(0.05) }`` adds 50 ms to every response.
 One extra origin serves the 1 GB responses (``/big.bin`` identity,
-``/big.html`` gzip-encoded on the fly), sparse files that cost no disk.
+``/big.html`` gzip-encoded on the fly), sparse files that cost no disk, and
+nginx's count of the requests it handled (``Nginx.requests``, from
+``stub_status``), read before and after a run to count that run's requests.
 
 Run alone to look at the farm::
 
@@ -34,12 +36,14 @@ import json
 import multiprocessing
 import os
 import random
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import time
+import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -50,6 +54,8 @@ LUA_MODULES = ("/usr/lib/nginx/modules/ndk_http_module.so",
                "/usr/lib/nginx/modules/ngx_http_lua_module.so")
 BIG_BYTES = 1024 ** 3
 MANIFEST = "farm.json"
+#: nginx's count of the requests it handled (on the big-response port).
+STATUS_PATH = "/nginx-status"
 
 COUNTRIES = ["Malaysia", "Kenya", "Cambodia", "Vietnam", "Spain", "Armenia", "Indonesia",
              "Philippines", "Thailand", "Laos", "Uganda", "Egypt", "Fiji", "Turkey", "Poland"]
@@ -307,6 +313,7 @@ class Farm:
     listen 127.0.0.1:{self.big_port};
     root {self.sites / str(self.big_port)};
     location = /big.html {{ default_type text/html; types {{ }} }}
+    location = {STATUS_PATH} {{ stub_status; }}
   }}""")
         modules = "".join(f"load_module {m};\n" for m in LUA_MODULES) if delay > 0 else ""
         return f"""{modules}worker_processes 1;
@@ -386,6 +393,19 @@ class Nginx:
         with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), 0.2):
             return True
         return False
+
+    def requests(self) -> int | None:
+        """Requests nginx has handled since it started, this one included
+        (``stub_status``); None when it cannot be read."""
+        url = f"http://127.0.0.1:{self.farm.big_port}{STATUS_PATH}"
+        try:
+            with urllib.request.urlopen(url, timeout=10) as answer:  # noqa: S310 - loopback
+                text = answer.read().decode("ascii", "replace")
+        except OSError:
+            return None
+        # "server accepts handled requests" then their three numbers
+        found = re.search(r"requests\s+\d+\s+\d+\s+(\d+)", text)
+        return int(found.group(1)) if found else None
 
     def worker_pids(self) -> list[int]:
         """The master and its worker(s), for CPU accounting."""
