@@ -23,11 +23,11 @@ the outcome of those checks, are also kept between starts, outside the archive
 ``~/.cache/archiver/replay-index/``; safe to delete): a start indexes and
 hashes only the files that are new or changed. The collection is built when
 the child starts, and refreshed when a request arrives and the closed WARC
-files (names, sizes, mtimes, inodes and ctimes, at most one look every
-:data:`REFRESH_SECONDS`) have changed (so a file rewritten in place while
-the replay runs is checked again at the first request that comes
-:data:`REFRESH_SECONDS` or more after the last look), or when a file indexed
-before the database had its SHA-256 (one a running cycle closed) has it now.
+files (names, sizes, mtimes, inodes and ctimes, looked at before every
+request: some 4 ms for 1,000 files) have changed (so a file rewritten in
+place while the replay runs is checked again before the next request is
+answered), or when a file indexed before the database had its SHA-256 (one
+a running cycle closed) has it now.
 Only GET and HEAD reach pywb; recording and proxy mode stay off. A damaged or
 altered WARC file does not stop the replay: the warnings of the first build
 (which files, which offsets, how many records left out, given again at each
@@ -57,7 +57,6 @@ from typing import Any
 from ..exceptions import ArchiverError
 from ..report_html import COLLECTION
 
-REFRESH_SECONDS = 2.0
 STARTUP_SECONDS = 60.0
 STOP_SECONDS = 5.0
 
@@ -70,16 +69,22 @@ Signature = tuple[tuple[str, int, int, int, int], ...]
 
 
 def warc_signature(warc_dir: Path) -> Signature:
-    """Names, sizes, mtimes, inodes and ctimes of the closed WARC files: what a
-    refresh depends on (a file rewritten in place is checked again)."""
-    from ..replaycache import file_key
-
+    """Names, sizes, mtimes, inodes and ctimes of the closed WARC files (the
+    ``*.warc.gz``): what a refresh depends on (a file rewritten in place
+    is checked again). One listing of the folder and one ``stat`` a file: some
+    4 ms for 1,000 files, looked at before every request."""
     found = []
     try:
-        for path in warc_dir.glob("*.warc.gz"):
-            key = file_key(path)
-            if key is not None:
-                found.append((path.name, *key))
+        with os.scandir(warc_dir) as entries:
+            for entry in entries:
+                name = entry.name
+                if not name.endswith(".warc.gz"):
+                    continue
+                try:
+                    st = entry.stat()  # as Path.stat: through a symbolic link
+                except OSError:
+                    continue
+                found.append((name, st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns))
     except OSError:
         return ()
     return tuple(sorted(found))
@@ -100,25 +105,18 @@ def replay_config(coll_root: Path) -> dict[str, Any]:
 class Refresher:
     """Rebuilds the collection when the closed WARC files change (cheap check)."""
 
-    def __init__(self, warc_dir: Path, coll_root: Path, name: str = COLLECTION,
-                 every: float = REFRESH_SECONDS) -> None:
+    def __init__(self, warc_dir: Path, coll_root: Path, name: str = COLLECTION) -> None:
         self.warc_dir = warc_dir
         self.coll_root = coll_root
         self.name = name
-        self.every = every
         self._signature: Signature | None = None
-        self._checked = 0.0
         self._lock = threading.Lock()
 
     def refresh(self, force: bool = False) -> bool:
         """Build the collection if needed; True when it was (re)built."""
         from ..collection import build_collection, recorded_since
 
-        now = time.monotonic()
-        if not force and now - self._checked < self.every:
-            return False
         with self._lock:
-            self._checked = now
             signature = warc_signature(self.warc_dir)
             if not force and signature == self._signature and \
                     not recorded_since(self.warc_dir, self.coll_root, self.name):
