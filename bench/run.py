@@ -13,8 +13,10 @@ response) and each size (1,000 and 10,000 citations), on the loopback farm of
 
 Per run: wall time, URLs per second, CPU seconds per URL (user+sys of the
 process tree, from ``os.wait4``), peak RSS (max RSS of the largest process),
-bytes written. Then the ratios and the targets. Also the 1 GB response
-captured under the default 50 MB cap (peak RSS).
+bytes written; for archiver's cycles, the requests they made (nginx's
+``stub_status`` read before and after) and, at 50 ms, their network floor
+(requests x 50 ms / concurrency). Then the ratios and the targets. Also the
+1 GB response captured under the default 50 MB cap (peak RSS).
 
 A size of at most :data:`REPEAT_MAX` citations is over in a few seconds, and
 one slow moment of a shared machine moves its figures by a quarter: its
