@@ -15,6 +15,7 @@ import datetime as dt
 import gzip
 import io
 import json
+import os
 import subprocess
 import sys
 from dataclasses import dataclass
@@ -162,3 +163,56 @@ def test_chunked_header_over_dechunked_body_replays_wrong(tmp_path: Path) -> Non
     assert got.status == 200
     assert got.body != HEXLIKE
     assert got.body == HEXLIKE[len(b"abc\r\n"):]  # the first line was taken as a chunk size
+
+
+# pywb keeps the listing of a collection's index folder while the folder's
+# stat is the same, compared in whole seconds: run in a child, as above.
+_LISTER = """
+import io, json, os, sys
+from pathlib import Path
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+from pywb.warcserver.index.aggregator import CacheDirectoryIndexSource
+from archiver.web.replay import Refresher
+
+root = Path(sys.argv[1])
+warc = root / "warc"
+warc.mkdir()
+
+def write(name):
+    with open(warc / name, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True)
+        head = StatusAndHeaders("200 OK", [("Content-Type", "text/plain")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            "http://127.0.0.1:9/" + name, "response", payload=io.BytesIO(b"x"),
+            http_headers=head))
+
+write("a.warc.gz")
+refresher = Refresher(warc, root / "pywb")
+refresher.refresh(force=True)
+indexes = root / "pywb" / "collections" / refresher.name / "indexes"
+source = CacheDirectoryIndexSource(base_prefix=str(indexes))
+
+def listed():
+    return sorted(name for name, _ in source._load_files_single_dir(str(indexes)))
+
+before = listed()
+write("b.warc.gz")  # within the second of that look, as a cycle's new file may be
+rebuilt = refresher.refresh()
+print(json.dumps({"before": before, "rebuilt": rebuilt, "after": listed()}))
+"""
+
+
+def test_pywb_reads_the_index_folder_again_after_a_refresh(tmp_path: Path) -> None:
+    """A WARC file closed in the same second as pywb's last look at the index
+    folder was indexed, and pywb went on answering from its old listing: the
+    page captured since was "not found" until the folder changed again."""
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(
+        p for p in (str(Path(__file__).resolve().parents[1]), os.environ.get("PYTHONPATH"))
+        if p)}
+    proc = subprocess.run([sys.executable, "-c", _LISTER, str(tmp_path)], capture_output=True,
+                          text=True, timeout=60, env=env)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    seen = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert seen["before"] == ["a.warc.gz.cdxj"] and seen["rebuilt"] is True
+    assert seen["after"] == ["a.warc.gz.cdxj", "b.warc.gz.cdxj"]

@@ -111,6 +111,7 @@ class Refresher:
         self.name = name
         self._signature: Signature | None = None
         self._lock = threading.Lock()
+        self._stamp = 0  # the last mtime given to the index folder (whole seconds)
 
     def refresh(self, force: bool = False) -> bool:
         """Build the collection if needed; True when it was (re)built."""
@@ -121,9 +122,22 @@ class Refresher:
             if not force and signature == self._signature and \
                     not recorded_since(self.warc_dir, self.coll_root, self.name):
                 return False
-            build_collection(self.warc_dir, self.coll_root, self.name)
+            coll = build_collection(self.warc_dir, self.coll_root, self.name)
             self._signature = signature
+            self._show(coll / "indexes")
             return True
+
+    def _show(self, indexes: Path) -> None:
+        """Make pywb read the index folder again. It keeps its listing while the
+        folder's ``stat`` is the same, in whole seconds: an index added in the
+        second of its last look went unseen, and the page captured since was
+        "not found" until the folder changed again. Each rebuild gives the
+        folder an mtime later than any before (and than now)."""
+        self._stamp = max(int(time.time()) + 1, self._stamp + 1)
+        try:
+            os.utime(indexes, (self._stamp, self._stamp))
+        except OSError as exc:
+            print(f"replay: {indexes}: {exc}", file=sys.stderr, flush=True)
 
 
 class Guard:
