@@ -20,7 +20,7 @@ import json
 import re
 from collections.abc import Iterator
 
-from selectolax.lexbor import LexborHTMLParser
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from . import dom
 from . import textnorm as tn
@@ -220,7 +220,7 @@ def _date_byline(tree: LexborHTMLParser) -> tuple[dt.date | None, dt.date | None
         if not text or len(text) > 400:
             continue
         text = tn.squash(text)
-        day = tn.find_date_in_text(text) or _short_year_date(text)
+        day = tn.find_date_in_text(text) or _short_year_date(text) or _titled_date(el)
         if day is not None:
             if not dom.has_ancestor(el, _LINK):
                 return day, teaser
@@ -229,6 +229,14 @@ def _date_byline(tree: LexborHTMLParser) -> tuple[dt.date | None, dt.date | None
         if checked >= 60:
             break
     return None, teaser
+
+
+def _titled_date(el: LexborNode) -> dt.date | None:
+    """The date in the ``title`` of a byline element whose text has none: the
+    microformats' ``<abbr class="published" title="2008-04-12T10:00:00Z">12
+    April</abbr>`` (hAtom, still in blog and CMS themes)."""
+    title = el.attributes.get("title")
+    return tn.parse_date(title) if title else None
 
 
 def _short_year_date(text: str) -> dt.date | None:

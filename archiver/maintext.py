@@ -18,7 +18,6 @@ import functools
 import re
 from collections.abc import Iterable
 from itertools import islice
-from typing import Any
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -54,27 +53,8 @@ _BOILER_ROLES = frozenset({"navigation", "banner", "contentinfo", "complementary
 _KEEP_TAGS = frozenset({"article", "main", "body", "html"})
 
 
-def _trie(words: Iterable[str]) -> str:
-    """A regular expression matching any of *words*, as a trie (fast to fail)."""
-    root: dict[str, Any] = {}
-    for word in words:
-        node = root
-        for ch in word:
-            node = node.setdefault(ch, {})
-        node[""] = {}
-
-    def build(node: dict[str, Any]) -> str:
-        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
-        if not alts:
-            return ""
-        body = alts[0] if len(alts) == 1 else f"(?:{'|'.join(alts)})"
-        return f"(?:{body})?" if "" in node else body
-
-    return build(root)
-
-
 #: A part anywhere ("js-share-bar"), searched for as a trie.
-_BOILER_PART = re.compile(_trie(_BOILER_PARTS))
+_BOILER_PART = re.compile(tn.trie(_BOILER_PARTS))
 
 
 @functools.lru_cache(maxsize=4096)

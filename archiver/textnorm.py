@@ -22,6 +22,7 @@ import logging
 import re
 import unicodedata
 from collections.abc import Iterable, Sequence
+from typing import Any
 from urllib.parse import unquote, urlsplit
 
 LOGGER = logging.getLogger(__name__)
@@ -284,6 +285,26 @@ def _split_title(title: str) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------
 # dates
 
+def trie(words: Iterable[str]) -> str:
+    """A regular expression matching any of *words*, as a trie (fast to fail)."""
+    root: dict[str, Any] = {}
+    for word in words:
+        node = root
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def build(node: dict[str, Any]) -> str:
+        alts = [re.escape(ch) + build(sub) for ch, sub in sorted(node.items()) if ch]
+        if not alts:
+            return ""
+        body = alts[0] if len(alts) == 1 else f"(?:{'|'.join(alts)})"
+        return f"(?:{body})?" if "" in node else body
+
+    return build(root)
+
+
+
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate((
     "january jan enero ene janvier janv janv. januar jänner jaenner januari janeiro gennaio",
@@ -302,12 +323,54 @@ for _number, _names in enumerate((
 ), start=1):
     for _name in _names.split():
         _MONTHS[_name.rstrip(".")] = _number
+#: More languages, full names only (short forms are often words too): Russian,
+#: Ukrainian, Polish, Czech, Romanian, Turkish (also without its letters),
+#: Swedish, Malay, Filipino, Greek, Hungarian, Armenian, Thai, and Arabic as
+#: Egypt and the Gulf, the Levant and the Maghreb write it. Nominative and
+#: genitive ("12 марта 2019", "12 marca 2019"). See the month names of
+#: CLDR's calendars (unicode.org/cldr), which locales and date libraries use.
+_MORE_MONTHS = (
+    "январь января січень січня styczeń stycznia leden ledna ianuarie ocak januari enero "
+    "ιανουάριος ιανουαρίου január հունվար հունվարի มกราคม ม.ค يناير كانون_الثاني",
+    "февраль февраля лютий лютого luty lutego únor února februarie şubat subat februari "
+    "pebrero φεβρουάριος φεβρουαρίου február փետրվար փետրվարի กุมภาพันธ์ ก.พ فبراير شباط",
+    "март марта березень березня marzec marca březen března martie mart mac marso "
+    "μάρτιος μαρτίου március մարտ մարտի มีนาคม มี.ค مارس آذار",
+    "апрель апреля квітень квітня kwiecień kwietnia duben dubna aprilie nisan abril "
+    "απρίλιος απριλίου április ապրիլ ապրիլի เมษายน เม.ย أبريل ابريل إبريل نيسان",
+    "май мая травень травня maj maja květen května mai mayıs mayis mayo μάιος μαΐου "
+    "május մայիս մայիսի พฤษภาคม พ.ค مايو ماي أيار ايار",
+    "июнь июня червень червня czerwiec czerwca červen června iunie haziran hunyo "
+    "ιούνιος ιουνίου június հունիս հունիսի มิถุนายน มิ.ย يونيو يونيه حزيران",
+    "июль июля липень липня lipiec lipca červenec července iulie temmuz julai hulyo "
+    "ιούλιος ιουλίου július հուլիս հուլիսի กรกฎาคม ก.ค يوليو يوليه يوليوز تموز",
+    "август августа серпень серпня sierpień sierpnia srpen srpna ağustos agustos augusti "
+    "ogos agosto αύγουστος αυγούστου augusztus օգոստոս օգոստոսի สิงหาคม ส.ค أغسطس اغسطس "
+    "غشت آب",
+    "сентябрь сентября вересень вересня wrzesień września září septembrie eylül eylul "
+    "setyembre σεπτέμβριος σεπτεμβρίου szeptember սեպտեմբեր սեպտեմբերի กันยายน ก.ย سبتمبر "
+    "شتنبر أيلول ايلول",
+    "октябрь октября жовтень жовтня październik października říjen října octombrie ekim "
+    "oktubre οκτώβριος οκτωβρίου október հոկտեմբեր հոկտեմբերի ตุลาคม ต.ค أكتوبر اكتوبر "
+    "تشرين_الأول تشرين_الاول",
+    "ноябрь ноября листопад листопада listopad listopada listopadu noiembrie kasım kasim "
+    "nobyembre νοέμβριος νοεμβρίου նոյեմբեր նոյեմբերի พฤศจิกายน พ.ย نوفمبر نونبر "
+    "تشرين_الثاني",
+    "декабрь декабря грудень грудня grudzień grudnia prosinec prosince decembrie aralık "
+    "aralik disember disyembre δεκέμβριος δεκεμβρίου դեկտեմբեր դեկտեմբերի "
+    "ธันวาคม ธ.ค ديسمبر دجنبر كانون_الأول كانون_الاول",
+)
+for _number, _names in enumerate(_MORE_MONTHS, start=1):
+    for _name in _names.split():  # "_" stands for a space inside a name
+        _MONTHS[_name.replace("_", " ")] = _number
 
-_MONTH_RE = "|".join(sorted((re.escape(m) for m in _MONTHS), key=len, reverse=True))
+#: Any month name, longest first (as a trie: quick to fail at each character)
+_MONTH_RE = trie(_MONTHS)
+_THAI_MONTH_RE = trie(m for m in _MONTHS if "\u0e00" <= m[0] <= "\u0e7f")
 _ORDINAL = r"(?:st|nd|rd|th|er|e|º|°)?"
 _TEXT_DATES = (
     # 3 May 2016, 3. Mai 2016, 3 de mayo de 2016, le 3 mai 2016, 03 Mei 2016
-    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d){_ORDINAL}\.?\s*(?:de\s+)?(?P<m>{_MONTH_RE})\.?,?\s+"
+    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d){_ORDINAL}\.?\s*(?:de\s+)?(?P<m>{_MONTH_RE})\.?[,،]?\s+"
                rf"(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
     # May 3, 2016 / May 3rd 2016
     re.compile(rf"(?<![^\W\d_])(?P<m>{_MONTH_RE})\.?\s+(?P<d>[0-3]?\d){_ORDINAL},?\s+"
@@ -318,7 +381,18 @@ _TEXT_DATES = (
     re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d\d)([-/.])(?P<m>[01]?\d)\2(?P<d>[0-3]?\d)(?![\d])"),
     # 03.05.2016, 03/05/2016 (day first unless impossible)
     re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<y>(?:19|20)\d\d)(?!\d)"),
+    # ngày 3 tháng 5 năm 2016, 3 tháng 5, 2016 (Vietnamese)
+    re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\s+tháng\s+(?P<m>[01]?\d)\s*(?:,|năm)?\s*"
+               r"(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
+    # 3 พฤษภาคม 2559 (Thai: the year of the Buddhist era, 543 more, or the common one)
+    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*(?P<m>{_THAI_MONTH_RE})\.?\s*(?:พ\.ศ\.\s*)?"
+               rf"(?P<y>(?:19|20|25)\d\d)(?!\d)"),
+    # 2016. május 3. (Hungarian: the year first)
+    re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d\d)\.\s*(?P<m>{_MONTH_RE})\s+(?P<d>[0-3]?\d)\.?"
+               rf"(?!\d)", re.I),
 )
+#: Years of the Buddhist era (Thai dates) are this many more than the common era's.
+_BUDDHIST_ERA = 543
 
 
 def _day(year: int, month: int, day: int) -> dt.date | None:
@@ -342,6 +416,8 @@ def _month_number(token: str) -> int | None:
 
 def _match_to_date(m: re.Match[str], *, monthfirst: bool = False) -> dt.date | None:
     year = int(m.group("y"))
+    if year >= 2400:  # only the Thai pattern reads such a year
+        year -= _BUDDHIST_ERA
     raw_month = m.group("m")
     month = int(raw_month) if raw_month.isdigit() else _month_number(raw_month)
     day = int(m.group("d"))

@@ -334,6 +334,55 @@ def test_byline_date_in_page():
     assert html("", body, url="https://example.com/x").published == dt.date(2016, 5, 3)
 
 
+# Datelines as the news sites of the report's countries write them, and as
+# CLDR's Gregorian calendars name the months (nominative and genitive; Arabic
+# as Egypt, the Levant and Morocco write it; Thai with a Buddhist-era year).
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("Опубликовано: 12 марта 2019 г., 10:15", dt.date(2019, 3, 12)),  # Russian
+        ("12 березня 2019, 10:15", dt.date(2019, 3, 12)),  # Ukrainian
+        ("Data publikacji: 12 marca 2019 r.", dt.date(2019, 3, 12)),  # Polish
+        ("12. března 2019 10:15", dt.date(2019, 3, 12)),  # Czech
+        ("12 martie 2019, ora 10:15", dt.date(2019, 3, 12)),  # Romanian
+        ("Pazartesi, 12 Mayıs 2019 10:15", dt.date(2019, 5, 12)),  # Turkish
+        ("12 ARALIK 2019", dt.date(2019, 12, 12)),  # Turkish, capitals (I, not İ)
+        ("12 augusti 2019 kl. 10.15", dt.date(2019, 8, 12)),  # Swedish
+        ("Khamis, 12 Julai 2019", dt.date(2019, 7, 12)),  # Malay
+        ("Marso 12, 2019", dt.date(2019, 3, 12)),  # Filipino
+        ("12 Μαΐου 2019, 10:15", dt.date(2019, 5, 12)),  # Greek
+        ("2019. március 12. 10:15", dt.date(2019, 3, 12)),  # Hungarian: year first
+        ("12 մարտի 2019, 10:15", dt.date(2019, 3, 12)),  # Armenian
+        ("الثلاثاء 12 مارس 2019", dt.date(2019, 3, 12)),  # Arabic (Egypt)
+        ("12 تشرين الأول، 2019", dt.date(2019, 10, 12)),  # Arabic (Levant)
+        ("12 شتنبر 2019", dt.date(2019, 9, 12)),  # Arabic (Morocco)
+        ("Thứ ba, ngày 12 tháng 3 năm 2019", dt.date(2019, 3, 12)),  # Vietnamese
+        ("12 มีนาคม 2562 เวลา 10:15 น.", dt.date(2019, 3, 12)),  # Thai, Buddhist era
+        ("วันที่ 12 มี.ค. 2562", dt.date(2019, 3, 12)),  # Thai, the month abbreviated
+    ],
+)
+def test_find_date_in_text_in_more_languages(text, expected):
+    assert tn.find_date_in_text(text) == expected
+
+
+def test_no_month_name_stands_for_two_months():
+    """The languages' month names share letters ("listopad" is November in Polish
+    and Czech): a name read as two different months would date pages wrongly."""
+    from archiver.textnorm import _MORE_MONTHS, _MONTHS
+
+    for number, names in enumerate(_MORE_MONTHS, start=1):
+        for name in names.split():
+            assert _MONTHS[name.replace("_", " ")] == number, name
+
+
+def test_a_microformat_date_in_a_title_attribute():
+    """hAtom's ``<abbr class="published" title="...">``, whose text has no year
+    (older WordPress and Blogger themes)."""
+    body = ('<article><h1>Story</h1><div class="entry-meta">Posted on <abbr class="published" '
+            'title="2019-03-12T08:00:00+00:00">12 Mar</abbr></div><p>text</p></article>')
+    assert html("", body, url="https://example.com/x").published == dt.date(2019, 3, 12)
+
+
 def test_teaser_dates_in_links_give_way_to_the_title_date():
     # modelled on dw.com's article pages (2023): no date in the head but the
     # title's suffix; the dated boxes with a date class are the related
