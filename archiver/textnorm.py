@@ -325,40 +325,47 @@ for _number, _names in enumerate((
         _MONTHS[_name.rstrip(".")] = _number
 #: More languages, full names only (short forms are often words too): Russian,
 #: Ukrainian, Polish, Czech, Romanian, Turkish (also without its letters),
-#: Swedish, Malay, Filipino, Greek, Hungarian, Armenian, Thai, and Arabic as
-#: Egypt and the Gulf, the Levant and the Maghreb write it. Nominative and
+#: Swedish, Malay, Filipino, Greek, Hungarian, Armenian, Thai, Lao, Khmer, and
+#: Arabic as Egypt and the Gulf, the Levant and the Maghreb write it. Nominative and
 #: genitive ("12 марта 2019", "12 marca 2019"). See the month names of
 #: CLDR's calendars (unicode.org/cldr), which locales and date libraries use.
 _MORE_MONTHS = (
     "январь января січень січня styczeń stycznia leden ledna ianuarie ocak januari enero "
-    "ιανουάριος ιανουαρίου január հունվար հունվարի มกราคม ม.ค يناير كانون_الثاني",
+    "ιανουάριος ιανουαρίου január հունվար հունվարի มกราคม ม.ค ມັງກອນ មករា يناير "
+    "كانون_الثاني",
     "февраль февраля лютий лютого luty lutego únor února februarie şubat subat februari "
-    "pebrero φεβρουάριος φεβρουαρίου február փետրվար փետրվարի กุมภาพันธ์ ก.พ فبراير شباط",
+    "pebrero φεβρουάριος φεβρουαρίου február փետրվար փետրվարի กุมภาพันธ์ ก.พ ກຸມພາ កុម្ភៈ "
+    "فبراير شباط",
     "март марта березень березня marzec marca březen března martie mart mac marso "
-    "μάρτιος μαρτίου március մարտ մարտի มีนาคม มี.ค مارس آذار",
+    "μάρτιος μαρτίου március մարտ մարտի มีนาคม มี.ค ມີນາ មីនា مارس آذار",
     "апрель апреля квітень квітня kwiecień kwietnia duben dubna aprilie nisan abril "
-    "απρίλιος απριλίου április ապրիլ ապրիլի เมษายน เม.ย أبريل ابريل إبريل نيسان",
+    "απρίλιος απριλίου április ապրիլ ապրիլի เมษายน เม.ย ເມສາ មេសា أبريل ابريل إبريل نيسان",
     "май мая травень травня maj maja květen května mai mayıs mayis mayo μάιος μαΐου "
-    "május մայիս մայիսի พฤษภาคม พ.ค مايو ماي أيار ايار",
+    "május մայիս մայիսի พฤษภาคม พ.ค ພຶດສະພາ ឧសភា مايو ماي أيار ايار",
     "июнь июня червень червня czerwiec czerwca červen června iunie haziran hunyo "
-    "ιούνιος ιουνίου június հունիս հունիսի มิถุนายน มิ.ย يونيو يونيه حزيران",
+    "ιούνιος ιουνίου június հունիս հունիսի มิถุนายน มิ.ย ມິຖຸນາ មិថុនា يونيو يونيه حزيران",
     "июль июля липень липня lipiec lipca červenec července iulie temmuz julai hulyo "
-    "ιούλιος ιουλίου július հուլիս հուլիսի กรกฎาคม ก.ค يوليو يوليه يوليوز تموز",
+    "ιούλιος ιουλίου július հուլիս հուլիսի กรกฎาคม ก.ค ກໍລະກົດ កក្កដា يوليو يوليه يوليوز "
+    "تموز",
     "август августа серпень серпня sierpień sierpnia srpen srpna ağustos agustos augusti "
-    "ogos agosto αύγουστος αυγούστου augusztus օգոստոս օգոստոսի สิงหาคม ส.ค أغسطس اغسطس "
+    "ogos agosto αύγουστος αυγούστου augusztus օգոստոս օգոստոսի สิงหาคม ส.ค ສິງຫາ សីហា "
+    "أغسطس اغسطس "
     "غشت آب",
     "сентябрь сентября вересень вересня wrzesień września září septembrie eylül eylul "
-    "setyembre σεπτέμβριος σεπτεμβρίου szeptember սեպտեմբեր սեպտեմբերի กันยายน ก.ย سبتمبر "
+    "setyembre σεπτέμβριος σεπτεμβρίου szeptember սեպտեմբեր սեպտեմբերի กันยายน ก.ย ກັນຍາ "
+    "កញ្ញា سبتمبر "
     "شتنبر أيلول ايلول",
     "октябрь октября жовтень жовтня październik października říjen října octombrie ekim "
-    "oktubre οκτώβριος οκτωβρίου október հոկտեմբեր հոկտեմբերի ตุลาคม ต.ค أكتوبر اكتوبر "
+    "oktubre οκτώβριος οκτωβρίου október հոկտեմբեր հոկտեմբերի ตุลาคม ต.ค ຕຸລາ តុលា "
+    "أكتوبر اكتوبر "
     "تشرين_الأول تشرين_الاول",
     "ноябрь ноября листопад листопада listopad listopada listopadu noiembrie kasım kasim "
-    "nobyembre νοέμβριος νοεμβρίου նոյեմբեր նոյեմբերի พฤศจิกายน พ.ย نوفمبر نونبر "
+    "nobyembre νοέμβριος νοεμβρίου նոյեմբեր նոյեմբերի พฤศจิกายน พ.ย ພະຈິກ វិច្ឆិកា "
+    "نوفمبر نونبر "
     "تشرين_الثاني",
     "декабрь декабря грудень грудня grudzień grudnia prosinec prosince decembrie aralık "
     "aralik disember disyembre δεκέμβριος δεκεμβρίου դեկտեմբեր դեկտեմբերի "
-    "ธันวาคม ธ.ค ديسمبر دجنبر كانون_الأول كانون_الاول",
+    "ธันวาคม ธ.ค ທັນວາ ធ្នូ ديسمبر دجنبر كانون_الأول كانون_الاول",
 )
 for _number, _names in enumerate(_MORE_MONTHS, start=1):
     for _name in _names.split():  # "_" stands for a space inside a name
@@ -387,6 +394,9 @@ _TEXT_DATES = (
     # 3 พฤษภาคม 2559 (Thai: the year of the Buddhist era, 543 more, or the common one)
     re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*(?P<m>{_THAI_MONTH_RE})\.?\s*(?:พ\.ศ\.\s*)?"
                rf"(?P<y>(?:19|20|25)\d\d)(?!\d)"),
+    # ថ្ងៃទី3 ខែឧសភា ឆ្នាំ2016 (Khmer: "day 3, month May, year 2016")
+    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*ខែ\s*(?P<m>{_MONTH_RE})\s*(?:ឆ្នាំ\s*)?"
+               rf"(?P<y>(?:19|20)\d\d)(?!\d)"),
     # 2016. május 3. (Hungarian: the year first)
     re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d\d)\.\s*(?P<m>{_MONTH_RE})\s+(?P<d>[0-3]?\d)\.?"
                rf"(?!\d)", re.I),
@@ -430,8 +440,17 @@ def _match_to_date(m: re.Match[str], *, monthfirst: bool = False) -> dt.date | N
     return _day(year, month, day)
 
 
+#: Decimal digits of other scripts, as ASCII: Arabic-Indic, Persian, Devanagari,
+#: Bengali, Thai, Lao, Myanmar, Khmer and fullwidth ("١٢ مارس ٢٠١٩", "๑๒ มีนาคม ๒๕๖๒").
+_DIGITS = {zero + i: ord("0") + i for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xE50, 0xED0,
+                                                0x1040, 0x17E0, 0xFF10) for i in range(10)}
+
+
 def find_dates_in_text(text: str, limit: int = 20) -> list[dt.date]:
-    """Plausible dates written in free *text*, in order of appearance."""
+    """Plausible dates written in free *text*, in order of appearance (in any
+    script's digits)."""
+    if not text.isascii():
+        text = text.translate(_DIGITS)
     found: list[tuple[int, dt.date]] = []
     for pattern in _TEXT_DATES:
         for m in pattern.finditer(text):

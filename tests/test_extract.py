@@ -336,7 +336,8 @@ def test_byline_date_in_page():
 
 # Datelines as the news sites of the report's countries write them, and as
 # CLDR's Gregorian calendars name the months (nominative and genitive; Arabic
-# as Egypt, the Levant and Morocco write it; Thai with a Buddhist-era year).
+# as Egypt, the Levant and Morocco write it; Thai with a Buddhist-era year;
+# the digits of other scripts).
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
@@ -359,6 +360,11 @@ def test_byline_date_in_page():
         ("Thứ ba, ngày 12 tháng 3 năm 2019", dt.date(2019, 3, 12)),  # Vietnamese
         ("12 มีนาคม 2562 เวลา 10:15 น.", dt.date(2019, 3, 12)),  # Thai, Buddhist era
         ("วันที่ 12 มี.ค. 2562", dt.date(2019, 3, 12)),  # Thai, the month abbreviated
+        ("๑๒ มีนาคม ๒๕๖๒", dt.date(2019, 3, 12)),  # Thai digits
+        ("ວັນທີ 12 ມີນາ 2019", dt.date(2019, 3, 12)),  # Lao
+        ("ថ្ងៃទី១២ ខែមីនា ឆ្នាំ២០១៩", dt.date(2019, 3, 12)),  # Khmer, Khmer digits
+        ("١٢ مارس ٢٠١٩", dt.date(2019, 3, 12)),  # Arabic-Indic digits
+        ("２０１９年３月１２日", dt.date(2019, 3, 12)),  # fullwidth digits
     ],
 )
 def test_find_date_in_text_in_more_languages(text, expected):
@@ -368,7 +374,7 @@ def test_find_date_in_text_in_more_languages(text, expected):
 def test_no_month_name_stands_for_two_months():
     """The languages' month names share letters ("listopad" is November in Polish
     and Czech): a name read as two different months would date pages wrongly."""
-    from archiver.textnorm import _MORE_MONTHS, _MONTHS
+    from archiver.textnorm import _MONTHS, _MORE_MONTHS
 
     for number, names in enumerate(_MORE_MONTHS, start=1):
         for name in names.split():
