@@ -35,7 +35,7 @@ from . import textnorm as tn
 from .content import decode_text, is_html, is_pdf, media_type, sniff_charset
 from .dates import choose_date
 from .dom import MAX_HTML_BYTES, parse_html
-from .headline import article_h1, choose_headline
+from .headline import article_h1, choose_headline, marked_headline
 from .maintext import MAX_TEXT_CHARS, main_text
 from .models import PageInfo
 from .pagemeta import collect, is_paywalled, script_redirect
@@ -92,8 +92,10 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         return PageInfo(kind="html", charset=charset)
     found = collect(tree, url)
     meta = found.meta
-    h1_text = article_h1(found.h1s)
-    headline = choose_headline(found, h1_text, url)
+    h1_text, qualified = article_h1(found.h1s)
+    # the headline as shown: the article's <h1>, else an element marked as such
+    shown = h1_text if qualified else marked_headline(tree, found) or h1_text
+    headline = choose_headline(found, shown, url)
     published = choose_date(found, tree, url)
     url_month = tn.date_from_url(url)[0] if published is None else None
     root_attrs = tree.root.attributes if tree.root is not None else {}

@@ -13,7 +13,7 @@ Example::
 
 from __future__ import annotations
 
-from selectolax.lexbor import LexborNode
+from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from . import dom
 from . import textnorm as tn
@@ -52,8 +52,9 @@ def _placement(h1: LexborNode) -> bool | None:
     return in_article
 
 
-def article_h1(h1s: list[LexborNode]) -> str | None:
-    """The text of the h1 that heads the article: in <article>/<main> first, not a logo.
+def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
+    """The text of the h1 that heads the article: in <article>/<main> first, not
+    a logo; and whether one qualified.
 
     The first ``<h1>`` of the page when none qualifies; None when there is none.
     """
@@ -73,7 +74,36 @@ def article_h1(h1s: list[LexborNode]) -> str | None:
     value = tn.clean_value(chosen)
     if value is None and texts:
         value = tn.clean_value(texts[0])
-    return value
+    return value, bool(usable)
+
+
+#: Elements marked as a page's headline where its ``<h1>`` is missing or only
+#: the site's logo: schema.org microdata, and the title classes of blog and CMS
+#: themes (WordPress's ``h2.entry-title``, ``h2.headline``...).
+_MARKED = ("[itemprop~=headline], .entry-title, .post-title, .article-title, .story-title, "
+           ".headline, .article-headline")
+_FURNITURE = dom.tag_ids("aside", "nav", "footer")
+
+
+def marked_headline(tree: LexborHTMLParser, found: Markup) -> str | None:
+    """The text of the first element marked as the headline (:data:`_MARKED`),
+    not in an aside, a menu or a footer, that the page's ``<title>`` or
+    ``og:title`` confirms (holds it, or nearly the same words): a listing's
+    first teaser, marked alike, is not taken for the page's headline."""
+    root = tree.root
+    titles = [tn.clean_value(t) for t in (found.title, found.meta.get("og:title")) if t]
+    titles = [t for t in titles if t]
+    if root is None or not titles:
+        return None
+    keys = [tn.comparable(t) for t in titles]
+    for el in root.css(_MARKED)[:20]:
+        text = tn.clean_value(text_of(el))
+        if not text or not 10 <= len(text) <= 300 or dom.has_ancestor(el, _FURNITURE):
+            continue
+        key = tn.comparable(text)
+        if any(key in k for k in keys) or any(tn.token_f1(text, t) >= 0.8 for t in titles):
+            return text
+    return None
 
 
 def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:

@@ -797,3 +797,35 @@ def test_a_script_redirect_that_is_not_to_an_address(script: str) -> None:
 def test_a_body_of_a_byte_order_mark_and_newlines_is_empty() -> None:
     info = extract(b"\xef\xbb\xbf\r\n\r\n", url="http://127.0.0.1/a", content_type="text/html")
     assert info.empty
+
+
+# Pages whose <h1> is missing or only the site's logo, as many blog themes and
+# older news templates make them: WordPress themes that title a post with
+# ``<h2 class="entry-title">``, templates with ``<h1 class="logo">`` in the
+# header and the headline in an ``<h2 class="headline">``.
+_TEXT = "<p>" + "The court ordered the deportation of the group to China. " * 20 + "</p>"
+
+
+def test_a_headline_marked_by_its_class_when_the_only_h1_is_the_logo():
+    body = ('<header><h1 class="logo"><a href="/">The Star</a></h1></header>'
+            f'<article><h2 class="headline">Kenya deports 45 Taiwanese to China</h2>{_TEXT}'
+            '</article>')
+    info = html("<title>Kenya deports 45 Taiwanese to China - The Star</title>", body)
+    assert info.headline == "Kenya deports 45 Taiwanese to China"
+    assert info.h1 == "The Star"  # the page's own <h1>, as before
+
+
+def test_a_wordpress_entry_title_when_there_is_no_h1():
+    body = ('<div class="post"><h2 class="entry-title">Kenya deports 45 Taiwanese to China</h2>'
+            f'<div class="entry-content">{_TEXT}</div></div>')
+    info = html("<title>Kenya deports 45 Taiwanese to China – Ocean Blog</title>", body)
+    assert info.headline == "Kenya deports 45 Taiwanese to China"
+
+
+def test_a_listing_marked_alike_does_not_take_its_first_teaser_for_a_headline():
+    """A home page's teasers carry the headline classes too; the page's title
+    does not confirm any of them, so none is taken for the page's headline."""
+    teasers = "".join(f'<div class="teaser"><h2 class="headline"><a href="/news/{i}">Story '
+                      f'number {i} of the day in the region</a></h2></div>' for i in range(30))
+    info = html("<title>The Star - Breaking News, Kenya and the World</title>", teasers)
+    assert info.headline == "The Star - Breaking News, Kenya and the World"
