@@ -117,7 +117,26 @@ _ERROR_PHRASES = re.compile(
     r"nicht\s+(?:mehr\s+)?verfügbar|"
     r"halaman\s+tidak\s+(?:ditemukan|tersedia)|tidak\s+ditemukan|tidak\s+tersedia|"
     r"找不到|頁面不存在|页面不存在|網頁不存在|网页不存在|無法找到|无法找到|"
-    r"404\s*(?:錯誤|错误)|(?:錯誤|错误)\s*404|不存在|已刪除|已删除",
+    r"404\s*(?:錯誤|错误)|(?:錯誤|错误)\s*404|不存在|已刪除|已删除|"
+    # the languages of the report's countries and their neighbours, as sites
+    # word their "page not found"
+    r"p[aá]gina\s+n[aã]o\s+encontrada|n[aã]o\s+(?:foi\s+)?encontrad[ao]|"  # pt
+    r"pagina\s+non\s+trovata|non\s+(?:è\s+stata\s+)?trovata|"  # it
+    r"pagina\s+niet\s+gevonden|niet\s+gevonden|"  # nl
+    r"страница\s+не\s+найдена|не\s+найден[аоы]?|не\s+существует|"  # ru
+    r"сторінк[уа]\s+не\s+знайден[оа]|не\s+знайдено|не\s+існує|"  # uk
+    r"nie\s+znaleziono|strona\s+nie\s+(?:została\s+znaleziona|istnieje)|"  # pl
+    r"sayfa\s+bulunamad[ıi]|bulunamad[ıi]|"  # tr
+    r"الصفحة\s+(?:المطلوبة\s+)?غير\s+موجودة|غير\s+موجودة|لم\s+يتم\s+العثور|"  # ar
+    r"không\s+tìm\s+thấy|không\s+tồn\s+tại|"  # vi
+    r"ไม่พบหน้า(?:ที่คุณ(?:ต้องการ|ค้นหา|กำลังค้นหา))?|"  # th
+    r"tidak\s+dijumpai|"  # ms
+    r"ページが見つかりません|見つかりません|"  # ja
+    r"페이지를\s*찾을\s*수\s*없습니다|찾을\s*수\s*없습니다|"  # ko
+    r"str[aá]nka\s+nenalezena|nenalezena|"  # cs
+    r"pagina\s+nu\s+a\s+fost\s+g[aă]sit[aă]|nu\s+a\s+fost\s+g[aă]sit[aă]|"  # ro
+    r"η\s+σελίδα\s+δεν\s+βρέθηκε|δεν\s+βρέθηκε|"  # el
+    r"էջը\s+չի\s+գտնվել|չի\s+գտնվել",  # hy
     re.IGNORECASE,
 )
 #: The lowercased form of any ASCII text ``_ERROR_PHRASES`` matches holds one
@@ -125,7 +144,8 @@ _ERROR_PHRASES = re.compile(
 #: once its whitespace is removed.
 _ERROR_HINTS = ("found", "longer", "exist", "missing", "encontr", "encuentra", "introuvable",
                 "trouv", "gefunden", "tidak", "find", "available", "removed", "deleted", "taken",
-                "unpublished", "expired", "wrong", "occur", "disponible")
+                "unpublished", "expired", "wrong", "occur", "disponible", "trovat", "znalez",
+                "bulunamad", "nenalez", "gasit", "gevonden")
 
 
 def _error_phrase_in(text: str) -> bool:
@@ -148,6 +168,12 @@ _ERROR_FILLER = frozenset(
     "die seite fehler leider wurde konnte werden diese ups hoppla von ihnen aufgerufene "
     "gesuchte angeforderte "
     "halaman maaf yang anda cari ini "
+    "desculpe que procura erro spiacenti che cerchi errore de die u zoekt fout "
+    "ошибка извините к сожалению запрашиваемая эта вибачте помилка "
+    "przepraszamy strona błąd üzgünüz aradığınız sayfa hata "
+    "عذرا عفوا خطأ التي تبحث عنها xin lỗi trang bạn tìm "
+    "omlouváme se stránka chyba ne pare rău eroare λυπούμαστε η σελίδα σφάλμα "
+    "ներողություն սխալ "
     "抱 歉 對 不 起 对 您 所 要 的 請 请 求 頁 页 面 網 网 該 该 此 錯 误 誤 錯 已 很 找 "
     "訪 访 問 问".split()
 )

@@ -350,6 +350,25 @@ def test_meta_refresh_to_root() -> None:
     ("頁面不存在｜自由時報", None),
     ("404錯誤", None),
     ("聯合新聞網", "抱歉，您要找的頁面不存在"),
+    # the languages of the report's countries and their neighbours
+    ("Página não encontrada | Público", None),
+    ("Pagina non trovata - la Repubblica", None),
+    ("Pagina niet gevonden | NOS", None),
+    ("Страница не найдена — РИА Новости", None),
+    ("Ошибка 404 — Коммерсантъ", None),
+    ("Сторінку не знайдено | Українська правда", None),
+    ("Nie znaleziono strony - Onet", None),
+    ("Sayfa bulunamadı | Hürriyet", None),
+    ("الصفحة غير موجودة - اليوم السابع", None),
+    ("Không tìm thấy trang | VnExpress", None),
+    ("ไม่พบหน้าที่คุณต้องการ - ไทยรัฐ", None),
+    ("Halaman tidak dijumpai - Berita Harian", None),
+    ("ページが見つかりません | 日本経済新聞", None),
+    ("페이지를 찾을 수 없습니다 | 연합뉴스", None),
+    ("Stránka nenalezena | iDNES.cz", None),
+    ("Pagina nu a fost găsită - Digi24", None),
+    ("Η σελίδα δεν βρέθηκε | Καθημερινή", None),
+    ("Էջը չի գտնվել | Armenpress", None),
 ])
 def test_error_wording_in_title_or_h1(title: str, h1: str | None) -> None:
     page = PageInfo(kind="html", title=title, h1=h1, text="Go back to the home page.",
@@ -372,6 +391,9 @@ def test_error_title_reads_a_long_run_of_spaces_once() -> None:
     "Man finds 404 coins in his garden",
     "Why 'page not found' errors are eroding the historical record",
     "404 days later, Taiwanese deportees still await trial",
+    "Пропавший мальчик не найден",  # "missing boy not found"
+    "Kayıp çocuk hâlâ bulunamadı",  # the same, in Turkish
+    "الأدوية غير موجودة في الصيدليات",  # "medicines not found in pharmacies"
 ])
 def test_articles_mentioning_404_are_alive(headline: str) -> None:
     page = article(headline=headline)
