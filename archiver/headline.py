@@ -1,10 +1,11 @@
 """The headline of a page: chosen among the sources its markup offers.
 
 JSON-LD ``headline``, Open Graph / Twitter / ``<meta>`` titles, the
-article's ``<h1>`` and the ``<title>`` without its site name each propose a
-value; sources from different families that agree win over a lone one (an
-SEO title for social media, a logo in an ``<h1>``). Pure; "nothing found" is
-None.
+article's ``<h1>`` (where there is none but the logo's, an element marked as
+the headline that the ``<title>`` confirms: :func:`marked_headline`) and the
+``<title>`` without its site name each propose a value; sources from
+different families that agree win over a lone one (an SEO title for social
+media, a logo in an ``<h1>``). Pure; "nothing found" is None.
 
 Example::
 

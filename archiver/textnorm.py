@@ -282,9 +282,6 @@ def _split_title(title: str) -> list[tuple[int, int]]:
     return spans
 
 
-# --------------------------------------------------------------------------
-# dates
-
 def trie(words: Iterable[str]) -> str:
     """A regular expression matching any of *words*, as a trie (fast to fail)."""
     root: dict[str, Any] = {}
@@ -304,6 +301,8 @@ def trie(words: Iterable[str]) -> str:
     return build(root)
 
 
+# --------------------------------------------------------------------------
+# dates
 
 _MONTHS: dict[str, int] = {}
 for _number, _names in enumerate((
