@@ -484,6 +484,8 @@ def parse_date(value: str | None, *, monthfirst: bool = False) -> dt.date | None
     if not value:
         return None
     value = value.strip()[:200]
+    if not value.isascii():
+        value = value.translate(_DIGITS)
     day: dt.date | None = None
     m = _ISO.match(value) or _ISO_LOOSE.match(value)
     if m:

@@ -829,3 +829,10 @@ def test_a_listing_marked_alike_does_not_take_its_first_teaser_for_a_headline():
                       f'number {i} of the day in the region</a></h2></div>' for i in range(30))
     info = html("<title>The Star - Breaking News, Kenya and the World</title>", teasers)
     assert info.headline == "The Star - Breaking News, Kenya and the World"
+
+
+def test_a_time_element_written_in_arabic_indic_digits():
+    """``<time>`` without a ``datetime``, its text in the digits Egyptian sites
+    write (read by ``parse_date``, as by the byline search)."""
+    body = f'<article><h1>خبر</h1><time>١٢ مارس ٢٠١٩</time>{_TEXT}</article>'
+    assert html("", body, url="https://example.com/x").published == dt.date(2019, 3, 12)
