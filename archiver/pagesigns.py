@@ -386,7 +386,14 @@ _PAYWALL = re.compile(
     r"articles|free articles? (?:left|remaining) this month|"
     r"suscr[íi]bete para seguir leyendo|abonnez-vous pour lire la suite|"
     r"r[ée]serv[ée]e? aux abonn[ée]s|付費會員專屬|付费会员专属|訂閱後即可|订阅后即可|"
-    r"jetzt (?:weiterlesen|abonnieren)", re.IGNORECASE)
+    r"jetzt (?:weiterlesen|abonnieren)|(?:exklusiv|nur) f[üu]r abonnenten|"
+    r"assine para continuar lendo|exclusiv[oa] para assinantes|"  # pt
+    r"abbonati per continuare a leggere|riservat[oa] agli abbonati|"  # it
+    r"alleen voor abonnees|"  # nl
+    r"(?:доступ(?:ен|на|но)? )?только (?:для )?подписчик(?:ам|ов)|"  # ru
+    r"abonelere özel|"  # tr
+    r"للمشتركين فقط|"  # ar
+    r"有料会員限定|続きは有料会員|유료\s*회원\s*전용", re.IGNORECASE)  # ja, ko
 
 
 def paywall(page: PageInfo) -> str | None:

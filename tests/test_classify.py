@@ -837,6 +837,14 @@ _LEAD = ARTICLE.split(". ")[0] + "."
 @pytest.mark.parametrize("walled", [
     article(text=_LEAD + " Subscribe to continue reading. Already a subscriber? Log in."),
     article(text=_LEAD, paywalled=True),
+    # as the sites of other languages end a text cut for readers who do not pay
+    article(text=_LEAD + " Assine para continuar lendo. Já é assinante? Entre."),
+    article(text=_LEAD + " Questo articolo è riservato agli abbonati."),
+    article(text=_LEAD + " Этот материал доступен только подписчикам."),
+    article(text=_LEAD + " Bu içerik abonelere özel."),
+    article(text=_LEAD + " هذا المحتوى للمشتركين فقط"),
+    article(text=_LEAD + " この記事は有料会員限定です。"),
+    article(text=_LEAD + " Dieser Artikel ist exklusiv für Abonnenten."),
 ])
 def test_the_cited_page_now_behind_a_paywall_is_blocked_not_drifted(walled: PageInfo) -> None:
     v = run(fetched(hop()), walled, baseline=snapshot())
