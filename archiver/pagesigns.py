@@ -359,7 +359,8 @@ _CONSENT_HOST = re.compile(r"^(?:consent|guce)\.|(?:^|\.)consent\.", re.IGNORECA
 #: quote it (a press release, a help page).
 GEO_BLOCK_WORDS = 60
 #: A page refused to readers in this client's country or region (the GDPR
-#: pages of US papers, licensing limits): in English, Spanish, French, German.
+#: pages of US papers, licensing limits): in English, Spanish, French, German,
+#: Chinese, Portuguese, Italian, Russian, Arabic and Japanese.
 _GEO_BLOCK = re.compile(
     r"(?:not|n't|no longer|currently not|temporarily) (?:be )?(?:available|accessible|"
     r"offered)(?: to (?:users|visitors|readers))? (?:in|from) your (?:country|region|"
@@ -372,7 +373,12 @@ _GEO_BLOCK = re.compile(
     r"n.est pas (?:disponible|accessible) (?:dans|depuis) votre (?:pays|r[ée]gion)|"
     r"in (?:ihrem|deinem) land(?: \w+){0,2} nicht (?:verf[üu]gbar|abrufbar)|"
     r"not (?:available|accessible) outside (?:the )?\w+|"
-    r"(?:所在的?|您的)(?:地區|地区|國家|国家)(?:無法|无法|不支援|不支持|不提供)",
+    r"(?:所在的?|您的)(?:地區|地区|國家|国家)(?:無法|无法|不支援|不支持|不提供)|"
+    r"n[ãa]o (?:est[áa] )?dispon[íi]vel (?:no|em) seu (?:pa[íi]s|regi[ãa]o)|"  # pt
+    r"non (?:è )?disponibile nel (?:tuo|suo|vostro) paese|"  # it
+    r"недоступ(?:ен|на|но|ны) (?:в|для) (?:вашей стран[еы]|вашего региона|вашем регионе)|"  # ru
+    r"غير (?:متاح|متوفر)(?:ة)? في (?:بلدك|منطقتك)|"  # ar
+    r"お住まいの(?:国|地域)では(?:ご利用|ご覧|視聴|閲覧)",  # ja
     re.IGNORECASE)
 
 

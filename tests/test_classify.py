@@ -816,6 +816,11 @@ def test_a_body_broken_off_before_its_first_byte_is_not_empty() -> None:
      "We recognize you are attempting to access this website from a country belonging to "
      "the European Economic Area."),
     ("Noticias", "Este contenido no está disponible en tu país", ""),
+    ("Notícias", "Este conteúdo não está disponível no seu país", ""),
+    ("Notizie", "Questo contenuto non è disponibile nel tuo paese", ""),
+    ("Новости", "Этот материал недоступен в вашей стране", ""),
+    ("أخبار", "هذا المحتوى غير متاح في بلدك", ""),
+    ("ニュース", "この動画はお住まいの地域ではご利用いただけません", ""),
 ])
 @pytest.mark.parametrize("status", [200, 403])
 def test_a_page_refused_to_a_region_is_blocked(title: str, h1: str | None, text: str,
