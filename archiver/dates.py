@@ -169,7 +169,7 @@ def _date_time_elements(found: Markup) -> Dated | None:
         above = {a.tag_id for a in dom.ancestors(el)}
         if not above.isdisjoint(_ARTICLE):
             score += 1
-        if not above.isdisjoint(_ASIDE):
+        if not above.isdisjoint(dom.ASIDE_IDS):
             score -= 3
         scored.append((-score, index, day, value))
     if not scored:
@@ -181,7 +181,6 @@ def _date_time_elements(found: Markup) -> Dated | None:
 
 
 _ARTICLE = dom.tag_ids("article", "main")
-_ASIDE = dom.tag_ids("aside", "footer", "nav")
 _LINK = dom.tag_ids("a")
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",
                 "font", "td", "time", "dd", "h4", "h5", "h6")

@@ -160,6 +160,11 @@ def tag_id(name: str) -> int:
     return create_tag(name).tag_id
 
 
+#: Elements beside the article: asides, menus and footers (a date or a
+#: headline in them is another page's or the site's).
+ASIDE_IDS = tag_ids("aside", "footer", "nav")
+
+
 def ancestors(node: LexborNode) -> Iterator[LexborNode]:
     """The element's parent, its parent's parent, ... up to ``<html>``."""
     parent = node.parent

@@ -83,7 +83,6 @@ def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
 #: themes (WordPress's ``h2.entry-title``, ``h2.headline``...).
 _MARKED = ("[itemprop~=headline], .entry-title, .post-title, .article-title, .story-title, "
            ".headline, .article-headline")
-_FURNITURE = dom.tag_ids("aside", "nav", "footer")
 
 
 def marked_headline(tree: LexborHTMLParser, found: Markup) -> str | None:
@@ -99,7 +98,7 @@ def marked_headline(tree: LexborHTMLParser, found: Markup) -> str | None:
     keys = [tn.comparable(t) for t in titles]
     for el in root.css(_MARKED)[:20]:
         text = tn.clean_value(text_of(el))
-        if not text or not 10 <= len(text) <= 300 or dom.has_ancestor(el, _FURNITURE):
+        if not text or not 10 <= len(text) <= 300 or dom.has_ancestor(el, dom.ASIDE_IDS):
             continue
         key = tn.comparable(text)
         if any(key in k for k in keys) or any(tn.token_f1(text, t) >= 0.8 for t in titles):

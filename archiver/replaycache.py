@@ -61,9 +61,13 @@ def replay_cache_dir(warc_dir: Path) -> Path:
 def file_key(path: Path) -> FileKey | None:
     """What a cache entry of the file at *path* is valid for; None when it cannot be read."""
     try:
-        st = path.stat()
+        return stat_key(path.stat())
     except OSError:
         return None
+
+
+def stat_key(st: os.stat_result) -> FileKey:
+    """The :data:`FileKey` of a file whose ``stat`` is *st*."""
     return st.st_size, st.st_mtime_ns, st.st_ino, st.st_ctime_ns
 
 

@@ -21,7 +21,7 @@ import html
 import logging
 import re
 import unicodedata
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from typing import Any
 from urllib.parse import unquote, urlsplit
 
@@ -304,8 +304,9 @@ def trie(words: Iterable[str]) -> str:
 # --------------------------------------------------------------------------
 # dates
 
-_MONTHS: dict[str, int] = {}
-for _number, _names in enumerate((
+#: Month names, January first: English, Spanish, French, German, Indonesian,
+#: Portuguese, Italian, Dutch (short forms too; a trailing dot is left out).
+_MONTH_NAMES = (
     "january jan enero ene janvier janv janv. januar jänner jaenner januari janeiro gennaio",
     "february feb febrero février fevrier févr fevr februar februari fevereiro fev febbraio",
     "march mar marzo mars märz maerz mrz maret março marco maart",
@@ -319,9 +320,7 @@ for _number, _names in enumerate((
     "november nov noviembre novembre novembro",
     "december dec diciembre dic décembre decembre déc dezember dez desember des dezembro "
     "dicembre",
-), start=1):
-    for _name in _names.split():
-        _MONTHS[_name.rstrip(".")] = _number
+)
 #: More languages, full names only (short forms are often words too): Russian,
 #: Ukrainian, Polish, Czech, Romanian, Turkish (also without its letters),
 #: Swedish, Malay, Filipino, Greek, Hungarian, Armenian, Thai, Lao, Khmer, and
@@ -366,9 +365,18 @@ _MORE_MONTHS = (
     "aralik disember disyembre δεκέμβριος δεκεμβρίου դեկտեմբեր դեկտեմբերի "
     "ธันวาคม ธ.ค ທັນວາ ធ្នូ ديسمبر دجنبر كانون_الأول كانون_الاول",
 )
-for _number, _names in enumerate(_MORE_MONTHS, start=1):
-    for _name in _names.split():  # "_" stands for a space inside a name
-        _MONTHS[_name.replace("_", " ")] = _number
+
+
+def named_months(*tables: tuple[str, ...]) -> Iterator[tuple[str, int]]:
+    """(name, month number) of every name in *tables* (twelve strings of names
+    each, January first; "_" stands for a space inside a name)."""
+    for table in tables:
+        for number, names in enumerate(table, start=1):
+            for name in names.split():
+                yield name.rstrip(".").replace("_", " "), number
+
+
+_MONTHS: dict[str, int] = dict(named_months(_MONTH_NAMES, _MORE_MONTHS))
 
 #: Any month name, longest first (as a trie: quick to fail at each character)
 _MONTH_RE = trie(_MONTHS)
@@ -445,11 +453,15 @@ _DIGITS = {zero + i: ord("0") + i for zero in (0x660, 0x6F0, 0x966, 0x9E6, 0xE50
                                                 0x1040, 0x17E0, 0xFF10) for i in range(10)}
 
 
+def _ascii_digits(text: str) -> str:
+    """*text* with the digits of other scripts (:data:`_DIGITS`) as ASCII ones."""
+    return text if text.isascii() else text.translate(_DIGITS)
+
+
 def find_dates_in_text(text: str, limit: int = 20) -> list[dt.date]:
     """Plausible dates written in free *text*, in order of appearance (in any
     script's digits)."""
-    if not text.isascii():
-        text = text.translate(_DIGITS)
+    text = _ascii_digits(text)
     found: list[tuple[int, dt.date]] = []
     for pattern in _TEXT_DATES:
         for m in pattern.finditer(text):
@@ -483,9 +495,7 @@ def parse_date(value: str | None, *, monthfirst: bool = False) -> dt.date | None
     """
     if not value:
         return None
-    value = value.strip()[:200]
-    if not value.isascii():
-        value = value.translate(_DIGITS)
+    value = _ascii_digits(value.strip()[:200])
     day: dt.date | None = None
     m = _ISO.match(value) or _ISO_LOOSE.match(value)
     if m:
