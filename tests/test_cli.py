@@ -453,13 +453,22 @@ def test_ctrl_c_at_any_moment_of_the_start_is_no_traceback(tmp_path: Path, after
     with Site() as site:
         urls = news_site(site, 10, delay=0.3)
         sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
-        proc = subprocess.Popen(
-            [*command, "run", "--sources", str(sources), "--archive",
-             str(tmp_path / "archive"), "--allow-private", "--per-host-delay", "0"],
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-        time.sleep(after)
-        proc.send_signal(signal.SIGINT)
-        _, err = proc.communicate(timeout=60)
+        for attempt in range(6):
+            archive = tmp_path / f"archive{attempt}"
+            proc = subprocess.Popen(
+                [*command, "run", "--sources", str(sources), "--archive", str(archive),
+                 "--allow-private", "--per-host-delay", "0"],
+                stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+            time.sleep(after + 0.1 * attempt)
+            proc.send_signal(signal.SIGINT)
+            _, err = proc.communicate(timeout=60)
+            # Python's own start-up (importing `site`, before any module of the
+            # project is read) reports an interrupt as a fatal error with exit 1.
+            # That moment is out of the project's reach: interrupt a little later.
+            if not err.startswith(b"Fatal Python error: init_import_site"):
+                break
+        else:
+            pytest.fail(f"Python's own start-up took longer than {after + 0.5:.2f} s six times")
     # -2: the signal came before Python set its own handler (nothing had run)
     assert proc.returncode in (130, -signal.SIGINT), (proc.returncode, err)
     assert b"Traceback" not in err and b"Aborted" not in err, err
