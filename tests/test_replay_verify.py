@@ -312,3 +312,48 @@ def test_a_database_that_cannot_be_read_vouches_for_nothing(
     assert indexed(coll) == []
     (warned,) = [r.getMessage() for r in caplog.records if r.name.startswith("archiver")]
     assert "archiver.db cannot be read" in warned and warned.endswith("`archiver verify`")
+
+
+def test_the_records_of_one_file_are_found_through_indexes(lab: Lab, tmp_path: Path) -> None:
+    """What the database knows of a file that differs from its SHA-256 (or that a
+    running cycle still writes) was read from every capture of the archive, at
+    each rebuild of the replay's index; a request record written to another
+    file than its response is found by that file too."""
+    from archiver.collection import Voucher
+
+    copy = copy_of(lab, tmp_path)
+    first, second = sorted(p.name for p in (copy / "warc").glob("*.warc.gz"))[:2]
+    conn = sqlite3.connect(copy / "archiver.db")
+    with conn:  # one request record of the second file, as if written to the first
+        moved = conn.execute("SELECT id, request_offset FROM capture_rows WHERE warc_file = ? "
+                             "AND request_offset IS NOT NULL", (second,)).fetchone()
+        conn.execute("UPDATE capture_rows SET request_file = ? WHERE id = ?", (first, moved[0]))
+    conn.close()
+    voucher = Voucher.open(copy / "warc")
+    assert voucher is not None and voucher.store is not None
+    try:
+        ran: list[str] = []
+        voucher.store.conn.set_trace_callback(ran.append)
+        known = {name: voucher.known(name) for name in (first, second)}
+        voucher.store.conn.set_trace_callback(None)
+        plans = [" ".join(str(row) for row in voucher.store.conn.execute(
+            "EXPLAIN QUERY PLAN " + query)) for query in ran if "capture_rows" in query]
+        everything = voucher.store.conn.execute(
+            "SELECT warc_file, request_file, meta_file, warc_offset, request_offset, "
+            "meta_offset, record_type, refers_to FROM captures").fetchall()
+    finally:
+        voucher.close()
+    for name in (first, second):  # what a reading of every capture finds
+        expected = set()
+        for warc, request, meta, offset, request_offset, meta_offset, kind, refers in everything:
+            if warc == name and (kind != "revisit" or refers):
+                expected.add(offset)
+            if request == name:
+                expected.add(request_offset)
+            if meta == name:
+                expected.add(meta_offset)
+        assert set(known[name]) == expected, name
+    assert moved[1] in known[first] and moved[1] not in known[second]
+    assert len(plans) == 2 and all("SCAN capture_rows" not in plan for plan in plans), plans
+    assert all("capture_rows_file" in plan and "capture_rows_request_file" in plan
+               for plan in plans), plans
