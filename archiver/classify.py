@@ -47,9 +47,12 @@ Rules, in the order they are tried (the first that applies decides):
     a page with no text, that sends the browser to the site root at once),
     ``probe-same-final-url`` and ``probe-same-text``
     (the cited page answers like a random sibling URL that cannot exist, and is
-    not simply the page of the first snapshot), ``redirect-to-root`` and
+    not simply the page of the first snapshot, nor the page the random URL was
+    sent on to), ``redirect-to-root`` and
     ``redirect-to-section`` (a deep URL redirected to the home page or to a
-    listing page, unless that page still carries the cited headline or text),
+    listing page, unless that page still carries the cited headline or text;
+    a listing URL, not an article's slug or number under a listing word, on a
+    page with fewer than two article markers),
     ``not-an-article`` (the first snapshot was an HTML article, with two or
     more article markers, and the page, HTML or plain text but not a PDF,
     now shows none of them -- no
@@ -62,7 +65,7 @@ Rules, in the order they are tried (the first that applies decides):
     site's name alone, a part of the first snapshot's title other than its
     headline).
 12. ``moved`` -- a permanent redirect (a 301 or 308 in the chain) to a URL that
-    differs non-trivially (not merely http→https, ``www.``, a trailing slash or
+    differs non-trivially (not merely http→https, ``www.``, a trailing slash, escapes or
     the default port) and serves the cited page: its headline matches the
     baseline's (``headline_similarity >= drift_headline_similarity``) or its
     text does (``text_similarity >= moved_text_similarity``); without a
@@ -311,8 +314,12 @@ def _soft_404(
             return ("probe-same-final-url",
                     f"The cited URL and a random URL on the same site both land on "
                     f"{final.url}")
+        # (a random URL sent on to the cited one is the site's way with
+        # misspelt addresses, not a page it answers every URL with)
         if page is not None and probe.page is not None and _like_probe(
-                page, probe.page, settings) and not _as_before(page, baseline, settings):
+                page, probe.page, settings) and not _as_before(page, baseline, settings) \
+                and not same_url(probe.final_url, fetch.url) \
+                and not same_url(probe.final_url, final.url):
             score = text_similarity(page.text, probe.page.text)
             return ("probe-same-text",
                     f"200 OK, but the page's text is {score:.0%} the same as the answer to "
@@ -323,7 +330,8 @@ def _soft_404(
         if url_depth(final.url) == 0:
             return ("redirect-to-root",
                     f"The cited URL redirects to the site root {final.url}")
-        if is_section_url(final.url) and url_depth(final.url) < url_depth(fetch.url):
+        if is_section_url(final.url) and url_depth(final.url) < url_depth(fetch.url) \
+                and (page is None or shown_article_markers(page, final.url) < 2):
             return ("redirect-to-section",
                     f"The cited URL redirects to a section or listing page {final.url}")
     if page is not None and baseline is not None and not same \
@@ -398,6 +406,10 @@ def _as_before(page: PageInfo | None, baseline: Baseline | None, settings: Check
     return text_similarity(page.text, base.text) >= settings.probe_similarity
 
 
+#: What a redirect that :func:`same_url` holds trivial changes.
+_TRIVIAL_REDIRECT = "the redirect only changes the scheme, www, port, trailing slash or escapes"
+
+
 def _compare(
     fetch: FetchResult, final: Hop, page: PageInfo | None, baseline: Baseline | None,
     settings: CheckSettings,
@@ -414,8 +426,7 @@ def _compare(
             return _ok("moved", "moved",
                        f"Permanent redirect to {final.url}, which serves a page with a "
                        "headline (no earlier snapshot to compare)")
-        note = "; the redirect only changes the scheme, www, port or trailing slash" \
-            if trivial else ""
+        note = f"; {_TRIVIAL_REDIRECT}" if trivial else ""
         return _ok("alive", "alive", f"{ok}; first snapshot, nothing to compare yet{note}")
 
     if permanent and elsewhere and page is not None:
@@ -438,9 +449,7 @@ def _compare(
         return _ok("drifted", rule, f"{ok}{where}, but {evidence}")
     like = _alike(page, baseline.page)
     if trivial:
-        return _ok("alive", "alive",
-                   f"{ok}; {like}; the redirect only changes the scheme, www, port or "
-                   "trailing slash")
+        return _ok("alive", "alive", f"{ok}; {like}; {_TRIVIAL_REDIRECT}")
     if elsewhere:
         return _ok("alive", "alive", f"{ok} after a temporary redirect to {final.url}; {like}")
     return _ok("alive", "alive", f"{ok}; {like}")

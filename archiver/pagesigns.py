@@ -24,7 +24,8 @@ def url_key(url: str) -> str:
     """*url* without the differences that do not make it another page.
 
     Scheme (http/https), a leading ``www.``, the default port, a trailing
-    slash, the case of the host and the fragment are ignored.
+    slash, the case of the host and of percent escapes, escaped unreserved
+    characters (``%2D`` for ``-``) and the fragment are ignored.
 
     >>> url_key("http://www.Example.com:80/a/b/?x=1#top")
     'example.com/a/b?x=1'
@@ -41,7 +42,20 @@ def url_key(url: str) -> str:
         host = f"{host}:{port}"
     path = parts.path.rstrip("/") or ""
     query = f"?{parts.query}" if parts.query else ""
+    if "%" in path or "%" in query:
+        path, query = _ESCAPE.sub(_normal_escape, path), _ESCAPE.sub(_normal_escape, query)
     return f"{host}{path}{query}"
+
+
+#: A percent escape; RFC 3986 (6.2.2) holds ``%7e``, ``%7E`` and ``~`` the same.
+_ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
+_UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _normal_escape(match: re.Match[str]) -> str:
+    """An escape in upper case; the character itself when it is unreserved."""
+    char = chr(int(match.group(0)[1:], 16))
+    return char if char in _UNRESERVED else match.group(0).upper()
 
 
 def same_url(a: str, b: str) -> bool:
@@ -58,6 +72,10 @@ _LISTING_SEGMENTS = frozenset({
     "archive", "archives", "author", "authors", "categories", "category", "latest", "news",
     "page", "search", "section", "sections", "tag", "tags", "topic", "topics",
 })
+#: A path segment that names an article, not a listing: four words or more, a
+#: number of five digits or more (an article's id), a page file.
+_ARTICLE_SEGMENT = re.compile(r"(?:[^-_]+[-_]){3}[^-_]|\d{5}|\.(?:s?html?|stm|php|aspx?)$",
+                              re.IGNORECASE)
 _LOGIN_PATH = re.compile(
     r"/(?:log-?in|sign-?in|sign_in|signon|sso|auth|authenticate|session/new|"
     r"users?/sign_in|accounts?/log-?in|oauth2?/authorize)(?:[/.?]|$)", re.IGNORECASE)
@@ -84,7 +102,9 @@ def is_section_url(url: str) -> bool:
     if not segs:
         return True
     if segs[0].lower() in _LISTING_SEGMENTS and len(segs) <= 2:
-        return True
+        # but an article's slug or number ("/news/world-asia-pacific-7654321",
+        # BBC's articles; "/archive/kenya-deports-45-to-china")
+        return len(segs) == 1 or _ARTICLE_SEGMENT.search(segs[1]) is None
     one = segs[0]
     return len(segs) == 1 and not urlsplit(url).query and len(one) <= 16 \
         and one.count("-") <= 1 and not any(ch.isdigit() for ch in one)
@@ -343,6 +363,11 @@ def is_parked(page: PageInfo, final_url: str) -> str:
 _CHALLENGE_TITLE = re.compile(
     r"just a moment|attention required|checking your browser|one more step|"
     r"ddos protection by|ddos-guard|please wait\b", re.IGNORECASE)
+#: "Please wait" titles a maintenance page as well ("Please wait - maintenance",
+#: at 503): a challenge says what is checked, or comes from a protection service.
+_WAIT_CHECKED = re.compile(
+    r"browser|security|secure|ddos|verif|human|robot|captcha|javascript|cookies|"
+    r"redirect|cloudflare|sucuri|incapsula|imperva|akamai|checking", re.IGNORECASE)
 _CAPTCHA = re.compile(
     r"h-?captcha|re-?captcha|\bcaptcha\b|verify (?:that )?you(?:'re| are) (?:a )?human|"
     r"are you a (?:robot|human)|not a robot|prove you(?:'re| are) (?:a )?human|"
@@ -419,7 +444,11 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
     if (final.header("cf-mitigated") or "").lower() == "challenge":
         return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-mitigated: challenge)"
     title = (page.title or "") if page else ""
-    if status in (403, 429, 503) and _CHALLENGE_TITLE.search(title):
+    challenge = _CHALLENGE_TITLE.search(title) if status in (403, 429, 503) else None
+    if challenge is not None and challenge.group(0).lower().startswith("please wait") \
+            and not _WAIT_CHECKED.search(f"{server}\n{title}\n{page.text[:3000] if page else ''}"):
+        challenge = None
+    if challenge is not None:
         who = "a Cloudflare" if "cloudflare" in server else "an interstitial"
         return "challenge", f"HTTP {status} with {who} challenge page titled {title!r}"
     if any(name.lower().startswith("cf-chl") for name, _ in final.response_headers):
@@ -453,11 +482,21 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
     return None
 
 
+#: A run of five digits or more in a segment: an article's number (not a year).
+_ARTICLE_ID = re.compile(r"\d{5}")
+
+
 def probe_url(url: str, rng: random.Random) -> str:
     """A random sibling of the cited URL, which cannot exist: its parent path plus
     a random 25-letter name (what the site answers there is its error page)."""
     p = urlsplit(url)
     path = p.path or "/"
     parent = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+    # above an article's number ("/story/12345/kenya-deports"): sites that find
+    # the article by its number answer any name below it with the article
+    segs = parent.split("/")
+    numbered = next((i for i, seg in enumerate(segs) if _ARTICLE_ID.search(seg)), None)
+    if numbered is not None:
+        parent = "/".join(segs[:numbered]) + "/"
     name = "".join(rng.choice(string.ascii_lowercase) for _ in range(25))
     return urlunsplit((p.scheme, p.netloc, parent + name, "", ""))

@@ -594,7 +594,7 @@ def test_moved_without_baseline_needs_a_headline() -> None:
 def test_trivial_redirects_stay_alive(target: str) -> None:
     v = run(chain((URL, 301), (target, 200)), article(), baseline=snapshot())
     assert (v.status, v.rule) == ("alive", "alive")
-    assert "scheme, www, port or trailing slash" in v.reason
+    assert "scheme, www, port, trailing slash or escapes" in v.reason
     assert same_url(URL, target)
 
 
@@ -986,3 +986,83 @@ def test_a_grown_live_blog_that_asks_to_sign_in_is_not_a_paywall() -> None:
     grown = article(text=OTHER_ARTICLE * 3 + " Already a member? Sign in to comment.")
     v = run(fetched(hop()), grown, baseline=snapshot())
     assert (v.status, v.rule) == ("drifted", "text-replaced")
+
+
+# ------------------------------------------- answers taken for broken, wrongly
+
+@pytest.mark.parametrize("target", [
+    "https://www.bbc.co.uk/news/world-asia-pacific-7654321",  # BBC's old .stm links go there
+    "https://thediplomat.com/archive/taiwan-slams-malaysias-kowtow-to-china",
+    "https://thediplomat.com/news/2016-05-taiwan-slams.html",
+])
+def test_a_redirect_to_an_article_under_a_listing_word_is_not_a_section(target: str) -> None:
+    """`/news/<slug>` was any listing: a cited URL sent on to its article there was
+    soft-404 on every check (no first snapshot is kept of a soft-404)."""
+    old = "https://thediplomat.com/2/hi/asia-pacific/7654321.stm"
+    v = run(chain((old, 301), (target, 200), url=old), article())
+    assert v.status == "moved", (v.status, v.rule)
+
+
+def test_a_redirect_to_a_section_is_still_one_when_the_page_is_no_article() -> None:
+    listing = PageInfo(kind="html", title="Asia | The Diplomat", headline="Asia",
+                       text=OTHER_ARTICLE, og_type="website")
+    v = run(chain((URL, 301), ("https://thediplomat.com/news/asia", 200)), listing)
+    assert (v.status, v.rule) == ("soft-404", "redirect-to-section")
+
+
+def test_a_probe_sent_on_to_the_cited_url_is_no_catch_all() -> None:
+    """A site that sends a misspelt name back to the article (any other name
+    below the article's number) answered the probe with the cited page."""
+    url = "https://news.example/story2/12345/kenya-deports"
+    page = article()
+    probe = Probe(url="https://news.example/story2/12345/zqxwvut", final_url=url, status=200,
+                  page=page)
+    v = run(fetched(hop(url), url=url), page, probe=probe)
+    assert v.status == "alive", (v.status, v.rule)
+
+
+def test_a_probe_is_sent_above_an_articles_number() -> None:
+    """Sites that find an article by its number answer any name below it with
+    the article: a probe there came back with the cited page (soft-404)."""
+    import random
+
+    from archiver.pagesigns import probe_url
+
+    rng = random.Random(1)
+    for url, parent in [
+        ("https://news.example/story/12345/kenya-deports", "https://news.example/story/"),
+        ("https://scmp.example/news/china/article/3012345/kenya-deports",
+         "https://scmp.example/news/china/article/"),
+        ("https://thediplomat.com/2016/05/taiwan-slams", "https://thediplomat.com/2016/05/"),
+        ("https://news.example/a/b/story.html?id=12345", "https://news.example/a/b/"),
+    ]:
+        probe = probe_url(url, rng)
+        assert probe.startswith(parent) and "/" not in probe[len(parent):], (url, probe)
+
+
+def test_a_503_maintenance_page_asking_to_wait_is_unreachable_not_a_challenge() -> None:
+    page = PageInfo(kind="html", title="Please wait - maintenance",
+                    text="We are performing scheduled maintenance. We will be back shortly.")
+    v = run(fetched(hop(status=503)), page)
+    assert v.status == "unreachable", (v.status, v.rule)
+    cloudflare = PageInfo(kind="html", title="Please Wait... | Cloudflare",
+                          text="Please stand by, while we are checking your browser...")
+    v = run(fetched(hop(status=503, headers={"Server": "cloudflare"})), cloudflare)
+    assert (v.status, v.rule) == ("blocked", "challenge")
+
+
+@pytest.mark.parametrize(("a", "b"), [
+    ("https://n.example/b8/%e6%96%b0-kenya", "https://n.example/b8/%E6%96%B0-kenya"),
+    ("https://n.example/b8/new%2Dkenya", "https://n.example/b8/new-kenya"),
+    ("https://n.example/b8/%7euser?q=a%2db", "https://n.example/b8/~user?q=a-b"),
+])
+def test_percent_escapes_written_otherwise_are_the_same_url(a: str, b: str) -> None:
+    """RFC 3986 (6.2.2): a redirect that only rewrites the escapes was `moved`."""
+    assert same_url(a, b)
+    v = run(chain((a, 301), (b, 200), url=a), article(), baseline=snapshot(url=a))
+    assert v.status == "alive", (v.status, v.rule)
+
+
+def test_escapes_of_reserved_characters_still_differ() -> None:
+    assert not same_url("https://n.example/a%2Fb", "https://n.example/a/b")
+    assert not same_url("https://n.example/a?x=%26", "https://n.example/a?x=&")
