@@ -104,7 +104,8 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     # a listing (a home page's teasers) or a shell drawn by scripts: told apart
     # by their links, counted before main_text drops boxes
     links = 0 if headline else len(tree.css("a[href]"))
-    text = main_text(tree, found) if with_text else ""  # changes the tree: last
+    walls: list[str] = []
+    text = main_text(tree, found, walls) if with_text else ""  # changes the tree: last
     # a page with nothing to read that sends the browser on by script, as
     # <meta http-equiv=refresh> would
     refresh = found.refresh or (None if text else script_redirect(body, url))
@@ -122,6 +123,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         og_type=tn.clean_value(meta.get("og:type")),
         has_password_field=found.password,
         paywalled=is_paywalled(found.jsonld),
+        walled=tn.squash(" ".join(walls)),
         links=links,
         url_month=url_month,
     )

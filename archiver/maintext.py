@@ -225,6 +225,18 @@ class _Share:
         return found
 
 
+#: Class/id names of the box that ends a text cut for readers who do not pay.
+_WALL_MARKS = dom.MarksPattern("paywall|subscri|regwall|piano-|premium")
+#: Characters kept of the text of such a box.
+WALL_TEXT_CHARS = 300
+
+
+def _walled(attrs: dict[str, str | None]) -> bool:
+    """True when the class or id of a box names a paywall."""
+    cls, ident = attrs.get("class"), attrs.get("id")
+    return bool(cls and _WALL_MARKS.search(cls)) or bool(ident and _WALL_MARKS.search(ident))
+
+
 def _holds(el: LexborNode, inner: Iterable[LexborNode]) -> bool:
     """True when *el* is an ancestor of one of *inner*."""
     mem_id = el.mem_id
@@ -247,10 +259,12 @@ def _empty(el: LexborNode) -> None:
         child.decompose(recursive=False)
 
 
-def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
+def main_text(tree: LexborHTMLParser, markup: Markup, walls: list[str] | None = None) -> str:
     """The page's main text: boilerplate removed, blocks apart, whitespace squashed, capped.
 
     *markup* gives the page's ``<article>``, ``<main>`` and ``<h1>`` elements.
+    *walls*, when given, gets the text of each box left out that is named as a
+    paywall (:data:`WALL_TEXT_CHARS` of it at most).
     Changes the tree (boilerplate elements are removed), so it runs last.
     """
     body = tree.body or tree.root
@@ -292,6 +306,8 @@ def main_text(tree: LexborHTMLParser, markup: Markup) -> str:
             if cls is not None and not _boiler_marks(cls):
                 continue
         if _is_boilerplate(el, tid, attrs, guarded, text):
+            if walls is not None and _walled(attrs):
+                walls.append(el.text()[:WALL_TEXT_CHARS])
             drops.append(el)
             _empty(el)
     for el in blocks:  # "Kenya deports 45</h1><div>By Staff" must not give "45By"

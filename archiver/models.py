@@ -202,6 +202,9 @@ class PageInfo:
     has_password_field: bool = False  # a login form
     empty: bool = False  # the body, decoded, was empty or only whitespace
     paywalled: bool = False  # its JSON-LD says the content is not free (isAccessibleForFree)
+    # the words of boxes named as a paywall ("paywall", "subscription-prompt"),
+    # which the main text leaves out: where the text stops for readers who do not pay
+    walled: str = ""
     links: int = 0  # <a href> of an HTML page with no headline (counted for those alone)
     # the month of a /2016/05/ URL, when no publication day is known: not a
     # publication date (its first day stands for the month), but a date-mismatch check

@@ -429,10 +429,11 @@ _PAYWALL = re.compile(
 
 def paywall(page: PageInfo) -> str | None:
     """What shows that *page* is behind a paywall: its JSON-LD
-    (``isAccessibleForFree: false``) or paywall wording at the end of its text."""
+    (``isAccessibleForFree: false``) or paywall wording at the end of its text,
+    or in a box named as a paywall, which the main text leaves out."""
     if page.paywalled:
         return "isAccessibleForFree: false"
-    found = _PAYWALL.search(page.text[-1500:])
+    found = _PAYWALL.search(page.text[-1500:]) or _PAYWALL.search(page.walled)
     return found.group(0) if found else None
 
 

@@ -1066,3 +1066,27 @@ def test_percent_escapes_written_otherwise_are_the_same_url(a: str, b: str) -> N
 def test_escapes_of_reserved_characters_still_differ() -> None:
     assert not same_url("https://n.example/a%2Fb", "https://n.example/a/b")
     assert not same_url("https://n.example/a?x=%26", "https://n.example/a?x=&")
+
+
+@pytest.mark.parametrize("box", [
+    '<div class="paywall"><p>Subscribe to continue reading. Already a subscriber? '
+    'Log in.</p></div>',
+    '<div class="subscription-prompt"><p>This article is for subscribers only.</p></div>',
+    '<section id="subscriber-promo"><h3>Subscribe to keep reading</h3></section>',
+])
+def test_a_paywall_in_a_box_the_main_text_leaves_out_is_still_read(box: str) -> None:
+    """The wording was read at the end of the main text only, which leaves out
+    boxes named "paywall" or "subscri…": a text cut there was `drifted`."""
+    from archiver.extract import extract
+
+    paragraphs = [f"<p>{s}.</p>" for s in (ARTICLE + " " + OTHER_ARTICLE).split(". ")]
+    head = (f"<html><head><title>{HEADLINE}</title><meta property='og:type' content='article'>"
+            f"</head><body><article><h1>{HEADLINE}</h1>")
+    full = extract((head + "".join(paragraphs) + "</article></body></html>").encode(),
+                   url=URL, content_type="text/html")
+    cut = extract((head + paragraphs[0] + box + "</article></body></html>").encode(),
+                  url=URL, content_type="text/html")
+    assert "subscri" not in cut.text.lower() and "subscri" in cut.walled.lower()
+    assert not full.walled
+    v = run(fetched(hop()), cut, baseline=snapshot(full))
+    assert (v.status, v.rule) == ("blocked", "paywall"), v.reason
