@@ -43,8 +43,10 @@ Rules, in the order they are tried (the first that applies decides):
     filler, on a page with fewer than two article markers), ``error-text``
     (such wording in a sentence of a page whose main text is at most 40 words
     and which is no article),
-    ``meta-refresh-root`` (a ``<meta http-equiv=refresh>``, or the script of
-    a page with no text, that sends the browser to the site root at once),
+    ``meta-refresh-root`` and ``refresh-to-section`` (a ``<meta
+    http-equiv=refresh>``, a ``Refresh`` header, or the script of a page with
+    no text, that sends the browser to the site root, or a shallower listing
+    URL, at once),
     ``probe-same-final-url`` and ``probe-same-text``
     (the cited page answers like a random sibling URL that cannot exist, and is
     not simply the page of the first snapshot, nor the page the random URL was
@@ -69,7 +71,9 @@ Rules, in the order they are tried (the first that applies decides):
     the default port) and serves the cited page: its headline matches the
     baseline's (``headline_similarity >= drift_headline_similarity``) or its
     text does (``text_similarity >= moved_text_similarity``); without a
-    baseline, the target has a headline.
+    baseline, the target has a headline. ``refresh``: a page that is not the
+    first snapshot's sends the browser on at once to another URL (a refresh,
+    as above; that URL is not fetched), and is not judged by its own looks.
 13. ``drifted`` -- compared with the baseline: ``headline-rewritten``
     (``headline_similarity < drift_headline_similarity``, 0.6 by default),
     ``text-replaced`` (``text_similarity < drift_text_similarity``, 0.5 by
@@ -106,11 +110,13 @@ from http import HTTPStatus
 
 from . import textnorm as tn
 from .models import Baseline, FailureHistory, FetchResult, Hop, PageInfo, Probe, Status, Verdict
+from .pagemeta import refresh_target
 from .pagesigns import (
     article_markers,
     bot_wall,
     error_text,
     error_title,
+    is_login_url,
     is_parked,
     is_section_url,
     paywall,
@@ -272,9 +278,15 @@ def classify(
         return _failure(ctx, "slow-body",
                         f"HTTP {_phrase(final)}, but the body was still arriving when the time "
                         f"limit ran out ({final.body_size} bytes captured, marked truncated)")
-    soft = _soft_404(fetch, final, page, baseline, probe, settings)
+    refresh = _refresh(final, page)
+    soft = _soft_404(fetch, final, page, baseline, probe, settings, refresh)
     if soft is not None:
         return _ok("soft-404", soft[0], soft[1])
+    if refresh is not None and not same_url(refresh, final.url) \
+            and not _as_before(page, baseline, settings):
+        return _ok("moved", "refresh",
+                   f"{_phrase(final)}, but the page sends the browser on at once to {refresh} "
+                   "(by a refresh, as an HTTP redirect would; that page was not fetched)")
     verdict = _compare(fetch, final, page, baseline, settings)
     if final.truncated:  # cut at the size cap: judged on what was captured, and said so
         note = f" The body was cut at {final.body_size} bytes (the size cap)."
@@ -284,13 +296,28 @@ def classify(
     return verdict
 
 
+def _refresh(final: Hop, page: PageInfo | None) -> str | None:
+    """Where the page sends the browser at once: its ``<meta http-equiv=refresh>``
+    (or the script of a page with nothing to read), else the ``Refresh`` header."""
+    header = final.header("refresh")
+    refresh = page.meta_refresh if page is not None and page.meta_refresh else \
+        refresh_target(header, final.url) if header else None
+    # a page that sends the browser to log in is judged as a login wall (bot_wall)
+    return None if refresh is None or is_login_url(refresh) else refresh
+
+
 def _soft_404(
     fetch: FetchResult, final: Hop, page: PageInfo | None, baseline: Baseline | None,
-    probe: Probe | None, settings: CheckSettings,
+    probe: Probe | None, settings: CheckSettings, refresh: str | None = None,
 ) -> tuple[str, str] | None:
-    """(rule, evidence) when a 2xx answer is an error, home or parked page."""
+    """(rule, evidence) when a 2xx answer is an error, home or parked page.
+
+    *refresh*: where the page sends the browser at once (see :func:`_refresh`);
+    a page sent on elsewhere is not judged by its own looks."""
     # (a body broken off before its first byte is no answer: not judged here)
-    if not final.truncated and (page.empty if page is not None else final.body_size == 0):
+    # (nor is a body left empty by a page that sends the browser on at once)
+    if not final.truncated and refresh is None \
+            and (page.empty if page is not None else final.body_size == 0):
         return "empty-body", f"{_phrase(final)}, but the body is empty" + (
             f" once decoded ({final.body_size} bytes received)" if final.body_size else "")
     if page is not None:
@@ -303,11 +330,15 @@ def _soft_404(
         err = error_text(page)
         if err:
             return "error-text", f"200 OK, but all the page says is an error message ({err!r})"
-        if page.meta_refresh and url_depth(page.meta_refresh) == 0 \
-                and url_depth(fetch.url) > 0:
+    if refresh is not None and url_depth(fetch.url) > 0:
+        if url_depth(refresh) == 0:
             return ("meta-refresh-root",
                     f"200 OK, but the page sends the browser to the site root at once "
-                    f"({page.meta_refresh})")
+                    f"({refresh})")
+        if is_section_url(refresh) and url_depth(refresh) < url_depth(fetch.url):
+            return ("refresh-to-section",
+                    f"200 OK, but the page sends the browser to a section or listing page "
+                    f"at once ({refresh})")
     redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
     if probe is not None and probe.status is not None and 200 <= probe.status < 300:
         if redirected and same_url(probe.final_url, final.url):
@@ -334,6 +365,8 @@ def _soft_404(
                 and (page is None or shown_article_markers(page, final.url) < 2):
             return ("redirect-to-section",
                     f"The cited URL redirects to a section or listing page {final.url}")
+    if refresh is not None and not same_url(refresh, final.url):
+        return None  # judged as a redirect (classify)
     if page is not None and baseline is not None and not same \
             and _no_longer_an_article(page, baseline, final.url):
         where = f" at {final.url}" if redirected else ""

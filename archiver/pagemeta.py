@@ -112,6 +112,16 @@ _REFRESH_URL = re.compile(r"""^\s*(\d*)(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?["']?
 REFRESH_AT_ONCE_SECONDS = 10
 
 
+def refresh_target(content: str | None, base: str) -> str | None:
+    """Where a refresh (``<meta http-equiv=refresh>``'s content, or the HTTP
+    ``Refresh`` header) of a page at *base* sends the browser at once, absolute;
+    None for a reload, a later refresh or none."""
+    m = _REFRESH_URL.match(content) if content else None
+    if m and m.group(2).strip() and int(m.group(1) or 0) <= REFRESH_AT_ONCE_SECONDS:
+        return absolute(base, m.group(2))
+    return None
+
+
 def collect(tree: LexborHTMLParser, url: str) -> Markup:
     """What the markup of *tree* says, from one CSS query over the document
     (and one over its <head> for the elements read once)."""
@@ -248,11 +258,9 @@ def _collect_equiv(equiv: str, content: str, found: Markup, base: str,
     the other ``<meta>`` are (by its names)."""
     equiv = equiv.lower()
     if equiv == "refresh" and content and found.refresh is None:
-        # at once, and not in <noscript> (a browser running scripts ignores it)
-        m = _REFRESH_URL.match(content)
-        if m and m.group(2).strip() and int(m.group(1) or 0) <= REFRESH_AT_ONCE_SECONDS \
-                and not dom.has_ancestor(el, _NOSCRIPT):
-            found.refresh = absolute(base, m.group(2))
+        # not in <noscript> (a browser running scripts ignores it)
+        if not dom.has_ancestor(el, _NOSCRIPT):
+            found.refresh = refresh_target(content, base)
         return True
     if equiv == "content-language" and content:
         found.meta.setdefault("content-language", content)

@@ -76,6 +76,11 @@ _LISTING_SEGMENTS = frozenset({
 #: number of five digits or more (an article's id), a page file.
 _ARTICLE_SEGMENT = re.compile(r"(?:[^-_]+[-_]){3}[^-_]|\d{5}|\.(?:s?html?|stm|php|aspx?)$",
                               re.IGNORECASE)
+#: A query that names an article at the site's root: WordPress's shortlinks
+#: ("?p=18231", "?page_id=5"), and the article ids of other CMSs.
+_ARTICLE_QUERY = re.compile(
+    r"(?:^|&)(?:p|page_id|id|aid|article|articleid|article_id|story|storyid|story_id|"
+    r"news|newsid|news_id|nid)=\d", re.IGNORECASE)
 _LOGIN_PATH = re.compile(
     r"/(?:log-?in|sign-?in|sign_in|signon|sso|auth|authenticate|session/new|"
     r"users?/sign_in|accounts?/log-?in|oauth2?/authorize)(?:[/.?]|$)", re.IGNORECASE)
@@ -91,6 +96,11 @@ def _segments(url: str) -> list[str]:
     return segs
 
 
+def is_login_url(url: str) -> bool:
+    """True when *url*'s path is a login page's (``/login``, ``/users/sign_in``)."""
+    return _LOGIN_PATH.search(urlsplit(url).path) is not None
+
+
 def url_depth(url: str) -> int:
     """Path segments of *url* (a query string counts as one more); 0 for a root."""
     return len(_segments(url)) + (1 if urlsplit(url).query else 0)
@@ -99,8 +109,8 @@ def url_depth(url: str) -> int:
 def is_section_url(url: str) -> bool:
     """True for a home, section or listing URL (``/``, ``/news/``, ``/tag/x``, ``/search?q=``)."""
     segs = _segments(url)
-    if not segs:
-        return True
+    if not segs:  # but a root that finds an article by its number ("/?p=18231")
+        return _ARTICLE_QUERY.search(urlsplit(url).query) is None
     if segs[0].lower() in _LISTING_SEGMENTS and len(segs) <= 2:
         # but an article's slug or number ("/news/world-asia-pacific-7654321",
         # BBC's articles; "/archive/kenya-deports-45-to-china")

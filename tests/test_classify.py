@@ -1090,3 +1090,43 @@ def test_a_paywall_in_a_box_the_main_text_leaves_out_is_still_read(box: str) -> 
     assert not full.walled
     v = run(fetched(hop()), cut, baseline=snapshot(full))
     assert (v.status, v.rule) == ("blocked", "paywall"), v.reason
+
+
+def test_a_page_sent_on_at_once_to_its_new_address_is_moved_not_soft_404() -> None:
+    """A site that moved leaves pages that refresh to the new address: judged by
+    its own looks (no article there), the page was soft-404 'not-an-article'."""
+    stub = PageInfo(kind="html", title="Redirecting", headline="Redirecting",
+                    meta_refresh="https://thediplomat.com/2016/05/new-address")
+    v = run(fetched(hop()), stub, baseline=snapshot())
+    assert (v.status, v.rule) == ("moved", "refresh"), v.reason
+    assert "https://thediplomat.com/2016/05/new-address" in v.reason
+
+
+@pytest.mark.parametrize(("refresh", "status", "rule"), [
+    ("0; url=/", "soft-404", "meta-refresh-root"),
+    ("0;URL='https://thediplomat.com/news/'", "soft-404", "refresh-to-section"),
+    ("3; url=/2016/05/new-address", "moved", "refresh"),
+])
+def test_the_refresh_header_is_read_as_the_meta_refresh_is(refresh: str, status: str,
+                                                          rule: str) -> None:
+    """Browsers follow ``Refresh: 0; url=/`` as they do the <meta> form; the
+    header was not read (an empty page titled "Redirecting" was alive)."""
+    for page in (PageInfo(kind="html", title="Redirecting", headline="Redirecting"),
+                 PageInfo(kind="html", empty=True)):
+        v = run(fetched(hop(headers={"Refresh": refresh})), page, baseline=snapshot())
+        assert (v.status, v.rule) == (status, rule), (page, v.reason)
+
+
+def test_a_page_that_reloads_itself_or_later_is_judged_as_it_is() -> None:
+    for refresh in ("600", f"0; url={URL}", "900; url=/"):
+        v = run(fetched(hop(headers={"Refresh": refresh})), article(), baseline=snapshot())
+        assert v.status == "alive", (refresh, v.reason)
+
+
+@pytest.mark.parametrize("target", ["/?p=18231", "/?page_id=5", "/index.php?id=42"])
+def test_a_root_url_that_names_an_article_is_no_section(target: str) -> None:
+    from archiver.pagesigns import is_section_url
+
+    assert not is_section_url("https://thediplomat.com" + target)
+    assert is_section_url("https://thediplomat.com/?s=taiwan")
+    assert is_section_url("https://thediplomat.com/")

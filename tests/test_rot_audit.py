@@ -494,7 +494,7 @@ IP address.</p></div></article></main></body></html>"""),
         Page(udn("馬來西亞遣送32名台灣人至中國 外交部抗議",
                  paras([ZH_STORY[0], "本文為付費會員專屬內容，訂閱後即可繼續閱讀全文。"]))),
         exp2={"blocked"}))
-    # Today drifted, not blocked: a prompt in a box named for it is dropped as boilerplate.
+    # The prompt's box is left out of the main text, and read for its wording (walled).
     add(Scenario(
         "paywall-arc-box",
         'Arc XP paywall: lead + prompt in <div class="paywall-prompt"> (no JSON-LD flag)',
@@ -504,9 +504,8 @@ IP address.</p></div></article></main></body></html>"""),
                    after_body='<div class="paywall-prompt"><h2>Subscribe to continue reading'
                               '</h2><p>Already a subscriber? <a href="/login">Sign in</a></p>'
                               '</div>')),
-        exp2={"drifted"}, why="One could expect blocked: the usual paywall markup, but main_text "
-        "drops the box ('paywall', 'subscri') as boilerplate, so the wording never reaches the "
-        "rule; the cut text still shows as drifted."))
+        exp2={"blocked"}, why="The usual paywall markup: main_text leaves the box ('paywall', "
+        "'subscri') out as boilerplate, and its wording is read apart (PageInfo.walled)."))
     add(Scenario(
         "paywall-not-nyt-minor-edit", "NYT (metered JSON-LD on both) re-check with a copy edit",
         "paywall", "/2016/05/02/world/asia/nyt-edit.html",
@@ -872,15 +871,15 @@ IP address.</p></div></article></main></body></html>"""),
         "empty-nbsp-first", "First check: U+00A0 + newlines only", "empty-body",
         "/2016/05/01/nbsp-first/", Page("\u00a0\n\u00a0\n".encode()),
         exp1=LIVE, why="One could expect soft-404, as '\\xa0\\n'.isspace() is True."))
-    # Today soft-404 (empty-body): archiver does not follow Refresh headers; the body is empty.
+    # The Refresh header is read as <meta refresh> is: the page is sent on at once.
     add(Scenario(
         "empty-not-refresh-header",
         "PHP header('Refresh: 0; url=/2016/05/01/new-slug/') with an empty 200 body (article "
         "moved; the new URL serves it)", "empty-body", "/2016/05/01/refresh-header/",
         Page(wp()), Page(b"", headers=(("Refresh", "0; url=/2016/05/01/new-slug/"),)),
-        exp2={"soft-404"}, extra={"/2016/05/01/new-slug/": Page(wp())},
-        why="One could expect moved, alive, drifted or unreachable: a browser follows the "
-            "Refresh header at once to the live article."))
+        exp2={"moved"}, extra={"/2016/05/01/new-slug/": Page(wp())},
+        why="A browser follows the Refresh header at once to the live article: moved (by the "
+            "rule 'refresh'), not an empty page."))
     add(Scenario(
         "geo-en-outside", "BBC-style 'Sorry, this content is not available outside the UK.'",
         "geo-block", "/2016/05/01/geo-outside/", Page(wp()),
