@@ -324,7 +324,7 @@ def _soft_404(
         parked = is_parked(page, final.url)
         if parked:
             return "parked-domain", f"200 OK, but the page is a parked domain ({parked})"
-        err = error_title(page)
+        err = error_title(page, final.url)
         if err:
             return "error-title", f"200 OK, but the page is titled like an error page ({err!r})"
         err = error_text(page)

@@ -209,21 +209,33 @@ _ERROR_FILLER = frozenset(
 )
 
 
-def error_title(page: PageInfo) -> str:
+def error_title(page: PageInfo, url: str = "") -> str:
     """The error wording of *page*'s title or h1 (empty when there is none).
 
     A title segment (titles are cut at ``|``, ``:``, `` - ``, dashes) counts
-    when it holds an error phrase and at most one other word besides filler
-    ("Sorry, the page you requested", "Oops"). A page with two or more article
+    when it holds an error phrase and no other word besides filler ("Sorry,
+    the page you requested", "Oops"), or one on a page whose markup shows no
+    sign of an article, no date but the one in *url* (a dated brief "Suspects
+    not found" is news). A page with two or more article
     markers (see ``article_markers``) is an article that talks about errors,
     never an error page: "Error 404: the art of broken links" stays alive.
     """
+    if _looks_like_article(page):
+        return ""
+    marked = None  # the page's markers of an article in its markup, counted when needed
     for field in (page.title, page.h1, page.headline):
         if not field:
             continue
         for segment in _SEPARATOR.split(field.replace("\u2019", "'")):
-            if _error_phrase_in(segment) and _other_words(segment) <= 1 \
-                    and not _looks_like_article(page):
+            if not _error_phrase_in(segment):
+                continue
+            other = _other_words(segment)
+            if other == 1 and marked is None:  # (a date that is only *url*'s is none)
+                marked = shown_article_markers(page, url) - _has_article_text(page) \
+                    if url else _marked(page)
+            # one other word ("Esta página no existe", "Suspects not found"): on
+            # a page with no date and no og:type article only (a dated brief)
+            if other == 0 or (other == 1 and not marked):
                 return segment.strip()
     return ""
 

@@ -1130,3 +1130,21 @@ def test_a_root_url_that_names_an_article_is_no_section(target: str) -> None:
     assert not is_section_url("https://thediplomat.com" + target)
     assert is_section_url("https://thediplomat.com/?s=taiwan")
     assert is_section_url("https://thediplomat.com/")
+
+
+@pytest.mark.parametrize("title", ["Suspects not found | The Standard",
+                                   "Embassy unavailable - The Standard"])
+def test_a_dated_brief_whose_headline_says_not_found_is_news(title: str) -> None:
+    """A short brief (one article marker: its date) headlined "Suspects not
+    found" was an error page: one word besides the error phrase was allowed
+    whatever the page showed."""
+    url = "https://standardmedia.example/article/kenya-brief"
+    brief = PageInfo(kind="html", title=title, h1=title.split(" | ")[0].split(" - ")[0],
+                     headline=title.split(" | ")[0].split(" - ")[0],
+                     published=dt.date(2019, 3, 13),
+                     text="Police said the two suspects were still at large on Wednesday. "
+                          "A search continues in Mombasa.")
+    v = run(fetched(hop(url), url=url), brief)
+    assert v.status == "alive", v.reason
+    undated = dataclasses.replace(brief, published=None)
+    assert run(fetched(hop(url), url=url), undated).rule == "error-title"
