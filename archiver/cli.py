@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import datetime as dt
+import errno
 import functools
 import gc
 import json
@@ -61,6 +62,10 @@ class DamagedCopy(Failure):
     exit_code = 1
 
 
+#: What a write that fails for want of room says (exit status 3).
+_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
+
+
 def handle_errors(fn: F) -> F:
     """Turn archiver's own exceptions into messages and exit statuses."""
 
@@ -82,6 +87,12 @@ def handle_errors(fn: F) -> F:
             raise Failure(f"the archive database cannot be read: {exc} (is it an archiver "
                           "archive, and undamaged? `archiver verify` checks the WARC files)"
                           ) from None
+        except OSError as exc:  # a path that cannot be (a name too long, a file for a folder)
+            where = f"{exc.filename}: " if exc.filename else ""
+            said = f"{where}{exc.strerror or exc}"
+            if exc.errno in _FULL_ERRNOS:
+                raise WriteFailure(f"the archive cannot be written: {said}") from None
+            raise Failure(said) from None
 
     return wrapper  # type: ignore[return-value]
 

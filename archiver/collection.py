@@ -29,6 +29,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import sqlite3
 import subprocess
 import sys
@@ -96,8 +97,14 @@ def export_wacz(warc_dir: Path, warc_files: list[str], pages: list[dict[str, Any
         paths.append(path)
     if not paths:
         raise ArchiverError("nothing to export: no closed WARC file")
-    out.parent.mkdir(parents=True, exist_ok=True)
-    with tempfile.TemporaryDirectory(dir=out.parent, prefix=".wacz-") as tmp:
+    if out.is_symlink():  # written through: the link stays, its target is replaced
+        out = out.resolve()
+    # a device or a pipe (/dev/stdout, a fifo) is written into, never replaced
+    through = out.exists() and not out.is_file() and not out.is_dir()
+    if not through:
+        out.parent.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(dir=None if through else out.parent,
+                                     prefix=".wacz-") as tmp:
         pages_file = Path(tmp) / "pages.jsonl"
         with open(pages_file, "w", encoding="utf-8") as fh:
             fh.write(json.dumps({"format": "json-pages-1.0", "id": "pages",
@@ -117,7 +124,11 @@ def export_wacz(warc_dir: Path, warc_files: list[str], pages: list[dict[str, Any
             raise
         if expected:
             _check_packed(partial, expected)
-        os.replace(partial, out)
+        if through:
+            with open(partial, "rb") as packed, open(out, "wb") as sink:
+                shutil.copyfileobj(packed, sink)
+        else:
+            os.replace(partial, out)
 
 
 def _check_files(warc_dir: Path, expected: dict[str, str]) -> None:

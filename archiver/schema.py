@@ -172,6 +172,8 @@ def schema_is_current(conn: sqlite3.Connection,
     try:
         applied = {row[0] for row in conn.execute(
             "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])}
-    except sqlite3.OperationalError:  # no such table: a new database
-        return False
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):  # a new database
+            return False
+        raise
     return {m.__name__ for m in needed} <= applied

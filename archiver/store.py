@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import os
 import sqlite3
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -423,14 +424,40 @@ def _database(conn: sqlite3.Connection) -> sqlite_utils.Database:
     return sqlite_utils.Database(conn, execute_plugins=False)
 
 
+def _connect_readonly(path: Path) -> sqlite3.Connection:
+    """A read-only connection to the database at *path*.
+
+    Reading a database in WAL mode creates ``archiver.db-shm`` beside it: in a
+    folder that cannot be written (read-only media, a copy handed to an
+    auditor) and with no write-ahead log left to read, the database is opened
+    as immutable, which needs no such file.
+    """
+    uri = path.resolve().as_uri()  # quoted: a ? # or % in a folder name is part of the name
+    try:
+        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
+        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
+        return conn
+    except sqlite3.OperationalError:
+        folder = path.parent
+        if os.access(folder, os.W_OK):
+            raise
+        wal = path.with_name(path.name + "-wal")
+        if wal.exists() and wal.stat().st_size > 0:
+            raise sqlite3.OperationalError(
+                f"its folder {folder} cannot be written, which reading it needs while "
+                f"{wal.name} holds changes not yet in it; copy the archive to a folder "
+                "that can be written") from None
+        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
+
+
 def open_store(archive: Path, *, readonly: bool = False) -> Store:
     """Open (creating when needed) the archive's database, migrated to the latest schema."""
     path = archive / DB_FILENAME
     if readonly:
         if not path.exists():
             raise StorageError(f"no archive database at {path}", path=path)
-        try:  # as a URI, quoted: a ? # or % in a folder name is part of the name
-            conn = sqlite3.connect(f"{path.resolve().as_uri()}?mode=ro", uri=True, timeout=30)
+        try:
+            conn = _connect_readonly(path)
             conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
             if not schema_is_current(conn, NEEDED_TO_READ):
                 raise sqlite3.DatabaseError("not set up yet (its first run may be setting it "
@@ -455,8 +482,13 @@ def open_store(archive: Path, *, readonly: bool = False) -> Store:
         if not current:
             migrations().apply(store.db)
         return store
-    except sqlite3.DatabaseError as exc:
+    except sqlite3.OperationalError as exc:  # locked, full, not writable
+        if path.is_dir():
+            raise InputError(f"{path} is a folder, where the archive database goes") from exc
         raise StorageError(f"cannot open the archive database {path}: {exc}", path=path) from exc
+    except sqlite3.DatabaseError as exc:  # "file is not a database", "disk image is malformed"
+        raise InputError(f"cannot read the archive database {path}: {exc} (damaged, or not "
+                         "an archiver archive's)") from exc
     except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder goes
         raise InputError(f"--archive {archive}: not a folder ({exc.strerror})") from exc
     except OSError as exc:

@@ -141,7 +141,8 @@ def _csv(data: dict[str, Any]) -> str:
 def render_timeline(store: Store, url: str, fmt: str) -> str:
     """The timeline of *url* rendered as *fmt* (table/text, md, json or csv)."""
     if fmt not in FORMATS:
-        raise InputError(f"--timeline is available as {', '.join(FORMATS)}, not {fmt}")
+        shown = ", ".join(f for f in FORMATS if f != "text")  # (the table's other name)
+        raise InputError(f"--timeline is available as {shown}, not {fmt}")
     data = timeline(store, url)
     if fmt == "json":
         return json.dumps(data, ensure_ascii=False, indent=2) + "\n"

@@ -189,6 +189,13 @@ def _build(spec: RecordSpec, level: int, out: IO[bytes]) -> tuple[str, str, str,
     return fields["WARC-Record-ID"], fields["WARC-Type"], block_digest, payload_digest
 
 
+def _info_value(value: str) -> str:
+    """A warcinfo field's value on one line of UTF-8: line breaks, and what a
+    file name may hold that is no text (undecodable bytes), as Python escapes."""
+    text = value.encode("utf-8", "backslashreplace").decode("utf-8")
+    return text.replace("\r", "\\r").replace("\n", "\\n")
+
+
 def warcinfo_spec(filename: str, software: str, fields: dict[str, str]) -> RecordSpec:
     """The ``warcinfo`` record that opens the WARC file *filename*: the
     software, the format and *fields* (empty values left out), as
@@ -196,7 +203,7 @@ def warcinfo_spec(filename: str, software: str, fields: dict[str, str]) -> Recor
     info = {"software": software, "format": "WARC File Format 1.1",
             "conformsTo": "https://iipc.github.io/warc-specifications/specifications/"
                           "warc-format/warc-1.1/", **fields}
-    block = "".join(f"{check_field(k)}: {check_field(str(v))}\r\n"
+    block = "".join(f"{check_field(k)}: {_info_value(str(v))}\r\n"
                     for k, v in info.items() if v).encode("utf-8")
     headers = [
         ("WARC-Type", "warcinfo"),

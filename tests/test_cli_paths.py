@@ -1,0 +1,205 @@
+"""The command line on paths that are not what they should be: a damaged archive
+layout, names too long, a damaged database, read-only media, a device or a pipe
+for the WACZ, a sources path no WARC header can hold. Each gives a message
+naming the path and exit status 2, or is handled; none touches what is archived."""
+
+from __future__ import annotations
+
+import gzip
+import os
+import shutil
+import stat
+import subprocess
+import threading
+import zipfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from .lab import Site, news_page
+from .sourcesfile import one_event_per_url, write_sources
+from .test_cli import archiver
+
+
+class Lab:
+    def __init__(self, root: Path) -> None:
+        self.site = Site().start()
+        self.site.page("/news/kenya", news_page("Kenya deports 45 Taiwanese to China",
+                                                "Kenya deported 45 Taiwanese to China.",
+                                                published="2016-04-12"))
+        self.url = self.site.url("/news/kenya")
+        self.sources = write_sources(root / "sources.yaml", one_event_per_url([self.url]))
+        self.archive = root / "archive"
+
+    def run(self, *args: str, archive: Path | None = None,
+            sources: Path | None = None) -> subprocess.CompletedProcess[bytes]:
+        return archiver("run", "--sources", str(sources or self.sources), "--archive",
+                        str(archive or self.archive), "--allow-private", "--per-host-delay",
+                        "0", *args)
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    made = Lab(tmp_path_factory.mktemp("paths"))
+    proc = made.run()
+    assert proc.returncode == 0, proc.stderr.decode()
+    yield made
+    made.site.stop()
+
+
+def copy_of(lab: Lab, tmp_path: Path) -> Path:
+    copy = tmp_path / "archive"
+    shutil.copytree(lab.archive, copy)
+    return copy
+
+
+def contents(folder: Path) -> dict[str, bytes]:
+    return {str(p.relative_to(folder)): p.read_bytes()
+            for p in sorted(folder.rglob("*")) if p.is_file() and "-shm" not in p.name
+            and "-wal" not in p.name}
+
+
+def assert_refused(proc: subprocess.CompletedProcess[bytes], *said: str) -> None:
+    err = proc.stderr.decode()
+    assert proc.returncode == 2, (proc.returncode, err)
+    assert "Traceback" not in err, err
+    for part in said:
+        assert part in err, (part, err)
+
+
+def test_a_file_where_the_archive_has_a_folder_is_said_so(lab: Lab, tmp_path: Path) -> None:
+    """A file named `warc`, or a folder named as a WARC file being written, was
+    a FileExistsError or IsADirectoryError traceback with exit 1."""
+    plain = tmp_path / "plain"
+    plain.mkdir()
+    (plain / "warc").write_text("x")
+    assert_refused(lab.run(archive=plain), str(plain / "warc"))
+    copy = copy_of(lab, tmp_path)
+    before = contents(copy)
+    (copy / "warc" / "archiver-20990101000000000000-00000.warc.gz.open").mkdir()
+    assert_refused(lab.run(archive=copy), ".warc.gz.open")
+    assert contents(copy) == before
+
+
+def test_a_path_too_long_is_said_so(lab: Lab, tmp_path: Path) -> None:
+    """Python 3.11's Path.exists() raises on a name over 255 bytes: a traceback."""
+    long = str(tmp_path / ("b" * 300))
+    for args in (["report", "--archive", long], ["verify", "--archive", long],
+                 ["get", lab.url, "--archive", long],
+                 ["export", "--archive", str(lab.archive), "--wacz", long + ".wacz"]):
+        assert_refused(archiver(*args), "too long")
+    assert_refused(lab.run("--config", long), "too long")
+
+
+def test_a_damaged_database_is_bad_input_not_a_full_disk(lab: Lab, tmp_path: Path) -> None:
+    """`run` and `check` said "the archive cannot be written" with exit 3 (a full
+    disk's), where `report` said it cannot be read (exit 2)."""
+    damaged = tmp_path / "damaged"
+    damaged.mkdir()
+    junk = bytes(range(256)) * 20
+    (damaged / "archiver.db").write_bytes(junk)
+    for command in ("run", "check"):
+        proc = archiver(command, "--sources", str(lab.sources), "--archive", str(damaged),
+                        "--allow-private")
+        assert_refused(proc, "archiver.db", "not a database")
+    assert (damaged / "archiver.db").read_bytes() == junk
+    folder = tmp_path / "folder"
+    (folder / "archiver.db").mkdir(parents=True)
+    assert_refused(lab.run(archive=folder), "is a folder")
+
+
+def _make_unwritable(folder: Path) -> None:
+    """The folder made read-only as media are: by its mode for another user than
+    root, by the immutable attribute for root (whom modes do not stop)."""
+    if os.geteuid() != 0:
+        folder.chmod(0o555)
+        return
+    if shutil.which("chattr") is None:
+        pytest.skip("root is stopped by the immutable attribute only, and chattr is absent")
+    done = subprocess.run(["chattr", "+i", str(folder)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"this file system has no immutable attribute: {done.stderr.decode()}")
+
+
+def _make_writable(folder: Path) -> None:
+    if os.geteuid() == 0:
+        subprocess.run(["chattr", "-i", str(folder)], capture_output=True)
+    folder.chmod(0o755)
+
+
+def test_an_archive_on_read_only_media_is_read(lab: Lab, tmp_path: Path) -> None:
+    """Reading a database in WAL mode creates archiver.db-shm beside it: on
+    read-only media the report, verify and get said the archive was "not set up
+    yet, or not an archiver archive's"."""
+    copy = copy_of(lab, tmp_path)
+    for name in ("archiver.db-shm", "archiver.db-wal"):
+        (copy / name).unlink(missing_ok=True)
+    _make_unwritable(copy)
+    try:
+        report = archiver("report", "--archive", str(copy), "--format", "json")
+        verify = archiver("verify", "--archive", str(copy))
+        got = archiver("get", lab.url, "--archive", str(copy))
+    finally:
+        _make_writable(copy)
+    assert report.returncode == 0 and lab.url.encode() in report.stdout, report.stderr
+    assert verify.returncode == 0, verify.stderr
+    assert got.returncode == 0 and b"Kenya deported 45" in got.stdout, got.stderr
+    assert not (copy / "archiver.db-shm").exists()
+
+
+def test_the_wacz_is_written_into_a_pipe_and_through_a_link(lab: Lab, tmp_path: Path) -> None:
+    """`export --wacz` renamed its package over whatever the path was: a device
+    (/dev/null itself) or a pipe became a plain file."""
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    read: list[bytes] = []
+    reader = threading.Thread(target=lambda: read.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    proc = archiver("export", "--archive", str(lab.archive), "--wacz", str(pipe))
+    reader.join(30)
+    assert proc.returncode == 0, proc.stderr
+    assert stat.S_ISFIFO(pipe.lstat().st_mode)
+    (packed,) = read
+    assert packed[:2] == b"PK"
+    link = tmp_path / "report.wacz"
+    link.symlink_to("target.wacz")
+    proc = archiver("export", "--archive", str(lab.archive), "--wacz", str(link))
+    assert proc.returncode == 0, proc.stderr
+    assert link.is_symlink()
+    with zipfile.ZipFile(tmp_path / "target.wacz") as wacz:
+        assert "datapackage.json" in wacz.namelist()
+    assert not [p for p in tmp_path.iterdir() if p.name.startswith(".wacz-")]
+
+
+def test_a_sources_path_no_warc_header_can_hold_is_written_escaped(lab: Lab,
+                                                                  tmp_path: Path) -> None:
+    """The sources path goes into each WARC file's warcinfo record: a line break
+    in it raised inside the cycle, and the live citation was reported
+    unreachable ("archiver failed on this URL")."""
+    odd = tmp_path / "sour\nces.yaml"
+    shutil.copy(lab.sources, odd)
+    archive = tmp_path / "archive"
+    proc = lab.run("--format", "csv", archive=archive, sources=odd)
+    assert proc.returncode == 0, proc.stderr
+    assert b",alive," in proc.stdout and b"Traceback" not in proc.stderr
+    (warc,) = (archive / "warc").glob("*.warc.gz")
+    with gzip.open(warc) as fh:
+        first = fh.read(2000)
+    assert b"sources: " + str(tmp_path).encode() + b"/sour\\nces.yaml\r\n" in first
+
+
+def test_get_finds_a_url_spelled_as_the_sources_file_spells_it(lab: Lab,
+                                                              tmp_path: Path) -> None:
+    """A capture is kept under the URL as requested ("http://127.0.0.1:…/news/kenya");
+    asked for as cited ("HTTP://127.0.0.1:…/./news/kenya"), it was "never captured"."""
+    spelled = lab.url.replace("http://", "HTTP://").replace("/news/", "/./news/")
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url([spelled]))
+    archive = tmp_path / "archive"
+    assert lab.run(archive=archive, sources=sources).returncode == 0
+    got = archiver("get", spelled, "--archive", str(archive))
+    assert got.returncode == 0, got.stderr
+    assert b"Kenya deported 45" in got.stdout
+    other = archiver("get", lab.url.replace("127.0.0.1", "localhost"), "--archive",
+                     str(archive))
+    assert other.returncode == 2 and b"never captured" in other.stderr
