@@ -308,7 +308,12 @@ class Fetcher:
             if not hop.is_redirect or location is None:
                 return result
             try:
-                target = current.join(location.encode("latin-1").decode("utf-8", "replace"))
+                where = location.encode("latin-1").decode("utf-8", "replace")
+                target = current.join(where)
+                if where.endswith("?") and not target.query and "#" not in where:
+                    # an empty query is part of the URL ("/a" sent on to "/a?"),
+                    # which join drops: the request it asks for would be this one
+                    target = httpx.URL(str(target) + "?")
             except (httpx.InvalidURL, ValueError) as err:
                 result.error, result.error_detail = "invalid-url", f"bad Location: {err}"
                 return result

@@ -420,3 +420,15 @@ def test_per_origin_delay_and_concurrency_hold(tmp_path: Path) -> None:
             assert min(gaps) >= 0.15 - 0.03, gaps
             assert peak[s.port] == 2  # the per-origin limit is reached, never exceeded
         assert overall["peak"] >= 3  # both origins in flight at once
+
+
+def test_a_redirect_that_adds_an_empty_query_is_followed_not_a_loop(site: Site,
+                                                                   tmp_path: Path) -> None:
+    """`/e` sent on to `/e?`: the empty query was dropped, the same request sent
+    again, and the chain called a redirect loop (dead)."""
+    site.redirect("/e", "/e?")
+    site.page("/e?", "<p>the page</p>")
+    result = fetch(tmp_path, site.url("/e"))
+    assert result.error is None, result.error_detail
+    assert [h.url for h in result.hops] == [site.url("/e"), site.url("/e") + "?"]
+    assert body_of(result.final) == b"<p>the page</p>"
