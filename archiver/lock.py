@@ -74,8 +74,11 @@ class ArchiveLock:
             tmp.write_text(json.dumps(info), encoding="utf-8")
             os.replace(tmp, self.path)
         except OSError as exc:
+            tmp.unlink(missing_ok=True)
             fcntl.flock(fd, fcntl.LOCK_UN)
             os.close(fd)
+            if self.path.is_dir():  # a folder in its place: the archive's layout, not the disk
+                raise InputError(f"{self.path} is a folder, where the lock file goes") from exc
             raise StorageError(f"cannot write the lock file {self.path}: {exc}",
                                path=self.path) from exc
         self._fd = fd

@@ -203,3 +203,15 @@ def test_get_finds_a_url_spelled_as_the_sources_file_spells_it(lab: Lab,
     other = archiver("get", lab.url.replace("127.0.0.1", "localhost"), "--archive",
                      str(archive))
     assert other.returncode == 2 and b"never captured" in other.stderr
+
+
+def test_a_folder_where_the_lock_file_goes_is_said_so_and_nothing_left(lab: Lab,
+                                                                      tmp_path: Path) -> None:
+    """It was "cannot be written" (exit 3, a full disk's), and left
+    archiver.lock.<pid>.tmp in the archive."""
+    copy = copy_of(lab, tmp_path)
+    before = contents(copy)
+    (copy / "archiver.lock").mkdir()
+    assert_refused(lab.run(archive=copy), "archiver.lock is a folder")
+    assert contents(copy) == before
+    assert not list(copy.glob("archiver.lock.*"))
