@@ -211,6 +211,17 @@ if _CParser is not None:
     _FastLoader = _Fast
 
 
+
+#: Characters of a value quoted in a refusal (a 3 MB URL is not said whole).
+QUOTED_CHARS = 200
+
+
+def _quoted(value: str) -> str:
+    """*value* as Python quotes it, cut to :data:`QUOTED_CHARS` when longer."""
+    if len(value) <= QUOTED_CHARS:
+        return repr(value)
+    return f"{value[:QUOTED_CHARS]!r}… ({len(value):,} characters)"
+
 class _Pieces:
     """The text handed to PyYAML's reader a piece at a time.
 
@@ -481,7 +492,7 @@ class _Reader:
                              value)
         text = str(value.value)
         if not ID_PATTERN.fullmatch(text):
-            raise self.error(f"invalid id {text!r}: use only a-z, 0-9 and '-'", value)
+            raise self.error(f"invalid id {_quoted(text)}: use only a-z, 0-9 and '-'", value)
         return text
 
     def date(self, entry: tuple[Node, Node] | None) -> dt.date | None:
@@ -495,11 +506,14 @@ class _Reader:
             try:
                 return dt.date.fromisoformat(text)
             except ValueError as exc:
-                raise self.error(f"'date' {text!r} is not a valid date: {exc}", node) from exc
+                raise self.error(f"'date' {_quoted(text)} is not a valid date: {exc}",
+                                 node) from exc
         if node.tag == _TAG + "timestamp" and _ISO_DATE.match(text):
             raise self.error(
-                f"'date' {text!r} has a time of day: write the day only, as YYYY-MM-DD", node)
-        raise self.error(f"'date' must be an ISO date (YYYY-MM-DD) or null, not {text!r}", node)
+                f"'date' {_quoted(text)} has a time of day: write the day only, as "
+                "YYYY-MM-DD", node)
+        raise self.error("'date' must be an ISO date (YYYY-MM-DD) or null, not "
+                         f"{_quoted(text)}", node)
 
     def string(self, entry: tuple[Node, Node] | None, name: str) -> str | None:
         """An optional text field: a YAML string, or null/absent."""
@@ -537,7 +551,8 @@ class _Reader:
             if node.tag == _TAG + "int" and text.startswith("-"):
                 raise self.error(f"'count' must not be negative, found {text}", node)
             if node.tag == _TAG + "int":
-                raise self.error(f"'count' must be a plain decimal number, not {text!r}", node)
+                raise self.error("'count' must be a plain decimal number, not "
+                                 f"{_quoted(text)}", node)
         raise self.error(f"'count' must be a whole number of people, found {_kind(node)}", node)
 
     # -- citations --------------------------------------------------------
@@ -582,5 +597,5 @@ class _Reader:
         url = str(node.value)
         problem = url_problem(url)
         if problem:
-            raise self.error(f"{problem}: {url!r}", node)
+            raise self.error(f"{problem}: {_quoted(url)}", node)
         return url

@@ -735,3 +735,18 @@ def test_every_event_gets_the_reports_subject(tmp_path: Path, report: str,
 def test_the_reports_sources_name_taiwan_as_the_subject() -> None:
     sources = load_sources(REPO / "data" / "sources.yaml")
     assert {e.subject for e in sources.events} == {("Taiwan",)}
+
+
+def test_a_long_bad_value_is_quoted_cut(tmp_path: Path) -> None:
+    """A 3 MB URL with a space was repeated whole in its refusal: a 3 MB line."""
+    from archiver.exceptions import SourcesError
+    from archiver.sources import QUOTED_CHARS, load_sources
+
+    path = tmp_path / "sources.yaml"
+    url = "http://127.0.0.1/" + "x" * 3_000_000 + " y"
+    path.write_text(f"events:\n  - id: a\n    sources: ['{url}']\n", encoding="utf-8")
+    with pytest.raises(SourcesError) as refused:
+        load_sources(path)
+    said = str(refused.value)
+    assert len(said) < QUOTED_CHARS + 300 and "3,000,019 characters" in said, said[:400]
+    assert f"{path}:3:" in said
