@@ -440,6 +440,10 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
 
     if not url.isprintable() or lone_surrogate(url):  # bytes that were not UTF-8, say
         raise InputError(f"{url!r}: not a URL as a capture records one (not printable UTF-8)")
+    asked = [name for name, on in (("--headers", show_headers), ("--warc", as_warc),
+                                   ("--decoded", decoded)) if on]
+    if len(asked) > 1:  # each is another thing to write: one was silently left aside
+        raise InputError(f"{' and '.join(asked)} ask for different things: give one")
     when = parse_when(at)
     if output is not None:
         output = _outside_archive(output, archive, "--output")

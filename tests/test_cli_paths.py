@@ -215,3 +215,11 @@ def test_a_folder_where_the_lock_file_goes_is_said_so_and_nothing_left(lab: Lab,
     assert_refused(lab.run(archive=copy), "archiver.lock is a folder")
     assert contents(copy) == before
     assert not list(copy.glob("archiver.lock.*"))
+
+
+@pytest.mark.parametrize("both", [("--headers", "--warc"), ("--headers", "--decoded"),
+                                  ("--warc", "--decoded")])
+def test_get_refuses_two_things_to_write(lab: Lab, both: tuple[str, str]) -> None:
+    """`get --headers --warc` wrote the headers and left --warc aside, silently."""
+    assert_refused(archiver("get", lab.url, "--archive", str(lab.archive), *both),
+                   " and ".join(both))
