@@ -25,6 +25,9 @@ from .models import PageInfo
 from .timelimit import TimeLimitExceeded, time_limit
 
 LOGGER = logging.getLogger(__name__)
+# pypdf warns of what it repairs ("EOF marker not found") without naming the
+# PDF: a damaged PDF is said once, by this module, with its URL
+logging.getLogger("pypdf").setLevel(logging.ERROR)
 
 #: PDF pages whose text is read.
 PDF_TEXT_PAGES = 2
@@ -82,7 +85,8 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
         from pypdf import PdfReader
 
         reader = PdfReader(io.BytesIO(body), strict=False)
-    except Exception:
+    except Exception as exc:
+        LOGGER.warning("%s: the PDF cannot be read (%s)", url or "a PDF", exc)
         LOGGER.debug("unreadable PDF from %s", url, exc_info=True)
         return PageInfo(kind="pdf")
     title: str | None = None

@@ -223,3 +223,15 @@ def test_get_refuses_two_things_to_write(lab: Lab, both: tuple[str, str]) -> Non
     """`get --headers --warc` wrote the headers and left --warc aside, silently."""
     assert_refused(archiver("get", lab.url, "--archive", str(lab.archive), *both),
                    " and ".join(both))
+
+
+def test_a_damaged_pdf_is_said_so_with_its_url(tmp_path: Path) -> None:
+    """pypdf's own warning ("EOF marker not found") came out bare, naming no file."""
+    pdf = tmp_path / "bad.pdf"
+    pdf.write_bytes(b"%PDF-1.4\n1 0 obj\n<< /Type /Catalog >>\nendobj\n")
+    proc = archiver("extract", str(pdf), "--url", "http://127.0.0.1/report.pdf",
+                    "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    err = proc.stderr.decode()
+    assert "EOF marker not found" not in err, err
+    assert "http://127.0.0.1/report.pdf: the PDF cannot be read" in err, err
