@@ -20,7 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from .exceptions import ArchiveLockedError, InputError, StorageError
-from .store import iso, now_utc
+from .store import DB_FILENAME, iso, now_utc
 
 LOCK_FILENAME = "archiver.lock"
 
@@ -44,6 +44,12 @@ class ArchiveLock:
         self.took_over: dict[str, Any] | None = None
 
     def acquire(self) -> ArchiveLock:
+        for above in Path(os.path.realpath(self.archive)).parents:
+            # its folders are the other archive's: a cycle there empties tmp/, and
+            # indexes every file of warc/
+            if (above / DB_FILENAME).is_file():
+                raise InputError(f"--archive {self.archive}: that is inside the archive "
+                                 f"{above}, which its own cycles write to")
         try:
             self.archive.mkdir(parents=True, exist_ok=True)
             fd = os.open(self.archive, os.O_RDONLY | os.O_DIRECTORY)

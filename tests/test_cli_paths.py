@@ -235,3 +235,14 @@ def test_a_damaged_pdf_is_said_so_with_its_url(tmp_path: Path) -> None:
     err = proc.stderr.decode()
     assert "EOF marker not found" not in err, err
     assert "http://127.0.0.1/report.pdf: the PDF cannot be read" in err, err
+
+
+@pytest.mark.parametrize("inner", ["tmp", "warc", "tmp/deeper"])
+def test_an_archive_inside_another_is_refused(lab: Lab, tmp_path: Path, inner: str) -> None:
+    """An archive made in another's tmp/ was emptied by the other's next cycle
+    (which clears tmp/); one in warc/ put a database among the WARC files."""
+    copy = copy_of(lab, tmp_path)
+    before = contents(copy)
+    assert_refused(lab.run(archive=copy / inner), "inside the archive")
+    assert contents(copy) == before
+    assert not (copy / inner / "archiver.db").exists()
