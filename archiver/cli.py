@@ -598,6 +598,9 @@ def serve(archive: Path, host: str, port: int, replay_port: int | None) -> None:
     setup_logging("text", logging.WARNING)
     if not (archive / "archiver.db").exists():
         raise InputError(f"no archive at {archive}: run `archiver run` first")
+    if port and replay_port == port:  # (it said the port was another program's)
+        raise InputError(f"--port and --replay-port are both {port}: the dashboard and the "
+                         "replay listen on two ports")
     try:
         run_server(archive, host, port, replay_port)
     except OSError as exc:

@@ -246,3 +246,10 @@ def test_an_archive_inside_another_is_refused(lab: Lab, tmp_path: Path, inner: s
     assert_refused(lab.run(archive=copy / inner), "inside the archive")
     assert contents(copy) == before
     assert not (copy / inner / "archiver.db").exists()
+
+
+def test_serve_on_one_port_for_both_is_said_so(lab: Lab) -> None:
+    """It said the port was "in use by another program": its own replay's."""
+    proc = archiver("serve", "--archive", str(lab.archive), "--port", "18831",
+                    "--replay-port", "18831", timeout=30)
+    assert_refused(proc, "--port and --replay-port are both 18831")
