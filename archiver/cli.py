@@ -421,7 +421,7 @@ def open_archive_readonly(archive: Path) -> Any:
 @click.option("--at", "at", default=None, metavar="WHEN",
               help="The capture closest to this time (ISO date/time or YYYYMMDDhhmmss).")
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
-              help="Write to this file instead of standard output.")
+              help="Write to this file instead of standard output ('-': standard output).")
 @click.option("--headers", "show_headers", is_flag=True,
               help="Print the HTTP status line and headers as captured, not the payload.")
 @click.option("--warc", "as_warc", is_flag=True,
@@ -445,6 +445,8 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     if len(asked) > 1:  # each is another thing to write: one was silently left aside
         raise InputError(f"{' and '.join(asked)} ask for different things: give one")
     when = parse_when(at)
+    if output == Path("-"):  # as for most commands: standard output
+        output = None
     if output is not None:
         output = _outside_archive(output, archive, "--output")
     store = open_archive_readonly(archive)

@@ -131,10 +131,14 @@ def prepare_archive(archive: Path) -> list[str]:
 
 
 def record_closed_files(store: Store, warc_dir: Path) -> None:
-    """Record the sha256 of every closed WARC file not yet recorded (for ``verify``)."""
+    """Record the sha256 of every closed WARC file not yet recorded (for ``verify``)
+    that holds records of the archive's captures: a cycle's files, and those a
+    crashed cycle left, closed by :func:`prepare_archive`. A file put there by
+    anything else is never vouched for: ``verify`` and the replay keep calling
+    it unrecorded."""
     known = store.warc_files()
     for path in sorted(warc_dir.glob("*.warc.gz")):
-        if path.name in known:
+        if path.name in known or not store.file_has_records(path.name):
             continue
         store.record_warc_file(path.name, file_sha256(path), path.stat().st_size)
 
@@ -193,6 +197,8 @@ class Cycle:
         self._pending_urls = 0  # URLs whose rows are in _pending
         self._last_flush = time.monotonic()
         self._probes: dict[str, asyncio.Future[Probe | None]] = {}
+        self._file_sizes: dict[str, int] = {}  # closed WARC files looked at (-1: gone)
+        self._files_said: set[str] = set()  # of those, the ones lacking a record
         self._deferred: list[tuple[FetchResult, list[Citation], dict[str, int | None]]] = []
         self._judged: set[str] = set()  # URLs whose citations have (or will have) a check
         self._rng = random.Random()
@@ -220,9 +226,34 @@ class Cycle:
         """Archive *hop* in full, or as a revisit of its URL's latest full capture
         when that has the same payload."""
         last = self.store.last_response(hop.url)
-        if last and digest and last["payload_digest"] == digest and not hop.truncated:
+        if last and digest and last["payload_digest"] == digest and not hop.truncated \
+                and self._still_there(last):
             return HopPlan(digest, last)
         return HopPlan(digest)
+
+    def _still_there(self, original: dict[str, Any]) -> bool:
+        """True when the WARC file of *original* (a full capture) is there and long
+        enough to hold it: a revisit of a record lost with its file would leave
+        the copy just fetched unarchived (captured in full again instead, said
+        once a file). Damage inside a file is for ``archiver verify``."""
+        name = str(original["warc_file"])
+        if name == self.writer.current_file or name in self.writer.closed_files:
+            return True
+        size = self._file_sizes.get(name)
+        if size is None:
+            try:
+                size = (self.writer.directory / name).stat().st_size
+            except OSError:
+                size = -1
+            self._file_sizes[name] = size
+        if size >= int(original["warc_offset"]) + int(original["warc_length"]):
+            return True
+        if name not in self._files_said:
+            self._files_said.add(name)
+            LOGGER.warning("%s, which holds earlier captures, is %s: what they captured is "
+                           "captured in full again; run `archiver verify`", name,
+                           "missing" if size < 0 else "shorter than they are")
+        return False
 
     def _archiving(self, hops: list[Hop], plans: list[HopPlan]) -> Archiving | None:
         """What the worker needs to build the records of *hops*; None when a

@@ -431,7 +431,7 @@ def _locate_change(warc_dir: Path, name: str) -> tuple[int | None, str]:
         "how they are compressed"
 
 
-def verify_files(warc_dir: Path, expected: dict[str, str]) -> list[Problem]:
+def verify_files(warc_dir: Path, expected: dict[str, str | None]) -> list[Problem]:
     """Compare each closed WARC file's SHA-256 with the recorded one (*expected*: name -> hex).
 
     Reports files missing, changed, and closed ``*.warc.gz`` files that were
@@ -444,6 +444,10 @@ def verify_files(warc_dir: Path, expected: dict[str, str]) -> list[Problem]:
         path = warc_dir / name
         if not path.exists():
             problems.append(Problem(name, None, "missing", "recorded WARC file is missing"))
+            continue
+        if not sha:  # a row without its hash: altered, as a cycle always writes one
+            problems.append(Problem(name, None, "no-sha256", "the archive database lists "
+                                    "the WARC file without its SHA-256"))
             continue
         try:
             now = file_sha256(path)

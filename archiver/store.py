@@ -269,9 +269,10 @@ class Store:
 
     def last_response(self, url: str) -> dict[str, Any] | None:
         """The latest full ``response`` capture of *url* (what a revisit refers to):
-        its id, url, fetched_at, record_id and payload_digest."""
+        its id, url, fetched_at, record_id, payload_digest and where it is."""
         rows = list(self._query(
-            "SELECT id, url, fetched_at, record_id, payload_digest FROM captures"
+            "SELECT id, url, fetched_at, record_id, payload_digest, warc_file, warc_offset,"
+            " warc_length FROM captures"
             " WHERE url = ? AND record_type = 'response'"
             " ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]))
         return rows[0] if rows else None
@@ -389,6 +390,15 @@ class Store:
             self.conn.execute(
                 "INSERT OR REPLACE INTO warc_files (name, sha256, size, closed_at)"
                 " VALUES (?,?,?,?)", (name, sha256, size, iso(now_utc())))
+
+    def file_has_records(self, name: str) -> bool:
+        """True when a capture has a record in the WARC file *name* (through the
+        indexes of m003)."""
+        found: int = self.conn.execute(
+            "SELECT EXISTS (SELECT 1 FROM capture_rows WHERE warc_file = :n) OR EXISTS "
+            "(SELECT 1 FROM capture_rows WHERE request_file = :n) OR EXISTS "
+            "(SELECT 1 FROM capture_rows WHERE meta_file = :n)", {"n": name}).fetchone()[0]
+        return found == 1
 
     def warc_files(self) -> dict[str, dict[str, Any]]:
         return {r["name"]: r for r in self._query("SELECT * FROM warc_files")}

@@ -1,0 +1,147 @@
+"""What the archive vouches for, against what was put beside it or lost from it:
+a WARC file no cycle wrote is never recorded as the archive's, a capture whose
+original is lost is archived in full again, and a row altered in the database
+is said, not a crash."""
+
+from __future__ import annotations
+
+import io
+import shutil
+import sqlite3
+import subprocess
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+
+from .lab import Site, news_page
+from .sourcesfile import one_event_per_url, write_sources
+from .test_cli import archiver
+
+FORGED = b"<html><head><title>FORGED</title></head><body><h1>FORGED</h1></body></html>"
+
+
+class Lab:
+    def __init__(self, root: Path) -> None:
+        self.site = Site().start()
+        for i in (1, 2):
+            self.site.page(f"/news/{i}", news_page(f"Kenya deports {40 + i} Taiwanese",
+                                                   f"Kenya deported {40 + i} Taiwanese.",
+                                                   published="2016-04-12"))
+        self.urls = [self.site.url("/news/1"), self.site.url("/news/2")]
+        self.sources = write_sources(root / "sources.yaml", one_event_per_url(self.urls))
+        self.archive = root / "archive"
+
+    def run(self, archive: Path) -> subprocess.CompletedProcess[bytes]:
+        return archiver("run", "--sources", str(self.sources), "--archive", str(archive),
+                        "--allow-private", "--per-host-delay", "0")
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
+    made = Lab(tmp_path_factory.mktemp("trust"))
+    assert made.run(made.archive).returncode == 0
+    yield made
+    made.site.stop()
+
+
+def copy_of(lab: Lab, tmp_path: Path) -> Path:
+    copy = tmp_path / "archive"
+    shutil.copytree(lab.archive, copy)
+    return copy
+
+
+def plant(path: Path, url: str) -> None:
+    """A valid WARC file with a forged response for *url*, as warcio writes one."""
+    with open(path, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True, warc_version="WARC/1.1")
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/html")],
+                                protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            url, "response", payload=io.BytesIO(FORGED), http_headers=http,
+            warc_headers_dict={"WARC-Date": "2026-11-27T02:59:14Z"}))
+
+
+def recorded(archive: Path) -> set[str]:
+    conn = sqlite3.connect(archive / "archiver.db")
+    try:
+        return {row[0] for row in conn.execute("SELECT name FROM warc_files")}
+    finally:
+        conn.close()
+
+
+def test_a_warc_file_no_cycle_wrote_is_not_recorded_by_the_next_cycle(
+        lab: Lab, tmp_path: Path) -> None:
+    """Each cycle recorded the SHA-256 of every WARC file it found unrecorded: a
+    file planted beside the archive's was, after one run, vouched for by
+    `verify`, replayed and exported."""
+    copy = copy_of(lab, tmp_path)
+    planted = copy / "warc" / "archiver-20261127025914000000-00000.warc.gz"
+    plant(planted, lab.urls[0])
+    assert archiver("verify", "--archive", str(copy)).returncode == 1
+    assert lab.run(copy).returncode == 0
+    assert planted.name not in recorded(copy)
+    proc = archiver("verify", "--archive", str(copy))
+    assert proc.returncode == 1 and planted.name.encode() in proc.stdout + proc.stderr
+    assert len(recorded(copy)) == 2  # the two cycles' own files
+
+
+def test_a_capture_whose_original_is_lost_is_archived_in_full_again(
+        lab: Lab, tmp_path: Path) -> None:
+    """An unchanged page was written as a revisit of its latest full capture even
+    when that capture's file was gone: the bytes just fetched were thrown away,
+    and `get` could give nothing ever after."""
+    copy = copy_of(lab, tmp_path)
+    (first,) = (copy / "warc").glob("*.warc.gz")
+    first.unlink()
+    proc = lab.run(copy)
+    assert proc.returncode == 0, proc.stderr
+    assert f"{first.name}, which holds earlier captures, is missing".encode() in proc.stderr
+    for url in lab.urls:
+        got = archiver("get", url, "--archive", str(copy))
+        assert got.returncode == 0, got.stderr
+        assert b"Kenya deported" in got.stdout
+    conn = sqlite3.connect(copy / "archiver.db")
+    kinds = [row[0] for row in conn.execute(
+        "SELECT record_type FROM capture_rows WHERE warc_file != ? ORDER BY id", (first.name,))]
+    conn.close()
+    assert kinds and set(kinds) == {"response"}, kinds
+
+
+def test_a_cut_original_is_archived_in_full_again(lab: Lab, tmp_path: Path) -> None:
+    copy = copy_of(lab, tmp_path)
+    (first,) = (copy / "warc").glob("*.warc.gz")
+    with open(first, "r+b") as fh:
+        fh.truncate(first.stat().st_size // 3)
+    proc = lab.run(copy)
+    assert proc.returncode == 0, proc.stderr
+    assert b"is shorter than they are" in proc.stderr
+    conn = sqlite3.connect(copy / "archiver.db")
+    kinds = {row[0] for row in conn.execute(
+        "SELECT record_type FROM capture_rows WHERE warc_file != ?", (first.name,))}
+    conn.close()
+    assert "response" in kinds
+
+
+def test_a_file_listed_without_its_hash_is_said_not_a_crash(lab: Lab, tmp_path: Path) -> None:
+    """`verify` raised AttributeError on a warc_files row whose sha256 is NULL."""
+    copy = copy_of(lab, tmp_path)
+    conn = sqlite3.connect(copy / "archiver.db")
+    with conn:
+        conn.execute("UPDATE warc_files SET sha256 = NULL")
+    conn.close()
+    proc = archiver("verify", "--archive", str(copy))
+    assert proc.returncode == 1, proc.stderr
+    assert b"Traceback" not in proc.stderr
+    assert b"without its SHA-256" in proc.stdout + proc.stderr
+
+
+def test_get_output_dash_is_standard_output(lab: Lab, tmp_path: Path) -> None:
+    """`get -o -` wrote a file named "-"."""
+    proc = archiver("get", lab.urls[0], "--archive", str(lab.archive), "-o", "-",
+                    cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    assert b"Kenya deported 41" in proc.stdout
+    assert not (tmp_path / "-").exists()
