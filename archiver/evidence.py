@@ -36,7 +36,7 @@ LOGGER = logging.getLogger(__name__)
 def response_location(row: dict[str, Any]) -> RecordLocation:
     return RecordLocation(row["warc_file"], int(row["warc_offset"]), int(row["warc_length"]),
                           row["record_id"], row["record_type"], row["block_digest"] or "",
-                          row["payload_digest"])
+                          row["payload_digest"], row.get("url"), row.get("fetched_at"))
 
 
 def request_location(row: dict[str, Any]) -> RecordLocation | None:
@@ -44,7 +44,8 @@ def request_location(row: dict[str, Any]) -> RecordLocation | None:
         return None
     return RecordLocation(row["request_file"], int(row["request_offset"]),
                           int(row["request_length"]), row["request_record_id"], "request",
-                          row["request_block_digest"] or "", None)
+                          row["request_block_digest"] or "", None, row.get("url"),
+                          row.get("fetched_at"))
 
 
 def metadata_location(row: dict[str, Any]) -> RecordLocation | None:

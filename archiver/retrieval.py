@@ -23,6 +23,7 @@ revisit refers to and that the payload digests agree.
 from __future__ import annotations
 
 import contextlib
+import datetime as dt
 import hashlib
 import logging
 import tempfile
@@ -329,6 +330,17 @@ def _verify_one(warc_dir: Path, loc: RecordLocation) -> list[Problem]:
         return _check_member(raw, loc)
 
 
+def _same_time(warc_date: str | None, iso: str) -> bool:
+    """True when *warc_date* (a WARC-Date) is the instant *iso* (ISO 8601) is."""
+    if warc_date is None:
+        return False
+    try:
+        return dt.datetime.fromisoformat(warc_date.replace("Z", "+00:00")) == \
+            dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+
+
 def _check_member(raw: IO[bytes], loc: RecordLocation) -> list[Problem]:
     """What is wrong with the record at *loc*, inflated in *raw* (read from its start)."""
     def problem(kind: str, message: str) -> list[Problem]:
@@ -343,6 +355,13 @@ def _check_member(raw: IO[bytes], loc: RecordLocation) -> list[Problem]:
         return problem("wrong-record", f"record {headers.get('warc-record-id')} is there, "
                                        f"not {loc.record_id}")
     found: list[Problem] = []
+    target = headers.get("warc-target-uri")
+    if loc.target_uri is not None and target != loc.target_uri:
+        found += problem("wrong-target", f"the record is of {target}, not of "
+                                         f"{loc.target_uri} as the archive database says")
+    if loc.date is not None and not _same_time(headers.get("warc-date"), loc.date):
+        found += problem("wrong-date", f"the record is dated {headers.get('warc-date')}, "
+                                       f"not {loc.date} as the archive database says")
     stored_block = headers.get("warc-block-digest", "")
     if stored_block != loc.block_digest:
         found += problem("block-digest", "the block digest in the record differs from "

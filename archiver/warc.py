@@ -96,6 +96,10 @@ class RecordLocation:
     record_type: str  # warcinfo | request | response | revisit | metadata
     block_digest: str
     payload_digest: str | None
+    # what the database says the record is of (checked when given): its
+    # WARC-Target-URI, and its WARC-Date (ISO 8601)
+    target_uri: str | None = None
+    date: str | None = None
 
 
 # --------------------------------------------------------------------------

@@ -145,3 +145,30 @@ def test_get_output_dash_is_standard_output(lab: Lab, tmp_path: Path) -> None:
     assert proc.returncode == 0, proc.stderr
     assert b"Kenya deported 41" in proc.stdout
     assert not (tmp_path / "-").exists()
+
+
+@pytest.mark.parametrize("edit", ["url", "time"])
+def test_a_row_re_pointed_in_the_database_is_not_handed_over(lab: Lab, tmp_path: Path,
+                                                             edit: str) -> None:
+    """`get` and `verify` trusted the row's URL and time: a response re-pointed to
+    another URL was handed over as that URL's copy, and one re-dated as a copy
+    taken then; `verify` said all was well."""
+    copy = copy_of(lab, tmp_path)
+    conn = sqlite3.connect(copy / "archiver.db")
+    with conn:
+        one, two = (conn.execute("SELECT id FROM urls WHERE url = ?", (u,)).fetchone()[0]
+                    for u in lab.urls)
+        if edit == "url":  # the response of news/2 said to be news/1's, the latest
+            conn.execute("UPDATE capture_rows SET url_id = ?, fetched_at = "
+                         "'2030-01-01T00:00:00Z' WHERE url_id = ? AND record_type = "
+                         "'response'", (one, two))
+        else:
+            conn.execute("UPDATE capture_rows SET fetched_at = '2019-03-12T00:00:00Z' "
+                         "WHERE url_id = ? AND record_type = 'response'", (one,))
+    conn.close()
+    got = archiver("get", lab.urls[0], "--archive", str(copy))
+    assert got.returncode == 1 and got.stdout == b"", got.stderr
+    said = b"is of" if edit == "url" else b"is dated"
+    assert said in got.stderr and b"as the archive database says" in got.stderr, got.stderr
+    proc = archiver("verify", "--archive", str(copy))
+    assert proc.returncode == 1 and said in proc.stdout + proc.stderr
