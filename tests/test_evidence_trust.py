@@ -172,3 +172,48 @@ def test_a_row_re_pointed_in_the_database_is_not_handed_over(lab: Lab, tmp_path:
     assert said in got.stderr and b"as the archive database says" in got.stderr, got.stderr
     proc = archiver("verify", "--archive", str(copy))
     assert proc.returncode == 1 and said in proc.stdout + proc.stderr
+
+
+def test_an_altered_copy_of_an_escaped_url_is_refused_by_the_dashboard(
+        tmp_path: Path) -> None:
+    """The dashboard's link to a capture answers 409 when the copy is altered; for
+    a URL with escapes ("/unicode/%E4%B8%AD%E6%96%87") the route decoded them,
+    found no capture of "/unicode/中文", and sent the link on to the replay."""
+    import threading
+
+    import httpx
+    from werkzeug.serving import make_server
+
+    from archiver.web.app import make_app
+
+    from .test_web import _forge_in_place
+
+    path = "/unicode/%E4%B8%AD%E6%96%87"
+    with Site() as site:
+        site.page(path, news_page("Kenya deports 45 Taiwanese",
+                                  "Forty-five people were deported on Tuesday."))
+        url = site.url(path)
+        sources = write_sources(tmp_path / "sources.yaml", one_event_per_url([url]))
+        archive = tmp_path / "archive"
+        proc = archiver("run", "--sources", str(sources), "--archive", str(archive),
+                        "--allow-private", "--per-host-delay", "0")
+        assert proc.returncode == 0, proc.stderr
+    conn = sqlite3.connect(archive / "archiver.db")
+    conn.row_factory = sqlite3.Row
+    row = dict(conn.execute("SELECT * FROM captures WHERE record_type = 'response'").fetchone())
+    conn.close()
+    assert row["url"] == url
+    _forge_in_place(archive, row, b"Forty-five people", b"Forty-nine people")
+    stamp = "".join(ch for ch in row["fetched_at"][:19] if ch.isdigit())
+    server = make_server("127.0.0.1", 0, make_app(archive, replay_base="http://replay.test"),
+                         threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        answer = httpx.get(f"http://127.0.0.1:{server.server_port}/archive/{stamp}/{url}",
+                           timeout=30)
+    finally:
+        server.shutdown()
+        thread.join(10)
+    assert answer.status_code == 409, (answer.status_code, answer.headers.get("location"))
+    assert row["warc_file"] in answer.text

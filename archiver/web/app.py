@@ -203,7 +203,9 @@ class Dashboard:
         """Send a report's "archived copy" link on to the replay origin."""
         if not timestamp.isdigit() or len(timestamp) > 14:
             return self.error(request, 404, "Not Found", "Not a capture timestamp.")
-        # The archived URL keeps its own query string.
+        # The archived URL as written in the request: its escapes (the route
+        # decodes "%E4%B8%AD" to "中", which names no capture) and its query string.
+        target = _raw_target(request, f"/{self.collection}/{timestamp}/") or target
         raw_query = request.query_string.decode("latin-1")
         url = f"{target}?{raw_query}" if raw_query else target
         if not url.isprintable():  # a CR or LF would end the Location header
@@ -218,6 +220,18 @@ class Dashboard:
         response = Response("", status=302)
         response.headers["Location"] = location
         return response
+
+
+def _raw_target(request: Request, prefix: str) -> str | None:
+    """The request's path after *prefix*, escapes kept (werkzeug's server gives
+    the path as sent in ``RAW_URI``); None when it is not there."""
+    raw = request.environ.get("RAW_URI") or request.environ.get("REQUEST_URI")
+    if not isinstance(raw, str):
+        return None
+    path = raw.split("?", 1)[0]
+    if "://" in path and not path.startswith("/"):  # an absolute request-target
+        path = "/" + path.split("://", 1)[1].split("/", 1)[-1]
+    return path[len(prefix):] if path.startswith(prefix) else None
 
 
 def make_app(archive: Path, *, replay_base: str | None = None,
