@@ -36,7 +36,8 @@ LOGGER = logging.getLogger(__name__)
 def response_location(row: dict[str, Any]) -> RecordLocation:
     return RecordLocation(row["warc_file"], int(row["warc_offset"]), int(row["warc_length"]),
                           row["record_id"], row["record_type"], row["block_digest"] or "",
-                          row["payload_digest"], row.get("url"), row.get("fetched_at"))
+                          row["payload_digest"], row.get("url"), row.get("fetched_at"),
+                          row.get("refers_record"))
 
 
 def request_location(row: dict[str, Any]) -> RecordLocation | None:

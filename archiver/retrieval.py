@@ -362,6 +362,10 @@ def _check_member(raw: IO[bytes], loc: RecordLocation) -> list[Problem]:
     if loc.date is not None and not _same_time(headers.get("warc-date"), loc.date):
         found += problem("wrong-date", f"the record is dated {headers.get('warc-date')}, "
                                        f"not {loc.date} as the archive database says")
+    if loc.refers_to is not None and headers.get("warc-refers-to") != loc.refers_to:
+        found += problem("wrong-original", f"the revisit refers to "
+                                           f"{headers.get('warc-refers-to')}, not to "
+                                           f"{loc.refers_to} as the archive database says")
     stored_block = headers.get("warc-block-digest", "")
     if stored_block != loc.block_digest:
         found += problem("block-digest", "the block digest in the record differs from "

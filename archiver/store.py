@@ -294,7 +294,10 @@ class Store:
         return rows[0] if rows else None
 
     def all_captures(self) -> Iterator[dict[str, Any]]:
-        yield from self._query("SELECT * FROM captures ORDER BY id")
+        """Every capture, with ``refers_record``: the record id of a revisit's original."""
+        yield from self._query(
+            "SELECT c.*, o.record_id AS refers_record FROM captures c "
+            "LEFT JOIN capture_rows o ON o.id = c.refers_to ORDER BY c.id")
 
     # -- baselines ------------------------------------------------------------
     def baseline(self, url: str) -> Baseline | None:

@@ -100,6 +100,7 @@ class RecordLocation:
     # WARC-Target-URI, and its WARC-Date (ISO 8601)
     target_uri: str | None = None
     date: str | None = None
+    refers_to: str | None = None  # a revisit's WARC-Refers-To: its original's record id
 
 
 # --------------------------------------------------------------------------

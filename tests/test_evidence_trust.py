@@ -217,3 +217,23 @@ def test_an_altered_copy_of_an_escaped_url_is_refused_by_the_dashboard(
         thread.join(10)
     assert answer.status_code == 409, (answer.status_code, answer.headers.get("location"))
     assert row["warc_file"] in answer.text
+
+
+def test_a_revisit_re_pointed_in_the_database_is_said_by_verify(lab: Lab,
+                                                               tmp_path: Path) -> None:
+    """`get` refused a revisit whose original in the database is not the record
+    its WARC-Refers-To names, while `verify` said all was well."""
+    copy = copy_of(lab, tmp_path)
+    assert lab.run(copy).returncode == 0  # the unchanged pages: revisits
+    conn = sqlite3.connect(copy / "archiver.db")
+    with conn:
+        revisit, original = conn.execute(
+            "SELECT id, refers_to FROM capture_rows WHERE record_type = 'revisit' "
+            "ORDER BY id LIMIT 1").fetchone()
+        other = conn.execute("SELECT id FROM capture_rows WHERE record_type = 'response' "
+                             "AND id != ? ORDER BY id LIMIT 1", (original,)).fetchone()[0]
+        conn.execute("UPDATE capture_rows SET refers_to = ? WHERE id = ?", (other, revisit))
+    conn.close()
+    proc = archiver("verify", "--archive", str(copy))
+    out = proc.stdout + proc.stderr
+    assert proc.returncode == 1 and b"the revisit refers to" in out, out
