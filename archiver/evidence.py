@@ -156,7 +156,10 @@ def verify_archive(store: Store, archive: Path) -> VerifyResult:
     locs = list(all_locations(store))
     problems = verify_records(warc_dir, locs)
     files = {name: row["sha256"] for name, row in store.warc_files().items()}
-    found = verify_files(warc_dir, files)
+    known: dict[str, set[int]] = {}
+    for loc in locs:
+        known.setdefault(loc.filename, set()).add(loc.offset)
+    found = verify_files(warc_dir, files, known)
     if any(p.kind == "unrecorded" for p in found):  # closed by a running cycle meanwhile?
         recorded = store.warc_files()  # (a cycle renames a file, then records it)
         found = [p for p in found if p.kind != "unrecorded" or p.filename not in recorded]

@@ -428,15 +428,21 @@ def verify_records(warc_dir: Path, expected: Iterable[RecordLocation]) -> list[P
     return problems
 
 
-def _locate_change(warc_dir: Path, name: str) -> tuple[int | None, str]:
+def _locate_change(warc_dir: Path, name: str, known: set[int] | None = None
+                   ) -> tuple[int | None, str]:
     """Where a file whose SHA-256 changed differs from what the writer wrote, as far
     as the file itself tells: the first member whose gzip header is not the
     writer's, that is not one whole record, or whose record does not match its own
-    digests (the warcinfo record too, which no database row names)."""
+    digests (the warcinfo record too, which no database row names); with *known*
+    (the offsets of the file's records that the database names), the first
+    record there that it does not name, or the first it names past the file's end."""
     path = warc_dir / name
     size, offset = path.stat().st_size, 0
     with open(path, "rb") as fh:
         while offset < size:
+            if known is not None and offset and offset not in known:
+                return offset, "the record there is not one the archive database names " \
+                    "(added to the file, or its row taken out of the database)"
             fh.seek(offset)
             if fh.read(len(GZIP_HEADER)) != GZIP_HEADER:
                 return offset, "the gzip header of the member there differs from the one written"
@@ -450,12 +456,20 @@ def _locate_change(warc_dir: Path, name: str) -> tuple[int | None, str]:
             if any(p.kind.endswith("-digest") for p in _verify_one(warc_dir, own)):
                 return offset, "the record there does not match its own digests"
             offset = end
+    beyond = sorted(o for o in known or () if o >= size)
+    if beyond:
+        return beyond[0], f"the file ends at {size}, before the record the archive " \
+            "database names there (cut short)"
     return None, "every record in it is whole and matches its digests: the change is in " \
-        "how they are compressed"
+        "how they are compressed, or the recorded SHA-256 is not the one written"
 
 
-def verify_files(warc_dir: Path, expected: dict[str, str | None]) -> list[Problem]:
+def verify_files(warc_dir: Path, expected: dict[str, str | None],
+                 known: dict[str, set[int]] | None = None) -> list[Problem]:
     """Compare each closed WARC file's SHA-256 with the recorded one (*expected*: name -> hex).
+
+    *known*: the offsets of each file's records that the database names, to say
+    where a changed file differs (see :func:`_locate_change`).
 
     Reports files missing, changed, and closed ``*.warc.gz`` files that were
     never recorded. Files still open (``.open``) and crash leftovers
@@ -478,7 +492,8 @@ def verify_files(warc_dir: Path, expected: dict[str, str | None]) -> list[Proble
             problems.append(Problem(name, None, "unreadable", f"cannot read: {exc.strerror}"))
             continue
         if now.lower() != sha.lower():
-            offset, where = _locate_change(warc_dir, name)
+            offset, where = _locate_change(
+                warc_dir, name, None if known is None else known.get(name, set()))
             problems.append(Problem(name, offset, "changed", f"sha256 is {now}, {sha} was "
                                     f"recorded when it was closed; {where}"))
     for path in sorted(warc_dir.glob("*" + WARC_SUFFIX)):

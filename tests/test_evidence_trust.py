@@ -237,3 +237,28 @@ def test_a_revisit_re_pointed_in_the_database_is_said_by_verify(lab: Lab,
     proc = archiver("verify", "--archive", str(copy))
     out = proc.stdout + proc.stderr
     assert proc.returncode == 1 and b"the revisit refers to" in out, out
+
+
+def test_verify_says_where_a_changed_file_differs(lab: Lab, tmp_path: Path) -> None:
+    """A whole record appended to a closed file, and a file cut at a record's
+    start, were both "the change is in how they are compressed", with no offset."""
+    copy = copy_of(lab, tmp_path)
+    (path,) = (copy / "warc").glob("*.warc.gz")
+    size = path.stat().st_size
+    extra = tmp_path / "extra.warc.gz"
+    plant(extra, lab.urls[0])
+    with open(path, "ab") as fh:
+        fh.write(extra.read_bytes())
+    proc = archiver("verify", "--archive", str(copy), "--format", "json")
+    assert proc.returncode == 1
+    assert f"{path.name}@{size}".encode() in proc.stdout or \
+        f'"offset": {size}'.encode() in proc.stdout, proc.stdout
+    assert b"not one the archive database names" in proc.stdout
+    conn = sqlite3.connect(copy / "archiver.db")
+    last = conn.execute("SELECT max(warc_offset) FROM capture_rows WHERE warc_file = ?",
+                        (path.name,)).fetchone()[0]
+    conn.close()
+    with open(path, "r+b") as fh:
+        fh.truncate(last)
+    proc = archiver("verify", "--archive", str(copy), "--format", "json")
+    assert proc.returncode == 1 and b"cut short" in proc.stdout, proc.stdout
