@@ -454,9 +454,13 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
         capture = find_capture(store, url, when)
     finally:
         store.close()
+    cut = {"length": "at the size cap", "time": "at the time limit",
+           "error": "where the connection broke"}.get(str(capture.row.get("truncated")))
     click.echo(f"capture of {capture.row['url']} at {capture.when}: HTTP "
                f"{capture.row['http_status']}, {capture.row['record_type']} record "
-               f"{capture.row['warc_file']}@{capture.row['warc_offset']}", err=True)
+               f"{capture.row['warc_file']}@{capture.row['warc_offset']}"
+               + (f"; the body was cut {cut}, after {capture.row['body_size']} bytes"
+                  if cut else ""), err=True)
     try:
         if show_headers:
             status, headers = http_headers(archive, capture)

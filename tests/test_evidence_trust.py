@@ -262,3 +262,21 @@ def test_verify_says_where_a_changed_file_differs(lab: Lab, tmp_path: Path) -> N
         fh.truncate(last)
     proc = archiver("verify", "--archive", str(copy), "--format", "json")
     assert proc.returncode == 1 and b"cut short" in proc.stdout, proc.stdout
+
+
+def test_get_says_a_body_was_cut_at_the_size_cap(tmp_path: Path) -> None:
+    """Only --headers showed (by the Content-Length) that the payload handed over
+    is not the whole body."""
+    with Site() as site:
+        site.page("/big", news_page("Kenya deports 45 Taiwanese", "Deported. " * 2000))
+        url = site.url("/big")
+        sources = write_sources(tmp_path / "sources.yaml", one_event_per_url([url]))
+        config = tmp_path / "archiver.toml"
+        config.write_text("[fetch]\nmax_bytes = 5000\n", encoding="utf-8")
+        archive = tmp_path / "archive"
+        proc = archiver("run", "--sources", str(sources), "--archive", str(archive),
+                        "--config", str(config), "--allow-private", "--per-host-delay", "0")
+        assert proc.returncode == 0, proc.stderr
+    got = archiver("get", url, "--archive", str(archive))
+    assert got.returncode == 0 and len(got.stdout) == 5000, got.stderr
+    assert b"the body was cut at the size cap, after 5000 bytes" in got.stderr, got.stderr
