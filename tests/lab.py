@@ -14,6 +14,7 @@ headers) so tests can count connections and check politeness.
 from __future__ import annotations
 
 import gzip as _gzip
+import shutil
 import socket
 import socketserver
 import struct
@@ -23,6 +24,7 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
+from pathlib import Path
 from typing import Any
 
 RawHandler = Callable[["Handler"], None]
@@ -357,3 +359,10 @@ def warc_member(data: bytes) -> bytes:
     squeeze = zlib.compressobj(6, zlib.DEFLATED, -15)
     return (GZIP_HEADER + squeeze.compress(data) + squeeze.flush()
             + struct.pack("<II", zlib.crc32(data), len(data) & 0xFFFFFFFF))
+
+
+def copy_archive(archive: Path, tmp_path: Path) -> Path:
+    """A copy of *archive* in *tmp_path*, to alter without touching the original."""
+    copy = tmp_path / "archive"
+    shutil.copytree(archive, copy)
+    return copy

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from .lab import Site, news_page
+from .lab import Site, copy_archive, news_page
 from .sourcesfile import one_event_per_url, write_sources
 from .test_cli import archiver
 
@@ -49,9 +49,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 
 def copy_of(lab: Lab, tmp_path: Path) -> Path:
-    copy = tmp_path / "archive"
-    shutil.copytree(lab.archive, copy)
-    return copy
+    return copy_archive(lab.archive, tmp_path)
 
 
 def contents(folder: Path) -> dict[str, bytes]:

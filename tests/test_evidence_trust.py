@@ -6,7 +6,6 @@ is said, not a crash."""
 from __future__ import annotations
 
 import io
-import shutil
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -16,7 +15,7 @@ import pytest
 from warcio.statusandheaders import StatusAndHeaders
 from warcio.warcwriter import WARCWriter
 
-from .lab import Site, news_page
+from .lab import Site, copy_archive, news_page
 from .sourcesfile import one_event_per_url, write_sources
 from .test_cli import archiver
 
@@ -48,9 +47,7 @@ def lab(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Lab]:
 
 
 def copy_of(lab: Lab, tmp_path: Path) -> Path:
-    copy = tmp_path / "archive"
-    shutil.copytree(lab.archive, copy)
-    return copy
+    return copy_archive(lab.archive, tmp_path)
 
 
 def plant(path: Path, url: str) -> None:
