@@ -132,13 +132,14 @@ def prepare_archive(archive: Path) -> list[str]:
 
 def record_closed_files(store: Store, warc_dir: Path) -> None:
     """Record the sha256 of every closed WARC file not yet recorded (for ``verify``)
-    that holds records of the archive's captures: a cycle's files, and those a
-    crashed cycle left, closed by :func:`prepare_archive`. A file put there by
-    anything else is never vouched for: ``verify`` and the replay keep calling
-    it unrecorded."""
-    known = store.warc_files()
+    that a cycle opened (:meth:`Store.note_warc_file`) or that holds records of
+    the archive's captures: a cycle's files, and those a crashed cycle left,
+    closed by :func:`prepare_archive`. A file put there by anything else is
+    never vouched for: ``verify`` and the replay keep calling it unrecorded."""
+    known, opened = store.warc_files(), store.opened_warc_files()
     for path in sorted(warc_dir.glob("*.warc.gz")):
-        if path.name in known or not store.file_has_records(path.name):
+        if path.name in known or (
+                path.name not in opened and not store.file_has_records(path.name)):
             continue
         store.record_warc_file(path.name, file_sha256(path), path.stat().st_size)
 
@@ -556,7 +557,8 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
             async with make_client(settings.fetch) as client:
                 fetcher = Fetcher(client, settings.fetch, paths["tmp"], stop=stop)
                 writer = WarcWriter(paths["warc"], settings.warc, SOFTWARE,
-                                    {"operator": "archiver", "sources": str(sources.path)})
+                                    {"operator": "archiver", "sources": str(sources.path)},
+                                    on_open=store.note_warc_file)
                 cycle = Cycle(sources=sources, settings=settings, store=store, fetcher=fetcher,
                               writer=writer, cycle_id=cycle_id, progress=progress, pool=pool)
                 cycle.summary.urls = len(groups)

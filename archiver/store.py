@@ -403,8 +403,25 @@ class Store:
             "(SELECT 1 FROM capture_rows WHERE meta_file = :n)", {"n": name}).fetchone()[0]
         return found == 1
 
+    def note_warc_file(self, name: str) -> None:
+        """Note that a cycle opened the WARC file *name* (its SHA-256 is recorded
+        when it is closed): a file of the archive's, where one put beside them
+        has no row."""
+        if self.conn.in_transaction:  # (committed with the rest)
+            self.conn.execute("INSERT OR IGNORE INTO warc_files (name) VALUES (?)", (name,))
+            return
+        with self.transaction():
+            self.conn.execute("INSERT OR IGNORE INTO warc_files (name) VALUES (?)", (name,))
+
+    def opened_warc_files(self) -> set[str]:
+        """The WARC files a cycle opened whose SHA-256 is not recorded yet."""
+        return {r[0] for r in self.conn.execute(
+            "SELECT name FROM warc_files WHERE sha256 IS NULL")}
+
     def warc_files(self) -> dict[str, dict[str, Any]]:
-        return {r["name"]: r for r in self._query("SELECT * FROM warc_files")}
+        """The closed WARC files with the SHA-256 recorded for each."""
+        return {r["name"]: r for r in self._query(
+            "SELECT * FROM warc_files WHERE sha256 IS NOT NULL")}
 
     def record_notification(self, row: dict[str, Any]) -> None:
         with self.transaction():

@@ -50,7 +50,7 @@ import logging
 import os
 import socket
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from types import TracebackType
@@ -324,8 +324,10 @@ class WarcWriter:
     """
 
     def __init__(self, directory: Path, settings: WarcSettings, software: str,
-                 operator_info: dict[str, str] | None = None) -> None:
+                 operator_info: dict[str, str] | None = None,
+                 on_open: Callable[[str], None] | None = None) -> None:
         self.directory = Path(directory)
+        self.on_open = on_open  # told the final name of each file opened, before it is written
         self.settings = settings
         self.software = software
         self.operator_info = dict(operator_info or {})
@@ -366,6 +368,8 @@ class WarcWriter:
             break
         else:  # pragma: no cover - a thousand name clashes
             raise StorageError("no free WARC file name", path=self.directory)
+        if self.on_open is not None:
+            self.on_open(name)
         self._write_warcinfo()
 
     def _ensure_file(self) -> None:
