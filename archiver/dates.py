@@ -55,7 +55,10 @@ Dated = tuple[dt.date, str]  # a day and the value it was read from
 
 def choose_date(found: Markup, tree: LexborHTMLParser, url: str) -> dt.date | None:
     """The original publication day, or None."""
-    dated = _date_jsonld(found) or _date_meta(found) or _date_itemprop(tree) \
+    # an article's JSON-LD date first; another object's (an embedded video's
+    # uploadDate, a WebPage's) after the page's meta dates
+    article, other = _date_jsonld(found)
+    dated = article or _date_meta(found) or other or _date_itemprop(tree) \
         or _date_time_elements(found)
     if dated is not None:
         return _local_day(dated, found)
@@ -64,7 +67,43 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str) -> dt.date | No
         return url_day
     # (a /2016/05/ URL gives a month: no day is made up)
     own, teaser = _date_byline(tree)
-    return own or _date_title(found) or teaser
+    return own or _date_under_h1(found) or _date_title(found) or teaser
+
+
+#: Elements looked at after an ``<h1>`` for a line that is only its date.
+_UNDER_H1 = 3
+#: Words a line that is only a date may hold besides it ("Release date:").
+_DATE_LINE_WORDS = 4
+
+
+def _date_under_h1(found: Markup) -> dt.date | None:
+    """The date of a line that says only that, among the elements that follow an
+    ``<h1>``: a press release's "Release date: 12 March 2019", a ministry's
+    right-aligned "平成31年3月12日", with no class that names a date."""
+    for h1 in found.h1s[:3]:
+        seen, el = 0, h1.next
+        while el is not None and seen < _UNDER_H1:
+            if el.tag != "-text":
+                seen += 1
+                text = tn.squash(text_of(el))
+                # (not a link's: a teaser dates another article)
+                if text and len(text) <= 80 and el.tag != "a" and el.css_first("a") is None:
+                    days = tn.find_dates_in_text(text, limit=2)
+                    if len(days) == 1 and _only_a_date(text):
+                        return days[0]
+            el = el.next
+    return None
+
+
+def _only_a_date(text: str) -> bool:
+    """True when *text*, its date taken out, has at most :data:`_DATE_LINE_WORDS` words."""
+    rest = _DATE_WORDS.sub(" ", text)
+    return len(rest.split()) <= _DATE_LINE_WORDS
+
+
+#: What a written date is made of: digits, the era and date signs of CJK
+#: writing, and the month names (as :mod:`textnorm` reads them).
+_DATE_WORDS = re.compile(rf"\d+|[年月日號号]|{tn.MONTH_NAMES}|平成|令和|昭和|元", re.IGNORECASE)
 
 
 def _local_day(dated: Dated, found: Markup) -> dt.date:
@@ -101,7 +140,9 @@ def _dates_as_written(found: Markup) -> Iterator[str]:
                     yield v
 
 
-def _date_jsonld(found: Markup) -> Dated | None:
+def _date_jsonld(found: Markup) -> tuple[Dated | None, Dated | None]:
+    """The first date of an article object in the page's JSON-LD, else None and
+    the first date of any other object."""
     fallback: Dated | None = None
     for data in found.jsonld:
         for obj in iter_jsonld(data):
@@ -114,10 +155,10 @@ def _date_jsonld(found: Markup) -> Dated | None:
                 if day is None or raw is None:
                     continue
                 if is_article(obj):
-                    return day, raw
+                    return (day, raw), None
                 if fallback is None:
                     fallback = day, raw
-    return fallback
+    return None, fallback
 
 
 def _date_meta(found: Markup) -> Dated | None:
@@ -219,7 +260,10 @@ def _date_byline(tree: LexborHTMLParser) -> tuple[dt.date | None, dt.date | None
         if not text or len(text) > 400:
             continue
         text = tn.squash(text)
-        day = tn.find_date_in_text(text) or _short_year_date(text) or _titled_date(el)
+        # the earliest when it names several: "Updated: March 14, 2019 | Published:
+        # March 12, 2019" (a page is updated after it is published)
+        days = tn.find_dates_in_text(text, limit=4)
+        day = min(days) if days else _short_year_date(text) or _titled_date(el)
         if day is not None:
             if not dom.has_ancestor(el, _LINK):
                 return day, teaser

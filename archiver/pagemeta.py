@@ -92,8 +92,13 @@ META_NAMES_MAX = 2000
 
 
 def text_of(el: LexborNode) -> str:
-    """All text inside *el*, as written (no separators added)."""
-    return el.text()
+    """All text inside *el*, as written (no separators added), but a ``<br>``
+    read as the space it shows ("Storm hits coast<br>as thousands flee")."""
+    if el.css_first("br") is None:
+        return el.text()
+    return "".join(" " if node.tag == "br" else node.text_content or ""
+                   for node in el.traverse(include_text=True)
+                   if node.tag in ("br", "-text"))
 
 
 def absolute(base: str, href: str | None) -> str | None:

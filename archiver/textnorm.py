@@ -188,8 +188,11 @@ def is_site_name(part: str, site_names: Iterable[str]) -> bool:
         other = _key(name)
         if not other:
             continue
-        if key == other or (len(other) >= 4 and (key.startswith(other) or other.startswith(key))
-                            and min(len(key), len(other)) >= 4):
+        # a name with a few more words ("The Diplomat Magazine"), not a headline
+        # that begins with it ("Apple introduces new iPad Air", on apple.com)
+        if key == other or (len(other) >= 4 and min(len(key), len(other)) >= 4 and (
+                (key.startswith(other) and len(key) <= len(other) + 12)
+                or other.startswith(key))):
             return True
         if len(other) >= 5 and other in key and len(key) <= len(other) + 12:
             return True
@@ -381,6 +384,8 @@ _MONTHS: dict[str, int] = dict(named_months(_MONTH_NAMES, _MORE_MONTHS))
 #: Any month name, longest first (as a trie: quick to fail at each character)
 _MONTH_RE = trie(_MONTHS)
 _THAI_MONTH_RE = trie(m for m in _MONTHS if "\u0e00" <= m[0] <= "\u0e7f")
+#: The month names as a pattern, for other modules (see :data:`_MONTH_RE`).
+MONTH_NAMES = _MONTH_RE
 _ORDINAL = r"(?:st|nd|rd|th|er|e|º|°)?"
 _TEXT_DATES = (
     # 3 May 2016, 3. Mai 2016, 3 de mayo de 2016, le 3 mai 2016, 03 Mei 2016
@@ -398,16 +403,22 @@ _TEXT_DATES = (
     # ngày 3 tháng 5 năm 2016, 3 tháng 5, 2016 (Vietnamese)
     re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\s+tháng\s+(?P<m>[01]?\d)\s*(?:,|năm)?\s*"
                r"(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
-    # 3 พฤษภาคม 2559 (Thai: the year of the Buddhist era, 543 more, or the common one)
+    # 3 พฤษภาคม 2559, 12 มี.ค. 62 (Thai: the year of the Buddhist era, 543 more,
+    # whole or its last two digits, or the common one)
     re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*(?P<m>{_THAI_MONTH_RE})\.?\s*(?:พ\.ศ\.\s*)?"
-               rf"(?P<y>(?:19|20|25)\d\d)(?!\d)"),
+               rf"(?P<y>(?:19|20|25)\d\d|[5-9]\d)(?![\d:])"),
     # ថ្ងៃទី3 ខែឧសភា ឆ្នាំ2016 (Khmer: "day 3, month May, year 2016")
     re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*ខែ\s*(?P<m>{_MONTH_RE})\s*(?:ឆ្នាំ\s*)?"
                rf"(?P<y>(?:19|20)\d\d)(?!\d)"),
     # 2016. május 3. (Hungarian: the year first)
     re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d\d)\.\s*(?P<m>{_MONTH_RE})\s+(?P<d>[0-3]?\d)\.?"
                rf"(?!\d)", re.I),
+    # 平成31年3月12日, 令和元年5月1日 (Japanese: the year of the era)
+    re.compile(r"(?P<era>昭和|平成|令和)\s*(?P<y>元|\d{1,2})\s*年\s*(?P<m>[01]?\d)\s*月\s*"
+               r"(?P<d>[0-3]?\d)\s*日"),
 )
+#: The year before the first of each Japanese era (平成元年 is 1989).
+_JAPANESE_ERAS = {"昭和": 1925, "平成": 1988, "令和": 2018}
 #: Years of the Buddhist era (Thai dates) are this many more than the common era's.
 _BUDDHIST_ERA = 543
 
@@ -432,7 +443,13 @@ def _month_number(token: str) -> int | None:
 
 
 def _match_to_date(m: re.Match[str], *, monthfirst: bool = False) -> dt.date | None:
-    year = int(m.group("y"))
+    era = m.groupdict().get("era")
+    if era is not None:
+        year = _JAPANESE_ERAS[era] + (1 if m.group("y") == "元" else int(m.group("y")))
+    else:
+        year = int(m.group("y"))
+    if year < 100:  # only the Thai pattern reads two digits: of the Buddhist era
+        year += 2500
     if year >= 2400:  # only the Thai pattern reads such a year
         year -= _BUDDHIST_ERA
     raw_month = m.group("m")
@@ -466,12 +483,36 @@ def find_dates_in_text(text: str, limit: int = 20) -> list[dt.date]:
     for pattern in _TEXT_DATES:
         for m in pattern.finditer(text):
             day = _match_to_date(m)
+            if pattern is _NUMERIC_DAY_FIRST and day is not None:
+                day = _by_weekday(text, m, day)
             if day is not None and plausible(day):
                 found.append((m.start(), day))
             if len(found) >= limit * 3:
                 break
     found.sort(key=lambda pair: pair[0])
     return [d for _, d in found[:limit]]
+
+
+#: The numeric pattern read day first ("03/05/2019"), which a weekday before it
+#: can show to be month first (Drupal's "Tue, 03/05/2019": 5 March was a Tuesday).
+_NUMERIC_DAY_FIRST = _TEXT_DATES[4]
+_WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*$", re.IGNORECASE)
+_WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+def _by_weekday(text: str, m: re.Match[str], day: dt.date) -> dt.date:
+    """*day*, read day first from *m*, or month first when the weekday written
+    just before it is that day's and not the other's."""
+    if day.day > 12 or day.day == day.month:
+        return day
+    named = _WEEKDAY.search(text, max(0, m.start() - 12), m.start())
+    if named is None:
+        return day
+    weekday = _WEEKDAYS.index(named.group(1).lower())
+    other = _day(day.year, day.day, day.month)
+    if other is not None and other.weekday() == weekday != day.weekday():
+        return other
+    return day
 
 
 def find_date_in_text(text: str) -> dt.date | None:
@@ -528,11 +569,22 @@ _ISO_DATETIME = re.compile(
 
 
 def parse_datetime(value: str | None) -> dt.datetime | None:
-    """An ISO 8601 date-time with an explicit offset (``Z``, ``+08:00``), else None."""
+    """An ISO 8601 date-time with an explicit offset (``Z``, ``+08:00``), or an
+    RFC 2822 one (``Tue, 23 Apr 2019 23:45 -0700``, as ``sailthru.date`` has
+    it), else None."""
     if not value:
         return None
     m = _ISO_DATETIME.match(value)
     if not m:
+        if _RFC2822.match(value):
+            from email.utils import parsedate_to_datetime
+
+            try:
+                when = parsedate_to_datetime(value.strip())
+            except (TypeError, ValueError, IndexError):
+                return None
+            # (-0000 says the offset is not known: no day of the page's own)
+            return when if when.tzinfo is not None and "-0000" not in value else None
         return None
     offset = m.group(3)
     if offset == "Z":
@@ -548,6 +600,7 @@ def parse_datetime(value: str | None) -> dt.datetime | None:
 _URL_DATES = (
     re.compile(r"/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)(?:/|$|[-_.])"),
     re.compile(r"[/_-]((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?:[/_.-]|$)"),
+    re.compile(r"/((?:19|20)\d\d)/([01]\d)-([0-3]\d)/"),  # chinanews: /gn/2019/03-12/
     re.compile(r"(?<![\d])((?:19|20)\d\d)([01]\d)([0-3]\d)(?![\d])"),
     # a CMS id that starts with a timestamp: A2026012914320005196 (YYYYMMDDhhmm...)
     re.compile(r"(?<![\d])((?:19|20)\d\d)([01]\d)([0-3]\d)(?=(?:[01]\d|2[0-3])[0-5]\d)"),

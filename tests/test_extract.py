@@ -838,3 +838,94 @@ def test_a_time_element_written_in_arabic_indic_digits():
     write (read by ``parse_date``, as by the byline search)."""
     body = f'<article><h1>خبر</h1><time>١٢ مارس ٢٠١٩</time>{_TEXT}</article>'
     assert html("", body, url="https://example.com/x").published == dt.date(2019, 3, 12)
+
+
+# ------------------------------------------- markup of sites not read before
+# Pages written by hand after the conventions named in each case.
+
+def _page(head: str, body: str) -> bytes:
+    return (f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8">{head}</head>'
+            f"<body>{body}</body></html>").encode()
+
+
+def _read(body: bytes, url: str) -> PageInfo:
+    return extract(body, url=url, content_type="text/html")
+
+
+def test_a_line_break_in_the_headline_is_a_space() -> None:
+    """A tabloid CMS breaks its <h1> with <br>: "Storm hits coastas thousands..."."""
+    info = _read(_page("<title>Storm hits coast as thousands flee | Coast News</title>",
+                       '<h1 class="headline">Storm hits coast<br>as thousands flee</h1>'
+                       "<p>Thousands fled.</p>"), "https://coastnews.example/weather/storm")
+    assert info.headline == "Storm hits coast as thousands flee"
+
+
+@pytest.mark.parametrize(("url", "headline"), [
+    # Apple Newsroom: nearly every release begins with the company's name
+    ("https://www.apple.example/newsroom/2019/03/apple-introduces-new-ipad-air/",
+     "Apple introduces new iPad Air and iPad mini"),
+    # a start-up's blog
+    ("https://blog.shopwise.example/shopwise-raises-series-b",
+     "Shopwise raises $40M Series B to expand into Europe"),
+])
+def test_a_headline_that_begins_with_the_sites_name_is_kept(url: str, headline: str) -> None:
+    """It was taken for the site's name, and no headline was left."""
+    info = _read(_page(f"<title>{headline} - Site</title>",
+                       f'<h1 class="hero-headline">{headline}</h1><p>Text.</p>'), url)
+    assert info.headline == headline
+
+
+@pytest.mark.parametrize(("head", "body", "url", "day"), [
+    # chinanews.com: the day in the URL as /2019/03-12/
+    ("<title>新闻</title>", "<h1>新闻标题</h1><p>正文。</p>",
+     "http://www.chinanews.example/gn/2019/03-12/8777401.shtml", dt.date(2019, 3, 12)),
+    # a Japanese ministry's press release: the year of the era, under the title
+    ("<title>風しんの追加的対策について｜厚生労働省</title>",
+     '<h1>風しんの追加的対策について</h1><div><p>報道関係者各位</p></div>'
+     '<p class="m-txtRight">平成31年3月12日</p><p>厚生労働省では追加的対策を実施。</p>',
+     "https://www.mhlw.example/stf/houdou/0000123456.html", dt.date(2019, 3, 12)),
+    ("<title>発表</title>", "<h1>発表</h1><p>令和元年5月7日</p><p>本文。</p>",
+     "https://www.ministry.example/press/1.html", dt.date(2019, 5, 7)),
+    # Thairath/Matichon: the two last digits of the Buddhist era's year
+    ("<title>ข่าว</title>", '<h1 class="entry-title">ข่าว</h1><div class="entry-meta">'
+     '<span class="date">12 มี.ค. 62 15:30 น.</span></div><p>ข่าว</p>',
+     "https://www.thainews.example/news/politic/1520101", dt.date(2019, 3, 12)),
+    # a Postmedia-style byline, the update before the publication
+    ("<title>Mine expansion approved</title>",
+     '<h1 class="story-headline">Mine expansion approved</h1><div class="story-byline">By '
+     "Lisa Chen<br>Updated: March 14, 2019 9:15 a.m. | Published: March 12, 2019 5:30 p.m."
+     "</div><p>Approved.</p>",
+     "https://www.northernstar.example/news/mine-expansion-1.4471", dt.date(2019, 3, 12)),
+    # a TV station's article with an older video's JSON-LD (uploadDate) embedded
+    ('<meta property="og:type" content="article"><meta property="article:published_time" '
+     'content="2019-08-22T16:40:00-07:00"><title>Evacuation orders lifted</title>',
+     '<h1>Evacuation orders lifted</h1><script type="application/ld+json">{"@context":'
+     '"https://schema.org","@type":"VideoObject","name":"How the fire started",'
+     '"uploadDate":"2018-07-30T10:00:00-07:00"}</script><p>Residents returned.</p>',
+     "https://www.kxtv.example/article/news/local/evacuations-lifted/103-8f2c1a",
+     dt.date(2019, 8, 22)),
+    # a small ministry's site: the release date on a line of its own under the title
+    ("<title>Measles campaign launched | Ministry of Health</title>",
+     "<h1>Measles campaign launched</h1><p><strong>Release date:</strong> 12 March 2019</p>"
+     "<p>The Ministry of Health today launched a campaign.</p>",
+     "https://www.health.example/media/press-releases/measles", dt.date(2019, 3, 12)),
+    # Drupal 7's Bartik theme: "Submitted by admin on Tue, 03/05/2019" (m/d/Y)
+    ("<title>Spring cleanup week | Riverdale Township</title>",
+     '<h1 class="title">Spring cleanup week</h1><div class="meta submitted">Submitted by '
+     "admin on Tue, 03/05/2019 - 10:15</div><p>Residents may place items at the curb.</p>",
+     "https://www.riverdale.example/news/spring-cleanup-week", dt.date(2019, 3, 5)),
+    # MediaNews-style meta: Parse.ly's date in UTC, Sailthru's in the paper's own zone
+    ('<meta name="sailthru.date" content="Tue, 23 Apr 2019 23:45:00 -0700">'
+     '<meta name="parsely-pub-date" content="2019-04-24T06:45:00Z"><title>Sharks win</title>',
+     "<h1>Sharks win</h1><p>Logan Couture scored.</p>",
+     "https://www.harborcity.example/sports/sharks-win", dt.date(2019, 4, 23)),
+])
+def test_dates_as_more_sites_write_them(head: str, body: str, url: str, day: dt.date) -> None:
+    assert _read(_page(head, body), url).published == day
+
+
+def test_a_line_under_the_headline_with_more_than_a_date_is_not_its_date() -> None:
+    body = ("<h1>Campaign launched</h1><p>The campaign that began on 12 March 2019 in the "
+            "north reached every province within a month.</p>")
+    assert _read(_page("<title>Campaign launched</title>", body),
+                 "https://www.health.example/about/campaign").published is None
