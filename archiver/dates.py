@@ -58,16 +58,17 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str) -> dt.date | No
     # an article's JSON-LD date first; another object's (an embedded video's
     # uploadDate, a WebPage's) after the page's meta dates
     article, other = _date_jsonld(found)
-    dated = article or _date_meta(found) or other or _date_itemprop(tree) \
-        or _date_time_elements(found)
+    furniture = _Furniture(found)
+    dated = article or _date_meta(found) or other or _date_itemprop(tree, furniture) \
+        or _date_time_elements(found, furniture)
     if dated is not None:
         return _local_day(dated, found)
     url_day, has_day = tn.date_from_url(url)
     if url_day is not None and has_day:
         return url_day
     # (a /2016/05/ URL gives a month: no day is made up)
-    own, teaser = _date_byline(tree)
-    return own or _date_under_h1(found) or _date_title(found) or teaser
+    own, teaser = _date_byline(tree, furniture)
+    return own or _date_under_h1(found, furniture) or _date_title(found) or teaser
 
 
 #: Elements looked at after an ``<h1>`` for a line that is only its date.
@@ -76,7 +77,7 @@ _UNDER_H1 = 3
 _DATE_LINE_WORDS = 4
 
 
-def _date_under_h1(found: Markup) -> dt.date | None:
+def _date_under_h1(found: Markup, furniture: _Furniture) -> dt.date | None:
     """The date of a line that says only that, among the elements that follow an
     ``<h1>``: a press release's "Release date: 12 March 2019", a ministry's
     right-aligned "平成31年3月12日", with no class that names a date."""
@@ -86,8 +87,9 @@ def _date_under_h1(found: Markup) -> dt.date | None:
             if el.tag != "-text":
                 seen += 1
                 text = tn.squash(text_of(el))
-                # (not a link's: a teaser dates another article)
-                if text and len(text) <= 80 and el.tag != "a" and el.css_first("a") is None:
+                # (not a link's: a teaser dates another article; nor furniture's)
+                if text and len(text) <= 80 and el.tag != "a" and el.css_first("a") is None \
+                        and not furniture.holds(el):
                     days = tn.find_dates_in_text(text, limit=2)
                     if len(days) == 1 and _only_a_date(text):
                         return days[0]
@@ -182,15 +184,15 @@ def _date_meta(found: Markup) -> Dated | None:
     return None
 
 
-def _date_itemprop(tree: LexborHTMLParser) -> Dated | None:
-    for value in itemprop_dates(tree):
+def _date_itemprop(tree: LexborHTMLParser, furniture: _Furniture) -> Dated | None:
+    for value in itemprop_dates(tree, skip=furniture.holds):
         day = tn.parse_date(tn.squash(value))
         if day is not None:
             return day, value
     return None
 
 
-def _date_time_elements(found: Markup) -> Dated | None:
+def _date_time_elements(found: Markup, furniture: _Furniture) -> Dated | None:
     scored: list[tuple[int, int, dt.date, str]] = []
     for index, el in enumerate(found.times[:50]):
         attrs = el.attributes
@@ -210,7 +212,7 @@ def _date_time_elements(found: Markup) -> Dated | None:
         above = {a.tag_id for a in dom.ancestors(el)}
         if not above.isdisjoint(_ARTICLE):
             score += 1
-        if not above.isdisjoint(dom.ASIDE_IDS):
+        if furniture.holds(el):
             score -= 3
         scored.append((-score, index, day, value))
     if not scored:
@@ -223,6 +225,52 @@ def _date_time_elements(found: Markup) -> Dated | None:
 
 _ARTICLE = dom.tag_ids("article", "main")
 _LINK = dom.tag_ids("a")
+#: Boxes whose dates are other articles' or the day's: related stories,
+#: sidebars and rails, comments and reviews, tickers, "most read" lists, the
+#: masthead's date of today ("fecha-hoy", a theme's "header-top" bar).
+_FURNITURE = dom.MarksPattern(
+    r"(?:^|[\s_-])(?:related|sidebar|rail|comments?|reviews?|ticker|breaking|most-?read|"
+    r"mostread|popular|trending|recommended|teasers?|widget|newsfeed|news-feed|latest|"
+    r"masthead|topbar|top-bar|header-top|today|hoy)(?:$|[\s_-])")
+#: Ancestors looked at for furniture.
+_FURNITURE_DEPTH = 12
+_TOP = dom.tag_ids("body", "html")
+
+
+class _Furniture:
+    """Whether a date is in the page's furniture: in an aside, a footer,
+    navigation, a link, or a box named as furniture (:data:`_FURNITURE`) below
+    the article or main element that holds it, if any. A box that holds the
+    page's ``<h1>`` is the article's, whatever its name (a Drupal body of class
+    "one-sidebar", a main column named "sidebar_1"), and so are ``<body>`` and
+    ``<html>``."""
+
+    def __init__(self, found: Markup) -> None:
+        self.found = found
+        self._headed: set[int] | None = None
+
+    def _headline_boxes(self) -> set[int]:
+        if self._headed is None:
+            self._headed = {a.mem_id for h1 in self.found.h1s[:3] for a in dom.ancestors(h1)}
+        return self._headed
+
+    def _named(self, el: LexborNode) -> bool:
+        marks = dom.marks(el.attributes)
+        return bool(marks) and _FURNITURE.search(marks) \
+            and el.mem_id not in self._headline_boxes()
+
+    def holds(self, el: LexborNode) -> bool:
+        if self._named(el):
+            return True
+        for depth, above in enumerate(dom.ancestors(el)):
+            tid = above.tag_id
+            if tid in _TOP or tid in _ARTICLE or depth >= _FURNITURE_DEPTH:
+                return False
+            if tid in dom.ASIDE_IDS or tid in _LINK or self._named(above):
+                return True
+        return False
+
+
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",
                 "font", "td", "time", "dd", "h4", "h5", "h6")
 _BYLINE_IDS = dom.tag_ids(*_BYLINE_TAGS)
@@ -242,7 +290,8 @@ def _byline_marks(marks: str) -> bool:
 _SHORT_YEAR = re.compile(r"(?<![\d.])([0-3]?\d)\.([01]?\d)\.(\d\d)(?!\d|\.\d)")
 
 
-def _date_byline(tree: LexborHTMLParser) -> tuple[dt.date | None, dt.date | None]:
+def _date_byline(tree: LexborHTMLParser, furniture: _Furniture
+                 ) -> tuple[dt.date | None, dt.date | None]:
     """A date written in a byline-like element (class or id says date/byline):
     the first outside any link, and the first inside one (a teaser's, which
     dates another article: :func:`choose_date` tries the title before it)."""
@@ -265,9 +314,10 @@ def _date_byline(tree: LexborHTMLParser) -> tuple[dt.date | None, dt.date | None
         days = tn.find_dates_in_text(text, limit=4)
         day = min(days) if days else _short_year_date(text) or _titled_date(el)
         if day is not None:
-            if not dom.has_ancestor(el, _LINK):
+            if dom.has_ancestor(el, _LINK):
+                teaser = teaser or day
+            elif not furniture.holds(el):
                 return day, teaser
-            teaser = teaser or day
         checked += 1
         if checked >= 60:
             break

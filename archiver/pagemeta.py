@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
@@ -209,17 +209,18 @@ def _base(url: str, el: LexborNode, base: str) -> str:
     return (absolute(url, href) or url) if href else base
 
 
-def itemprop_dates(tree: LexborHTMLParser) -> list[str]:
+def itemprop_dates(tree: LexborHTMLParser,
+                   skip: Callable[[LexborNode], bool] | None = None) -> list[str]:
     """The values of the first elements whose ``itemprop`` is ``datePublished``
     (``<meta>`` aside: :func:`collect` reads them), in document order: their
     ``datetime`` or ``content``, else their text. Read before the tree is
-    changed (:func:`archiver.maintext.main_text`)."""
+    changed (:func:`archiver.maintext.main_text`). *skip*: elements left out."""
     root = tree.root
     if root is None:
         return []
     values: list[str] = []
     for el in root.css("[itemprop=datePublished]"):
-        if el.tag_id == _META:
+        if el.tag_id == _META or (skip is not None and skip(el)):
             continue
         get = el.attributes.get  # (the query matches the value exactly, case and all)
         values.append(get("datetime") or get("content") or text_of(el))

@@ -929,3 +929,47 @@ def test_a_line_under_the_headline_with_more_than_a_date_is_not_its_date() -> No
             "north reached every province within a month.</p>")
     assert _read(_page("<title>Campaign launched</title>", body),
                  "https://www.health.example/about/campaign").published is None
+
+
+@pytest.mark.parametrize(("body", "url", "day"), [
+    # WordPress, tagDiv's Newspaper theme: today's date in the header's top bar
+    ('<div class="td-header-top-menu"><div class="td_data_time"><div>Friday, March 22, 2019'
+     '</div></div></div><h1 class="entry-title">Fuel queues return</h1><span class="td-post-'
+     'date"><time class="entry-date td-module-date" datetime="2019-03-19T14:22:08+00:00">'
+     "March 19, 2019</time></span><p>Queues returned.</p>",
+     "https://lagospost.example/fuel-queues-return/", dt.date(2019, 3, 19)),
+    # a Spanish paper: the day's date in the masthead, before the article's
+    ('<div class="cabecera"><span class="fecha-hoy">jueves, 20 de junio de 2019</span></div>'
+     '<article class="noticia"><h1>Guatemala celebra elecciones</h1><div class="fecha">16 de '
+     "junio de 2019</div><p>Texto.</p></article>",
+     "https://www.diario.example/internacional/elecciones", dt.date(2019, 6, 16)),
+    # a custom CMS: a <time> in a "Related stories" box, before the text byline
+    ('<h1>Central library reopens</h1><div class="byline">By Sam Ortiz | 9 April 2019</div>'
+     '<div class="related-stories"><ul><li><a href="/x">Library to close</a> <time datetime='
+     '"2017-03-30">30 March 2017</time></li></ul></div><p>Reopened.</p>',
+     "https://www.valleyvoice.example/news/library-reopens", dt.date(2019, 4, 9)),
+    # microdata teasers in a left rail before the article
+    ('<div class="rail"><div class="teaser" itemscope itemtype="https://schema.org/'
+     'NewsArticle"><a href="/x"><span itemprop="headline">Coach resigns</span></a> <span '
+     'itemprop="datePublished" content="2019-02-27">Feb 27</span></div></div><h1>Senate '
+     'passes budget</h1><p class="byline">By Robert Hale <time pubdate datetime="2019-03-08'
+     'T06:10:00-05:00">March 8, 2019</time></p><p>Passed.</p>',
+     "https://www.dailyrecorder.example/politics/senate-passes-budget", dt.date(2019, 3, 8)),
+    # evergreen pages: a "latest news" sidebar, a recipe's reviews
+    ('<h1 class="page-title">About us</h1><p>We are a local paper.</p><div class="col-side '
+     'sidebar"><ul><li><a href="/n">Harbour dredging</a><span class="date">12 March 2019'
+     "</span></li></ul></div>", "https://www.coastalherald.example/about-us", None),
+    ('<main><h1>Lemon drizzle cake</h1><p>225g butter.</p><section id="comments"><div '
+     'class="comment"><div class="comment-date">14 May 2018</div><p>Lovely!</p></div>'
+     "</section></main>", "https://www.recipes.example/recipes/lemon-drizzle-cake", None),
+    # boxes named as furniture that hold the article: Drupal's <body class="one-sidebar">,
+    # VnExpress's main column "sidebar_1"
+    ('<section class="sidebar_1"><span class="date">Thứ ba, 12/3/2019, 10:30 (GMT+7)</span>'
+     '<h1 class="title-detail">Hà Nội lấy ý kiến</h1><p>Nội dung.</p></section>',
+     "https://vnexpress.example/ha-noi-lay-y-kien-3893812.html", dt.date(2019, 3, 12)),
+])
+def test_dates_of_the_pages_furniture_are_not_the_articles(body: str, url: str,
+                                                           day: dt.date | None) -> None:
+    """Furniture gave its dates: the day's in a masthead, a related story's, a
+    teaser's, a sidebar's or a comment's (on a page with no date of its own)."""
+    assert _read(_page("<title>Page</title>", body), url).published == day
