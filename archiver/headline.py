@@ -53,6 +53,19 @@ def _placement(h1: LexborNode) -> bool | None:
     return in_article
 
 
+def _links_home(h1: LexborNode, text: str) -> bool:
+    """True when all *h1* says is a link to the site's home page: the site's name,
+    as a blog's template heads every page ("<h1><a href="/">Notes from
+    Laikipia</a></h1>"), the post's title below it."""
+    link = h1.css_first("a[href]")
+    if link is None:
+        return False
+    href = (link.attributes.get("href") or "").strip()
+    home = href in ("/", "./", "index.html", "/index.html") or (
+        "://" in href and href.split("://", 1)[1].strip("/").count("/") == 0)
+    return home and tn.squash(text_of(link)) == tn.squash(text)
+
+
 def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
     """The text of the h1 that heads the article: in <article>/<main> first, not
     a logo; and whether one qualified.
@@ -64,7 +77,8 @@ def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
     for h1 in h1s[:20]:
         text = text_of(h1)
         texts.append(text)
-        if _LOGO.search(dom.marks(h1.attributes)) or not tn.squash(text):
+        if _LOGO.search(dom.marks(h1.attributes)) or not tn.squash(text) \
+                or _links_home(h1, text):
             continue
         in_article = _placement(h1)
         if in_article is None:
@@ -72,7 +86,8 @@ def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
         usable.append((in_article, text))
     chosen = next((text for in_article, text in usable if in_article),
                   usable[0][1] if usable else None)
-    value = tn.clean_value(chosen)
+    # (without the "¶" of a documentation generator's link to the heading)
+    value = tn.clean_value(chosen.rstrip().rstrip("¶") if chosen else chosen)
     if value is None and texts:
         value = tn.clean_value(texts[0])
     return value, bool(usable)

@@ -241,12 +241,14 @@ def strip_site_name(title: str | None, site_names: Sequence[str] = (),
     spans = _split_title(title)
     if not 2 <= len(spans) <= MAX_TITLE_PARTS:
         return title
-    # A part (or run of parts) that another source gives verbatim wins.
+    # A part (or run of parts) that another source gives verbatim wins, unless
+    # it is the site's name (a ministry's <h1> "Ministry of Health", its logo).
     wanted = {comparable(o) for o in others if o}
     for i in range(len(spans)):
         for j in range(len(spans), i, -1):
             candidate = title[spans[i][0]:spans[j - 1][1]]
-            if (i, j) != (0, len(spans)) and comparable(candidate) in wanted:
+            if (i, j) != (0, len(spans)) and comparable(candidate) in wanted \
+                    and not is_site_name(candidate, site_names):
                 return candidate
     first, last = 0, len(spans)
     while last - first > 1 and is_site_name(title[spans[last - 1][0]:spans[last - 1][1]],

@@ -973,3 +973,30 @@ def test_dates_of_the_pages_furniture_are_not_the_articles(body: str, url: str,
     """Furniture gave its dates: the day's in a masthead, a related story's, a
     teaser's, a sidebar's or a comment's (on a page with no date of its own)."""
     assert _read(_page("<title>Page</title>", body), url).published == day
+
+
+@pytest.mark.parametrize(("head", "body", "url", "headline"), [
+    # a small ministry's hand-made template: the ministry's name in a first <h1>
+    ("<title>Measles campaign launched | Ministry of Health</title>",
+     '<div id="top"><h1>Ministry of Health</h1></div><div id="content"><h1>Measles campaign '
+     "launched</h1><p>Release date: 12 March 2019</p><p>The campaign began.</p></div>",
+     "https://www.health.gov.example/media/press-releases/measles", "Measles campaign launched"),
+    # Blogger's classic template: the blog's name is the <h1>, a link home
+    ("<title>Notes from Laikipia: The rains finally arrive</title>",
+     '<div class="header"><h1 class="title"><a href="https://fieldnotes.blogspot.example/">'
+     'Notes from Laikipia</a></h1></div><div class="post"><h3 class="post-title entry-title">'
+     "The rains finally arrive</h3><div class=\"post-body\"><p>It rained.</p></div></div>",
+     "https://fieldnotes.blogspot.example/2011/06/rains-finally-arrive.html",
+     "The rains finally arrive"),
+    # Sphinx: the project's name in a first <h1> linking home, "¶" after the page's own
+    ("<title>Evolve: Shared Mutable History — evolve extension</title>",
+     '<div class="sphinxsidebar"><h1><a href="index.html">evolve extension</a></h1></div>'
+     '<div class="body"><h1>Evolve: Shared Mutable History<a class="headerlink" href="#ev">'
+     "¶</a></h1><p>Text.</p></div>", "https://www.mercurial.example/doc/evolve/",
+     "Evolve: Shared Mutable History"),
+])
+def test_the_headline_under_a_site_named_h1(head: str, body: str, url: str,
+                                             headline: str) -> None:
+    """The site's name in a first <h1> was the headline, or the title's part that
+    agreed with it was chosen and dropped as the site's name: no headline."""
+    assert _read(_page(head, body), url).headline == headline
