@@ -145,6 +145,11 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
                     site_names.append(name)
         if jsonld_headline:
             break
+    if h1 and found.title:  # "Headline | Evening Echo" with <h1>Evening Echo</h1>: a masthead
+        parts = tn.title_parts(found.title)
+        if len(parts) >= 2 and tn.comparable(parts[-1]) == tn.comparable(h1) \
+                and len(" ".join(parts[:-1]).split()) >= 3:
+            site_names.append(h1)
     site_names = _distinct_names([*site_names, *tn.domain_names(url)])
     # (family, value, trust): og, twitter and <meta> titles are usually copies
     # of each other, so agreement only counts between families.

@@ -988,6 +988,12 @@ def test_dates_of_the_pages_furniture_are_not_the_articles(body: str, url: str,
      "The rains finally arrive</h3><div class=\"post-body\"><p>It rained.</p></div></div>",
      "https://fieldnotes.blogspot.example/2011/06/rains-finally-arrive.html",
      "The rains finally arrive"),
+    # an older regional paper's CMS: its masthead, not derivable from the domain, in <h1>
+    ("<title>Harbour board chairman resigns over pay row | Evening Echo</title>",
+     '<div id="masthead"><h1>Evening Echo</h1></div><div id="story"><h2 class="story-head">'
+     "Harbour board chairman resigns over pay row</h2><p>The chairman resigned.</p></div>",
+     "https://www.echolive.example/news/harbour-board-resigns-1234.html",
+     "Harbour board chairman resigns over pay row"),
     # Sphinx: the project's name in a first <h1> linking home, "¶" after the page's own
     ("<title>Evolve: Shared Mutable History — evolve extension</title>",
      '<div class="sphinxsidebar"><h1><a href="index.html">evolve extension</a></h1></div>'
