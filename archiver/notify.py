@@ -100,7 +100,9 @@ class Notification:
         }
 
     def subject(self) -> str:
-        title = f"[{self.report_title}] " if self.report_title else ""
+        # on one line: a YAML folded title ends with a line break, which no
+        # header may hold (every e-mail failed)
+        title = f"[{' '.join(self.report_title.split())}] " if self.report_title else ""
         if self.kind == BLOCKED:
             return f"{title}citation still blocked: {self.url}"
         return f"{title}citation {self.new_status}: {self.url}"
@@ -138,8 +140,13 @@ def validate(settings: NotifySettings) -> None:
     Each refusal names the settings file and the line of the setting (when read from one).
     """
     if settings.webhook_url:
-        parts = urllib.parse.urlsplit(settings.webhook_url)
-        if parts.scheme not in ("http", "https") or not parts.hostname:
+        try:  # (a bracketed host left open, a port out of range: ValueError)
+            parts = urllib.parse.urlsplit(settings.webhook_url)
+            usable = parts.scheme in ("http", "https") and bool(parts.hostname) \
+                and (parts.port is None or 0 < parts.port)
+        except ValueError:
+            usable = False
+        if not usable:
             raise settings.error(f"notify.webhook_url must be an absolute http(s) URL, not "
                                  f"{shown(settings.webhook_url)}", "webhook_url")
     if settings.smtp_host and not settings.smtp_to:

@@ -135,7 +135,7 @@ class NotifySettings(Section):
     smtp_to: list[str] = setting([], "Recipients.")
     blocked_after_hours: float = setting(168.0, "Notify when a citation stays blocked this many hours (at most 87600: ten years).")
     retries: int = setting(3, "Delivery tries (1 to 20) per notification and channel in each cycle that sends it "
-                         f"(an undelivered one is sent again by up to {RESEND_ROUNDS} cycles).")
+                         f"(an undelivered one is handed over by at most {RESEND_ROUNDS} cycles in all).")
     timeout: float = setting(10.0, "Seconds per delivery attempt; at most 86400 (a day).")
 
 

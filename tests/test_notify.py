@@ -6,6 +6,7 @@ records the POSTed JSON, and an aiosmtpd SMTP server that keeps the messages.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.utils
 import json
@@ -217,6 +218,10 @@ def test_unusable_settings_are_refused(settings: NotifySettings, named: str) -> 
     ('[notify]\nretries = 2\nwebhook_url = "ftp://127.0.0.1/hook"\n', 3,
      "notify.webhook_url must be an absolute http(s) URL"),
     ('[notify]\nwebhook_url = "http:///hook"\n', 2, "notify.webhook_url"),
+    # a bracket left open (urlsplit raises), a port out of range (seen at each delivery)
+    ('[notify]\nwebhook_url = "http://[::1"\n', 2, "notify.webhook_url"),
+    ('[notify]\nwebhook_url = "http://[zz]/hook"\n', 2, "notify.webhook_url"),
+    ('[notify]\nwebhook_url = "http://127.0.0.1:99999/hook"\n', 2, "notify.webhook_url"),
     # smtp_to is not in the file: the line of smtp_host, which asks for it
     ('[notify]\n\nsmtp_host = "127.0.0.1"\n', 3, "notify.smtp_to must list"),
     ('[notify]\nsmtp_port = 70000\n', 2, "notify.smtp_port must be between 1 and 65535"),
@@ -345,3 +350,13 @@ def test_pending_notifications_cover_a_resumed_cycle_once(tmp_path: Path) -> Non
                                      queued=set(), now=now) == []
     finally:
         store.close()
+
+
+def test_a_report_title_on_two_lines_makes_a_subject_on_one() -> None:
+    """A YAML folded title ("title: >") ends with a line break: every e-mail
+    failed ("Header values may not contain linefeed"), in every cycle."""
+    folded = dataclasses.replace(note(), report_title="Taiwanese extradited\nto the PRC\n")
+    assert folded.subject() == \
+        "[Taiwanese extradited to the PRC] citation dead: https://example.org/a"
+    msg = Message()
+    msg["Subject"] = folded.subject()  # raises on a line break
