@@ -19,7 +19,7 @@ notification handed over to a channel (``attempts`` = 0, ``error`` =
 (delivered or not, with the error). A dead receiver costs at most
 ``retries × (timeout + backoff)`` seconds of its channel's thread. What is still
 undelivered when the process exits is logged and left to the next cycle of a
-worker, which sends it again (see :func:`archiver.schedule.pending_notifications`).
+worker, which sends it again (see :func:`pending_notifications`).
 
 The webhook body::
 
@@ -37,6 +37,7 @@ through the archive's fetcher and its network policy.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import email.utils
 import functools
@@ -46,7 +47,7 @@ import smtplib
 import threading
 import time
 import urllib.parse
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
 from pathlib import Path
@@ -55,8 +56,8 @@ from typing import Any
 import httpx
 
 from . import SOFTWARE
-from .settings import DAY, NotifySettings, shown
-from .store import Store, iso, now_utc, open_store
+from .settings import DAY, RESEND_ROUNDS, NotifySettings, shown
+from .store import Store, iso, now_utc, open_store, parse_iso
 
 LOGGER = logging.getLogger(__name__)
 
@@ -293,6 +294,7 @@ class Notifier:
             name: queue.Queue() for name in self.channels}
         self._threads: dict[str, threading.Thread] = {}
         self._stopping = threading.Event()
+        self._hurry = threading.Event()  # a stop asked for again: the drain is cut short
         self._lock = threading.Lock()
         self._open_lock = threading.Lock()
         self._in_flight: set[tuple[str, str, str, str, str]] = set()
@@ -358,10 +360,12 @@ class Notifier:
             return True
         for name, _ in threads:
             self._queues[name].put(None)
-        finished = _join_all(threads, self.drain_timeout if timeout is None else timeout)
+        finished = _join_all(threads, self.drain_timeout if timeout is None else timeout,
+                             until=self._hurry)
         if not finished:
             self._stopping.set()  # skip the remaining backoff waits
-            finished = _join_all(threads, min(5.0, self.settings.timeout))
+            finished = _join_all(threads, 1.0 if self._hurry.is_set()
+                                 else min(5.0, self.settings.timeout))
         if not finished:
             with self._lock:
                 left, sent = self.sent - self.done, self.sent
@@ -370,9 +374,120 @@ class Notifier:
         return finished
 
 
-def _join_all(threads: list[tuple[str, threading.Thread]], seconds: float) -> bool:
-    """Wait at most *seconds* in all for *threads* to end; True when all have."""
+    def hurry(self) -> None:
+        """Cut the drain of :meth:`close` short (a stop asked for again): the
+        deliveries in progress get a second to end; the others are left to the
+        next cycle. Safe to call from a signal handler."""
+        self._hurry.set()
+
+
+def _join_all(threads: list[tuple[str, threading.Thread]], seconds: float,
+              until: threading.Event | None = None) -> bool:
+    """Wait at most *seconds* in all for *threads* to end, or until *until* is
+    set; True when all have ended."""
     deadline = time.monotonic() + seconds
     for _, thread in threads:
-        thread.join(max(0.0, deadline - time.monotonic()))
+        while thread.is_alive() and (until is None or not until.is_set()):
+            left = deadline - time.monotonic()
+            if left <= 0:
+                break
+            thread.join(min(left, 0.2))
     return not any(thread.is_alive() for _, thread in threads)
+
+
+# --------------------------------------------------------------------------
+# which notifications a cycle produces
+
+
+_History = dict[tuple[str, str, str, str], list[dict[str, object]]]
+
+
+def _history(store: Store) -> _History:
+    """The ``notifications`` rows by (event_id, url, kind, channel)."""
+    out: _History = {}
+    for row in store.notifications():
+        out.setdefault((row["event_id"], row["url"], row["kind"], row["channel"]), []).append(row)
+    return out
+
+
+def _channels_due(history: _History, key: tuple[str, str, str, str], channels: Sequence[str],
+                  *, fresh: bool, queued: set[tuple[str, str, str, str, str]]) -> tuple[str, ...]:
+    """The channels over which the notification *key* (event_id, url, kind, time) is due."""
+    event_id, url, kind, at_text = key
+    at = parse_iso(at_text)
+    out: list[str] = []
+    for channel in channels:
+        if (*key, channel) in queued:
+            continue
+        rows = [r for r in history.get((event_id, url, kind, channel), ())
+                if at is not None and (when := parse_iso(str(r["at"]))) is not None
+                and when >= at]
+        if any(r["delivered"] for r in rows):
+            continue
+        rounds = max(sum(1 for r in rows if r["error"] == QUEUED and not r["attempts"]),
+                     sum(1 for r in rows if r["attempts"] == 1))
+        if rounds >= RESEND_ROUNDS:
+            continue
+        if fresh or rows:
+            out.append(channel)
+    return tuple(out)
+
+
+def pending_notifications(store: Store, *, cycle_started: dt.datetime, channels: Sequence[str],
+                          blocked_after_hours: float, report_title: str | None,
+                          queued: set[tuple[str, str, str, str, str]],
+                          now: dt.datetime | None = None) -> list[Notification]:
+    """What to notify, and over which of *channels*, after a cycle that started at *cycle_started*.
+
+    * every transition into dead / soft-404 / drifted recorded since the cycle
+      started (a resumed cycle included: transitions committed before a crash
+      are notified after it);
+    * every active citation blocked for longer than *blocked_after_hours*,
+      once per blocked spell (a spell starts at the citation's ``since``);
+    * sent again: an older transition that a worker already handed over (the
+      ``notifications`` table has a row for it on that channel) but that was
+      never delivered there: never attempted (the process ended first) or
+      every attempt failed.
+
+    A notification is due on a channel only while its status is still the
+    citation's current status (a citation alive again is not reported dead
+    late), only until it is delivered on that channel (never twice), and for
+    at most :data:`RESEND_ROUNDS` hand-overs to that channel (a dead receiver
+    is given up). An older transition with no row at all is never sent: the
+    transitions that ``archiver run`` (which does not notify) recorded before
+    a worker's first cycle, or on a channel added since, do not flood editors.
+
+    *queued* holds ``Notification.key + (channel,)`` of the deliveries in flight
+    in this process (:meth:`~archiver.notify.Notifier.in_flight`); new ones are
+    added to it. Each returned notification names its channels.
+    """
+    now = now or now_utc()
+    out: list[Notification] = []
+    history = _history(store)
+    active = {(c["event_id"], c["url"]): c for c in store.citations()}
+
+    def add(note: Notification, fresh: bool) -> None:
+        due = _channels_due(history, note.key, channels, fresh=fresh, queued=queued)
+        if due:
+            queued.update((*note.key, channel) for channel in due)
+            out.append(dataclasses.replace(note, channels=due))
+
+    for row in store.transitions_to(NOTIFY_STATUSES):
+        at = parse_iso(row["at"])
+        c = active.get((row["event_id"], row["url"]))
+        if at is None or c is None or c["status"] != row["to_status"] \
+                or c["since"] != row["at"]:
+            continue  # not (or no longer) the citation's status
+        add(Notification(kind=row["to_status"], event_id=row["event_id"], url=row["url"],
+                         old_status=row["from_status"], new_status=row["to_status"],
+                         reason=row["reason"] or "", at=at, report_title=report_title),
+            fresh=at >= cycle_started)
+    limit = dt.timedelta(hours=blocked_after_hours)
+    for (event_id, url), c in active.items():
+        since = parse_iso(c["since"])
+        if c["status"] != BLOCKED or since is None or now - since < limit:
+            continue
+        add(Notification(kind=BLOCKED, event_id=event_id, url=url, old_status=BLOCKED,
+                         new_status=BLOCKED, reason=c["reason"] or "", at=since,
+                         report_title=report_title), fresh=True)
+    return out

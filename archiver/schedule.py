@@ -61,8 +61,8 @@ import datetime as dt
 import logging
 import os
 import signal
-from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
@@ -74,8 +74,13 @@ from . import eventloop, notify
 from .exceptions import InputError, StorageError
 from .lock import ArchiveLock
 from .models import Sources
-from .notify import BLOCKED, NOTIFY_STATUSES, QUEUED, Notification, Notifier, queued_row
-from .settings import DAY, RESEND_ROUNDS, ScheduleSettings, Settings, shown
+from .notify import (
+    BLOCKED,
+    Notifier,
+    pending_notifications,
+    queued_row,
+)
+from .settings import DAY, ScheduleSettings, Settings, shown
 from .store import Store, now_utc, open_store, parse_iso
 
 LOGGER = logging.getLogger(__name__)
@@ -259,104 +264,6 @@ def missed_cycle(schedule: ScheduleSettings, last_started: dt.datetime | None,
     if first is not None and first <= now:
         return Missed(first, (now - first).total_seconds(), False)
     return None
-
-
-# --------------------------------------------------------------------------
-# which notifications a cycle produces
-
-
-_History = dict[tuple[str, str, str, str], list[dict[str, object]]]
-
-
-def _history(store: Store) -> _History:
-    """The ``notifications`` rows by (event_id, url, kind, channel)."""
-    out: _History = {}
-    for row in store.notifications():
-        out.setdefault((row["event_id"], row["url"], row["kind"], row["channel"]), []).append(row)
-    return out
-
-
-def _channels_due(history: _History, key: tuple[str, str, str, str], channels: Sequence[str],
-                  *, fresh: bool, queued: set[tuple[str, str, str, str, str]]) -> tuple[str, ...]:
-    """The channels over which the notification *key* (event_id, url, kind, time) is due."""
-    event_id, url, kind, at_text = key
-    at = parse_iso(at_text)
-    out: list[str] = []
-    for channel in channels:
-        if (*key, channel) in queued:
-            continue
-        rows = [r for r in history.get((event_id, url, kind, channel), ())
-                if at is not None and (when := parse_iso(str(r["at"]))) is not None
-                and when >= at]
-        if any(r["delivered"] for r in rows):
-            continue
-        rounds = max(sum(1 for r in rows if r["error"] == QUEUED and not r["attempts"]),
-                     sum(1 for r in rows if r["attempts"] == 1))
-        if rounds >= RESEND_ROUNDS:
-            continue
-        if fresh or rows:
-            out.append(channel)
-    return tuple(out)
-
-
-def pending_notifications(store: Store, *, cycle_started: dt.datetime, channels: Sequence[str],
-                          blocked_after_hours: float, report_title: str | None,
-                          queued: set[tuple[str, str, str, str, str]],
-                          now: dt.datetime | None = None) -> list[Notification]:
-    """What to notify, and over which of *channels*, after a cycle that started at *cycle_started*.
-
-    * every transition into dead / soft-404 / drifted recorded since the cycle
-      started (a resumed cycle included: transitions committed before a crash
-      are notified after it);
-    * every active citation blocked for longer than *blocked_after_hours*,
-      once per blocked spell (a spell starts at the citation's ``since``);
-    * sent again: an older transition that a worker already handed over (the
-      ``notifications`` table has a row for it on that channel) but that was
-      never delivered there: never attempted (the process ended first) or
-      every attempt failed.
-
-    A notification is due on a channel only while its status is still the
-    citation's current status (a citation alive again is not reported dead
-    late), only until it is delivered on that channel (never twice), and for
-    at most :data:`RESEND_ROUNDS` hand-overs to that channel (a dead receiver
-    is given up). An older transition with no row at all is never sent: the
-    transitions that ``archiver run`` (which does not notify) recorded before
-    a worker's first cycle, or on a channel added since, do not flood editors.
-
-    *queued* holds ``Notification.key + (channel,)`` of the deliveries in flight
-    in this process (:meth:`~archiver.notify.Notifier.in_flight`); new ones are
-    added to it. Each returned notification names its channels.
-    """
-    now = now or now_utc()
-    out: list[Notification] = []
-    history = _history(store)
-    active = {(c["event_id"], c["url"]): c for c in store.citations()}
-
-    def add(note: Notification, fresh: bool) -> None:
-        due = _channels_due(history, note.key, channels, fresh=fresh, queued=queued)
-        if due:
-            queued.update((*note.key, channel) for channel in due)
-            out.append(dataclasses.replace(note, channels=due))
-
-    for row in store.transitions_to(NOTIFY_STATUSES):
-        at = parse_iso(row["at"])
-        c = active.get((row["event_id"], row["url"]))
-        if at is None or c is None or c["status"] != row["to_status"] \
-                or c["since"] != row["at"]:
-            continue  # not (or no longer) the citation's status
-        add(Notification(kind=row["to_status"], event_id=row["event_id"], url=row["url"],
-                         old_status=row["from_status"], new_status=row["to_status"],
-                         reason=row["reason"] or "", at=at, report_title=report_title),
-            fresh=at >= cycle_started)
-    limit = dt.timedelta(hours=blocked_after_hours)
-    for (event_id, url), c in active.items():
-        since = parse_iso(c["since"])
-        if c["status"] != BLOCKED or since is None or now - since < limit:
-            continue
-        add(Notification(kind=BLOCKED, event_id=event_id, url=url, old_status=BLOCKED,
-                         new_status=BLOCKED, reason=c["reason"] or "", at=since,
-                         report_title=report_title), fresh=True)
-    return out
 
 
 # --------------------------------------------------------------------------
@@ -580,21 +487,42 @@ def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Se
     """
     trigger = make_trigger(settings.schedule)
     notify.validate(settings.notify)
-    with ArchiveLock(archive, "worker --once" if once else "worker") as lock:
-        if lock.took_over:
-            LOGGER.warning("took the archive over from pid %s (started %s), which ended "
-                           "without releasing it", lock.took_over.get("pid"),
-                           lock.took_over.get("started"))
-        store = open_store(archive)
-        notifier = Notifier(settings.notify, archive)
+    previous: dict[int, Any] = {}
+    try:
+        with ArchiveLock(archive, "worker --once" if once else "worker") as lock:
+            if lock.took_over:
+                LOGGER.warning("took the archive over from pid %s (started %s), which ended "
+                               "without releasing it", lock.took_over.get("pid"),
+                               lock.took_over.get("started"))
+            store = open_store(archive)
+            notifier = Notifier(settings.notify, archive)
+            try:
+                LOGGER.info("worker pid %d on %s: schedule %r (%s)%s", os.getpid(), archive,
+                            settings.schedule.cron, settings.schedule.timezone,
+                            ", one cycle" if once else "")
+                worker = Worker(sources_path, sources, archive, settings, trigger, store,
+                                notifier)
+                status = eventloop.run(_serve(worker, once))
+                LOGGER.info("worker stopped after %d cycles", worker.cycles)
+                return status
+            finally:
+                previous = _signals_hurry(notifier)
+                notifier.close()
+                store.close()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def _signals_hurry(notifier: Notifier) -> dict[int, Any]:
+    """While the worker ends (the deliveries drain, the archive is closed and its
+    lock released), a stop signal only cuts the drain short: the event loop's
+    handlers are gone, and the default actions ended the process at once (exit
+    143, 129 or 130, ``archiver.lock`` left behind). Returns the handlers replaced."""
+    previous: dict[int, Any] = {}
+    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
         try:
-            LOGGER.info("worker pid %d on %s: schedule %r (%s)%s", os.getpid(), archive,
-                        settings.schedule.cron, settings.schedule.timezone,
-                        ", one cycle" if once else "")
-            worker = Worker(sources_path, sources, archive, settings, trigger, store, notifier)
-            status = eventloop.run(_serve(worker, once))
-            LOGGER.info("worker stopped after %d cycles", worker.cycles)
-            return status
-        finally:
-            notifier.close()
-            store.close()
+            previous[sig] = signal.signal(sig, lambda _sig, _frame: notifier.hurry())
+        except ValueError:  # not the main thread: nothing to do
+            break
+    return previous
