@@ -263,8 +263,8 @@ class Fetcher:
             LOGGER.info("retrying %s in %.1fs (%s)", url, wait,
                         result.error or (result.final.status if result.final else ""))
             discard(result)
-            self.politeness.check_stop(stoppable)  # no backoff to sit out: no retry comes
-            await asyncio.sleep(wait)
+            # no backoff to sit out, nor one cut short by a stop: no retry comes
+            await self.politeness.pause(wait, stoppable)
 
     async def fetch_probe(self, url: str) -> FetchResult:
         """One try at *url* (a soft-404 probe): no retries. Part of the work on

@@ -283,6 +283,9 @@ class Cycle:
 
     # -- probes -------------------------------------------------------------
     async def _probe(self, url: str) -> Probe | None:
+        stop = self.fetcher.politeness.stop
+        if stop is not None and stop.is_set():  # no new request once stopping: no evidence
+            return None
         p = urllib.parse.urlsplit(url)
         first = (p.path or "/").strip("/").split("/", 1)[0]
         key = f"{_origin(url)}/{first}"

@@ -92,6 +92,20 @@ class Politeness:
         if stoppable and self.stop is not None and self.stop.is_set():
             raise Stopped()
 
+    async def pause(self, seconds: float, stoppable: bool = True) -> None:
+        """Sleep *seconds* (a delay between requests, a retry's backoff); when
+        *stoppable*, a stop ends the sleep at once with :class:`Stopped` (a stop
+        sat out a delay of up to a day)."""
+        if not stoppable or self.stop is None:
+            await asyncio.sleep(seconds)
+            return
+        self.check_stop()
+        try:
+            await asyncio.wait_for(self.stop.wait(), seconds)
+        except TimeoutError:
+            return
+        raise Stopped()
+
     async def _acquire(self, origin: tuple[str, str, int], stoppable: bool = False
                        ) -> _OriginState:
         if self._global is None:
@@ -107,7 +121,7 @@ class Politeness:
                     self.check_stop(stoppable)  # before waiting out the delay
                     wait = state.next_start - time.monotonic()
                     if wait > 0:
-                        await asyncio.sleep(wait)
+                        await self.pause(wait, stoppable)
                     await self._global.acquire()
                     try:
                         self.check_stop(stoppable)  # set while it waited

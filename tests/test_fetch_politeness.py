@@ -194,3 +194,48 @@ def test_a_cycle_holds_requests_in_flight_to_fetch_concurrency(tmp_path: Path) -
             s.stop()
     assert overall["requests"] >= len(urls)
     assert overall["peak"] == concurrency  # reached, never exceeded
+
+
+def test_a_stop_does_not_sit_out_a_delay_or_a_backoff(tmp_path: Path) -> None:
+    """A request waiting 30 s for its turn at a site, and one sitting out a 5 s
+    backoff before its retry, kept a stopping cycle waiting that long (the delay
+    and the backoff may each be set to a day)."""
+    with Site() as site:
+        site.raw("/a", _ok)
+        site.raw("/b", _ok)
+
+        def busy(handler: Handler) -> None:
+            handler.send_response_only(503)
+            handler.send_header("Retry-After", "5")
+            handler.send_header("Content-Length", "0")
+            handler.end_headers()
+
+        other = Site().start()  # another origin: its own delay
+        other.raw("/busy", busy)
+        try:
+            settings = lab_settings(per_host_concurrency=1, per_host_delay=30.0, retries=2)
+
+            async def go() -> tuple[list[object], float]:
+                stop = asyncio.Event()
+                async with make_client(settings) as client:
+                    fetcher = Fetcher(client, settings, tmp_path, stop=stop)
+                    first = await fetcher.fetch(site.url("/a"))  # the next waits 30 s
+                    waiting = asyncio.ensure_future(fetcher.fetch(site.url("/b")))
+                    backing = asyncio.ensure_future(fetcher.fetch(other.url("/busy")))
+                    while len(other.hits) < 1:  # its first try answered: the backoff runs
+                        await asyncio.sleep(0.01)
+                    await asyncio.sleep(0.2)
+                    stop.set()
+                    started = time.monotonic()
+                    done = await asyncio.wait_for(
+                        asyncio.gather(waiting, backing, return_exceptions=True), 60)
+                    return [first, *done], time.monotonic() - started
+
+            done, took = asyncio.run(go())
+        finally:
+            other.stop()
+    first, waiting, backing = done
+    assert isinstance(first, FetchResult) and first.final is not None
+    assert isinstance(waiting, Stopped) and isinstance(backing, Stopped), done
+    assert took < 2.0, took
+    assert len(site.hits) == 1 and len(other.hits) == 1  # nothing asked after the stop
