@@ -313,6 +313,7 @@ class Worker:
         seen = self._fingerprint()
         if seen is None:
             self._sources_problem = "it cannot be found"
+            self._sources_seen = None  # back as it was, it is read again (and the problem ends)
         elif seen != self._sources_seen:
             from .sources import load_sources
 

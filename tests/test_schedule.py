@@ -488,3 +488,30 @@ def test_a_stop_while_deliveries_drain_ends_cleanly(tmp_path: Path, site: Site,
     assert "Traceback" not in text and "interrupted" not in text.lower().replace(
         "cycle interrupted", ""), text
     assert not (archive / "archiver.lock").exists()
+
+
+def test_a_sources_file_moved_away_and_back_is_read_again(tmp_path: Path, site: Site) -> None:
+    """Moved back unchanged (same time, size and inode), the file kept being "not
+    used (it cannot be found)" at every cycle: its fingerprint matched the one
+    read before it went."""
+    urls = news_site(site, 2)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+    write_settings(sources, '[schedule]\ncron = "* * * * * *"\njitter = 0\n'
+                   'misfire_grace = 5\n')
+    archive = tmp_path / "archive"
+    log = tmp_path / "worker.log"
+    away = tmp_path / "away.yaml"
+    with running_worker(sources, archive, log) as proc:
+        assert wait_for(lambda: "cycle finished" in log.read_text() or len(query(
+            archive, "SELECT id FROM cycles WHERE state = 'finished'")) >= 1, 60), \
+            log.read_text()
+        sources.rename(away)
+        assert wait_for(lambda: "is not used (it cannot be found)" in log.read_text(), 60), \
+            log.read_text()
+        away.rename(sources)
+        assert wait_for(lambda: "sources reloaded" in log.read_text(), 60), log.read_text()
+        mark = len(log.read_text())
+        assert wait_for(lambda: log.read_text()[mark:].count("cycle start") >= 2, 60)
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    assert "is not used" not in log.read_text()[mark:]
