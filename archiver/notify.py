@@ -173,11 +173,17 @@ def enabled(settings: NotifySettings) -> bool:
 
 
 def send_webhook(settings: NotifySettings, note: Notification) -> None:
-    """POST *note* as JSON; raises on a transport error or a non-2xx answer."""
+    """POST *note* as JSON; raises on a transport error or a non-2xx answer.
+
+    Only the status is read, not the answer's body: a receiver that sends its
+    body a byte at a time (or never ends it) held a delivery past
+    ``notify.timeout``, which httpx applies to each read, and the channel for
+    good."""
     with httpx.Client(trust_env=False, timeout=settings.timeout, follow_redirects=False,
-                      headers={"User-Agent": f"{SOFTWARE} notifications"}) as client:
-        response = client.post(settings.webhook_url, json=note.payload())
-    if not 200 <= response.status_code < 300:
+                      headers={"User-Agent": f"{SOFTWARE} notifications"}) as client, \
+            client.stream("POST", settings.webhook_url, json=note.payload()) as response:
+        status = response.status_code
+    if not 200 <= status < 300:
         raise RuntimeError(f"webhook answered {response.status_code} "
                            f"{response.reason_phrase}".rstrip())
 

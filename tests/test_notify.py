@@ -360,3 +360,41 @@ def test_a_report_title_on_two_lines_makes_a_subject_on_one() -> None:
         "[Taiwanese extradited to the PRC] citation dead: https://example.org/a"
     msg = Message()
     msg["Subject"] = folded.subject()  # raises on a line break
+
+
+def test_a_receiver_that_trickles_its_answer_does_not_hold_a_delivery() -> None:
+    """A 200 whose body came a byte a second held one attempt with `timeout = 2`
+    for as long as the body lasted (httpx's timeout is per read), and an endless
+    one held the channel for good."""
+    from archiver.notify import send_webhook
+
+    class Trickle(BaseHTTPRequestHandler):
+        def log_message(self, format: str, *args: Any) -> None:  # noqa: A002
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 (the stdlib's name)
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            self.send_response(200)
+            self.send_header("Content-Length", "60")
+            self.end_headers()
+            try:
+                for _ in range(60):  # a minute at most
+                    self.wfile.write(b"x")
+                    self.wfile.flush()
+                    time.sleep(1)
+            except OSError:  # the client went away: what it should do
+                pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Trickle)
+    server.daemon_threads = True
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        settings = NotifySettings(webhook_url=f"http://127.0.0.1:{server.server_port}/hook",
+                                  timeout=2.0)
+        started = time.monotonic()
+        send_webhook(settings, note())  # delivered: the receiver said 200
+        took = time.monotonic() - started
+    finally:
+        server.shutdown()
+        server.server_close()
+    assert took < 4.0, took
