@@ -181,11 +181,52 @@ def make_trigger(schedule: ScheduleSettings) -> BaseTrigger:
         raise schedule.error(f"schedule.misfire_grace must be positive and at most "
                              f"{MAX_MISFIRE_GRACE:.0f} (366 days), not "
                              f"{schedule.misfire_grace!r}", "misfire_grace")
-    trigger = _cron_trigger(schedule, tz)
+    trigger = _WallClock(_cron_trigger(schedule, tz), tz)
     if trigger.get_next_fire_time(None, now_utc()) is None:
         raise schedule.error(f"schedule.cron: {shown(schedule.cron)} never fires (no such "
                              "date: the day does not exist in the months given)", "cron")
     return trigger
+
+
+class _WallClock(BaseTrigger):  # type: ignore[misc]  # (APScheduler has no types)
+    """A cron trigger that starts once a wall-clock time, as crontab(5) does, also
+    on the night clocks go back: APScheduler's gives ``30 2 * * *`` in
+    Europe/Berlin twice that night (at 00:30 and 01:30 UTC). Times are read and
+    given in UTC (a step of a microsecond from the second 02:30, written in the
+    zone, loses its fold and lands on it again), and a start at the wall-clock
+    time of the one before is skipped."""
+
+    def __init__(self, inner: BaseTrigger, tz: dt.tzinfo) -> None:
+        self.inner = inner
+        self.tz = tz
+
+    @property
+    def jitter(self) -> float | None:
+        value: float | None = self.inner.jitter
+        return value
+
+    @jitter.setter
+    def jitter(self, value: float | None) -> None:
+        self.inner.jitter = value
+
+    def get_next_fire_time(self, previous_fire_time: dt.datetime | None,
+                           now: dt.datetime) -> dt.datetime | None:
+        previous = previous_fire_time.astimezone(dt.UTC) if previous_fire_time else None
+        nxt = self.inner.get_next_fire_time(previous, now)
+        if nxt is not None and previous is not None and _wall(nxt, self.tz) == \
+                _wall(previous, self.tz) and nxt.astimezone(dt.UTC) != previous:
+            after = nxt.astimezone(dt.UTC)  # the same 02:30 again, an hour later: not run
+            nxt = self.inner.get_next_fire_time(after, after + dt.timedelta(microseconds=1))
+        # in UTC: arithmetic on a time of the hour that comes twice loses its fold
+        return nxt.astimezone(dt.UTC) if nxt is not None else None
+
+    def __str__(self) -> str:
+        return str(self.inner)
+
+
+def _wall(when: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
+    """The wall-clock time of *when* in *tz*, without zone (jitter aside: to the second)."""
+    return when.astimezone(tz).replace(tzinfo=None, microsecond=0)
 
 
 def _cron_trigger(schedule: ScheduleSettings, tz: dt.tzinfo) -> BaseTrigger:
@@ -217,17 +258,19 @@ def _cron_trigger(schedule: ScheduleSettings, tz: dt.tzinfo) -> BaseTrigger:
 
 def next_run_times(schedule: ScheduleSettings, count: int, *,
                    after: dt.datetime | None = None) -> list[dt.datetime]:
-    """The next *count* start times (without jitter), for logs, docs and tests."""
+    """The next *count* start times (without jitter), in the schedule's zone, for
+    logs, docs and tests."""
     trigger = make_trigger(schedule)
     trigger.jitter = None
+    tz = schedule_timezone(schedule)
     now = after or now_utc()
     out: list[dt.datetime] = []
     previous: dt.datetime | None = None
     for _ in range(count):
-        nxt = trigger.get_next_fire_time(previous, now)
+        nxt = trigger.get_next_fire_time(previous, now)  # (in UTC)
         if nxt is None:
             break
-        out.append(nxt)
+        out.append(nxt.astimezone(tz))
         previous, now = nxt, nxt + dt.timedelta(microseconds=1)
     return out
 

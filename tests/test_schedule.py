@@ -515,3 +515,32 @@ def test_a_sources_file_moved_away_and_back_is_read_again(tmp_path: Path, site: 
         proc.send_signal(signal.SIGTERM)
         assert proc.wait(timeout=30) == 0
     assert "is not used" not in log.read_text()[mark:]
+
+
+def test_the_night_clocks_go_back_starts_a_wall_clock_time_once() -> None:
+    """`30 2 * * *` in Europe/Berlin ran twice on 2026-10-25 (00:30 and 01:30
+    UTC); and next_run_times, stepping on from that second start by a
+    microsecond (which loses its fold), got it back again and again."""
+    from archiver.schedule import make_trigger
+
+    night = ScheduleSettings(cron="30 2 * * *", timezone="Europe/Berlin", jitter=0)
+    times = next_run_times(night, 3, after=dt.datetime(2026, 10, 24, 12, tzinfo=dt.UTC))
+    assert [t.astimezone(dt.UTC) for t in times] == [
+        dt.datetime(2026, 10, 25, 0, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 10, 26, 1, 30, tzinfo=dt.UTC),
+        dt.datetime(2026, 10, 27, 1, 30, tzinfo=dt.UTC)]
+    assert [t.hour for t in times] == [2, 2, 2]  # shown in the schedule's own zone
+    # the scheduler's loop over the runs due by a time: it ends, each start once
+    trigger = make_trigger(night)
+    now = dt.datetime(2026, 10, 25, 6, 0, tzinfo=dt.UTC)
+    due, nxt = [], trigger.get_next_fire_time(None, dt.datetime(2026, 10, 24, 12, tzinfo=dt.UTC))
+    while nxt is not None and nxt <= now and len(due) < 10:
+        due.append(nxt)
+        nxt = trigger.get_next_fire_time(nxt, now)
+    # (in UTC: an aware time in the hour that comes twice equals no time of another zone)
+    assert [t.astimezone(dt.UTC) for t in due] == [dt.datetime(2026, 10, 25, 0, 30,
+                                                               tzinfo=dt.UTC)]
+    # every 20 minutes: the hour that comes twice has its starts twice, as cron does
+    often = ScheduleSettings(cron="*/20 * * * *", timezone="Europe/Berlin", jitter=0)
+    starts = next_run_times(often, 9, after=dt.datetime(2026, 10, 24, 23, 50, tzinfo=dt.UTC))
+    assert len({t.astimezone(dt.UTC) for t in starts}) == 9
