@@ -181,7 +181,7 @@ def make_trigger(schedule: ScheduleSettings) -> BaseTrigger:
         raise schedule.error(f"schedule.misfire_grace must be positive and at most "
                              f"{MAX_MISFIRE_GRACE:.0f} (366 days), not "
                              f"{schedule.misfire_grace!r}", "misfire_grace")
-    trigger = _WallClock(_cron_trigger(schedule, tz), tz)
+    trigger = _WallClock(_cron_trigger(schedule, tz), tz, schedule.jitter or None)
     if trigger.get_next_fire_time(None, now_utc()) is None:
         raise schedule.error(f"schedule.cron: {shown(schedule.cron)} never fires (no such "
                              "date: the day does not exist in the months given)", "cron")
@@ -191,42 +191,46 @@ def make_trigger(schedule: ScheduleSettings) -> BaseTrigger:
 class _WallClock(BaseTrigger):  # type: ignore[misc]  # (APScheduler has no types)
     """A cron trigger that starts once a wall-clock time, as crontab(5) does, also
     on the night clocks go back: APScheduler's gives ``30 2 * * *`` in
-    Europe/Berlin twice that night (at 00:30 and 01:30 UTC). Times are read and
-    given in UTC (a step of a microsecond from the second 02:30, written in the
-    zone, loses its fold and lands on it again), and a start at the wall-clock
-    time of the one before is skipped."""
+    Europe/Berlin twice that night (at 00:30 and 01:30 UTC). A start in the
+    second of the two hours is skipped. Times are read and given in UTC (a step
+    of a microsecond from the second 02:30, written in the zone, loses its fold
+    and lands on it again). The jitter is this trigger's, added after the skip."""
 
-    def __init__(self, inner: BaseTrigger, tz: dt.tzinfo) -> None:
+    def __init__(self, inner: BaseTrigger, tz: dt.tzinfo, jitter: float | None) -> None:
         self.inner = inner
         self.tz = tz
-
-    @property
-    def jitter(self) -> float | None:
-        value: float | None = self.inner.jitter
-        return value
-
-    @jitter.setter
-    def jitter(self, value: float | None) -> None:
-        self.inner.jitter = value
+        self.jitter = jitter
 
     def get_next_fire_time(self, previous_fire_time: dt.datetime | None,
                            now: dt.datetime) -> dt.datetime | None:
         previous = previous_fire_time.astimezone(dt.UTC) if previous_fire_time else None
-        nxt = self.inner.get_next_fire_time(previous, now)
-        if nxt is not None and previous is not None and _wall(nxt, self.tz) == \
-                _wall(previous, self.tz) and nxt.astimezone(dt.UTC) != previous:
-            after = nxt.astimezone(dt.UTC)  # the same 02:30 again, an hour later: not run
-            nxt = self.inner.get_next_fire_time(after, after + dt.timedelta(microseconds=1))
-        # in UTC: arithmetic on a time of the hour that comes twice loses its fold
-        return nxt.astimezone(dt.UTC) if nxt is not None else None
+        found: dt.datetime | None = self.inner.get_next_fire_time(previous, now)
+        # (bounded: a start every second has 3,600 in the hour that comes twice)
+        for _ in range(_REPEATED_HOUR_STARTS):
+            if found is None or not _second_of_two(found, self.tz):
+                break
+            after = found.astimezone(dt.UTC)
+            found = self.inner.get_next_fire_time(after, after + dt.timedelta(microseconds=1))
+        if found is None:
+            return None
+        nxt = found.astimezone(dt.UTC)
+        if self.jitter:
+            jittered: dt.datetime = self._apply_jitter(nxt, self.jitter, now)
+            return jittered
+        return nxt
 
     def __str__(self) -> str:
         return str(self.inner)
 
 
-def _wall(when: dt.datetime, tz: dt.tzinfo) -> dt.datetime:
-    """The wall-clock time of *when* in *tz*, without zone (jitter aside: to the second)."""
-    return when.astimezone(tz).replace(tzinfo=None, microsecond=0)
+#: Starts skipped at most in the hour that comes twice (one a second, and more).
+_REPEATED_HOUR_STARTS = 4000
+
+
+def _second_of_two(when: dt.datetime, tz: dt.tzinfo) -> bool:
+    """True when *when* is, in *tz*, a wall-clock time that came an hour before too."""
+    local = when.astimezone(dt.UTC).astimezone(tz)
+    return local.fold == 1 and local.replace(fold=0).astimezone(dt.UTC) != local.astimezone(dt.UTC)
 
 
 def _cron_trigger(schedule: ScheduleSettings, tz: dt.tzinfo) -> BaseTrigger:
@@ -241,16 +245,15 @@ def _cron_trigger(schedule: ScheduleSettings, tz: dt.tzinfo) -> BaseTrigger:
                              "weekday) or 6 (second first)")
         minute, hour, day, month, weekday = fields
         dow = translate_weekdays(weekday)
-        jitter = schedule.jitter or None
         if _restricted(day) and _restricted(weekday):
             return OrTrigger([
                 CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
                             timezone=tz),
                 CronTrigger(second=second, minute=minute, hour=hour, month=month,
                             day_of_week=dow, timezone=tz),
-            ], jitter=jitter)
+            ])
         return CronTrigger(second=second, minute=minute, hour=hour, day=day, month=month,
-                           day_of_week=dow, timezone=tz, jitter=jitter)
+                           day_of_week=dow, timezone=tz)
     except ValueError as exc:
         raise schedule.error(f"schedule.cron: not a valid cron expression "
                              f"{shown(schedule.cron)}: {exc}", "cron") from None

@@ -9,6 +9,7 @@ notify, dedup).
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime as dt
 import os
 import signal
@@ -540,7 +541,14 @@ def test_the_night_clocks_go_back_starts_a_wall_clock_time_once() -> None:
     # (in UTC: an aware time in the hour that comes twice equals no time of another zone)
     assert [t.astimezone(dt.UTC) for t in due] == [dt.datetime(2026, 10, 25, 0, 30,
                                                                tzinfo=dt.UTC)]
-    # every 20 minutes: the hour that comes twice has its starts twice, as cron does
+    # every 20 minutes: each wall-clock time once, the second 02:00-03:00 left out
     often = ScheduleSettings(cron="*/20 * * * *", timezone="Europe/Berlin", jitter=0)
-    starts = next_run_times(often, 9, after=dt.datetime(2026, 10, 24, 23, 50, tzinfo=dt.UTC))
-    assert len({t.astimezone(dt.UTC) for t in starts}) == 9
+    starts = [t.astimezone(dt.UTC) for t in next_run_times(
+        often, 6, after=dt.datetime(2026, 10, 24, 23, 50, tzinfo=dt.UTC))]
+    assert [t.strftime("%H:%M") for t in starts] == \
+        ["00:00", "00:20", "00:40", "02:00", "02:20", "02:40"]
+    # with a jitter, the skip still holds (the jitter is added after it)
+    jittered = make_trigger(dataclasses.replace(night, jitter=120))
+    first = jittered.get_next_fire_time(None, dt.datetime(2026, 10, 24, 12, tzinfo=dt.UTC))
+    second = jittered.get_next_fire_time(first, first)
+    assert second.astimezone(dt.UTC) >= dt.datetime(2026, 10, 26, 1, 30, tzinfo=dt.UTC)
