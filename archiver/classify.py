@@ -108,7 +108,7 @@ import logging
 from dataclasses import dataclass
 from http import HTTPStatus
 
-from . import textnorm as tn
+from . import titles
 from .models import Baseline, FailureHistory, FetchResult, Hop, PageInfo, Probe, Status, Verdict
 from .pagemeta import refresh_target
 from .pagesigns import (
@@ -391,9 +391,9 @@ def _titled_as_the_site(page: PageInfo, baseline: Baseline) -> bool:
     if _has_content(page) or not page.title or page.kind != "html" or base.kind != "html" \
             or page.links < LISTING_LINKS or article_markers(base) < 2 or not base.title:
         return False
-    parts = tn.title_parts(base.title)
+    parts = titles.title_parts(base.title)
     return len(parts) >= 2 and any(
-        tn.is_site_name(page.title, [part]) and not (
+        titles.is_site_name(page.title, [part]) and not (
             base.headline and headline_similarity(part, base.headline) >= 0.9)
         for part in parts)
 

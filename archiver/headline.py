@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from . import dom
+from . import dom, titles
 from . import textnorm as tn
 from .pagemeta import ARTICLE_TYPES, Markup, first_str, iter_jsonld, jsonld_types, text_of
 
@@ -146,11 +146,11 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
         if jsonld_headline:
             break
     if h1 and found.title:  # "Headline | Evening Echo" with <h1>Evening Echo</h1>: a masthead
-        parts = tn.title_parts(found.title)
+        parts = titles.title_parts(found.title)
         if len(parts) >= 2 and tn.comparable(parts[-1]) == tn.comparable(h1) \
                 and len(" ".join(parts[:-1]).split()) >= 3:
             site_names.append(h1)
-    site_names = _distinct_names([*site_names, *tn.domain_names(url)])
+    site_names = _distinct_names([*site_names, *titles.domain_names(url)])
     # (family, value, trust): og, twitter and <meta> titles are usually copies
     # of each other, so agreement only counts between families.
     raw: list[tuple[str, str | None, float]] = [
@@ -169,12 +169,12 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
     for family, value, trust in raw:
         if value and family != "h1":
             if value not in stripped:
-                stripped[value] = tn.strip_site_name(
+                stripped[value] = titles.strip_site_name(
                     value, site_names, [o for o in others if o != value], guess=False)
             value = stripped[value]
         if value:
             cands.append((family, value, trust))
-    title = tn.strip_site_name(found.title, site_names, others)
+    title = titles.strip_site_name(found.title, site_names, others)
     if title:
         cands.append(("title", title, 2.0))
     credible: dict[str, bool] = {}
@@ -223,7 +223,7 @@ def _distinct_names(names: list[str]) -> list[str]:
     seen: set[str] = set()
     distinct: list[str] = []
     for name in names:
-        key = tn._key(name)
+        key = titles._key(name)
         if key and key not in seen:
             seen.add(key)
             distinct.append(name)
@@ -233,4 +233,4 @@ def _distinct_names(names: list[str]) -> list[str]:
 def _credible(value: str, site_names: list[str]) -> bool:
     if len(value) < 3 or len(value) > 500:
         return False
-    return not tn.is_site_name(value, site_names)
+    return not titles.is_site_name(value, site_names)

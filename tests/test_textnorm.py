@@ -10,6 +10,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from archiver import textnorm as tn
+from archiver import titles
 
 
 def _plain_squash(text: str) -> str:
@@ -66,8 +67,8 @@ def test_site_name_stripping_keeps_a_title_of_many_parts_whole() -> None:
     title of 50,000 parts once took minutes; past MAX_TITLE_PARTS it is kept."""
     title = "Headline" + " - x" * 50_000
     start = time.process_time()
-    assert tn.strip_site_name(title, ["Example"], ["Other headline"]) == title
+    assert titles.strip_site_name(title, ["Example"], ["Other headline"]) == title
     assert time.process_time() - start < 2
-    parts = ["Court frees activists"] + [f"part {i}" for i in range(tn.MAX_TITLE_PARTS - 2)]
+    parts = ["Court frees activists"] + [f"part {i}" for i in range(titles.MAX_TITLE_PARTS - 2)]
     title = " - ".join([*parts, "Example News"])
-    assert tn.strip_site_name(title, ["Example News"]) == " - ".join(parts)
+    assert titles.strip_site_name(title, ["Example News"]) == " - ".join(parts)
