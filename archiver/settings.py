@@ -50,9 +50,13 @@ def setting(default: Any, help: str) -> Any:
 
 
 def shown(value: object, limit: int = 60) -> str:
-    """``repr(value)`` for a message, cut short when longer than *limit*."""
+    """``repr(value)`` for a message, cut short when longer than *limit* (a
+    string's length then said)."""
     text = repr(value)
-    return text if len(text) <= limit else text[:limit] + "..."
+    if len(text) <= limit:
+        return text
+    return text[:limit] + "..." + (f" ({len(value):,} characters)" if isinstance(value, str)
+                                   else "")
 
 
 class Section:

@@ -82,6 +82,10 @@ from .consistency import report_subject, subject_names
 from .exceptions import SourcesError
 from .files import NotAFile, TooLarge, read_file
 from .models import Citation, Event, Sources
+from .settings import shown
+
+#: Characters of a value quoted in a refusal (a 3 MB URL is not said whole).
+QUOTED_CHARS = 200
 
 LOGGER = logging.getLogger(__name__)
 
@@ -211,16 +215,6 @@ if _CParser is not None:
     _FastLoader = _Fast
 
 
-
-#: Characters of a value quoted in a refusal (a 3 MB URL is not said whole).
-QUOTED_CHARS = 200
-
-
-def _quoted(value: str) -> str:
-    """*value* as Python quotes it, cut to :data:`QUOTED_CHARS` when longer."""
-    if len(value) <= QUOTED_CHARS:
-        return repr(value)
-    return f"{value[:QUOTED_CHARS]!r}… ({len(value):,} characters)"
 
 class _Pieces:
     """The text handed to PyYAML's reader a piece at a time.
@@ -492,7 +486,8 @@ class _Reader:
                              value)
         text = str(value.value)
         if not ID_PATTERN.fullmatch(text):
-            raise self.error(f"invalid id {_quoted(text)}: use only a-z, 0-9 and '-'", value)
+            raise self.error(f"invalid id {shown(text, QUOTED_CHARS)}: use only a-z, 0-9 "
+                             "and '-'", value)
         return text
 
     def date(self, entry: tuple[Node, Node] | None) -> dt.date | None:
@@ -506,14 +501,14 @@ class _Reader:
             try:
                 return dt.date.fromisoformat(text)
             except ValueError as exc:
-                raise self.error(f"'date' {_quoted(text)} is not a valid date: {exc}",
+                raise self.error(f"'date' {shown(text, QUOTED_CHARS)} is not a valid date: {exc}",
                                  node) from exc
         if node.tag == _TAG + "timestamp" and _ISO_DATE.match(text):
             raise self.error(
-                f"'date' {_quoted(text)} has a time of day: write the day only, as "
+                f"'date' {shown(text, QUOTED_CHARS)} has a time of day: write the day only, as "
                 "YYYY-MM-DD", node)
         raise self.error("'date' must be an ISO date (YYYY-MM-DD) or null, not "
-                         f"{_quoted(text)}", node)
+                         f"{shown(text, QUOTED_CHARS)}", node)
 
     def string(self, entry: tuple[Node, Node] | None, name: str) -> str | None:
         """An optional text field: a YAML string, or null/absent."""
@@ -552,7 +547,7 @@ class _Reader:
                 raise self.error(f"'count' must not be negative, found {text}", node)
             if node.tag == _TAG + "int":
                 raise self.error("'count' must be a plain decimal number, not "
-                                 f"{_quoted(text)}", node)
+                                 f"{shown(text, QUOTED_CHARS)}", node)
         raise self.error(f"'count' must be a whole number of people, found {_kind(node)}", node)
 
     # -- citations --------------------------------------------------------
@@ -597,5 +592,5 @@ class _Reader:
         url = str(node.value)
         problem = url_problem(url)
         if problem:
-            raise self.error(f"{problem}: {_quoted(url)}", node)
+            raise self.error(f"{problem}: {shown(url, QUOTED_CHARS)}", node)
         return url
