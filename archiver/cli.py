@@ -19,7 +19,7 @@ import sqlite3
 import sys
 from collections.abc import Awaitable, Callable
 from pathlib import Path
-from typing import Any, BinaryIO, TypeVar
+from typing import Any, TypeVar
 
 import click
 
@@ -436,6 +436,7 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     """
     from .citedurls import lone_surrogate
     from .evidence import find_capture, http_headers, write_payload, write_records
+    from .files import write_into
     from .retrieval import RecordError, UndecodablePayload
 
     if not url.isprintable() or lone_surrogate(url):  # bytes that were not UTF-8, say
@@ -466,13 +467,13 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
             status, headers = http_headers(archive, capture)
             text = status + "\n" + "".join(f"{k}: {v}\n" for k, v in headers)
             if output:
-                _write_checked(output, lambda fh: fh.write(text.encode("utf-8")))
+                write_into(output, lambda fh: fh.write(text.encode("utf-8")))
             else:
                 click.echo(text, nl=False)
         elif as_warc:
-            _write_checked(output, lambda fh: write_records(archive, capture, fh))
+            write_into(output, lambda fh: write_records(archive, capture, fh))
         else:
-            _write_checked(output, lambda fh: write_payload(archive, capture, fh, decoded))
+            write_into(output, lambda fh: write_payload(archive, capture, fh, decoded))
     except UndecodablePayload as exc:
         raise DamagedCopy(f"{url}: the archived copy is intact, as the server sent it, but "
                           f"{exc}; nothing was written") from None
@@ -491,30 +492,6 @@ def _outside_archive(path: Path, archive: Path, option: str) -> Path:
         raise InputError(f"{option} {path}: that is in the archive folder {archive}, "
                          "which nothing but a cycle writes to")
     return real
-
-
-def _write_checked(output: Path | None, write: Callable[[BinaryIO], object]) -> None:
-    """Run *write* on *output* through a temporary file renamed into place once it
-    has returned, or on standard output: *write* writes nothing until what it
-    read is checked (see :mod:`archiver.retrieval`).
-
-    On any error *output* is left as it was and nothing reaches standard output.
-    """
-    if output is None:
-        write(sys.stdout.buffer)
-        sys.stdout.buffer.flush()
-        return
-    if output.exists() and not output.is_file():  # a device or a pipe: written as it is
-        with open(output, "wb") as fh:
-            write(fh)
-        return
-    tmp = output.with_name(f".{output.name}.{os.getpid()}.part")
-    try:
-        with open(tmp, "wb") as fh:
-            write(fh)
-        tmp.replace(output)
-    finally:
-        tmp.unlink(missing_ok=True)
 
 
 @cli.command()

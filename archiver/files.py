@@ -1,6 +1,7 @@
 """A file a user names (the sources file, the settings file, a saved page), read
 whole but bounded: a regular file of at most so many bytes, never a device or a
-pipe, which could be read for ever.
+pipe, which could be read for ever; and one written (``get --output``) through
+a temporary file renamed into place, or into a device or a pipe as it is.
 
 Example::
 
@@ -16,7 +17,10 @@ from __future__ import annotations
 
 import os
 import stat
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 __all__ = ["NotAFile", "TooLarge", "read_file"]
 
@@ -58,3 +62,37 @@ def read_file(path: Path, limit: int) -> bytes:
     if max(size, info.st_size) > limit:
         raise TooLarge(f"larger than {limit} bytes")
     return b"".join(chunks)  # one chunk is returned as it is, not copied
+
+
+def size_or_missing(path: Path) -> int:
+    """The size of the file at *path* in bytes; -1 when it is not there (or
+    cannot be looked at)."""
+    try:
+        return os.stat(path).st_size
+    except OSError:
+        return -1
+
+
+def write_into(output: Path | None, write: Callable[[BinaryIO], object]) -> None:
+    """Run *write* on the file *output* names (``get --output``): through a
+    temporary file renamed into place once it has returned, into a device or a
+    pipe as it is, or on standard output (*output* None). What ``get`` writes
+    is checked before anything is written (see :mod:`archiver.retrieval`).
+
+    On any error *output* is left as it was and nothing reaches standard output.
+    """
+    if output is None:
+        write(sys.stdout.buffer)
+        sys.stdout.buffer.flush()
+        return
+    if output.exists() and not output.is_file():  # a device or a pipe: written as it is
+        with open(output, "wb") as fh:
+            write(fh)
+        return
+    tmp = output.with_name(f".{output.name}.{os.getpid()}.part")
+    try:
+        with open(tmp, "wb") as fh:
+            write(fh)
+        tmp.replace(output)
+    finally:
+        tmp.unlink(missing_ok=True)

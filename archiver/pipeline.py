@@ -29,7 +29,6 @@ import json
 import logging
 import os
 import random
-import shutil
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
@@ -43,6 +42,7 @@ from .classify import http_status_of
 from .cpupool import MIN_URLS, JobTimedOut, PagePool, extract_body, worker_count
 from .exceptions import StorageError
 from .fetch import Fetcher, discard, make_client
+from .files import size_or_missing
 from .judgement import CITED_PAGE_STATUSES, Judgement, analyse, assess
 from .models import (
     Citation,
@@ -65,8 +65,8 @@ from .warc import (
     RecordSpec,
     WarcWriter,
 )
-from .warcparts import file_sha256, payload_digest_of
-from .warcread import recover
+from .warcparts import payload_digest_of
+from .warcread import archive_paths, prepare_archive, record_closed_files
 
 LOGGER = logging.getLogger(__name__)
 
@@ -113,35 +113,6 @@ class CycleSummary:
 
 
 ProgressFn = Callable[[str, CheckOutcome | None, int | None], None]
-
-
-def archive_paths(archive: Path) -> dict[str, Path]:
-    return {"warc": archive / "warc", "tmp": archive / "tmp"}
-
-
-def prepare_archive(archive: Path) -> list[str]:
-    """Recover what a crashed process left behind. Call with the archive lock held."""
-    paths = archive_paths(archive)
-    paths["warc"].mkdir(parents=True, exist_ok=True)
-    messages = recover(paths["warc"])
-    if paths["tmp"].exists():
-        shutil.rmtree(paths["tmp"], ignore_errors=True)
-    paths["tmp"].mkdir(parents=True, exist_ok=True)
-    return messages
-
-
-def record_closed_files(store: Store, warc_dir: Path) -> None:
-    """Record the sha256 of every closed WARC file not yet recorded (for ``verify``)
-    that a cycle opened (:meth:`Store.note_warc_file`) or that holds records of
-    the archive's captures: a cycle's files, and those a crashed cycle left,
-    closed by :func:`prepare_archive`. A file put there by anything else is
-    never vouched for: ``verify`` and the replay keep calling it unrecorded."""
-    known, opened = store.warc_files(), store.opened_warc_files()
-    for path in sorted(warc_dir.glob("*.warc.gz")):
-        if path.name in known or (
-                path.name not in opened and not store.file_has_records(path.name)):
-            continue
-        store.record_warc_file(path.name, file_sha256(path), path.stat().st_size)
 
 
 def _origin(url: str) -> str:
@@ -242,11 +213,7 @@ class Cycle:
             return True
         size = self._file_sizes.get(name)
         if size is None:
-            try:
-                size = (self.writer.directory / name).stat().st_size
-            except OSError:
-                size = -1
-            self._file_sizes[name] = size
+            size = self._file_sizes[name] = size_or_missing(self.writer.directory / name)
         if size >= int(original["warc_offset"]) + int(original["warc_length"]):
             return True
         if name not in self._files_said:

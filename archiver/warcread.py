@@ -9,18 +9,24 @@ member at an offset, :func:`parse_warc_head` parses a record's WARC headers,
 
 :func:`recover` closes the ``*.warc.gz.open`` files a crash left behind: each
 is cut back to the end of its last complete record (a complete gzip member
-holding a complete WARC record) and renamed to its final name.
+holding a complete WARC record) and renamed to its final name;
+:func:`prepare_archive` does so before a cycle, and :func:`record_closed_files`
+records the closed files' SHA-256 after it.
 """
 
 from __future__ import annotations
 
 import os
+import shutil
 import zlib
 from pathlib import Path
-from typing import IO
+from typing import IO, TYPE_CHECKING
 
 from .warc import BROKEN_SUFFIX, OPEN_SUFFIX, WARC_SUFFIX, fsync_dir
-from .warcparts import CHUNK
+from .warcparts import CHUNK, file_sha256
+
+if TYPE_CHECKING:
+    from .store import Store
 
 
 class MemberError(Exception):
@@ -148,3 +154,35 @@ def recover(directory: Path) -> list[str]:
         os.rename(open_path, final)
     fsync_dir(directory)
     return messages  # the caller logs them
+
+
+# --------------------------------------------------------------------------
+# the archive's folders, before and after a cycle
+
+def archive_paths(archive: Path) -> dict[str, Path]:
+    return {"warc": archive / "warc", "tmp": archive / "tmp"}
+
+
+def prepare_archive(archive: Path) -> list[str]:
+    """Recover what a crashed process left behind. Call with the archive lock held."""
+    paths = archive_paths(archive)
+    paths["warc"].mkdir(parents=True, exist_ok=True)
+    messages = recover(paths["warc"])
+    if paths["tmp"].exists():
+        shutil.rmtree(paths["tmp"], ignore_errors=True)
+    paths["tmp"].mkdir(parents=True, exist_ok=True)
+    return messages
+
+
+def record_closed_files(store: Store, warc_dir: Path) -> None:
+    """Record the sha256 of every closed WARC file not yet recorded (for ``verify``)
+    that a cycle opened (:meth:`Store.note_warc_file`) or that holds records of
+    the archive's captures: a cycle's files, and those a crashed cycle left,
+    closed by :func:`prepare_archive`. A file put there by anything else is
+    never vouched for: ``verify`` and the replay keep calling it unrecorded."""
+    known, opened = store.warc_files(), store.opened_warc_files()
+    for path in sorted(warc_dir.glob("*.warc.gz")):
+        if path.name in known or (
+                path.name not in opened and not store.file_has_records(path.name)):
+            continue
+        store.record_warc_file(path.name, file_sha256(path), path.stat().st_size)
