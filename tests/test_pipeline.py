@@ -236,3 +236,36 @@ def test_a_url_whose_processing_fails_is_still_reported(news_site: Site, tmp_pat
             ("unreachable", "internal-error", 0)
         assert "RuntimeError: a defect met on this page" in row["reason"]
     assert "unexpected error while processing" in caplog.text
+
+
+def test_no_probe_is_sent_once_the_cycle_is_stopping(tmp_path: Path) -> None:
+    """A page whose answer came in after the stop was asked for still had its
+    soft-404 probe sent (at a per-host delay of 30 s, 27 s after the signal):
+    a request made after the stop."""
+    from .lab import Handler
+
+    async def go(site: Site, url: str) -> Any:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def answer(handler: Handler) -> None:  # the stop comes while the page is fetched
+            loop.call_soon_threadsafe(stop.set)
+            body = news_page("Malaysia detains 40", "Police detained 40.").encode()
+            handler.send_response_only(200)
+            handler.send_header("Content-Type", "text/html; charset=utf-8")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+
+        site.raw("/news/a.html", answer)
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+            {"id": "e1", "date": "2016-05-01", "country": "Malaysia", "sources": [url]}]))
+        return await run_cycle(sources, archive=tmp_path / "archive", settings=lab_settings(),
+                               stop=stop)
+
+    with Site() as site:
+        url = site.url("/news/a.html")
+        summary = asyncio.run(go(site, url))
+        paths = [h.path for h in site.hits]
+    assert paths == ["/news/a.html"], paths  # no random sibling asked for
+    assert summary.checked == 1  # the page fetched before the stop is judged
