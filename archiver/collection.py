@@ -408,16 +408,8 @@ class Voucher:
         from .evidence import metadata_location, request_location, response_location
 
         assert self.store is not None
-        # each part by its index (m003); the view's request_file and meta_file
-        # are computed, and a condition on them reads every capture
-        cur = self.store.conn.execute(
-            "SELECT * FROM captures WHERE id IN (SELECT id FROM capture_rows WHERE "
-            "warc_file = :n UNION SELECT id FROM capture_rows WHERE request_file = :n "
-            "UNION SELECT id FROM capture_rows WHERE meta_file = :n)", {"n": name})
-        columns = [d[0] for d in cur.description]
         found: dict[int, tuple[RecordLocation, RecordLocation | None]] = {}
-        for values in cur.fetchall():
-            row = dict(zip(columns, values, strict=True))
+        for row in self.store.captures_in_file(name):
             for loc in (request_location(row), metadata_location(row)):
                 if loc is not None and loc.filename == name:
                     found[loc.offset] = (loc, None)

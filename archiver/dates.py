@@ -246,12 +246,12 @@ class _Furniture:
     ``<html>``."""
 
     def __init__(self, found: Markup) -> None:
-        self.found = found
+        self.h1s = found.h1s[:3]
         self._headed: set[int] | None = None
 
     def _headline_boxes(self) -> set[int]:
         if self._headed is None:
-            self._headed = {a.mem_id for h1 in self.found.h1s[:3] for a in dom.ancestors(h1)}
+            self._headed = {a.mem_id for h1 in self.h1s for a in dom.ancestors(h1)}
         return self._headed
 
     def _named(self, el: LexborNode) -> bool:

@@ -106,17 +106,17 @@ def marked_headline(tree: LexborHTMLParser, found: Markup) -> str | None:
     ``og:title`` confirms (holds it, or nearly the same words): a listing's
     first teaser, marked alike, is not taken for the page's headline."""
     root = tree.root
-    titles = [tn.clean_value(t) for t in (found.title, found.meta.get("og:title")) if t]
-    titles = [t for t in titles if t]
-    if root is None or not titles:
+    written = [tn.clean_value(t) for t in (found.title, found.meta.get("og:title")) if t]
+    written = [t for t in written if t]
+    if root is None or not written:
         return None
-    keys = [tn.comparable(t) for t in titles]
+    keys = [tn.comparable(t) for t in written]
     for el in root.css(_MARKED)[:20]:
         text = tn.clean_value(text_of(el))
         if not text or not 10 <= len(text) <= 300 or dom.has_ancestor(el, dom.ASIDE_IDS):
             continue
         key = tn.comparable(text)
-        if any(key in k for k in keys) or any(tn.token_f1(text, t) >= 0.8 for t in titles):
+        if any(key in k for k in keys) or any(tn.token_f1(text, t) >= 0.8 for t in written):
             return text
     return None
 

@@ -72,10 +72,12 @@ _LISTING_SEGMENTS = frozenset({
     "archive", "archives", "author", "authors", "categories", "category", "latest", "news",
     "page", "search", "section", "sections", "tag", "tags", "topic", "topics",
 })
+#: A run of five digits or more in a segment: an article's number (not a year).
+_ARTICLE_ID = r"\d{5}"
 #: A path segment that names an article, not a listing: four words or more, a
 #: number of five digits or more (an article's id), a page file.
-_ARTICLE_SEGMENT = re.compile(r"(?:[^-_]+[-_]){3}[^-_]|\d{5}|\.(?:s?html?|stm|php|aspx?)$",
-                              re.IGNORECASE)
+_ARTICLE_SEGMENT = re.compile(rf"(?:[^-_]+[-_]){{3}}[^-_]|{_ARTICLE_ID}|"
+                              r"\.(?:s?html?|stm|php|aspx?)$", re.IGNORECASE)
 #: A query that names an article at the site's root: WordPress's shortlinks
 #: ("?p=18231", "?page_id=5"), and the article ids of other CMSs.
 _ARTICLE_QUERY = re.compile(
@@ -220,9 +222,8 @@ def error_title(page: PageInfo, url: str = "") -> str:
     markers (see ``article_markers``) is an article that talks about errors,
     never an error page: "Error 404: the art of broken links" stays alive.
     """
-    if _looks_like_article(page):
+    if _looks_like_article(page):  # (cheap for most: their markup shows both signs)
         return ""
-    marked = None  # the page's markers of an article in its markup, counted when needed
     for field in (page.title, page.h1, page.headline):
         if not field:
             continue
@@ -230,12 +231,9 @@ def error_title(page: PageInfo, url: str = "") -> str:
             if not _error_phrase_in(segment):
                 continue
             other = _other_words(segment)
-            if other == 1 and marked is None:  # (a date that is only *url*'s is none)
-                marked = shown_article_markers(page, url) - _has_article_text(page) \
-                    if url else _marked(page)
             # one other word ("Esta página no existe", "Suspects not found"): on
-            # a page with no date and no og:type article only (a dated brief)
-            if other == 0 or (other == 1 and not marked):
+            # a page with no date (but its URL's) and no og:type article only
+            if other == 0 or (other == 1 and not _shown_marked(page, url)):
                 return segment.strip()
     return ""
 
@@ -286,8 +284,13 @@ def shown_article_markers(page: PageInfo, url: str) -> int:
     says what the URL was, not what the page now is. (A date in the markup on
     the same day cannot be told from it here, and is not counted either.)
     """
-    markers = article_markers(page)
-    if page.published is not None and page.published == date_from_url(url)[0]:
+    return _shown_marked(page, url) + _has_article_text(page)
+
+
+def _shown_marked(page: PageInfo, url: str) -> int:
+    """:func:`_marked`, not counting a publication date that is only *url*'s."""
+    markers = _marked(page)
+    if url and page.published is not None and page.published == date_from_url(url)[0]:
         markers -= 1
     return markers
 
@@ -496,8 +499,7 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
     if (redirected and _CONSENT_HOST.search(host)) or \
             (page is not None and _CONSENT_TITLE.search(title) and _short_page(page)):
         return "consent-wall", f"HTTP {status} with a consent page at {final.url}"
-    if redirected and _LOGIN_PATH.search(urlsplit(final.url).path) \
-            and not _LOGIN_PATH.search(urlsplit(fetch.url).path):
+    if redirected and is_login_url(final.url) and not is_login_url(fetch.url):
         return "login-wall", f"The cited URL redirects to a login page {final.url}"
     if page is not None and page.has_password_field and not _long_text(page.text) \
             and not _looks_like_article(page):
@@ -505,8 +507,7 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
     return None
 
 
-#: A run of five digits or more in a segment: an article's number (not a year).
-_ARTICLE_ID = re.compile(r"\d{5}")
+_NUMBERED = re.compile(_ARTICLE_ID)
 
 
 def probe_url(url: str, rng: random.Random) -> str:
@@ -518,7 +519,7 @@ def probe_url(url: str, rng: random.Random) -> str:
     # above an article's number ("/story/12345/kenya-deports"): sites that find
     # the article by its number answer any name below it with the article
     segs = parent.split("/")
-    numbered = next((i for i, seg in enumerate(segs) if _ARTICLE_ID.search(seg)), None)
+    numbered = next((i for i, seg in enumerate(segs) if _NUMBERED.search(seg)), None)
     if numbered is not None:
         parent = "/".join(segs[:numbered]) + "/"
     name = "".join(rng.choice(string.ascii_lowercase) for _ in range(25))

@@ -23,7 +23,6 @@ revisit refers to and that the payload digests agree.
 from __future__ import annotations
 
 import contextlib
-import datetime as dt
 import hashlib
 import logging
 import tempfile
@@ -39,6 +38,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from .codings import STREAM_CODINGS, undo_encoding
 from .exceptions import ArchiverError
+from .store import parse_iso
 from .warc import (
     OPEN_SUFFIX,
     WARC_SUFFIX,
@@ -332,11 +332,8 @@ def _verify_one(warc_dir: Path, loc: RecordLocation) -> list[Problem]:
 
 def _same_time(warc_date: str | None, iso: str) -> bool:
     """True when *warc_date* (a WARC-Date) is the instant *iso* (ISO 8601) is."""
-    if warc_date is None:
-        return False
     try:
-        return dt.datetime.fromisoformat(warc_date.replace("Z", "+00:00")) == \
-            dt.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+        return warc_date is not None and parse_iso(warc_date) == parse_iso(iso)
     except ValueError:
         return False
 

@@ -30,6 +30,13 @@ if TYPE_CHECKING:
 DB_FILENAME = "archiver.db"
 
 
+#: The ids of the captures with a record in one WARC file (three ``?``: its
+#: name), each part by its index (m003): the view's request_file and meta_file
+#: are computed, and a condition on them reads every capture.
+_IN_FILE = ("SELECT id FROM capture_rows WHERE warc_file = ? UNION SELECT id FROM capture_rows"
+            " WHERE request_file = ? UNION SELECT id FROM capture_rows WHERE meta_file = ?")
+
+
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -394,24 +401,27 @@ class Store:
                 "INSERT OR REPLACE INTO warc_files (name, sha256, size, closed_at)"
                 " VALUES (?,?,?,?)", (name, sha256, size, iso(now_utc())))
 
+    def captures_in_file(self, name: str) -> list[dict[str, Any]]:
+        """The captures with a record (request, response or revisit, metadata) in
+        the WARC file *name*."""
+        return list(self._query(f"SELECT * FROM captures WHERE id IN ({_IN_FILE})",
+                                [name] * 3))
+
     def file_has_records(self, name: str) -> bool:
-        """True when a capture has a record in the WARC file *name* (through the
-        indexes of m003)."""
-        found: int = self.conn.execute(
-            "SELECT EXISTS (SELECT 1 FROM capture_rows WHERE warc_file = :n) OR EXISTS "
-            "(SELECT 1 FROM capture_rows WHERE request_file = :n) OR EXISTS "
-            "(SELECT 1 FROM capture_rows WHERE meta_file = :n)", {"n": name}).fetchone()[0]
+        """True when a capture has a record in the WARC file *name*."""
+        found: int = self.conn.execute(f"SELECT EXISTS ({_IN_FILE})", [name] * 3).fetchone()[0]
         return found == 1
 
     def note_warc_file(self, name: str) -> None:
         """Note that a cycle opened the WARC file *name* (its SHA-256 is recorded
         when it is closed): a file of the archive's, where one put beside them
         has no row."""
+        sql = "INSERT OR IGNORE INTO warc_files (name) VALUES (?)"
         if self.conn.in_transaction:  # (committed with the rest)
-            self.conn.execute("INSERT OR IGNORE INTO warc_files (name) VALUES (?)", (name,))
-            return
-        with self.transaction():
-            self.conn.execute("INSERT OR IGNORE INTO warc_files (name) VALUES (?)", (name,))
+            self.conn.execute(sql, (name,))
+        else:
+            with self.transaction():
+                self.conn.execute(sql, (name,))
 
     def opened_warc_files(self) -> set[str]:
         """The WARC files a cycle opened whose SHA-256 is not recorded yet."""

@@ -295,9 +295,8 @@ def _month_number(token: str) -> int | None:
 
 
 def _match_to_date(m: re.Match[str], *, monthfirst: bool = False) -> dt.date | None:
-    era = m.groupdict().get("era")
-    if era is not None:
-        year = _JAPANESE_ERAS[era] + (1 if m.group("y") == "元" else int(m.group("y")))
+    if "era" in m.re.groupindex:  # (only the Japanese pattern has one)
+        year = _JAPANESE_ERAS[m.group("era")] + (1 if m.group("y") == "元" else int(m.group("y")))
     else:
         year = int(m.group("y"))
     if year < 100:  # only the Thai pattern reads two digits: of the Buddhist era
@@ -409,7 +408,7 @@ def parse_date(value: str | None, *, monthfirst: bool = False) -> dt.date | None
         for pattern in _TEXT_DATES:
             found = pattern.search(value)
             if found:
-                day = _match_to_date(found, monthfirst=monthfirst and pattern is _TEXT_DATES[4])
+                day = _match_to_date(found, monthfirst=monthfirst and pattern is _NUMERIC_DAY_FIRST)
                 if day is not None:
                     break
     return day if plausible(day) else None
@@ -427,16 +426,14 @@ def parse_datetime(value: str | None) -> dt.datetime | None:
     if not value:
         return None
     m = _ISO_DATETIME.match(value)
+    if not m and _RFC2822.match(value):
+        try:
+            when = email.utils.parsedate_to_datetime(value.strip())
+        except (TypeError, ValueError, IndexError):
+            return None
+        # (-0000 says the offset is not known: no day of the page's own)
+        return when if when.tzinfo is not None and "-0000" not in value else None
     if not m:
-        if _RFC2822.match(value):
-            from email.utils import parsedate_to_datetime
-
-            try:
-                when = parsedate_to_datetime(value.strip())
-            except (TypeError, ValueError, IndexError):
-                return None
-            # (-0000 says the offset is not known: no day of the page's own)
-            return when if when.tzinfo is not None and "-0000" not in value else None
         return None
     offset = m.group(3)
     if offset == "Z":
