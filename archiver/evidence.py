@@ -77,23 +77,14 @@ class Capture:
         return str(self.row["fetched_at"])
 
 
-def _as_requested(url: str) -> str | None:
-    """*url* as the fetcher writes it (httpx's normal form: scheme and host in
-    lower case, no default port, no dot segments); None when it cannot be."""
-    import httpx
-
-    try:
-        return str(httpx.URL(url))
-    except (httpx.InvalidURL, ValueError):
-        return None
-
-
 def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Capture:
     """The capture of *url* closest to *at* (the latest when *at* is None)."""
     rows = store.captures_of(url)
     if not rows:  # the same URL as it was requested ("HTTP://Example.org/./a" is
         # "http://example.org/a"), under which its captures are kept
-        requested = _as_requested(url)
+        from .exchange import requested_form
+
+        requested = requested_form(url)
         if requested is not None and requested != url:
             rows = store.captures_of(requested)
     if not rows:  # the copy of another URL is never handed over for this one
@@ -196,7 +187,7 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
     pages: list[dict[str, Any]] = []
     captures: list[dict[str, Any]] = []
     for url in urls:
-        rows = store.captures_of(url)
+        rows = store.captures_of_cited(url)
         if not rows:
             continue
         first = rows[0]

@@ -114,6 +114,18 @@ def parse_url(url: str) -> httpx.URL:
     return httpx.URL(url)
 
 
+def requested_form(url: str) -> str | None:
+    """*url* as the fetcher requests and records it: httpx's normal form (scheme
+    and host in lower case, no default port, no dot segments, characters
+    outside ASCII escaped) without the fragment, which is never sent; None when
+    httpx cannot read it."""
+    try:
+        parsed = parse_url(url)
+        return str(parsed.copy_with(fragment=None) if "#" in url else parsed)
+    except (httpx.InvalidURL, TypeError, ValueError):
+        return None
+
+
 def port_of(url: httpx.URL) -> int:
     """The port *url* connects to: its own, or its scheme's default."""
     return url.port or _DEFAULT_PORTS.get(url.scheme, 80)

@@ -251,6 +251,8 @@ class Fetcher:
         reason = check_parsed_url(parsed)
         if reason is not None:
             return FetchResult(url, error="invalid-url", error_detail=reason, attempts=0)
+        if "#" in url:  # a fragment is never sent: not part of the URL requested, nor recorded
+            parsed = parsed.copy_with(fragment=None)
         tries = max(1, retries if retries is not None else self.settings.retries)
         attempt = 0
         while True:
@@ -314,6 +316,8 @@ class Fetcher:
                     # an empty query is part of the URL ("/a" sent on to "/a?"),
                     # which join drops: the request it asks for would be this one
                     target = httpx.URL(str(target) + "?")
+                if "#" in where:
+                    target = target.copy_with(fragment=None)
             except (httpx.InvalidURL, ValueError) as err:
                 result.error, result.error_detail = "invalid-url", f"bad Location: {err}"
                 return result

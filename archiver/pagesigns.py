@@ -12,7 +12,7 @@ import functools
 import random
 import re
 import string
-from urllib.parse import urlsplit, urlunsplit
+from urllib.parse import quote, urlsplit, urlunsplit
 
 from .models import FetchResult, Hop, PageInfo
 from .similarity import token_counts, tokens
@@ -25,13 +25,21 @@ def url_key(url: str) -> str:
 
     Scheme (http/https), a leading ``www.``, the default port, a trailing
     slash, the case of the host and of percent escapes, escaped unreserved
-    characters (``%2D`` for ``-``) and the fragment are ignored.
+    characters (``%2D`` for ``-``) and the fragment are ignored; characters
+    written as they are (``/ü``, an IRI) are the same as their UTF-8 escapes
+    (``/%C3%BC``, as they are requested), a host name in Unicode the same as
+    its ASCII (IDNA) form.
 
     >>> url_key("http://www.Example.com:80/a/b/?x=1#top")
     'example.com/a/b?x=1'
     """
     parts = urlsplit(url.strip())
     host = (parts.hostname or "").lower()
+    if not host.isascii():
+        try:
+            host = host.encode("idna").decode("ascii")
+        except UnicodeError:  # not a name DNS could hold: compared as written
+            pass
     if host.startswith("www."):
         host = host[4:]
     try:
@@ -42,6 +50,8 @@ def url_key(url: str) -> str:
         host = f"{host}:{port}"
     path = parts.path.rstrip("/") or ""
     query = f"?{parts.query}" if parts.query else ""
+    if not (path.isascii() and query.isascii()):
+        path, query = _NON_ASCII.sub(_escaped, path), _NON_ASCII.sub(_escaped, query)
     if "%" in path or "%" in query:
         path, query = _ESCAPE.sub(_normal_escape, path), _ESCAPE.sub(_normal_escape, query)
     return f"{host}{path}{query}"
@@ -50,6 +60,14 @@ def url_key(url: str) -> str:
 #: A percent escape; RFC 3986 (6.2.2) holds ``%7e``, ``%7E`` and ``~`` the same.
 _ESCAPE = re.compile(r"%[0-9A-Fa-f]{2}")
 _UNRESERVED = frozenset("ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+#: Characters outside ASCII, which a URL carries as the escapes of their UTF-8 bytes.
+_NON_ASCII = re.compile(r"[^\x00-\x7f]+")
+
+
+def _escaped(match: re.Match[str]) -> str:
+    return quote(match.group(0), safe="", errors="surrogatepass")
 
 
 def _normal_escape(match: re.Match[str]) -> str:

@@ -288,6 +288,18 @@ class Store:
         return list(self._query(
             "SELECT * FROM captures WHERE url = ? ORDER BY fetched_at, id", [url]))
 
+    def captures_of_cited(self, url: str) -> list[dict[str, Any]]:
+        """The captures of the cited *url*, as the sources file writes it: kept
+        under the URL as it was requested (``/%C3%BC`` for ``/ü``, without
+        ``#fragment``; :func:`archiver.exchange.requested_form`), or under
+        *url* itself (a fragment was recorded before it was left out)."""
+        from .exchange import requested_form
+
+        urls = list(dict.fromkeys(u for u in (url, requested_form(url)) if u is not None))
+        marks = ", ".join("?" for _ in urls)
+        return list(self._query(
+            f"SELECT * FROM captures WHERE url IN ({marks}) ORDER BY fetched_at, id", urls))
+
     def captures_of_fetches(self, fetch_ids: set[int]) -> list[dict[str, Any]]:
         ids = sorted(fetch_ids)
         if not ids:

@@ -65,7 +65,7 @@ def timeline(store: Store, url: str) -> dict[str, Any]:
                 "from_status": row["from_status"], "to_status": row["to_status"],
                 "reason": row["reason"],
             })
-    captures = store.captures_of(checked_url)
+    captures = store.captures_of_cited(checked_url)
     capture_ids = {int(r["id"]) for r in captures}
     for cid in sorted(extra_captures - capture_ids):
         extra = store.capture(cid)

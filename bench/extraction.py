@@ -125,7 +125,7 @@ def stage_seconds(entries: list[dict[str, Any]], rounds: int) -> dict[str, float
     """
     from archiver.dates import choose_date
     from archiver.dom import parse_html
-    from archiver.headline import article_h1, choose_headline
+    from archiver.headline import article_h1, choose_headline, marked_headline
     from archiver.maintext import main_text
     from archiver.pagemeta import collect
 
@@ -144,7 +144,9 @@ def stage_seconds(entries: list[dict[str, Any]], rounds: int) -> dict[str, float
                 continue
             found = collect(tree, url)
             t2 = clock()
-            choose_headline(found, article_h1(found.h1s), url)
+            h1_text, qualified = article_h1(found.h1s)
+            shown = h1_text if qualified else marked_headline(tree, found) or h1_text
+            choose_headline(found, shown, url)
             t3 = clock()
             choose_date(found, tree, url)
             t4 = clock()

@@ -270,7 +270,7 @@ def citation_model(store: Store, warc_dir: Path, citation_id: int, replay_base: 
     baseline = store.baseline(url)
     checks = store.checks_of(row["event_id"], url)[-MAX_TIMELINE:]
     capture_rows: dict[int, dict[str, Any]] = {}
-    for c in store.captures_of(url):
+    for c in store.captures_of_cited(url):
         capture_rows[int(c["id"])] = c
     for check in checks:
         cid = check.get("capture_id")
