@@ -13,6 +13,7 @@ import ssl
 
 import httpx
 
+from .http11 import NoAnswer
 from .models import FetchErrorKind
 from .netpolicy import ForbiddenAddress, ResolutionError, ResolutionTimeout
 
@@ -66,6 +67,8 @@ def classify_error(exc: BaseException, *, during_tls: bool = False) -> tuple[Fet
         if during_tls:
             return "tls", "TLS handshake failed: the server closed the connection"
         return "connect", f"connection failed: {_cause_name(chain)}"
+    if find(NoAnswer) is not None:  # a connection failure, retried as one
+        return "connect", "the server closed the connection without answering"
     if find(httpx.InvalidURL, httpx.UnsupportedProtocol) is not None:
         return "invalid-url", str(exc)
     if find(httpx.ProtocolError) is not None:

@@ -42,7 +42,7 @@ from typing import Any
 import httpcore
 import httptools
 
-__all__ = ["MAX_HEAD_BYTES", "Connection", "Connections", "Response"]
+__all__ = ["MAX_HEAD_BYTES", "Connection", "Connections", "NoAnswer", "Response"]
 
 #: Largest response head accepted (status line and header lines), as httpcore's h11.
 MAX_HEAD_BYTES = 100 * 1024
@@ -50,6 +50,10 @@ _READ = 64 * 1024
 
 Origin = tuple[bytes, bytes, int]  # scheme, host, port
 _NO_BODY = (204, 304)
+
+
+class NoAnswer(httpcore.RemoteProtocolError):
+    """The server closed the connection without sending a byte of a response."""
 
 
 class Connection:
@@ -174,8 +178,7 @@ class Connection:
                 if received:
                     raise httpcore.RemoteProtocolError(
                         "the server closed the connection in the middle of the response head")
-                raise httpcore.RemoteProtocolError(
-                    "Server disconnected without sending a response.")
+                raise NoAnswer("Server disconnected without sending a response.")
             received += len(data)
             self._feed(data)
             if not self._head_done and received > MAX_HEAD_BYTES:

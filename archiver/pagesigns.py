@@ -493,8 +493,7 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
             and not _WAIT_CHECKED.search(f"{server}\n{title}\n{page.text[:3000] if page else ''}"):
         challenge = None
     if challenge is not None:
-        who = "a Cloudflare" if "cloudflare" in server else "an interstitial"
-        return "challenge", f"HTTP {status} with {who} challenge page titled {title!r}"
+        return "challenge", _challenge_page(status, server, title)
     if any(name.lower().startswith("cf-chl") for name, _ in final.response_headers):
         return "challenge", f"HTTP {status} with a Cloudflare challenge (cf-chl headers)"
     waf = (final.header("x-amzn-waf-action") or "").strip().lower()
@@ -512,6 +511,13 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
         if geo and _counts(page.text)[0] <= GEO_BLOCK_WORDS:
             return ("geo-block", f"HTTP {status} with a page refused to this client's country "
                                  f"or region ({geo.group(0)[:60]!r})")
+        # a challenge some services answer with 200 as well: a short page that
+        # says what it checks ("Just a moment..." / "Checking your browser");
+        # not a "Please wait" (while the page sends the browser on, say)
+        challenge = _CHALLENGE_TITLE.search(title)
+        if challenge is not None and not challenge.group(0).lower().startswith("please wait") \
+                and _short_page(page) and _WAIT_CHECKED.search(f"{title}\n{head}"):
+            return "challenge", _challenge_page(status, server, title)
     redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
     host = urlsplit(final.url).hostname or ""
     if (redirected and _CONSENT_HOST.search(host)) or \
@@ -523,6 +529,11 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
             and not _looks_like_article(page):
         return "login-wall", f"HTTP {status} with a page whose main content is a password form"
     return None
+
+
+def _challenge_page(status: int, server: str, title: str) -> str:
+    who = "a Cloudflare" if "cloudflare" in server else "an interstitial"
+    return f"HTTP {status} with {who} challenge page titled {title!r}"
 
 
 _NUMBERED = re.compile(_ARTICLE_ID)

@@ -1148,3 +1148,31 @@ def test_a_dated_brief_whose_headline_says_not_found_is_news(title: str) -> None
     assert v.status == "alive", v.reason
     undated = dataclasses.replace(brief, published=None)
     assert run(fetched(hop(url), url=url), undated).rule == "error-title"
+
+
+CHALLENGE_200 = (
+    "<html><head><title>Just a moment...</title></head><body><h1>Checking your browser "
+    "before accessing the site.</h1><p>This process is automatic. Your browser will "
+    "redirect to your requested content shortly.</p><p>DDoS protection by Cloudflare</p>"
+    "<p>Ray ID: 7d1e2f3a4b5c6d7e</p></body></html>")
+
+
+@pytest.mark.parametrize("baseline", [None, "article"])
+def test_a_challenge_answered_with_200_is_blocked(baseline: str | None) -> None:
+    """Protection services answer some challenges with 200 (modelled on Cloudflare's
+    "Just a moment..." interstitial): blocked, not alive and not soft-404, with the
+    first snapshot an article or not (a first capture stores no snapshot of it)."""
+    extract = pytest.importorskip("archiver.extract").extract
+    page = extract(CHALLENGE_200.encode(), url=URL, content_type="text/html; charset=utf-8")
+    v = run(fetched(hop()), page, baseline=snapshot() if baseline else None)
+    assert (v.status, v.rule) == ("blocked", "challenge"), v.reason
+
+
+@pytest.mark.parametrize(("title", "text"), [
+    ("Please wait", "Please wait while we redirect you to the article."),
+    ("Just a moment: the week in review", ARTICLE),
+])
+def test_pages_titled_like_a_challenge_at_200_are_not_one(title: str, text: str) -> None:
+    page = PageInfo(kind="html", title=title, text=text, headline=title)
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert v.rule != "challenge", v.reason

@@ -370,6 +370,33 @@ def test_404_is_final(site: Site, tmp_path: Path) -> None:
     assert result.attempts == 1 and result.final is not None and result.final.status == 404
 
 
+def test_a_connection_closed_without_an_answer_is_retried(site: Site, tmp_path: Path) -> None:
+    """A server that accepts and closes without a byte failed the connection, as a
+    refusal does (README: connection failures are retried); it is not a malformed
+    answer, which is not retried."""
+    asked: list[float] = []
+
+    def hang_up_twice(handler: Handler) -> None:
+        asked.append(time.monotonic())
+        if len(asked) <= 2:
+            handler.close_connection = True  # nothing written: the server hangs up
+            return
+        body = b"<p>answered</p>"
+        handler.send_response_only(200)
+        handler.send_header("Content-Length", str(len(body)))
+        handler.end_headers()
+        handler.wfile.write(body)
+
+    site.raw("/hangup", hang_up_twice)
+    result = fetch(tmp_path, site.url("/hangup"), retries=3, backoff=0.05)
+    assert len(asked) == 3 and result.attempts == 3
+    assert result.error is None and result.final is not None and result.final.status == 200
+    site.raw("/never", lambda handler: setattr(handler, "close_connection", True))
+    result = fetch(tmp_path, site.url("/never"), retries=2, backoff=0.05)
+    assert (result.error, result.attempts) == ("connect", 2)
+    assert result.error_detail == "the server closed the connection without answering"
+
+
 def test_refused_is_retried(tmp_path: Path) -> None:
     from .lab import closed_port
     result = fetch(tmp_path, f"http://127.0.0.1:{closed_port()}/", retries=2, backoff=0.05)
