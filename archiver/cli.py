@@ -226,12 +226,13 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
 
 
 async def _until_signalled(cycle: Callable[..., Awaitable[T]]) -> T:
-    """*cycle* (``run_cycle`` but for its ``stop``), stopped by Ctrl-C or SIGTERM as
-    the worker is: no new request, the ones in flight finished, what was checked
-    committed (an interrupted cycle is resumed by the next one)."""
+    """*cycle* (``run_cycle`` but for its ``stop``), stopped by Ctrl-C, SIGTERM or
+    SIGHUP (its terminal closed) as the worker is: no new request, the ones in
+    flight finished, what was checked committed (an interrupted cycle is resumed
+    by the next one)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM)
+    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     try:

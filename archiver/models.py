@@ -259,3 +259,37 @@ class Verdict:
     consecutive_failures: int = 0
     first_failure_at: dt.datetime | None = None
     counts_as_failure: bool = False  # counted towards dead (False when network is down)
+
+
+@dataclass(slots=True)
+class CheckOutcome:
+    """One citation's verdict in this cycle (what the report and progress show)."""
+
+    event_id: str
+    url: str
+    status: str
+    reason: str
+    http_status: int | None
+    previous_status: str | None
+
+
+@dataclass
+class CycleSummary:
+    cycle_id: int
+    started: dt.datetime
+    finished: dt.datetime | None = None
+    urls: int = 0
+    fetched: int = 0
+    skipped: int = 0
+    #: citations judged in this run, by status (their verdicts are rows of the
+    #: store, ``Store.checks_of_cycle``: memory does not grow with the citations)
+    counts: dict[str, int] = field(default_factory=dict)
+    #: of those, the citations whose status changed (committed ones)
+    changed: int = 0
+    interrupted: bool = False
+    network_down: bool = False
+
+    @property
+    def checked(self) -> int:
+        """Citations judged in this run."""
+        return sum(self.counts.values())

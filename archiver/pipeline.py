@@ -22,17 +22,17 @@ citations it already checked are not fetched again.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
-import datetime as dt
 import gc
 import json
 import logging
 import os
 import random
+import sqlite3
 import time
 import urllib.parse
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -45,7 +45,9 @@ from .fetch import Fetcher, discard, make_client
 from .files import size_or_missing
 from .judgement import CITED_PAGE_STATUSES, Judgement, analyse, assess
 from .models import (
+    CheckOutcome,
     Citation,
+    CycleSummary,
     Event,
     FailureHistory,
     FetchResult,
@@ -66,7 +68,7 @@ from .warc import (
     WarcWriter,
 )
 from .warcparts import payload_digest_of
-from .warcread import archive_paths, prepare_archive, record_closed_files
+from .warcread import archive_paths, prepare_archive, record_closed_files, vouch_for
 
 LOGGER = logging.getLogger(__name__)
 
@@ -76,40 +78,6 @@ OFFLINE_SENSITIVE = frozenset({"dns", "refused", "connect", "timeout", "tls"})
 #: fsync and a commit), and seconds.
 FLUSH_EVERY = 64
 FLUSH_SECONDS = 2.0
-
-
-@dataclass(slots=True)
-class CheckOutcome:
-    """One citation's verdict in this cycle (what the report and progress show)."""
-
-    event_id: str
-    url: str
-    status: str
-    reason: str
-    http_status: int | None
-    previous_status: str | None
-
-
-@dataclass
-class CycleSummary:
-    cycle_id: int
-    started: dt.datetime
-    finished: dt.datetime | None = None
-    urls: int = 0
-    fetched: int = 0
-    skipped: int = 0
-    #: citations judged in this run, by status (their verdicts are rows of the
-    #: store, ``Store.checks_of_cycle``: memory does not grow with the citations)
-    counts: dict[str, int] = field(default_factory=dict)
-    #: of those, the citations whose status changed (committed ones)
-    changed: int = 0
-    interrupted: bool = False
-    network_down: bool = False
-
-    @property
-    def checked(self) -> int:
-        """Citations judged in this run."""
-        return sum(self.counts.values())
 
 
 ProgressFn = Callable[[str, CheckOutcome | None, int | None], None]
@@ -167,6 +135,7 @@ class Cycle:
         self.summary = CycleSummary(cycle_id=cycle_id, started=now_utc())
         self._pending: list[Callable[[], None]] = []
         self._pending_urls = 0  # URLs whose rows are in _pending
+        self._shown: list[CheckOutcome] = []  # results told once their rows are committed
         self._last_flush = time.monotonic()
         self._probes: dict[str, asyncio.Future[Probe | None]] = {}
         self._file_sizes: dict[str, int] = {}  # closed WARC files looked at (-1: gone)
@@ -180,7 +149,9 @@ class Cycle:
         self._pending.append(op)
 
     def flush(self, force: bool = False) -> None:
-        """Sync the WARC, then commit every queued row (the order crash safety needs)."""
+        """Sync the WARC, then commit every queued row (the order crash safety needs),
+        then tell the progress the results committed: a result shown is kept, even
+        if the process is killed the next moment."""
         if not self._pending:
             return
         if not force and self._pending_urls < FLUSH_EVERY and \
@@ -188,10 +159,14 @@ class Cycle:
             return
         self.writer.sync()
         ops, self._pending, self._pending_urls = self._pending, [], 0
+        shown, self._shown = self._shown, []
         with self.store.transaction():
             for op in ops:
                 op()
         self._last_flush = time.monotonic()
+        if self.progress:
+            for outcome in shown:
+                self.progress("result", outcome, None)
 
     # -- WARC ---------------------------------------------------------------
     def _plan(self, hop: Hop, digest: str | None) -> HopPlan:
@@ -476,7 +451,7 @@ class Cycle:
         counts = self.summary.counts
         counts[outcome.status] = counts.get(outcome.status, 0) + 1
         if self.progress:
-            self.progress("result", outcome, None)
+            self._shown.append(outcome)  # told when committed (see flush)
 
     def network_down(self) -> bool:
         """True when the failures say nothing about the links (see ``FetchStats.offline``)."""
@@ -510,6 +485,9 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
     try:
         for message in prepare_archive(archive):
             LOGGER.warning("%s", message)
+        # the files a crashed cycle left, closed now: vouched for at once, not
+        # at the end of this cycle (which may not come)
+        record_closed_files(store, paths["warc"])
         store.sync_sources(sources)
         cycle_id = store.unfinished_cycle()
         done: set[tuple[str, str]] = set()
@@ -528,7 +506,8 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
                 fetcher = Fetcher(client, settings.fetch, paths["tmp"], stop=stop)
                 writer = WarcWriter(paths["warc"], settings.warc, SOFTWARE,
                                     {"operator": "archiver", "sources": str(sources.path)},
-                                    on_open=store.note_warc_file)
+                                    on_open=store.note_warc_file,
+                                    on_close=lambda name: vouch_for(store, paths["warc"] / name))
                 cycle = Cycle(sources=sources, settings=settings, store=store, fetcher=fetcher,
                               writer=writer, cycle_id=cycle_id, progress=progress, pool=pool)
                 cycle.summary.urls = len(groups)
@@ -539,7 +518,14 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
                     # twice the URLs of the requests let in flight (the fetcher holds
                     # those to fetch.concurrency): while a URL's page is analysed,
                     # written, or waits for its probe, another URL's request is out
-                    await _drive(cycle, groups, 2 * settings.fetch.concurrency, stop)
+                    try:
+                        await _drive(cycle, groups, 2 * settings.fetch.concurrency, stop)
+                    except StorageError:
+                        # the records written are whole (a failed write is cut
+                        # back): their rows are kept if the database can take them
+                        with contextlib.suppress(StorageError, sqlite3.Error, OSError):
+                            cycle.flush(force=True)
+                        raise
                     cycle.judge_deferred()
                     cycle.flush(force=True)
                 finally:

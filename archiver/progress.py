@@ -5,7 +5,7 @@ from __future__ import annotations
 from types import TracebackType
 from typing import IO, TYPE_CHECKING, Any
 
-from .pipeline import CheckOutcome
+from .models import CheckOutcome
 
 if TYPE_CHECKING:
     from rich.progress import Progress as RichProgress

@@ -325,9 +325,11 @@ class WarcWriter:
 
     def __init__(self, directory: Path, settings: WarcSettings, software: str,
                  operator_info: dict[str, str] | None = None,
-                 on_open: Callable[[str], None] | None = None) -> None:
+                 on_open: Callable[[str], None] | None = None,
+                 on_close: Callable[[str], None] | None = None) -> None:
         self.directory = Path(directory)
         self.on_open = on_open  # told the final name of each file opened, before it is written
+        self.on_close = on_close  # told the name of each file closed, once renamed
         self.settings = settings
         self.software = software
         self.operator_info = dict(operator_info or {})
@@ -519,9 +521,10 @@ class WarcWriter:
             raise StorageError(f"{open_path}: cannot rename to {final.name}: "
                                f"{exc.strerror or exc}", path=open_path) from exc
         fsync_dir(self.directory)
-        self.closed_files.append(self._name)
-        self._name = None
-        self._size = 0
+        name, self._name, self._size = self._name, None, 0
+        self.closed_files.append(name)
+        if self.on_close is not None:
+            self.on_close(name)
 
     def __enter__(self) -> WarcWriter:
         return self

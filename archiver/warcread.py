@@ -11,11 +11,12 @@ member at an offset, :func:`parse_warc_head` parses a record's WARC headers,
 is cut back to the end of its last complete record (a complete gzip member
 holding a complete WARC record) and renamed to its final name;
 :func:`prepare_archive` does so before a cycle, and :func:`record_closed_files`
-records the closed files' SHA-256 after it.
+records the closed files' SHA-256 (:func:`vouch_for` as a cycle closes one).
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 import zlib
@@ -27,6 +28,8 @@ from .warcparts import CHUNK, file_sha256
 
 if TYPE_CHECKING:
     from .store import Store
+
+LOGGER = logging.getLogger(__name__)
 
 
 class MemberError(Exception):
@@ -185,4 +188,19 @@ def record_closed_files(store: Store, warc_dir: Path) -> None:
         if path.name in known or (
                 path.name not in opened and not store.file_has_records(path.name)):
             continue
-        store.record_warc_file(path.name, file_sha256(path), path.stat().st_size)
+        record_warc_file(store, path)
+
+
+def record_warc_file(store: Store, path: Path) -> None:
+    """Record the sha256 and size of the closed WARC file *path*, which a cycle wrote."""
+    store.record_warc_file(path.name, file_sha256(path), path.stat().st_size)
+
+
+def vouch_for(store: Store, path: Path) -> None:
+    """Record the SHA-256 of the WARC file *path* as a cycle closes it (a roll-over):
+    ``verify`` vouches for it even if the cycle never ends. A file that cannot
+    be read is said, and recorded later (:func:`record_closed_files`)."""
+    try:
+        record_warc_file(store, path)
+    except OSError as exc:
+        LOGGER.warning("%s cannot be read to record its SHA-256: %s", path, exc)

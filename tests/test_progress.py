@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import io
 
-from archiver.pipeline import CheckOutcome
+from archiver.models import CheckOutcome
 from archiver.progress import Progress
 
 
