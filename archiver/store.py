@@ -55,13 +55,18 @@ def parse_iso(value: str | None) -> dt.datetime | None:
     return dt.datetime.fromisoformat(value.replace("Z", "+00:00"))
 
 
+#: The fields of a page that hold a date (kept as ISO 8601 text).
+_PAGE_DATES = ("published", "url_month")
+
+
 def page_blob(page: PageInfo) -> bytes:
     """A page as the baselines table keeps it, deflated: its fields but the
     text as one line of JSON, a newline, then the text in UTF-8 (JSON-escaping
     a long text cost more than deflating it)."""
     data = {k: getattr(page, k) for k in PageInfo.__dataclass_fields__ if k != "text"}
-    if page.published is not None:
-        data["published"] = page.published.isoformat()
+    for key in _PAGE_DATES:
+        if data[key] is not None:
+            data[key] = data[key].isoformat()
     head = json.dumps(data, ensure_ascii=False).encode("utf-8")
     blob: bytes = deflate.codec.compress(head + b"\n" + page.text.encode("utf-8"), 1)
     return blob
@@ -75,8 +80,9 @@ def page_from_blob(blob: bytes) -> PageInfo:
     data = json.loads(head)
     if newline:
         data["text"] = text.decode("utf-8")
-    if data.get("published"):
-        data["published"] = dt.date.fromisoformat(data["published"])
+    for key in _PAGE_DATES:
+        if data.get(key):
+            data[key] = dt.date.fromisoformat(data[key])
     known = set(PageInfo.__dataclass_fields__)
     return PageInfo(**{k: v for k, v in data.items() if k in known})
 

@@ -26,6 +26,8 @@ IRI_PATH = "/naïve/日本.html"
 IRI_SENT = "/na%C3%AFve/%E6%97%A5%E6%9C%AC.html"  # what the server is asked for
 SLASHED = "/ü"  # sent on to "/%C3%BC/" (a final slash added): no move
 FRAGMENT_PATH = "/q.html?a=1"
+#: The Diplomat's URLs give a month only (/2016/05/<slug>/); the page no date
+MONTH_PATH = "/2016/05/taiwan-slams-malaysias-kowtow-to-china-on-deportations/"
 
 
 def archiver(*args: str) -> subprocess.CompletedProcess[bytes]:
@@ -43,6 +45,10 @@ class Cited:
                                               "The court ruled on the extradition."))
         self.site.page("/q.html", news_page("Ministry answers questions",
                                             "The ministry answered the questions."))
+        self.site.page(MONTH_PATH, news_page("Taiwan slams Malaysia's kowtow to China",
+                                             "Malaysia deported 32 Taiwanese to China.",
+                                             published=None))
+        self.month = self.site.url(MONTH_PATH)
         self.iri = self.site.url(IRI_PATH)
         self.slashed = self.site.url(SLASHED)
         self.fragment = self.site.url(FRAGMENT_PATH) + "#frag"
@@ -50,6 +56,7 @@ class Cited:
             {"id": "e1", "date": "2016-05-03", "country": "Taiwan",
              "sources": [self.iri, self.slashed]},
             {"id": "e2", "date": "2016-05-03", "country": "Taiwan", "sources": [self.fragment]},
+            {"id": "e3", "date": "2016-05-01", "country": "Malaysia", "sources": [self.month]},
         ])
         self.archive = tmp / "archive"
 
@@ -89,6 +96,19 @@ def test_an_iri_citation_is_alive_without_a_redirect_told(cited: Cited) -> None:
     assert [h.path for h in cited.site.hits_for(IRI_SENT)]  # requested, escaped
 
 
+def test_a_page_dated_only_by_its_urls_month_is_archived(cited: Cited) -> None:
+    """The month of a /2016/05/ URL is no day (README): published stays empty and the
+    page is flagged no-date, but archived like any other (keeping its first snapshot
+    once failed on the month, a date the JSON of the stored page could not hold)."""
+    (month,) = [r for r in cited.report["results"]  # type: ignore[attr-defined]
+                if r["url"] == cited.month]
+    assert month["status"] == "alive", month["reason"]
+    assert month["published"] is None and month["flags"] == ["no-date"]
+    assert month["first_captured"] is not None
+    proc = archiver("get", cited.month, "--archive", str(cited.archive))
+    assert proc.returncode == 0 and b"kowtow" in proc.stdout
+
+
 def test_no_fragment_is_recorded_and_get_finds_the_page_either_way(cited: Cited) -> None:
     targets = set()
     for path in (cited.archive / "warc").glob("*.warc.gz"):
@@ -116,7 +136,7 @@ def test_the_wacz_holds_every_cited_page_whatever_its_form(cited: Cited,
     with zipfile.ZipFile(out) as z:
         pages = [json.loads(line) for line in
                  z.read("pages/pages.jsonl").decode().splitlines()[1:]]
-    assert {p["url"] for p in pages} == {cited.iri, cited.slashed, cited.fragment}
+    assert {p["url"] for p in pages} == {cited.iri, cited.slashed, cited.fragment, cited.month}
     assert {p["title"] for p in pages} >= {"Deportees arrive in Taipei",
                                            "Court rules on extradition"}
     one = tmp_path / "e1.wacz"
