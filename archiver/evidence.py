@@ -142,19 +142,33 @@ class VerifyResult:
 
 
 def verify_archive(store: Store, archive: Path) -> VerifyResult:
-    """Recompute every record's digests and every closed file's sha256 against the store."""
+    """Recompute every record's digests and every closed file's sha256 against the store.
+
+    The records are read as the database lists them, one at a time: memory does
+    not grow with the archive's history (only with the problems found)."""
     warc_dir = archive / "warc"
-    locs = list(all_locations(store))
-    problems = verify_records(warc_dir, locs)
+    records = 0
+
+    def each_location() -> Iterator[RecordLocation]:
+        nonlocal records
+        for loc in all_locations(store):
+            records += 1
+            yield loc
+
+    problems = verify_records(warc_dir, each_location())
     files = {name: row["sha256"] for name, row in store.warc_files().items()}
-    known: dict[str, set[int]] = {}
-    for loc in locs:
-        known.setdefault(loc.filename, set()).add(loc.offset)
-    found = verify_files(warc_dir, files, known)
+    found = verify_files(warc_dir, files, lambda name: _offsets_in(store, name))
     if any(p.kind == "unrecorded" for p in found):  # closed by a running cycle meanwhile?
         recorded = store.warc_files()  # (a cycle renames a file, then records it)
         found = [p for p in found if p.kind != "unrecorded" or p.filename not in recorded]
-    return VerifyResult(records=len(locs), files=len(files), problems=problems + found)
+    return VerifyResult(records=records, files=len(files), problems=problems + found)
+
+
+def _offsets_in(store: Store, name: str) -> set[int]:
+    """The offsets of the records the database names in the WARC file *name*."""
+    return {loc.offset for row in store.captures_in_file(name)
+            for loc in (request_location(row), response_location(row), metadata_location(row))
+            if loc is not None and loc.filename == name}
 
 
 class DamagedArchiveError(RecordError):

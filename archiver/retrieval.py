@@ -27,7 +27,7 @@ import hashlib
 import logging
 import tempfile
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
@@ -462,11 +462,11 @@ def _locate_change(warc_dir: Path, name: str, known: set[int] | None = None
 
 
 def verify_files(warc_dir: Path, expected: dict[str, str],
-                 known: dict[str, set[int]] | None = None) -> list[Problem]:
+                 known: Callable[[str], set[int]] | None = None) -> list[Problem]:
     """Compare each closed WARC file's SHA-256 with the recorded one (*expected*: name -> hex).
 
-    *known*: the offsets of each file's records that the database names, to say
-    where a changed file differs (see :func:`_locate_change`).
+    *known*: the offsets of a file's records that the database names, asked for
+    a changed file to say where it differs (see :func:`_locate_change`).
 
     Reports files missing, changed, and closed ``*.warc.gz`` files that were
     never recorded. Files still open (``.open``) and crash leftovers
@@ -485,8 +485,7 @@ def verify_files(warc_dir: Path, expected: dict[str, str],
             problems.append(Problem(name, None, "unreadable", f"cannot read: {exc.strerror}"))
             continue
         if now.lower() != sha.lower():
-            offset, where = _locate_change(
-                warc_dir, name, None if known is None else known.get(name, set()))
+            offset, where = _locate_change(warc_dir, name, None if known is None else known(name))
             problems.append(Problem(name, offset, "changed", f"sha256 is {now}, {sha} was "
                                     f"recorded when it was closed; {where}"))
     for path in sorted(warc_dir.glob("*" + WARC_SUFFIX)):
