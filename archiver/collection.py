@@ -2,7 +2,7 @@
 writes and the pywb collection that ``serve`` replays.
 
 Both are made by the maintained tools of the format, run as subprocesses of
-this Python (``python -m wacz create``, ``python -m cdxj_indexer.main``), so
+this Python (``wacz create``, ``python -m cdxj_indexer.main``), so
 that the installed versions are the ones used whatever is first on PATH.
 A WARC file that cannot be indexed whole (a damaged gzip member) is indexed
 up to its first damaged record, and the rest of that file is left out of the
@@ -53,15 +53,21 @@ _DIFFERS = ("the file differs from what was written (its SHA-256 is not the one 
 
 # cdxj-indexer as installed with this Python (not whichever is first on PATH)
 _INDEXER = [sys.executable, "-m", "cdxj_indexer.main"]
+#: ``python -m wacz`` with its arguments read as a JSON list from standard input.
+_WACZ = [sys.executable, "-c",
+         "import json, sys; from wacz.main import main; sys.exit(main(json.load(sys.stdin)))"]
 
 
 # --------------------------------------------------------------------------
 # WACZ
 
 
-def _run(cmd: list[str], what: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+def _run(cmd: list[str], what: str, cwd: Path | None = None,
+         given: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run *cmd* (*given* on its standard input); a failure is an ArchiverError."""
     try:
-        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, cwd=cwd)
+        proc = subprocess.run(cmd, capture_output=True, text=True, timeout=3600, cwd=cwd,
+                              input=given)
     except (OSError, subprocess.TimeoutExpired) as exc:
         raise ArchiverError(f"{what} failed: {exc}") from None
     if proc.returncode != 0:
@@ -112,12 +118,13 @@ def export_wacz(warc_dir: Path, warc_files: list[str], pages: list[dict[str, Any
             for page in pages:
                 fh.write(json.dumps(page, ensure_ascii=False, default=str) + "\n")
         partial = Path(tmp) / "archive.wacz"
-        cmd = [sys.executable, "-m", "wacz", "create", "-o", str(partial),
-               "--hash-type", "sha256", *map(str, paths)]
+        args = ["create", "-o", str(partial), "--hash-type", "sha256", *map(str, paths)]
         if pages:  # copied as given (wacz would drop pages it cannot match to a capture)
-            cmd[4:4] = ["-p", str(pages_file), "--copy-pages"]
+            args[1:1] = ["-p", str(pages_file), "--copy-pages"]
         try:
-            _run(cmd, "wacz create")
+            # the arguments on standard input: an archive of many files would
+            # outgrow what a command line holds (ARG_MAX)
+            _run(_WACZ, "wacz create", given=json.dumps(args))
         except ArchiverError:
             if expected:  # a damaged file is what makes it fail, most often: name it
                 _check_files(warc_dir, expected)

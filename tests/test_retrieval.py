@@ -340,3 +340,48 @@ def test_an_encoding_it_cannot_undo_is_said_so(site: Site, tmp_path: Path) -> No
     with pytest.raises(UndecodablePayload, match="cannot undo Content-Encoding 'compress'"):
         read_payload(tmp_path / "warc", loc, out, decoded=True)
     assert out.getvalue() == b""
+
+
+_MANY_FILES = r'''
+import io, json, sys
+from pathlib import Path
+from warcio.statusandheaders import StatusAndHeaders
+from warcio.warcwriter import WARCWriter
+from archiver.collection import export_wacz
+
+warc_dir, out, count = Path(sys.argv[1]), Path(sys.argv[2]), int(sys.argv[3])
+names = []
+for i in range(count):
+    name = f"archiver-a-long-name-as-a-cycle-gives-its-files-{i:05d}.warc.gz"
+    with open(warc_dir / name, "wb") as fh:
+        writer = WARCWriter(fh, gzip=True, warc_version="WARC/1.1")
+        http = StatusAndHeaders("200 OK", [("Content-Type", "text/plain")], protocol="HTTP/1.1")
+        writer.write_record(writer.create_warc_record(
+            f"http://127.0.0.1:9/{i}", "response", payload=io.BytesIO(b"x"), http_headers=http))
+    names.append(name)
+export_wacz(warc_dir, names, [{"url": "http://127.0.0.1:9/0", "ts": "2026-11-25T14:00:00Z"}],
+            out)
+'''
+
+
+def test_an_archive_of_more_files_than_a_command_line_holds_is_exported(
+        tmp_path: Path) -> None:
+    """The WARC files' paths go to ``wacz create`` on its standard input: 1,500 of
+    them are some 160 KB of paths, more than the 128 KB a command line holds
+    under a 512 KB stack ("Argument list too long"; the default 8 MB stack
+    allows 2 MB, which years of hourly cycles outgrow)."""
+    import resource
+
+    warc_dir = tmp_path / ("warc-" + "d" * 40)
+    warc_dir.mkdir()
+    out = tmp_path / "many.wacz"
+
+    def small_stack() -> None:
+        resource.setrlimit(resource.RLIMIT_STACK, (512 * 1024, resource.RLIM_INFINITY))
+
+    proc = subprocess.run([sys.executable, "-c", _MANY_FILES, str(warc_dir), str(out), "1500"],
+                          capture_output=True, text=True, timeout=600, preexec_fn=small_stack)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    with zipfile.ZipFile(out) as z:
+        packed = [n for n in z.namelist() if n.startswith("archive/")]
+    assert len(packed) == 1500
