@@ -145,13 +145,25 @@ def _fold(text: str) -> str:
     return decomposed.lower()
 
 
+#: Words before a country's name that are not part of it ("the Philippines",
+#: "Republic of Kenya", "the Kingdom of Cambodia").
+_NAME_PREFIX = re.compile(r"^(?:the\s+)?(?:(?:republic|kingdom|state|commonwealth)\s+of\s+"
+                          r"(?:the\s+)?)?")
+
+
+def _keys(country: str) -> tuple[str, ...]:
+    """*country* folded, as written and without :data:`_NAME_PREFIX`."""
+    key = _fold(country.strip())
+    return tuple(dict.fromkeys((key, _NAME_PREFIX.sub("", key) or key)))
+
+
 @lru_cache(maxsize=256)
 def country_names(country: str) -> tuple[str, ...]:
     """The names and demonyms of *country* in the table (its own name when unknown)."""
-    key = _fold(country.strip())
-    for name, names in COUNTRY_NAMES.items():
-        if key == _fold(name) or key in (_fold(n) for n in names):
-            return names
+    for key in _keys(country):
+        for name, names in COUNTRY_NAMES.items():
+            if key == _fold(name) or key in (_fold(n) for n in names):
+                return names
     return (country.strip(),)
 
 
@@ -160,9 +172,15 @@ def country_names(country: str) -> tuple[str, ...]:
 NAME_LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "nl", "sv", "nb", "da", "fi", "pl",
                   "cs", "ro", "hu", "el", "ru", "uk", "tr", "ar", "he", "fa", "hi", "id",
                   "ms", "vi", "th", "tl", "ja", "ko", "zh_Hans", "zh_Hant")
-#: Short names CLDR does not list among a country's names.
+#: Names CLDR does not list among a country's names: short forms, and the
+#: names in common use beside the ones CLDR gives ("Türkiye", "Czechia",
+#: "Myanmar (Burma)", "Hong Kong SAR China" and its Chinese "中國香港特別行政區").
 _SHORT_NAMES = {"US": ("USA", "U.S.", "U.S.A."), "GB": ("UK", "U.K.", "Britain"),
-                "AE": ("UAE",), "CD": ("DR Congo", "DRC")}
+                "AE": ("UAE",), "CD": ("DR Congo", "DRC"), "TR": ("Turkey",),
+                "CZ": ("Czech Republic", "Czech"), "MM": ("Myanmar", "Burma"),
+                "HK": ("Hong Kong", "香港"), "MO": ("Macau", "Macao", "澳門", "澳门"),
+                "PS": ("Palestine",), "CI": ("Ivory Coast",), "SZ": ("Swaziland",),
+                "MK": ("Macedonia",), "TL": ("East Timor",), "VA": ("Vatican",)}
 
 
 @lru_cache(maxsize=256)
@@ -170,7 +188,7 @@ def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
     """*country*'s names in the Unicode CLDR (through Babel): in the language
     *lang* (a page's ``lang``: "de-AT", "zh-TW") and in English, or in every
     one of :data:`NAME_LANGUAGES` when *lang* is None or not one of them."""
-    keys = {_fold(country.strip()), *map(_fold, country_names(country))}
+    keys = {*_keys(country), *map(_fold, country_names(country))}
     code = next((c for k in keys if (c := _territory_codes().get(k))), None)
     if code is None:
         return ()
@@ -179,7 +197,14 @@ def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
         name = _territories(language).get(code)
         if name:
             names.append(name)
+    # a name with another in brackets ("Myanmar (Birmanie)"): either one
+    names += [part.strip() for name in names if "(" in name or "（" in name
+              for part in _BRACKETED.findall(name)]
     return tuple(dict.fromkeys(names))
+
+
+#: The parts of a name with another in brackets: "Myanmar (Burma)", "缅甸 (Burma)".
+_BRACKETED = re.compile(r"[^()（）]*[^()（）\s]")
 
 
 def _languages(lang: str | None) -> tuple[str, ...]:
@@ -242,12 +267,27 @@ def _cjk_names(names: tuple[str, ...]) -> tuple[str, ...]:
     return tuple(sorted({_fold(n) for n in names if _CJK.search(n)}))  # folded as the text
 
 
+#: Words that begin with a CJK short name and name something else: Malaysia's
+#: 大馬 begins Damascus (大馬士革) and "avenue" (大馬路).
+_NOT_THE_NAME = {"大馬": ("大馬士革", "大馬路"), "大马": ("大马士革", "大马路")}
+
+
+def _cjk_found(folded: str, name: str) -> bool:
+    """True when *folded* holds the CJK *name* other than as the start of a word
+    of :data:`_NOT_THE_NAME`."""
+    at = folded.find(name)
+    others = _NOT_THE_NAME.get(name)
+    while at >= 0 and others is not None and folded.startswith(others, at):
+        at = folded.find(name, at + 1)
+    return at >= 0
+
+
 def _search(folded: str, names: tuple[str, ...]) -> bool:
     latin = _latin_pattern(names)
     # CJK names by substring search: a regular expression would test each
     # character of a long text, str.find skips ahead (and answers at once
     # when the text holds no character as wide as the name)
-    if any(name in folded for name in _cjk_names(names)):
+    if any(_cjk_found(folded, name) for name in _cjk_names(names)):
         return True
     if latin is not None:
         start = 0

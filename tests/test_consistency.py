@@ -286,3 +286,34 @@ def test_a_months_url_is_set_against_the_event_date(event_day: dt.date, flagged:
                     url_month=dt.date(2024, 4, 1))
     flags = event_flags(event(date=event_day), page, tolerance_days=60)
     assert ("date-mismatch" in flags) is flagged and "no-date" in flags
+
+
+@pytest.mark.parametrize(("country", "text"), [
+    # the names a sources file writes beside the ones CLDR gives
+    ("Türkiye", "Turkey extradites 12 suspects to China"),
+    ("Turkey", "Die Türkei liefert zwölf Verdächtige aus"),
+    ("Turkey", "Türkiye extradites 12 suspects"),
+    ("Myanmar", "La Birmanie expulse douze ressortissants"),  # CLDR: "Myanmar (Birmanie)"
+    ("Myanmar", "Burma deports 12 Taiwanese"),
+    ("Czech Republic", "Tschechien liefert aus"),
+    ("Czech Republic", "Czechia's Supreme Court ruled"),
+    ("Czech Republic", "The Czech Supreme Court ruled"),
+    ("the Philippines", "MANILA, Philippines — Philippine immigration deported 12"),
+    ("Republic of Kenya", "Kenyan police detained 45 people"),
+    ("Hong Kong", "香港警方拘捕12人"),  # CLDR's Chinese: 中國香港特別行政區
+])
+def test_a_country_under_the_name_in_common_use_is_on_topic(country: str, text: str) -> None:
+    assert mentions(text, country)
+    event = Event("e", dt.date(2016, 5, 1), country, subject=())
+    page = PageInfo(kind="html", headline=text, published=dt.date(2016, 5, 2), text=text)
+    assert event_flags(event, page, tolerance_days=60) == []
+
+
+@pytest.mark.parametrize("text", [
+    "叙利亚首都大马士革发生爆炸",  # Damascus
+    "敘利亞首都大馬士革發生爆炸",
+    "澳門大馬路今日封閉",  # an avenue
+])
+def test_words_that_begin_with_a_short_name_are_not_the_country(text: str) -> None:
+    assert not mentions(text, "Malaysia")
+    assert mentions(text + "，大馬警方亦表示關注", "Malaysia")
