@@ -105,7 +105,8 @@ def _only_a_date(text: str) -> bool:
 
 #: What a written date is made of: digits, the era and date signs of CJK
 #: writing, and the month names (as :mod:`textnorm` reads them).
-_DATE_WORDS = re.compile(rf"\d+|[年月日號号]|{tn.MONTH_NAMES}|平成|令和|昭和|元", re.IGNORECASE)
+_DATE_WORDS = re.compile(rf"\d+|[年月日號号]|{tn.MONTH_NAMES}|平成|令和|昭和|民國|民国|元",
+                         re.IGNORECASE)
 
 
 def _local_day(dated: Dated, found: Markup) -> dt.date:

@@ -265,12 +265,23 @@ _TEXT_DATES = (
     # 2016. május 3. (Hungarian: the year first)
     re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d\d)\.\s*(?P<m>{_MONTH_RE})\s+(?P<d>[0-3]?\d)\.?"
                rf"(?!\d)", re.I),
-    # 平成31年3月12日, 令和元年5月1日 (Japanese: the year of the era)
-    re.compile(r"(?P<era>昭和|平成|令和)\s*(?P<y>元|\d{1,2})\s*年\s*(?P<m>[01]?\d)\s*月\s*"
+    # 平成31年3月12日, 令和元年5月1日 (Japanese: the year of the era); 民國105年6月24日
+    # (the Republic of China's calendar, Taiwan's official one)
+    re.compile(r"(?P<era>昭和|平成|令和|民國|民国)\s*(?P<y>元|\d{1,3})\s*年\s*(?P<m>[01]?\d)\s*月"
+               r"\s*(?P<d>[0-3]?\d)\s*日"),
+    # 105年6月24日, 105-06-24, 105/06/24, 105.06.24: a year of the Republic of China
+    # without its era, as Taiwan's government pages write it (1995-2059: no
+    # other calendar writes such a year before 年, nor three digits before a date)
+    re.compile(r"(?<![\d年國国])(?P<roc>8[4-9]|9\d|1[0-4]\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*"
                r"(?P<d>[0-3]?\d)\s*日"),
+    re.compile(r"(?<![\d./\-])(?P<roc>1[0-4]\d)(?P<sep>[-/.])(?P<m>[01]?\d)(?P=sep)"
+               r"(?P<d>[0-3]?\d)(?![\d./\-])"),
 )
-#: The year before the first of each Japanese era (平成元年 is 1989).
-_JAPANESE_ERAS = {"昭和": 1925, "平成": 1988, "令和": 2018}
+#: The year before the first of each era: Japanese (平成元年 is 1989), and the
+#: Republic of China's (民國105年 is 2016).
+_ERAS = {"昭和": 1925, "平成": 1988, "令和": 2018, "民國": 1911, "民国": 1911}
+#: Years of the Republic of China are this many fewer than the common era's.
+_ROC_ERA = 1911
 #: Years of the Buddhist era (Thai dates) are this many more than the common era's.
 _BUDDHIST_ERA = 543
 
@@ -295,8 +306,11 @@ def _month_number(token: str) -> int | None:
 
 
 def _match_to_date(m: re.Match[str], *, monthfirst: bool = False) -> dt.date | None:
-    if "era" in m.re.groupindex:  # (only the Japanese pattern has one)
-        year = _JAPANESE_ERAS[m.group("era")] + (1 if m.group("y") == "元" else int(m.group("y")))
+    groups = m.re.groupindex
+    if "era" in groups:  # (only the pattern of the eras has one)
+        year = _ERAS[m.group("era")] + (1 if m.group("y") == "元" else int(m.group("y")))
+    elif "roc" in groups:
+        year = _ROC_ERA + int(m.group("roc"))
     else:
         year = int(m.group("y"))
     if year < 100:  # only the Thai pattern reads two digits: of the Buddhist era

@@ -886,6 +886,16 @@ def test_a_headline_that_begins_with_the_sites_name_is_kept(url: str, headline: 
      "https://www.mhlw.example/stf/houdou/0000123456.html", dt.date(2019, 3, 12)),
     ("<title>発表</title>", "<h1>発表</h1><p>令和元年5月7日</p><p>本文。</p>",
      "https://www.ministry.example/press/1.html", dt.date(2019, 5, 7)),
+    # Taiwan's Ministry of Justice (thip.moj.gov.tw, cited by the report): the
+    # year of the Republic of China, with or without its era, under the title
+    ("<title>法務部國際及兩岸法律司-新聞稿</title>",
+     "<h1>柬埔寨將國人遣送中國大陸 法務部表達嚴正關切</h1><p>發布日期：105-06-24</p>"
+     "<p>柬埔寨警方於日前逮捕25名涉嫌電信詐騙之國人。</p>",
+     "https://thip.moj.example.tw/news/1", dt.date(2016, 6, 24)),
+    ("<title>新聞稿</title>", "<h1>新聞稿</h1><p>發布日期：105年6月24日</p><p>本文。</p>",
+     "https://thip.moj.example.tw/news/2", dt.date(2016, 6, 24)),
+    ("<title>新聞稿</title>", "<h1>新聞稿</h1><p>中華民國105年6月24日</p><p>本文。</p>",
+     "https://www.mofa.example.tw/news/3", dt.date(2016, 6, 24)),
     # Thairath/Matichon: the two last digits of the Buddhist era's year
     ("<title>ข่าว</title>", '<h1 class="entry-title">ข่าว</h1><div class="entry-meta">'
      '<span class="date">12 มี.ค. 62 15:30 น.</span></div><p>ข่าว</p>',

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import sys
 import time
 import unicodedata
 
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -72,3 +74,19 @@ def test_site_name_stripping_keeps_a_title_of_many_parts_whole() -> None:
     parts = ["Court frees activists"] + [f"part {i}" for i in range(titles.MAX_TITLE_PARTS - 2)]
     title = " - ".join([*parts, "Example News"])
     assert titles.strip_site_name(title, ["Example News"]) == " - ".join(parts)
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    ("發布日期：105-06-24", dt.date(2016, 6, 24)),
+    ("105/6/24", dt.date(2016, 6, 24)),
+    ("民國105年6月24日", dt.date(2016, 6, 24)),
+    ("中華民國99年12月31日", dt.date(2010, 12, 31)),
+    ("105年6月24日", dt.date(2016, 6, 24)),
+    # not a year of the Republic of China: the common era's, a version, an address
+    ("2016年6月24日", dt.date(2016, 6, 24)),
+    ("version 105.06.24.1", None),
+    ("IP 140.112.8.116", None),
+    ("16年6月24日", None),
+])
+def test_years_of_the_republic_of_china(text: str, day: dt.date | None) -> None:
+    assert tn.find_date_in_text(text) == day
