@@ -19,6 +19,7 @@ import functools
 import json
 import re
 from collections.abc import Iterator
+from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -68,7 +69,7 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str) -> dt.date | No
         return url_day
     # (a /2016/05/ URL gives a month: no day is made up)
     own, teaser = _date_byline(tree, furniture)
-    return own or _date_under_h1(found, furniture) or _date_title(found) or teaser
+    return own or _date_under_h1(found, tree, furniture) or _date_title(found) or teaser
 
 
 #: Elements looked at after an ``<h1>`` for a line that is only its date.
@@ -77,23 +78,50 @@ _UNDER_H1 = 3
 _DATE_LINE_WORDS = 4
 
 
-def _date_under_h1(found: Markup, furniture: _Furniture) -> dt.date | None:
+def _date_under_h1(found: Markup, tree: LexborHTMLParser, furniture: _Furniture
+                   ) -> dt.date | None:
     """The date of a line that says only that, among the elements that follow an
-    ``<h1>``: a press release's "Release date: 12 March 2019", a ministry's
-    right-aligned "平成31年3月12日", with no class that names a date."""
-    for h1 in found.h1s[:3]:
-        seen, el = 0, h1.next
+    ``<h1>`` (the first ``<h2>``/``<h3>`` of a page without one): a press
+    release's "Release date: 12 March 2019", a ministry's right-aligned
+    "平成31年3月12日", an item of a list of facts ("Date:2016-09-07", then "Data
+    Source: ..."), with no class that names a date."""
+    heads = found.h1s[:3]
+    if not heads:
+        first = tree.css_first("h2, h3")
+        heads = [first] if first is not None else []
+    for head in heads:
+        seen, el = 0, head.next
         while el is not None and seen < _UNDER_H1:
             if el.tag != "-text":
                 seen += 1
-                text = tn.squash(text_of(el))
-                # (not a link's: a teaser dates another article; nor furniture's)
-                if text and len(text) <= 80 and el.tag != "a" and el.css_first("a") is None \
-                        and not furniture.holds(el):
-                    days = tn.find_dates_in_text(text, limit=2)
-                    if len(days) == 1 and _only_a_date(text):
-                        return days[0]
+                for line in _lines(el):
+                    day = _date_line(line, furniture)
+                    if day is not None:
+                        return day
             el = el.next
+    return None
+
+
+#: Items of a list of facts read as lines of their own.
+_LIST_ITEMS = 6
+
+
+def _lines(el: LexborNode) -> list[LexborNode]:
+    """*el* as lines: a list's items (``<ul>``, ``<ol>``, ``<dl>``), else itself."""
+    if el.tag in ("ul", "ol", "dl"):
+        return list(islice((c for c in el.iter() if c.tag in ("li", "dt", "dd")), _LIST_ITEMS))
+    return [el]
+
+
+def _date_line(el: LexborNode, furniture: _Furniture) -> dt.date | None:
+    """The date of *el* when it is a line that says only that."""
+    text = tn.squash(text_of(el))
+    # (not a link's: a teaser dates another article; nor furniture's)
+    if text and len(text) <= 80 and el.tag != "a" and el.css_first("a") is None \
+            and not furniture.holds(el):
+        days = tn.find_dates_in_text(text, limit=2)
+        if len(days) == 1 and _only_a_date(text):
+            return days[0]
     return None
 
 

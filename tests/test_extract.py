@@ -896,6 +896,18 @@ def test_a_headline_that_begins_with_the_sites_name_is_kept(url: str, headline: 
      "https://thip.moj.example.tw/news/2", dt.date(2016, 6, 24)),
     ("<title>新聞稿</title>", "<h1>新聞稿</h1><p>中華民國105年6月24日</p><p>本文。</p>",
      "https://www.mofa.example.tw/news/3", dt.date(2016, 6, 24)),
+    # a ministry's release whose facts are a list under the title (date, source)
+    ("<title>Ministry of Foreign Affairs-News</title>",
+     '<div class="header">Ministry of Foreign Affairs</div><div class="page-caption">'
+     "<h1>MOFA protests Armenia's deportation of ROC nationals</h1><ul class=\"info\">"
+     "<li>Date:2016-09-07</li><li>Data Source:Department of European Affairs</li></ul>"
+     '<div class="essay"><p>The Ministry protests the deportation.</p></div></div>',
+     "https://en.mofa.example.tw/News_Content.aspx?n=1&s=2", dt.date(2016, 9, 7)),
+    # ... and one whose title is an <h3> (the page has no <h1>)
+    ("<title>MOFA-News</title>",
+     "<div class=\"caption\"><h3>MOFA protests Armenia's deportation of ROC nationals</h3>"
+     "<p>Date: 2016-09-07</p></div><p>The Ministry protests the deportation.</p>",
+     "https://en.mofa.example.tw/News_Content.aspx?n=1&s=3", dt.date(2016, 9, 7)),
     # Thairath/Matichon: the two last digits of the Buddhist era's year
     ("<title>ข่าว</title>", '<h1 class="entry-title">ข่าว</h1><div class="entry-meta">'
      '<span class="date">12 มี.ค. 62 15:30 น.</span></div><p>ข่าว</p>',
