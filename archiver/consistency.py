@@ -18,14 +18,15 @@ compare, so no flag is returned: the link status already says what is wrong.
 
 Country names are matched in English, Chinese (traditional and simplified),
 Spanish, French, German and Indonesian, with their demonyms ("Kenyan",
-"Filipino", "taïwanais"); when none is found, by the country's names in the
+"Filipino", "taïwanais") and capitals ("NAIROBI (Reuters) -"), and in Khmer
+and Armenian for Cambodia and Armenia; when none is found, by the country's names in the
 page's language (all 32 of :data:`NAME_LANGUAGES` when it gives none), from
 the Unicode CLDR through Babel: "Österreich", "Norge", "日本", "미국". Latin-script names
 match whole words, ignoring case and accents, with common plural and
 inflection endings ("Kenyans", "kambodschanischen"): "Spain" matches "Spain's"
 but neither "Spaniel" nor "spanning". Names in scripts without spaces between
-words (CJK, Thai) or with attached particles (Korean, Arabic, Hebrew, Hindi)
-match as substrings. A name no table knows is matched as it is written.
+words (CJK, Thai, Khmer) or with attached particles (Korean, Armenian, Arabic,
+Hebrew, Hindi) match as substrings. A name no table knows is matched as it is written.
 """
 
 from __future__ import annotations
@@ -61,52 +62,62 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
         "Malaysia", "Malaysian", "Malasia", "malasio", "malasia", "Malaisie", "malaisien",
         "malaisienne", "malaysisch", "Malaysier",
         "馬來西亞", "马来西亚", "大馬", "大马", "馬國", "马国",
+        "Kuala Lumpur", "吉隆坡",
     ),
     "Kenya": (
         "Kenya", "Kenyan", "Kenia", "keniano", "keniana", "kényan", "kenyan", "kényane",
         "kenianisch", "Kenianer",
         "肯亞", "肯尼亚", "肯尼亞", "肯雅",
+        "Nairobi", "奈洛比", "內羅畢", "内罗毕",
     ),
     "Cambodia": (
         "Cambodia", "Cambodian", "Camboya", "camboyano", "camboyana", "Cambodge",
         "cambodgien", "cambodgienne", "Kambodscha", "kambodschanisch", "Kamboja",
-        "柬埔寨", "柬國", "柬国",
+        "柬埔寨", "柬國", "柬国", "កម្ពុជា",
+        "Phnom Penh", "金邊", "金边",
     ),
     "Armenia": (
         "Armenia", "Armenian", "armenio", "armenia", "Arménie", "arménien", "arménienne",
         "Armenien", "armenisch", "Armenier",
-        "亞美尼亞", "亚美尼亚",
+        "亞美尼亞", "亚美尼亚", "Հայաստան",
+        "Yerevan", "Erevan", "Eriwan", "葉里溫", "埃里温",
     ),
     "Indonesia": (
         "Indonesia", "Indonesian", "indonesio", "indonesia", "Indonésie", "indonésien",
         "indonésienne", "Indonesien", "indonesisch", "Indonesier",
         "印尼", "印度尼西亞", "印度尼西亚",
+        "Jakarta", "雅加達", "雅加达",
     ),
     "Spain": (
-        "Spain", "Spanish", "España", "español", "española", "españoles", "Espagne",
+        "Spain", "Spanish", "Spaniard", "España", "español", "española", "españoles", "Espagne",
         "espagnol", "espagnole", "Spanien", "spanisch", "Spanier", "Spanyol",
         "西班牙",
+        "Madrid", "馬德里", "马德里",
     ),
     "Philippines": (
         "Philippines", "Philippine", "Filipino", "Filipina", "Filipinas", "filipino",
         "philippin", "philippine", "Philippinen", "philippinisch", "Filipina",
         "菲律賓", "菲律宾", "菲國", "菲国",
+        "Manila", "Manille", "馬尼拉", "马尼拉",
     ),
     "Vietnam": (
         "Vietnam", "Viet Nam", "Vietnamese", "vietnamita", "Viêt Nam", "Việt Nam",
         "vietnamien", "vietnamienne", "vietnamesisch", "Vietnamese",
         "越南",
+        "Hanoi", "Hanói", "河內", "河内",
     ),
 }
 
 # Endings a Latin-script name may take: plural, possessive, and German,
 # Spanish and French inflections ("Kenyans", "kambodschanischen", "chinoises").
 _SUFFIX = r"(?:s|es|e|en|er|em|n|ns|ne|nes|a|as|os)?"
-#: Scripts whose names are found as substrings, not as words: Chinese, Japanese
-#: and Thai have no spaces between words; Korean, Arabic, Hebrew and Hindi
-#: attach particles and prefixes ("미국의", "والنمسا").
-_CJK = re.compile("[\u0590-\u06ff\u0900-\u097f\u0e00-\u0e7f\u1100-\u11ff\u3040-\u30ff"
-                  "\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]")
+#: Scripts whose names are found as substrings, not as words: Chinese, Japanese,
+#: Thai, Lao, Burmese and Khmer have no spaces between words; Korean, Armenian,
+#: Arabic, Hebrew and Hindi attach particles and endings ("미국의", "والنمسا",
+#: "Հայաստանի").
+_CJK = re.compile("[\u0530-\u06ff\u0900-\u097f\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff"
+                  "\u1780-\u17ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
+                  "\uac00-\ud7af\uf900-\ufaff]")
 
 
 _COMBINING = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]+")

@@ -317,3 +317,14 @@ def test_a_country_under_the_name_in_common_use_is_on_topic(country: str, text: 
 def test_words_that_begin_with_a_short_name_are_not_the_country(text: str) -> None:
     assert not mentions(text, "Malaysia")
     assert mentions(text + "，大馬警方亦表示關注", "Malaysia")
+
+
+@pytest.mark.parametrize(("country", "text"), [
+    ("Kenya", "NAIROBI, April 13 (Xinhua) -- Police in Nairobi detained 45 people"),
+    ("Cambodia", "PHNOM PENH — Police arrested 25 suspects"),
+    ("Cambodia", "ប៉ូលិសកម្ពុជាបានចាប់ខ្លួនជនសង្ស័យ២៥នាក់"),  # Khmer: no spaces between words
+    ("Armenia", "Հայաստանի ոստիկանությունը ձերբակալել է 78 մարդու"),
+    ("Spain", "Spaniards protested the extradition"),
+])
+def test_capitals_and_the_countries_own_languages_name_them(country: str, text: str) -> None:
+    assert mentions(text, country)
