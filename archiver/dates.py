@@ -90,16 +90,52 @@ def _date_under_h1(found: Markup, tree: LexborHTMLParser, furniture: _Furniture
         first = tree.css_first("h2, h3")
         heads = [first] if first is not None else []
     for head in heads:
-        seen, el = 0, head.next
-        while el is not None and seen < _UNDER_H1:
-            if el.tag != "-text":
-                seen += 1
-                for line in _lines(el):
-                    day = _date_line(line, furniture)
-                    if day is not None:
-                        return day
-            el = el.next
+        day = _date_after(head, furniture)
+        if day is not None:
+            return day
     return None
+
+
+def dated_heading(tree: LexborHTMLParser, found: Markup) -> str | None:
+    """On a page with no ``<h1>``, the text of its first ``<h2>``/``<h3>`` when a
+    line that is only a date follows it: a release's title, where the page's
+    ``<title>`` names the site ("MOFA-News")."""
+    if found.h1s:
+        return None
+    head = tree.css_first("h2, h3")
+    if head is None or _date_after(head, _Furniture(found)) is None:
+        return None
+    return tn.squash(text_of(head)) or None
+
+
+def _date_after(head: LexborNode, furniture: _Furniture) -> dt.date | None:
+    """The date of the first line that is only a date among the :data:`_UNDER_H1`
+    elements that follow *head* in the document (past the end of the box that
+    holds it, when it is alone there: ``<div class=title><h2>..</h2></div>``)."""
+    seen, el, climbs = 0, head.next, 0
+    while seen < _UNDER_H1:
+        if el is None:  # the box of the heading ends: on after it, unless it is
+            # the page's own header (a logo in <h1>, the date of the day after it)
+            parent = head.parent if climbs == 0 else None
+            if parent is None or parent.tag in _NOT_CLIMBED \
+                    or _MASTHEAD.search(dom.marks(parent.attributes)):
+                return None
+            climbs, head, el = 1, parent, parent.next
+            continue
+        if el.tag != "-text":
+            seen += 1
+            for line in _lines(el):
+                day = _date_line(line, furniture)
+                if day is not None:
+                    return day
+        el = el.next
+    return None
+
+
+#: Boxes of a heading past whose end no date line is looked for.
+_NOT_CLIMBED = frozenset({"body", "html", "article", "main", "header", "nav", "a"})
+#: Class and id words of the page's header, its logo or brand.
+_MASTHEAD = dom.MarksPattern(r"logo|brand|masthead|header|site-?(?:name|title)|navbar|banner")
 
 
 #: Items of a list of facts read as lines of their own.
@@ -107,9 +143,12 @@ _LIST_ITEMS = 6
 
 
 def _lines(el: LexborNode) -> list[LexborNode]:
-    """*el* as lines: a list's items (``<ul>``, ``<ol>``, ``<dl>``), else itself."""
+    """*el* as lines: a list's items (``<ul>``, ``<ol>``, ``<dl>``), a box's first
+    elements (``<section><p>發布日期：105-06-24</p><p>...``), else itself."""
     if el.tag in ("ul", "ol", "dl"):
         return list(islice((c for c in el.iter() if c.tag in ("li", "dt", "dd")), _LIST_ITEMS))
+    if el.tag in ("div", "section", "header"):
+        return [el, *islice((c for c in el.iter() if c.tag != "-text"), 2)]
     return [el]
 
 

@@ -33,7 +33,7 @@ import re
 
 from . import textnorm as tn
 from .content import decode_text, is_html, is_pdf, media_type, sniff_charset
-from .dates import choose_date
+from .dates import choose_date, dated_heading
 from .dom import MAX_HTML_BYTES, parse_html
 from .headline import article_h1, choose_headline, marked_headline
 from .maintext import MAX_TEXT_CHARS, main_text
@@ -94,7 +94,9 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     meta = found.meta
     h1_text, qualified = article_h1(found.h1s)
     # the headline as shown: the article's <h1>, else an element marked as such
-    shown = h1_text if qualified else marked_headline(tree, found) or h1_text
+    # (on a page with no <h1>: its first <h2>/<h3> when a date line follows it)
+    shown = h1_text if qualified else \
+        marked_headline(tree, found) or h1_text or dated_heading(tree, found)
     headline = choose_headline(found, shown, url)
     published = choose_date(found, tree, url)
     url_month = tn.date_from_url(url)[0] if published is None else None

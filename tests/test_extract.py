@@ -1028,3 +1028,40 @@ def test_the_headline_under_a_site_named_h1(head: str, body: str, url: str,
     """The site's name in a first <h1> was the headline, or the title's part that
     agreed with it was chosen and dropped as the site's name: no headline."""
     assert _read(_page(head, body), url).headline == headline
+
+
+@pytest.mark.parametrize(("title", "body", "headline", "day"), [
+    # Taiwan's Ministry of Justice (thip.moj.gov.tw): the title an <h2> in a box of
+    # its own, the date the first line of the section after it, in the ROC's years
+    ("法務部國際及兩岸法律司-新聞稿",
+     '<div class="header">法務部國際及兩岸法律司</div><div class="breadcrumb">首頁 &gt; 新聞稿'
+     '</div><div class="simple-text title"><h2>柬埔寨將國人遣送中國大陸 法務部表達嚴正關切</h2>'
+     '</div><section class="cp"><p>發布日期：105-06-24</p><p>柬埔寨警方於日前逮捕25名涉嫌電信'
+     "詐騙之國人，法務部國際及兩岸法律司已向大陸公安部表達關切，並請其儘速查明。</p></section>"
+     '<div class="footer">更新日期：113-02-01</div>',
+     "柬埔寨將國人遣送中國大陸 法務部表達嚴正關切", dt.date(2016, 6, 24)),
+    # Taiwan's MOFA in English: an <h3> title, the <title> the site's name
+    ("MOFA-News",
+     "<div class=\"caption\"><h3>MOFA strongly protests Armenia's deportation of ROC "
+     "nationals to mainland China</h3><p>Date: 2016-09-07</p></div><p>The Ministry of "
+     "Foreign Affairs strongly protests the deportation by Armenia of 78 ROC nationals.</p>",
+     "MOFA strongly protests Armenia's deportation of ROC nationals to mainland China",
+     dt.date(2016, 9, 7)),
+])
+def test_a_release_titled_below_h1_is_read_with_its_date_line(
+        title: str, body: str, headline: str, day: dt.date) -> None:
+    info = _read(_page(f"<title>{title}</title>", body), "https://www.ministry.example.tw/p/1")
+    assert (info.headline, info.published) == (headline, day)
+
+
+@pytest.mark.parametrize("body", [
+    # the logo in <h1>, the date of the day after the page's header
+    '<header><h1>Daily Times</h1></header><div class="bar">Friday, 27 November 2026'
+    '</div><div class="content"><h2>Court hears fraud case</h2><p>The court heard the case of '
+    "the fraud suspects.</p></div>",
+    '<div class="site-logo"><h1>Daily Times</h1></div><p>27 November 2026</p>'
+    "<p>The court heard the case of the fraud suspects on a day it did not say.</p>",
+])
+def test_the_date_after_the_pages_header_is_not_the_articles(body: str) -> None:
+    info = _read(_page("<title>Daily Times</title>", body), "https://dailytimes.example/court")
+    assert info.published is None
