@@ -235,6 +235,11 @@ def test_only_get_and_head(client: httpx.Client, lab: Lab) -> None:
 
 def test_not_found(client: httpx.Client) -> None:
     assert client.get("/citation/999999").status_code == 404
+    # past what SQLite holds: no citation's either (it was a 500 and a traceback)
+    for big in ("9223372036854775808", "99999999999999999999999"):
+        assert client.get(f"/citation/{big}").status_code == 404
+        assert client.get(f"/citation/{big}.json").status_code == 404
+    assert client.get("/citation/9223372036854775807").status_code == 404
     r = client.get("/citation/999999.json")
     assert r.status_code == 404 and r.json()["error"] == "Not Found"
     assert client.get("/static/../archiver.db").status_code == 404

@@ -60,6 +60,8 @@ LOGGER = logging.getLogger(__name__)
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
+#: The largest integer SQLite holds (a citation's id is one).
+SQLITE_MAX_INT = 2**63 - 1
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';"
        " form-action 'none'; frame-ancestors 'none'")
@@ -88,8 +90,9 @@ class Dashboard:
         self.url_map = Map([
             Rule("/", endpoint="index"),
             Rule("/index.json", endpoint="index_json"),
-            Rule("/citation/<int:cid>", endpoint="citation"),
-            Rule("/citation/<int:cid>.json", endpoint="citation_json"),
+            # (a number SQLite holds: a larger one is no citation's, not a crash)
+            Rule(f"/citation/<int(max={SQLITE_MAX_INT}):cid>", endpoint="citation"),
+            Rule(f"/citation/<int(max={SQLITE_MAX_INT}):cid>.json", endpoint="citation_json"),
             Rule("/static/<name>", endpoint="static"),
             Rule("/favicon.ico", endpoint="favicon"),
             Rule(f"/{collection}/<timestamp>/<path:target>", endpoint="replay"),
