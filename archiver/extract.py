@@ -28,6 +28,7 @@ only wants the headline and the date (``archiver extract``) passes
 
 from __future__ import annotations
 
+import dataclasses
 import logging
 import re
 
@@ -67,13 +68,33 @@ def extract(body: bytes, *, url: str, content_type: str | None = None,
             return PageInfo(kind="html" if is_html(body, content_type) else "other",
                             empty=True)
         if is_pdf(body, content_type):
-            return extract_pdf(body, url=url)
+            return _shown_clean(extract_pdf(body, url=url))
         if is_html(body, content_type):
-            return _extract_html(body, url, content_type, text)
+            return _shown_clean(_extract_html(body, url, content_type, text))
         return _extract_other(body, content_type)
     except Exception:  # defensive: a page must never stop a capture
         LOGGER.exception("extraction failed for %s", url)
         return PageInfo()
+
+
+#: Control characters (C0 and C1, DEL) and the non-characters U+FFFE and U+FFFF,
+#: which a page's markup may hold (``&#27;``) but no headline shows: written to a
+#: terminal, "ESC c" resets it.
+_CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
+
+
+def _shown_clean(page: PageInfo) -> PageInfo:
+    """*page* with no control character in what reports show of it (headline,
+    title, h1)."""
+    def clean(value: str | None) -> str | None:
+        if not value or not _CONTROLS.search(value):
+            return value
+        return tn.squash(_CONTROLS.sub(" ", value)) or None
+
+    headline, title, h1 = clean(page.headline), clean(page.title), clean(page.h1)
+    if (headline, title, h1) == (page.headline, page.title, page.h1):
+        return page
+    return dataclasses.replace(page, headline=headline, title=title, h1=h1)
 
 
 def _extract_other(body: bytes, content_type: str | None) -> PageInfo:

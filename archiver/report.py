@@ -204,6 +204,17 @@ def md_text(value: object) -> str:
     return _MD_MARKUP.sub(r"\\\1", " ".join(text.split()))
 
 
+#: What a URL may hold to be written as a Markdown autolink (``<url>``).
+_AUTOLINK = re.compile(r"https?://[^\s<>\x00-\x1f\x7f-\x9f`\\]+", re.IGNORECASE)
+
+
+def md_url(url: str) -> str:
+    """*url* as a Markdown autolink (``<http://...>``) when it can be one, else as
+    literal text (:func:`md_text`): a URL from elsewhere (a redirect, an archive's
+    API) cannot close the link and write markup after it."""
+    return f"<{url}>" if _AUTOLINK.fullmatch(url) else md_text(url)
+
+
 def csv_cell(value: object) -> object:
     """*value* as a CSV cell a spreadsheet shows as text: a string that would start
     a formula (``=cmd|...``) is given a leading apostrophe, as OWASP advises."""
@@ -232,8 +243,12 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
                      + (f" ({md_text(facts)})" if facts else ""))
         lines.append("")
         for r in rows:
-            lines.append(f"- **{r['status']}** since {r.get('since') or '?'}: <{r['url']}>")
+            lines.append(f"- **{r['status']}** since {r.get('since') or '?'}: {md_url(r['url'])}")
             lines.append(f"  - {md_text(r['reason'])}")
+            if r.get("printed") and r["printed"] != r["url"]:
+                lines.append(f"  - as printed: {md_text(r['printed'])}")
+            if r.get("final_url") and r["final_url"] != r["url"]:
+                lines.append(f"  - now at: {md_url(r['final_url'])}")
             then, now = r.get("baseline_headline"), r.get("headline")
             if then and then == now:
                 lines.append(f"  - headline: {md_text(now)} (as first captured)")
@@ -245,10 +260,10 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
             copies = []
             link = replay_link(r.get("snapshot_at"), r["url"], replay_base)
             if link:
-                copies.append(f"archived copy <{link}>")
+                copies.append(f"archived copy {md_url(link)}")
             wb = r.get("wayback")
             if isinstance(wb, dict) and wb.get("url"):
-                copies.append(f"Wayback Machine <{wb['url']}>")
+                copies.append(f"Wayback Machine {md_url(str(wb['url']))}")
             if copies and r["status"] != "alive":
                 lines.append(f"  - replace with: {'; '.join(copies)}")
         lines.append("")

@@ -47,6 +47,11 @@ def wayback_timestamp(when: dt.datetime) -> str:
     return when.astimezone(dt.UTC).strftime("%Y%m%d%H%M%S")
 
 
+#: An archived copy's URL: http(s), with no space, control character, quote or
+#: angle bracket (what a report could not write as one link).
+_SNAPSHOT_URL = re.compile(r"https?://[^\s<>\"'`\\\x00-\x1f\x7f-\x9f]+", re.IGNORECASE)
+
+
 def parse_availability(data: Any) -> dict[str, Any] | None:
     """The usable closest snapshot in an availability API answer, or ``None``.
 
@@ -65,7 +70,7 @@ def parse_availability(data: Any) -> dict[str, Any] | None:
     url = snap.get("url")
     ts = snap.get("timestamp")
     status = str(snap.get("status") or "")
-    if not isinstance(url, str) or not url.lower().startswith(("http://", "https://")):
+    if not isinstance(url, str) or not _SNAPSHOT_URL.fullmatch(url):
         return None
     if not isinstance(ts, str) or not _TIMESTAMP.match(ts):
         return None

@@ -1065,3 +1065,16 @@ def test_a_release_titled_below_h1_is_read_with_its_date_line(
 def test_the_date_after_the_pages_header_is_not_the_articles(body: str) -> None:
     info = _read(_page("<title>Daily Times</title>", body), "https://dailytimes.example/court")
     assert info.published is None
+
+
+def test_no_control_character_reaches_the_headline() -> None:
+    """A page may write control characters (&#27;c resets a terminal the report is
+    printed on); no headline, title or h1 shows them."""
+    info = _read(_page("<title>Reset&#27;c Malaysia deports 32 &#1;Taiwanese</title>",
+                       "<h1>Reset\x1bc\x1b7 Malaysia deports 32 &#x7f;Taiwanese&#xFFFF;</h1>"
+                       "<p>Malaysia deported 32 Taiwanese.</p>"),
+                 "https://news.example/2016/05/malaysia-deports")
+    for value in (info.headline, info.title, info.h1):
+        assert value is not None
+        assert not any(ord(ch) < 32 or 0x7f <= ord(ch) <= 0x9f or ch == "\uffff" for ch in value)
+    assert info.headline == "Reset c 7 Malaysia deports 32 Taiwanese"

@@ -113,3 +113,20 @@ def test_markdown_names_an_unchanged_headline_once(tmp_path: Path) -> None:
     assert f"  - headline: {md_text(FORMULA)} (as first captured)" in unchanged
     assert "headline then:" not in unchanged
     assert f"  - headline then: {md_text(FORMULA)}; now: {md_text(HOSTILE)}" in drifted
+
+
+def test_markdown_says_what_the_html_says_and_writes_no_url_as_markup(
+        store: Store, tmp_path: Path) -> None:
+    """The citation as printed and the URL it moved to, as the HTML report gives
+    them; a URL from elsewhere (an archive's API) that could not be one link is
+    written as text, not as an autolink that markup follows."""
+    report = build_report(store)
+    result = report["results"][0]
+    result.update(printed="https://news.example/2016/05/sto ry", status="moved",
+                  final_url="https://news.example/2016/05/story-moved",
+                  wayback={"url": 'http://w/web/"><script>alert(1)</script>\n- injected'})
+    md = RENDERERS["md"](report)
+    assert "  - as printed: https://news.example/2016/05/sto ry" in md
+    assert "  - now at: <https://news.example/2016/05/story-moved>" in md
+    assert "<script>" not in md and "\n- injected" not in md
+    assert r"\<script\>" in md

@@ -148,6 +148,12 @@ def test_client_is_used_when_given(api: Site) -> None:
                                         "timestamp": SNAP_TS, "url": "http://w/x"}}},
     {"archived_snapshots": {"closest": {"available": True, "status": "200",
                                         "timestamp": "2016", "url": "http://w/x"}}},
+    # a URL no report can write as one link: markup and a new line after it
+    *({"archived_snapshots": {"closest": {"available": True, "status": "200",
+                                          "timestamp": SNAP_TS, "url": url}}}
+      for url in ('http://w/web/"><script>alert(1)</script>\n- injected item',
+                  "http://w/web/x> [click me](javascript:alert(1)) <b>bold</b> | cell",
+                  "http://w/web/a b")),
 ])
 def test_parse_rejects_malformed_shapes(data: object) -> None:
     assert parse_availability(data) is None
