@@ -71,6 +71,7 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from .codings import decode_content
+from .content import is_pdf
 from .eventloop import IDLE_SELECTORS, IdleSelector
 from .extract import extract
 from .models import PageInfo
@@ -106,18 +107,26 @@ def worker_count(setting: int) -> int:
 def extract_body(body: bytes | Path | None, content_encoding: str | None,
                  content_type: str | None, url: str, limit: int) -> PageInfo | None:
     """Extraction of *body* (raw, as received: its bytes or the file holding
-    them), inflated up to *limit* bytes."""
+    them), inflated up to *limit* bytes.
+
+    A PDF sent as it is (no Content-Encoding) is read whole, whatever *limit*
+    (the fetch's ``max_bytes`` bounds it): its cross-reference table is at its
+    end, and a PDF cut short cannot be read."""
     raw = b""
+    whole = all(c.strip().lower() in ("", "identity", "none")
+                for c in (content_encoding or "").split(","))
     if isinstance(body, bytes):
-        raw = body[:limit]
+        raw = body if whole and is_pdf(body[:1024], content_type) else body[:limit]
     elif body is not None:
         try:
             with body.open("rb") as fh:
                 # extraction never looks past *limit*, so neither does the read
                 raw = fh.read(limit)
+                if whole and len(raw) == limit and is_pdf(raw[:1024], content_type):
+                    raw += fh.read()
         except OSError:
             raw = b""
-    decoded, _ = decode_content(raw, content_encoding, limit)
+    decoded, _ = decode_content(raw, content_encoding, max(limit, len(raw)) if whole else limit)
     return extract(decoded, url=url, content_type=content_type)
 
 

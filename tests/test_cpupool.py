@@ -633,3 +633,28 @@ def test_work_run_apart_answers_raises_and_is_killed_past_its_time() -> None:
     assert "not a number" in seen["error"]
     assert seen["stopped_after"] < 5
     assert _children() == before  # every child reaped, the stuck one killed
+
+
+def test_a_pdf_sent_as_it_is_is_read_whole_past_the_inflation_limit(tmp_path: Path) -> None:
+    """The limit bounds what a compressed body is inflated to; a PDF sent as it is
+    was cut there, and its cross-reference table (at its end) with it: a 21 MB
+    annual report had no headline nor date, though `archiver extract` read it."""
+    import os
+
+    from .pdfs import make_pdf
+
+    pdf = make_pdf({"/Title": "Annual Report 2016", "/CreationDate": "D:20160620120000Z"},
+                   "Annual Report 2016", drawing=b"%" + os.urandom(600_000).hex().encode()
+                   + b"\n")
+    limit = 256 * 1024
+    assert len(pdf) > 2 * limit
+    path = tmp_path / "report.pdf"
+    path.write_bytes(pdf)
+    for body in (path, pdf):
+        page = extract_body(body, None, "application/pdf", "http://127.0.0.1/r.pdf", limit)
+        assert page is not None and page.kind == "pdf"
+        assert (page.headline, str(page.published)) == ("Annual Report 2016", "2016-06-20")
+    # an HTML page is still read up to the limit only
+    big = b"<html><body><h1>Title</h1>" + b"<p>x</p>" * (limit // 4) + b"</body></html>"
+    page = extract_body(big, None, "text/html", "http://127.0.0.1/p", limit)
+    assert page is not None and page.headline == "Title"
