@@ -171,10 +171,12 @@ class Cycle:
     # -- WARC ---------------------------------------------------------------
     def _plan(self, hop: Hop, digest: str | None) -> HopPlan:
         """Archive *hop* in full, or as a revisit of its URL's latest full capture
-        when that has the same payload."""
+        when that has the same payload (cut at the same limit too: a document
+        over ``fetch.max_bytes`` is not stored again whole at every check)."""
         last = self.store.last_response(hop.url)
-        if last and digest and last["payload_digest"] == digest and not hop.truncated \
-                and self._still_there(last):
+        cut = hop.truncated_reason if hop.truncated else None
+        if last and digest and last["payload_digest"] == digest \
+                and last.get("truncated") == cut and self._still_there(last):
             return HopPlan(digest, last)
         return HopPlan(digest)
 

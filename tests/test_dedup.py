@@ -126,3 +126,33 @@ def test_unchanged_pages_become_small_revisits(tmp_path: Path, site: Site) -> No
                            site.url("/never/cited"))
     assert unknown.returncode == 2
     assert site.url("/never/cited") in unknown.stderr and "Traceback" not in unknown.stderr
+
+
+def test_a_document_cut_at_the_size_cap_is_not_stored_whole_again(tmp_path: Path,
+                                                                  site: Site) -> None:
+    """A scanned annex over fetch.max_bytes is cut there, the same bytes at every
+    check: the second check writes a revisit of the first (it wrote the 50 MB
+    again at every cycle), and get hands over the bytes kept."""
+    import os
+
+    annex = b"%PDF-1.4\n" + os.urandom(400_000)
+    site.page("/annex.pdf", annex, content_type="application/pdf")
+    sources = write_sources(tmp_path / "sources.yaml",
+                            one_event_per_url([site.url("/annex.pdf")]))
+    (tmp_path / "archiver.toml").write_text("[fetch]\nmax_bytes = 100000\n", encoding="utf-8")
+    archive = tmp_path / "archive"
+    args = common_args(sources, archive)
+    for _ in range(2):
+        proc = run_archiver("run", *args)
+        assert proc.returncode == 0, proc.stderr
+    first, second = captures_of_cycle(archive, 1), captures_of_cycle(archive, 2)
+    url = site.url("/annex.pdf")
+    assert first[url][1] == "response" and second[url][1] == "revisit"
+    assert second[url][4] == first[url][4]
+    rtype, head, body = read_record(archive, first[url][2], first[url][3])
+    assert head["WARC-Truncated"] == "length" and 0 < len(body) < len(annex)
+    assert annex.startswith(body)
+    out = tmp_path / "annex.pdf"
+    got = run_archiver("get", url, "--archive", str(archive), "--output", str(out))
+    assert got.returncode == 0, got.stderr
+    assert out.read_bytes() == body  # the revisit's payload: the first capture's cut bytes
