@@ -498,7 +498,7 @@ def _alike(page: PageInfo | None, base: PageInfo) -> str:
         return "headline matches the first snapshot"
     if page is not None and _has_text(page.text) and _has_text(base.text):
         return "main text matches the first snapshot"
-    return "no headline or main text, as in the first snapshot"
+    return "nothing to compare it by: no headline or text, as in the first snapshot"
 
 
 def _same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:

@@ -285,6 +285,19 @@ def _starts_with_html_tag(head: bytes) -> bool:
     return _HTML_TAG.match(head, pos) is not None
 
 
+#: Media types outside ``text/`` that are text: JSON, XML, scripts.
+_TEXT_APPLICATIONS = frozenset({"application/json", "application/xml", "application/javascript",
+                                "application/x-javascript", "application/ecmascript"})
+
+
+def is_text(content_type: str | None) -> bool:
+    """True when *content_type* names text: ``text/*``, JSON or XML (``+json``,
+    ``+xml`` too), a script."""
+    kind = media_type(content_type)
+    return kind.startswith("text/") or kind in _TEXT_APPLICATIONS \
+        or kind.endswith(("+json", "+xml"))
+
+
 def is_html(body: bytes, content_type: str | None) -> bool:
     """True when *body* should be read as HTML (declared, or sniffed when undeclared)."""
     mtype = media_type(content_type)

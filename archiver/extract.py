@@ -33,7 +33,7 @@ import logging
 import re
 
 from . import textnorm as tn
-from .content import decode_text, is_html, is_pdf, media_type, sniff_charset
+from .content import decode_text, is_html, is_pdf, is_text, sniff_charset
 from .dates import choose_date, dated_heading
 from .dom import MAX_HTML_BYTES, parse_html
 from .headline import article_h1, choose_headline, marked_headline
@@ -98,8 +98,8 @@ def _shown_clean(page: PageInfo) -> PageInfo:
 
 
 def _extract_other(body: bytes, content_type: str | None) -> PageInfo:
-    """Plain text keeps its text (for drift); other media give nothing."""
-    if not media_type(content_type).startswith("text/"):
+    """Text (plain, JSON, XML) keeps its text (for drift); other media give nothing."""
+    if not is_text(content_type):
         return PageInfo(kind="other")
     charset = sniff_charset(body[:MAX_HTML_BYTES], content_type)
     text = tn.squash(decode_text(body[:MAX_HTML_BYTES], charset), limit=MAX_TEXT_CHARS)

@@ -674,8 +674,8 @@ def test_an_alive_reason_names_what_was_compared() -> None:
     assert v.reason == "200 OK; main text matches the first snapshot (rule: alive)."
     empty = article(headline=None, title=None, h1=None, text="")
     v = run(fetched(hop()), empty, baseline=snapshot(empty))
-    assert v.reason == ("200 OK; no headline or main text, as in the first snapshot "
-                        "(rule: alive).")
+    assert v.reason == ("200 OK; nothing to compare it by: no headline or text, as in the "
+                        "first snapshot (rule: alive).")
 
 
 def test_first_capture_is_alive_without_comparison() -> None:
