@@ -522,7 +522,7 @@ def test_plain_text_and_other_kinds():
 def test_json_and_xml_keep_their_text_to_be_compared(content_type: str) -> None:
     """A cited API answer or feed is text: replaced by another record, it drifts as
     plain text does (it stayed alive, with no text to compare)."""
-    body = '{"title": "Kenya deports 45 Taiwanese", "date": "2016-04-12"}'.encode()
+    body = b'{"title": "Kenya deports 45 Taiwanese", "date": "2016-04-12"}'
     info = extract(body, url="https://api.example/records/1", content_type=content_type)
     assert info.kind == "other" and "Kenya deports 45 Taiwanese" in info.text
 
