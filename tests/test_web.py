@@ -528,3 +528,40 @@ def test_ports_that_cannot_be_listened_on_are_a_message(lab: Lab) -> None:
             assert proc.returncode == 2, (option, proc.stderr)
             assert b"Traceback" not in proc.stderr, proc.stderr
             assert b"already in use" in proc.stderr.lower() or b"in use" in proc.stderr
+
+
+@pytest.mark.slow
+def test_a_capture_cut_at_the_size_cap_replays_to_its_end(tmp_path: Path) -> None:
+    """The server announced the whole length; the capture holds what fetch.max_bytes
+    let in: replayed with that length, a client waited for bytes that never came
+    (30 s and more); the replay now ends with the capture."""
+    import os
+
+    annex = b"%PDF-1.4\n" + os.urandom(300_000)
+    with Site() as site:
+        site.page("/annex.pdf", annex, content_type="application/pdf")
+        url = site.url("/annex.pdf")
+        sources = tmp_path / "sources.yaml"
+        sources.write_text(f"events:\n  - id: e\n    date: 2016-05-01\n    country: Kenya\n"
+                           f"    sources: ['{url}']\n", encoding="utf-8")
+        (tmp_path / "archiver.toml").write_text("[fetch]\nmax_bytes = 100000\n",
+                                                encoding="utf-8")
+        archive = tmp_path / "archive"
+        proc = subprocess.run([sys.executable, "-m", "archiver", "run", "--sources",
+                               str(sources), "--archive", str(archive), "--allow-private"],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+    store = open_store(archive, readonly=True)
+    try:
+        (cap,) = [c for c in store.all_captures() if c["record_type"] == "response"]
+    finally:
+        store.close()
+    assert cap["truncated"] == "length"
+    when = str(cap["fetched_at"])[:19].replace("-", "").replace(":", "").replace("T", "")
+    with ReplayServer(archive) as replay:
+        started = time.monotonic()
+        status, headers, body = _raw_get(f"{replay.url}/archive/{when}id_/{url}",
+                                         {"Accept-Encoding": "identity"})
+        assert status == 200 and time.monotonic() - started < 15
+        assert 0 < len(body) < len(annex) and annex.startswith(body)
+        assert int(headers.get("content-length", len(body))) == len(body)

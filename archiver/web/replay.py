@@ -166,6 +166,12 @@ class Guard:
             names = {k.lower() for k, _ in headers}
             if "referrer-policy" not in names:
                 headers = [*headers, ("Referrer-Policy", "no-referrer")]
+            # the length the server announced when the page was captured: a body
+            # cut at fetch.max_bytes (WARC-Truncated) is shorter, and a client
+            # waits for the rest that never comes; the body is sent as it is
+            # read instead (chunked), and ends where the capture ends
+            if "content-length" in names and environ.get("REQUEST_METHOD") != "HEAD":
+                headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)
