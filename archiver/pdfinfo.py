@@ -3,7 +3,8 @@
 The title comes from the Info dictionary, then XMP, unless it is a file name
 or a placeholder ("Microsoft Word - report.docx", "Untitled"), else the
 first line of text; the date from ``/CreationDate``, XMP, the URL or the
-text. Never raises: an unreadable PDF gives ``PageInfo(kind="pdf")``.
+text (the text's first, when the PDF was created as it was fetched: a document
+rendered on demand). Never raises: an unreadable PDF gives ``PageInfo(kind="pdf")``.
 
 Example::
 
@@ -80,6 +81,11 @@ def extract_pdf(body: bytes, *, url: str = "") -> PageInfo:
         return PageInfo(kind="pdf")
 
 
+#: A PDF created this recently (up to the moment it is read) may have been made
+#: for the request: its creation date is no publication date.
+_RENDERED_DAYS = dt.timedelta(days=1)
+
+
 def _extract_pdf(body: bytes, url: str) -> PageInfo:
     try:
         from pypdf import PdfReader
@@ -130,6 +136,12 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
                            if len(line) >= 8), None)
         title = first_line[:300] if first_line else None
     url_day, has_day = tn.date_from_url(url)
+    if published is not None and published >= dt.date.today() - _RENDERED_DAYS:
+        # made as it was fetched (a court database renders its PDFs on demand):
+        # the date the document gives of itself, when it gives an earlier one
+        own = tn.find_date_in_text(text[:3000]) if text else None
+        if own is not None and own < published:
+            published = own
     if published is None:
         published = (url_day if has_day else None) or (
             tn.find_date_in_text(text[:3000]) if text else None)

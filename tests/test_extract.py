@@ -540,6 +540,22 @@ def test_pdf_metadata_and_text():
     assert "Ministry of Justice annual report" in info.text
 
 
+def test_a_pdf_rendered_as_it_is_fetched_is_dated_by_its_text():
+    """A court database makes its PDFs on demand: their /CreationDate is the moment
+    of the request (a date-mismatch flag for every citation of them); the date
+    the judgment gives of itself is its date. A PDF created today that gives no
+    earlier date keeps today's."""
+    now = dt.datetime.now(dt.UTC).strftime("D:%Y%m%d%H%M%SZ")
+    body = make_pdf({"/Title": "Republic v. Chen and 44 others", "/CreationDate": now},
+                    text="Judgment delivered at Nairobi, 13 April 2016")
+    info = extract(body, url="https://kenyalaw.example/caselaw/cases/view/123",
+                   content_type="application/pdf")
+    assert info.published == dt.date(2016, 4, 13)
+    fresh = make_pdf({"/Title": "Statement", "/CreationDate": now}, text="Statement of today")
+    info = extract(fresh, url="https://gov.example/statement.pdf", content_type="application/pdf")
+    assert info.published == dt.datetime.now(dt.UTC).date()
+
+
 def test_pdf_junk_title_falls_back_to_first_line():
     body = make_pdf({"/Title": "Microsoft Word - report.docx"},
                     text="Extradition statistics for the year")
