@@ -112,6 +112,7 @@ from . import titles
 from .models import Baseline, FailureHistory, FetchResult, Hop, PageInfo, Probe, Status, Verdict
 from .pagemeta import refresh_target
 from .pagesigns import (
+    answers_instead,
     article_markers,
     bot_wall,
     error_text,
@@ -121,6 +122,7 @@ from .pagesigns import (
     is_section_url,
     paywall,
     same_url,
+    search_heading,
     shown_article_markers,
     url_depth,
     url_key,
@@ -365,6 +367,13 @@ def _soft_404(
                 and (page is None or shown_article_markers(page, final.url) < 2):
             return ("redirect-to-section",
                     f"The cited URL redirects to a section or listing page {final.url}")
+    if page is not None and baseline is not None and not same:
+        searched = search_heading(page)
+        if searched and not search_heading(baseline.page):
+            where = f" at {final.url}" if redirected else ""
+            return ("search-page",
+                    f"{_phrase(final)}{where}, but the page is a search's or a listing's "
+                    f"where the first snapshot was the cited page ({searched!r})")
     if refresh is not None and not same_url(refresh, final.url):
         return None  # judged as a redirect (classify)
     if page is not None and baseline is not None and not same \
@@ -502,8 +511,13 @@ def _alike(page: PageInfo | None, base: PageInfo) -> str:
 
 
 def _same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:
-    """Why a redirect target is the cited page (empty when it is not)."""
-    if page.headline and base.headline:
+    """Why a redirect target is the cited page (empty when it is not).
+
+    Not by its headline when that is a search's or an error page's and the first
+    snapshot's was not: "Search Results for: malaysia deports taiwanese" repeats
+    the slug, and with it most of the headline."""
+    if page.headline and base.headline and not (
+            answers_instead(page.headline) and not answers_instead(base.headline)):
         score = headline_similarity(page.headline, base.headline)
         if score >= settings.drift_headline_similarity:
             return f"headline {score:.0%} like the first snapshot's"

@@ -166,6 +166,8 @@ _ERROR_PHRASES = re.compile(
     r"seite\s+nicht\s+gefunden|nicht\s+gefunden|fehler\s+404|existiert\s+nicht|"
     r"nicht\s+(?:mehr\s+)?verfügbar|"
     r"halaman\s+tidak\s+(?:ditemukan|tersedia)|tidak\s+ditemukan|tidak\s+tersedia|"
+    r"(?:telah\s+)?dihapus|"  # id, ms: removed
+    r"(?:art[ií]culo|p[aá]gina|contenido|noticia)\s+(?:ha\s+sido\s+)?(?:eliminad[oa]|retirad[oa])|"
     r"找不到|頁面不存在|页面不存在|網頁不存在|网页不存在|無法找到|无法找到|"
     r"404\s*(?:錯誤|错误)|(?:錯誤|错误)\s*404|不存在|已刪除|已删除|"
     # the languages of the report's countries and their neighbours, as sites
@@ -195,7 +197,7 @@ _ERROR_PHRASES = re.compile(
 _ERROR_HINTS = ("found", "longer", "exist", "missing", "encontr", "encuentra", "introuvable",
                 "trouv", "gefunden", "tidak", "find", "available", "removed", "deleted", "taken",
                 "unpublished", "expired", "wrong", "occur", "disponible", "trovat", "znalez",
-                "bulunamad", "nenalez", "gasit", "gevonden")
+                "bulunamad", "nenalez", "gasit", "gevonden", "dihapus", "eliminad", "retirad")
 
 
 def _error_phrase_in(text: str) -> bool:
@@ -225,7 +227,8 @@ _ERROR_FILLER = frozenset(
     "omlouváme se stránka chyba ne pare rău eroare λυπούμαστε η σελίδα σφάλμα "
     "ներողություն սխալ "
     "抱 歉 對 不 起 对 您 所 要 的 請 请 求 頁 页 面 網 网 該 该 此 錯 误 誤 錯 已 很 找 "
-    "訪 访 問 问".split()
+    "訪 访 問 问 本 文 篇 章 新 聞 闻 "
+    "artículo articulo noticia ha sido telah artikel berita".split()
 )
 
 
@@ -240,7 +243,9 @@ def error_title(page: PageInfo, url: str = "") -> str:
     markers (see ``article_markers``) is an article that talks about errors,
     never an error page: "Error 404: the art of broken links" stays alive.
     """
-    if _looks_like_article(page):  # (cheap for most: their markup shows both signs)
+    # (a page left with an article's markup, og:type and date, but with a removal
+    # notice for all its text is judged: "This article has been removed")
+    if _looks_like_article(page) and not _notice_only(page):
         return ""
     for field in (page.title, page.h1, page.headline):
         if not field:
@@ -254,6 +259,57 @@ def error_title(page: PageInfo, url: str = "") -> str:
             if other == 0 or (other == 1 and not _shown_marked(page, url)):
                 return segment.strip()
     return ""
+
+
+#: A heading that answers in the cited page's place: search results, a listing
+#: of a folder, "nothing found" (its words may repeat the cited URL's slug).
+_ANSWERS_INSTEAD = re.compile(
+    r"search\s+results?|results?\s+for\b|nothing\s+(?:was\s+)?found|no\s+results|"
+    r"^\s*index\s+of\s+/|resultados\s+(?:de\s+(?:la\s+)?b[uú]squeda|para)|"
+    r"r[ée]sultats?\s+(?:de\s+(?:la\s+)?recherche|pour)|suchergebnisse|hasil\s+pencarian|"
+    r"搜尋結果|搜索结果|检索结果|検索結果|검색\s*결과", re.IGNORECASE)
+
+
+def search_heading(page: PageInfo) -> str:
+    """The heading (headline or title) of *page* that is a search's or a folder
+    listing's ("Search results for: ...", "Index of /2016/"), else empty."""
+    for heading in (page.headline, page.title):
+        if heading and _ANSWERS_INSTEAD.search(heading):
+            return heading
+    return ""
+
+
+def answers_instead(heading: str | None) -> bool:
+    """True when *heading* (a headline, a title) is a search's, a folder listing's
+    or an error page's, not an article's."""
+    if not heading:
+        return False
+    return _ANSWERS_INSTEAD.search(heading) is not None or _error_phrase_in(heading)
+
+
+#: Words of a text that can be a notice and nothing more ("This article has been
+#: removed at the request of the publisher."); a news brief has more.
+NOTICE_WORDS = 20
+
+
+#: What a notice says of an article taken down.
+_REMOVAL = re.compile(
+    r"(?:has|have|had)\s+been\s+(?:removed|deleted|taken\s+down|unpublished|withdrawn)|"
+    r"no\s+longer\s+(?:available|exists?)|(?:ha|han)\s+sido\s+(?:eliminad|retirad)[oa]s?|"
+    r"eliminad[oa]|a\s+été\s+(?:supprimée?|retirée?)|(?:telah\s+)?dihapus|wurde\s+entfernt|"
+    r"已刪除|已删除|被.{0,8}(?:刪除|删除)|已下架|已撤下", re.IGNORECASE)
+
+
+def _after_headline(page: PageInfo) -> str:
+    """*page*'s text without the headline it begins with."""
+    text, headline = page.text, page.headline
+    return text[len(headline):] if headline and text.startswith(headline) else text
+
+
+def _notice_only(page: PageInfo) -> bool:
+    """True when *page*'s text, after its headline, is as short as a notice
+    (:data:`NOTICE_WORDS`)."""
+    return _counts(_after_headline(page))[0] <= NOTICE_WORDS
 
 
 def _other_words(text: str) -> int:
@@ -279,8 +335,13 @@ def error_text(page: PageInfo) -> str:
     """
     text = page.text
     if not text or page.kind == "pdf" or _counts(text)[0] > ERROR_TEXT_WORDS \
-            or not _error_phrase_in(text) or _looks_like_article(page):
+            or not _error_phrase_in(text):
         return ""
+    if _looks_like_article(page):
+        # an article's markup kept above a removal notice and nothing more (a
+        # takedown leaves og:type, the date, the headline and the byline)
+        rest = _after_headline(page)
+        return rest.strip() if _notice_only(page) and _REMOVAL.search(rest) else ""
     for sentence in _SENTENCE_END.split(text.replace("\u2019", "'")):
         if sentence and _error_phrase_in(sentence) and not _other_words(sentence):
             return sentence.strip()
@@ -446,7 +507,13 @@ _GEO_BLOCK = re.compile(
     r"non (?:è )?disponibile nel (?:tuo|suo|vostro) paese|"  # it
     r"недоступ(?:ен|на|но|ны) (?:в|для) (?:вашей стран[еы]|вашего региона|вашем регионе)|"  # ru
     r"غير (?:متاح|متوفر)(?:ة)? في (?:بلدك|منطقتك)|"  # ar
-    r"お住まいの(?:国|地域)では(?:ご利用|ご覧|視聴|閲覧)",  # ja
+    r"お住まいの(?:国|地域)では(?:ご利用|ご覧|視聴|閲覧)|"  # ja
+    # the notice US local papers showed readers in the European Economic Area (2018)
+    r"access(?:ing)? (?:this website )?from a country (?:belonging to|in) the european "
+    r"economic area|"
+    r"tidak tersedia di (?:negara|wilayah) (?:anda|kamu)|"  # id, ms ("negara Anda")
+    r"kh[ôo]ng (?:kh[ảa] d[ụu]ng|c[óo] s[ẵa]n) t[ạa]i (?:qu[ốo]c gia|khu v[ựu]c) "  # vi
+    r"c[ủu]a b[ạa]n",
     re.IGNORECASE)
 
 

@@ -1176,3 +1176,71 @@ def test_pages_titled_like_a_challenge_at_200_are_not_one(title: str, text: str)
     page = PageInfo(kind="html", title=title, text=text, headline=title)
     v = run(fetched(hop()), page, baseline=snapshot())
     assert v.rule != "challenge", v.reason
+
+
+SLUG_HEADLINE = "Malaysia deports Taiwanese to China"
+SLUG_URL = "https://news.example/2016/05/03/malaysia-deports-taiwanese-to-china/"
+
+
+@pytest.mark.parametrize(("final_url", "page", "rule"), [
+    # a WordPress "redirect 404s to search" plugin: the slug is the query, and the
+    # heading repeats it (70 % like the first snapshot's headline: not the page)
+    ("https://news.example/?s=malaysia+deports+taiwanese+to+china",
+     PageInfo(kind="html", headline="Search Results for: malaysia deports taiwanese to china",
+              text="Sorry, but nothing matched your search terms. Please try again."),
+     "redirect-to-section"),
+    # a migration that sends old URLs to the new site's search with the slug's words
+    ("https://new.example/search2?q=malaysia%20deports%20taiwanese%20to%20china",
+     PageInfo(kind="html", headline="Search results for \u201cmalaysia deports taiwanese to "
+              "china\u201d", text="No results. Try other words."), "search-page"),
+])
+def test_a_redirect_to_a_search_for_the_slug_is_not_the_page_moved(
+        final_url: str, page: PageInfo, rule: str) -> None:
+    base = snapshot(article(headline=SLUG_HEADLINE), url=SLUG_URL)
+    v = run(chain((SLUG_URL, 301), (final_url, 200), url=SLUG_URL), page, baseline=base)
+    assert (v.status, v.rule) == ("soft-404", rule), v.reason
+
+
+@pytest.mark.parametrize("page", [
+    # a theme's 200 "nothing found" at any unknown URL, titled with the slug
+    PageInfo(kind="html", headline="Nothing found for Malaysia Deports Taiwanese To China",
+             text="It seems we can't find what you're looking for. Perhaps searching can help.",
+             published=dt.date(2016, 5, 3)),  # (the URL's date)
+    # an expired host's empty folder at the cited URL
+    PageInfo(kind="html", headline="Index of /2016/05/03/malaysia-deports-taiwanese-to-china/",
+             text="Index of /2016/05/03/malaysia-deports-taiwanese-to-china/ Parent Directory",
+             published=dt.date(2016, 5, 3)),
+])
+def test_a_page_that_echoes_the_slug_in_place_of_the_article_is_soft_404(page: PageInfo) -> None:
+    base = snapshot(article(headline=SLUG_HEADLINE), url=SLUG_URL)
+    v = run(fetched(hop(url=SLUG_URL), url=SLUG_URL), page, baseline=base)
+    assert v.status == "soft-404", v.reason
+
+
+@pytest.mark.parametrize("text", [
+    "We recognize you are attempting to access this website from a country belonging to the "
+    "European Economic Area (EEA), including the EU, which enforces the GDPR.",
+    "Maaf, konten ini tidak tersedia di negara Anda.",
+    "Harap maaf, kandungan ini tidak tersedia di negara anda.",
+    "Xin lỗi, nội dung này không khả dụng tại quốc gia của bạn.",
+])
+def test_geo_blocks_in_more_wordings_are_blocked(text: str) -> None:
+    page = PageInfo(kind="html", title="Daily Courier", text=text)
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert (v.status, v.rule) == ("blocked", "geo-block"), v.reason
+
+
+@pytest.mark.parametrize(("headline", "text"), [
+    # a takedown keeps the article's markup (og:type, date, byline) above its notice
+    (HEADLINE, f"{HEADLINE} By Staff Reporter 2016-05-03 This article has been removed at "
+               "the request of the publisher."),
+    ("This article has been removed", "This article has been removed By Staff Reporter "
+     "2016-05-03 This article has been removed at the request of the publisher."),
+    (HEADLINE, f"{HEADLINE} Este artículo ha sido eliminado."),
+    (HEADLINE, f"{HEADLINE} 本文已刪除。"),
+    (HEADLINE, f"{HEADLINE} Artikel ini telah dihapus oleh redaksi."),
+])
+def test_a_removal_notice_in_the_articles_markup_is_soft_404(headline: str, text: str) -> None:
+    page = article(headline=headline, h1=headline, text=text)
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert v.status == "soft-404", v.reason
