@@ -54,8 +54,10 @@ _UPDATED = dom.MarksPattern(r"modif|updat|edited|aktualis|actualiz|revis")
 Dated = tuple[dt.date, str]  # a day and the value it was read from
 
 
-def choose_date(found: Markup, tree: LexborHTMLParser, url: str) -> dt.date | None:
-    """The original publication day, or None."""
+def choose_date(found: Markup, tree: LexborHTMLParser, url: str, *, headed: bool = True
+                ) -> dt.date | None:
+    """The original publication day, or None. *headed*: the page's ``<h1>`` is its
+    article's headline (not a logo's, nor a section's name)."""
     # an article's JSON-LD date first; another object's (an embedded video's
     # uploadDate, a WebPage's) after the page's meta dates
     article, other = _date_jsonld(found)
@@ -69,7 +71,27 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str) -> dt.date | No
         return url_day
     # (a /2016/05/ URL gives a month: no day is made up)
     own, teaser = _date_byline(tree, furniture)
-    return own or _date_under_h1(found, tree, furniture) or _date_title(found) or teaser
+    return own or _date_under_h1(found, tree, furniture, headed) or _date_title(found) or teaser
+
+
+#: A date said to be an update's ("Updated: 6 March 2024", "(modifica il 6 marzo
+#: 2024 | 09:12)", "更新日期：113-03-06"), up to a separator or a publication's label.
+_UPDATE_DATE = re.compile(
+    r"(?:(?:last\s+)?(?:updated|modified|edited|revised)(?:\s+(?:on|at|date))?|"
+    r"modificad[oa]|modifica(?:to)?(?:\s+il)?|aggiornat[oa](?:\s+il)?|"
+    r"actualizad[oa](?:\s+el)?|mis\s+à\s+jour(?:\s+le)?|aktualisiert(?:\s+am)?|"
+    r"diperbarui|dikemaskini|cập\s+nhật|更新(?:日期|時間|时间)?)\s*[:：]?"
+    r"(?:(?!publi|post|發布|发布|發佈|erschienen|veröffentlicht|diterbitkan|terbit)"
+    r"[^|()\n]){0,40}", re.IGNORECASE)
+
+
+def _without_updates(text: str) -> str:
+    """*text* without the dates it says are an update's (see :data:`_UPDATE_DATE`)."""
+    return _UPDATE_DATE.sub(" ", text) if _UPDATE_HINT.search(text) else text
+
+
+_UPDATE_HINT = re.compile(r"updat|modif|edited|revised|aggiornat|actualizad|mis\s+à|"
+                          r"aktualisiert|diperbarui|dikemaskini|cập|更新", re.IGNORECASE)
 
 
 #: Elements looked at after an ``<h1>`` for a line that is only its date.
@@ -78,17 +100,17 @@ _UNDER_H1 = 3
 _DATE_LINE_WORDS = 4
 
 
-def _date_under_h1(found: Markup, tree: LexborHTMLParser, furniture: _Furniture
-                   ) -> dt.date | None:
+def _date_under_h1(found: Markup, tree: LexborHTMLParser, furniture: _Furniture,
+                   headed: bool = True) -> dt.date | None:
     """The date of a line that says only that, among the elements that follow an
-    ``<h1>`` (the first ``<h2>``/``<h3>`` of a page without one): a press
-    release's "Release date: 12 March 2019", a ministry's right-aligned
-    "平成31年3月12日", an item of a list of facts ("Date:2016-09-07", then "Data
-    Source: ..."), with no class that names a date."""
+    ``<h1>`` (first the first ``<h2>``/``<h3>`` of a page with no ``<h1>`` that
+    heads its article, not *headed*): a press release's "Release date: 12 March
+    2019", a ministry's right-aligned "平成31年3月12日", an item of a list of facts
+    ("Date:2016-09-07", then "Data Source: ..."), with no class that names a date."""
     heads = found.h1s[:3]
-    if not heads:
+    if not heads or not headed:
         first = tree.css_first("h2, h3")
-        heads = [first] if first is not None else []
+        heads = [first, *heads] if first is not None else heads
     for head in heads:
         day = _date_after(head, furniture)
         if day is not None:
@@ -97,11 +119,10 @@ def _date_under_h1(found: Markup, tree: LexborHTMLParser, furniture: _Furniture
 
 
 def dated_heading(tree: LexborHTMLParser, found: Markup) -> str | None:
-    """On a page with no ``<h1>``, the text of its first ``<h2>``/``<h3>`` when a
-    line that is only a date follows it: a release's title, where the page's
-    ``<title>`` names the site ("MOFA-News")."""
-    if found.h1s:
-        return None
+    """The text of the page's first ``<h2>``/``<h3>`` when a line that is only a
+    date follows it: a release's title, on a page whose ``<h1>``, if any, holds
+    the logo or the section's name, and whose ``<title>`` names the site
+    ("MOFA-News"). For a page with no ``<h1>`` that heads its article."""
     head = tree.css_first("h2, h3")
     if head is None or _date_after(head, _Furniture(found)) is None:
         return None
@@ -153,15 +174,24 @@ def _lines(el: LexborNode) -> list[LexborNode]:
 
 
 def _date_line(el: LexborNode, furniture: _Furniture) -> dt.date | None:
-    """The date of *el* when it is a line that says only that."""
-    text = tn.squash(text_of(el))
-    # (not a link's: a teaser dates another article; nor furniture's)
-    if text and len(text) <= 80 and el.tag != "a" and el.css_first("a") is None \
-            and not furniture.holds(el):
+    """The date of *el* when it is a line that says only that, or a byline that
+    ends with it ("By: Nestor Corrales - Reporter / 05:40 AM March 05, 2024")."""
+    text = _without_updates(tn.squash(text_of(el)))
+    if not text or el.tag == "a" or furniture.holds(el):
+        return None
+    if _BYLINE_START.match(text) and len(text) <= 160:  # its links are its writers'
+        days = tn.find_dates_in_text(text, limit=2)
+        return days[0] if len(days) == 1 else None
+    # (not a link's: a teaser dates another article)
+    if len(text) <= 80 and el.css_first("a") is None:
         days = tn.find_dates_in_text(text, limit=2)
         if len(days) == 1 and _only_a_date(text):
             return days[0]
     return None
+
+
+#: The start of a byline: "By", "By:", "Por", "Par", "Von", "Oleh", 記者, 作者.
+_BYLINE_START = re.compile(r"\s*(?:by|por|par|von|oleh|記者|记者|作者)\b\s*[:：]?", re.IGNORECASE)
 
 
 def _only_a_date(text: str) -> bool:
@@ -299,10 +329,11 @@ _LINK = dom.tag_ids("a")
 _FURNITURE = dom.MarksPattern(
     r"(?:^|[\s_-])(?:related|sidebar|rail|comments?|reviews?|ticker|breaking|most-?read|"
     r"mostread|popular|trending|recommended|teasers?|widget|newsfeed|news-feed|latest|"
-    r"masthead|topbar|top-bar|header-top|today|hoy)(?:$|[\s_-])")
+    r"masthead|topbar|top-bar|header-top|header-date|current-date|today|hoy)(?:$|[\s_-])")
 #: Ancestors looked at for furniture.
 _FURNITURE_DEPTH = 12
 _TOP = dom.tag_ids("body", "html")
+_HEADER = dom.tag_id("header")
 
 
 class _Furniture:
@@ -330,12 +361,18 @@ class _Furniture:
     def holds(self, el: LexborNode) -> bool:
         if self._named(el):
             return True
+        header = False  # in a <header> that does not hold the <h1>: the page's own, if
+        # no <article> or <main> holds it (the masthead's date of the day)
         for depth, above in enumerate(dom.ancestors(el)):
             tid = above.tag_id
-            if tid in _TOP or tid in _ARTICLE or depth >= _FURNITURE_DEPTH:
+            if tid in _TOP:
+                return header
+            if tid in _ARTICLE or depth >= _FURNITURE_DEPTH:
                 return False
             if tid in dom.ASIDE_IDS or tid in _LINK or self._named(above):
                 return True
+            if tid == _HEADER and above.mem_id not in self._headline_boxes():
+                header = True
         return False
 
 
@@ -378,7 +415,9 @@ def _date_byline(tree: LexborHTMLParser, furniture: _Furniture
             continue
         text = tn.squash(text)
         # the earliest when it names several: "Updated: March 14, 2019 | Published:
-        # March 12, 2019" (a page is updated after it is published)
+        # March 12, 2019" (a page is updated after it is published); none said
+        # to be an update's ("Updated: 6 March 2024" alone is no publication date)
+        text = _without_updates(text)
         days = tn.find_dates_in_text(text, limit=4)
         day = min(days) if days else _short_year_date(text) or _titled_date(el)
         if day is not None:

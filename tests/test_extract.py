@@ -1105,3 +1105,52 @@ def test_no_control_character_reaches_the_headline() -> None:
         assert value is not None
         assert not any(ord(ch) < 32 or 0x7f <= ord(ch) <= 0x9f or ch == "\uffff" for ch in value)
     assert info.headline == "Reset c 7 Malaysia deports 32 Taiwanese"
+
+
+@pytest.mark.parametrize(("name", "html", "headline", "day"), [
+    # Bangkok Post: the date of the day in the page's header, the article's own
+    # "PUBLISHED :" line under the headline
+    ("masthead", '<title>Taiwanese held in fraud raid to be sent to China</title></head><body>'
+     '<header><a href="/" class="logo">Bangkok Post</a><div class="header-date">Wednesday, '
+     "March 06, 2024</div></header><h1>Taiwanese held in fraud raid to be sent to China</h1>"
+     "<p>PUBLISHED : 5 Mar 2024 at 18:12</p><p>Police will hand over 25 Taiwanese arrested "
+     "in a call-centre raid to China, Immigration said on Tuesday.</p>",
+     "Taiwanese held in fraud raid to be sent to China", dt.date(2024, 3, 5)),
+    # a ministry's release: "Published:" under the title, "Updated:" in an info box
+    ("updated", "<title>Ministry condemns deportation - Ministry</title></head><body>"
+     "<h1>Ministry condemns deportation</h1><p>Published: 5 March 2024</p><p>The ministry "
+     "said today that it strongly condemns the deportation; more text follows here.</p>"
+     '<div class="info">Updated: 6 March 2024</div>',
+     "Ministry condemns deportation", dt.date(2024, 3, 5)),
+    # Corriere della Sera: the publication, then the update in brackets
+    ("corriere", "<title>Il Kenya espelle 45 taiwanesi</title></head><body><h1>Il Kenya "
+     "espelle 45 taiwanesi</h1><p>5 marzo 2024 (modifica il 6 marzo 2024 | 09:12)</p>"
+     "<p>Il governo del Kenya ha espulso 45 cittadini taiwanesi verso la Cina.</p>",
+     "Il Kenya espelle 45 taiwanesi", dt.date(2024, 3, 5)),
+    # Taiwan's Executive Yuan: <h1> the section's name, the release's title an <h2>
+    ("section-h1", "<title>卓揆：政府全力協助肯亞案國人 | 本院新聞 | 新聞與公告 | 行政院</title>"
+     '</head><body><h1 class="words_title">本院新聞</h1><h2><span>卓揆：政府全力協助肯亞案國人'
+     '</span></h2><div class="date_style2"><span>發布日期：2024-03-05</span></div>'
+     "<p>行政院長卓榮泰今（5）日表示，政府將全力協助肯亞案國人。</p>",
+     "卓揆：政府全力協助肯亞案國人", dt.date(2024, 3, 5)),
+    # Taiwan's MOFA in English: the logo in <h1>, the title an <h2>, its date a list item
+    ("logo-h1", "<title>MOFA protests Kenya's deportation of Taiwanese nationals - News "
+     "Releases - Ministry of Foreign Affairs, Republic of China (Taiwan)</title></head><body>"
+     '<div class="header"><h1><a href="/Default.html"><img alt="Ministry of Foreign Affairs">'
+     '</a></h1></div><h2 class="h3">MOFA protests Kenya\'s deportation of Taiwanese nationals'
+     '</h2><ul class="list-text detail"><li>Date: 2024-03-05</li></ul><p>The government of '
+     "Kenya on March 5 deported 45 Taiwanese nationals to China.</p>",
+     "MOFA protests Kenya's deportation of Taiwanese nationals", dt.date(2024, 3, 5)),
+    # Philippine Daily Inquirer: a byline under the title, with no class that says so
+    ("byline", "<title>PH deports 45 Taiwanese to China | Inquirer</title></head><body>"
+     '<h1 class="entry-title">PH deports 45 Taiwanese to China</h1><div id="art_plat">By: '
+     '<a href="/byline/x">Nestor Corrales</a> - Reporter<br>Philippine Daily Inquirer / '
+     '05:40 AM March 05, 2024</div><div id="article_content"><p>MANILA, Philippines — The '
+     "Bureau of Immigration deported 45 Taiwanese nationals to China.</p></div>",
+     "PH deports 45 Taiwanese to China", dt.date(2024, 3, 5)),
+])
+def test_more_sites_headlines_and_dates(name: str, html: str, headline: str,
+                                        day: dt.date) -> None:
+    body = f'<!DOCTYPE html><html><head><meta charset="utf-8">{html}</body></html>'.encode()
+    info = extract(body, url=f"https://news.example/{name}", content_type="text/html")
+    assert (info.headline, info.published) == (headline, day)
