@@ -334,6 +334,8 @@ _FURNITURE = dom.MarksPattern(
 _FURNITURE_DEPTH = 12
 _TOP = dom.tag_ids("body", "html")
 _HEADER = dom.tag_id("header")
+#: Class and id words of a box that is the page's header (``<div id=inq_header>``).
+_HEADER_MARKS = dom.MarksPattern(r"(?:^|[\s_-])(?:site-?)?header(?:$|[\s_-])")
 
 
 class _Furniture:
@@ -371,7 +373,8 @@ class _Furniture:
                 return False
             if tid in dom.ASIDE_IDS or tid in _LINK or self._named(above):
                 return True
-            if tid == _HEADER and above.mem_id not in self._headline_boxes():
+            if (tid == _HEADER or _HEADER_MARKS.search(dom.marks(above.attributes))) \
+                    and above.mem_id not in self._headline_boxes():
                 header = True
         return False
 

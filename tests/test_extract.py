@@ -1116,6 +1116,14 @@ def test_no_control_character_reaches_the_headline() -> None:
      "<p>PUBLISHED : 5 Mar 2024 at 18:12</p><p>Police will hand over 25 Taiwanese arrested "
      "in a call-centre raid to China, Immigration said on Tuesday.</p>",
      "Taiwanese held in fraud raid to be sent to China", dt.date(2024, 3, 5)),
+    # Inquirer.net: the header a <div id=inq_header>, its date the day's
+    ("header-id", "<title>PH deports 45 Taiwanese to China | Inquirer</title></head><body>"
+     '<div id="inq_header"><a href="/"><img alt="Inquirer.net"></a><div id="inq_date">'
+     'Wednesday, March 6, 2024</div></div><div id="inq_content"><h1 class="entry-title">PH '
+     'deports 45 Taiwanese to China</h1><div id="art_plat">By: <a href="/byline/x">Nestor '
+     "Corrales</a> - Reporter<br>Philippine Daily Inquirer / 05:40 AM March 05, 2024</div>"
+     "<p>MANILA, Philippines — The Bureau of Immigration deported 45 Taiwanese.</p></div>",
+     "PH deports 45 Taiwanese to China", dt.date(2024, 3, 5)),
     # a ministry's release: "Published:" under the title, "Updated:" in an info box
     ("updated", "<title>Ministry condemns deportation - Ministry</title></head><body>"
      "<h1>Ministry condemns deportation</h1><p>Published: 5 March 2024</p><p>The ministry "
