@@ -7,6 +7,7 @@ a message naming the file, line or URL; nobody sees a traceback for it.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import datetime as dt
 import errno
 import functools
@@ -17,7 +18,7 @@ import os
 import signal
 import sqlite3
 import sys
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Iterator
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -192,37 +193,39 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
     setup_logging(log_format, logging.WARNING - 10 * verbose)
     sources = load_sources(sources_path)
     settings = make_settings(sources_path, config, timeout, per_host_delay, allow_private)
-    report: dict[str, Any] | None = None
-    tally: dict[str, int] = {}
-    with ArchiveLock(archive, command):
-        store = open_store(archive)
-        try:
-            with Progress(sys.stderr) as progress:
-                summary = eventloop.run(_until_signalled(functools.partial(
-                    run_cycle, sources, archive=archive, settings=settings,
-                    progress=progress.update, store=store)))
-            if summary.interrupted:
-                click.echo(f"interrupted: {summary.checked} citations checked and kept; the "
-                           f"next `archiver {command}` goes on from there", err=True)
-                sys.exit(130)
-            if streams(fmt, settings):
-                tally = write_report(store, fmt, sys.stdout)
-            else:
-                report = build_report(store)
-        finally:
-            store.close()
-    if report is not None:
-        emit_report(report, fmt, settings)
-        broken = any(r["status"] in BROKEN for r in report["results"])
-    else:
-        broken = any(status in BROKEN for status in tally)
-    if summary.network_down:
-        click.echo("warning: no host name resolved and no connection succeeded: the network "
-                   "looks down, failures were not counted towards dead.", err=True)
-    # the objects of the cycle are left out of the collection Python makes as it
-    # exits: about 25 ms less between the last result and the exit, at 1,000 citations
-    gc.freeze()
-    sys.exit(1 if broken else 0)
+    # (SIGTERM and SIGHUP, as Ctrl-C, until the cycle and after it)
+    with _stops_interrupt():
+        report: dict[str, Any] | None = None
+        tally: dict[str, int] = {}
+        with ArchiveLock(archive, command):
+            store = open_store(archive)
+            try:
+                with Progress(sys.stderr) as progress:
+                    summary = eventloop.run(_until_signalled(functools.partial(
+                        run_cycle, sources, archive=archive, settings=settings,
+                        progress=progress.update, store=store)))
+                if summary.interrupted:
+                    click.echo(f"interrupted: {summary.checked} citations checked and kept; the "
+                               f"next `archiver {command}` goes on from there", err=True)
+                    sys.exit(130)
+                if streams(fmt, settings):
+                    tally = write_report(store, fmt, sys.stdout)
+                else:
+                    report = build_report(store)
+            finally:
+                store.close()
+        if report is not None:
+            emit_report(report, fmt, settings)
+            broken = any(r["status"] in BROKEN for r in report["results"])
+        else:
+            broken = any(status in BROKEN for status in tally)
+        if summary.network_down:
+            click.echo("warning: no host name resolved and no connection succeeded: the network "
+                       "looks down, failures were not counted towards dead.", err=True)
+        # the objects of the cycle are left out of the collection Python makes as it
+        # exits: about 25 ms less between the last result and the exit, at 1,000 citations
+        gc.freeze()
+        sys.exit(1 if broken else 0)
 
 
 async def _until_signalled(cycle: Callable[..., Awaitable[T]]) -> T:
@@ -233,13 +236,36 @@ async def _until_signalled(cycle: Callable[..., Awaitable[T]]) -> T:
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
     signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.getsignal(sig) for sig in signals}
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
     try:
         return await cycle(stop=stop)
     finally:
         for sig in signals:
-            loop.remove_signal_handler(sig)
+            loop.remove_signal_handler(sig)  # (which sets the default handler)
+            if callable(previous[sig]):
+                signal.signal(sig, previous[sig])
+
+
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
+@contextlib.contextmanager
+def _stops_interrupt() -> Iterator[None]:
+    """SIGTERM and SIGHUP stop a command as Ctrl-C does (exit 130, a message, no
+    traceback) outside the cycle, which sets its own handlers: while the archive
+    is opened, and while the report is written."""
+    signals = (signal.SIGTERM, signal.SIGHUP)
+    previous = {sig: signal.getsignal(sig) for sig in signals}
+    for sig in signals:
+        signal.signal(sig, _interrupt)
+    try:
+        yield
+    finally:
+        for sig in signals:
+            signal.signal(sig, previous[sig] if previous[sig] is not None else signal.SIG_DFL)
 
 
 def streams(fmt: str, settings: Settings | None) -> bool:

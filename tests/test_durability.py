@@ -19,6 +19,7 @@ import resource
 import signal
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 from warcio.archiveiterator import ArchiveIterator
@@ -159,3 +160,33 @@ def test_sighup_stops_run_as_ctrl_c_does(tmp_path: Path) -> None:
         assert said is not None and int(said.group(1)) == len(kept)
         assert 0 < len(kept) < len(urls)  # (the server's hits count the probes too)
         assert verify(archive).returncode == 0
+
+
+def test_sigterm_while_the_report_is_written_is_an_interrupt(tmp_path: Path) -> None:
+    """After the cycle, while the report is written (to a pipe nobody reads yet),
+    SIGTERM stops the command as Ctrl-C does: exit 130 and a message, where it
+    was killed with no word (143)."""
+    with Site() as site:
+        urls = []
+        for i in range(300):
+            site.page(f"/n/{i}", news_page(f"Story {i} about deportations to China, told at "
+                                           "length so that the report is long", "Text."))
+            urls.append(site.url(f"/n/{i}"))
+        sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+        archive = tmp_path / "archive"
+        proc = subprocess.Popen(run_args(sources, archive), stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE)
+        try:
+            # every page fetched, then the report fills the pipe and the write waits
+            assert wait_for(lambda: len(site.hits) >= len(urls), 120, interval=0.05)
+            time.sleep(3.0)
+            assert proc.poll() is None  # (a report of 300 results outgrows the pipe)
+            proc.send_signal(signal.SIGTERM)
+            out, err = proc.communicate(timeout=60)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+    assert proc.returncode == 130, (proc.returncode, err[-2000:])
+    assert b"interrupted" in err and b"Traceback" not in err
+    assert out.startswith(b"{") and b"\"results\"" in out  # (cut where it was stopped)
