@@ -235,7 +235,7 @@ async def _until_signalled(cycle: Callable[..., Awaitable[T]]) -> T:
     by the next one)."""
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    signals = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+    signals = _stop_signals(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
     previous = {sig: signal.getsignal(sig) for sig in signals}
     for sig in signals:
         loop.add_signal_handler(sig, stop.set)
@@ -248,6 +248,13 @@ async def _until_signalled(cycle: Callable[..., Awaitable[T]]) -> T:
                 signal.signal(sig, previous[sig])
 
 
+def _stop_signals(*signals: signal.Signals) -> tuple[signal.Signals, ...]:
+    """*signals* but SIGHUP when it is ignored: a command started to outlive its
+    terminal (``nohup``) is not stopped by its closing."""
+    return tuple(sig for sig in signals
+                 if not (sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN))
+
+
 def _interrupt(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -257,7 +264,7 @@ def _stops_interrupt() -> Iterator[None]:
     """SIGTERM and SIGHUP stop a command as Ctrl-C does (exit 130, a message, no
     traceback) outside the cycle, which sets its own handlers: while the archive
     is opened, and while the report is written."""
-    signals = (signal.SIGTERM, signal.SIGHUP)
+    signals = _stop_signals(signal.SIGTERM, signal.SIGHUP)
     previous = {sig: signal.getsignal(sig) for sig in signals}
     for sig in signals:
         signal.signal(sig, _interrupt)

@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
 from apscheduler.schedulers.asyncio import AsyncIOScheduler
 from apscheduler.triggers.base import BaseTrigger
 from apscheduler.triggers.combining import OrTrigger
@@ -490,6 +491,7 @@ class Worker:
         scheduler.add_job(self._scheduled, self.trigger, id=JOB_ID, name="check cycle",
                           coalesce=True, max_instances=1,
                           misfire_grace_time=max(1, int(self.settings.schedule.misfire_grace)))
+        scheduler.add_listener(_start_skipped, EVENT_JOB_MAX_INSTANCES)
         self._scheduler = scheduler
         scheduler.start()
         self._log_next()
@@ -503,11 +505,34 @@ class Worker:
             await asyncio.sleep(0)  # let the scheduler's shutdown run on the loop
 
 
+def _start_skipped(event: JobSubmissionEvent) -> None:
+    """A scheduled start that came while the cycle still runs: one line of the
+    worker's own (APScheduler's warning of it is filtered out, see
+    :class:`_NoOverlapWarning`)."""
+    when = ", ".join(t.isoformat() for t in event.scheduled_run_times[:1])
+    LOGGER.info("the start due at %s came while the cycle still runs: skipped (a cycle "
+                "never overlaps the next)", when)
+
+
+class _NoOverlapWarning(logging.Filter):
+    """Drops APScheduler's warning of a start skipped for an overlap, repeated at
+    every start of a short schedule (``_start_skipped`` says it in one line)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return "maximum number of running instances reached" not in record.getMessage()
+
+
+logging.getLogger("apscheduler.scheduler").addFilter(_NoOverlapWarning())
+
+
 async def _serve(worker: Worker, once: bool) -> int:
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
-    # SIGHUP too: a worker left in a terminal that closes stops as cleanly
+    # SIGHUP too: a worker left in a terminal that closes stops as cleanly, but
+    # not one started to outlive it (nohup: SIGHUP ignored)
     for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+        if sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN:
+            continue
         try:
             loop.add_signal_handler(sig, worker.request_stop, sig.name)
             installed.append(sig)

@@ -552,3 +552,72 @@ def test_the_night_clocks_go_back_starts_a_wall_clock_time_once() -> None:
     first = jittered.get_next_fire_time(None, dt.datetime(2026, 10, 24, 12, tzinfo=dt.UTC))
     second = jittered.get_next_fire_time(first, first)
     assert second.astimezone(dt.UTC) >= dt.datetime(2026, 10, 26, 1, 30, tzinfo=dt.UTC)
+
+
+def test_a_worker_under_nohup_outlives_its_terminal(tmp_path: Path, site: Site) -> None:
+    """``nohup archiver worker &``: SIGHUP is ignored by whoever started it, and the
+    worker no longer replaces that with a stop (months of checks ended with an
+    SSH session); SIGTERM still stops it."""
+    urls = news_site(site, 5)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+    write_settings(sources, '[schedule]\ncron = "0 3 1 1 *"\njitter = 0\n')
+    archive = tmp_path / "archive"
+    log = tmp_path / "worker.log"
+
+    def nohup() -> None:
+        signal.signal(signal.SIGHUP, signal.SIG_IGN)
+
+    with log.open("a", encoding="utf-8") as fh:
+        proc = subprocess.Popen(archiver_cmd("worker", *common_args(sources, archive)),
+                                stdout=fh, stderr=subprocess.STDOUT, text=True, cwd=ROOT,
+                                preexec_fn=nohup)
+    try:
+        assert wait_for(lambda: "next cycle at" in log.read_text(), 60), log.read_text()
+        proc.send_signal(signal.SIGHUP)
+        time.sleep(1.0)
+        assert proc.poll() is None, log.read_text()
+        assert "SIGHUP: stopping" not in log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+
+
+def test_a_start_during_the_cycle_is_one_line_of_the_workers() -> None:
+    """A short schedule's start that comes while the cycle runs is skipped (a cycle
+    never overlaps the next): said in one line of the worker's, not APScheduler's
+    warning at every start."""
+    import logging
+
+    from apscheduler.events import EVENT_JOB_MAX_INSTANCES, JobSubmissionEvent
+
+    from archiver import schedule
+
+    records: list[logging.LogRecord] = []
+
+    class Keep(logging.Handler):
+        def emit(self, record: logging.LogRecord) -> None:
+            records.append(record)
+
+    keep = Keep()
+    aps = logging.getLogger("apscheduler.scheduler")
+    ours = logging.getLogger("archiver.schedule")
+    aps.addHandler(keep)
+    ours.addHandler(keep)
+    level = ours.level
+    ours.setLevel(logging.INFO)
+    try:
+        aps.warning('Execution of job "%s" skipped: maximum number of running instances '
+                    'reached (%d)', "check cycle", 1)
+        when = dt.datetime(2026, 11, 27, 6, 53, 37, tzinfo=dt.UTC)
+        schedule._start_skipped(JobSubmissionEvent(EVENT_JOB_MAX_INSTANCES, "check", None,
+                                                   [when]))
+    finally:
+        aps.removeHandler(keep)
+        ours.removeHandler(keep)
+        ours.setLevel(level)
+    assert [r.name for r in records] == ["archiver.schedule"]
+    assert "2026-11-27T06:53:37+00:00" in records[0].getMessage()
+    assert "skipped" in records[0].getMessage()
