@@ -233,26 +233,19 @@ async def _until_signalled(cycle: Callable[..., Awaitable[T]]) -> T:
     SIGHUP (its terminal closed) as the worker is: no new request, the ones in
     flight finished, what was checked committed (an interrupted cycle is resumed
     by the next one)."""
+    from .eventloop import restore_signals, stop_signals
+
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
-    signals = _stop_signals(signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
-    previous = {sig: signal.getsignal(sig) for sig in signals}
-    for sig in signals:
+    previous: dict[signal.Signals, Any] = {sig: signal.getsignal(sig) for sig in stop_signals()}
+    for sig in previous:
         loop.add_signal_handler(sig, stop.set)
     try:
         return await cycle(stop=stop)
     finally:
-        for sig in signals:
+        for sig in previous:
             loop.remove_signal_handler(sig)  # (which sets the default handler)
-            if callable(previous[sig]):
-                signal.signal(sig, previous[sig])
-
-
-def _stop_signals(*signals: signal.Signals) -> tuple[signal.Signals, ...]:
-    """*signals* but SIGHUP when it is ignored: a command started to outlive its
-    terminal (``nohup``) is not stopped by its closing."""
-    return tuple(sig for sig in signals
-                 if not (sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN))
+        restore_signals(previous)
 
 
 def _interrupt(signum: int, frame: object) -> None:
@@ -264,15 +257,16 @@ def _stops_interrupt() -> Iterator[None]:
     """SIGTERM and SIGHUP stop a command as Ctrl-C does (exit 130, a message, no
     traceback) outside the cycle, which sets its own handlers: while the archive
     is opened, and while the report is written."""
-    signals = _stop_signals(signal.SIGTERM, signal.SIGHUP)
-    previous = {sig: signal.getsignal(sig) for sig in signals}
-    for sig in signals:
+    from .eventloop import restore_signals, stop_signals
+
+    previous: dict[signal.Signals, Any] = {
+        sig: signal.getsignal(sig) for sig in stop_signals() if sig != signal.SIGINT}
+    for sig in previous:
         signal.signal(sig, _interrupt)
     try:
         yield
     finally:
-        for sig in signals:
-            signal.signal(sig, previous[sig] if previous[sig] is not None else signal.SIG_DFL)
+        restore_signals(previous)
 
 
 def streams(fmt: str, settings: Settings | None) -> bool:

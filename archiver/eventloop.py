@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import asyncio
 import selectors
+import signal
 import weakref
 from collections.abc import Coroutine
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -26,6 +27,20 @@ if TYPE_CHECKING:
     from .cpupool import PagePool
 
 T = TypeVar("T")
+
+
+def stop_signals() -> tuple[signal.Signals, ...]:
+    """The signals that stop a cycle: Ctrl-C, SIGTERM, and SIGHUP (a closed
+    terminal) unless it is ignored (``nohup``: started to outlive its terminal)."""
+    return tuple(sig for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+                 if not (sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN))
+
+
+def restore_signals(previous: dict[signal.Signals, Any]) -> None:
+    """Set again the handlers in *previous* (``signal.getsignal``'s, by signal);
+    one Python did not set (None) becomes the default."""
+    for sig, handler in previous.items():
+        signal.signal(sig, handler if handler is not None else signal.SIG_DFL)
 
 
 class IdleSelector(selectors.DefaultSelector):

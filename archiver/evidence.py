@@ -79,14 +79,9 @@ class Capture:
 
 def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Capture:
     """The capture of *url* closest to *at* (the latest when *at* is None)."""
-    rows = store.captures_of(url)
-    if not rows:  # the same URL as it was requested ("HTTP://Example.org/./a" is
-        # "http://example.org/a"), under which its captures are kept
-        from .exchange import requested_form
-
-        requested = requested_form(url)
-        if requested is not None and requested != url:
-            rows = store.captures_of(requested)
+    # also under the URL as it was requested ("HTTP://Example.org/./a" is
+    # "http://example.org/a", "/ü" is "/%C3%BC", no fragment)
+    rows = store.captures_of_cited(url)
     if not rows:  # the copy of another URL is never handed over for this one
         other = url[:-1] if url.endswith("/") else url + "/"
         hint = f"; {other} was captured: ask for it by that URL" \

@@ -166,7 +166,7 @@ _ERROR_PHRASES = re.compile(
     r"seite\s+nicht\s+gefunden|nicht\s+gefunden|fehler\s+404|existiert\s+nicht|"
     r"nicht\s+(?:mehr\s+)?verfügbar|"
     r"halaman\s+tidak\s+(?:ditemukan|tersedia)|tidak\s+ditemukan|tidak\s+tersedia|"
-    r"(?:telah\s+)?dihapus|"  # id, ms: removed
+    r"dihapus|"  # id, ms: removed
     r"(?:art[ií]culo|p[aá]gina|contenido|noticia)\s+(?:ha\s+sido\s+)?(?:eliminad[oa]|retirad[oa])|"
     r"找不到|頁面不存在|页面不存在|網頁不存在|网页不存在|無法找到|无法找到|"
     r"404\s*(?:錯誤|错误)|(?:錯誤|错误)\s*404|不存在|已刪除|已删除|"
@@ -295,8 +295,8 @@ NOTICE_WORDS = 20
 #: What a notice says of an article taken down.
 _REMOVAL = re.compile(
     r"(?:has|have|had)\s+been\s+(?:removed|deleted|taken\s+down|unpublished|withdrawn)|"
-    r"no\s+longer\s+(?:available|exists?)|(?:ha|han)\s+sido\s+(?:eliminad|retirad)[oa]s?|"
-    r"eliminad[oa]|a\s+été\s+(?:supprimée?|retirée?)|(?:telah\s+)?dihapus|wurde\s+entfernt|"
+    r"no\s+longer\s+(?:available|exists?)|(?:eliminad|retirad)[oa]s?|"
+    r"a\s+été\s+(?:supprimée?|retirée?)|dihapus|wurde\s+entfernt|"
     r"已刪除|已删除|被.{0,8}(?:刪除|删除)|已下架|已撤下", re.IGNORECASE)
 
 

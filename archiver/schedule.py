@@ -530,9 +530,7 @@ async def _serve(worker: Worker, once: bool) -> int:
     installed: list[signal.Signals] = []
     # SIGHUP too: a worker left in a terminal that closes stops as cleanly, but
     # not one started to outlive it (nohup: SIGHUP ignored)
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
-        if sig == signal.SIGHUP and signal.getsignal(sig) == signal.SIG_IGN:
-            continue
+    for sig in eventloop.stop_signals():
         try:
             loop.add_signal_handler(sig, worker.request_stop, sig.name)
             installed.append(sig)
@@ -559,7 +557,7 @@ def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Se
     """
     trigger = make_trigger(settings.schedule)
     notify.validate(settings.notify)
-    previous: dict[int, Any] = {}
+    previous: dict[signal.Signals, Any] = {}
     try:
         with ArchiveLock(archive, "worker --once" if once else "worker") as lock:
             if lock.took_over:
@@ -582,17 +580,16 @@ def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Se
                 notifier.close()
                 store.close()
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
+        eventloop.restore_signals(previous)
 
 
-def _signals_hurry(notifier: Notifier) -> dict[int, Any]:
+def _signals_hurry(notifier: Notifier) -> dict[signal.Signals, Any]:
     """While the worker ends (the deliveries drain, the archive is closed and its
     lock released), a stop signal only cuts the drain short: the event loop's
     handlers are gone, and the default actions ended the process at once (exit
     143, 129 or 130, ``archiver.lock`` left behind). Returns the handlers replaced."""
-    previous: dict[int, Any] = {}
-    for sig in (signal.SIGTERM, signal.SIGINT, signal.SIGHUP):
+    previous: dict[signal.Signals, Any] = {}
+    for sig in eventloop.stop_signals():
         try:
             previous[sig] = signal.signal(sig, lambda _sig, _frame: notifier.hurry())
         except ValueError:  # not the main thread: nothing to do

@@ -12,6 +12,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -20,7 +21,9 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
+from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
@@ -38,6 +41,18 @@ def archiver(*args: str) -> list[str]:
 def run_args(sources: Path, archive: Path) -> list[str]:
     return archiver("run", "--sources", str(sources), "--archive", str(archive),
                     "--allow-private", "--per-host-delay", "0", "--format", "json")
+
+
+@contextlib.contextmanager
+def running(args: list[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
+    """*args* as a process, killed on the way out if it still runs."""
+    proc = subprocess.Popen(args, **popen)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
 
 
 def printed(err: Path) -> list[str]:
@@ -85,25 +100,25 @@ def test_after_kill_9_every_closed_file_is_vouched_for_and_every_result_shown_ke
     with Site() as site:
         urls = slow_site(site, 120)
         sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
-        # files roll over every few captures; one request at a time
+        # files roll over every few captures; two requests at a time
         write_settings(sources, "[warc]\nmax_file_bytes = 20000\n[fetch]\n"
                                 "concurrency = 2\nper_host_concurrency = 2\n")
         archive, err = tmp_path / "archive", tmp_path / "err.log"
         for round_ in range(2):
             before = len(site.hits)
-            with open(err, "w", encoding="utf-8") as fh:
-                proc = subprocess.Popen(run_args(sources, archive), stdout=subprocess.DEVNULL,
-                                        stderr=fh)
-            try:
+            with open(err, "w", encoding="utf-8") as fh, \
+                    running(run_args(sources, archive), stdout=subprocess.DEVNULL,
+                            stderr=fh) as proc:
                 # the second run closes what the first left open before it fetches
                 def rolled(hits: int = before + 25, files: int = 2 * (round_ + 1)) -> bool:
                     return len(site.hits) >= hits and len(closed(archive)) >= files
 
-                assert wait_for(rolled, 60, interval=0.02)
-                assert wait_for(lambda: len(printed(err)) >= 3, 30, interval=0.02)
-            finally:
-                proc.send_signal(signal.SIGKILL)
-                proc.wait(timeout=10)
+                try:
+                    assert wait_for(rolled, 60, interval=0.02)
+                    assert wait_for(lambda: len(printed(err)) >= 3, 30, interval=0.02)
+                finally:
+                    proc.send_signal(signal.SIGKILL)
+                    proc.wait(timeout=10)
             check = verify(archive)
             assert check.returncode == 0, check.stdout + check.stderr
             assert "unrecorded" not in check.stdout
@@ -142,16 +157,11 @@ def test_sighup_stops_run_as_ctrl_c_does(tmp_path: Path) -> None:
         sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
         write_settings(sources, "[fetch]\nconcurrency = 2\nper_host_concurrency = 2\n")
         archive = tmp_path / "archive"
-        proc = subprocess.Popen(run_args(sources, archive), stdout=subprocess.DEVNULL,
-                                stderr=subprocess.PIPE, text=True)
-        try:
+        with running(run_args(sources, archive), stdout=subprocess.DEVNULL,
+                     stderr=subprocess.PIPE, text=True) as proc:
             assert wait_for(lambda: len(site.hits) >= 10, 60, interval=0.02)
             proc.send_signal(signal.SIGHUP)
             _, stderr = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
         assert proc.returncode == 130, stderr
         assert "citations checked and kept" in stderr
         assert not list((archive / "warc").glob("*.open"))
@@ -174,19 +184,14 @@ def test_sigterm_while_the_report_is_written_is_an_interrupt(tmp_path: Path) -> 
             urls.append(site.url(f"/n/{i}"))
         sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
         archive = tmp_path / "archive"
-        proc = subprocess.Popen(run_args(sources, archive), stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE)
-        try:
+        with running(run_args(sources, archive), stdout=subprocess.PIPE,
+                     stderr=subprocess.PIPE) as proc:
             # every page fetched, then the report fills the pipe and the write waits
             assert wait_for(lambda: len(site.hits) >= len(urls), 120, interval=0.05)
             time.sleep(3.0)
             assert proc.poll() is None  # (a report of 300 results outgrows the pipe)
             proc.send_signal(signal.SIGTERM)
             out, err = proc.communicate(timeout=60)
-        finally:
-            if proc.poll() is None:
-                proc.kill()
-                proc.wait()
     assert proc.returncode == 130, (proc.returncode, err[-2000:])
     assert b"interrupted" in err and b"Traceback" not in err
     assert out.startswith(b"{") and b"\"results\"" in out  # (cut where it was stopped)
