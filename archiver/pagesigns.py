@@ -295,7 +295,7 @@ NOTICE_WORDS = 20
 #: What a notice says of an article taken down.
 _REMOVAL = re.compile(
     r"(?:has|have|had)\s+been\s+(?:removed|deleted|taken\s+down|unpublished|withdrawn)|"
-    r"no\s+longer\s+(?:available|exists?)|(?:eliminad|retirad)[oa]s?|"
+    r"no\s+longer\s+(?:available|exists?)|(?:ha|han)\s+sido\s+retirad[oa]|eliminad[oa]|"
     r"a\s+été\s+(?:supprimée?|retirée?)|dihapus|wurde\s+entfernt|"
     r"已刪除|已删除|被.{0,8}(?:刪除|删除)|已下架|已撤下", re.IGNORECASE)
 
