@@ -23,7 +23,7 @@ from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from . import dom
+from . import dom, titles
 from . import textnorm as tn
 from .pagemeta import Markup, first_str, is_article, itemprop_dates, iter_jsonld, text_of
 
@@ -125,10 +125,28 @@ def dated_heading(tree: LexborHTMLParser, found: Markup) -> str | None:
     date follows it: a release's title, on a page whose ``<h1>``, if any, holds
     the logo or the section's name, and whose ``<title>`` names the site
     ("MOFA-News"). For a page with no ``<h1>`` that heads its article."""
-    head = tree.css_first("h2, h3")
-    if head is None or _date_after(head, _Furniture(found)) is None:
-        return None
-    return tn.squash(text_of(head)) or None
+    for head in islice(tree.css("h2, h3"), _HEADINGS):
+        text = tn.squash(text_of(head))
+        if text and titles.names_a_section(text, found.title, last=False):
+            continue  # the section's name over the release's title ("新聞稿")
+        if _date_after(head, _Furniture(found)) is None:
+            return None
+        return text or None
+    return None
+
+
+def section_heading(tree: LexborHTMLParser, title: str) -> str | None:
+    """The text of the first of the page's first ``<h2>``/``<h3>`` that names a
+    section of the site, as a part of its *title* between others does."""
+    for head in islice(tree.css("h2, h3"), _HEADINGS):
+        text = tn.squash(text_of(head))
+        if text and titles.names_a_section(text, title, last=False):
+            return text
+    return None
+
+
+#: Headings read by :func:`dated_heading` and :func:`section_heading`.
+_HEADINGS = 3
 
 
 def _date_after(head: LexborNode, furniture: _Furniture) -> dt.date | None:

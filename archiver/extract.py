@@ -34,14 +34,14 @@ import re
 
 from . import textnorm as tn
 from .content import decode_text, is_html, is_pdf, is_text, sniff_charset
-from .dates import choose_date, dated_heading
+from .dates import choose_date, dated_heading, section_heading
 from .dom import MAX_HTML_BYTES, parse_html
 from .headline import article_h1, choose_headline, marked_headline
 from .maintext import MAX_TEXT_CHARS, main_text
 from .models import PageInfo
 from .pagemeta import collect, is_paywalled, script_redirect
 from .pdfinfo import extract_pdf
-from .titles import title_parts
+from .titles import after_section, names_a_section
 
 __all__ = ["MAX_HTML_BYTES", "extract", "parse_html"]
 
@@ -76,14 +76,6 @@ def extract(body: bytes, *, url: str, content_type: str | None = None,
     except Exception:  # defensive: a page must never stop a capture
         LOGGER.exception("extraction failed for %s", url)
         return PageInfo()
-
-
-def _names_a_section(h1: str, title: str | None) -> bool:
-    """True when *h1* is one of the parts of *title* after the first (a section's
-    or the site's name), and not its first part too."""
-    parts = [tn.comparable(part) for part in title_parts(title or "")]
-    return len(parts) >= 2 and tn.comparable(h1) in parts[1:] \
-        and tn.comparable(h1) != parts[0]
 
 
 #: Control characters (C0 and C1, DEL) and the non-characters U+FFFE and U+FFFF,
@@ -125,14 +117,19 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     h1_text, qualified = article_h1(found.h1s)
     # an <h1> that names the page's section, as the <title> does after the
     # headline ("Headline | 本院新聞 | 行政院" with <h1>本院新聞</h1>), heads nothing
-    section = qualified and h1_text is not None and _names_a_section(h1_text, found.title)
+    section = h1_text if qualified and h1_text is not None \
+        and names_a_section(h1_text, found.title) else None
     if section:
         qualified = False
     # the headline as shown: the article's <h1>, else an element marked as such,
     # else the first <h2>/<h3> when a date line follows it (a ministry's release
-    # under a logo's <h1>), else an <h1> that is not a section's name
+    # under a logo's <h1>), else an <h1> that is not a section's name, else what
+    # the <title> says after the section a heading names ("法務部-本部新聞稿-...")
     shown = h1_text if qualified else marked_headline(tree, found) \
         or dated_heading(tree, found) or (None if section else h1_text)
+    if shown is None and found.title:
+        section = section or section_heading(tree, found.title)
+        shown = after_section(found.title, section) if section else None
     headline = choose_headline(found, shown, url)
     published = choose_date(found, tree, url, headed=qualified)
     url_month = tn.date_from_url(url)[0] if published is None else None

@@ -17,8 +17,13 @@ from urllib.parse import urlsplit
 
 from .textnorm import clean_value, comparable, tokens
 
+#: Ideographs, kana and hangul.
+_CJK = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 #: Separators between a headline and a site name in <title> and og:title.
-_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~)\s+|\s*[|｜]\s*")
+_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~)\s+|\s*[|｜]\s*|"
+                         # a bare hyphen between CJK characters, which headlines
+                         # in those scripts do not hold ("法務部-本部新聞稿-...")
+                         f"(?<={_CJK})-(?={_CJK})")
 #: A character every separator holds.
 _SEPARATOR_CHAR = re.compile(r"[|｜\-–—:·•»«/~]")
 #: Separators after which a short unnamed part is taken for the site name.
@@ -141,6 +146,31 @@ def strip_site_name(title: str | None, site_names: Sequence[str] = (),
                 len(tail.split()) <= 4 and len(head.split()) >= max(3, len(tail.split()) + 2):
             last -= 1
     return title[spans[first][0]:spans[last - 1][1]].strip() or title
+
+
+def names_a_section(heading: str, title: str | None, last: bool = True) -> bool:
+    """True when *heading* is one of the parts of *title* after the first (a
+    section's or the site's name), and not its first part too. Without
+    *last*, a part between others only: the last part of "Site - Headline"
+    is the headline."""
+    parts = [comparable(part) for part in title_parts(title or "")]
+    key = comparable(heading)
+    return len(parts) >= 2 and key in parts[1:len(parts) if last else -1] and key != parts[0] \
+        and (last or key != parts[-1])
+
+
+def after_section(title: str | None, section: str) -> str | None:
+    """What *title* says after the part *section* when that part is neither its
+    first nor its last ("Ministry-News releases-Headline" after "News
+    releases": "Headline"); None otherwise."""
+    title = title or ""
+    spans = _split_title(title)
+    key = comparable(section)
+    for i in range(1, len(spans) - 1):
+        start, end = spans[i]
+        if comparable(title[start:end]) == key:
+            return title[spans[i + 1][0]:spans[-1][1]].strip() or None
+    return None
 
 
 def title_parts(title: str) -> list[str]:

@@ -1156,6 +1156,31 @@ def test_no_control_character_reaches_the_headline() -> None:
      '05:40 AM March 05, 2024</div><div id="article_content"><p>MANILA, Philippines — The '
      "Bureau of Immigration deported 45 Taiwanese nationals to China.</p></div>",
      "PH deports 45 Taiwanese to China", dt.date(2024, 3, 5)),
+    # Taiwan's Ministry of Justice (the "cp" template of its government sites):
+    # <title> "Site-Section-Title" with bare hyphens, the section's name an
+    # <h2>, the release's title a <div class=title>, no heading
+    ("cjk-hyphens", "<title>法務部-本部新聞稿-法務部對肯亞案之說明</title></head><body>"
+     '<header><div class="logo"><a href="/"><img alt="法務部全球資訊網"></a></div></header>'
+     '<main><div class="cp"><h2 class="h3">本部新聞稿</h2><div class="title">法務部對肯亞案之'
+     '說明</div><div class="info"><ul><li>發布日期：2016-04-13</li><li>更新日期：2016-04-14'
+     "</li></ul></div><div class=essay><p>有關肯亞政府將本國籍人民遣送至中國大陸一案，法務部"
+     "說明如下。</p></div></div></main>",
+     "法務部對肯亞案之說明", dt.date(2016, 4, 13)),
+    # Taiwan's National Immigration Agency, same template: the section an <h2>,
+    # the bilingual title the <h3> under it
+    ("section-h2", "<title>內政部移民署-新聞稿-協助肯亞遣返國人家屬 Assistance to families"
+     "</title></head><body><main><div class=cp><h2 class=h3>新聞稿</h2><h3 class=title>協助肯亞"
+     "遣返國人家屬 Assistance to families</h3><ul class=info><li><span>發布日期：</span>"
+     "2024-03-05</li><li><span>修改日期：</span>2024-03-06</li></ul><div class=essay><p>"
+     "移民署今日表示，已成立專案小組協助家屬。</p></div></div></main>",
+     "協助肯亞遣返國人家屬 Assistance to families", dt.date(2024, 3, 5)),
+    # an older newspaper CMS: <title> "Site - Headline", the headline an <h2>
+    # over its date; the last part of such a title is no section
+    ("site-first", "<title>Evening Echo - Harbour board chairman resigns over pay row"
+     '</title></head><body><div id="top"><a class="logo" href="/">Evening Echo</a></div>'
+     '<div class="story"><h2>Harbour board chairman resigns over pay row</h2><p class="date">'
+     "12 March 2019</p><p>The chairman of the harbour board resigned today.</p></div>",
+     "Harbour board chairman resigns over pay row", dt.date(2019, 3, 12)),
 ])
 def test_more_sites_headlines_and_dates(name: str, html: str, headline: str,
                                         day: dt.date) -> None:

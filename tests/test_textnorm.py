@@ -76,6 +76,30 @@ def test_site_name_stripping_keeps_a_title_of_many_parts_whole() -> None:
     assert titles.strip_site_name(title, ["Example News"]) == " - ".join(parts)
 
 
+@pytest.mark.parametrize(("title", "parts"), [
+    # a bare hyphen between ideographs, as Taiwan's government sites write titles
+    ("法務部-本部新聞稿-法務部對肯亞案之說明", ["法務部", "本部新聞稿", "法務部對肯亞案之說明"]),
+    ("통일부-보도자료-북한 인권", ["통일부", "보도자료", "북한 인권"]),
+    ("UN-보도자료", ["UN-보도자료"]),  # Latin on one side: not between ideographs
+    # a hyphen in a word of Latin script stays, as one between spaces splits
+    ("COVID-19 in Kenya - BBC", ["COVID-19 in Kenya", "BBC"]),
+    ("Jean-Luc returns to Nairobi", ["Jean-Luc returns to Nairobi"]),
+])
+def test_title_parts(title: str, parts: list[str]) -> None:
+    assert titles.title_parts(title) == parts
+
+
+def test_a_section_is_named_between_parts_without_last() -> None:
+    title = "Site - News releases - Court frees activists"
+    assert titles.names_a_section("News releases", title, last=False)
+    assert not titles.names_a_section("Court frees activists", title, last=False)
+    assert titles.names_a_section("Court frees activists", title)  # "Headline | Section" order
+    assert not titles.names_a_section("Site", title)
+    assert titles.after_section(title, "news releases") == "Court frees activists"
+    assert titles.after_section(title, "Court frees activists") is None
+    assert titles.after_section("Site - Court frees activists", "Site") is None
+
+
 @pytest.mark.parametrize(("text", "day"), [
     ("發布日期：105-06-24", dt.date(2016, 6, 24)),
     ("105/6/24", dt.date(2016, 6, 24)),
