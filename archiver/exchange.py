@@ -28,7 +28,7 @@ import httpx
 from httpx._urlparse import ParseResult
 
 from .addresses import parse_host_address
-from .netpolicy import ResolutionError
+from .netpolicy import ForbiddenAddress, ResolutionError
 
 
 def latin1_pairs(pairs: list[tuple[bytes, bytes]]) -> list[tuple[str, str]]:
@@ -140,19 +140,23 @@ class FetchStats:
     """What the network did, to tell a dead site from an offline machine.
 
     ``looked_up``: distinct host names sent to the resolver; ``resolved``:
-    those that resolved; ``connections``: TCP connections that succeeded.
+    those that resolved; ``forbidden``: those whose addresses the network
+    policy refused (no connection was tried: they say nothing of the
+    network); ``connections``: TCP connections that succeeded.
     """
 
     looked_up: set[str] = field(default_factory=set)
     resolved: set[str] = field(default_factory=set)
+    forbidden: set[str] = field(default_factory=set)
     connections: int = 0
 
     @property
     def offline(self) -> bool:
         """True when the machine looks offline rather than the sites dead."""
-        if len(self.looked_up) >= 3 and not self.resolved:
+        tried = self.looked_up - self.forbidden if self.forbidden else self.looked_up
+        if len(tried) >= 3 and not self.resolved & tried:
             return True
-        return bool(self.looked_up) and self.connections == 0
+        return bool(tried) and self.connections == 0
 
 
 class Trace:
@@ -185,6 +189,8 @@ class Trace:
     def on_connect_error(self, host: str, exc: BaseException) -> None:
         if self._named() and not isinstance(exc, ResolutionError):
             self.stats.resolved.add(self.host)
+            if isinstance(exc, ForbiddenAddress):
+                self.stats.forbidden.add(self.host)
 
     def on_tls_start(self) -> None:
         self.tls_started = True

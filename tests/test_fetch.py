@@ -229,7 +229,26 @@ def test_stats_count_connections(site: Site, tmp_path: Path) -> None:
     assert not stats.offline
 
 
+def test_names_the_policy_refuses_do_not_look_offline(site: Site, tmp_path: Path) -> None:
+    """A name that resolves to a refused address (localhost, without
+    --allow-private) was never dialled: the run is not told the network looks
+    down, where the reason to give is the policy's."""
+    site.page("/", "<p>x</p>")
+
+    async def go(f: Fetcher) -> tuple[FetchStats, str | None]:
+        result = await f.fetch(f"http://localhost:{site.port}/")
+        return f.stats, result.error
+
+    stats, error = with_fetcher(tmp_path, lab_settings(allow_private=False), go)
+    assert error == "policy" and site.connections == 0
+    assert stats.looked_up == {"localhost"} and stats.forbidden == {"localhost"}
+    assert not stats.offline
+
+
 def test_offline_rule() -> None:
+    assert not FetchStats(looked_up={"a", "b", "c"}, resolved={"a", "b", "c"},
+                          forbidden={"a", "b", "c"}).offline
+    assert FetchStats(looked_up={"a", "b", "c"}, resolved={"a"}, forbidden={"a"}).offline
     assert FetchStats(looked_up={"a", "b", "c"}).offline
     assert not FetchStats(looked_up={"a", "b", "c"}, resolved={"a"}, connections=1).offline
     assert FetchStats(looked_up={"a"}, resolved={"a"}).offline
