@@ -9,7 +9,10 @@ def main() -> None:
         from .cli import cli
     except KeyboardInterrupt:  # Ctrl-C while it starts: nothing was done yet
         sys.exit(130)
-    cli()
+    try:
+        cli()
+    except KeyboardInterrupt:  # before the command line is read, or after its end
+        sys.exit(130)
 
 
 if __name__ == "__main__":

@@ -161,7 +161,25 @@ def make_settings(sources_path: Path, config: Path | None, timeout: float | None
     return settings
 
 
-@click.group()
+class _Commands(click.Group):
+    """The command group, which takes a Ctrl-C while it reads the command line
+    for an interruption (exit status 130), where click says "Aborted!" and
+    exits with 1."""
+
+    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
+        try:
+            return super().make_context(*args, **kwargs)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted") from None
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except KeyboardInterrupt:
+            raise Interrupted("interrupted") from None
+
+
+@click.group(cls=_Commands)
 @click.version_option(__version__, prog_name="archiver")
 def cli() -> None:
     """Keep the web sources of a report alive as evidence.

@@ -17,6 +17,7 @@ import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
+import click
 import pytest
 from click.testing import CliRunner
 
@@ -433,6 +434,22 @@ def test_a_database_not_set_up_yet_is_said_so(tmp_path: Path) -> None:
     assert proc.returncode == 2 and b"not set up yet" in proc.stderr, proc.stderr
     assert b"no such table" not in proc.stderr
 
+
+
+@pytest.mark.parametrize("moment", ["parse_args", "invoke"])
+def test_ctrl_c_while_the_command_line_is_read_is_an_interruption(
+        monkeypatch: pytest.MonkeyPatch, moment: str) -> None:
+    """A Ctrl-C that comes while click reads the command line, before the
+    command's own handling, was click's "Aborted!" with exit 1 (a loaded
+    machine made the process test below meet it now and then)."""
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(click.Group if moment == "parse_args" else click.Command,
+                        moment, interrupted)
+    result = CliRunner().invoke(cli, ["report", "--archive", "nowhere"])
+    assert result.exit_code == 130, result.output
+    assert "interrupted" in result.output and "Aborted" not in result.output
 
 
 @pytest.mark.parametrize("after", [0.05, 0.15, 0.3, 0.6])
