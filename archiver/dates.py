@@ -201,11 +201,12 @@ def _date_line(el: LexborNode, furniture: _Furniture) -> dt.date | None:
         return None
     if _BYLINE_START.match(text) and len(text) <= 160:  # its links are its writers'
         days = tn.find_dates_in_text(text, limit=2)
-        return days[0] if len(days) == 1 else None
+        return days[0] if len(set(days)) == 1 else None
     # (not a link's: a teaser dates another article)
     if len(text) <= 80 and el.css_first("a") is None:
         days = tn.find_dates_in_text(text, limit=2)
-        if len(days) == 1 and _only_a_date(text):
+        # one day, maybe in two calendars ("۱۲ اسفند ۱۴۰۱ - ۳ مارس ۲۰۲۳")
+        if len(set(days)) == 1 and _only_a_date(text):
             return days[0]
     return None
 
@@ -215,14 +216,19 @@ _BYLINE_START = re.compile(r"\s*(?:by|por|par|von|oleh|記者|记者|作者)\b\s
 
 
 def _only_a_date(text: str) -> bool:
-    """True when *text*, its date taken out, has at most :data:`_DATE_LINE_WORDS` words."""
+    """True when *text*, its date taken out, has at most :data:`_DATE_LINE_WORDS`
+    words (punctuation left between them is none: "ECHR 089 (2023) 28.03.2023")."""
     rest = _DATE_WORDS.sub(" ", text)
-    return len(rest.split()) <= _DATE_LINE_WORDS
+    return sum(1 for word in rest.split() if not _PUNCTUATION.fullmatch(word)) \
+        <= _DATE_LINE_WORDS
+
+
+_PUNCTUATION = re.compile(r"[\W_]+")
 
 
 #: What a written date is made of: digits, the era and date signs of CJK
 #: writing, and the month names (as :mod:`textnorm` reads them).
-_DATE_WORDS = re.compile(rf"\d+|[年月日號号]|{tn.MONTH_NAMES}|平成|令和|昭和|民國|民国|元",
+_DATE_WORDS = re.compile(rf"\d+|[年月日號号]|{tn.MONTH_NAMES}|平成|令和|昭和|民國|民国|元|ዓ\.?ም",
                          re.IGNORECASE)
 
 

@@ -231,13 +231,34 @@ def named_months(*tables: tuple[str, ...]) -> Iterator[tuple[str, int]]:
                 yield name.rstrip(".").replace("_", " "), number
 
 
-_MONTHS: dict[str, int] = dict(named_months(_MONTH_NAMES, _MORE_MONTHS))
+#: Hebrew (with the preposition that a date writes before the month: "3 במרץ 2023").
+_HEBREW_MONTHS = (
+    "ינואר בינואר", "פברואר בפברואר", "מרץ במרץ מרס במרס", "אפריל באפריל", "מאי במאי",
+    "יוני ביוני", "יולי ביולי", "אוגוסט באוגוסט", "ספטמבר בספטמבר", "אוקטובר באוקטובר",
+    "נובמבר בנובמבר", "דצמבר בדצמבר",
+)
+#: Bengali and Burmese (the Gregorian months, as newspapers in Bangladesh and
+#: Myanmar date their articles; a Burmese month may take လ, "month").
+_BENGALI_BURMESE_MONTHS = (
+    "জানুয়ারি জানুয়ারী ဇန်နဝါရီ ဇန်နဝါရီလ", "ফেব্রুয়ারি ফেব্রুয়ারী ဖေဖော်ဝါရီ ဖေဖော်ဝါရီလ", "মার্চ မတ် မတ်လ",
+    "এপ্রিল ဧပြီ ဧပြီလ", "মে မေ မေလ", "জুন ဇွန် ဇွန်လ", "জুলাই ဇူလိုင် ဇူလိုင်လ",
+    "আগস্ট আগষ্ট ဩဂုတ် ဩဂုတ်လ သြဂုတ် သြဂုတ်လ", "সেপ্টেম্বর စက်တင်ဘာ စက်တင်ဘာလ",
+    "অক্টোবর အောက်တိုဘာ အောက်တိုဘာလ", "নভেম্বর နိုဝင်ဘာ နိုဝင်ဘာလ", "ডিসেম্বর ဒီဇင်ဘာ ဒီဇင်ဘာလ",
+)
+_MONTHS: dict[str, int] = dict(named_months(_MONTH_NAMES, _MORE_MONTHS, _HEBREW_MONTHS,
+                                            _BENGALI_BURMESE_MONTHS))
+#: The months of the Solar Hijri calendar (Iran's and Afghanistan's), Farvardin first.
+_SOLAR_HIJRI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "امرداد", "شهریور",
+                       "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
+_SOLAR_HIJRI: dict[str, int] = {name: number for number, name in enumerate(
+    (n for n in _SOLAR_HIJRI_MONTHS if n != "امرداد"), start=1)} | {"امرداد": 5}
 
 #: Any month name, longest first (as a trie: quick to fail at each character)
 _MONTH_RE = trie(_MONTHS)
 _THAI_MONTH_RE = trie(m for m in _MONTHS if "\u0e00" <= m[0] <= "\u0e7f")
-#: The month names as a pattern, for other modules (see :data:`_MONTH_RE`).
-MONTH_NAMES = _MONTH_RE
+_SOLAR_HIJRI_RE = trie(_SOLAR_HIJRI)
+#: The month names (of every calendar read) as a pattern, for other modules.
+MONTH_NAMES = trie([*_MONTHS, *_SOLAR_HIJRI])
 _ORDINAL = r"(?:st|nd|rd|th|er|e|º|°)?"
 _TEXT_DATES = (
     # 3 May 2016, 3. Mai 2016, 3 de mayo de 2016, le 3 mai 2016, 03 Mei 2016
@@ -250,8 +271,10 @@ _TEXT_DATES = (
     re.compile(r"(?P<y>(?:19|20)\d\d)\s*[年년]\s*(?P<m>[01]?\d)\s*[月월]\s*(?P<d>[0-3]?\d)\s*[日일]?"),
     # 2016-05-03, 2016/05/03, 2016.05.03
     re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d\d)([-/.])(?P<m>[01]?\d)\2(?P<d>[0-3]?\d)(?![\d])"),
-    # 03.05.2016, 03/05/2016 (day first unless impossible)
-    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<y>(?:19|20)\d\d)(?!\d)"),
+    # 03.05.2016, 03/05/2016 (day first unless impossible), but for a year of
+    # the Ethiopian calendar ("24/06/2015 ዓ.ም", read by the last pattern)
+    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<y>(?:19|20)\d\d)"
+               r"(?!\d|\s*ዓ)"),
     # ngày 3 tháng 5 năm 2016, 3 tháng 5, 2016 (Vietnamese)
     re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\s+tháng\s+(?P<m>[01]?\d)\s*(?:,|năm)?\s*"
                r"(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
@@ -276,6 +299,18 @@ _TEXT_DATES = (
                r"(?P<d>[0-3]?\d)\s*日"),
     re.compile(r"(?<![\d./\-])(?P<roc>1[0-4]\d)(?P<sep>[-/.])(?P<m>[01]?\d)(?P=sep)"
                r"(?P<d>[0-3]?\d)(?![\d./\-])"),
+    # 24/06/2015 ዓ.ም: day, month and year of the Ethiopian calendar (Amharic
+    # pages; "ዓ.ም", the year of mercy, marks it), 7-8 years behind
+    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<eth>(?:19|20)\d\d)\s*ዓ"),
+    # 03/03/2566: a Thai date with the year of the Buddhist era in digits only
+    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<y>25\d\d)(?!\d)"),
+    # ၂၀၂၃ ခုနှစ်၊ မတ်လ ၃ ရက်, မတ် ၃၊ ၂၀၂၃ (Burmese: "year 2023, month March, day 3";
+    # "March 3, 2023" with the Burmese comma)
+    re.compile(rf"(?<!\d)(?P<y>(?:19|20)\d\d)\s*ခုနှစ်\s*၊?\s*(?P<m>{_MONTH_RE})\s*"
+               r"(?P<d>[0-3]?\d)\s*ရက်"),
+    re.compile(rf"(?P<m>{_MONTH_RE})\s+(?P<d>[0-3]?\d)\s*၊\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
+    # ۱۲ اسفند ۱۴۰۱: day, month and year of the Solar Hijri calendar
+    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*(?P<sh_m>{_SOLAR_HIJRI_RE})\s*(?P<sh>1[34]\d\d)(?!\d)"),
 )
 #: The year before the first of each era: Japanese (平成元年 is 1989), and the
 #: Republic of China's (民國105年 is 2016).
@@ -291,6 +326,36 @@ def _day(year: int, month: int, day: int) -> dt.date | None:
         return dt.date(year, month, day)
     except ValueError:
         return None
+
+
+#: Julian day number of the day before 1 Mäskäräm of the Ethiopian year 1.
+_ETHIOPIAN_EPOCH = 1724220
+#: Julian day number of the proleptic Gregorian day 0 (``date.toordinal``).
+_JDN_ORDINAL = 1721425
+
+
+def _ethiopian(year: int, month: int, day: int) -> dt.date | None:
+    """The Gregorian day of *day* of *month* (1-13: twelve of 30 days, then
+    Pagume of 5 or 6) of the Ethiopian *year*."""
+    if not 1 <= month <= 13 or not 1 <= day <= (30 if month < 13 else 6):
+        return None
+    jdn = _ETHIOPIAN_EPOCH + 365 * (year - 1) + year // 4 + 30 * (month - 1) + day
+    return dt.date.fromordinal(jdn - _JDN_ORDINAL)
+
+
+def _solar_hijri(year: int, month: int, day: int) -> dt.date | None:
+    """The Gregorian day of *day* of *month* (1-12: six of 31 days, five of 30,
+    then Esfand of 29 or 30) of the Solar Hijri *year*, by the 33-year
+    arithmetic rule (exact for the years 1178-1633)."""
+    if not 1 <= day <= (31 if month <= 6 else 30):
+        return None
+    y = year + 1595
+    days = -355668 + 365 * y + (y // 33) * 8 + ((y % 33) + 3) // 4 + day \
+        + ((month - 1) * 31 if month <= 6 else (month - 7) * 30 + 186)
+    value = dt.date.fromordinal(days - 365)
+    if month == 12 and day == 30 and _solar_hijri(year + 1, 1, 1) == value:
+        return None  # 30 Esfand of a common year
+    return value
 
 
 def plausible(value: dt.date | None, today: dt.date | None = None) -> bool:
@@ -311,6 +376,10 @@ def _match_to_date(m: re.Match[str], *, monthfirst: bool = False) -> dt.date | N
         year = _ERAS[m.group("era")] + (1 if m.group("y") == "元" else int(m.group("y")))
     elif "roc" in groups:
         year = _ROC_ERA + int(m.group("roc"))
+    elif "eth" in groups:
+        return _ethiopian(int(m.group("eth")), int(m.group("m")), int(m.group("d")))
+    elif "sh" in groups:
+        return _solar_hijri(int(m.group("sh")), _SOLAR_HIJRI[m.group("sh_m")], int(m.group("d")))
     else:
         year = int(m.group("y"))
     if year < 100:  # only the Thai pattern reads two digits: of the Buddhist era

@@ -1181,6 +1181,18 @@ def test_no_control_character_reaches_the_headline() -> None:
      '<div class="story"><h2>Harbour board chairman resigns over pay row</h2><p class="date">'
      "12 March 2019</p><p>The chairman of the harbour board resigned today.</p></div>",
      "Harbour board chairman resigns over pay row", dt.date(2019, 3, 12)),
+    # BBC News Persian: one day in both calendars on the line under the headline
+    ("two-calendars", "<title>بازداشت فعالان مدنی</title></head><body><main><h1>بازداشت "
+     'فعالان مدنی</h1><div><span class="date">۱۲ اسفند ۱۴۰۱ - ۳ مارس ۲۰۲۳</span></div>'
+     "<div><p>گزارش‌ها حاکی است که دست‌کم ده فعال مدنی بازداشت شده‌اند.</p></div></main>",
+     "بازداشت فعالان مدنی", dt.date(2023, 3, 3)),
+    # the European Court of Human Rights' press releases: the release's number,
+    # then its date, a <br> apart, under the headline
+    ("number-then-date", "<title>HUDOC - European Court of Human Rights</title></head><body>"
+     "<div><h1>Extradition to China would breach Article 3, Court finds</h1><p>ECHR 089 "
+     "(2023)<br>28.03.2023</p><p>In today's Chamber judgment the Court held, unanimously, "
+     "that there would be a violation of Article 3.</p></div>",
+     "Extradition to China would breach Article 3, Court finds", dt.date(2023, 3, 28)),
 ])
 def test_more_sites_headlines_and_dates(name: str, html: str, headline: str,
                                         day: dt.date) -> None:

@@ -114,3 +114,35 @@ def test_a_section_is_named_between_parts_without_last() -> None:
 ])
 def test_years_of_the_republic_of_china(text: str, day: dt.date | None) -> None:
     assert tn.find_date_in_text(text) == day
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    # the Ethiopian calendar, as Amharic pages date their news ("ዓ.ም"): 7-8
+    # years behind, and its year begins on 11 or 12 September
+    ("24/06/2015 ዓ.ም", dt.date(2023, 3, 3)),
+    ("ቀን 24.06.2015 ዓ.ም", dt.date(2023, 3, 3)),
+    ("05/01/2016 ዓ.ም", dt.date(2023, 9, 16)),
+    ("01/01/2016 ዓ.ም", dt.date(2023, 9, 12)),
+    ("05/13/2015 ዓ.ም", dt.date(2023, 9, 10)),  # Pagume, the thirteenth month
+    ("31/01/2016 ዓ.ም", None),
+    # the Solar Hijri calendar (Iran's, Afghanistan's) with its month names, in
+    # Persian digits or not; 30 Esfand only in its leap years
+    ("۱۲ اسفند ۱۴۰۱", dt.date(2023, 3, 3)),
+    ("پنجشنبه ۱۲ اسفند ۱۴۰۱ - ۱۰:۳۰", dt.date(2023, 3, 3)),
+    ("1 فروردین 1402", dt.date(2023, 3, 21)),
+    ("6 آذر 1405", dt.date(2026, 11, 27)),
+    ("30 اسفند 1403", dt.date(2025, 3, 20)),
+    ("30 اسفند 1401", None),
+    # Thai dates whose Buddhist-era year is in digits only; Hebrew, Bengali and
+    # Burmese month names of the Gregorian calendar
+    ("วันที่ 03/03/2566", dt.date(2023, 3, 3)),
+    ("פורסם ב־3 במרץ 2023", dt.date(2023, 3, 3)),
+    ("প্রকাশ: ০৩ মার্চ ২০২৩, ১০: ১৫", dt.date(2023, 3, 3)),
+    ("၃ မတ် ၂၀၂၃", dt.date(2023, 3, 3)),
+    ("မတ် ၃၊ ၂၀၂၃", dt.date(2023, 3, 3)),
+    ("၂၀၂၃ ခုနှစ်၊ မတ်လ ၃ ရက်", dt.date(2023, 3, 3)),
+    # the common era's, as before
+    ("24/06/2015", dt.date(2015, 6, 24)),
+])
+def test_dates_of_other_calendars(text: str, day: dt.date | None) -> None:
+    assert tn.find_date_in_text(text) == day
