@@ -129,8 +129,11 @@ def dated_heading(tree: LexborHTMLParser, found: Markup) -> str | None:
         text = tn.squash(text_of(head))
         if text and titles.names_a_section(text, found.title, last=False):
             continue  # the section's name over the release's title ("新聞稿")
-        if _date_after(head, _Furniture(found)) is None:
+        nearer: list[LexborNode] = []
+        if _date_after(head, _Furniture(found), nearer) is None:
             return None
+        if nearer:  # "<h2>Press Releases</h2><div><h3>Title</h3></div><ul><li>Date:..."
+            text = tn.squash(text_of(nearer[-1])) or text
         return text or None
     return None
 
@@ -149,10 +152,12 @@ def section_heading(tree: LexborHTMLParser, title: str) -> str | None:
 _HEADINGS = 3
 
 
-def _date_after(head: LexborNode, furniture: _Furniture) -> dt.date | None:
+def _date_after(head: LexborNode, furniture: _Furniture,
+                headings: list[LexborNode] | None = None) -> dt.date | None:
     """The date of the first line that is only a date among the :data:`_UNDER_H1`
     elements that follow *head* in the document (past the end of the box that
-    holds it, when it is alone there: ``<div class=title><h2>..</h2></div>``)."""
+    holds it, when it is alone there: ``<div class=title><h2>..</h2></div>``).
+    *headings*, when given, gets the headings met before that line."""
     seen, el, climbs = 0, head.next, 0
     while seen < _UNDER_H1:
         if el is None:  # the box of the heading ends: on after it, unless it is
@@ -165,14 +170,18 @@ def _date_after(head: LexborNode, furniture: _Furniture) -> dt.date | None:
             continue
         if el.tag != "-text":
             seen += 1
-            for line in _lines(el):
+            lines = _lines(el)
+            for line in lines:
                 day = _date_line(line, furniture)
                 if day is not None:
                     return day
+            if headings is not None:
+                headings.extend(line for line in lines if line.tag in _HEADING_TAGS)
         el = el.next
     return None
 
 
+_HEADING_TAGS = frozenset({"h2", "h3", "h4"})
 #: Boxes of a heading past whose end no date line is looked for.
 _NOT_CLIMBED = frozenset({"body", "html", "article", "main", "header", "nav", "a"})
 #: Class and id words of the page's header, its logo or brand.

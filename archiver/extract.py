@@ -36,7 +36,7 @@ from . import textnorm as tn
 from .content import decode_text, is_html, is_pdf, is_text, sniff_charset
 from .dates import choose_date, dated_heading, section_heading
 from .dom import MAX_HTML_BYTES, parse_html
-from .headline import article_h1, choose_headline, marked_headline
+from .headline import article_h1, choose_headline, marked_headline, names_the_site
 from .maintext import MAX_TEXT_CHARS, main_text
 from .models import PageInfo
 from .pagemeta import collect, is_paywalled, script_redirect
@@ -131,6 +131,9 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         section = section or section_heading(tree, found.title)
         shown = after_section(found.title, section) if section else None
     headline = choose_headline(found, shown, url)
+    if qualified and headline and shown and headline != shown \
+            and names_the_site(tree, headline):  # DC.Title and <title>, as the logo says
+        headline = choose_headline(found, shown, url, [headline])
     published = choose_date(found, tree, url, headed=qualified)
     url_month = tn.date_from_url(url)[0] if published is None else None
     root_attrs = tree.root.attributes if tree.root is not None else {}

@@ -14,6 +14,8 @@ Example::
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from . import dom, titles
@@ -41,6 +43,8 @@ def _placement(h1: LexborNode) -> bool | None:
     in_article = False
     for a in dom.ancestors(h1):
         tid = a.tag_id
+        if a.attributes.get("role") == "banner":  # the site's header landmark
+            return None
         if tid in _LOGO_TAGS:
             if _LOGO.search(dom.marks(a.attributes)):
                 return None
@@ -53,6 +57,32 @@ def _placement(h1: LexborNode) -> bool | None:
     return in_article
 
 
+def _home_href(href: str) -> bool:
+    """True when *href* leads to the site's home page."""
+    href = href.strip()
+    return href in ("/", "./", "index.html", "/index.html") or (
+        "://" in href and href.split("://", 1)[1].strip("/").count("/") == 0)
+
+
+#: Links read for the site's name (those of the page's header come first).
+_HOME_LINKS = 40
+
+
+def names_the_site(tree: LexborHTMLParser, text: str) -> bool:
+    """True when *text* is what a link to the site's home page says (its logo's
+    text, or its image's alt text), among the page's first links."""
+    key = tn.comparable(text)
+    for link in tree.css("a[href]")[:_HOME_LINKS]:
+        if not _home_href(link.attributes.get("href") or ""):
+            continue
+        if tn.comparable(tn.squash(text_of(link))) == key:
+            return True
+        image = link.css_first("img[alt]")
+        if image is not None and tn.comparable(image.attributes.get("alt") or "") == key:
+            return True
+    return False
+
+
 def _links_home(h1: LexborNode, text: str) -> bool:
     """True when all *h1* says is a link to the site's home page: the site's name,
     as a blog's template heads every page ("<h1><a href="/">Notes from
@@ -60,10 +90,8 @@ def _links_home(h1: LexborNode, text: str) -> bool:
     link = h1.css_first("a[href]")
     if link is None:
         return False
-    href = (link.attributes.get("href") or "").strip()
-    home = href in ("/", "./", "index.html", "/index.html") or (
-        "://" in href and href.split("://", 1)[1].strip("/").count("/") == 0)
-    return home and tn.squash(text_of(link)) == tn.squash(text)
+    return _home_href(link.attributes.get("href") or "") \
+        and tn.squash(text_of(link)) == tn.squash(text)
 
 
 def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
@@ -121,11 +149,14 @@ def marked_headline(tree: LexborHTMLParser, found: Markup) -> str | None:
     return None
 
 
-def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
-    """The article's headline, without site name; None when nothing credible."""
+def choose_headline(found: Markup, h1: str | None, url: str,
+                    more_names: Sequence[str] = ()) -> str | None:
+    """The article's headline, without site name; None when nothing credible.
+    *more_names* are more names the site goes by."""
     meta = found.meta
     site_names = [n for n in (meta.get("og:site_name"), meta.get("application-name"),
-                              meta.get("twitter:site", "").lstrip("@"), meta.get("publisher"))
+                              meta.get("twitter:site", "").lstrip("@"), meta.get("publisher"),
+                              *more_names)
                   if n]
     jsonld_headline = None
     for data in found.jsonld:

@@ -1193,6 +1193,37 @@ def test_no_control_character_reaches_the_headline() -> None:
      "(2023)<br>28.03.2023</p><p>In today's Chamber judgment the Court held, unanimously, "
      "that there would be a violation of Article 3.</p></div>",
      "Extradition to China would breach Article 3, Court finds", dt.date(2023, 3, 28)),
+    # Taiwan's MOFA in English: <title> "Site | Section", DC.Title the site's
+    # name too, as the logo's link home says; the release's title the <h1>
+    ("dc-title-site", "<title>Ministry of Foreign Affairs, Republic of China (Taiwan) | News "
+     'and Events</title><meta name="DC.Title" content="Ministry of Foreign Affairs, Republic '
+     'of China (Taiwan)"></head><body><div class="header"><a class="logo" href="/">Ministry '
+     "of Foreign Affairs, Republic of China (Taiwan)</a></div><div class=area-essay><h1>MOFA "
+     "strongly condemns deportation of Taiwanese nationals to China</h1><ul class=list><li>"
+     "<span>Date:2023-06-14</span></li></ul><div><p>The Ministry of Foreign Affairs strongly "
+     "condemns the deportation of 18 Taiwanese nationals.</p></div></div>",
+     "MOFA strongly condemns deportation of Taiwanese nationals to China", dt.date(2023, 6, 14)),
+    # the same without DC.Title and <h1>: the section's <h2> over the title's <h3>
+    ("section-over-title", "<title>Ministry of Foreign Affairs, Republic of China (Taiwan) | "
+     'News and Events</title></head><body><div class="header"><a class="logo" href="/">'
+     "Ministry of Foreign Affairs, Republic of China (Taiwan)</a></div><div class=area-essay>"
+     '<h2 class="h2"><span>Press Releases</span></h2><div class="simple-text title"><h3><span>'
+     "MOFA strongly condemns deportation of Taiwanese nationals to China</span></h3></div><ul "
+     "class=list><li><span>Date:2023-06-14</span></li></ul><div><p>The Ministry of Foreign "
+     "Affairs strongly condemns the deportation of 18 Taiwanese nationals.</p></div></div>",
+     "MOFA strongly condemns deportation of Taiwanese nationals to China", dt.date(2023, 6, 14)),
+    # phpBB 3.3 (prosilver): the board's name the <h1> of the banner, the topic an <h2>
+    ("forum-banner", "<title>Lawyer needed for extradition hearing - Expat Legal Help Board"
+     '</title></head><body><div id="page-header"><div class="headerbar" role="banner"><div '
+     'class="site-description"><a class="logo" href="./index.php"></a><h1>Expat Legal Help '
+     "Board</h1><p>Peer support for people facing removal</p></div></div></div><div "
+     'id="page-body" role="main"><h2 class="topic-title"><a href="./viewtopic.php?t=9921">'
+     'Lawyer needed for extradition hearing</a></h2><div class="post bg2"><div class=inner>'
+     '<div class=postbody><h3 class=first><a href="#p40001">Lawyer needed for extradition '
+     "hearing</a></h3><p class=author>by <strong>kaito</strong> » Fri Mar 03, 2023 8:15 am</p>"
+     "<div class=content>My hearing is next month. Can anyone recommend a lawyer?</div></div>"
+     "</div></div></div>",
+     "Lawyer needed for extradition hearing", dt.date(2023, 3, 3)),
 ])
 def test_more_sites_headlines_and_dates(name: str, html: str, headline: str,
                                         day: dt.date) -> None:
