@@ -101,10 +101,16 @@ class Connection:
             self._reusable = False
         self._begun = True
 
+    # Bytes after the end of the response (a second message the server sent
+    # unasked) are not this exchange's: once it is complete, nothing is kept.
+
     def on_status(self, reason: bytes) -> None:
-        self._reason += reason
+        if not self._complete:
+            self._reason += reason
 
     def on_header(self, name: bytes, value: bytes) -> None:
+        if self._complete:
+            return
         if self._head_done:  # a trailer field, after a chunked body: not kept, but bounded
             self._trailer_bytes += len(name) + len(value) + 4
             if self._trailer_bytes > MAX_HEAD_BYTES:
@@ -114,6 +120,8 @@ class Connection:
         self._headers.append((name, value))
 
     def on_headers_complete(self) -> None:
+        if self._complete:
+            return
         parser = self._parser
         status = parser.get_status_code()
         if 100 <= status < 200:  # an interim head (100 Continue, 103 Early Hints): skipped
@@ -139,7 +147,8 @@ class Connection:
             self._until_close = not chunked and (length is None or codings is not None)
 
     def on_body(self, body: bytes) -> None:
-        self._chunks.append(body)
+        if not self._complete:
+            self._chunks.append(body)
 
     def on_message_complete(self) -> None:
         if self._head_done:

@@ -137,6 +137,13 @@ class Hop:
                 return v
         return None
 
+    def header_list(self, name: str) -> str | None:
+        """The values of every header line called *name*, joined with ", ", as
+        one list (RFC 9110, 5.3: "Content-Encoding: gzip" twice is "gzip, gzip")."""
+        lname = name.lower()
+        values = [v for k, v in self.response_headers if k.lower() == lname]
+        return ", ".join(values) if values else None
+
     @property
     def body(self) -> bytes | Path | None:
         """The body as received: its bytes, or the file holding them; None when

@@ -252,8 +252,9 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
                               filename=loc.filename, offset=loc.offset)
         if not decoded:
             return _copy(record.raw_stream, out)
-        encoding = (record.http_headers.get_header("Content-Encoding") or "") \
-            if record.http_headers else ""
+        # every Content-Encoding line, as one list (RFC 9110, 5.3)
+        encoding = ", ".join(v for k, v in record.http_headers.headers
+                             if k.lower() == "content-encoding") if record.http_headers else ""
         # "gzip, br": gzip applied first, so undone last
         codings = [c.strip().lower() for c in reversed(encoding.split(","))]
         codings = [c for c in codings if c not in ("", "identity", "none")] or [""]

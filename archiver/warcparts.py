@@ -128,7 +128,7 @@ COMPRESSED_ENCODINGS = frozenset({"gzip", "x-gzip", "br", "deflate", "zstd", "co
 
 def body_is_compressed(hop: Hop) -> bool:
     """True when *hop*'s body is sent compressed (so the WARC stores it as it is)."""
-    encoding = (hop.header("content-encoding") or "").strip().lower()
+    encoding = (hop.header_list("content-encoding") or "").strip().lower()
     return bool(encoding) and encoding.split(",")[-1].strip() in COMPRESSED_ENCODINGS
 
 
@@ -207,7 +207,7 @@ def request_head(hop: Hop) -> bytes:
     """Request line and headers of *hop*, as sent."""
     parts = urlsplit(hop.url)
     target = parts.path or "/"
-    if parts.query:
+    if parts.query or hop.url.partition("#")[0].endswith("?"):  # "/a?" is sent as such
         target += "?" + parts.query
     # every request is sent as HTTP/1.1 (HTTP/2 is off), whatever the answer says
     lines = [f"{hop.method} {target} HTTP/1.1".encode("latin-1")]

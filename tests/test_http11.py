@@ -130,6 +130,28 @@ def test_bytes_after_a_response_spoil_the_connection(site: Site, tmp_path: Path)
     assert len(site.hits_for("/next")) == 1
 
 
+def test_a_second_response_sent_unasked_is_not_the_first_ones(site: Site,
+                                                              tmp_path: Path) -> None:
+    """A 404 of three bytes followed at once by a 200 page: the exchange was the
+    404, and nothing of the second message (status, reason, headers, body) is
+    mixed into it."""
+    def two(handler: Handler) -> None:
+        head(handler, ["HTTP/1.1 404 Not Found", "Content-Type: text/plain",
+                       "Content-Length: 3"])
+        handler.wfile.write(b"abc" + b"HTTP/1.1 200 Fine\r\nContent-Type: text/html\r\n"
+                            b"X-Second: yes\r\nContent-Length: 11\r\n\r\n<p>page</p>")
+        handler.wfile.flush()
+
+    site.raw("/two", two)
+    (result,) = fetch_all(tmp_path, [site.url("/two")])
+    hop = result.final
+    assert hop is not None
+    assert (hop.status, hop.reason_phrase) == (404, "Not Found")
+    assert body_of(hop) == b"abc"
+    assert all(k != "X-Second" for k, _ in hop.response_headers)
+    assert hop.header("content-type") == "text/plain"
+
+
 def test_trailers_are_bounded_and_not_kept(site: Site, tmp_path: Path) -> None:
     """Trailer fields after a chunked body are read as a head is: at most
     MAX_HEAD_BYTES, and never added to the response's headers."""

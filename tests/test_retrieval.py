@@ -17,6 +17,8 @@ import brotli
 import pytest
 
 from archiver.collection import export_wacz
+from archiver.cpupool import extract_body
+from archiver.pipeline import _body
 from archiver.retrieval import (
     RecordError,
     UndecodablePayload,
@@ -27,7 +29,7 @@ from archiver.retrieval import (
     verify_files,
     verify_records,
 )
-from archiver.settings import WarcSettings
+from archiver.settings import Settings, WarcSettings
 from archiver.warc import RecordLocation, WarcWriter
 from archiver.warcparts import payload_digest_of, warc_date
 
@@ -115,6 +117,25 @@ def test_decoded_payloads(site: Site, tmp_path: Path, encoding: str,
     out = io.BytesIO()
     assert read_payload(tmp_path / "warc", loc, out, decoded=True) == len(HTML.encode())
     assert out.getvalue() == HTML.encode()
+
+
+def test_content_encoding_on_two_lines_is_one_list(site: Site, tmp_path: Path) -> None:
+    """RFC 9110, 5.3: "Content-Encoding: gzip" twice is "gzip, gzip". The
+    page is read (its headline found) and --decoded undoes both codings,
+    where the second line was left out: a gzip stream written as decoded."""
+    body = gzip.compress(gzip.compress(HTML.encode(), mtime=0), mtime=0)
+    site.page("/twice", body, headers=[("Content-Encoding", "gzip"),
+                                       ("Content-Encoding", "gzip")])
+    hop = fetch_hop(site.url("/twice"), tmp_path)
+    assert hop.header_list("content-encoding") == "gzip, gzip"
+    with WarcWriter(tmp_path / "warc", WarcSettings(), SOFTWARE) as writer:
+        _, loc = writer.write_exchange(hop)
+    out = io.BytesIO()
+    read_payload(tmp_path / "warc", loc, out, decoded=True)
+    assert out.getvalue() == HTML.encode()
+    args = _body(hop, Settings())
+    page = extract_body(*args) if args is not None else None
+    assert page is not None and page.headline
 
 
 @pytest.mark.parametrize(("damage", "words"), [

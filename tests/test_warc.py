@@ -459,4 +459,9 @@ def test_the_request_record_has_the_request_line_as_sent() -> None:
               request_headers=[("Host", "127.0.0.1:9")], started=dt.datetime.now(dt.UTC),
               status=200, reason_phrase="OK", http_version="HTTP/1.0")
     assert request_head(hop).split(b"\r\n")[0] == b"GET /a?q=1 HTTP/1.1"
+    for url, line in (("http://127.0.0.1:9/a?", b"GET /a? HTTP/1.1"),  # an empty query
+                      ("http://127.0.0.1:9/?", b"GET /? HTTP/1.1"),
+                      ("http://127.0.0.1:9", b"GET / HTTP/1.1")):
+        asked = Hop(url=url, method="GET", request_headers=[], started=hop.started)
+        assert request_head(asked).split(b"\r\n")[0] == line, url
     assert response_head(hop).startswith(b"HTTP/1.0 200 OK\r\n")  # the answer as it came
