@@ -177,7 +177,13 @@ class Connection:
 
     async def send(self, request: bytes) -> None:
         """Write *request* and read up to the end of the response head."""
-        self._start(httptools.HttpResponseParser(self))
+        parser = httptools.HttpResponseParser(self)
+        # as browsers read them (RFC 9112 asks clients to): header lines that
+        # break the grammar (obs-fold, stray bytes), Content-Length beside
+        # chunked (the chunks frame the body), a bare LF ending a line
+        parser.set_dangerous_leniencies(lenient_headers=True, lenient_chunked_length=True,
+                                        lenient_optional_cr_before_lf=True)
+        self._start(parser)
         stream = self.stream
         await stream.write(request)
         received = 0

@@ -152,6 +152,33 @@ def test_a_second_response_sent_unasked_is_not_the_first_ones(site: Site,
     assert hop.header("content-type") == "text/plain"
 
 
+def test_responses_browsers_read_are_read(site: Site, tmp_path: Path) -> None:
+    """RFC 9112 asks a client to read an obs-fold as a space, lets chunked framing
+    win over Content-Length and a bare LF end a line: such answers of old
+    servers were 'malformed' (unreachable, on the way to dead) and not archived."""
+    def folded(handler: Handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nX-Fold: first\r\n"
+                            b"  second part\r\nContent-Length: 5\r\n\r\nhello")
+
+    def both(handler: Handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 99"
+                            b"\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhello\r\n0\r\n\r\n")
+
+    def bare_lf(handler: Handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\nContent-Type: text/plain\nContent-Length: 5\n\n"
+                            b"hello")
+
+    for path, answer in (("/folded", folded), ("/both", both), ("/lf", bare_lf)):
+        site.raw(path, answer)
+    results = fetch_all(tmp_path, [site.url(p) for p in ("/folded", "/both", "/lf")])
+    for result in results:
+        assert result.error is None and result.final is not None, result.error_detail
+        assert result.final.status == 200 and body_of(result.final) == b"hello"
+    folded_hop = results[0].final
+    assert folded_hop is not None and folded_hop.header("x-fold") is not None
+    assert "second part" in folded_hop.header("x-fold")
+
+
 def test_trailers_are_bounded_and_not_kept(site: Site, tmp_path: Path) -> None:
     """Trailer fields after a chunked body are read as a head is: at most
     MAX_HEAD_BYTES, and never added to the response's headers."""
