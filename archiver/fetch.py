@@ -210,6 +210,7 @@ class _Reply:
     request: httpx.Request | None  # None: sent as the fetcher built it
     chunks: AsyncIterable[bytes]
     aclose: Callable[[], Awaitable[None]]
+    raw_head: bytes | None = None  # the head as received, when known
 
 
 class Fetcher:
@@ -438,7 +439,7 @@ class Fetcher:
                                          headers)
         raw = core.headers
         reply = _Reply(core.status, core.reason_phrase, core.http_version, core.network_stream,
-                       raw, request, core, core.aclose)
+                       raw, request, core, core.aclose, core.raw_head)
         if any(k.lower() == b"set-cookie" for k, _ in raw):
             self.client.cookies.extract_cookies(httpx.Response(
                 core.status, headers=raw,
@@ -455,6 +456,7 @@ class Fetcher:
         hop.reason_phrase = reply.reason_phrase.decode("latin-1")
         hop.http_version = reply.http_version.decode("ascii", errors="ignore")
         hop.response_headers = latin1_pairs(reply.headers)
+        hop.raw_head = reply.raw_head
         if reply.request is not request and reply.request is not None:
             # the headers as sent, when the client changed them
             hop.request_headers = latin1_pairs(reply.request.headers.raw)

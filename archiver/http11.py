@@ -33,6 +33,7 @@ here for a connection.
 
 from __future__ import annotations
 
+import re
 import ssl
 import time
 from collections import OrderedDict, deque
@@ -65,7 +66,7 @@ class Connection:
 
     __slots__ = ("stream", "origin", "idle_since", "closed", "_parser", "_reason", "_headers",
                  "_chunks", "_head_done", "_complete", "_begun", "_reusable", "_until_close",
-                 "_status", "_error", "_trailer_bytes")
+                 "_status", "_error", "_trailer_bytes", "raw_head")
 
     def __init__(self, stream: httpcore.AsyncNetworkStream, origin: Origin) -> None:
         self.stream = stream
@@ -88,6 +89,7 @@ class Connection:
         self._status = 0
         self._error: httpcore.RemoteProtocolError | None = None
         self._trailer_bytes = 0
+        self.raw_head: bytes | None = None
 
     def idle(self) -> None:
         """Kept for a next request: nothing of the last exchange is held."""
@@ -186,19 +188,23 @@ class Connection:
         self._start(parser)
         stream = self.stream
         await stream.write(request)
-        received = 0
+        received: list[bytes] = []
+        size = 0
         while not self._head_done:
             data = await stream.read(_READ)
             if not data:
-                if received:
+                if size:
                     raise httpcore.RemoteProtocolError(
                         "the server closed the connection in the middle of the response head")
                 raise NoAnswer("Server disconnected without sending a response.")
-            received += len(data)
+            received.append(data)
+            size += len(data)
             self._feed(data)
-            if not self._head_done and received > MAX_HEAD_BYTES:
+            if not self._head_done and size > MAX_HEAD_BYTES:
                 raise httpcore.RemoteProtocolError(
                     f"response head larger than {MAX_HEAD_BYTES} bytes")
+        self.raw_head = final_head(received[0] if len(received) == 1 else b"".join(received),
+                                   self._status)
 
     async def next_chunk(self) -> bytes | None:
         """The next piece of the body as received (de-chunked), or None at its end."""
@@ -234,6 +240,36 @@ class Connection:
             await self.stream.aclose()
 
 
+#: The blank line that ends a head (a bare LF ends a line too).
+_HEAD_END = re.compile(rb"\r?\n\r?\n")
+_STATUS_LINE = re.compile(rb"HTTP/[0-9.]+[ \t]+([0-9]{3})")
+
+
+def final_head(data: bytes, status: int) -> bytes | None:
+    """The bytes of the head of status *status* in *data*, as received: from
+    its status line to the blank line, past interim (1xx) heads; None when
+    they are not found as the parser read them, or a line ends in a bare LF."""
+    pos = 0
+    for _ in range(10_000):  # interim heads of at most MAX_HEAD_BYTES in all
+        while data[pos:pos + 1] in (b"\r", b"\n"):  # empty lines before a head
+            pos += 1
+        end = _HEAD_END.search(data, pos)
+        line = _STATUS_LINE.match(data, pos)
+        if end is None or line is None:
+            return None
+        code = int(line.group(1))
+        if not 100 <= code < 200:
+            head = data[pos:end.end()]
+            # a line ended by a bare LF is read (as browsers do), but a WARC
+            # reader finds the payload after CRLF CRLF: such a head is written
+            # from the parsed fields
+            if code != status or head.count(b"\n") != head.count(b"\r\n"):
+                return None
+            return head
+        pos = end.end()
+    return None
+
+
 class Response:
     """The head of a response and its body, read with ``async for``.
 
@@ -241,8 +277,8 @@ class Response:
     was read to its end, and closes it otherwise.
     """
 
-    __slots__ = ("status", "reason_phrase", "http_version", "headers", "network_stream",
-                 "_conn", "_owner")
+    __slots__ = ("status", "reason_phrase", "http_version", "headers", "raw_head",
+                 "network_stream", "_conn", "_owner")
 
     def __init__(self, conn: Connection, owner: Connections) -> None:
         parser = conn._parser
@@ -250,6 +286,7 @@ class Response:
         self.reason_phrase: bytes = conn._reason
         self.http_version: bytes = b"HTTP/" + parser.get_http_version().encode("ascii")
         self.headers: list[tuple[bytes, bytes]] = conn._headers
+        self.raw_head: bytes | None = conn.raw_head
         self.network_stream = conn.stream
         self._conn: Connection | None = conn
         self._owner = owner

@@ -128,6 +128,9 @@ class Hop:
     port: int | None = None
     tls: dict[str, str] | None = None  # {"version", "cipher", "subject", "issuer"} for https
     elapsed: float = 0.0  # seconds, request sent -> body complete
+    # the response head as received, status line to blank line (None: not known,
+    # and the record's head is written from the fields above)
+    raw_head: bytes | None = None
 
     def header(self, name: str) -> str | None:
         """The first response header value called *name* (case-insensitive)."""

@@ -20,8 +20,11 @@ Conventions (what an auditor reading the files should know):
   :func:`warcparts.payload_digest_of` computes the same value for a body
   file, so a new body can be compared with the last capture before anything
   is written.
-* **HTTP headers** are stored byte for byte as received, in order, with one
-  exception: the body is stored de-chunked, so a ``Transfer-Encoding`` header
+* **HTTP headers** are stored byte for byte as received (``Hop.raw_head``:
+  spacing, folded lines, a status line without reason), in order, with two
+  exceptions. A head whose lines end in a bare LF is written from its parsed
+  fields with CRLF (readers find the payload after CRLF CRLF). And the body is
+  stored de-chunked, so a ``Transfer-Encoding`` header
   is kept under the name ``X-Archive-Orig-Transfer-Encoding`` (pywb's prefix
   for original headers), in its place. A record that still said ``chunked``
   over a de-chunked body would be replayed by guesswork: warcio's and pywb's

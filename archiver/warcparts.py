@@ -22,6 +22,7 @@ from __future__ import annotations
 import base64
 import datetime as dt
 import hashlib
+import re
 import struct
 import uuid
 import zlib
@@ -193,8 +194,16 @@ def check_field(value: str) -> str:
     return value
 
 
+#: The start of a Transfer-Encoding header line of a head.
+_TRANSFER_ENCODING = re.compile(rb"^(?=transfer-encoding[ \t]*:)", re.IGNORECASE | re.MULTILINE)
+
+
 def response_head(hop: Hop) -> bytes:
-    """Status line and headers of *hop*'s response, as stored in the record."""
+    """Status line and headers of *hop*'s response, as stored in the record:
+    the bytes received, but for the name of Transfer-Encoding (the body is
+    stored de-chunked); rebuilt from the parsed fields when they are not known."""
+    if hop.raw_head is not None:
+        return _TRANSFER_ENCODING.sub(ORIG_HEADER_PREFIX.encode("ascii"), hop.raw_head)
     lines = [_encode_header(f"{hop.http_version} {hop.status} {hop.reason_phrase}")]
     for name, value in hop.response_headers:  # the raw headers, in order
         if name.lower() == "transfer-encoding":

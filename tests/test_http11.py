@@ -179,6 +179,43 @@ def test_responses_browsers_read_are_read(site: Site, tmp_path: Path) -> None:
     assert "second part" in folded_hop.header("x-fold")
 
 
+def test_the_record_holds_the_head_as_received(site: Site, tmp_path: Path) -> None:
+    """Spacing around values, an empty value, a folded line, a status line with
+    no reason: the response record's head is the bytes the server sent, but for
+    the renamed Transfer-Encoding (the body is stored de-chunked). It was
+    rebuilt as "name: value" lines, and the block digest vouched for bytes no
+    server sent."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archiver.settings import WarcSettings
+    from archiver.warc import WarcWriter
+    from archiver.warcparts import response_head
+
+    from .test_warc import SOFTWARE, warcio_check
+
+    sent = (b"HTTP/1.1 200\r\nContent-Type: text/plain\r\nX-Spaces:    lots of space   \r\n"
+            b"X-Tab:\tv\r\nX-Empty:\r\nX-Fold: first\r\n  second part\r\n"
+            b"Transfer-Encoding: chunked\r\n\r\n")
+
+    def odd(handler: Handler) -> None:
+        handler.wfile.write(sent + b"5\r\nhello\r\n0\r\n\r\n")
+
+    site.raw("/odd", odd)
+    (result,) = fetch_all(tmp_path, [site.url("/odd")])
+    hop = result.final
+    assert result.error is None and hop is not None and body_of(hop) == b"hello"
+    assert response_head(hop) == sent.replace(b"Transfer-Encoding",
+                                              b"X-Archive-Orig-Transfer-Encoding")
+    with WarcWriter(tmp_path / "warc", WarcSettings(), SOFTWARE) as writer:
+        writer.write_exchange(hop)
+    (path,) = (tmp_path / "warc").glob("*.warc.gz")
+    assert warcio_check(path).returncode == 0
+    with open(path, "rb") as fh:
+        read = [(r.http_headers.get_header("X-Tab"), r.content_stream().read())
+                for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    assert read == [("v", b"hello")]
+
+
 def test_trailers_are_bounded_and_not_kept(site: Site, tmp_path: Path) -> None:
     """Trailer fields after a chunked body are read as a head is: at most
     MAX_HEAD_BYTES, and never added to the response's headers."""
