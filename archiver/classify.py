@@ -29,8 +29,10 @@ Rules, in the order they are tried (the first that applies decides):
    continue" page), ``login-wall`` (a redirect to a login URL, or a page whose
    main content is a password form) -- ``blocked``.
 7. ``http-404``, ``http-410`` -- ``dead``.
-8. ``http-401``, ``http-403``, ``http-407``, ``http-429``, ``http-451`` -- ``blocked``.
-9. ``http-5xx`` -- ``unreachable``, counted (and ``persistent-failure`` as in 5).
+8. ``http-401``, ``http-403``, ``http-407``, ``http-429``, ``http-451``, ``http-999``
+   (LinkedIn's refusal of bots) -- ``blocked``.
+9. ``http-5xx`` -- ``unreachable``, counted (and ``persistent-failure`` as in 5);
+   ``http-status``, a status of 600 or more (no HTTP class), the same.
 10. ``http-4xx`` (another 4xx) and ``http-3xx`` (a redirect that was not
     followed) -- ``unreachable``, counted: the server answers but not with a
     page; if it keeps doing so for three checks over 72 hours it is ``dead``.
@@ -150,7 +152,8 @@ _TRANSIENT_ERRORS = {
     "tls": "the TLS handshake failed or the certificate is invalid",
     "protocol": "the server sent a malformed response",
 }
-_BLOCKING_STATUSES = (401, 403, 407, 429, 451)
+#: 999: LinkedIn's and some other sites' "Request denied" to clients taken for bots.
+_BLOCKING_STATUSES = (401, 403, 407, 429, 451, 999)
 _PERMANENT_REDIRECTS = (301, 308)
 
 
@@ -268,8 +271,11 @@ def classify(
         return _ok("blocked", f"http-{status}",
                    f"HTTP {_phrase(final)}: the server refuses this client, which is not "
                    "evidence that the page is gone")
-    if status >= 500:
+    if 500 <= status < 600:
         return _failure(ctx, "http-5xx", f"HTTP {_phrase(final)} on the final hop")
+    if status >= 600:  # no such class: the server answers, with no page
+        return _failure(ctx, "http-status", f"HTTP {_phrase(final)} on the final hop, a "
+                        "status outside HTTP's classes")
     if 400 <= status < 500:
         return _failure(ctx, "http-4xx", f"HTTP {_phrase(final)} on the final hop")
     if not 200 <= status < 300:

@@ -198,6 +198,17 @@ def make_client(settings: FetchSettings, *, policy: AddressPolicy | None = None,
 # the fetcher
 
 
+def _location_text(location: str) -> str:
+    """A Location header (its bytes, as latin-1 text) as a URL to join: UTF-8
+    as such, and bytes that are not UTF-8 percent-encoded as sent ("/c/plain\\xfc"
+    is "/c/plain%FC", not the replacement character's "%EF%BF%BD")."""
+    raw = location.encode("latin-1")
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        return "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in raw)
+
+
 @dataclass(slots=True)
 class _Reply:
     """The head and the raw body of one response (from http11 or httpx)."""
@@ -289,7 +300,7 @@ class Fetcher:
                 result.retry_after = asked
                 return None
             return asked
-        if status >= 500:
+        if 500 <= status < 600:
             return backoff
         return None
 
@@ -311,7 +322,7 @@ class Fetcher:
             if not hop.is_redirect or location is None:
                 return result
             try:
-                where = location.encode("latin-1").decode("utf-8", "replace")
+                where = _location_text(location)
                 target = current.join(where)
                 if where.endswith("?") and not target.query and "#" not in where:
                     # an empty query is part of the URL ("/a" sent on to "/a?"),

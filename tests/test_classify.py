@@ -191,11 +191,19 @@ def test_any_answer_resets_the_failure_streak(
 
 # ----------------------------------------------------------------- blocked
 
-@pytest.mark.parametrize("status", [401, 403, 407, 429, 451])
+@pytest.mark.parametrize("status", [401, 403, 407, 429, 451, 999])
 def test_refusing_statuses_are_blocked(status: int) -> None:
     v = run(fetched(hop(status=status)))
     assert (v.status, v.rule) == ("blocked", f"http-{status}")
     assert "not evidence" in v.reason
+
+
+@pytest.mark.parametrize("status", [600, 701])
+def test_a_status_of_no_class_is_no_server_error(status: int) -> None:
+    """A status of 600 or more is none of HTTP's classes: it was 'http-5xx'."""
+    v = run(fetched(hop(status=status)))
+    assert (v.status, v.rule) == ("unreachable", "http-status")
+    assert v.counts_as_failure
 
 
 def test_cloudflare_challenge_header() -> None:

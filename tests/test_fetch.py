@@ -112,6 +112,21 @@ def test_relative_and_absolute_locations(site: Site, tmp_path: Path) -> None:
     assert [h.url for h in result.hops][-1] == site.url("/dir/target")
 
 
+def test_a_location_not_in_utf_8_is_followed_as_sent(site: Site, tmp_path: Path) -> None:
+    """A byte that is not UTF-8 in Location (latin-1 "ü") is sent on
+    percent-encoded, as browsers do, where it became U+FFFD ("%EF%BF%BD"): a
+    page that is there was reported dead."""
+    def moved(handler: Handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 302 Found\r\nLocation: /c/plain\xfc\r\n"
+                            b"Content-Length: 0\r\n\r\n")
+
+    site.raw("/moved", moved)
+    site.page("/c/plain%FC", "<p>here</p>")
+    result = fetch(tmp_path, site.url("/moved"))
+    assert result.error is None and result.final is not None
+    assert result.final.status == 200 and result.final.url == site.url("/c/plain%FC")
+
+
 def test_ipv6_site(tmp_path: Path) -> None:
     with Site("::1", socket.AF_INET6) as v6:
         v6.page("/", "<p>six</p>")
