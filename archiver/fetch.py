@@ -86,6 +86,7 @@ from .netpolicy import (
 from .politeness import Politeness
 from .settings import FetchSettings
 from .store import now_utc
+from .warcread import TEMP_BODY_PREFIX, TEMP_BODY_SUFFIX
 
 LOGGER = logging.getLogger(__name__)
 
@@ -496,8 +497,8 @@ class Fetcher:
                     hop.truncated, hop.truncated_reason = True, "length"
                 if fh is None and len(held) + len(chunk) > SPILL_BYTES:
                     with self._spooling():
-                        fd, name = tempfile.mkstemp(prefix="hop-", suffix=".body",
-                                                    dir=self.tmpdir)
+                        fd, name = tempfile.mkstemp(prefix=TEMP_BODY_PREFIX,
+                                                    suffix=TEMP_BODY_SUFFIX, dir=self.tmpdir)
                         hop.body_path = Path(name)
                         fh = os.fdopen(fd, "wb")
                         fh.write(held)

@@ -16,9 +16,9 @@ records the closed files' SHA-256 (:func:`vouch_for` as a cycle closes one).
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
-import shutil
 import zlib
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
@@ -162,6 +162,10 @@ def recover(directory: Path) -> list[str]:
 # --------------------------------------------------------------------------
 # the archive's folders, before and after a cycle
 
+#: The names of the bodies the fetcher spills to ``tmp/`` (``tempfile.mkstemp``).
+TEMP_BODY_PREFIX, TEMP_BODY_SUFFIX = "hop-", ".body"
+
+
 def archive_paths(archive: Path) -> dict[str, Path]:
     return {"warc": archive / "warc", "tmp": archive / "tmp"}
 
@@ -171,9 +175,13 @@ def prepare_archive(archive: Path) -> list[str]:
     paths = archive_paths(archive)
     paths["warc"].mkdir(parents=True, exist_ok=True)
     messages = recover(paths["warc"])
-    if paths["tmp"].exists():
-        shutil.rmtree(paths["tmp"], ignore_errors=True)
     paths["tmp"].mkdir(parents=True, exist_ok=True)
+    # the bodies a crashed cycle left (the fetcher's "hop-*.body"), and nothing
+    # else: a folder taken for an archive may hold the user's own tmp/
+    for left in paths["tmp"].glob(f"{TEMP_BODY_PREFIX}*{TEMP_BODY_SUFFIX}"):
+        with contextlib.suppress(OSError):
+            if left.is_file() and not left.is_symlink():
+                left.unlink()
     return messages
 
 

@@ -251,3 +251,20 @@ def test_serve_on_one_port_for_both_is_said_so(lab: Lab) -> None:
     proc = archiver("serve", "--archive", str(lab.archive), "--port", "18831",
                     "--replay-port", "18831", timeout=30)
     assert_refused(proc, "--port and --replay-port are both 18831")
+
+
+def test_a_folder_taken_for_an_archive_keeps_its_own_tmp(lab: Lab, tmp_path: Path) -> None:
+    """The start of a cycle removes the bodies a crashed cycle left in tmp/, and
+    nothing else: it emptied tmp/ whole, recursively, and a folder named as
+    --archive that held the user's own tmp/ lost it without a word."""
+    folder = tmp_path / "project"
+    (folder / "tmp" / "src").mkdir(parents=True)
+    (folder / "tmp" / "thesis-draft.txt").write_text("three years of work")
+    (folder / "tmp" / "src" / "main.c").write_text("int main(void) { return 0; }")
+    left = folder / "tmp" / "hop-1a2b3c.body"  # what a killed cycle leaves
+    left.write_bytes(b"<html>half a body")
+    proc = lab.run(archive=folder)
+    assert proc.returncode == 0, proc.stderr.decode()
+    assert (folder / "tmp" / "thesis-draft.txt").read_text() == "three years of work"
+    assert (folder / "tmp" / "src" / "main.c").exists()
+    assert not left.exists()
