@@ -46,7 +46,6 @@ import queue
 import smtplib
 import threading
 import time
-import urllib.parse
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from email.message import EmailMessage
@@ -56,7 +55,7 @@ from typing import Any
 import httpx
 
 from . import SOFTWARE
-from .settings import DAY, RESEND_ROUNDS, NotifySettings, shown
+from .settings import DAY, RESEND_ROUNDS, NotifySettings, http_url, shown
 from .store import Store, iso, now_utc, open_store, parse_iso
 
 LOGGER = logging.getLogger(__name__)
@@ -141,13 +140,7 @@ def validate(settings: NotifySettings) -> None:
     Each refusal names the settings file and the line of the setting (when read from one).
     """
     if settings.webhook_url:
-        try:  # (a bracketed host left open, a port out of range: ValueError)
-            parts = urllib.parse.urlsplit(settings.webhook_url)
-            usable = parts.scheme in ("http", "https") and bool(parts.hostname) \
-                and (parts.port is None or 0 < parts.port)
-        except ValueError:
-            usable = False
-        if not usable:
+        if not http_url(settings.webhook_url):
             raise settings.error(f"notify.webhook_url must be an absolute http(s) URL, not "
                                  f"{shown(settings.webhook_url)}", "webhook_url")
     if settings.smtp_host and not settings.smtp_to:

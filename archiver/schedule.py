@@ -81,7 +81,7 @@ from .notify import (
     pending_notifications,
     queued_row,
 )
-from .settings import DAY, ScheduleSettings, Settings, shown
+from .settings import DAY, MAX_MISFIRE_GRACE, ScheduleSettings, Settings, shown
 from .store import Store, now_utc, open_store, parse_iso
 
 LOGGER = logging.getLogger(__name__)
@@ -140,10 +140,6 @@ def translate_weekdays(field: str) -> str:
     if not days:
         raise ValueError(f"empty weekday field {field!r}")
     return ",".join(_DOW_NAMES[d] for d in sorted(days))
-
-
-#: The most seconds ``schedule.misfire_grace`` may be: 366 days.
-MAX_MISFIRE_GRACE = 366 * DAY
 
 
 def schedule_timezone(schedule: ScheduleSettings) -> dt.tzinfo:

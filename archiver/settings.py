@@ -24,6 +24,7 @@ import dataclasses
 import math
 import re
 import tomllib
+import urllib.parse
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -269,9 +270,21 @@ def _printable_ascii(text: str) -> bool:
 
 def _checks(s: Settings) -> list[tuple[bool, str, str]]:
     """(valid, ``section.key``, what it must be) of every range check made at load."""
-    f, c, w = s.fetch, s.check, s.warc
+    f, c, w, n, sc = s.fetch, s.check, s.warc, s.notify, s.schedule
     day = "at most 86400 (a day)"
     return [
+        # the worker's settings too: `run` and `check` read the same file, and
+        # one they take is not refused later by the worker that cron starts
+        (not n.webhook_url or http_url(n.webhook_url), "notify.webhook_url",
+         "must be an absolute http(s) URL"),
+        (1 <= n.smtp_port <= 65535, "notify.smtp_port", "must be between 1 and 65535"),
+        (1 <= n.retries <= 20, "notify.retries", "must be between 1 and 20"),
+        (0 < n.timeout <= DAY, "notify.timeout", f"must be positive and {day}"),
+        (0 <= n.blocked_after_hours <= 87600, "notify.blocked_after_hours",
+         "must not be negative and at most 87600 (ten years)"),
+        (0 <= sc.jitter <= DAY, "schedule.jitter", f"must not be negative and {day}"),
+        (0 < sc.misfire_grace <= MAX_MISFIRE_GRACE, "schedule.misfire_grace",
+         "must be positive and at most 31622400 (366 days)"),
         (0 < f.timeout <= DAY, "fetch.timeout", f"must be positive and {day}"),
         (0 < f.connect_timeout <= DAY, "fetch.connect_timeout", f"must be positive and {day}"),
         (f.max_bytes > 0, "fetch.max_bytes", "must be positive"),
@@ -296,8 +309,28 @@ def _checks(s: Settings) -> list[tuple[bool, str, str]]:
         (1 <= w.compression_level <= 9, "warc.compression_level", "must be between 1 and 9"),
         (bool(re.fullmatch(r"[A-Za-z0-9_.-]+", w.prefix)), "warc.prefix",
          "may only hold letters, digits, '_', '.', '-'"),
+        # a file name holds 255 bytes; the prefix's file's name adds 46 to it
+        (len(w.prefix) <= MAX_PREFIX, "warc.prefix", f"may hold at most {MAX_PREFIX} characters"),
         (0 < s.wayback.timeout <= DAY, "wayback.timeout", f"must be positive and {day}"),
     ]
+
+
+#: The most seconds ``schedule.misfire_grace`` may be: 366 days.
+MAX_MISFIRE_GRACE = 366 * DAY
+
+
+def http_url(value: str) -> bool:
+    """True when *value* is an absolute http(s) URL with a host (and a valid port)."""
+    try:  # (a bracketed host left open, a port out of range: ValueError)
+        parts = urllib.parse.urlsplit(value)
+        return parts.scheme in ("http", "https") and bool(parts.hostname) \
+            and (parts.port is None or 0 < parts.port)
+    except ValueError:
+        return False
+
+
+#: Characters of ``warc.prefix``, at most.
+MAX_PREFIX = 100
 
 
 def _validate(s: Settings) -> None:

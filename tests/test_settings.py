@@ -139,6 +139,15 @@ def test_a_printable_user_agent_is_kept(tmp_path: Path) -> None:
 @pytest.mark.parametrize("text, line, words", [
     ("[fetch]\ntimeout = 5\n\nmax_hops = 99\n", 4, "fetch.max_hops must be between 0 and 50"),
     ("[warc]\nprefix = 'a/b'\n", 2, "warc.prefix may only hold"),
+    # a WARC file name past 255 bytes: the capture failed after the fetch
+    ("[warc]\n\nprefix = '" + "a" * 216 + "'\n", 3, "warc.prefix may hold at most 100"),
+    # the worker's settings, refused at load as for the worker (`run` took them)
+    ("[notify]\nretries = 0\n", 2, "notify.retries must be between 1 and 20"),
+    ("[notify]\nsmtp_port = 70000\n", 2, "notify.smtp_port must be between 1 and 65535"),
+    ("[notify]\nblocked_after_hours = 87601\n", 2, "notify.blocked_after_hours must not be"),
+    ("[notify]\nwebhook_url = 'not a url'\n", 2, "notify.webhook_url must be an absolute"),
+    ("[schedule]\njitter = -1\n", 2, "schedule.jitter must not be negative"),
+    ("[schedule]\nmisfire_grace = 1e20\n", 2, "schedule.misfire_grace must be positive"),
     ("[fetch]\nmax_decoded_bytes = 0\n", 2, "fetch.max_decoded_bytes must be positive"),
     ("[fetch]\nmax_decoded_bytes = -1\n", 2, "fetch.max_decoded_bytes must be positive"),
     ("[check]\nprobe_similarity = 1.5\n", 2, "check.probe_similarity must be between 0 and 1"),
