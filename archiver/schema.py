@@ -166,6 +166,20 @@ def migrations() -> Migrations:
     return found
 
 
+def unknown_migrations(conn: sqlite3.Connection) -> list[str]:
+    """The migrations recorded as applied that this version does not know: a
+    database a newer version wrote (whose tables this one would misread)."""
+    try:
+        applied = [row[0] for row in conn.execute(
+            "SELECT name FROM _sqlite_migrations WHERE migration_set = ?", [MIGRATION_SET])]
+    except sqlite3.OperationalError as exc:
+        if "no such table" in str(exc):
+            return []
+        raise
+    known = {m.__name__ for m in MIGRATIONS}
+    return sorted(name for name in applied if name not in known)
+
+
 def schema_is_current(conn: sqlite3.Connection,
                        needed: tuple[Callable[..., None], ...] = MIGRATIONS) -> bool:
     """True when every migration *needed* is recorded as applied."""

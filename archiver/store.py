@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING, Any
 from . import deflate
 from .exceptions import InputError, StorageError
 from .models import Baseline, FailureHistory, PageInfo, Sources
-from .schema import NEEDED_TO_READ, migrations, schema_is_current
+from .schema import NEEDED_TO_READ, migrations, schema_is_current, unknown_migrations
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -508,6 +508,17 @@ def _connect_readonly(path: Path) -> sqlite3.Connection:
         return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
 
 
+def _refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
+    """Refuse a database a newer version of archiver set up: nothing is read
+    from it or written to it."""
+    unknown = unknown_migrations(conn)
+    if unknown:
+        conn.close()
+        raise InputError(f"{path} was set up by a newer version of archiver (its schema "
+                         f"has steps this one does not know: {', '.join(unknown)}); use "
+                         "that version")
+
+
 def open_store(archive: Path, *, readonly: bool = False) -> Store:
     """Open (creating when needed) the archive's database, migrated to the latest schema."""
     path = archive / DB_FILENAME
@@ -520,6 +531,7 @@ def open_store(archive: Path, *, readonly: bool = False) -> Store:
             if not schema_is_current(conn, NEEDED_TO_READ):
                 raise sqlite3.DatabaseError("not set up yet (its first run may be setting it "
                                             "up now), or not an archiver archive's")
+            _refuse_newer(conn, path)
         except (sqlite3.DatabaseError, OSError) as exc:  # a folder in its place, say
             raise InputError(f"cannot read the archive database {path}: {exc}") from exc
         return Store(conn, path)
@@ -527,6 +539,7 @@ def open_store(archive: Path, *, readonly: bool = False) -> Store:
         archive.mkdir(parents=True, exist_ok=True)
         conn = sqlite3.connect(str(path), timeout=30)
         current = schema_is_current(conn)
+        _refuse_newer(conn, path)
         names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
         if not current and names and "_sqlite_migrations" not in names:  # not to be added to
             raise InputError(f"{path} is a database, but not an archiver archive's")

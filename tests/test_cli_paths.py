@@ -268,3 +268,27 @@ def test_a_folder_taken_for_an_archive_keeps_its_own_tmp(lab: Lab, tmp_path: Pat
     assert (folder / "tmp" / "thesis-draft.txt").read_text() == "three years of work"
     assert (folder / "tmp" / "src" / "main.c").exists()
     assert not left.exists()
+
+
+def test_a_database_a_newer_version_set_up_is_refused(lab: Lab, tmp_path: Path) -> None:
+    """A schema step this version does not know: every command refuses the
+    archive (exit 2) before reading or writing it, where `report` gave a
+    KeyError traceback and `run` fetched, wrote a WARC file and exited 3."""
+    import sqlite3
+
+    archive = copy_of(lab, tmp_path)
+    with sqlite3.connect(archive / "archiver.db") as conn:
+        conn.execute("INSERT INTO _sqlite_migrations (migration_set, name, applied_at) "
+                     "SELECT migration_set, 'm999_from_the_future', applied_at "
+                     "FROM _sqlite_migrations LIMIT 1")
+    conn.close()
+    before = contents(archive)
+    hits = len(lab.site.hits)
+    for args in (["report", "--archive", str(archive)], ["verify", "--archive", str(archive)]):
+        proc = archiver(*args)
+        assert proc.returncode == 2, proc.stderr.decode()
+        assert b"newer version of archiver" in proc.stderr and b"Traceback" not in proc.stderr
+    proc = lab.run(archive=archive)
+    assert proc.returncode == 2 and b"m999_from_the_future" in proc.stderr, proc.stderr
+    assert len(lab.site.hits) == hits  # nothing fetched
+    assert contents(archive) == before
