@@ -80,6 +80,7 @@ from yaml.resolver import Resolver
 from .citedurls import lone_surrogate, url_problem
 from .consistency import report_subject, subject_names
 from .exceptions import SourcesError
+from .exchange import requested_form
 from .files import NotAFile, TooLarge, read_file
 from .models import Citation, Event, Sources
 from .settings import shown
@@ -564,11 +565,13 @@ class _Reader:
         seen: dict[str, int] = {}
         for item in node.value:
             citation = self.citation(item, event_id)
-            if citation.url in seen:
+            # the same request ("HTTP://" for "http://", a "#fragment" never sent)
+            key = requested_form(citation.url) or citation.url
+            if key in seen:
                 raise self.error(
                     f"URL listed twice for event {event_id!r} (first on line "
-                    f"{seen[citation.url]}): {citation.url}", item)
-            seen[citation.url] = _line(item)
+                    f"{seen[key]}): {citation.url}", item)
+            seen[key] = _line(item)
             yield citation
 
     def citation(self, node: Node, event_id: str) -> Citation:

@@ -278,6 +278,13 @@ REFUSALS = [
     ("url-twice-in-event",
      "events:\n  - id: a\n    sources:\n      - http://a.b/\n      - url: http://a.b/\n",
      5, "twice"),
+    # the same request: the scheme's case, a fragment (never sent)
+    ("url-twice-other-case",
+     "events:\n  - id: a\n    sources:\n      - http://a.b/x\n      - HTTP://a.b/x\n",
+     5, "twice"),
+    ("url-twice-with-fragment",
+     "events:\n  - id: a\n    sources:\n      - http://a.b/x\n      - http://a.b/x#top\n",
+     5, "twice"),
     ("key-repeated", "events:\n  - id: a\n    sources: [http://a.b/]\n    id: b\n", 4,
      "repeated"),
     ("merge-key", "base: &b {sources: [http://a.b/]}\nevents:\n  - <<: *b\n    id: a\n", 3,
