@@ -499,6 +499,9 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     store = open_archive_readonly(archive)
     try:
         capture = find_capture(store, url, when)
+    except RecordError as exc:
+        raise DamagedCopy(f"{url}: the archived copy cannot be found ({exc}); nothing was "
+                          "written; run `archiver verify` to check the whole archive") from None
     finally:
         store.close()
     cut = {"length": "at the size cap", "time": "at the time limit",

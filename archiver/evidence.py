@@ -10,14 +10,14 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
 
 from . import SOFTWARE
 from .collection import export_wacz
-from .exceptions import ArchiverError, InputError, NotArchivedError
+from .exceptions import InputError, NotArchivedError
 from .retrieval import (
     Problem,
     RecordError,
@@ -28,7 +28,8 @@ from .retrieval import (
     verify_records,
 )
 from .store import Store, parse_iso
-from .warc import RecordLocation, build, warcinfo_spec
+from .warc import WARC_SUFFIX, RecordLocation, build, warcinfo_spec
+from .warcparts import file_sha256
 
 LOGGER = logging.getLogger(__name__)
 
@@ -91,16 +92,22 @@ def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Captu
         row = rows[-1]
     else:
         def distance(r: dict[str, Any]) -> float:
-            when = parse_iso(r["fetched_at"])
-            assert when is not None
+            try:
+                when = parse_iso(r["fetched_at"])
+                if when is None or when.tzinfo is None:
+                    raise ValueError
+            except (ValueError, TypeError):  # a damaged (or altered) database
+                raise RecordError(f"the archive database dates capture {r['id']} "
+                                  f"{r['fetched_at']!r}, which is not a time") from None
             return abs((when - at).total_seconds())
         row = min(rows, key=distance)
     original = None
     if row["record_type"] == "revisit":
         original = store.capture(int(row["refers_to"])) if row["refers_to"] else None
         if original is None:
-            raise ArchiverError(f"{url}: the revisit of {row['fetched_at']} refers to a "
-                                "response that is not in the store")
+            raise RecordError(f"the revisit of {row['fetched_at']} refers to a response "
+                              "the archive database does not hold",
+                              filename=row["warc_file"], offset=row["warc_offset"])
     return Capture(row, original)
 
 
@@ -122,13 +129,6 @@ def write_records(archive: Path, capture: Capture, out: BinaryIO) -> int:
     return copy_records(archive / "warc", locs, out)
 
 
-def all_locations(store: Store) -> Iterator[RecordLocation]:
-    for row in store.all_captures():
-        for loc in (request_location(row), response_location(row), metadata_location(row)):
-            if loc is not None:
-                yield loc
-
-
 @dataclass
 class VerifyResult:
     records: int
@@ -143,14 +143,23 @@ def verify_archive(store: Store, archive: Path) -> VerifyResult:
     not grow with the archive's history (only with the problems found)."""
     warc_dir = archive / "warc"
     records = 0
+    orphans: list[Problem] = []
 
     def each_location() -> Iterator[RecordLocation]:
         nonlocal records
-        for loc in all_locations(store):
-            records += 1
-            yield loc
+        for row in store.all_captures():
+            if row["record_type"] == "revisit" and row["refers_record"] is None:
+                orphans.append(Problem(
+                    row["warc_file"], int(row["warc_offset"]), "missing-original",
+                    f"the revisit of {row['url']} at {row['fetched_at']} refers to capture "
+                    f"{row['refers_to']}, which the archive database does not hold (its row "
+                    "taken out?): its payload cannot be read"))
+            for loc in (request_location(row), response_location(row), metadata_location(row)):
+                if loc is not None:
+                    records += 1
+                    yield loc
 
-    problems = verify_records(warc_dir, each_location())
+    problems = verify_records(warc_dir, each_location()) + orphans
     files = {name: row["sha256"] for name, row in store.warc_files().items()}
     found = verify_files(warc_dir, files, lambda name: _offsets_in(store, name))
     if any(p.kind == "unrecorded" for p in found):  # closed by a running cycle meanwhile?
@@ -185,6 +194,36 @@ def export_archive(store: Store, archive: Path, out: Path, event: str | None = N
                                   "problem") from None
 
 
+def _all_recorded(store: Store, warc_dir: Path, recorded: dict[str, str]) -> None:
+    """Refuse an archive with a closed WARC file whose SHA-256 is not recorded
+    but that holds captures the database names: the package would leave them out."""
+    for path in sorted(warc_dir.glob(f"*{WARC_SUFFIX}")):
+        if path.name not in recorded and store.file_has_records(path.name):
+            if path.name in store.warc_files():  # recorded meanwhile, by a running cycle
+                continue
+            raise RecordError("the WARC file holds captures, but its SHA-256 was never "
+                              "recorded (its row taken out of the database?)",
+                              filename=path.name)
+
+
+def _file_as_written(warc_dir: Path, name: str, recorded: dict[str, str],
+                     store_recorded: Callable[[str], str | None]) -> None:
+    """Refuse a closed WARC file that is not the one written (its SHA-256 differs
+    from the recorded one). A file still open, whose SHA-256 is recorded when it
+    is closed, is left to its records' digests; *store_recorded* asks the
+    database again (a running cycle closes a file, then records it)."""
+    path = warc_dir / name
+    if not path.exists():
+        return  # still open (NAME.open), or missing: copy_records says which
+    expected = recorded.get(name) or store_recorded(name)
+    if expected is None:
+        raise RecordError("the WARC file is closed, but its SHA-256 was never recorded",
+                          filename=name)
+    if file_sha256(path) != expected:
+        raise RecordError(f"the file's SHA-256 is not {expected}, recorded when it was "
+                          "closed: it is not the file written", filename=name)
+
+
 def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
     warc_dir = archive / "warc"
     citations = store.citations(active_only=False)
@@ -212,14 +251,16 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
     if not pages:
         raise InputError("nothing to export: no capture in the archive"
                          + (f" for event {event}" if event else ""))
+    recorded = {name: row["sha256"] for name, row in store.warc_files().items()}
     if event is None:
-        recorded = {name: row["sha256"] for name, row in store.warc_files().items()}
+        _all_recorded(store, warc_dir, recorded)
         export_wacz(warc_dir, sorted(recorded), pages, out, expected=recorded)
         return len(pages)
     # one event: copy just its records into a new WARC, then package that
     with tempfile.TemporaryDirectory(prefix="archiver-export-") as tmp:
         name = f"event-{event}.warc.gz"
         seen: set[str] = set()
+        files_checked: set[str] = set()
         with open(Path(tmp) / name, "wb") as fh:
             # what the file is: the records of one event, copied as they were
             fh.write(build(warcinfo_spec(name, SOFTWARE, {
@@ -227,12 +268,21 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
                                "from an archiver archive"}), 6).member)
             for row in captures:
                 locs = [request_location(row), response_location(row), metadata_location(row)]
-                if row["record_type"] == "revisit" and row["refers_to"]:
-                    orig = store.capture(int(row["refers_to"]))
-                    if orig is not None:
-                        locs.insert(1, response_location(orig))
+                if row["record_type"] == "revisit":
+                    orig = store.capture(int(row["refers_to"])) if row["refers_to"] else None
+                    if orig is None:
+                        raise RecordError(f"the revisit of {row['url']} at {row['fetched_at']}"
+                                          " refers to a response the archive database does "
+                                          "not hold", filename=row["warc_file"],
+                                          offset=int(row["warc_offset"]))
+                    locs.insert(1, response_location(orig))
                 todo = [loc for loc in locs if loc is not None and loc.record_id not in seen]
                 seen.update(loc.record_id for loc in todo)
+                for loc in todo:  # the whole file as written: WARC headers no digest covers
+                    if loc.filename not in files_checked:
+                        _file_as_written(warc_dir, loc.filename, recorded, lambda n: (
+                            store.warc_files().get(n) or {}).get("sha256"))
+                        files_checked.add(loc.filename)
                 copy_records(warc_dir, todo, fh)  # checks each record's digests first
         export_wacz(Path(tmp), [name], pages, out)
     return len(pages)

@@ -459,7 +459,9 @@ def _locate_change(warc_dir: Path, name: str, known: set[int] | None = None
         return beyond[0], f"the file ends at {size}, before the record the archive " \
             "database names there (cut short)"
     return None, "every record in it is whole and matches its digests: the change is in " \
-        "how they are compressed, or the recorded SHA-256 is not the one written"
+        "bytes no record digest covers (a WARC header such as WARC-IP-Address or " \
+        "WARC-Refers-To-Date, or how the records are compressed), or the recorded SHA-256 " \
+        "is not the one written"
 
 
 def verify_files(warc_dir: Path, expected: dict[str, str],

@@ -398,3 +398,78 @@ def test_verify_does_not_call_a_file_a_cycle_just_closed_unrecorded(lab: Lab,
         assert verify_archive(store, copy).problems == []
     finally:
         store.close()
+
+
+def _sql(archive: Path, statement: str, *args: Any) -> None:
+    with sqlite3.connect(archive / "archiver.db") as conn:
+        conn.execute(statement, args)
+    conn.close()
+
+
+def test_rows_taken_out_of_the_database_are_a_damaged_archive(lab: Lab,
+                                                              tmp_path: Path) -> None:
+    """The row of a revisit's original taken out: verify said "all digests
+    match" (exit 0), get exited 2 (bad input), and export --event left the
+    original out of the package. A capture's time that is not a time: get --at
+    gave a traceback."""
+    copy = copy_of(lab, tmp_path)
+    url = lab.urls["plain"]
+    original = response_row(copy, url)
+    revisit = captures(copy, url)[-1]
+    assert revisit["record_type"] == "revisit"
+    _sql(copy, "DELETE FROM capture_rows WHERE id = ?", original["id"])
+    proc = archiver("verify", "--archive", str(copy))
+    assert proc.returncode == 1, proc.stdout
+    assert f"{revisit['warc_file']}@{revisit['warc_offset']}".encode() in proc.stdout
+    assert b"missing-original" in proc.stdout or b"does not hold" in proc.stdout
+    proc = archiver("get", url, "--archive", str(copy))
+    assert proc.returncode == 1 and proc.stdout == b"" and b"Traceback" not in proc.stderr
+    assert b"does not hold" in proc.stderr
+    out = tmp_path / "event.wacz"
+    proc = archiver("export", "--archive", str(copy), "--wacz", str(out), "--event",
+                    "2016-05-01-malaysia")
+    assert proc.returncode == 1 and not out.exists(), proc.stderr
+
+    other = copy_of(lab, tmp_path / "dates")
+    row = captures(other, lab.urls["zipped"])[0]
+    _sql(other, "UPDATE capture_rows SET fetched_at = 'not a date' WHERE id = ?", row["id"])
+    proc = archiver("get", lab.urls["zipped"], "--archive", str(other), "--at", "2026-01-01")
+    assert proc.returncode == 1 and b"not a time" in proc.stderr, proc.stderr
+    assert b"Traceback" not in proc.stderr
+
+
+def test_export_refuses_what_no_record_digest_covers(lab: Lab, tmp_path: Path) -> None:
+    """A WARC header no digest covers (WARC-IP-Address) changed in place: the
+    event's package gave the altered record a fresh, valid hash; a file's
+    row taken out of warc_files: the whole package left its captures out."""
+    copy = copy_of(lab, tmp_path)
+    row = response_row(copy, lab.urls["plain"])
+    warc = copy / "warc" / row["warc_file"]
+    data = bytearray(warc.read_bytes())
+    start, length = int(row["warc_offset"]), int(row["warc_length"])
+    record = gzip.decompress(bytes(data[start:start + length]))
+    assert b"WARC-IP-Address: 127.0.0.1\r\n" in record
+    forged = warc_member(record.replace(b"WARC-IP-Address: 127.0.0.1",
+                                        b"WARC-IP-Address: 127.0.0.9"))
+    warc.write_bytes(bytes(data[:start]) + forged + bytes(data[start + length:]))
+    _sql(copy, "UPDATE capture_rows SET warc_length = ? WHERE id = ?", len(forged), row["id"])
+    _sql(copy, "UPDATE capture_rows SET warc_offset = warc_offset + ? WHERE warc_file = ? "
+         "AND warc_offset > ?", len(forged) - length, row["warc_file"], start)
+    _sql(copy, "UPDATE capture_rows SET request_offset = request_offset + ? WHERE "
+         "coalesce(request_file, warc_file) = ? AND request_offset > ?",
+         len(forged) - length, row["warc_file"], start)
+    _sql(copy, "UPDATE capture_rows SET meta_offset = meta_offset + ? WHERE "
+         "coalesce(meta_file, warc_file) = ? AND meta_offset > ?",
+         len(forged) - length, row["warc_file"], start)
+    out = tmp_path / "event.wacz"
+    proc = archiver("export", "--archive", str(copy), "--wacz", str(out), "--event",
+                    "2016-05-01-malaysia")
+    assert proc.returncode == 1 and not out.exists(), proc.stderr
+    assert row["warc_file"].encode() in proc.stderr and b"SHA-256" in proc.stderr
+
+    unrecorded = copy_of(lab, tmp_path / "rows")
+    _sql(unrecorded, "DELETE FROM warc_files WHERE name = ?", row["warc_file"])
+    out = tmp_path / "whole.wacz"
+    proc = archiver("export", "--archive", str(unrecorded), "--wacz", str(out))
+    assert proc.returncode == 1 and not out.exists(), proc.stderr
+    assert b"never recorded" in proc.stderr
