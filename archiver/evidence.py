@@ -38,7 +38,7 @@ def response_location(row: dict[str, Any]) -> RecordLocation:
     return RecordLocation(row["warc_file"], int(row["warc_offset"]), int(row["warc_length"]),
                           row["record_id"], row["record_type"], row["block_digest"] or "",
                           row["payload_digest"], row.get("url"), row.get("fetched_at"),
-                          row.get("refers_record"))
+                          row.get("refers_record"), row.get("record_sha256"))
 
 
 def request_location(row: dict[str, Any]) -> RecordLocation | None:

@@ -106,13 +106,17 @@ def warc_path(warc_dir: Path, filename: str) -> Path:
 
 
 def _inflate_member(warc_dir: Path, loc: RecordLocation,
-                    keep: IO[bytes] | None = None) -> IO[bytes]:
+                    keep: IO[bytes] | None = None,
+                    problems: list[Problem] | None = None) -> IO[bytes]:
     """The uncompressed bytes of the record at *loc*, in a spooled temp file.
 
     *keep*, when given, receives the member's compressed bytes as they are read.
+    *problems*, when given, gets a ``record-digest`` problem when the member's
+    SHA-256 is not the one recorded when it was written (``loc.sha256``).
     """
     path = warc_path(warc_dir, loc.filename)
     out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)
+    sha = hashlib.sha256() if loc.sha256 else None
     try:
         with open(path, "rb") as fh:
             fh.seek(loc.offset)
@@ -130,6 +134,8 @@ def _inflate_member(warc_dir: Path, loc: RecordLocation,
                 left -= len(data)
                 if keep is not None:
                     keep.write(data)
+                if sha is not None:
+                    sha.update(data)
                 while True:  # at most _CHUNK inflated bytes at a time, however compressible
                     piece = dec.decompress(data, _CHUNK)
                     out.write(piece)
@@ -142,6 +148,12 @@ def _inflate_member(warc_dir: Path, loc: RecordLocation,
             if left or dec.unused_data:
                 raise RecordError("gzip member length differs from the recorded length",
                                   filename=loc.filename, offset=loc.offset)
+            if sha is not None and problems is not None and sha.hexdigest() != loc.sha256:
+                problems.append(Problem(
+                    loc.filename, loc.offset, "record-digest",
+                    "the record's bytes are not those written: the SHA-256 of its gzip member "
+                    "differs from the one recorded (a WARC header no other digest covers, or "
+                    "how it is compressed)"))
     except zlib.error as exc:
         out.close()
         raise RecordError(f"gzip member corrupt: {exc}", filename=loc.filename,
@@ -165,9 +177,10 @@ def _checked_member(warc_dir: Path, loc: RecordLocation,
     caller reads are the bytes checked. Raises :class:`DigestError` (or
     :class:`RecordError`) at the first problem found.
     """
-    raw = _inflate_member(warc_dir, loc, keep)
+    whole: list[Problem] = []
+    raw = _inflate_member(warc_dir, loc, keep, whole)
     try:
-        problems = _check_member(raw, loc)
+        problems = _and_the_member(whole, _check_member(raw, loc))
         for p in problems:
             if not p.kind.endswith("-digest"):
                 raise RecordError(p.message, filename=p.filename, offset=p.offset)
@@ -323,12 +336,19 @@ def _digest_matches(h: Any, value: str) -> bool:
 
 
 def _verify_one(warc_dir: Path, loc: RecordLocation) -> list[Problem]:
+    whole: list[Problem] = []
     try:
-        raw = _inflate_member(warc_dir, loc)
+        raw = _inflate_member(warc_dir, loc, problems=whole)
     except RecordError as exc:
         return [Problem(loc.filename, loc.offset, "unreadable", str(exc))]
     with raw:
-        return _check_member(raw, loc)
+        return _and_the_member(whole, _check_member(raw, loc))
+
+
+def _and_the_member(whole: list[Problem], found: list[Problem]) -> list[Problem]:
+    """*found*, and the member's own problem (*whole*: its SHA-256 differs) when
+    nothing else tells what changed: a digest that fails says it better."""
+    return found if any(p.kind.endswith("-digest") for p in found) else found + whole
 
 
 def _same_time(warc_date: str | None, iso: str) -> bool:

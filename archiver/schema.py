@@ -147,11 +147,37 @@ def m003_record_file_index(db: sqlite_utils.Database) -> None:
                "WHERE meta_file IS NOT NULL")
 
 
+def m004_record_sha256(db: sqlite_utils.Database) -> None:
+    """The SHA-256 of the response or revisit record's gzip member as written
+    (``record_sha256``): a change to a WARC header that no digest covers
+    (WARC-IP-Address, WARC-Truncated, WARC-Refers-To-Date) is found at its record,
+    by ``verify`` and by every read of it (``get``, ``export``), where only the
+    file's SHA-256 told of it. Captures written before have none."""
+    db.execute("ALTER TABLE capture_rows ADD COLUMN record_sha256 TEXT")
+    db.execute("DROP VIEW captures")
+    db.execute("""
+        CREATE VIEW captures AS SELECT c.id, c.fetch_id, c.hop, u.url, c.fetched_at,
+            c.http_status, c.content_type, coalesce(c.final_url, u.url) AS final_url,
+            c.location, c.ip, c.body_size, c.truncated, c.record_type, c.record_id,
+            c.payload_digest, c.block_digest, c.refers_to, c.warc_file, c.warc_offset,
+            c.warc_length,
+            CASE WHEN c.request_offset IS NULL THEN NULL
+                 ELSE coalesce(c.request_file, c.warc_file) END AS request_file,
+            c.request_offset, c.request_length, c.request_record_id, c.request_block_digest,
+            CASE WHEN c.meta_offset IS NULL THEN NULL
+                 ELSE coalesce(c.meta_file, c.warc_file) END AS meta_file,
+            c.meta_offset, c.meta_length, c.meta_record_id, c.meta_block_digest,
+            c.headline, c.published, c.tls_subject, c.tls_issuer, c.elapsed, c.record_sha256
+            FROM capture_rows c JOIN urls u ON u.id = c.url_id""")
+
+
 #: The schema's migrations, in the order they are applied.
-MIGRATIONS = (m001_initial, m002_latest_response_index, m003_record_file_index)
+MIGRATIONS = (m001_initial, m002_latest_response_index, m003_record_file_index,
+              m004_record_sha256)
 #: The migrations that a database must have to be read: the later ones add
-#: indexes only, which a read-only opening cannot add and can do without (an
-#: archive from an earlier version is read as it is; its next cycle adds them).
+#: indexes and a column of later captures only, which a read-only opening
+#: cannot add and can do without (an archive from an earlier version is read as
+#: it is; its next cycle adds them).
 NEEDED_TO_READ = (m001_initial,)
 
 

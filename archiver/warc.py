@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime as dt
+import hashlib
 import io
 import json
 import logging
@@ -104,6 +105,8 @@ class RecordLocation:
     target_uri: str | None = None
     date: str | None = None
     refers_to: str | None = None  # a revisit's WARC-Refers-To: its original's record id
+    # the SHA-256 (hex) of the gzip member as written: every byte of the record
+    sha256: str | None = None
 
 
 # --------------------------------------------------------------------------
@@ -399,13 +402,13 @@ class WarcWriter:
                 record_id, record_type, block_digest, payload_digest = _build(
                     spec, self.settings.compression_level, buf_fh)
                 buf_fh.seek(0)
-                offset, member_len = self._append(iter(lambda: buf_fh.read(CHUNK), b""))
+                offset, member_len, sha = self._append(iter(lambda: buf_fh.read(CHUNK), b""))
         except OSError as exc:
             raise StorageError(f"cannot buffer a WARC record: {exc.strerror or exc}",
                                path=self._open_path()) from exc
         assert self._name is not None
         return RecordLocation(self._name, offset, member_len, record_id, record_type,
-                              block_digest, payload_digest)
+                              block_digest, payload_digest, sha256=sha)
 
     def write(self, first: RecordSpec | Record | None, second: RecordSpec | Record,
               ) -> tuple[RecordLocation | None, RecordLocation]:
@@ -424,18 +427,21 @@ class WarcWriter:
     def _put(self, item: RecordSpec | Record) -> RecordLocation:
         if isinstance(item, RecordSpec):
             return self._write(item)
-        offset, member_len = self._append(iter((item.member,)))
+        offset, member_len, sha = self._append(iter((item.member,)))
         assert self._name is not None
         return RecordLocation(self._name, offset, member_len, item.record_id, item.record_type,
-                              item.block_digest, item.payload_digest)
+                              item.block_digest, item.payload_digest, sha256=sha)
 
-    def _append(self, chunks: Iterator[bytes]) -> tuple[int, int]:
-        """Append one record's member, in *chunks*; on failure cut the file back and raise."""
+    def _append(self, chunks: Iterator[bytes]) -> tuple[int, int, str]:
+        """Append one record's member, in *chunks*; on failure cut the file back and
+        raise. Returns its offset, its length and its SHA-256 (hex)."""
         assert self._fd is not None
         start = self._size
         total = 0
+        sha = hashlib.sha256()
         try:
             for data in chunks:
+                sha.update(data)
                 view = memoryview(data)
                 while view:
                     n = _os_write(self._fd, view)
@@ -451,7 +457,7 @@ class WarcWriter:
             raise StorageError(f"{path}: cannot write WARC record: {exc.strerror or exc}",
                                path=path) from exc
         self._size = start + total
-        return start, total
+        return start, total, sha.hexdigest()
 
     @contextlib.contextmanager
     def _pair(self, first: RecordLocation) -> Iterator[None]:

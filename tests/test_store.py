@@ -4,6 +4,7 @@ the lookups a cycle makes for every URL."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import sqlite3
 import zlib
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 
 from archiver.models import PageInfo
-from archiver.store import Store, open_store, page_blob, page_from_blob
+from archiver.store import Store, iso, open_store, page_blob, page_from_blob
 
 PAGES = [
     PageInfo(kind="html", headline="Kenya deports 45 Taiwanese", published=dt.date(2019, 4, 12),
@@ -190,3 +191,52 @@ def test_an_archive_without_the_later_indexes_is_read_as_it_is(tmp_path: Path) -
     names = {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type = 'index'")}
     conn.close()
     assert {"capture_rows_kind", "capture_rows_file"} <= names
+
+
+def test_an_archive_without_record_digests_is_read_and_then_migrated(tmp_path: Path) -> None:
+    """An archive of a version before m004 (no ``record_sha256``) is read as it
+    is: its captures have no member digest to check; the next writer adds the
+    column, and the earlier captures stay readable."""
+    from archiver.evidence import find_capture, verify_archive, write_payload
+    from archiver.settings import WarcSettings
+    from archiver.warc import WarcWriter
+
+    from .test_warc import SOFTWARE, _hop_with
+
+    store = open_store(tmp_path)
+    hop = _hop_with(b"<html><h1>Kenya deports 45</h1></html>", None, tmp_path, in_file=False)
+    with WarcWriter(tmp_path / "warc", WarcSettings(), SOFTWARE) as writer:
+        request, response = writer.write_exchange(hop)
+    assert response.sha256 is not None and len(response.sha256) == 64
+    with store.transaction():
+        store.insert_capture({
+            "url": hop.url, "fetched_at": iso(hop.started), "http_status": 200,
+            "record_type": "response", "record_id": response.record_id,
+            "block_digest": response.block_digest, "payload_digest": response.payload_digest,
+            "warc_file": response.filename, "warc_offset": response.offset,
+            "warc_length": response.length})
+    view = store.conn.execute(
+        "SELECT sql FROM sqlite_master WHERE name = 'captures'").fetchone()[0]
+    store.conn.execute("DROP VIEW captures")
+    store.conn.execute("ALTER TABLE capture_rows DROP COLUMN record_sha256")
+    store.conn.execute(view.replace(", c.record_sha256", ""))
+    store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm004_record_sha256'")
+    store.conn.commit()
+    store.close()
+
+    for readonly in (True, False):  # as it is; then migrated by a writer
+        reader = open_store(tmp_path, readonly=readonly)
+        try:
+            capture = find_capture(reader, hop.url)
+            assert capture.location.sha256 is None
+            found = verify_archive(reader, tmp_path).problems
+            assert [p.kind for p in found] == ["unrecorded"]  # (no cycle recorded the file)
+            out = io.BytesIO()
+            write_payload(tmp_path, capture, out)
+            assert out.getvalue() == hop.body_data
+        finally:
+            reader.close()
+    conn = sqlite3.connect(tmp_path / "archiver.db")
+    columns = {r[1] for r in conn.execute("PRAGMA table_info(capture_rows)")}
+    conn.close()
+    assert "record_sha256" in columns
