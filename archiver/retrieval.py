@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import logging
+import os
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -119,6 +120,10 @@ def _inflate_member(warc_dir: Path, loc: RecordLocation,
     sha = hashlib.sha256() if loc.sha256 else None
     try:
         with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            if loc.offset >= size:
+                raise RecordError(f"the file ends at {size}, before this record (cut short)",
+                                  filename=loc.filename, offset=loc.offset)
             fh.seek(loc.offset)
             if fh.read(len(GZIP_HEADER)) != GZIP_HEADER:  # covered by no digest
                 raise RecordError("the gzip header of the member differs from the one "

@@ -499,3 +499,19 @@ def test_export_refuses_what_no_record_digest_covers(lab: Lab, tmp_path: Path) -
     proc = archiver("export", "--archive", str(unrecorded), "--wacz", str(out))
     assert proc.returncode == 1 and not out.exists(), proc.stderr
     assert b"never recorded" in proc.stderr
+
+
+def test_records_past_the_end_of_a_cut_file_are_said_to_be_cut(lab: Lab,
+                                                                tmp_path: Path) -> None:
+    """A record that begins past the end of its cut file was "unreadable: the
+    gzip header of the member differs from the one written"."""
+    copy = copy_of(lab, tmp_path)
+    row = response_row(copy, lab.urls["plain"])
+    warc = copy / "warc" / row["warc_file"]
+    with open(warc, "r+b") as fh:
+        fh.truncate(int(row["warc_offset"]))
+    proc = archiver("verify", "--archive", str(copy))
+    assert proc.returncode == 1
+    line = next(x for x in proc.stdout.decode().splitlines()
+                if x.startswith(f"{row['warc_file']}@{row['warc_offset']}:"))
+    assert "before this record (cut short)" in line and "gzip header" not in line
