@@ -347,12 +347,14 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
     from .report import build_report
     from .store import open_store
 
+    if timeline is not None and not timeline.strip():
+        raise InputError("--timeline: give the URL of a citation, not an empty value")
     settings = load_settings(settings_path_for(sources_path))
     if not (archive / "archiver.db").exists():
         raise InputError(f"no archive at {archive}: run `archiver run` first")
     store = open_store(archive, readonly=True)
     try:
-        if timeline:
+        if timeline is not None:
             from .timeline import render_timeline
             click.echo(render_timeline(store, timeline, fmt), nl=False)
             return
@@ -437,8 +439,11 @@ def worker(sources_path: Path, archive: Path, config: Path | None, timeout: floa
 
 
 def parse_when(value: str | None) -> dt.datetime | None:
-    if not value:
+    if value is None:
         return None
+    if not value.strip():
+        raise InputError("--at: give a date or time (2026-11-25 or 2026-11-25T14:00:00Z), "
+                         "not an empty value")
     text = value.strip().replace("Z", "+00:00")
     try:
         if len(text) == 14 and text.isdigit():  # Wayback-style 20160503120000

@@ -125,6 +125,11 @@ def test_get_unknown_url_is_a_clear_error(world: World) -> None:
     assert b"Traceback" not in proc.stderr
     proc = archiver("get", world.urls[0], "--archive", str(world.archive), "--at", "yesterday")
     assert proc.returncode == 2 and b"--at" in proc.stderr
+    # an empty value (a shell variable never set) is no "latest": it says so
+    proc = archiver("get", world.urls[0], "--archive", str(world.archive), "--at", "")
+    assert proc.returncode == 2 and b"--at" in proc.stderr and proc.stdout == b""
+    proc = archiver("report", "--archive", str(world.archive), "--timeline", " ")
+    assert proc.returncode == 2 and b"--timeline" in proc.stderr
 
 
 def test_verify_catches_a_one_byte_change(world: World, tmp_path: Path) -> None:
