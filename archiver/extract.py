@@ -36,7 +36,13 @@ from . import textnorm as tn
 from .content import decode_text, is_html, is_pdf, is_text, sniff_charset
 from .dates import choose_date, dated_heading, section_heading
 from .dom import MAX_HTML_BYTES, parse_html
-from .headline import article_h1, choose_headline, marked_headline, names_the_site
+from .headline import (
+    article_h1,
+    choose_headline,
+    marked_headline,
+    names_the_site,
+    title_heading,
+)
 from .maintext import MAX_TEXT_CHARS, main_text
 from .models import PageInfo
 from .pagemeta import collect, is_paywalled, script_redirect
@@ -127,6 +133,8 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     # the <title> says after the section a heading names ("法務部-本部新聞稿-...")
     shown = h1_text if qualified else marked_headline(tree, found) \
         or dated_heading(tree, found) or (None if section else h1_text)
+    if qualified and h1_text:  # a section's label in <h1> over the headline the <title> gives
+        shown = title_heading(tree, found.title, h1_text) or shown
     if shown is None and found.title:
         section = section or section_heading(tree, found.title)
         shown = after_section(found.title, section) if section else None

@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -149,6 +150,28 @@ def marked_headline(tree: LexborHTMLParser, found: Markup) -> str | None:
     return None
 
 
+#: Words of an <h1> that may be a section's label over the headline ("Prensa").
+_LABEL_WORDS = 3
+
+
+def title_heading(tree: LexborHTMLParser, title: str | None, h1: str) -> str | None:
+    """The text of one of the first ``<h2>``/``<h3>`` that the <title> gives (whole,
+    or as one of its parts) where the short *h1* is not in it: a ministry's
+    "<h1>Prensa</h1><h2>Detenidos 269 ...</h2>" under "Detenidos 269 ... -
+    Ministerio del Interior". None otherwise."""
+    if not title or len(h1.split()) > _LABEL_WORDS:
+        return None
+    given = {tn.comparable(part) for part in titles.title_parts(title)}
+    given.add(tn.comparable(title))
+    if tn.comparable(h1) in given:
+        return None
+    for head in islice(tree.css("h2, h3"), 3):
+        text = tn.squash(text_of(head))
+        if text and tn.comparable(text) in given:
+            return text
+    return None
+
+
 def choose_headline(found: Markup, h1: str | None, url: str,
                     more_names: Sequence[str] = ()) -> str | None:
     """The article's headline, without site name; None when nothing credible.
@@ -178,8 +201,10 @@ def choose_headline(found: Markup, h1: str | None, url: str,
             break
     if h1 and found.title:  # "Headline | Evening Echo" with <h1>Evening Echo</h1>: a masthead
         parts = titles.title_parts(found.title)
+        # (the rest of the title, the headline, says more than the name: in "Bộ
+        # Công an - Tiếp nhận ... từ Campuchia" under that <h2>, the last part is no name)
         if len(parts) >= 2 and tn.comparable(parts[-1]) == tn.comparable(h1) \
-                and len(" ".join(parts[:-1]).split()) >= 3:
+                and len(" ".join(parts[:-1]).split()) >= max(3, len(h1.split()) + 1):
             site_names.append(h1)
     site_names = _distinct_names([*site_names, *titles.domain_names(url)])
     # (family, value, trust): og, twitter and <meta> titles are usually copies

@@ -1224,6 +1224,30 @@ def test_no_control_character_reaches_the_headline() -> None:
      "<div class=content>My hearing is next month. Can anyone recommend a lawyer?</div></div>"
      "</div></div></div>",
      "Lawyer needed for extradition hearing", dt.date(2023, 3, 3)),
+    # Spain's Ministry of the Interior: the section's label in <h1>, the release's
+    # title in the <h2> under it, as the <title> gives it
+    ("label-h1", "<title>Detenidos 269 integrantes de una red internacional de estafas "
+     "telefónicas - Ministerio del Interior</title></head><body><h1>Prensa</h1><h2>Detenidos "
+     "269 integrantes de una red internacional de estafas telefónicas</h2><p class=fecha>"
+     "Madrid, 14 de diciembre de 2016</p><p>Agentes de la Policía Nacional han detenido a "
+     "269 personas.</p>",
+     "Detenidos 269 integrantes de una red internacional de estafas telefónicas",
+     dt.date(2016, 12, 14)),
+    # Malaysia's Home Ministry: the label is the start of the <title> too
+    ("label-in-title", "<title>Kenyataan Media Menteri Dalam Negeri Berhubung Penghantaran "
+     "Pulang Warga Asing</title></head><body><h1>Kenyataan Media</h1><h2>Kenyataan Media "
+     "Menteri Dalam Negeri Berhubung Penghantaran Pulang Warga Asing</h2><p>Tarikh: 3 Mei "
+     "2016</p><p>Kementerian Dalam Negeri ingin memaklumkan bahawa 20 warga asing telah "
+     "dihantar pulang.</p>",
+     "Kenyataan Media Menteri Dalam Negeri Berhubung Penghantaran Pulang Warga Asing",
+     dt.date(2016, 5, 3)),
+    # Vietnam's Ministry of Public Security: the ministry's name in a logo's <h1>
+    # and first in the <title>, which is three words long
+    ("name-first", "<title>Bộ Công an - Tiếp nhận đối tượng lừa đảo qua mạng viễn thông từ "
+     'Campuchia</title></head><body><h1 class="site-name"><img src="/logo.png" alt=""> BỘ '
+     "CÔNG AN</h1><h2>Tiếp nhận đối tượng lừa đảo qua mạng viễn thông từ Campuchia</h2><div>"
+     "Ngày đăng: 03/05/2016 | 14:20</div><p>Bộ Công an đã tiếp nhận các đối tượng.</p>",
+     "Tiếp nhận đối tượng lừa đảo qua mạng viễn thông từ Campuchia", dt.date(2016, 5, 3)),
 ])
 def test_more_sites_headlines_and_dates(name: str, html: str, headline: str,
                                         day: dt.date) -> None:
