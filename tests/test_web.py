@@ -430,15 +430,22 @@ def _forge_in_place(archive: Path, capture: dict[str, object], old: bytes, new: 
     raise AssertionError("no deflated form of the forged record has the record's length")
 
 
-def test_an_altered_copy_is_named_and_never_replayed(lab: Lab, tmp_path: Path) -> None:
-    """A record rewritten as valid gzip (only its digests tell): the citation page
-    names it with its file and offset instead of offering its replay, and the
-    report's link to it answers 409 instead of sending on to the replay."""
+@pytest.mark.parametrize(("old", "new"), [
+    (b"Forty-five people", b"Forty-nine people"),  # the payload: its digests tell
+    # a WARC header no digest covers: the record's SHA-256 tells (the page offered
+    # its replay, as verify, get and export refused it)
+    (b"WARC-IP-Address: 127.0.0.1", b"WARC-IP-Address: 127.0.0.9"),
+], ids=["payload", "warc-header"])
+def test_an_altered_copy_is_named_and_never_replayed(lab: Lab, tmp_path: Path, old: bytes,
+                                                     new: bytes) -> None:
+    """A record rewritten as valid gzip: the citation page names it with its
+    file and offset instead of offering its replay, and the report's link to it
+    answers 409 instead of sending on to the replay."""
     copy = tmp_path / "archive"
     shutil.copytree(lab.archive, copy)
     url = lab.urls["two"]
     first = captures(copy, url)[0]  # the first snapshot, before the correction
-    _forge_in_place(copy, first, b"Forty-five people", b"Forty-nine people")
+    _forge_in_place(copy, first, old, new)
     app = make_app(copy, replay_base=REPLAY_BASE)
     cid = citation_ids(lab)[url]
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:

@@ -29,6 +29,7 @@ from typing import Any
 
 from .. import cpupool
 from ..cpupool import JobTimedOut, WorkerDied, run_apart
+from ..evidence import response_location
 from ..exceptions import ArchiverError
 from ..extract import extract
 from ..models import Baseline
@@ -99,13 +100,6 @@ def index_model(store: Store, replay_base: str, collection: str = COLLECTION) ->
 
 def _citation_row(store: Store, citation_id: int) -> dict[str, Any] | None:
     return next(store.iter_citations(active_only=False, citation_id=citation_id), None)
-
-
-def response_location(row: dict[str, Any]) -> RecordLocation:
-    """Where a capture's response (or revisit) record lives."""
-    return RecordLocation(row["warc_file"], int(row["warc_offset"]), int(row["warc_length"]),
-                          row["record_id"], row["record_type"], row["block_digest"] or "",
-                          row["payload_digest"])
 
 
 def capture_problem(store: Store, warc_dir: Path, capture: dict[str, Any],
