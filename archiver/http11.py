@@ -66,7 +66,7 @@ class Connection:
 
     __slots__ = ("stream", "origin", "idle_since", "closed", "_parser", "_reason", "_headers",
                  "_chunks", "_head_done", "_complete", "_begun", "_reusable", "_until_close",
-                 "_status", "_error", "_trailer_bytes", "raw_head")
+                 "_status", "_error", "_trailer_bytes", "raw_head", "answered")
 
     def __init__(self, stream: httpcore.AsyncNetworkStream, origin: Origin) -> None:
         self.stream = stream
@@ -90,6 +90,7 @@ class Connection:
         self._error: httpcore.RemoteProtocolError | None = None
         self._trailer_bytes = 0
         self.raw_head: bytes | None = None
+        self.answered = False  # a byte of the response came
 
     def idle(self) -> None:
         """Kept for a next request: nothing of the last exchange is held."""
@@ -199,6 +200,7 @@ class Connection:
                 raise NoAnswer("Server disconnected without sending a response.")
             received.append(data)
             size += len(data)
+            self.answered = True
             self._feed(data)
             if not self._head_done and size > MAX_HEAD_BYTES:
                 raise httpcore.RemoteProtocolError(
@@ -362,19 +364,37 @@ class Connections:
         if len(self._origins) > self._max_pools or now >= self._next_sweep:
             await self._close_idle(now, keep=origin)
         conn = await self._idle_connection(entry, now)
+        reused = conn is not None
         if conn is None:
             conn = await self._connect(origin)
         entry.active.add(conn)
         request = b"".join((b"GET ", target, b" HTTP/1.1\r\n",
                             *(b"%s: %s\r\n" % pair for pair in headers), b"\r\n"))
-        try:
-            await conn.send(request)
-        except BaseException:
-            entry.active.discard(conn)
-            await conn.aclose()
-            self._forget_if_empty(origin, entry)
-            raise
-        return Response(conn, self)
+        while True:
+            try:
+                await conn.send(request)
+                return Response(conn, self)
+            except (NoAnswer, httpcore.ReadError, httpcore.WriteError):
+                entry.active.discard(conn)
+                await conn.aclose()
+                if not reused or conn.answered:
+                    self._forget_if_empty(origin, entry)
+                    raise
+                # a kept-alive connection the server closed as the request went out
+                # (its keep-alive timeout): nothing was answered, so the GET is sent
+                # again, once, on a new connection, as browsers do
+                reused = False
+                try:
+                    conn = await self._connect(origin)
+                except BaseException:
+                    self._forget_if_empty(origin, entry)
+                    raise
+                entry.active.add(conn)
+            except BaseException:
+                entry.active.discard(conn)
+                await conn.aclose()
+                self._forget_if_empty(origin, entry)
+                raise
 
     async def _idle_connection(self, entry: _Origin, now: float) -> Connection | None:
         while entry.idle:

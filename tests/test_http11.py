@@ -7,7 +7,14 @@ whether the connection is used again (counted by the server).
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import socket
+import ssl
+import struct
+import threading
 from pathlib import Path
+
+import pytest
 
 from archiver.fetch import Fetcher, make_client
 from archiver.models import FetchResult
@@ -214,6 +221,68 @@ def test_the_record_holds_the_head_as_received(site: Site, tmp_path: Path) -> No
         read = [(r.http_headers.get_header("X-Tab"), r.content_stream().read())
                 for r in ArchiveIterator(fh) if r.rec_type == "response"]
     assert read == [("v", b"hello")]
+
+
+@pytest.mark.parametrize("ending", ["close", "reset"])
+def test_a_kept_connection_closed_as_the_request_goes_out_is_retried_on_a_new_one(
+        monkeypatch: pytest.MonkeyPatch, ending: str) -> None:
+    """A server whose keep-alive timeout closes (or resets) the connection just as
+    the next request goes out, before the idle connection shows it: nothing of
+    that request was answered, so it is sent again on a new connection, where it
+    failed ('malformed response' for a reset, counted towards dead)."""
+    from archiver import http11
+    from archiver.netpolicy import PolicyBackend
+
+    listener = socket.create_server(("127.0.0.1", 0))
+    port = listener.getsockname()[1]
+    answer = b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n\r\nhello"
+    accepted: list[int] = []
+
+    def serve() -> None:
+        listener.settimeout(10)
+        with listener:
+            for _ in range(2):  # bounded: two connections at most
+                try:
+                    conn, _ = listener.accept()
+                except OSError:
+                    return
+                accepted.append(1)
+                with conn:
+                    conn.settimeout(10)
+                    conn.recv(65536)
+                    conn.sendall(answer)
+                    if len(accepted) == 1:  # the first one closes once it has answered
+                        if ending == "reset":
+                            conn.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                            struct.pack("ii", 1, 0))
+                        continue
+                    with contextlib.suppress(OSError):
+                        conn.recv(65536)  # until the client closes
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    # the moment before the closed idle connection shows it, made lasting
+    monkeypatch.setattr(http11.Connection, "readable", lambda self: False)
+
+    async def two_requests() -> list[bytes]:
+        pool = http11.Connections(PolicyBackend(allow_private=True), ssl.create_default_context,
+                                  per_origin=1, keepalive_expiry=30, max_pools=4,
+                                  connect_timeout=5)
+        bodies = []
+        try:
+            for path in (b"/a", b"/b"):
+                response = await pool.request(b"http", b"127.0.0.1", port, path,
+                                              [(b"Host", b"127.0.0.1")])
+                bodies.append(b"".join([chunk async for chunk in response]))
+                await response.aclose()
+                await asyncio.sleep(0.2)  # the server's close has come by now
+        finally:
+            await pool.aclose()
+        return bodies
+
+    assert asyncio.run(two_requests()) == [b"hello", b"hello"]
+    thread.join(10)
+    assert len(accepted) == 2
 
 
 def test_trailers_are_bounded_and_not_kept(site: Site, tmp_path: Path) -> None:
