@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import hashlib
 import itertools
+import json
 import shutil
 import struct
 import subprocess
@@ -30,7 +31,7 @@ from archiver.store import open_store
 from archiver.web.app import CSP, make_app, missing_warc_files
 from archiver.web.replay import ReplayServer
 
-from .lab import Site, news_page
+from .lab import Handler, Site, news_page
 from .test_retrieval_damage import captures
 
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -572,3 +573,51 @@ def test_a_capture_cut_at_the_size_cap_replays_to_its_end(tmp_path: Path) -> Non
         assert status == 200 and time.monotonic() - started < 15
         assert 0 < len(body) < len(annex) and annex.startswith(body)
         assert int(headers.get("content-length", len(body))) == len(body)
+
+
+def test_header_values_in_utf_8_are_replayed_as_captured(tmp_path: Path) -> None:
+    """A header value sent as UTF-8 bytes (a Location to "/台灣", a filename) is
+    stored byte for byte; the replay dropped it without a word (a WSGI header is
+    latin-1 text), and a redirect replayed with no Location."""
+    value = "inline; filename=\"台灣.html\""
+
+    def utf8_headers(handler: Handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\n"
+                            b"Content-Disposition: " + value.encode() + b"\r\n"
+                            b"X-Latin: caf\xe9\r\nContent-Length: 5\r\n\r\nhello")
+        handler.wfile.flush()
+
+    def moved(handler: Handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 301 Moved Permanently\r\nLocation: /t/\xe5\x8f\xb0\r\n"
+                            b"Content-Length: 0\r\n\r\n")
+        handler.wfile.flush()
+
+    with Site() as site:
+        site.raw("/file", utf8_headers)
+        site.raw("/moved", moved)
+        site.page("/t/%E5%8F%B0", "<p>here</p>")
+        urls = [site.url("/file"), site.url("/moved")]
+        sources = tmp_path / "sources.yaml"
+        sources.write_text("events:\n  - id: e\n    date: 2016-05-01\n    country: Kenya\n"
+                           f"    sources: {json.dumps(urls)}\n", encoding="utf-8")
+        archive = tmp_path / "archive"
+        proc = subprocess.run([sys.executable, "-m", "archiver", "run", "--sources",
+                               str(sources), "--archive", str(archive), "--allow-private"],
+                              capture_output=True, text=True, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+    store = open_store(archive, readonly=True)
+    try:
+        when = {c["url"]: str(c["fetched_at"])[:19].replace("-", "").replace(":", "")
+                .replace("T", "") for c in store.all_captures()}
+    finally:
+        store.close()
+    with ReplayServer(archive) as replay:
+        with httpx.Client(trust_env=False, timeout=20) as c:
+            got = c.get(f"{replay.url}/archive/{when[urls[0]]}id_/{urls[0]}")
+            assert got.status_code == 200 and got.content == b"hello"
+            raw = dict(got.headers.raw)
+            assert raw[b"Content-Disposition"] == value.encode()
+            assert raw[b"X-Latin"] == b"caf\xe9"
+            moved_to = c.get(f"{replay.url}/archive/{when[urls[1]]}id_/{urls[1]}")
+            assert moved_to.status_code == 301
+            assert dict(moved_to.headers.raw)[b"Location"].endswith(b"/t/\xe5\x8f\xb0")

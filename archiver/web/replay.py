@@ -142,6 +142,16 @@ class Refresher:
             print(f"replay: {indexes}: {exc}", file=sys.stderr, flush=True)
 
 
+def _wire(value: str) -> str:
+    """*value* as latin-1 text whose bytes are those it was read from (UTF-8,
+    unless latin-1 already holds it)."""
+    try:
+        value.encode("latin-1")
+        return value
+    except UnicodeEncodeError:
+        return value.encode("utf-8").decode("latin-1")
+
+
 class Guard:
     """WSGI middleware in front of pywb: GET/HEAD only, collection refresh."""
 
@@ -172,6 +182,10 @@ class Guard:
             # read instead (chunked), and ends where the capture ends
             if "content-length" in names and environ.get("REQUEST_METHOD") != "HEAD":
                 headers = [(k, v) for k, v in headers if k.lower() != "content-length"]
+            # a value warcio read as UTF-8 ("X-Name: café 台灣", a Location to
+            # "/台灣") goes out as the bytes that were captured: a WSGI header is
+            # latin-1 text, and the server dropped any other without a word
+            headers = [(k, v if v.isascii() else _wire(v)) for k, v in headers]
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)
