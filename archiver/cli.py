@@ -474,7 +474,7 @@ def open_archive_readonly(archive: Path) -> Any:
 @click.option("--output", "-o", "output", type=click.Path(path_type=Path), default=None,
               help="Write to this file instead of standard output ('-': standard output).")
 @click.option("--headers", "show_headers", is_flag=True,
-              help="Print the HTTP status line and headers as captured, not the payload.")
+              help="The HTTP status line and headers as captured (their bytes), not the payload.")
 @click.option("--warc", "as_warc", is_flag=True,
               help="Write the raw WARC records of the capture (request, response, metadata).")
 @click.option("--decoded", is_flag=True, help="Undo the Content-Encoding (gzip, br, deflate).")
@@ -486,7 +486,7 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     Example: archiver get https://example.org/news/1 --at 2026-11-25 --output page.html
     """
     from .citedurls import lone_surrogate
-    from .evidence import find_capture, http_headers, write_payload, write_records
+    from .evidence import find_capture, http_head, write_payload, write_records
     from .files import write_into
     from .retrieval import RecordError, UndecodablePayload
 
@@ -518,12 +518,8 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
                   if cut else ""), err=True)
     try:
         if show_headers:
-            status, headers = http_headers(archive, capture)
-            text = status + "\n" + "".join(f"{k}: {v}\n" for k, v in headers)
-            if output:
-                write_into(output, lambda fh: fh.write(text.encode("utf-8")))
-            else:
-                click.echo(text, nl=False)
+            head = http_head(archive, capture)  # the bytes, as captured
+            write_into(output, lambda fh: fh.write(head))
         elif as_warc:
             write_into(output, lambda fh: write_records(archive, capture, fh))
         else:

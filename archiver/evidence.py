@@ -22,7 +22,7 @@ from .retrieval import (
     Problem,
     RecordError,
     copy_records,
-    read_http_headers,
+    read_http_head,
     read_payload,
     verify_files,
     verify_records,
@@ -116,8 +116,9 @@ def write_payload(archive: Path, capture: Capture, out: BinaryIO, decoded: bool 
                         original=capture.original_location)
 
 
-def http_headers(archive: Path, capture: Capture) -> tuple[str, list[tuple[str, str]]]:
-    return read_http_headers(archive / "warc", capture.location)
+def http_head(archive: Path, capture: Capture) -> bytes:
+    """The capture's HTTP status line and headers, as stored (its bytes)."""
+    return read_http_head(archive / "warc", capture.location)
 
 
 def write_records(archive: Path, capture: Capture, out: BinaryIO) -> int:
@@ -290,5 +291,5 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
 
 __all__ = [
     "Capture", "DamagedArchiveError", "RecordError", "VerifyResult", "export_archive",
-    "find_capture", "http_headers", "verify_archive", "write_payload", "write_records",
+    "find_capture", "http_head", "verify_archive", "write_payload", "write_records",
 ]

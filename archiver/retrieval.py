@@ -9,7 +9,7 @@ under ``NAME.open``.
 A record that cannot be read (file missing, bytes changed, gzip member cut
 short, wrong record at the offset) raises :class:`RecordError`, which callers
 report and skip: an auditor never sees a traceback. Reading a record for an
-auditor (:func:`read_payload`, :func:`read_http_headers`, :func:`copy_records`)
+auditor (:func:`read_payload`, :func:`read_http_head`, :func:`copy_records`)
 checks it as ``verify`` does first: its block and payload digests must match
 its bytes and the digests the store recorded, else :class:`DigestError`, and
 nothing is written.
@@ -217,15 +217,27 @@ def open_record(warc_dir: Path, loc: RecordLocation) -> Iterator[ArcWarcRecord]:
         raw.close()
 
 
-def read_http_headers(warc_dir: Path, loc: RecordLocation) -> tuple[str, list[tuple[str, str]]]:
-    """Status line (``HTTP/1.1 200 OK``) and headers, in order, of a response or revisit."""
-    with open_record(warc_dir, loc) as record:
-        if record.http_headers is None:
-            raise RecordError(f"a {loc.record_type} record has no HTTP headers",
-                              filename=loc.filename, offset=loc.offset)
-        head = record.http_headers
-        status = f"{head.protocol} {head.statusline}".strip()
-        return status, list(head.headers)
+#: Bytes of an HTTP head read back, at most (the fetcher takes 100 KiB).
+_MAX_HTTP_HEAD = 256 * 1024
+
+
+def read_http_head(warc_dir: Path, loc: RecordLocation) -> bytes:
+    """The status line and header lines of a response or revisit record, as stored:
+    its bytes, up to and with the blank line that ends them."""
+    raw = _checked_member(warc_dir, loc)
+    try:
+        headers, head_len = parse_warc_head(raw.read(64 * 1024))
+        raw.seek(head_len)
+        block = raw.read(_MAX_HTTP_HEAD)
+    except MemberError as exc:
+        raise RecordError(str(exc), filename=loc.filename, offset=loc.offset) from None
+    finally:
+        raw.close()
+    end = block.find(b"\r\n\r\n")
+    if headers.get("warc-type") not in ("response", "revisit") or end < 0:
+        raise RecordError(f"a {loc.record_type} record has no HTTP head",
+                          filename=loc.filename, offset=loc.offset)
+    return block[:end + 4]
 
 
 def _copy(src: IO[bytes] | Any, out: IO[bytes]) -> int:

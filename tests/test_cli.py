@@ -23,7 +23,7 @@ from click.testing import CliRunner
 
 from archiver.cli import cli
 
-from .lab import Site, news_page
+from .lab import Handler, Site, news_page
 from .sourcesfile import one_event_per_url, write_sources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -647,3 +647,27 @@ def test_an_empty_answer_is_a_soft_404_from_the_first_check(tmp_path: Path) -> N
             "nothing": "soft-404", "blank": "soft-404", "gzipped": "soft-404", "app": "alive"}
         assert "(rule: empty-body)" in got["nothing"]["reason"]
         assert got["app"]["flags"] == ["no-date", "no-headline"]
+
+
+def test_get_headers_writes_the_head_as_captured(tmp_path: Path) -> None:
+    """--headers writes the bytes of the status line and headers the server sent:
+    it printed warcio's reading of them (latin-1 "é" as UTF-8, a folded line
+    joined, the spacing around values gone, LF line ends)."""
+    head = (b"HTTP/1.1 200 \r\nContent-Type:text/plain\r\nX-Latin: caf\xe9 cr\xe8me\r\n"
+            b"X-Folded: first\r\n  second\r\nX-Odd:    lots   of   space   \r\n"
+            b"Content-Length: 5\r\n\r\n")
+
+    def odd(handler: Handler) -> None:
+        handler.wfile.write(head + b"hello")
+        handler.wfile.flush()
+
+    with Site() as site:
+        site.raw("/odd", odd)
+        url = site.url("/odd")
+        sources = write_sources(tmp_path / "sources.yaml", one_event_per_url([url]))
+        archive = tmp_path / "archive"
+        proc = archiver("run", "--sources", str(sources), "--archive", str(archive),
+                        "--allow-private", "--per-host-delay", "0")
+        assert proc.returncode == 0, proc.stderr
+    proc = archiver("get", url, "--archive", str(archive), "--headers")
+    assert proc.returncode == 0 and proc.stdout == head, proc.stdout

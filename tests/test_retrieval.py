@@ -24,7 +24,7 @@ from archiver.retrieval import (
     UndecodablePayload,
     copy_records,
     file_sha256,
-    read_http_headers,
+    read_http_head,
     read_payload,
     verify_files,
     verify_records,
@@ -171,14 +171,14 @@ def test_read_while_file_still_open(site: Site, tmp_path: Path) -> None:
     writer.close()
 
 
-def test_http_headers(archive: Archive) -> None:
-    status, headers = read_http_headers(archive.dir, archive.locs["/gzip"][1])
-    assert status == "HTTP/1.1 200 OK"
-    assert ("Content-Encoding", "gzip") in headers
-    status, headers = read_http_headers(archive.dir, archive.revisit[1])
-    assert status == "HTTP/1.1 200 OK"
-    _, headers = read_http_headers(archive.dir, archive.locs["/chunked"][1])
-    assert ("X-Archive-Orig-Transfer-Encoding", "chunked") in headers
+def test_http_head(archive: Archive) -> None:
+    head = read_http_head(archive.dir, archive.locs["/gzip"][1])
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n") and head.endswith(b"\r\n\r\n")
+    assert b"\r\nContent-Encoding: gzip\r\n" in head
+    head = read_http_head(archive.dir, archive.revisit[1])
+    assert head.startswith(b"HTTP/1.1 200 OK\r\n")
+    head = read_http_head(archive.dir, archive.locs["/chunked"][1])
+    assert b"\r\nX-Archive-Orig-Transfer-Encoding: chunked\r\n" in head
 
 
 def test_revisit_payload_needs_its_original(archive: Archive) -> None:
