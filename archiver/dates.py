@@ -61,7 +61,7 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str, *, headed: bool
     # an article's JSON-LD date first; another object's (an embedded video's
     # uploadDate, a WebPage's) after the page's meta dates
     article, other = _date_jsonld(found)
-    furniture = _Furniture(found)
+    furniture = _Furniture(found, headed)
     dated = article or _date_meta(found) or other or _date_itemprop(tree, furniture) \
         or _date_time_elements(found, furniture)
     if dated is not None:
@@ -77,10 +77,11 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str, *, headed: bool
 #: A date said to be an update's ("Updated: 6 March 2024", "(modifica il 6 marzo
 #: 2024 | 09:12)", "更新日期：113-03-06"), up to a separator or a publication's label.
 _UPDATE_DATE = re.compile(
-    r"(?:(?:last\s+)?(?:updated|modified|edited|revised)(?:\s+(?:on|at|date))?|"
+    r"(?:(?:last\s+)?(?:updated?|modified|edited|revised)(?:\s+(?:on|at|date))?|"
     r"modificad[oa]|modifica(?:to)?(?:\s+il)?|aggiornat[oa](?:\s+il)?|"
-    r"actualizad[oa](?:\s+el)?|mis\s+à\s+jour(?:\s+le)?|aktualisiert(?:\s+am)?|"
-    r"diperbarui|dikemaskini|cập\s+nhật|更新(?:日期|時間|时间)?)\s*[:：]?"
+    r"actualizad[oa](?:\s+el)?|act\.(?=\s*\d{1,2}[./-])|mis\s+à\s+jour(?:\s+le)?|"
+    r"aktualisiert(?:\s+am)?|diperbarui|(?:di)?kemas\s*kini|cập\s+nhật|"
+    r"թարմացվել(?:\s+է)?|ធ្វើបច្ចុប្បន្នភាព|更新(?:日期|時間|时间)?)\s*[:：՝៖]?"
     r"(?:(?!publi|post|發布|发布|發佈|erschienen|veröffentlicht|diterbitkan|terbit)"
     r"[^|()\n]){0,40}", re.IGNORECASE)
 
@@ -92,8 +93,9 @@ def _without_updates(text: str) -> str:
 
 #: A word every label of :data:`_UPDATE_DATE` holds: searched first, for 8 µs
 #: where the substitution takes 14 µs over a byline of 80 characters with none.
-_UPDATE_HINT = re.compile(r"updat|modif|edited|revised|aggiornat|actualizad|mis\s+à|"
-                          r"aktualisiert|diperbarui|dikemaskini|cập|更新", re.IGNORECASE)
+_UPDATE_HINT = re.compile(r"updat|modif|edited|revised|aggiornat|actualizad|act\.|mis\s+à|"
+                          r"aktualisiert|diperbarui|kemas|cập|թարմաց|ធ្វើបច្ចុប្បន្នភាព|更新",
+                          re.IGNORECASE)
 
 
 #: Elements looked at after an ``<h1>`` for a line that is only its date.
@@ -130,7 +132,7 @@ def dated_heading(tree: LexborHTMLParser, found: Markup) -> str | None:
         if text and titles.names_a_section(text, found.title, last=False):
             continue  # the section's name over the release's title ("新聞稿")
         nearer: list[LexborNode] = []
-        if _date_after(head, _Furniture(found), nearer) is None:
+        if _date_after(head, _Furniture(found, headed=False), nearer) is None:
             return None
         if nearer:  # "<h2>Press Releases</h2><div><h3>Title</h3></div><ul><li>Date:..."
             text = tn.squash(text_of(nearer[-1])) or text
@@ -379,10 +381,13 @@ class _Furniture:
     the article or main element that holds it, if any. A box that holds the
     page's ``<h1>`` is the article's, whatever its name (a Drupal body of class
     "one-sidebar", a main column named "sidebar_1"), and so are ``<body>`` and
-    ``<html>``."""
+    ``<html>``. Without *headed* the page's ``<h1>`` heads no article (a logo's,
+    a section's name): the boxes that hold it are not the article's for that.
+    A header box just above the ``<h1>`` (VnExpress's "header-content" with
+    the byline) is the article's too."""
 
-    def __init__(self, found: Markup) -> None:
-        self.h1s = found.h1s[:3]
+    def __init__(self, found: Markup, headed: bool = True) -> None:
+        self.h1s = found.h1s[:3] if headed else []
         self._headed: set[int] | None = None
 
     def _headline_boxes(self) -> set[int]:
@@ -409,9 +414,18 @@ class _Furniture:
             if tid in dom.ASIDE_IDS or tid in _LINK or self._named(above):
                 return True
             if (tid == _HEADER or _HEADER_MARKS.search(dom.marks(above.attributes))) \
-                    and above.mem_id not in self._headline_boxes():
+                    and above.mem_id not in self._headline_boxes() \
+                    and not self._over_headline(above):
                 header = True
         return False
+
+    def _over_headline(self, box: LexborNode) -> bool:
+        """True when the element right after *box* is the ``<h1>`` (a site's
+        header is followed by the box that holds it, not by the ``<h1>``)."""
+        after = box.next
+        while after is not None and after.tag in ("-text", "_comment"):
+            after = after.next
+        return after is not None and any(after.mem_id == h1.mem_id for h1 in self.h1s)
 
 
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",

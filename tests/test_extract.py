@@ -1248,6 +1248,36 @@ def test_no_control_character_reaches_the_headline() -> None:
      "CÔNG AN</h1><h2>Tiếp nhận đối tượng lừa đảo qua mạng viễn thông từ Campuchia</h2><div>"
      "Ngày đăng: 03/05/2016 | 14:20</div><p>Bộ Công an đã tiếp nhận các đối tượng.</p>",
      "Tiếp nhận đối tượng lừa đảo qua mạng viễn thông từ Campuchia", dt.date(2016, 5, 3)),
+    # Bernama: the logo in an <h1> of the page's <header>, the day's date beside it
+    ("logo-h1-masthead", "<title>BERNAMA - Home Ministry: Taiwanese suspects sent to China "
+     'under agreement</title></head><body><header><h1 class="logo"><a href="/en/"><img '
+     'src="/b.png" alt="BERNAMA"></a></h1><span class="date">27/11/2026</span></header><h2>'
+     "Home Ministry: Taiwanese suspects sent to China under agreement</h2><div class="
+     '"text-secondary">17/05/2016 10:15 AM</div><p>KUALA LUMPUR, May 17 (Bernama) -- The Home '
+     "Ministry said the suspects were handed over to China.</p>",
+     "Home Ministry: Taiwanese suspects sent to China under agreement", dt.date(2016, 5, 17)),
+    # VnExpress: the byline in a "header-content" box right above the <h1>, the
+    # site's header with the day's date, related stories with theirs
+    ("header-box-over-h1", "<title>Campuchia trục xuất nghi phạm Đài Loan về Trung Quốc"
+     '</title></head><body><header class="section top-header"><a class="logo" href="/">'
+     '<img alt="VnExpress" src="/logo.svg"></a><span class="time-now">Thứ sáu, 27/11/2026'
+     '</span></header><section class="page-detail"><div class="sidebar-1"><div class='
+     '"header-content"><ul class="breadcrumb"><li><a href="/the-gioi">Thế giới</a></li></ul>'
+     '<span class="date">Thứ ba, 3/5/2016, 10:15 (GMT+7)</span></div><h1 class="title-detail">'
+     "Campuchia trục xuất nghi phạm Đài Loan về Trung Quốc</h1><article><p>Cảnh sát Campuchia"
+     ' bàn giao nhóm nghi phạm.</p></article><div class="box-tinlienquanv2"><h4>Tin liên quan'
+     '</h4><article class="item-news"><h4><a href="/a-1.html">Đài Loan phản đối Malaysia</a>'
+     '</h4><span class="time-ago">15/4/2016</span></article></div></div></section>',
+     "Campuchia trục xuất nghi phạm Đài Loan về Trung Quốc", dt.date(2016, 5, 3)),
+    # The Star (Malaysia): the update's date first, in Malay's two words
+    ("update-first-ms", "<title>Polis hantar pulang 20 warga Taiwan</title></head><body><h1>"
+     "Polis hantar pulang 20 warga Taiwan</h1><p>Dikemas kini: 5 Mei 2016 8:00 PM</p><p>"
+     "Diterbitkan: 3 Mei 2016 10:15 AM</p><p>Polis menghantar pulang 20 warga Taiwan.</p>",
+     "Polis hantar pulang 20 warga Taiwan", dt.date(2016, 5, 3)),
+    ("update-first-en", "<title>Police send 20 home</title></head><body><h1>Police send 20 "
+     "home</h1><p>Last update: May 5, 2016</p><p>Published: May 3, 2016</p><p>Police sent "
+     "20 people home on Tuesday.</p>",
+     "Police send 20 home", dt.date(2016, 5, 3)),
 ])
 def test_more_sites_headlines_and_dates(name: str, html: str, headline: str,
                                         day: dt.date) -> None:
