@@ -65,7 +65,10 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str, *, headed: bool
     dated = article or _date_meta(found) or other or _date_itemprop(tree, furniture) \
         or _date_time_elements(found, furniture)
     if dated is not None:
-        return _local_day(dated, found)
+        day = _local_day(dated, found)
+        if day == dated[0]:  # no other machine-readable date told its zone
+            return _shown_day(dated, found, tree, furniture, headed) or day
+        return day
     url_day, has_day = tn.date_from_url(url)
     if url_day is not None and has_day:
         return url_day
@@ -83,7 +86,9 @@ _UPDATE_DATE = re.compile(
     r"aktualisiert(?:\s+am)?|diperbarui|(?:di)?kemas\s*kini|cập\s+nhật|"
     r"թարմացվել(?:\s+է)?|ធ្វើបច្ចុប្បន្នភាព|更新(?:日期|時間|时间)?)\s*[:：՝៖]?"
     r"(?:(?!publi|post|發布|发布|發佈|erschienen|veröffentlicht|diterbitkan|terbit)"
-    r"[^|()\n]){0,40}", re.IGNORECASE)
+    # (a short aside of its own, "Updated 0212 GMT (1012 HKT) May 3, 2016", is
+    # the update's; the bracket that holds an update ends it)
+    r"(?:\([^()|\n]{0,20}\)|[^|()\n])){0,40}", re.IGNORECASE)
 
 
 def _without_updates(text: str) -> str:
@@ -260,6 +265,38 @@ def _local_day(dated: Dated, found: Markup) -> dt.date:
                 and abs((other - instant).total_seconds()) <= 60:
             return other.date()
     return day
+
+
+def _shown_day(dated: Dated, found: Markup, tree: LexborHTMLParser, furniture: _Furniture,
+               headed: bool) -> dt.date | None:
+    """The day the page shows its readers for *dated*, an instant in UTC, when it
+    is the day before or after it in a time zone (UTC-12 to UTC+14) that the
+    instant can be in: "2016-05-02T23:30:00Z" shown "03/05/2016 06:30 GMT+7".
+    Read from the text of the ``<time>`` element of that instant, else from the
+    byline or the date line under the headline; None when they show no other day."""
+    day, raw = dated
+    instant = tn.parse_datetime(raw)
+    if instant is None or instant.utcoffset() != dt.timedelta(0):
+        return None
+    one = dt.timedelta(days=1)
+    possible = {d for d, ok in ((day + one, instant.hour >= 10), (day - one, instant.hour < 12))
+                if ok}
+    if not possible:
+        return None
+
+    def shown() -> Iterator[dt.date | None]:
+        for el in found.times[:20]:
+            if tn.parse_datetime(el.attributes.get("datetime") or "") == instant:
+                yield tn.find_date_in_text(_without_updates(tn.squash(text_of(el))))
+        yield _date_byline(tree, furniture)[0]
+        yield _date_under_h1(found, tree, furniture, headed)
+
+    for seen in shown():
+        if seen == day:
+            return None
+        if seen in possible:
+            return seen
+    return None
 
 
 def _dates_as_written(found: Markup) -> Iterator[str]:

@@ -1278,6 +1278,27 @@ def test_no_control_character_reaches_the_headline() -> None:
      "home</h1><p>Last update: May 5, 2016</p><p>Published: May 3, 2016</p><p>Police sent "
      "20 people home on Tuesday.</p>",
      "Police send 20 home", dt.date(2016, 5, 3)),
+    # The Daily Nation (Kenya, UTC+3): the <time> of an instant in UTC shows its
+    # readers' day, the next one
+    ("utc-time-shown", "<title>Kenya deports 45 Taiwanese to China</title></head><body><h1>"
+     'Kenya deports 45 Taiwanese to China</h1><time datetime="2016-05-03T21:30:00Z">'
+     "Wednesday May 04 2016</time><p>Kenya deported 45 Taiwanese nationals to China on "
+     "Wednesday.</p>",
+     "Kenya deports 45 Taiwanese to China", dt.date(2016, 5, 4)),
+    # Tuoi Tre (UTC+7): JSON-LD in UTC, the date line under the headline local
+    ("utc-jsonld-shown", '<title>Campuchia trao trả nghi phạm</title><script type="applica'
+     'tion/ld+json">{"@type": "NewsArticle", "headline": "Campuchia trao trả nghi phạm", '
+     '"datePublished": "2016-05-02T23:30:00Z"}</script></head><body><h1>Campuchia trao trả '
+     "nghi phạm</h1><div class=date>03/05/2016 06:30 GMT+7</div><p>Campuchia đã trao trả các"
+     " nghi phạm.</p>",
+     "Campuchia trao trả nghi phạm", dt.date(2016, 5, 3)),
+    # CNN (2016): the instant in UTC is the day; the update's line, in Hong Kong's
+    # time the day after, is no reader's day of publication
+    ("utc-update-line", '<title>Taiwan angry after deportations</title><meta content="2016-0'
+     '5-02T13:54:11Z" name="pubdate"></head><body><h1>Taiwan angry after deportations</h1><p '
+     'class="update-time">Updated 0212 GMT (1012 HKT) May 3, 2016</p><p>Taiwan protested on '
+     "Monday.</p>",
+     "Taiwan angry after deportations", dt.date(2016, 5, 2)),
 ])
 def test_more_sites_headlines_and_dates(name: str, html: str, headline: str,
                                         day: dt.date) -> None:
