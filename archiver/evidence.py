@@ -11,7 +11,7 @@ import datetime as dt
 import logging
 import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
 
@@ -64,6 +64,8 @@ class Capture:
 
     row: dict[str, Any]
     original: dict[str, Any] | None
+    # the SHA-256 recorded for each closed WARC file (see :func:`_sealed`)
+    recorded: dict[str, str] = field(default_factory=dict)
 
     @property
     def location(self) -> RecordLocation:
@@ -108,22 +110,39 @@ def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Captu
             raise RecordError(f"the revisit of {row['fetched_at']} refers to a response "
                               "the archive database does not hold",
                               filename=row["warc_file"], offset=row["warc_offset"])
-    return Capture(row, original)
+    found = Capture(row, original)
+    if any(loc is not None and loc.sha256 is None
+           for loc in (found.location, found.original_location)):
+        found.recorded = {name: r["sha256"] for name, r in store.warc_files().items()}
+    return found
+
+
+def _sealed(archive: Path, capture: Capture) -> None:
+    """Refuse a record written before its SHA-256 was recorded (by an earlier
+    version) whose file is not the one written: only the file's SHA-256 covers
+    its WARC headers that no digest covers."""
+    for loc in (capture.location, capture.original_location):
+        if loc is not None and loc.sha256 is None:
+            _file_as_written(archive / "warc", loc.filename, capture.recorded,
+                             capture.recorded.get)
 
 
 def write_payload(archive: Path, capture: Capture, out: BinaryIO, decoded: bool = False) -> int:
+    _sealed(archive, capture)
     return read_payload(archive / "warc", capture.location, out, decoded,
                         original=capture.original_location)
 
 
 def http_head(archive: Path, capture: Capture) -> bytes:
     """The capture's HTTP status line and headers, as stored (its bytes)."""
+    _sealed(archive, capture)
     return read_http_head(archive / "warc", capture.location)
 
 
 def write_records(archive: Path, capture: Capture, out: BinaryIO) -> int:
     """The raw WARC records of a capture: request, response or revisit (and its original),
     metadata."""
+    _sealed(archive, capture)
     locs = [loc for loc in (request_location(capture.row), capture.location,
                             capture.original_location, metadata_location(capture.row))
             if loc is not None]
@@ -163,10 +182,21 @@ def verify_archive(store: Store, archive: Path) -> VerifyResult:
     problems = verify_records(warc_dir, each_location()) + orphans
     files = {name: row["sha256"] for name, row in store.warc_files().items()}
     found = verify_files(warc_dir, files, lambda name: _offsets_in(store, name))
+    named = {p.filename for p in problems if p.offset is not None}
+    found = [_see_records(p) if p.kind == "changed" and p.offset is None
+             and p.filename in named else p for p in found]
     if any(p.kind == "unrecorded" for p in found):  # closed by a running cycle meanwhile?
         recorded = store.warc_files()  # (a cycle renames a file, then records it)
         found = [p for p in found if p.kind != "unrecorded" or p.filename not in recorded]
     return VerifyResult(records=records, files=len(files), problems=problems + found)
+
+
+def _see_records(problem: Problem) -> Problem:
+    """*problem*, a file whose SHA-256 changed, pointing at the records of it
+    named above, where the file alone told of no record that differs."""
+    sha, _, _ = problem.message.partition("; ")
+    return Problem(problem.filename, None, problem.kind,
+                   f"{sha}; the records of it named above are not those written")
 
 
 def _offsets_in(store: Store, name: str) -> set[int]:

@@ -478,6 +478,32 @@ def test_a_warc_header_no_digest_covers_is_found_at_its_record(lab: Lab,
                         *extra)
         assert proc.returncode == 1 and proc.stdout == b"", (extra, proc.stderr)
         assert where in proc.stderr
+    # the file's line points at that record, where it said every record matched
+    (line,) = [x for x in proc_lines(copy) if x.startswith(f"{row['warc_file']}: changed")]
+    assert "named above" in line and "every record in it is whole" not in line
+
+
+def proc_lines(archive: Path) -> list[str]:
+    return archiver("verify", "--archive", str(archive)).stdout.decode().splitlines()
+
+
+def test_a_capture_of_an_earlier_version_is_vouched_for_by_its_file(lab: Lab,
+                                                                    tmp_path: Path) -> None:
+    """A capture written before record digests were recorded (record_sha256 NULL,
+    by an earlier version): get checks its file's SHA-256, which alone covers
+    its WARC headers, where it handed a changed WARC-IP-Address over (exit 0)."""
+    copy = copy_of(lab, tmp_path)
+    url = lab.urls["plain"]
+    row = response_row(copy, url)
+    _sql(copy, "UPDATE capture_rows SET record_sha256 = NULL")
+    ok = archiver("get", url, "--archive", str(copy), "--at", str(row["fetched_at"]))
+    assert ok.returncode == 0 and ok.stdout == lab.sent[url], ok.stderr
+    _forge_ip_address(copy, row)
+    for at in ([ "--at", str(row["fetched_at"])], []):  # the capture; a revisit of it
+        for extra in ([], ["--warc"], ["--headers"]):
+            proc = archiver("get", url, "--archive", str(copy), *at, *extra)
+            assert proc.returncode == 1 and proc.stdout == b"", (at, extra, proc.stderr)
+            assert row["warc_file"].encode() in proc.stderr and b"SHA-256" in proc.stderr
 
 
 def test_export_refuses_what_no_record_digest_covers(lab: Lab, tmp_path: Path) -> None:
