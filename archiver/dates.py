@@ -212,7 +212,10 @@ def _lines(el: LexborNode) -> list[LexborNode]:
 def _date_line(el: LexborNode, furniture: _Furniture) -> dt.date | None:
     """The date of *el* when it is a line that says only that, or a byline that
     ends with it ("By: Nestor Corrales - Reporter / 05:40 AM March 05, 2024")."""
-    text = _without_updates(tn.squash(text_of(el)))
+    raw = text_of(el)
+    if len(raw) > _LINE_RAW_CHARS:  # a box of text, not a line (read no further)
+        return None
+    text = _without_updates(tn.squash(raw))
     if not text or el.tag == "a" or furniture.holds(el):
         return None
     if _BYLINE_START.match(text) and len(text) <= 160:  # its links are its writers'
@@ -225,6 +228,11 @@ def _date_line(el: LexborNode, furniture: _Furniture) -> dt.date | None:
         if len(set(days)) == 1 and _only_a_date(text):
             return days[0]
     return None
+
+
+#: Characters of an element's text, spaces included, past which it is no line of
+#: :func:`_date_line` (which keeps 160 once spaces are squashed).
+_LINE_RAW_CHARS = 2000
 
 
 #: The start of a byline: "By", "By:", "Por", "Par", "Von", "Oleh", 記者, 作者.
@@ -272,11 +280,13 @@ def _shown_day(dated: Dated, found: Markup, tree: LexborHTMLParser, furniture: _
     """The day the page shows its readers for *dated*, an instant in UTC, when it
     is the day before or after it in a time zone (UTC-12 to UTC+14) that the
     instant can be in: "2016-05-02T23:30:00Z" shown "03/05/2016 06:30 GMT+7".
-    Read from the text of the ``<time>`` element of that instant, else from the
-    byline or the date line under the headline; None when they show no other day."""
+    Read from the text of the ``<time>`` element of that instant, else from a
+    byline near the headline or the date line under it; None when they show no
+    other day."""
     day, raw = dated
     instant = tn.parse_datetime(raw)
-    if instant is None or instant.utcoffset() != dt.timedelta(0):
+    if instant is None or instant.utcoffset() != dt.timedelta(0) \
+            or instant.time() == dt.time(0):  # (midnight sharp: a day without its time)
         return None
     one = dt.timedelta(days=1)
     possible = {d for d, ok in ((day + one, instant.hour >= 10), (day - one, instant.hour < 12))
@@ -288,7 +298,7 @@ def _shown_day(dated: Dated, found: Markup, tree: LexborHTMLParser, furniture: _
         for el in found.times[:20]:
             if tn.parse_datetime(el.attributes.get("datetime") or "") == instant:
                 yield tn.find_date_in_text(_without_updates(tn.squash(text_of(el))))
-        yield _date_byline(tree, furniture)[0]
+        yield _date_near_headline(found, furniture)
         yield _date_under_h1(found, tree, furniture, headed)
 
     for seen in shown():
@@ -297,6 +307,20 @@ def _shown_day(dated: Dated, found: Markup, tree: LexborHTMLParser, furniture: _
         if seen in possible:
             return seen
     return None
+
+
+def _date_near_headline(found: Markup, furniture: _Furniture) -> dt.date | None:
+    """The date of a byline (as :func:`_date_byline` reads one) in the box of the
+    page's first ``<h1>``, two levels up: where a page shows its readers the
+    day of its article, read without going over the whole page."""
+    if not found.h1s:
+        return None
+    box = found.h1s[0]
+    for _ in range(2):
+        if box.parent is None or box.tag == "body" or box.parent.tag == "html":
+            break
+        box = box.parent
+    return _byline_date_in(box, furniture)[0]
 
 
 def _dates_as_written(found: Markup) -> Iterator[str]:
@@ -492,9 +516,15 @@ def _date_byline(tree: LexborHTMLParser, furniture: _Furniture
     root = tree.root
     if root is None:
         return None, None
+    return _byline_date_in(root, furniture)
+
+
+def _byline_date_in(box: LexborNode, furniture: _Furniture
+                    ) -> tuple[dt.date | None, dt.date | None]:
+    """:func:`_date_byline` over the elements in *box*."""
     checked = 0
     teaser: dt.date | None = None
-    for el in root.css("[class], [id]"):
+    for el in box.css("[class], [id]"):
         if el.tag_id not in _BYLINE_IDS:
             continue
         if not _byline_marks(dom.marks(el.attributes)):

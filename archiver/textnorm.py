@@ -312,6 +312,12 @@ _TEXT_DATES = (
     # ۱۲ اسفند ۱۴۰۱: day, month and year of the Solar Hijri calendar
     re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*(?P<sh_m>{_SOLAR_HIJRI_RE})\s*(?P<sh>1[34]\d\d)(?!\d)"),
 )
+#: The patterns of :data:`_TEXT_DATES` (by position) every match of which holds a
+#: sign outside ASCII: 年/년, tháng, a Thai month, ខែ, 年 of an era or of the
+#: Republic of China, ዓ, ခုနှစ်, ၊, a Solar Hijri month. They are not tried on
+#: text in ASCII, as most of it is.
+_SCRIPT_ONLY_AT = frozenset({2, 5, 6, 7, 9, 10, 12, 14, 15, 16})
+_LATIN_TEXT_DATES = tuple(p for i, p in enumerate(_TEXT_DATES) if i not in _SCRIPT_ONLY_AT)
 #: The year before the first of each era: Japanese (平成元年 is 1989), and the
 #: Republic of China's (民國105年 is 2016).
 _ERAS = {"昭和": 1925, "平成": 1988, "令和": 2018, "民國": 1911, "民国": 1911}
@@ -414,7 +420,7 @@ def find_dates_in_text(text: str, limit: int = 20) -> list[dt.date]:
     script's digits)."""
     text = _ascii_digits(text)
     found: list[tuple[int, dt.date]] = []
-    for pattern in _TEXT_DATES:
+    for pattern in _LATIN_TEXT_DATES if text.isascii() else _TEXT_DATES:
         for m in pattern.finditer(text):
             day = _match_to_date(m)
             if pattern is _NUMERIC_DAY_FIRST and day is not None:
@@ -488,7 +494,7 @@ def parse_date(value: str | None, *, monthfirst: bool = False) -> dt.date | None
         if parsed:
             day = _day(parsed[0], parsed[1], parsed[2])
     else:
-        for pattern in _TEXT_DATES:
+        for pattern in _LATIN_TEXT_DATES if value.isascii() else _TEXT_DATES:
             found = pattern.search(value)
             if found:
                 day = _match_to_date(found, monthfirst=monthfirst and pattern is _NUMERIC_DAY_FIRST)

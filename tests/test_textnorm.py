@@ -146,3 +146,14 @@ def test_years_of_the_republic_of_china(text: str, day: dt.date | None) -> None:
 ])
 def test_dates_of_other_calendars(text: str, day: dt.date | None) -> None:
     assert tn.find_date_in_text(text) == day
+
+
+@given(st.lists(st.sampled_from(["3", "12", "2016", "105", "2566", "/", ".", "-", " ", ",",
+                                 "May", "mei", "March", "de", "ngay", "thang", "06", "24"]),
+                max_size=12).map("".join))
+def test_the_patterns_left_out_on_ascii_text_never_match_it(text: str) -> None:
+    """The date patterns tried only on text outside ASCII (_SCRIPT_ONLY_AT) match
+    no text in ASCII: leaving them out there changes no result."""
+    script_only = [p for p in tn._TEXT_DATES if p not in tn._LATIN_TEXT_DATES]
+    assert len(script_only) == len(tn._SCRIPT_ONLY_AT)
+    assert [m.group(0) for p in script_only for m in p.finditer(text)] == []
