@@ -25,6 +25,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from . import dom, titles
 from . import textnorm as tn
+from .headline import names_the_site_h1
 from .pagemeta import Markup, first_str, is_article, itemprop_dates, iter_jsonld, text_of
 
 #: <meta> names/properties that carry the original publication date, best first.
@@ -80,9 +81,10 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str, *, headed: bool
 #: A date said to be an update's ("Updated: 6 March 2024", "(modifica il 6 marzo
 #: 2024 | 09:12)", "更新日期：113-03-06"), up to a separator or a publication's label.
 _UPDATE_DATE = re.compile(
-    r"(?:(?:last\s+)?(?:updated?|modified|edited|revised)(?:\s+(?:on|at|date))?|"
+    r"(?:(?:last\s+)?(?:updated|modified|edited|revised)(?:\s+(?:on|at|date))?|"
+    r"(?:last\s+update\b|\bupdate\s*(?=:))|"
     r"modificad[oa]|modifica(?:to)?(?:\s+il)?|aggiornat[oa](?:\s+il)?|"
-    r"actualizad[oa](?:\s+el)?|act\.(?=\s*\d{1,2}[./-])|mis\s+à\s+jour(?:\s+le)?|"
+    r"actualizad[oa](?:\s+el)?|\bact\.(?=\s*\d{1,2}[./-])|mis\s+à\s+jour(?:\s+le)?|"
     r"aktualisiert(?:\s+am)?|diperbarui|(?:di)?kemas\s*kini|cập\s+nhật|"
     r"թարմացվել(?:\s+է)?|ធ្វើបច្ចុប្បន្នភាព|更新(?:日期|時間|时间)?)\s*[:：՝៖]?"
     r"(?:(?!publi|post|發布|发布|發佈|erschienen|veröffentlicht|diterbitkan|terbit)"
@@ -110,7 +112,7 @@ _DATE_LINE_WORDS = 4
 
 
 def _date_under_h1(found: Markup, tree: LexborHTMLParser, furniture: _Furniture,
-                   headed: bool = True) -> dt.date | None:
+                   headed: bool = True, texts: list[str] | None = None) -> dt.date | None:
     """The date of a line that says only that, among the elements that follow an
     ``<h1>`` (first the first ``<h2>``/``<h3>`` of a page with no ``<h1>`` that
     heads its article, not *headed*): a press release's "Release date: 12 March
@@ -121,7 +123,7 @@ def _date_under_h1(found: Markup, tree: LexborHTMLParser, furniture: _Furniture,
         first = tree.css_first("h2, h3")
         heads = [first, *heads] if first is not None else heads
     for head in heads:
-        day = _date_after(head, furniture)
+        day = _date_after(head, furniture, texts=texts)
         if day is not None:
             return day
     return None
@@ -160,7 +162,8 @@ _HEADINGS = 3
 
 
 def _date_after(head: LexborNode, furniture: _Furniture,
-                headings: list[LexborNode] | None = None) -> dt.date | None:
+                headings: list[LexborNode] | None = None,
+                texts: list[str] | None = None) -> dt.date | None:
     """The date of the first line that is only a date among the :data:`_UNDER_H1`
     elements that follow *head* in the document (past the end of the box that
     holds it, when it is alone there: ``<div class=title><h2>..</h2></div>``).
@@ -179,7 +182,7 @@ def _date_after(head: LexborNode, furniture: _Furniture,
             seen += 1
             lines = _lines(el)
             for line in lines:
-                day = _date_line(line, furniture)
+                day = _date_line(line, furniture, texts)
                 if day is not None:
                     return day
             if headings is not None:
@@ -189,6 +192,9 @@ def _date_after(head: LexborNode, furniture: _Furniture,
 
 
 _HEADING_TAGS = frozenset({"h2", "h3", "h4"})
+#: A link to a site's home page; the class and id words of a logo.
+_HOME = re.compile(r"/|\./|(?:\.?/)?index\.\w+|https?://[^/?#]+/?")
+_LOGO_MARKS = dom.MarksPattern(r"logo|brand|site-?(?:name|title)")
 #: Boxes of a heading past whose end no date line is looked for.
 _NOT_CLIMBED = frozenset({"body", "html", "article", "main", "header", "nav", "a"})
 #: Class and id words of the page's header, its logo or brand.
@@ -209,25 +215,30 @@ def _lines(el: LexborNode) -> list[LexborNode]:
     return [el]
 
 
-def _date_line(el: LexborNode, furniture: _Furniture) -> dt.date | None:
+def _date_line(el: LexborNode, furniture: _Furniture,
+               texts: list[str] | None = None) -> dt.date | None:
     """The date of *el* when it is a line that says only that, or a byline that
-    ends with it ("By: Nestor Corrales - Reporter / 05:40 AM March 05, 2024")."""
+    ends with it ("By: Nestor Corrales - Reporter / 05:40 AM March 05, 2024").
+    *texts*, when given, gets the line's text when it has a date."""
     raw = text_of(el)
     if len(raw) > _LINE_RAW_CHARS:  # a box of text, not a line (read no further)
         return None
     text = _without_updates(tn.squash(raw))
     if not text or el.tag == "a" or furniture.holds(el):
         return None
+    day = None
     if _BYLINE_START.match(text) and len(text) <= 160:  # its links are its writers'
         days = tn.find_dates_in_text(text, limit=2)
-        return days[0] if len(set(days)) == 1 else None
+        day = days[0] if len(set(days)) == 1 else None
     # (not a link's: a teaser dates another article)
-    if len(text) <= 80 and el.css_first("a") is None:
+    elif len(text) <= 80 and el.css_first("a") is None:
         days = tn.find_dates_in_text(text, limit=2)
         # one day, maybe in two calendars ("۱۲ اسفند ۱۴۰۱ - ۳ مارس ۲۰۲۳")
         if len(set(days)) == 1 and _only_a_date(text):
-            return days[0]
-    return None
+            day = days[0]
+    if day is not None and texts is not None:
+        texts.append(text)
+    return day
 
 
 #: Characters of an element's text, spaces included, past which it is no line of
@@ -294,22 +305,50 @@ def _shown_day(dated: Dated, found: Markup, tree: LexborHTMLParser, furniture: _
     if not possible:
         return None
 
-    def shown() -> Iterator[dt.date | None]:
+    def shown() -> Iterator[tuple[dt.date | None, str | None]]:
+        # the <time> of that instant: its text shows it (no time of day needed)
         for el in found.times[:20]:
             if tn.parse_datetime(el.attributes.get("datetime") or "") == instant:
-                yield tn.find_date_in_text(_without_updates(tn.squash(text_of(el))))
-        yield _date_near_headline(found, furniture)
-        yield _date_under_h1(found, tree, furniture, headed)
+                yield tn.find_date_in_text(_without_updates(tn.squash(text_of(el)))), None
+        # a line near the headline shows it when it gives its time of day too, as
+        # the instant is in a time zone ("03/05/2016 06:30 GMT+7"): a print
+        # edition's, an event's or a correction's day gives none
+        texts: list[str] = []
+        yield _date_near_headline(found, furniture, texts), texts[-1] if texts else ""
+        texts = []
+        yield _date_under_h1(found, tree, furniture, headed, texts), texts[-1] if texts else ""
 
-    for seen in shown():
+    for seen, text in shown():
         if seen == day:
             return None
-        if seen in possible:
+        if seen in possible and (text is None or _at_the_instant(text, seen, instant)):
             return seen
     return None
 
 
-def _date_near_headline(found: Markup, furniture: _Furniture) -> dt.date | None:
+#: A time of day: "06:30", "6.30", "10h15", "12:15 AM", "12:30 p.m.".
+_TIME_OF_DAY = re.compile(r"(?<![\d:.])([01]?\d|2[0-3])[:.h]([0-5]\d)(?![\d:])"
+                          r"(?:\s*([ap])\.?\s?m\b\.?)?", re.IGNORECASE)
+
+
+def _at_the_instant(text: str, day: dt.date, instant: dt.datetime) -> bool:
+    """True when *text* gives a time of day that is *instant* on *day* in a time
+    zone (UTC-12 to UTC+14, in quarters of an hour)."""
+    utc = instant.replace(tzinfo=None, second=0, microsecond=0)
+    for m in _TIME_OF_DAY.finditer(text):
+        hour, minute = int(m.group(1)), int(m.group(2))
+        if m.group(3):  # 12-hour clock
+            if hour > 12:
+                continue
+            hour = hour % 12 + (12 if m.group(3).lower() == "p" else 0)
+        offset = (dt.datetime.combine(day, dt.time(hour, minute)) - utc).total_seconds()
+        if -12 * 3600 <= offset <= 14 * 3600 and offset % 900 == 0:
+            return True
+    return False
+
+
+def _date_near_headline(found: Markup, furniture: _Furniture,
+                        texts: list[str] | None = None) -> dt.date | None:
     """The date of a byline (as :func:`_date_byline` reads one) in the box of the
     page's first ``<h1>``, two levels up: where a page shows its readers the
     day of its article, read without going over the whole page."""
@@ -320,7 +359,7 @@ def _date_near_headline(found: Markup, furniture: _Furniture) -> dt.date | None:
         if box.parent is None or box.tag == "body" or box.parent.tag == "html":
             break
         box = box.parent
-    return _byline_date_in(box, furniture)[0]
+    return _byline_date_in(box, furniture, texts)[0]
 
 
 def _dates_as_written(found: Markup) -> Iterator[str]:
@@ -442,13 +481,14 @@ class _Furniture:
     the article or main element that holds it, if any. A box that holds the
     page's ``<h1>`` is the article's, whatever its name (a Drupal body of class
     "one-sidebar", a main column named "sidebar_1"), and so are ``<body>`` and
-    ``<html>``. Without *headed* the page's ``<h1>`` heads no article (a logo's,
-    a section's name): the boxes that hold it are not the article's for that.
+    ``<html>``. Without *headed* the page's ``<h1>`` heads no article: one that
+    is the site's logo does not make the boxes that hold it the article's.
     A header box just above the ``<h1>`` (VnExpress's "header-content" with
     the byline) is the article's too."""
 
     def __init__(self, found: Markup, headed: bool = True) -> None:
-        self.h1s = found.h1s[:3] if headed else []
+        self.h1s = found.h1s[:3] if headed else [
+            h1 for h1 in found.h1s[:3] if not names_the_site_h1([h1])]
         self._headed: set[int] | None = None
 
     def _headline_boxes(self) -> set[int]:
@@ -481,12 +521,17 @@ class _Furniture:
         return False
 
     def _over_headline(self, box: LexborNode) -> bool:
-        """True when the element right after *box* is the ``<h1>`` (a site's
-        header is followed by the box that holds it, not by the ``<h1>``)."""
+        """True when the element right after *box* is the ``<h1>`` and *box* holds
+        no link to the home page (a site's header, its logo, before the
+        headline of a simple page)."""
         after = box.next
         while after is not None and after.tag in ("-text", "_comment"):
             after = after.next
-        return after is not None and any(after.mem_id == h1.mem_id for h1 in self.h1s)
+        if after is None or not any(after.mem_id == h1.mem_id for h1 in self.h1s):
+            return False
+        return not any(_HOME.fullmatch((a.attributes.get("href") or "").strip())
+                       or _LOGO_MARKS.search(dom.marks(a.attributes))
+                       for a in box.css("a[href], [class]")[:40])
 
 
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",
@@ -519,9 +564,10 @@ def _date_byline(tree: LexborHTMLParser, furniture: _Furniture
     return _byline_date_in(root, furniture)
 
 
-def _byline_date_in(box: LexborNode, furniture: _Furniture
+def _byline_date_in(box: LexborNode, furniture: _Furniture, texts: list[str] | None = None
                     ) -> tuple[dt.date | None, dt.date | None]:
-    """:func:`_date_byline` over the elements in *box*."""
+    """:func:`_date_byline` over the elements in *box*; *texts*, when given, gets
+    the text of the byline whose date it returns first."""
     checked = 0
     teaser: dt.date | None = None
     for el in box.css("[class], [id]"):
@@ -543,6 +589,8 @@ def _byline_date_in(box: LexborNode, furniture: _Furniture
             if dom.has_ancestor(el, _LINK):
                 teaser = teaser or day
             elif not furniture.holds(el):
+                if texts is not None:
+                    texts.append(text)
                 return day, teaser
         checked += 1
         if checked >= 60:

@@ -41,6 +41,7 @@ from .headline import (
     choose_headline,
     marked_headline,
     names_the_site,
+    names_the_site_h1,
     title_heading,
 )
 from .maintext import MAX_TEXT_CHARS, main_text
@@ -131,17 +132,18 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     # else the first <h2>/<h3> when a date line follows it (a ministry's release
     # under a logo's <h1>), else an <h1> that is not a section's name, else what
     # the <title> says after the section a heading names ("法務部-本部新聞稿-...")
-    shown = h1_text if qualified else marked_headline(tree, found) \
-        or dated_heading(tree, found) or (None if section else h1_text)
+    shown = h1_text if qualified else marked_headline(tree, found) or dated_heading(tree, found)
     if qualified and h1_text:  # a section's label in <h1> over the headline the <title> gives
         shown = title_heading(tree, found.title, h1_text) or shown
     if shown is None and found.title:
-        section = section or section_heading(tree, found.title)
-        shown = after_section(found.title, section) if section else None
+        cut = section or section_heading(tree, found.title)
+        shown = after_section(found.title, cut) if cut else None
+    if shown is None and not section and not names_the_site_h1(found.h1s):
+        shown = h1_text  # an <h1> that qualified as no article's, but names no site
     headline = choose_headline(found, shown, url)
     if qualified and headline and shown and headline != shown \
-            and names_the_site(tree, headline):  # DC.Title and <title>, as the logo says
-        headline = choose_headline(found, shown, url, [headline])
+            and names_the_site(tree, headline, url):  # DC.Title and <title>, as the logo says
+        headline = shown
     published = choose_date(found, tree, url, headed=qualified)
     url_month = tn.date_from_url(url)[0] if published is None else None
     root_attrs = tree.root.attributes if tree.root is not None else {}

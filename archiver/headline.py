@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from itertools import islice
+from urllib.parse import urlsplit
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
@@ -44,7 +45,7 @@ def _placement(h1: LexborNode) -> bool | None:
     in_article = False
     for a in dom.ancestors(h1):
         tid = a.tag_id
-        if a.attributes.get("role") == "banner":  # the site's header landmark
+        if a.attributes.get("role") == "banner" and _holds_a_logo(a):  # the site's header
             return None
         if tid in _LOGO_TAGS:
             if _LOGO.search(dom.marks(a.attributes)):
@@ -58,10 +59,20 @@ def _placement(h1: LexborNode) -> bool | None:
     return in_article
 
 
+def _holds_a_logo(box: LexborNode) -> bool:
+    """True when *box* holds a logo (an element named so) or a link to the home
+    page: a site's banner (phpBB's), not an article's hero that says role=banner."""
+    for el in box.css("[class], [id], a[href]")[:40]:
+        if _LOGO.search(dom.marks(el.attributes)) or (
+                el.tag == "a" and _home_href(el.attributes.get("href") or "")):
+            return True
+    return False
+
+
 def _home_href(href: str) -> bool:
     """True when *href* leads to the site's home page."""
     href = href.strip()
-    return href in ("/", "./", "index.html", "/index.html") or (
+    return href in ("/", "./", "index.html", "/index.html", "./index.php", "/index.php") or (
         "://" in href and href.split("://", 1)[1].strip("/").count("/") == 0)
 
 
@@ -69,13 +80,16 @@ def _home_href(href: str) -> bool:
 _HOME_LINKS = 40
 
 
-def names_the_site(tree: LexborHTMLParser, text: str) -> bool:
-    """True when *text* is what a link to the site's home page says (its logo's
-    text, or its image's alt text), among the page's first links."""
+def names_the_site(tree: LexborHTMLParser, text: str, url: str) -> bool:
+    """True when *text* is what a link to the site's home page (*url*'s) says (its
+    logo's text, or its image's alt text), among the page's first links."""
     key = tn.comparable(text)
+    host = (urlsplit(url).hostname or "").removeprefix("www.")
     for link in tree.css("a[href]")[:_HOME_LINKS]:
-        if not _home_href(link.attributes.get("href") or ""):
-            continue
+        href = (link.attributes.get("href") or "").strip()
+        if not _home_href(href) or ("://" in href and (
+                urlsplit(href).hostname or "").removeprefix("www.") != host):
+            continue  # (a link to another site's home page names that site)
         if tn.comparable(tn.squash(text_of(link))) == key:
             return True
         image = link.css_first("img[alt]")
@@ -93,6 +107,15 @@ def _links_home(h1: LexborNode, text: str) -> bool:
         return False
     return _home_href(link.attributes.get("href") or "") \
         and tn.squash(text_of(link)) == tn.squash(text)
+
+
+def names_the_site_h1(h1s: list[LexborNode]) -> bool:
+    """True when the page's first ``<h1>`` is its logo (named so, or a link to
+    the home page): the site's name, which heads no article."""
+    if not h1s:
+        return False
+    text = text_of(h1s[0])
+    return bool(_LOGO.search(dom.marks(h1s[0].attributes))) or _links_home(h1s[0], text)
 
 
 def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
@@ -150,8 +173,9 @@ def marked_headline(tree: LexborHTMLParser, found: Markup) -> str | None:
     return None
 
 
-#: Words of an <h1> that may be a section's label over the headline ("Prensa").
-_LABEL_WORDS = 3
+#: Words, and characters, of an <h1> that may be a section's label over the
+#: headline ("Prensa"): a headline in a script without spaces is one word.
+_LABEL_WORDS, _LABEL_CHARS = 3, 24
 
 
 def title_heading(tree: LexborHTMLParser, title: str | None, h1: str) -> str | None:
@@ -159,15 +183,17 @@ def title_heading(tree: LexborHTMLParser, title: str | None, h1: str) -> str | N
     or as one of its parts) where the short *h1* is not in it: a ministry's
     "<h1>Prensa</h1><h2>Detenidos 269 ...</h2>" under "Detenidos 269 ... -
     Ministerio del Interior". None otherwise."""
-    if not title or len(h1.split()) > _LABEL_WORDS:
+    if not title or len(h1.split()) > _LABEL_WORDS or len(h1) > _LABEL_CHARS:
         return None
-    given = {tn.comparable(part) for part in titles.title_parts(title)}
-    given.add(tn.comparable(title))
-    if tn.comparable(h1) in given:
-        return None
+    whole, key = tn.comparable(title), tn.comparable(h1)
+    parts = titles.title_parts(title)
+    # the <title> itself, or its first part when the label is nowhere in it (a
+    # section's or a series' name is a later part, or a box's heading)
+    given = {whole} if key in whole else {whole, tn.comparable(parts[0]) if parts else whole}
     for head in islice(tree.css("h2, h3"), 3):
         text = tn.squash(text_of(head))
-        if text and tn.comparable(text) in given:
+        if text and len(text) > len(h1) and tn.comparable(text) in given \
+                and not dom.has_ancestor(head, dom.ASIDE_IDS):  # (a series' box)
             return text
     return None
 

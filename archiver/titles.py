@@ -21,9 +21,10 @@ from .textnorm import clean_value, comparable, tokens
 _CJK = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 #: Separators between a headline and a site name in <title> and og:title.
 _SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~)\s+|\s*[|｜]\s*|"
-                         # a bare hyphen between CJK characters, which headlines
-                         # in those scripts do not hold ("法務部-本部新聞稿-...")
-                         f"(?<={_CJK})-(?={_CJK})")
+                         # a bare hyphen between words of CJK characters, which
+                         # headlines in those scripts do not hold ("法務部-本部新聞稿-
+                         # ..."), but for one character each side ("남-북-미", "中-美")
+                         f"(?<={_CJK}{{2}})-(?={_CJK}{{2}})")
 #: A character every separator holds.
 _SEPARATOR_CHAR = re.compile(r"[|｜\-–—:·•»«/~]")
 #: Separators after which a short unnamed part is taken for the site name.
