@@ -203,15 +203,37 @@ def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
     code = next((c for k in keys if (c := _territory_codes().get(k))), None)
     if code is None:
         return ()
-    names = [_territories("en")[code], *_SHORT_NAMES.get(code, ())]
+    named = [("en", _territories("en")[code]), *(("en", n) for n in _SHORT_NAMES.get(code, ()))]
     for language in _languages(lang):
         name = _territories(language).get(code)
         if name:
-            names.append(name)
-    # a name with another in brackets ("Myanmar (Birmanie)"): either one
-    names += [part.strip() for name in names if "(" in name or "（" in name
-              for part in _BRACKETED.findall(name)]
+            named.append((language, name))
+    names = [name for _, name in named]
+    # a name with another in brackets ("Myanmar (Birmanie)"): either one, but for
+    # what names another country or says what kind of territory it is ("RAE de
+    # Hong Kong (China)", "Гонконг (САР)", "刚果（金）": China, SAR, a character)
+    for language, name in named:
+        if "(" in name or "（" in name:
+            outer, *inner = (part.strip() for part in _BRACKETED.findall(name))
+            names.append(outer)
+            names += [part for part in inner if _names_this(part, code, language)]
     return tuple(dict.fromkeys(names))
+
+
+#: Words that say what kind of territory a bracketed part of a name is.
+_TERRITORY_KIND = re.compile(r"\b(?:SAR|RAE|RAS|SVR|SRA|S\.A\.R\.|САР|ОАР|special|administrative)"
+                             r"\b|إدارية|特別行政區|特别行政区|특별행정구", re.IGNORECASE)
+
+
+def _names_this(part: str, code: str, language: str) -> bool:
+    """True when *part*, in brackets in the name of the territory *code* in
+    *language*, is another name of it: not another country's name (in that
+    language or English), not a word for a kind of territory, not one character."""
+    key = _fold(part)
+    if len(key) < 2 or _TERRITORY_KIND.search(part):
+        return False
+    return all(_fold(other) != key for table in {language, "en"}
+               for other_code, other in _territories(table).items() if other_code != code)
 
 
 #: The parts of a name with another in brackets: "Myanmar (Burma)", "缅甸 (Burma)".

@@ -309,6 +309,25 @@ def test_a_country_under_the_name_in_common_use_is_on_topic(country: str, text: 
     assert event_flags(event, page, tolerance_days=60) == []
 
 
+@pytest.mark.parametrize(("country", "lang", "text"), [
+    # a part in brackets of a CLDR name is kept when it is another name of that
+    # country ("Myanmar (Birmanie)"), not when it names another ("RAE de Hong
+    # Kong (China)", "SRA Hongkong (Chiny)"), the kind of territory ("Гонконг
+    # (САР)") or is one character ("刚果（金）": 金, "gold", "funds" in 资金)
+    ("Hong Kong", "es", "China exporta más soja a Brasil"),
+    ("Hong Kong", None, "China exporta más soja a Brasil; Chiny; САР"),
+    ("Macau", None, "China exporta más soja a Brasil"),
+    ("Congo - Kinshasa", "zh-CN", "钢铁产量统计发布，资金流入增加"),
+    ("Congo - Brazzaville", "zh-CN", "钢铁产量统计发布，资金流入增加"),
+])
+def test_a_bracketed_part_that_is_no_name_of_the_country_is_not_one(
+        country: str, lang: str | None, text: str) -> None:
+    event = Event("e", dt.date(2016, 5, 1), country, subject=())
+    page = PageInfo(kind="html", headline=text, published=dt.date(2016, 5, 2), text=text,
+                    lang=lang)
+    assert "topic-mismatch" in event_flags(event, page, tolerance_days=60)
+
+
 @pytest.mark.parametrize("text", [
     "叙利亚首都大马士革发生爆炸",  # Damascus
     "敘利亞首都大馬士革發生爆炸",
