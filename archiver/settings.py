@@ -174,20 +174,32 @@ def describe() -> list[tuple[str, Any, str]]:
 
 
 def _line_of(text: str, key: str, section: str | None = None) -> int | None:
-    """Best-effort line number of *key* (inside *section*) in TOML *text*."""
-    in_section = section is None
+    """Best-effort line number of *key* (inside *section*) in TOML *text*: under a
+    ``[section]`` header, as a dotted key (``section.key = ...``, ``key.sub = ...``)
+    or a table of its own (``[section.key]``)."""
+    table: list[str] = []
+    wanted = [key] if section is None else [section, key]
     for no, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
-        header = re.match(r"^\[\s*([^\]]+?)\s*\]", stripped)
+        header = _TOML_HEADER.match(stripped)
         if header:
-            if section is not None:
-                in_section = header.group(1) == section
-            if section is None and header.group(1) == key:
+            table = _dotted(header.group(1))
+            if table[:len(wanted)] == wanted:
                 return no
             continue
-        if in_section and re.match(rf"^{re.escape(key)}\s*=", stripped):
+        assigned = _TOML_KEY.match(stripped)
+        if assigned and [*table, *_dotted(assigned.group(1))][:len(wanted)] == wanted:
             return no
     return None
+
+
+_TOML_HEADER = re.compile(r"^\[\[?\s*([^\]]+?)\s*\]")
+_TOML_KEY = re.compile(r"^([A-Za-z0-9_\-\"'. ]+?)\s*=")
+
+
+def _dotted(key: str) -> list[str]:
+    """The parts of a TOML key (``a.b``, ``"a".b``), unquoted."""
+    return [part.strip().strip("\"'") for part in key.split(".")]
 
 
 def _fits_64_bits(value: int) -> bool:

@@ -141,6 +141,12 @@ def test_a_printable_user_agent_is_kept(tmp_path: Path) -> None:
     ("[warc]\nprefix = 'a/b'\n", 2, "warc.prefix may only hold"),
     # a WARC file name past 255 bytes: the capture failed after the fetch
     ("[warc]\n\nprefix = '" + "a" * 216 + "'\n", 3, "warc.prefix may hold at most 100"),
+    # TOML's dotted keys and sub-tables name the line as a [section] does
+    ("# settings\nfetch.timeout = 0\n", 2, "fetch.timeout must be positive"),
+    ("[fetch]\ntimeout = 5\n\n[fetch.sub]\na = 1\n", 4, "unknown setting fetch.sub"),
+    ("[fetch]\nsub.a = 1\n", 2, "unknown setting fetch.sub"),
+    ("# settings\nbogus.x = 1\n", 2, "unknown section [bogus]"),
+    ("[fetch]\nretries.x = 1\n", 2, "fetch.retries must be a whole number"),
     # the worker's settings, refused at load as for the worker (`run` took them)
     ("[notify]\nretries = 0\n", 2, "notify.retries must be between 1 and 20"),
     ("[notify]\nsmtp_port = 70000\n", 2, "notify.smtp_port must be between 1 and 65535"),
