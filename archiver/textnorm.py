@@ -260,6 +260,10 @@ _SOLAR_HIJRI_RE = trie(_SOLAR_HIJRI)
 #: The month names (of every calendar read) as a pattern, for other modules.
 MONTH_NAMES = trie([*_MONTHS, *_SOLAR_HIJRI])
 _ORDINAL = r"(?:st|nd|rd|th|er|e|º|°)?"
+#: A time of day in a time zone of the United States, after a date ("11:59 PM EST",
+#: "- 10:13 p.m. ET"): the date before it is written month first.
+_US_CLOCK = (r"\s*(?:[,|-]\s*)?[01]?\d:[0-5]\d\s*(?:[aApP]\.?\s?[mM]\.?)?\s*"
+             r"(?:E|C|M|P|AK|H)[SD]?T\b")
 _TEXT_DATES = (
     # 3 May 2016, 3. Mai 2016, 3 de mayo de 2016, le 3 mai 2016, 03 Mei 2016
     re.compile(rf"(?<!\d)(?P<d>[0-3]?\d){_ORDINAL}\.?\s*(?:de\s+)?(?P<m>{_MONTH_RE})\.?[,،]?\s+"
@@ -311,6 +315,9 @@ _TEXT_DATES = (
     re.compile(rf"(?P<m>{_MONTH_RE})\s+(?P<d>[0-3]?\d)\s*၊\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
     # ۱۲ اسفند ۱۴۰۱: day, month and year of the Solar Hijri calendar
     re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*(?P<sh_m>{_SOLAR_HIJRI_RE})\s*(?P<sh>1[34]\d\d)(?!\d)"),
+    # 06/15/22 11:30 PM ET: an American byline, month first, the year's last two
+    # digits, told by its clock in a US time zone
+    re.compile(r"(?<![\d/.])(?P<m>[01]?\d)/(?P<d>[0-3]?\d)/(?P<yy>\d\d)(?=" + _US_CLOCK + ")"),
 )
 #: The patterns of :data:`_TEXT_DATES` (by position) every match of which holds a
 #: sign outside ASCII: 年/년, tháng, a Thai month, ខែ, 年 of an era or of the
@@ -384,6 +391,8 @@ def _match_to_date(m: re.Match[str], *, monthfirst: bool = False) -> dt.date | N
         year = _ROC_ERA + int(m.group("roc"))
     elif "eth" in groups:
         return _ethiopian(int(m.group("eth")), int(m.group("m")), int(m.group("d")))
+    elif "yy" in groups:
+        year = 2000 + int(m.group("yy"))
     elif "sh" in groups:
         return _solar_hijri(int(m.group("sh")), _SOLAR_HIJRI[m.group("sh_m")], int(m.group("d")))
     else:
@@ -424,7 +433,7 @@ def find_dates_in_text(text: str, limit: int = 20) -> list[dt.date]:
         for m in pattern.finditer(text):
             day = _match_to_date(m)
             if pattern is _NUMERIC_DAY_FIRST and day is not None:
-                day = _by_weekday(text, m, day)
+                day = _by_us_clock(text, m, day) or _by_weekday(text, m, day)
             if day is not None and plausible(day):
                 found.append((m.start(), day))
             if len(found) >= limit * 3:
@@ -438,6 +447,17 @@ def find_dates_in_text(text: str, limit: int = 20) -> list[dt.date]:
 _NUMERIC_DAY_FIRST = _TEXT_DATES[4]
 _WEEKDAY = re.compile(r"\b(mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?,?\s*$", re.IGNORECASE)
 _WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+
+
+_US_CLOCK_AFTER = re.compile(_US_CLOCK)
+
+
+def _by_us_clock(text: str, m: re.Match[str], day: dt.date) -> dt.date | None:
+    """*day*, read day first from *m*, month first when a time of day in a US time
+    zone follows it ("11/02/2020 11:59 PM EST" is 2 November); None otherwise."""
+    if day.day > 12 or day.day == day.month or not _US_CLOCK_AFTER.match(text, m.end()):
+        return None
+    return _day(day.year, day.day, day.month)
 
 
 def _by_weekday(text: str, m: re.Match[str], day: dt.date) -> dt.date:

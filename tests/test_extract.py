@@ -1292,6 +1292,13 @@ def test_no_control_character_reaches_the_headline() -> None:
      "nghi phạm</h1><div class=date>03/05/2016 06:30 GMT+7</div><p>Campuchia đã trao trả các"
      " nghi phạm.</p>",
      "Campuchia trao trả nghi phạm", dt.date(2016, 5, 3)),
+    # update labels in more languages, written before the publication's date
+    *((f"update-label-{i}", f"<title>Reportagem especial</title></head><body><h1>Reportagem "
+       f"especial</h1><p>{label} 2019-10-15 08:00</p><p>2019-10-14 22:13</p><p>Texto da "
+       "reportagem.</p>", "Reportagem especial", dt.date(2019, 10, 14))
+      for i, label in enumerate(["Atualizado em", "Uppdaterad:", "Aktualizacja:",
+                                 "Bijgewerkt:", "Päivitetty", "Ενημερώθηκε:", "עודכן:",
+                                 "Güncelleme:", "آخر تحديث:", "Обновлено:", "Oppdatert"])),
     # CNN (2016): the instant in UTC is the day; the update's line, in Hong Kong's
     # time the day after, is no reader's day of publication
     ("utc-update-line", '<title>Taiwan angry after deportations</title><meta content="2016-0'

@@ -157,3 +157,20 @@ def test_the_patterns_left_out_on_ascii_text_never_match_it(text: str) -> None:
     script_only = [p for p in tn._TEXT_DATES if p not in tn._LATIN_TEXT_DATES]
     assert len(script_only) == len(tn._SCRIPT_ONLY_AT)
     assert [m.group(0) for p in script_only for m in p.finditer(text)] == []
+
+
+@pytest.mark.parametrize(("text", "day"), [
+    # an American byline: month first, told by its clock in a US time zone
+    ("11/02/2020 11:59 PM EST", dt.date(2020, 11, 2)),
+    ("by Alexander Bolton - 06/05/2022 11:30 PM ET", dt.date(2022, 6, 5)),
+    ("Published 01/07/2021 10:13 p.m. ET", dt.date(2021, 1, 7)),
+    ("by Alexander Bolton - 06/15/22 11:30 PM ET", dt.date(2022, 6, 15)),  # two digits
+    # day first, as everywhere else: no clock, a European zone, a 24-hour clock
+    ("03/04/2024", dt.date(2024, 4, 3)),
+    ("03/04/2024 11:52 CET", dt.date(2024, 4, 3)),
+    ("03/04/2024 et 12:00", dt.date(2024, 4, 3)),
+    ("25/12/2020 11:00 PM ET", dt.date(2020, 12, 25)),  # (no month 25)
+    ("06/15/22", None),
+])
+def test_american_dates_with_a_us_clock(text: str, day: dt.date | None) -> None:
+    assert tn.find_date_in_text(text) == day
