@@ -539,6 +539,20 @@ def test_ports_that_cannot_be_listened_on_are_a_message(lab: Lab) -> None:
 
 
 @pytest.mark.slow
+def _archived(tmp_path: Path, urls: list[str]) -> Path:
+    """The archive of one `archiver run` over *urls* (one event), with the settings
+    file already in *tmp_path*, if any."""
+    sources = tmp_path / "sources.yaml"
+    sources.write_text("events:\n  - id: e\n    date: 2016-05-01\n    country: Kenya\n"
+                       f"    sources: {json.dumps(urls)}\n", encoding="utf-8")
+    archive = tmp_path / "archive"
+    proc = subprocess.run([sys.executable, "-m", "archiver", "run", "--sources", str(sources),
+                           "--archive", str(archive), "--allow-private"],
+                          capture_output=True, text=True, timeout=120)
+    assert proc.returncode == 0, proc.stderr
+    return archive
+
+
 def test_a_capture_cut_at_the_size_cap_replays_to_its_end(tmp_path: Path) -> None:
     """The server announced the whole length; the capture holds what fetch.max_bytes
     let in: replayed with that length, a client waited for bytes that never came
@@ -549,16 +563,9 @@ def test_a_capture_cut_at_the_size_cap_replays_to_its_end(tmp_path: Path) -> Non
     with Site() as site:
         site.page("/annex.pdf", annex, content_type="application/pdf")
         url = site.url("/annex.pdf")
-        sources = tmp_path / "sources.yaml"
-        sources.write_text(f"events:\n  - id: e\n    date: 2016-05-01\n    country: Kenya\n"
-                           f"    sources: ['{url}']\n", encoding="utf-8")
         (tmp_path / "archiver.toml").write_text("[fetch]\nmax_bytes = 100000\n",
                                                 encoding="utf-8")
-        archive = tmp_path / "archive"
-        proc = subprocess.run([sys.executable, "-m", "archiver", "run", "--sources",
-                               str(sources), "--archive", str(archive), "--allow-private"],
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
+        archive = _archived(tmp_path, [url])
     store = open_store(archive, readonly=True)
     try:
         (cap,) = [c for c in store.all_captures() if c["record_type"] == "response"]
@@ -597,14 +604,7 @@ def test_header_values_in_utf_8_are_replayed_as_captured(tmp_path: Path) -> None
         site.raw("/moved", moved)
         site.page("/t/%E5%8F%B0", "<p>here</p>")
         urls = [site.url("/file"), site.url("/moved")]
-        sources = tmp_path / "sources.yaml"
-        sources.write_text("events:\n  - id: e\n    date: 2016-05-01\n    country: Kenya\n"
-                           f"    sources: {json.dumps(urls)}\n", encoding="utf-8")
-        archive = tmp_path / "archive"
-        proc = subprocess.run([sys.executable, "-m", "archiver", "run", "--sources",
-                               str(sources), "--archive", str(archive), "--allow-private"],
-                              capture_output=True, text=True, timeout=120)
-        assert proc.returncode == 0, proc.stderr
+        archive = _archived(tmp_path, urls)
     store = open_store(archive, readonly=True)
     try:
         when = {c["url"]: str(c["fetched_at"])[:19].replace("-", "").replace(":", "")
