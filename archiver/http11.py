@@ -180,33 +180,55 @@ class Connection:
 
     async def send(self, request: bytes) -> None:
         """Write *request* and read up to the end of the response head."""
-        parser = httptools.HttpResponseParser(self)
-        # as browsers read them (RFC 9112 asks clients to): header lines that
-        # break the grammar (obs-fold, stray bytes), Content-Length beside
-        # chunked (the chunks frame the body), a bare LF ending a line
-        parser.set_dangerous_leniencies(lenient_headers=True, lenient_chunked_length=True,
-                                        lenient_optional_cr_before_lf=True)
-        self._start(parser)
+        self._start(self._parser_of_browsers())
         stream = self.stream
         await stream.write(request)
         received: list[bytes] = []
         size = 0
+        refused: httpcore.RemoteProtocolError | None = None  # a length given twice
         while not self._head_done:
             data = await stream.read(_READ)
             if not data:
                 if size:
-                    raise httpcore.RemoteProtocolError(
+                    raise refused or httpcore.RemoteProtocolError(
                         "the server closed the connection in the middle of the response head")
                 raise NoAnswer("Server disconnected without sending a response.")
             received.append(data)
             size += len(data)
             self.answered = True
-            self._feed(data)
+            if refused is None:
+                try:
+                    self._feed(data)
+                except httpcore.RemoteProtocolError as exc:
+                    if "Content-Length" not in str(exc):
+                        raise
+                    refused = exc
+            if refused is not None and _HEAD_END.search(whole := b"".join(received)):
+                # Content-Length sent twice with one value ("5" and "5", "5, 5"): one
+                # length, as RFC 9110, 8.6 lets a recipient read it; the head is
+                # parsed anew, once it is all here (and kept as it came)
+                again = _one_length(whole)
+                if again is None:
+                    raise refused
+                refused = None
+                self._start(self._parser_of_browsers())
+                self.answered = True
+                self._feed(again)
             if not self._head_done and size > MAX_HEAD_BYTES:
                 raise httpcore.RemoteProtocolError(
                     f"response head larger than {MAX_HEAD_BYTES} bytes")
         self.raw_head = final_head(received[0] if len(received) == 1 else b"".join(received),
                                    self._status)
+
+    def _parser_of_browsers(self) -> Any:
+        """A response parser for this connection that reads what browsers read
+        (RFC 9112 asks clients to): header lines that break the grammar (obs-fold,
+        stray bytes), Content-Length beside chunked (the chunks frame the body),
+        a bare LF ending a line."""
+        parser = httptools.HttpResponseParser(self)
+        parser.set_dangerous_leniencies(lenient_headers=True, lenient_chunked_length=True,
+                                        lenient_optional_cr_before_lf=True)
+        return parser
 
     async def next_chunk(self) -> bytes | None:
         """The next piece of the body as received (de-chunked), or None at its end."""
@@ -245,6 +267,32 @@ class Connection:
 #: The blank line that ends a head (a bare LF ends a line too).
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
 _STATUS_LINE = re.compile(rb"HTTP/[0-9.]+[ \t]+([0-9]{3})")
+
+
+def _one_length(data: bytes) -> bytes | None:
+    """*data* with its head's Content-Length given once, when every value it was
+    given had the same digits (two lines of "5", or "5, 5"); None otherwise."""
+    end = _HEAD_END.search(data)
+    if end is None:
+        return None
+    head = data[:end.start()]
+    eol = b"\r\n" if b"\r\n" in head else b"\n"
+    values: list[bytes] = []
+    lines: list[bytes] = []
+    for line in head.split(b"\n"):
+        line = line.rstrip(b"\r")
+        name, colon, value = line.partition(b":")
+        if colon and name.strip().lower() == b"content-length":
+            parts = [part.strip() for part in value.strip().split(b",")]
+            first = not values
+            values += parts
+            if not first:
+                continue  # a later line of it: left out
+            line = name + b": " + parts[0]
+        lines.append(line)
+    if len(values) < 2 or len(set(values)) != 1 or not values[0].isdigit():
+        return None
+    return eol.join(lines) + data[end.start():]
 
 
 def final_head(data: bytes, status: int) -> bytes | None:

@@ -12,6 +12,7 @@ import socket
 import ssl
 import struct
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -184,6 +185,34 @@ def test_responses_browsers_read_are_read(site: Site, tmp_path: Path) -> None:
     folded_hop = results[0].final
     assert folded_hop is not None and folded_hop.header("x-fold") is not None
     assert "second part" in folded_hop.header("x-fold")
+
+
+def test_a_length_given_twice_with_one_value_is_one_length(site: Site, tmp_path: Path) -> None:
+    """RFC 9110, 8.6: Content-Length on two lines with the same digits, or
+    "5, 5", is one length (it was 'malformed', never archived); two lengths
+    that differ are still an error. The head is kept as it came."""
+    twice = (b"HTTP/1.1 200 OK\r\nContent-Type: text/plain\r\nContent-Length: 5\r\n"
+             b"X-Between: y\r\nContent-Length: 5\r\n\r\n")
+
+    def answer(head: bytes) -> Callable[[Handler], None]:
+        def send(handler: Handler) -> None:
+            handler.wfile.write(head + b"hello")
+            handler.wfile.flush()
+        return send
+
+    site.raw("/twice", answer(twice))
+    site.raw("/listed", answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5, 5\r\n\r\n"))
+    site.raw("/differ", answer(b"HTTP/1.1 200 OK\r\nContent-Length: 5\r\n"
+                               b"Content-Length: 6\r\n\r\n"))
+    site.page("/next", "<p>next</p>")
+    results = fetch_all(tmp_path, [site.url(p) for p in ("/twice", "/listed", "/differ",
+                                                          "/next")])
+    for result in results[:2]:
+        assert result.error is None and result.final is not None, result.error_detail
+        assert result.final.status == 200 and body_of(result.final) == b"hello"
+    assert results[0].final is not None and results[0].final.raw_head == twice
+    assert results[2].error == "protocol"
+    assert results[3].error is None
 
 
 def test_the_record_holds_the_head_as_received(site: Site, tmp_path: Path) -> None:
