@@ -140,6 +140,17 @@ class Hop:
                 return v
         return None
 
+    def codings(self) -> str | None:
+        """The codings of the body as stored, in the order applied: its
+        Content-Encoding, then the transfer codings other than chunked (which
+        is undone as the body is read): "gzip" for ``Transfer-Encoding: gzip,
+        chunked``."""
+        transfer = [c.strip() for c in (self.header_list("transfer-encoding") or "").split(",")
+                    if c.strip() and c.strip().lower() not in ("chunked", "identity")]
+        content = self.header_list("content-encoding")
+        codings = ([content] if content else []) + transfer
+        return ", ".join(codings) if codings else None
+
     def header_list(self, name: str) -> str | None:
         """The values of every header line called *name*, joined with ", ", as
         one list (RFC 9110, 5.3: "Content-Encoding: gzip" twice is "gzip, gzip")."""

@@ -96,7 +96,7 @@ def _body(hop: Hop | None, settings: Settings) -> tuple[Any, ...] | None:
     """
     if hop is None or hop.status is None or hop.is_redirect or hop.body_size == 0:
         return None
-    return (hop.body, hop.header_list("content-encoding"), hop.header("content-type"),
+    return (hop.body, hop.codings(), hop.header("content-type"),
             hop.url, settings.fetch.max_decoded_bytes)
 
 

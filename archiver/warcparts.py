@@ -129,7 +129,7 @@ COMPRESSED_ENCODINGS = frozenset({"gzip", "x-gzip", "br", "deflate", "zstd", "co
 
 def body_is_compressed(hop: Hop) -> bool:
     """True when *hop*'s body is sent compressed (so the WARC stores it as it is)."""
-    encoding = (hop.header_list("content-encoding") or "").strip().lower()
+    encoding = (hop.codings() or "").strip().lower()
     return bool(encoding) and encoding.split(",")[-1].strip() in COMPRESSED_ENCODINGS
 
 

@@ -138,6 +138,37 @@ def test_content_encoding_on_two_lines_is_one_list(site: Site, tmp_path: Path) -
     assert page is not None and page.headline
 
 
+def test_a_transfer_coding_but_chunked_is_undone_to_read_the_page(site: Site,
+                                                                  tmp_path: Path) -> None:
+    """Transfer-Encoding: gzip, chunked: the body is stored de-chunked, still
+    gzip (as sent), under X-Archive-Orig-Transfer-Encoding; the page is read and
+    --decoded undoes the gzip, where the page went unread (no headline) and
+    --decoded wrote gzip bytes."""
+    from .lab import Handler
+    from .test_http11 import fetch_all
+
+    packed = gzip.compress(HTML.encode(), mtime=0)
+
+    def transfer_gzip(handler: Handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n"
+                            b"Transfer-Encoding: gzip, chunked\r\n\r\n"
+                            + b"%x\r\n" % len(packed) + packed + b"\r\n0\r\n\r\n")
+        handler.wfile.flush()
+
+    site.raw("/te", transfer_gzip)
+    (result,) = fetch_all(tmp_path, [site.url("/te")])
+    hop = result.final
+    assert result.error is None and hop is not None and hop.codings() == "gzip"
+    args = _body(hop, Settings())
+    page = extract_body(*args) if args is not None else None
+    assert page is not None and page.headline
+    with WarcWriter(tmp_path / "warc", WarcSettings(), SOFTWARE) as writer:
+        _, loc = writer.write_exchange(hop)
+    out = io.BytesIO()
+    read_payload(tmp_path / "warc", loc, out, decoded=True)
+    assert out.getvalue() == HTML.encode()
+
+
 @pytest.mark.parametrize(("damage", "words"), [
     (lambda z: z[: len(z) // 2], "cut short after"),
     (lambda z: z[:40] + bytes([z[40] ^ 0xFF]) + z[41:], "damaged after"),
