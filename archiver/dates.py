@@ -596,8 +596,13 @@ def _byline_date_in(box: LexborNode, furniture: _Furniture, texts: list[str] | N
             if dom.has_ancestor(el, _LINK):
                 teaser = teaser or day
             elif not furniture.holds(el):
-                if texts is not None:
-                    texts.append(text)
+                if texts is not None:  # with its box's, which may hold its clock
+                    # ("<span class=date>Tuesday, 03 May 2016</span> <span>12:15 AM MYT")
+                    # (read with spaces between elements: "2016</p><time>12:15")
+                    own = tn.squash(el.text(separator=" "))
+                    holder = el.parent
+                    around = tn.squash(holder.text(separator=" ")) if holder is not None else ""
+                    texts.append(around if own in around and len(around) <= 300 else own)
                 return day, teaser
         checked += 1
         if checked >= 60:

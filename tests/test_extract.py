@@ -1299,6 +1299,16 @@ def test_no_control_character_reaches_the_headline() -> None:
       for i, label in enumerate(["Atualizado em", "Uppdaterad:", "Aktualizacja:",
                                  "Bijgewerkt:", "Päivitetty", "Ενημερώθηκε:", "עודכן:",
                                  "Güncelleme:", "آخر تحديث:", "Обновлено:", "Oppdatert"])),
+    # The Star (Malaysia, UTC+8): the local day and its clock in two elements of
+    # one box under the headline
+    ("utc-clock-beside", '<title>Taiwanese suspects deported to China</title><script type='
+     '"application/ld+json">{"@type": "NewsArticle", "headline": "Taiwanese suspects '
+     'deported to China", "datePublished": "2016-05-02T16:15:00Z"}</script></head><body>'
+     '<div class="story-wrapper"><h1 class="headline">Taiwanese suspects deported to China'
+     '</h1><div class="timestamp"><p class="date">Tuesday, 03 May 2016</p><time class='
+     '"timestamp">12:15 AM MYT</time></div><div id="story-body"><p>KUALA LUMPUR: Twenty '
+     "Taiwanese nationals were flown to China.</p></div></div>",
+     "Taiwanese suspects deported to China", dt.date(2016, 5, 3)),
     # CNN (2016): the instant in UTC is the day; the update's line, in Hong Kong's
     # time the day after, is no reader's day of publication
     ("utc-update-line", '<title>Taiwan angry after deportations</title><meta content="2016-0'
