@@ -25,7 +25,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from . import dom, titles
 from . import textnorm as tn
-from .headline import names_the_site_h1
+from .headline import holds_a_logo, names_the_site_h1
 from .pagemeta import Markup, first_str, is_article, itemprop_dates, iter_jsonld, text_of
 
 #: <meta> names/properties that carry the original publication date, best first.
@@ -199,9 +199,6 @@ def _date_after(head: LexborNode, furniture: _Furniture,
 
 
 _HEADING_TAGS = frozenset({"h2", "h3", "h4"})
-#: A link to a site's home page; the class and id words of a logo.
-_HOME = re.compile(r"/|\./|(?:\.?/)?index\.\w+|https?://[^/?#]+/?")
-_LOGO_MARKS = dom.MarksPattern(r"logo|brand|site-?(?:name|title)")
 #: Boxes of a heading past whose end no date line is looked for.
 _NOT_CLIMBED = frozenset({"body", "html", "article", "main", "header", "nav", "a"})
 #: Class and id words of the page's header, its logo or brand.
@@ -536,9 +533,7 @@ class _Furniture:
             after = after.next
         if after is None or not any(after.mem_id == h1.mem_id for h1 in self.h1s):
             return False
-        return not any(_HOME.fullmatch((a.attributes.get("href") or "").strip())
-                       or _LOGO_MARKS.search(dom.marks(a.attributes))
-                       for a in box.css("a[href], [class]")[:40])
+        return not holds_a_logo(box)
 
 
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",

@@ -14,7 +14,7 @@ Example::
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import re
 from itertools import islice
 from urllib.parse import urlsplit
 
@@ -45,7 +45,7 @@ def _placement(h1: LexborNode) -> bool | None:
     in_article = False
     for a in dom.ancestors(h1):
         tid = a.tag_id
-        if a.attributes.get("role") == "banner" and _holds_a_logo(a):  # the site's header
+        if a.attributes.get("role") == "banner" and holds_a_logo(a):  # the site's header
             return None
         if tid in _LOGO_TAGS:
             if _LOGO.search(dom.marks(a.attributes)):
@@ -59,7 +59,7 @@ def _placement(h1: LexborNode) -> bool | None:
     return in_article
 
 
-def _holds_a_logo(box: LexborNode) -> bool:
+def holds_a_logo(box: LexborNode) -> bool:
     """True when *box* holds a logo (an element named so) or a link to the home
     page: a site's banner (phpBB's), not an article's hero that says role=banner."""
     for el in box.css("[class], [id], a[href]")[:40]:
@@ -70,10 +70,12 @@ def _holds_a_logo(box: LexborNode) -> bool:
 
 
 def _home_href(href: str) -> bool:
-    """True when *href* leads to the site's home page."""
-    href = href.strip()
-    return href in ("/", "./", "index.html", "/index.html", "./index.php", "/index.php") or (
-        "://" in href and href.split("://", 1)[1].strip("/").count("/") == 0)
+    """True when *href* leads to the site's home page: "/", "./", an index page
+    ("index.html", "/index.php"), or the root of a host."""
+    return _HOME.fullmatch(href.strip()) is not None
+
+
+_HOME = re.compile(r"\.?/|(?:\.?/)?index\.\w+|\w+://[^/?#]+/?")
 
 
 #: Links read for the site's name (those of the page's header come first).
@@ -112,10 +114,12 @@ def _links_home(h1: LexborNode, text: str) -> bool:
 def names_the_site_h1(h1s: list[LexborNode]) -> bool:
     """True when the page's first ``<h1>`` is its logo (named so, or a link to
     the home page): the site's name, which heads no article."""
-    if not h1s:
-        return False
-    text = text_of(h1s[0])
-    return bool(_LOGO.search(dom.marks(h1s[0].attributes))) or _links_home(h1s[0], text)
+    return bool(h1s) and _is_logo(h1s[0], text_of(h1s[0]))
+
+
+def _is_logo(h1: LexborNode, text: str) -> bool:
+    """True when *h1* (saying *text*) is named a logo or is a link to the home page."""
+    return bool(_LOGO.search(dom.marks(h1.attributes))) or _links_home(h1, text)
 
 
 def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
@@ -129,8 +133,7 @@ def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
     for h1 in h1s[:20]:
         text = text_of(h1)
         texts.append(text)
-        if _LOGO.search(dom.marks(h1.attributes)) or not tn.squash(text) \
-                or _links_home(h1, text):
+        if not tn.squash(text) or _is_logo(h1, text):
             continue
         in_article = _placement(h1)
         if in_article is None:
@@ -198,14 +201,11 @@ def title_heading(tree: LexborHTMLParser, title: str | None, h1: str) -> str | N
     return None
 
 
-def choose_headline(found: Markup, h1: str | None, url: str,
-                    more_names: Sequence[str] = ()) -> str | None:
-    """The article's headline, without site name; None when nothing credible.
-    *more_names* are more names the site goes by."""
+def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
+    """The article's headline, without site name; None when nothing credible."""
     meta = found.meta
     site_names = [n for n in (meta.get("og:site_name"), meta.get("application-name"),
-                              meta.get("twitter:site", "").lstrip("@"), meta.get("publisher"),
-                              *more_names)
+                              meta.get("twitter:site", "").lstrip("@"), meta.get("publisher"))
                   if n]
     jsonld_headline = None
     for data in found.jsonld:
