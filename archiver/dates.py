@@ -141,9 +141,8 @@ def dated_heading(tree: LexborHTMLParser, found: Markup) -> str | None:
     date follows it: a release's title, on a page whose ``<h1>``, if any, holds
     the logo or the section's name, and whose ``<title>`` names the site
     ("MOFA-News"). For a page with no ``<h1>`` that heads its article."""
-    for head in islice(tree.css("h2, h3"), _HEADINGS):
-        text = tn.squash(text_of(head))
-        if text and titles.names_a_section(text, found.title, last=False):
+    for head, text, section in _first_headings(tree, found.title):
+        if section:
             continue  # the section's name over the release's title ("新聞稿")
         nearer: list[LexborNode] = []
         if _date_after(head, _Furniture(found, headed=False), nearer) is None:
@@ -157,11 +156,17 @@ def dated_heading(tree: LexborHTMLParser, found: Markup) -> str | None:
 def section_heading(tree: LexborHTMLParser, title: str) -> str | None:
     """The text of the first of the page's first ``<h2>``/``<h3>`` that names a
     section of the site, as a part of its *title* between others does."""
+    return next((text for _, text, section in _first_headings(tree, title) if section), None)
+
+
+def _first_headings(tree: LexborHTMLParser, title: str | None
+                    ) -> Iterator[tuple[LexborNode, str, bool]]:
+    """The page's first :data:`_HEADINGS` ``<h2>``/``<h3>``: each, its text, and
+    whether that names a section of the site, as a part of *title* between
+    others does."""
     for head in islice(tree.css("h2, h3"), _HEADINGS):
         text = tn.squash(text_of(head))
-        if text and titles.names_a_section(text, title, last=False):
-            return text
-    return None
+        yield head, text, bool(text) and titles.names_a_section(text, title, last=False)
 
 
 #: Headings read by :func:`dated_heading` and :func:`section_heading`.
