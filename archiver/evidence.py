@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -103,18 +103,22 @@ def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Captu
                                   f"{r['fetched_at']!r}, which is not a time") from None
             return abs((when - at).total_seconds())
         row = min(rows, key=distance)
-    original = None
-    if row["record_type"] == "revisit":
-        original = store.capture(int(row["refers_to"])) if row["refers_to"] else None
-        if original is None:
-            raise RecordError(f"the revisit of {row['fetched_at']} refers to a response "
-                              "the archive database does not hold",
-                              filename=row["warc_file"], offset=row["warc_offset"])
-    found = Capture(row, original)
+    found = Capture(row, _original_of(store, row) if row["record_type"] == "revisit" else None)
     if any(loc is not None and loc.sha256 is None
            for loc in (found.location, found.original_location)):
         found.recorded = {name: r["sha256"] for name, r in store.warc_files().items()}
     return found
+
+
+def _original_of(store: Store, revisit: dict[str, Any]) -> dict[str, Any]:
+    """The capture row of *revisit*'s original; RecordError when the database
+    does not hold it (a damaged archive)."""
+    original = store.capture(int(revisit["refers_to"])) if revisit["refers_to"] else None
+    if original is None:
+        raise RecordError(f"the revisit of {revisit['url']} at {revisit['fetched_at']} refers "
+                          "to a response the archive database does not hold",
+                          filename=revisit["warc_file"], offset=int(revisit["warc_offset"]))
+    return original
 
 
 def _sealed(archive: Path, capture: Capture) -> None:
@@ -123,8 +127,7 @@ def _sealed(archive: Path, capture: Capture) -> None:
     its WARC headers that no digest covers."""
     for loc in (capture.location, capture.original_location):
         if loc is not None and loc.sha256 is None:
-            _file_as_written(archive / "warc", loc.filename, capture.recorded,
-                             capture.recorded.get)
+            _file_as_written(archive / "warc", loc.filename, capture.recorded.get(loc.filename))
 
 
 def write_payload(archive: Path, capture: Capture, out: BinaryIO, decoded: bool = False) -> int:
@@ -237,16 +240,14 @@ def _all_recorded(store: Store, warc_dir: Path, recorded: dict[str, str]) -> Non
                               filename=path.name)
 
 
-def _file_as_written(warc_dir: Path, name: str, recorded: dict[str, str],
-                     store_recorded: Callable[[str], str | None]) -> None:
-    """Refuse a closed WARC file that is not the one written (its SHA-256 differs
-    from the recorded one). A file still open, whose SHA-256 is recorded when it
-    is closed, is left to its records' digests; *store_recorded* asks the
-    database again (a running cycle closes a file, then records it)."""
+def _file_as_written(warc_dir: Path, name: str, expected: str | None) -> None:
+    """Refuse a closed WARC file that is not the one written: its SHA-256 differs
+    from the one recorded when it was closed (*expected*), or none was. A file
+    still open, whose SHA-256 is recorded when it is closed, is left to its
+    records' digests."""
     path = warc_dir / name
     if not path.exists():
         return  # still open (NAME.open), or missing: copy_records says which
-    expected = recorded.get(name) or store_recorded(name)
     if expected is None:
         raise RecordError("the WARC file is closed, but its SHA-256 was never recorded",
                           filename=name)
@@ -300,19 +301,14 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
             for row in captures:
                 locs = [request_location(row), response_location(row), metadata_location(row)]
                 if row["record_type"] == "revisit":
-                    orig = store.capture(int(row["refers_to"])) if row["refers_to"] else None
-                    if orig is None:
-                        raise RecordError(f"the revisit of {row['url']} at {row['fetched_at']}"
-                                          " refers to a response the archive database does "
-                                          "not hold", filename=row["warc_file"],
-                                          offset=int(row["warc_offset"]))
-                    locs.insert(1, response_location(orig))
+                    locs.insert(1, response_location(_original_of(store, row)))
                 todo = [loc for loc in locs if loc is not None and loc.record_id not in seen]
                 seen.update(loc.record_id for loc in todo)
                 for loc in todo:  # the whole file as written: WARC headers no digest covers
                     if loc.filename not in files_checked:
-                        _file_as_written(warc_dir, loc.filename, recorded, lambda n: (
-                            store.warc_files().get(n) or {}).get("sha256"))
+                        # (a running cycle closes a file, then records it: asked again)
+                        _file_as_written(warc_dir, loc.filename, recorded.get(loc.filename) or (
+                            store.warc_files().get(loc.filename) or {}).get("sha256"))
                         files_checked.add(loc.filename)
                 copy_records(warc_dir, todo, fh)  # checks each record's digests first
         export_wacz(Path(tmp), [name], pages, out)
