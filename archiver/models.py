@@ -9,7 +9,7 @@ Every stage takes and returns these plain, typed values, so the pure stages
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
@@ -100,6 +100,23 @@ FetchErrorKind = Literal[
 ]
 
 
+def body_codings(headers: Iterable[tuple[str, str]],
+                 transfer: str = "transfer-encoding") -> str | None:
+    """The codings of a body stored de-chunked, in the order applied: every
+    Content-Encoding line (one list, RFC 9110, 5.3), then the transfer codings
+    other than chunked (header *transfer*): "gzip" for ``Transfer-Encoding:
+    gzip, chunked``. None when there are none."""
+    codings = []
+    for name, value in headers:
+        name = name.lower()
+        if name == "content-encoding":
+            codings.append(value)
+        elif name == transfer:
+            codings += [c.strip() for c in value.split(",")
+                        if c.strip().lower() not in ("", "chunked", "identity")]
+    return ", ".join(codings) if codings else None
+
+
 @dataclass
 class Hop:
     """One HTTP request/response exchange, exactly as on the wire.
@@ -141,22 +158,8 @@ class Hop:
         return None
 
     def codings(self) -> str | None:
-        """The codings of the body as stored, in the order applied: its
-        Content-Encoding, then the transfer codings other than chunked (which
-        is undone as the body is read): "gzip" for ``Transfer-Encoding: gzip,
-        chunked``."""
-        transfer = [c.strip() for c in (self.header_list("transfer-encoding") or "").split(",")
-                    if c.strip() and c.strip().lower() not in ("chunked", "identity")]
-        content = self.header_list("content-encoding")
-        codings = ([content] if content else []) + transfer
-        return ", ".join(codings) if codings else None
-
-    def header_list(self, name: str) -> str | None:
-        """The values of every header line called *name*, joined with ", ", as
-        one list (RFC 9110, 5.3: "Content-Encoding: gzip" twice is "gzip, gzip")."""
-        lname = name.lower()
-        values = [v for k, v in self.response_headers if k.lower() == lname]
-        return ", ".join(values) if values else None
+        """The codings of the body as stored (see :func:`body_codings`)."""
+        return body_codings(self.response_headers)
 
     @property
     def body(self) -> bytes | Path | None:

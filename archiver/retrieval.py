@@ -39,13 +39,14 @@ from warcio.recordloader import ArcWarcRecord
 
 from .codings import STREAM_CODINGS, undo_encoding
 from .exceptions import ArchiverError
+from .models import body_codings
 from .store import parse_iso
 from .warc import (
     OPEN_SUFFIX,
     WARC_SUFFIX,
     RecordLocation,
 )
-from .warcparts import GZIP_HEADER, file_sha256
+from .warcparts import GZIP_HEADER, ORIG_HEADER_PREFIX, file_sha256
 from .warcread import MemberError, complete_record, parse_warc_head
 
 LOGGER = logging.getLogger(__name__)
@@ -217,8 +218,6 @@ def open_record(warc_dir: Path, loc: RecordLocation) -> Iterator[ArcWarcRecord]:
         raw.close()
 
 
-#: The name a transfer coding is stored under (the body is stored de-chunked).
-_TRANSFER_NAMES = ("x-archive-orig-transfer-encoding", "transfer-encoding")
 #: Bytes of an HTTP head read back, at most (the fetcher takes 100 KiB).
 _MAX_HTTP_HEAD = 256 * 1024
 
@@ -284,13 +283,8 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
                               filename=loc.filename, offset=loc.offset)
         if not decoded:
             return _copy(record.raw_stream, out)
-        # every Content-Encoding line, as one list (RFC 9110, 5.3), then the
-        # transfer codings but chunked (undone as the body was read), as sent
-        headers = record.http_headers.headers if record.http_headers else []
-        encoding = ", ".join(
-            [v for k, v in headers if k.lower() == "content-encoding"]
-            + [c.strip() for k, v in headers if k.lower() in _TRANSFER_NAMES
-               for c in v.split(",") if c.strip().lower() not in ("", "chunked", "identity")])
+        encoding = body_codings(record.http_headers.headers if record.http_headers else [],
+                                transfer=ORIG_HEADER_PREFIX.lower() + "transfer-encoding") or ""
         # "gzip, br": gzip applied first, so undone last
         codings = [c.strip().lower() for c in reversed(encoding.split(","))]
         codings = [c for c in codings if c not in ("", "identity", "none")] or [""]

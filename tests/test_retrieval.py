@@ -127,7 +127,7 @@ def test_content_encoding_on_two_lines_is_one_list(site: Site, tmp_path: Path) -
     site.page("/twice", body, headers=[("Content-Encoding", "gzip"),
                                        ("Content-Encoding", "gzip")])
     hop = fetch_hop(site.url("/twice"), tmp_path)
-    assert hop.header_list("content-encoding") == "gzip, gzip"
+    assert hop.codings() == "gzip, gzip"
     with WarcWriter(tmp_path / "warc", WarcSettings(), SOFTWARE) as writer:
         _, loc = writer.write_exchange(hop)
     out = io.BytesIO()
