@@ -248,10 +248,9 @@ _BENGALI_BURMESE_MONTHS = (
 _MONTHS: dict[str, int] = dict(named_months(_MONTH_NAMES, _MORE_MONTHS, _HEBREW_MONTHS,
                                             _BENGALI_BURMESE_MONTHS))
 #: The months of the Solar Hijri calendar (Iran's and Afghanistan's), Farvardin first.
-_SOLAR_HIJRI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد", "امرداد", "شهریور",
+_SOLAR_HIJRI_MONTHS = ("فروردین", "اردیبهشت", "خرداد", "تیر", "مرداد امرداد", "شهریور",
                        "مهر", "آبان", "آذر", "دی", "بهمن", "اسفند")
-_SOLAR_HIJRI: dict[str, int] = {name: number for number, name in enumerate(
-    (n for n in _SOLAR_HIJRI_MONTHS if n != "امرداد"), start=1)} | {"امرداد": 5}
+_SOLAR_HIJRI: dict[str, int] = dict(named_months(_SOLAR_HIJRI_MONTHS))
 
 #: Any month name, longest first (as a trie: quick to fail at each character)
 _MONTH_RE = trie(_MONTHS)
