@@ -13,15 +13,17 @@ headers) so tests can count connections and check politeness.
 
 from __future__ import annotations
 
+import contextlib
 import gzip as _gzip
 import shutil
 import socket
 import socketserver
 import struct
+import subprocess
 import threading
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler
 from pathlib import Path
@@ -366,3 +368,14 @@ def copy_archive(archive: Path, tmp_path: Path) -> Path:
     copy = tmp_path / "archive"
     shutil.copytree(archive, copy)
     return copy
+
+
+@contextlib.contextmanager
+def killed_at_end(proc: subprocess.Popen[Any]) -> Iterator[subprocess.Popen[Any]]:
+    """*proc*, killed (and waited for) on the way out of the block if it still runs."""
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()

@@ -27,7 +27,7 @@ from typing import Any
 
 from warcio.archiveiterator import ArchiveIterator
 
-from .lab import Site, news_page
+from .lab import Site, killed_at_end, news_page
 from .sourcesfile import one_event_per_url, write_sources
 from .test_schedule import wait_for, write_settings
 
@@ -46,13 +46,8 @@ def run_args(sources: Path, archive: Path) -> list[str]:
 @contextlib.contextmanager
 def running(args: list[str], **popen: Any) -> Iterator[subprocess.Popen[Any]]:
     """*args* as a process, killed on the way out if it still runs."""
-    proc = subprocess.Popen(args, **popen)
-    try:
+    with killed_at_end(subprocess.Popen(args, **popen)) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def printed(err: Path) -> list[str]:

@@ -30,7 +30,7 @@ from archiver.settings import ScheduleSettings
 from archiver.settings import load as load_settings
 from archiver.store import parse_iso
 
-from .lab import Site, news_page
+from .lab import Site, killed_at_end, news_page
 from .sourcesfile import one_event_per_url, write_sources
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -68,13 +68,8 @@ def start_worker(sources: Path, archive: Path, log: Path, *extra: str) -> subpro
 def running_worker(sources: Path, archive: Path, log: Path,
                    *extra: str) -> Iterator[subprocess.Popen[str]]:
     """:func:`start_worker`, killed at the end of the block if it is still running."""
-    proc = start_worker(sources, archive, log, *extra)
-    try:
+    with killed_at_end(start_worker(sources, archive, log, *extra)) as proc:
         yield proc
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-            proc.wait()
 
 
 def worker_once(sources: Path, archive: Path, *extra: str,
