@@ -269,10 +269,11 @@ def classify(
         return _ok("dead", f"http-{status}", f"HTTP {_phrase(final)} on the final hop")
     if status in _BLOCKING_STATUSES:
         return _ok("blocked", f"http-{status}",
-                   f"HTTP {_phrase(final)}: the server refuses this client, which is not "
-                   "evidence that the page is gone")
+                   f"HTTP {_phrase(final)}{_retry_note(fetch)}: the server refuses this "
+                   "client, which is not evidence that the page is gone")
     if 500 <= status < 600:
-        return _failure(ctx, "http-5xx", f"HTTP {_phrase(final)} on the final hop")
+        return _failure(ctx, "http-5xx",
+                        f"HTTP {_phrase(final)} on the final hop{_retry_note(fetch)}")
     if status >= 600:  # no such class: the server answers, with no page
         return _failure(ctx, "http-status", f"HTTP {_phrase(final)} on the final hop, a "
                         "status outside HTTP's classes")
@@ -302,6 +303,16 @@ def classify(
                        verdict.consecutive_failures, verdict.first_failure_at,
                        verdict.counts_as_failure)
     return verdict
+
+
+def _retry_note(fetch: FetchResult) -> str:
+    """What a ``Retry-After`` too long to wait for asked (empty without one)."""
+    if fetch.retry_after is None:
+        return ""
+    seconds = fetch.retry_after
+    wait = f"{seconds / 3600:.3g} hours" if seconds >= 3600 else f"{seconds:.0f} seconds"
+    return (f", asking to be tried again in {wait} (longer than fetch.max_retry_after: "
+            "not waited for)")
 
 
 def _refresh(final: Hop, page: PageInfo | None) -> str | None:
@@ -508,12 +519,20 @@ PAYWALL_TEXT_SHARE = 0.8
 
 
 def _alike(page: PageInfo | None, base: PageInfo) -> str:
-    """What an alive page was found like its first snapshot by (see ``_drift``)."""
+    """What an alive page was found like its first snapshot by (see ``_drift``),
+    and the day it gives when that is not the first snapshot's (a page re-dated
+    after it was cited: the date flags say whether the event's date is still near)."""
     if page is not None and page.headline and base.headline:
-        return "headline matches the first snapshot"
-    if page is not None and _has_text(page.text) and _has_text(base.text):
-        return "main text matches the first snapshot"
-    return "nothing to compare it by: no headline or text, as in the first snapshot"
+        like = "headline matches the first snapshot"
+    elif page is not None and _has_text(page.text) and _has_text(base.text):
+        like = "main text matches the first snapshot"
+    else:
+        return "nothing to compare it by: no headline or text, as in the first snapshot"
+    if page is not None and page.published and base.published \
+            and page.published != base.published:
+        like += (f", but its date is now {page.published.isoformat()} (it was "
+                 f"{base.published.isoformat()} in the first snapshot)")
+    return like
 
 
 def _same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:

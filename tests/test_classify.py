@@ -1252,3 +1252,32 @@ def test_a_removal_notice_in_the_articles_markup_is_soft_404(headline: str, text
     page = article(headline=headline, h1=headline, text=text)
     v = run(fetched(hop()), page, baseline=snapshot())
     assert v.status == "soft-404", v.reason
+
+
+# ------------------------------------------------ what the reason tells editors
+
+
+def test_alive_page_redated_since_its_first_snapshot_says_both_days() -> None:
+    """A page that keeps its headline but gives another day than when it was cited
+    stays alive; the reason names both days, so an editor can tell a re-dated page
+    from a citation that was wrong from the start."""
+    redated = article(published=dt.date(2019, 11, 2))
+    v = run(fetched(hop()), redated, baseline=snapshot())
+    assert v.status == "alive"
+    assert "its date is now 2019-11-02 (it was 2016-05-03 in the first snapshot)" in v.reason
+    same_day = run(fetched(hop()), article(), baseline=snapshot())
+    assert "date is now" not in same_day.reason
+
+
+def test_a_long_retry_after_is_in_the_reason() -> None:
+    """A 429 asking to come back in a day is blocked, and says when it asked to
+    be tried again (the fetcher did not wait that long)."""
+    result = fetched(hop(status=429, headers={"Retry-After": "86400"}))
+    result.retry_after = 86400.0
+    v = run(result, None)
+    assert v.status == "blocked"
+    assert "tried again in 24 hours" in v.reason
+    unavailable = fetched(hop(status=503, headers={"Retry-After": "600"}))
+    unavailable.retry_after = 600.0
+    assert "tried again in 600 seconds" in run(unavailable, None).reason
+    assert "tried again" not in run(fetched(hop(status=429)), None).reason
