@@ -72,7 +72,46 @@ def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
         "event_count": c["event_count"],
         "event_mechanism": c["event_mechanism"],
         "baseline_headline": c["baseline_headline"],
+        "advice": advice(c["status"], c["rule"], c["url"], c["final_url"],
+                         c["baseline_at"] is not None),
     }
+
+
+def advice(status: str | None, rule: str | None, url: str, final_url: str | None,
+           snapshot: bool) -> str | None:
+    """What an editor should do about a citation of *status* (None: nothing).
+    *snapshot*: the page was once found alive, so its first snapshot is an
+    archived copy to cite instead."""
+    copy = "cite its archived copy instead" if snapshot else \
+        "cite another archive's copy (it was never captured alive here)"
+    if status == "dead":
+        return f"The page is gone: {copy}."
+    if status == "soft-404":
+        return ("The link now lands on an error, home or section page: find where the "
+                f"page went, or {copy}.")
+    if status == "drifted":
+        return ("The page changed after its first snapshot: check that it still says what "
+                "the report cites it for; if not, cite the archived copy of the first "
+                "snapshot.")
+    if status == "moved":
+        if final_url and final_url != url:
+            return f"Update the link to the page's new address: {final_url}"
+        return "Update the link to the page's new address (see the reason)."
+    if status == "blocked":
+        if rule == "paywall":
+            return ("The text is now behind a paywall: where readers need it, cite the "
+                    "archived copy of the first snapshot.")
+        return ("The site refuses this checker, which is no sign the page is gone: open the "
+                "link in a browser; nothing to change if it loads.")
+    if status == "unreachable":
+        if rule == "network-policy":
+            return ("Not checked: its address is on a private network, which the network "
+                    "policy refuses.")
+        if rule == "network-down":
+            return "Nothing to change: this check could not reach the network."
+        return ("Nothing to change yet: a failure that may pass. It counts as dead only "
+                "after failing over successive checks (the reason says how many).")
+    return None
 
 
 def checked_at(store: Store) -> str | None:
@@ -245,6 +284,8 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
         for r in rows:
             lines.append(f"- **{r['status']}** since {r.get('since') or '?'}: {md_url(r['url'])}")
             lines.append(f"  - {md_text(r['reason'])}")
+            if r.get("advice"):
+                lines.append(f"  - **to do:** {md_text(r['advice'])}")
             if r.get("printed") and r["printed"] != r["url"]:
                 lines.append(f"  - as printed: {md_text(r['printed'])}")
             if r.get("final_url") and r["final_url"] != r["url"]:
@@ -260,14 +301,24 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
             copies = []
             link = replay_link(r.get("snapshot_at"), r["url"], replay_base)
             if link:
-                copies.append(f"archived copy {md_url(link)}")
+                copies.append(f"our archived copy {md_url(link)} (on `archiver serve`)")
             wb = r.get("wayback")
             if isinstance(wb, dict) and wb.get("url"):
                 copies.append(f"Wayback Machine {md_url(str(wb['url']))}")
             if copies and r["status"] != "alive":
-                lines.append(f"  - replace with: {'; '.join(copies)}")
+                lines.append(f"  - archived copies: {'; '.join(copies)}")
         lines.append("")
+    lines += [COPIES_NOTE, ""]
     return "\n".join(lines)
+
+
+#: Where the report's archived copies are, and which of them to cite.
+COPIES_NOTE = (
+    "Our archived copies are replay links on `archiver serve`, on the machine that keeps "
+    "the archive: to check a page as first captured, not to cite. To cite a copy, use a "
+    "public one: the Wayback Machine's (listed when `[wayback] enabled = true` in "
+    "archiver.toml), or publish the event's own package (`archiver export --wacz FILE "
+    "--event ID`).")
 
 
 def render_table(report: dict[str, Any], width: int | None = None) -> str:

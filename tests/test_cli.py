@@ -544,14 +544,20 @@ def test_only_a_page_once_found_alive_is_offered_as_a_replacement(tmp_path: Path
     # the error page's title is not the cited page's headline
     assert (results["gone"]["headline"], results["gone"]["published"]) == (None, None)
     assert results["story"]["snapshot_at"] == results["story"]["first_captured"]
+    # what to do: no first snapshot to offer for the link dead from the start
+    assert results["gone"]["advice"] == ("The page is gone: cite another archive's copy (it "
+                                         "was never captured alive here).")
+    assert results["story"]["advice"] == "The page is gone: cite its archived copy instead."
     md = archiver("report", "--archive", str(archive), "--format", "md").stdout.decode()
     gone, story = (md.split(f"<{urls[p]}>", 1)[1].split("\n- ", 1)[0]
                    for p in ("gone", "story"))
     assert "archived copy" not in gone
     stamp = re.sub(r"\D", "", results["story"]["snapshot_at"])
-    assert f"replace with: archived copy <http://127.0.0.1:8080/archive/{stamp}/" in story
+    assert f"archived copies: our archived copy <http://127.0.0.1:8080/archive/{stamp}/" in story
+    assert "**to do:** The page is gone: cite its archived copy instead." in story
     html = archiver("report", "--archive", str(archive), "--format", "html").stdout.decode()
     assert html.count("our archived copy") == 1
+    assert html.count("<dt>To do</dt>") == 2
 
 
 def test_wacz_pages_are_titled_as_captured_at_their_time(tmp_path: Path) -> None:

@@ -214,3 +214,36 @@ def test_baseline_headline_is_read_from_the_store(tmp_path: Path) -> None:
     assert "Another story" in page
     assert "45 people" in page and "deportation" in page and "Kenya" in page
     assert "<script" not in page
+
+
+def test_each_broken_status_says_what_to_do() -> None:
+    """The report tells an editor the action, not only the state: a moved link is
+    updated to its new address, a blocked or unreachable one is left as it is
+    for now, a dead one is replaced by an archived copy; an alive one needs
+    nothing. The copies are told apart: ours are replays on this machine's
+    dashboard, to check a page, not to cite."""
+    from archiver.report import advice, render_md
+
+    moved = advice("moved", "moved", "https://a.example/old", "https://a.example/new", True)
+    assert moved == "Update the link to the page's new address: https://a.example/new"
+    assert advice("dead", "http-404", "u", "u", True) == \
+        "The page is gone: cite its archived copy instead."
+    assert "find where the page went" in (advice("soft-404", "error-title", "u", "u", True)
+                                          or "")
+    assert "check that it still says what the report cites it for" in (
+        advice("drifted", "text-replaced", "u", "u", True) or "")
+    assert "nothing to change if it loads" in (advice("blocked", "http-403", "u", "u", True)
+                                               or "")
+    assert "paywall" in (advice("blocked", "paywall", "u", "u", True) or "")
+    assert "Nothing to change yet" in (advice("unreachable", "timeout", "u", "u", True) or "")
+    assert advice("alive", "alive", "u", "u", True) is None
+
+    report = sample()
+    for r in report["results"]:
+        r["advice"] = advice(r["status"], r["rule"], r["url"], r["final_url"], True)
+    md = render_md(report)
+    assert md.count("**to do:**") == 7  # every citation but the two alive ones
+    assert "on `archiver serve`, on the machine that keeps the archive" in md
+    page = render_html(report)
+    assert page.count("<dt>To do</dt>") == 7
+    assert "not to cite" in page
