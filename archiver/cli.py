@@ -354,6 +354,9 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
         raise InputError(f"no archive at {archive}: run `archiver run` first")
     store = open_store(archive, readonly=True)
     try:
+        if click.get_current_context().get_parameter_source("sources_path") \
+                == click.core.ParameterSource.COMMANDLINE:
+            _other_sources_said(store, sources_path)
         if timeline is not None:
             from .timeline import render_timeline
             click.echo(render_timeline(store, timeline, fmt), nl=False)
@@ -370,6 +373,25 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
         click.echo(render_junit(data), nl=False)
     else:
         emit_report(data, fmt, settings)
+
+
+def _other_sources_said(store: Any, sources_path: Path) -> None:
+    """Warn when the archive's latest cycle checked another sources file than
+    *sources_path* (given with ``report --sources``): the report lists the
+    citations that cycle checked, whatever file is named."""
+    last = store.last_cycle()
+    checked = str(last["sources"]) if last and last.get("sources") else None
+    if checked is None:
+        return
+    try:
+        same = os.path.samefile(checked, sources_path)
+    except OSError:  # one of them is gone, or the cycle ran elsewhere
+        same = os.path.abspath(checked) == os.path.abspath(sources_path)
+    if not same:
+        click.echo(f"warning: the archive's latest cycle checked {checked}, not "
+                   f"{sources_path}: this report lists the citations it checked; "
+                   f"`archiver check --sources {sources_path}` checks those of "
+                   f"{sources_path}", err=True)
 
 
 @cli.command()

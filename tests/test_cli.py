@@ -677,3 +677,31 @@ def test_get_headers_writes_the_head_as_captured(tmp_path: Path) -> None:
         assert proc.returncode == 0, proc.stderr
     proc = archiver("get", url, "--archive", str(archive), "--headers")
     assert proc.returncode == 0 and proc.stdout == head, proc.stdout
+
+
+def test_report_names_another_sources_file_than_the_one_checked(tmp_path: Path) -> None:
+    """`report --sources FILE` lists what the archive's latest cycle checked: when
+    that was another file (a scratch check on the same archive), it says so
+    rather than pass the other file's citations off as FILE's."""
+    with Site() as site:
+        site.page("/story", news_page("Kenya deports 45 Taiwanese to China",
+                                      "Kenya deported 45 Taiwanese to China."))
+        main = write_sources(tmp_path / "sources.yaml", [
+            {"id": "e", "date": "2016-04-12", "country": "Kenya",
+             "sources": [site.url("/story")]}])
+        scratch = write_sources(tmp_path / "try.yaml", [
+            {"id": "t", "date": "2016-04-12", "country": "Kenya",
+             "sources": [site.url("/story?try")]}])
+        archive = tmp_path / "archive"
+        common = ("--archive", str(archive), "--allow-private", "--per-host-delay", "0")
+        assert archiver("run", "--sources", str(main), *common).returncode == 0
+        assert archiver("check", "--sources", str(scratch), *common).returncode == 0
+    told = archiver("report", "--sources", str(main), "--archive", str(archive),
+                    "--format", "json")
+    assert told.returncode == 0
+    assert [r["event"] for r in json.loads(told.stdout)["results"]] == ["t"]
+    assert f"latest cycle checked {scratch}, not {main}" in told.stderr.decode()
+    same = archiver("report", "--sources", str(scratch), "--archive", str(archive))
+    assert same.returncode == 0 and b"warning" not in same.stderr
+    unnamed = archiver("report", "--archive", str(archive))
+    assert unnamed.returncode == 0 and b"warning" not in unnamed.stderr
