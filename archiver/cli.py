@@ -574,7 +574,8 @@ def verify(archive: Path, fmt: str) -> None:
     """Recompute every record's digests and every WARC file's sha256 against the store.
 
     Exit status 0 when everything matches, 1 when anything differs (each
-    difference named with its file and offset).
+    difference named with its file and offset), a record that no row of the
+    database names included.
 
     Example: archiver verify
     """
@@ -587,13 +588,19 @@ def verify(archive: Path, fmt: str) -> None:
         store.close()
     if fmt == "json":
         click.echo(json.dumps({
-            "records": result.records, "files": result.files, "ok": not result.problems,
+            "records": result.records, "files": result.files,
+            "files_matched_to_rows": result.matched, "ok": not result.problems,
             "problems": [{"file": p.filename, "offset": p.offset, "kind": p.kind,
                           "message": p.message} for p in result.problems]}, indent=2))
     else:
         for p in result.problems:
             where = p.filename + (f"@{p.offset}" if p.offset is not None else "")
             click.echo(f"{where}: {p.kind}: {p.message}")
+        if result.matched < result.files:
+            click.echo(f"note: {result.files - result.matched} of the WARC files were not "
+                       "looked through for records no row names: closed before archiver "
+                       "noted which files have a row for every record, or by a cycle that "
+                       "has not ended, crashed or met an error")
         verdict = "all digests match" if not result.problems else \
             f"{len(result.problems)} problem(s) found"
         click.echo(f"{result.records} records in {result.files} WARC files checked: {verdict}")

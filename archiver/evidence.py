@@ -24,6 +24,7 @@ from .retrieval import (
     copy_records,
     read_http_head,
     read_payload,
+    unnamed_records,
     verify_files,
     verify_records,
 )
@@ -157,13 +158,18 @@ class VerifyResult:
     records: int
     files: int
     problems: list[Problem]
+    #: the files whose every record was looked for among the database's rows
+    #: (those a cycle closed whole, since archiver notes it: ``rows_complete``)
+    matched: int = 0
 
 
 def verify_archive(store: Store, archive: Path) -> VerifyResult:
-    """Recompute every record's digests and every closed file's sha256 against the store.
+    """Recompute every record's digests and every closed file's sha256 against the store,
+    and look for the records no row names in the files a cycle closed whole.
 
-    The records are read as the database lists them, one at a time: memory does
-    not grow with the archive's history (only with the problems found)."""
+    The records are read as the database lists them, one at a time, and the
+    rows of one file at a time: memory does not grow with the archive's
+    history (only with the problems found and the records of one file)."""
     warc_dir = archive / "warc"
     records = 0
     orphans: list[Problem] = []
@@ -183,15 +189,24 @@ def verify_archive(store: Store, archive: Path) -> VerifyResult:
                     yield loc
 
     problems = verify_records(warc_dir, each_location()) + orphans
-    files = {name: row["sha256"] for name, row in store.warc_files().items()}
+    closed = store.warc_files()
+    files = {name: row["sha256"] for name, row in closed.items()}
     found = verify_files(warc_dir, files, lambda name: _offsets_in(store, name))
+    # a record that no row names, in a file as written whose every record had
+    # one (a changed file's first such record is named by verify_files)
+    said = {p.filename for p in found}
+    whole = [name for name, row in sorted(closed.items())
+             if row.get("rows_complete") and name not in said]
+    for name in whole:
+        found += unnamed_records(warc_dir, name, _spans_in(store, name))
     named = {p.filename for p in problems if p.offset is not None}
     found = [_see_records(p) if p.kind == "changed" and p.offset is None
              and p.filename in named else p for p in found]
     if any(p.kind == "unrecorded" for p in found):  # closed by a running cycle meanwhile?
         recorded = store.warc_files()  # (a cycle renames a file, then records it)
         found = [p for p in found if p.kind != "unrecorded" or p.filename not in recorded]
-    return VerifyResult(records=records, files=len(files), problems=problems + found)
+    return VerifyResult(records=records, files=len(files), problems=problems + found,
+                        matched=len(whole))
 
 
 def _see_records(problem: Problem) -> Problem:
@@ -202,11 +217,16 @@ def _see_records(problem: Problem) -> Problem:
                    f"{sha}; the records of it named above are not those written")
 
 
-def _offsets_in(store: Store, name: str) -> set[int]:
-    """The offsets of the records the database names in the WARC file *name*."""
-    return {loc.offset for row in store.captures_in_file(name)
+def _spans_in(store: Store, name: str) -> set[tuple[int, int]]:
+    """The (offset, length) of the records the database names in the WARC file *name*."""
+    return {(loc.offset, loc.length) for row in store.captures_in_file(name)
             for loc in (request_location(row), response_location(row), metadata_location(row))
             if loc is not None and loc.filename == name}
+
+
+def _offsets_in(store: Store, name: str) -> set[int]:
+    """The offsets of the records the database names in the WARC file *name*."""
+    return {offset for offset, _ in _spans_in(store, name)}
 
 
 class DamagedArchiveError(RecordError):

@@ -142,6 +142,9 @@ class Cycle:
         self._files_said: set[str] = set()  # of those, the ones lacking a record
         self._deferred: list[tuple[FetchResult, list[Citation], dict[str, int | None]]] = []
         self._judged: set[str] = set()  # URLs whose citations have (or will have) a check
+        # a defect met on a URL (record_failure) may leave records written whose
+        # rows are not: its fetch's, or a batch rolled back by a failed flush
+        self.rows_unsure = False
         self._rng = random.Random()
 
     # -- storing ------------------------------------------------------------
@@ -336,6 +339,7 @@ class Cycle:
         """Log a defect met on *url* (called while handling it): its citations are
         ``unreachable`` by the rule ``internal-error``, not counted towards dead."""
         LOGGER.exception("unexpected error while processing %s", url)
+        self.rows_unsure = True
         if url not in self._judged:
             self._judged.add(url)
             reason = (f"archiver failed on this URL ({type(exc).__name__}: {exc}); not "
@@ -535,6 +539,10 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
                     record_closed_files(store, paths["warc"])
         finally:
             pool.close()
+        # every row of every record written is committed: verify may name a
+        # record of these files that no row names (not of a file a crash left)
+        if not cycle.rows_unsure:
+            store.mark_rows_complete(writer.closed_files)
         interrupted = stop is not None and stop.is_set() and \
             cycle.summary.fetched < len(groups)
         cycle.summary.interrupted = interrupted

@@ -88,7 +88,7 @@ class Problem:
     filename: str
     offset: int | None  # None for a whole-file problem
     kind: str  # missing | unreadable | wrong-record | block-digest | payload-digest
-    #            | changed | unrecorded
+    #            | changed | unrecorded | unnamed | ...
     message: str
 
 
@@ -499,6 +499,41 @@ def _locate_change(warc_dir: Path, name: str, known: set[int] | None = None
         "bytes no record digest covers (a WARC header such as WARC-IP-Address or " \
         "WARC-Refers-To-Date, or how the records are compressed), or the recorded SHA-256 " \
         "is not the one written"
+
+
+def unnamed_records(warc_dir: Path, name: str, named: Iterable[tuple[int, int]]
+                    ) -> list[Problem]:
+    """The records of the closed WARC file *name* that the database does not
+    name, *named* being the (offset, length) of those it does: every record
+    but the warcinfo that opens the file, for a file whose every record has a
+    row (``warc_files.rows_complete``). Only the bytes between the named
+    records are read (one record a gap, normally: none)."""
+    path = Path(warc_dir) / name
+    problems: list[Problem] = []
+    try:
+        with open(path, "rb") as fh:
+            size = os.fstat(fh.fileno()).st_size
+            at = 0
+            for offset, length in [*sorted(named), (size, 0)]:
+                while at < offset:
+                    try:
+                        end, head = complete_record(fh, at)
+                    except MemberError as exc:
+                        problems.append(Problem(name, at, "unnamed", (
+                            f"{offset - at} bytes no row of the archive database names, "
+                            f"which are not one whole record ({exc})")))
+                        break
+                    if at or head.get("warc-type") != "warcinfo":
+                        problems.append(Problem(name, at, "unnamed", (
+                            f"a {head.get('warc-type')} record of "
+                            f"{head.get('warc-target-uri')} dated {head.get('warc-date')} "
+                            "that no row of the archive database names (its row taken "
+                            "out of the database?)")))
+                    at = end
+                at = max(at, offset + length)
+    except OSError as exc:
+        problems.append(Problem(name, None, "unreadable", f"cannot read: {exc.strerror}"))
+    return problems
 
 
 def verify_files(warc_dir: Path, expected: dict[str, str],

@@ -11,7 +11,8 @@
 - ``baselines``    the first snapshot of each URL (headline, date, main text) for drift checks
 - ``checks``       one row per citation per cycle: the verdict
 - ``transitions``  status changes of a citation with their time
-- ``warc_files``   closed WARC files with their sha256, for ``verify``
+- ``warc_files``   closed WARC files with their sha256, for ``verify``, and whether
+                   the database names every record in them (``rows_complete``)
 - ``notifications`` what was sent, to whom, and whether it was delivered
 
 Example::
@@ -171,11 +172,22 @@ def m004_record_sha256(db: sqlite_utils.Database) -> None:
             FROM capture_rows c JOIN urls u ON u.id = c.url_id""")
 
 
+def m005_rows_complete(db: sqlite_utils.Database) -> None:
+    """Whether the database names every record of a closed WARC file
+    (``warc_files.rows_complete``): 1 when the cycle that wrote the file ended
+    with the row of each record it wrote committed, so that ``verify`` can
+    name a record that no row names (its row taken out of the database). NULL
+    for a file a crashed cycle left, closed at the next start, which holds
+    records whose rows were never committed, and for the files closed before
+    (which of them were left by a crash is not known)."""
+    db.execute("ALTER TABLE warc_files ADD COLUMN rows_complete INTEGER")
+
+
 #: The schema's migrations, in the order they are applied.
 MIGRATIONS = (m001_initial, m002_latest_response_index, m003_record_file_index,
-              m004_record_sha256)
+              m004_record_sha256, m005_rows_complete)
 #: The migrations that a database must have to be read: the later ones add
-#: indexes and a column of later captures only, which a read-only opening
+#: indexes and columns of later captures and files only, which a read-only opening
 #: cannot add and can do without (an archive from an earlier version is read as
 #: it is; its next cycle adds them).
 NEEDED_TO_READ = (m001_initial,)

@@ -419,6 +419,15 @@ class Store:
                 "INSERT OR REPLACE INTO warc_files (name, sha256, size, closed_at)"
                 " VALUES (?,?,?,?)", (name, sha256, size, iso(now_utc())))
 
+    def mark_rows_complete(self, names: Iterable[str]) -> None:
+        """Note that the database names every record of the closed WARC files
+        *names* (their cycle ended with every row it wrote committed):
+        ``verify`` then names a record of theirs that no row names."""
+        with self.transaction():
+            self.conn.executemany(
+                "UPDATE warc_files SET rows_complete = 1 WHERE name = ? AND sha256 IS NOT NULL",
+                [(name,) for name in names])
+
     def captures_in_file(self, name: str) -> list[dict[str, Any]]:
         """The captures with a record (request, response or revisit, metadata) in
         the WARC file *name*."""

@@ -6,6 +6,7 @@ is said, not a crash."""
 from __future__ import annotations
 
 import io
+import json
 import sqlite3
 import subprocess
 from collections.abc import Iterator
@@ -331,3 +332,135 @@ def test_verify_reads_the_records_as_the_database_lists_them(
     assert result.problems == [] and result.records == seen.count("record") >= 6
     assert seen.count("row") >= 2
     assert seen.index("record") < len(seen) - 1 - seen[::-1].index("row")  # before the last row
+
+
+def _verify_json(archive: Path) -> tuple[int, dict[str, object]]:
+    proc = archiver("verify", "--archive", str(archive), "--format", "json")
+    assert b"Traceback" not in proc.stderr, proc.stderr
+    return proc.returncode, json.loads(proc.stdout)
+
+
+def test_a_capture_row_taken_out_of_the_database_is_named_by_verify(
+        lab: Lab, tmp_path: Path) -> None:
+    """A capture's row deleted from the database, its WARC file as written: the
+    record stayed in the file, the file's SHA-256 still matched, and verify said
+    all was well (exit 0). Each of its records (request, response, metadata) is
+    now named with its file, offset, URL and date."""
+    copy = copy_of(lab, tmp_path)
+    conn = sqlite3.connect(copy / "archiver.db")
+    conn.row_factory = sqlite3.Row
+    with conn:
+        row = dict(conn.execute("SELECT * FROM captures WHERE url = ?",
+                                (lab.urls[1],)).fetchone())
+        conn.execute("DELETE FROM capture_rows WHERE id = ?", (row["id"],))
+    conn.close()
+    assert row["record_type"] == "response" and row["meta_offset"] is not None
+    proc = archiver("verify", "--archive", str(copy))
+    assert proc.returncode == 1, proc.stdout
+    lines = [x for x in proc.stdout.decode().splitlines() if ": unnamed: " in x]
+    offsets = sorted(int(row[k]) for k in ("request_offset", "warc_offset", "meta_offset"))
+    assert [x.split(": ", 1)[0] for x in lines] == \
+        [f"{row['warc_file']}@{offset}" for offset in offsets], lines
+    (response,) = [x for x in lines if x.startswith(f"{row['warc_file']}@{row['warc_offset']}:")]
+    assert f"a response record of {lab.urls[1]} dated {row['fetched_at']}" in response
+    assert "no row of the archive database names" in response
+    code, found = _verify_json(copy)
+    assert code == 1 and found["ok"] is False and found["files_matched_to_rows"] == 1
+    assert [(p["file"], p["offset"]) for p in found["problems"]  # type: ignore[union-attr]
+            if p["kind"] == "unnamed"] == [(row["warc_file"], o) for o in offsets]
+
+
+def test_a_file_whose_cycle_failed_before_its_rows_were_committed_is_no_finding(
+        lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A cycle that fails as it commits its rows (a full disk, say) closes its
+    WARC file with records no row names: not a finding of verify, which says the
+    file was not looked through, where a cycle that ends looks through its own."""
+    import asyncio
+
+    from archiver.exceptions import StorageError
+    from archiver.pipeline import run_cycle
+    from archiver.sources import load_sources
+    from archiver.store import Store
+
+    from .sourcesfile import lab_settings
+
+    copy = copy_of(lab, tmp_path)
+
+    def full(store: Store, row: dict[str, object]) -> int:
+        raise sqlite3.OperationalError("database or disk is full")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(Store, "insert_capture", full)
+        with pytest.raises(StorageError):
+            asyncio.run(run_cycle(load_sources(lab.sources), archive=copy,
+                                  settings=lab_settings()))
+    assert len(recorded(copy)) == 2  # its file, closed and recorded, rows never committed
+    code, found = _verify_json(copy)
+    assert code == 0 and found["problems"] == [], found
+    assert (found["files"], found["files_matched_to_rows"]) == (2, 1)
+    text = archiver("verify", "--archive", str(copy)).stdout.decode()
+    assert "note: 1 of the WARC files were not looked through" in text, text
+    assert lab.run(copy).returncode == 0  # a cycle that ends: its file is looked through
+    code, found = _verify_json(copy)
+    assert code == 0 and (found["files"], found["files_matched_to_rows"]) == (3, 2), found
+
+
+def test_a_file_of_a_cycle_that_met_a_defect_after_writing_is_no_finding(
+        lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A defect met on a URL after its records were written (its citations are
+    then "internal-error") leaves them without rows, though the cycle ends: its
+    file is not looked through for records no row names (no false finding)."""
+    import asyncio
+
+    from archiver import pipeline
+    from archiver.sources import load_sources
+
+    from .sourcesfile import lab_settings
+
+    copy = copy_of(lab, tmp_path)
+    status_of, calls = pipeline.http_status_of, []
+
+    def failing_once(result: object) -> object:
+        calls.append(result)
+        if len(calls) == 1:  # the first URL's, just after its records were written
+            raise RuntimeError("a defect")
+        return status_of(result)  # type: ignore[arg-type]
+
+    with monkeypatch.context() as patched:
+        patched.setattr(pipeline, "http_status_of", failing_once)
+        summary = asyncio.run(pipeline.run_cycle(load_sources(lab.sources), archive=copy,
+                                                 settings=lab_settings()))
+    assert summary.counts.get("unreachable") == 1, summary.counts
+    code, found = _verify_json(copy)
+    assert code == 0 and found["problems"] == [], found
+    assert (found["files"], found["files_matched_to_rows"]) == (2, 1)
+
+
+def test_an_archive_from_before_the_note_verifies_cleanly_and_is_then_upgraded(
+        lab: Lab, tmp_path: Path) -> None:
+    """An archive written before archiver noted which files have a row for every
+    record (no m005): its files are not looked through (which of them a crash
+    left is not known) and it verifies cleanly, saying so; the next cycle adds
+    the note for its own file, whose records are then looked through."""
+    copy = copy_of(lab, tmp_path)
+    conn = sqlite3.connect(copy / "archiver.db")
+    with conn:
+        conn.execute("ALTER TABLE warc_files DROP COLUMN rows_complete")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm005_rows_complete'")
+    conn.close()
+    code, found = _verify_json(copy)
+    assert code == 0 and (found["files"], found["files_matched_to_rows"]) == (1, 0), found
+    assert lab.run(copy).returncode == 0
+    code, found = _verify_json(copy)
+    assert code == 0 and (found["files"], found["files_matched_to_rows"]) == (2, 1), found
+    conn = sqlite3.connect(copy / "archiver.db")
+    with conn:
+        name, offset = conn.execute(
+            "SELECT name, (SELECT warc_offset FROM capture_rows WHERE warc_file = name"
+            " ORDER BY id DESC LIMIT 1) FROM warc_files WHERE rows_complete = 1").fetchone()
+        conn.execute("DELETE FROM capture_rows WHERE warc_file = ? AND warc_offset = ?",
+                     (name, offset))
+    conn.close()
+    code, found = _verify_json(copy)
+    assert code == 1 and [(p["file"], p["offset"], p["kind"])  # type: ignore[index]
+                          for p in found["problems"]] == [(name, offset, "unnamed")], found

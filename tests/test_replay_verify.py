@@ -286,7 +286,8 @@ def test_a_file_indexed_before_its_hash_was_recorded_is_indexed_again_once_it_is
                 with db:
                     marks = ", ".join("?" * len(capture_row))
                     db.execute(f"INSERT INTO capture_rows VALUES ({marks})", capture_row)
-                    db.execute("INSERT INTO warc_files VALUES (?, ?, ?, ?)", file_row)
+                    db.execute(f"INSERT INTO warc_files VALUES ({', '.join('?' * len(file_row))})",
+                               file_row)
                 deadline = time.monotonic() + 20
                 while True:
                     r = asker.get(f"/archive/{ts(latest)}id_/{url}")
