@@ -14,7 +14,9 @@ The replay serves only what the archive database (``archiver.db`` beside the
 one recorded when it was closed is indexed whole; in any other file (altered,
 or with no SHA-256 recorded yet), only the records the database knows, at
 their recorded offset and length, whose digests match the recorded ones (a
-revisit's original too) are indexed, with a warning naming the file, how many
+revisit's original too; a record an earlier version wrote, without a SHA-256
+of its own, only when its file, intact, vouches for it) are indexed, with a
+warning naming the file, how many
 records were left out and the first one's offset. WARC files without a
 database beside them are indexed whole, as found.
 
@@ -409,6 +411,14 @@ class Voucher:
             self._sound[key] = not verify_records(self.warc_dir, [loc])
         return self._sound[key]
 
+    def _sealed(self, loc: RecordLocation, name: str) -> bool:
+        """Whether what no digest of the response or revisit at *loc* covers (its
+        WARC headers) is vouched for, when the file *name* it is read from is not
+        as written: by its record's SHA-256, or, for one an earlier version wrote,
+        by its own file's (another file, intact), never by the file *name*."""
+        return loc.sha256 is not None or loc.record_type not in ("response", "revisit") \
+            or (loc.filename != name and self.intact(self.warc_dir / loc.filename))
+
     def known(self, name: str) -> dict[int, tuple[RecordLocation, RecordLocation | None]]:
         """The records of the WARC file *name* that the database knows, by offset:
         each with, for a revisit, its original (a revisit without one is left out)."""
@@ -457,7 +467,8 @@ class Voucher:
                         continue
                     found = known.get(offset)
                     if found is not None and found[0].length == length and all(
-                            self._verifies(loc) for loc in found if loc is not None):
+                            self._verifies(loc) and self._sealed(loc, name)
+                            for loc in found if loc is not None):
                         out.write(line)
                     else:
                         left_out.add(offset)

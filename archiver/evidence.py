@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import tempfile
+import threading
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -18,6 +19,7 @@ from typing import Any, BinaryIO
 from . import SOFTWARE
 from .collection import export_wacz
 from .exceptions import InputError, NotArchivedError
+from .replaycache import stat_key
 from .retrieval import (
     Problem,
     RecordError,
@@ -268,12 +270,60 @@ def _file_as_written(warc_dir: Path, name: str, expected: str | None) -> None:
     path = warc_dir / name
     if not path.exists():
         return  # still open (NAME.open), or missing: copy_records says which
+    problem = _not_as_written(path, expected)
+    if problem is not None:
+        raise RecordError(problem, filename=name)
+
+
+def _not_as_written(path: Path, expected: str | None) -> str | None:
+    """What makes the closed WARC file *path* not the one written (see
+    :func:`_file_as_written`); None when it is."""
     if expected is None:
-        raise RecordError("the WARC file is closed, but its SHA-256 was never recorded",
-                          filename=name)
-    if file_sha256(path) != expected:
-        raise RecordError(f"the file's SHA-256 is not {expected}, recorded when it was "
-                          "closed: it is not the file written", filename=name)
+        return "the WARC file is closed, but its SHA-256 was never recorded"
+    try:
+        if file_sha256(path) != expected:
+            return f"the file's SHA-256 is not {expected}, recorded when it was closed: " \
+                "it is not the file written"
+    except OSError as exc:
+        return f"the file cannot be read: {exc.strerror or exc}"
+    return None
+
+
+class FileVerdicts:
+    """Whether each closed WARC file is the one written (:func:`_file_as_written`),
+    for a process that reads captures again and again (the dashboard): a file
+    is hashed once for as long as it stays as it is, its verdict kept by name
+    with the file's size, mtime, inode and ctime (as the replay's cache keys
+    its indexes) and the SHA-256 recorded for it. A file written to in place
+    (its ctime changes, whatever mtime is given back) is hashed again before
+    its next verdict; hashing a file once for the whole process would vouch
+    for it after it changed. One ``stat`` a file a look; the verdicts, one a
+    file, are bounded by the archive's files. Safe across threads (two threads
+    may hash one file at once; the verdict is the same)."""
+
+    def __init__(self) -> None:
+        self._verdicts: dict[str, tuple[tuple[int, int, int, int], str | None, str | None]] = {}
+        self._lock = threading.Lock()
+
+    def problem(self, warc_dir: Path, name: str, expected: str | None) -> str | None:
+        """What makes the closed WARC file *name* not the one written (*expected*:
+        the SHA-256 recorded when it was closed); None when it is that file, or
+        is not closed (still open, or missing: reading its records says which)."""
+        path = warc_dir / name
+        try:
+            key = stat_key(path.stat())  # before the hash: a change while hashing is seen next
+        except FileNotFoundError:
+            return None
+        except OSError as exc:
+            return f"the file cannot be read: {exc.strerror or exc}"
+        with self._lock:
+            known = self._verdicts.get(name)
+        if known is not None and known[:2] == (key, expected):
+            return known[2]
+        found = _not_as_written(path, expected)
+        with self._lock:
+            self._verdicts[name] = (key, expected, found)
+        return found
 
 
 def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
@@ -336,6 +386,7 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
 
 
 __all__ = [
-    "Capture", "DamagedArchiveError", "RecordError", "VerifyResult", "export_archive",
+    "Capture", "DamagedArchiveError", "FileVerdicts", "RecordError", "VerifyResult",
+    "export_archive",
     "find_capture", "http_head", "verify_archive", "write_payload", "write_records",
 ]

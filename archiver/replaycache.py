@@ -30,8 +30,9 @@ from typing import Any
 
 LOGGER = logging.getLogger(__name__)
 
-#: 2: the key holds the file's ctime, and an entry names what vouched for the file
-_CACHE_FORMAT = 2
+#: 2: the key holds the file's ctime, and an entry names what vouched for the file; 3: a
+#: record an earlier version wrote is left out of an altered file's index
+_CACHE_FORMAT = 3
 _STALE_TMP_SECONDS = 3600.0
 _TMP_PREFIX = ".tmp-"
 

@@ -455,6 +455,13 @@ class Store:
         return {r[0] for r in self.conn.execute(
             "SELECT name FROM warc_files WHERE sha256 IS NULL")}
 
+    def recorded_sha256(self, name: str) -> str | None:
+        """The SHA-256 recorded for the WARC file *name* when it was closed (None:
+        not closed, or never recorded)."""
+        row = self.conn.execute("SELECT sha256 FROM warc_files WHERE name = ?",
+                                (name,)).fetchone()
+        return str(row[0]) if row and row[0] is not None else None
+
     def warc_files(self) -> dict[str, dict[str, Any]]:
         """The closed WARC files with the SHA-256 recorded for each."""
         return {r["name"]: r for r in self._query(

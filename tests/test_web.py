@@ -621,3 +621,69 @@ def test_header_values_in_utf_8_are_replayed_as_captured(tmp_path: Path) -> None
             moved_to = c.get(f"{replay.url}/archive/{when[urls[1]]}id_/{urls[1]}")
             assert moved_to.status_code == 301
             assert dict(moved_to.headers.raw)[b"Location"].endswith(b"/t/\xe5\x8f\xb0")
+
+
+def test_a_capture_of_an_earlier_version_is_vouched_for_by_its_file(
+        lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A capture an earlier version wrote has no record SHA-256: only its file's
+    covers its WARC headers. A WARC-IP-Address rewritten in place (the file's
+    size, inode and mtime kept) was offered for replay as authentic, where `get`
+    refused it. Each file is hashed once while it stays as it is (not at every
+    request), and again once it was written to; the replay leaves the record
+    out of the altered file's index."""
+    import os
+
+    from archiver import evidence
+    from archiver.collection import build_collection
+
+    from .test_retrieval_damage import _sql, index_entries
+
+    copy = tmp_path / "archive"
+    shutil.copytree(lab.archive, copy)
+    _sql(copy, "UPDATE capture_rows SET record_sha256 = NULL")  # as an earlier version wrote
+    url = lab.urls["two"]
+    first = captures(copy, url)[0]
+    path = copy / "warc" / str(first["warc_file"])
+    hashed: list[str] = []
+    sha256_of = evidence.file_sha256
+
+    def counted(p: Path) -> str:
+        hashed.append(p.name)
+        return sha256_of(p)
+
+    monkeypatch.setattr(evidence, "file_sha256", counted)
+    app = make_app(copy, replay_base=REPLAY_BASE)
+    cid = citation_ids(lab)[url]
+    link = "/archive/{}/" + url
+    stamp = "".join(ch for ch in str(first["fetched_at"])[:19] if ch.isdigit())
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        data = c.get(f"/citation/{cid}.json").json()
+        assert {cap["digest_problem"] for cap in data["captures"]} == {None}, data["captures"]
+        files = {str(cap["warc_file"]) for cap in data["captures"]}
+        assert sorted(hashed) == sorted(files)  # each file once
+        assert c.get(link.format(stamp)).status_code == 302
+        c.get(f"/citation/{cid}.json")
+        assert sorted(hashed) == sorted(files)  # nothing hashed again
+
+        before = path.stat()
+        _forge_in_place(copy, first, b"WARC-IP-Address: 127.0.0.1",
+                        b"WARC-IP-Address: 127.0.0.9")
+        os.utime(path, ns=(before.st_atime_ns, before.st_mtime_ns))
+        assert (path.stat().st_size, path.stat().st_ino) == (before.st_size, before.st_ino)
+        data = c.get(f"/citation/{cid}.json").json()
+        altered = data["captures"][0]
+        where = f"{first['warc_file']}@{first['warc_offset']}: "
+        assert altered["digest_problem"].startswith(where), altered
+        assert "SHA-256" in altered["digest_problem"] and altered["replay"] is None
+        assert [cap["digest_problem"] for cap in data["captures"][1:]] == \
+            [None] * (len(data["captures"]) - 1)
+        refused = c.get(link.format(stamp))
+        assert refused.status_code == 409 and where.rstrip(": ") in refused.text
+    # the replay: no response or revisit of the altered file is vouched for (only
+    # the file's SHA-256 covered their WARC headers), those of the other file are
+    coll = build_collection(copy / "warc", tmp_path / "pywb")
+    kept = {(e["filename"], int(e["offset"])) for e in index_entries(coll)}
+    assert (first["warc_file"], first["warc_offset"]) not in kept
+    others = {(str(cap["warc_file"]), int(cap["warc_offset"])) for cap in data["captures"]
+              if cap["warc_file"] != first["warc_file"]}
+    assert others and others <= kept

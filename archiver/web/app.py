@@ -46,6 +46,7 @@ from werkzeug.exceptions import HTTPException, NotFound
 from werkzeug.routing import Map, Rule
 from werkzeug.wrappers import Request, Response
 
+from ..evidence import FileVerdicts
 from ..exceptions import StorageError
 from ..report_html import COLLECTION, STATIC_DIR, environment
 from ..store import open_store
@@ -87,6 +88,9 @@ class Dashboard:
         self.replay_base = replay_base.rstrip("/")
         self.collection = collection
         self.env = environment()
+        # the verdict of each WARC file that vouches for captures an earlier
+        # version wrote, kept while the file stays as it is
+        self.files = FileVerdicts()
         self.url_map = Map([
             Rule("/", endpoint="index"),
             Rule("/index.json", endpoint="index_json"),
@@ -174,7 +178,7 @@ class Dashboard:
 
     def _citation(self, cid: int) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self._read(
-            citation_model, self.warc_dir, cid, self.replay_base, self.collection)
+            citation_model, self.warc_dir, cid, self.replay_base, self.collection, self.files)
         return result
 
     def on_citation(self, request: Request, cid: int) -> Response:
@@ -213,7 +217,7 @@ class Dashboard:
         url = f"{target}?{raw_query}" if raw_query else target
         if not url.isprintable():  # a CR or LF would end the Location header
             return self.error(request, 404, "Not Found", "Not an archived URL.")
-        problem = self._read(replay_problem, self.warc_dir, url, timestamp)
+        problem = self._read(replay_problem, self.warc_dir, url, timestamp, self.files)
         if problem is not None:
             return self.error(request, 409, "Archived copy altered",
                               f"The copy of {url} captured at {timestamp} does not match what "

@@ -10,9 +10,10 @@ baseline) with the main text of the latest capture, extracted again from the
 payload in the WARC file, so the diff always shows what is really archived.
 
 Every capture listed is checked against the digests recorded when it was
-written (:func:`capture_problem`, as ``archiver verify`` checks it): a copy
-that differs, or whose file is missing, is named with its file and offset and
-offered for no replay.
+written (:func:`capture_problem`, as ``archiver verify`` checks it; one an
+earlier version wrote, without its record's SHA-256, against its file's, as
+``archiver get`` checks it): a copy that differs, or whose file is missing, is
+named with its file and offset and offered for no replay.
 """
 
 from __future__ import annotations
@@ -29,7 +30,7 @@ from typing import Any
 
 from .. import cpupool
 from ..cpupool import JobTimedOut, WorkerDied, run_apart
-from ..evidence import response_location
+from ..evidence import FileVerdicts, response_location
 from ..exceptions import ArchiverError
 from ..extract import extract
 from ..models import Baseline
@@ -103,9 +104,16 @@ def _citation_row(store: Store, citation_id: int) -> dict[str, Any] | None:
 
 
 def capture_problem(store: Store, warc_dir: Path, capture: dict[str, Any],
-                    seen: dict[tuple[str, int], str | None] | None = None) -> str | None:
+                    seen: dict[tuple[str, int], str | None] | None = None,
+                    files: FileVerdicts | None = None) -> str | None:
     """What is wrong with a capture's archived copy, as ``file@offset: problem``;
     None when its record (and a revisit's original) matches the recorded digests.
+
+    A record an earlier version wrote, without a SHA-256 of its own, is
+    vouched for by its file's, as ``get`` vouches for it: its WARC headers
+    that no digest covers are covered by nothing else. *files* keeps the
+    verdict of each file while it stays as it is (the dashboard's, kept for
+    the process: a multi-GB file is not hashed at every request).
 
     *seen* keeps the answers already found, by record: revisits of one page
     share their original.
@@ -125,18 +133,32 @@ def capture_problem(store: Store, warc_dir: Path, capture: dict[str, Any],
             problems = verify_records(warc_dir, [loc])
             seen[key] = None if not problems else \
                 f"{problems[0].filename}@{problems[0].offset}: {problems[0].message}"
+            if seen[key] is None and loc.sha256 is None:
+                seen[key] = _file_problem(store, warc_dir, loc, files or FileVerdicts())
         if seen[key] is not None:
             return seen[key]
     return None
 
 
-def replay_problem(store: Store, warc_dir: Path, url: str, timestamp: str) -> str | None:
+def _file_problem(store: Store, warc_dir: Path, loc: RecordLocation,
+                  files: FileVerdicts) -> str | None:
+    """What makes the file of *loc*, a record without a SHA-256 of its own, not
+    the file written, as ``file@offset: problem``; None when it is that file."""
+    problem = files.problem(warc_dir, loc.filename, store.recorded_sha256(loc.filename))
+    if problem is None:
+        return None
+    return (f"{loc.filename}@{loc.offset}: {problem} (a capture an earlier version wrote, "
+            "with no SHA-256 of its record: its file's vouches for it)")
+
+
+def replay_problem(store: Store, warc_dir: Path, url: str, timestamp: str,
+                   files: FileVerdicts | None = None) -> str | None:
     """What is wrong with the capture of *url* taken at *timestamp* (14 digits), the
     one a replay link names; None when it matches its digests or is not one of ours."""
     seen: dict[tuple[str, int], str | None] = {}
     for row in store.captures_of(url):
         if replay_timestamp(row.get("fetched_at")) == timestamp:
-            problem = capture_problem(store, warc_dir, row, seen)
+            problem = capture_problem(store, warc_dir, row, seen, files)
             if problem is not None:
                 return problem
     return None
@@ -252,7 +274,8 @@ def _diff_model(store: Store, warc_dir: Path, baseline: Baseline | None,
 
 
 def citation_model(store: Store, warc_dir: Path, citation_id: int, replay_base: str,
-                   collection: str = COLLECTION) -> dict[str, Any] | None:
+                   collection: str = COLLECTION,
+                   files: FileVerdicts | None = None) -> dict[str, Any] | None:
     """``/citation/<id>``: one citation, its timeline of checks and captures, its diff."""
     row = _citation_row(store, citation_id)
     if row is None:
@@ -279,7 +302,7 @@ def citation_model(store: Store, warc_dir: Path, citation_id: int, replay_base: 
     problems: dict[int, str | None] = {}
     for c in ordered:
         item = {k: c.get(k) for k in CAPTURE_KEYS}
-        problem = problems[int(c["id"])] = capture_problem(store, warc_dir, c, seen)
+        problem = problems[int(c["id"])] = capture_problem(store, warc_dir, c, seen, files)
         item["digest_problem"] = problem
         item["replay"] = None if problem else capture_replay(c, replay_base, collection)
         captures.append(item)
