@@ -17,7 +17,10 @@ What a response may be, as h11 allows it:
 * a body delimited by ``Content-Length``, by chunked transfer coding
   (de-chunked here, as h11 does), or by the end of the connection;
 * a ``1xx`` head before the real one (skipped);
-* a head of at most :data:`MAX_HEAD_BYTES` (larger is a protocol error).
+* a head of at most :data:`MAX_HEAD_BYTES` (larger is a protocol error);
+* a head llhttp refuses but browsers read: header lines they read past (no
+  colon, no name: :func:`archiver.responsehead.read_past`), Content-Length given twice with one
+  value. It is parsed anew as they read it, and kept as it came.
 
 Errors are httpcore's exception types (``RemoteProtocolError``,
 ``ReadError``...), which the fetcher maps to httpx's as for any request.
@@ -33,7 +36,6 @@ here for a connection.
 
 from __future__ import annotations
 
-import re
 import ssl
 import time
 from collections import OrderedDict, deque
@@ -42,6 +44,8 @@ from typing import Any
 
 import httpcore
 import httptools
+
+from .responsehead import final_head, final_head_here, may_read_again, read_again
 
 __all__ = ["MAX_HEAD_BYTES", "Connection", "Connections", "NoAnswer", "Response"]
 
@@ -185,7 +189,7 @@ class Connection:
         await stream.write(request)
         received: list[bytes] = []
         size = 0
-        refused: httpcore.RemoteProtocolError | None = None  # a length given twice
+        refused: httpcore.RemoteProtocolError | None = None  # until the head is read again
         while not self._head_done:
             data = await stream.read(_READ)
             if not data:
@@ -200,14 +204,14 @@ class Connection:
                 try:
                     self._feed(data)
                 except httpcore.RemoteProtocolError as exc:
-                    if "Content-Length" not in str(exc):
+                    if not may_read_again(b"".join(received)):
                         raise
                     refused = exc
-            if refused is not None and _HEAD_END.search(whole := b"".join(received)):
-                # Content-Length sent twice with one value ("5" and "5", "5, 5"): one
-                # length, as RFC 9110, 8.6 lets a recipient read it; the head is
-                # parsed anew, once it is all here (and kept as it came)
-                again = _one_length(whole)
+            if refused is not None and final_head_here(whole := b"".join(received)):
+                # a head browsers read (a line they read past, a length given twice
+                # with one value) is parsed anew as they read it, once it is all
+                # here; it is kept as it came
+                again = read_again(whole)
                 if again is None:
                     raise refused
                 refused = None
@@ -262,62 +266,6 @@ class Connection:
         if not self.closed:
             self.closed = True
             await self.stream.aclose()
-
-
-#: The blank line that ends a head (a bare LF ends a line too).
-_HEAD_END = re.compile(rb"\r?\n\r?\n")
-_STATUS_LINE = re.compile(rb"HTTP/[0-9.]+[ \t]+([0-9]{3})")
-
-
-def _one_length(data: bytes) -> bytes | None:
-    """*data* with its head's Content-Length given once, when every value it was
-    given had the same digits (two lines of "5", or "5, 5"); None otherwise."""
-    end = _HEAD_END.search(data)
-    if end is None:
-        return None
-    head = data[:end.start()]
-    eol = b"\r\n" if b"\r\n" in head else b"\n"
-    values: list[bytes] = []
-    lines: list[bytes] = []
-    for line in head.split(b"\n"):
-        line = line.rstrip(b"\r")
-        name, colon, value = line.partition(b":")
-        if colon and name.strip().lower() == b"content-length":
-            parts = [part.strip() for part in value.strip().split(b",")]
-            first = not values
-            values += parts
-            if not first:
-                continue  # a later line of it: left out
-            line = name + b": " + parts[0]
-        lines.append(line)
-    if len(values) < 2 or len(set(values)) != 1 or not values[0].isdigit():
-        return None
-    return eol.join(lines) + data[end.start():]
-
-
-def final_head(data: bytes, status: int) -> bytes | None:
-    """The bytes of the head of status *status* in *data*, as received: from
-    its status line to the blank line, past interim (1xx) heads; None when
-    they are not found as the parser read them, or a line ends in a bare LF."""
-    pos = 0
-    for _ in range(10_000):  # interim heads of at most MAX_HEAD_BYTES in all
-        while data[pos:pos + 1] in (b"\r", b"\n"):  # empty lines before a head
-            pos += 1
-        end = _HEAD_END.search(data, pos)
-        line = _STATUS_LINE.match(data, pos)
-        if end is None or line is None:
-            return None
-        code = int(line.group(1))
-        if not 100 <= code < 200:
-            head = data[pos:end.end()]
-            # a line ended by a bare LF is read (as browsers do), but a WARC
-            # reader finds the payload after CRLF CRLF: such a head is written
-            # from the parsed fields
-            if code != status or head.count(b"\n") != head.count(b"\r\n"):
-                return None
-            return head
-        pos = end.end()
-    return None
 
 
 class Response:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
+import gzip
 import socket
 import ssl
 import struct
 import threading
+import time
 from collections.abc import Callable
 from pathlib import Path
 
@@ -356,3 +358,91 @@ def test_a_transfer_coding_not_ending_in_chunked_lasts_until_close(site: Site,
     (result,) = fetch_all(tmp_path, [site.url("/te")])
     assert result.error is None and result.final is not None
     assert body_of(result.final) == b"\x1f\x8b transfer-coded bytes"
+
+
+def test_a_header_line_browsers_read_past_is_kept_but_not_read(site: Site,
+                                                               tmp_path: Path) -> None:
+    """Chromium and Firefox skip a header line with no colon, or whose name is
+    empty or not a token, and show the page; llhttp refused the whole answer
+    ('malformed', never archived, on the way to dead). The record holds the
+    head as it came, that line included; the headers read leave it out."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archiver.settings import WarcSettings
+    from archiver.warc import WarcWriter
+
+    from .test_warc import SOFTWARE, warcio_check
+
+    page = b"<html><head><title>Read</title></head><body><p>hello</p></body></html>"
+    heads = {
+        "/no-colon": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Broken-Line\r\n"
+                     b"Content-Length: %d\r\n\r\n",
+        # an obs-fold line continues the line it follows: both are read past
+        "/folded": b"HTTP/1.1 200 OK\r\nX-Broken-Line\r\n  still broken\r\n"
+                   b"Content-Type: text/html\r\nContent-Length: %d\r\n\r\n",
+        "/not-a-name": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX Broken: y\r\n"
+                       b": no name\r\n<html>\r\nContent-Length: %d\r\n\r\n",
+        "/bare-lf": b"HTTP/1.1 200 OK\nContent-Type: text/html\nX-Broken-Line\n"
+                    b"Content-Length: %d\n\n",
+        "/hints": b"HTTP/1.1 103 Early Hints\r\nLink: </a.css>; rel=preload\r\n\r\n"
+                  b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Broken-Line\r\n"
+                  b"Content-Length: %d\r\n\r\n",
+        # with a length given twice as well
+        "/twice": b"HTTP/1.1 200 OK\r\nContent-Length: %d\r\nX-Broken-Line\r\n"
+                  b"Content-Type: text/html\r\nContent-Length: 70\r\n\r\n",
+        # browsers differ on spaces before the colon (Chromium trims them, Firefox
+        # reads past the line): still refused
+        "/space-before-colon": b"HTTP/1.1 200 OK\r\nContent-Type : text/html\r\n"
+                               b"Content-Length: %d\r\n\r\n",
+    }
+    assert len(page) == 70
+
+    def answer(sent: bytes) -> Callable[[Handler], None]:
+        def send(handler: Handler) -> None:
+            handler.wfile.write(sent % len(page) + page)
+            handler.wfile.flush()
+        return send
+
+    def in_two(handler: Handler) -> None:  # the rest of the head comes later
+        sent = heads["/no-colon"] % len(page) + page
+        handler.wfile.write(sent[:sent.index(b"Line\r\n") + 6])
+        handler.wfile.flush()
+        time.sleep(0.3)
+        handler.wfile.write(sent[sent.index(b"Line\r\n") + 6:])
+        handler.wfile.flush()
+
+    for path, sent in heads.items():
+        site.raw(path, answer(sent))
+    site.raw("/in-two", in_two)
+    heads["/in-two"] = heads["/no-colon"]
+    site.page("/next", "<p>next</p>")
+    paths = [*heads, "/next"]
+    results = dict(zip(paths, fetch_all(tmp_path, [site.url(p) for p in paths]), strict=True))
+    for path in [p for p in heads if p != "/space-before-colon"]:
+        result = results[path]
+        hop = result.final
+        assert result.error is None and hop is not None, (path, result.error_detail)
+        assert hop.status == 200 and body_of(hop) == page, path
+        assert hop.header("content-type") == "text/html", path
+        assert [k for k, _ in hop.response_headers] == \
+            (["Content-Length", "Content-Type"] if path == "/twice"
+             else ["Content-Type", "Content-Length"]), (path, hop.response_headers)
+        sent = heads[path] % len(page)
+        if path == "/bare-lf":  # written from the fields with CRLF, as before
+            assert hop.raw_head is None
+        else:
+            assert hop.raw_head == sent[sent.index(b"HTTP/1.1 200"):], path
+    assert results["/space-before-colon"].error == "protocol"
+    assert results["/next"].error is None
+    hop = results["/no-colon"].final
+    assert hop is not None
+    with WarcWriter(tmp_path / "warc", WarcSettings(), SOFTWARE) as writer:
+        writer.write_exchange(hop)
+    (path,) = (tmp_path / "warc").glob("*.warc.gz")
+    assert warcio_check(path).returncode == 0
+    assert heads["/no-colon"] % len(page) + page in gzip.decompress(path.read_bytes())
+    with open(path, "rb") as fh:
+        read = [(r.http_headers.get_header("X-Broken-Line"),
+                 r.http_headers.get_header("Content-Type"), r.content_stream().read())
+                for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    assert read == [(None, "text/html", page)]
