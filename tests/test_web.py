@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import zlib
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -687,3 +687,64 @@ def test_a_capture_of_an_earlier_version_is_vouched_for_by_its_file(
     others = {(str(cap["warc_file"]), int(cap["warc_offset"])) for cap in data["captures"]
               if cap["warc_file"] != first["warc_file"]}
     assert others and others <= kept
+
+
+def _capture_stamps(archive: Path) -> dict[str, str]:
+    """The replay timestamp of each URL's capture in *archive*."""
+    store = open_store(archive, readonly=True)
+    try:
+        return {c["url"]: str(c["fetched_at"])[:19].replace("-", "").replace(":", "")
+                .replace("T", "") for c in store.all_captures()}
+    finally:
+        store.close()
+
+
+def _status_line(url: str) -> bytes:
+    """The status line of the answer to GET *url* (an http://127.0.0.1 URL), as
+    sent, CRLF included."""
+    import socket
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    target = url[len(f"{parts.scheme}://{parts.netloc}"):]
+    with socket.create_connection((parts.hostname, parts.port), timeout=20) as sock:
+        sock.sendall(b"GET %s HTTP/1.1\r\nHost: %s\r\nConnection: close\r\n\r\n"
+                     % (target.encode(), parts.netloc.encode()))
+        got = b""
+        for _ in range(1000):  # until the end of the status line, or the connection
+            if b"\r\n" in got:
+                break
+            data = sock.recv(4096)
+            if not data:
+                break
+            got += data
+    return got[:got.find(b"\r\n") + 2]
+
+
+@pytest.mark.slow
+def test_a_status_line_with_no_reason_is_replayed_without_one(tmp_path: Path) -> None:
+    """'HTTP/1.1 200' (no reason phrase, as the server sent it, and as warcio
+    writes it) was replayed as 'HTTP/1.1 200 None': pywb makes up a reason for
+    WSGI, and wrote one no server sent."""
+    page = b"<html><head><title>No reason</title></head><body><p>hello</p></body></html>"
+
+    def answer(status: bytes) -> Callable[[Handler], None]:
+        def send(handler: Handler) -> None:
+            handler.wfile.write(status + b"\r\nContent-Type: text/html\r\n"
+                                b"Content-Length: %d\r\n\r\n" % len(page) + page)
+            handler.wfile.flush()
+        return send
+
+    with Site() as site:
+        site.raw("/none", answer(b"HTTP/1.1 200"))
+        site.raw("/said", answer(b"HTTP/1.1 200 None"))  # a reason that reads "None"
+        site.raw("/fine", answer(b"HTTP/1.1 200 Fine"))
+        urls = {path: site.url(path) for path in ("/none", "/said", "/fine")}
+        archive = _archived(tmp_path, list(urls.values()))
+    when = _capture_stamps(archive)
+    with ReplayServer(archive) as replay:
+        for mode in ("id_", "mp_"):
+            lines = {path: _status_line(f"{replay.url}/archive/{when[url]}{mode}/{url}")
+                     for path, url in urls.items()}
+            assert lines == {"/none": b"HTTP/1.1 200\r\n", "/said": b"HTTP/1.1 200 None\r\n",
+                             "/fine": b"HTTP/1.1 200 Fine\r\n"}, mode

@@ -186,6 +186,9 @@ class Guard:
             # "/台灣") goes out as the bytes that were captured: a WSGI header is
             # latin-1 text, and the server dropped any other without a word
             headers = [(k, v if v.isascii() else _wire(v)) for k, v in headers]
+            # a status line captured with no reason phrase, which pywb reads as
+            # empty ("200 ", archiver.web.records): sent as it came, "HTTP/1.1 200"
+            status = status.rstrip(" ")
             return start_response(status, headers, exc_info)
 
         return self.app(environ, start)
@@ -321,7 +324,8 @@ def _child(argv: list[str] | None = None) -> int:  # pragma: no cover - runs in 
     monkey.patch_all()
     import gevent
     from gevent.pywsgi import WSGIServer
-    from pywb.apps.frontendapp import FrontEndApp
+
+    from .records import replay_app
 
     parser = argparse.ArgumentParser(prog="archiver.web.replay")
     parser.add_argument("--archive", required=True, type=Path)
@@ -339,8 +343,7 @@ def _child(argv: list[str] | None = None) -> int:  # pragma: no cover - runs in 
     finally:
         logging.getLogger("archiver").removeHandler(startup)
     config_file = str(args.root / "config.yaml")
-    app = Guard(FrontEndApp(config_file=config_file,
-                            custom_config=replay_config(args.root)), refresher)
+    app = Guard(replay_app(config_file, replay_config(args.root)), refresher)
     server = WSGIServer((args.host, args.port), app, log=None)
     server.start()
     print(json.dumps({"port": server.server_port, "warnings": startup.messages}), flush=True)
