@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
 from .deflate import ERRORS as _INFLATE_ERRORS
@@ -274,55 +274,96 @@ def undo_encoding(src: IO[bytes], content_encoding: str | None,
     coding = (content_encoding or "").strip().lower()
     if coding not in STREAM_CODINGS:
         raise ValueError(f"cannot undo Content-Encoding {content_encoding!r}")
-    total = 0
-
-    def emit(data: bytes) -> None:
-        nonlocal total
-        if data:
-            total += len(data)
+    undoing = _Undoing(coding)
+    while chunk := src.read(_CHUNK):
+        for piece in undoing.feed(chunk):
             if out is not None:
-                out.write(data)
+                out.write(piece)
+    undoing.end()
+    return undoing.total
 
-    gzip = coding in ("gzip", "x-gzip")
-    brotli = coding == "br"
-    decomp: Any = None  # made at the first bytes (deflate's wrapping is seen there)
-    finished = coding in ("identity", "none", "")
-    try:
-        while chunk := src.read(_CHUNK):
-            if coding in ("identity", "none", ""):
-                emit(chunk)
-                continue
-            if brotli:
-                if decomp is None:  # Google's module: brotli is a dependency
-                    decomp = _brotli()[0].Decompressor()
-                if not finished:  # a bounded output: 16 KB of brotli can give gigabytes
-                    piece = decomp.process(chunk, output_buffer_limit=_OUTPUT_STEP)
-                    emit(piece)
-                    while piece and not decomp.is_finished():  # what the chunk holds
-                        piece = decomp.process(b"", output_buffer_limit=_OUTPUT_STEP)
-                        emit(piece)
-                    finished = bool(decomp.is_finished())
-                continue
-            while chunk:
-                if finished:
-                    if not gzip:
-                        break  # after a deflate stream's end: ignored
-                    chunk = chunk.lstrip(b"\0")
-                    if not chunk:
-                        break
-                    decomp, finished = None, False  # another gzip member
-                if decomp is None:
-                    wbits = 31 if gzip else 15 if _zlib_wrapped(chunk) else -15
-                    decomp = _codec.decompressobj(wbits)
-                emit(decomp.decompress(chunk))
-                finished = decomp.eof
-                chunk = decomp.unused_data if finished else b""
-    except (OSError, ValueError):  # reading or writing failed: not the stream's doing
-        raise
-    except Exception as exc:  # zlib.error, brotli.error: a damaged stream
-        raise DamagedEncoding(f"the {coding} stream is damaged after {total} decoded bytes "
-                              f"({exc})", total) from None
-    if not finished and decomp is not None:  # (no bytes at all: nothing to decode)
-        raise DamagedEncoding(f"the {coding} stream is cut short after {total} decoded bytes",
-                              total)
-    return total
+
+def undo_codings(chunks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
+    """The bytes of *chunks* with every coding of *encoding* undone, the last
+    applied first ("gzip, br": brotli, then gzip), streamed: memory stays a
+    few chunks whatever the codings. As strict as :func:`undo_encoding`
+    (:class:`DamagedEncoding` where the body turns out damaged or cut short);
+    ``ValueError``, before anything is read, for a coding not in
+    :data:`STREAM_CODINGS`."""
+    codings = [c.strip().lower() for c in reversed(encoding.split(","))]
+    codings = [c for c in codings if c not in ("", "identity", "none")]
+    for coding in codings:
+        if coding not in STREAM_CODINGS:
+            raise ValueError(f"cannot undo Content-Encoding {coding!r}")
+    pieces: Iterator[bytes] = iter(chunks)
+    for coding in codings:
+        pieces = _undone(pieces, coding)
+    return pieces
+
+
+def _undone(chunks: Iterator[bytes], coding: str) -> Iterator[bytes]:
+    undoing = _Undoing(coding)
+    for chunk in chunks:
+        yield from undoing.feed(chunk)
+    undoing.end()
+
+
+class _Undoing:
+    """One coding of :data:`STREAM_CODINGS` undone, a chunk at a time, strictly."""
+
+    def __init__(self, coding: str) -> None:
+        self.coding = coding
+        self.total = 0  # bytes decoded
+        self._gzip = coding in ("gzip", "x-gzip")
+        self._brotli = coding == "br"
+        self._identity = coding in ("identity", "none", "")
+        self._decomp: Any = None  # made at the first bytes (deflate's wrapping is seen there)
+        self._finished = self._identity
+
+    def feed(self, chunk: bytes) -> Iterator[bytes]:
+        """The bytes *chunk* decodes to, in pieces (a brotli piece is at most
+        a megabyte: 16 KB of brotli can give gigabytes)."""
+        try:
+            for piece in self._decode(chunk):
+                if piece:
+                    self.total += len(piece)
+                    yield piece
+        except Exception as exc:  # zlib.error, brotli.error: a damaged stream
+            raise DamagedEncoding(f"the {self.coding} stream is damaged after {self.total} "
+                                  f"decoded bytes ({exc})", self.total) from None
+
+    def _decode(self, chunk: bytes) -> Iterator[bytes]:
+        if self._identity:
+            yield chunk
+            return
+        if self._brotli:
+            if self._decomp is None:  # Google's module: brotli is a dependency
+                self._decomp = _brotli()[0].Decompressor()
+            if not self._finished:
+                piece = self._decomp.process(chunk, output_buffer_limit=_OUTPUT_STEP)
+                yield piece
+                while piece and not self._decomp.is_finished():  # what the chunk holds
+                    piece = self._decomp.process(b"", output_buffer_limit=_OUTPUT_STEP)
+                    yield piece
+                self._finished = bool(self._decomp.is_finished())
+            return
+        while chunk:
+            if self._finished:
+                if not self._gzip:
+                    return  # after a deflate stream's end: ignored
+                chunk = chunk.lstrip(b"\0")
+                if not chunk:
+                    return
+                self._decomp, self._finished = None, False  # another gzip member
+            if self._decomp is None:
+                wbits = 31 if self._gzip else 15 if _zlib_wrapped(chunk) else -15
+                self._decomp = _codec.decompressobj(wbits)
+            yield self._decomp.decompress(chunk)
+            self._finished = self._decomp.eof
+            chunk = self._decomp.unused_data if self._finished else b""
+
+    def end(self) -> None:
+        """The body ended: :class:`DamagedEncoding` when its coding did not."""
+        if not self._finished and self._decomp is not None:  # (no bytes at all: nothing)
+            raise DamagedEncoding(f"the {self.coding} stream is cut short after {self.total} "
+                                  "decoded bytes", self.total)

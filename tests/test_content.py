@@ -266,6 +266,24 @@ def test_undo_encoding_streams_and_is_strict() -> None:
         undo_encoding(io.BytesIO(body), "compress", None)
 
 
+def test_undo_codings_undoes_a_list_last_first_and_streams() -> None:
+    """What the replay serves of a body coded twice: every coding undone, the
+    last applied first, as strictly as undo_encoding."""
+    import brotli
+
+    from archiver.codings import DamagedEncoding, undo_codings
+
+    body = ("Kenya deported 45 Taiwanese to China. " * 4000).encode()
+    coded = brotli.compress(gzip.compress(body))
+    chunks = [coded[i:i + 1000] for i in range(0, len(coded), 1000)]
+    assert b"".join(undo_codings(chunks, "gzip, br")) == body
+    assert b"".join(undo_codings([body], " identity ")) == body
+    with pytest.raises(DamagedEncoding, match="br stream is cut short"):
+        b"".join(undo_codings([coded[:-5]], "gzip, br"))
+    with pytest.raises(ValueError, match="compress"):
+        undo_codings([coded], "compress, br")  # before anything is read
+
+
 def test_undo_encoding_lets_a_write_error_through() -> None:
     """A full disk or a closed pipe is no damage to the stream."""
     from archiver.codings import DamagedEncoding, undo_encoding

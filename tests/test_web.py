@@ -748,3 +748,59 @@ def test_a_status_line_with_no_reason_is_replayed_without_one(tmp_path: Path) ->
                      for path, url in urls.items()}
             assert lines == {"/none": b"HTTP/1.1 200\r\n", "/said": b"HTTP/1.1 200 None\r\n",
                              "/fine": b"HTTP/1.1 200 Fine\r\n"}, mode
+
+
+@pytest.mark.slow
+def test_a_body_with_two_codings_is_replayed_decoded(tmp_path: Path) -> None:
+    """A body coded twice (Content-Encoding: gzip, br; on two lines; gzip as a
+    transfer coding beside chunked) was replayed as it was stored without its
+    Content-Encoding header (pywb undoes one coding at most), and the frame
+    showed brotli bytes as text. It is replayed decoded, in the frame and as the
+    page itself, the codings undone named in X-Archive-Orig-Content-Encoding;
+    `archiver get` still gives the bytes as sent."""
+    import gzip
+
+    import brotli
+
+    html = news_page("Coded twice over", "A body the server coded twice.\n\n"
+                     "Browsers undo both codings.").encode()
+    coded = brotli.compress(gzip.compress(html, mtime=0))
+
+    def answer(head: bytes, body: bytes) -> Callable[[Handler], None]:
+        def send(handler: Handler) -> None:
+            handler.wfile.write(b"HTTP/1.1 200 OK\r\nContent-Type: text/html; charset=utf-8\r\n"
+                                + head + body)
+            handler.wfile.flush()
+        return send
+
+    zipped = gzip.compress(html, mtime=0)
+    chunked = b"%x\r\n%s\r\n0\r\n\r\n" % (len(zipped), zipped)
+    with Site() as site:
+        site.raw("/listed", answer(b"Content-Encoding: gzip, br\r\n"
+                                   b"Content-Length: %d\r\n\r\n" % len(coded), coded))
+        site.raw("/lines", answer(b"Content-Encoding: gzip\r\nContent-Encoding: br\r\n"
+                                  b"Content-Length: %d\r\n\r\n" % len(coded), coded))
+        site.raw("/transfer", answer(b"Transfer-Encoding: gzip, chunked\r\n\r\n", chunked))
+        urls = {path: site.url(path) for path in ("/listed", "/lines", "/transfer")}
+        archive = _archived(tmp_path, list(urls.values()))
+    when = _capture_stamps(archive)
+    stored = {"/listed": coded, "/lines": coded, "/transfer": zipped}
+    for path, url in urls.items():
+        got = subprocess.run([sys.executable, "-m", "archiver", "get", url, "--archive",
+                              str(archive)], capture_output=True, timeout=60)
+        assert got.returncode == 0 and got.stdout == stored[path], path
+    browser = {"Accept-Encoding": "gzip, deflate, br"}
+    with ReplayServer(archive) as replay, \
+            httpx.Client(trust_env=False, timeout=20, headers=browser) as client:
+        for path, url in urls.items():
+            page = client.get(f"{replay.url}/archive/{when[url]}id_/{url}")
+            assert page.status_code == 200 and page.content == html, path
+            assert "content-encoding" not in page.headers, path
+            sent = page.headers.get_list("x-archive-orig-content-encoding")
+            assert sent == {"/listed": ["gzip, br"], "/lines": ["gzip", "br"],
+                            "/transfer": []}[path], (path, sent)
+            framed = client.get(f"{replay.url}/archive/{when[url]}mp_/{url}")
+            assert framed.status_code == 200, path
+            assert "content-encoding" not in framed.headers, path
+            assert "Browsers undo both codings." in framed.text, path
+            assert "<title>Coded twice over" in framed.text, path

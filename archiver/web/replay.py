@@ -4,7 +4,8 @@ Archived pages are hostile content: they must never run in the dashboard's
 origin. pywb therefore serves them from another port (another origin), in its
 framed replay: ``/{coll}/{timestamp}/{url}`` shows pywb's frame around the page,
 ``/{coll}/{timestamp}mp_/{url}`` the rewritten page itself and
-``/{coll}/{timestamp}id_/{url}`` the payload exactly as captured.
+``/{coll}/{timestamp}id_/{url}`` the payload exactly as captured (a body coded
+twice, which pywb cannot undo, is replayed decoded: :mod:`archiver.web.records`).
 
 pywb runs in a child process (``python -m archiver.web.replay``): importing its
 front end runs gevent's ``monkey.patch_all()``, which would change every socket
