@@ -3,6 +3,8 @@
 The fetcher (``fetch.py``) uses them for each hop of each try:
 
 * :func:`parse_url` — ``httpx.URL(url)``, made directly when *url* is plain;
+  :func:`requested_form` and :func:`request_key` — a URL as it is requested
+  and recorded, the identity of a cited URL;
   :func:`port_of` and :func:`origin_of` — the port a URL connects to (its own,
   or its scheme's default) and its origin (scheme, host, port);
 * :func:`parse_retry_after` — seconds asked by a ``Retry-After`` header
@@ -124,6 +126,13 @@ def requested_form(url: str) -> str | None:
         return str(parsed.copy_with(fragment=None) if "#" in url else parsed)
     except (httpx.InvalidURL, TypeError, ValueError):
         return None
+
+
+def request_key(url: str) -> str:
+    """The one identity of a cited URL: its :func:`requested_form`, or *url*
+    itself when httpx cannot read it. ``http://HOST/a#b`` and ``http://host/a``
+    are one request: one fetch a cycle, one first snapshot, one history."""
+    return requested_form(url) or url
 
 
 def port_of(url: httpx.URL) -> int:

@@ -1,7 +1,8 @@
 """One cycle over the sources: fetch → WARC → extract → classify → store.
 
 Both the CLI (``run``, ``check``, ``worker --once``) and the scheduler call
-:func:`run_cycle`. For every distinct URL of the sources file:
+:func:`run_cycle`. For every distinct URL of the sources file (as requested:
+``http://HOST/a#main`` and ``http://host/a`` are one URL):
 
 1. fetch it hop by hop (``fetch.Fetcher``), bodies streamed to temp files;
 2. write every hop to the WARC: a full ``response`` when the payload is new,
@@ -41,6 +42,7 @@ from .capture import Archiving, HopPlan, capture_row, fetch_specs
 from .classify import http_status_of
 from .cpupool import MIN_URLS, JobTimedOut, PagePool, extract_body, worker_count
 from .exceptions import StorageError
+from .exchange import request_key
 from .fetch import Fetcher, discard, make_client
 from .files import size_or_missing
 from .judgement import CITED_PAGE_STATUSES, Judgement, analyse, assess
@@ -472,11 +474,15 @@ class Cycle:
 
 
 def _group(sources: Sources, done: set[tuple[str, str]]) -> dict[str, list[Citation]]:
+    """The citations to check, by the URL fetched for them: the form they are
+    requested in (:func:`~archiver.exchange.request_key`), whatever form each is
+    written in (``http://HOST/a#main`` is ``http://host/a``). One fetch and one
+    first snapshot serve them all; each keeps its own URL in its check."""
     groups: dict[str, list[Citation]] = {}
     for c in sources.citations:
         if (c.event_id, c.url) in done:
             continue
-        groups.setdefault(c.url, []).append(c)
+        groups.setdefault(request_key(c.url), []).append(c)
     return groups
 
 

@@ -2,13 +2,15 @@
 ``Migrations``, recorded in the database's ``_sqlite_migrations``).
 
 - ``events``       one row per event of the sources file
-- ``citations``    one row per (event, url): the latest status and its history counters
+- ``citations``    one row per (event, url): the latest status and its history counters,
+                   and the URL as requested (``request_url``, m006)
 - ``cycles``       one row per check cycle (``running`` until it finishes)
 - ``fetches``      one row per fetch of a URL in a cycle; failures carry ``error``,
                    the kind decided from the httpx exception type
 - ``captures``     one row per HTTP exchange written to a WARC (every hop), with the
                    (file, offset, length) of its request, response/revisit and metadata records
-- ``baselines``    the first snapshot of each URL (headline, date, main text) for drift checks
+- ``baselines``    the first snapshot of each URL as requested (headline, date, main text)
+                   for drift checks
 - ``checks``       one row per citation per cycle: the verdict
 - ``transitions``  status changes of a citation with their time
 - ``warc_files``   closed WARC files with their sha256, for ``verify``, and whether
@@ -23,6 +25,7 @@ Example::
 
 from __future__ import annotations
 
+import datetime as dt
 import sqlite3
 from collections.abc import Callable
 from typing import TYPE_CHECKING
@@ -183,13 +186,52 @@ def m005_rows_complete(db: sqlite_utils.Database) -> None:
     db.execute("ALTER TABLE warc_files ADD COLUMN rows_complete INTEGER")
 
 
+def m006_request_forms(db: sqlite_utils.Database) -> None:
+    """One identity for a cited URL, the form it is requested and recorded in
+    (:func:`archiver.exchange.request_key`: ``http://host/a`` for
+    ``http://HOST/a#main``): each citation keeps it (``request_url``, which the
+    report joins its URL's first snapshot on), and the first snapshots kept
+    under another form of a URL (a ``#fragment``, a host in capitals) are kept
+    under that one. When two forms of a URL each had one, the one taken first
+    is kept: the page as first found; the later one was taken when the other
+    form was cited again, of a page that may have changed since."""
+    from .exchange import request_key
+
+    db.execute("ALTER TABLE citations ADD COLUMN request_url TEXT")
+    rows = db.execute("SELECT id, url FROM citations").fetchall()
+    db.conn.executemany("UPDATE citations SET request_url = ? WHERE id = ?",
+                        [(request_key(url), cid) for cid, url in rows])
+    db.execute("CREATE INDEX citations_request_url ON citations(request_url)")
+    forms: dict[str, list[tuple[str, str | None]]] = {}
+    moved: set[str] = set()
+    for url, captured_at in db.execute("SELECT url, captured_at FROM baselines").fetchall():
+        key = request_key(url)
+        forms.setdefault(key, []).append((url, captured_at))
+        if key != url:
+            moved.add(key)
+    for key in sorted(moved):
+        first, *later = sorted(forms[key], key=lambda f: (_instant(f[1]), f[0] != key))
+        db.conn.executemany("DELETE FROM baselines WHERE url = ?", [(u,) for u, _ in later])
+        db.execute("UPDATE baselines SET url = ? WHERE url = ?", [key, first[0]])
+
+
+def _instant(text: str | None) -> dt.datetime:
+    """An ISO 8601 time as the store writes it, for comparing (the latest
+    possible when there is none)."""
+    if not text:
+        return dt.datetime.max.replace(tzinfo=dt.UTC)
+    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    return when if when.tzinfo else when.replace(tzinfo=dt.UTC)
+
+
 #: The schema's migrations, in the order they are applied.
 MIGRATIONS = (m001_initial, m002_latest_response_index, m003_record_file_index,
-              m004_record_sha256, m005_rows_complete)
+              m004_record_sha256, m005_rows_complete, m006_request_forms)
 #: The migrations that a database must have to be read: the later ones add
-#: indexes and columns of later captures and files only, which a read-only opening
-#: cannot add and can do without (an archive from an earlier version is read as
-#: it is; its next cycle adds them).
+#: indexes, columns of later captures and files, and the citations' requested
+#: form (m006), which a read-only opening cannot add and can do without (an
+#: archive from an earlier version is read as it is, its citations' first
+#: snapshots as that version kept them; its next cycle adds them).
 NEEDED_TO_READ = (m001_initial,)
 
 

@@ -22,7 +22,13 @@ from typing import TYPE_CHECKING, Any
 from . import deflate
 from .exceptions import InputError, StorageError
 from .models import Baseline, FailureHistory, PageInfo, Sources
-from .schema import NEEDED_TO_READ, migrations, schema_is_current, unknown_migrations
+from .schema import (
+    NEEDED_TO_READ,
+    m006_request_forms,
+    migrations,
+    schema_is_current,
+    unknown_migrations,
+)
 
 if TYPE_CHECKING:
     import sqlite_utils
@@ -35,6 +41,25 @@ DB_FILENAME = "archiver.db"
 #: are computed, and a condition on them reads every capture.
 _IN_FILE = ("SELECT id FROM capture_rows WHERE warc_file = ? UNION SELECT id FROM capture_rows"
             " WHERE request_file = ? UNION SELECT id FROM capture_rows WHERE meta_file = ?")
+
+
+#: The first snapshot of a URL in either of two forms (the form requested, then
+#: the form cited: two ``?``, :func:`_forms`): an archive an earlier version
+#: wrote, read as it is, keeps it under the form cited. The earlier one is the
+#: page as first found.
+_FORMS = "url IN (?, ?) ORDER BY captured_at IS NULL, captured_at LIMIT 1"
+
+
+def _forms(url: str) -> tuple[str, str]:
+    return _request_key(url), url
+
+
+def _request_key(url: str) -> str:
+    """:func:`archiver.exchange.request_key` (httpx, which it needs, is not
+    loaded to read a report)."""
+    from .exchange import request_key as key
+
+    return key(url)
 
 
 def now_utc() -> dt.datetime:
@@ -113,6 +138,17 @@ class Store:
         self.path = path
         self._url_ids: dict[str, int] = {}
         self._db: sqlite_utils.Database | None = None
+        self._keyed: bool | None = None
+
+    @property
+    def request_column(self) -> str:
+        """The column of a citation (``c``) that holds its URL as requested:
+        ``c.request_url``; ``c.url`` in an archive an earlier version wrote,
+        read as it is (:data:`~archiver.schema.NEEDED_TO_READ`), whose first
+        snapshots are kept under the URL as cited."""
+        if self._keyed is None:
+            self._keyed = schema_is_current(self.conn, (m006_request_forms,))
+        return "c.request_url" if self._keyed else "c.url"
 
     @property
     def db(self) -> sqlite_utils.Database:
@@ -159,10 +195,11 @@ class Store:
                 )
                 for cpos, c in enumerate(event.citations):
                     self.conn.execute(
-                        "INSERT INTO citations (event_id, url, printed, position, active)"
-                        " VALUES (?,?,?,?,1) ON CONFLICT(event_id, url) DO UPDATE SET"
-                        " printed=excluded.printed, position=excluded.position, active=1",
-                        (c.event_id, c.url, c.printed, pos * 1000 + cpos),
+                        "INSERT INTO citations (event_id, url, request_url, printed, position,"
+                        " active) VALUES (?,?,?,?,?,1) ON CONFLICT(event_id, url) DO UPDATE SET"
+                        " request_url=excluded.request_url, printed=excluded.printed,"
+                        " position=excluded.position, active=1",
+                        (c.event_id, c.url, _request_key(c.url), c.printed, pos * 1000 + cpos),
                     )
 
     def event(self, event_id: str) -> dict[str, Any] | None:
@@ -175,25 +212,33 @@ class Store:
     def citations(self, active_only: bool = True) -> list[dict[str, Any]]:
         return list(self.iter_citations(active_only))
 
-    def iter_citations(self, active_only: bool = True,
-                       citation_id: int | None = None) -> Iterator[dict[str, Any]]:
-        """The rows of :meth:`citations` (only *citation_id*'s when given), one at a
-        time, with their event's fields (``event_*``) and their URL's first snapshot's
-        time and headline (``baseline_at``, ``baseline_headline``; None without one).
+    def iter_citations(self, active_only: bool = True, citation_id: int | None = None,
+                       url: str | None = None) -> Iterator[dict[str, Any]]:
+        """The rows of :meth:`citations` (only *citation_id*'s when given, only
+        those of *url* in any of its forms when given), one at a time, with their
+        event's fields (``event_*``), their URL's first snapshot's time and
+        headline (``baseline_at``, ``baseline_headline``; None without one). The
+        first snapshot of a URL is the one of the form requested:
+        ``http://host/a`` for ``http://HOST/a#main`` too.
         """
-        conditions, params = [], []
+        key = self.request_column
+        conditions: list[str] = []
+        params: list[Any] = []
         if active_only:
             conditions.append("c.active = 1")
         if citation_id is not None:
             conditions.append("c.id = ?")
             params.append(citation_id)
+        if url is not None:
+            conditions.append(f"{key} = ?")
+            params.append(_request_key(url) if key == "c.request_url" else url)
         where = " AND ".join(conditions)
         yield from self._query(
             "SELECT c.*, e.date AS event_date, e.country AS event_country, e.count AS event_count,"
             " e.mechanism AS event_mechanism, e.reason AS event_reason,"
             " b.captured_at AS baseline_at, b.headline AS baseline_headline"
             " FROM citations c JOIN events e ON e.id = c.event_id"
-            " LEFT JOIN baselines b ON b.url = c.url" + (" WHERE " + where if where else "")
+            f" LEFT JOIN baselines b ON b.url = {key}" + (" WHERE " + where if where else "")
             + " ORDER BY c.position", params)
 
     def last_checked(self) -> str | None:
@@ -299,9 +344,7 @@ class Store:
         under the URL as it was requested (``/%C3%BC`` for ``/ü``, without
         ``#fragment``; :func:`archiver.exchange.requested_form`), or under
         *url* itself (a fragment was recorded before it was left out)."""
-        from .exchange import requested_form
-
-        urls = list(dict.fromkeys(u for u in (url, requested_form(url)) if u is not None))
+        urls = list(dict.fromkeys((url, _request_key(url))))
         marks = ", ".join("?" for _ in urls)
         return list(self._query(
             f"SELECT * FROM captures WHERE url IN ({marks}) ORDER BY fetched_at, id", urls))
@@ -330,10 +373,11 @@ class Store:
         return stored.load() if stored is not None else None
 
     def baseline_stored(self, url: str) -> StoredBaseline | None:
-        """The first snapshot of *url* as stored: its page still deflated."""
+        """The first snapshot of *url* (in any of its forms) as stored: its page
+        still deflated."""
         row = self.conn.execute(
             "SELECT url, final_url, captured_at, payload_digest, page FROM baselines"
-            " WHERE url = ?", (url,)).fetchone()
+            f" WHERE {_FORMS}", _forms(url)).fetchone()
         if row is None:
             return None
         return StoredBaseline(url=row[0], final_url=row[1], captured_at=row[2],
@@ -342,25 +386,26 @@ class Store:
     def set_baseline(self, url: str, capture_id: int | None, captured_at: dt.datetime,
                      final_url: str, payload_digest: str | None, page: PageInfo,
                      blob: bytes | None = None) -> None:
-        """Keep *page* as the first snapshot of *url* (*blob*: its :func:`page_blob`,
-        when already made)."""
+        """Keep *page* as the first snapshot of *url*, under the form it is
+        requested in (*blob*: its :func:`page_blob`, when already made); a first
+        snapshot kept already stays."""
         self.conn.execute(
             "INSERT OR IGNORE INTO baselines (url, capture_id, captured_at, final_url,"
             " payload_digest, headline, page) VALUES (?,?,?,?,?,?,?)",
-            (url, capture_id, iso(captured_at), final_url, payload_digest, page.headline,
-             blob if blob is not None else page_blob(page)))
+            (_request_key(url), capture_id, iso(captured_at), final_url, payload_digest,
+             page.headline, blob if blob is not None else page_blob(page)))
 
     def baseline_headline(self, url: str) -> str | None:
         """The headline of the first snapshot of *url* (without reading its text)."""
-        row = self.conn.execute("SELECT headline FROM baselines WHERE url = ?", (url,)).fetchone()
+        row = self.conn.execute(f"SELECT headline FROM baselines WHERE {_FORMS}",
+                                _forms(url)).fetchone()
         return str(row[0]) if row and row[0] is not None else None
 
     def first_captured(self, url: str) -> str | None:
         """When *url*'s first snapshot was taken; else when it was first fetched."""
-        row = self.conn.execute("SELECT captured_at FROM baselines WHERE url = ?",
-                                (url,)).fetchone()
-        if row:
-            return str(row[0])
+        stored = self.baseline_stored(url)
+        if stored is not None:
+            return stored.captured_at
         return self.first_fetched(url)
 
     def first_fetched(self, url: str) -> str | None:

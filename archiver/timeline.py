@@ -9,8 +9,10 @@ Everything the archive knows about a citation, in time order:
 * every **transition** of its status (time, from → to, reason).
 
 Formats: ``table`` (plain text, also ``text``), ``md``, ``json`` and ``csv``.
-The URL may be given as checked or as printed in the report; an unknown URL is
-an :class:`~archiver.exceptions.InputError` naming it. Reads only.
+The URL may be given as checked (in any of its forms: the citations of
+``http://host/a`` and of ``http://HOST/a#main`` are of one URL) or as printed
+in the report; an unknown URL is an :class:`~archiver.exceptions.InputError`
+naming it. Reads only.
 """
 
 from __future__ import annotations
@@ -29,16 +31,15 @@ _ORDER = {"capture": 0, "check": 1, "transition": 2}
 
 
 def _citations_of(store: Store, url: str) -> list[dict[str, Any]]:
-    """The citations of *url* as checked or, when there is none, as printed."""
+    """The citations of *url* as checked, in any form of it (``http://HOST/a#b``
+    is ``http://host/a``: one URL requested, with one first snapshot), those
+    written as *url* first; when there is none, as printed."""
     wanted = url.strip()
-    exact: list[dict[str, Any]] = []
-    printed: list[dict[str, Any]] = []
-    for r in citation_rows(store, active_only=False):  # read once, only matches kept
-        if r["url"] == wanted:
-            exact.append(dict(r))
-        elif r["printed"] == wanted and not exact:
-            printed.append(dict(r))
-    return exact or printed
+    found = [dict(r) for r in store.iter_citations(active_only=False, url=wanted)]
+    if found:
+        return sorted(found, key=lambda r: r["url"] != wanted)  # (a stable sort)
+    return [dict(r) for r in citation_rows(store, active_only=False)
+            if r["printed"] == wanted]
 
 
 def timeline(store: Store, url: str) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def timeline(store: Store, url: str) -> dict[str, Any]:
     entries: list[dict[str, Any]] = []
     extra_captures: set[int] = set()
     for c in citations:
-        for row in store.checks_of(c["event_id"], checked_url):
+        for row in store.checks_of(c["event_id"], c["url"]):
             entries.append({
                 "time": row["checked_at"], "kind": "check", "event_id": c["event_id"],
                 "status": row["status"], "http_status": row["http_status"],
@@ -59,7 +60,7 @@ def timeline(store: Store, url: str) -> dict[str, Any]:
             })
             if row["capture_id"]:
                 extra_captures.add(int(row["capture_id"]))
-        for row in store.transitions_of(c["event_id"], checked_url):
+        for row in store.transitions_of(c["event_id"], c["url"]):
             entries.append({
                 "time": row["at"], "kind": "transition", "event_id": c["event_id"],
                 "from_status": row["from_status"], "to_status": row["to_status"],
@@ -81,7 +82,7 @@ def timeline(store: Store, url: str) -> dict[str, Any]:
     entries.sort(key=lambda e: (str(e["time"] or ""), _ORDER[e["kind"]]))
     return {
         "url": checked_url,
-        "citations": [{"event_id": c["event_id"], "printed": c["printed"],
+        "citations": [{"event_id": c["event_id"], "url": c["url"], "printed": c["printed"],
                        "status": c["status"], "since": c["since"],
                        "active": bool(c["active"])} for c in citations],
         "first_captured": store.first_captured(checked_url),
@@ -101,11 +102,17 @@ def _describe(e: dict[str, Any]) -> str:
             f"{e['reason'] or ''}").rstrip(": ")
 
 
+def _as_written(citation: dict[str, Any], data: dict[str, Any]) -> str:
+    """`` as <url>`` for a citation written otherwise than the timeline's URL."""
+    return "" if citation["url"] == data["url"] else f" as {citation['url']}"
+
+
 def _text(data: dict[str, Any]) -> str:
     lines = [f"Timeline of {data['url']}"]
     for c in data["citations"]:
-        lines.append(f"  cited by {c['event_id']}: {c['status'] or 'not checked'}"
-                     f" since {c['since'] or '-'}" + ("" if c["active"] else " (no longer cited)"))
+        lines.append(f"  cited by {c['event_id']}{_as_written(c, data)}: "
+                     f"{c['status'] or 'not checked'} since {c['since'] or '-'}"
+                     + ("" if c["active"] else " (no longer cited)"))
     lines.append(f"  first captured {data['first_captured'] or '-'}")
     lines.append("")
     for e in data["entries"]:
@@ -118,8 +125,9 @@ def _text(data: dict[str, Any]) -> str:
 def _md(data: dict[str, Any]) -> str:
     lines = [f"# Timeline of <{data['url']}>", ""]
     for c in data["citations"]:
-        lines.append(f"- cited by `{c['event_id']}`: **{c['status'] or 'not checked'}** "
-                     f"since {c['since'] or '-'}" + ("" if c["active"] else " (no longer cited)"))
+        lines.append(f"- cited by `{c['event_id']}`{md_text(_as_written(c, data))}: "
+                     f"**{c['status'] or 'not checked'}** since {c['since'] or '-'}"
+                     + ("" if c["active"] else " (no longer cited)"))
     lines += [f"- first captured: {data['first_captured'] or '-'}", "",
               "| time | kind | what |", "|---|---|---|"]
     for e in data["entries"]:

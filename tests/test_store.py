@@ -242,3 +242,69 @@ def test_an_archive_without_record_digests_is_read_and_then_migrated(tmp_path: P
     columns = {r[1] for r in conn.execute("PRAGMA table_info(capture_rows)")}
     conn.close()
     assert "record_sha256" in columns
+
+
+def test_an_earlier_versions_first_snapshots_are_kept_under_the_url_requested(
+        tmp_path: Path) -> None:
+    """An earlier version kept a first snapshot under each form a URL was cited
+    in (``#main``, a host in capitals). Read as it is, each citation finds its
+    own; the next writer keeps one a URL, the one taken first (the page as
+    first found), under the form requested, and each citation's requested form."""
+    a, b, c = "http://127.0.0.1:9/a", "http://localhost:9/b", "http://127.0.0.1:9/c"
+    store = open_store(tmp_path)
+    kept = [(a + "#main", 1, "first"), (a, 9, "cited again"), ("http://LOCALHOST:9/b", 2, "b"),
+            (c, 3, "c"), (c + "#x", 8, "c again")]
+    with store.transaction():
+        store.conn.execute("DROP INDEX citations_request_url")
+        store.conn.execute("ALTER TABLE citations DROP COLUMN request_url")
+        store.conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm006_request_forms'")
+        for url, day, headline in kept:
+            store.conn.execute(
+                "INSERT INTO baselines (url, captured_at, final_url, headline, page)"
+                " VALUES (?,?,?,?,?)", (url, f"2026-01-{day:02d}T00:00:00.5Z", url, headline,
+                                        page_blob(PageInfo(kind="html", headline=headline))))
+        store.conn.execute("INSERT INTO events (id, position) VALUES ('e', 0)")
+        for pos, url in enumerate((a + "#main", a, "http://LOCALHOST:9/b", c + "#x")):
+            store.conn.execute("INSERT INTO citations (event_id, url, position) VALUES (?,?,?)",
+                               ("e", url, pos))
+    store.close()
+
+    def headlines(s: Store) -> list[str]:
+        return [r["baseline_headline"] for r in s.iter_citations()]
+
+    reader = open_store(tmp_path, readonly=True)
+    try:
+        assert headlines(reader) == ["first", "cited again", "b", "c again"]
+        # the earlier of its form's and its own
+        assert reader.baseline_headline(c + "#x") == "c"
+    finally:
+        reader.close()
+    store = open_store(tmp_path)
+    try:
+        assert headlines(store) == ["first", "first", "b", "c"]
+        rows = store.conn.execute("SELECT url, headline FROM baselines ORDER BY url").fetchall()
+        requested = [r[0] for r in store.conn.execute(
+            "SELECT request_url FROM citations ORDER BY position")]
+        assert store.first_captured(a + "#main") == "2026-01-01T00:00:00.5Z"  # no capture
+    finally:
+        store.close()
+    assert rows == [(a, "first"), (c, "c"), (b, "b")]
+    assert requested == [a, a, b, c]
+
+
+def test_the_report_finds_first_snapshots_through_an_index(
+        tmp_path: Path) -> None:
+    """Each citation's first snapshot is looked up by index, whatever the number
+    of citations (no pass over a table a row)."""
+    store = open_store(tmp_path)
+    try:
+        ran: list[str] = []
+        store.conn.set_trace_callback(ran.append)
+        list(store.iter_citations())
+        store.conn.set_trace_callback(None)
+        plan = [str(r[3]) for r in store.conn.execute("EXPLAIN QUERY PLAN " + ran[-1])]
+    finally:
+        store.close()
+    assert [p for p in plan if p.startswith("SCAN")] == ["SCAN c"], plan
+    assert any("INDEX sqlite_autoindex_baselines_1" in p for p in plan), plan
+

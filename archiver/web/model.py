@@ -32,6 +32,7 @@ from .. import cpupool
 from ..cpupool import JobTimedOut, WorkerDied, run_apart
 from ..evidence import FileVerdicts, response_location
 from ..exceptions import ArchiverError
+from ..exchange import request_key
 from ..extract import extract
 from ..models import Baseline
 from ..report import build_report, counts
@@ -306,7 +307,8 @@ def citation_model(store: Store, warc_dir: Path, citation_id: int, replay_base: 
         item["digest_problem"] = problem
         item["replay"] = None if problem else capture_replay(c, replay_base, collection)
         captures.append(item)
-    final_captures = [c for c in ordered if c["url"] == (row["final_url"] or url)] or ordered
+    landed = row["final_url"] or url  # recorded as requested: no #fragment
+    final_captures = [c for c in ordered if c["url"] in (landed, request_key(landed))] or ordered
     return {
         "citation": citation,
         "event": event,
