@@ -46,7 +46,7 @@ def citation_rows(store: Store, active_only: bool = True) -> Iterable[Mapping[st
     return store.iter_citations(active_only=active_only)
 
 
-def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
+def _result(c: Mapping[str, Any]) -> dict[str, Any]:
     """The result of one checked citation row."""
     return {
         "event": c["event_id"],
@@ -58,7 +58,8 @@ def _result(c: Mapping[str, Any], store: Store) -> dict[str, Any]:
         "published": c["published"],
         "flags": json.loads(c["flags"] or "[]"),
         "reason": c["reason"] or "",
-        "first_captured": seconds(c["baseline_at"] or store.first_fetched(c["url"])),
+        # the URL's earliest capture (a redirect's later hop too), computed with the row
+        "first_captured": seconds(c["first_captured"]),
         # the first snapshot: the page as first found alive (None when it never
         # was: a link dead from the start has only its error page archived,
         # which is no replacement for it)
@@ -123,7 +124,7 @@ def iter_results(store: Store) -> Iterator[dict[str, Any]]:
     """The results of :func:`build_report`, one at a time."""
     for c in citation_rows(store):
         if c["status"]:
-            yield _result(c, store)
+            yield _result(c)
 
 
 def build_report(store: Store) -> dict[str, Any]:
@@ -133,7 +134,7 @@ def build_report(store: Store) -> dict[str, Any]:
     results, unchecked = [], 0
     for c in citation_rows(store):
         if c["status"]:
-            results.append(_result(c, store))
+            results.append(_result(c))
         else:
             unchecked += 1
     return {"checked_at": checked_at(store), "results": results, "unchecked": unchecked}

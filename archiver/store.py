@@ -217,8 +217,11 @@ class Store:
         """The rows of :meth:`citations` (only *citation_id*'s when given, only
         those of *url* in any of its forms when given), one at a time, with their
         event's fields (``event_*``), their URL's first snapshot's time and
-        headline (``baseline_at``, ``baseline_headline``; None without one). The
-        first snapshot of a URL is the one of the form requested:
+        headline (``baseline_at``, ``baseline_headline``; None without one) and
+        when their URL was first captured at all (``first_captured``: its
+        earliest capture, as the first hop or as a later one of a redirect,
+        under the form requested or the form cited; else its first snapshot's
+        time). The first snapshot of a URL is the one of the form requested:
         ``http://host/a`` for ``http://HOST/a#main`` too.
         """
         key = self.request_column
@@ -236,7 +239,10 @@ class Store:
         yield from self._query(
             "SELECT c.*, e.date AS event_date, e.country AS event_country, e.count AS event_count,"
             " e.mechanism AS event_mechanism, e.reason AS event_reason,"
-            " b.captured_at AS baseline_at, b.headline AS baseline_headline"
+            " b.captured_at AS baseline_at, b.headline AS baseline_headline,"
+            " coalesce((SELECT min(r.fetched_at) FROM capture_rows r WHERE r.url_id IN"
+            f" (SELECT u.id FROM urls u WHERE u.url IN ({key}, c.url))), b.captured_at)"
+            " AS first_captured"
             " FROM citations c JOIN events e ON e.id = c.event_id"
             f" LEFT JOIN baselines b ON b.url = {key}" + (" WHERE " + where if where else "")
             + " ORDER BY c.position", params)
@@ -402,17 +408,20 @@ class Store:
         return str(row[0]) if row and row[0] is not None else None
 
     def first_captured(self, url: str) -> str | None:
-        """When *url*'s first snapshot was taken; else when it was first fetched."""
+        """When *url* was first captured at all: its earliest capture (as the
+        first hop of a fetch, or as a later one of a redirect), under the form
+        it is requested in or as cited (a ``#fragment`` was recorded before it
+        was left out); else when its first snapshot was taken. What the report
+        gives as ``first_captured`` (:meth:`iter_citations`)."""
+        forms = list(dict.fromkeys((_request_key(url), url)))
+        marks = ", ".join("?" for _ in forms)
+        row = self.conn.execute(
+            "SELECT min(r.fetched_at) FROM capture_rows r WHERE r.url_id IN"
+            f" (SELECT id FROM urls WHERE url IN ({marks}))", forms).fetchone()
+        if row and row[0]:
+            return str(row[0])
         stored = self.baseline_stored(url)
-        if stored is not None:
-            return stored.captured_at
-        return self.first_fetched(url)
-
-    def first_fetched(self, url: str) -> str | None:
-        """When *url* was first answered (its earliest capture), if ever."""
-        row = self.conn.execute("SELECT min(fetched_at) FROM captures WHERE url = ?",
-                                (url,)).fetchone()
-        return str(row[0]) if row and row[0] else None
+        return stored.captured_at if stored is not None else None
 
     # -- checks ---------------------------------------------------------------
     def failure_history(self, event_id: str, url: str) -> FailureHistory:

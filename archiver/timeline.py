@@ -85,7 +85,8 @@ def timeline(store: Store, url: str) -> dict[str, Any]:
         "citations": [{"event_id": c["event_id"], "url": c["url"], "printed": c["printed"],
                        "status": c["status"], "since": c["since"],
                        "active": bool(c["active"])} for c in citations],
-        "first_captured": store.first_captured(checked_url),
+        # as the report gives it: the URL's earliest capture (a redirect's later hop too)
+        "first_captured": citations[0]["first_captured"],
         "entries": entries,
     }
 

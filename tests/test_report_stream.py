@@ -97,16 +97,13 @@ class _OneAtATime:
                    "consecutive_failures": 0, "printed": None, "since": None, "rule": "r",
                    "event_date": None, "event_country": None, "event_count": None,
                    "event_mechanism": None, "baseline_at": None, "baseline_headline": None,
-                   "last_checked": f"2026-11-25T14:00:{i:02d}Z"}
+                   "first_captured": None, "last_checked": f"2026-11-25T14:00:{i:02d}Z"}
 
     def citations(self, active_only: bool = True) -> list[dict[str, Any]]:
         raise AssertionError("the whole list of citations was asked for")
 
     def last_checked(self) -> str | None:
         return f"2026-11-25T14:00:{self.n - 1:02d}Z"
-
-    def first_fetched(self, url: str) -> str | None:
-        return None
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv"])

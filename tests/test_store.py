@@ -292,10 +292,10 @@ def test_an_earlier_versions_first_snapshots_are_kept_under_the_url_requested(
     assert requested == [a, a, b, c]
 
 
-def test_the_report_finds_first_snapshots_through_an_index(
+def test_the_report_finds_first_snapshots_and_first_captures_through_indexes(
         tmp_path: Path) -> None:
-    """Each citation's first snapshot is looked up by index, whatever the number
-    of citations (no pass over a table a row)."""
+    """Each citation's first snapshot and first capture are looked up by index,
+    whatever the number of citations and captures (no pass over a table a row)."""
     store = open_store(tmp_path)
     try:
         ran: list[str] = []
@@ -307,4 +307,23 @@ def test_the_report_finds_first_snapshots_through_an_index(
         store.close()
     assert [p for p in plan if p.startswith("SCAN")] == ["SCAN c"], plan
     assert any("INDEX sqlite_autoindex_baselines_1" in p for p in plan), plan
+    assert any("INDEX capture_rows_url" in p for p in plan), plan
 
+
+def test_first_captured_is_the_earliest_capture_in_either_form(tmp_path: Path) -> None:
+    """A URL first captured as the later hop of a redirect, and one whose
+    captures an earlier version recorded with the #fragment cited."""
+    a = "http://127.0.0.1:9/a"
+    store = open_store(tmp_path)
+    try:
+        with store.transaction():
+            _capture(store, a, 5, "response", "sha256:A")
+            _capture(store, a + "#main", 3, "response", "sha256:A")
+            store.set_baseline(a + "#main", None, dt.datetime(2026, 1, 7, tzinfo=dt.UTC), a,
+                               None, PAGES[0])
+        assert store.first_captured(a) == "2026-01-05T00:00:00Z"
+        assert store.first_captured(a + "#main") == "2026-01-03T00:00:00Z"
+        assert store.first_captured("http://127.0.0.1:9/never") is None
+        assert store.baseline_headline(a) == PAGES[0].headline  # kept under the form requested
+    finally:
+        store.close()

@@ -4,6 +4,8 @@
 fragment is never sent, a host name is case-blind): one fetch a cycle, one
 first snapshot to measure drift against, whatever form each citation is
 written in; each citation keeps its own URL in its checks and in the report.
+And ``first_captured`` is when the URL was first captured at all, which for a
+redirect's target is the capture of that hop, before anyone cited it.
 """
 
 from __future__ import annotations
@@ -23,7 +25,7 @@ from archiver.pipeline import run_cycle
 from archiver.report import build_report, seconds
 from archiver.sources import load_sources
 from archiver.store import iso, open_store, page_blob
-from archiver.timeline import timeline
+from archiver.timeline import render_timeline, timeline
 
 from .lab import Site, news_page
 from .sourcesfile import lab_settings, write_sources
@@ -208,3 +210,34 @@ def _baselines(tmp_path: Path) -> list[tuple[str, str]]:
                 store.conn.execute("SELECT url, headline FROM baselines ORDER BY url")]
     finally:
         store.close()
+
+
+def test_first_captured_of_a_redirect_target_is_its_capture_as_that_hop(
+        site: Site, clock: Clock, tmp_path: Path) -> None:
+    """The editor follows a 'moved' and cites the page where it went: that page
+    was captured a week before, as the redirect's second hop."""
+    old, new = site.url("/old"), site.url("/new")
+    site.page("/old", FIRST)
+    cycle(tmp_path, clock, [event("e1", old)])
+    site.remove("/old")
+    site.redirect("/old", "/new", status=301)
+    site.page("/new", FIRST)
+    cycle(tmp_path, clock, [event("e1", old)])
+    assert report(tmp_path)[("e1", old)]["status"] == "moved"
+    store = open_store(tmp_path / "archive", readonly=True)
+    try:
+        (as_hop,) = store.captures_of(new)
+    finally:
+        store.close()
+    cycle(tmp_path, clock, [event("e1", new)])
+    result = report(tmp_path)[("e1", new)]
+    assert result["first_captured"] == as_hop["fetched_at"].split(".")[0] + "Z"
+    assert result["first_captured"] < result["snapshot_at"]  # cited (and kept) a week later
+    store = open_store(tmp_path / "archive", readonly=True)
+    try:
+        assert timeline(store, new)["first_captured"] == as_hop["fetched_at"]
+        text = render_timeline(store, new, "table")
+    finally:
+        store.close()
+    assert f"first captured {as_hop['fetched_at']}\n" in text
+    assert text.index(f"{as_hop['fetched_at']}  capture") > text.index("first captured")
