@@ -129,10 +129,22 @@ def requested_form(url: str) -> str | None:
 
 
 def request_key(url: str) -> str:
-    """The one identity of a cited URL: its :func:`requested_form`, or *url*
-    itself when httpx cannot read it. ``http://HOST/a#b`` and ``http://host/a``
-    are one request: one fetch a cycle, one first snapshot, one history."""
-    return requested_form(url) or url
+    """The one identity of a cited URL: its :func:`requested_form` (with the
+    path ``/`` when it has none: ``http://host`` and ``http://host/`` are both
+    requested as ``GET /``), or *url* itself when httpx cannot read it.
+    ``http://HOST/a#b`` and ``http://host/a`` are one request: one fetch a
+    cycle, one first snapshot, one history."""
+    form = requested_form(url)
+    if form is None:
+        return url
+    scheme, sep, rest = form.partition("://")
+    if not sep:
+        return form
+    # in the requested form, "/" or "?" ends the authority (not in it: escaped)
+    end = min((i for i in (rest.find("/"), rest.find("?")) if i >= 0), default=len(rest))
+    if end == len(rest) or rest[end] == "?":  # no path written
+        return f"{scheme}://{rest[:end]}/{rest[end:]}"
+    return form
 
 
 def port_of(url: httpx.URL) -> int:

@@ -80,7 +80,7 @@ from yaml.resolver import Resolver
 from .citedurls import lone_surrogate, url_problem
 from .consistency import report_subject, subject_names
 from .exceptions import SourcesError
-from .exchange import requested_form
+from .exchange import request_key
 from .files import NotAFile, TooLarge, read_file
 from .models import Citation, Event, Sources
 from .settings import shown
@@ -566,7 +566,7 @@ class _Reader:
         for item in node.value:
             citation = self.citation(item, event_id)
             # the same request ("HTTP://" for "http://", a "#fragment" never sent)
-            key = requested_form(citation.url) or citation.url
+            key = request_key(citation.url)
             if key in seen:
                 raise self.error(
                     f"URL listed twice for event {event_id!r} (first on line "

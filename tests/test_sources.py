@@ -285,6 +285,10 @@ REFUSALS = [
     ("url-twice-with-fragment",
      "events:\n  - id: a\n    sources:\n      - http://a.b/x\n      - http://a.b/x#top\n",
      5, "twice"),
+    # a site's root with and without its slash: both are GET /
+    ("url-twice-root-slash",
+     "events:\n  - id: a\n    sources:\n      - http://a.b\n      - http://a.b/\n",
+     5, "twice"),
     ("key-repeated", "events:\n  - id: a\n    sources: [http://a.b/]\n    id: b\n", 4,
      "repeated"),
     ("merge-key", "base: &b {sources: [http://a.b/]}\nevents:\n  - <<: *b\n    id: a\n", 3,

@@ -144,6 +144,24 @@ def test_one_fetch_for_every_form_of_a_url_in_a_cycle(site: Site, clock: Clock,
     assert len({results[(f"e{i}", u)]["snapshot_at"] for i, u in enumerate(written[:3])}) == 1
 
 
+def test_a_site_root_with_and_without_its_slash_is_one_url(site: Site, clock: Clock,
+                                                           tmp_path: Path) -> None:
+    """``http://host:port`` and ``http://host:port/`` are both requested as
+    ``GET /``: one fetch a cycle and one first snapshot, so the root's drift is
+    told for both (the form without the slash was 'alive, first snapshot' when
+    cited after the page had changed)."""
+    site.page("/", FIRST)
+    bare = site.url("/").rstrip("/")
+    cycle(tmp_path, clock, [event("e1", bare + "/")])
+    site.page("/", LATER)
+    summary = cycle(tmp_path, clock, [event("e1", bare + "/"), event("e2", bare),
+                                      event("e3", bare + "#top")])
+    assert summary.fetched == 1 and len(site.hits_for("/")) == 2
+    results = report(tmp_path)
+    assert [results[(e, u)]["status"] for e, u in (
+        ("e1", bare + "/"), ("e2", bare), ("e3", bare + "#top"))] == ["drifted"] * 3
+
+
 def _as_an_earlier_version_left_it(archive: Path, *changes: tuple[str, tuple[Any, ...]]
                                    ) -> None:
     """Make *archive* what the version before one URL identity left: the
