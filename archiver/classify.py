@@ -309,10 +309,18 @@ def _retry_note(fetch: FetchResult) -> str:
     """What a ``Retry-After`` too long to wait for asked (empty without one)."""
     if fetch.retry_after is None:
         return ""
-    seconds = fetch.retry_after
-    wait = f"{seconds / 3600:.3g} hours" if seconds >= 3600 else f"{seconds:.0f} seconds"
-    return (f", asking to be tried again in {wait} (longer than fetch.max_retry_after: "
-            "not waited for)")
+    return (f", asking to be tried again in {_duration(fetch.retry_after)} (longer than "
+            "fetch.max_retry_after: not waited for)")
+
+
+def _duration(seconds: float) -> str:
+    """*seconds* as a reader says it: "90 seconds", "5 minutes", "3 hours", "12 days"."""
+    for unit, size, up_to in (("second", 1, 120), ("minute", 60, 7200),
+                              ("hour", 3600, 172_800), ("day", 86_400, 730 * 86_400)):
+        if seconds < up_to:
+            n = round(seconds / size)
+            return f"{n:,} {unit}{'' if n == 1 else 's'}"
+    return f"{round(seconds / (365.25 * 86_400)):,} years"
 
 
 def _refresh(final: Hop, page: PageInfo | None) -> str | None:

@@ -74,16 +74,20 @@ def _result(c: Mapping[str, Any]) -> dict[str, Any]:
         "event_mechanism": c["event_mechanism"],
         "baseline_headline": c["baseline_headline"],
         "advice": advice(c["status"], c["rule"], c["url"], c["final_url"],
-                         c["baseline_at"] is not None),
+                         c["baseline_at"] is not None, c["event_id"]),
     }
 
 
 def advice(status: str | None, rule: str | None, url: str, final_url: str | None,
-           snapshot: bool) -> str | None:
+           snapshot: bool, event: str = "ID") -> str | None:
     """What an editor should do about a citation of *status* (None: nothing).
     *snapshot*: the page was once found alive, so its first snapshot is an
-    archived copy to cite instead."""
-    copy = "cite its archived copy instead" if snapshot else \
+    archived copy to offer instead; our own copies are replays on this
+    machine, so what a report cites is a public copy: the Wayback Machine's,
+    or the *event*'s package, published."""
+    public = ("a public archived copy (the Wayback Machine's, or this archive's, "
+              f"published with `archiver export --wacz FILE --event {event}`)")
+    copy = f"cite {public} instead" if snapshot else \
         "cite another archive's copy (it was never captured alive here)"
     if status == "dead":
         return f"The page is gone: {copy}."
@@ -92,16 +96,15 @@ def advice(status: str | None, rule: str | None, url: str, final_url: str | None
                 f"page went, or {copy}.")
     if status == "drifted":
         return ("The page changed after its first snapshot: check that it still says what "
-                "the report cites it for; if not, cite the archived copy of the first "
-                "snapshot.")
+                f"the report cites it for; if not, cite {public} of the first snapshot.")
     if status == "moved":
-        if final_url and final_url != url:
-            return f"Update the link to the page's new address: {final_url}"
+        if final_url and not same_request(final_url, url):
+            return f"Update the link to the page's new address: {_with_fragment(final_url, url)}"
         return "Update the link to the page's new address (see the reason)."
     if status == "blocked":
         if rule == "paywall":
-            return ("The text is now behind a paywall: where readers need it, cite the "
-                    "archived copy of the first snapshot.")
+            return (f"The text is now behind a paywall: where readers need it, cite {public} "
+                    "of the first snapshot.")
         return ("The site refuses this checker, which is no sign the page is gone: open the "
                 "link in a browser; nothing to change if it loads.")
     if status == "unreachable":
@@ -113,6 +116,23 @@ def advice(status: str | None, rule: str | None, url: str, final_url: str | None
         return ("Nothing to change yet: a failure that may pass. It counts as dead only "
                 "after failing over successive checks (the reason says how many).")
     return None
+
+
+def same_request(a: str, b: str) -> bool:
+    """True when URLs *a* and *b* are one request (a ``#fragment``, a host in
+    capitals, a root without its slash: :func:`archiver.exchange.request_key`)."""
+    if a == b:
+        return True
+    from .exchange import request_key  # httpx: only for URLs written differently
+
+    return request_key(a) == request_key(b)
+
+
+def _with_fragment(target: str, cited: str) -> str:
+    """*target* with the ``#fragment`` of *cited* when it has none of its own (a
+    browser keeps it across a redirect that names none, RFC 9110, 10.2.2)."""
+    fragment = cited.partition("#")[2]
+    return f"{target}#{fragment}" if fragment and "#" not in target else target
 
 
 def checked_at(store: Store) -> str | None:
@@ -289,7 +309,7 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
                 lines.append(f"  - **to do:** {md_text(r['advice'])}")
             if r.get("printed") and r["printed"] != r["url"]:
                 lines.append(f"  - as printed: {md_text(r['printed'])}")
-            if r.get("final_url") and r["final_url"] != r["url"]:
+            if r.get("final_url") and not same_request(r["final_url"], r["url"]):
                 lines.append(f"  - now at: {md_url(r['final_url'])}")
             then, now = r.get("baseline_headline"), r.get("headline")
             if then and then == now:

@@ -39,7 +39,7 @@ import jinja2
 from markupsafe import Markup
 
 from .models import BROKEN
-from .report import STATUS_ORDER, broken_count, counts, unchecked_note
+from .report import STATUS_ORDER, broken_count, counts, same_request, unchecked_note
 
 if TYPE_CHECKING:
     from .store import Store
@@ -117,6 +117,7 @@ def template_environment() -> jinja2.Environment:
     env.filters["safe_href"] = safe_href
     env.filters["day"] = day
     env.filters["replay_link"] = replay_link
+    env.tests["same_request"] = same_request
     return env
 
 

@@ -257,7 +257,9 @@ class Store:
 
     # -- cycles ---------------------------------------------------------------
     def start_cycle(self, sources: Path, pid: int) -> int:
-        named = str(sources).encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+        # as an absolute path: `report --sources FILE` compares it with FILE
+        named = os.path.abspath(sources).encode("utf-8", "surrogateescape").decode(
+            "utf-8", "replace")
         with self.transaction():
             cur = self.conn.execute("INSERT INTO cycles (started, state, sources, pid) "
                                     "VALUES (?, 'running', ?, ?)", (iso(now_utc()), named, pid))

@@ -1279,5 +1279,9 @@ def test_a_long_retry_after_is_in_the_reason() -> None:
     assert "tried again in 24 hours" in v.reason
     unavailable = fetched(hop(status=503, headers={"Retry-After": "600"}))
     unavailable.retry_after = 600.0
-    assert "tried again in 600 seconds" in run(unavailable, None).reason
+    assert "tried again in 10 minutes" in run(unavailable, None).reason
     assert "tried again" not in run(fetched(hop(status=429)), None).reason
+    for seconds, said in ((3600, "60 minutes"), (99_999_999_999, "3,169 years"),
+                          (200_000, "2 days"), (90, "90 seconds")):
+        result.retry_after = float(seconds)
+        assert f"tried again in {said} (" in run(result, None).reason

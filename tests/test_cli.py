@@ -547,14 +547,16 @@ def test_only_a_page_once_found_alive_is_offered_as_a_replacement(tmp_path: Path
     # what to do: no first snapshot to offer for the link dead from the start
     assert results["gone"]["advice"] == ("The page is gone: cite another archive's copy (it "
                                          "was never captured alive here).")
-    assert results["story"]["advice"] == "The page is gone: cite its archived copy instead."
+    assert results["story"]["advice"] == (
+        "The page is gone: cite a public archived copy (the Wayback Machine's, or this "
+        "archive's, published with `archiver export --wacz FILE --event e`) instead.")
     md = archiver("report", "--archive", str(archive), "--format", "md").stdout.decode()
     gone, story = (md.split(f"<{urls[p]}>", 1)[1].split("\n- ", 1)[0]
                    for p in ("gone", "story"))
     assert "archived copy" not in gone
     stamp = re.sub(r"\D", "", results["story"]["snapshot_at"])
     assert f"archived copies: our archived copy <http://127.0.0.1:8080/archive/{stamp}/" in story
-    assert "**to do:** The page is gone: cite its archived copy instead." in story
+    assert "**to do:** The page is gone: cite a public archived copy" in story
     html = archiver("report", "--archive", str(archive), "--format", "html").stdout.decode()
     assert html.count("our archived copy") == 1
     assert html.count("<dt>To do</dt>") == 2
@@ -695,7 +697,9 @@ def test_report_names_another_sources_file_than_the_one_checked(tmp_path: Path) 
         archive = tmp_path / "archive"
         common = ("--archive", str(archive), "--allow-private", "--per-host-delay", "0")
         assert archiver("run", "--sources", str(main), *common).returncode == 0
-        assert archiver("check", "--sources", str(scratch), *common).returncode == 0
+        # the file named as typed, from its own folder
+        assert archiver("check", "--sources", scratch.name, *common,
+                        cwd=tmp_path).returncode == 0
     told = archiver("report", "--sources", str(main), "--archive", str(archive),
                     "--format", "json")
     assert told.returncode == 0
@@ -703,5 +707,11 @@ def test_report_names_another_sources_file_than_the_one_checked(tmp_path: Path) 
     assert f"latest cycle checked {scratch}, not {main}" in told.stderr.decode()
     same = archiver("report", "--sources", str(scratch), "--archive", str(archive))
     assert same.returncode == 0 and b"warning" not in same.stderr
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / scratch.name).write_bytes(main.read_bytes())  # another file, same name
+    other = archiver("report", "--sources", scratch.name, "--archive", str(archive),
+                     cwd=elsewhere)
+    assert b"warning: the archive's latest cycle checked" in other.stderr
     unnamed = archiver("report", "--archive", str(archive))
     assert unnamed.returncode == 0 and b"warning" not in unnamed.stderr

@@ -226,8 +226,13 @@ def test_each_broken_status_says_what_to_do() -> None:
 
     moved = advice("moved", "moved", "https://a.example/old", "https://a.example/new", True)
     assert moved == "Update the link to the page's new address: https://a.example/new"
-    assert advice("dead", "http-404", "u", "u", True) == \
-        "The page is gone: cite its archived copy instead."
+    # the cited fragment goes with it, as a browser keeps it across the redirect
+    assert advice("moved", "moved", "https://a.example/old#p4", "https://a.example/new",
+                  True) == "Update the link to the page's new address: https://a.example/new#p4"
+    # to cite: a public copy (ours are replays on this machine), the event's package named
+    assert advice("dead", "http-404", "u", "u", True, "e-7") == (
+        "The page is gone: cite a public archived copy (the Wayback Machine's, or this "
+        "archive's, published with `archiver export --wacz FILE --event e-7`) instead.")
     assert "find where the page went" in (advice("soft-404", "error-title", "u", "u", True)
                                           or "")
     assert "check that it still says what the report cites it for" in (
@@ -247,3 +252,12 @@ def test_each_broken_status_says_what_to_do() -> None:
     page = render_html(report)
     assert page.count("<dt>To do</dt>") == 7
     assert "not to cite" in page
+
+    # the same page asked for in another form (a #fragment, the host in capitals) is
+    # not "now at" another address
+    report = {"checked_at": "2026-11-25T14:00:00Z", "results": [
+        result("e", "https://b.example/a#main", "drifted", final_url="https://b.example/a"),
+        result("e", "https://B.example/c", "drifted", final_url="https://b.example/c"),
+        result("e", "https://b.example/old", "moved", final_url="https://b.example/new")]}
+    assert render_md(report).count("now at:") == 1
+    assert render_html(report).count("<dt>Now at</dt>") == 1
