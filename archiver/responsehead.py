@@ -25,6 +25,8 @@ _HEAD_END = re.compile(rb"\r?\n\r?\n")
 _STATUS_LINE = re.compile(rb"HTTP/[0-9.]+[ \t]+([0-9]{3})")
 #: A header name as browsers take it: a token (RFC 9110, 5.6.2).
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
+#: A line end that is a bare LF.
+_BARE_LF = re.compile(rb"(?<!\r)\n")
 
 
 def heads(data: bytes) -> Iterator[tuple[int, re.Match[bytes], int]]:
@@ -153,15 +155,17 @@ def may_read_again(data: bytes) -> bool:
 
 def final_head(data: bytes, status: int) -> bytes | None:
     """The bytes of the head of status *status* in *data*, as received: from
-    its status line to the blank line, past interim (1xx) heads; None when
-    they are not found as the parser read them, or a line ends in a bare LF."""
+    its status line to the blank line, past interim (1xx) heads, every line
+    kept; a line end that is a bare LF made CRLF. None when the head is not
+    found as the parser read it."""
     for start, end, code in heads(data):
         if not 100 <= code < 200:
+            if code != status:
+                return None
             head = data[start:end.end()]
             # a line ended by a bare LF is read (as browsers do), but a WARC
-            # reader finds the payload after CRLF CRLF: such a head is written
-            # from the parsed fields
-            if code != status or head.count(b"\n") != head.count(b"\r\n"):
-                return None
+            # reader finds the payload after CRLF CRLF: only such line ends change
+            if head.count(b"\n") != head.count(b"\r\n"):
+                return _BARE_LF.sub(b"\r\n", head)
             return head
     return None

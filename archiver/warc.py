@@ -22,8 +22,8 @@ Conventions (what an auditor reading the files should know):
   is written.
 * **HTTP headers** are stored byte for byte as received (``Hop.raw_head``:
   spacing, folded lines, a status line without reason), in order, with two
-  exceptions. A head whose lines end in a bare LF is written from its parsed
-  fields with CRLF (readers find the payload after CRLF CRLF). And the body is
+  exceptions. A head whose lines end in a bare LF has those line ends made
+  CRLF, every line kept (readers find the payload after CRLF CRLF). And the body is
   stored de-chunked, so a ``Transfer-Encoding`` header
   is kept under the name ``X-Archive-Orig-Transfer-Encoding`` (pywb's prefix
   for original headers), in its place. A record that still said ``chunked``

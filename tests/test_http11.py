@@ -20,7 +20,7 @@ from pathlib import Path
 import pytest
 
 from archiver.fetch import Fetcher, make_client
-from archiver.models import FetchResult
+from archiver.models import FetchResult, Hop
 
 from .lab import Handler, Site, body_of
 from .test_hostile import head, settings
@@ -428,10 +428,9 @@ def test_a_header_line_browsers_read_past_is_kept_but_not_read(site: Site,
             (["Content-Length", "Content-Type"] if path == "/twice"
              else ["Content-Type", "Content-Length"]), (path, hop.response_headers)
         sent = heads[path] % len(page)
-        if path == "/bare-lf":  # written from the fields with CRLF, as before
-            assert hop.raw_head is None
-        else:
-            assert hop.raw_head == sent[sent.index(b"HTTP/1.1 200"):], path
+        if path == "/bare-lf":  # its line ends made CRLF
+            sent = sent.replace(b"\n", b"\r\n")
+        assert hop.raw_head == sent[sent.index(b"HTTP/1.1 200"):], path
     assert results["/space-before-colon"].error == "protocol"
     assert results["/next"].error is None
     hop = results["/no-colon"].final
@@ -446,3 +445,75 @@ def test_a_header_line_browsers_read_past_is_kept_but_not_read(site: Site,
                  r.http_headers.get_header("Content-Type"), r.content_stream().read())
                 for r in ArchiveIterator(fh) if r.rec_type == "response"]
     assert read == [(None, "text/html", page)]
+
+
+def _in_pieces(pieces: list[bytes]) -> Callable[[Handler], None]:
+    """A server that writes *pieces* apart, as a slow or proxied one may."""
+    def send(handler: Handler) -> None:
+        for i, piece in enumerate(pieces):
+            if i:
+                time.sleep(0.2)
+            handler.wfile.write(piece)
+            handler.wfile.flush()
+    return send
+
+
+def _record_of(hop: Hop, tmp_path: Path) -> tuple[bytes, list[tuple[str, str]], bytes]:
+    """*hop* written as a WARC record, checked by warcio: the record's bytes
+    (decompressed), and its HTTP headers and payload as warcio reads them."""
+    from warcio.archiveiterator import ArchiveIterator
+
+    from archiver.settings import WarcSettings
+    from archiver.warc import WarcWriter
+
+    from .test_warc import SOFTWARE, warcio_check
+
+    folder = tmp_path / f"warc-{hop.url.rsplit('/', 1)[1]}"
+    with WarcWriter(folder, WarcSettings(), SOFTWARE) as writer:
+        writer.write_exchange(hop)
+    (path,) = folder.glob("*.warc.gz")
+    checked = warcio_check(path)
+    assert checked.returncode == 0, checked.stdout + checked.stderr
+    with open(path, "rb") as fh:
+        (read,) = [(r.http_headers.headers, r.content_stream().read())
+                   for r in ArchiveIterator(fh) if r.rec_type == "response"]
+    return gzip.decompress(path.read_bytes()), *read
+
+
+
+def test_a_bare_lf_head_keeps_every_line_in_the_record(site: Site, tmp_path: Path) -> None:
+    """A head with bare-LF line ends is stored with every line as it came, its
+    line ends made CRLF (WARC readers find the payload after CRLF CRLF). It was
+    rebuilt from the fields read: a line browsers read past, the second line of
+    a length given twice were gone from the record, which then held a head no
+    server sent."""
+    page = b"<html><head><title>Read</title></head><body><p>hello</p></body></html>"
+    length = b"Content-Length: %d" % len(page)
+    heads = {
+        "/no-colon": b"HTTP/1.1 200 OK\nContent-Type: text/html\nX-Broken-Line\n" + length
+                     + b"\n\n",
+        "/twice": b"HTTP/1.1 200 OK\nContent-Type: text/html\n" + length + b"\n" + length
+                  + b"\n\n",
+        "/folded": b"HTTP/1.1 200 OK\nContent-Type: text/html\nX-Folded: a\n  b\n" + length
+                   + b"\n\n",
+        # one bare LF in a head of CRLF line ends
+        "/mixed": b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\nX-Broken-Line\n" + length
+                  + b"\r\n\r\n",
+        "/spaces": b"HTTP/1.1 200 OK\nContent-Type:  text/html \nX-Empty:\n" + length + b"\n\n",
+    }
+    for path, sent in heads.items():
+        site.raw(path, _in_pieces([sent + page]))
+    results = dict(zip(heads, fetch_all(tmp_path, [site.url(p) for p in heads]), strict=True))
+    for path, sent in heads.items():
+        result = results[path]
+        hop = result.final
+        assert result.error is None and hop is not None, (path, result.error_detail)
+        assert hop.status == 200 and body_of(hop) == page, path
+        stored = sent.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n")
+        assert hop.raw_head == stored, path
+        record, headers, payload = _record_of(hop, tmp_path)
+        assert stored + page in record and payload == page, path
+        assert headers[0] == ("Content-Type", "text/html"), path
+    assert results["/spaces"].final is not None
+    assert results["/spaces"].final.raw_head == heads["/spaces"].replace(b"\n", b"\r\n")
+
