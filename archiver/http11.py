@@ -20,7 +20,8 @@ What a response may be, as h11 allows it:
 * a head of at most :data:`MAX_HEAD_BYTES` (larger is a protocol error);
 * a head llhttp refuses but browsers read: header lines they read past (no
   colon, no name: :func:`archiver.responsehead.read_past`), Content-Length given twice with one
-  value. It is parsed anew as they read it, and kept as it came.
+  value. It is parsed anew as they read it, once it is all here, however it
+  comes in pieces, and kept as it came.
 
 Errors are httpcore's exception types (``RemoteProtocolError``,
 ``ReadError``...), which the fetcher maps to httpx's as for any request.

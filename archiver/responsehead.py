@@ -135,7 +135,11 @@ def may_read_again(data: bytes) -> bool:
     here yet, may be read once it is (:func:`read_again`): one of its lines
     that has ended is one browsers read past, or one of its lines (ended or
     not) gives Content-Length, which a later one, or its own value, may give
-    again. Otherwise the refusal stands at once, with no wait for the rest."""
+    again; or the line not ended yet already breaks the grammar of a name
+    where the parser refuses it (a byte that is not a token's, a colon with no
+    name before it): the parser refuses such a line at that byte, and its
+    end, which may come in a later read, decides how browsers read it.
+    Otherwise the refusal stands at once, with no wait for the rest."""
     if final_head_here(data):
         return read_again(data) is not None
     start = 0
@@ -148,8 +152,10 @@ def may_read_again(data: bytes) -> bool:
     _, *lines = data[start:].split(b"\n")  # the status line left out
     if any(line.partition(b":")[0].strip().lower() == b"content-length" for line in lines):
         return True
-    if lines and not lines[-1].endswith(b"\r"):
-        lines.pop()  # not ended yet
+    last = lines.pop() if lines else b""  # not ended yet (it may be empty)
+    if last[:1] not in (b"", b" ", b"\t") \
+            and _TOKEN.fullmatch(last.partition(b":")[0]) is None:
+        return True
     return any(read_past(field) for field in fields([line.rstrip(b"\r") for line in lines]))
 
 

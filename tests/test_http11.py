@@ -481,6 +481,45 @@ def _record_of(hop: Hop, tmp_path: Path) -> tuple[bytes, list[tuple[str, str]], 
 
 
 
+BROKEN_LINES = [b"X Broken: v", b"X@Y: v", b": v"]
+
+
+def test_a_head_that_comes_in_pieces_is_read_as_it_is_read_whole(site: Site,
+                                                                  tmp_path: Path) -> None:
+    """A header line browsers read past, written in two pieces split inside it
+    (llhttp refuses at its bad byte, before the line has ended) or just before
+    its line end: the rest of the head is waited for and the answer read as
+    when it comes in one piece. It was 'malformed' ("Invalid header token"),
+    never archived, on the way to dead; sent whole it was read."""
+    page = b"<html><head><title>Read</title></head><body><p>hello</p></body></html>"
+    cases: dict[str, tuple[bytes, int]] = {}  # path -> (head, where it is cut)
+    for i, line in enumerate(BROKEN_LINES):
+        for eol in (b"\r\n", b"\n"):
+            sent = (b"HTTP/1.1 200 OK" + eol + b"Content-Type: text/html" + eol + line + eol
+                    + b"Content-Length: %d" % len(page) + eol + eol)
+            at = sent.index(line)
+            cases[f"/inside-{i}-{len(eol)}"] = (sent, at + max(1, line.index(b":")))
+            cases[f"/before-end-{i}-{len(eol)}"] = (sent, at + len(line))
+    cases["/whole"] = (cases["/inside-0-2"][0], len(cases["/inside-0-2"][0]))
+    for path, (sent, cut) in cases.items():
+        whole = sent + page
+        site.raw(path, _in_pieces([whole[:cut], whole[cut:]]))
+    site.page("/next", "<p>next</p>")
+    paths = [*cases, "/next"]
+    results = dict(zip(paths, fetch_all(tmp_path, [site.url(p) for p in paths]), strict=True))
+    for path, (sent, _) in cases.items():
+        result = results[path]
+        hop = result.final
+        assert result.error is None and hop is not None, (path, result.error_detail)
+        assert hop.status == 200 and body_of(hop) == page, path
+        assert [k for k, _ in hop.response_headers] == ["Content-Type", "Content-Length"], path
+        assert hop.raw_head == sent.replace(b"\r\n", b"\n").replace(b"\n", b"\r\n"), path
+    assert results["/next"].error is None
+    record, headers, payload = _record_of(results["/inside-1-2"].final, tmp_path)
+    assert cases["/inside-1-2"][0] + page in record and payload == page
+    assert ("Content-Type", "text/html") in headers
+
+
 def test_a_bare_lf_head_keeps_every_line_in_the_record(site: Site, tmp_path: Path) -> None:
     """A head with bare-LF line ends is stored with every line as it came, its
     line ends made CRLF (WARC readers find the payload after CRLF CRLF). It was
