@@ -19,9 +19,12 @@ What a response may be, as h11 allows it:
 * a ``1xx`` head before the real one (skipped);
 * a head of at most :data:`MAX_HEAD_BYTES` (larger is a protocol error);
 * a head llhttp refuses but browsers read: header lines they read past (no
-  colon, no name: :func:`archiver.responsehead.read_past`), Content-Length given twice with one
-  value. It is parsed anew as they read it, once it is all here, however it
-  comes in pieces, and kept as it came.
+  colon, no name: :func:`archiver.responsehead.read_past`), spaces before a
+  colon (the name trimmed, as Chromium reads it:
+  :func:`archiver.responsehead.spaced_name`; the connection is not used again
+  when that line frames the body), Content-Length given twice with one value.
+  It is parsed anew as they read it, once it is all here, however it comes in
+  pieces, and kept as it came.
 
 Errors are httpcore's exception types (``RemoteProtocolError``,
 ``ReadError``...), which the fetcher maps to httpx's as for any request.
@@ -46,7 +49,7 @@ from typing import Any
 import httpcore
 import httptools
 
-from .responsehead import final_head, final_head_here, may_read_again, read_again
+from .responsehead import final_head, final_head_here, may_read_again, read_again, unsure_framing
 
 __all__ = ["MAX_HEAD_BYTES", "Connection", "Connections", "NoAnswer", "Response"]
 
@@ -56,6 +59,14 @@ _READ = 64 * 1024
 
 Origin = tuple[bytes, bytes, int]  # scheme, host, port
 _NO_BODY = (204, 304)
+_LENGTH, _CODINGS, _SPACED, _SPACED_FRAMING = range(4)
+#: Header names (lowercased) that bear on framing. llhttp takes one space
+#: before the colon of the five names it knows (``Content-Length : 5``) and
+#: gives the name with it: read as Chromium reads it (the name trimmed,
+#: :func:`archiver.responsehead.spaced_name`).
+_FRAMING_NAMES = {b"content-length": _LENGTH, b"transfer-encoding": _CODINGS,
+                  b"content-length ": _SPACED_FRAMING, b"transfer-encoding ": _SPACED_FRAMING,
+                  b"connection ": _SPACED, b"upgrade ": _SPACED, b"proxy-connection ": _SPACED}
 
 
 class NoAnswer(httpcore.RemoteProtocolError):
@@ -141,18 +152,32 @@ class Connection:
         self._head_done = True
         self._reusable = parser.should_keep_alive()
         if status not in _NO_BODY:
-            # RFC 9112, 6.3: no length, or a transfer coding that does not end in
-            # chunked, and the body lasts until the server closes the connection
-            length = codings = None
-            for name, value in self._headers:
-                name = name.lower()
-                if name == b"content-length":
-                    length = value
-                elif name == b"transfer-encoding":
-                    codings = value if codings is None else codings + b"," + value
-            chunked = codings is not None and \
-                codings.rsplit(b",", 1)[-1].strip().lower() == b"chunked"
-            self._until_close = not chunked and (length is None or codings is not None)
+            self._until_close = self._lasts_until_close()
+
+    def _lasts_until_close(self) -> bool:
+        """Whether the body lasts until the server closes the connection (RFC
+        9112, 6.3): no length, or a transfer coding that does not end in chunked."""
+        length = codings = None
+        spaced = -1
+        kind_of = _FRAMING_NAMES.get
+        for name, value in self._headers:
+            kind = kind_of(name.lower())
+            if kind is None:
+                continue
+            if kind == _LENGTH:
+                length = value
+            elif kind == _CODINGS:
+                codings = value if codings is None else codings + b"," + value
+            else:
+                spaced = max(spaced, kind)
+        if spaced >= 0:  # names given with a space before their colon (rare)
+            self._headers = [(name.rstrip(b" "), value) for name, value in self._headers]
+            if spaced == _SPACED_FRAMING:
+                self._reusable = False  # see spaced_name: browsers differ on the body's end
+            return self._lasts_until_close()
+        chunked = codings is not None and \
+            codings.rsplit(b",", 1)[-1].strip().lower() == b"chunked"
+        return not chunked and (length is None or codings is not None)
 
     def on_body(self, body: bytes) -> None:
         if not self._complete:
@@ -209,9 +234,9 @@ class Connection:
                         raise
                     refused = exc
             if refused is not None and final_head_here(whole := b"".join(received)):
-                # a head browsers read (a line they read past, a length given twice
-                # with one value) is parsed anew as they read it, once it is all
-                # here; it is kept as it came
+                # a head browsers read (a line they read past, spaces before a colon,
+                # a length given twice with one value) is parsed anew as they read
+                # it, once it is all here; it is kept as it came
                 again = read_again(whole)
                 if again is None:
                     raise refused
@@ -219,6 +244,8 @@ class Connection:
                 self._start(self._parser_of_browsers())
                 self.answered = True
                 self._feed(again)
+                if unsure_framing(whole):  # see spaced_name: browsers differ on its end
+                    self._reusable = False
             if not self._head_done and size > MAX_HEAD_BYTES:
                 raise httpcore.RemoteProtocolError(
                     f"response head larger than {MAX_HEAD_BYTES} bytes")

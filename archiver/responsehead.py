@@ -1,10 +1,10 @@
 """The head of an HTTP/1.1 response: as received, and as browsers read it.
 
 The fetcher (``http11.py``) parses a response with llhttp. When llhttp
-refuses a head that browsers read (a header line they read past, a length
-given twice with one value), the head is read again here as they read it
-(:func:`read_again`) and handed to llhttp anew; the record keeps the head as
-it came (:func:`final_head`).
+refuses a head that browsers read (a header line they read past, spaces
+before a colon, a length given twice with one value), the head is read again
+here as they read it (:func:`read_again`) and handed to llhttp anew; the
+record keeps the head as it came (:func:`final_head`).
 
 Example::
 
@@ -18,7 +18,7 @@ import re
 from collections.abc import Iterator
 
 __all__ = ["as_browsers_read", "fields", "final_head", "final_head_here", "heads",
-           "may_read_again", "read_again", "read_past"]
+           "may_read_again", "read_again", "read_past", "spaced_name", "unsure_framing"]
 
 #: The blank line that ends a head (a bare LF ends a line too).
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -27,6 +27,8 @@ _STATUS_LINE = re.compile(rb"HTTP/[0-9.]+[ \t]+([0-9]{3})")
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 #: A line end that is a bare LF.
 _BARE_LF = re.compile(rb"(?<!\r)\n")
+#: The fields that frame a response's body.
+_FRAMING = (b"content-length", b"transfer-encoding")
 
 
 def heads(data: bytes) -> Iterator[tuple[int, re.Match[bytes], int]]:
@@ -81,6 +83,27 @@ def read_past(field: list[bytes]) -> bool:
     return not colon or _TOKEN.fullmatch(name.strip(b" \t")) is None
 
 
+def spaced_name(field: list[bytes]) -> bool:
+    """Whether this header line, not one read past (:func:`read_past`), has
+    spaces or tabs between its name and the colon (``X-Name : v``), which
+    llhttp refuses (but for one space after the five names it knows, which it
+    takes, the space kept in the name: ``http11.py`` trims it).
+
+    It is read as Chromium reads it: the name trimmed, the field kept
+    (``HeadersIterator`` trims the name before it checks it is a token).
+    Firefox reads past the line instead; RFC 9112, 5.1 has a proxy remove the
+    whitespace before it forwards a response, which is Chromium's reading, and
+    warcio reads the record's head so too. Both browsers show the page either
+    way; where the line is Content-Length or Transfer-Encoding the two readings
+    frame the body differently, so the connection is not used again after
+    such an answer (:func:`unsure_framing`): whatever follows the body as
+    read here is never taken for the next response."""
+    if field[0][:1] in (b" ", b"\t"):
+        return False
+    name, colon, _ = field[0].partition(b":")
+    return bool(colon) and name != name.rstrip(b" \t") and not read_past(field)
+
+
 def as_browsers_read(head: bytes) -> bytes | None:
     """*head* (status line and header lines, without the blank line that ends
     it) as browsers read it: the lines they read past (:func:`read_past`) left
@@ -94,8 +117,11 @@ def as_browsers_read(head: bytes) -> bytes | None:
     for field in fields(lines):
         if read_past(field):
             continue
-        name, _, value = field[0].partition(b":")
-        if len(field) == 1 and name.strip().lower() == b"content-length":
+        name, colon, value = field[0].partition(b":")
+        if spaced_name(field):  # the name trimmed, as Chromium reads it
+            name = name.rstrip(b" \t")
+            field = [name + colon + value, *field[1:]]
+        if len(field) == 1 and name.lower() == b"content-length":
             first = not lengths
             lengths += [part.strip() for part in value.strip().split(b",")]
             if not first:
@@ -133,13 +159,14 @@ def read_again(data: bytes) -> bytes | None:
 def may_read_again(data: bytes) -> bool:
     """Whether the head the parser refused in *data*, which may not be all
     here yet, may be read once it is (:func:`read_again`): one of its lines
-    that has ended is one browsers read past, or one of its lines (ended or
-    not) gives Content-Length, which a later one, or its own value, may give
-    again; or the line not ended yet already breaks the grammar of a name
-    where the parser refuses it (a byte that is not a token's, a colon with no
-    name before it): the parser refuses such a line at that byte, and its
-    end, which may come in a later read, decides how browsers read it.
-    Otherwise the refusal stands at once, with no wait for the rest."""
+    that has ended is one browsers read past or one with spaces before its
+    colon, or one of its lines (ended or not) gives Content-Length, which a
+    later one, or its own value, may give again; or the line not ended yet
+    already breaks the grammar of a name where the parser refuses it (a byte
+    that is not a token's, a colon with no name before it): the parser refuses
+    such a line at that byte, and its end, which may come in a later read,
+    decides how browsers read it. Otherwise the refusal stands at once, with
+    no wait for the rest."""
     if final_head_here(data):
         return read_again(data) is not None
     start = 0
@@ -156,7 +183,8 @@ def may_read_again(data: bytes) -> bool:
     if last[:1] not in (b"", b" ", b"\t") \
             and _TOKEN.fullmatch(last.partition(b":")[0]) is None:
         return True
-    return any(read_past(field) for field in fields([line.rstrip(b"\r") for line in lines]))
+    return any(read_past(field) or spaced_name(field)
+               for field in fields([line.rstrip(b"\r") for line in lines]))
 
 
 def final_head(data: bytes, status: int) -> bytes | None:
@@ -175,3 +203,17 @@ def final_head(data: bytes, status: int) -> bytes | None:
                 return _BARE_LF.sub(b"\r\n", head)
             return head
     return None
+
+
+def unsure_framing(data: bytes) -> bool:
+    """Whether the final head in *data* gives Content-Length or
+    Transfer-Encoding on a line with spaces before its colon
+    (:func:`spaced_name`): browsers frame such a body differently, so the
+    connection is not used again after it."""
+    for start, end, code in heads(data):
+        if not 100 <= code < 200:
+            _, *lines = data[start:end.start()].split(b"\n")
+            return any(spaced_name(field)
+                       and field[0].partition(b":")[0].rstrip(b" \t").lower() in _FRAMING
+                       for field in fields([line.rstrip(b"\r") for line in lines]))
+    return False
