@@ -231,6 +231,10 @@ class Cycle:
         return rows, (locations[-1][1] if len(locations) > len(hops) else None)
 
     # -- probes -------------------------------------------------------------
+    def _stopping(self) -> bool:
+        stop = self.fetcher.politeness.stop
+        return stop is not None and stop.is_set()
+
     async def _probe(self, url: str) -> Probe | None:
         stop = self.fetcher.politeness.stop
         if stop is not None and stop.is_set():  # no new request once stopping: no evidence
@@ -272,12 +276,14 @@ class Cycle:
             stored = self.store.baseline_stored(url)
             same = _as_first_captured(result, stored, digests)
             probe = None
+            unprobed = False  # a probe wanted, and none made: the cycle is stopping
             # A page that answers, unredirected, with the very bytes of its first
             # snapshot is that page: a random sibling URL cannot make it an error
             # page (classify keeps a page "as before" whatever the probe says).
             if final is not None and final.status is not None and 200 <= final.status < 300 \
                     and not (same and len(result.hops) == 1):
                 probe = await self._probe(url)
+                unprobed = probe is None and self._stopping()
             hops = [h for h in result.hops if h.status is not None]
             plans = [self._plan(h, digests[id(h)]) for h in hops]
             judged: Judgement | None = None
@@ -296,7 +302,8 @@ class Cycle:
                 hops, plans)
         finally:
             discard(result)
-        self.summary.fetched += 1
+        if not unprobed:
+            self.summary.fetched += 1
         status, elapsed = http_status_of(result), time.monotonic() - started
         if LOGGER.isEnabledFor(logging.INFO):
             size = sum(h.body_size for h in result.hops)
@@ -330,6 +337,14 @@ class Cycle:
 
         self._queue(store_fetch)
         self._pending_urls += 1
+        if unprobed:
+            # archived, but not judged: without the answer to a random sibling URL, a
+            # site's error page served with 200 to every path would pass for the page
+            # (and, on a first capture, be kept as its first snapshot); the next run,
+            # which goes on from there, checks it
+            LOGGER.info("%s: captured, not checked: the cycle stopped before its probe", url)
+            self.flush()
+            return
         self._judged.add(url)
         if judged is None:
             self._deferred.append((result, citations, ids))

@@ -241,7 +241,10 @@ def test_a_url_whose_processing_fails_is_still_reported(news_site: Site, tmp_pat
 def test_no_probe_is_sent_once_the_cycle_is_stopping(tmp_path: Path) -> None:
     """A page whose answer came in after the stop was asked for still had its
     soft-404 probe sent (at a per-host delay of 30 s, 27 s after the signal):
-    a request made after the stop."""
+    a request made after the stop. Without its probe the page is archived but
+    not judged: a site that answers every path with the same page (its error
+    page, served with 200) would have its page judged alive, and kept as the
+    first snapshot, for good. The next run, which goes on from there, checks it."""
     from .lab import Handler
 
     async def go(site: Site, url: str) -> Any:
@@ -267,5 +270,18 @@ def test_no_probe_is_sent_once_the_cycle_is_stopping(tmp_path: Path) -> None:
         url = site.url("/news/a.html")
         summary = asyncio.run(go(site, url))
         paths = [h.path for h in site.hits]
-    assert paths == ["/news/a.html"], paths  # no random sibling asked for
-    assert summary.checked == 1  # the page fetched before the stop is judged
+        assert paths == ["/news/a.html"], paths  # no random sibling asked for
+        assert summary.checked == 0 and summary.interrupted
+        store = open_store(tmp_path / "archive")
+        try:
+            assert [c["url"] for c in store.captures_of(url)] == [url]  # archived
+            assert store.baseline_stored(url) is None  # no first snapshot unjudged
+        finally:
+            store.close()
+        site.page("/news/a.html", news_page("Malaysia detains 40", "Police detained 40."))
+        resumed = asyncio.run(run_cycle(
+            load_sources(tmp_path / "sources.yaml"), archive=tmp_path / "archive",
+            settings=lab_settings()))
+        assert resumed.checked == 1
+        assert len(site.hits) == 3  # the page again, and a random sibling at last
+        assert site.hits[1].path == "/news/a.html" and site.hits[2].path != "/news/a.html"
