@@ -264,6 +264,16 @@ def md_text(value: object) -> str:
     return _MD_MARKUP.sub(r"\\\1", " ".join(text.split()))
 
 
+def _md_advice(text: str) -> str:
+    """An :func:`advice` in Markdown: its commands (between backticks) as code
+    spans, the rest literal text (a moved page's address comes from its server)."""
+    parts = " ".join(text.split()).split("`")
+    if len(parts) % 2 == 0:  # a backtick not closed: all of it literal
+        return md_text(text)
+    return "".join(f"`{part}`" if i % 2 else _MD_MARKUP.sub(r"\\\1", part)
+                   for i, part in enumerate(parts))
+
+
 #: What a URL may hold to be written as a Markdown autolink (``<url>``).
 _AUTOLINK = re.compile(r"https?://[^\s<>\x00-\x1f\x7f-\x9f`\\]+", re.IGNORECASE)
 
@@ -306,7 +316,7 @@ def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080"
             lines.append(f"- **{r['status']}** since {r.get('since') or '?'}: {md_url(r['url'])}")
             lines.append(f"  - {md_text(r['reason'])}")
             if r.get("advice"):
-                lines.append(f"  - **to do:** {md_text(r['advice'])}")
+                lines.append(f"  - **to do:** {_md_advice(str(r['advice']))}")
             if r.get("printed") and r["printed"] != r["url"]:
                 lines.append(f"  - as printed: {md_text(r['printed'])}")
             if r.get("final_url") and not same_request(r["final_url"], r["url"]):

@@ -249,6 +249,8 @@ def test_each_broken_status_says_what_to_do() -> None:
     md = render_md(report)
     assert md.count("**to do:**") == 7  # every citation but the two alive ones
     assert "on `archiver serve`, on the machine that keeps the archive" in md
+    # the command to run as a code span, not backslash-escaped backticks
+    assert "published with `archiver export --wacz FILE --event ID`) instead." in md
     page = render_html(report)
     assert page.count("<dt>To do</dt>") == 7
     assert "not to cite" in page
