@@ -236,13 +236,12 @@ class Cycle:
         return stop is not None and stop.is_set()
 
     async def _probe(self, url: str) -> Probe | None:
-        stop = self.fetcher.politeness.stop
-        if stop is not None and stop.is_set():  # no new request once stopping: no evidence
-            return None
         p = urllib.parse.urlsplit(url)
         first = (p.path or "/").strip("/").split("/", 1)[0]
         key = f"{_origin(url)}/{first}"
         fut = self._probes.get(key)
+        if fut is None and self._stopping():  # no new request once stopping: no evidence
+            return None
         if fut is None:
             fut = asyncio.get_running_loop().create_future()
             self._probes[key] = fut

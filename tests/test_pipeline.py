@@ -10,6 +10,7 @@ import json
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 from typing import Any
 
@@ -285,3 +286,55 @@ def test_no_probe_is_sent_once_the_cycle_is_stopping(tmp_path: Path) -> None:
         assert resumed.checked == 1
         assert len(site.hits) == 3  # the page again, and a random sibling at last
         assert site.hits[1].path == "/news/a.html" and site.hits[2].path != "/news/a.html"
+
+
+def test_a_page_answered_after_the_stop_is_judged_by_the_probe_already_made(
+        tmp_path: Path) -> None:
+    """The probe of a page's site and first path segment, once made, serves every
+    page of that segment: a page whose answer comes in after the stop is judged by
+    it (no new request), not left unjudged for the next run."""
+    from archiver.report import build_report
+
+    from .lab import Handler
+
+    own = ("/news/a.html", "/news/b.html")
+    stopped: list[bool] = []
+
+    async def go(site: Site, urls: list[str]) -> Any:
+        stop = asyncio.Event()
+        loop = asyncio.get_running_loop()
+
+        def late(handler: Handler) -> None:  # answers once the probe was made
+            deadline = time.monotonic() + 10
+            while not any(h.path not in own for h in list(site.hits)) \
+                    and time.monotonic() < deadline:
+                time.sleep(0.01)
+            loop.call_soon_threadsafe(stop.set)
+            time.sleep(0.2)
+            stopped.append(True)
+            body = news_page("Malaysia detains 41", "Police detained 41.").encode()
+            handler.send_response_only(200)
+            handler.send_header("Content-Type", "text/html; charset=utf-8")
+            handler.send_header("Content-Length", str(len(body)))
+            handler.end_headers()
+            handler.wfile.write(body)
+
+        site.raw("/news/b.html", late)
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+            {"id": "e1", "date": "2016-05-01", "country": "Malaysia", "sources": urls}]))
+        return await run_cycle(sources, archive=tmp_path / "archive", settings=lab_settings(),
+                               stop=stop)
+
+    with Site() as site:
+        site.page("/news/a.html", news_page("Malaysia detains 40", "Police detained 40."))
+        urls = [site.url(p) for p in own]
+        summary = asyncio.run(go(site, urls))
+        probes = [h.path for h in site.hits if h.path not in own]
+    assert len(probes) == 1  # one probe, before the stop
+    assert stopped and summary.checked == 2 and not summary.interrupted
+    store = open_store(tmp_path / "archive")
+    try:
+        assert {r["url"]: r["status"] for r in build_report(store)["results"]} == \
+            dict.fromkeys(urls, "alive")
+    finally:
+        store.close()
