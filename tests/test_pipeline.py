@@ -239,6 +239,16 @@ def test_a_url_whose_processing_fails_is_still_reported(news_site: Site, tmp_pat
     assert "unexpected error while processing" in caplog.text
 
 
+def _send_page(handler: Any, page: str) -> None:
+    """Answer a raw handler's request with *page*, 200, its length given."""
+    body = page.encode()
+    handler.send_response_only(200)
+    handler.send_header("Content-Type", "text/html; charset=utf-8")
+    handler.send_header("Content-Length", str(len(body)))
+    handler.end_headers()
+    handler.wfile.write(body)
+
+
 def test_no_probe_is_sent_once_the_cycle_is_stopping(tmp_path: Path) -> None:
     """A page whose answer came in after the stop was asked for still had its
     soft-404 probe sent (at a per-host delay of 30 s, 27 s after the signal):
@@ -254,12 +264,7 @@ def test_no_probe_is_sent_once_the_cycle_is_stopping(tmp_path: Path) -> None:
 
         def answer(handler: Handler) -> None:  # the stop comes while the page is fetched
             loop.call_soon_threadsafe(stop.set)
-            body = news_page("Malaysia detains 40", "Police detained 40.").encode()
-            handler.send_response_only(200)
-            handler.send_header("Content-Type", "text/html; charset=utf-8")
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
+            _send_page(handler, news_page("Malaysia detains 40", "Police detained 40."))
 
         site.raw("/news/a.html", answer)
         sources = load_sources(write_sources(tmp_path / "sources.yaml", [
@@ -312,12 +317,7 @@ def test_a_page_answered_after_the_stop_is_judged_by_the_probe_already_made(
             loop.call_soon_threadsafe(stop.set)
             time.sleep(0.2)
             stopped.append(True)
-            body = news_page("Malaysia detains 41", "Police detained 41.").encode()
-            handler.send_response_only(200)
-            handler.send_header("Content-Type", "text/html; charset=utf-8")
-            handler.send_header("Content-Length", str(len(body)))
-            handler.end_headers()
-            handler.wfile.write(body)
+            _send_page(handler, news_page("Malaysia detains 41", "Police detained 41."))
 
         site.raw("/news/b.html", late)
         sources = load_sources(write_sources(tmp_path / "sources.yaml", [
