@@ -38,9 +38,30 @@ if TYPE_CHECKING:
 MIGRATION_SET = "archiver"
 
 
+def captures_view(extra: str = "") -> str:
+    """The ``captures`` view: each capture row with its URL and the files of its
+    records (a request's or metadata's file is stored only when it is not the
+    response's); *extra*, the columns a later migration adds (", c.name")."""
+    view = """
+        CREATE VIEW captures AS SELECT c.id, c.fetch_id, c.hop, u.url, c.fetched_at,
+            c.http_status, c.content_type, coalesce(c.final_url, u.url) AS final_url,
+            c.location, c.ip, c.body_size, c.truncated, c.record_type, c.record_id,
+            c.payload_digest, c.block_digest, c.refers_to, c.warc_file, c.warc_offset,
+            c.warc_length,
+            CASE WHEN c.request_offset IS NULL THEN NULL
+                 ELSE coalesce(c.request_file, c.warc_file) END AS request_file,
+            c.request_offset, c.request_length, c.request_record_id, c.request_block_digest,
+            CASE WHEN c.meta_offset IS NULL THEN NULL
+                 ELSE coalesce(c.meta_file, c.warc_file) END AS meta_file,
+            c.meta_offset, c.meta_length, c.meta_record_id, c.meta_block_digest,
+            c.headline, c.published, c.tls_subject, c.tls_issuer, c.elapsed{extra}
+            FROM capture_rows c JOIN urls u ON u.id = c.url_id"""
+    return view.format(extra=extra)
+
+
 def m001_initial(db: sqlite_utils.Database) -> None:
     db.executescript(
-        """
+        f"""
         CREATE TABLE events (
             id TEXT PRIMARY KEY, date TEXT, country TEXT, count INTEGER,
             mechanism TEXT, reason TEXT, line INTEGER, position INTEGER
@@ -86,19 +107,7 @@ def m001_initial(db: sqlite_utils.Database) -> None:
         CREATE INDEX capture_rows_url ON capture_rows(url_id, fetched_at);
         CREATE INDEX capture_rows_fetch ON capture_rows(fetch_id);
         -- file names are stored once per row when the records share a file
-        CREATE VIEW captures AS SELECT c.id, c.fetch_id, c.hop, u.url, c.fetched_at,
-            c.http_status, c.content_type, coalesce(c.final_url, u.url) AS final_url,
-            c.location, c.ip, c.body_size, c.truncated, c.record_type, c.record_id,
-            c.payload_digest, c.block_digest, c.refers_to, c.warc_file, c.warc_offset,
-            c.warc_length,
-            CASE WHEN c.request_offset IS NULL THEN NULL
-                 ELSE coalesce(c.request_file, c.warc_file) END AS request_file,
-            c.request_offset, c.request_length, c.request_record_id, c.request_block_digest,
-            CASE WHEN c.meta_offset IS NULL THEN NULL
-                 ELSE coalesce(c.meta_file, c.warc_file) END AS meta_file,
-            c.meta_offset, c.meta_length, c.meta_record_id, c.meta_block_digest,
-            c.headline, c.published, c.tls_subject, c.tls_issuer, c.elapsed
-            FROM capture_rows c JOIN urls u ON u.id = c.url_id;
+        {captures_view()};
         CREATE TABLE baselines (
             url TEXT PRIMARY KEY, capture_id INTEGER, captured_at TEXT, final_url TEXT,
             payload_digest TEXT, headline TEXT, page BLOB
@@ -159,20 +168,7 @@ def m004_record_sha256(db: sqlite_utils.Database) -> None:
     file's SHA-256 told of it. Captures written before have none."""
     db.execute("ALTER TABLE capture_rows ADD COLUMN record_sha256 TEXT")
     db.execute("DROP VIEW captures")
-    db.execute("""
-        CREATE VIEW captures AS SELECT c.id, c.fetch_id, c.hop, u.url, c.fetched_at,
-            c.http_status, c.content_type, coalesce(c.final_url, u.url) AS final_url,
-            c.location, c.ip, c.body_size, c.truncated, c.record_type, c.record_id,
-            c.payload_digest, c.block_digest, c.refers_to, c.warc_file, c.warc_offset,
-            c.warc_length,
-            CASE WHEN c.request_offset IS NULL THEN NULL
-                 ELSE coalesce(c.request_file, c.warc_file) END AS request_file,
-            c.request_offset, c.request_length, c.request_record_id, c.request_block_digest,
-            CASE WHEN c.meta_offset IS NULL THEN NULL
-                 ELSE coalesce(c.meta_file, c.warc_file) END AS meta_file,
-            c.meta_offset, c.meta_length, c.meta_record_id, c.meta_block_digest,
-            c.headline, c.published, c.tls_subject, c.tls_issuer, c.elapsed, c.record_sha256
-            FROM capture_rows c JOIN urls u ON u.id = c.url_id""")
+    db.execute(captures_view(", c.record_sha256"))
 
 
 def m005_rows_complete(db: sqlite_utils.Database) -> None:
