@@ -290,15 +290,22 @@ def undo_codings(chunks: Iterable[bytes], encoding: str) -> Iterator[bytes]:
     (:class:`DamagedEncoding` where the body turns out damaged or cut short);
     ``ValueError``, before anything is read, for a coding not in
     :data:`STREAM_CODINGS`."""
+    pieces: Iterator[bytes] = iter(chunks)
+    for coding in codings_to_undo(encoding):
+        pieces = _undone(pieces, coding)
+    return pieces
+
+
+def codings_to_undo(encoding: str) -> list[str]:
+    """The codings of *encoding* ("gzip, br") to undo, in the order they are
+    undone (the last applied first), ``identity`` left out; ``ValueError`` for
+    a coding not in :data:`STREAM_CODINGS`."""
     codings = [c.strip().lower() for c in reversed(encoding.split(","))]
     codings = [c for c in codings if c not in ("", "identity", "none")]
     for coding in codings:
         if coding not in STREAM_CODINGS:
             raise ValueError(f"cannot undo Content-Encoding {coding!r}")
-    pieces: Iterator[bytes] = iter(chunks)
-    for coding in codings:
-        pieces = _undone(pieces, coding)
-    return pieces
+    return codings
 
 
 def _undone(chunks: Iterator[bytes], coding: str) -> Iterator[bytes]:

@@ -37,7 +37,7 @@ from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
 from warcio.recordloader import ArcWarcRecord
 
-from .codings import STREAM_CODINGS, undo_encoding
+from .codings import codings_to_undo, undo_codings
 from .exceptions import ArchiverError
 from .models import body_codings
 from .store import parse_iso
@@ -260,7 +260,7 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
     revisit, *original* is the response it refers to (required). Nothing is
     written unless the record read (the revisit and its original) matches its
     digests, nor when *decoded* and the payload does not decode to its end
-    (:func:`archiver.codings.undo_encoding`: decoded once to check, then again
+    (:func:`archiver.codings.undo_codings`: decoded once to check, then again
     to write).
     """
     if loc.record_type == "revisit":
@@ -285,36 +285,36 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
             return _copy(record.raw_stream, out)
         encoding = body_codings(record.http_headers.headers if record.http_headers else [],
                                 transfer=ORIG_HEADER_PREFIX.lower() + "transfer-encoding") or ""
-        # "gzip, br": gzip applied first, so undone last
-        codings = [c.strip().lower() for c in reversed(encoding.split(","))]
-        codings = [c for c in codings if c not in ("", "identity", "none")] or [""]
-        if any(c not in STREAM_CODINGS for c in codings):
+        try:
+            todo = codings_to_undo(encoding)
+        except ValueError:
             raise UndecodablePayload(
                 f"the payload cannot be decoded: archiver cannot undo Content-Encoding "
                 f"{encoding!r}; without --decoded it is written as captured",
-                filename=loc.filename, offset=loc.offset)
-        if codings == [""]:  # nothing to undo
+                filename=loc.filename, offset=loc.offset) from None
+        if not todo:  # nothing to undo
             return _copy(record.raw_stream, out)
-        # The last coding is undone twice (to check it, then to write) rather than
+        # Undone twice (to check it decodes to its end, then to write) rather than
         # into a spool: a captured body, capped, may inflate to more than a disk holds.
-        with contextlib.ExitStack() as spools:
-            payload = spools.enter_context(tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX))
+        with tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX) as payload:
             _copy(record.raw_stream, payload)
-            try:  # decoded to its end (each coding but the last into a spool) before
-                for coding in codings[:-1]:  # anything is written
-                    undone = spools.enter_context(
-                        tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX))
-                    payload.seek(0)
-                    undo_encoding(payload, coding, undone)
-                    payload = undone
+
+            def undone() -> Iterator[bytes]:
                 payload.seek(0)
-                undo_encoding(payload, codings[-1], None)
+                return undo_codings(iter(lambda: payload.read(_CHUNK), b""), encoding)
+
+            try:
+                for _ in undone():
+                    pass
             except ValueError as exc:
                 raise UndecodablePayload(
                     f"the payload cannot be decoded: {exc}; without --decoded it is "
                     "written as captured", filename=loc.filename, offset=loc.offset) from None
-            payload.seek(0)
-            return undo_encoding(payload, codings[-1], out)
+            total = 0
+            for piece in undone():
+                out.write(piece)
+                total += len(piece)
+            return total
 
 
 def copy_records(warc_dir: Path, locs: Iterable[RecordLocation], out: BinaryIO) -> int:
