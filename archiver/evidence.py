@@ -67,8 +67,9 @@ class Capture:
 
     row: dict[str, Any]
     original: dict[str, Any] | None
-    # the SHA-256 recorded for each closed WARC file (see :func:`_sealed`)
-    recorded: dict[str, str] = field(default_factory=dict)
+    # the SHA-256 recorded for the closed WARC file of each record read without one of
+    # its own (see :func:`_sealed`)
+    recorded: dict[str, str | None] = field(default_factory=dict)
 
     @property
     def location(self) -> RecordLocation:
@@ -107,9 +108,9 @@ def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Captu
             return abs((when - at).total_seconds())
         row = min(rows, key=distance)
     found = Capture(row, _original_of(store, row) if row["record_type"] == "revisit" else None)
-    if any(loc is not None and loc.sha256 is None
-           for loc in (found.location, found.original_location)):
-        found.recorded = {name: r["sha256"] for name, r in store.warc_files().items()}
+    for loc in (found.location, found.original_location):
+        if loc is not None and loc.sha256 is None:
+            found.recorded[loc.filename] = store.recorded_sha256(loc.filename)
     return found
 
 
@@ -377,8 +378,8 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
                 for loc in todo:  # the whole file as written: WARC headers no digest covers
                     if loc.filename not in files_checked:
                         # (a running cycle closes a file, then records it: asked again)
-                        _file_as_written(warc_dir, loc.filename, recorded.get(loc.filename) or (
-                            store.warc_files().get(loc.filename) or {}).get("sha256"))
+                        _file_as_written(warc_dir, loc.filename, recorded.get(loc.filename)
+                                         or store.recorded_sha256(loc.filename))
                         files_checked.add(loc.filename)
                 copy_records(warc_dir, todo, fh)  # checks each record's digests first
         export_wacz(Path(tmp), [name], pages, out)
