@@ -409,22 +409,6 @@ class Store:
                                 _forms(url)).fetchone()
         return str(row[0]) if row and row[0] is not None else None
 
-    def first_captured(self, url: str) -> str | None:
-        """When *url* was first captured at all: its earliest capture (as the
-        first hop of a fetch, or as a later one of a redirect), under the form
-        it is requested in or as cited (a ``#fragment`` was recorded before it
-        was left out); else when its first snapshot was taken. What the report
-        gives as ``first_captured`` (:meth:`iter_citations`)."""
-        forms = list(dict.fromkeys((_request_key(url), url)))
-        marks = ", ".join("?" for _ in forms)
-        row = self.conn.execute(
-            "SELECT min(r.fetched_at) FROM capture_rows r WHERE r.url_id IN"
-            f" (SELECT id FROM urls WHERE url IN ({marks}))", forms).fetchone()
-        if row and row[0]:
-            return str(row[0])
-        stored = self.baseline_stored(url)
-        return stored.captured_at if stored is not None else None
-
     # -- checks ---------------------------------------------------------------
     def failure_history(self, event_id: str, url: str) -> FailureHistory:
         c = self.conn.execute(

@@ -285,7 +285,7 @@ def test_an_earlier_versions_first_snapshots_are_kept_under_the_url_requested(
         rows = store.conn.execute("SELECT url, headline FROM baselines ORDER BY url").fetchall()
         requested = [r[0] for r in store.conn.execute(
             "SELECT request_url FROM citations ORDER BY position")]
-        assert store.first_captured(a + "#main") == "2026-01-01T00:00:00.5Z"  # no capture
+        assert _first_captured(store, a + "#main") == "2026-01-01T00:00:00.5Z"  # no capture
     finally:
         store.close()
     assert rows == [(a, "first"), (c, "c"), (b, "b")]
@@ -310,10 +310,17 @@ def test_the_report_finds_first_snapshots_and_first_captures_through_indexes(
     assert any("INDEX capture_rows_url" in p for p in plan), plan
 
 
+def _first_captured(store: Store, url: str) -> str | None:
+    """The ``first_captured`` of the citation of *url*, as the report reads it."""
+    return {r["url"]: r["first_captured"]
+            for r in store.iter_citations(active_only=False)}[url]
+
+
 def test_first_captured_is_the_earliest_capture_in_either_form(tmp_path: Path) -> None:
     """A URL first captured as the later hop of a redirect, and one whose
     captures an earlier version recorded with the #fragment cited."""
     a = "http://127.0.0.1:9/a"
+    never = "http://127.0.0.1:9/never"
     store = open_store(tmp_path)
     try:
         with store.transaction():
@@ -321,9 +328,13 @@ def test_first_captured_is_the_earliest_capture_in_either_form(tmp_path: Path) -
             _capture(store, a + "#main", 3, "response", "sha256:A")
             store.set_baseline(a + "#main", None, dt.datetime(2026, 1, 7, tzinfo=dt.UTC), a,
                                None, PAGES[0])
-        assert store.first_captured(a) == "2026-01-05T00:00:00Z"
-        assert store.first_captured(a + "#main") == "2026-01-03T00:00:00Z"
-        assert store.first_captured("http://127.0.0.1:9/never") is None
+            store.conn.execute("INSERT INTO events (id, position) VALUES ('e', 0)")
+            for pos, url in enumerate((a, a + "#main", never)):
+                store.conn.execute("INSERT INTO citations (event_id, url, request_url, position)"
+                                   " VALUES ('e', ?, ?, ?)", (url, url.partition("#")[0], pos))
+        assert _first_captured(store, a) == "2026-01-05T00:00:00Z"
+        assert _first_captured(store, a + "#main") == "2026-01-03T00:00:00Z"
+        assert _first_captured(store, never) is None
         assert store.baseline_headline(a) == PAGES[0].headline  # kept under the form requested
     finally:
         store.close()
