@@ -473,6 +473,19 @@ def _as_before(page: PageInfo | None, baseline: Baseline | None, settings: Check
     return text_similarity(page.text, base.text) >= settings.probe_similarity
 
 
+def _permanent_address(fetch: FetchResult) -> str | None:
+    """Where the cited URL has moved for good: the URL reached by the unbroken
+    run of permanent redirects (301, 308) it starts with; None when its first
+    answer is no permanent redirect. A temporary hop ends the run: what it
+    leads to may change again (RFC 9110, 15.4.3), and a temporary redirect of
+    the cited URL itself says it has not moved."""
+    hops = fetch.hops
+    run = 0
+    while run < len(hops) - 1 and hops[run].status in _PERMANENT_REDIRECTS:
+        run += 1
+    return hops[run].url if run else None
+
+
 #: What a redirect that :func:`same_url` holds trivial changes.
 _TRIVIAL_REDIRECT = "the redirect only changes the scheme, www, port, trailing slash or escapes"
 
@@ -483,24 +496,28 @@ def _compare(
 ) -> Verdict:
     """moved, drifted or alive, for a 2xx answer that is not a soft-404 (or
     blocked, when the cited page is still there but its text behind a paywall)."""
-    permanent = any(h.status in _PERMANENT_REDIRECTS for h in fetch.hops[:-1])
+    moved_to = _permanent_address(fetch)
+    permanent = moved_to is not None and not same_url(fetch.url, moved_to)
     elsewhere = not same_url(fetch.url, final.url)
     trivial = len(fetch.hops) > 1 and not elsewhere
     ok = _phrase(final)
+    # the address the cited URL moved to for good, and the temporary hops after it
+    rule, where = ("moved", final.url) if moved_to == final.url else \
+        ("moved-then-temporary", f"{moved_to} (then a temporary redirect to {final.url})")
 
     if baseline is None:
-        if permanent and elsewhere and page is not None and page.headline:
-            return _ok("moved", "moved",
-                       f"Permanent redirect to {final.url}, which serves a page with a "
+        if permanent and page is not None and page.headline:
+            return _ok("moved", rule,
+                       f"Permanent redirect to {where}, which serves a page with a "
                        "headline (no earlier snapshot to compare)")
         note = f"; {_TRIVIAL_REDIRECT}" if trivial else ""
         return _ok("alive", "alive", f"{ok}; first snapshot, nothing to compare yet{note}")
 
-    if permanent and elsewhere and page is not None:
+    if permanent and page is not None:
         same = _same_page(page, baseline.page, settings)
         if same:
-            return _ok("moved", "moved",
-                       f"Permanent redirect to {final.url}, which serves the cited page "
+            return _ok("moved", rule,
+                       f"Permanent redirect to {where}, which serves the cited page "
                        f"({same})")
     drift = _drift(page, baseline.page, settings)
     if drift is not None:

@@ -98,6 +98,10 @@ def advice(status: str | None, rule: str | None, url: str, final_url: str | None
         return ("The page changed after its first snapshot: check that it still says what "
                 f"the report cites it for; if not, cite {public} of the first snapshot.")
     if status == "moved":
+        if rule == "moved-then-temporary":  # the final URL is only where it is today
+            return ("Update the link to the page's new address: the permanent redirect's "
+                    "target, named in the reason (not the final URL, which the site sends "
+                    "it on to by a temporary redirect).")
         if final_url and not same_request(final_url, url):
             return f"Update the link to the page's new address: {_with_fragment(final_url, url)}"
         return "Update the link to the page's new address (see the reason)."

@@ -587,6 +587,28 @@ def test_moved_through_further_hops_with_an_edited_headline_but_same_text() -> N
     assert v.status == "moved" and "text" in v.reason
 
 
+def test_moved_is_where_the_permanent_redirects_lead_not_a_temporary_hop_after_them() -> None:
+    amp = NEW_URL + "amp/"
+    v = run(chain((URL, 301), (NEW_URL, 302), (amp, 200)), article(), baseline=snapshot())
+    assert (v.status, v.rule) == ("moved", "moved-then-temporary")
+    assert f"Permanent redirect to {NEW_URL} (then a temporary redirect to {amp})" in v.reason
+    first = run(chain((URL, 301), (NEW_URL, 302), (amp, 200)), article())
+    assert (first.status, first.rule) == ("moved", "moved-then-temporary")
+    v = run(chain((URL, 301), (NEW_URL, 308), (amp, 200)), article(), baseline=snapshot())
+    assert (v.status, v.rule) == ("moved", "moved") and f"Permanent redirect to {amp}" in v.reason
+
+
+def test_a_cited_url_redirected_first_for_a_while_has_not_moved() -> None:
+    # 302 then 301: the cited URL itself is redirected only temporarily
+    v = run(chain((URL, 302), (NEW_URL, 301), (NEW_URL + "amp/", 200)), article(),
+            baseline=snapshot())
+    assert (v.status, v.rule) == ("alive", "alive") and "temporary redirect" in v.reason
+    # a permanent hop that only changes the scheme, then a temporary one elsewhere
+    v = run(chain((URL, 301), (URL.replace("https://", "http://"), 302), (NEW_URL, 200)),
+            article(), baseline=snapshot())
+    assert (v.status, v.rule) == ("alive", "alive") and "temporary redirect" in v.reason
+
+
 def test_moved_without_baseline_needs_a_headline() -> None:
     assert run(chain((URL, 301), (NEW_URL, 200)), article()).status == "moved"
     assert run(chain((URL, 301), (NEW_URL, 200)),

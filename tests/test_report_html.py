@@ -229,6 +229,10 @@ def test_each_broken_status_says_what_to_do() -> None:
     # the cited fragment goes with it, as a browser keeps it across the redirect
     assert advice("moved", "moved", "https://a.example/old#p4", "https://a.example/new",
                   True) == "Update the link to the page's new address: https://a.example/new#p4"
+    # a temporary hop after the permanent ones: not the final URL, which may change again
+    hopped = advice("moved", "moved-then-temporary", "https://a.example/old",
+                    "https://a.example/new/today", True) or ""
+    assert "https://a.example/new/today" not in hopped and "named in the reason" in hopped
     # to cite: a public copy (ours are replays on this machine), the event's package named
     assert advice("dead", "http-404", "u", "u", True, "e-7") == (
         "The page is gone: cite a public archived copy (the Wayback Machine's, or this "
