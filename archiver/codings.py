@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 from collections.abc import Callable, Iterable, Iterator
 from typing import IO, Any
 
@@ -102,17 +103,24 @@ def _chunks(data: bytes) -> Iterable[bytes]:
         yield data[start : start + _CHUNK]
 
 
+#: The first byte that is not NUL padding between gzip members.
+_NOT_NUL = re.compile(rb"[^\0]")
+
+
 def _inflate(data: bytes, wbits: int, out: _Output) -> bool:
     """zlib/gzip/raw deflate into *out*; True when the stream was well formed.
 
-    Concatenated gzip members are all inflated, as browsers and curl do.
+    Concatenated gzip members are all inflated, as browsers and curl do: each
+    starts where the one before ended, in the same piece of input or a later one.
     """
-    pending = data
-    while pending:
+    view = memoryview(data)
+    pos = 0  # where the member being inflated began; then, the input read so far
+    while pos < len(data):
         decomp = _codec.decompressobj(wbits)
         try:
-            for chunk in _chunks(pending):
-                buf = chunk
+            while not decomp.eof and pos < len(data):
+                buf: bytes | memoryview = view[pos : pos + _CHUNK]
+                pos += len(buf)
                 while buf:
                     if out.room <= 0:
                         out.truncated = True
@@ -121,17 +129,18 @@ def _inflate(data: bytes, wbits: int, out: _Output) -> bool:
                     buf = decomp.unconsumed_tail
                     if decomp.eof:
                         break
-                if decomp.eof:
-                    break
             if not decomp.eof:
                 out.add(decomp.flush())
                 return False  # stream ended early: truncated download
         except _INFLATE_ERRORS:
             return False
-        pending = decomp.unused_data
-        if wbits != 31 or not pending.lstrip(b"\0"):
+        pos -= len(decomp.unused_data)  # the rest of the last piece read is the next member's
+        if wbits != 31:
             return True
-        pending = pending.lstrip(b"\0")
+        found = _NOT_NUL.search(data, pos)
+        if found is None:
+            return True
+        pos = found.start()
     return True
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import codecs
 import gzip
 import io
+import random
 import time
 import zlib
 from pathlib import Path
@@ -57,6 +58,21 @@ def test_decode_content_round_trip(encoding, encode):
 def test_concatenated_gzip_members_are_all_inflated():
     raw = gzip.compress(b"first ") + gzip.compress(b"second")
     assert decode_content(raw, "gzip", MB) == (b"first second", False)
+
+
+def test_gzip_members_larger_than_a_piece_of_input_are_all_inflated():
+    """A member may end in any piece of the input the inflater is fed: the rest
+    of the body after it is the next member's, whatever its size (NUL padding
+    between members skipped)."""
+    rng = random.Random(7)
+    first = bytes(rng.getrandbits(8) for _ in range(40_000))  # does not compress
+    second = b"<h1>The headline</h1>" + bytes(rng.getrandbits(8) for _ in range(30_000))
+    raw = gzip.compress(first) + b"\0" * 3 + gzip.compress(second) + gzip.compress(b"end")
+    assert decode_content(raw, "gzip", 10 * MB) == (first + second + b"end", False)
+    # a member cut short still ends the body, marked as not well formed
+    body, truncated = decode_content(gzip.compress(first) + gzip.compress(second)[:-9],
+                                     "gzip", 10 * MB)
+    assert body.startswith(first + b"<h1>The headline</h1>") and truncated is False
 
 
 def test_limit_truncates_plain_and_encoded_bodies():
