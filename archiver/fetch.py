@@ -48,6 +48,7 @@ import asyncio
 import contextlib
 import logging
 import os
+import re
 import ssl
 import tempfile
 import time
@@ -202,12 +203,34 @@ def make_client(settings: FetchSettings, *, policy: AddressPolicy | None = None,
 def _location_text(location: str) -> str:
     """A Location header (its bytes, as latin-1 text) as a URL to join: UTF-8
     as such, and bytes that are not UTF-8 percent-encoded as sent ("/c/plain\\xfc"
-    is "/c/plain%FC", not the replacement character's "%EF%BF%BD")."""
+    is "/c/plain%FC", not the replacement character's "%EF%BF%BD"); then read
+    as browsers read it (:func:`_as_browsers_read`)."""
     raw = location.encode("latin-1")
     try:
-        return raw.decode("utf-8")
+        text = raw.decode("utf-8")
     except UnicodeDecodeError:
-        return "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in raw)
+        text = "".join(chr(b) if b < 0x80 else f"%{b:02X}" for b in raw)
+    return _as_browsers_read(text)
+
+
+#: What the URL parser of browsers (WHATWG URL) drops: C0 controls and spaces
+#: at either end, tabs and line breaks anywhere.
+_URL_EDGES = "".join(map(chr, range(0x21)))
+_TAB_OR_NEWLINE = str.maketrans("", "", "\t\n\r")
+_CONTROL = re.compile("[\x00-\x1f\x7f]")
+
+
+def _as_browsers_read(text: str) -> str:
+    """A URL as the WHATWG URL parser reads it in an http(s) document: C0
+    controls and spaces trimmed, tabs and line breaks removed, a backslash
+    before the query a slash ("/\\host/a" is "//host/a"), the other controls
+    percent-encoded. A redirect browsers follow is followed to where they go."""
+    text = text.strip(_URL_EDGES).translate(_TAB_OR_NEWLINE)
+    ends = [i for i in (text.find("?"), text.find("#")) if i >= 0]
+    cut = min(ends) if ends else len(text)
+    if "\\" in text[:cut]:
+        text = text[:cut].replace("\\", "/") + text[cut:]
+    return _CONTROL.sub(lambda m: f"%{ord(m.group()):02X}", text)
 
 
 @dataclass(slots=True)

@@ -127,6 +127,30 @@ def test_a_location_not_in_utf_8_is_followed_as_sent(site: Site, tmp_path: Path)
     assert result.final.status == 200 and result.final.url == site.url("/c/plain%FC")
 
 
+@pytest.mark.parametrize("location, path", [
+    (b"/new\tpa\r\nge", "/newpage"),  # tabs and line breaks dropped (not ending the header)
+    (b"/\\127.0.0.1:{port}/target", "/target"),  # a backslash is a slash: another authority
+    (b"\\dir\\target#a\\b", "/dir/target"),  # ... in the path (a fragment is not sent)
+    (b"/ctl\x01x", "/ctl%01x"),  # other controls percent-encoded
+])
+def test_a_location_is_read_as_browsers_read_it(site: Site, tmp_path: Path, location: bytes,
+                                                 path: str) -> None:
+    """The redirect a browser follows is followed to where it goes (the WHATWG
+    URL parser): a page that readers reach was reported dead ("bad Location"),
+    or a backslash was sent in the request line."""
+    value = location.replace(b"\r\n", b"").replace(b"{port}", str(site.port).encode())
+
+    def moved(handler: Handler) -> None:
+        handler.wfile.write(b"HTTP/1.1 301 Moved Permanently\r\nLocation: " + value
+                            + b"\r\nContent-Length: 0\r\n\r\n")
+
+    site.raw("/moved", moved)
+    site.page(path, "<p>here</p>")
+    result = fetch(tmp_path, site.url("/moved"))
+    assert result.error is None and result.final is not None, result.error_detail
+    assert result.final.status == 200 and result.final.url == site.url(path)
+
+
 def test_ipv6_site(tmp_path: Path) -> None:
     with Site("::1", socket.AF_INET6) as v6:
         v6.page("/", "<p>six</p>")
