@@ -34,6 +34,8 @@ Decisions, in one place:
   ``per_host_concurrency`` per origin (scheme, host, port), and
   ``per_host_delay`` seconds between the starts of two requests to one origin
   (every try and every redirect hop counts): :class:`politeness.Politeness`.
+  A soft-404 probe (:meth:`Fetcher.fetch_probe`) goes before the requests its
+  origin has queued: pages of the site that answered wait for it.
 * **Connections.** Each origin keeps at most ``per_host_concurrency`` idle
   connections, alive 5 s between requests (:class:`http11.Connections`). A
   request sent on a kept-alive connection that the server had already closed
@@ -272,8 +274,9 @@ class Fetcher:
                                      settings.per_host_delay, stop=stop)
 
     async def fetch(self, url: str, *, retries: int | None = None,
-                    stoppable: bool = True) -> FetchResult:
-        """Fetch *url*, following redirects, retrying per the settings.
+                    stoppable: bool = True, urgent: bool = False) -> FetchResult:
+        """Fetch *url*, following redirects, retrying per the settings; *urgent*,
+        each request goes before those queued for its origin that are not.
 
         Raises :class:`~archiver.politeness.Stopped` when the stop event (see :class:`Politeness`)
         is set before its first request, or before a retry, is made (unless
@@ -293,7 +296,7 @@ class Fetcher:
         attempt = 0
         while True:
             attempt += 1
-            result = await self._attempt(url, parsed, stoppable)
+            result = await self._attempt(url, parsed, stoppable, urgent)
             result.attempts = attempt
             wait = self._retry_wait(result, attempt)
             if wait is None or attempt >= tries:
@@ -306,8 +309,10 @@ class Fetcher:
 
     async def fetch_probe(self, url: str) -> FetchResult:
         """One try at *url* (a soft-404 probe): no retries. Part of the work on
-        a URL whose page was fetched: made even when the cycle is stopping."""
-        return await self.fetch(url, retries=1, stoppable=False)
+        a URL whose page was fetched: made even when the cycle is stopping, and
+        before the requests queued for its origin (the pages of that site that
+        answered wait for it)."""
+        return await self.fetch(url, retries=1, stoppable=False, urgent=True)
 
     def _retry_wait(self, result: FetchResult, attempt: int) -> float | None:
         """Seconds to wait before the next try, or None when it is final."""
@@ -328,15 +333,16 @@ class Fetcher:
             return backoff
         return None
 
-    async def _attempt(self, url: str, parsed: httpx.URL, stoppable: bool = False
-                       ) -> FetchResult:
+    async def _attempt(self, url: str, parsed: httpx.URL, stoppable: bool = False,
+                       urgent: bool = False) -> FetchResult:
         """One try: the whole redirect chain from *url* (*parsed*); the first
-        request is *stoppable* (see :meth:`fetch`)."""
+        request is *stoppable*, every one *urgent* (see :meth:`fetch`)."""
         result = FetchResult(url)
         seen: set[tuple[str, str | None]] = set()
         current = parsed
         while True:
-            hop, exc, during_tls = await self._exchange(current, stoppable and not result.hops)
+            hop, exc, during_tls = await self._exchange(current, stoppable and not result.hops,
+                                                        urgent)
             result.hops.append(hop)
             seen.add((str(current), _cookie(hop.request_headers)))
             if exc is not None:
@@ -375,9 +381,9 @@ class Fetcher:
                 return result
             current = target
 
-    async def _exchange(self, url: httpx.URL, stoppable: bool = False
+    async def _exchange(self, url: httpx.URL, stoppable: bool = False, urgent: bool = False
                         ) -> tuple[Hop, BaseException | None, bool]:
-        async with self.politeness.slot(origin_of(url), stoppable=stoppable):
+        async with self.politeness.slot(origin_of(url), stoppable=stoppable, urgent=urgent):
             trace = Trace(url.host, self.stats)
             hop, exc = await self._request(url, trace)
             if exc is not None and hop.status is None and not trace.connecting \

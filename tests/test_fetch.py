@@ -354,6 +354,47 @@ def test_politeness_waits_between_starts() -> None:
     assert all(g >= 0.19 for g in gaps), gaps
 
 
+def test_politeness_serves_an_urgent_request_before_the_ones_queued() -> None:
+    """One request at a time to the origin, 0.1 s apart: an urgent request (a
+    soft-404 probe) queued behind three others starts next, and so does one
+    that comes while the next of the others sits out the delay; the limits hold."""
+    delay = 0.1
+
+    async def go() -> tuple[list[str], list[float], int]:
+        gate = Politeness(8, 1, delay)
+        origin = ("http", "a", 80)
+        order: list[str] = []
+        starts: list[float] = []
+        flight = {"now": 0, "peak": 0}
+        tasks: list[asyncio.Task[None]] = []
+
+        async def one(name: str, urgent: bool = False) -> None:
+            async with gate.slot(origin, urgent=urgent):
+                starts.append(time.monotonic())
+                order.append(name)
+                flight["now"] += 1
+                flight["peak"] = max(flight["peak"], flight["now"])
+                if name == "n0":  # in flight while the others queue
+                    tasks.extend(asyncio.create_task(one(f"n{i}")) for i in (1, 2, 3))
+                    tasks.append(asyncio.create_task(one("u1", urgent=True)))
+                    await asyncio.sleep(0)  # each of them queued first
+                await asyncio.sleep(0)
+                flight["now"] -= 1
+            if name == "u1":  # n1 has the origin's turn now, and waits out the delay
+                tasks.append(asyncio.create_task(one("u2", urgent=True)))
+
+        await one("n0")
+        while not all(t.done() for t in tasks):
+            await asyncio.gather(*tasks)
+        return order, starts, flight["peak"]
+
+    order, starts, peak = asyncio.run(go())
+    assert order == ["n0", "u1", "u2", "n1", "n2", "n3"], order
+    gaps = [b - a for a, b in zip(starts, starts[1:], strict=False)]
+    assert all(g >= delay - 0.001 for g in gaps), gaps
+    assert peak == 1
+
+
 # --------------------------------------------------------------------------
 # retries
 

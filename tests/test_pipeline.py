@@ -338,3 +338,42 @@ def test_a_page_answered_after_the_stop_is_judged_by_the_probe_already_made(
             dict.fromkeys(urls, "alive")
     finally:
         store.close()
+
+
+def test_the_probe_goes_before_the_pages_of_its_site_still_queued(tmp_path: Path) -> None:
+    """Ten pages of one site, one request at a time, 0.3 s apart: the soft-404
+    probe waited behind every page queued, and the pages that had answered
+    waited for it, so nothing of the site was committed (nor told) until its
+    last page was asked for. Now the probe is the second request, and a page
+    told is committed while the others are still to be asked for."""
+    from .lab import Handler
+
+    cited = [f"/news/{i}.html" for i in range(10)]
+    timeline: list[tuple[str, str]] = []  # requests at the server, results told
+
+    def page(handler: Handler) -> None:
+        timeline.append(("request", handler.path))
+        _send_page(handler, news_page(f"Malaysia detains {handler.path}",
+                                      "Police detained 40.\n\nThey were deported."))
+
+    def told(kind: str, outcome: Any, total: int | None) -> None:
+        if kind == "result":
+            timeline.append(("told", outcome.url))
+
+    settings = lab_settings()
+    settings.fetch.per_host_concurrency = 1
+    settings.fetch.per_host_delay = 0.3
+    with Site() as site:  # any other path, the probe's, is answered 404
+        for path in cited:
+            site.raw(path, page)
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+            {"id": "e1", "date": "2016-05-01", "country": "Malaysia",
+             "sources": [site.url(p) for p in cited]}]))
+        summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
+                                        settings=settings, progress=told))
+        paths = [h.path for h in site.hits]
+        first = site.url(paths[0])
+    assert summary.counts == {"alive": len(cited)}
+    assert len(paths) == len(cited) + 1 and paths[1] not in cited, paths  # the probe, second
+    last = ("request", [p for p in paths if p in cited][-1])
+    assert ("told", first) in timeline[:timeline.index(last)], timeline  # committed by then
