@@ -27,6 +27,9 @@ inflection endings ("Kenyans", "kambodschanischen"): "Spain" matches "Spain's"
 but neither "Spaniel" nor "spanning". Names in scripts without spaces between
 words (CJK, Thai, Khmer) or with attached particles (Korean, Armenian, Arabic,
 Hebrew, Hindi) match as substrings. A name no table knows is matched as it is written.
+A name is looked up, and found in a page, however its "&" ("and"), "St."
+("Saint"), apostrophes (' ’ ʼ ‘) and hyphens (a space) are written: "Bosnia
+and Herzegovina" is CLDR's "Bosnia & Herzegovina", "Saint Lucia" its "St. Lucia".
 """
 
 from __future__ import annotations
@@ -38,6 +41,7 @@ import re
 import unicodedata
 from collections.abc import Iterable
 from functools import cache, lru_cache
+from typing import NamedTuple
 
 from .models import Event, Flag, PageInfo
 
@@ -160,12 +164,47 @@ def _fold(text: str) -> str:
 #: "Republic of Kenya", "the Kingdom of Cambodia").
 _NAME_PREFIX = re.compile(r"^(?:the\s+)?(?:(?:republic|kingdom|state|commonwealth)\s+of\s+"
                           r"(?:the\s+)?)?")
+#: The apostrophes a name is written with: "Côte d'Ivoire", CLDR's "Côte d’Ivoire".
+_APOSTROPHES = "'\u2019\u02bc\u2018"
+#: The hyphens and dashes between the words of a name, read as a space:
+#: "Guinea-Bissau", "Timor Leste", CLDR's "Congo - Kinshasa".
+_DASHES = "-\u2010\u2011\u2013"
+#: Where a (folded) name is cut into words: spaces, or a hyphen with or without them.
+_WORD_BREAK = re.compile(rf"\s*[{_DASHES}]\s*|\s+")
+#: What separates two words of a name in a page: spaces, or a hyphen.
+_SEPARATOR = rf"(?:\s+|\s*[{_DASHES}]\s*)"
+#: Words written in several ways, each way found for any of them: "&" and "and"
+#: (CLDR's "Bosnia & Herzegovina", "Trinidad & Tobago"), "St." and "Saint"
+#: ("St. Lucia").
+_WORD_FORMS = {"&": ("and", "&"), "and": ("and", "&"),
+               **dict.fromkeys(("saint", "st.", "st"), ("saint", "st.", "st"))}
+#: A name's apostrophes, as one, and its dots, for the key it is looked up by.
+_KEY_CHARS = str.maketrans({**dict.fromkeys(_APOSTROPHES, "'"), ".": None})
+
+
+def _words(folded: str) -> list[str]:
+    """The words of the folded name *folded* (hyphens part words as spaces do)."""
+    return [word for word in _WORD_BREAK.split(folded.strip()) if word]
+
+
+def _key(folded: str) -> str:
+    """The folded name *folded* as it is looked up: one apostrophe, no dots,
+    "&" as "and", "St." as "saint", hyphens as spaces ("saint kitts and nevis")."""
+    words = _words(folded.replace("&", " & ").translate(_KEY_CHARS))
+    return " ".join(_WORD_FORMS.get(word, (word,))[0] for word in words)
 
 
 def _keys(country: str) -> tuple[str, ...]:
-    """*country* folded, as written and without :data:`_NAME_PREFIX`."""
-    key = _fold(country.strip())
-    return tuple(dict.fromkeys((key, _NAME_PREFIX.sub("", key) or key)))
+    """The keys (see ``_key``) *country* is looked up by: as written, without
+    what is in brackets ("Bolivia (Plurinational State of)"), turned round at
+    its comma ("Korea, Republic of"); each also without :data:`_NAME_PREFIX`."""
+    key = _key(_fold(country))
+    forms = [key, _key(re.sub(r"\([^()]*\)", " ", key))]
+    if ", " in key:
+        before, _, after = key.partition(", ")
+        forms += [f"{after} {before}", before]
+    return tuple(dict.fromkeys(k for form in forms if form
+                               for k in (form, _NAME_PREFIX.sub("", form) or form)))
 
 
 @lru_cache(maxsize=256)
@@ -173,7 +212,7 @@ def country_names(country: str) -> tuple[str, ...]:
     """The names and demonyms of *country* in the table (its own name when unknown)."""
     for key in _keys(country):
         for name, names in COUNTRY_NAMES.items():
-            if key == _fold(name) or key in (_fold(n) for n in names):
+            if key == _key(_fold(name)) or key in (_key(_fold(n)) for n in names):
                 return names
     return (country.strip(),)
 
@@ -183,15 +222,32 @@ def country_names(country: str) -> tuple[str, ...]:
 NAME_LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "nl", "sv", "nb", "da", "fi", "pl",
                   "cs", "ro", "hu", "el", "ru", "uk", "tr", "ar", "he", "fa", "hi", "id",
                   "ms", "vi", "th", "tl", "ja", "ko", "zh_Hans", "zh_Hant")
-#: Names CLDR does not list among a country's names: short forms, and the
-#: names in common use beside the ones CLDR gives ("Türkiye", "Czechia",
-#: "Myanmar (Burma)", "Hong Kong SAR China" and its Chinese "中國香港特別行政區").
-_SHORT_NAMES = {"US": ("USA", "U.S.", "U.S.A."), "GB": ("UK", "U.K.", "Britain"),
-                "AE": ("UAE",), "CD": ("DR Congo", "DRC"), "TR": ("Turkey",),
+#: Names CLDR does not list among a country's names: short forms, the names in
+#: common use beside the ones CLDR gives ("Türkiye", "Czechia", "Myanmar
+#: (Burma)", "Hong Kong SAR China" and its Chinese "中國香港特別行政區"), and
+#: the official long forms ("Russian Federation", "Republic of Korea"). CLDR's
+#: "&", "St." and "Congo - Kinshasa" need none: names are looked up by their
+#: keys (``_key``), "Bosnia and Herzegovina", "Saint Lucia", "Congo-Kinshasa".
+_SHORT_NAMES = {"US": ("USA", "U.S.", "U.S.A.", "United States of America"),
+                "GB": ("UK", "U.K.", "Britain", "Great Britain"),
+                "AE": ("UAE",), "TR": ("Turkey",),
+                "CD": ("DR Congo", "DRC", "Democratic Republic of the Congo",
+                       "Democratic Republic of Congo"),
+                "CG": ("Republic of the Congo", "Republic of Congo"),
                 "CZ": ("Czech Republic", "Czech"), "MM": ("Myanmar", "Burma"),
                 "HK": ("Hong Kong", "香港"), "MO": ("Macau", "Macao", "澳門", "澳门"),
                 "PS": ("Palestine",), "CI": ("Ivory Coast",), "SZ": ("Swaziland",),
-                "MK": ("Macedonia",), "TL": ("East Timor",), "VA": ("Vatican",)}
+                "MK": ("Macedonia",), "TL": ("East Timor",),
+                "VA": ("Vatican", "Holy See", "Vatican City State"),
+                "KR": ("Republic of Korea",),
+                "KP": ("Democratic People's Republic of Korea", "DPRK"),
+                "LA": ("Lao PDR", "Lao People's Democratic Republic"),
+                "RU": ("Russian Federation",), "SY": ("Syrian Arab Republic",),
+                "IR": ("Islamic Republic of Iran",), "TZ": ("United Republic of Tanzania",),
+                "BN": ("Brunei Darussalam",), "CV": ("Cabo Verde",),
+                "KG": ("Kyrgyz Republic",), "SK": ("Slovak Republic",),
+                "FM": ("Federated States of Micronesia",),
+                "VC": ("Saint Vincent and the Grenadines",), "SH": ("Saint Helena",)}
 
 
 @lru_cache(maxsize=256)
@@ -199,7 +255,7 @@ def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
     """*country*'s names in the Unicode CLDR (through Babel): in the language
     *lang* (a page's ``lang``: "de-AT", "zh-TW") and in English, or in every
     one of :data:`NAME_LANGUAGES` when *lang* is None or not one of them."""
-    keys = {*_keys(country), *map(_fold, country_names(country))}
+    keys = dict.fromkeys([*_keys(country), *(k for n in country_names(country) for k in _keys(n))])
     code = next((c for k in keys if (c := _territory_codes().get(k))), None)
     if code is None:
         return ()
@@ -263,35 +319,71 @@ def _territories(language: str) -> dict[str, str]:
 
 @lru_cache(maxsize=1)
 def _territory_codes() -> dict[str, str]:
-    """A country's English name (folded), or one of its short names -> its code."""
-    codes = {_fold(name): code for code, name in _territories("en").items()}
+    """A country's English name, or one of its short names, by its key (``_key``) -> its code."""
+    codes = {_key(_fold(name)): code for code, name in _territories("en").items()}
     for code, short in _SHORT_NAMES.items():
-        codes.update((_fold(name), code) for name in short)
+        codes.update((_key(_fold(name)), code) for name in short)
     return codes
 
 
 @lru_cache(maxsize=64)
 def _latin_pattern(names: tuple[str, ...]) -> re.Pattern[str] | None:
     """The Latin-script names, whose start is checked for a word boundary (None
-    when there are none; the CJK names are found by ``_cjk_names``)."""
+    when there are none; the CJK names are found by ``_cjk_names``). Their words
+    are found however they are separated (spaces, a hyphen: "Sainte-Lucie",
+    "Timor Leste"), in each form of :data:`_WORD_FORMS`, with any apostrophe."""
     latin = sorted({_fold(n) for n in names if not _CJK.search(n)}, key=len, reverse=True)
-    words = "|".join(r"\s+".join(map(re.escape, n.split())) for n in latin)
+    words = "|".join(_SEPARATOR.join(map(_word_pattern, _words(n))) for n in latin)
     return re.compile(rf"(?:{words}){_SUFFIX}(?!\w)") if latin else None
 
 
+def _word_pattern(word: str) -> str:
+    """A word of a name, in each of its forms, with any apostrophe."""
+    forms = _WORD_FORMS.get(word, (word,))
+    escaped = (re.sub(f"[{_APOSTROPHES}]", f"[{_APOSTROPHES}]", re.escape(form)) for form in forms)
+    return "|".join(escaped).join(("(?:", ")")) if len(forms) > 1 else next(escaped)
+
+
+def _word_starts(word: str) -> tuple[str, ...]:
+    """What each form of *word* begins with before its first apostrophe, if any."""
+    return tuple(dict.fromkeys(re.split(f"[{_APOSTROPHES}]", form)[0]
+                               for form in _WORD_FORMS.get(word, (word,))))
+
+
+class _Prefilter(NamedTuple):
+    """Words looked for in a text before the Latin pattern is run on it."""
+
+    #: Beginnings of the names' first words: every match begins with one of them.
+    firsts: tuple[str, ...]
+    #: Words of which every match holds one, when a name's first word has
+    #: several forms ("St. Lucia": "lucia"; "st" is found in most texts); else ().
+    needed: tuple[str, ...]
+
+
 @lru_cache(maxsize=64)
-def _first_words(names: tuple[str, ...]) -> tuple[str, ...] | None:
-    """Beginnings of the first words of the Latin-script names: every match of
-    the Latin pattern begins with one of them (None when a name has no word)."""
-    firsts = [_fold(n).split()[:1] for n in names if not _CJK.search(n)]
-    if any(not first for first in firsts):
+def _prefilter(names: tuple[str, ...]) -> _Prefilter | None:
+    """What the Latin-script names' matches begin with and hold (None when a
+    name has no word)."""
+    words = [_words(_fold(n)) for n in names if not _CJK.search(n)]
+    if any(not w or not all(_word_starts(w[0])) for w in words):
         return None
     # one search for the words that share their first four letters: their
     # common beginning ("mala" for "malaysia", "malaisie", "malasia"...)
     groups: dict[str, list[str]] = {}
-    for first in firsts:
-        groups.setdefault(first[0][:4], []).append(first[0])
-    return tuple(sorted(os.path.commonprefix(words) for words in groups.values()))
+    for start in (start for w in words for start in _word_starts(w[0])):
+        groups.setdefault(start[:4], []).append(start)
+    starts = sorted({os.path.commonprefix(words) for words in groups.values()})
+    # a beginning that begins with another is found where that one is ("st." and "st")
+    firsts = tuple(s for s in starts if not any(s.startswith(o) for o in starts if o != s))
+    if all(w[0] not in _WORD_FORMS for w in words):
+        return _Prefilter(firsts, ())
+    # each name's longest word of one form (up to an apostrophe), else its first word's forms
+    needed = [(max(single, key=len),) if (single := [_word_starts(word)[0] for word in w
+                                                     if word not in _WORD_FORMS])
+              else _word_starts(w[0]) for w in words]
+    if not all(all(starts) for starts in needed):
+        return _Prefilter(firsts, ())
+    return _Prefilter(firsts, tuple(dict.fromkeys(start for starts in needed for start in starts)))
 
 
 @lru_cache(maxsize=64)
@@ -324,11 +416,13 @@ def _search(folded: str, names: tuple[str, ...]) -> bool:
         return True
     if latin is not None:
         start = 0
-        firsts = _first_words(names)
-        if firsts is not None:
+        words = _prefilter(names)
+        if words is not None:
+            if words.needed and not any(word in folded for word in words.needed):
+                return False
             # no match can begin before the first place a name's first word is
             # found: start there (nowhere when none is found)
-            found = [i for i in map(folded.find, firsts) if i >= 0]
+            found = [i for i in map(folded.find, words.firsts) if i >= 0]
             if not found:
                 return False
             start = min(found)
@@ -416,8 +510,8 @@ def _on_topic(text: str, countries: list[str], first: str | None = None,
 
 @lru_cache(maxsize=64)
 def _one_word_names(names: tuple[str, ...]) -> bool:
-    """True when no Latin-script name has a space (the pattern then has no ``\\s``)."""
-    return all(len(_fold(n).split()) <= 1 for n in names if not _CJK.search(n))
+    """True when no Latin-script name has a space or hyphen (the pattern then has no ``\\s``)."""
+    return all(len(_words(_fold(n))) <= 1 for n in names if not _CJK.search(n))
 
 
 @lru_cache(maxsize=4)
