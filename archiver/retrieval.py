@@ -107,6 +107,24 @@ def warc_path(warc_dir: Path, filename: str) -> Path:
     raise RecordError("WARC file not found", filename=filename)
 
 
+def open_warc(warc_dir: Path, filename: str) -> BinaryIO:
+    """The file holding *filename* (:func:`warc_path`), opened for reading.
+
+    ``NAME.open`` found, then gone when opened, is ``NAME``: its writer closed it
+    meanwhile (a file is only ever renamed from ``NAME.open`` to ``NAME``), so it
+    is looked for again, once, under that name."""
+    path = warc_path(warc_dir, filename)
+    try:
+        return open(path, "rb")
+    except FileNotFoundError:
+        if path.name == filename:
+            raise RecordError("WARC file not found", filename=filename) from None
+    try:
+        return open(path.with_name(filename), "rb")
+    except FileNotFoundError:
+        raise RecordError("WARC file not found", filename=filename) from None
+
+
 def _inflate_member(warc_dir: Path, loc: RecordLocation,
                     keep: IO[bytes] | None = None,
                     problems: list[Problem] | None = None) -> IO[bytes]:
@@ -116,11 +134,10 @@ def _inflate_member(warc_dir: Path, loc: RecordLocation,
     *problems*, when given, gets a ``record-digest`` problem when the member's
     SHA-256 is not the one recorded when it was written (``loc.sha256``).
     """
-    path = warc_path(warc_dir, loc.filename)
     out = tempfile.SpooledTemporaryFile(max_size=_SPOOL_MAX)
     sha = hashlib.sha256() if loc.sha256 else None
     try:
-        with open(path, "rb") as fh:
+        with open_warc(warc_dir, loc.filename) as fh:
             size = os.fstat(fh.fileno()).st_size
             if loc.offset >= size:
                 raise RecordError(f"the file ends at {size}, before this record (cut short)",

@@ -202,6 +202,33 @@ def test_read_while_file_still_open(site: Site, tmp_path: Path) -> None:
     writer.close()
 
 
+def test_a_file_closed_as_it_is_read_is_read_under_its_final_name(
+        site: Site, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A record was looked for as NAME (absent), then NAME.open (there); its
+    writer renamed the file to NAME before it was opened: verify and get said
+    the record unreadable. The file is looked for again under its final name."""
+    from archiver import retrieval
+
+    site.page("/a", HTML)
+    writer = WarcWriter(tmp_path, WarcSettings(), SOFTWARE)
+    _, resp = writer.write_exchange(fetch_hop(site.url("/a"), tmp_path))
+    writer.sync()
+    found = retrieval.warc_path
+
+    def then_closed(warc_dir: Path, filename: str) -> Path:
+        path = found(warc_dir, filename)
+        if path.name.endswith(".open"):
+            writer.close()  # the writer closes the file just now
+        return path
+
+    monkeypatch.setattr(retrieval, "warc_path", then_closed)
+    assert verify_records(tmp_path, [resp]) == []
+    assert (tmp_path / resp.filename).exists()
+    out = io.BytesIO()
+    read_payload(tmp_path, resp, out)
+    assert out.getvalue() == HTML.encode()
+
+
 def test_http_head(archive: Archive) -> None:
     head = read_http_head(archive.dir, archive.locs["/gzip"][1])
     assert head.startswith(b"HTTP/1.1 200 OK\r\n") and head.endswith(b"\r\n\r\n")
