@@ -628,14 +628,18 @@ def export(archive: Path, wacz: Path, event: str | None) -> None:
     _outside_archive(wacz, archive, "--wacz")
     store = open_archive_readonly(archive)
     try:
-        pages = export_archive(store, archive, wacz, event)
+        exported = export_archive(store, archive, wacz, event)
     except RecordError as exc:  # what would go in differs from what was archived
         raise DamagedCopy(str(exc)) from None
     except OSError as exc:  # where it is written: unwritable, full
         raise Failure(f"--wacz {wacz}: cannot be written: {exc.strerror or exc}") from None
     finally:
         store.close()
-    click.echo(f"wrote {wacz} ({pages} pages)", err=True)
+    click.echo(f"wrote {wacz} ({exported.pages} pages)", err=True)
+    if exported.left_open:
+        click.echo(f"note: {exported.left_open} captures left out: the WARC files holding "
+                   "them are still open (being written by a running cycle, or left by one "
+                   "that stopped, until the next run closes them)", err=True)
 
 
 @cli.command()

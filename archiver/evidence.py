@@ -31,7 +31,7 @@ from .retrieval import (
     verify_records,
 )
 from .store import Store, parse_iso
-from .warc import WARC_SUFFIX, RecordLocation, build, warcinfo_spec
+from .warc import OPEN_SUFFIX, WARC_SUFFIX, RecordLocation, build, warcinfo_spec
 from .warcparts import file_sha256
 
 LOGGER = logging.getLogger(__name__)
@@ -236,13 +236,26 @@ class DamagedArchiveError(RecordError):
     """What would be exported differs from what was archived (see ``verify``)."""
 
 
-def export_archive(store: Store, archive: Path, out: Path, event: str | None = None) -> int:
-    """A WACZ of the archive (or of one event's citations); returns the pages written.
+@dataclass
+class Exported:
+    """What ``export`` packed: its pages, and the captures left out because the
+    WARC file holding them is still open (being written by a running cycle, or
+    left by one that stopped, until the next start closes it)."""
+
+    pages: int
+    left_open: int = 0
+
+
+def export_archive(store: Store, archive: Path, out: Path,
+                   event: str | None = None) -> Exported:
+    """A WACZ of the archive (or of one event's citations).
 
     Only what was archived is packed (a package hashes what it holds: altered
-    records would get fresh, valid hashes): the whole archive's files must
-    have the SHA-256 recorded when they were closed, one event's records their
-    digests; else :class:`DamagedArchiveError`, and nothing is written.
+    records would get fresh, valid hashes): the whole archive's closed files,
+    which must have the SHA-256 recorded when they were closed, with a page
+    for each cited URL that has a capture in them (a capture in a file still
+    open is left out, and counted); one event's records, which must match
+    their digests. Else :class:`DamagedArchiveError`, and nothing is written.
     """
     try:
         return _export(store, archive, out, event)
@@ -251,16 +264,37 @@ def export_archive(store: Store, archive: Path, out: Path, event: str | None = N
                                   "problem") from None
 
 
-def _all_recorded(store: Store, warc_dir: Path, recorded: dict[str, str]) -> None:
+def _all_recorded(store: Store, warc_dir: Path, recorded: dict[str, str]) -> set[str]:
     """Refuse an archive with a closed WARC file whose SHA-256 is not recorded
-    but that holds captures the database names: the package would leave them out."""
+    but that holds captures the database names: the package would leave them
+    out. Returns the files recorded since *recorded* was read (by a running
+    cycle closing them), which are not packed."""
+    since: set[str] = set()
     for path in sorted(warc_dir.glob(f"*{WARC_SUFFIX}")):
         if path.name not in recorded and store.file_has_records(path.name):
-            if path.name in store.warc_files():  # recorded meanwhile, by a running cycle
+            if store.recorded_sha256(path.name) is not None:
+                since.add(path.name)
                 continue
             raise RecordError("the WARC file holds captures, but its SHA-256 was never "
                               "recorded (its row taken out of the database?)",
                               filename=path.name)
+    return since
+
+
+def _packed_and_open(warc_dir: Path, recorded: dict[str, str]) -> tuple[dict[str, str], set[str]]:
+    """The recorded WARC files to pack, with their SHA-256 (those found under
+    their final name, and those found under no name, which the packer names as
+    missing), and the names of the files still open (``NAME.open``)."""
+    packed: dict[str, str] = {}
+    still_open = {path.name[:-len(OPEN_SUFFIX)]
+                  for path in warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")}
+    for name, sha in recorded.items():
+        if not (warc_dir / name).exists() and (warc_dir / (name + OPEN_SUFFIX)).exists():
+            still_open.add(name)
+        else:  # (renamed since the look above: closed, packed)
+            packed[name] = sha
+            still_open.discard(name)
+    return packed, still_open
 
 
 def _file_as_written(warc_dir: Path, name: str, expected: str | None) -> None:
@@ -327,21 +361,38 @@ class FileVerdicts:
         return found
 
 
-def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
+def _export(store: Store, archive: Path, out: Path, event: str | None) -> Exported:
     warc_dir = archive / "warc"
     citations = store.citations(active_only=False)
     if event is not None:
         citations = [c for c in citations if c["event_id"] == event]
         if not citations:
             raise InputError(f"--event {event}: no such event in the archive")
+    recorded = {name: row["sha256"] for name, row in store.warc_files().items()}
+    packed: dict[str, str] = {}
+    left: set[str] = set()  # the files of captures left out: still open
+    if event is None:  # the whole archive: its closed files, as they are
+        packed, left = _packed_and_open(warc_dir, recorded)
+        left |= _all_recorded(store, warc_dir, recorded)
+
+    def in_package(row: dict[str, Any]) -> bool:
+        """Whether the response (and a revisit's original) of *row* is packed."""
+        if event is not None:  # one event's records are copied, open files' too
+            return True
+        if row["warc_file"] not in packed:
+            return False
+        original = store.capture(int(row["refers_to"])) \
+            if row["record_type"] == "revisit" and row["refers_to"] else None
+        return original is None or original["warc_file"] in packed
+
     urls = list(dict.fromkeys(c["url"] for c in citations))
     pages: list[dict[str, Any]] = []
     captures: list[dict[str, Any]] = []
     for url in urls:
         rows = store.captures_of_cited(url)
-        if not rows:
+        first = next((row for row in rows if in_package(row)), None)
+        if first is None:
             continue
-        first = rows[0]
         # the title of the page as captured at ts: the headline of the last
         # hop of that first fetch, wherever it redirected (not the citation's
         # latest headline)
@@ -351,14 +402,16 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
                       "title": landed["headline"] or url})
         if event is not None:  # every hop of every fetch of the URL
             captures += store.captures_of_fetches({int(r["fetch_id"]) for r in rows})
+    left_open = sum(1 for name in sorted(left) for row in store.captures_in_file(name)
+                    if row["warc_file"] == name)
     if not pages:
         raise InputError("nothing to export: no capture in the archive"
-                         + (f" for event {event}" if event else ""))
-    recorded = {name: row["sha256"] for name, row in store.warc_files().items()}
+                         + (f" for event {event}" if event else "")
+                         + (f" but {left_open} in WARC files still open (the next run "
+                            "closes them)" if left_open else ""))
     if event is None:
-        _all_recorded(store, warc_dir, recorded)
-        export_wacz(warc_dir, sorted(recorded), pages, out, expected=recorded)
-        return len(pages)
+        export_wacz(warc_dir, sorted(packed), pages, out, expected=packed)
+        return Exported(len(pages), left_open)
     # one event: copy just its records into a new WARC, then package that
     with tempfile.TemporaryDirectory(prefix="archiver-export-") as tmp:
         name = f"event-{event}.warc.gz"
@@ -383,11 +436,11 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> int:
                         files_checked.add(loc.filename)
                 copy_records(warc_dir, todo, fh)  # checks each record's digests first
         export_wacz(Path(tmp), [name], pages, out)
-    return len(pages)
+    return Exported(len(pages))
 
 
 __all__ = [
-    "Capture", "DamagedArchiveError", "FileVerdicts", "RecordError", "VerifyResult",
+    "Capture", "DamagedArchiveError", "Exported", "FileVerdicts", "RecordError", "VerifyResult",
     "export_archive",
     "find_capture", "http_head", "verify_archive", "write_payload", "write_records",
 ]

@@ -5,10 +5,13 @@ is said, not a crash."""
 
 from __future__ import annotations
 
+import gzip
 import io
 import json
 import sqlite3
 import subprocess
+import sys
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -464,3 +467,73 @@ def test_an_archive_from_before_the_note_verifies_cleanly_and_is_then_upgraded(
     code, found = _verify_json(copy)
     assert code == 1 and [(p["file"], p["offset"], p["kind"])  # type: ignore[index]
                           for p in found["problems"]] == [(name, offset, "unnamed")], found
+
+
+#: ``archiver`` killed (``os._exit``) just before (``before``) or just after
+#: (``after``) it renames a WARC file from ``NAME.open`` to ``NAME``: as a
+#: cycle closes it, or as the next start closes one a crash left.
+DYING = """
+import os, sys
+when, rename = sys.argv.pop(1), os.rename
+
+def dying(src, dst, *args, **kwargs):
+    closing = str(src).endswith(".warc.gz.open") and str(dst).endswith(".warc.gz")
+    if closing and when == "before":
+        os._exit(9)
+    rename(src, dst, *args, **kwargs)
+    if closing and when == "after":
+        os._exit(9)
+
+os.rename = dying
+from archiver.cli import cli
+cli()
+"""
+
+
+def run_dying(when: str, *args: str) -> None:
+    proc = subprocess.run([sys.executable, "-c", DYING, when, *args], capture_output=True,
+                          timeout=120)
+    assert proc.returncode == 9, proc.stderr
+
+
+def with_a_third_page(lab: Lab, tmp_path: Path) -> tuple[Path, list[str], tuple[str, ...]]:
+    """A copy of the lab's archive, the lab's URLs and a third, and the arguments of
+    a run over the three into the copy."""
+    copy = copy_of(lab, tmp_path)
+    lab.site.page("/news/3", news_page("Kenya deports 43 Taiwanese", "Kenya deported 43.",
+                                       published="2016-04-12"))
+    urls = [*lab.urls, lab.site.url("/news/3")]
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+    return copy, urls, ("run", "--sources", str(sources), "--archive", str(copy),
+                        "--allow-private", "--per-host-delay", "0")
+
+
+def packed(wacz: Path) -> tuple[set[str], set[str]]:
+    """The URLs of the pages of *wacz*, and those of the captures its index holds."""
+    with zipfile.ZipFile(wacz) as z:
+        pages = [json.loads(x) for x in z.read("pages/pages.jsonl").decode().splitlines()[1:]]
+        index = gzip.decompress(z.read("indexes/index.cdx.gz")).decode().splitlines()
+    return {p["url"] for p in pages}, {json.loads(x.split(" ", 2)[2])["url"] for x in index}
+
+
+def test_export_lists_no_page_whose_capture_is_in_a_file_still_open(
+        lab: Lab, tmp_path: Path) -> None:
+    """export listed a page for each capture the database holds, those in a WARC
+    file still open (a running cycle's, or one a killed cycle left) too, which it
+    does not pack: pages with nothing to replay, in a package that validates.
+    They are left out, and counted."""
+    copy, urls, run = with_a_third_page(lab, tmp_path)
+    run_dying("before", *run)
+    assert list((copy / "warc").glob("*.warc.gz.open"))
+    out = tmp_path / "out.wacz"
+    proc = archiver("export", "--archive", str(copy), "--wacz", str(out))
+    assert proc.returncode == 0, proc.stderr
+    pages, indexed = packed(out)
+    assert pages == set(lab.urls) and pages <= indexed, (pages, indexed)  # not /news/3
+    assert b"note: 3 captures left out: the WARC files holding them are still open" \
+        in proc.stderr, proc.stderr
+    assert archiver(*run).returncode == 0  # the next start closes the file
+    proc = archiver("export", "--archive", str(copy), "--wacz", str(out))
+    assert proc.returncode == 0 and b"left out" not in proc.stderr, proc.stderr
+    pages, indexed = packed(out)
+    assert pages == set(urls) and pages <= indexed, (pages, indexed)
