@@ -206,7 +206,7 @@ def verify_archive(store: Store, archive: Path) -> VerifyResult:
     found = [_see_records(p) if p.kind == "changed" and p.offset is None
              and p.filename in named else p for p in found]
     if any(p.kind == "unrecorded" for p in found):  # closed by a running cycle meanwhile?
-        recorded = store.warc_files()  # (a cycle renames a file, then records it)
+        recorded = store.warc_files()  # (a cycle records a file, then renames it)
         found = [p for p in found if p.kind != "unrecorded" or p.filename not in recorded]
     return VerifyResult(records=records, files=len(files), problems=problems + found,
                         matched=len(whole))
@@ -284,7 +284,8 @@ def _all_recorded(store: Store, warc_dir: Path, recorded: dict[str, str]) -> set
 def _packed_and_open(warc_dir: Path, recorded: dict[str, str]) -> tuple[dict[str, str], set[str]]:
     """The recorded WARC files to pack, with their SHA-256 (those found under
     their final name, and those found under no name, which the packer names as
-    missing), and the names of the files still open (``NAME.open``)."""
+    missing), and the names of the files still open (``NAME.open``: recorded as
+    their cycle closes them, before the rename, or not yet)."""
     packed: dict[str, str] = {}
     still_open = {path.name[:-len(OPEN_SUFFIX)]
                   for path in warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")}
@@ -430,7 +431,7 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> Export
                 seen.update(loc.record_id for loc in todo)
                 for loc in todo:  # the whole file as written: WARC headers no digest covers
                     if loc.filename not in files_checked:
-                        # (a running cycle closes a file, then records it: asked again)
+                        # (a running cycle records a file, then closes it: asked again)
                         _file_as_written(warc_dir, loc.filename, recorded.get(loc.filename)
                                          or store.recorded_sha256(loc.filename))
                         files_checked.add(loc.filename)

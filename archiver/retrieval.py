@@ -46,7 +46,7 @@ from .warc import (
     WARC_SUFFIX,
     RecordLocation,
 )
-from .warcparts import GZIP_HEADER, ORIG_HEADER_PREFIX, file_sha256
+from .warcparts import GZIP_HEADER, ORIG_HEADER_PREFIX
 from .warcread import MemberError, complete_record, parse_warc_head
 
 LOGGER = logging.getLogger(__name__)
@@ -488,9 +488,9 @@ def _locate_change(warc_dir: Path, name: str, known: set[int] | None = None
     digests (the warcinfo record too, which no database row names); with *known*
     (the offsets of the file's records that the database names), the first
     record there that it does not name, or the first it names past the file's end."""
-    path = warc_dir / name
-    size, offset = path.stat().st_size, 0
-    with open(path, "rb") as fh:
+    offset = 0
+    with open_warc(warc_dir, name) as fh:
+        size = os.fstat(fh.fileno()).st_size
         while offset < size:
             if known is not None and offset and offset not in known:
                 return offset, "the record there is not one the archive database names " \
@@ -518,6 +518,14 @@ def _locate_change(warc_dir: Path, name: str, known: set[int] | None = None
         "is not the one written"
 
 
+def _sha256_of(fh: IO[bytes]) -> str:
+    """Hex SHA-256 of what *fh* holds from where it is to its end."""
+    h = hashlib.sha256()
+    for buf in iter(lambda: fh.read(_CHUNK), b""):
+        h.update(buf)
+    return h.hexdigest()
+
+
 def unnamed_records(warc_dir: Path, name: str, named: Iterable[tuple[int, int]]
                     ) -> list[Problem]:
     """The records of the closed WARC file *name* that the database does not
@@ -525,10 +533,9 @@ def unnamed_records(warc_dir: Path, name: str, named: Iterable[tuple[int, int]]
     but the warcinfo that opens the file, for a file whose every record has a
     row (``warc_files.rows_complete``). Only the bytes between the named
     records are read (one record a gap, normally: none)."""
-    path = Path(warc_dir) / name
     problems: list[Problem] = []
     try:
-        with open(path, "rb") as fh:
+        with open_warc(warc_dir, name) as fh:
             size = os.fstat(fh.fileno()).st_size
             at = 0
             for offset, length in [*sorted(named), (size, 0)]:
@@ -548,6 +555,8 @@ def unnamed_records(warc_dir: Path, name: str, named: Iterable[tuple[int, int]]
                             "out of the database?)")))
                     at = end
                 at = max(at, offset + length)
+    except RecordError as exc:
+        problems.append(Problem(name, None, "missing", str(exc)))
     except OSError as exc:
         problems.append(Problem(name, None, "unreadable", f"cannot read: {exc.strerror}"))
     return problems
@@ -562,17 +571,20 @@ def verify_files(warc_dir: Path, expected: dict[str, str],
 
     Reports files missing, changed, and closed ``*.warc.gz`` files that were
     never recorded. Files still open (``.open``) and crash leftovers
-    (``.broken``) are not closed files and are not reported.
+    (``.broken``) are not closed files and are not reported; but a file whose
+    SHA-256 is recorded is checked under ``NAME.open`` while it is found so:
+    its writer records it, then renames it (a cycle that stopped in between
+    left it so, for the next start to rename).
     """
     warc_dir = Path(warc_dir)
     problems: list[Problem] = []
     for name, sha in sorted(expected.items()):
-        path = warc_dir / name
-        if not path.exists():
+        try:
+            with open_warc(warc_dir, name) as fh:
+                now = _sha256_of(fh)
+        except RecordError:
             problems.append(Problem(name, None, "missing", "recorded WARC file is missing"))
             continue
-        try:
-            now = file_sha256(path)
         except OSError as exc:
             problems.append(Problem(name, None, "unreadable", f"cannot read: {exc.strerror}"))
             continue

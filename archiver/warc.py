@@ -6,7 +6,8 @@ header values and HTTP heads) in ``warcparts.py``.
 
 Files are named ``{prefix}-{YYYYMMDDhhmmssffffff}-{serial:05d}.warc.gz``. A file
 is written as ``NAME.warc.gz.open`` and renamed to ``NAME.warc.gz`` when it is
-closed; it starts with a ``warcinfo`` record and rolls over once it passes
+closed (its SHA-256 recorded by the caller first: see
+:meth:`WarcWriter.close`); it starts with a ``warcinfo`` record and rolls over once it passes
 ``WarcSettings.max_file_bytes``. Nothing is ever rewritten: records are
 appended, and only the unfinished tail of an ``.open`` file may be cut (after a
 failed write, or by :func:`warcread.recover` after a crash).
@@ -335,7 +336,9 @@ class WarcWriter:
                  on_close: Callable[[str], None] | None = None) -> None:
         self.directory = Path(directory)
         self.on_open = on_open  # told the final name of each file opened, before it is written
-        self.on_close = on_close  # told the name of each file closed, once renamed
+        # told the final name of each file as it is closed: synced, still NAME.open,
+        # renamed once it returns (see close)
+        self.on_close = on_close
         self.settings = settings
         self.software = software
         self.operator_info = dict(operator_info or {})
@@ -513,27 +516,34 @@ class WarcWriter:
                                    path=self._open_path()) from exc
 
     def close(self) -> None:
-        """Sync and close the file, renaming ``NAME.open`` to ``NAME``. Idempotent."""
+        """Sync and close the file; tell :attr:`on_close`, then rename ``NAME.open``
+        to ``NAME``. Idempotent.
+
+        :attr:`on_close` records the file's SHA-256 before the rename: a file
+        found under its final name is one whose SHA-256 is recorded, whenever the
+        process dies. When it raises, the file stays ``NAME.open`` (the next
+        start's recovery closes it) and the error propagates.
+        """
         if self._fd is None:
             return
         open_path = self._open_path()
         assert self._name is not None
-        final = self.directory / self._name
+        name = self._name
+        final = self.directory / name
         try:
             self.sync()
         finally:
             os.close(self._fd)
-            self._fd = None
+            self._fd, self._name, self._size = None, None, 0
+        if self.on_close is not None:
+            self.on_close(name)
         try:
             os.rename(open_path, final)
         except OSError as exc:
             raise StorageError(f"{open_path}: cannot rename to {final.name}: "
                                f"{exc.strerror or exc}", path=open_path) from exc
         fsync_dir(self.directory)
-        name, self._name, self._size = self._name, None, 0
         self.closed_files.append(name)
-        if self.on_close is not None:
-            self.on_close(name)
 
     def __enter__(self) -> WarcWriter:
         return self

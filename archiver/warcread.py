@@ -10,8 +10,11 @@ member at an offset, :func:`parse_warc_head` parses a record's WARC headers,
 :func:`recover` closes the ``*.warc.gz.open`` files a crash left behind: each
 is cut back to the end of its last complete record (a complete gzip member
 holding a complete WARC record) and renamed to its final name;
-:func:`prepare_archive` does so before a cycle, and :func:`record_closed_files`
-records the closed files' SHA-256 (:func:`vouch_for` as a cycle closes one).
+:func:`prepare_archive` does so before a cycle. A file's SHA-256 is recorded
+before it is renamed (:func:`vouch_for` as a cycle closes one,
+:func:`record_closing` as the recovery does): a file under its final name has
+its SHA-256 recorded, whenever the process dies. :func:`record_closed_files`
+records those an earlier version left closed without one.
 """
 
 from __future__ import annotations
@@ -20,9 +23,11 @@ import contextlib
 import logging
 import os
 import zlib
+from collections.abc import Callable
 from pathlib import Path
 from typing import IO, TYPE_CHECKING
 
+from .exceptions import StorageError
 from .warc import BROKEN_SUFFIX, OPEN_SUFFIX, WARC_SUFFIX, fsync_dir
 from .warcparts import CHUNK, file_sha256
 
@@ -112,14 +117,17 @@ def whole_records(fh: IO[bytes], size: int) -> tuple[int, int, str | None]:
     return end, records, None
 
 
-def recover(directory: Path) -> list[str]:
+def recover(directory: Path,
+            record: Callable[[str, Path], None] | None = None) -> list[str]:
     """Close the ``*.warc.gz.open`` files a crash left behind in *directory*.
 
     Each is cut back to the end of its last complete record (a complete gzip
-    member holding a complete WARC record) and renamed to its final name. A
-    file with no complete record is renamed to ``NAME.warc.gz.broken`` (kept
-    for inspection, never indexed) or, when empty, removed. Returns one
-    message per file.
+    member holding a complete WARC record) and renamed to its final name;
+    *record*, when given, is told its final name and its path before the
+    rename (to record its SHA-256: a crash between the two leaves it
+    ``NAME.open``, closed again at the next start). A file with no complete
+    record is renamed to ``NAME.warc.gz.broken`` (kept for inspection, never
+    indexed) or, when empty, removed. Returns one message per file.
     """
     messages: list[str] = []
     directory = Path(directory)
@@ -154,6 +162,8 @@ def recover(directory: Path) -> list[str]:
         else:
             messages.append(f"{open_path.name}: {records} complete records, "
                             f"closed as {final.name}")
+        if record is not None:
+            record(final.name, open_path)
         os.rename(open_path, final)
     fsync_dir(directory)
     return messages  # the caller logs them
@@ -170,11 +180,15 @@ def archive_paths(archive: Path) -> dict[str, Path]:
     return {"warc": archive / "warc", "tmp": archive / "tmp"}
 
 
-def prepare_archive(archive: Path) -> list[str]:
-    """Recover what a crashed process left behind. Call with the archive lock held."""
+def prepare_archive(archive: Path, store: Store | None = None) -> list[str]:
+    """Recover what a crashed process left behind. Call with the archive lock held.
+
+    With *store*, each WARC file a crashed cycle left open has its SHA-256
+    recorded before it is renamed to its final name (see :func:`record_closing`)."""
     paths = archive_paths(archive)
     paths["warc"].mkdir(parents=True, exist_ok=True)
-    messages = recover(paths["warc"])
+    messages = recover(paths["warc"], None if store is None else
+                       lambda name, path: record_closing(store, name, path))
     paths["tmp"].mkdir(parents=True, exist_ok=True)
     # the bodies a crashed cycle left (the fetcher's "hop-*.body"), and nothing
     # else: a folder taken for an archive may hold the user's own tmp/
@@ -188,9 +202,10 @@ def prepare_archive(archive: Path) -> list[str]:
 def record_closed_files(store: Store, warc_dir: Path) -> None:
     """Record the sha256 of every closed WARC file not yet recorded (for ``verify``)
     that a cycle opened (:meth:`Store.note_warc_file`) or that holds records of
-    the archive's captures: a cycle's files, and those a crashed cycle left,
-    closed by :func:`prepare_archive`. A file put there by anything else is
-    never vouched for: ``verify`` and the replay keep calling it unrecorded."""
+    the archive's captures: the files a crashed cycle left, closed by an
+    earlier version of archiver, which renamed a file before it recorded it. A
+    file put there by anything else is never vouched for: ``verify`` and the
+    replay keep calling it unrecorded."""
     known, opened = store.warc_files(), store.opened_warc_files()
     for path in sorted(warc_dir.glob("*.warc.gz")):
         if path.name in known or (
@@ -199,16 +214,34 @@ def record_closed_files(store: Store, warc_dir: Path) -> None:
         record_warc_file(store, path)
 
 
-def record_warc_file(store: Store, path: Path) -> None:
-    """Record the sha256 and size of the closed WARC file *path*, which a cycle wrote."""
-    store.record_warc_file(path.name, file_sha256(path), path.stat().st_size)
+def record_warc_file(store: Store, path: Path, name: str | None = None) -> None:
+    """Record the sha256 and size of the WARC file *path* (under the name *name*,
+    its own by default), which a cycle wrote."""
+    store.record_warc_file(name or path.name, file_sha256(path), path.stat().st_size)
+
+
+def record_closing(store: Store, name: str, path: Path) -> None:
+    """Record the SHA-256 of the WARC file *name*, still at *path* (``NAME.open``)
+    as a crashed cycle left it, before it is renamed: when a cycle opened it or
+    it holds records of the archive's captures, and none is recorded yet (a
+    file recorded by the cycle that closed it, which stopped before the rename,
+    keeps the SHA-256 it had when it was written)."""
+    if store.recorded_sha256(name) is not None:
+        return
+    if name in store.opened_warc_files() or store.file_has_records(name):
+        record_warc_file(store, path, name)
 
 
 def vouch_for(store: Store, path: Path) -> None:
-    """Record the SHA-256 of the WARC file *path* as a cycle closes it (a roll-over):
-    ``verify`` vouches for it even if the cycle never ends. A file that cannot
-    be read is said, and recorded later (:func:`record_closed_files`)."""
+    """Record the SHA-256 of the WARC file *path* (its final name) as a cycle closes
+    it, before it is renamed: it is read as ``NAME.open``. ``verify`` vouches for
+    it even if the cycle never ends, and no file is found under its final name
+    without its SHA-256 recorded, whenever the process dies. A file that cannot
+    be read is a :class:`StorageError` (it stays ``NAME.open``, for the next
+    start to close and record)."""
+    open_path = path.with_name(path.name + OPEN_SUFFIX)
     try:
-        record_warc_file(store, path)
+        record_warc_file(store, open_path, path.name)
     except OSError as exc:
-        LOGGER.warning("%s cannot be read to record its SHA-256: %s", path, exc)
+        raise StorageError(f"{open_path}: cannot be read to record its SHA-256: "
+                           f"{exc.strerror or exc}", path=open_path) from exc

@@ -537,3 +537,28 @@ def test_export_lists_no_page_whose_capture_is_in_a_file_still_open(
     assert proc.returncode == 0 and b"left out" not in proc.stderr, proc.stderr
     pages, indexed = packed(out)
     assert pages == set(urls) and pages <= indexed, (pages, indexed)
+
+
+@pytest.mark.parametrize("when", ["before", "after"])
+def test_a_cycle_killed_as_it_closes_a_warc_file_leaves_an_archive_that_verifies(
+        lab: Lab, tmp_path: Path, when: str) -> None:
+    """A cycle renamed its WARC file into place, then recorded its SHA-256: killed
+    in between, it left a closed file with none recorded, which verify called
+    "a WARC file that no cycle wrote" (exit 1) and export refused, until the
+    next run. Its SHA-256 is now recorded before the rename; a file killed
+    before it (recorded, still NAME.open) is checked under that name."""
+    copy, urls, run = with_a_third_page(lab, tmp_path)
+    run_dying(when, *run)
+    assert len(list((copy / "warc").glob("*.warc.gz"))) == 1 + (when == "after")
+    proc = archiver("verify", "--archive", str(copy))
+    assert proc.returncode == 0 and b"all digests match" in proc.stdout, proc.stdout
+    out = tmp_path / "out.wacz"
+    proc = archiver("export", "--archive", str(copy), "--wacz", str(out))
+    assert proc.returncode == 0, proc.stderr
+    assert packed(out)[0] == (set(urls) if when == "after" else set(lab.urls))
+    for url in urls:
+        assert archiver("get", url, "--archive", str(copy)).returncode == 0, url
+    assert archiver(*run).returncode == 0  # the next start closes the file
+    assert not list((copy / "warc").glob("*.open"))
+    code, found = _verify_json(copy)
+    assert code == 0 and found["files"] == 2, found  # (the cycle resumed: nothing to fetch)

@@ -23,7 +23,6 @@ from archiver.retrieval import (
     RecordError,
     UndecodablePayload,
     copy_records,
-    file_sha256,
     read_http_head,
     read_payload,
     verify_files,
@@ -31,7 +30,7 @@ from archiver.retrieval import (
 )
 from archiver.settings import Settings, WarcSettings
 from archiver.warc import RecordLocation, WarcWriter
-from archiver.warcparts import payload_digest_of, warc_date
+from archiver.warcparts import file_sha256, payload_digest_of, warc_date
 
 from .lab import Site, news_page, warc_member
 from .test_warc import SOFTWARE, fetch_hop, warcio_check

@@ -465,3 +465,32 @@ def test_the_request_record_has_the_request_line_as_sent() -> None:
         asked = Hop(url=url, method="GET", request_headers=[], started=hop.started)
         assert request_head(asked).split(b"\r\n")[0] == line, url
     assert response_head(hop).startswith(b"HTTP/1.0 200 OK\r\n")  # the answer as it came
+
+
+def test_a_file_is_told_closed_before_it_is_renamed(tmp_path: Path,
+                                                    settings: WarcSettings) -> None:
+    """The writer renamed a file to its final name, then told on_close (which
+    records its SHA-256): a process that died in between left a closed file
+    with none recorded. on_close is told while the file is still NAME.open, and
+    a file it cannot vouch for stays so (the next start closes it)."""
+    told: list[tuple[str, bool, bool]] = []
+
+    def closing(name: str) -> None:
+        told.append((name, (tmp_path / (name + ".open")).exists(), (tmp_path / name).exists()))
+
+    with WarcWriter(tmp_path, settings, SOFTWARE, on_close=closing) as writer:
+        loc = writer.write_metadata("urn:archiver:a", {"a": 1})
+    assert told == [(loc.filename, True, False)]
+    assert (tmp_path / loc.filename).exists() and writer.closed_files == [loc.filename]
+
+    def failing(name: str) -> None:
+        raise StorageError("cannot be read to record its SHA-256")
+
+    writer = WarcWriter(tmp_path, settings, SOFTWARE, on_close=failing)
+    other = writer.write_metadata("urn:archiver:b", {"b": 2})
+    with pytest.raises(StorageError):
+        writer.close()
+    assert (tmp_path / (other.filename + ".open")).exists()
+    assert not (tmp_path / other.filename).exists() and writer.closed_files == []
+    assert writer.current_file is None
+    writer.close()  # closed already: nothing more
