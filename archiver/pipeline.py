@@ -509,7 +509,7 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
     paths = archive_paths(archive)
     thresholds = gc.get_threshold()
     try:
-        for message in prepare_archive(archive):
+        for message in prepare_archive(archive, store):
             LOGGER.warning("%s", message)
         # the files a crashed cycle left, closed now: vouched for at once, not
         # at the end of this cycle (which may not come)

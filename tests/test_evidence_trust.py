@@ -562,3 +562,23 @@ def test_a_cycle_killed_as_it_closes_a_warc_file_leaves_an_archive_that_verifies
     assert not list((copy / "warc").glob("*.open"))
     code, found = _verify_json(copy)
     assert code == 0 and found["files"] == 2, found  # (the cycle resumed: nothing to fetch)
+
+
+def test_a_start_killed_as_it_closes_a_file_a_crash_left_leaves_an_archive_that_verifies(
+        lab: Lab, tmp_path: Path) -> None:
+    """The next start closes the file a crashed cycle left open: renamed first,
+    then recorded, a kill in between left a closed file verify called
+    unrecorded. Its SHA-256 is now recorded before the rename."""
+    copy = copy_of(lab, tmp_path)
+    (closed,) = (copy / "warc").glob("*.warc.gz")
+    closed.rename(closed.with_name(closed.name + ".open"))  # as its cycle left it
+    conn = sqlite3.connect(copy / "archiver.db")
+    with conn:
+        conn.execute("UPDATE warc_files SET sha256 = NULL, rows_complete = NULL")
+    conn.close()
+    assert archiver("verify", "--archive", str(copy)).returncode == 0
+    run_dying("after", "run", "--sources", str(lab.sources), "--archive", str(copy),
+              "--allow-private", "--per-host-delay", "0")
+    assert closed.exists() and closed.name in recorded(copy)
+    proc = archiver("verify", "--archive", str(copy))
+    assert proc.returncode == 0, proc.stdout
