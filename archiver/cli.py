@@ -531,13 +531,6 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
                           "written; run `archiver verify` to check the whole archive") from None
     finally:
         store.close()
-    cut = {"length": "at the size cap", "time": "at the time limit",
-           "error": "where the connection broke"}.get(str(capture.row.get("truncated")))
-    click.echo(f"capture of {capture.row['url']} at {capture.when}: HTTP "
-               f"{capture.row['http_status']}, {capture.row['record_type']} record "
-               f"{capture.row['warc_file']}@{capture.row['warc_offset']}"
-               + (f"; the body was cut {cut}, after {capture.row['body_size']} bytes"
-                  if cut else ""), err=True)
     try:
         if show_headers:
             head = http_head(archive, capture)  # the bytes, as captured
@@ -554,6 +547,16 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
                           "written; run `archiver verify` to check the whole archive") from None
     except OSError as exc:
         raise Failure(f"cannot write the copy: {exc}") from None
+    # said once the records read matched: what the row says of them, checked
+    # against them (a revisit's body is its original's)
+    body = capture.original or capture.row
+    cut = {"length": "at the size cap", "time": "at the time limit",
+           "error": "where the connection broke"}.get(str(body.get("truncated")))
+    click.echo(f"capture of {capture.row['url']} at {capture.when}: HTTP "
+               f"{capture.row['http_status']}, {capture.row['record_type']} record "
+               f"{capture.row['warc_file']}@{capture.row['warc_offset']}"
+               + (f"; the body was cut {cut}, after {body['body_size']} bytes"
+                  if cut else ""), err=True)
 
 
 def _outside_archive(path: Path, archive: Path, option: str) -> Path:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -38,10 +39,18 @@ LOGGER = logging.getLogger(__name__)
 
 
 def response_location(row: dict[str, Any]) -> RecordLocation:
+    """Where the response or revisit record of the capture *row* is, and what the
+    row says of it (checked by reading it): a revisit's body and whether it was
+    cut are its original's, checked with the original's row."""
+    response = row["record_type"] == "response"
     return RecordLocation(row["warc_file"], int(row["warc_offset"]), int(row["warc_length"]),
                           row["record_id"], row["record_type"], row["block_digest"] or "",
                           row["payload_digest"], row.get("url"), row.get("fetched_at"),
-                          row.get("refers_record"), row.get("record_sha256"))
+                          row.get("refers_record"), row.get("record_sha256"),
+                          http_status=row.get("http_status"),
+                          truncated=(row["truncated"] or "")
+                          if response and "truncated" in row else None,
+                          body_size=row.get("body_size") if response else None)
 
 
 def request_location(row: dict[str, Any]) -> RecordLocation | None:
@@ -141,8 +150,12 @@ def write_payload(archive: Path, capture: Capture, out: BinaryIO, decoded: bool 
 
 
 def http_head(archive: Path, capture: Capture) -> bytes:
-    """The capture's HTTP status line and headers, as stored (its bytes)."""
+    """The capture's HTTP status line and headers, as stored (its bytes); a
+    revisit's original is checked too (what ``get`` says of the body is its)."""
     _sealed(archive, capture)
+    if capture.original_location is not None:
+        with open(os.devnull, "wb") as nowhere:
+            copy_records(archive / "warc", [capture.original_location], nowhere)
     return read_http_head(archive / "warc", capture.location)
 
 

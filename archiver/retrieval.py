@@ -26,6 +26,7 @@ import contextlib
 import hashlib
 import logging
 import os
+import re
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -88,7 +89,7 @@ class Problem:
     filename: str
     offset: int | None  # None for a whole-file problem
     kind: str  # missing | unreadable | wrong-record | block-digest | payload-digest
-    #            | changed | unrecorded | unnamed | ...
+    #            | wrong-response | changed | unrecorded | unnamed | ...
     message: str
 
 
@@ -437,10 +438,13 @@ def _check_member(raw: IO[bytes], loc: RecordLocation) -> list[Problem]:
     left = length
     http_head = b""
     in_body = headers.get("warc-type") == "resource"
+    first = b""  # the block's first piece: the HTTP head of a response or revisit
     while left > 0:
         buf = raw.read(min(_CHUNK, left))
         if not buf:
             break
+        if not first:
+            first = buf
         left -= len(buf)
         if block_h:
             block_h[0].update(buf)
@@ -463,7 +467,39 @@ def _check_member(raw: IO[bytes], loc: RecordLocation) -> list[Problem]:
         found += problem("block-digest", "the block digest does not match the bytes")
     if payload_h is not None and not _digest_matches(*payload_h):
         found += problem("payload-digest", "the payload digest does not match the bytes")
+    if headers.get("warc-type") in ("response", "revisit"):
+        found += [Problem(loc.filename, loc.offset, "wrong-response", message)
+                  for message in _response_differs(loc, headers, first, length)]
     return found
+
+
+#: The status line of an HTTP head, as the fetcher stores it (responsehead.py).
+_STATUS_LINE = re.compile(rb"HTTP/[0-9.]+[ \t]+([0-9]{3})")
+
+
+def _response_differs(loc: RecordLocation, headers: dict[str, str], first: bytes,
+                      length: int) -> list[str]:
+    """How the response or revisit record at *loc* (its WARC *headers*, its
+    block's first piece *first* and its *length*) differs from what the
+    database says of it: status code, why the body was cut, the body's size
+    (what ``get`` tells of a capture)."""
+    said: list[str] = []
+    line = _STATUS_LINE.match(first)
+    status = int(line.group(1)) if line else None
+    if loc.http_status is not None and status != loc.http_status:
+        said.append(f"the record's HTTP status is {status}, not {loc.http_status} as the "
+                    "archive database says")
+    cut = headers.get("warc-truncated", "")
+    if loc.truncated is not None and cut != loc.truncated:
+        said.append(f"the record says its body was {'cut: ' + cut if cut else 'not cut'}, "
+                    f"the archive database that it was "
+                    f"{'cut: ' + loc.truncated if loc.truncated else 'not cut'}")
+    end = first.find(b"\r\n\r\n")
+    size = length - end - 4 if end >= 0 else None
+    if loc.body_size is not None and size != loc.body_size:
+        said.append(f"the record's body is {size} bytes, not {loc.body_size} as the "
+                    "archive database says")
+    return said
 
 
 def verify_records(warc_dir: Path, expected: Iterable[RecordLocation]) -> list[Problem]:

@@ -108,6 +108,12 @@ class RecordLocation:
     refers_to: str | None = None  # a revisit's WARC-Refers-To: its original's record id
     # the SHA-256 (hex) of the gzip member as written: every byte of the record
     sha256: str | None = None
+    # what the database says of the HTTP response in a response or revisit record
+    # (checked when given): its status code; for a response, why its body was cut
+    # ("" when it was not: no WARC-Truncated) and the body's size in bytes
+    http_status: int | None = None
+    truncated: str | None = None
+    body_size: int | None = None
 
 
 # --------------------------------------------------------------------------

@@ -582,3 +582,33 @@ def test_a_start_killed_as_it_closes_a_file_a_crash_left_leaves_an_archive_that_
     assert closed.exists() and closed.name in recorded(copy)
     proc = archiver("verify", "--archive", str(copy))
     assert proc.returncode == 0, proc.stdout
+
+
+@pytest.mark.parametrize("column, value, said", [
+    ("http_status", 404, b"the record's HTTP status is 200, not 404"),
+    ("truncated", "length", b"the record says its body was not cut"),
+    ("body_size", 5, b"bytes, not 5 as the archive database says"),
+])
+def test_what_get_says_of_a_capture_is_checked_against_its_record(
+        lab: Lab, tmp_path: Path, column: str, value: object, said: bytes) -> None:
+    """get printed the HTTP status, and whether and where the body was cut, from
+    the capture's row, which verify never compared with the record: an edited
+    row showed an auditor wrong facts while verify said all digests match."""
+    copy = copy_of(lab, tmp_path)
+    conn = sqlite3.connect(copy / "archiver.db")
+    conn.row_factory = sqlite3.Row
+    with conn:
+        row = dict(conn.execute("SELECT * FROM captures WHERE url = ?",
+                                (lab.urls[0],)).fetchone())
+        conn.execute(f"UPDATE capture_rows SET {column} = ? WHERE id = ?", (value, row["id"]))
+    conn.close()
+    proc = archiver("verify", "--archive", str(copy))
+    assert proc.returncode == 1, proc.stdout
+    assert f"{row['warc_file']}@{row['warc_offset']}: wrong-response: ".encode() in proc.stdout
+    assert said in proc.stdout, proc.stdout
+    for extra in ([], ["--headers"], ["--warc"]):
+        proc = archiver("get", lab.urls[0], "--archive", str(copy), *extra)
+        assert proc.returncode == 1 and proc.stdout == b"", (extra, proc.stderr)
+        assert said in proc.stderr and b"HTTP 404" not in proc.stderr, proc.stderr
+    proc = archiver("get", lab.urls[0], "--archive", str(lab.archive))
+    assert proc.returncode == 0 and b": HTTP 200, response record" in proc.stderr
