@@ -223,8 +223,8 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
                         run_cycle, sources, archive=archive, settings=settings,
                         progress=progress.update, store=store)))
                 if summary.interrupted:
-                    click.echo(f"interrupted: {summary.checked} citations checked and kept; the "
-                               f"next `archiver {command}` goes on from there", err=True)
+                    _tell(f"interrupted: {summary.checked} citations checked and kept; the "
+                          f"next `archiver {command}` goes on from there")
                     sys.exit(130)
                 if streams(fmt, settings):
                     tally = write_report(store, fmt, sys.stdout)
@@ -238,12 +238,21 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
         else:
             broken = any(status in BROKEN for status in tally)
         if summary.network_down:
-            click.echo("warning: no host name resolved and no connection succeeded: the network "
-                       "looks down, failures were not counted towards dead.", err=True)
+            _tell("warning: no host name resolved and no connection succeeded: the network "
+                  "looks down, failures were not counted towards dead.")
         # the objects of the cycle are left out of the collection Python makes as it
         # exits: about 25 ms less between the last result and the exit, at 1,000 citations
         gc.freeze()
         sys.exit(1 if broken else 0)
+
+
+def _tell(message: str) -> None:
+    """*message* on standard error, when it can still be written (a closed
+    terminal or pipe does not turn a cycle's exit status into a failure's)."""
+    try:
+        click.echo(message, err=True)
+    except (OSError, ValueError):
+        pass
 
 
 async def _until_signalled(cycle: Callable[..., Awaitable[T]]) -> T:

@@ -1,4 +1,9 @@
-"""Progress of a cycle: a bar on a terminal, plain lines when piped."""
+"""Progress of a cycle: a bar on a terminal, plain lines when piped.
+
+Progress is only told: a stream that can no longer be written (a closed pipe,
+a closed terminal) ends it, silently, and never the cycle, whose results and
+report do not depend on it.
+"""
 
 from __future__ import annotations
 
@@ -21,6 +26,7 @@ class Progress:
         self.done = 0
         self._bar: RichProgress | None = None
         self._task: Any = None
+        self.gone = False  # the stream could not be written: nothing more is told
 
     def __enter__(self) -> Progress:
         if self.tty:  # rich only for a terminal: a piped run (cron, a service) starts sooner
@@ -28,10 +34,17 @@ class Progress:
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
 
+            class _Console(Console):
+                def on_broken_pipe(self) -> None:
+                    # rich's own way, for a console on standard output, is to put
+                    # /dev/null in place of standard output and exit 1: the report
+                    # would be lost and the exit status a dead link's
+                    self.quiet = True
+
             self._bar = RichProgress(
                 TextColumn("[bold]checking"), BarColumn(), MofNCompleteColumn(),
                 TimeElapsedColumn(), TextColumn("{task.fields[last]}", markup=False),
-                console=Console(file=self.stream), transient=True)
+                console=_Console(file=self.stream), transient=True)
             self._bar.__enter__()
             self._task = self._bar.add_task("check", total=None, last="")
         return self
@@ -39,9 +52,30 @@ class Progress:
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
                  tb: TracebackType | None) -> None:
         if self._bar is not None:
-            self._bar.__exit__(exc_type, exc, tb)
+            try:
+                self._bar.__exit__(exc_type, exc, tb)
+            except (OSError, ValueError):  # the terminal is gone
+                self.gone = True
 
     def update(self, kind: str, outcome: CheckOutcome | None, total: int | None = None) -> None:
+        if self.gone:
+            return
+        try:
+            self._update(kind, outcome, total)
+        except (OSError, ValueError):  # a closed pipe or terminal (ValueError: a closed file)
+            self._give_up()
+
+    def _give_up(self) -> None:
+        """No more progress: its stream cannot be written."""
+        self.gone = True
+        bar, self._bar = self._bar, None
+        if bar is not None:
+            try:
+                bar.stop()  # its refresh thread first, then a last drawing, which fails
+            except (OSError, ValueError):
+                pass
+
+    def _update(self, kind: str, outcome: CheckOutcome | None, total: int | None) -> None:
         if kind == "start":
             if total is not None:
                 self.total = total
