@@ -12,6 +12,7 @@ import datetime as dt
 import json
 import logging
 import sys
+from typing import Any
 
 STRUCTURED = ("url", "http_status", "bytes", "seconds", "error", "event", "status")
 
@@ -44,10 +45,24 @@ class TextFormatter(logging.Formatter):
 LIBRARY_LOGGERS = ("apscheduler",)
 
 
+class _StderrHandler(logging.StreamHandler):  # type: ignore[type-arg]
+    """Writes each record to ``sys.stderr`` as it is then: while a progress bar
+    is drawn on a terminal, the bar's stand-in, which prints the line above the
+    bar (the stream taken at the start wrote it onto the bar's line)."""
+
+    @property
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
 def setup_logging(fmt: str = "text", level: int = logging.WARNING) -> None:
     """Send archiver's log records to stderr, as text or JSON lines, and the
     warnings of :data:`LIBRARY_LOGGERS` with them."""
-    handler = logging.StreamHandler(sys.stderr)
+    handler = _StderrHandler()
     if fmt == "json":
         handler.setFormatter(JsonFormatter())
     else:
