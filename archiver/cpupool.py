@@ -9,9 +9,15 @@ one core; on a machine with two, the loop and one worker each take one.
 
 The workers are forked when the pool starts, before the cycle opens its HTTP
 client, and so share the modules the parent already imported. They ignore
-Ctrl-C and SIGTERM's handler of the parent (the parent decides when a cycle
-stops), and on Linux they are killed with the parent (``PR_SET_PDEATHSIG``):
-a cycle killed with ``kill -9`` leaves no process behind holding its files.
+Ctrl-C, SIGTERM and SIGHUP, which a terminal or a service manager
+(``systemctl stop``) sends to the whole process group: the parent decides
+when a cycle stops, and its workers answer the jobs in hand until then. When
+the pool closes, a worker ends at the end of its jobs pipe, or is killed
+(at once when it still has jobs, whose answers nobody would read; else
+after 10 s). On Linux they are killed with the parent
+(``PR_SET_PDEATHSIG``): a cycle killed with ``kill -9`` leaves no process
+behind holding its files; a parent that exits without closing its pool
+kills them first.
 
 The parent runs a queued job itself when it would otherwise wait, on a loop
 made by :mod:`archiver.eventloop` (as a cycle's is): the oldest job no worker
@@ -32,8 +38,14 @@ difference beyond the machine's noise: a capture of 1,000 citations at
 50 ms per response, alternated ten times with sharing by the queue kept,
 2.44 against 2.48 s, median.)
 
-If a worker dies, the pool is given up and the rest of the cycle extracts in
-the parent: same results, one core.
+If a worker dies (killed, or crashed by a page), it is dropped from the pool:
+the job it had in hand runs again in the parent (same result), the jobs
+queued behind it go to the other workers, and the answers of those are kept.
+No worker is started in its place; with none left, the rest of the cycle
+runs in the parent: same results, one core. A job's exception that cannot
+be rebuilt in the parent (pickled, its class takes other arguments than it
+keeps) reaches its caller as a :class:`RuntimeError` naming it; an answer
+the parent cannot read fails its own job alone.
 
 A job still running in a worker after :data:`JOB_SECONDS` (every page
 known to cost more than its size is bounded far below that, but a parser
@@ -57,6 +69,7 @@ import ctypes
 import fcntl
 import logging
 import multiprocessing
+import multiprocessing.util
 import os
 import pickle
 import select
@@ -162,6 +175,25 @@ SHARE_PAUSE = 2.0
 _F_SETPIPE_SZ = 1031  # Linux: room in a pipe, so that sending a job does not block
 
 
+#: The worker processes started and not yet reaped (see :func:`_end_left_workers`).
+_STARTED: set[Any] = set()
+
+
+def _end_left_workers() -> None:
+    """At the parent's exit: kill the workers of a pool never closed, which
+    would otherwise outlive it (``multiprocessing`` ends its children at exit
+    with SIGTERM, which the workers ignore, then waits for them)."""
+    for process in list(_STARTED):
+        with contextlib.suppress(OSError, ValueError, AssertionError):
+            process.kill()
+            process.join(5)
+        _STARTED.discard(process)
+
+
+# run by multiprocessing's exit handler, before it ends its children
+multiprocessing.util.Finalize(None, _end_left_workers, exitpriority=100)
+
+
 def _serve(jobs_fd: int, answers_fd: int, parent: int) -> None:
     """A worker: answer ``(fn, args)`` jobs in order until the parent closes the pipe."""
     _keep_only(0, 1, 2, jobs_fd, answers_fd)
@@ -178,14 +210,21 @@ def _serve(jobs_fd: int, answers_fd: int, parent: int) -> None:
 
 def _answer(fn: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
     """``(True, fn(*args))``, or ``(False, the exception it raised)``, pickled
-    for the parent, which raises it again."""
+    for the parent, which raises it again. An exception that pickle cannot
+    rebuild (its ``__init__`` takes other arguments than its ``args``) is
+    sent as a :class:`RuntimeError` naming it."""
     try:
         answer: tuple[bool, Any] = (True, fn(*args))
     except Exception as exc:  # noqa: BLE001 - raised again in the parent
         answer = (False, exc)
     try:
-        return _dumps(answer)
-    except (pickle.PicklingError, TypeError, AttributeError) as exc:
+        data = _dumps(answer)
+        if not answer[0]:
+            pickle.loads(data)  # rebuilt here, or it would fail in the parent
+        return data
+    except Exception as exc:  # noqa: BLE001 - the job's failure, not the worker's
+        if not answer[0]:
+            return _dumps((False, RuntimeError(repr(answer[1]))))
         return _dumps((False, RuntimeError(f"unpicklable answer: {exc}")))
 
 
@@ -278,9 +317,10 @@ def _keep_only(*fds: int) -> None:
 
 def _die_with_parent(parent: int) -> None:
     """Worker start: signals of its own, and death when the parent dies."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGHUP, signal.SIG_IGN)  # a closed terminal: the parent stops
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
+    # sent to the whole process group (Ctrl-C, a closed terminal, systemctl
+    # stop): the parent stops the cycle, and ends the workers when it is done
+    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
+        signal.signal(sig, signal.SIG_IGN)
     try:
         signal.set_wakeup_fd(-1)  # the parent's event loop owns the wake-up pipe
     except ValueError:  # pragma: no cover - not the main thread
@@ -322,6 +362,7 @@ class _Worker:
         finally:
             os.close(jobs_r)
             os.close(answers_w)
+        _STARTED.add(self.process)
         # jobs are written without blocking (what does not fit waits in
         # outbox for the loop to flush): a parent blocked on a full pipe while
         # the worker waits for it to read an answer would wait forever
@@ -349,7 +390,20 @@ class _Worker:
         if self.process.is_alive():
             self.process.kill()
             self.process.join(timeout=5)
+        if not self.process.is_alive():
+            _STARTED.discard(self.process)
         self.answers.close()
+
+    def ending(self) -> str:
+        """How the (reaped) process ended, for a log line."""
+        code = self.process.exitcode
+        if code is None:
+            return "still running"
+        if code < 0:
+            with contextlib.suppress(ValueError):
+                return f"killed by {signal.Signals(-code).name}"
+            return f"killed by signal {-code}"
+        return f"exit code {code}"
 
 
 class PagePool:
@@ -428,14 +482,7 @@ class PagePool:
         LOGGER.warning("a page's extraction ran past %g s in worker %s: the worker was "
                        "stopped and replaced, the page is left unread",
                        self.job_seconds, worker.process.pid)
-        self._workers.remove(worker)
-        worker.end_jobs(self._loop)
-        worker.reap(0)  # stuck: killed at once
-        _, _, stuck = worker.waiting.popleft()
-        self._backlog.extendleft(reversed(worker.waiting))  # first in line again
-        worker.waiting.clear()
-        if not stuck.done():
-            stuck.set_exception(JobTimedOut())
+        self._drop(worker, JobTimedOut())
         try:
             self._add_worker()
         except OSError as exc:
@@ -445,15 +492,43 @@ class PagePool:
         else:  # its callers run them in this process
             self._fail_all([])
 
+    def _died(self, worker: _Worker) -> None:
+        """*worker* ended (its answers pipe at its end, or its jobs pipe broken):
+        out of the pool, the other workers go on (see the module)."""
+        self._drop(worker, WorkerDied())
+        if self._workers:
+            LOGGER.warning("worker process %s died (%s); its queued jobs go to the other "
+                           "workers (%d left)",
+                           worker.process.pid, worker.ending(), len(self._workers))
+        else:  # its callers run them in this process
+            LOGGER.warning("worker process %s died (%s); the rest of the cycle runs "
+                           "in this process", worker.process.pid, worker.ending())
+            self._fail_all([])
+
+    def _drop(self, worker: _Worker, error: Exception) -> None:
+        """Take *worker* out of the pool and end its process (killed, if it
+        has not ended): the job in its hands fails with *error*, the jobs
+        queued behind it go to the other workers, first in line."""
+        self._workers.remove(worker)
+        worker.end_jobs(self._loop)
+        worker.reap(0)  # dead, or stuck: killed at once
+        if worker.waiting:
+            _, _, head = worker.waiting.popleft()
+            self._backlog.extendleft(reversed(worker.waiting))
+            worker.waiting.clear()
+            if not head.done():
+                head.set_exception(error)
+
     @property
     def queued(self) -> int:
         """Jobs given to the workers and not answered yet."""
         return len(self._backlog) + sum(len(w.waiting) for w in self._workers)
 
     async def call(self, fn: Callable[..., T], *args: Any) -> T:
-        """``fn(*args)`` in a worker, or here when the pool is off, a worker died,
-        or (on a loop not made by :func:`~archiver.eventloop.event_loop`) the workers have
-        :data:`SHARE_AT` jobs queued already."""
+        """``fn(*args)`` in a worker, or here when the pool is off, the worker
+        running it died, no worker is left, or (on a loop not made by
+        :func:`~archiver.eventloop.event_loop`) the workers have :data:`SHARE_AT`
+        jobs queued already."""
         if self._workers and self._loop is not None:
             if self._idle_selector is None and self.queued >= SHARE_AT \
                     and time.monotonic() >= self._share_after and not _answered(self._workers):
@@ -464,10 +539,7 @@ class PagePool:
             try:
                 return await future
             except WorkerDied:
-                if self._workers:  # said once, by the first job to hear it
-                    LOGGER.warning(
-                        "a worker process died; the rest of the cycle runs in this process")
-                    self.close()
+                pass  # run here
         return self._limited(fn, args)
 
     def _limited(self, fn: Callable[..., T], args: tuple[Any, ...]) -> T:
@@ -523,8 +595,9 @@ class PagePool:
                 continue
             try:
                 self._send(worker, struct.pack("!i", len(data)) + data)
-            except OSError:
-                future.set_exception(WorkerDied())
+            except OSError:  # its jobs pipe is broken: the worker is gone
+                self._backlog.appendleft(job)
+                self._died(worker)
                 continue
             if not worker.waiting:
                 worker.head_since = time.monotonic()
@@ -550,20 +623,27 @@ class PagePool:
             written = os.write(worker.jobs_fd, worker.outbox)
         except BlockingIOError:
             return
-        except OSError:
-            self._loop.remove_writer(worker.jobs_fd)
-            self._fail_all()
+        except OSError:  # its jobs pipe is broken: the worker is gone
+            self._died(worker)
+            self._dispatch()
             return
         del worker.outbox[:written]
         if not worker.outbox:
             self._loop.remove_writer(worker.jobs_fd)
 
     def _on_answer(self, worker: _Worker) -> None:
-        try:
-            ok, value = worker.answers.recv()
-        except (EOFError, OSError):
-            self._fail_all()
+        if worker not in self._workers:  # dropped since the loop saw its pipe ready
             return
+        try:
+            data = worker.answers.recv_bytes()
+        except (EOFError, OSError):  # the process ended
+            self._died(worker)
+            self._dispatch()
+            return
+        try:
+            ok, value = pickle.loads(data)
+        except Exception as exc:  # noqa: BLE001 - an answer unread is its job's failure
+            ok, value = False, exc
         _, _, future = worker.waiting.popleft()
         worker.head_since = time.monotonic()  # the next job, already sent, starts now
         if not future.done():
@@ -587,7 +667,9 @@ class PagePool:
                 f.set_exception(WorkerDied())
 
     def close(self) -> None:
-        """Stop the workers and wait for them (their CPU time is then the parent's to see)."""
+        """Stop the workers and wait for them (their CPU time is then the parent's
+        to see): an idle worker ends at the end of its jobs pipe, one with jobs
+        (whose answers nobody would read) is killed at once; at most 10 s in all."""
         workers, self._workers = self._workers, []
         if self._idle_selector is not None:
             self._idle_selector.pool = None
@@ -597,6 +679,10 @@ class PagePool:
             self._watch_handle = None
         for w in workers:
             w.end_jobs(self._loop)
+            if w.waiting:
+                with contextlib.suppress(OSError, ValueError):
+                    w.process.kill()
+        deadline = time.monotonic() + 10
         for w in workers:
-            w.reap(10)  # they finish the job in hand
+            w.reap(max(0.0, deadline - time.monotonic()))
         self._fail_all(workers)

@@ -255,9 +255,10 @@ def test_a_dead_worker_means_the_work_is_done_in_this_process(
     with caplog.at_level(logging.WARNING, logger="archiver.cpupool"):
         pages, active = asyncio.run(main())
     assert all(p is not None and p.headline == "Workers may die" for p in pages)
-    assert not active  # given up: the rest of the cycle runs here
-    assert [r.getMessage() for r in caplog.records].count(
-        "a worker process died; the rest of the cycle runs in this process") == 1
+    assert not active  # its only worker dead: the rest of the cycle runs here
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and said[0].endswith(
+        "died (killed by SIGKILL); the rest of the cycle runs in this process"), said
 
 
 def test_a_job_past_its_time_is_given_up_and_its_worker_replaced(
@@ -658,3 +659,201 @@ def test_a_pdf_sent_as_it_is_is_read_whole_past_the_inflation_limit(tmp_path: Pa
     big = b"<html><body><h1>Title</h1>" + b"<p>x</p>" * (limit // 4) + b"</body></html>"
     page = extract_body(big, None, "text/html", "http://127.0.0.1/p", limit)
     assert page is not None and page.headline == "Title"
+
+
+def _ran(log: Path, tag: str, seconds: float = 0.0) -> tuple[str, int]:
+    """A job that says in *log* where it ran, then takes *seconds*."""
+    with log.open("a") as fh:
+        fh.write(f"{tag} {os.getpid()}\n")
+    time.sleep(seconds)
+    return tag, os.getpid()
+
+
+def _killed_in_a_worker(parent: int) -> int:
+    """A job that kills the worker running it (as a crash would); in *parent*, its pid."""
+    if os.getpid() != parent:
+        os.kill(os.getpid(), signal.SIGKILL)
+    return os.getpid()
+
+
+def test_a_worker_killed_while_the_pool_waits_costs_the_parent_no_cpu(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """The dead worker's pipe stays at its end of file: watched still, the loop
+    would read it on every pass (all of a core while the cycle waits for the
+    network). It is dropped; the other worker goes on."""
+    async def main() -> tuple[float, int, list[int], int]:
+        pool = PagePool(2)
+        pool.start()
+        try:
+            await asyncio.gather(*(pool.call(os.getpid) for _ in range(4)))
+            alive, killed = pool.worker_pids()
+            os.kill(killed, signal.SIGKILL)
+            cpu = time.process_time()
+            await asyncio.sleep(1.0)  # what is measured: the parent waiting
+            cpu = time.process_time() - cpu
+            return cpu, alive, pool.worker_pids(), await pool.call(os.getpid)
+        finally:
+            pool.close()
+
+    with caplog.at_level(logging.WARNING, logger="archiver.cpupool"):
+        cpu, alive, pids, answered_by = eventloop.run(main())
+    assert cpu < 0.2, cpu
+    assert pids == [alive] and answered_by == alive
+    said = [r.getMessage() for r in caplog.records]
+    assert len(said) == 1 and said[0].endswith(
+        "died (killed by SIGKILL); its queued jobs go to the other workers (1 left)"), said
+
+
+def test_when_a_worker_dies_the_other_workers_jobs_run_once(tmp_path: Path) -> None:
+    """A worker killed by its job: that job runs again here (its caller gets its
+    answer), the jobs queued behind it go to the other worker, and the jobs of
+    that worker, answered by it, are neither given up nor run again."""
+    log = tmp_path / "runs"
+
+    async def main() -> tuple[list[Any], list[int], list[int], float]:
+        pool = PagePool(2)
+        pool.start()
+        try:
+            pids = pool.worker_pids()
+            started = time.monotonic()
+            # given in turn to the first worker and the second
+            answers = await asyncio.gather(
+                pool.call(_ran, log, "long", 1.0), pool.call(_killed_in_a_worker, os.getpid()),
+                pool.call(_ran, log, "a1"), pool.call(_ran, log, "b1"),
+                pool.call(_ran, log, "a2"), pool.call(_ran, log, "b2"))
+            return list(answers), pids, pool.worker_pids(), time.monotonic() - started
+        finally:
+            pool.close()
+
+    answers, (first, second), left, took = asyncio.run(main())
+    assert answers[0] == ("long", first)
+    assert answers[1] == os.getpid()  # the job in the dead worker's hands, run here
+    assert answers[2:] == [("a1", first), ("b1", first), ("a2", first), ("b2", first)]
+    runs = log.read_text().split("\n")[:-1]
+    assert sorted(runs) == sorted(f"{tag} {first}" for tag in ("long", "a1", "b1", "a2", "b2"))
+    assert left == [first] and took < 1.9, took
+
+
+class _TwoArguments(Exception):
+    """An exception pickle cannot rebuild: its ``args`` are one string."""
+
+    def __init__(self, a: str, b: str) -> None:
+        super().__init__(f"{a}/{b}")
+
+
+def _raise_two_arguments(tag: str) -> str:
+    if tag == "bad":
+        raise _TwoArguments("x", "y")
+    return f"result of {tag}"
+
+
+def _unreadable_here(parent: int) -> None:
+    """Unpickled in *parent*: it fails there."""
+    if os.getpid() == parent:
+        raise ValueError("cannot be read in the parent")
+
+
+class _Unreadable:
+    def __reduce__(self) -> tuple[Any, ...]:
+        return _unreadable_here, (os.getppid(),)
+
+
+def _answer_unreadable(tag: str) -> object:
+    return _Unreadable() if tag == "bad" else f"result of {tag}"
+
+
+@pytest.mark.parametrize("job", [_raise_two_arguments, _answer_unreadable])
+def test_an_answer_the_parent_cannot_rebuild_fails_its_own_job_alone(
+        job: Callable[[str], Any]) -> None:
+    """Read past, it would leave its job first in line: every later answer of
+    the worker would go to the job before its own."""
+    tags = ["bad", "A", "B", "C"]
+
+    async def main() -> list[Any]:
+        pool = PagePool(1, job_seconds=2.0)
+        pool.start()
+        try:
+            return list(await asyncio.gather(*(pool.call(job, t) for t in tags),
+                                             return_exceptions=True))
+        finally:
+            pool.close()
+
+    bad, *good = asyncio.run(main())
+    assert good == ["result of A", "result of B", "result of C"]
+    if job is _raise_two_arguments:  # sent as a RuntimeError naming it
+        assert isinstance(bad, RuntimeError) and "_TwoArguments('x/y')" in str(bad), repr(bad)
+    else:
+        assert isinstance(bad, ValueError) and str(bad) == "cannot be read in the parent"
+
+
+def test_workers_ignore_stop_signals_sent_to_the_process_group(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Ctrl-C, a closed terminal or systemctl stop signal every process of the
+    group: the parent stops the cycle, its workers answer until it closes them."""
+    async def main() -> tuple[list[int], list[int]]:
+        pool = PagePool(1)
+        pool.start()
+        try:
+            pids = pool.worker_pids()
+            assert await pool.call(os.getpid) == pids[0]  # serving, its signals set
+            for sig in (signal.SIGTERM, signal.SIGHUP, signal.SIGINT):
+                os.kill(pids[0], sig)
+            return pids, list(await asyncio.gather(*(pool.call(os.getpid) for _ in range(3))))
+        finally:
+            pool.close()
+
+    with caplog.at_level(logging.WARNING, logger="archiver.cpupool"):
+        pids, answered_by = asyncio.run(main())
+    assert answered_by == pids * 3
+    assert caplog.records == []
+    assert not Path(f"/proc/{pids[0]}").exists()  # closed: ended and reaped
+
+
+def test_closing_a_pool_kills_at_once_the_workers_that_have_jobs(tmp_path: Path) -> None:
+    """Their answers would be thrown away: a worker is not left to run the jobs
+    queued in its pipe (seconds each) before it sees the pipe closed."""
+    log = tmp_path / "runs"
+
+    async def main() -> tuple[list[int], float]:
+        pool = PagePool(1)
+        pool.start()
+        pids = pool.worker_pids()
+        calls = [asyncio.ensure_future(pool.call(_ran, log, f"job{i}", 2.0)) for i in range(4)]
+        deadline = time.monotonic() + 10
+        while not log.exists() and time.monotonic() < deadline:  # the first in hand
+            await asyncio.sleep(0.01)
+        for call in calls:
+            call.cancel()
+        await asyncio.gather(*calls, return_exceptions=True)
+        started = time.monotonic()
+        pool.close()
+        return pids, time.monotonic() - started
+
+    pids, took = asyncio.run(main())
+    assert took < 1.5, took
+    assert not Path(f"/proc/{pids[0]}").exists()
+    assert log.read_text() == f"job0 {pids[0]}\n"  # none of those queued behind it
+
+
+def test_a_parent_that_exits_without_closing_its_pool_ends_its_workers() -> None:
+    """Workers ignore SIGTERM, with which multiprocessing ends its children at
+    exit before it waits for them: the pool's own exit handler kills them."""
+    script = textwrap.dedent("""
+        import asyncio, os
+        from archiver.cpupool import PagePool
+
+        async def main():
+            pool = PagePool(2)
+            pool.start()
+            assert await pool.call(os.getpid) in pool.worker_pids()
+            print(" ".join(map(str, pool.worker_pids())), flush=True)
+
+        asyncio.run(main())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    assert done.returncode == 0, done.stderr
+    pids = [int(p) for p in done.stdout.split()]
+    assert len(pids) == 2
+    for pid in pids:  # reaped by the parent before it exited
+        assert not Path(f"/proc/{pid}").exists()
