@@ -554,22 +554,32 @@ def parse_datetime(value: str | None) -> dt.datetime | None:
         return None
 
 
+#: Where a day's path segment ends: a slash, the path's end or a file
+#: extension (``/2016/05/03.html``); a hyphen does not end it, since a slug
+#: may start with a number (``/2016/05/5-takeaways-from-the-ruling/``).
+_DAY_END = r"(?=/|$|\.(?:s?html?|php|aspx?|jsp)$)"
 _URL_DATES = (
-    re.compile(r"/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)(?:/|$|[-_.])"),
+    re.compile(r"/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)" + _DAY_END),
     re.compile(r"[/_-]((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?:[/_.-]|$)"),
     re.compile(r"/((?:19|20)\d\d)/([01]\d)-([0-3]\d)/"),  # chinanews: /gn/2019/03-12/
+    re.compile(r"/((?:19|20)\d\d)-([01]\d)/([0-3]\d)/"),  # Xinhua: /2016-05/03/c_135.htm
+    re.compile(r"/((?:19|20)\d\d)/([01]\d)([0-3]\d)/"),  # People's Daily: /2016/0503/c1002-2.html
     re.compile(r"(?<![\d])((?:19|20)\d\d)([01]\d)([0-3]\d)(?![\d])"),
     # a CMS id that starts with a timestamp: A2026012914320005196 (YYYYMMDDhhmm...)
     re.compile(r"(?<![\d])((?:19|20)\d\d)([01]\d)([0-3]\d)(?=(?:[01]\d|2[0-3])[0-5]\d)"),
 )
-_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/(?!\d)")
+#: A month's segments, not followed by a day's (a day the calendar has not,
+#: /2016/02/31/, gives no month either).
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/(?!\d+" + _DAY_END + ")")
 
 
 def date_from_url(url: str | None) -> tuple[dt.date | None, bool]:
-    """A date in a URL path: ``/2016/05/03/``, ``2016-05-03``, ``20160503``.
+    """A date in a URL path: ``/2016/05/03/``, ``/2016/05/03.html``,
+    ``2016-05-03``, ``20160503``, ``/2016/0503/``, ``/2016-05/03/``.
 
     Returns ``(date, has_day)``; a ``/2016/05/`` path gives the first of the
-    month with *has_day* False.
+    month with *has_day* False, as does ``/2016/05/5-takeaways/`` (a slug
+    that starts with a number is no day).
     """
     if not url:
         return None, False

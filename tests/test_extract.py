@@ -312,6 +312,40 @@ def test_a_month_only_url_is_kept_apart_from_the_publication_date() -> None:
 
 
 @pytest.mark.parametrize(
+    ("path", "day", "has_day"),
+    [
+        # news sites' month-archived slugs that start with a number
+        ("/2016/05/5-takeaways-from-the-deportation-ruling/", dt.date(2016, 5, 1), False),
+        ("/2016/05/10-things-to-know-about-extradition/", dt.date(2016, 5, 1), False),
+        ("/2016/05/03_1234/", dt.date(2016, 5, 1), False),
+        ("/2016/05/3.5-million-signatures/", dt.date(2016, 5, 1), False),
+        # WordPress day archives, a day as the page's file
+        ("/2016/05/03/court-rules/", dt.date(2016, 5, 3), True),
+        ("/2016/05/3", dt.date(2016, 5, 3), True),
+        ("/2016/05/03.html", dt.date(2016, 5, 3), True),
+        ("/news/2016/5/3.shtml", dt.date(2016, 5, 3), True),
+        # People's Daily (month and day in one segment), Xinhua and Zeit (/YYYY-MM/DD/)
+        ("/n1/2016/0503/c1002-28320000.html", dt.date(2016, 5, 3), True),
+        ("/world/2016-05/03/c_135330000.htm", dt.date(2016, 5, 3), True),
+        ("/n1/2016/1399/c1002-28320000.html", None, False),
+        ("/2016/02/31/story/", None, False),  # no such day, and no month made of it
+    ],
+)
+def test_the_day_of_a_url_is_a_whole_segment(path: str, day: dt.date | None,
+                                             has_day: bool) -> None:
+    assert tn.date_from_url(f"http://127.0.0.1:8000{path}") == (day, has_day)
+
+
+def test_a_slug_that_starts_with_a_number_is_not_the_day() -> None:
+    """/2016/05/5-takeaways-.../ was published on May 5th, /10-things-.../
+    on the 10th: the slug's number was read as the day."""
+    for slug in ("5-takeaways-from-the-deportation-ruling", "10-things-to-know"):
+        page = html("", "<h1>Five takeaways</h1><p>The court ruled.</p>",
+                    url=f"http://127.0.0.1:8000/2016/05/{slug}/")
+        assert (page.published, page.url_month) == (None, dt.date(2016, 5, 1))
+
+
+@pytest.mark.parametrize(
     ("text", "expected"),
     [
         ("Published May 3, 2016 at 10:00", dt.date(2016, 5, 3)),
