@@ -287,11 +287,50 @@ def _collect_jsonld(raw: str, found: Markup) -> None:
     except RecursionError:  # nested deeper than Python's stack: not a description
         return
     except ValueError:
-        try:  # a trailing semicolon or comma, or two objects back to back
-            data = _JSON.decode(re.sub(r"[;,\s]+$", "", raw))
-        except (ValueError, RecursionError):
-            return
+        found.jsonld.extend(_lenient_jsonld(raw))
+        return
     found.jsonld.append(data)
+
+
+#: What may come before a block's JSON: script comments (``//<![CDATA[``,
+#: ``/*<![CDATA[*/``) and the markers they hide.
+_JSONLD_HEAD = re.compile(r"(?:\s+|//[^\n]*|/\*(?:[^*]|\*(?!/))*+\*/|<!--|<!\[CDATA\[)*+")
+#: A JSON string (its end, or the block's, always found: never a second try
+#: from each quote), or a comma before a closing bracket.
+_JSONLD_TOKENS = re.compile(r'"(?:[^"\\]++|\\.?)*+(?:"|\Z)|,(\s*[}\]])', re.S)
+#: What may come between two values written back to back.
+_JSONLD_GAP = re.compile(r"[\s;,]*+")
+#: Values read from one block written as several.
+_JSONLD_VALUES_MAX = 20
+
+
+def _lenient_token(m: re.Match[str]) -> str:
+    closer = m.group(1)
+    if closer is not None:
+        return closer
+    text = m.group(0)
+    if "\\'" in text:  # PHP's addslashes: \' is no JSON escape
+        text = re.sub(r"\\(.)", lambda e: "'" if e.group(1) == "'" else e.group(0), text)
+    return text
+
+
+def _lenient_jsonld(raw: str) -> list[Any]:
+    """The values of a block that is not JSON but that lenient readers (a
+    browser's script, search engines) accept: two objects back to back, a
+    comma before ``}`` or ``]``, a ``//<![CDATA[ ... //]]>`` wrapper, a
+    trailing semicolon, ``\\'`` for an apostrophe. Linear in the block's
+    length; what cannot be read ends the list."""
+    text = _JSONLD_TOKENS.sub(_lenient_token, raw)
+    values: list[Any] = []
+    pos = _JSONLD_HEAD.match(text).end()  # type: ignore[union-attr]  # always matches
+    while len(values) < _JSONLD_VALUES_MAX and text.startswith(("{", "["), pos):
+        try:
+            value, pos = _JSON.raw_decode(text, pos)
+        except (ValueError, RecursionError):
+            break
+        values.append(value)
+        pos = _JSONLD_GAP.match(text, pos).end()  # type: ignore[union-attr]
+    return values
 
 
 def iter_jsonld(data: Any, depth: int = 0) -> Iterator[dict[str, Any]]:

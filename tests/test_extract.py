@@ -345,6 +345,55 @@ def test_a_slug_that_starts_with_a_number_is_not_the_day() -> None:
         assert (page.published, page.url_month) == (None, dt.date(2016, 5, 1))
 
 
+_LD_ARTICLE = ('{"@context": "https://schema.org", "@type": "NewsArticle",'
+               ' "headline": "Court rules on extradition case",'
+               ' "datePublished": "2016-05-03T10:20:00+08:00"%s}')
+
+
+@pytest.mark.parametrize("block", [
+    # two template parts each printing its object into one script (Article, Organization)
+    _LD_ARTICLE % "" + '{"@type": "Organization", "name": "Daily Ledger"}',
+    _LD_ARTICLE % "" + '\n[{"@type": "BreadcrumbList", "itemListElement": []}];',
+    # a PHP or Twig loop that writes a comma after every field
+    _LD_ARTICLE % ', "author": {"@type": "Person", "name": "Jane Doe",},',
+    _LD_ARTICLE % ', "keywords": ["court", "extradition",]',
+    # XHTML-era themes: the script's content hidden from old parsers
+    "//<![CDATA[\n" + _LD_ARTICLE % "" + "\n//]]>",
+    "/*<![CDATA[*/" + _LD_ARTICLE % "" + "/*]]>*/",
+    # Drupal 7's inline script wrapper
+    "<!--//--><![CDATA[// ><!--\n" + _LD_ARTICLE % "" + "\n//--><!]]>",
+    # a title escaped with PHP's addslashes
+    _LD_ARTICLE % ', "description": "Taiwan\\\'s court, \\"at last\\"", "x": "a\\\\"',
+])
+def test_jsonld_that_lenient_readers_accept_is_read(block: str) -> None:
+    info = html(f'<script type="application/ld+json">{block}</script>', "<p>The court ruled.</p>",
+                url="http://127.0.0.1:8000/news/story")
+    assert info.published == dt.date(2016, 5, 3)
+
+
+def test_jsonld_read_leniently_keeps_every_value_and_its_strings() -> None:
+    from archiver.pagemeta import Markup, _collect_jsonld
+
+    found = Markup()
+    _collect_jsonld('{"a": "x,}", "b": [1, 2,],}{"c": "it\\\'s \\\\\\" ok"};\n//]]>', found)
+    assert found.jsonld == [{"a": "x,}", "b": [1, 2]}, {"c": "it's \\\" ok"}]
+
+
+@pytest.mark.parametrize("block", [
+    '"\\"' * 160_000,                       # a string that never ends
+    '{"a": [' + "1," * 240_000,               # commas, no closing bracket
+    "/*" + "a" * 480_000,                     # a comment that never ends
+    "{}" * 240_000,                           # values back to back
+    '{"a": 1}' + " " * 30_000 + "x",          # took 5 s: spaces tried as the trailing ones
+])
+def test_jsonld_read_leniently_in_linear_time(block: str) -> None:
+    from archiver.pagemeta import Markup, _collect_jsonld
+
+    start = time.process_time()
+    _collect_jsonld(block, Markup())
+    assert time.process_time() - start < 1
+
+
 @pytest.mark.parametrize(
     ("text", "expected"),
     [
