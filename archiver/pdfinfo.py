@@ -114,8 +114,8 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
             if xmp is not None:
                 if title is None and xmp.dc_title:
                     title = _pdf_title(next(iter(xmp.dc_title.values()), None))
-                if published is None and xmp.xmp_create_date:
-                    published = xmp.xmp_create_date.date()
+                if published is None:
+                    published = tn.parse_date(_xmp_create_date(xmp))
         except Exception:
             LOGGER.debug("bad PDF XMP metadata", exc_info=True)
     texts: list[str] = []
@@ -149,6 +149,24 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
         published = None
     return PageInfo(kind="pdf", headline=title, published=published, title=title, text=text,
                     url_month=url_day if published is None and not has_day else None)
+
+
+_RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+_XMP = "http://ns.adobe.com/xap/1.0/"
+
+
+def _xmp_create_date(xmp: Any) -> str | None:
+    """``xmp:CreateDate`` as written (``2016-05-03T07:30:00+09:00``): pypdf's
+    ``xmp_create_date`` is the UTC time, whose day is not always the one the
+    document gives."""
+    for desc in xmp.rdf_root.getElementsByTagNameNS(_RDF, "Description"):
+        value = desc.getAttributeNS(_XMP, "CreateDate")
+        if value:
+            return str(value)
+        for element in desc.getElementsByTagNameNS(_XMP, "CreateDate"):
+            return "".join(node.data for node in element.childNodes
+                           if node.nodeType == node.TEXT_NODE)
+    return None
 
 
 def _pdf_date(value: Any) -> str | None:

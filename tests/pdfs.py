@@ -4,11 +4,20 @@ from __future__ import annotations
 
 import io
 
+#: An XMP packet around one ``rdf:Description``, the namespaces of xmp: and dc: declared.
+XMP_PACKET = (
+    '<?xpacket begin="\ufeff" id="W5M0MpCehiHzreSzNTczkc9d"?>'
+    '<x:xmpmeta xmlns:x="adobe:ns:meta/">'
+    '<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#"'
+    ' xmlns:xmp="http://ns.adobe.com/xap/1.0/" xmlns:dc="http://purl.org/dc/elements/1.1/">'
+    "{description}</rdf:RDF></x:xmpmeta><?xpacket end=\"w\"?>")
+
 
 def make_pdf(metadata: dict[str, str], text: str | None = None, *,
-             drawing: bytes = b"") -> bytes:
+             drawing: bytes = b"", xmp: str | None = None) -> bytes:
     """A one-page PDF with *metadata*, *text* drawn on the page after *drawing*
-    (raw drawing instructions)."""
+    (raw drawing instructions), and *xmp* (an ``rdf:Description`` element) as
+    its XMP metadata stream."""
     from pypdf import PdfWriter
     from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
 
@@ -25,6 +34,12 @@ def make_pdf(metadata: dict[str, str], text: str | None = None, *,
         pdf_page[NameObject("/Contents")] = writer._add_object(stream)
         pdf_page.compress_content_streams()
     writer.add_metadata(metadata)
+    if xmp is not None:
+        packet = DecodedStreamObject()
+        packet.set_data(XMP_PACKET.format(description=xmp).encode())
+        packet[NameObject("/Type")] = NameObject("/Metadata")
+        packet[NameObject("/Subtype")] = NameObject("/XML")
+        writer._root_object[NameObject("/Metadata")] = writer._add_object(packet)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()

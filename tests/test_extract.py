@@ -639,6 +639,26 @@ def test_a_pdf_rendered_as_it_is_fetched_is_dated_by_its_text():
     assert info.published == dt.datetime.now(dt.UTC).date()
 
 
+@pytest.mark.parametrize(("description", "day"), [
+    # PDF 2.0 writers: XMP only, the date an element; Acrobat's attribute form
+    ('<rdf:Description rdf:about=""><xmp:CreateDate>2016-05-03T07:30:00+09:00'
+     "</xmp:CreateDate></rdf:Description>", dt.date(2016, 5, 3)),
+    ('<rdf:Description rdf:about="" xmp:CreateDate="2016-05-02T23:30:00-05:00"/>',
+     dt.date(2016, 5, 2)),
+    ('<rdf:Description rdf:about="uuid:6f1b"><xmp:CreateDate>2016-05-03T00:10:00+02:00'
+     "</xmp:CreateDate></rdf:Description>", dt.date(2016, 5, 3)),
+    ('<rdf:Description rdf:about=""><xmp:CreateDate>2016-05-03</xmp:CreateDate>'
+     "</rdf:Description>", dt.date(2016, 5, 3)),
+])
+def test_pdf_xmp_date_is_the_day_as_written(description: str, day: dt.date) -> None:
+    """The day of XMP's CreateDate in its own time zone, as /CreationDate's
+    is read, where it was the UTC day (07:30 in Tokyo on May 3rd was May 2nd)."""
+    body = make_pdf({"/Title": "Annual report on extraditions"}, xmp=description)
+    info = extract(body, url="http://127.0.0.1:8000/files/report.pdf",
+                   content_type="application/pdf")
+    assert (info.headline, info.published) == ("Annual report on extraditions", day)
+
+
 def test_pdf_junk_title_falls_back_to_first_line():
     body = make_pdf({"/Title": "Microsoft Word - report.docx"},
                     text="Extradition statistics for the year")
