@@ -121,13 +121,35 @@ def meta_charset(body: bytes) -> str | None:
     return m.group(1).decode("ascii", "replace") if m else None
 
 
-def _clean_sample(body: bytes) -> bytes:
-    """The first bytes of *body*, cut before a possibly split character."""
-    sample = body[:SAMPLE_BYTES]
-    if len(body) > SAMPLE_BYTES:
+def _clean_sample(body: bytes, start: int = 0) -> bytes:
+    """The bytes of *body* from *start*, cut before a possibly split character."""
+    sample = body[start:start + SAMPLE_BYTES]
+    if len(body) > start + SAMPLE_BYTES:
         cut = max(sample.rfind(b"\n"), sample.rfind(b" "), sample.rfind(b">"))
         if cut > len(sample) // 2:
             sample = sample[: cut + 1]
+    return sample
+
+
+_NON_ASCII = re.compile(rb"[\x80-\xff]")
+#: Bytes checked at a time for the first non-ASCII one.
+_ASCII_STEP = 8192
+
+
+def _telling_sample(body: bytes) -> bytes:
+    """The sample to judge *body*'s charset by: its first bytes, or, when
+    they are all ASCII (a long inline style or script first), the bytes from
+    its first non-ASCII one, which every ASCII-compatible charset reads alike
+    before it."""
+    sample = _clean_sample(body)
+    if len(body) <= len(sample) or not sample.isascii():
+        return sample
+    for pos in range(len(sample), len(body), _ASCII_STEP):
+        chunk = body[pos:pos + _ASCII_STEP]
+        if not chunk.isascii():
+            found = _NON_ASCII.search(chunk)
+            assert found is not None  # a byte past ASCII is in the chunk
+            return _clean_sample(body, pos + found.start())
     return sample
 
 
@@ -184,7 +206,8 @@ def sniff_charset(body: bytes, content_type: str | None) -> str:
     """The charset to decode *body* with, as a Python codec name.
 
     Order: byte-order mark, the HTTP header's charset, a ``<meta>`` charset in
-    the first 4 KB, then a detector on a bounded sample. A declared charset
+    the first 4 KB, then a detector on a bounded sample (the first 64 KB, or
+    64 KB from the first non-ASCII byte when those are ASCII). A declared charset
     that reads the bytes badly (declared UTF-8, bytes in Big5) is overruled.
     Never raises; the last resort is ``cp1252``, as browsers do.
     """
@@ -192,7 +215,7 @@ def sniff_charset(body: bytes, content_type: str | None) -> str:
         bom = _bom_charset(body)
         if bom:
             return bom
-        sample = _clean_sample(body)
+        sample = _telling_sample(body)
         utf8_errors = decode_errors(sample, "utf-8")
         declared = [header_charset(content_type), meta_charset(body)]
         for name in declared:

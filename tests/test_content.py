@@ -218,6 +218,45 @@ def test_undeclared_legacy_bytes_use_the_detector():
     assert "外交部今天表示" in decode_text(body, charset)
 
 
+#: A page whose first 64 KB are ASCII: the inline stylesheet a theme writes
+#: before the title (Russian regional news sites on old PHP CMSes, served in
+#: windows-1251 with no charset said), then the article.
+_BIG_HEAD = ("<!doctype html><html><head><style>" + "a{color:red}\n" * 6000 + "</style>"
+             "<title>Суд вынес решение - Лента</title></head><body><article>"
+             "<h1>Суд вынес решение</h1><div class=\"date\">3 мая 2016</div>"
+             "<p>Суд в Москве вынес решение по делу об экстрадиции.</p></article></body></html>")
+
+
+@pytest.mark.parametrize(("encoding", "content_type"), [
+    ("cp1251", "text/html"),
+    ("cp1251", "text/html; charset=utf-8"),  # declared UTF-8, read badly: overruled
+    ("utf-8", "text/html"),
+    ("utf-8", "text/html; charset=windows-1251"),  # declared legacy, valid UTF-8
+])
+def test_a_page_whose_first_64_kb_are_ascii_is_read_by_what_follows(
+        encoding: str, content_type: str) -> None:
+    body = _BIG_HEAD.encode(encoding)
+    assert len(body) > 70_000 and body[:65_536].isascii()
+    charset = sniff_charset(body, content_type)
+    assert "Суд в Москве вынес решение" in decode_text(body, charset)
+
+
+def test_an_undeclared_legacy_page_with_a_long_ascii_head_is_extracted() -> None:
+    from archiver.extract import extract
+
+    info = extract(_BIG_HEAD.encode("cp1251"), url="http://127.0.0.1:8000/news/story",
+                   content_type="text/html")
+    assert (info.headline, str(info.published)) == ("Суд вынес решение", "2016-05-03")
+
+
+def test_a_long_ascii_page_is_utf8_and_sniffed_in_bounded_time() -> None:
+    body = b"<html><p>" + b"plain text " * 1_000_000 + "<p>Zürich</p>".encode()
+    start = time.process_time()
+    for _ in range(10):
+        assert sniff_charset(body, None) == "utf-8"
+    assert time.process_time() - start < 1
+
+
 def test_undeclared_ascii_is_utf8():
     assert sniff_charset(b"<html><p>plain</p></html>", None) == "utf-8"
 
