@@ -12,7 +12,10 @@ again, is decided in ``schedule.py``; this module only delivers them. Delivery
 never blocks a cycle and never raises: a :class:`Notifier` hands each
 notification to one background thread per channel (a slow webhook does not hold
 up the e-mail), which tries it up to ``notify.retries`` times with a doubling
-backoff and a ``notify.timeout`` per attempt. The ``notifications`` table
+backoff and a ``notify.timeout`` per attempt: one deadline for the whole
+attempt (connecting, sending, and every read of the answer), not a limit on
+each read, which a receiver that answers a byte at a time, or an SMTP server
+whose reply runs to line after line, never reaches. The ``notifications`` table
 records, through :meth:`~archiver.store.Store.record_notification`, a
 notification handed over to a channel (``attempts`` = 0, ``error`` =
 ``queued``, written by the worker before the hand-over) and every attempt
@@ -37,6 +40,7 @@ through the archive's fetcher and its network policy.
 
 from __future__ import annotations
 
+import asyncio
 import dataclasses
 import datetime as dt
 import email.utils
@@ -44,6 +48,7 @@ import functools
 import logging
 import queue
 import smtplib
+import socket
 import threading
 import time
 from collections.abc import Callable, Sequence
@@ -165,24 +170,115 @@ def enabled(settings: NotifySettings) -> bool:
     return bool(settings.webhook_url or settings.smtp_host)
 
 
-def send_webhook(settings: NotifySettings, note: Notification) -> None:
-    """POST *note* as JSON; raises on a transport error or a non-2xx answer.
+class _Deadline:
+    """The end of one delivery attempt, ``notify.timeout`` seconds after its start."""
 
-    Only the status is read, not the answer's body: a receiver that sends its
-    body a byte at a time (or never ends it) held a delivery past
-    ``notify.timeout``, which httpx applies to each read, and the channel for
-    good."""
-    with httpx.Client(trust_env=False, timeout=settings.timeout, follow_redirects=False,
-                      headers={"User-Agent": f"{SOFTWARE} notifications"}) as client, \
-            client.stream("POST", settings.webhook_url, json=note.payload()) as response:
-        status = response.status_code
+    def __init__(self, seconds: float, channel: str) -> None:
+        self.seconds = seconds
+        self.channel = channel
+        self.end = time.monotonic() + seconds
+
+    @property
+    def passed(self) -> bool:
+        return time.monotonic() >= self.end
+
+    def expired(self) -> TimeoutError:
+        return TimeoutError(f"the {self.channel} attempt took longer than notify.timeout "
+                            f"({self.seconds:g} s)")
+
+    def left(self) -> float:
+        """Seconds left; raises TimeoutError when none are."""
+        left = self.end - time.monotonic()
+        if left <= 0:
+            raise self.expired()
+        return left
+
+
+def send_webhook(settings: NotifySettings, note: Notification) -> None:
+    """POST *note* as JSON; raises on a transport error or a non-2xx answer, and
+    when the attempt lasts longer than ``notify.timeout``.
+
+    The attempt runs on an event loop of its own under one deadline: httpx
+    applies its timeout to each read, so a receiver that sent its head a byte
+    at a time held an attempt for as long as it liked. Only the status is read,
+    not the answer's body (which a receiver may never end)."""
+    deadline = _Deadline(settings.timeout, "webhook")
+    status, reason = asyncio.run(_post(settings, note, deadline))
     if not 200 <= status < 300:
-        raise RuntimeError(f"webhook answered {response.status_code} "
-                           f"{response.reason_phrase}".rstrip())
+        raise RuntimeError(f"webhook answered {status} {reason}".rstrip())
+
+
+async def _post(settings: NotifySettings, note: Notification,
+                deadline: _Deadline) -> tuple[int, str]:
+    try:
+        async with asyncio.timeout(deadline.left()), \
+                httpx.AsyncClient(trust_env=False, timeout=settings.timeout,
+                                  follow_redirects=False,
+                                  headers={"User-Agent": f"{SOFTWARE} notifications"}
+                                  ) as client, \
+                client.stream("POST", settings.webhook_url, json=note.payload()) as response:
+            return response.status_code, response.reason_phrase
+    except TimeoutError:  # (asyncio's: httpx's own are httpx.TimeoutException)
+        raise deadline.expired() from None
+
+
+class _DeadlineSocket(socket.socket):
+    """A socket whose every receive and send waits only for the time left to
+    its attempt (:attr:`deadline`), and raises TimeoutError when none is."""
+
+    deadline: _Deadline
+
+    def recv(self, bufsize: int, flags: int = 0) -> bytes:
+        self.settimeout(self.deadline.left())
+        return super().recv(bufsize, flags)
+
+    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
+        self.settimeout(self.deadline.left())
+        return super().recv_into(buffer, nbytes, flags)
+
+    def send(self, data: Any, flags: int = 0) -> int:
+        self.settimeout(self.deadline.left())
+        return super().send(data, flags)
+
+    def sendall(self, data: Any, flags: int = 0) -> None:
+        self.settimeout(self.deadline.left())
+        super().sendall(data, flags)
+
+
+class _SMTP(smtplib.SMTP):
+    """smtplib's client within one deadline: it reads a reply line by line, as
+    many as the server sends, each read under the socket's timeout, so a
+    greeting of endless ``220-`` lines held the channel for as long as it went
+    on. Here the socket's every read waits only for the time left."""
+
+    def __init__(self, host: str, port: int, deadline: _Deadline) -> None:
+        self.deadline = deadline
+        super().__init__(host, port, timeout=deadline.left())
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        error: OSError | None = None
+        for family, kind, proto, _, address in socket.getaddrinfo(host, port, 0,
+                                                                   socket.SOCK_STREAM):
+            sock = _DeadlineSocket(family, kind, proto)
+            sock.deadline = self.deadline
+            try:
+                sock.settimeout(self.deadline.left())
+                if self.source_address:
+                    sock.bind(self.source_address)
+                sock.connect(address)
+            except OSError as exc:
+                sock.close()
+                if self.deadline.passed:
+                    raise self.deadline.expired() from exc
+                error = exc
+            else:
+                return sock
+        raise error or OSError(f"{host}: no address to connect to")
 
 
 def send_email(settings: NotifySettings, note: Notification) -> None:
-    """Send *note* as a plain-text e-mail; raises on any SMTP or socket error."""
+    """Send *note* as a plain-text e-mail; raises on any SMTP or socket error,
+    and when the attempt lasts longer than ``notify.timeout``."""
     msg = EmailMessage()
     msg["From"] = settings.smtp_from
     msg["To"] = ", ".join(settings.smtp_to)
@@ -192,9 +288,14 @@ def send_email(settings: NotifySettings, note: Notification) -> None:
     msg["Message-ID"] = email.utils.make_msgid(
         domain=settings.smtp_from.rpartition("@")[2] or "localhost")
     msg.set_content(note.text())
-    with smtplib.SMTP(settings.smtp_host, settings.smtp_port,
-                      timeout=settings.timeout) as smtp:
-        smtp.send_message(msg)
+    deadline = _Deadline(settings.timeout, "e-mail")
+    try:
+        with _SMTP(settings.smtp_host, settings.smtp_port, deadline) as smtp:
+            smtp.send_message(msg)
+    except (OSError, smtplib.SMTPServerDisconnected) as exc:
+        if deadline.passed:  # (smtplib says "Connection unexpectedly closed: ...")
+            raise deadline.expired() from exc
+        raise
 
 
 Sender = Callable[[NotifySettings, Notification], None]

@@ -6,6 +6,7 @@ records the POSTed JSON, and an aiosmtpd SMTP server that keeps the messages.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import email.utils
@@ -398,3 +399,74 @@ def test_a_receiver_that_trickles_its_answer_does_not_hold_a_delivery() -> None:
         server.shutdown()
         server.server_close()
     assert took < 4.0, took
+
+
+class _Dribbler:
+    """A loopback receiver that, to each connection, reads what comes, then writes
+    *first* and *piece* after piece (one every *every* seconds, for *lasting*
+    seconds at most): each read of the client is answered well within any timeout,
+    the answer is never complete."""
+
+    def __init__(self, first: bytes, piece: bytes, *, every: float = 0.1,
+                 lasting: float = 8.0) -> None:
+        self.first, self.piece, self.every, self.lasting = first, piece, every, lasting
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = int(self.listener.getsockname()[1])
+        self.done = threading.Event()
+        self.connections = 0
+
+    def _serve(self) -> None:
+        while not self.done.is_set():
+            try:
+                conn, _ = self.listener.accept()
+            except OSError:
+                return
+            self.connections += 1
+            threading.Thread(target=self._dribble, args=(conn,), daemon=True).start()
+
+    def _dribble(self, conn: socket.socket) -> None:
+        with conn:
+            try:
+                conn.settimeout(0.2)
+                with contextlib.suppress(TimeoutError):
+                    conn.recv(65536)  # (the request, when the client speaks first)
+                conn.sendall(self.first)
+                end = time.monotonic() + self.lasting
+                while time.monotonic() < end and not self.done.wait(self.every):
+                    conn.sendall(self.piece)
+            except OSError:  # the client went away: what it should do
+                pass
+
+    def __enter__(self) -> _Dribbler:
+        threading.Thread(target=self._serve, daemon=True).start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.done.set()
+        self.listener.close()
+
+
+@pytest.mark.parametrize("channel", ["webhook", "email"])
+def test_a_receiver_that_dribbles_its_answer_is_given_up_at_the_timeout(channel: str) -> None:
+    """``notify.timeout`` is the whole attempt's: httpx applies it to each read (a
+    status line followed by a header byte every 0.1 s held an attempt for as long
+    as the receiver went on), and smtplib reads a reply's lines in a loop, each
+    under the socket's timeout (a greeting of endless ``220-`` lines held the
+    channel)."""
+    if channel == "webhook":
+        receiver = _Dribbler(b"HTTP/1.1 200 OK\r\n", b"X")
+    else:
+        receiver = _Dribbler(b"220-lab.test greeting\r\n", b"220-still greeting\r\n")
+    with receiver:
+        settings = NotifySettings(
+            webhook_url=f"http://127.0.0.1:{receiver.port}/hook" if channel == "webhook"
+            else "",
+            smtp_host="127.0.0.1" if channel == "email" else "", smtp_port=receiver.port,
+            smtp_to=["editor@lab.test"], retries=1, timeout=1.0)
+        started = time.monotonic()
+        result = deliver(settings, note(), backoff=0.01)
+        took = time.monotonic() - started
+    assert receiver.connections == 1
+    assert [(a.channel, a.delivered) for a in result] == [(channel, False)]
+    assert "notify.timeout (1 s)" in (result[0].error or ""), result[0].error
+    assert took < 1.5, took
