@@ -20,7 +20,12 @@
    with ``coalesce=True``, ``max_instances=1``, ``misfire_grace_time`` =
    ``schedule.misfire_grace`` and ``jitter`` = ``schedule.jitter``): missed runs
    collapse into one, and a cycle never overlaps the next; ``--once`` runs
-   exactly one cycle and exits;
+   exactly one cycle and exits. The scheduler is woken every
+   :func:`wake_period` seconds to read the wall clock again: APScheduler sleeps
+   until the next start on the event loop's monotonic clock, which stands
+   still while the machine is suspended and does not follow a step of the
+   wall clock, so a start due meanwhile began that much late (past the grace:
+   not at all);
 4. on SIGTERM, SIGINT or SIGHUP sets the pipeline's ``stop`` event: fetches in flight
    finish, no new one starts, the WARC file is closed (renamed from ``.open``),
    the rows are committed and the cycle is recorded as ``interrupted`` (the
@@ -491,14 +496,31 @@ class Worker:
         self._scheduler = scheduler
         scheduler.start()
         self._log_next()
+        period = wake_period(self.settings.schedule)
         try:
-            await self.stop.wait()
+            while not self.stop.is_set():
+                try:  # (a wait on the monotonic clock, which a suspend stops)
+                    await asyncio.wait_for(self.stop.wait(), period)
+                except TimeoutError:
+                    scheduler.wakeup()  # a start the wall clock passed meanwhile runs now
         finally:
             scheduler.pause()
             if self._current is not None and not self._current.done():
                 await self._current  # the cycle ends by itself: the stop event is set
             scheduler.shutdown(wait=False)
             await asyncio.sleep(0)  # let the scheduler's shutdown run on the loop
+
+
+#: The longest time the scheduler goes without reading the wall clock again.
+WAKE_EVERY = 30.0
+
+
+def wake_period(schedule: ScheduleSettings) -> float:
+    """Seconds between two looks of the scheduler at the wall clock: 30, or half
+    of ``schedule.misfire_grace`` when that is shorter (at least 0.5). After a
+    suspend or a step of the clock, a start that came meanwhile is at most this
+    late, within its grace."""
+    return max(0.5, min(WAKE_EVERY, schedule.misfire_grace / 2))
 
 
 def _start_skipped(event: JobSubmissionEvent) -> None:

@@ -3,14 +3,19 @@ the day of month and the weekday combine as crontab(5) says (either one).
 
 The catch-up decision is a pure function of the schedule, the last cycle's start
 and *now*; one worker subprocess test shows it end to end with a seconds cron.
+A running worker sees a start that the wall clock passed while the machine was
+suspended (libfaketime steps a worker's wall clock, not its monotonic one).
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import signal
 import sqlite3
+import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -20,9 +25,19 @@ from archiver.schedule import make_trigger, missed_cycle, next_run_times
 from archiver.settings import ScheduleSettings
 from archiver.store import iso, now_utc
 
-from .lab import Site
+from .lab import Site, killed_at_end
 from .sourcesfile import one_event_per_url, write_sources
-from .test_schedule import news_site, query, running_worker, wait_for, worker_once, write_settings
+from .test_schedule import (
+    ROOT,
+    archiver_cmd,
+    common_args,
+    news_site,
+    query,
+    running_worker,
+    wait_for,
+    worker_once,
+    write_settings,
+)
 
 NOON = dt.datetime(2026, 11, 25, 12, 0, 0, tzinfo=dt.UTC)  # a Wednesday
 
@@ -165,3 +180,46 @@ def test_worker_catches_up_a_cycle_missed_while_it_was_stopped(tmp_path: Path,
     when = dt.datetime.fromisoformat(found.group(1))
     expected = due + dt.timedelta(days=1)  # by the weekday: APScheduler alone says next month
     assert expected <= when <= expected + dt.timedelta(seconds=2)  # with its jitter
+
+
+FAKETIME = next((path for path in (Path("/usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1"),
+                                   Path("/usr/lib/aarch64-linux-gnu/faketime/libfaketime.so.1"),
+                                   Path("/usr/lib/faketime/libfaketime.so.1"),
+                                   Path("/usr/local/lib/faketime/libfaketime.so.1"))
+                 if path.exists()), None)
+
+
+@pytest.mark.skipif(FAKETIME is None, reason="libfaketime is not installed")
+def test_a_start_passed_while_the_machine_slept_runs_on_waking(tmp_path: Path,
+                                                               site: Site) -> None:
+    """APScheduler sleeps until the next start on the event loop's monotonic
+    clock, which stands still while the machine is suspended: a worker started
+    at 10:58 for an hourly schedule and suspended until 11:00:00.5 waited its two
+    minutes more, and the 11:00 start, then past its grace, was dropped as missed."""
+    assert FAKETIME is not None
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(news_site(site, 1)))
+    write_settings(sources, '[schedule]\ncron = "0 * * * *"\njitter = 0\nmisfire_grace = 6\n')
+    archive = tmp_path / "archive"
+    log = tmp_path / "worker.log"
+    clock = tmp_path / "faketime"
+
+    def wall_clock_at(when: dt.datetime) -> None:  # read by the worker at every call
+        clock.write_text(f"{when.timestamp() - time.time():+.3f}s\n", encoding="utf-8")
+
+    due = now_utc().replace(minute=0, second=0, microsecond=0) + dt.timedelta(hours=1)
+    wall_clock_at(due - dt.timedelta(minutes=2))
+    env = {**os.environ, "LD_PRELOAD": str(FAKETIME), "FAKETIME_TIMESTAMP_FILE": str(clock),
+           "FAKETIME_NO_CACHE": "1", "FAKETIME_DONT_FAKE_MONOTONIC": "1"}
+    with log.open("w", encoding="utf-8") as out, killed_at_end(subprocess.Popen(
+            archiver_cmd("worker", *common_args(sources, archive)), stdout=out,
+            stderr=subprocess.STDOUT, env=env, cwd=ROOT)) as proc:
+        assert wait_for(lambda: f"next cycle at {due.isoformat()}" in log.read_text(), 30), \
+            log.read_text()
+        wall_clock_at(due + dt.timedelta(seconds=0.5))  # the machine wakes up
+        assert wait_for(lambda: query(archive, "SELECT state FROM cycles") == [("finished",)],
+                        10), log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0, log.read_text()
+    assert "missed" not in log.read_text()
+    started = query(archive, "SELECT started FROM cycles")[0][0]
+    assert due <= dt.datetime.fromisoformat(started) <= due + dt.timedelta(seconds=6)
