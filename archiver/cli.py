@@ -460,13 +460,15 @@ def worker(sources_path: Path, archive: Path, config: Path | None, timeout: floa
 
     Example: archiver worker --once
     """
-    from .schedule import run_worker
+    from .schedule import StopSignals, run_worker
     from .sources import load_sources
 
     setup_logging(log_format, logging.INFO - 10 * verbose)
-    sources = load_sources(sources_path)
-    settings = make_settings(sources_path, config, timeout, per_host_delay, allow_private)
-    sys.exit(run_worker(sources_path, sources, archive, settings, once=once))
+    with StopSignals() as stops:  # (a stop signal as it starts: exit 0, nothing left behind)
+        sources = load_sources(sources_path)
+        settings = make_settings(sources_path, config, timeout, per_host_delay, allow_private)
+        status = run_worker(sources_path, sources, archive, settings, once=once, stops=stops)
+    sys.exit(status)
 
 
 def parse_when(value: str | None) -> dt.datetime | None:

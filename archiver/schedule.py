@@ -30,7 +30,10 @@
    finish, no new one starts, the WARC file is closed (renamed from ``.open``),
    the rows are committed and the cycle is recorded as ``interrupted`` (the
    next run resumes it without fetching again what it already checked); then
-   it exits 0;
+   it exits 0. A stop signal that comes while the worker starts (the lock
+   taken, the archive opened, before the event loop handles signals) is
+   noted by :class:`StopSignals`: the worker stops as soon as its loop runs,
+   before any cycle, and exits 0 with its lock removed;
 5. after each cycle, notifies editors (``notify.py``) of every citation that
    turned ``dead``, ``soft-404`` or ``drifted`` and of every citation
    ``blocked`` longer than ``notify.blocked_after_hours``, once per blocked
@@ -66,6 +69,7 @@ import datetime as dt
 import logging
 import os
 import signal
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -543,7 +547,69 @@ class _NoOverlapWarning(logging.Filter):
 logging.getLogger("apscheduler.scheduler").addFilter(_NoOverlapWarning())
 
 
-async def _serve(worker: Worker, once: bool) -> int:
+class StopSignals:
+    """SIGTERM, SIGINT and SIGHUP while the event loop does not handle them: as
+    the worker starts (the sources read, the archive locked and opened) and as
+    it ends (the deliveries drain, the archive is closed and its lock released).
+
+    Their default actions ended the process at once (exit 143, 129 or 130,
+    ``archiver.lock`` left behind). Here a stop signal is only noted
+    (:attr:`asked`): a worker that is starting stops as soon as its loop runs,
+    before any cycle (see :func:`_serve`); one that is ending cuts the drain of
+    its deliveries short (:attr:`on_signal`: ``Notifier.hurry``). A context
+    manager: the handlers in place before are set again on the way out. Outside
+    the main thread it does nothing (no signal comes there)."""
+
+    def __init__(self) -> None:
+        self.asked: str | None = None  # the first stop signal that came, by name
+        self.on_signal: Callable[[], None] | None = None
+        self.signals = eventloop.stop_signals()
+        self._previous: dict[signal.Signals, Any] = {}
+
+    @property
+    def active(self) -> bool:
+        return bool(self._previous)
+
+    def _handle(self, signum: int, _frame: object) -> None:
+        if self.asked is None:
+            self.asked = signal.Signals(signum).name
+        if self.on_signal is not None:
+            self.on_signal()
+
+    def __enter__(self) -> StopSignals:
+        for sig in self.signals:
+            try:
+                self._previous[sig] = signal.signal(sig, self._handle)
+            except ValueError:  # not the main thread
+                break
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        previous, self._previous = self._previous, {}
+        eventloop.restore_signals(previous)
+
+    def take_back(self, loop: asyncio.AbstractEventLoop, installed: list[signal.Signals]) -> None:
+        """Remove the loop's handlers of *installed* and set this one's again.
+
+        Removing a handler from the loop sets the default action (and the loop
+        sets it when it closes, for a handler still its own), which would end
+        the process: the signals are blocked in this thread between the two (one
+        the kernel hands another thread in those microseconds still meets it)."""
+        if not self.active:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+            return
+        blocked = signal.pthread_sigmask(signal.SIG_BLOCK, self.signals)
+        try:
+            for sig in installed:
+                loop.remove_signal_handler(sig)
+                signal.signal(sig, self._handle)
+            self.asked = None  # what comes from now on comes as the worker ends
+        finally:
+            signal.pthread_sigmask(signal.SIG_SETMASK, blocked)
+
+
+async def _serve(worker: Worker, once: bool, stops: StopSignals) -> int:
     loop = asyncio.get_running_loop()
     installed: list[signal.Signals] = []
     # SIGHUP too: a worker left in a terminal that closes stops as cleanly, but
@@ -555,61 +621,61 @@ async def _serve(worker: Worker, once: bool) -> int:
         except (NotImplementedError, RuntimeError):  # not the main thread
             LOGGER.debug("cannot handle %s here", sig.name)
     try:
+        if stops.asked is not None:  # it came while the worker started
+            worker.request_stop(f"{stops.asked} as the worker started")
         await worker.serve(once)
     finally:
-        for sig in installed:
-            loop.remove_signal_handler(sig)
+        stops.take_back(loop, installed)
     if worker.fatal is not None:
         raise worker.fatal
     return 0
 
 
 def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Settings, *,
-               once: bool = False) -> int:
+               once: bool = False, stops: StopSignals | None = None) -> int:
     """Run the worker on *archive* until SIGTERM/SIGINT/SIGHUP (or one cycle with *once*).
 
-    Returns the exit status: 0 after a clean finish or a graceful stop. Raises
-    :class:`SettingsError` for a bad schedule or notification setting,
-    :class:`~archiver.exceptions.ArchiveLockedError` when another process holds
-    the archive, :class:`StorageError` when the archive cannot be written.
+    Returns the exit status: 0 after a clean finish or a graceful stop (also a
+    stop signal that came while it started: noted by *stops*, which the caller
+    may have set up earlier, while it read the sources; one is made here
+    otherwise). Raises :class:`SettingsError` for a bad schedule or
+    notification setting, :class:`~archiver.exceptions.ArchiveLockedError`
+    when another process holds the archive, :class:`StorageError` when the
+    archive cannot be written.
     """
+    if stops is None:
+        with StopSignals() as own:
+            return _run_worker(sources_path, sources, archive, settings, once, own)
+    return _run_worker(sources_path, sources, archive, settings, once, stops)
+
+
+def _run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Settings,
+                once: bool, stops: StopSignals) -> int:
     trigger = make_trigger(settings.schedule)
     notify.validate(settings.notify)
-    previous: dict[signal.Signals, Any] = {}
-    try:
-        with ArchiveLock(archive, "worker --once" if once else "worker") as lock:
-            if lock.took_over:
-                LOGGER.warning("took the archive over from pid %s (started %s), which ended "
-                               "without releasing it", lock.took_over.get("pid"),
-                               lock.took_over.get("started"))
-            store = open_store(archive)
-            notifier = Notifier(settings.notify, archive)
-            try:
-                LOGGER.info("worker pid %d on %s: schedule %r (%s)%s", os.getpid(), archive,
-                            settings.schedule.cron, settings.schedule.timezone,
-                            ", one cycle" if once else "")
-                worker = Worker(sources_path, sources, archive, settings, trigger, store,
-                                notifier)
-                status = eventloop.run(_serve(worker, once))
-                LOGGER.info("worker stopped after %d cycles", worker.cycles)
-                return status
-            finally:
-                previous = _signals_hurry(notifier)
-                notifier.close()
-                store.close()
-    finally:
-        eventloop.restore_signals(previous)
-
-
-def _signals_hurry(notifier: Notifier) -> dict[signal.Signals, Any]:
-    """While the worker ends (the deliveries drain, the archive is closed and its
-    lock released), a stop signal only cuts the drain short: the event loop's
-    handlers are gone, and the default actions ended the process at once (exit
-    143, 129 or 130, ``archiver.lock`` left behind). Returns the handlers replaced."""
-    previous: dict[signal.Signals, Any] = {}
-    for sig in eventloop.stop_signals():
+    if stops.asked is not None:
+        LOGGER.info("%s: stopped before the archive was opened", stops.asked)
+        return 0
+    with ArchiveLock(archive, "worker --once" if once else "worker") as lock:
+        if lock.took_over:
+            LOGGER.warning("took the archive over from pid %s (started %s), which ended "
+                           "without releasing it", lock.took_over.get("pid"),
+                           lock.took_over.get("started"))
+        store = open_store(archive)
+        notifier = Notifier(settings.notify, archive)
         try:
-            previous[sig] = signal.signal(sig, lambda _sig, _frame: notifier.hurry())
-        except ValueError:  # not the main thread: nothing to do
-            break
-    return previous
+            LOGGER.info("worker pid %d on %s: schedule %r (%s)%s", os.getpid(), archive,
+                        settings.schedule.cron, settings.schedule.timezone,
+                        ", one cycle" if once else "")
+            worker = Worker(sources_path, sources, archive, settings, trigger, store,
+                            notifier)
+            status = eventloop.run(_serve(worker, once, stops))
+            LOGGER.info("worker stopped after %d cycles", worker.cycles)
+            return status
+        finally:
+            # a stop signal now (or since the loop ended) cuts the drain short
+            stops.on_signal = notifier.hurry
+            if stops.asked is not None:
+                notifier.hurry()
+            notifier.close()
+            store.close()

@@ -621,3 +621,56 @@ def test_a_start_during_the_cycle_is_one_line_of_the_workers() -> None:
     assert [r.name for r in records] == ["archiver.schedule"]
     assert "2026-11-27T06:53:37+00:00" in records[0].getMessage()
     assert "skipped" in records[0].getMessage()
+
+
+_PAUSED_START = """
+import sys
+import archiver.schedule, archiver.sources
+from archiver.cli import cli
+
+def paused(module, name):  # says when it is reached, then waits for standard input to close
+    real = getattr(module, name)
+    def wrapper(*args, **kwargs):
+        result = real(*args, **kwargs)
+        print(name, flush=True)
+        sys.stdin.read()
+        return result
+    setattr(module, name, wrapper)
+
+paused(archiver.schedule if sys.argv[1] == "open_store" else archiver.sources, sys.argv[1])
+cli.main(args=sys.argv[2:], prog_name="archiver")
+"""
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGHUP, signal.SIGINT])
+@pytest.mark.parametrize("moment", ["load_sources", "open_store"])
+def test_a_stop_signal_as_the_worker_starts_stops_it_cleanly(tmp_path: Path, site: Site,
+                                                             sig: signal.Signals,
+                                                             moment: str) -> None:
+    """Between reading the sources (the archive locked, then opened) and the
+    event loop's handlers, no handler was set: SIGTERM or SIGHUP ended the
+    worker with 143 or 129 and left ``archiver.lock`` behind, SIGINT was an
+    interruption (130). The worker is paused there (the real start-up, told to
+    wait for its standard input to close) while it gets the signal."""
+    urls = news_site(site, 2)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+    write_settings(sources, '[schedule]\ncron = "0 3 1 1 *"\njitter = 0\n')  # not due soon
+    archive = tmp_path / "archive"
+    with killed_at_end(subprocess.Popen(
+            [sys.executable, "-c", _PAUSED_START, moment, "worker",
+             *common_args(sources, archive)],
+            stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+            text=True, cwd=ROOT)) as proc:
+        assert proc.stdout is not None
+        assert proc.stdout.readline() == f"{moment}\n"
+        assert (archive / "archiver.lock").exists() == (moment == "open_store")
+        proc.send_signal(sig)
+        _, err = proc.communicate(timeout=30)  # (closes its standard input: it goes on)
+    assert proc.returncode == 0, err
+    assert not (archive / "archiver.lock").exists(), err
+    assert "Traceback" not in err
+    assert f"{sig.name}" in err and ("stopped before the archive was opened" in err
+                                     if moment == "load_sources" else
+                                     "as the worker started: stopping" in err), err
+    assert query(archive, "SELECT count(*) FROM cycles") in ([], [(0,)])  # no cycle started
+    assert not site.hits
