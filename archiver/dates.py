@@ -50,6 +50,8 @@ _PUB_CLASS = dom.MarksPattern(r"publish|pubdate|posted|date-?created|entry-date|
                               r"dateline|byline|timestamp|post-?date|story-?date|datum|fecha|"
                               r"tanggal|date")
 _UPDATED = dom.MarksPattern(r"modif|updat|edited|aktualis|actualiz|revis")
+#: Class, id and itemprop words of a date that is the publication's.
+_PUBLISHED = dom.MarksPattern(r"publish|pubdate")
 
 
 Dated = tuple[dt.date, str]  # a day and the value it was read from
@@ -444,11 +446,14 @@ def _date_time_elements(found: Markup, furniture: _Furniture) -> Dated | None:
         day = tn.parse_date(tn.squash(value))
         if day is None:
             continue
-        marks = f"{dom.marks(attrs)} {attrs.get('itemprop') or ''}"
+        own = f"{dom.marks(attrs)} {attrs.get('itemprop') or ''}"
+        marks = own
         parent = el.parent
         if parent is not None and parent.is_element_node:
             marks += f" {dom.marks(parent.attributes)}"
-        if _UPDATED.search(marks):
+        # an update's, unless it says it is the publication's too (WordPress's
+        # <time class="entry-date published updated"> of a post never modified)
+        if _UPDATED.search(marks) and not _PUBLISHED.search(own):
             continue
         score = 0
         if "pubdate" in attrs or _PUB_CLASS.search(marks):
@@ -480,6 +485,7 @@ _FURNITURE = dom.MarksPattern(
 _FURNITURE_DEPTH = 12
 _TOP = dom.tag_ids("body", "html")
 _HEADER = dom.tag_id("header")
+_FOOTER = dom.tag_id("footer")
 #: Class and id words of a box that is the page's header (``<div id=inq_header>``).
 _HEADER_MARKS = dom.MarksPattern(r"(?:^|[\s_-])(?:site-?)?header(?:$|[\s_-])")
 
@@ -493,7 +499,9 @@ class _Furniture:
     ``<html>``. Without *headed* the page's ``<h1>`` heads no article: one that
     is the site's logo does not make the boxes that hold it the article's.
     A header box just above the ``<h1>`` (VnExpress's "header-content" with
-    the byline) is the article's too."""
+    the byline) is the article's too, and so is a ``<footer>`` in the article
+    or main element that holds the ``<h1>`` (a WordPress entry's footer, with
+    its "Published" date)."""
 
     def __init__(self, found: Markup, headed: bool = True) -> None:
         self.h1s = found.h1s[:3] if headed else [
@@ -522,11 +530,21 @@ class _Furniture:
             if tid in _ARTICLE or depth >= _FURNITURE_DEPTH:
                 return False
             if tid in dom.ASIDE_IDS or tid in _LINK or self._named(above):
+                if tid == _FOOTER and not self._named(above) and self._articles_own(above):
+                    continue  # the entry's footer, its byline (WordPress's "posted-on")
                 return True
             if (tid == _HEADER or _HEADER_MARKS.search(dom.marks(above.attributes))) \
                     and above.mem_id not in self._headline_boxes() \
                     and not self._over_headline(above):
                 header = True
+        return False
+
+    def _articles_own(self, box: LexborNode) -> bool:
+        """True when the nearest ``<article>`` or ``<main>`` that holds *box*
+        holds the ``<h1>`` too."""
+        for above in dom.ancestors(box):
+            if above.tag_id in _ARTICLE:
+                return above.mem_id in self._headline_boxes()
         return False
 
     def _over_headline(self, box: LexborNode) -> bool:
