@@ -76,8 +76,9 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str, *, headed: bool
     if url_day is not None and has_day:
         return url_day
     # (a /2016/05/ URL gives a month: no day is made up)
-    own, teaser = _date_byline(tree, furniture)
-    return own or _date_under_h1(found, tree, furniture, headed) or _date_title(found) or teaser
+    own, before, teaser = _date_byline(tree, furniture)
+    return own or _date_under_h1(found, tree, furniture, headed) or _date_title(found) \
+        or before or teaser
 
 
 #: A date said to be an update's ("Updated: 6 March 2024", "(modifica il 6 marzo
@@ -325,7 +326,7 @@ def _shown_day(dated: Dated, found: Markup, tree: LexborHTMLParser, furniture: _
         # the instant is in a time zone ("03/05/2016 06:30 GMT+7"): a print
         # edition's, an event's or a correction's day gives none
         texts: list[str] = []
-        yield _date_near_headline(found, furniture, texts), texts[-1] if texts else ""
+        yield _date_near_headline(found.h1s, furniture, texts), texts[-1] if texts else ""
         texts = []
         yield _date_under_h1(found, tree, furniture, headed, texts), texts[-1] if texts else ""
 
@@ -358,19 +359,37 @@ def _at_the_instant(text: str, day: dt.date, instant: dt.datetime) -> bool:
     return False
 
 
-def _date_near_headline(found: Markup, furniture: _Furniture,
-                        texts: list[str] | None = None) -> dt.date | None:
-    """The date of a byline (as :func:`_date_byline` reads one) in the box of the
-    page's first ``<h1>``, two levels up: where a page shows its readers the
-    day of its article, read without going over the whole page."""
-    if not found.h1s:
-        return None
-    box = found.h1s[0]
-    for _ in range(2):
-        if box.parent is None or box.tag == "body" or box.parent.tag == "html":
-            break
-        box = box.parent
-    return _byline_date_in(box, furniture, texts)[0]
+def _date_near_headline(h1s: list[LexborNode], furniture: _Furniture,
+                        texts: list[str] | None = None, *, body: bool = True
+                        ) -> dt.date | None:
+    """The date of a byline (as :func:`_date_byline` reads one) in the boxes of
+    the first of *h1s*, from its own up to :data:`_NEAR_LEVELS` levels up, the
+    nearest first (``<body>`` too when *body*): where a page shows its readers
+    the day of its article, read without going over the whole page, and before
+    a date of the day in a top bar or a list of news in a column beside it."""
+    for box in _boxes_of(h1s[0] if h1s else None, body):
+        day = _byline_date_in(box, furniture, texts)[0]
+        if day is not None:
+            return day
+    return None
+
+
+def _boxes_of(head: LexborNode | None, body: bool = True) -> Iterator[LexborNode]:
+    """The boxes of *head*, from its parent up to :data:`_NEAR_LEVELS` levels up
+    (``<body>`` too when *body*, and no further)."""
+    box = head
+    for _ in range(_NEAR_LEVELS if box is not None else 0):
+        box = box.parent if box is not None else None
+        if box is None or not box.is_element_node or box.tag == "html" \
+                or (box.tag == "body" and not body):
+            return
+        yield box
+        if box.tag == "body":
+            return
+
+
+#: Boxes of the ``<h1>`` read by :func:`_date_near_headline`, the nearest first.
+_NEAR_LEVELS = 3
 
 
 def _dates_as_written(found: Markup) -> Iterator[str]:
@@ -475,19 +494,26 @@ def _date_time_elements(found: Markup, furniture: _Furniture) -> Dated | None:
 _ARTICLE = dom.tag_ids("article", "main")
 _LINK = dom.tag_ids("a")
 #: Boxes whose dates are other articles' or the day's: related stories,
-#: sidebars and rails, comments and reviews, tickers, "most read" lists, the
+#: sidebars and rails, comments and reviews (a Disqus thread), tickers, "most
+#: read" lists, lists of news (1C-Bitrix's "news-list"), "see also", "read also"
+#: and "more news" boxes, the links to the previous and next posts, the
 #: masthead's date of today ("fecha-hoy", a theme's "header-top" bar).
 _FURNITURE = dom.MarksPattern(
     r"(?:^|[\s_-])(?:related|sidebar|rail|comments?|reviews?|ticker|breaking|most-?read|"
     r"mostread|popular|trending|recommended|teasers?|widget|newsfeed|news-feed|latest|"
-    r"masthead|topbar|top-bar|header-top|header-date|current-date|today|hoy)(?:$|[\s_-])")
+    r"masthead|topbar|top-bar|top_bar|header-top|header-date|current-date|today|hoy|"
+    r"news-?list|see-also|read-also|also-read|more-news|similar-news|other-news|"
+    r"post-navigation|disqus)(?:$|[\s_-])")
 #: Ancestors looked at for furniture.
 _FURNITURE_DEPTH = 12
 _TOP = dom.tag_ids("body", "html")
 _HEADER = dom.tag_id("header")
 _FOOTER = dom.tag_id("footer")
-#: Class and id words of a box that is the page's header (``<div id=inq_header>``).
-_HEADER_MARKS = dom.MarksPattern(r"(?:^|[\s_-])(?:site-?)?header(?:$|[\s_-])")
+#: Class and id words of a box that is the page's header (``<div id=inq_header>``),
+#: or its top bar, named by a word of its own ("top", "head", "topline"; not
+#: "top-story", "headline" or "article-head").
+_HEADER_MARKS = dom.MarksPattern(r"(?:^|[\s_-])(?:site-?)?header(?:$|[\s_-])|"
+                                 r"(?:^|\s)(?:top|head|top-?line)(?:$|\s)")
 
 
 class _Furniture:
@@ -579,22 +605,34 @@ _SHORT_YEAR = re.compile(r"(?<![\d.])([0-3]?\d)\.([01]?\d)\.(\d\d)(?!\d|\.\d)")
 
 
 def _date_byline(tree: LexborHTMLParser, furniture: _Furniture
-                 ) -> tuple[dt.date | None, dt.date | None]:
+                 ) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
     """A date written in a byline-like element (class or id says date/byline):
-    the first outside any link, and the first inside one (a teaser's, which
-    dates another article: :func:`choose_date` tries the title before it)."""
+    the first outside any link, in the boxes of the ``<h1>`` first
+    (:func:`_date_near_headline`), then in the whole page; the first before
+    those boxes (a date of the day in a top bar, of a list of news in a left
+    column); and the first inside a link (a teaser's, which dates another
+    article). :func:`choose_date` tries the title before the last two."""
     root = tree.root
     if root is None:
-        return None, None
-    return _byline_date_in(root, furniture)
+        return None, None, None
+    near = _date_near_headline(furniture.h1s, furniture, body=False)
+    if near is not None:
+        return near, None, None
+    # (the outermost of those boxes, if any)
+    boxes = list(_boxes_of(furniture.h1s[0] if furniture.h1s else None, body=False))
+    return _byline_date_in(root, furniture, head=boxes[-1] if boxes else None)
 
 
-def _byline_date_in(box: LexborNode, furniture: _Furniture, texts: list[str] | None = None
-                    ) -> tuple[dt.date | None, dt.date | None]:
-    """:func:`_date_byline` over the elements in *box*; *texts*, when given, gets
-    the text of the byline whose date it returns first."""
+def _byline_date_in(box: LexborNode, furniture: _Furniture, texts: list[str] | None = None,
+                    head: LexborNode | None = None
+                    ) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
+    """:func:`_date_byline` over the elements in *box*: the first date outside
+    any link (not before *head*, when given), the first before *head*, the
+    first in a link; *texts*, when given, gets the text of the byline whose
+    date it returns first."""
     checked = 0
     teaser: dt.date | None = None
+    before: dt.date | None = None
     for el in box.css("[class], [id]"):
         if el.tag_id not in _BYLINE_IDS:
             continue
@@ -613,6 +651,9 @@ def _byline_date_in(box: LexborNode, furniture: _Furniture, texts: list[str] | N
         if day is not None:
             if dom.has_ancestor(el, _LINK):
                 teaser = teaser or day
+            elif head is not None and _precedes(el, head):
+                if before is None and not furniture.holds(el):
+                    before = day
             elif not furniture.holds(el):
                 if texts is not None:  # with its box's, which may hold its clock
                     # ("<span class=date>Tuesday, 03 May 2016</span> <span>12:15 AM MYT")
@@ -621,11 +662,32 @@ def _byline_date_in(box: LexborNode, furniture: _Furniture, texts: list[str] | N
                     holder = el.parent
                     around = tn.squash(holder.text(separator=" ")) if holder is not None else ""
                     texts.append(around if own in around and len(around) <= 300 else own)
-                return day, teaser
+                return day, before, teaser
         checked += 1
         if checked >= 60:
             break
-    return None, teaser
+    return None, before, teaser
+
+
+def _precedes(el: LexborNode, other: LexborNode) -> bool:
+    """True when *el* ends before *other* starts in the document."""
+    path: dict[int, int] = {}  # an ancestor of *other*: its child that holds *other*
+    child = other
+    for above in dom.ancestors(other):
+        path[above.mem_id] = child.mem_id
+        child = above
+    node = el
+    for above in dom.ancestors(el):
+        target = path.get(above.mem_id)
+        if target is not None:
+            sibling = node.next
+            while sibling is not None:
+                if sibling.mem_id == target:
+                    return True
+                sibling = sibling.next
+            return False
+        node = above
+    return False
 
 
 def _titled_date(el: LexborNode) -> dt.date | None:

@@ -15,9 +15,10 @@ URL = "http://127.0.0.1:8000/news/1100/"
 HEADLINE = "Court rules on extradition case"
 
 
-def published(body: str, url: str = URL, lang: str = "en") -> dt.date | None:
-    doc = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{HEADLINE}'
-           f" | City Courier</title></head><body>{body}</body></html>")
+def published(body: str, url: str = URL, lang: str = "en",
+              title: str = f"{HEADLINE} | City Courier") -> dt.date | None:
+    doc = (f'<!doctype html><html lang="{lang}"><head><meta charset="utf-8"><title>{title}'
+           f"</title></head><body>{body}</body></html>")
     return extract(doc.encode(), url=url, content_type="text/html", text=False).published
 
 
@@ -71,4 +72,101 @@ def test_date_in_the_sites_footer_is_still_furniture():
     # the same theme, the post undated, the site's footer with the day's date
     page = _wordpress("").replace(
         "Proudly powered", '<span class="date">12 March 2019</span> Proudly powered')
+    assert published(page) is None
+
+
+# ------------------------------------------- a top bar, a left column, lists
+
+#: 1C-Bitrix's "news.list" component in a left column (div.news-list,
+#: span.news-date-time), before its "news.detail" with the article's own date.
+BITRIX = (
+    '<div class="header"><div class="logo"><a href="/"><img src="/logo.png" alt="City '
+    'Courier"></a></div></div><table class="layout"><tr><td class="left-column"><div '
+    'class="news-list"><p class="news-item" id="bx_1"><span class="news-date-time">12.03.2019'
+    '</span><a href="/news/1201/"><b>Bridge opens</b></a><br>More</p><p class="news-item" '
+    'id="bx_2"><span class="news-date-time">11.03.2019</span><a href="/news/1200/"><b>Weather'
+    f'</b></a></p></div></td><td class="main-column"><h1>{HEADLINE}</h1><div class="news-'
+    'detail"><span class="news-date-time">03.05.2016</span><p>The court ruled today.</p>'
+    "</div></td></tr></table>")
+
+
+def test_bitrix_news_list_in_a_left_column_is_not_the_articles_date():
+    assert published(BITRIX) == dt.date(2016, 5, 3)
+
+
+def _top_then_article(top: str, own: str) -> str:
+    """A page whose top bar shows the day's date (a ``div.top``, ``div#head`` or
+    ``div.top_bar``, as Russian and Chinese news sites write it), then the
+    article with its own date under its <h1>."""
+    return (f'{top}<div class="content"><h1>{HEADLINE}</h1><div class="article-date">{own}'
+            '</div><div class="text"><p>The court ruled that the men would be sent back.</p>'
+            "</div></div>")
+
+
+@pytest.mark.parametrize(("top", "own", "lang"), [
+    ('<div class="top"><a href="/"><img alt="News" src="/l.png"></a><span class="date">'
+     "Среда, 12 марта 2019</span></div>", "3 мая 2016, 14:20", "ru"),
+    ('<div id="head"><span class="date">12.03.2019</span></div>', "03.05.2016 14:20", "ru"),
+    ('<div class="top_bar"><span class="time">2019年3月12日 星期二</span></div>',
+     "2016年05月03日 14:20", "zh"),
+    ('<div class="topline"><div class="date">12 марта 2019</div></div>', "3 мая 2016", "ru"),
+])
+def test_the_days_date_in_a_top_bar_loses_to_the_articles_own(top: str, own: str,
+                                                               lang: str) -> None:
+    assert published(_top_then_article(top, own), lang=lang) == dt.date(2016, 5, 3)
+
+
+@pytest.mark.parametrize("top", [
+    '<div class="top"><span class="date">Wednesday, 12 March 2019</span></div>',
+    '<div id="head"><span class="date">12.03.2019</span></div>',
+    '<div class="top_bar"><span class="time">2019年3月12日 星期二</span></div>',
+])
+def test_a_top_bars_date_alone_dates_no_article(top: str) -> None:
+    page = _top_then_article(top, "").replace('<div class="article-date"></div>', "")
+    assert published(page) is None
+
+
+def test_the_byline_in_the_headlines_box_comes_before_a_date_above_it():
+    # a box of no telling name above the article (a weather and date strip)
+    strip = '<div class="strip"><span class="date">Wednesday, 12 March 2019</span></div>'
+    page = _top_then_article(strip, "3 May 2016")
+    assert published(page) == dt.date(2016, 5, 3)
+    # the article undated: the title's date before the strip's, which is still
+    # better than none
+    page = _top_then_article(strip, "").replace('<div class="article-date"></div>', "")
+    assert published(page, title=f"{HEADLINE} | City Courier | 03.05.2016") \
+        == dt.date(2016, 5, 3)
+    assert published(page) == dt.date(2019, 3, 12)
+
+
+def test_a_box_named_for_the_headline_is_no_top_bar():
+    # "head" names a top bar as a word of its own, not inside "headline"
+    page = (f'<div class="headline-box"><h1>{HEADLINE}</h1></div><div class="headline-meta">'
+            '<span class="date">3 May 2016</span></div><p>The court ruled today.</p>')
+    assert published(page) == dt.date(2016, 5, 3)
+
+
+@pytest.mark.parametrize("teasers", [
+    # 1C-Bitrix news.list under the article
+    '<div class="news-list"><div class="news-item"><span class="news-date-time">12.03.2019'
+    '</span><a href="/n/2">Other story</a></div></div>',
+    # "See also" / "Read also" (Russian sites' "Читайте также") / "More news" boxes
+    '<div class="see-also"><h3>See also</h3><ul><li><span class="date">12 March 2019</span> '
+    '<a href="/n/2">Other story</a></li></ul></div>',
+    '<div class="read-also"><div class="item"><div class="item-date">12 марта 2019</div><a '
+    'href="/n/2">Другая новость</a></div></div>',
+    '<section class="more-news"><div class="meta">12 March 2019</div><a href="/n/2">Other</a>'
+    "</section>",
+    '<div class="similar-news"><p class="date">12.03.2019</p><p><a href="/n/2">Other</a></p>'
+    "</div>",
+    '<div class="other-news"><ul><li><span class="time">2019-03-12</span><a href="/2">其他</a>'
+    "</li></ul></div>",
+    # a theme's links to the previous post, and a comments service's thread
+    '<div class="post-navigation"><div class="nav-previous"><span class="date">12 March 2019'
+    '</span><a href="/p">Previous</a></div></div>',
+    '<div id="disqus_thread"><div class="post-meta">12 March 2019</div></div>',
+])
+def test_teaser_lists_after_an_undated_article_date_nothing(teasers: str) -> None:
+    page = (f'<div class="main"><h1>{HEADLINE}</h1><div class="text"><p>The court ruled that '
+            f"the men would be sent back.</p></div></div>{teasers}")
     assert published(page) is None
