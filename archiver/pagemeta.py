@@ -22,6 +22,7 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
@@ -82,7 +83,8 @@ _CONTAINERS = dom.tag_ids("article", "main")
 _SVG = dom.tag_ids("svg")
 _NOSCRIPT = dom.tag_ids("noscript")
 _HEAD = dom.tag_ids("head")
-#: ``itemprop=datePublished`` elements read.
+#: ``itemprop=datePublished`` elements read (and date ``<meta itemprop>`` of
+#: the <body> tested by :func:`collect`; the others filed untested).
 _ITEMPROP_DATES_MAX = 10
 #: ``<h1>``, ``<time>``, ``<article>``/``<main>`` elements and JSON-LD blocks
 #: kept, each (the first in the document); a real page has a handful.
@@ -127,9 +129,25 @@ def refresh_target(content: str | None, base: str) -> str | None:
     return None
 
 
+#: Class and id words of a box of teasers, whose microdata dates other
+#: articles: a "most read" rail, related stories, a list of news.
+_TEASER_BOXES = dom.MarksPattern(
+    r"(?:^|[\s_-])(?:related|sidebar|rail|most-?read|mostread|popular|trending|recommended|"
+    r"teasers?|widget|news-?list|see-also|read-also|more-news)(?:$|[\s_-])")
+_TEASER_TAGS = dom.tag_ids("aside", "nav", "a")
+#: Boxes above a date's ``<meta itemprop>`` looked at.
+_TEASER_DEPTH = 40
+_FOOTER = dom.tag_id("footer")
+_TOP = dom.tag_ids("body", "html")
+
+
 def collect(tree: LexborHTMLParser, url: str) -> Markup:
     """What the markup of *tree* says, from one CSS query over the document
-    (and one over its <head> for the elements read once)."""
+    (and one over its <head> for the elements read once). A date's ``<meta
+    itemprop>`` in the <body> is read after the others, and left out in an
+    ``<aside>``, ``<nav>``, link or box of teasers (:data:`_TEASER_BOXES`)
+    below the boxes of the first ``<h1>``, and in a ``<footer>`` outside them:
+    a "most read" teaser's microdata dates another article."""
     found = Markup()
     base = url
     root = tree.root
@@ -137,6 +155,7 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
         return found
     meta = found.meta
     setdefault = meta.setdefault
+    dated: list[tuple[LexborNode, str, str]] = []  # a date's <meta itemprop> in the <body>
     for el in root.css(_WANTED):
         tid = el.tag_id
         if tid == _META:  # <meta itemprop> is read with the other <meta> values
@@ -152,7 +171,13 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
                 continue
             if len(meta) >= META_NAMES_MAX:
                 continue
-            for key in (get("property"), get("name"), get("itemprop")):
+            prop = get("itemprop")
+            if prop and "date" in prop.lower():
+                parent = el.parent
+                if parent is None or parent.tag_id not in _HEAD:
+                    dated.append((el, prop, content))
+                    prop = None
+            for key in (get("property"), get("name"), prop):
                 if key:
                     for name in key.lower().split():
                         setdefault(name, content)
@@ -174,6 +199,25 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
             found.password = found.password or not _in_furniture(el)
         elif tid == _BASE:  # for a <meta> refresh after it
             base = _base(url, el, base)
+    if dated:
+        headline = {a.mem_id for a in dom.ancestors(found.h1s[0])} if found.h1s else set()
+        for i, (el, prop, content) in enumerate(dated):
+            footer, kept = False, True
+            above_all = dom.ancestors(el) if i < _ITEMPROP_DATES_MAX else ()
+            for above in islice(above_all, _TEASER_DEPTH):
+                tid = above.tag_id
+                if above.mem_id in headline:  # a footer in the article is its own
+                    kept = not footer or tid not in _TOP
+                    break
+                if tid in _TEASER_TAGS or _TEASER_BOXES.search(dom.marks(above.attributes)):
+                    kept = False
+                    break
+                footer = footer or tid == _FOOTER
+            else:  # (past _TEASER_DEPTH boxes, or past the first ones tested: kept)
+                kept = not footer
+            if kept and len(meta) < META_NAMES_MAX:
+                for name in prop.lower().split():
+                    setdefault(name, content)
     _collect_first(tree, root, found, url)
     return found
 

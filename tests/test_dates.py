@@ -170,3 +170,35 @@ def test_teaser_lists_after_an_undated_article_date_nothing(teasers: str) -> Non
     page = (f'<div class="main"><h1>{HEADLINE}</h1><div class="text"><p>The court ruled that '
             f"the men would be sent back.</p></div></div>{teasers}")
     assert published(page) is None
+
+
+# ------------------------------------------------ a teaser's microdata date
+
+def test_microdata_date_of_a_most_read_teaser_is_not_the_articles():
+    # a "Most read" rail of schema.org microdata teasers in an <aside>, before
+    # the article's own microdata
+    page = ('<aside class="rail"><h3>Most read</h3><div itemscope itemtype="https://schema.org/'
+            'NewsArticle"><a itemprop="url" href="/n/2"><span itemprop="headline">Other story'
+            '</span></a><meta itemprop="datePublished" content="2019-03-12T08:00:00+00:00">'
+            '</div></aside><main><article itemscope itemtype="https://schema.org/NewsArticle">'
+            f'<h1 itemprop="headline">{HEADLINE}</h1><meta itemprop="datePublished" content='
+            '"2016-05-03T10:20:00+08:00"><div itemprop="articleBody"><p>The court ruled.</p>'
+            "</div></article></main>")
+    assert published(page) == dt.date(2016, 5, 3)
+
+
+def test_microdata_date_of_a_teaser_leaves_the_articles_time():
+    # the same rail, the article dated by its <time> alone
+    page = ('<aside><div itemscope itemtype="https://schema.org/NewsArticle"><meta itemprop='
+            '"datePublished" content="2019-03-12"></div></aside><article>'
+            f'<h1>{HEADLINE}</h1><time datetime="2016-05-03">3 May 2016</time><p>The court '
+            "ruled.</p></article>")
+    assert published(page) == dt.date(2016, 5, 3)
+
+
+def test_microdata_date_beside_the_headline_is_read():
+    # Schema.org microdata in an article's header (a common theme's markup)
+    page = (f'<article itemscope itemtype="https://schema.org/Article"><header><h1>{HEADLINE}'
+            '</h1><meta itemprop="datePublished" content="2016-05-03"></header><p>The court '
+            "ruled.</p></article>")
+    assert published(page) == dt.date(2016, 5, 3)
