@@ -82,20 +82,29 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str, *, headed: bool
 
 
 #: A date said to be an update's ("Updated: 6 March 2024", "(modifica il 6 marzo
-#: 2024 | 09:12)", "更新日期：113-03-06"), up to a separator or a publication's label.
+#: 2024 | 09:12)", "更新日期：113-03-06"), up to a separator or a publication's label;
+#: or a date that Japanese and Chinese write before the word ("2016年5月5日 更新",
+#: "2016-05-05 更新"), when no date follows it ("更新日：..." labels the next).
 _UPDATE_DATE = re.compile(
+    r"\d{1,4}\s*[年./-]\s*\d{1,2}\s*[月./-]\s*\d{1,2}\s*日?(?:\s*[(（][^)）]{1,3}[)）])?"
+    r"(?:\s*\d{1,2}[:時时]\d{2}分?(?::\d{2})?)?\s*に?更新"
+    r"(?!\s*(?:日期?|時間|时间)?\s*[:：]?\s*\d)(?:しました|済み)?|"
     r"(?:(?:last\s+)?(?:updated|modified|edited|revised)(?:\s+(?:on|at|date))?|"
-    r"(?:last\s+update\b|\bupdate\s*(?=:))|"
+    r"(?:last\s+update\b|\bupdate\s*(?=:))|last\s+reviewed(?:\s+on)?|\breviewed\s*(?=:)|"
     r"modificad[oa]|modifica(?:to)?(?:\s+il)?|aggiornat[oa](?:\s+il)?|"
+    r"(?:ultimo\s+)?aggiornamento|(?:[úu]ltima\s+)?actualizaci[óo]n|"
     r"actualizad[oa](?:\s+el)?|\bact\.(?=\s*\d{1,2}[./-])|mis\s+à\s+jour(?:\s+le)?|"
-    r"aktualisiert(?:\s+am)?|diperbarui|(?:di)?kemas\s*kini|cập\s+nhật|"
+    r"aktualisiert(?:\s+am)?|\bstand\s*(?=:)|diperbarui|(?:di)?kemas\s*kini|cập\s+nhật|"
     r"atualizad[oa](?:\s+em)?|atualização|uppdaterad|z?aktualizowan[oa]|aktualizacja|"
-    r"bijgewerkt|laatste\s+update|päivitetty|opdateret|oppdatert|обновлено|ενημερώθηκε|"
+    r"bijgewerkt|(?:laatst\s+)?gewijzigd(?:\s+op)?|laatste\s+update|päivitetty|opdateret|"
+    r"oppdatert|обновлено|оновлено|изменено|ενημερώθηκε|"
     r"güncellen(?:me|di)(?:\s+tarihi)?|güncelleme\s*(?=:)|עודכן|آخر\s+تحديث|"
-    r"تحديث\s*(?=:)|imesasishwa|"
+    r"تم\s+التحديث|تحديث\s*(?=:)|(?:آخرین\s+)?ب(?:ه[\u200c\s]?)?روز\s?رسانی(?:\s+شده)?|"
+    r"(?:최종\s*)?(?:수정|업데이트)(?:일시|일|시간)?|imesasishwa|"
     r"թարմացվել(?:\s+է)?|ធ្វើបច្ចុប្បន្នភាព|更新(?:日期|時間|时间)?)\s*[:：՝៖]?"
-    r"(?:(?!publi|post|發布|发布|發佈|erschienen|veröffentlicht|diterbitkan|terbit|julkaistu|"
-    r"опубликовано|δημοσιε|פורסם|yayın|نشر)"
+    r"(?:(?!publi|pubblic|post|發布|发布|發佈|公開|公开|掲載|配信|erschienen|veröffentlicht|"
+    r"diterbitkan|terbit|julkaistu|опубликовано|опубліковано|δημοσιε|פורסם|yayın|نشر|انتشار|"
+    r"입력|등록|게재)"
     # (a short aside of its own, "Updated 0212 GMT (1012 HKT) May 3, 2016", is
     # the update's; the bracket that holds an update ends it)
     r"(?:\([^()|\n]{0,20}\)|[^|()\n])){0,40}", re.IGNORECASE)
@@ -108,11 +117,12 @@ def _without_updates(text: str) -> str:
 
 #: A word every label of :data:`_UPDATE_DATE` holds: searched first, for 8 µs
 #: where the substitution takes 14 µs over a byline of 80 characters with none.
-_UPDATE_HINT = re.compile(r"updat|modif|edited|revised|aggiornat|actualizad|act\.|mis\s+à|"
-                          r"aktualisiert|diperbarui|kemas|cập|atualiz|uppdater|aktualiz|"
-                          r"bijgewerkt|päivitetty|opdateret|oppdatert|обновлено|ενημερώθηκε|"
-                          r"güncel|עודכן|تحديث|imesasishwa|թարմաց|ធ្វើបច្ចុប្បន្នភាព|更新",
-                          re.IGNORECASE)
+_UPDATE_HINT = re.compile(r"updat|modif|edited|revised|reviewed|aggiorna|actualiz|act\.|"
+                          r"mis\s+à|aktualisiert|stand\s*:|diperbarui|kemas|cập|atualiz|"
+                          r"uppdater|aktualiz|bijgewerkt|gewijzigd|päivitetty|opdateret|"
+                          r"oppdatert|обновлено|оновлено|изменено|ενημερώθηκε|güncel|עודכן|"
+                          r"تحديث|روز\s?رسانی|수정|업데이트|imesasishwa|թարմաց|"
+                          r"ធ្វើបច្ចុប្បន្នភាព|更新", re.IGNORECASE)
 
 
 #: Elements looked at after an ``<h1>`` for a line that is only its date.

@@ -202,3 +202,41 @@ def test_microdata_date_beside_the_headline_is_read():
             '</h1><meta itemprop="datePublished" content="2016-05-03"></header><p>The court '
             "ruled.</p></article>")
     assert published(page) == dt.date(2016, 5, 3)
+
+
+# -------------------------------------------------------- update labels
+
+@pytest.mark.parametrize(("lang", "line"), [
+    ("es", "Última actualización: 5 de mayo de 2016"),
+    ("it", "Ultimo aggiornamento: 5 maggio 2016"),
+    ("ja", "2016年5月5日 更新"),
+    ("ja", "2016年5月5日 10:00 更新"),
+    ("zh", "2016-05-05 更新"),
+    ("de", "Stand: 05.05.2016 11:00 Uhr"),
+    ("ko", "수정 2016.05.05 11:00"),
+    ("ko", "업데이트 2016.05.05"),
+    ("uk", "Оновлено 5 травня 2016"),
+    ("ru", "Изменено 5 мая 2016"),
+    ("nl", "Gewijzigd op 5 mei 2016"),
+    ("ar", "تم التحديث 5 مايو 2016"),
+    ("fa", "به‌روزرسانی: ۱۶ اردیبهشت ۱۳۹۵"),
+    ("en", "Last reviewed 5 May 2016"),
+])
+def test_a_date_labelled_as_an_update_is_no_publication_date(lang: str, line: str) -> None:
+    page = (f'<article><h1>{HEADLINE}</h1><div class="date">{line}</div><p>The court ruled '
+            "that the men would be sent back.</p></article>")
+    assert published(page, lang=lang) is None
+
+
+@pytest.mark.parametrize(("lang", "line"), [
+    # the publication's date, then the update's, in one line
+    ("ja", "2016年5月3日 公開 2016年5月5日 更新"),
+    ("ja", "公開日：2016年5月3日 更新日：2016年5月5日"),
+    ("ko", "입력 2016.05.03 10:00 수정 2016.05.05 11:00"),
+    ("es", "Publicado: 3 de mayo de 2016 | Última actualización: 5 de mayo de 2016"),
+    ("de", "03.05.2016 | Stand: 05.05.2016 11:00 Uhr"),
+])
+def test_the_publication_date_beside_an_update_is_read(lang: str, line: str) -> None:
+    page = (f'<article><h1>{HEADLINE}</h1><div class="date">{line}</div><p>The court ruled '
+            "that the men would be sent back.</p></article>")
+    assert published(page, lang=lang) == dt.date(2016, 5, 3)

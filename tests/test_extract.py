@@ -499,7 +499,8 @@ def test_teaser_dates_in_links_give_way_to_the_title_date():
         # modelled on rbb24.de's "technical line" under the headline (2024)
         ("Do 25.04.24 | 14:07 Uhr | Von Eva Muster", dt.date(2024, 4, 25)),
         ("5.4.24, 09:12", dt.date(2024, 4, 5)),
-        ("Stand: 25.04.24.", dt.date(2024, 4, 25)),  # the end of a sentence
+        ("Erschienen am 25.04.24.", dt.date(2024, 4, 25)),  # the end of a sentence
+        ("Stand: 25.04.24.", None),  # "as of": the last update's
         ("Version 1.2.24.3", None),  # a piece of a longer number
         ("31.02.24", None),  # no such day
         ("25.04.99", None),  # read as 2099: in the future
