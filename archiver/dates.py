@@ -94,7 +94,7 @@ _UPDATE_DATE = re.compile(
     r"modificad[oa]|modifica(?:to)?(?:\s+il)?|aggiornat[oa](?:\s+il)?|"
     r"(?:ultimo\s+)?aggiornamento|(?:[úu]ltima\s+)?actualizaci[óo]n|"
     r"actualizad[oa](?:\s+el)?|\bact\.(?=\s*\d{1,2}[./-])|mis\s+à\s+jour(?:\s+le)?|"
-    r"aktualisiert(?:\s+am)?|\bstand\s*(?=:)|diperbarui|(?:di)?kemas\s*kini|cập\s+nhật|"
+    r"aktualisiert(?:\s+am)?|diperbarui|(?:di)?kemas\s*kini|cập\s+nhật|"
     r"atualizad[oa](?:\s+em)?|atualização|uppdaterad|z?aktualizowan[oa]|aktualizacja|"
     r"bijgewerkt|(?:laatst\s+)?gewijzigd(?:\s+op)?|laatste\s+update|päivitetty|opdateret|"
     r"oppdatert|обновлено|оновлено|изменено|ενημερώθηκε|"
@@ -118,7 +118,7 @@ def _without_updates(text: str) -> str:
 #: A word every label of :data:`_UPDATE_DATE` holds: searched first, for 8 µs
 #: where the substitution takes 14 µs over a byline of 80 characters with none.
 _UPDATE_HINT = re.compile(r"updat|modif|edited|revised|reviewed|aggiorna|actualiz|act\.|"
-                          r"mis\s+à|aktualisiert|stand\s*:|diperbarui|kemas|cập|atualiz|"
+                          r"mis\s+à|aktualisiert|diperbarui|kemas|cập|atualiz|"
                           r"uppdater|aktualiz|bijgewerkt|gewijzigd|päivitetty|opdateret|"
                           r"oppdatert|обновлено|оновлено|изменено|ενημερώθηκε|güncel|עודכן|"
                           r"تحديث|روز\s?رسانی|수정|업데이트|imesasishwa|թարմաց|"

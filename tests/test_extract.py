@@ -500,7 +500,9 @@ def test_teaser_dates_in_links_give_way_to_the_title_date():
         ("Do 25.04.24 | 14:07 Uhr | Von Eva Muster", dt.date(2024, 4, 25)),
         ("5.4.24, 09:12", dt.date(2024, 4, 5)),
         ("Erschienen am 25.04.24.", dt.date(2024, 4, 25)),  # the end of a sentence
-        ("Stand: 25.04.24.", None),  # "as of": the last update's
+        # "as of": the page's time, often its only one (tagesschau.de writes it
+        # under every article), read as its date
+        ("Stand: 25.04.24.", dt.date(2024, 4, 25)),
         ("Version 1.2.24.3", None),  # a piece of a longer number
         ("31.02.24", None),  # no such day
         ("25.04.99", None),  # read as 2099: in the future
