@@ -269,6 +269,52 @@ def _copy(src: IO[bytes] | Any, out: IO[bytes]) -> int:
         total += len(buf)
 
 
+def _payload_location(warc_dir: Path, loc: RecordLocation,
+                      original: RecordLocation | None) -> RecordLocation:
+    """The record holding the payload of the record at *loc*: itself, or for a
+    revisit its *original*, once checked to be the response the revisit names."""
+    if loc.record_type != "revisit":
+        return loc
+    if original is None:
+        raise RecordError("a revisit has no payload of its own: the original response "
+                          "is needed", filename=loc.filename, offset=loc.offset)
+    with open_record(warc_dir, loc) as record:
+        refers_to = record.rec_headers.get_header("WARC-Refers-To")
+        digest = record.rec_headers.get_header("WARC-Payload-Digest")
+    if refers_to and refers_to != original.record_id:
+        raise RecordError(f"revisit refers to {refers_to}, not {original.record_id}",
+                          filename=loc.filename, offset=loc.offset)
+    if digest and original.payload_digest and digest != original.payload_digest:
+        raise RecordError("revisit and original payload digests differ",
+                          filename=loc.filename, offset=loc.offset)
+    return original
+
+
+def read_payload_start(warc_dir: Path, loc: RecordLocation, limit: int, *,
+                       original: RecordLocation | None = None) -> tuple[bytes, str]:
+    """The first *limit* bytes of the HTTP payload of the record at *loc*, as
+    captured (still Content-Encoded), and the codings they carry (``"gzip"``;
+    ``""`` for none), checked as :func:`read_payload` checks them: what a
+    page's extraction reads (:func:`archiver.cpupool.extract_body`, which
+    inflates no further than its limit: a body of a few hundred KB may inflate
+    to gigabytes, and one cut short still gives what it holds)."""
+    loc = _payload_location(warc_dir, loc, original)
+    with open_record(warc_dir, loc) as record:
+        if record.rec_type != "response":
+            raise RecordError(f"a {record.rec_type} record has no HTTP payload",
+                              filename=loc.filename, offset=loc.offset)
+        encoding = body_codings(record.http_headers.headers if record.http_headers else [],
+                                transfer=ORIG_HEADER_PREFIX.lower() + "transfer-encoding") or ""
+        pieces, left = [], max(0, limit)
+        while left:
+            piece = record.raw_stream.read(min(left, _CHUNK))
+            if not piece:
+                break
+            pieces.append(piece)
+            left -= len(piece)
+        return b"".join(pieces), encoding
+
+
 def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bool = False,
                  *, original: RecordLocation | None = None) -> int:
     """Write the HTTP payload of the record at *loc* to *out*; returns the bytes written.
@@ -281,20 +327,7 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
     (:func:`archiver.codings.undo_codings`: decoded once to check, then again
     to write).
     """
-    if loc.record_type == "revisit":
-        if original is None:
-            raise RecordError("a revisit has no payload of its own: the original response "
-                              "is needed", filename=loc.filename, offset=loc.offset)
-        with open_record(warc_dir, loc) as record:
-            refers_to = record.rec_headers.get_header("WARC-Refers-To")
-            digest = record.rec_headers.get_header("WARC-Payload-Digest")
-        if refers_to and refers_to != original.record_id:
-            raise RecordError(f"revisit refers to {refers_to}, not {original.record_id}",
-                              filename=loc.filename, offset=loc.offset)
-        if digest and original.payload_digest and digest != original.payload_digest:
-            raise RecordError("revisit and original payload digests differ",
-                              filename=loc.filename, offset=loc.offset)
-        loc = original
+    loc = _payload_location(warc_dir, loc, original)
     with open_record(warc_dir, loc) as record:
         if record.rec_type != "response":
             raise RecordError(f"a {record.rec_type} record has no HTTP payload",
