@@ -31,7 +31,7 @@ from archiver.store import open_store
 from archiver.web.app import CSP, make_app, missing_warc_files
 from archiver.web.replay import ReplayServer
 
-from .lab import Handler, Site, news_page
+from .lab import Handler, Route, Site, news_page
 from .test_retrieval_damage import captures
 
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -804,3 +804,50 @@ def test_a_body_with_two_codings_is_replayed_decoded(tmp_path: Path) -> None:
             assert "content-encoding" not in framed.headers, path
             assert "Browsers undo both codings." in framed.text, path
             assert "<title>Coded twice over" in framed.text, path
+
+
+def _gzip_bomb(head: bytes, megabytes: int) -> bytes:
+    """*head*, then *megabytes* MB of spaces, as one gzip body: some 1 KB a MB."""
+    squeeze = zlib.compressobj(9, zlib.DEFLATED, 31)
+    spaces = b" " * (1 << 20)
+    return squeeze.compress(head) + b"".join(
+        squeeze.compress(spaces) for _ in range(megabytes)) + squeeze.flush()
+
+
+def test_a_latest_capture_that_inflates_to_gigabytes_is_inflated_no_further_than_read(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A 64 KB gzip body that inflates to 64 MB, captured last: the citation page
+    inflated it whole into memory (400 MB took the dashboard to 1.28 GB), and cut
+    it to MAX_PAYLOAD_BYTES only afterwards; it now inflates no further than that."""
+    import tracemalloc
+
+    from archiver.web import model
+
+    article = news_page("Kenya deports 45 to China",
+                        "Forty-five people were deported from Kenya to China.")
+    with Site() as site:
+        site.page("/news/1", article)
+        lab = Lab.first_cycle(tmp_path, site)
+        bomb = _gzip_bomb(article.split("</body>")[0].encode(), 64)
+        assert len(bomb) < 100_000
+        site.route("/news/1", Route(200, [("Content-Type", "text/html; charset=utf-8"),
+                                          ("Content-Encoding", "gzip")], bomb))
+        time.sleep(1.1)  # replay URLs name a capture to the second
+        lab.cycle()
+    monkeypatch.setattr(model, "MAX_PAYLOAD_BYTES", 1 << 20)
+    latest = captures(lab.archive, lab.urls["one"])[-1]
+    assert latest["http_status"] == 200 and latest["body_size"] == len(bomb)
+    store = open_store(lab.archive, readonly=True)
+    tracemalloc.start()
+    try:
+        text = model.capture_text(store, lab.archive / "warc", latest)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+        store.close()
+    assert text is not None and "Forty-five people were deported" in text
+    assert peak < 8 * 2**20, f"{peak / 2**20:.0f} MB at most in memory"
+    app = make_app(lab.archive, replay_base=REPLAY_BASE)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        diff = c.get(f"/citation/{citation_ids(lab)[lab.urls['one']]}.json").json()["diff"]
+    assert diff["available"] and diff["identical"], diff

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import difflib
 import functools
-import io
 import json
 import logging
 import re
@@ -29,15 +28,16 @@ from pathlib import Path
 from typing import Any
 
 from .. import cpupool
+from ..codings import decode_content
 from ..cpupool import JobTimedOut, WorkerDied, run_apart
 from ..evidence import FileVerdicts, response_location
 from ..exceptions import ArchiverError
 from ..exchange import request_key
 from ..extract import extract
-from ..models import Baseline
+from ..models import Baseline, PageInfo
 from ..report import build_report, counts
 from ..report_html import COLLECTION, enrich, group_by_event, replay_timestamp, replay_url
-from ..retrieval import read_payload, verify_records
+from ..retrieval import read_payload_start, verify_records
 from ..store import Store, iso
 from ..warc import RecordLocation
 
@@ -47,7 +47,8 @@ LOGGER = logging.getLogger(__name__)
 MAX_DIFF_LINES = 1500
 #: Width at which long sentences are wrapped before diffing.
 DIFF_WIDTH = 100
-#: Most payload bytes read back to extract the latest text.
+#: Most payload bytes read back to extract the latest text, and most bytes it is
+#: inflated to (a cycle's ``fetch.max_decoded_bytes``, by default).
 MAX_PAYLOAD_BYTES = 20 * 1024 * 1024
 #: Most checks and captures listed on a citation page (the latest ones).
 MAX_TIMELINE = 500
@@ -165,6 +166,14 @@ def replay_problem(store: Store, warc_dir: Path, url: str, timestamp: str,
     return None
 
 
+def _read_page(raw: bytes, codings: str, content_type: str | None, url: str) -> PageInfo:
+    """What a cycle's extraction makes of a body cut at :data:`MAX_PAYLOAD_BYTES`:
+    its *codings* undone up to that many bytes (what a damaged or cut stream
+    gives before its damage), then read."""
+    body, _ = decode_content(raw, codings or None, MAX_PAYLOAD_BYTES)
+    return extract(body, url=url, content_type=content_type)
+
+
 def capture_text(store: Store, warc_dir: Path, capture: dict[str, Any]) -> str | None:
     """The main text of a capture's payload, extracted again from the WARC file.
 
@@ -179,10 +188,11 @@ def capture_text(store: Store, warc_dir: Path, capture: dict[str, Any]) -> str |
         if ref is None:
             return None
         original = response_location(ref)
-    buf = io.BytesIO()
     try:
-        read_payload(warc_dir, response_location(capture), buf, decoded=True,
-                     original=original)
+        # what a cycle's extraction reads: the body cut at the bound, inflated
+        # no further (a few hundred KB of gzip can inflate to gigabytes)
+        raw, codings = read_payload_start(warc_dir, response_location(capture),
+                                          MAX_PAYLOAD_BYTES, original=original)
     except (ArchiverError, OSError, ValueError) as exc:
         LOGGER.warning("cannot read capture %s: %s", capture.get("id"), exc)
         return None
@@ -190,8 +200,8 @@ def capture_text(store: Store, warc_dir: Path, capture: dict[str, Any]) -> str |
     # in a process of its own, stopped past the limit a cycle sets (a request
     # thread cannot be stopped; a page a cycle left unread would hold it)
     reading = functools.partial(
-        extract, buf.getvalue()[:MAX_PAYLOAD_BYTES], url=str(capture["url"]),
-        content_type=content_type if isinstance(content_type, str) else None)
+        _read_page, raw, codings, content_type if isinstance(content_type, str) else None,
+        str(capture["url"]))
     try:
         page = run_apart(reading, (), cpupool.JOB_SECONDS)
     except (JobTimedOut, WorkerDied):
