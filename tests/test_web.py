@@ -851,3 +851,39 @@ def test_a_latest_capture_that_inflates_to_gigabytes_is_inflated_no_further_than
     with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
         diff = c.get(f"/citation/{citation_ids(lab)[lab.urls['one']]}.json").json()["diff"]
     assert diff["available"] and diff["identical"], diff
+
+
+def _first_snapshot_links(page: str) -> dict[str, str]:
+    """The "our archived copy" link of each citation card on the index, by cited URL."""
+    import re
+
+    found = {}
+    for card in page.split('<article class="citation')[1:]:
+        cited = re.search(r'<h3>.*?<a href="[^"]*">([^<]*)</a>', card, re.S)
+        ours = re.search(r'<a href="([^"]*)" rel="noreferrer noopener">our archived copy', card)
+        if cited and ours:
+            found[cited.group(1)] = ours.group(1).replace("&amp;", "&")
+    return found
+
+
+def test_the_index_offers_a_first_snapshot_through_the_check_of_its_digests(
+        lab: Lab, tmp_path: Path) -> None:
+    """The index's "our archived copy (first snapshot)" linked straight to the
+    replay origin, which served an altered first snapshot's closest capture (the
+    changed page) under that label; it now goes through the dashboard's
+    /archive/<ts>/<url>, which answers 409 for a copy that fails its digests."""
+    copy = tmp_path / "archive"
+    shutil.copytree(lab.archive, copy)
+    _forge_in_place(copy, captures(copy, lab.urls["two"])[0], b"Forty-five people",
+                    b"Forty-nine people")
+    app = make_app(copy, replay_base=REPLAY_BASE)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        links = _first_snapshot_links(c.get("/").text)
+        assert set(links) == {lab.urls["one"], lab.urls["two"]}  # /gone was never alive
+        for url, link in links.items():
+            assert link.startswith("/archive/") and link.endswith("/" + url), link
+        refused = c.get(links[lab.urls["two"]])
+        assert refused.status_code == 409 and "Forty" not in refused.text
+        sent = c.get(links[lab.urls["one"]])
+        assert sent.status_code == 302
+        assert sent.headers["location"] == REPLAY_BASE + links[lab.urls["one"]]

@@ -9,7 +9,8 @@ Pages (each HTML page has a ``.json`` twin serving the same model):
                                  latest capture
 ``/static/style.css``            the stylesheet (no inline style: the CSP forbids it)
 ``/{coll}/{timestamp}/{url}``    a redirect to that capture in the replay origin
-                                 (the HTML report's "our archived copy" links);
+                                 (the "our archived copy" links of the HTML
+                                 report and of ``/``);
                                  409 when that capture no longer matches its
                                  recorded digests
 ==============================  ===================================================
