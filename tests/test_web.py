@@ -887,3 +887,25 @@ def test_the_index_offers_a_first_snapshot_through_the_check_of_its_digests(
         sent = c.get(links[lab.urls["one"]])
         assert sent.status_code == 302
         assert sent.headers["location"] == REPLAY_BASE + links[lab.urls["one"]]
+
+
+def test_a_report_link_to_an_altered_copy_answers_409_however_the_url_is_written(
+        lab: Lab, tmp_path: Path) -> None:
+    """The report links to a capture with the URL as cited (``HTTP://HOST:PORT/...``,
+    ``/./``), the store keeps it under the form it was requested in: the check
+    looked the URL up as written, found nothing, and sent an altered first
+    snapshot on to the replay (302)."""
+    copy = tmp_path / "archive"
+    shutil.copytree(lab.archive, copy)
+    first = captures(copy, lab.urls["two"])[0]
+    _forge_in_place(copy, first, b"Forty-five people", b"Forty-nine people")
+    stamp = "".join(ch for ch in str(first["fetched_at"])[:19] if ch.isdigit())
+    where = f"{first['warc_file']}@{first['warc_offset']}"
+    rest = lab.urls["two"].split("://", 1)[1]
+    host, path = rest.split("/", 1)
+    app = make_app(copy, replay_base=REPLAY_BASE)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        for cited in (lab.urls["two"], f"HTTP://{host}/{path}", f"http://{host}/./{path}"):
+            refused = c.get(f"/archive/{stamp}/{cited}")
+            assert refused.status_code == 409, cited
+            assert where in refused.text

@@ -156,9 +156,12 @@ def _file_problem(store: Store, warc_dir: Path, loc: RecordLocation,
 def replay_problem(store: Store, warc_dir: Path, url: str, timestamp: str,
                    files: FileVerdicts | None = None) -> str | None:
     """What is wrong with the capture of *url* taken at *timestamp* (14 digits), the
-    one a replay link names; None when it matches its digests or is not one of ours."""
+    one a replay link names; None when it matches its digests or is not one of ours.
+
+    *url* as the link writes it, the cited form (``HTTP://HOST/./a``): found
+    under the form it was requested in, which the store keys captures by."""
     seen: dict[tuple[str, int], str | None] = {}
-    for row in store.captures_of(url):
+    for row in store.captures_of_cited(url):
         if replay_timestamp(row.get("fetched_at")) == timestamp:
             problem = capture_problem(store, warc_dir, row, seen, files)
             if problem is not None:
