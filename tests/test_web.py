@@ -909,3 +909,26 @@ def test_a_report_link_to_an_altered_copy_answers_409_however_the_url_is_written
             refused = c.get(f"/archive/{stamp}/{cited}")
             assert refused.status_code == 409, cited
             assert where in refused.text
+
+
+MALFORMED_HOSTS = ("http://[::1", "http://[zz]/", "https://[1.2.3.4]/a", "http://[::1]:x/")
+
+
+def test_a_url_whose_host_cannot_be_read_is_a_400(lab: Lab, client: httpx.Client) -> None:
+    """A bracketed host that is no IPv6 address, or is cut short: pywb's
+    urlsplit raised at it (500, "Internal Error: Invalid IPv6 URL"), on the
+    replay origin and behind the dashboard's redirect; both answer 400."""
+    for url in MALFORMED_HOSTS:
+        r = client.get(f"/archive/20261125135958/{url}")
+        assert r.status_code == 400 and "location" not in r.headers, url
+        assert r.headers["content-security-policy"] == CSP
+    with ReplayServer(lab.archive) as replay, \
+            httpx.Client(trust_env=False, timeout=20) as c:
+        for url in MALFORMED_HOSTS:
+            for path in (f"/archive/2026mp_/{url}", f"/archive/2026/{url}", f"/archive/{url}"):
+                r = c.get(replay.url + path)
+                assert r.status_code == 400, (path, r.status_code)
+                assert r.headers["content-type"].startswith("text/plain")
+        # what pywb reads still reaches it
+        r = c.get(f"{replay.url}/archive/2030id_/{lab.urls['two']}", follow_redirects=True)
+        assert r.status_code == 200 and b"Forty-five people" in r.content

@@ -52,7 +52,7 @@ from ..exceptions import StorageError
 from ..report_html import COLLECTION, STATIC_DIR, environment
 from ..store import open_store
 from .model import citation_model, index_model, replay_problem
-from .replay import ReplayServer
+from .replay import ReplayServer, unreadable_url
 
 if TYPE_CHECKING:
     from _typeshed.wsgi import StartResponse, WSGIEnvironment
@@ -218,6 +218,9 @@ class Dashboard:
         url = f"{target}?{raw_query}" if raw_query else target
         if not url.isprintable():  # a CR or LF would end the Location header
             return self.error(request, 404, "Not Found", "Not an archived URL.")
+        if unreadable_url(url):  # a bracketed host that is no address: pywb's 500
+            return self.error(request, 400, "Bad Request",
+                              "Not an archived URL: its host or port cannot be read.")
         problem = self._read(replay_problem, self.warc_dir, url, timestamp, self.files)
         if problem is not None:
             return self.error(request, 409, "Archived copy altered",

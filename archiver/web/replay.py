@@ -29,7 +29,9 @@ request: some 4 ms for 1,000 files) have changed (so a file rewritten in
 place while the replay runs is checked again before the next request is
 answered), or when a file indexed before the database had its SHA-256 (one
 a running cycle closed) has it now.
-Only GET and HEAD reach pywb; recording and proxy mode stay off. A damaged or
+Only GET and HEAD reach pywb, and only URLs whose host and port can be read
+(400 otherwise: pywb answered a bracketed host that is no address with a 500);
+recording and proxy mode stay off. A damaged or
 altered WARC file does not stop the replay: the warnings of the first build
 (which files, which offsets, how many records left out, given again at each
 start when the index comes from the cache; or that the cache cannot be
@@ -54,6 +56,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 from types import TracebackType
 from typing import Any
+from urllib.parse import urlsplit
 
 from ..exceptions import ArchiverError
 from ..report_html import COLLECTION
@@ -153,8 +156,31 @@ def _wire(value: str) -> str:
         return value.encode("utf-8").decode("latin-1")
 
 
+def unreadable_url(url: str) -> str | None:
+    """Why *url* cannot be read as a URL (a bracketed host that is no IP
+    address, or is cut short; a port that is no number), as ``urlsplit`` says;
+    None when it can."""
+    try:
+        parts = urlsplit(url)
+        parts.hostname, parts.port  # noqa: B018 - read to check them
+    except ValueError as exc:
+        return str(exc)
+    return None
+
+
+def _unreadable_target(path: str, collection: str) -> str | None:
+    """Why the URL a replay path names (``/{coll}/[{ts}{mod}/]{url}``) cannot be
+    read (:func:`unreadable_url`), where pywb's own reading raised (a 500)."""
+    rest = path.removeprefix(f"/{collection}/")
+    if rest == path:
+        return None
+    _, _, after = rest.partition("/")
+    return unreadable_url(rest) or (unreadable_url(after) if after else None)
+
+
 class Guard:
-    """WSGI middleware in front of pywb: GET/HEAD only, collection refresh."""
+    """WSGI middleware in front of pywb: GET/HEAD only, a URL that cannot be read
+    answered 400, collection refresh."""
 
     def __init__(self, app: WsgiApp, refresher: Refresher) -> None:
         self.app = app
@@ -167,6 +193,12 @@ class Guard:
             start_response("405 Method Not Allowed", [
                 ("Allow", "GET, HEAD"), ("Content-Type", "text/plain; charset=utf-8"),
                 ("Content-Length", str(len(body)))])
+            return [body]
+        if _unreadable_target(environ.get("PATH_INFO", ""), self.refresher.name):
+            body = b"Not an archived URL: its host or port cannot be read.\n"
+            start_response("400 Bad Request", [
+                ("Content-Type", "text/plain; charset=utf-8"),
+                ("X-Content-Type-Options", "nosniff"), ("Content-Length", str(len(body)))])
             return [body]
         try:
             self.refresher.refresh()
