@@ -932,3 +932,22 @@ def test_a_url_whose_host_cannot_be_read_is_a_400(lab: Lab, client: httpx.Client
         # what pywb reads still reaches it
         r = c.get(f"{replay.url}/archive/2030id_/{lab.urls['two']}", follow_redirects=True)
         assert r.status_code == 200 and b"Forty-five people" in r.content
+
+
+def test_a_record_that_cannot_be_read_is_named_once(lab: Lab, tmp_path: Path) -> None:
+    """Its message names file and offset already: the page said them twice
+    ("x.warc.gz@2586: x.warc.gz@2586: the gzip header ...")."""
+    copy = tmp_path / "archive"
+    shutil.copytree(lab.archive, copy)
+    first = captures(copy, lab.urls["two"])[0]
+    path = copy / "warc" / str(first["warc_file"])
+    data = bytearray(path.read_bytes())
+    data[int(str(first["warc_offset"]))] ^= 0xFF  # its gzip member's magic number
+    path.write_bytes(bytes(data))
+    app = make_app(copy, replay_base=REPLAY_BASE)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        problem = c.get(f"/citation/{citation_ids(lab)[lab.urls['two']]}.json").json()[
+            "captures"][0]["digest_problem"]
+    where = f"{first['warc_file']}@{first['warc_offset']}"
+    assert problem.startswith(where + ": ") and problem.count(str(first["warc_file"])) == 1, \
+        problem
