@@ -951,3 +951,68 @@ def test_a_record_that_cannot_be_read_is_named_once(lab: Lab, tmp_path: Path) ->
     where = f"{first['warc_file']}@{first['warc_offset']}"
     assert problem.startswith(where + ": ") and problem.count(str(first["warc_file"])) == 1, \
         problem
+
+
+def test_a_connection_left_idle_is_closed(lab: Lab) -> None:
+    """Requests sent in part and never finished held a thread each, for ever
+    (300 of them, 300 threads); each is now closed once idle past the timeout."""
+    import socket
+
+    from archiver.web.app import DashboardServer
+
+    with DashboardServer(lab.archive, port=0, replay_port=0, idle_seconds=0.5) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        idle = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+        try:
+            for sock in idle:
+                sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1\r\n")  # and no more
+            started = time.monotonic()
+            for sock in idle:
+                assert sock.recv(1024) == b""  # closed by the server (a timeout raises)
+            assert time.monotonic() - started < 5
+        finally:
+            for sock in idle:
+                sock.close()
+        with httpx.Client(trust_env=False, timeout=10) as c:
+            assert c.get(server.url + "/index.json").status_code == 200
+
+
+def test_citation_pages_past_the_busy_limit_are_a_503(
+        lab: Lab, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Pages that read WARC files are made a few at a time: one that finds no
+    turn in time is answered 503 with Retry-After, not queued without end."""
+    import threading
+
+    from archiver.web import app as web_app
+
+    started, release = threading.Event(), threading.Event()
+    model_of = web_app.citation_model
+
+    def held(*args: object) -> object:
+        started.set()
+        assert release.wait(10)
+        return model_of(*args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(web_app, "citation_model", held)
+    monkeypatch.setattr(web_app, "BUSY_PAGES", 1)
+    app = make_app(lab.archive, replay_base=REPLAY_BASE)
+    app.wait_seconds = 0.2
+    cid = citation_ids(lab)[lab.urls["two"]]
+    answers: list[int] = []
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        first = threading.Thread(target=lambda: answers.append(
+            c.get(f"/citation/{cid}.json").status_code))
+        first.start()
+        try:
+            assert started.wait(10)
+            busy = c.get(f"/citation/{cid}.json")
+            assert busy.status_code == 503 and busy.headers["retry-after"] == "2"
+            assert busy.json()["error"] == "Busy"
+            link = f"/archive/20261125135958/{lab.urls['two']}"
+            assert c.get(link).status_code == 503
+            assert c.get("/index.json").status_code == 200  # no WARC file read: no turn
+        finally:
+            release.set()
+            first.join(10)
+        assert answers == [200]
+        assert c.get(f"/citation/{cid}.json").status_code == 200

@@ -25,7 +25,9 @@ otherwise) and no endpoint changes anything; the store is opened read-only for
 each request; everything from a page is escaped (Jinja autoescape); every
 response carries a strict Content-Security-Policy (no script at all),
 ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` and
-``X-Frame-Options: DENY``.
+``X-Frame-Options: DENY``. A connection idle for :data:`IDLE_SECONDS` is
+closed; at most :data:`BUSY_PAGES` pages that read WARC files are made at once
+(503 with ``Retry-After`` for one that finds no turn in :data:`WAIT_SECONDS`).
 
 Example::
 
@@ -64,6 +66,14 @@ DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8080
 #: The largest integer SQLite holds (a citation's id is one).
 SQLITE_MAX_INT = 2**63 - 1
+#: Seconds a connection may send nothing before it is closed (a request sent
+#: in part, or a connection kept open and left idle, held a thread for ever).
+IDLE_SECONDS = 30.0
+#: Most pages made at once that read WARC files (a citation page, the check of
+#: a report's link); past them a request waits up to WAIT_SECONDS, then is
+#: answered 503 with Retry-After.
+BUSY_PAGES = 4
+WAIT_SECONDS = 2.0
 
 CSP = ("default-src 'none'; style-src 'self'; img-src 'self'; base-uri 'none';"
        " form-action 'none'; frame-ancestors 'none'")
@@ -92,6 +102,8 @@ class Dashboard:
         # the verdict of each WARC file that vouches for captures an earlier
         # version wrote, kept while the file stays as it is
         self.files = FileVerdicts()
+        self.busy = threading.BoundedSemaphore(BUSY_PAGES)
+        self.wait_seconds = WAIT_SECONDS
         self.url_map = Map([
             Rule("/", endpoint="index"),
             Rule("/index.json", endpoint="index_json"),
@@ -128,6 +140,10 @@ class Dashboard:
             handler = getattr(self, f"on_{endpoint}")
             result: Response = handler(request, **args)
             return result
+        except _Busy:
+            return self.error(request, 503, "Busy",
+                              "Too many pages are being made right now; try again shortly.",
+                              headers={"Retry-After": "2"})
         except StorageError as exc:
             LOGGER.warning("cannot read the archive: %s", exc)
             return self.error(request, 503, "Archive unavailable",
@@ -138,6 +154,16 @@ class Dashboard:
                               "This page could not be made; the server log says why.")
 
     # -- helpers --------------------------------------------------------------
+    def _read_warcs(self, fn: Any, *args: Any) -> Any:
+        """:meth:`_read` for a page that reads WARC files: at most BUSY_PAGES at
+        once; :class:`_Busy` when no turn came in time."""
+        if not self.busy.acquire(timeout=self.wait_seconds):
+            raise _Busy()
+        try:
+            return self._read(fn, *args)
+        finally:
+            self.busy.release()
+
     def _read(self, fn: Any, *args: Any) -> Any:
         store = open_store(self.archive, readonly=True)
         try:
@@ -178,7 +204,7 @@ class Dashboard:
         return self.json(self._read(index_model, self.replay_base, self.collection))
 
     def _citation(self, cid: int) -> dict[str, Any] | None:
-        result: dict[str, Any] | None = self._read(
+        result: dict[str, Any] | None = self._read_warcs(
             citation_model, self.warc_dir, cid, self.replay_base, self.collection, self.files)
         return result
 
@@ -221,7 +247,7 @@ class Dashboard:
         if unreadable_url(url):  # a bracketed host that is no address: pywb's 500
             return self.error(request, 400, "Bad Request",
                               "Not an archived URL: its host or port cannot be read.")
-        problem = self._read(replay_problem, self.warc_dir, url, timestamp, self.files)
+        problem = self._read_warcs(replay_problem, self.warc_dir, url, timestamp, self.files)
         if problem is not None:
             return self.error(request, 409, "Archived copy altered",
                               f"The copy of {url} captured at {timestamp} does not match what "
@@ -231,6 +257,10 @@ class Dashboard:
         response = Response("", status=302)
         response.headers["Location"] = location
         return response
+
+
+class _Busy(Exception):  # noqa: N818 - answered 503, not a defect
+    """No turn came for a page that reads WARC files."""
 
 
 def _raw_target(request: Request, prefix: str) -> str | None:
@@ -269,8 +299,9 @@ class DashboardServer:
     """
 
     def __init__(self, archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-                 replay_port: int | None = None) -> None:
+                 replay_port: int | None = None, idle_seconds: float = IDLE_SECONDS) -> None:
         self.archive = Path(archive)
+        self.idle_seconds = idle_seconds
         self.host = host
         self.port = port
         self.replay_port = (port + 1 if 0 < port < 65535 else 0) if replay_port is None \
@@ -280,7 +311,10 @@ class DashboardServer:
         self.thread: threading.Thread | None = None
 
     def start(self) -> DashboardServer:
-        from werkzeug.serving import make_server
+        from werkzeug.serving import WSGIRequestHandler, make_server
+
+        class Handler(WSGIRequestHandler):
+            timeout = self.idle_seconds  # the socket's: a connection idle past it is closed
 
         db = self.archive / "archiver.db"
         if not db.exists():
@@ -289,7 +323,8 @@ class DashboardServer:
         try:
             app = make_app(self.archive, replay_base=self.replay.url)
             try:
-                self.server = make_server(self.host, self.port, app, threaded=True)
+                self.server = make_server(self.host, self.port, app, threaded=True,
+                                          request_handler=Handler)
             except SystemExit:  # werkzeug's way of saying the port is taken
                 raise OSError(errno.EADDRINUSE, "address already in use") from None
         except BaseException:
