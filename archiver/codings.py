@@ -337,8 +337,8 @@ class _Undoing:
         self._finished = self._identity
 
     def feed(self, chunk: bytes) -> Iterator[bytes]:
-        """The bytes *chunk* decodes to, in pieces (a brotli piece is at most
-        a megabyte: 16 KB of brotli can give gigabytes)."""
+        """The bytes *chunk* decodes to, in pieces of at most a megabyte (16 KB
+        of brotli can give gigabytes, of gzip 16 MB)."""
         try:
             for piece in self._decode(chunk):
                 if piece:
@@ -374,9 +374,15 @@ class _Undoing:
             if self._decomp is None:
                 wbits = 31 if self._gzip else 15 if _zlib_wrapped(chunk) else -15
                 self._decomp = _codec.decompressobj(wbits)
-            yield self._decomp.decompress(chunk)
-            self._finished = self._decomp.eof
-            chunk = self._decomp.unused_data if self._finished else b""
+            decomp = self._decomp
+            piece = decomp.decompress(chunk, _OUTPUT_STEP)
+            yield piece
+            # what the chunk holds, a step at a time (a chunk can inflate a thousandfold)
+            while not decomp.eof and (decomp.unconsumed_tail or len(piece) == _OUTPUT_STEP):
+                piece = decomp.decompress(decomp.unconsumed_tail, _OUTPUT_STEP)
+                yield piece
+            self._finished = decomp.eof
+            chunk = decomp.unused_data if self._finished else b""
 
     def end(self) -> None:
         """The body ended: :class:`DamagedEncoding` when its coding did not."""

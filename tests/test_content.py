@@ -339,6 +339,22 @@ def test_undo_codings_undoes_a_list_last_first_and_streams() -> None:
         undo_codings([coded], "compress, br")  # before anything is read
 
 
+@pytest.mark.parametrize("encoding, compress", [
+    ("gzip", lambda d: gzip.compress(d, compresslevel=9)),
+    ("deflate", lambda d: zlib.compress(d, 9)),
+    ("gzip, gzip", lambda d: gzip.compress(gzip.compress(d, 9), 9)),
+])
+def test_undo_codings_gives_a_bomb_a_megabyte_at_a_time(encoding: str, compress) -> None:
+    """A chunk of 64 KB of gzip can inflate to 64 MB: it is given in pieces of
+    at most a megabyte (it was given whole, as get --decoded and the replay
+    read it), and all of it is given."""
+    from archiver.codings import undo_codings
+
+    coded = compress(b"\0" * (96 * MB))
+    pieces = [len(p) for p in undo_codings([coded], encoding)]
+    assert max(pieces) <= MB and sum(pieces) == 96 * MB
+
+
 def test_undo_encoding_lets_a_write_error_through() -> None:
     """A full disk or a closed pipe is no damage to the stream."""
     from archiver.codings import DamagedEncoding, undo_encoding
