@@ -144,7 +144,9 @@ def make_settings(sources_path: Path, config: Path | None, timeout: float | None
                   per_host_delay: float | None, allow_private: bool) -> Settings:
     path = config if config is not None else settings_path_for(sources_path)
     if config is not None and not config.exists():
-        raise InputError("settings file not found", path=config)
+        said = "a link that leads to no file (a loop, or a missing target)" \
+            if config.is_symlink() else "settings file not found"
+        raise InputError(said, path=config)
     settings = load_settings(path)
     if timeout is not None:
         if not 0 < timeout <= _A_DAY:  # also refuses nan
@@ -324,7 +326,8 @@ def run(**options: Any) -> None:
     """One full cycle: capture what has no snapshot yet, check every citation, print the report.
 
     Exit status: 0 when no citation is dead or soft-404, 1 when at least one is,
-    2 for bad input or usage.
+    2 for bad input or usage, 3 when the archive cannot be written (disk full),
+    130 when stopped (Ctrl-C, SIGTERM, SIGHUP: the next run goes on from there).
 
     Example: archiver run --sources data/sources.yaml --format json
     """
@@ -335,6 +338,8 @@ def run(**options: Any) -> None:
 @cycle_options
 def check(**options: Any) -> None:
     """Check every citation (capturing a baseline snapshot where none exists), print the report.
+
+    Exit status: as for run.
 
     Example: archiver check --format md
     """

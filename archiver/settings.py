@@ -113,7 +113,8 @@ class CheckSettings(Section):
 
 @dataclass
 class WarcSettings(Section):
-    prefix: str = setting("archiver", "WARC file name prefix: {prefix}-{timestamp}-{serial}.warc.gz.")
+    prefix: str = setting("archiver", "WARC file name prefix: {prefix}-{timestamp}-{serial}.warc.gz "
+                           "(letters, digits, `_`, `.`, `-`; at most 100).")
     max_file_bytes: int = setting(1024 * 1024 * 1024, "Roll over to a new WARC file past this size.")
     compression_level: int = setting(3, "gzip level of each record (1 fastest, 9 smallest). 1 to 4 are deflated by ISA-L (3: 3% more bytes than zlib's 3 on news pages sent uncompressed, in a fifth of the CPU), 5 to 9 by zlib.")
 

@@ -292,3 +292,18 @@ def test_a_database_a_newer_version_set_up_is_refused(lab: Lab, tmp_path: Path) 
     assert proc.returncode == 2 and b"m999_from_the_future" in proc.stderr, proc.stderr
     assert len(lab.site.hits) == hits  # nothing fetched
     assert contents(archive) == before
+
+
+def test_a_settings_link_that_loops_is_named_as_such(tmp_path: Path) -> None:
+    """`--config loop` where loop links to itself: exit 2, the file named, and
+    not "settings file not found", which sent the user looking for a file."""
+    loop = tmp_path / "loop.toml"
+    loop.symlink_to(loop.name)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(
+        ["http://127.0.0.1:9/news/1"]))
+    proc = archiver("run", "--sources", str(sources), "--archive", str(tmp_path / "a"),
+                    "--config", str(loop))
+    err = proc.stderr.decode()
+    assert proc.returncode == 2 and "loop.toml" in err
+    assert "a link that leads to no file" in err and "not found" not in err
+    assert not (tmp_path / "a").exists()
