@@ -48,7 +48,7 @@ from .maintext import MAX_TEXT_CHARS, main_text
 from .models import PageInfo
 from .pagemeta import collect, is_paywalled, script_redirect
 from .pdfinfo import extract_pdf
-from .titles import after_section, names_a_section
+from .titles import after_section, names_a_section_h1
 
 __all__ = ["MAX_HTML_BYTES", "extract", "parse_html"]
 
@@ -123,9 +123,10 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     meta = found.meta
     h1_text, qualified = article_h1(found.h1s)
     # an <h1> that names the page's section, as the <title> does after the
-    # headline ("Headline | 本院新聞 | 行政院" with <h1>本院新聞</h1>), heads nothing
+    # headline ("Headline | 本院新聞 | 行政院" with <h1>本院新聞</h1>), heads nothing;
+    # the last part of "Site - Headline" is the headline
     section = h1_text if qualified and h1_text is not None \
-        and names_a_section(h1_text, found.title) else None
+        and names_a_section_h1(h1_text, found.title) else None
     if section:
         qualified = False
     # the headline as shown: the article's <h1>, else an element marked as such,

@@ -160,6 +160,29 @@ def names_a_section(heading: str, title: str | None, last: bool = True) -> bool:
         and (last or key != parts[-1])
 
 
+def names_a_section_h1(heading: str, title: str | None) -> bool:
+    """True when *heading*, a page's ``<h1>``, is a part of *title* that names a
+    section or the site rather than the headline: a part between others
+    ("Headline | 本院新聞 | 行政院"), or the last one when the parts before it
+    say more than it ("Dam project delayed again | World"). The last part of
+    "Ministry of Labour - Minimum wage to rise" or "法務部-本部新聞稿-法務部對肯亞案之說明"
+    is the headline, the site's name first."""
+    if names_a_section(heading, title, last=False):
+        return True
+    if not names_a_section(heading, title):
+        return False
+    rest = " ".join(title_parts(title or "")[:-1])
+    return says_more(rest, heading)
+
+
+def says_more(rest: str, label: str) -> bool:
+    """True when *rest* of a title says more than the part *label*: a few more
+    words ("Dam project delayed again" over "World"), or in a script written
+    without spaces, twice its characters."""
+    return len(rest.split()) >= max(3, len(label.split()) + 1) \
+        or len(rest) >= 2 * len(label)
+
+
 def after_section(title: str | None, section: str) -> str | None:
     """What *title* says after the part *section* when that part is neither its
     first nor its last ("Ministry-News releases-Headline" after "News

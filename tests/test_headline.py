@@ -1,0 +1,68 @@
+"""The headline chosen among a page's <title>, <h1> and meta values.
+
+Hand-built pages, each modelled on the markup of a family of sites named
+above it: where the site's name comes first in the <title>, where an <h1>
+is made of several elements, where invisible characters break words, where
+a page holds several <h1>.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from archiver import titles
+from archiver.extract import extract
+
+URL = "http://127.0.0.1:8765/news/2023/05/story"
+LOREM = "<p>" + "Lorem ipsum dolor sit amet, consectetur adipiscing elit. " * 8 + "</p>"
+
+
+def headline(head: str, body: str, lang: str = "en") -> str | None:
+    doc = (f"<!doctype html><html lang='{lang}'><head><meta charset='utf-8'>{head}</head>"
+           f"<body>{body}</body></html>")
+    return extract(doc.encode(), url=URL, content_type="text/html; charset=utf-8",
+                   text=False).headline
+
+
+# ------------------------------------------- the site's name first in <title>
+
+@pytest.mark.parametrize(("title", "body", "expected"), [
+    # a ministry's CMS: "Ministry - Headline", its logo an image
+    ("Ministry of Labour - Minimum wage to rise by 4 percent next year",
+     "<div id='header'><img src='/logo.png' alt='Ministry of Labour'></div>"
+     "<div id='content'><h1>Minimum wage to rise by 4 percent next year</h1>" + LOREM + "</div>",
+     "Minimum wage to rise by 4 percent next year"),
+    # an older news site's template: "Site | Headline", a story box
+    ("BBC News | Floods force thousands from homes in Assam",
+     "<div class='story-body'><h1 class='story-header'>Floods force thousands from homes in "
+     "Assam</h1>" + LOREM + "</div>",
+     "Floods force thousands from homes in Assam"),
+    # a regional paper: a logo link home, the story's <h1> and date line
+    ("Evening Echo - Harbour board chairman resigns over pay row",
+     "<div id='top'><a class='logo' href='/'>Evening Echo</a></div><div class='story'>"
+     "<h1>Harbour board chairman resigns over pay row</h1><p class='date'>12 March 2019</p>"
+     + LOREM + "</div>",
+     "Harbour board chairman resigns over pay row"),
+    # Taiwan's government sites: "Ministry-Section-Headline", bare hyphens
+    ("法務部-本部新聞稿-法務部對肯亞案之說明",
+     "<header><div class='logo'><a href='/'><img alt='法務部全球資訊網'></a></div></header>"
+     "<main><div class='cp'><h1>法務部對肯亞案之說明</h1>" + LOREM + "</div></main>",
+     "法務部對肯亞案之說明"),
+])
+def test_an_h1_that_is_the_last_part_of_a_site_first_title_is_the_headline(
+        title: str, body: str, expected: str) -> None:
+    assert headline(f"<title>{title}</title>", body) == expected
+
+
+def test_an_h1_that_is_a_short_last_part_still_names_a_section() -> None:
+    # "Headline | Section" with the section's label in <h1> (a news site's
+    # section pages): the label heads nothing
+    title = "Dam project delayed again on the upper river | World"
+    body = "<div><h1>World</h1><h2>Dam project delayed again on the upper river</h2>" \
+        + LOREM + "</div>"
+    assert headline(f"<title>{title}</title>", body) \
+        == "Dam project delayed again on the upper river"
+    assert titles.names_a_section_h1("World", title)
+    assert not titles.names_a_section_h1(
+        "Minimum wage to rise", "Ministry of Labour - Minimum wage to rise")
+    assert titles.names_a_section_h1("本院新聞", "院會決議 | 本院新聞 | 行政院")
