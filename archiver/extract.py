@@ -121,7 +121,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         return PageInfo(kind="html", charset=charset)
     found = collect(tree, url)
     meta = found.meta
-    h1_text, qualified = article_h1(found.h1s)
+    h1_text, qualified = article_h1(found.h1s, (found.title, meta.get("og:title")))
     # an <h1> that names the page's section, as the <title> does after the
     # headline ("Headline | 本院新聞 | 行政院" with <h1>本院新聞</h1>), heads nothing;
     # the last part of "Site - Headline" is the headline

@@ -15,6 +15,7 @@ Example::
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from itertools import islice
 from urllib.parse import urlsplit
 
@@ -122,16 +123,20 @@ def _is_logo(h1: LexborNode, text: str) -> bool:
     return bool(_LOGO.search(dom.marks(h1.attributes))) or _links_home(h1, text)
 
 
-def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
+def article_h1(h1s: list[LexborNode], written: Sequence[str | None] = ()
+               ) -> tuple[str | None, bool]:
     """The text of the h1 that heads the article: in <article>/<main> first, not
     a logo; and whether one qualified.
 
     The first ``<h1>`` of the page when none qualifies; None when there is none.
+    An ``<h1>`` made of elements side by side is read with a space between
+    them (:func:`~archiver.pagemeta.text_of`) unless what the page *written*
+    (its <title>, og:title) gives them without ("<span>Wor</span><span>d</span>").
     """
     usable: list[tuple[bool, str]] = []
     texts: list[str] = []
     for h1 in h1s[:20]:
-        text = text_of(h1)
+        text = _confirmed_text(h1, written)
         texts.append(text)
         if not tn.squash(text) or _is_logo(h1, text):
             continue
@@ -146,6 +151,23 @@ def article_h1(h1s: list[LexborNode]) -> tuple[str | None, bool]:
     if value is None and texts:
         value = tn.clean_value(texts[0])
     return value, bool(usable)
+
+
+def _confirmed_text(el: LexborNode, written: Sequence[str | None]) -> str:
+    """The text of *el* spaced as shown (:func:`~archiver.pagemeta.text_of`),
+    or as written without the spaces added when one of *written* holds it so
+    and not spaced."""
+    text = text_of(el)
+    if not written:
+        return text
+    glued = el.text()
+    if text == glued:
+        return text
+    glued_key, spaced_key = tn.comparable(glued), tn.comparable(text)
+    keys = [tn.comparable(w) for w in written if w]
+    if any(glued_key in k for k in keys) and not any(spaced_key in k for k in keys):
+        return glued
+    return text
 
 
 #: Elements marked as a page's headline where its ``<h1>`` is missing or only

@@ -94,13 +94,67 @@ META_NAMES_MAX = 2000
 
 
 def text_of(el: LexborNode) -> str:
-    """All text inside *el*, as written (no separators added), but a ``<br>``
-    read as the space it shows ("Storm hits coast<br>as thousands flee")."""
-    if el.css_first("br") is None:
+    """All text inside *el*, with the spaces it shows where the markup writes
+    none: at a ``<br>`` ("Storm hits coast<br>as thousands flee"), around a
+    block (``<div>``, ``<p>``...), and between two elements side by side
+    ("<span>Exclusive:</span><span>Police raided...</span>"), but not
+    between text and an element ("Wor<span>d</span>", a drop cap) nor at an
+    element of one character (a heading split into letters for an animation).
+
+    A box of more than :data:`SPACED_TEXT_CHARS` characters spaces its lines
+    (``<br>``) only: it is no heading or date line.
+    """
+    first = el.child
+    if first is None or (first.tag == "-text" and first.next is None):
         return el.text()
-    return "".join(" " if node.tag == "br" else node.text_content or ""
-                   for node in el.traverse(include_text=True)
-                   if node.tag in ("br", "-text"))
+    raw = el.text()
+    if len(raw) > SPACED_TEXT_CHARS:
+        if el.css_first("br") is None:
+            return raw
+        return "".join(" " if node.tag == "br" else node.text_content or ""
+                       for node in el.traverse(include_text=True)
+                       if node.tag in ("br", "-text"))
+    out: list[str] = []
+    _spaced_text(el, out)
+    return "".join(out)
+
+
+#: Characters of an element past which :func:`text_of` adds no space but at a <br>.
+SPACED_TEXT_CHARS = 2000
+#: Elements shown as blocks of their own, whose text a space sets apart.
+_BLOCK_TAGS = frozenset({
+    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
+    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
+    "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul"})
+#: Nodes whose text no one reads (a comment is passed over: the elements on
+#: each side of it are still side by side).
+_UNREAD_TAGS = frozenset({"-comment", "script", "style", "template"})
+
+
+def _spaced_text(node: LexborNode, out: list[str]) -> None:
+    """Appends to *out* the text of *node*'s children, spaced as :func:`text_of` says."""
+    before: str | None = None  # the text of the element just before, if an element
+    for child in node.iter(include_text=True):
+        tag = child.tag
+        if tag == "-text":
+            out.append(child.text_content or "")
+            before = None
+        elif tag in _UNREAD_TAGS:
+            continue
+        elif tag == "br" or tag in _BLOCK_TAGS:
+            out.append(" ")
+            if tag != "br":
+                _spaced_text(child, out)
+                out.append(" ")
+            before = None
+        else:
+            start = len(out)
+            _spaced_text(child, out)
+            text = "".join(out[start:])
+            if before and text and not before[-1].isspace() and not text[0].isspace() \
+                    and len(before.strip()) > 1 and len(text.strip()) > 1:
+                out.insert(start, " ")
+            before = text
 
 
 def absolute(base: str, href: str | None) -> str | None:

@@ -66,3 +66,33 @@ def test_an_h1_that_is_a_short_last_part_still_names_a_section() -> None:
     assert not titles.names_a_section_h1(
         "Minimum wage to rise", "Ministry of Labour - Minimum wage to rise")
     assert titles.names_a_section_h1("本院新聞", "院會決議 | 本院新聞 | 行政院")
+
+
+# ------------------------------------------- an <h1> made of several elements
+
+@pytest.mark.parametrize(("h1", "title", "expected"), [
+    # a theme that sets each line of the headline in a span
+    ("<h1><span class='line'>Storm hits coast</span><span class='line'>as thousands flee"
+     "</span></h1>", "Storm hits coast as thousands flee | Coastal Herald",
+     "Storm hits coast as thousands flee"),
+    # Arc XP: a kicker's label in a span of its own before the headline's
+    ("<h1 class='headline'><span class='label'>Exclusive:</span><span>Police raided activist "
+     "offices</span></h1>", "Exclusive: Police raided activist offices | Daily Ledger",
+     "Exclusive: Police raided activist offices"),
+    # lines as blocks, under a <title> that is only the site's name
+    ("<h1><div>Storm hits coast</div><div>as thousands flee</div></h1>", "Coastal Herald",
+     "Storm hits coast as thousands flee"),
+    # a styled letter inside a word: text beside an element is not set apart
+    ("<h1>Wor<span class='accent'>l</span>d leaders meet in Geneva</h1>",
+     "World leaders meet in Geneva | Coastal Herald", "World leaders meet in Geneva"),
+    # two spans inside one word: the <title> writes it whole
+    ("<h1><span>Climate</span><span>change</span> talks open in Bonn</h1>",
+     "Climatechange talks open in Bonn | Coastal Herald", "Climatechange talks open in Bonn"),
+    # a heading split into letters for an animation
+    ("<h1><span>F</span><span>e</span><span>r</span><span>r</span><span>y</span> resumes "
+     "after four years</h1>", "Coastal Herald", "Ferry resumes after four years"),
+])
+def test_the_elements_of_an_h1_are_read_with_the_spaces_shown(
+        h1: str, title: str, expected: str) -> None:
+    body = f"<article>{h1}<p class='date'>3 May 2023</p>{LOREM}</article>"
+    assert headline(f"<title>{title}</title>", body) == expected
