@@ -92,12 +92,15 @@ _CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ufffe\uffff]")
 
 
 def _shown_clean(page: PageInfo) -> PageInfo:
-    """*page* with no control character in what reports show of it (headline,
-    title, h1)."""
+    """*page* with no control character, nor one that shows nothing (a soft
+    hyphen), in what reports show of it (headline, title, h1)."""
     def clean(value: str | None) -> str | None:
-        if not value or not _CONTROLS.search(value):
+        if not value:
             return value
-        return tn.squash(_CONTROLS.sub(" ", value)) or None
+        shown = tn.without_invisible(value)  # a soft hyphen, a zero-width space
+        if not _CONTROLS.search(shown):
+            return shown if shown == value else tn.squash(shown) or None
+        return tn.squash(_CONTROLS.sub(" ", shown)) or None
 
     headline, title, h1 = clean(page.headline), clean(page.title), clean(page.h1)
     if (headline, title, h1) == (page.headline, page.title, page.h1):

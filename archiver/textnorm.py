@@ -76,13 +76,28 @@ def _squash(text: str) -> str:
     return _SPACES.sub(" ", text).strip(" ")
 
 
+#: Characters that show nothing: the soft hyphen (a line may break there,
+#: "Bundes\u00adregierung"), the zero-width space, the word joiner and the
+#: byte-order mark (U+FEFF, once the zero-width no-break space). The zero-width
+#: joiner and non-joiner are kept: they shape Persian, Indic scripts and emoji.
+_INVISIBLE = re.compile("[\u00ad\u200b\u2060\ufeff]")
+
+
+def without_invisible(text: str) -> str:
+    """*text* without the characters that show nothing (:data:`_INVISIBLE`)."""
+    if text.isascii():
+        return text
+    return _INVISIBLE.sub("", text)
+
+
 def clean_value(text: str | None) -> str | None:
-    """A metadata value: entities undone (once more, for double-escaped), squashed."""
+    """A metadata value: entities undone (once more, for double-escaped), the
+    characters that show nothing dropped, squashed."""
     if text is None:
         return None
     if "&" in text:
         text = html.unescape(text)
-    value = squash(text)
+    value = squash(without_invisible(text))
     return value or None
 
 
@@ -102,8 +117,9 @@ def _comparable(text: str) -> str:
 
 
 def comparable(text: str | None) -> str:
-    """A form of *text* for comparing titles: NFKC, straight quotes, casefolded."""
-    return _comparable(text) if text else ""
+    """A form of *text* for comparing titles: NFKC, straight quotes, casefolded,
+    without the characters that show nothing (a soft hyphen)."""
+    return _comparable(without_invisible(text)) if text else ""
 
 
 _WORD = re.compile(r"\w+", re.U)

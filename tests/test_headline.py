@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pytest
 
+from archiver import textnorm as tn
 from archiver import titles
 from archiver.extract import extract
 
@@ -96,3 +97,28 @@ def test_the_elements_of_an_h1_are_read_with_the_spaces_shown(
         h1: str, title: str, expected: str) -> None:
     body = f"<article>{h1}<p class='date'>3 May 2023</p>{LOREM}</article>"
     assert headline(f"<title>{title}</title>", body) == expected
+
+
+# ------------------------------------------- characters that show nothing
+
+@pytest.mark.parametrize("mark", ["&shy;", "\u00ad", "&#x200B;", "\u2060", "\ufeff"])
+def test_characters_that_show_nothing_leave_the_headline(mark: str) -> None:
+    # a German paper's CMS sets soft hyphens in long compounds of the <h1>
+    # (and of its <title>), for the line to break there on a phone
+    h1 = f"Bundes{mark}regierung beschließt Klima{mark}schutz{mark}programm"
+    doc = (f"<!doctype html><html lang='de'><head><meta charset='utf-8'><title>{h1} | Tagesblatt"
+           f"</title><meta property='og:title' content='Bundesregierung beschließt "
+           f"Klimaschutzprogramm'></head><body><article><h1>{h1}</h1>{LOREM}</article></body></html>")
+    info = extract(doc.encode(), url=URL, content_type="text/html; charset=utf-8", text=False)
+    assert info.headline == "Bundesregierung beschließt Klimaschutzprogramm"
+    assert info.h1 == "Bundesregierung beschließt Klimaschutzprogramm"
+    assert info.title == "Bundesregierung beschließt Klimaschutzprogramm | Tagesblatt"
+
+
+def test_comparable_forms_drop_what_shows_nothing_and_keep_joiners() -> None:
+    assert tn.comparable("Klima\u00adschutz\u2060programm\ufeff") == "klimaschutzprogramm"
+    assert tn.clean_value(" Klima\u00adschutz ") == "Klimaschutz"
+    assert tn.clean_value("\u00ad\u200b") is None
+    # the zero-width non-joiner of Persian is part of the word
+    assert tn.clean_value("می\u200cخواهم") == "می\u200cخواهم"
+
