@@ -42,10 +42,14 @@ _SITE_TYPES = frozenset({"website", "organization", "newsmediaorganization"})
 
 def _placement(h1: LexborNode) -> bool | None:
     """Where *h1* sits, from one walk up: None in a link or box named like a
-    logo, or in the page header; else whether it is in an <article>/<main>."""
+    logo, in the page header, or in an aside, a menu or a footer (the
+    teasers of a theme that heads each <article> of a sidebar with an <h1>);
+    else whether it is in an <article>/<main>."""
     in_article = False
     for a in dom.ancestors(h1):
         tid = a.tag_id
+        if tid in dom.ASIDE_IDS:
+            return None
         if a.attributes.get("role") == "banner" and holds_a_logo(a):  # the site's header
             return None
         if tid in _LOGO_TAGS:
@@ -146,11 +150,31 @@ def article_h1(h1s: list[LexborNode], written: Sequence[str | None] = ()
         usable.append((in_article, text))
     chosen = next((text for in_article, text in usable if in_article),
                   usable[0][1] if usable else None)
+    if len(usable) > 1 and chosen is not None and written:
+        # a section's label in <h1> over the story's (<h1>Local</h1>...<h1>Bridge
+        # collapse...</h1>): the one the <title> or og:title gives wins
+        given = _headline_keys(written)
+        if tn.comparable(chosen) not in given:
+            chosen = next((text for _, text in usable if tn.comparable(text) in given), chosen)
     # (without the "¶" of a documentation generator's link to the heading)
     value = tn.clean_value(chosen.rstrip().rstrip("¶") if chosen else chosen)
     if value is None and texts:
         value = tn.clean_value(texts[0])
     return value, bool(usable)
+
+
+def _headline_keys(written: Sequence[str | None]) -> set[str]:
+    """Comparable forms of what *written* (a <title>, an og:title) gives for a
+    headline: each whole, and its longest part ("Headline | Section | Site")."""
+    keys: set[str] = set()
+    for value in written:
+        if not value:
+            continue
+        keys.add(tn.comparable(value))
+        parts = titles.title_parts(value)
+        if len(parts) > 1:
+            keys.add(tn.comparable(max(parts, key=len)))
+    return keys
 
 
 def _confirmed_text(el: LexborNode, written: Sequence[str | None]) -> str:

@@ -122,3 +122,38 @@ def test_comparable_forms_drop_what_shows_nothing_and_keep_joiners() -> None:
     # the zero-width non-joiner of Persian is part of the word
     assert tn.clean_value("می\u200cخواهم") == "می\u200cخواهم"
 
+
+# ------------------------------------------- several <h1>
+
+BRIDGE = "Bridge collapse kills three in river town"
+
+
+@pytest.mark.parametrize("body", [
+    # a regional paper's template: the logo, the section's label and the story
+    # each an <h1>
+    "<div class='top'><h1 class='logo'><a href='/'>Valley Post</a></h1></div><div "
+    f"class='section-head'><h1>Local</h1></div><div class='story'><h1>{BRIDGE}</h1>{LOREM}</div>",
+    # the same in <main>, the section's label first
+    f"<main><div class='section-head'><h1>Local</h1></div><div class='story'><h1>{BRIDGE}</h1>"
+    f"{LOREM}</div></main>",
+    # an HTML5-outline theme: each teaser of the sidebar an <article> with an <h1>
+    f"<div id='content'><h1>{BRIDGE}</h1>{LOREM}</div><aside><article><h1>Mayor opens new "
+    "library</h1></article><article><h1>Rain expected this weekend</h1></article></aside>",
+    # ... the sidebar before the story, its box headed by an <h1> too
+    "<aside class='sidebar'><section><h1>Most read</h1><article><h1>Mayor opens new library"
+    f"</h1></article></section></aside><div id='content'><h1>{BRIDGE}</h1>{LOREM}</div>",
+    # a menu's and a footer's <h1>
+    f"<nav><h1>Sections</h1></nav><div><h1>{BRIDGE}</h1>{LOREM}</div>"
+    "<footer><h1>About the Valley Post</h1></footer>",
+])
+def test_of_several_h1_the_story_s_is_the_headline(body: str) -> None:
+    assert headline(f"<title>{BRIDGE} | Valley Post</title>", body) == BRIDGE
+
+
+def test_of_several_h1_a_site_s_name_first_in_the_title_is_not_taken() -> None:
+    # the site's name in a plain <h1> and first in the <title>, the story's
+    # <h1> in <article> saying other words than the <title>'s
+    body = ("<div class='top'><h1>Valley Post</h1></div><article><h1>Three dead as river "
+            f"bridge gives way</h1>{LOREM}</article>")
+    assert headline(f"<title>Valley Post - {BRIDGE}</title>", body) \
+        == "Three dead as river bridge gives way"
