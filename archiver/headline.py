@@ -292,13 +292,17 @@ def choose_headline(found: Markup, h1: str | None, url: str) -> str | None:
             raw.append(("social", tn.clean_value(meta[name]), 2.5))
             break
     others = [v for _, v, _ in raw if v]
+    title_value = tn.clean_value(found.title)
     cands: list[tuple[str, str, float]] = []
     stripped: dict[str, str | None] = {}  # og:title and twitter:title are often the same
     for family, value, trust in raw:
         if value and family != "h1":
             if value not in stripped:
+                # a copy of the <title> ("Headline | Site") is stripped as it is,
+                # guessing a short last part after a bar to be the site's name
                 stripped[value] = titles.strip_site_name(
-                    value, site_names, [o for o in others if o != value], guess=False)
+                    value, site_names, [o for o in others if o != value],
+                    guess=value == title_value)
             value = stripped[value]
         if value:
             cands.append((family, value, trust))

@@ -157,3 +157,20 @@ def test_of_several_h1_a_site_s_name_first_in_the_title_is_not_taken() -> None:
             f"bridge gives way</h1>{LOREM}</article>")
     assert headline(f"<title>Valley Post - {BRIDGE}</title>", body) \
         == "Three dead as river bridge gives way"
+
+
+# ------------------------------------------- an og:title that copies the <title>
+
+@pytest.mark.parametrize("body", [
+    # a small paper's theme: the logo in an <h1>, the story under an <h2>
+    "<header><h1 class='site-title'><a href='/'>Harbour Times</a></h1></header><div "
+    "class='post'><h2>Court upholds ban on opposition rally</h2>" + LOREM + "</div>",
+    # a page with no heading at all
+    "<div class='post'>" + LOREM + "</div>",
+])
+def test_an_og_title_that_copies_the_title_loses_the_site_s_name_as_the_title_does(
+        body: str) -> None:
+    # a plugin that copies the <title> into og:title, no og:site_name
+    title = "Court upholds ban on opposition rally | Harbour Times"
+    head = f"<title>{title}</title><meta property='og:title' content='{title}'>"
+    assert headline(head, body) == "Court upholds ban on opposition rally"
