@@ -18,7 +18,10 @@ or ``{"archived_snapshots": {}}`` when there is none.
 The lookup is off by default (``[wayback] enabled = false``): it sends the cited
 URLs to a third party, which an organisation must decide to allow. It never
 raises: any failure (network, status, JSON, shape) is logged and gives ``None``,
-because a missing second witness must never break a report.
+because a missing second witness must never break a report. Nor may it hold
+one up: a lookup is given up once ``wayback.timeout`` has passed (an endpoint
+that answers a byte at a time too), and after :data:`GIVE_UP_AFTER` lookups
+in a row failed, the report's other URLs are not looked up.
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ import datetime as dt
 import json
 import logging
 import re
+import time
 from typing import Any
 
 import httpx
@@ -38,6 +42,13 @@ LOGGER = logging.getLogger(__name__)
 
 _TIMESTAMP = re.compile(r"^\d{14}$")
 _MAX_RESPONSE_BYTES = 256 * 1024
+#: Lookups failed in a row (no answer, an error) after which a report's other
+#: URLs are not looked up: the endpoint is down, and each would cost the timeout.
+GIVE_UP_AFTER = 3
+
+
+class _Failed(Exception):
+    """A lookup that got no usable answer (as opposed to an answer of no snapshot)."""
 
 
 def wayback_timestamp(when: dt.datetime) -> str:
@@ -97,7 +108,17 @@ def closest(url: str, when: dt.datetime, settings: WaybackSettings,
     """
     if not settings.enabled:
         return None
+    try:
+        return _lookup(url, when, settings, client)
+    except _Failed:
+        return None
+
+
+def _lookup(url: str, when: dt.datetime, settings: WaybackSettings,
+            client: httpx.Client | None) -> dict[str, Any] | None:
+    """:func:`closest`, raising :class:`_Failed` when the lookup failed."""
     params = {"url": url, "timestamp": wayback_timestamp(when)}
+    deadline = time.monotonic() + settings.timeout
     own_client = client is None
     try:
         if client is None:
@@ -108,23 +129,29 @@ def closest(url: str, when: dt.datetime, settings: WaybackSettings,
                                headers={"Accept": "application/json"}) as response:
                 if response.status_code != 200:
                     LOGGER.info("wayback lookup of %s: HTTP %s", url, response.status_code)
-                    return None
+                    raise _Failed()
                 body = b""
                 for chunk in response.iter_bytes():
                     body += chunk
                     if len(body) > _MAX_RESPONSE_BYTES:
                         LOGGER.info("wayback lookup of %s: answer too long", url)
-                        return None
+                        raise _Failed()
+                    if time.monotonic() > deadline:  # each read waits the timeout at most
+                        LOGGER.info("wayback lookup of %s: no whole answer within %s s", url,
+                                    settings.timeout)
+                        raise _Failed()
         finally:
             if own_client:
                 client.close()
         return parse_availability(json.loads(body.decode("utf-8")))
+    except _Failed:
+        raise
     except (httpx.HTTPError, ValueError, UnicodeDecodeError, OSError) as exc:
         LOGGER.info("wayback lookup of %s failed: %s", url, type(exc).__name__)
-        return None
+        raise _Failed() from None
     except Exception:  # noqa: BLE001 - a second witness must never break a report
         LOGGER.exception("wayback lookup of %s failed unexpectedly", url)
-        return None
+        raise _Failed() from None
 
 
 def _when_of(result: dict[str, Any], checked_at: str | None) -> dt.datetime:
@@ -153,13 +180,26 @@ def add_wayback(report: dict[str, Any], settings: WaybackSettings,
         client = _client(settings)
     try:
         found: dict[str, dict[str, Any] | None] = {}
+        failed = 0  # lookups failed in a row
         for result in report.get("results", []):
             url = result.get("url")
             if not isinstance(url, str):
                 continue
             if url not in found:
-                found[url] = closest(url, _when_of(result, report.get("checked_at")),
-                                     settings, client)
+                if failed >= GIVE_UP_AFTER:
+                    found[url] = None
+                else:
+                    try:
+                        found[url] = _lookup(url, _when_of(result, report.get("checked_at")),
+                                             settings, client)
+                        failed = 0
+                    except _Failed:
+                        found[url] = None
+                        failed += 1
+                        if failed == GIVE_UP_AFTER:
+                            LOGGER.warning("wayback: %d lookups failed in a row; the other "
+                                           "URLs of this report are not looked up",
+                                           GIVE_UP_AFTER)
             result["wayback"] = found[url]
     finally:
         if own_client:

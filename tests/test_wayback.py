@@ -130,6 +130,47 @@ def test_timeout_gives_none(api: Site) -> None:
     assert closest(KNOWN, WHEN, settings) is None
 
 
+def test_an_answer_given_a_byte_at_a_time_is_given_up_at_the_timeout(api: Site) -> None:
+    """Each read waits the timeout at most, but an endpoint that sends a byte
+    before each wait ran out held a lookup (and the report) for minutes."""
+    def trickle(handler: Handler) -> None:
+        import time
+        handler.send_response_only(200)
+        handler.send_header("Content-Type", "application/json")
+        handler.send_header("Content-Length", "100000")
+        handler.end_headers()
+        handler.wfile.flush()
+        for _ in range(60):  # 12 s, if nobody gives up
+            handler.wfile.write(b" ")
+            handler.wfile.flush()
+            time.sleep(0.2)
+
+    api.raw("/trickle", trickle)
+    settings = WaybackSettings(enabled=True, endpoint=api.url("/trickle"), timeout=0.5)
+    import time
+    start = time.monotonic()
+    assert closest(KNOWN, WHEN, settings) is None
+    assert time.monotonic() - start < 2.0
+
+
+def test_a_report_stops_looking_up_after_lookups_failed_in_a_row(api: Site) -> None:
+    """An endpoint that is down would cost the timeout for every URL of the
+    report: after three failures in a row the others are not asked."""
+    report = {"checked_at": None,
+              "results": [{"url": f"https://example.org/{i}/server-error", "event": "e"}
+                          for i in range(6)]}
+    add_wayback(report, settings_for(api))
+    assert [r["wayback"] for r in report["results"]] == [None] * 6
+    assert len([h for h in api.hits if h.path.startswith("/wayback/")]) == 3
+    # an answer of no snapshot is no failure: every URL is asked
+    api.hits.clear()
+    report = {"checked_at": None,
+              "results": [{"url": f"https://example.org/{i}/none", "event": "e"}
+                          for i in range(6)]}
+    add_wayback(report, settings_for(api))
+    assert len([h for h in api.hits if h.path.startswith("/wayback/")]) == 6
+
+
 def test_client_is_used_when_given(api: Site) -> None:
     seen: list[str] = []
 
