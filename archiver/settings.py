@@ -177,9 +177,11 @@ def describe() -> list[tuple[str, Any, str]]:
 def _line_of(text: str, key: str, section: str | None = None) -> int | None:
     """Best-effort line number of *key* (inside *section*) in TOML *text*: under a
     ``[section]`` header, as a dotted key (``section.key = ...``, ``key.sub = ...``)
-    or a table of its own (``[section.key]``)."""
+    or a table of its own (``[section.key]``); else the line of an inline table
+    that holds it (``section = { key = ... }``)."""
     table: list[str] = []
     wanted = [key] if section is None else [section, key]
+    inline: int | None = None
     for no, line in enumerate(text.splitlines(), start=1):
         stripped = line.strip()
         header = _TOML_HEADER.match(stripped)
@@ -191,7 +193,10 @@ def _line_of(text: str, key: str, section: str | None = None) -> int | None:
         assigned = _TOML_KEY.match(stripped)
         if assigned and [*table, *_dotted(assigned.group(1))][:len(wanted)] == wanted:
             return no
-    return None
+        if assigned and section is not None and [*table, *_dotted(assigned.group(1))] \
+                == [section]:  # an inline table, "fetch = { timeout = -1 }": its line
+            inline = no
+    return inline if section is not None else None
 
 
 _TOML_HEADER = re.compile(r"^\[\[?\s*([^\]]+?)\s*\]")
@@ -325,6 +330,8 @@ def _checks(s: Settings) -> list[tuple[bool, str, str]]:
         # a file name holds 255 bytes; the prefix's file's name adds 46 to it
         (len(w.prefix) <= MAX_PREFIX, "warc.prefix", f"may hold at most {MAX_PREFIX} characters"),
         (0 < s.wayback.timeout <= DAY, "wayback.timeout", f"must be positive and {day}"),
+        # (checked when the lookup is off too: a file is not refused the day it is turned on)
+        (http_url(s.wayback.endpoint), "wayback.endpoint", "must be an absolute http(s) URL"),
     ]
 
 

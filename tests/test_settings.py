@@ -162,6 +162,11 @@ def test_a_printable_user_agent_is_kept(tmp_path: Path) -> None:
     ("[check]\nmoved_text_similarity = nan\n", 2, "check.moved_text_similarity"),
     ("[check]\ndate_tolerance_days = -1\n", 2, "check.date_tolerance_days must not be negative"),
     ("[fetch]\nmax_bytes = " + "9" * 30 + "\n", 2, "fetch.max_bytes must be a 64-bit"),
+    # the lookup off or on: refused at once, not the day it is turned on
+    ("[wayback]\nendpoint = 'ftp://127.0.0.1/x'\n", 2, "wayback.endpoint must be an absolute"),
+    ("[wayback]\nenabled = true\nendpoint = ''\n", 3, "wayback.endpoint must be an absolute"),
+    # an inline table: the line it is written on
+    ("# settings\nfetch = { timeout = -1 }\n", 2, "fetch.timeout must be positive"),
 ])
 def test_range_errors_name_file_and_line(tmp_path: Path, text: str, line: int,
                                          words: str) -> None:
