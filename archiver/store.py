@@ -183,6 +183,7 @@ class Store:
         """Record the events and citations; citations no longer listed become inactive."""
         with self.transaction():
             self.conn.execute("UPDATE citations SET active = 0")
+            place = 0  # the citation's place in the file, across its events
             for pos, event in enumerate(sources.events):
                 self.conn.execute(
                     "INSERT INTO events (id, date, country, count, mechanism, reason, line,"
@@ -193,13 +194,14 @@ class Store:
                     (event.id, event.date.isoformat() if event.date else None, event.country,
                      event.count, event.mechanism, event.reason, event.line, pos),
                 )
-                for cpos, c in enumerate(event.citations):
+                for c in event.citations:
+                    place += 1
                     self.conn.execute(
                         "INSERT INTO citations (event_id, url, request_url, printed, position,"
                         " active) VALUES (?,?,?,?,?,1) ON CONFLICT(event_id, url) DO UPDATE SET"
                         " request_url=excluded.request_url, printed=excluded.printed,"
                         " position=excluded.position, active=1",
-                        (c.event_id, c.url, _request_key(c.url), c.printed, pos * 1000 + cpos),
+                        (c.event_id, c.url, _request_key(c.url), c.printed, place),
                     )
 
     def event(self, event_id: str) -> dict[str, Any] | None:

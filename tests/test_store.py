@@ -338,3 +338,23 @@ def test_first_captured_is_the_earliest_capture_in_either_form(tmp_path: Path) -
         assert store.baseline_headline(a) == PAGES[0].headline  # kept under the form requested
     finally:
         store.close()
+
+
+def test_citations_keep_the_order_of_the_file_however_many_an_event_has(
+        tmp_path: Path) -> None:
+    """An event of more than 1,000 citations: its 1,001st was placed with the
+    next event's first (positions were event * 1000 + citation)."""
+    from archiver.sources import parse_sources
+
+    lines = ["events:", "  - id: big", "    sources:"]
+    lines += [f"      - http://127.0.0.1:9/big/{i}" for i in range(1002)]
+    lines += ["  - id: small", "    sources:", "      - http://127.0.0.1:9/small/0",
+              "      - http://127.0.0.1:9/small/1"]
+    sources = parse_sources("\n".join(lines) + "\n", tmp_path / "sources.yaml")
+    store = open_store(tmp_path / "archive")
+    try:
+        store.sync_sources(sources)
+        order = [(r["event_id"], r["url"].rsplit("/", 1)[1]) for r in store.iter_citations()]
+    finally:
+        store.close()
+    assert order == [("big", str(i)) for i in range(1002)] + [("small", "0"), ("small", "1")]
