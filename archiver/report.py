@@ -356,25 +356,38 @@ COPIES_NOTE = (
     "--event ID`).")
 
 
+#: Below this width the table is three lines a citation (status, event, reason).
+NARROW_TABLE = 60
+
+
 def render_table(report: dict[str, Any], width: int | None = None) -> str:
     """A terminal table (rich), as text: *width* columns wide, else the
-    terminal's width (``COLUMNS`` when set), else 160."""
+    terminal's width (``COLUMNS`` when set), else 160; below
+    :data:`NARROW_TABLE` columns, three lines a citation instead."""
     from rich.console import Console
     from rich.table import Table
     from rich.text import Text
 
-    table = Table(title=f"Citation check — {report['checked_at'] or 'never checked'}",
-                  show_lines=False)
-    for col in ("event", "status", "http", "url", "flags", "reason"):
-        table.add_column(col, overflow="fold")
-    for r in report["results"]:  # Text: what came from a page is not rich markup
-        table.add_row(*(Text(str(cell)) for cell in (
-            r["event"], r["status"], r["http_status"] or "", r["url"], " ".join(r["flags"]),
-            r["reason"])))
+    title = f"Citation check — {report['checked_at'] or 'never checked'}"
     width = width or shutil.get_terminal_size((160, 24)).columns
     console = Console(file=io.StringIO(), width=width, force_terminal=False,
                       color_system=None)
-    console.print(table)
+    if width < NARROW_TABLE:  # six columns would be too narrow to show a word
+        console.print(Text(title))
+        for r in report["results"]:
+            flags = f"; {' '.join(r['flags'])}" if r["flags"] else ""
+            for line in (f"{r['status']} {r['http_status'] or ''} {r['url']}",
+                         f"  {r['event']}{flags}", f"  {r['reason']}"):
+                console.print(Text(line, overflow="fold"))
+    else:
+        table = Table(title=title, show_lines=False)
+        for col in ("event", "status", "http", "url", "flags", "reason"):
+            table.add_column(col, overflow="fold")
+        for r in report["results"]:  # Text: what came from a page is not rich markup
+            table.add_row(*(Text(str(cell)) for cell in (
+                r["event"], r["status"], r["http_status"] or "", r["url"],
+                " ".join(r["flags"]), r["reason"])))
+        console.print(table)
     summary = ", ".join(f"{n} {s}" for s, n in counts(report).items())
     console.print(f"{len(report['results'])} citations: {summary or 'none'}")
     note = unchecked_note(report)

@@ -100,6 +100,21 @@ def test_the_terminal_table_prints_brackets_as_written(store: Store) -> None:
     assert "[/bold] [VIDEO]" in table and "[Use this archived copy instead]" in table
 
 
+@pytest.mark.parametrize("width", [20, 35, 59])
+def test_a_narrow_terminal_shows_every_status_and_event(store: Store, width: int) -> None:
+    """Six columns in 20 were 2 characters each and blank: three lines a
+    citation instead, each at most the terminal's width."""
+    report = build_report(store)
+    table = render_table(report, width=width)
+    lines = table.splitlines()
+    assert max(len(line) for line in lines) <= width
+    joined = "".join(line.strip() for line in lines)
+    for r in report["results"]:
+        assert r["status"] in joined and r["event"] in joined
+        assert r["url"] in joined  # folded over lines, whole
+    assert "[/bold] [VIDEO]" in joined  # as written, not markup
+
+
 def test_markdown_names_an_unchanged_headline_once(tmp_path: Path) -> None:
     store = _store(tmp_path)
     try:
