@@ -180,8 +180,11 @@ class Store:
 
     # -- sources --------------------------------------------------------------
     def sync_sources(self, sources: Sources) -> None:
-        """Record the events and citations; citations no longer listed become inactive."""
+        """Record the events and citations; citations no longer listed become
+        inactive, and one listed again starts its count of failures again."""
         with self.transaction():
+            uncited = set(self.conn.execute(
+                "SELECT event_id, url FROM citations WHERE active = 0"))
             self.conn.execute("UPDATE citations SET active = 0")
             place = 0  # the citation's place in the file, across its events
             for pos, event in enumerate(sources.events):
@@ -203,6 +206,13 @@ class Store:
                         " position=excluded.position, active=1",
                         (c.event_id, c.url, _request_key(c.url), c.printed, place),
                     )
+                    if (c.event_id, c.url) in uncited:
+                        # cited again: failures of the checks before it left the file
+                        # (months ago, maybe) do not count towards dead now
+                        self.conn.execute(
+                            "UPDATE citations SET consecutive_failures = 0,"
+                            " first_failure_at = NULL WHERE event_id = ? AND url = ?",
+                            (c.event_id, c.url))
 
     def event(self, event_id: str) -> dict[str, Any] | None:
         rows = list(self._query("SELECT * FROM events WHERE id = ?", [event_id]))

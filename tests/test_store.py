@@ -358,3 +358,35 @@ def test_citations_keep_the_order_of_the_file_however_many_an_event_has(
     finally:
         store.close()
     assert order == [("big", str(i)) for i in range(1002)] + [("small", "0"), ("small", "1")]
+
+
+def test_a_citation_cited_again_starts_its_failures_again(tmp_path: Path) -> None:
+    """Two failed checks, the citation taken out of the sources file, put back
+    months later: its next failure was the third "in a row" over a span long
+    past the 72 hours, dead at once. One still cited keeps its count."""
+    from archiver.sources import parse_sources
+
+    def sources(*paths: str) -> object:
+        lines = ["events:", "  - id: e-1", "    sources:"]
+        lines += [f"      - http://127.0.0.1:9{p}" for p in paths]
+        return parse_sources("\n".join(lines) + "\n", tmp_path / "sources.yaml")
+
+    store = open_store(tmp_path / "archive")
+    try:
+        store.sync_sources(sources("/gone", "/kept"))  # type: ignore[arg-type]
+        with store.transaction():
+            for path in ("/gone", "/kept"):
+                store.record_check({
+                    "cycle_id": 1, "event_id": "e-1", "url": f"http://127.0.0.1:9{path}",
+                    "checked_at": "2026-01-05T03:00:00Z", "status": "unreachable",
+                    "rule": "timeout", "reason": "timeout", "http_status": None,
+                    "final_url": None, "headline": None, "published": None, "flags": "[]",
+                    "consecutive_failures": 2, "first_failure_at": "2026-01-04T03:00:00Z"})
+        store.sync_sources(sources("/kept"))  # type: ignore[arg-type]
+        store.sync_sources(sources("/gone", "/kept"))  # type: ignore[arg-type]
+        gone = store.failure_history("e-1", "http://127.0.0.1:9/gone")
+        kept = store.failure_history("e-1", "http://127.0.0.1:9/kept")
+    finally:
+        store.close()
+    assert (gone.consecutive_failures, gone.first_failure_at) == (0, None)
+    assert kept.consecutive_failures == 2 and kept.first_failure_at is not None
