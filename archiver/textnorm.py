@@ -573,9 +573,13 @@ def parse_datetime(value: str | None) -> dt.datetime | None:
 #: Where a day's path segment ends: a slash, the path's end or a file
 #: extension (``/2016/05/03.html``); a hyphen does not end it, since a slug
 #: may start with a number (``/2016/05/5-takeaways-from-the-ruling/``).
-_DAY_END = r"(?=/|$|\.(?:s?html?|php|aspx?|jsp)$)"
+_DAY_END = r"(?=/|$|\.[A-Za-z][A-Za-z0-9]{0,5}$)"
+#: A zero-padded day before a slug (/2016/05/03-council-approves/): a slug's
+#: own number is not written with a zero (/2016/05/5-takeaways/).
+_PADDED_DAY = r"0[1-9](?=[-_][^\d])"
 _URL_DATES = (
     re.compile(r"/((?:19|20)\d\d)/([01]?\d)/([0-3]?\d)" + _DAY_END),
+    re.compile(r"/((?:19|20)\d\d)/([01]\d)/(" + _PADDED_DAY + ")"),
     re.compile(r"[/_-]((?:19|20)\d\d)-([01]\d)-([0-3]\d)(?:[/_.-]|$)"),
     re.compile(r"/((?:19|20)\d\d)/([01]\d)-([0-3]\d)/"),  # chinanews: /gn/2019/03-12/
     re.compile(r"/((?:19|20)\d\d)-([01]\d)/([0-3]\d)/"),  # Xinhua: /2016-05/03/c_135.htm
@@ -586,7 +590,8 @@ _URL_DATES = (
 )
 #: A month's segments, not followed by a day's (a day the calendar has not,
 #: /2016/02/31/, gives no month either).
-_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/(?!\d+" + _DAY_END + ")")
+_URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/(?!\d+" + _DAY_END + "|" + _PADDED_DAY
+                        + ")")
 
 
 def date_from_url(url: str | None) -> tuple[dt.date | None, bool]:

@@ -324,6 +324,10 @@ def test_a_month_only_url_is_kept_apart_from_the_publication_date() -> None:
         ("/2016/05/3", dt.date(2016, 5, 3), True),
         ("/2016/05/03.html", dt.date(2016, 5, 3), True),
         ("/news/2016/5/3.shtml", dt.date(2016, 5, 3), True),
+        ("/2016/05/03.cms", dt.date(2016, 5, 3), True),  # any extension
+        # a zero-padded day before the slug: a slug's own number has no zero
+        ("/2016/05/03-council-approves-new-budget/", dt.date(2016, 5, 3), True),
+        ("/2016/05/03_council_budget", dt.date(2016, 5, 3), True),
         # People's Daily (month and day in one segment), Xinhua and Zeit (/YYYY-MM/DD/)
         ("/n1/2016/0503/c1002-28320000.html", dt.date(2016, 5, 3), True),
         ("/world/2016-05/03/c_135330000.htm", dt.date(2016, 5, 3), True),
