@@ -92,7 +92,7 @@ _UPDATE_DATE = re.compile(
     r"(?:(?:last\s+)?(?:updated|modified|edited|revised)(?:\s+(?:on|at|date))?|"
     r"(?:last\s+update\b|\bupdate\s*(?=:))|last\s+reviewed(?:\s+on)?|\breviewed\s*(?=:)|"
     r"modificad[oa]|modifica(?:to)?(?:\s+il)?|aggiornat[oa](?:\s+il)?|"
-    r"(?:ultimo\s+)?aggiornamento|(?:[úu]ltima\s+)?actualizaci[óo]n|"
+    r"ultimo\s+aggiornamento|(?:[úu]ltima\s+)?actualizaci[óo]n|"
     r"actualizad[oa](?:\s+el)?|\bact\.(?=\s*\d{1,2}[./-])|mis\s+à\s+jour(?:\s+le)?|"
     r"aktualisiert(?:\s+am)?|diperbarui|(?:di)?kemas\s*kini|cập\s+nhật|"
     r"atualizad[oa](?:\s+em)?|atualização|uppdaterad|z?aktualizowan[oa]|aktualizacja|"
@@ -100,11 +100,11 @@ _UPDATE_DATE = re.compile(
     r"oppdatert|обновлено|оновлено|изменено|ενημερώθηκε|"
     r"güncellen(?:me|di)(?:\s+tarihi)?|güncelleme\s*(?=:)|עודכן|آخر\s+تحديث|"
     r"تم\s+التحديث|تحديث\s*(?=:)|(?:آخرین\s+)?ب(?:ه[\u200c\s]?)?روز\s?رسانی(?:\s+شده)?|"
-    r"(?:최종\s*)?(?:수정|업데이트)(?:일시|일|시간)?|imesasishwa|"
+    r"(?<![가-힣])(?:최종\s*)?(?:수정|업데이트)(?:일시|일|시간)?|imesasishwa|"
     r"թարմացվել(?:\s+է)?|ធ្វើបច្ចុប្បន្នភាព|更新(?:日期|時間|时间)?)\s*[:：՝៖]?"
     r"(?:(?!publi|pubblic|post|發布|发布|發佈|公開|公开|掲載|配信|erschienen|veröffentlicht|"
     r"diterbitkan|terbit|julkaistu|опубликовано|опубліковано|δημοσιε|פורסם|yayın|نشر|انتشار|"
-    r"입력|등록|게재)"
+    r"입력|등록|게재|(?:기사)?승인)"
     # (a short aside of its own, "Updated 0212 GMT (1012 HKT) May 3, 2016", is
     # the update's; the bracket that holds an update ends it)
     r"(?:\([^()|\n]{0,20}\)|[^|()\n])){0,40}", re.IGNORECASE)

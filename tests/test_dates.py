@@ -239,3 +239,18 @@ def test_the_publication_date_beside_an_update_is_read(lang: str, line: str) -> 
     page = (f'<article><h1>{HEADLINE}</h1><div class="date">{line}</div><p>The court ruled '
             "that the men would be sent back.</p></article>")
     assert published(page, lang=lang) == dt.date(2016, 5, 3)
+
+
+@pytest.mark.parametrize(("lang", "line"), [
+    # a reporter's name that holds the syllables of "수정" (edited): Kim Su-jeong
+    ("ko", "김수정 기자 2016.05.03 10:15"),
+    ("ko", "[서울=뉴스] 이수정 기자 = 2016-05-03 10:15"),
+    # the update's date, then the publication's as Korean sites label it (승인: approved)
+    ("ko", "업데이트 2016.05.05 09:00 승인 2016.05.03 10:15"),
+    # "aggiornamento" alone is a noun ("live update"), not "last updated"
+    ("it", "Aggiornamento in diretta 3 maggio 2016"),
+])
+def test_words_that_look_like_update_labels_leave_the_date(lang: str, line: str) -> None:
+    page = (f'<article><h1>{HEADLINE}</h1><div class="date">{line}</div><p>The court ruled '
+            "that the men would be sent back.</p></article>")
+    assert published(page, lang=lang) == dt.date(2016, 5, 3)
