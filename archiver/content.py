@@ -177,6 +177,17 @@ def _tolerable(errors: int, sample: bytes) -> bool:
     return errors <= 2 or errors * 1000 < len(sample)
 
 
+def _mostly_utf8(sample: bytes, errors: int) -> bool:
+    """Whether *sample*, read as UTF-8 with *errors* bad spots (a stray byte of
+    another charset pasted in), is UTF-8 all the same: a bad spot or two among
+    many good characters past ASCII (legacy text read as UTF-8 has no good one)."""
+    if not _tolerable(errors, sample) or errors > 2:
+        return False
+    text = sample.decode("utf-8", errors="replace")
+    good = len(text.encode("utf-8")) - len(text) - 2 * text.count("\ufffd")
+    return good >= 8 * errors  # bytes past ASCII in good characters
+
+
 def _detect(sample: bytes) -> str | None:
     """The charset-normalizer guess for *sample*, mapped to a codec name."""
     try:
@@ -234,7 +245,7 @@ def sniff_charset(body: bytes, content_type: str | None) -> str:
             if _tolerable(errors, sample):
                 return charset
             LOGGER.debug("declared charset %s reads badly (%d errors)", charset, errors)
-        if utf8_errors == 0:
+        if utf8_errors == 0 or _mostly_utf8(sample, utf8_errors):
             return "utf-8"
         detected = _detect(sample)
         if detected:

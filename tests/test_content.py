@@ -407,3 +407,19 @@ def test_undo_encoding_holds_a_bounded_piece_of_a_brotli_bomb() -> None:
         tracemalloc.stop()
     assert sink.size == 128 << 20 and sink.largest <= 4 << 20, sink.largest
     assert peak < 16 << 20, peak
+
+
+def test_a_stray_byte_after_a_long_ascii_head_leaves_an_undeclared_page_utf8() -> None:
+    """No charset declared, 80 KB of inline style, then a Latin-1 "©" pasted
+    into UTF-8 text: one bad spot among many good characters is UTF-8 still (it
+    was handed to the detector, which read the page as a Japanese codepage).
+    Legacy text, which has no good UTF-8 character, is not."""
+    head = b"<html><head><style>" + b"a{color:red}" * 7000 + b"</style></head><body>"
+    page = (head + b"<p>\xa9 2016</p><h1>" + "Müller gewinnt Wahl in Köln".encode()
+            + b"</h1><p>" + "Straße über Bäume. ".encode() * 5 + b"</p>")
+    assert sniff_charset(page, None) == "utf-8"
+    assert sniff_charset(head + "<h1>Суд вынес решение</h1>".encode("cp1251"), None) \
+        == "cp1251"
+    short = (b"<html><body><p>" + "Caf\u00e9 cr\u00e8me".encode("cp1252")
+             + b" etc.</p></body></html>")
+    assert sniff_charset(short, None) != "utf-8"  # (which legacy one: the detector's guess)
