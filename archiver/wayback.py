@@ -30,6 +30,7 @@ import datetime as dt
 import json
 import logging
 import re
+import threading
 import time
 from typing import Any
 
@@ -116,7 +117,33 @@ def closest(url: str, when: dt.datetime, settings: WaybackSettings,
 
 def _lookup(url: str, when: dt.datetime, settings: WaybackSettings,
             client: httpx.Client | None) -> dict[str, Any] | None:
-    """:func:`closest`, raising :class:`_Failed` when the lookup failed."""
+    """:func:`closest`, raising :class:`_Failed` when the lookup failed or took
+    longer than ``settings.timeout`` in all (httpx bounds each wait only: a
+    server that sends its head a byte at a time is waited for in a thread of
+    its own, left to end by itself)."""
+    answer: list[dict[str, Any] | None] = []
+    failure: list[BaseException] = []
+
+    def ask() -> None:
+        try:
+            answer.append(_ask(url, when, settings, client))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller's thread
+            failure.append(exc)
+
+    thread = threading.Thread(target=ask, name="wayback lookup", daemon=True)
+    thread.start()
+    thread.join(settings.timeout + 0.5)
+    if thread.is_alive():
+        LOGGER.info("wayback lookup of %s: no whole answer within %s s", url, settings.timeout)
+        raise _Failed()
+    if failure:
+        raise failure[0]
+    return answer[0]
+
+
+def _ask(url: str, when: dt.datetime, settings: WaybackSettings,
+         client: httpx.Client | None) -> dict[str, Any] | None:
+    """One lookup, in the thread of :func:`_lookup`."""
     params = {"url": url, "timestamp": wayback_timestamp(when)}
     deadline = time.monotonic() + settings.timeout
     own_client = client is None

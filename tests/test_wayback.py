@@ -153,6 +153,24 @@ def test_an_answer_given_a_byte_at_a_time_is_given_up_at_the_timeout(api: Site) 
     assert time.monotonic() - start < 2.0
 
 
+def test_a_head_given_a_byte_at_a_time_is_given_up_at_the_timeout(api: Site) -> None:
+    """The same with the status line and headers dripped: httpx waited for
+    them a read at a time (a minute here, with a timeout of half a second)."""
+    def drip(handler: Handler) -> None:
+        import time
+        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" * 4:
+            handler.wfile.write(bytes([byte]))
+            handler.wfile.flush()
+            time.sleep(0.2)
+
+    api.raw("/drip", drip)
+    settings = WaybackSettings(enabled=True, endpoint=api.url("/drip"), timeout=0.5)
+    import time
+    start = time.monotonic()
+    assert closest(KNOWN, WHEN, settings) is None
+    assert time.monotonic() - start < 2.0
+
+
 def test_a_report_stops_looking_up_after_lookups_failed_in_a_row(api: Site) -> None:
     """An endpoint that is down would cost the timeout for every URL of the
     report: after three failures in a row the others are not asked."""
