@@ -497,8 +497,9 @@ def _compare(
     """moved, drifted or alive, for a 2xx answer that is not a soft-404 (or
     blocked, when the cited page is still there but its text behind a paywall)."""
     moved_to = _permanent_address(fetch)
-    permanent = moved_to is not None and not same_url(fetch.url, moved_to)
     elsewhere = not same_url(fetch.url, final.url)
+    # (a chain that comes back to the cited URL, a cookie's round trip, moved nothing)
+    permanent = moved_to is not None and not same_url(fetch.url, moved_to) and elsewhere
     trivial = len(fetch.hops) > 1 and not elsewhere
     ok = _phrase(final)
     # the address the cited URL moved to for good, and the temporary hops after it

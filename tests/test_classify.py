@@ -603,6 +603,9 @@ def test_a_cited_url_redirected_first_for_a_while_has_not_moved() -> None:
     v = run(chain((URL, 302), (NEW_URL, 301), (NEW_URL + "amp/", 200)), article(),
             baseline=snapshot())
     assert (v.status, v.rule) == ("alive", "alive") and "temporary redirect" in v.reason
+    # a round trip that sets a cookie: sent away for good, and back to the cited URL
+    v = run(chain((URL, 301), (NEW_URL, 302), (URL, 200)), article(), baseline=snapshot())
+    assert (v.status, v.rule) == ("alive", "alive")
     # a permanent hop that only changes the scheme, then a temporary one elsewhere
     v = run(chain((URL, 301), (URL.replace("https://", "http://"), 302), (NEW_URL, 200)),
             article(), baseline=snapshot())
