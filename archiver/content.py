@@ -185,7 +185,7 @@ def _mostly_utf8(sample: bytes, errors: int) -> bool:
         return False
     text = sample.decode("utf-8", errors="replace")
     good = len(text.encode("utf-8")) - len(text) - 2 * text.count("\ufffd")
-    return good >= 8 * errors  # bytes past ASCII in good characters
+    return good >= 3 * errors  # bytes past ASCII in good characters
 
 
 def _detect(sample: bytes) -> str | None:

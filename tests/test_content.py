@@ -418,6 +418,9 @@ def test_a_stray_byte_after_a_long_ascii_head_leaves_an_undeclared_page_utf8() -
     page = (head + b"<p>\xa9 2016</p><h1>" + "Müller gewinnt Wahl in Köln".encode()
             + b"</h1><p>" + "Straße über Bäume. ".encode() * 5 + b"</p>")
     assert sniff_charset(page, None) == "utf-8"
+    tail = (head + b"<!-- \xa9 2016 Verlag --><h1>" + "Müller gewinnt Wahl in Köln".encode()
+            + "</h1><p>äöü Text.</p></body></html>".encode())  # a short sample: the page's end
+    assert sniff_charset(tail, None) == "utf-8"
     assert sniff_charset(head + "<h1>Суд вынес решение</h1>".encode("cp1251"), None) \
         == "cp1251"
     short = (b"<html><body><p>" + "Caf\u00e9 cr\u00e8me".encode("cp1252")
