@@ -543,6 +543,7 @@ class _Furniture:
         self.h1s = found.h1s[:3] if headed else [
             h1 for h1 in found.h1s[:3] if not names_the_site_h1([h1])]
         self._headed: set[int] | None = None
+        self._near: set[int] | None = None  # the boxes of the <h1>s, 3 levels up
 
     def _headline_boxes(self) -> set[int]:
         if self._headed is None:
@@ -584,15 +585,24 @@ class _Furniture:
         return False
 
     def _over_headline(self, box: LexborNode) -> bool:
-        """True when the element right after *box* is the ``<h1>`` and *box* holds
-        no link to the home page (a site's header, its logo, before the
-        headline of a simple page)."""
-        after = box.next
-        while after is not None and after.tag in ("-text", "_comment"):
-            after = after.next
-        if after is None or not any(after.mem_id == h1.mem_id for h1 in self.h1s):
+        """True when *box* is the top of the article, no page header: it holds
+        no link to the home page (the site's logo) and either sits in one of
+        the boxes of an ``<h1>`` (:data:`_NEAR_LEVELS` levels up, not
+        ``<body>``: a "news-detail" box with its "top" byline over a "title"
+        box that holds the ``<h1>``) or comes right before the ``<h1>`` (a
+        header over the headline of a simple page). A "top" bar beside the
+        box of the ``<h1>`` in ``<body>`` is the page's."""
+        if not self.h1s:
             return False
-        return not holds_a_logo(box)
+        if self._near is None:
+            self._near = {above.mem_id for h1 in self.h1s for above in _boxes_of(h1, body=False)}
+        near = any(above.mem_id in self._near for above in dom.ancestors(box))
+        if not near:
+            after = box.next
+            while after is not None and not after.is_element_node:
+                after = after.next
+            near = after is not None and any(after.mem_id == h1.mem_id for h1 in self.h1s)
+        return near and not holds_a_logo(box)
 
 
 _BYLINE_TAGS = ("div", "span", "p", "small", "li", "header", "abbr", "em", "strong", "b",

@@ -146,6 +146,20 @@ def test_a_box_named_for_the_headline_is_no_top_bar():
     assert published(page) == dt.date(2016, 5, 3)
 
 
+@pytest.mark.parametrize(("top", "lang"), [
+    # a Russian CMS's news.detail: the byline in a "top" box over the "title" box
+    ('<div class="top"><span class="date">03.05.2016 10:15</span> <span class="category">'
+     "Общество</span></div>", "ru"),
+    # a German theme's "head" box: date and kicker over the headline's box
+    ('<div class="head"><p class="date">03.05.2016</p><p class="kicker">Politik</p></div>', "de"),
+])
+def test_a_top_box_in_the_articles_box_is_its_byline(top: str, lang: str) -> None:
+    page = (f'<div class="wrapper"><div class="news-detail">{top}<div class="title"><h1>'
+            f'{HEADLINE}</h1></div><div class="text"><p>The court ruled today.</p></div>'
+            "</div></div>")
+    assert published(page, lang=lang) == dt.date(2016, 5, 3)
+
+
 @pytest.mark.parametrize("teasers", [
     # 1C-Bitrix news.list under the article
     '<div class="news-list"><div class="news-item"><span class="news-date-time">12.03.2019'
