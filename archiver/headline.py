@@ -133,9 +133,9 @@ def article_h1(h1s: list[LexborNode], written: Sequence[str | None] = ()
     a logo; and whether one qualified.
 
     The first ``<h1>`` of the page when none qualifies; None when there is none.
-    An ``<h1>`` made of elements side by side is read with a space between
-    them (:func:`~archiver.pagemeta.text_of`) unless what the page *written*
-    (its <title>, og:title) gives them without ("<span>Wor</span><span>d</span>").
+    An ``<h1>`` made of blocks is read with a space between them
+    (:func:`~archiver.pagemeta.text_of`) unless what the page *written* (its
+    <title>, og:title) gives them without ("<div>Wor</div><div>d</div>").
     """
     usable: list[tuple[bool, str]] = []
     texts: list[str] = []

@@ -94,12 +94,14 @@ META_NAMES_MAX = 2000
 
 
 def text_of(el: LexborNode) -> str:
-    """All text inside *el*, with the spaces it shows where the markup writes
-    none: at a ``<br>`` ("Storm hits coast<br>as thousands flee"), around a
-    block (``<div>``, ``<p>``...), and between two elements side by side
-    ("<span>Exclusive:</span><span>Police raided...</span>"), but not
-    between text and an element ("Wor<span>d</span>", a drop cap) nor at an
-    element of one character (a heading split into letters for an animation).
+    """All text inside *el*, read as a browser shows it: a space where a line
+    breaks, at a ``<br>`` ("Storm hits coast<br>as thousands flee") and
+    around a block (``<div>``, ``<p>``, ``<li>``...: "<div>Storm hits
+    coast</div><div>as thousands flee</div>"), and none between inline
+    elements side by side, which a browser writes together
+    ("<span>Bundes</span><span>regierung</span>", "<a>Apple</a><span>'s
+    profits</span>", "<span>03</span><span>.05.</span><span>2016</span>"):
+    their text keeps the spaces it writes.
 
     A box of more than :data:`SPACED_TEXT_CHARS` characters spaces its lines
     (``<br>``) only: it is no heading or date line.
@@ -121,40 +123,35 @@ def text_of(el: LexborNode) -> str:
 
 #: Characters of an element past which :func:`text_of` adds no space but at a <br>.
 SPACED_TEXT_CHARS = 2000
-#: Elements shown as blocks of their own, whose text a space sets apart.
+#: Elements shown as blocks of their own (or lines, cells and rules), whose
+#: text a space sets apart; any other element is inline, written on with the
+#: text beside it.
 _BLOCK_TAGS = frozenset({
-    "address", "article", "aside", "blockquote", "dd", "div", "dl", "dt", "figcaption",
-    "figure", "footer", "h1", "h2", "h3", "h4", "h5", "h6", "header", "hr", "li", "main",
-    "nav", "ol", "p", "pre", "section", "table", "td", "th", "tr", "ul"})
-#: Nodes whose text no one reads (a comment is passed over: the elements on
-#: each side of it are still side by side).
+    "address", "article", "aside", "blockquote", "caption", "dd", "details", "div", "dl",
+    "dt", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3", "h4",
+    "h5", "h6", "header", "hgroup", "hr", "legend", "li", "main", "menu", "nav", "ol", "p",
+    "pre", "section", "summary", "table", "tbody", "td", "tfoot", "th", "thead", "tr",
+    "ul"})
+#: Nodes whose text no one reads.
 _UNREAD_TAGS = frozenset({"-comment", "script", "style", "template"})
 
 
 def _spaced_text(node: LexborNode, out: list[str]) -> None:
     """Appends to *out* the text of *node*'s children, spaced as :func:`text_of` says."""
-    before: str | None = None  # the text of the element just before, if an element
     for child in node.iter(include_text=True):
         tag = child.tag
         if tag == "-text":
             out.append(child.text_content or "")
-            before = None
         elif tag in _UNREAD_TAGS:
             continue
-        elif tag == "br" or tag in _BLOCK_TAGS:
+        elif tag == "br":
             out.append(" ")
-            if tag != "br":
-                _spaced_text(child, out)
-                out.append(" ")
-            before = None
-        else:
-            start = len(out)
+        elif tag in _BLOCK_TAGS:
+            out.append(" ")
             _spaced_text(child, out)
-            text = "".join(out[start:])
-            if before and text and not before[-1].isspace() and not text[0].isspace() \
-                    and len(before.strip()) > 1 and len(text.strip()) > 1:
-                out.insert(start, " ")
-            before = text
+            out.append(" ")
+        else:
+            _spaced_text(child, out)
 
 
 def absolute(base: str, href: str | None) -> str | None:

@@ -160,6 +160,13 @@ def test_a_top_box_in_the_articles_box_is_its_byline(top: str, lang: str) -> Non
     assert published(page, lang=lang) == dt.date(2016, 5, 3)
 
 
+def test_a_date_in_inline_elements_side_by_side_is_read():
+    page = (f'<article><h1>{HEADLINE}</h1><div class="date"><span class="d">03</span><span '
+            'class="m">.05.</span><span class="y">2016</span></div><p>The court ruled today.'
+            "</p></article>")
+    assert published(page, title=f"{HEADLINE} - City Courier") == dt.date(2016, 5, 3)
+
+
 @pytest.mark.parametrize("teasers", [
     # 1C-Bitrix news.list under the article
     '<div class="news-list"><div class="news-item"><span class="news-date-time">12.03.2019'
