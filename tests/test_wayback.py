@@ -130,42 +130,31 @@ def test_timeout_gives_none(api: Site) -> None:
     assert closest(KNOWN, WHEN, settings) is None
 
 
-def test_an_answer_given_a_byte_at_a_time_is_given_up_at_the_timeout(api: Site) -> None:
-    """Each read waits the timeout at most, but an endpoint that sends a byte
-    before each wait ran out held a lookup (and the report) for minutes."""
-    def trickle(handler: Handler) -> None:
-        import time
-        handler.send_response_only(200)
-        handler.send_header("Content-Type", "application/json")
-        handler.send_header("Content-Length", "100000")
-        handler.end_headers()
+def _dripped(handler: Handler, head: bytes, body: bytes) -> None:
+    """*head* a byte every 0.2 s when it is given whole, then *body* so."""
+    import time
+    if head:
+        handler.wfile.write(head)
         handler.wfile.flush()
-        for _ in range(60):  # 12 s, if nobody gives up
-            handler.wfile.write(b" ")
-            handler.wfile.flush()
-            time.sleep(0.2)
+    for byte in body:
+        handler.wfile.write(bytes([byte]))
+        handler.wfile.flush()
+        time.sleep(0.2)
 
-    api.raw("/trickle", trickle)
-    settings = WaybackSettings(enabled=True, endpoint=api.url("/trickle"), timeout=0.5)
+
+@pytest.mark.parametrize("head, body", [
+    # the body a byte at a time: each read waited the timeout at most, but a
+    # byte before each wait ran out held a lookup (and the report) for minutes
+    (b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 100000\r\n\r\n",
+     b" " * 60),
+    # the status line and headers so: httpx waited for them a read at a time
+    (b"", b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" * 4),
+])
+def test_an_answer_given_a_byte_at_a_time_is_given_up_at_the_timeout(
+        api: Site, head: bytes, body: bytes) -> None:
     import time
-    start = time.monotonic()
-    assert closest(KNOWN, WHEN, settings) is None
-    assert time.monotonic() - start < 2.0
-
-
-def test_a_head_given_a_byte_at_a_time_is_given_up_at_the_timeout(api: Site) -> None:
-    """The same with the status line and headers dripped: httpx waited for
-    them a read at a time (a minute here, with a timeout of half a second)."""
-    def drip(handler: Handler) -> None:
-        import time
-        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n" * 4:
-            handler.wfile.write(bytes([byte]))
-            handler.wfile.flush()
-            time.sleep(0.2)
-
-    api.raw("/drip", drip)
+    api.raw("/drip", lambda handler: _dripped(handler, head, body))
     settings = WaybackSettings(enabled=True, endpoint=api.url("/drip"), timeout=0.5)
-    import time
     start = time.monotonic()
     assert closest(KNOWN, WHEN, settings) is None
     assert time.monotonic() - start < 2.0
