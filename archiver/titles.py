@@ -121,7 +121,9 @@ def strip_site_name(title: str | None, site_names: Sequence[str] = (),
     if not title:
         return None
     spans = _split_title(title)
-    if not 2 <= len(spans) <= MAX_TITLE_PARTS:
+    if len(spans) < 2:
+        return _without_colon_site(title, site_names)
+    if len(spans) > MAX_TITLE_PARTS:
         return title
     # A part (or run of parts) that another source gives verbatim wins, unless
     # it is the site's name (a ministry's <h1> "Ministry of Health", its logo).
@@ -146,7 +148,18 @@ def strip_site_name(title: str | None, site_names: Sequence[str] = (),
         if sep.strip() in _SITE_BARS and \
                 len(tail.split()) <= 4 and len(head.split()) >= max(3, len(tail.split()) + 2):
             last -= 1
-    return title[spans[first][0]:spans[last - 1][1]].strip() or title
+    return _without_colon_site(title[spans[first][0]:spans[last - 1][1]].strip(),
+                               site_names) or title
+
+
+def _without_colon_site(title: str, site_names: Sequence[str]) -> str:
+    """*title* without a site name that follows a full-width colon, as Japanese
+    titles end ("首相、訪米へ：東日新聞デジタル"); only a name the site goes by: the
+    colon is a headline's own too ("首相：訪米へ")."""
+    head, colon, tail = title.rpartition("：")
+    if colon and head.strip() and site_names and is_site_name(tail.strip(), site_names):
+        return head.strip()
+    return title
 
 
 def names_a_section(heading: str, title: str | None, last: bool = True) -> bool:

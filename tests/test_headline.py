@@ -198,3 +198,19 @@ def test_an_og_title_that_copies_the_title_loses_the_site_s_name_as_the_title_do
     title = "Court upholds ban on opposition rally | Harbour Times"
     head = f"<title>{title}</title><meta property='og:title' content='{title}'>"
     assert headline(head, body) == "Court upholds ban on opposition rally"
+
+
+@pytest.mark.parametrize("og_site_name, expected", [
+    # a Japanese title ends with the site's name after a full-width colon (the
+    # Asahi pattern), which og:title copies: a name the site goes by is dropped
+    ("東日新聞デジタル", "首相、来月に訪米へ 首脳会談で調整"),
+    # ... and no other: the colon is a headline's own too
+    ("", "首相、来月に訪米へ 首脳会談で調整：東日新聞デジタル"),
+])
+def test_a_site_name_after_a_full_width_colon_leaves_the_headline(
+        og_site_name: str, expected: str) -> None:
+    title = "首相、来月に訪米へ　首脳会談で調整：東日新聞デジタル"
+    site = f"<meta property='og:site_name' content='{og_site_name}'>" if og_site_name else ""
+    head = f"<title>{title}</title><meta property='og:title' content='{title}'>{site}"
+    assert headline(head, "<main><article><p>首相は来月、米国を訪問する。</p></article></main>",
+                    lang="ja") == expected
