@@ -333,7 +333,10 @@ def test_workers_hold_no_descriptor_of_the_parent(tmp_path: Path) -> None:
 
 
 @pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
-def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
+def _parent_of_two_workers(last_line: str) -> tuple[subprocess.CompletedProcess[str],
+                                                      list[int]]:
+    """A process that starts a pool of two workers, prints their pids, then
+    runs *last_line* (in its ``main``): the process and the pids printed."""
     script = textwrap.dedent("""
         import asyncio, os, signal
         from archiver.cpupool import PagePool
@@ -343,14 +346,18 @@ def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
             pool.start()
             assert await pool.call(os.getpid) in pool.worker_pids()
             print(" ".join(map(str, pool.worker_pids())), flush=True)
-            os.kill(os.getpid(), signal.SIGKILL)
+            LAST
 
         asyncio.run(main())
-    """)
+    """).replace("LAST", last_line)
     done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
                           timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    return done, [int(p) for p in done.stdout.split()]
+
+
+def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
+    done, pids = _parent_of_two_workers("os.kill(os.getpid(), signal.SIGKILL)")
     assert done.returncode == -signal.SIGKILL, done.stderr
-    pids = [int(p) for p in done.stdout.split()]
     assert len(pids) == 2
     deadline = time.monotonic() + 10
     alive = pids
@@ -838,22 +845,8 @@ def test_closing_a_pool_kills_at_once_the_workers_that_have_jobs(tmp_path: Path)
 def test_a_parent_that_exits_without_closing_its_pool_ends_its_workers() -> None:
     """Workers ignore SIGTERM, with which multiprocessing ends its children at
     exit before it waits for them: the pool's own exit handler kills them."""
-    script = textwrap.dedent("""
-        import asyncio, os
-        from archiver.cpupool import PagePool
-
-        async def main():
-            pool = PagePool(2)
-            pool.start()
-            assert await pool.call(os.getpid) in pool.worker_pids()
-            print(" ".join(map(str, pool.worker_pids())), flush=True)
-
-        asyncio.run(main())
-    """)
-    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
-                          timeout=60, cwd=Path(__file__).resolve().parent.parent)
+    done, pids = _parent_of_two_workers("pass  # the pool is never closed")
     assert done.returncode == 0, done.stderr
-    pids = [int(p) for p in done.stdout.split()]
     assert len(pids) == 2
     for pid in pids:  # reaped by the parent before it exited
         assert not Path(f"/proc/{pid}").exists()
