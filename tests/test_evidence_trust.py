@@ -343,6 +343,19 @@ def _verify_json(archive: Path) -> tuple[int, dict[str, object]]:
     return proc.returncode, json.loads(proc.stdout)
 
 
+def _edit_capture_row(archive: Path, url: str, sql: str, *values: object
+                      ) -> dict[str, object]:
+    """Run *sql* with *values* and the id of the first capture row of *url* in
+    *archive*'s database; the row as it was."""
+    conn = sqlite3.connect(archive / "archiver.db")
+    conn.row_factory = sqlite3.Row
+    with conn:
+        row = dict(conn.execute("SELECT * FROM captures WHERE url = ?", (url,)).fetchone())
+        conn.execute(sql, (*values, row["id"]))
+    conn.close()
+    return row
+
+
 def test_a_capture_row_taken_out_of_the_database_is_named_by_verify(
         lab: Lab, tmp_path: Path) -> None:
     """A capture's row deleted from the database, its WARC file as written: the
@@ -350,13 +363,7 @@ def test_a_capture_row_taken_out_of_the_database_is_named_by_verify(
     all was well (exit 0). Each of its records (request, response, metadata) is
     now named with its file, offset, URL and date."""
     copy = copy_of(lab, tmp_path)
-    conn = sqlite3.connect(copy / "archiver.db")
-    conn.row_factory = sqlite3.Row
-    with conn:
-        row = dict(conn.execute("SELECT * FROM captures WHERE url = ?",
-                                (lab.urls[1],)).fetchone())
-        conn.execute("DELETE FROM capture_rows WHERE id = ?", (row["id"],))
-    conn.close()
+    row = _edit_capture_row(copy, lab.urls[1], "DELETE FROM capture_rows WHERE id = ?")
     assert row["record_type"] == "response" and row["meta_offset"] is not None
     proc = archiver("verify", "--archive", str(copy))
     assert proc.returncode == 1, proc.stdout
@@ -595,13 +602,8 @@ def test_what_get_says_of_a_capture_is_checked_against_its_record(
     the capture's row, which verify never compared with the record: an edited
     row showed an auditor wrong facts while verify said all digests match."""
     copy = copy_of(lab, tmp_path)
-    conn = sqlite3.connect(copy / "archiver.db")
-    conn.row_factory = sqlite3.Row
-    with conn:
-        row = dict(conn.execute("SELECT * FROM captures WHERE url = ?",
-                                (lab.urls[0],)).fetchone())
-        conn.execute(f"UPDATE capture_rows SET {column} = ? WHERE id = ?", (value, row["id"]))
-    conn.close()
+    row = _edit_capture_row(copy, lab.urls[0],
+                            f"UPDATE capture_rows SET {column} = ? WHERE id = ?", value)
     proc = archiver("verify", "--archive", str(copy))
     assert proc.returncode == 1, proc.stdout
     assert f"{row['warc_file']}@{row['warc_offset']}: wrong-response: ".encode() in proc.stdout
