@@ -307,6 +307,15 @@ def test_a_months_url_is_set_against_the_event_date(event_day: dt.date, flagged:
     assert ("date-mismatch" in flags) is flagged and "no-date" in flags
 
 
+def _flags_of_a_page(country: str, lang: str | None, text: str) -> list[str]:
+    """The flags of a page in *lang* whose headline and text are *text*, dated a
+    day after an event in *country*."""
+    event = Event("e", dt.date(2016, 5, 1), country, subject=())
+    page = PageInfo(kind="html", headline=text, published=dt.date(2016, 5, 2), text=text,
+                    lang=lang)
+    return list(event_flags(event, page, tolerance_days=60))
+
+
 @pytest.mark.parametrize(("country", "text"), [
     # the names a sources file writes beside the ones CLDR gives
     ("Türkiye", "Turkey extradites 12 suspects to China"),
@@ -323,9 +332,7 @@ def test_a_months_url_is_set_against_the_event_date(event_day: dt.date, flagged:
 ])
 def test_a_country_under_the_name_in_common_use_is_on_topic(country: str, text: str) -> None:
     assert mentions(text, country)
-    event = Event("e", dt.date(2016, 5, 1), country, subject=())
-    page = PageInfo(kind="html", headline=text, published=dt.date(2016, 5, 2), text=text)
-    assert event_flags(event, page, tolerance_days=60) == []
+    assert _flags_of_a_page(country, None, text) == []
 
 
 @pytest.mark.parametrize(("country", "lang", "text"), [
@@ -341,10 +348,7 @@ def test_a_country_under_the_name_in_common_use_is_on_topic(country: str, text: 
 ])
 def test_a_bracketed_part_that_is_no_name_of_the_country_is_not_one(
         country: str, lang: str | None, text: str) -> None:
-    event = Event("e", dt.date(2016, 5, 1), country, subject=())
-    page = PageInfo(kind="html", headline=text, published=dt.date(2016, 5, 2), text=text,
-                    lang=lang)
-    assert "topic-mismatch" in event_flags(event, page, tolerance_days=60)
+    assert "topic-mismatch" in _flags_of_a_page(country, lang, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -402,10 +406,7 @@ def test_capitals_and_the_countries_own_languages_name_them(country: str, text: 
 ])
 def test_a_country_written_otherwise_than_cldr_writes_it_is_on_topic(
         country: str, lang: str, text: str) -> None:
-    event = Event("e", dt.date(2016, 5, 1), country, subject=())
-    page = PageInfo(kind="html", headline=text, published=dt.date(2016, 5, 2), text=text,
-                    lang=lang)
-    assert event_flags(event, page, tolerance_days=60) == []
+    assert _flags_of_a_page(country, lang, text) == []
 
 
 @pytest.mark.parametrize(("country", "lang", "text"), [
@@ -422,10 +423,7 @@ def test_a_country_written_otherwise_than_cldr_writes_it_is_on_topic(
 ])
 def test_a_page_naming_another_country_is_still_off_topic(
         country: str, lang: str, text: str) -> None:
-    event = Event("e", dt.date(2016, 5, 1), country, subject=())
-    page = PageInfo(kind="html", headline=text, published=dt.date(2016, 5, 2), text=text,
-                    lang=lang)
-    assert event_flags(event, page, tolerance_days=60) == ["topic-mismatch"]
+    assert _flags_of_a_page(country, lang, text) == ["topic-mismatch"]
 
 
 def test_every_cldr_english_name_is_known_written_out() -> None:
