@@ -227,6 +227,12 @@ def test_microdata_date_beside_the_headline_is_read():
 
 # -------------------------------------------------------- update labels
 
+def _under_the_headline(line: str) -> str:
+    """An article whose date line, under its headline, is *line*."""
+    return (f'<article><h1>{HEADLINE}</h1><div class="date">{line}</div><p>The court ruled '
+            "that the men would be sent back.</p></article>")
+
+
 @pytest.mark.parametrize(("lang", "line"), [
     ("es", "Última actualización: 5 de mayo de 2016"),
     ("it", "Ultimo aggiornamento: 5 maggio 2016"),
@@ -243,9 +249,7 @@ def test_microdata_date_beside_the_headline_is_read():
     ("en", "Last reviewed 5 May 2016"),
 ])
 def test_a_date_labelled_as_an_update_is_no_publication_date(lang: str, line: str) -> None:
-    page = (f'<article><h1>{HEADLINE}</h1><div class="date">{line}</div><p>The court ruled '
-            "that the men would be sent back.</p></article>")
-    assert published(page, lang=lang) is None
+    assert published(_under_the_headline(line), lang=lang) is None
 
 
 @pytest.mark.parametrize(("lang", "line"), [
@@ -257,9 +261,7 @@ def test_a_date_labelled_as_an_update_is_no_publication_date(lang: str, line: st
     ("de", "03.05.2016 | Stand: 05.05.2016 11:00 Uhr"),
 ])
 def test_the_publication_date_beside_an_update_is_read(lang: str, line: str) -> None:
-    page = (f'<article><h1>{HEADLINE}</h1><div class="date">{line}</div><p>The court ruled '
-            "that the men would be sent back.</p></article>")
-    assert published(page, lang=lang) == dt.date(2016, 5, 3)
+    assert published(_under_the_headline(line), lang=lang) == dt.date(2016, 5, 3)
 
 
 @pytest.mark.parametrize(("lang", "line"), [
@@ -272,6 +274,4 @@ def test_the_publication_date_beside_an_update_is_read(lang: str, line: str) -> 
     ("it", "Aggiornamento in diretta 3 maggio 2016"),
 ])
 def test_words_that_look_like_update_labels_leave_the_date(lang: str, line: str) -> None:
-    page = (f'<article><h1>{HEADLINE}</h1><div class="date">{line}</div><p>The court ruled '
-            "that the men would be sent back.</p></article>")
-    assert published(page, lang=lang) == dt.date(2016, 5, 3)
+    assert published(_under_the_headline(line), lang=lang) == dt.date(2016, 5, 3)
