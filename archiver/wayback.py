@@ -132,7 +132,7 @@ def _lookup(url: str, when: dt.datetime, settings: WaybackSettings,
 
     thread = threading.Thread(target=ask, name="wayback lookup", daemon=True)
     thread.start()
-    thread.join(settings.timeout + 0.5)
+    thread.join(settings.timeout)
     if thread.is_alive():
         LOGGER.info("wayback lookup of %s: no whole answer within %s s", url, settings.timeout)
         raise _Failed()
