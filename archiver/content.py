@@ -181,7 +181,7 @@ def _mostly_utf8(sample: bytes, errors: int) -> bool:
     """Whether *sample*, read as UTF-8 with *errors* bad spots (a stray byte of
     another charset pasted in), is UTF-8 all the same: a bad spot or two among
     many good characters past ASCII (legacy text read as UTF-8 has no good one)."""
-    if not _tolerable(errors, sample) or errors > 2:
+    if errors > 2:  # (two or fewer are always tolerable: see _tolerable)
         return False
     text = sample.decode("utf-8", errors="replace")
     good = len(text.encode("utf-8")) - len(text) - 2 * text.count("\ufffd")
