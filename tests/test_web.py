@@ -183,12 +183,11 @@ def test_a_capture_whose_reading_never_ends_leaves_the_diff_out_in_time(
     limit (a sleep stands for a parser stuck on the page) it is killed and the
     page shows no diff, instead of holding the request for ever."""
     from archiver import cpupool
-    from archiver.web import model
 
     def endless(*args: object, **kwargs: object) -> None:
         time.sleep(120)
 
-    monkeypatch.setattr(model, "extract", endless)
+    monkeypatch.setattr(cpupool, "extract", endless)  # what cpupool.extract_body reads with
     monkeypatch.setattr(cpupool, "JOB_SECONDS", 1.0)
     cid = citation_ids(lab)[lab.urls["two"]]
     started = time.monotonic()

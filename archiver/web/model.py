@@ -28,13 +28,11 @@ from pathlib import Path
 from typing import Any
 
 from .. import cpupool
-from ..codings import decode_content
 from ..cpupool import JobTimedOut, WorkerDied, run_apart
 from ..evidence import FileVerdicts, response_location
 from ..exceptions import ArchiverError
 from ..exchange import request_key
-from ..extract import extract
-from ..models import Baseline, PageInfo
+from ..models import Baseline
 from ..report import build_report, counts
 from ..report_html import COLLECTION, enrich, group_by_event, replay_timestamp, replay_url
 from ..retrieval import Problem, read_payload_start, verify_records
@@ -178,14 +176,6 @@ def replay_problem(store: Store, warc_dir: Path, url: str, timestamp: str,
     return None
 
 
-def _read_page(raw: bytes, codings: str, content_type: str | None, url: str) -> PageInfo:
-    """What a cycle's extraction makes of a body cut at :data:`MAX_PAYLOAD_BYTES`:
-    its *codings* undone up to that many bytes (what a damaged or cut stream
-    gives before its damage), then read."""
-    body, _ = decode_content(raw, codings or None, MAX_PAYLOAD_BYTES)
-    return extract(body, url=url, content_type=content_type)
-
-
 def capture_text(store: Store, warc_dir: Path, capture: dict[str, Any]) -> str | None:
     """The main text of a capture's payload, extracted again from the WARC file.
 
@@ -211,16 +201,18 @@ def capture_text(store: Store, warc_dir: Path, capture: dict[str, Any]) -> str |
     content_type = capture.get("content_type")
     # in a process of its own, stopped past the limit a cycle sets (a request
     # thread cannot be stopped; a page a cycle left unread would hold it)
+    # (cpupool.extract_body: a cycle's extraction, *raw* inflated to the same bound)
     reading = functools.partial(
-        _read_page, raw, codings, content_type if isinstance(content_type, str) else None,
-        str(capture["url"]))
+        cpupool.extract_body, raw, codings or None,
+        content_type if isinstance(content_type, str) else None, str(capture["url"]),
+        MAX_PAYLOAD_BYTES)
     try:
         page = run_apart(reading, (), cpupool.JOB_SECONDS)
     except (JobTimedOut, WorkerDied):
         LOGGER.warning("capture %s: page left unread: its extraction ran past %g s or failed",
                        capture.get("id"), cpupool.JOB_SECONDS)
         return None
-    return page.text
+    return page.text if page is not None else None
 
 
 _SENTENCE_END = re.compile(r"(?<=[.!?\u2026\u3002\uff01\uff1f])\s*(?=[^\s.!?,;:)\]\"'\u2026])")
