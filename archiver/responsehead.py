@@ -17,12 +17,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["as_browsers_read", "fields", "final_head", "final_head_here", "heads",
+__all__ = ["STATUS_LINE", "as_browsers_read", "fields", "final_head", "final_head_here", "heads",
            "may_read_again", "read_again", "read_past", "spaced_name", "unsure_framing"]
 
 #: The blank line that ends a head (a bare LF ends a line too).
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
-_STATUS_LINE = re.compile(rb"HTTP/[0-9.]+[ \t]+([0-9]{3})")
+#: A status line's start, its code the group.
+STATUS_LINE = re.compile(rb"HTTP/[0-9.]+[ \t]+([0-9]{3})")
 #: A header name as browsers take it: a token (RFC 9110, 5.6.2).
 _TOKEN = re.compile(rb"[!#$%&'*+\-.^_`|~0-9A-Za-z]+")
 #: A line end that is a bare LF.
@@ -40,7 +41,7 @@ def heads(data: bytes) -> Iterator[tuple[int, re.Match[bytes], int]]:
         while data[pos:pos + 1] in (b"\r", b"\n"):  # empty lines before a head
             pos += 1
         end = _HEAD_END.search(data, pos)
-        line = _STATUS_LINE.match(data, pos)
+        line = STATUS_LINE.match(data, pos)
         if end is None or line is None:
             return
         code = int(line.group(1))
@@ -174,7 +175,7 @@ def may_read_again(data: bytes) -> bool:
         start = end.end()
     while data[start:start + 1] in (b"\r", b"\n"):
         start += 1
-    if not _STATUS_LINE.match(data, start) or _HEAD_END.search(data, start):
+    if not STATUS_LINE.match(data, start) or _HEAD_END.search(data, start):
         return False  # no status line; or all here, and refused as browsers read it
     _, *lines = data[start:].split(b"\n")  # the status line left out
     if any(line.partition(b":")[0].strip().lower() == b"content-length" for line in lines):

@@ -26,7 +26,6 @@ import contextlib
 import hashlib
 import logging
 import os
-import re
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
@@ -41,6 +40,7 @@ from warcio.recordloader import ArcWarcRecord
 from .codings import codings_to_undo, undo_codings
 from .exceptions import ArchiverError
 from .models import body_codings
+from .responsehead import STATUS_LINE
 from .store import parse_iso
 from .warc import (
     OPEN_SUFFIX,
@@ -506,10 +506,6 @@ def _check_member(raw: IO[bytes], loc: RecordLocation) -> list[Problem]:
     return found
 
 
-#: The status line of an HTTP head, as the fetcher stores it (responsehead.py).
-_STATUS_LINE = re.compile(rb"HTTP/[0-9.]+[ \t]+([0-9]{3})")
-
-
 def _response_differs(loc: RecordLocation, headers: dict[str, str], first: bytes,
                       length: int) -> list[str]:
     """How the response or revisit record at *loc* (its WARC *headers*, its
@@ -517,7 +513,7 @@ def _response_differs(loc: RecordLocation, headers: dict[str, str], first: bytes
     database says of it: status code, why the body was cut, the body's size
     (what ``get`` tells of a capture)."""
     said: list[str] = []
-    line = _STATUS_LINE.match(first)
+    line = STATUS_LINE.match(first)
     status = int(line.group(1)) if line else None
     if loc.http_status is not None and status != loc.http_status:
         said.append(f"the record's HTTP status is {status}, not {loc.http_status} as the "
