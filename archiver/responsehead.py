@@ -167,9 +167,10 @@ def may_read_again(data: bytes) -> bool:
     that is not a token's, a colon with no name before it): the parser refuses
     such a line at that byte, and its end, which may come in a later read,
     decides how browsers read it. Otherwise the refusal stands at once, with
-    no wait for the rest."""
+    no wait for the rest. A final head all here may be: :func:`read_again`,
+    which the reader runs next, decides."""
     if final_head_here(data):
-        return read_again(data) is not None
+        return True
     start = 0
     for _, end, _ in heads(data):  # interim heads, read: the head begun after them
         start = end.end()
