@@ -653,10 +653,9 @@ class PagePool:
                 future.set_exception(value)
         self._dispatch()
 
-    def _fail_all(self, workers: list[_Worker] | None = None) -> None:
-        """Every job sent to *workers* (default: the pool's) or waiting to be sent
-        ends with :class:`WorkerDied`."""
-        workers = self._workers if workers is None else workers
+    def _fail_all(self, workers: list[_Worker]) -> None:
+        """Every job sent to *workers* or waiting to be sent ends with
+        :class:`WorkerDied`."""
         futures = [f for w in workers for _, _, f in w.waiting]
         futures += [f for _, _, f in self._backlog]
         self._backlog.clear()
