@@ -632,25 +632,16 @@ async def _serve(worker: Worker, once: bool, stops: StopSignals) -> int:
 
 
 def run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Settings, *,
-               once: bool = False, stops: StopSignals | None = None) -> int:
+               stops: StopSignals, once: bool = False) -> int:
     """Run the worker on *archive* until SIGTERM/SIGINT/SIGHUP (or one cycle with *once*).
 
     Returns the exit status: 0 after a clean finish or a graceful stop (also a
     stop signal that came while it started: noted by *stops*, which the caller
-    may have set up earlier, while it read the sources; one is made here
-    otherwise). Raises :class:`SettingsError` for a bad schedule or
-    notification setting, :class:`~archiver.exceptions.ArchiveLockedError`
-    when another process holds the archive, :class:`StorageError` when the
-    archive cannot be written.
+    set up while it read the sources). Raises :class:`SettingsError` for a bad
+    schedule or notification setting,
+    :class:`~archiver.exceptions.ArchiveLockedError` when another process holds
+    the archive, :class:`StorageError` when the archive cannot be written.
     """
-    if stops is None:
-        with StopSignals() as own:
-            return _run_worker(sources_path, sources, archive, settings, once, own)
-    return _run_worker(sources_path, sources, archive, settings, once, stops)
-
-
-def _run_worker(sources_path: Path, sources: Sources, archive: Path, settings: Settings,
-                once: bool, stops: StopSignals) -> int:
     trigger = make_trigger(settings.schedule)
     notify.validate(settings.notify)
     if stops.asked is not None:
