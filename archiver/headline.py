@@ -139,8 +139,9 @@ def article_h1(h1s: list[LexborNode], written: Sequence[str | None] = ()
     """
     usable: list[tuple[bool, str]] = []
     texts: list[str] = []
+    keys = [tn.comparable(w) for w in written if w]
     for h1 in h1s[:20]:
-        text = _confirmed_text(h1, written)
+        text = _confirmed_text(h1, keys)
         texts.append(text)
         if not tn.squash(text) or _is_logo(h1, text):
             continue
@@ -177,18 +178,18 @@ def _headline_keys(written: Sequence[str | None]) -> set[str]:
     return keys
 
 
-def _confirmed_text(el: LexborNode, written: Sequence[str | None]) -> str:
+def _confirmed_text(el: LexborNode, keys: list[str]) -> str:
     """The text of *el* spaced as shown (:func:`~archiver.pagemeta.text_of`),
-    or as written without the spaces added when one of *written* holds it so
-    and not spaced."""
+    or as written without the spaces added when one of *keys* (the
+    ``comparable`` forms of the page's <title> and og:title) holds it so and
+    not spaced."""
     text = text_of(el)
-    if not written:
+    if not keys:
         return text
     glued = el.text()
     if text == glued:
         return text
     glued_key, spaced_key = tn.comparable(glued), tn.comparable(text)
-    keys = [tn.comparable(w) for w in written if w]
     if any(glued_key in k for k in keys) and not any(spaced_key in k for k in keys):
         return glued
     return text
