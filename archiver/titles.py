@@ -180,12 +180,12 @@ def names_a_section_h1(heading: str, title: str | None) -> bool:
     say more than it ("Dam project delayed again | World"). The last part of
     "Ministry of Labour - Minimum wage to rise" or "法務部-本部新聞稿-法務部對肯亞案之說明"
     is the headline, the site's name first."""
-    if names_a_section(heading, title, last=False):
-        return True
-    if not names_a_section(heading, title):
+    parts = title_parts(title or "")
+    keys = [comparable(part) for part in parts]
+    key = comparable(heading)
+    if len(keys) < 2 or key == keys[0] or key not in keys[1:]:
         return False
-    rest = " ".join(title_parts(title or "")[:-1])
-    return says_more(rest, heading)
+    return key != keys[-1] or says_more(" ".join(parts[:-1]), heading)
 
 
 def says_more(rest: str, label: str) -> bool:
