@@ -126,6 +126,7 @@ def capture_problem(store: Store, warc_dir: Path, capture: dict[str, Any],
         if original is not None and original.get("warc_file"):
             rows.append(original)
     seen = {} if seen is None else seen
+    files = FileVerdicts() if files is None else files
     for row in rows:
         loc = response_location(row)
         key = (loc.filename, loc.offset)
@@ -133,7 +134,7 @@ def capture_problem(store: Store, warc_dir: Path, capture: dict[str, Any],
             problems = verify_records(warc_dir, [loc])
             seen[key] = None if not problems else _located(problems[0])
             if seen[key] is None and loc.sha256 is None:
-                seen[key] = _file_problem(store, warc_dir, loc, files or FileVerdicts())
+                seen[key] = _file_problem(store, warc_dir, loc, files)
         if seen[key] is not None:
             return seen[key]
     return None
@@ -168,6 +169,7 @@ def replay_problem(store: Store, warc_dir: Path, url: str, timestamp: str,
     *url* as the link writes it, the cited form (``HTTP://HOST/./a``): found
     under the form it was requested in, which the store keys captures by."""
     seen: dict[tuple[str, int], str | None] = {}
+    files = FileVerdicts() if files is None else files  # one for all its captures
     for row in store.captures_of_cited(url):
         if replay_timestamp(row.get("fetched_at")) == timestamp:
             problem = capture_problem(store, warc_dir, row, seen, files)
@@ -292,6 +294,7 @@ def citation_model(store: Store, warc_dir: Path, citation_id: int, replay_base: 
                    collection: str = COLLECTION,
                    files: FileVerdicts | None = None) -> dict[str, Any] | None:
     """``/citation/<id>``: one citation, its timeline of checks and captures, its diff."""
+    files = FileVerdicts() if files is None else files  # one for all its captures
     row = _citation_row(store, citation_id)
     if row is None:
         return None
