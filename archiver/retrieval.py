@@ -47,7 +47,7 @@ from .warc import (
     WARC_SUFFIX,
     RecordLocation,
 )
-from .warcparts import GZIP_HEADER, ORIG_HEADER_PREFIX
+from .warcparts import GZIP_HEADER, STORED_TRANSFER
 from .warcread import MemberError, complete_record, parse_warc_head
 
 LOGGER = logging.getLogger(__name__)
@@ -290,6 +290,21 @@ def _payload_location(warc_dir: Path, loc: RecordLocation,
     return original
 
 
+@contextlib.contextmanager
+def _response_record(warc_dir: Path, loc: RecordLocation, original: RecordLocation | None
+                     ) -> Iterator[tuple[Any, str]]:
+    """The response record whose payload *loc* (a revisit's: *original*) has,
+    checked (:func:`open_record`), and the codings its payload carries (``""``
+    for none); :class:`RecordError` for a record of another type."""
+    loc = _payload_location(warc_dir, loc, original)
+    with open_record(warc_dir, loc) as record:
+        if record.rec_type != "response":
+            raise RecordError(f"a {record.rec_type} record has no HTTP payload",
+                              filename=loc.filename, offset=loc.offset)
+        yield record, body_codings(record.http_headers.headers if record.http_headers else [],
+                                   transfer=STORED_TRANSFER) or ""
+
+
 def read_payload_start(warc_dir: Path, loc: RecordLocation, limit: int, *,
                        original: RecordLocation | None = None) -> tuple[bytes, str]:
     """The first *limit* bytes of the HTTP payload of the record at *loc*, as
@@ -298,13 +313,7 @@ def read_payload_start(warc_dir: Path, loc: RecordLocation, limit: int, *,
     page's extraction reads (:func:`archiver.cpupool.extract_body`, which
     inflates no further than its limit: a body of a few hundred KB may inflate
     to gigabytes, and one cut short still gives what it holds)."""
-    loc = _payload_location(warc_dir, loc, original)
-    with open_record(warc_dir, loc) as record:
-        if record.rec_type != "response":
-            raise RecordError(f"a {record.rec_type} record has no HTTP payload",
-                              filename=loc.filename, offset=loc.offset)
-        encoding = body_codings(record.http_headers.headers if record.http_headers else [],
-                                transfer=ORIG_HEADER_PREFIX.lower() + "transfer-encoding") or ""
+    with _response_record(warc_dir, loc, original) as (record, encoding):
         pieces, left = [], max(0, limit)
         while left:
             piece = record.raw_stream.read(min(left, _CHUNK))
@@ -327,15 +336,9 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
     (:func:`archiver.codings.undo_codings`: decoded once to check, then again
     to write).
     """
-    loc = _payload_location(warc_dir, loc, original)
-    with open_record(warc_dir, loc) as record:
-        if record.rec_type != "response":
-            raise RecordError(f"a {record.rec_type} record has no HTTP payload",
-                              filename=loc.filename, offset=loc.offset)
+    with _response_record(warc_dir, loc, original) as (record, encoding):
         if not decoded:
             return _copy(record.raw_stream, out)
-        encoding = body_codings(record.http_headers.headers if record.http_headers else [],
-                                transfer=ORIG_HEADER_PREFIX.lower() + "transfer-encoding") or ""
         try:
             todo = codings_to_undo(encoding)
         except ValueError:

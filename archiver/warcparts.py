@@ -36,6 +36,9 @@ from .models import Hop
 
 DIGEST_ALGORITHM = "sha256"
 ORIG_HEADER_PREFIX = "X-Archive-Orig-"
+#: The stored name of a response's Transfer-Encoding (lower case), which the
+#: record's de-chunked payload no longer carries.
+STORED_TRANSFER = ORIG_HEADER_PREFIX.lower() + "transfer-encoding"
 CHUNK = 1024 * 1024
 
 

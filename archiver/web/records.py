@@ -40,13 +40,12 @@ from warcio.statusandheaders import StatusAndHeaders
 
 from ..codings import DamagedEncoding, undo_codings
 from ..models import body_codings
-from ..warcparts import ORIG_HEADER_PREFIX
+from ..warcparts import ORIG_HEADER_PREFIX, STORED_TRANSFER
 
 __all__ = ["RecordLoader", "replay_app"]
 
 _CHUNK = 64 * 1024
 _CODE = re.compile(r"[0-9]{3}")
-_TRANSFER = ORIG_HEADER_PREFIX.lower() + "transfer-encoding"  # as the record stores it
 
 
 class RecordLoader(ArcWarcRecordLoader):  # type: ignore[misc]
@@ -74,7 +73,7 @@ def decode_codings(record: ArcWarcRecord) -> None:
     body with one Content-Encoding is left to pywb, and so is one with a
     coding archiver cannot undo."""
     headers = record.http_headers
-    codings = body_codings(headers.headers, transfer=_TRANSFER)
+    codings = body_codings(headers.headers, transfer=STORED_TRANSFER)
     sent = [value for name, value in headers.headers if name.lower() == "content-encoding"]
     if codings is None or (sent == [codings] and "," not in codings):
         return
