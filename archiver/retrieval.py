@@ -63,6 +63,7 @@ class RecordError(ArchiverError):
                  offset: int | None = None) -> None:
         self.filename = filename
         self.offset = offset
+        self.message = message  # without the place
         where = "" if filename is None else f"{filename}: " if offset is None \
             else f"{filename}@{offset}: "
         super().__init__(where + message)
@@ -411,7 +412,7 @@ def _verify_one(warc_dir: Path, loc: RecordLocation) -> list[Problem]:
     try:
         raw = _inflate_member(warc_dir, loc, problems=whole)
     except RecordError as exc:
-        return [Problem(loc.filename, loc.offset, "unreadable", str(exc))]
+        return [Problem(loc.filename, loc.offset, "unreadable", exc.message)]
     with raw:
         return _and_the_member(whole, _check_member(raw, loc))
 

@@ -35,7 +35,7 @@ from ..exchange import request_key
 from ..models import Baseline
 from ..report import build_report, counts
 from ..report_html import COLLECTION, enrich, group_by_event, replay_timestamp, replay_url
-from ..retrieval import Problem, read_payload_start, verify_records
+from ..retrieval import read_payload_start, verify_records
 from ..store import Store, iso
 from ..warc import RecordLocation
 
@@ -132,22 +132,13 @@ def capture_problem(store: Store, warc_dir: Path, capture: dict[str, Any],
         key = (loc.filename, loc.offset)
         if key not in seen:
             problems = verify_records(warc_dir, [loc])
-            seen[key] = None if not problems else _located(problems[0])
+            seen[key] = None if not problems else \
+                f"{problems[0].filename}@{problems[0].offset}: {problems[0].message}"
             if seen[key] is None and loc.sha256 is None:
                 seen[key] = _file_problem(store, warc_dir, loc, files)
         if seen[key] is not None:
             return seen[key]
     return None
-
-
-def _located(problem: Problem) -> str:
-    """*problem* as ``file@offset: what``, the place named once (the message of a
-    record that cannot be read names it already)."""
-    where = f"{problem.filename}@{problem.offset}"
-    message = problem.message
-    for named in (f"{where}: ", f"{problem.filename}: "):
-        message = message.removeprefix(named)
-    return f"{where}: {message}"
 
 
 def _file_problem(store: Store, warc_dir: Path, loc: RecordLocation,
