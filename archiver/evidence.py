@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
-import os
 import tempfile
 import threading
 from collections.abc import Iterator
@@ -24,6 +23,7 @@ from .replaycache import stat_key
 from .retrieval import (
     Problem,
     RecordError,
+    check_records,
     copy_records,
     read_http_head,
     read_payload,
@@ -154,8 +154,7 @@ def http_head(archive: Path, capture: Capture) -> bytes:
     revisit's original is checked too (what ``get`` says of the body is its)."""
     _sealed(archive, capture)
     if capture.original_location is not None:
-        with open(os.devnull, "wb") as nowhere:
-            copy_records(archive / "warc", [capture.original_location], nowhere)
+        check_records(archive / "warc", [capture.original_location])
     return read_http_head(archive / "warc", capture.location)
 
 

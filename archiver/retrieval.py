@@ -372,6 +372,13 @@ def read_payload(warc_dir: Path, loc: RecordLocation, out: BinaryIO, decoded: bo
             return total
 
 
+def check_records(warc_dir: Path, locs: Iterable[RecordLocation]) -> None:
+    """Check each record at *locs* as :func:`copy_records` does, keeping nothing:
+    :class:`RecordError` or :class:`DigestError` at the first problem."""
+    for loc in locs:
+        _checked_member(warc_dir, loc).close()
+
+
 def copy_records(warc_dir: Path, locs: Iterable[RecordLocation], out: BinaryIO) -> int:
     """Write the stored (gzip) bytes of each record at *locs* to *out*: a valid WARC.
 
