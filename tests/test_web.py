@@ -1017,3 +1017,40 @@ def test_citation_pages_past_the_busy_limit_are_a_503(
             first.join(10)
         assert answers == [200]
         assert c.get(f"/citation/{cid}.json").status_code == 200
+
+
+def test_connections_past_the_cap_are_answered_503_and_closed(lab: Lab) -> None:
+    """Each connection took a thread of its own, as many as clients opened; past
+    the cap one is answered 503 at once, and a freed slot serves again."""
+    import socket
+
+    from archiver.web.app import DashboardServer
+
+    with DashboardServer(lab.archive, port=0, replay_port=0, connections=3) as server:
+        port = int(server.url.rsplit(":", 1)[1])
+        held = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
+        try:
+            with httpx.Client(trust_env=False, timeout=10) as c:
+                deadline = time.monotonic() + 10
+                while True:  # the server takes the three held ones first
+                    answer = c.get(server.url + "/index.json",
+                                   headers={"Connection": "close"})
+                    if answer.status_code == 503 or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
+                assert answer.status_code == 503
+                assert answer.headers["retry-after"] == "5"
+                assert answer.text == "Too many connections; try again later."
+            held.pop().close()
+            with httpx.Client(trust_env=False, timeout=10) as c:
+                deadline = time.monotonic() + 10
+                while True:  # once the server has seen it closed
+                    answer = c.get(server.url + "/index.json",
+                                   headers={"Connection": "close"})
+                    if answer.status_code == 200 or time.monotonic() > deadline:
+                        break
+                    time.sleep(0.05)
+                assert answer.status_code == 200
+        finally:
+            for sock in held:
+                sock.close()

@@ -26,8 +26,11 @@ each request; everything from a page is escaped (Jinja autoescape); every
 response carries a strict Content-Security-Policy (no script at all),
 ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` and
 ``X-Frame-Options: DENY``. A connection idle for :data:`IDLE_SECONDS` is
-closed; at most :data:`BUSY_PAGES` pages that read WARC files are made at once
-(503 with ``Retry-After`` for one that finds no turn in :data:`WAIT_SECONDS`).
+closed; at most :data:`CONNECTIONS` connections are served at once (one past
+them is answered 503 with ``Retry-After`` and closed, so a crowd of open
+connections cannot take a thread each without end); at most
+:data:`BUSY_PAGES` pages that read WARC files are made at once (503 with
+``Retry-After`` for one that finds no turn in :data:`WAIT_SECONDS`).
 
 Example::
 
@@ -69,6 +72,13 @@ SQLITE_MAX_INT = 2**63 - 1
 #: Seconds a connection may send nothing before it is closed (a request sent
 #: in part, or a connection kept open and left idle, held a thread for ever).
 IDLE_SECONDS = 30.0
+#: Connections served at once, each by a thread of its own (a browser opens six
+#: to a host; a connection past them is answered 503 and closed at once).
+CONNECTIONS = 64
+#: The whole answer to a connection past :data:`CONNECTIONS`.
+_FULL = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n"
+         b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 38\r\n"
+         b"Connection: close\r\n\r\nToo many connections; try again later.")
 #: Most pages made at once that read WARC files (a citation page, the check of
 #: a report's link); past them a request waits up to WAIT_SECONDS, then is
 #: answered 503 with Retry-After.
@@ -290,6 +300,15 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
+def _refuse(request: Any) -> None:
+    """Answer the connection *request* 503, without waiting on its client."""
+    try:
+        request.settimeout(1.0)
+        request.sendall(_FULL)
+    except OSError:
+        pass  # gone already, or not reading: it is closed all the same
+
+
 class DashboardServer:
     """The dashboard and its replay, listening, in background threads and a child.
 
@@ -299,9 +318,11 @@ class DashboardServer:
     """
 
     def __init__(self, archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-                 replay_port: int | None = None, idle_seconds: float = IDLE_SECONDS) -> None:
+                 replay_port: int | None = None, idle_seconds: float = IDLE_SECONDS,
+                 connections: int = CONNECTIONS) -> None:
         self.archive = Path(archive)
         self.idle_seconds = idle_seconds
+        self.connections = connections
         self.host = host
         self.port = port
         self.replay_port = (port + 1 if 0 < port < 65535 else 0) if replay_port is None \
@@ -311,10 +332,32 @@ class DashboardServer:
         self.thread: threading.Thread | None = None
 
     def start(self) -> DashboardServer:
-        from werkzeug.serving import WSGIRequestHandler, make_server
+        from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
         class Handler(WSGIRequestHandler):
             timeout = self.idle_seconds  # the socket's: a connection idle past it is closed
+
+        slots = threading.BoundedSemaphore(self.connections)
+
+        class Server(ThreadedWSGIServer):
+            """A thread per connection, up to *connections* at once."""
+
+            def process_request(self, request: Any, client_address: Any) -> None:
+                if not slots.acquire(blocking=False):
+                    _refuse(request)
+                    self.shutdown_request(request)
+                    return
+                try:
+                    super().process_request(request, client_address)  # starts the thread
+                except BaseException:
+                    slots.release()
+                    raise
+
+            def process_request_thread(self, request: Any, client_address: Any) -> None:
+                try:
+                    super().process_request_thread(request, client_address)
+                finally:
+                    slots.release()
 
         db = self.archive / "archiver.db"
         if not db.exists():
@@ -323,8 +366,7 @@ class DashboardServer:
         try:
             app = make_app(self.archive, replay_base=self.replay.url)
             try:
-                self.server = make_server(self.host, self.port, app, threaded=True,
-                                          request_handler=Handler)
+                self.server = Server(self.host, self.port, app, Handler)
             except SystemExit:  # werkzeug's way of saying the port is taken
                 raise OSError(errno.EADDRINUSE, "address already in use") from None
         except BaseException:
