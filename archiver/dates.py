@@ -23,7 +23,7 @@ from itertools import islice
 
 from selectolax.lexbor import LexborHTMLParser, LexborNode
 
-from . import dom, titles
+from . import dom, textdates, titles
 from . import textnorm as tn
 from .headline import holds_a_logo, names_the_site_h1
 from .pagemeta import Markup, first_str, is_article, itemprop_dates, iter_jsonld, text_of
@@ -72,7 +72,7 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str, *, headed: bool
         if day == dated[0]:  # no other machine-readable date told its zone
             return _shown_day(dated, found, tree, furniture, headed) or day
         return day
-    url_day, has_day = tn.date_from_url(url)
+    url_day, has_day = textdates.date_from_url(url)
     if url_day is not None and has_day:
         return url_day
     # (a /2016/05/ URL gives a month: no day is made up)
@@ -250,11 +250,11 @@ def _date_line(el: LexborNode, furniture: _Furniture,
         return None
     day = None
     if _BYLINE_START.match(text) and len(text) <= 160:  # its links are its writers'
-        days = tn.find_dates_in_text(text, limit=2)
+        days = textdates.find_dates_in_text(text, limit=2)
         day = days[0] if len(set(days)) == 1 else None
     # (not a link's: a teaser dates another article)
     elif len(text) <= 80 and el.css_first("a") is None:
-        days = tn.find_dates_in_text(text, limit=2)
+        days = textdates.find_dates_in_text(text, limit=2)
         # one day, maybe in two calendars ("۱۲ اسفند ۱۴۰۱ - ۳ مارس ۲۰۲۳")
         if len(set(days)) == 1 and _only_a_date(text):
             day = days[0]
@@ -284,9 +284,9 @@ _PUNCTUATION = re.compile(r"[\W_]+")
 
 
 #: What a written date is made of: digits, the era and date signs of CJK
-#: writing, and the month names (as :mod:`textnorm` reads them).
-_DATE_WORDS = re.compile(rf"\d+|[年月日號号]|{tn.MONTH_NAMES}|平成|令和|昭和|民國|民国|元|ዓ\.?ም",
-                         re.IGNORECASE)
+#: writing, and the month names (as :mod:`textdates` reads them).
+_DATE_WORDS = re.compile(
+    rf"\d+|[年月日號号]|{textdates.MONTH_NAMES}|平成|令和|昭和|民國|民国|元|ዓ\.?ም", re.IGNORECASE)
 
 
 def _local_day(dated: Dated, found: Markup) -> dt.date:
@@ -297,11 +297,11 @@ def _local_day(dated: Dated, found: Markup) -> dt.date:
     day its own readers saw.
     """
     day, raw = dated
-    instant = tn.parse_datetime(raw)
+    instant = textdates.parse_datetime(raw)
     if instant is None or instant.utcoffset() != dt.timedelta(0):
         return day
     for value in _dates_as_written(found):
-        other = tn.parse_datetime(value)
+        other = textdates.parse_datetime(value)
         if other is not None and other.utcoffset() not in (None, dt.timedelta(0)) \
                 and abs((other - instant).total_seconds()) <= 60:
             return other.date()
@@ -317,7 +317,7 @@ def _shown_day(dated: Dated, found: Markup, tree: LexborHTMLParser, furniture: _
     byline near the headline or the date line under it; None when they show no
     other day."""
     day, raw = dated
-    instant = tn.parse_datetime(raw)
+    instant = textdates.parse_datetime(raw)
     if instant is None or instant.utcoffset() != dt.timedelta(0) \
             or instant.time() == dt.time(0):  # (midnight sharp: a day without its time)
         return None
@@ -330,8 +330,8 @@ def _shown_day(dated: Dated, found: Markup, tree: LexborHTMLParser, furniture: _
     def shown() -> Iterator[tuple[dt.date | None, str | None]]:
         # the <time> of that instant: its text shows it (no time of day needed)
         for el in found.times[:20]:
-            if tn.parse_datetime(el.attributes.get("datetime") or "") == instant:
-                yield tn.find_date_in_text(_without_updates(tn.squash(text_of(el)))), None
+            if textdates.parse_datetime(el.attributes.get("datetime") or "") == instant:
+                yield textdates.find_date_in_text(_without_updates(tn.squash(text_of(el)))), None
         # a line near the headline shows it when it gives its time of day too, as
         # the instant is in a time zone ("03/05/2016 06:30 GMT+7"): a print
         # edition's, an event's or a correction's day gives none
@@ -428,7 +428,7 @@ def _date_jsonld(found: Markup) -> tuple[Dated | None, Dated | None]:
                 if value is None:  # the common case: no such key
                     continue
                 raw = first_str(value)
-                day = tn.parse_date(raw)
+                day = textdates.parse_date(raw)
                 if day is None or raw is None:
                     continue
                 if is_article(obj):
@@ -442,7 +442,7 @@ def _date_meta(found: Markup) -> Dated | None:
     ranked = sorted((_DATE_META_RANK[k], v) for k, v in found.meta.items()
                     if k in _DATE_META_RANK)
     for _, value in ranked:
-        day = tn.parse_date(value)
+        day = textdates.parse_date(value)
         if day is not None:
             return day, value
     page = found.meta.get("parsely-page")
@@ -453,7 +453,7 @@ def _date_meta(found: Markup) -> Dated | None:
             info = None
         if isinstance(info, dict):
             raw = first_str(info.get("pub_date"))
-            day = tn.parse_date(raw)
+            day = textdates.parse_date(raw)
             if day is not None and raw is not None:
                 return day, raw
     return None
@@ -461,7 +461,7 @@ def _date_meta(found: Markup) -> Dated | None:
 
 def _date_itemprop(tree: LexborHTMLParser, furniture: _Furniture) -> Dated | None:
     for value in itemprop_dates(tree, skip=furniture.holds):
-        day = tn.parse_date(tn.squash(value))
+        day = textdates.parse_date(tn.squash(value))
         if day is not None:
             return day, value
     return None
@@ -472,7 +472,7 @@ def _date_time_elements(found: Markup, furniture: _Furniture) -> Dated | None:
     for index, el in enumerate(found.times[:50]):
         attrs = el.attributes
         value = attrs.get("datetime") or attrs.get("content") or text_of(el)
-        day = tn.parse_date(tn.squash(value))
+        day = textdates.parse_date(tn.squash(value))
         if day is None:
             continue
         own = f"{dom.marks(attrs)} {attrs.get('itemprop') or ''}"
@@ -666,7 +666,7 @@ def _byline_date_in(box: LexborNode, furniture: _Furniture, texts: list[str] | N
         # March 12, 2019" (a page is updated after it is published); none said
         # to be an update's ("Updated: 6 March 2024" alone is no publication date)
         text = _without_updates(text)
-        days = tn.find_dates_in_text(text, limit=4)
+        days = textdates.find_dates_in_text(text, limit=4)
         day = min(days) if days else _short_year_date(text) or _titled_date(el)
         if day is not None:
             if dom.has_ancestor(el, _LINK):
@@ -715,7 +715,7 @@ def _titled_date(el: LexborNode) -> dt.date | None:
     microformats' ``<abbr class="published" title="2008-04-12T10:00:00Z">12
     April</abbr>`` (hAtom, still in blog and CMS themes)."""
     title = el.attributes.get("title")
-    return tn.parse_date(title) if title else None
+    return textdates.parse_date(title) if title else None
 
 
 def _short_year_date(text: str) -> dt.date | None:
@@ -725,7 +725,7 @@ def _short_year_date(text: str) -> dt.date | None:
             day = dt.date(2000 + int(m.group(3)), int(m.group(2)), int(m.group(1)))
         except ValueError:
             continue
-        if tn.plausible(day):
+        if textdates.plausible(day):
             return day
     return None
 
@@ -735,7 +735,7 @@ def _date_title(found: Markup) -> dt.date | None:
     ("... | Europa | DW | 28.04.2023", "... - 07.12.2017 - LA NACION")."""
     for title in (found.title, found.meta.get("og:title")):
         if title:
-            day = tn.find_date_in_text(tn.squash(title))
+            day = textdates.find_date_in_text(tn.squash(title))
             if day is not None:
                 return day
     return None

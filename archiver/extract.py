@@ -32,6 +32,7 @@ import dataclasses
 import logging
 import re
 
+from . import textdates
 from . import textnorm as tn
 from .content import decode_text, is_html, is_pdf, is_text, sniff_charset
 from .dates import choose_date, dated_heading, section_heading
@@ -149,7 +150,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
             and names_the_site(tree, headline, url):  # DC.Title and <title>, as the logo says
         headline = shown
     published = choose_date(found, tree, url, headed=qualified)
-    url_month = tn.date_from_url(url)[0] if published is None else None
+    url_month = textdates.date_from_url(url)[0] if published is None else None
     root_attrs = tree.root.attributes if tree.root is not None else {}
     lang = root_attrs.get("lang") or root_attrs.get("xml:lang") \
         or meta.get("content-language") or meta.get("og:locale") or meta.get("language")

@@ -350,7 +350,7 @@ def _distinct_names(names: list[str]) -> list[str]:
     """*names* without repeats and without names that have no letter or digit.
 
     Site names are only compared by their letters and digits
-    (:func:`archiver.textnorm.is_site_name`), so one name per such key says
+    (:func:`archiver.titles.is_site_name`), so one name per such key says
     all: a JSON-LD graph repeats its publisher for every object.
     """
     seen: set[str] = set()

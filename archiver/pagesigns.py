@@ -16,7 +16,7 @@ from urllib.parse import quote, urlsplit, urlunsplit
 
 from .models import FetchResult, Hop, PageInfo
 from .similarity import token_counts, tokens
-from .textnorm import date_from_url
+from .textdates import date_from_url
 
 
 @functools.lru_cache(maxsize=1024)

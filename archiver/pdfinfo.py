@@ -19,7 +19,7 @@ import logging
 import re
 from typing import Any
 
-from . import memlimit
+from . import memlimit, textdates
 from . import textnorm as tn
 from .maintext import MAX_TEXT_CHARS
 from .models import PageInfo
@@ -105,7 +105,7 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
     if info is not None:
         try:
             title = _pdf_title(info.get("/Title"))
-            published = tn.parse_date(_pdf_date(info.get("/CreationDate")))
+            published = textdates.parse_date(_pdf_date(info.get("/CreationDate")))
         except Exception:
             LOGGER.debug("bad PDF info dictionary", exc_info=True)
     if title is None or published is None:
@@ -115,7 +115,7 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
                 if title is None and xmp.dc_title:
                     title = _pdf_title(next(iter(xmp.dc_title.values()), None))
                 if published is None:
-                    published = tn.parse_date(_xmp_create_date(xmp))
+                    published = textdates.parse_date(_xmp_create_date(xmp))
         except Exception:
             LOGGER.debug("bad PDF XMP metadata", exc_info=True)
     texts: list[str] = []
@@ -135,17 +135,17 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
         first_line = next((line for line in map(tn.squash, texts[0].splitlines())
                            if len(line) >= 8), None)
         title = first_line[:300] if first_line else None
-    url_day, has_day = tn.date_from_url(url)
+    url_day, has_day = textdates.date_from_url(url)
     if published is not None and published >= dt.date.today() - _RENDERED_DAYS:
         # made as it was fetched (a court database renders its PDFs on demand):
         # the date the document gives of itself, when it gives an earlier one
-        own = tn.find_date_in_text(text[:3000]) if text else None
+        own = textdates.find_date_in_text(text[:3000]) if text else None
         if own is not None and own < published:
             published = own
     if published is None:
         published = (url_day if has_day else None) or (
-            tn.find_date_in_text(text[:3000]) if text else None)
-    if published is not None and not tn.plausible(published):
+            textdates.find_date_in_text(text[:3000]) if text else None)
+    if published is not None and not textdates.plausible(published):
         published = None
     return PageInfo(kind="pdf", headline=title, published=published, title=title, text=text,
                     url_month=url_day if published is None and not has_day else None)

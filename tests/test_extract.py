@@ -1,4 +1,5 @@
-"""Headline, date, text and PDF extraction (archiver.extract, archiver.textnorm)."""
+"""Headline, date, text and PDF extraction (archiver.extract, archiver.textnorm,
+archiver.textdates)."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from archiver import textdates
 from archiver import textnorm as tn
 from archiver.extract import extract
 from archiver.models import PageInfo
@@ -337,7 +339,7 @@ def test_a_month_only_url_is_kept_apart_from_the_publication_date() -> None:
 )
 def test_the_day_of_a_url_is_a_whole_segment(path: str, day: dt.date | None,
                                              has_day: bool) -> None:
-    assert tn.date_from_url(f"http://127.0.0.1:8000{path}") == (day, has_day)
+    assert textdates.date_from_url(f"http://127.0.0.1:8000{path}") == (day, has_day)
 
 
 def test_a_slug_that_starts_with_a_number_is_not_the_day() -> None:
@@ -413,7 +415,7 @@ def test_jsonld_read_leniently_in_linear_time(block: str) -> None:
     ],
 )
 def test_find_date_in_text(text, expected):
-    assert tn.find_date_in_text(text) == expected
+    assert textdates.find_date_in_text(text) == expected
 
 
 def test_byline_date_in_page():
@@ -455,13 +457,13 @@ def test_byline_date_in_page():
     ],
 )
 def test_find_date_in_text_in_more_languages(text, expected):
-    assert tn.find_date_in_text(text) == expected
+    assert textdates.find_date_in_text(text) == expected
 
 
 def test_no_month_name_stands_for_two_months():
     """The languages' month names share letters ("listopad" is November in Polish
     and Czech): a name read as two different months would date pages wrongly."""
-    from archiver.textnorm import _MONTH_NAMES, _MORE_MONTHS, named_months
+    from archiver.textdates import _MONTH_NAMES, _MORE_MONTHS, named_months
 
     months: dict[str, set[int]] = {}
     for name, number in named_months(_MONTH_NAMES, _MORE_MONTHS):

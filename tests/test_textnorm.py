@@ -1,4 +1,4 @@
-"""Whitespace squashing (archiver.textnorm.squash)."""
+"""Whitespace squashing and dates in text (archiver.textnorm, archiver.textdates)."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
+from archiver import textdates, titles
 from archiver import textnorm as tn
-from archiver import titles
 
 
 def _plain_squash(text: str) -> str:
@@ -113,7 +113,7 @@ def test_a_section_is_named_between_parts_without_last() -> None:
     ("16年6月24日", None),
 ])
 def test_years_of_the_republic_of_china(text: str, day: dt.date | None) -> None:
-    assert tn.find_date_in_text(text) == day
+    assert textdates.find_date_in_text(text) == day
 
 
 @pytest.mark.parametrize(("text", "day"), [
@@ -145,7 +145,7 @@ def test_years_of_the_republic_of_china(text: str, day: dt.date | None) -> None:
     ("24/06/2015", dt.date(2015, 6, 24)),
 ])
 def test_dates_of_other_calendars(text: str, day: dt.date | None) -> None:
-    assert tn.find_date_in_text(text) == day
+    assert textdates.find_date_in_text(text) == day
 
 
 @given(st.lists(st.sampled_from(["3", "12", "2016", "105", "2566", "/", ".", "-", " ", ",",
@@ -154,8 +154,8 @@ def test_dates_of_other_calendars(text: str, day: dt.date | None) -> None:
 def test_the_patterns_left_out_on_ascii_text_never_match_it(text: str) -> None:
     """The date patterns tried only on text outside ASCII (_SCRIPT_ONLY_AT) match
     no text in ASCII: leaving them out there changes no result."""
-    script_only = [p for p in tn._TEXT_DATES if p not in tn._LATIN_TEXT_DATES]
-    assert len(script_only) == len(tn._SCRIPT_ONLY_AT)
+    script_only = [p for p in textdates._TEXT_DATES if p not in textdates._LATIN_TEXT_DATES]
+    assert len(script_only) == len(textdates._SCRIPT_ONLY_AT)
     assert [m.group(0) for p in script_only for m in p.finditer(text)] == []
 
 
@@ -173,4 +173,4 @@ def test_the_patterns_left_out_on_ascii_text_never_match_it(text: str) -> None:
     ("06/15/22", None),
 ])
 def test_american_dates_with_a_us_clock(text: str, day: dt.date | None) -> None:
-    assert tn.find_date_in_text(text) == day
+    assert textdates.find_date_in_text(text) == day
