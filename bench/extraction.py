@@ -89,9 +89,9 @@ def timed(fn: Callable[[dict[str, Any]], Any], entries: list[dict[str, Any]]
 
 def clear_caches() -> None:
     """Empty archiver's small memo caches (title keys, class-name verdicts)."""
-    from archiver import dates, maintext, titles
+    from archiver import bylines, maintext, titles
 
-    for fn in (tn._comparable, titles._key, maintext._boiler_marks, dates._byline_marks):
+    for fn in (tn._comparable, titles._key, maintext._boiler_marks, bylines._byline_marks):
         fn.cache_clear()
 
 
