@@ -143,9 +143,10 @@ _TEXT_DATES = (
     re.compile(r"(?P<y>(?:19|20)\d\d)\s*[年년]\s*(?P<m>[01]?\d)\s*[月월]\s*(?P<d>[0-3]?\d)\s*[日일]?"),
     # 2016-05-03, 2016/05/03, 2016.05.03
     re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d\d)([-/.])(?P<m>[01]?\d)\2(?P<d>[0-3]?\d)(?![\d])"),
-    # 03.05.2016, 03/05/2016 (day first unless impossible), but for a year of
-    # the Ethiopian calendar ("24/06/2015 ዓ.ም", read by the last pattern)
-    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<y>(?:19|20)\d\d)"
+    # 03.05.2016, 03/05/2016 (day first unless impossible: "11/27/2020" is read
+    # month first), but for a year of the Ethiopian calendar ("24/06/2015 ዓ.ም",
+    # read by the last pattern)
+    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[0-3]?\d)\2(?P<y>(?:19|20)\d\d)"
                r"(?!\d|\s*ዓ)"),
     # ngày 3 tháng 5 năm 2016, 3 tháng 5, 2016 (Vietnamese)
     re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\s+tháng\s+(?P<m>[01]?\d)\s*(?:,|năm)?\s*"

@@ -171,6 +171,12 @@ def test_the_patterns_left_out_on_ascii_text_never_match_it(text: str) -> None:
     ("03/04/2024 et 12:00", dt.date(2024, 4, 3)),
     ("25/12/2020 11:00 PM ET", dt.date(2020, 12, 25)),  # (no month 25)
     ("06/15/22", None),
+    # a second number past 19 can only be the day: month first (it went unread)
+    ("11/27/2020 11:59 PM EST", dt.date(2020, 11, 27)),
+    ("12/25/2020", dt.date(2020, 12, 25)),
+    ("Tue, 11/24/2020", dt.date(2020, 11, 24)),
+    ("by Alexander Bolton - 06/25/22 11:30 PM ET", dt.date(2022, 6, 25)),
+    ("11/32/2020", None),
 ])
 def test_american_dates_with_a_us_clock(text: str, day: dt.date | None) -> None:
     assert textdates.find_date_in_text(text) == day
