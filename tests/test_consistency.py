@@ -1,4 +1,5 @@
-"""Event consistency flags: date and topic checks against the report's events."""
+"""Event consistency flags: date and topic checks against the report's events
+(archiver.consistency), and the country names they look for (archiver.countries)."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archiver import consistency
-from archiver.consistency import country_names, event_flags, mentions
+from archiver import countries
+from archiver.consistency import event_flags
+from archiver.countries import country_names, mentions
 from archiver.models import Event, PageInfo
 
 DIPLOMAT_2018 = PageInfo(
@@ -172,6 +174,37 @@ def test_unknown_country_falls_back_to_its_name() -> None:
     assert flags == ["topic-mismatch"]
 
 
+@pytest.mark.parametrize(("country", "text", "named"), [
+    ("Sudan", "South Sudan's army clashed with rebels", False),
+    ("Sudan", "Soudan du Sud", False),
+    ("Sudan", "南苏丹政府", False),
+    ("Sudan", "Sudan and South Sudan signed", True),
+    ("Sudan", "苏丹政府", True),
+    ("Guinea", "Papua New Guinea police", False),
+    ("Guinea", "a coup in Guinea-Bissau", False),
+    ("Guinea", "Equatorial Guinea", False),
+    ("Guinea", "Conakry, Guinea", True),
+    ("Dominica", "the Dominican Republic", False),
+    ("Dominica", "a hurricane hit Dominica", True),
+    ("Congo - Brazzaville", "troops in DR Congo", False),
+    ("Congo - Brazzaville", "Congo-Brazzaville", True),
+    ("South Korea", "North Korea fired a missile", False),
+    ("Niger", "Nigeria", False),
+])
+def test_a_country_inside_another_countrys_longer_name_is_not_named(
+        country: str, text: str, named: bool) -> None:
+    """"South Sudan" named Sudan, "Papua New Guinea" Guinea and "Dominican
+    Republic" Dominica (its "n" read as an ending): a page about the wrong
+    country was on topic."""
+    assert mentions(text, country) is named
+
+
+def test_a_name_no_country_owns_alone_is_found_in_any_longer_one() -> None:
+    """"Congo" is either Congo's: a page naming one of them names it."""
+    assert mentions("troops in DR Congo", "Congo")
+    assert mentions("Congo-Brazzaville", "Congo")
+
+
 def test_known_country_by_another_name() -> None:
     assert country_names("Viet Nam") == country_names("Vietnam")
 
@@ -183,26 +216,42 @@ def _slow_fold(text: str) -> str:
     text = unicodedata.normalize("NFKC", text)
     if text.isascii():
         return text.lower()
-    return consistency._COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
+    return countries._COMBINING.sub("", unicodedata.normalize("NFKD", text)).casefold()
 
 
 def _slow_mentions(text: str, country: str) -> bool:
     """The table's names, then the CLDR's in every language (a page with no lang)."""
     return _slow_search(text, country_names(country)) or \
-        _slow_search(text, consistency.cldr_names(country, None))
+        _slow_search(text, countries.cldr_names(country, None))
 
 
 def _slow_search(text: str, names: tuple[str, ...]) -> bool:
-    latin = sorted({_slow_fold(n) for n in names if not consistency._CJK.search(n)},
-                   key=len, reverse=True)
-    cjk = sorted({_slow_fold(n) for n in names if consistency._CJK.search(n)})
+    """A name found, and found again once the longer names of other countries
+    that hold one (countries._blockers) are taken out of the text."""
+    if not _slow_found(_slow_fold(text), names):
+        return False
+    blockers = countries._blockers(names)
+    if blockers is None:
+        return True
+    pattern, substrings = blockers
     folded = _slow_fold(text)
+    for other in substrings:
+        folded = folded.replace(other, " ")
+    if pattern is not None:
+        folded = pattern.sub(" ", folded)
+    return _slow_found(folded, names)
+
+
+def _slow_found(folded: str, names: tuple[str, ...]) -> bool:
+    latin = sorted({_slow_fold(n) for n in names if not countries._CJK.search(n)},
+                   key=len, reverse=True)
+    cjk = sorted({_slow_fold(n) for n in names if countries._CJK.search(n)})
     if cjk and re.search("|".join(map(re.escape, cjk)), folded):
         return True
     if latin:
         split = (re.split(r"\s*[-\u2010\u2011\u2013]\s*|\s+", n.strip()) for n in latin)
         words = "|".join(_SLOW_SEPARATOR.join(map(_slow_word, n)) for n in split)
-        for m in re.finditer(rf"(?:{words}){consistency._SUFFIX}(?!\w)", folded):
+        for m in re.finditer(rf"(?:{words}){countries._SUFFIX}(?!\w)", folded):
             start = m.start()
             if start == 0 or not (folded[start - 1].isalnum() or folded[start - 1] == "_"):
                 return True
@@ -291,7 +340,7 @@ def test_only_the_pages_language_is_searched_when_it_says_one() -> None:
                   text="Das Land heißt auf Norwegisch Norge.", lang="de")
     assert event_flags(event(country="Norway", subject=()), on, tolerance_days=60) == \
         ["topic-mismatch"]
-    assert "Norwegen" in consistency.cldr_names("Norway", "de")
+    assert "Norwegen" in countries.cldr_names("Norway", "de")
 
 
 @pytest.mark.parametrize(("event_day", "flagged"), [
@@ -428,7 +477,7 @@ def test_a_page_naming_another_country_is_still_off_topic(
 
 def test_every_cldr_english_name_is_known_written_out() -> None:
     """"&" as "and", "St." as "Saint", a straight apostrophe, a hyphen for " - "."""
-    for name in consistency._territories("en").values():
+    for name in countries._territories("en").values():
         written = name.replace("&", "and").replace("St. ", "Saint ").replace("\u2019", "'") \
             .replace(" - ", "-")
-        assert consistency.cldr_names(written, "en")[:1] == (name,), written
+        assert countries.cldr_names(written, "en")[:1] == (name,), written
