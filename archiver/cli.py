@@ -1,101 +1,46 @@
 """The ``archiver`` command: a click group, one thin function per command.
 
-Domain errors become click errors here and only here: bad input exits 2 with
-a message naming the file, line or URL; nobody sees a traceback for it.
+Domain errors become click errors in the command layer only: bad input exits 2
+with a message naming the file, line or URL; nobody sees a traceback for it.
+How they do, with every exit status and the stop signals of a cycle, is in
+``exitstatus.py`` (:func:`~archiver.exitstatus.handle_errors` wraps each
+command); the shared options and the settings they override are here.
 """
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
 import datetime as dt
-import errno
 import functools
 import gc
 import json
 import logging
 import os
-import signal
-import sqlite3
 import sys
-from collections.abc import Awaitable, Callable, Iterator
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
 
 from . import __version__
-from .exceptions import ArchiveLockedError, ArchiverError, InputError, StorageError
+from .exceptions import InputError
+from .exitstatus import (
+    Commands,
+    DamagedCopy,
+    Failure,
+    handle_errors,
+    stops_interrupt,
+    tell,
+    until_signalled,
+)
 from .logs import setup_logging
 from .models import BROKEN
 from .settings import DAY, Settings, settings_path_for
 from .settings import load as load_settings
 
 F = TypeVar("F", bound=Callable[..., Any])
-T = TypeVar("T")
 
 FORMATS = ["table", "json", "md", "csv", "html"]
-
-
-class Failure(click.ClickException):
-    """An error for the user: bad input or usage, an archive that cannot be read
-    (exit status 2)."""
-
-    exit_code = 2
-
-
-class WriteFailure(Failure):
-    """The archive cannot be written (exit status 3)."""
-
-    exit_code = 3
-
-
-class Interrupted(Failure):
-    """Ctrl-C where no cycle stops by itself, at the start say (exit status 130, as a
-    stopped cycle)."""
-
-    exit_code = 130
-
-
-class DamagedCopy(Failure):
-    """An archived copy that cannot be read back (exit status 1)."""
-
-    exit_code = 1
-
-
-#: What a write that fails for want of room says (exit status 3).
-_FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
-
-
-def handle_errors(fn: F) -> F:
-    """Turn archiver's own exceptions into messages and exit statuses."""
-
-    @functools.wraps(fn)
-    def wrapper(*args: Any, **kwargs: Any) -> Any:
-        try:
-            return fn(*args, **kwargs)
-        except InputError as exc:
-            raise Failure(str(exc)) from None
-        except ArchiveLockedError as exc:
-            raise Failure(str(exc)) from None
-        except StorageError as exc:
-            raise WriteFailure(f"the archive cannot be written: {exc}") from None
-        except ArchiverError as exc:
-            raise Failure(str(exc)) from None
-        except KeyboardInterrupt:  # Ctrl-C before a cycle set its own handler
-            raise Interrupted("interrupted") from None
-        except sqlite3.DatabaseError as exc:  # a damaged or foreign archiver.db
-            raise Failure(f"the archive database cannot be read: {exc} (is it an archiver "
-                          "archive, and undamaged? `archiver verify` checks the WARC files)"
-                          ) from None
-        except OSError as exc:  # a path that cannot be (a name too long, a file for a folder)
-            where = f"{exc.filename}: " if exc.filename else ""
-            said = f"{where}{exc.strerror or exc}"
-            if exc.errno in _FULL_ERRNOS:
-                raise WriteFailure(f"the archive cannot be written: {said}") from None
-            raise Failure(said) from None
-
-    return wrapper  # type: ignore[return-value]
 
 
 def sources_option(fn: F) -> F:
@@ -163,25 +108,7 @@ def make_settings(sources_path: Path, config: Path | None, timeout: float | None
     return settings
 
 
-class _Commands(click.Group):
-    """The command group, which takes a Ctrl-C while it reads the command line
-    for an interruption (exit status 130), where click says "Aborted!" and
-    exits with 1."""
-
-    def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
-        try:
-            return super().make_context(*args, **kwargs)
-        except KeyboardInterrupt:
-            raise Interrupted("interrupted") from None
-
-    def invoke(self, ctx: click.Context) -> Any:
-        try:
-            return super().invoke(ctx)
-        except KeyboardInterrupt:
-            raise Interrupted("interrupted") from None
-
-
-@click.group(cls=_Commands)
+@click.group(cls=Commands)
 @click.version_option(__version__, prog_name="archiver")
 def cli() -> None:
     """Keep the web sources of a report alive as evidence.
@@ -214,19 +141,19 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
     sources = load_sources(sources_path)
     settings = make_settings(sources_path, config, timeout, per_host_delay, allow_private)
     # (SIGTERM and SIGHUP, as Ctrl-C, until the cycle and after it)
-    with _stops_interrupt():
+    with stops_interrupt():
         report: dict[str, Any] | None = None
         tally: dict[str, int] = {}
         with ArchiveLock(archive, command):
             store = open_store(archive)
             try:
                 with Progress(sys.stderr) as progress:
-                    summary = eventloop.run(_until_signalled(functools.partial(
+                    summary = eventloop.run(until_signalled(functools.partial(
                         run_cycle, sources, archive=archive, settings=settings,
                         progress=progress.update, store=store)))
                 if summary.interrupted:
-                    _tell(f"interrupted: {summary.checked} citations checked and kept; the "
-                          f"next `archiver {command}` goes on from there")
+                    tell(f"interrupted: {summary.checked} citations checked and kept; the "
+                         f"next `archiver {command}` goes on from there")
                     sys.exit(130)
                 if streams(fmt, settings):
                     tally = write_report(store, fmt, sys.stdout)
@@ -240,62 +167,12 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
         else:
             broken = any(status in BROKEN for status in tally)
         if summary.network_down:
-            _tell("warning: no host name resolved and no connection succeeded: the network "
-                  "looks down, failures were not counted towards dead.")
+            tell("warning: no host name resolved and no connection succeeded: the network "
+                 "looks down, failures were not counted towards dead.")
         # the objects of the cycle are left out of the collection Python makes as it
         # exits: about 25 ms less between the last result and the exit, at 1,000 citations
         gc.freeze()
         sys.exit(1 if broken else 0)
-
-
-def _tell(message: str) -> None:
-    """*message* on standard error, when it can still be written (a closed
-    terminal or pipe does not turn a cycle's exit status into a failure's)."""
-    try:
-        click.echo(message, err=True)
-    except (OSError, ValueError):
-        pass
-
-
-async def _until_signalled(cycle: Callable[..., Awaitable[T]]) -> T:
-    """*cycle* (``run_cycle`` but for its ``stop``), stopped by Ctrl-C, SIGTERM or
-    SIGHUP (its terminal closed) as the worker is: no new request, the ones in
-    flight finished, what was checked committed (an interrupted cycle is resumed
-    by the next one)."""
-    from .eventloop import restore_signals, stop_signals
-
-    stop = asyncio.Event()
-    loop = asyncio.get_running_loop()
-    previous: dict[signal.Signals, Any] = {sig: signal.getsignal(sig) for sig in stop_signals()}
-    for sig in previous:
-        loop.add_signal_handler(sig, stop.set)
-    try:
-        return await cycle(stop=stop)
-    finally:
-        for sig in previous:
-            loop.remove_signal_handler(sig)  # (which sets the default handler)
-        restore_signals(previous)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
-
-
-@contextlib.contextmanager
-def _stops_interrupt() -> Iterator[None]:
-    """SIGTERM and SIGHUP stop a command as Ctrl-C does (exit 130, a message, no
-    traceback) outside the cycle, which sets its own handlers: while the archive
-    is opened, and while the report is written."""
-    from .eventloop import restore_signals, stop_signals
-
-    previous: dict[signal.Signals, Any] = {
-        sig: signal.getsignal(sig) for sig in stop_signals() if sig != signal.SIGINT}
-    for sig in previous:
-        signal.signal(sig, _interrupt)
-    try:
-        yield
-    finally:
-        restore_signals(previous)
 
 
 def streams(fmt: str, settings: Settings | None) -> bool:
