@@ -2,7 +2,10 @@
 
 Pure: a fetch result, the extraction of its final body, the first snapshot
 (baseline), the answer to a random sibling URL (probe) and the failure history
-go in; a ``Verdict`` comes out. No I/O.
+go in; a ``Verdict`` comes out. No I/O. Whether a page is still the cited page
+(like its first snapshot, drifted from it, or like the probe's answer) is
+asked of :mod:`archiver.likeness`; the signs read in a page or a URL are in
+:mod:`archiver.pagesigns`.
 
 Rules, in the order they are tried (the first that applies decides):
 
@@ -89,14 +92,7 @@ Rules, in the order they are tried (the first that applies decides):
     text) where the first snapshot was not.
 14. ``alive``.
 
-Why these thresholds: over 228 real news pages (the extraction development
-corpus), re-extracted after a one-word typo, an added "Updated: 5 minutes
-ago" line, a new sidebar or an added correction paragraph, text similarity
-stayed at 0.85 or more (0.96 or more except for the added paragraph) and
-headline similarity at 1.0; 400 pairs of different articles scored at most
-0.07 on text and 0.40 on headline. A headline rewritten on the same story
-scores 0.3-0.5 in the tests. The 0.6 (headline) and 0.5 (text) thresholds sit
-in the gap, on the safe side for copy edits.
+(Why these thresholds: see :mod:`archiver.likeness`.)
 
 Any verdict other than ``unreachable`` (and ``dead`` by ``persistent-failure``)
 resets the failure streak to 0.
@@ -105,16 +101,23 @@ resets the failure streak to 0.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import logging
 from dataclasses import dataclass
 from http import HTTPStatus
 
 from . import titles
+from .likeness import (
+    LISTING_LINKS,
+    alike,
+    as_before,
+    drift,
+    has_content,
+    like_probe,
+    same_page,
+)
 from .models import Baseline, FailureHistory, FetchResult, Hop, PageInfo, Probe, Status, Verdict
 from .pagemeta import refresh_target
 from .pagesigns import (
-    answers_instead,
     article_markers,
     bot_wall,
     error_text,
@@ -130,13 +133,9 @@ from .pagesigns import (
     url_key,
 )
 from .settings import CheckSettings
-from .similarity import headline_similarity, strip_volatile, text_similarity
+from .similarity import headline_similarity, text_similarity
 
 LOGGER = logging.getLogger(__name__)
-
-#: Links that make a page with neither headline nor text a listing (a home or
-#: section page whose teasers are all boxes the main text leaves out).
-LISTING_LINKS = 20
 
 __all__ = ["article_markers", "classify", "error_title", "http_status_of", "same_url", "url_key"]
 
@@ -292,7 +291,7 @@ def classify(
     if soft is not None:
         return _ok("soft-404", soft[0], soft[1])
     if refresh is not None and not same_url(refresh, final.url) \
-            and not _as_before(page, baseline, settings):
+            and not as_before(page, baseline, settings):
         return _ok("moved", "refresh",
                    f"{_phrase(final)}, but the page sends the browser on at once to {refresh} "
                    "(by a refresh, as an HTTP redirect would; that page was not fetched)")
@@ -374,8 +373,8 @@ def _soft_404(
                     f"{final.url}")
         # (a random URL sent on to the cited one is the site's way with
         # misspelt addresses, not a page it answers every URL with)
-        if page is not None and probe.page is not None and _like_probe(
-                page, probe.page, settings) and not _as_before(page, baseline, settings) \
+        if page is not None and probe.page is not None and like_probe(
+                page, probe.page, settings) and not as_before(page, baseline, settings) \
                 and not same_url(probe.final_url, fetch.url) \
                 and not same_url(probe.final_url, final.url):
             score = text_similarity(page.text, probe.page.text)
@@ -383,7 +382,7 @@ def _soft_404(
                     f"200 OK, but the page's text is {score:.0%} the same as the answer to "
                     f"a random URL on the same site ({probe.url})")
     same = page is not None and baseline is not None and bool(
-        _same_page(page, baseline.page, settings))
+        same_page(page, baseline.page, settings))
     if redirected and url_depth(fetch.url) > 0 and not same:
         if url_depth(final.url) == 0:
             return ("redirect-to-root",
@@ -422,7 +421,7 @@ def _titled_as_the_site(page: PageInfo, baseline: Baseline) -> bool:
     site's name alone: a part of the first snapshot's title ("Headline | Site")
     other than its headline, when that snapshot was an HTML article."""
     base = baseline.page
-    if _has_content(page) or not page.title or page.kind != "html" or base.kind != "html" \
+    if has_content(page) or not page.title or page.kind != "html" or base.kind != "html" \
             or page.links < LISTING_LINKS or article_markers(base) < 2 or not base.title:
         return False
     parts = titles.title_parts(base.title)
@@ -437,40 +436,8 @@ def _no_longer_an_article(page: PageInfo, baseline: Baseline, url: str) -> bool:
     markers) and *page*, served at *url*, is an HTML page or a plain text
     (not a PDF) with a headline or text (one with neither is
     ``content-missing``) but no sign of an article."""
-    return page.kind != "pdf" and baseline.page.kind == "html" and _has_content(page) \
+    return page.kind != "pdf" and baseline.page.kind == "html" and has_content(page) \
         and article_markers(baseline.page) >= 2 and shown_article_markers(page, url) == 0
-
-
-def _like_probe(page: PageInfo, other: PageInfo, settings: CheckSettings) -> bool:
-    """True when *page* is the same page as the answer to a random URL.
-
-    A site that wraps every article in the same template still gives each
-    article its own headline and text, so both must match: a page whose
-    headline differs from the probe's is never taken for an error page.
-    """
-    if not _has_text(page.text) and not _has_text(other.text):
-        return False
-    if page.headline and other.headline and \
-            headline_similarity(page.headline, other.headline) < settings.probe_similarity:
-        return False
-    return text_similarity(page.text, other.text) >= settings.probe_similarity
-
-
-def _as_before(page: PageInfo | None, baseline: Baseline | None, settings: CheckSettings) -> bool:
-    """True when *page* is still the page of the first snapshot.
-
-    Such a page is not taken for an error page on the strength of the probe
-    alone: a site that answers every URL with the same page answered the cited
-    URL that way when it was cited too. (Error wording, parking and redirect
-    rules still apply.)
-    """
-    if page is None or baseline is None or not _has_content(page):
-        return False
-    base = baseline.page
-    if page.headline and base.headline and \
-            headline_similarity(page.headline, base.headline) < settings.probe_similarity:
-        return False
-    return text_similarity(page.text, base.text) >= settings.probe_similarity
 
 
 def _permanent_address(fetch: FetchResult) -> str | None:
@@ -515,14 +482,14 @@ def _compare(
         return _ok("alive", "alive", f"{ok}; first snapshot, nothing to compare yet{note}")
 
     if permanent and page is not None:
-        same = _same_page(page, baseline.page, settings)
+        same = same_page(page, baseline.page, settings)
         if same:
             return _ok("moved", rule,
                        f"Permanent redirect to {where}, which serves the cited page "
                        f"({same})")
-    drift = _drift(page, baseline.page, settings)
-    if drift is not None:
-        rule, evidence = drift
+    drifted = drift(page, baseline.page, settings)
+    if drifted is not None:
+        rule, evidence = drifted
         where = f" at {final.url}" if elsewhere else ""
         # the text cut short (a live blog that grew and asks to sign in to comment is not)
         walled = paywall(page) if page is not None and rule == "text-replaced" \
@@ -532,7 +499,7 @@ def _compare(
                        f"{ok}{where}; the headline matches the first snapshot, but the text "
                        f"is now behind a paywall ({walled!r}): {evidence}")
         return _ok("drifted", rule, f"{ok}{where}, but {evidence}")
-    like = _alike(page, baseline.page)
+    like = alike(page, baseline.page)
     if trivial:
         return _ok("alive", "alive", f"{ok}; {like}; {_TRIVIAL_REDIRECT}")
     if elsewhere:
@@ -542,96 +509,3 @@ def _compare(
 
 #: A paywalled page shows at most this share of the first snapshot's text.
 PAYWALL_TEXT_SHARE = 0.8
-
-
-def _alike(page: PageInfo | None, base: PageInfo) -> str:
-    """What an alive page was found like its first snapshot by (see ``_drift``),
-    and the day it gives when that is not the first snapshot's (a page re-dated
-    after it was cited: the date flags say whether the event's date is still near)."""
-    if page is not None and page.headline and base.headline:
-        like = "headline matches the first snapshot"
-    elif page is not None and _has_text(page.text) and _has_text(base.text):
-        like = "main text matches the first snapshot"
-    else:
-        return "nothing to compare it by: no headline or text, as in the first snapshot"
-    if page is not None and page.published and base.published \
-            and page.published != base.published:
-        like += (f", but its date is now {page.published.isoformat()} (it was "
-                 f"{base.published.isoformat()} in the first snapshot)")
-    return like
-
-
-def _same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:
-    """Why a redirect target is the cited page (empty when it is not).
-
-    Not by its headline when that is a search's or an error page's and the first
-    snapshot's was not: "Search Results for: malaysia deports taiwanese" repeats
-    the slug, and with it most of the headline."""
-    if page.headline and base.headline and not (
-            answers_instead(page.headline) and not answers_instead(base.headline)):
-        score = headline_similarity(page.headline, base.headline)
-        if score >= settings.drift_headline_similarity:
-            return f"headline {score:.0%} like the first snapshot's"
-    if _has_text(page.text) and _has_text(base.text):
-        score = text_score(page.text, base.text)
-        if score >= settings.moved_text_similarity:
-            return f"text {score:.0%} like the first snapshot's"
-    return ""
-
-
-def text_score(a: str, b: str) -> float:
-    """Similarity of two main texts, volatile lines (timestamps, "Updated") removed."""
-    if a == b:
-        return 1.0
-    return _text_score(a, b)
-
-
-@functools.lru_cache(maxsize=8)
-def _text_score(a: str, b: str) -> float:
-    # kept: a moved page and its drift ask for the same pair, so does each citation
-    return text_similarity(strip_volatile(a), strip_volatile(b))
-
-
-def _has_text(text: str) -> bool:
-    """``bool(text.strip())`` without copying a long text."""
-    return bool(text) and not text.isspace()
-
-
-def _has_content(page: PageInfo | None) -> bool:
-    return page is not None and bool(page.headline or _has_text(page.text))
-
-
-def _drawn_by_scripts(empty: PageInfo | None) -> str:
-    """A hint for an editor when the side with neither headline nor text is an
-    HTML page with few links: a shell that scripts fill in a browser, which a
-    capture does not run (a listing has many links; see :data:`LISTING_LINKS`)."""
-    if empty is None or empty.kind != "html" or empty.empty or empty.links >= LISTING_LINKS:
-        return ""
-    return (f" (an HTML page with {empty.links} link{'s' if empty.links != 1 else ''} "
-            "and nothing to read: perhaps drawn by its scripts, which archiving does not "
-            "run; open it in a browser to tell)")
-
-
-def _drift(
-    page: PageInfo | None, base: PageInfo, settings: CheckSettings,
-) -> tuple[str, str] | None:
-    """(rule, evidence) when *page* differs materially from the baseline *base*."""
-    now = _has_content(page)
-    if now != _has_content(base):
-        side = "the page now has" if now else "the first snapshot had"
-        return "content-missing", f"{side} a headline or text and the other has neither" \
-            + _drawn_by_scripts(base if now else page)
-    if page is None:
-        return None
-    if page.headline and base.headline:
-        score = headline_similarity(page.headline, base.headline)
-        if score < settings.drift_headline_similarity:
-            return ("headline-rewritten",
-                    f"the headline changed from {base.headline!r} to {page.headline!r} "
-                    f"({score:.0%} alike)")
-    if _has_text(page.text) and _has_text(base.text):
-        score = text_score(page.text, base.text)
-        if score < settings.drift_text_similarity:
-            return ("text-replaced",
-                    f"the main text is only {score:.0%} the same as in the first snapshot")
-    return None
