@@ -4,8 +4,8 @@ Pure: a fetch result, the extraction of its final body, the first snapshot
 (baseline), the answer to a random sibling URL (probe) and the failure history
 go in; a ``Verdict`` comes out. No I/O. Whether a page is still the cited page
 (like its first snapshot, drifted from it, or like the probe's answer) is
-asked of :mod:`archiver.likeness`; the signs read in a page or a URL are in
-:mod:`archiver.pagesigns`.
+asked of :mod:`archiver.likeness`; the signs read in a page are in
+:mod:`archiver.pagesigns`, those read in a URL in :mod:`archiver.urlsigns`.
 
 Rules, in the order they are tried (the first that applies decides):
 
@@ -122,18 +122,14 @@ from .pagesigns import (
     bot_wall,
     error_text,
     error_title,
-    is_login_url,
     is_parked,
-    is_section_url,
     paywall,
-    same_url,
     search_heading,
     shown_article_markers,
-    url_depth,
-    url_key,
 )
 from .settings import CheckSettings
 from .similarity import headline_similarity, text_similarity
+from .urlsigns import is_login_url, is_section_url, same_url, url_depth, url_key
 
 LOGGER = logging.getLogger(__name__)
 

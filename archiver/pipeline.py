@@ -59,10 +59,10 @@ from .models import (
     Sources,
     Verdict,
 )
-from .pagesigns import probe_url
 from .politeness import Stopped
 from .settings import Settings
 from .store import Store, StoredBaseline, iso, now_utc, open_store
+from .urlsigns import probe_url
 from .warc import (
     Record,
     RecordLocation,

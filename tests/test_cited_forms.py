@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 from warcio.archiveiterator import ArchiveIterator
 
-from archiver.pagesigns import same_url, url_key
+from archiver.urlsigns import same_url, url_key
 
 from .lab import Site, news_page
 from .sourcesfile import write_sources

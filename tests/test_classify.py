@@ -1059,7 +1059,7 @@ def test_a_probe_is_sent_above_an_articles_number() -> None:
     the article: a probe there came back with the cited page (soft-404)."""
     import random
 
-    from archiver.pagesigns import probe_url
+    from archiver.urlsigns import probe_url
 
     rng = random.Random(1)
     for url, parent in [
@@ -1158,7 +1158,7 @@ def test_a_page_that_reloads_itself_or_later_is_judged_as_it_is() -> None:
 
 @pytest.mark.parametrize("target", ["/?p=18231", "/?page_id=5", "/index.php?id=42"])
 def test_a_root_url_that_names_an_article_is_no_section(target: str) -> None:
-    from archiver.pagesigns import is_section_url
+    from archiver.urlsigns import is_section_url
 
     assert not is_section_url("https://thediplomat.com" + target)
     assert is_section_url("https://thediplomat.com/?s=taiwan")
