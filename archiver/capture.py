@@ -8,26 +8,37 @@ provenance metadata (:func:`provenance`). :class:`Archiving` is what the
 worker process that judges a page needs to build those records itself, so
 that they cost the parent only their appending. :func:`capture_row` is the
 capture row of a hop once its records are written.
+
+:class:`CaptureWriter` does this for the fetches of one cycle (the pipeline
+holds one): it plans each hop, a revisit only of a full capture whose WARC
+file is still there and long enough to hold it, and writes the records.
 """
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from . import SOFTWARE
+from .files import size_or_missing
 from .models import FetchResult, Hop, PageInfo
-from .store import iso, parse_iso
+from .settings import Settings
+from .store import Store, iso, parse_iso
 from .warc import (
     Record,
     RecordLocation,
     RecordSpec,
+    WarcWriter,
     build,
     exchange_specs,
     metadata_spec,
     revisit_specs,
 )
 from .warcparts import warc_date
+
+LOGGER = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -133,3 +144,72 @@ def capture_row(hop: Hop, plan: HopPlan, req: RecordLocation | None,
         "tls_subject": (hop.tls or {}).get("subject"),
         "tls_issuer": (hop.tls or {}).get("issuer"), "elapsed": hop.elapsed,
     }
+
+
+class CaptureWriter:
+    """Archives the fetches of one cycle: plans how each hop is archived
+    (:meth:`plan`), gives the worker what it needs to build their records
+    (:meth:`archiving`), and writes the records (:meth:`write`)."""
+
+    def __init__(self, store: Store, writer: WarcWriter, settings: Settings) -> None:
+        self.store = store
+        self.writer = writer
+        self.settings = settings
+        self._file_sizes: dict[str, int] = {}  # closed WARC files looked at (-1: gone)
+        self._files_said: set[str] = set()  # of those, the ones lacking a record
+
+    def plan(self, hop: Hop, digest: str | None) -> HopPlan:
+        """Archive *hop* in full, or as a revisit of its URL's latest full capture
+        when that has the same payload (cut at the same limit too: a document
+        over ``fetch.max_bytes`` is not stored again whole at every check)."""
+        last = self.store.last_response(hop.url)
+        cut = hop.truncated_reason if hop.truncated else None
+        if last and digest and last["payload_digest"] == digest \
+                and last.get("truncated") == cut and self._still_there(last):
+            return HopPlan(digest, last)
+        return HopPlan(digest)
+
+    def _still_there(self, original: dict[str, Any]) -> bool:
+        """True when the WARC file of *original* (a full capture) is there and long
+        enough to hold it: a revisit of a record lost with its file would leave
+        the copy just fetched unarchived (captured in full again instead, said
+        once a file). Damage inside a file is for ``archiver verify``."""
+        name = str(original["warc_file"])
+        if name == self.writer.current_file or name in self.writer.closed_files:
+            return True
+        size = self._file_sizes.get(name)
+        if size is None:
+            size = self._file_sizes[name] = size_or_missing(self.writer.directory / name)
+        if size >= int(original["warc_offset"]) + int(original["warc_length"]):
+            return True
+        if name not in self._files_said:
+            self._files_said.add(name)
+            LOGGER.warning("%s, which holds earlier captures, is %s: what they captured is "
+                           "captured in full again; run `archiver verify`", name,
+                           "missing" if size < 0 else "shorter than they are")
+        return False
+
+    def archiving(self, hops: list[Hop], plans: list[HopPlan]) -> Archiving | None:
+        """What the worker needs to build the records of *hops*; None when a
+        body to copy is in a file (the records are then built in this process)."""
+        bodies: list[bytes | None] = []
+        for hop, plan in zip(hops, plans, strict=True):
+            if plan.last is not None:  # a revisit: headers only
+                bodies.append(None)
+            elif isinstance(hop.body, Path):
+                return None
+            else:
+                bodies.append(hop.body_data)
+        return Archiving(plans, bodies, self.settings.fetch.user_agent,
+                         self.settings.warc.compression_level)
+
+    def write(self, records: list[tuple[RecordSpec | None, RecordSpec]]
+              | list[tuple[Record | None, Record]], hops: list[Hop], plans: list[HopPlan],
+              ) -> tuple[list[dict[str, Any]], RecordLocation | None]:
+        """Write the records of a fetch (:func:`fetch_specs`, or as
+        :class:`Archiving` built them): the capture rows of its hops (without ids), and where the
+        metadata record went, if one was made."""
+        locations = [self.writer.write(first, second) for first, second in records]
+        rows = [capture_row(hop, plan, req, resp)
+                for hop, plan, (req, resp) in zip(hops, plans, locations, strict=False)]
+        return rows, (locations[-1][1] if len(locations) > len(hops) else None)

@@ -5,8 +5,9 @@ Both the CLI (``run``, ``check``, ``worker --once``) and the scheduler call
 ``http://HOST/a#main`` and ``http://host/a`` are one URL):
 
 1. fetch it hop by hop (``fetch.Fetcher``), bodies streamed to temp files;
-2. write every hop to the WARC: a full ``response`` when the payload is new,
-   a ``revisit`` when its digest equals the last capture of that URL;
+2. write every hop to the WARC (``capture.CaptureWriter``): a full ``response``
+   when the payload is new, a ``revisit`` when its digest equals the last
+   capture of that URL;
 3. extract headline, date and main text from the final 2xx body;
 4. probe a random sibling URL of the origin once per run (soft-404 test);
 5. classify each citation of the URL against its first snapshot and event;
@@ -38,13 +39,12 @@ from pathlib import Path
 from typing import Any
 
 from . import SOFTWARE
-from .capture import Archiving, HopPlan, capture_row, fetch_specs
+from .capture import Archiving, CaptureWriter, fetch_specs
 from .classify import http_status_of
 from .cpupool import MIN_URLS, JobTimedOut, PagePool, extract_body, worker_count
 from .exceptions import StorageError
 from .exchange import request_key
 from .fetch import Fetcher, discard, make_client
-from .files import size_or_missing
 from .judgement import CITED_PAGE_STATUSES, Judgement, analyse, assess
 from .models import (
     CheckOutcome,
@@ -65,8 +65,6 @@ from .store import Store, StoredBaseline, iso, now_utc, open_store
 from .urlsigns import probe_url
 from .warc import (
     Record,
-    RecordLocation,
-    RecordSpec,
     WarcWriter,
 )
 from .warcparts import payload_digest_of
@@ -131,6 +129,7 @@ class Cycle:
         self.store = store
         self.fetcher = fetcher
         self.writer = writer
+        self.captures = CaptureWriter(store, writer, settings)
         self.cycle_id = cycle_id
         self.progress = progress
         self.events = {e.id: e for e in sources.events}
@@ -140,8 +139,6 @@ class Cycle:
         self._shown: list[CheckOutcome] = []  # results told once their rows are committed
         self._last_flush = time.monotonic()
         self._probes: dict[str, asyncio.Future[Probe | None]] = {}
-        self._file_sizes: dict[str, int] = {}  # closed WARC files looked at (-1: gone)
-        self._files_said: set[str] = set()  # of those, the ones lacking a record
         self._deferred: list[tuple[FetchResult, list[Citation], dict[str, int | None]]] = []
         self._judged: set[str] = set()  # URLs whose citations have (or will have) a check
         # a defect met on a URL (record_failure) may leave records written whose
@@ -172,63 +169,6 @@ class Cycle:
         if self.progress:
             for outcome in shown:
                 self.progress("result", outcome, None)
-
-    # -- WARC ---------------------------------------------------------------
-    def _plan(self, hop: Hop, digest: str | None) -> HopPlan:
-        """Archive *hop* in full, or as a revisit of its URL's latest full capture
-        when that has the same payload (cut at the same limit too: a document
-        over ``fetch.max_bytes`` is not stored again whole at every check)."""
-        last = self.store.last_response(hop.url)
-        cut = hop.truncated_reason if hop.truncated else None
-        if last and digest and last["payload_digest"] == digest \
-                and last.get("truncated") == cut and self._still_there(last):
-            return HopPlan(digest, last)
-        return HopPlan(digest)
-
-    def _still_there(self, original: dict[str, Any]) -> bool:
-        """True when the WARC file of *original* (a full capture) is there and long
-        enough to hold it: a revisit of a record lost with its file would leave
-        the copy just fetched unarchived (captured in full again instead, said
-        once a file). Damage inside a file is for ``archiver verify``."""
-        name = str(original["warc_file"])
-        if name == self.writer.current_file or name in self.writer.closed_files:
-            return True
-        size = self._file_sizes.get(name)
-        if size is None:
-            size = self._file_sizes[name] = size_or_missing(self.writer.directory / name)
-        if size >= int(original["warc_offset"]) + int(original["warc_length"]):
-            return True
-        if name not in self._files_said:
-            self._files_said.add(name)
-            LOGGER.warning("%s, which holds earlier captures, is %s: what they captured is "
-                           "captured in full again; run `archiver verify`", name,
-                           "missing" if size < 0 else "shorter than they are")
-        return False
-
-    def _archiving(self, hops: list[Hop], plans: list[HopPlan]) -> Archiving | None:
-        """What the worker needs to build the records of *hops*; None when a
-        body to copy is in a file (the records are then built here)."""
-        bodies: list[bytes | None] = []
-        for hop, plan in zip(hops, plans, strict=True):
-            if plan.last is not None:  # a revisit: headers only
-                bodies.append(None)
-            elif isinstance(hop.body, Path):
-                return None
-            else:
-                bodies.append(hop.body_data)
-        return Archiving(plans, bodies, self.settings.fetch.user_agent,
-                         self.settings.warc.compression_level)
-
-    def _write(self, records: list[tuple[RecordSpec | None, RecordSpec]]
-               | list[tuple[Record | None, Record]], hops: list[Hop], plans: list[HopPlan],
-               ) -> tuple[list[dict[str, Any]], RecordLocation | None]:
-        """Write the records of a fetch (:func:`fetch_specs`, or as
-        :class:`Archiving` built them): the capture rows of its hops (without ids), and where the
-        metadata record went, if one was made."""
-        locations = [self.writer.write(first, second) for first, second in records]
-        rows = [capture_row(hop, plan, req, resp)
-                for hop, plan, (req, resp) in zip(hops, plans, locations, strict=False)]
-        return rows, (locations[-1][1] if len(locations) > len(hops) else None)
 
     # -- probes -------------------------------------------------------------
     def _stopping(self) -> bool:
@@ -284,7 +224,7 @@ class Cycle:
                 probe = await self._probe(url)
                 unprobed = probe is None and self._stopping()
             hops = [h for h in result.hops if h.status is not None]
-            plans = [self._plan(h, digests[id(h)]) for h in hops]
+            plans = [self.captures.plan(h, digests[id(h)]) for h in hops]
             judged: Judgement | None = None
             records: list[tuple[Record | None, Record]] | None = None
             if result.error in OFFLINE_SENSITIVE:  # judged at the end of the cycle
@@ -294,8 +234,8 @@ class Cycle:
                 page, judged, records = await self._analyse(
                     result, same, probe, citations, stored=stored,
                     final_digest=digests.get(id(final)) if final is not None else None,
-                    archiving=self._archiving(hops, plans))
-            rows, meta = self._write(
+                    archiving=self.captures.archiving(hops, plans))
+            rows, meta = self.captures.write(
                 records if records is not None
                 else fetch_specs(result, plans, page, self.settings.fetch.user_agent),
                 hops, plans)
