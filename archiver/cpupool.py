@@ -8,16 +8,11 @@ processes beside the loop. One Python process is bound to
 one core; on a machine with two, the loop and one worker each take one.
 
 The workers are forked when the pool starts, before the cycle opens its HTTP
-client, and so share the modules the parent already imported. They ignore
-Ctrl-C, SIGTERM and SIGHUP, which a terminal or a service manager
-(``systemctl stop``) sends to the whole process group: the parent decides
-when a cycle stops, and its workers answer the jobs in hand until then. When
-the pool closes, a worker ends at the end of its jobs pipe, or is killed
-(at once when it still has jobs, whose answers nobody would read; else
-after 10 s). On Linux they are killed with the parent
-(``PR_SET_PDEATHSIG``): a cycle killed with ``kill -9`` leaves no process
-behind holding its files; a parent that exits without closing its pool
-kills them first.
+client. When the pool closes, a worker ends at the end of its jobs pipe, or
+is killed (at once when it still has jobs, whose answers nobody would read;
+else after 10 s). The worker processes themselves (what they inherit, the
+signals they ignore, their death with the parent) and the jobs' exceptions
+are in :mod:`archiver.workerproc`.
 
 The parent runs a queued job itself when it would otherwise wait, on a loop
 made by :mod:`archiver.eventloop` (as a cycle's is): the oldest job no worker
@@ -57,7 +52,8 @@ jobs queued behind it go to the workers again. A job the parent runs itself
 (:mod:`archiver.timelimit`, main thread only): it is stopped at the next
 Python instruction past the limit, and its caller gets :class:`JobTimedOut`
 too. Page work in a thread other than the main one, which no timer can
-stop, goes to a process forked for it (:func:`run_apart`).
+stop, goes to a process forked for it
+(:func:`~archiver.workerproc.run_apart`).
 """
 
 from __future__ import annotations
@@ -65,21 +61,14 @@ from __future__ import annotations
 import asyncio
 import collections
 import contextlib
-import ctypes
-import fcntl
 import logging
 import multiprocessing
-import multiprocessing.util
 import os
 import pickle
 import select
-import signal
 import struct
-import sys
 import time
 from collections.abc import Callable
-from multiprocessing.connection import Connection
-from multiprocessing.connection import wait as wait_readable
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -89,6 +78,7 @@ from .eventloop import IDLE_SELECTORS, IdleSelector
 from .extract import extract
 from .models import PageInfo
 from .timelimit import TimeLimitExceeded, time_limit
+from .workerproc import Job, JobTimedOut, Worker, WorkerDied, dumps
 
 LOGGER = logging.getLogger(__name__)
 T = TypeVar("T")
@@ -98,7 +88,6 @@ MAX_AUTO = 4
 #: Fewer URLs than this in a cycle are extracted in the parent: forking
 #: would cost more than it saves.
 MIN_URLS = 16
-_PR_SET_PDEATHSIG = 1
 
 
 def cores() -> int:
@@ -143,15 +132,6 @@ def extract_body(body: bytes | Path | None, content_encoding: str | None,
     return extract(decoded, url=url, content_type=content_type)
 
 
-class WorkerDied(RuntimeError):
-    """A worker process ended before answering."""
-
-
-class JobTimedOut(RuntimeError):
-    """A job ran past the pool's time limit: in a worker, which was killed; or
-    in this process, where it was stopped."""
-
-
 #: Seconds a job may run in a worker before the worker is killed and replaced.
 #: A page's work takes milliseconds; the costliest pages built to exhaust it,
 #: now bounded, take about 2 s.
@@ -172,63 +152,9 @@ IN_FLIGHT = 8
 SHARE_AT = 2 * IN_FLIGHT
 #: ... and after which it runs none for this many times the job's duration.
 SHARE_PAUSE = 2.0
-_F_SETPIPE_SZ = 1031  # Linux: room in a pipe, so that sending a job does not block
 
 
-#: The worker processes started and not yet reaped (see :func:`_end_left_workers`).
-_STARTED: set[Any] = set()
-
-
-def _end_left_workers() -> None:
-    """At the parent's exit: kill the workers of a pool never closed, which
-    would otherwise outlive it (``multiprocessing`` ends its children at exit
-    with SIGTERM, which the workers ignore, then waits for them)."""
-    for process in list(_STARTED):
-        with contextlib.suppress(OSError, ValueError, AssertionError):
-            process.kill()
-            process.join(5)
-        _STARTED.discard(process)
-
-
-# run by multiprocessing's exit handler, before it ends its children
-multiprocessing.util.Finalize(None, _end_left_workers, exitpriority=100)
-
-
-def _serve(jobs_fd: int, answers_fd: int, parent: int) -> None:
-    """A worker: answer ``(fn, args)`` jobs in order until the parent closes the pipe."""
-    _keep_only(0, 1, 2, jobs_fd, answers_fd)
-    _die_with_parent(parent)
-    jobs = Connection(jobs_fd, writable=False)
-    answers = Connection(answers_fd, readable=False)
-    while True:
-        try:
-            fn, args = jobs.recv()
-        except (EOFError, OSError):
-            return
-        answers.send_bytes(_answer(fn, args))
-
-
-def _answer(fn: Callable[..., Any], args: tuple[Any, ...]) -> bytes:
-    """``(True, fn(*args))``, or ``(False, the exception it raised)``, pickled
-    for the parent, which raises it again. An exception that pickle cannot
-    rebuild (its ``__init__`` takes other arguments than its ``args``) is
-    sent as a :class:`RuntimeError` naming it."""
-    try:
-        answer: tuple[bool, Any] = (True, fn(*args))
-    except Exception as exc:  # noqa: BLE001 - raised again in the parent
-        answer = (False, exc)
-    try:
-        data = _dumps(answer)
-        if not answer[0]:
-            pickle.loads(data)  # rebuilt here, or it would fail in the parent
-        return data
-    except Exception as exc:  # noqa: BLE001 - the job's failure, not the worker's
-        if not answer[0]:
-            return _dumps((False, RuntimeError(repr(answer[1]))))
-        return _dumps((False, RuntimeError(f"unpicklable answer: {exc}")))
-
-
-def _answered(workers: list[_Worker]) -> bool:
+def _answered(workers: list[Worker]) -> bool:
     """True when one of *workers* has an answer waiting to be read. (One
     ``poll`` call for all: ``Connection.poll`` sets up a selector each time,
     some 10 us, and a cycle asks before most jobs.)"""
@@ -238,172 +164,6 @@ def _answered(workers: list[_Worker]) -> bool:
     for worker in workers:
         poller.register(worker.answers.fileno(), select.POLLIN)
     return bool(poller.poll(0))
-
-
-def _dumps(obj: Any) -> bytes:
-    """*obj* pickled for the other end of a pipe. (``Connection.send`` builds a
-    ``ForkingPickler``, which copies the reducer table on each call: 2 us, a
-    tenth of pickling a job. Jobs and answers carry no descriptor or
-    connection, which is all its reducers are for.)"""
-    return pickle.dumps(obj, pickle.HIGHEST_PROTOCOL)
-
-
-def run_apart(fn: Callable[..., T], args: tuple[Any, ...], seconds: float) -> T:
-    """``fn(*args)`` in a process forked for it, killed past *seconds*
-    (:class:`JobTimedOut`); its exception, if it raises one.
-
-    For page work in a thread, where :mod:`archiver.timelimit` cannot stop it
-    (the dashboard reads captures in its request threads). A fork costs a
-    few milliseconds. Linux and macOS only (``os.fork``).
-    """
-    parent = os.getpid()
-    answers_r, answers_w = os.pipe()
-    pid = os.fork()
-    if pid == 0:  # the child: one answer, then out without the parent's exit handlers
-        code = 1
-        try:
-            os.close(answers_r)
-            _die_with_parent(parent)
-            data = _answer(fn, args)
-            with open(answers_w, "wb") as out:
-                out.write(data)
-            code = 0
-        finally:
-            os._exit(code)
-    os.close(answers_w)
-    deadline = time.monotonic() + seconds
-    chunks: list[bytes] = []
-    answered = False
-    try:
-        with open(answers_r, "rb", buffering=0) as answers:
-            while True:
-                left = deadline - time.monotonic()
-                if left <= 0 or not wait_readable([answers_r], left):
-                    raise JobTimedOut()
-                chunk = answers.read(1 << 20)
-                if not chunk:  # the child is done
-                    break
-                chunks.append(chunk)
-        answered = True
-    finally:
-        if not answered:  # still at work past its time (or this thread was interrupted)
-            with contextlib.suppress(ProcessLookupError):
-                os.kill(pid, signal.SIGKILL)
-        os.waitpid(pid, 0)
-    if not chunks:  # it died without an answer
-        raise WorkerDied()
-    ok, value = pickle.loads(b"".join(chunks))
-    if ok:
-        return value  # type: ignore[no-any-return]
-    raise value
-
-
-def _keep_only(*fds: int) -> None:
-    """Close every inherited descriptor but *fds*: the archive's lock (a ``flock``
-    is held while any copy of its descriptor is open), the parent's sockets,
-    database and event loop, and the other workers' pipe ends (whose end of
-    file must not wait on this worker)."""
-    try:
-        open_fds = [int(name) for name in os.listdir("/proc/self/fd")]
-    except OSError:  # pragma: no cover - no /proc: every possible descriptor
-        open_fds = list(range(3, 4096))
-    for fd in open_fds:
-        if fd not in fds:
-            try:
-                os.close(fd)
-            except OSError:  # the listing's own descriptor, already closed
-                pass
-
-
-def _die_with_parent(parent: int) -> None:
-    """Worker start: signals of its own, and death when the parent dies."""
-    # sent to the whole process group (Ctrl-C, a closed terminal, systemctl
-    # stop): the parent stops the cycle, and ends the workers when it is done
-    for sig in (signal.SIGINT, signal.SIGHUP, signal.SIGTERM):
-        signal.signal(sig, signal.SIG_IGN)
-    try:
-        signal.set_wakeup_fd(-1)  # the parent's event loop owns the wake-up pipe
-    except ValueError:  # pragma: no cover - not the main thread
-        pass
-    if sys.platform.startswith("linux"):
-        # the process's own symbols, libc's among them (find_library("c")
-        # would run ldconfig in a subprocess at every worker start)
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL)
-    if os.getppid() != parent:  # the parent died before prctl took effect
-        os._exit(1)
-
-
-def _pipe() -> tuple[int, int]:
-    r, w = os.pipe()
-    if sys.platform.startswith("linux"):
-        try:
-            fcntl.fcntl(w, _F_SETPIPE_SZ, 1 << 20)
-        except OSError:  # a smaller pipe only means a send may wait
-            pass
-    return r, w
-
-
-#: A job: the function, its arguments and the future of its answer.
-_Job = tuple[Callable[..., Any], tuple[Any, ...], "asyncio.Future[Any]"]
-
-
-class _Worker:
-    """One worker process and the parent's ends of its two pipes."""
-
-    def __init__(self, context: Any) -> None:
-        jobs_r, jobs_w = _pipe()
-        answers_r, answers_w = _pipe()
-        self.process = context.Process(
-            target=_serve, args=(jobs_r, answers_w, os.getpid()),
-            daemon=True, name="archiver-worker")
-        try:
-            self.process.start()
-        finally:
-            os.close(jobs_r)
-            os.close(answers_w)
-        _STARTED.add(self.process)
-        # jobs are written without blocking (what does not fit waits in
-        # outbox for the loop to flush): a parent blocked on a full pipe while
-        # the worker waits for it to read an answer would wait forever
-        os.set_blocking(jobs_w, False)
-        self.jobs_fd = jobs_w
-        self.outbox = bytearray()
-        self.answers = Connection(answers_r, writable=False)
-        #: jobs sent and not answered, oldest (the one running) first
-        self.waiting: collections.deque[_Job] = collections.deque()
-        #: when the oldest of them started running, as far as the parent knows
-        self.head_since = 0.0
-
-    def end_jobs(self, loop: asyncio.AbstractEventLoop | None) -> None:
-        """No more jobs: the loop stops watching the pipes, and the jobs pipe is
-        closed (at its end of file, the worker returns)."""
-        if loop is not None and not loop.is_closed():
-            loop.remove_reader(self.answers.fileno())
-            loop.remove_writer(self.jobs_fd)
-        os.close(self.jobs_fd)
-
-    def reap(self, wait: float) -> None:
-        """Wait up to *wait* seconds for the process to end, kill it if it has
-        not, and close the answers pipe."""
-        self.process.join(timeout=wait)
-        if self.process.is_alive():
-            self.process.kill()
-            self.process.join(timeout=5)
-        if not self.process.is_alive():
-            _STARTED.discard(self.process)
-        self.answers.close()
-
-    def ending(self) -> str:
-        """How the (reaped) process ended, for a log line."""
-        code = self.process.exitcode
-        if code is None:
-            return "still running"
-        if code < 0:
-            with contextlib.suppress(ValueError):
-                return f"killed by {signal.Signals(-code).name}"
-            return f"killed by signal {-code}"
-        return f"exit code {code}"
 
 
 class PagePool:
@@ -417,8 +177,8 @@ class PagePool:
     def __init__(self, processes: int, job_seconds: float | None = None) -> None:
         self.processes = processes
         self.job_seconds = JOB_SECONDS if job_seconds is None else job_seconds
-        self._workers: list[_Worker] = []
-        self._backlog: collections.deque[_Job] = collections.deque()
+        self._workers: list[Worker] = []
+        self._backlog: collections.deque[Job] = collections.deque()
         self._loop: asyncio.AbstractEventLoop | None = None
         self._context: Any = None
         self._watch_handle: asyncio.TimerHandle | None = None
@@ -458,7 +218,7 @@ class PagePool:
 
     def _add_worker(self) -> None:
         assert self._loop is not None
-        worker = _Worker(self._context)
+        worker = Worker(self._context)
         self._workers.append(worker)
         self._loop.add_reader(worker.answers.fileno(), self._on_answer, worker)
 
@@ -476,7 +236,7 @@ class PagePool:
         if self._workers and self._loop is not None:
             self._watch_handle = self._loop.call_later(self._watch_every(), self._watch)
 
-    def _give_up(self, worker: _Worker) -> None:
+    def _give_up(self, worker: Worker) -> None:
         """Kill *worker*, stuck on its oldest job; that job fails with
         :class:`JobTimedOut`, the ones behind it go to the workers again."""
         LOGGER.warning("a page's extraction ran past %g s in worker %s: the worker was "
@@ -492,7 +252,7 @@ class PagePool:
         else:  # its callers run them in this process
             self._fail_all([])
 
-    def _died(self, worker: _Worker) -> None:
+    def _died(self, worker: Worker) -> None:
         """*worker* ended (its answers pipe at its end, or its jobs pipe broken):
         out of the pool, the other workers go on (see the module)."""
         self._drop(worker, WorkerDied())
@@ -505,7 +265,7 @@ class PagePool:
                            "in this process", worker.process.pid, worker.ending())
             self._fail_all([])
 
-    def _drop(self, worker: _Worker, error: Exception) -> None:
+    def _drop(self, worker: Worker, error: Exception) -> None:
         """Take *worker* out of the pool and end its process (killed, if it
         has not ended): the job in its hands fails with *error*, the jobs
         queued behind it go to the other workers, first in line."""
@@ -589,7 +349,7 @@ class PagePool:
             if future.cancelled():
                 continue
             try:
-                data = _dumps((fn, args))
+                data = dumps((fn, args))
             except Exception as exc:  # noqa: BLE001 - an unpicklable job fails alone
                 future.set_exception(exc)
                 continue
@@ -603,7 +363,7 @@ class PagePool:
                 worker.head_since = time.monotonic()
             worker.waiting.append(job)
 
-    def _send(self, worker: _Worker, frame: bytes) -> None:
+    def _send(self, worker: Worker, frame: bytes) -> None:
         """Write one job (framed as ``Connection.recv`` reads it), never blocking."""
         if worker.outbox:
             worker.outbox += frame
@@ -617,7 +377,7 @@ class PagePool:
             assert self._loop is not None
             self._loop.add_writer(worker.jobs_fd, self._flush, worker)
 
-    def _flush(self, worker: _Worker) -> None:
+    def _flush(self, worker: Worker) -> None:
         assert self._loop is not None
         try:
             written = os.write(worker.jobs_fd, worker.outbox)
@@ -631,7 +391,7 @@ class PagePool:
         if not worker.outbox:
             self._loop.remove_writer(worker.jobs_fd)
 
-    def _on_answer(self, worker: _Worker) -> None:
+    def _on_answer(self, worker: Worker) -> None:
         if worker not in self._workers:  # dropped since the loop saw its pipe ready
             return
         try:
@@ -653,7 +413,7 @@ class PagePool:
                 future.set_exception(value)
         self._dispatch()
 
-    def _fail_all(self, workers: list[_Worker]) -> None:
+    def _fail_all(self, workers: list[Worker]) -> None:
         """Every job sent to *workers* or waiting to be sent ends with
         :class:`WorkerDied`."""
         futures = [f for w in workers for _, _, f in w.waiting]

@@ -41,7 +41,7 @@ from typing import Any
 from . import SOFTWARE
 from .capture import Archiving, CaptureWriter, fetch_specs
 from .classify import http_status_of
-from .cpupool import MIN_URLS, JobTimedOut, PagePool, extract_body, worker_count
+from .cpupool import MIN_URLS, PagePool, extract_body, worker_count
 from .exceptions import StorageError
 from .exchange import request_key
 from .fetch import Fetcher, discard, make_client
@@ -69,6 +69,7 @@ from .warc import (
 )
 from .warcparts import payload_digest_of
 from .warcread import archive_paths, prepare_archive, record_closed_files, vouch_for
+from .workerproc import JobTimedOut
 
 LOGGER = logging.getLogger(__name__)
 

@@ -22,7 +22,6 @@ from archiver.cpupool import (
     IN_FLIGHT,
     MIN_URLS,
     SHARE_AT,
-    JobTimedOut,
     PagePool,
     extract_body,
     worker_count,
@@ -31,6 +30,7 @@ from archiver.lock import ArchiveLock
 from archiver.pipeline import run_cycle
 from archiver.settings import Settings
 from archiver.store import open_store
+from archiver.workerproc import JobTimedOut
 from tests.lab import Site, news_page
 from tests.sourcesfile import lab_settings, one_event_per_url, write_sources
 
@@ -210,12 +210,12 @@ def test_big_jobs_and_answers_through_small_pipes_do_not_wait_forever() -> None:
     script = textwrap.dedent("""
         import asyncio, os
 
-        from archiver import cpupool
+        from archiver import cpupool, workerproc
 
         def echo(data):
             return data
 
-        cpupool._pipe = os.pipe  # 64 KB pipes, not 1 MB
+        workerproc._pipe = os.pipe  # 64 KB pipes, not 1 MB
         payloads = [bytes([i]) * (300_000 + i) for i in range(24)]  # both ways, > 64 KB
 
         async def main():
@@ -531,7 +531,7 @@ def test_when_no_worker_can_replace_a_stuck_one_the_jobs_behind_it_run_here(
         def no_fork(context: Any) -> Any:
             raise OSError("fork refused")
 
-        monkeypatch.setattr(cpupool, "_Worker", no_fork)
+        monkeypatch.setattr(cpupool, "Worker", no_fork)
         try:
             stuck, *behind = await asyncio.gather(
                 pool.call(time.sleep, 30), *(pool.call(os.getpid) for _ in range(3)),
@@ -613,7 +613,7 @@ def test_work_run_apart_answers_raises_and_is_killed_past_its_time() -> None:
     exception, or JobTimedOut in about the limit, with no process left behind."""
     import threading
 
-    from archiver.cpupool import run_apart
+    from archiver.workerproc import run_apart
 
     before = _children()
     seen: dict[str, Any] = {}

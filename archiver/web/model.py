@@ -28,7 +28,6 @@ from pathlib import Path
 from typing import Any
 
 from .. import cpupool
-from ..cpupool import JobTimedOut, WorkerDied, run_apart
 from ..evidence import FileVerdicts, response_location
 from ..exceptions import ArchiverError
 from ..exchange import request_key
@@ -38,6 +37,7 @@ from ..report_html import COLLECTION, enrich, group_by_event, replay_timestamp, 
 from ..retrieval import read_payload_start, verify_records
 from ..store import Store, iso
 from ..warc import RecordLocation
+from ..workerproc import JobTimedOut, WorkerDied, run_apart
 
 LOGGER = logging.getLogger(__name__)
 
