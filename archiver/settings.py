@@ -65,7 +65,7 @@ class Section:
 
     :func:`apply` records the settings file and the line of each key it set;
     :meth:`error` makes a SettingsError naming them, so that a check made
-    elsewhere (``schedule.py``, ``notify.py``) names the file and line too.
+    elsewhere (``cron.py``, ``notify.py``) names the file and line too.
     """
 
     _file: Path | None = None

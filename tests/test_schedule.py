@@ -24,8 +24,8 @@ from typing import Any
 
 import pytest
 
+from archiver.cron import make_trigger, next_run_times, translate_weekdays
 from archiver.exceptions import SettingsError
-from archiver.schedule import make_trigger, next_run_times, translate_weekdays
 from archiver.settings import ScheduleSettings
 from archiver.settings import load as load_settings
 from archiver.store import parse_iso
@@ -522,7 +522,7 @@ def test_the_night_clocks_go_back_starts_a_wall_clock_time_once() -> None:
     """`30 2 * * *` in Europe/Berlin ran twice on 2026-10-25 (00:30 and 01:30
     UTC); and next_run_times, stepping on from that second start by a
     microsecond (which loses its fold), got it back again and again."""
-    from archiver.schedule import make_trigger
+    from archiver.cron import make_trigger
 
     night = ScheduleSettings(cron="30 2 * * *", timezone="Europe/Berlin", jitter=0)
     times = next_run_times(night, 3, after=dt.datetime(2026, 10, 24, 12, tzinfo=dt.UTC))

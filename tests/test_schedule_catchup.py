@@ -20,8 +20,8 @@ from pathlib import Path
 
 import pytest
 
+from archiver.cron import make_trigger, missed_cycle, next_run_times
 from archiver.exceptions import SettingsError
-from archiver.schedule import make_trigger, missed_cycle, next_run_times
 from archiver.settings import ScheduleSettings
 from archiver.store import iso, now_utc
 
