@@ -313,7 +313,7 @@ def _check(store: Any, url: str, status: str, at: dt.datetime) -> None:
 
 def test_pending_notifications_cover_a_resumed_cycle_once(tmp_path: Path) -> None:
     from archiver.models import Citation, Event, Sources
-    from archiver.schedule import pending_notifications
+    from archiver.notify import pending_notifications
     from archiver.store import open_store
 
     urls = ["https://example.org/a", "https://example.org/b", "https://example.org/c"]

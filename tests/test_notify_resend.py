@@ -12,8 +12,14 @@ from pathlib import Path
 from typing import Any
 
 from archiver.models import Citation, Event, Sources
-from archiver.notify import Attempt, Notification, Notifier, attempt_row, queued_row
-from archiver.schedule import pending_notifications
+from archiver.notify import (
+    Attempt,
+    Notification,
+    Notifier,
+    attempt_row,
+    pending_notifications,
+    queued_row,
+)
 from archiver.settings import RESEND_ROUNDS, NotifySettings
 from archiver.store import Store, open_store
 
