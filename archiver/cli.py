@@ -135,7 +135,7 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
     from .progress import Progress
     from .report import build_report, write_report
     from .sources import load_sources
-    from .store import open_store
+    from .storeopen import open_store
 
     setup_logging(log_format, logging.WARNING - 10 * verbose)
     sources = load_sources(sources_path)
@@ -236,7 +236,7 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
     Example: archiver report --format md
     """
     from .report import build_report
-    from .store import open_store
+    from .storeopen import open_store
 
     if timeline is not None and not timeline.strip():
         raise InputError("--timeline: give the URL of a citation, not an empty value")
@@ -374,7 +374,7 @@ def parse_when(value: str | None) -> dt.datetime | None:
 
 
 def open_archive_readonly(archive: Path) -> Any:
-    from .store import open_store
+    from .storeopen import open_store
 
     if not (archive / "archiver.db").exists():
         raise InputError(f"no archive at {archive}: run `archiver run` first")

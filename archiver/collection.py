@@ -43,7 +43,8 @@ from typing import Any
 from .exceptions import ArchiverError
 from .replaycache import IndexCache, entry_stem, file_key
 from .retrieval import RecordError, verify_records
-from .store import DB_FILENAME, Store, open_store
+from .store import Store
+from .storeopen import DB_FILENAME, open_store
 from .warc import WARC_SUFFIX, RecordLocation
 from .warcparts import CHUNK, file_sha256
 from .warcread import whole_records

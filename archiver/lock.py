@@ -20,7 +20,8 @@ from types import TracebackType
 from typing import Any
 
 from .exceptions import ArchiveLockedError, InputError, StorageError
-from .store import DB_FILENAME, iso, now_utc
+from .store import iso, now_utc
+from .storeopen import DB_FILENAME
 
 LOCK_FILENAME = "archiver.lock"
 

@@ -61,7 +61,8 @@ import httpx
 
 from . import SOFTWARE
 from .settings import DAY, RESEND_ROUNDS, NotifySettings, http_url, shown
-from .store import Store, iso, now_utc, open_store, parse_iso
+from .store import Store, iso, now_utc, parse_iso
+from .storeopen import open_store
 
 LOGGER = logging.getLogger(__name__)
 

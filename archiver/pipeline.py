@@ -61,7 +61,8 @@ from .models import (
 )
 from .politeness import Stopped
 from .settings import Settings
-from .store import Store, StoredBaseline, iso, now_utc, open_store
+from .store import Store, StoredBaseline, iso, now_utc
+from .storeopen import open_store
 from .urlsigns import probe_url
 from .warc import (
     Record,

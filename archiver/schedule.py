@@ -76,7 +76,8 @@ from .notify import (
     queued_row,
 )
 from .settings import ScheduleSettings, Settings
-from .store import Store, now_utc, open_store, parse_iso
+from .store import Store, now_utc, parse_iso
+from .storeopen import open_store
 
 LOGGER = logging.getLogger(__name__)
 

@@ -1,5 +1,7 @@
 """The SQLite state: the rows of the archive database, read and written (the
-tables and their migrations are in schema.py).
+tables and their migrations are in schema.py; opening the database, read-only
+or to write, checked and migrated, is :func:`archiver.storeopen.open_store`).
+This module and those two are the only ones that speak SQL.
 
 Writes happen in short transactions; WAL mode lets readers (``serve``,
 ``report``) work while a cycle runs. WARC records are synced to disk *before*
@@ -20,20 +22,12 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from . import deflate
-from .exceptions import InputError, StorageError
+from .exceptions import StorageError
 from .models import Baseline, FailureHistory, PageInfo, Sources
-from .schema import (
-    NEEDED_TO_READ,
-    m006_request_forms,
-    migrations,
-    schema_is_current,
-    unknown_migrations,
-)
+from .schema import m006_request_forms, schema_is_current
 
 if TYPE_CHECKING:
     import sqlite_utils
-
-DB_FILENAME = "archiver.db"
 
 
 #: The ids of the captures with a record in one WARC file (three ``?``: its
@@ -131,7 +125,7 @@ class StoredBaseline:
 
 
 class Store:
-    """The archive's database. Open with :func:`open_store`."""
+    """The archive's database. Open with :func:`archiver.storeopen.open_store`."""
 
     def __init__(self, conn: sqlite3.Connection, path: Path) -> None:
         self.conn = conn
@@ -548,88 +542,3 @@ def _database(conn: sqlite3.Connection) -> sqlite_utils.Database:
     import sqlite_utils
 
     return sqlite_utils.Database(conn, execute_plugins=False)
-
-
-def _connect_readonly(path: Path) -> sqlite3.Connection:
-    """A read-only connection to the database at *path*.
-
-    Reading a database in WAL mode creates ``archiver.db-shm`` beside it: in a
-    folder that cannot be written (read-only media, a copy handed to an
-    auditor) and with no write-ahead log left to read, the database is opened
-    as immutable, which needs no such file.
-    """
-    uri = path.resolve().as_uri()  # quoted: a ? # or % in a folder name is part of the name
-    try:
-        conn = sqlite3.connect(f"{uri}?mode=ro", uri=True, timeout=30)
-        conn.execute("SELECT 1 FROM sqlite_master LIMIT 1")
-        return conn
-    except sqlite3.OperationalError:
-        folder = path.parent
-        if os.access(folder, os.W_OK):
-            raise
-        wal = path.with_name(path.name + "-wal")
-        if wal.exists() and wal.stat().st_size > 0:
-            raise sqlite3.OperationalError(
-                f"its folder {folder} cannot be written, which reading it needs while "
-                f"{wal.name} holds changes not yet in it; copy the archive to a folder "
-                "that can be written") from None
-        return sqlite3.connect(f"{uri}?mode=ro&immutable=1", uri=True, timeout=30)
-
-
-def _refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
-    """Refuse a database a newer version of archiver set up: nothing is read
-    from it or written to it."""
-    unknown = unknown_migrations(conn)
-    if unknown:
-        conn.close()
-        raise InputError(f"{path} was set up by a newer version of archiver (its schema "
-                         f"has steps this one does not know: {', '.join(unknown)}); use "
-                         "that version")
-
-
-def open_store(archive: Path, *, readonly: bool = False) -> Store:
-    """Open (creating when needed) the archive's database, migrated to the latest schema."""
-    path = archive / DB_FILENAME
-    if readonly:
-        if not path.exists():
-            raise StorageError(f"no archive database at {path}", path=path)
-        try:
-            conn = _connect_readonly(path)
-            conn.execute("PRAGMA recursive_triggers = ON")  # as sqlite-utils sets it
-            if not schema_is_current(conn, NEEDED_TO_READ):
-                raise sqlite3.DatabaseError("not set up yet (its first run may be setting it "
-                                            "up now), or not an archiver archive's")
-            _refuse_newer(conn, path)
-        except (sqlite3.DatabaseError, OSError) as exc:  # a folder in its place, say
-            raise InputError(f"cannot read the archive database {path}: {exc}") from exc
-        return Store(conn, path)
-    try:
-        archive.mkdir(parents=True, exist_ok=True)
-        conn = sqlite3.connect(str(path), timeout=30)
-        current = schema_is_current(conn)
-        _refuse_newer(conn, path)
-        names = {row[0] for row in conn.execute("SELECT name FROM sqlite_master")}
-        if not current and names and "_sqlite_migrations" not in names:  # not to be added to
-            raise InputError(f"{path} is a database, but not an archiver archive's")
-        conn.execute("PRAGMA recursive_triggers = ON")
-        if conn.execute("PRAGMA journal_mode").fetchone()[0] != "wal":
-            with conn:
-                conn.execute("PRAGMA journal_mode = wal")
-        conn.execute("PRAGMA synchronous = NORMAL")
-        conn.execute("PRAGMA foreign_keys = ON")
-        store = Store(conn, path)
-        if not current:
-            migrations().apply(store.db)
-        return store
-    except sqlite3.OperationalError as exc:  # locked, full, not writable
-        if path.is_dir():
-            raise InputError(f"{path} is a folder, where the archive database goes") from exc
-        raise StorageError(f"cannot open the archive database {path}: {exc}", path=path) from exc
-    except sqlite3.DatabaseError as exc:  # "file is not a database", "disk image is malformed"
-        raise InputError(f"cannot read the archive database {path}: {exc} (damaged, or not "
-                         "an archiver archive's)") from exc
-    except (FileExistsError, NotADirectoryError) as exc:  # a file where a folder goes
-        raise InputError(f"--archive {archive}: not a folder ({exc.strerror})") from exc
-    except OSError as exc:
-        raise StorageError(f"cannot create the archive at {archive}: {exc}", path=archive) from exc
-

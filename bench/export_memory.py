@@ -45,7 +45,7 @@ def make_archive(archive: Path, records: int, citations: int) -> None:
     import datetime as dt
     import hashlib
 
-    from archiver.store import open_store
+    from archiver.storeopen import open_store
     from archiver.warc import REVISIT_PROFILE, RecordSpec, build, metadata_spec, warcinfo_spec
     from archiver.warcparts import new_record_id, warc_date
 

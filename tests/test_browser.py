@@ -18,7 +18,7 @@ import pytest
 
 from archiver.report import build_report
 from archiver.report_html import render_html
-from archiver.store import open_store
+from archiver.storeopen import open_store
 from archiver.web.app import DashboardServer
 
 from .lab import Site

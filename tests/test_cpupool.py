@@ -29,7 +29,7 @@ from archiver.cpupool import (
 from archiver.lock import ArchiveLock
 from archiver.pipeline import run_cycle
 from archiver.settings import Settings
-from archiver.store import open_store
+from archiver.storeopen import open_store
 from archiver.workerproc import JobTimedOut
 from tests.lab import Site, news_page
 from tests.sourcesfile import lab_settings, one_event_per_url, write_sources

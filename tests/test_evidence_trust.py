@@ -309,7 +309,7 @@ def test_verify_reads_the_records_as_the_database_lists_them(
     (97,485 records: 136 MB peak before, 35 MB after)."""
     from archiver import retrieval
     from archiver.evidence import verify_archive
-    from archiver.store import open_store
+    from archiver.storeopen import open_store
 
     seen: list[str] = []
     check_one = retrieval._verify_one

@@ -620,7 +620,7 @@ def test_heads_browsers_read_are_alive_and_archived_as_they_came(site: Site,
     the response record holds each head as it came (bare LF ends made CRLF)."""
     from archiver.pipeline import run_cycle
     from archiver.sources import load_sources
-    from archiver.store import open_store
+    from archiver.storeopen import open_store
 
     from .sourcesfile import lab_settings, one_event_per_url, write_sources
     from .test_warc import warcio_check

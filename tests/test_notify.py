@@ -314,7 +314,7 @@ def _check(store: Any, url: str, status: str, at: dt.datetime) -> None:
 def test_pending_notifications_cover_a_resumed_cycle_once(tmp_path: Path) -> None:
     from archiver.models import Citation, Event, Sources
     from archiver.notify import pending_notifications
-    from archiver.store import open_store
+    from archiver.storeopen import open_store
 
     urls = ["https://example.org/a", "https://example.org/b", "https://example.org/c"]
     store = open_store(tmp_path / "archive")

@@ -21,7 +21,8 @@ from archiver.notify import (
     queued_row,
 )
 from archiver.settings import RESEND_ROUNDS, NotifySettings
-from archiver.store import Store, open_store
+from archiver.store import Store
+from archiver.storeopen import open_store
 
 from .lab import Site, closed_port
 from .test_notify import Receiver, _check, _lab_sources, _Loopback, _Mailbox, attempts, note

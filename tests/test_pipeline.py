@@ -20,7 +20,7 @@ from warcio.archiveiterator import ArchiveIterator
 
 from archiver.pipeline import run_cycle
 from archiver.sources import load_sources
-from archiver.store import open_store
+from archiver.storeopen import open_store
 
 from .lab import Route, Site, news_page
 from .sourcesfile import lab_settings, write_sources

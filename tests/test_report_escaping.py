@@ -18,7 +18,8 @@ import pytest
 
 from archiver.models import Citation, Event, PageInfo, Sources
 from archiver.report import RENDERERS, build_report, csv_cell, md_text, render_table
-from archiver.store import Store, open_store
+from archiver.store import Store
+from archiver.storeopen import open_store
 from archiver.timeline import render_timeline
 
 URL = "https://news.example/2016/05/story"

@@ -14,7 +14,7 @@ from typing import Any
 from archiver.models import Citation, Event, PageInfo, Sources
 from archiver.report import build_report
 from archiver.report_html import group_by_event, render_html, render_junit, replay_link
-from archiver.store import open_store
+from archiver.storeopen import open_store
 
 SCRIPT = "<script>document.title='pwned'</script>"
 

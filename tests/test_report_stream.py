@@ -17,7 +17,8 @@ from archiver import report
 from archiver.exceptions import InputError
 from archiver.models import Citation, Event, PageInfo, Sources
 from archiver.report import RENDERERS, build_report, seconds, write_report
-from archiver.store import Store, open_store
+from archiver.store import Store
+from archiver.storeopen import open_store
 from archiver.timeline import timeline
 
 URLS = {

@@ -30,7 +30,7 @@ from archiver.evidence import response_location
 from archiver.pipeline import run_cycle
 from archiver.retrieval import DigestError, read_payload
 from archiver.sources import load_sources
-from archiver.store import open_store
+from archiver.storeopen import open_store
 from archiver.warcparts import payload_digest_of
 from archiver.web.replay import ReplayServer
 

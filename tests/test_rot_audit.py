@@ -36,7 +36,7 @@ from archiver.models import Sources
 from archiver.pipeline import run_cycle
 from archiver.report import build_report
 from archiver.sources import ID_PATTERN, load_sources
-from archiver.store import open_store
+from archiver.storeopen import open_store
 
 from .lab import Site
 from .pdfs import make_pdf

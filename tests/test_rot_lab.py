@@ -19,7 +19,7 @@ import pytest
 from archiver.pipeline import run_cycle
 from archiver.report import build_report
 from archiver.sources import load_sources
-from archiver.store import open_store
+from archiver.storeopen import open_store
 
 from .lab import Route, Site, news_page
 from .sourcesfile import lab_settings as loopback_settings

@@ -45,7 +45,7 @@ def test_a_capture_cycle_does_not_import_the_warc_reader(tmp_path: Path) -> None
                               timeout=120, cwd=Path(__file__).resolve().parent.parent)
     # the cycle ran to its end: the page fetched, the WARC file closed and hashed
     assert any(hit.path == "/article" for hit in site.hits), done.stderr
-    from archiver.store import open_store
+    from archiver.storeopen import open_store
 
     store = open_store(tmp_path / "archive", readonly=True)
     try:

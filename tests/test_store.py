@@ -13,7 +13,8 @@ from pathlib import Path
 import pytest
 
 from archiver.models import PageInfo
-from archiver.store import Store, iso, open_store, page_blob, page_from_blob
+from archiver.store import Store, iso, page_blob, page_from_blob
+from archiver.storeopen import open_store
 
 PAGES = [
     PageInfo(kind="html", headline="Kenya deports 45 Taiwanese", published=dt.date(2019, 4, 12),
@@ -156,7 +157,7 @@ def test_an_archive_whose_schema_is_current_opens_without_sqlite_utils(tmp_path:
     script = textwrap.dedent(f"""
         import sys
         from pathlib import Path
-        from archiver.store import open_store
+        from archiver.storeopen import open_store
         for readonly in (False, True):
             store = open_store(Path({str(tmp_path / "archive")!r}), readonly=readonly)
             store.url_id("http://127.0.0.1/a") if not readonly else None

@@ -24,7 +24,8 @@ from archiver.models import CycleSummary
 from archiver.pipeline import run_cycle
 from archiver.report import build_report, seconds
 from archiver.sources import load_sources
-from archiver.store import iso, open_store, page_blob
+from archiver.store import iso, page_blob
+from archiver.storeopen import open_store
 from archiver.timeline import render_timeline, timeline
 
 from .lab import Site, news_page

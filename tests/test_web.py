@@ -27,7 +27,7 @@ import pytest
 from archiver.pipeline import run_cycle
 from archiver.settings import Settings
 from archiver.sources import load_sources
-from archiver.store import open_store
+from archiver.storeopen import open_store
 from archiver.web.app import CSP, make_app, missing_warc_files
 from archiver.web.replay import ReplayServer
 

@@ -55,7 +55,7 @@ from werkzeug.wrappers import Request, Response
 from ..evidence import FileVerdicts
 from ..exceptions import StorageError
 from ..report_html import COLLECTION, STATIC_DIR, environment
-from ..store import open_store
+from ..storeopen import open_store
 from .model import citation_model, index_model, replay_problem
 from .replay import ReplayServer, unreadable_url
 
