@@ -19,9 +19,9 @@ from typing import Any, BinaryIO
 from . import SOFTWARE
 from .collection import export_wacz
 from .exceptions import InputError, NotArchivedError
+from .recordcheck import Problem
 from .replaycache import stat_key
 from .retrieval import (
-    Problem,
     RecordError,
     check_records,
     copy_records,

@@ -12,7 +12,9 @@ report and skip: an auditor never sees a traceback. Reading a record for an
 auditor (:func:`read_payload`, :func:`read_http_head`, :func:`copy_records`)
 checks it as ``verify`` does first: its block and payload digests must match
 its bytes and the digests the store recorded, else :class:`DigestError`, and
-nothing is written.
+nothing is written. What is checked of one record (each fault a
+:class:`~archiver.recordcheck.Problem`) is :mod:`archiver.recordcheck`'s;
+this module reads the records it checks, and walks the files for ``verify``.
 
 Revisits: a ``revisit`` record holds headers only. :func:`read_payload` takes
 the location of the original response as ``original=`` (the store knows it,
@@ -29,7 +31,6 @@ import os
 import tempfile
 import zlib
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
@@ -40,8 +41,7 @@ from warcio.recordloader import ArcWarcRecord
 from .codings import codings_to_undo, undo_codings
 from .exceptions import ArchiverError
 from .models import body_codings
-from .responsehead import STATUS_LINE
-from .store import parse_iso
+from .recordcheck import Problem, and_the_member, check_member
 from .warc import (
     OPEN_SUFFIX,
     WARC_SUFFIX,
@@ -81,17 +81,6 @@ class DigestError(RecordError):
         self.kinds = tuple(p.kind for p in problems)  # block-digest, payload-digest
         super().__init__("; ".join(p.message for p in problems),
                          filename=problems[0].filename, offset=problems[0].offset)
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing ``verify`` found wrong."""
-
-    filename: str
-    offset: int | None  # None for a whole-file problem
-    kind: str  # missing | unreadable | wrong-record | block-digest | payload-digest
-    #            | wrong-response | changed | unrecorded | unnamed | ...
-    message: str
 
 
 # --------------------------------------------------------------------------
@@ -196,7 +185,8 @@ def _inflate_member(warc_dir: Path, loc: RecordLocation,
 
 def _checked_member(warc_dir: Path, loc: RecordLocation,
                     keep: IO[bytes] | None = None) -> IO[bytes]:
-    """:func:`_inflate_member`, once the record passes every check of ``verify``.
+    """:func:`_inflate_member`, once the record passes every check of ``verify``
+    (:func:`archiver.recordcheck.check_member`).
 
     The checks run on the inflated copy that is then returned, so the bytes a
     caller reads are the bytes checked. Raises :class:`DigestError` (or
@@ -205,7 +195,7 @@ def _checked_member(warc_dir: Path, loc: RecordLocation,
     whole: list[Problem] = []
     raw = _inflate_member(warc_dir, loc, keep, whole)
     try:
-        problems = _and_the_member(whole, _check_member(raw, loc))
+        problems = and_the_member(whole, check_member(raw, loc))
         for p in problems:
             if not p.kind.endswith("-digest"):
                 raise RecordError(p.message, filename=p.filename, offset=p.offset)
@@ -396,24 +386,6 @@ def copy_records(warc_dir: Path, locs: Iterable[RecordLocation], out: BinaryIO) 
 # verify
 
 
-def _new_digest(stored: str) -> tuple[Any, str] | None:
-    algo, sep, value = stored.partition(":")
-    if not sep:
-        return None
-    try:
-        return hashlib.new(algo.lower()), value
-    except ValueError:
-        return None
-
-
-def _digest_matches(h: Any, value: str) -> bool:
-    import base64
-
-    raw = h.digest()
-    return value in (base64.b32encode(raw).decode(), base64.b32encode(raw).decode().rstrip("="),
-                     raw.hex(), raw.hex().upper(), base64.b64encode(raw).decode())
-
-
 def _verify_one(warc_dir: Path, loc: RecordLocation) -> list[Problem]:
     whole: list[Problem] = []
     try:
@@ -421,125 +393,7 @@ def _verify_one(warc_dir: Path, loc: RecordLocation) -> list[Problem]:
     except RecordError as exc:
         return [Problem(loc.filename, loc.offset, "unreadable", exc.message)]
     with raw:
-        return _and_the_member(whole, _check_member(raw, loc))
-
-
-def _and_the_member(whole: list[Problem], found: list[Problem]) -> list[Problem]:
-    """*found*, and the member's own problem (*whole*: its SHA-256 differs) when
-    nothing else tells what changed: a digest that fails says it better."""
-    return found if any(p.kind.endswith("-digest") for p in found) else found + whole
-
-
-def _same_time(warc_date: str | None, iso: str) -> bool:
-    """True when *warc_date* (a WARC-Date) is the instant *iso* (ISO 8601) is."""
-    try:
-        return warc_date is not None and parse_iso(warc_date) == parse_iso(iso)
-    except ValueError:
-        return False
-
-
-def _check_member(raw: IO[bytes], loc: RecordLocation) -> list[Problem]:
-    """What is wrong with the record at *loc*, inflated in *raw* (read from its start)."""
-    def problem(kind: str, message: str) -> list[Problem]:
-        return [Problem(loc.filename, loc.offset, kind, message)]
-
-    head = raw.read(64 * 1024)
-    try:
-        headers, head_len = parse_warc_head(head)
-    except MemberError as exc:
-        return problem("unreadable", str(exc))
-    if headers.get("warc-record-id") != loc.record_id:
-        return problem("wrong-record", f"record {headers.get('warc-record-id')} is there, "
-                                       f"not {loc.record_id}")
-    found: list[Problem] = []
-    target = headers.get("warc-target-uri")
-    if loc.target_uri is not None and target != loc.target_uri:
-        found += problem("wrong-target", f"the record is of {target}, not of "
-                                         f"{loc.target_uri} as the archive database says")
-    if loc.date is not None and not _same_time(headers.get("warc-date"), loc.date):
-        found += problem("wrong-date", f"the record is dated {headers.get('warc-date')}, "
-                                       f"not {loc.date} as the archive database says")
-    if loc.refers_to is not None and headers.get("warc-refers-to") != loc.refers_to:
-        found += problem("wrong-original", f"the revisit refers to "
-                                           f"{headers.get('warc-refers-to')}, not to "
-                                           f"{loc.refers_to} as the archive database says")
-    stored_block = headers.get("warc-block-digest", "")
-    if stored_block != loc.block_digest:
-        found += problem("block-digest", "the block digest in the record differs from "
-                                         "the recorded one")
-    stored_payload = headers.get("warc-payload-digest")
-    if loc.payload_digest is not None and stored_payload != loc.payload_digest:
-        found += problem("payload-digest", "the payload digest in the record differs "
-                                           "from the recorded one")
-    try:
-        length = int(headers.get("content-length", ""))
-    except ValueError:
-        return found + problem("unreadable", "no valid Content-Length")
-    block_h = _new_digest(stored_block)
-    payload_h = _new_digest(stored_payload) if (
-        stored_payload and headers.get("warc-type") in ("response", "resource")) else None
-    raw.seek(head_len)
-    left = length
-    http_head = b""
-    in_body = headers.get("warc-type") == "resource"
-    first = b""  # the block's first piece: the HTTP head of a response or revisit
-    while left > 0:
-        buf = raw.read(min(_CHUNK, left))
-        if not buf:
-            break
-        if not first:
-            first = buf
-        left -= len(buf)
-        if block_h:
-            block_h[0].update(buf)
-        if payload_h:
-            if not in_body:
-                http_head += buf
-                end = http_head.find(b"\r\n\r\n")
-                if end >= 0:
-                    in_body = True
-                    payload_h[0].update(http_head[end + 4:])
-                    http_head = b""
-                else:  # keep only what may start a CRLFCRLF cut by the chunk boundary
-                    http_head = http_head[-3:]
-            else:
-                payload_h[0].update(buf)
-    if left > 0 or raw.read(4) != b"\r\n\r\n" or raw.read(1):
-        return found + problem("unreadable", "the record's length differs from its "
-                                             "Content-Length")
-    if block_h is None or not _digest_matches(*block_h):
-        found += problem("block-digest", "the block digest does not match the bytes")
-    if payload_h is not None and not _digest_matches(*payload_h):
-        found += problem("payload-digest", "the payload digest does not match the bytes")
-    if headers.get("warc-type") in ("response", "revisit"):
-        found += [Problem(loc.filename, loc.offset, "wrong-response", message)
-                  for message in _response_differs(loc, headers, first, length)]
-    return found
-
-
-def _response_differs(loc: RecordLocation, headers: dict[str, str], first: bytes,
-                      length: int) -> list[str]:
-    """How the response or revisit record at *loc* (its WARC *headers*, its
-    block's first piece *first* and its *length*) differs from what the
-    database says of it: status code, why the body was cut, the body's size
-    (what ``get`` tells of a capture)."""
-    said: list[str] = []
-    line = STATUS_LINE.match(first)
-    status = int(line.group(1)) if line else None
-    if loc.http_status is not None and status != loc.http_status:
-        said.append(f"the record's HTTP status is {status}, not {loc.http_status} as the "
-                    "archive database says")
-    cut = headers.get("warc-truncated", "")
-    if loc.truncated is not None and cut != loc.truncated:
-        said.append(f"the record says its body was {'cut: ' + cut if cut else 'not cut'}, "
-                    f"the archive database that it was "
-                    f"{'cut: ' + loc.truncated if loc.truncated else 'not cut'}")
-    end = first.find(b"\r\n\r\n")
-    size = length - end - 4 if end >= 0 else None
-    if loc.body_size is not None and size != loc.body_size:
-        said.append(f"the record's body is {size} bytes, not {loc.body_size} as the "
-                    "archive database says")
-    return said
+        return and_the_member(whole, check_member(raw, loc))
 
 
 def verify_records(warc_dir: Path, expected: Iterable[RecordLocation]) -> list[Problem]:
