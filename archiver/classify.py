@@ -484,16 +484,18 @@ def _compare(
                        f"Permanent redirect to {where}, which serves the cited page "
                        f"({same})")
     drifted = drift(page, baseline.page, settings)
+    where = f" at {final.url}" if elsewhere else ""
+    walled = _walled(page, baseline.page) \
+        if page is not None and (drifted is None or drifted[0] == "text-replaced") else None
+    if walled and page is not None:
+        evidence = drifted[1] if drifted is not None else (
+            f"it shows {len(page.text) / len(baseline.page.text):.0%} as much text as "
+            "the first snapshot")
+        return _ok("blocked", "paywall",
+                   f"{ok}{where}; the headline matches the first snapshot, but the text "
+                   f"is now behind a paywall ({walled!r}): {evidence}")
     if drifted is not None:
         rule, evidence = drifted
-        where = f" at {final.url}" if elsewhere else ""
-        # the text cut short (a live blog that grew and asks to sign in to comment is not)
-        walled = paywall(page) if page is not None and rule == "text-replaced" \
-            and len(page.text) < PAYWALL_TEXT_SHARE * len(baseline.page.text) else None
-        if walled and not paywall(baseline.page):
-            return _ok("blocked", "paywall",
-                       f"{ok}{where}; the headline matches the first snapshot, but the text "
-                       f"is now behind a paywall ({walled!r}): {evidence}")
         return _ok("drifted", rule, f"{ok}{where}, but {evidence}")
     like = alike(page, baseline.page)
     if trivial:
@@ -505,3 +507,14 @@ def _compare(
 
 #: A paywalled page shows at most this share of the first snapshot's text.
 PAYWALL_TEXT_SHARE = 0.8
+
+
+def _walled(page: PageInfo, base: PageInfo) -> str | None:
+    """What says the page is now behind a paywall (see :func:`paywall`), when its
+    text is cut short, to under :data:`PAYWALL_TEXT_SHARE` of the first
+    snapshot's, and the first snapshot was not behind one (a live blog that grew
+    and asks to sign in to comment is not walled)."""
+    if len(page.text) >= PAYWALL_TEXT_SHARE * len(base.text):
+        return None
+    walled = paywall(page)
+    return walled if walled and not paywall(base) else None

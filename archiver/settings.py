@@ -106,7 +106,7 @@ class CheckSettings(Section):
     date_tolerance_days: int = setting(60, "Days between the page's date and the event's date before date-mismatch.")
     probe_similarity: float = setting(0.95, "Text similarity (0 to 1) to the random-sibling probe above which a page is a soft-404.")
     drift_headline_similarity: float = setting(0.6, "Headline similarity (0 to 1) to the first snapshot below which it counts as rewritten.")
-    drift_text_similarity: float = setting(0.5, "Main-text similarity (0 to 1) to the first snapshot below which it counts as replaced.")
+    drift_text_similarity: float = setting(0.5, "Share (0 to 1) of the first snapshot's main text still on the page, below which the text counts as replaced (text added to the page does not lower it).")
     moved_text_similarity: float = setting(0.5, "Main-text similarity (0 to 1) a permanent redirect target needs to count as the same page.")
     processes: int = setting(-1, "Worker processes that extract pages beside the fetching one (-1: one per core but one, at most 4; 0: none).")
 

@@ -898,6 +898,59 @@ def test_a_paywall_since_the_first_snapshot_is_no_excuse_for_other_text() -> Non
     assert (v.status, v.rule) == ("drifted", "text-replaced")
 
 
+# Twelve paragraphs of one article, each its own words (a report of hearings).
+_PLACES = ("Nairobi", "Phnom Penh", "Yerevan", "Kuala Lumpur", "Jakarta", "Madrid", "Manila",
+           "Hanoi", "Kampala", "Dili", "Bangkok", "Colombo")
+_PARAGRAPHS = [f"In {place} the {n}th hearing of the deportation case was told by witness "
+               f"number {n} that {n + 3} detainees had been moved at night from the {place} "
+               f"holding centre, and lawyers for family {n} asked the court to order a "
+               f"review of hearing record {n * 7}." for n, place in enumerate(_PLACES, 1)]
+_TWELVE = "\n".join(_PARAGRAPHS)
+_ENTRIES = [f"Live update {n}: officials in {place} said flight {n * 11} left at {n}:15 with "
+            f"{n + 20} passengers; the ministry of {place} issued statement {n * 13} on the "
+            f"transfer and reporters counted {n + 40} police vans outside terminal {n}."
+            for n, place in enumerate(_PLACES * 3, 1)]
+
+
+def test_a_live_page_that_grew_is_still_alive() -> None:
+    """Text added to the cited page (a live blog's new entries, here three times
+    what was cited, all of it still there) scored the page 40 % like its first
+    snapshot and made it drifted."""
+    before = article(text="\n".join(_ENTRIES[:4]))
+    now = article(text="\n".join(_ENTRIES[:16]))
+    v = run(fetched(hop()), now, baseline=snapshot(before))
+    assert (v.status, v.rule) == ("alive", "alive")
+
+
+@pytest.mark.parametrize("kept", [5, 3])
+def test_an_article_cut_to_less_than_half_has_drifted(kept: int) -> None:
+    """Seven of twelve paragraphs deleted left the page 58 % like its first
+    snapshot, alive; the share of the cited text still there is what counts."""
+    now = article(text="\n".join(_PARAGRAPHS[:kept]))
+    v = run(fetched(hop()), now, baseline=snapshot(article(text=_TWELVE)))
+    assert (v.status, v.rule) == ("drifted", "text-replaced")
+    assert "of the first snapshot's main text is still there" in v.reason
+
+
+def test_an_article_with_a_paragraph_cut_is_alive() -> None:
+    now = article(text="\n".join(_PARAGRAPHS[:11]))
+    v = run(fetched(hop()), now, baseline=snapshot(article(text=_TWELVE)))
+    assert (v.status, v.rule) == ("alive", "alive")
+
+
+@pytest.mark.parametrize("now", [
+    article(text="\n".join(_PARAGRAPHS[:6]) + "\nSubscribe to continue reading."),
+    article(text="\n".join(_PARAGRAPHS[:7]) + "\nSubscribe to continue reading."),
+    article(text="\n".join(_PARAGRAPHS[:5]), paywalled=True),
+])
+def test_a_paywall_that_leaves_half_the_text_is_blocked(now: PageInfo) -> None:
+    """A paywall was only seen once the text had drifted (under a third left):
+    one that shows half the article left the page alive."""
+    v = run(fetched(hop()), now, baseline=snapshot(article(text=_TWELVE)))
+    assert (v.status, v.rule) == ("blocked", "paywall")
+    assert "as much text as the first snapshot" in v.reason or "is still there" in v.reason
+
+
 def test_a_paywall_and_another_headline_is_drift() -> None:
     v = run(fetched(hop()), article(headline="Floods close schools on the coast",
                                     text=_LEAD, paywalled=True), baseline=snapshot())
