@@ -155,6 +155,10 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
                     tell(f"interrupted: {summary.checked} citations checked and kept; the "
                          f"next `archiver {command}` goes on from there")
                     sys.exit(130)
+                if summary.stopped:  # when every request was in flight already
+                    tell(f"interrupted after the last check: the cycle is complete "
+                         f"({summary.checked} citations checked); `archiver report` lists them")
+                    sys.exit(130)
                 if streams(fmt, settings):
                     tally = write_report(store, fmt, sys.stdout)
                 else:

@@ -310,7 +310,11 @@ class CycleSummary:
     counts: dict[str, int] = field(default_factory=dict)
     #: of those, the citations whose status changed (committed ones)
     changed: int = 0
+    #: the cycle was stopped before it checked every citation (the next one resumes it)
     interrupted: bool = False
+    #: a stop signal came during the cycle (which may have finished all the same:
+    #: every request was in flight when it came)
+    stopped: bool = False
     network_down: bool = False
 
     @property

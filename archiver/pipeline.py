@@ -505,8 +505,8 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         # record of these files that no row names (not of a file a crash left)
         if not cycle.rows_unsure:
             store.mark_rows_complete(writer.closed_files)
-        interrupted = stop is not None and stop.is_set() and \
-            cycle.summary.fetched < len(groups)
+        cycle.summary.stopped = stop is not None and stop.is_set()
+        interrupted = cycle.summary.stopped and cycle.summary.fetched < len(groups)
         cycle.summary.interrupted = interrupted
         store.finish_cycle(cycle_id, "interrupted" if interrupted else "finished")
         cycle.summary.finished = now_utc()

@@ -428,6 +428,41 @@ def test_an_interrupted_run_keeps_what_it_checked(tmp_path: Path, sig: signal.Si
 
 
 
+def test_ctrl_c_once_every_request_is_in_flight_is_still_an_interruption(
+        tmp_path: Path) -> None:
+    """Ctrl-C that came when every request of the cycle was already in flight let
+    the cycle end complete, and the run exited 0 (or 1) as if nobody had stopped
+    it; it is 130, and the cycle is complete (the next run starts a new one)."""
+    import dataclasses
+
+    from .test_schedule import news_site
+
+    with Site() as site:
+        urls = news_site(site, 3, delay=1.0)
+        site.fallback = dataclasses.replace(site.fallback, delay=1.0)  # robots.txt, the probe
+        sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+        args = [sys.executable, "-m", "archiver", "run", "--sources", str(sources),
+                "--archive", str(tmp_path / "archive"), "--allow-private",
+                "--per-host-delay", "0"]
+        proc = subprocess.Popen(args, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        pages = {u[len(site.origin):] for u in urls}
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # the three pages and the probe asked for
+            paths = {h.path for h in list(site.hits)}
+            if pages <= paths and paths - pages - {"/robots.txt"}:
+                break
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGINT)
+        out, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        assert b"interrupted after the last check: the cycle is complete (3 citations" in err
+        assert b"Traceback" not in err and out == b""
+        report = subprocess.run([sys.executable, "-m", "archiver", "report", "--archive",
+                                 str(tmp_path / "archive"), "--format", "json"],
+                                capture_output=True, timeout=60)
+        assert [r["status"] for r in json.loads(report.stdout)["results"]] == ["alive"] * 3
+
+
 def test_a_database_not_set_up_yet_is_said_so(tmp_path: Path) -> None:
     """A report read while a first run creates the database said "no such table",
     as if it were damaged."""
