@@ -9,17 +9,26 @@ snapshot's. Prints the CPU time of one comparison (best of ``--rounds``) for:
 - two texts of 500,000 characters that differ only at the end (the cap:
   only the first ``MAX_CHARS`` characters are read).
 
+With ``--thresholds``, instead: the two scores of the drift check
+(``text_similarity`` and ``text_kept``, after ``strip_volatile``) for each
+page of 80 words or more against itself edited (one word changed, an
+"Updated" line, 100 words of another page added or removed, a correction,
+other articles' text added, its end cut) and for 400 pairs of different
+pages: what the thresholds of ``archiver.likeness`` are set by.
+
 Usage::
 
-    python bench/similarity.py [--corpus PATH] [--rounds N]
+    python bench/similarity.py [--corpus PATH] [--rounds N] [--thresholds]
 """
 
 from __future__ import annotations
 
 import argparse
+import random
 import statistics
 import sys
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -28,7 +37,12 @@ sys.path.insert(0, str(ROOT))
 from extraction import DEFAULT_CORPUS, load_corpus  # noqa: E402 - bench/, beside this script
 
 from archiver.extract import extract  # noqa: E402
-from archiver.similarity import MAX_CHARS, text_similarity  # noqa: E402
+from archiver.similarity import (  # noqa: E402
+    MAX_CHARS,
+    strip_volatile,
+    text_kept,
+    text_similarity,
+)
 
 
 def best_of(rounds: int, a: str, b: str) -> float:
@@ -41,11 +55,60 @@ def best_of(rounds: int, a: str, b: str) -> float:
     return best
 
 
+def edits(text: str, others: list[str], rng: random.Random) -> Iterator[tuple[str, str, str]]:
+    """(name, before, after) of *text* edited in the ways a page is edited."""
+    words = text.split()
+    typo = words[:]
+    typo[len(words) // 2] += "x"
+    sidebar = " ".join(rng.choice(others).split()[:100])
+    yield "one word changed", text, " ".join(typo)
+    yield "an Updated line", text, "Updated: 5 minutes ago\n" + text
+    yield "100 words added", text, f"{text}\n{sidebar}"
+    yield "100 words removed", f"{text}\n{sidebar}", text
+    yield "a correction", text, text + "\nCorrection: an earlier version of this article " \
+        "misstated the date of the hearing, which was on Tuesday."
+    yield "3 times as long", text, "\n".join([text, rng.choice(others), rng.choice(others)])
+    for cut in (40, 58, 70):
+        yield f"last {cut} % cut", text, " ".join(words[: len(words) * (100 - cut) // 100])
+
+
+def thresholds(corpus: Path) -> None:
+    """Print the scores the drift thresholds are set by (see the module docstring)."""
+    texts = []
+    for entry in load_corpus(corpus):
+        text = extract(entry["body"], url=entry.get("url") or "", content_type="text/html").text
+        if len(text.split()) >= 80:
+            texts.append(strip_volatile(text))
+    rng = random.Random(7)
+    scores: dict[str, list[tuple[float, float]]] = {}
+    for text in texts:
+        for name, before, after in edits(text, texts, rng):
+            scores.setdefault(name, []).append(
+                (text_similarity(before, after), text_kept(before, after)))
+    for _ in range(400):
+        a, b = rng.sample(texts, 2)
+        scores.setdefault("different articles", []).append(
+            (text_similarity(a, b), text_kept(a, b)))
+    print(f"{len(texts)} main texts of 80 words or more; min / median / max of each score")
+    print(f"{'edit':<20} {'text_similarity':>20} {'text_kept':>20}")
+    for name, pairs in scores.items():
+        cols = []
+        for values in zip(*pairs, strict=True):
+            cols.append(f"{min(values):.2f} / {statistics.median(values):.2f} / "
+                        f"{max(values):.2f}")
+        print(f"{name:<20} {cols[0]:>20} {cols[1]:>20}")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--thresholds", action="store_true",
+                    help="print the scores the drift thresholds are set by")
     ns = ap.parse_args()
+    if ns.thresholds:
+        thresholds(ns.corpus)
+        return 0
     pairs = []
     for entry in load_corpus(ns.corpus):
         text = extract(entry["body"], url=entry.get("url") or "", content_type="text/html").text
