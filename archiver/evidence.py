@@ -94,7 +94,8 @@ class Capture:
 
 
 def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Capture:
-    """The capture of *url* closest to *at* (the latest when *at* is None)."""
+    """The capture of *url* closest to *at* (the latest made when *at* is None:
+    the one with the highest id, whatever the clock said when it was made)."""
     # also under the URL as it was requested ("HTTP://Example.org/./a" is
     # "http://example.org/a", "/ü" is "/%C3%BC", no fragment)
     rows = store.captures_of_cited(url)
@@ -104,7 +105,7 @@ def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Captu
             if store.captures_of(other) else ""
         raise NotArchivedError(url, f"{url}: never captured in this archive{hint}")
     if at is None:
-        row = rows[-1]
+        row = max(rows, key=lambda r: int(r["id"]))
     else:
         def distance(r: dict[str, Any]) -> float:
             try:

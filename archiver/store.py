@@ -341,12 +341,15 @@ class Store:
 
     def last_response(self, url: str) -> dict[str, Any] | None:
         """The latest full ``response`` capture of *url* (what a revisit refers to):
-        its id, url, fetched_at, record_id, payload_digest, truncated and where it is."""
+        its id, url, fetched_at, record_id, payload_digest, truncated and where it is.
+
+        The latest made, by its id: not by ``fetched_at``, which a clock set
+        wrong (then put right) dates ahead of the captures made after it."""
         rows = list(self._query(
             "SELECT id, url, fetched_at, record_id, payload_digest, truncated, warc_file,"
             " warc_offset, warc_length FROM captures"
             " WHERE url = ? AND record_type = 'response'"
-            " ORDER BY fetched_at DESC, id DESC LIMIT 1", [url]))
+            " ORDER BY id DESC LIMIT 1", [url]))
         return rows[0] if rows else None
 
     def captures_of(self, url: str) -> list[dict[str, Any]]:
