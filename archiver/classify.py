@@ -198,6 +198,8 @@ def _failure(ctx: _Context, rule: str, evidence: str) -> Verdict:
     streak is long enough in number and in time."""
     count = ctx.history.consecutive_failures + 1
     first = ctx.history.first_failure_at or ctx.now
+    if first > ctx.now:  # dated by a clock set ahead, since put right: the streak's
+        first = ctx.now  # hours count from now (they were negative until that date)
     hours = (ctx.now - first).total_seconds() / 3600
     s = ctx.settings
     if count >= s.dead_after_failures and hours >= s.dead_after_hours:

@@ -169,6 +169,22 @@ def test_dead_after_three_failures_over_72_hours(before: int, hours: int, status
     assert v.rule == ("persistent-failure" if status == "dead" else "timeout")
 
 
+def test_a_streak_dated_ahead_by_a_wrong_clock_counts_its_hours_from_now() -> None:
+    """A streak begun while the clock was a year ahead, since put right, spanned
+    "-8760 hours": the link failed check after check and stayed unreachable for
+    the year. Its hours count from now (a new start, stored as the streak's)."""
+    ahead = NOW + dt.timedelta(days=365)
+    v = run(fetched(hop(status=500)), history=FailureHistory(4, ahead))
+    assert (v.status, v.consecutive_failures, v.first_failure_at) == ("unreachable", 5, NOW)
+    assert "over 0 hours" in v.reason and "-" not in v.reason.split("over ")[1][:3]
+    later = NOW + dt.timedelta(hours=73)
+    settings = CheckSettings()
+    v = classify(fetch=fetched(hop(status=500)), page=None, baseline=None, probe=None,
+                 history=FailureHistory(5, NOW), network_down=False, now=later,
+                 settings=settings)
+    assert v.status == "dead"
+
+
 def test_dead_after_failures_follows_the_settings() -> None:
     settings = CheckSettings(dead_after_failures=2, dead_after_hours=1.0)
     first = NOW - dt.timedelta(hours=2)
