@@ -457,7 +457,7 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         # at the end of this cycle (which may not come)
         record_closed_files(store, paths["warc"])
         store.sync_sources(sources)
-        cycle_id = store.unfinished_cycle()
+        cycle_id = store.unfinished_cycle(sources.path)  # (not one of another sources file)
         done: set[tuple[str, str]] = set()
         if cycle_id is not None:
             done = {(c["event_id"], c["url"]) for c in store.checks_of_cycle(cycle_id)}

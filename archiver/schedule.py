@@ -156,7 +156,7 @@ class Worker:
         if self.stop.is_set():
             return
         self._reload_sources()
-        resuming = self.store.unfinished_cycle()
+        resuming = self.store.unfinished_cycle(self.sources.path)
         LOGGER.info("cycle start: %d citations%s", len(self.sources.citations),
                     f" (resuming cycle {resuming})" if resuming else "")
         summary = await run_cycle(self.sources, archive=self.archive, settings=self.settings,
@@ -240,7 +240,7 @@ class Worker:
             await self.cycle()
             return
         missed = self._missed()  # before a resumed cycle starts
-        if self.store.unfinished_cycle() is not None:
+        if self.store.unfinished_cycle(self.sources.path) is not None:
             LOGGER.info("the last cycle was left unfinished: resuming it now")
             await self._scheduled()
             if self.fatal is not None:

@@ -56,6 +56,13 @@ def _request_key(url: str) -> str:
     return key(url)
 
 
+def _sources_name(sources: Path) -> str:
+    """How a cycle names its sources file: its absolute path (``report --sources
+    FILE`` compares it with FILE)."""
+    return os.path.abspath(sources).encode("utf-8", "surrogateescape").decode(
+        "utf-8", "replace")
+
+
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -263,19 +270,27 @@ class Store:
 
     # -- cycles ---------------------------------------------------------------
     def start_cycle(self, sources: Path, pid: int) -> int:
-        # as an absolute path: `report --sources FILE` compares it with FILE
-        named = os.path.abspath(sources).encode("utf-8", "surrogateescape").decode(
-            "utf-8", "replace")
+        named = _sources_name(sources)
         with self.transaction():
             cur = self.conn.execute("INSERT INTO cycles (started, state, sources, pid) "
                                     "VALUES (?, 'running', ?, ?)", (iso(now_utc()), named, pid))
         return int(cur.lastrowid or 0)
 
-    def unfinished_cycle(self) -> int | None:
+    def unfinished_cycle(self, sources: Path | None = None) -> int | None:
+        """The cycle a stop or a crash left unfinished, to be resumed (None when
+        there is none). With *sources*, one that checked another sources file
+        is no longer resumed: it is recorded as superseded."""
         rows = list(self._query(
-            "SELECT id FROM cycles WHERE state IN ('running', 'interrupted')"
+            "SELECT id, sources FROM cycles WHERE state IN ('running', 'interrupted')"
             " ORDER BY id DESC LIMIT 1"))
-        return int(rows[0]["id"]) if rows else None
+        if not rows:
+            return None
+        if sources is not None and rows[0]["sources"] not in (None, _sources_name(sources)):
+            with self.transaction():
+                self.conn.execute("UPDATE cycles SET state = 'superseded'"
+                                  " WHERE state IN ('running', 'interrupted')")
+            return None
+        return int(rows[0]["id"])
 
     def last_cycle(self) -> dict[str, Any] | None:
         """The latest cycle (of a worker or of ``run``), whatever its state."""

@@ -10,6 +10,7 @@ import os
 import re
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -426,6 +427,44 @@ def test_an_interrupted_run_keeps_what_it_checked(tmp_path: Path, sig: signal.Si
         again = [p for p in fetched_before if len(site.hits_for(p)) > 1]
         assert len(again) <= len(fetched_before) - kept  # only those not kept are fetched again
 
+
+
+def test_a_run_of_another_sources_file_does_not_resume_the_stopped_cycle(
+        tmp_path: Path) -> None:
+    """A run of b.yaml resumed the cycle a stopped run of a.yaml left: the cycle
+    still named a.yaml, and `report --sources b.yaml` warned that the report was
+    of a.yaml's citations when it listed b.yaml's."""
+    from .test_schedule import news_site
+
+    with Site() as site:
+        urls = news_site(site, 20, delay=0.2)
+        first = write_sources(tmp_path / "a.yaml", one_event_per_url(urls[:17]))
+        other = write_sources(tmp_path / "b.yaml", one_event_per_url(urls[17:]))
+        (tmp_path / "archiver.toml").write_text("[fetch]\nper_host_concurrency = 2\n")
+        archive = tmp_path / "archive"
+
+        def args(sources: Path) -> list[str]:
+            return [sys.executable, "-m", "archiver", "run", "--sources", str(sources),
+                    "--archive", str(archive), "--allow-private", "--per-host-delay", "0"]
+
+        proc = subprocess.Popen(args(first), stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+        deadline = time.monotonic() + 60
+        while len(site.hits) < 6 and time.monotonic() < deadline:
+            time.sleep(0.02)
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=60)
+        assert proc.returncode == 130, err
+        second = subprocess.run(args(other), capture_output=True, timeout=120)
+        assert second.returncode == 0, second.stderr
+    with sqlite3.connect(archive / "archiver.db") as db:
+        cycles = db.execute("SELECT state, sources FROM cycles ORDER BY id").fetchall()
+    assert cycles == [("superseded", str(first)), ("finished", str(other))]
+    report = archiver("report", "--archive", str(archive), "--sources", str(other),
+                      "--format", "json")
+    assert report.returncode == 0 and b"warning" not in report.stderr, report.stderr
+    assert sorted(r["url"] for r in json.loads(report.stdout)["results"]) == sorted(urls[17:])
+    report = archiver("report", "--archive", str(archive), "--sources", str(first))
+    assert b"not " in report.stderr and str(other).encode() in report.stderr, report.stderr
 
 
 def test_ctrl_c_once_every_request_is_in_flight_is_still_an_interruption(
