@@ -45,7 +45,7 @@ from .headline import (
     names_the_site_h1,
     title_heading,
 )
-from .maintext import MAX_TEXT_CHARS, main_text
+from .maintext import MAX_TEXT_CHARS, main_text, teasers
 from .models import PageInfo
 from .pagemeta import collect, is_paywalled, script_redirect
 from .pdfinfo import extract_pdf
@@ -157,6 +157,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     # a listing (a home page's teasers) or a shell drawn by scripts: told apart
     # by their links, counted before main_text drops boxes
     links = 0 if headline else len(tree.css("a[href]"))
+    listed = teasers(tree, found)
     walls: list[str] = []
     text = main_text(tree, found, walls) if with_text else ""  # changes the tree: last
     # a page with nothing to read that sends the browser on by script, as
@@ -178,5 +179,6 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         paywalled=is_paywalled(found.jsonld),
         walled=tn.squash(" ".join(walls)),
         links=links,
+        teasers=listed,
         url_month=url_month,
     )

@@ -259,6 +259,43 @@ def _empty(el: LexborNode) -> None:
         child.decompose(recursive=False)
 
 
+#: ``<article>`` teasers that, holding most of the main text between them and
+#: none of them half of it, make a page a listing (a home or section page).
+LISTING_TEASERS = 5
+
+
+def teasers(tree: LexborHTMLParser, markup: Markup) -> int:
+    """How many ``<article>`` teasers the page lists in the container of its
+    main text (see :func:`main_text`): :data:`LISTING_TEASERS` or more when
+    the container is no ``<article>`` itself and they hold most of its text,
+    none of them half of it, a fifth of it or more in links (a home or section
+    page, whose words are its teasers'); else 0 (an article, with or without
+    teasers of others or comments). Read before :func:`main_text` changes the
+    tree."""
+    if sum(el.tag_id == _ARTICLE for el in markup.containers) < LISTING_TEASERS:
+        return 0  # (most pages: no query)
+    body = tree.body or tree.root
+    if body is None:
+        return 0
+    container = _main_container(body, markup.containers)
+    if container.tag_id == _ARTICLE:
+        return 0
+    tops = [el for el in container.css("article") if not dom.has_ancestor(el, _ARTICLES)]
+    if len(tops) < LISTING_TEASERS:
+        return 0
+    total = len(container.text())
+    sizes = [len(el.text()) for el in tops]
+    if 2 * max(sizes) >= total or 2 * sum(sizes) < total:
+        return 0
+    # a teaser links to its story (its headline, most often): a fifth of their
+    # words or more are links' (comments, also <article>s, have a few links)
+    linked = sum(len(a.text()) for el in tops for a in el.css("a[href]"))
+    return len(tops) if 5 * linked >= sum(sizes) else 0
+
+
+_ARTICLES = dom.tag_ids("article")
+
+
 def main_text(tree: LexborHTMLParser, markup: Markup, walls: list[str] | None = None) -> str:
     """The page's main text: boilerplate removed, blocks apart, whitespace squashed, capped.
 

@@ -230,6 +230,9 @@ class PageInfo:
     # which the main text leaves out: where the text stops for readers who do not pay
     walled: str = ""
     links: int = 0  # <a href> of an HTML page with no headline (counted for those alone)
+    # the <article> teasers of a listing (a home or section page) that hold most of
+    # its main text; 0 for other pages (maintext.teasers)
+    teasers: int = 0
     # the month of a /2016/05/ URL, when no publication day is known: not a
     # publication date (its first day stands for the month), but a date-mismatch check
     url_month: dt.date | None = None

@@ -258,7 +258,10 @@ def _marked(page: PageInfo) -> int:
 
 
 def _has_article_text(page: PageInfo) -> bool:
-    return _counts(page.text)[0] >= 150 and _long_text(page.text)
+    """A main text of 150 words or more (300 CJK characters) that is not a
+    listing's teasers (``PageInfo.teasers``: a home page's headlines and
+    summaries are many words, but no article)."""
+    return not page.teasers and _counts(page.text)[0] >= 150 and _long_text(page.text)
 
 
 def _looks_like_article(page: PageInfo) -> bool:

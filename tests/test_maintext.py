@@ -208,3 +208,39 @@ def test_a_long_comment_thread_stays_out() -> None:
     text = _text_of(f"<main><h1>Deported</h1><p>{_PARA}</p>"
                     f"<section class='comments-widget'>{comments}</section></main>")
     assert text.count("Officials in Taipei") == 1
+
+
+def _teasers(doc: str) -> int:
+    tree, _ = parse_html(doc.encode(), "text/html")
+    assert tree is not None
+    return mt.teasers(tree, collect(tree, "http://127.0.0.1/x"))
+
+
+_PARAGRAPH = ("<p>The court in Taipei heard on Monday that the detainees had been moved "
+              "at night, and lawyers for the families asked for the records of each "
+              "transfer, which the ministry has not released.</p>")
+
+
+def test_a_home_page_of_teasers_is_a_listing() -> None:
+    """Twelve <article> teasers, a linked headline and an excerpt each, hold the
+    main text of a home page (as WordPress themes list posts)."""
+    items = "".join(f'<article class="post"><h2><a href="/2016/05/{i}/">Plan {i} for the '
+                    f'region</a></h2><p>Officials said plan {i} would go ahead.</p></article>'
+                    for i in range(12))
+    assert _teasers(f"<html><body><main>{items}</main></body></html>") == 12
+
+
+def test_an_article_with_comments_and_related_teasers_is_no_listing() -> None:
+    """Comments are <article>s too (WordPress), with more words than the story,
+    and related stories beside it; neither makes the article a listing."""
+    comments = "".join(f'<article class="comment"><p>Reader {i} wrote that the ministry '
+                       f'should publish every record of the transfers at once, and '
+                       f'<a href="/u/{i}">replied</a> twice.</p>' * 3 + "</article>"
+                       for i in range(8))
+    related = "".join(f'<article class="teaser"><h3><a href="/r/{i}">Related story {i}</a>'
+                      f'</h3></article>' for i in range(6))
+    story = f'<article class="post"><h1>Kenya deports 45</h1>{_PARAGRAPH * 3}</article>'
+    assert _teasers(f"<html><body><main>{story}<section>{comments}</section>"
+                    f"</main></body></html>") == 0
+    assert _teasers(f"<html><body><main>{story}<aside>{related}</aside></main>"
+                    f"</body></html>") == 0

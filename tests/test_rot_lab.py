@@ -44,6 +44,21 @@ HOME = ("<html><head><title>The Lab Times - Latest news</title>"
         '<meta property="og:type" content="website"></head><body><h1>Latest news</h1>'
         + "".join(f'<a href="/2016/05/{i:02d}/story-{i}/">Story {i} headline here</a>'
                   for i in range(60)) + "</body></html>")
+# A home page of teasers with summaries, as WordPress themes list posts (Twenty
+# Twenty-One's index: <article class="post"> with a linked .entry-title and an
+# excerpt): 300 words, none an article's.
+TEASER_HOME = (
+    '<html lang="en"><head><title>The Lab Times - News, politics and opinion</title>'
+    '<meta property="og:type" content="website"></head><body class="home blog">'
+    '<header id="masthead"><a href="/" rel="home">The Lab Times</a></header>'
+    '<main id="main" class="site-main">'
+    + "".join(f'<article class="post type-post"><header class="entry-header"><h2 '
+              f'class="entry-title"><a href="/2016/05/{i:02d}/story-{i}/">Ministers '
+              f'meet over plan number {i} for the region</a></h2></header><div '
+              f'class="entry-content"><p>Officials said on Monday that plan {i} would go '
+              f'ahead despite concerns raised by residents and lawyers.</p></div></article>'
+              for i in range(1, 13))
+    + '</main><footer id="colophon">The Lab Times</footer></body></html>')
 PARKED = ("<html><head><title>example-news.com</title></head><body>"
           "<h1>This domain may be for sale!</h1><p>Buy this domain. The domain owner has "
           "parked this domain.</p><a href='/buy'>Inquire now</a></body></html>")
@@ -109,6 +124,7 @@ class Lab:
             "to_search": "/2016/05/01/to-search/",
             "js_home": "/2016/05/01/js-home/",
             "plain_ok": "/2016/05/01/plain-ok/",
+            "teaser_home": "/2016/05/01/teaser-home/",
         }
         for path in self.paths.values():
             n.page(path, article())
@@ -146,6 +162,7 @@ class Lab:
         n.remove(p["gone404"])
         n.page(p["gone410"], "<html><body><h1>Gone</h1></body></html>", status=410)
         n.redirect(p["to_home"], "/", status=302)
+        n.page(p["teaser_home"], TEASER_HOME)  # the home page, served at the article's URL
         n.page(p["err_words"], "<html><head><title>Página no encontrada</title></head><body>"
                "<h1>Página no encontrada</h1><p>Lo sentimos.</p></body></html>")
         n.page(p["forbidden"], "<html><body><h1>Forbidden</h1></body></html>", status=403)
@@ -220,6 +237,7 @@ EXPECTED_STATUS = {
     "refresh_home": "soft-404", "slash_added": "alive", "temp_elsewhere": "alive",
     "geo_block": "blocked", "paywall": "blocked", "paywall_jsonld": "blocked",
     "to_search": "soft-404", "js_home": "soft-404", "plain_ok": "soft-404",
+    "teaser_home": "soft-404",
 }
 
 
