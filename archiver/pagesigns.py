@@ -359,12 +359,18 @@ _CAPTCHA = re.compile(
     r"press (?:&|and) hold|human verification|datadome|perimeterx|px-captcha|"
     r"pardon our interruption|incapsula incident|request unsuccessful|unusual traffic|"
     r"access denied.{0,400}reference\s*#|you don't have permission to access|"
-    r"enable js and disable any ad ?blocker|enable javascript and cookies to continue",
+    r"enable js and disable any ad ?blocker|enable javascript and cookies to continue|"
+    # F5 BIG-IP's application firewall: "The requested URL was rejected. Please
+    # consult with your administrator. Your support ID is: 1234..."
+    r"the requested url was rejected|your support id is",
     re.IGNORECASE | re.DOTALL)
 _CONSENT_TITLE = re.compile(
     r"before you continue|bevor sie zu .{1,40} weitergehen|avant d.acc[ée]der|"
     r"antes de (?:ir|continuar)|sebelum melanjutkan", re.IGNORECASE)
 _CONSENT_HOST = re.compile(r"^(?:consent|guce)\.|(?:^|\.)consent\.", re.IGNORECASE)
+#: The heading of a consent platform's notice (Quantcast Choice, OneTrust,
+#: Didomi): a short page that says it and little else is the notice alone.
+_CONSENT_TEXT = re.compile(r"we (?:value|care about) your privacy", re.IGNORECASE)
 #: A page refused to a country says little more: longer pages that say it
 #: quote it (a press release, a help page).
 GEO_BLOCK_WORDS = 60
@@ -468,8 +474,10 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
             return "challenge", _challenge_page(status, server, title)
     redirected = len(fetch.hops) > 1 and not same_url(fetch.url, final.url)
     host = urlsplit(final.url).hostname or ""
-    if (redirected and _CONSENT_HOST.search(host)) or \
-            (page is not None and _CONSENT_TITLE.search(title) and _short_page(page)):
+    if (redirected and _CONSENT_HOST.search(host)) or (
+            page is not None and _short_page(page) and (_CONSENT_TITLE.search(title) or (
+                not _looks_like_article(page) and _CONSENT_TEXT.search(
+                    f"{title}\n{page.h1 or ''}\n{page.text[:3000]}")))):
         return "consent-wall", f"HTTP {status} with a consent page at {final.url}"
     if redirected and is_login_url(final.url) and not is_login_url(fetch.url):
         return "login-wall", f"The cited URL redirects to a login page {final.url}"

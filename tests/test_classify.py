@@ -807,11 +807,39 @@ REAL_PAGES = {
         "<html><head><title>news.example.com</title></head><body><p>Please enable JS and "
         "disable any ad blocker</p><script src='https://ct.captcha-delivery.com/c.js'>"
         "</script></body></html>")),
+    # F5 BIG-IP's application firewall answers a refused client with 200
+    "f5-rejected": (200, {}, "blocked", "captcha", (
+        "<html><head><title>Request Rejected</title></head><body>The requested URL was "
+        "rejected. Please consult with your administrator.<br><br>Your support ID is: "
+        '1234567890123456789<br><br><a href="javascript:history.back();">[Go Back]</a>'
+        "</body></html>")),
+    # a consent platform's notice alone, in the page's own template (Quantcast Choice)
+    "cmp-notice": (200, {}, "blocked", "consent-wall", (
+        '<html lang="en"><head><title>The Lab Times</title></head><body><div '
+        'class="qc-cmp2-summary"><h2>We value your privacy</h2><p>We and our partners store '
+        "and/or access information on a device, such as cookies, and process personal data "
+        "for personalised ads and content, ad and content measurement.</p><button>Accept"
+        "</button><button>More options</button></div></body></html>")),
     "cloudflare-503": (503, {"Server": "cloudflare"}, "blocked", "challenge", (
         "<html><head><title>Just a moment...</title></head><body><h1>news.example.com</h1>"
         "<h2>Checking if the site connection is secure</h2><noscript>Enable JavaScript and "
         "cookies to continue</noscript></body></html>")),
 }
+
+
+def test_an_article_with_a_consent_banner_is_no_consent_wall() -> None:
+    """The notice over an article the page still carries is no wall."""
+    extract = pytest.importorskip("archiver.extract").extract
+    story = "".join(f"<p>Paragraph {i} of the story: the court in Taipei heard that the "
+                    f"detainees were moved at night, and lawyers asked for the records of "
+                    f"transfer {i}.</p>" for i in range(12))
+    html = ('<html lang="en"><head><title>Kenya deports 45 - The Lab Times</title>'
+            '<meta property="og:type" content="article"></head><body><div class="cmp">'
+            "<h2>We value your privacy</h2><button>Accept</button></div><article>"
+            f"<h1>Kenya deports 45 Taiwanese to China</h1>{story}</article></body></html>")
+    page = extract(html.encode(), url=URL, content_type="text/html; charset=utf-8")
+    v = run(fetched(hop()), page, baseline=snapshot())
+    assert v.status != "blocked", v.reason
 
 
 @pytest.mark.parametrize("name", sorted(REAL_PAGES))
