@@ -211,11 +211,17 @@ NAME_LANGUAGES = ("en", "de", "fr", "es", "pt", "it", "nl", "sv", "nb", "da", "f
 #: Names CLDR does not list among a country's names: short forms, the names in
 #: common use beside the ones CLDR gives ("Türkiye", "Czechia", "Myanmar
 #: (Burma)", "Hong Kong SAR China" and its Chinese "中國香港特別行政區"), and
-#: the official long forms ("Russian Federation", "Republic of Korea"). CLDR's
+#: the official long forms ("Russian Federation", "Republic of Korea"), and the
+#: everyday CJK and Korean names where CLDR gives a formal one (Japanese papers'
+#: "米国" and "アメリカ" for CLDR's "アメリカ合衆国", Korean "한국" for "대한민국",
+#: "澳洲" and "印尼" in Chinese, "英国" in Japanese). CLDR's
 #: "&", "St." and "Congo - Kinshasa" need none: names are looked up by their
 #: keys (``_key``), "Bosnia and Herzegovina", "Saint Lucia", "Congo-Kinshasa".
-_SHORT_NAMES = {"US": ("USA", "U.S.", "U.S.A.", "United States of America"),
-                "GB": ("UK", "U.K.", "Britain", "Great Britain"),
+_SHORT_NAMES = {"US": ("USA", "U.S.", "U.S.A.", "United States of America",
+                       "アメリカ", "米国"),
+                "GB": ("UK", "U.K.", "Britain", "Great Britain", "英国", "英國"),
+                "KR": ("Republic of Korea", "한국", "남한", "韓國", "南韩"),
+                "AU": ("豪州", "호주", "澳洲"), "ID": ("印尼",),
                 "AE": ("UAE",), "TR": ("Turkey",),
                 "CD": ("DR Congo", "DRC", "Democratic Republic of the Congo",
                        "Democratic Republic of Congo"),
@@ -225,7 +231,6 @@ _SHORT_NAMES = {"US": ("USA", "U.S.", "U.S.A.", "United States of America"),
                 "PS": ("Palestine",), "CI": ("Ivory Coast",), "SZ": ("Swaziland",),
                 "MK": ("Macedonia",), "TL": ("East Timor",),
                 "VA": ("Vatican", "Holy See", "Vatican City State"),
-                "KR": ("Republic of Korea",),
                 "KP": ("Democratic People's Republic of Korea", "DPRK"),
                 "LA": ("Lao PDR", "Lao People's Democratic Republic"),
                 "RU": ("Russian Federation",), "SY": ("Syrian Arab Republic",),

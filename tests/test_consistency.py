@@ -333,6 +333,28 @@ def test_a_country_named_in_the_pages_own_language_is_on_topic(
         ["topic-mismatch"]
 
 
+@pytest.mark.parametrize(("country", "lang", "text"), [
+    ("United States", "ja", "米国政府は声明を発表した。"),
+    ("United States", "ja", "アメリカの大統領が来日した。"),
+    ("United Kingdom", "ja", "英国の外相が訪問した。"),
+    ("South Korea", "ko", "한국 정부는 성명을 발표했다."),
+    ("South Korea", "zh-TW", "韓國政府發表聲明。"),
+    ("Australia", "zh-TW", "澳洲政府表示關切。"),
+    ("Indonesia", "zh-CN", "印尼警方逮捕了嫌犯。"),
+])
+def test_everyday_names_where_cldr_gives_a_formal_one(country: str, lang: str, text: str) -> None:
+    """Japanese papers write 米国 or アメリカ, not CLDR's アメリカ合衆国; Korean ones
+    한국, not 대한민국: their pages were flagged topic-mismatch."""
+    page = PageInfo(kind="html", headline="Story", title="Story", published=dt.date(2016, 5, 3),
+                    text=text, lang=lang)
+    assert event_flags(event(country=country, subject=()), page, tolerance_days=60) == []
+
+
+def test_a_country_inside_a_territory_name_in_korean_is_not_named() -> None:
+    assert not mentions("미국령 버진아일랜드에 태풍", "United States")
+    assert mentions("미국 정부는 미국령 버진아일랜드에 지원을 보냈다", "United States")
+
+
 def test_only_the_pages_language_is_searched_when_it_says_one() -> None:
     """A German page naming Norway only in Norwegian: not found (German and English
     names are looked for), as the module says."""
