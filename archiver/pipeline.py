@@ -461,8 +461,13 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         done: set[tuple[str, str]] = set()
         if cycle_id is not None:
             done = {(c["event_id"], c["url"]) for c in store.checks_of_cycle(cycle_id)}
-            LOGGER.info("resuming cycle %s (%d citations already checked)", cycle_id, len(done))
-        else:
+            if not _group(sources, done):  # stopped (or killed) after its last check
+                store.finish_cycle(cycle_id)
+                cycle_id, done = None, set()
+            else:
+                LOGGER.info("resuming cycle %s (%d citations already checked)",
+                            cycle_id, len(done))
+        if cycle_id is None:
             cycle_id = store.start_cycle(sources.path, os.getpid())
         groups = _group(sources, done)
         # workers fork before the client exists: they inherit no connection

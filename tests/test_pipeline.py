@@ -377,3 +377,27 @@ def test_the_probe_goes_before_the_pages_of_its_site_still_queued(tmp_path: Path
     assert len(paths) == len(cited) + 1 and paths[1] not in cited, paths  # the probe, second
     last = ("request", [p for p in paths if p in cited][-1])
     assert ("told", first) in timeline[:timeline.index(last)], timeline  # committed by then
+
+
+def test_a_cycle_killed_after_its_last_check_is_closed_and_a_new_one_runs(
+        news_site: Site, tmp_path: Path) -> None:
+    """A cycle killed between its last check and its end was "resumed" by the next
+    run, which found nothing left to check: a daily run checked nothing that day
+    and reported the day before's results."""
+    import sqlite3
+
+    url = news_site.url("/2016/05/03/taiwan-slams-malaysia/")
+    src = write_sources(tmp_path / "sources.yaml", [
+        {"id": "e-1", "date": "2016-05-01", "country": "Malaysia", "sources": [url]}])
+    archive = tmp_path / "archive"
+    first = asyncio.run(run_cycle(load_sources(src), archive=archive, settings=lab_settings()))
+    with sqlite3.connect(archive / "archiver.db") as db:  # as a kill -9 before its end leaves it
+        db.execute("UPDATE cycles SET state = 'running', finished = NULL WHERE id = ?",
+                   (first.cycle_id,))
+    hits = len(news_site.hits_for("/2016/05/03/taiwan-slams-malaysia/"))
+    second = asyncio.run(run_cycle(load_sources(src), archive=archive, settings=lab_settings()))
+    assert second.cycle_id != first.cycle_id and (second.checked, second.skipped) == (1, 0)
+    assert len(news_site.hits_for("/2016/05/03/taiwan-slams-malaysia/")) == hits + 1
+    with sqlite3.connect(archive / "archiver.db") as db:
+        states = db.execute("SELECT state FROM cycles ORDER BY id").fetchall()
+    assert states == [("finished",), ("finished",)]
