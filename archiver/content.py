@@ -287,10 +287,13 @@ def media_type(content_type: str | None) -> str:
 
 
 def is_pdf(body: bytes, content_type: str | None) -> bool:
-    """True when *body* is a PDF: ``%PDF-`` near its start, or a PDF media type."""
-    if b"%PDF-" in body[:1024]:
+    """True when *body* is a PDF: it starts with ``%PDF-``, or has it in its first
+    KB (after a few bytes of junk, as readers allow) or a PDF media type and
+    does not look like HTML (a page about PDF versions that quotes "%PDF-1.7")."""
+    if _PDF_START.match(body):
         return True
-    return media_type(content_type) in _PDF_TYPES and not looks_like_html(body)
+    return (b"%PDF-" in body[:1024] or media_type(content_type) in _PDF_TYPES) \
+        and not looks_like_html(body)
 
 
 def looks_like_html(body: bytes) -> bool:
@@ -333,11 +336,13 @@ def is_text(content_type: str | None) -> bool:
 
 
 def is_html(body: bytes, content_type: str | None) -> bool:
-    """True when *body* should be read as HTML (declared, or sniffed when undeclared)."""
+    """True when *body* should be read as HTML: declared, or sniffed when the
+    type is none, plain text, or no text at all (an error page served as
+    ``application/pdf`` or ``image/jpeg`` by a site that names the type by the
+    URL's extension)."""
     mtype = media_type(content_type)
     if mtype in _HTML_TYPES:
         return _PDF_START.match(body) is None
-    if mtype in ("", "text/plain", "application/octet-stream", "application/x-unknown",
-                 "unknown/unknown"):
+    if mtype in ("", "text/plain") or not is_text(content_type):
         return looks_like_html(body)
     return False

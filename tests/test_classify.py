@@ -827,6 +827,17 @@ REAL_PAGES = {
 }
 
 
+@pytest.mark.parametrize("declared", ["application/pdf", "image/jpeg"])
+def test_an_error_page_served_as_a_pdf_or_an_image_is_a_soft_404(declared: str) -> None:
+    extract = pytest.importorskip("archiver.extract").extract
+    html = ("<html><head><title>Page not found - Ministry of Foreign Affairs</title></head>"
+            "<body><h1>Page not found</h1><p>The page you asked for is not here.</p>"
+            "</body></html>")
+    page = extract(html.encode(), url=URL, content_type=declared)
+    v = run(fetched(hop(headers={"Content-Type": declared})), page)
+    assert (v.status, v.rule) == ("soft-404", "error-title")
+
+
 def test_an_article_with_a_consent_banner_is_no_consent_wall() -> None:
     """The notice over an article the page still carries is no wall."""
     extract = pytest.importorskip("archiver.extract").extract

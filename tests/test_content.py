@@ -283,6 +283,26 @@ def test_is_pdf_and_is_html():
     assert not is_html(b"just words", "text/plain")
 
 
+@pytest.mark.parametrize("declared", ["application/pdf", "image/jpeg", "application/zip"])
+def test_an_html_page_served_as_another_kind_is_read_as_html(declared: str) -> None:
+    """A site naming the type by the URL's extension served its "Page not found"
+    page as application/pdf or image/jpeg: read as nothing (no title, no text),
+    the citation was alive."""
+    page = b"<!DOCTYPE html><html><head><title>Page not found</title></head><body></body></html>"
+    assert is_html(page, declared) and not is_pdf(page, declared)
+    assert not is_html(b"\xff\xd8\xff\xe0\x00\x10JFIF\x00", declared)
+
+
+def test_an_html_page_that_quotes_the_pdf_signature_is_html() -> None:
+    """A page about PDF versions with "%PDF-1.7" in its first KB was read as a
+    PDF, and lost its headline and date."""
+    page = (b"<!DOCTYPE html><html><head><title>What %PDF-1.7 means</title></head>"
+            b"<body><h1>PDF versions</h1></body></html>")
+    assert not is_pdf(page, "text/html") and is_html(page, "text/html")
+    assert not is_pdf(page, None) and is_html(page, None)
+    assert is_pdf(b"\x00\x01junk%PDF-1.4\n", None)  # a few bytes of junk before it: a PDF
+
+
 def test_html_sniffing_skips_comments_one_by_one():
     """Undeclared bodies are sniffed after their leading comments, in time
     that grows with their number (it once doubled with each comment more)."""
