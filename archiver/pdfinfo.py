@@ -55,13 +55,23 @@ class PdfTooSlow(TimeLimitExceeded):
 
 
 _OFFICE_PREFIX = re.compile(r"^microsoft (?:word|powerpoint|excel)\s*-\s*", re.I)
-_FILE_NAME = re.compile(r"^\S+\.(?:docx?|pdf|indd|xlsx?|pptx?|rtf|odt|tex|dvi)$", re.I)
-_JUNK_TITLE = re.compile(r"^(?:untitled|document\d*|title|no title|slide \d+)$", re.I)
+#: A file name ("Press Release 112 final.docx", "新聞稿 0503.docx"): Word's and
+#: InDesign's titles when the author set none.
+_FILE_NAME = re.compile(r"^.+\.(?:docx?|pdf|indd|xlsx?|pptx?|rtf|odt|tex|dvi)$", re.I)
+_JUNK_TITLE = re.compile(r"^(?:untitled(?:-\d+)?|document\d*|title|no title|slide \d+|"
+                         r"(?:powerpoint )?presentation\d*)$", re.I)
 
 
 def _pdf_title(value: Any) -> str | None:
-    """A PDF's /Title unless it is a file name or a placeholder."""
-    title = tn.clean_value(str(value)) if value else None
+    """A PDF's /Title unless it is a file name or a placeholder, or no text at
+    all (a name, an array or a dictionary, in a malformed PDF)."""
+    from pypdf.generic import NameObject  # (a str too: "/Untitled")
+
+    if hasattr(value, "get_object"):
+        value = value.get_object()
+    if not isinstance(value, str) or isinstance(value, NameObject):
+        return None
+    title = tn.clean_value(value)
     if not title:
         return None
     title = _OFFICE_PREFIX.sub("", title)
@@ -138,8 +148,10 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
     url_day, has_day = textdates.date_from_url(url)
     if published is not None and published >= dt.date.today() - _RENDERED_DAYS:
         # made as it was fetched (a court database renders its PDFs on demand):
-        # the date the document gives of itself, when it gives an earlier one
+        # the date the document gives of itself, else its URL's, when earlier
         own = textdates.find_date_in_text(text[:3000]) if text else None
+        if own is None and has_day:
+            own = url_day
         if own is not None and own < published:
             published = own
     if published is None:

@@ -676,6 +676,42 @@ def test_pdf_junk_title_falls_back_to_first_line():
     assert info.published == dt.date(2019, 7, 2)
 
 
+@pytest.mark.parametrize("title", ["Microsoft Word - Press Release 112 final.docx",
+                                   "Press release 112 (final).doc", "新聞稿 0503.docx",
+                                   "Untitled-1", "PowerPoint Presentation", "Presentation1"])
+def test_pdf_file_names_with_spaces_and_placeholders_are_no_headline(title: str) -> None:
+    """Word's and InDesign's titles when the author set none: the file name (with
+    spaces, as most are) was taken for the headline."""
+    body = make_pdf({"/Title": title}, text="Extradition statistics for the year")
+    info = extract(body, url="https://gov.example/doc.pdf", content_type="application/pdf")
+    assert info.headline == "Extradition statistics for the year"
+
+
+def test_a_pdf_title_that_is_no_text_is_no_headline() -> None:
+    """A malformed PDF's /Title that is a name, an array or a dictionary gave its
+    Python form as the headline ("{'/A': 'b'}", "/Untitled")."""
+    from pypdf.generic import ArrayObject, DictionaryObject, NameObject, TextStringObject
+
+    from archiver.pdfinfo import _pdf_title
+
+    for value in (NameObject("/Untitled"), ArrayObject([TextStringObject("Malaysia")]),
+                  DictionaryObject({NameObject("/A"): TextStringObject("b")})):
+        assert _pdf_title(value) is None, value
+    assert _pdf_title(TextStringObject("Annual report on extraditions")) == \
+        "Annual report on extraditions"
+
+
+def test_a_pdf_rendered_on_request_is_dated_by_its_url_day() -> None:
+    """A court database's PDF made as it is fetched (created today), with no date
+    in its text, was dated today: a false date-mismatch, though its URL has the day."""
+    today = dt.datetime.now(dt.UTC).strftime("%Y%m%d")
+    body = make_pdf({"/Title": "Judgment in case 123", "/CreationDate": f"D:{today}093000Z"},
+                    text="The court rules on the appeal of the applicants")
+    info = extract(body, url="https://court.example/judgments/2016/05/03/case-123.pdf",
+                   content_type="application/pdf")
+    assert info.published == dt.date(2016, 5, 3)
+
+
 def test_pdf_title_of_over_500_characters_falls_back_to_first_line():
     body = make_pdf({"/Title": "Annual report " * 40}, text="Extradition statistics for 2019")
     info = extract(body, url="https://gov.example/doc.pdf", content_type="application/pdf")
