@@ -431,11 +431,15 @@ def _titled_as_the_site(page: PageInfo, baseline: Baseline) -> bool:
 
 def _no_longer_an_article(page: PageInfo, baseline: Baseline, url: str) -> bool:
     """True when the first snapshot was an HTML article (two or more article
-    markers) and *page*, served at *url*, is an HTML page or a plain text
-    (not a PDF) with a headline or text (one with neither is
-    ``content-missing``) but no sign of an article."""
-    return page.kind != "pdf" and baseline.page.kind == "html" and has_content(page) \
-        and article_markers(baseline.page) >= 2 and shown_article_markers(page, url) == 0
+    markers) or a PDF with a headline or text (a report, a release), and
+    *page*, served at *url*, is an HTML page or a plain text (not a PDF) with
+    a headline or text (one with neither is ``content-missing``) but no sign
+    of an article."""
+    base = baseline.page
+    cited = (base.kind == "html" and article_markers(base) >= 2) or \
+        (base.kind == "pdf" and has_content(base))
+    return cited and page.kind != "pdf" and has_content(page) \
+        and shown_article_markers(page, url) == 0
 
 
 def _permanent_address(fetch: FetchResult) -> str | None:

@@ -562,8 +562,6 @@ def test_not_an_article_needs_a_page_with_no_sign_of_one(page: PageInfo, rule: s
 @pytest.mark.parametrize("cited", [
     PageInfo(kind="html", title="The Diplomat", headline="The Diplomat", text=ARTICLE,
              og_type="website"),  # a cited home page: one marker
-    PageInfo(kind="pdf", headline="Annual report", text=ARTICLE,
-             published=dt.date(2016, 5, 3)),  # a PDF
     PageInfo(kind="html", title="Rainfall by month", headline="Rainfall by month",
              text="Month mm " * 40, published=dt.date(2016, 5, 3)),  # a data page
 ])
@@ -836,6 +834,21 @@ def test_an_error_page_served_as_a_pdf_or_an_image_is_a_soft_404(declared: str) 
     page = extract(html.encode(), url=URL, content_type=declared)
     v = run(fetched(hop(headers={"Content-Type": declared})), page)
     assert (v.status, v.rule) == ("soft-404", "error-title")
+
+
+def test_a_home_page_served_where_a_pdf_report_was_is_a_soft_404() -> None:
+    """A ministry's home page served with 200 at the URL of its PDF report was
+    drifted (headline rewritten): the not-an-article rule asked for an HTML
+    first snapshot."""
+    report = PageInfo(kind="pdf", headline="Annual report on deportations",
+                      published=dt.date(2016, 5, 3), text="The ministry reports " * 40)
+    home = PageInfo(kind="html", headline="Ministry of Foreign Affairs",
+                    title="Ministry of Foreign Affairs", og_type="website",
+                    text="Home News Press releases Contact " * 5)
+    v = run(fetched(hop()), home, baseline=snapshot(report))
+    assert (v.status, v.rule) == ("soft-404", "not-an-article")
+    html_report = article(headline="Annual report on deportations")
+    assert run(fetched(hop()), html_report, baseline=snapshot(report)).status != "soft-404"
 
 
 def test_an_article_with_a_consent_banner_is_no_consent_wall() -> None:
