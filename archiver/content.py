@@ -226,6 +226,9 @@ def sniff_charset(body: bytes, content_type: str | None) -> str:
         bom = _bom_charset(body)
         if bom:
             return bom
+        utf16 = _utf16(body, header_charset(content_type))
+        if utf16:
+            return utf16
         sample = _telling_sample(body)
         utf8_errors = decode_errors(sample, "utf-8")
         declared = [header_charset(content_type), meta_charset(body)]
@@ -254,6 +257,24 @@ def sniff_charset(body: bytes, content_type: str | None) -> str:
     except Exception:  # pragma: no cover - defensive: never raise
         LOGGER.exception("sniff_charset failed")
     return "cp1252"
+
+
+def _utf16(body: bytes, declared: str | None) -> str | None:
+    """``utf-16-le`` or ``utf-16-be`` when the HTTP header says UTF-16 and the
+    bytes, without a byte-order mark, are: every other byte NUL, as UTF-16
+    writes text mostly in ASCII (a ``<meta>`` that says UTF-16 in a page of
+    ASCII bytes is read as UTF-8, as browsers do; the header is honoured)."""
+    if not declared or not declared.strip().lower().replace("_", "-").startswith("utf-16"):
+        return None
+    sample = body[:1024]
+    half = len(sample) // 2
+    if half < 2:
+        return None
+    if sample[1::2].count(0) * 10 >= half * 9:  # "<\0h\0" ...
+        return "utf-16-le"
+    if sample[0::2].count(0) * 10 >= half * 9:  # "\0<\0h" ...
+        return "utf-16-be"
+    return None
 
 
 def decode_text(body: bytes, charset: str) -> str:

@@ -268,6 +268,21 @@ def test_sniff_charset_never_raises(body, content_type):
     assert isinstance(decode_text(body, charset), str)
 
 
+@pytest.mark.parametrize(("codec", "declared"), [
+    ("utf-16-le", "text/plain; charset=utf-16le"), ("utf-16-le", "text/html; charset=UTF-16"),
+    ("utf-16-be", "text/plain; charset=utf-16be"), ("utf-16-be", "text/plain; charset=utf-16"),
+])
+def test_a_utf16_header_is_honoured_without_a_byte_order_mark(codec: str, declared: str) -> None:
+    """A header's UTF-16 was mapped to UTF-8 (the WHATWG rule for <meta>), and the
+    text decoded full of NULs ("S\x00t\x00a\x00...")."""
+    text = "Statement on the deportation of nationals, 3 May 2016."
+    body = text.encode(codec)
+    charset = sniff_charset(body, declared)
+    assert charset == codec and decode_text(body, charset) == text
+    # a <meta> that says UTF-16 in a page of ASCII bytes is still UTF-8
+    assert sniff_charset(b"<html><meta charset=utf-16><p>plain</p>", None) == "utf-8"
+
+
 # ---------------------------------------------------------------- kinds
 
 def test_is_pdf_and_is_html():
