@@ -178,7 +178,7 @@ def test_a_row_re_pointed_in_the_database_is_not_handed_over(lab: Lab, tmp_path:
     with conn:
         one, two = (conn.execute("SELECT id FROM urls WHERE url = ?", (u,)).fetchone()[0]
                     for u in lab.urls)
-        if edit == "url":  # the response of news/2 said to be news/1's, the latest
+        if edit == "url":  # the response of news/2 said to be news/1's, of 2030
             conn.execute("UPDATE capture_rows SET url_id = ?, fetched_at = "
                          "'2030-01-01T00:00:00Z' WHERE url_id = ? AND record_type = "
                          "'response'", (one, two))
@@ -186,7 +186,9 @@ def test_a_row_re_pointed_in_the_database_is_not_handed_over(lab: Lab, tmp_path:
             conn.execute("UPDATE capture_rows SET fetched_at = '2019-03-12T00:00:00Z' "
                          "WHERE url_id = ? AND record_type = 'response'", (one,))
     conn.close()
-    got = archiver("get", lab.urls[0], "--archive", str(copy))
+    # the capture closest to 2030: the re-pointed one (the latest is the last made)
+    at = ["--at", "2030-01-01"] if edit == "url" else []
+    got = archiver("get", lab.urls[0], "--archive", str(copy), *at)
     assert got.returncode == 1 and got.stdout == b"", got.stderr
     said = b"is of" if edit == "url" else b"is dated"
     assert said in got.stderr and b"as the archive database says" in got.stderr, got.stderr
