@@ -1,4 +1,4 @@
-"""Response bodies: find the charset, tell HTML and PDFs apart.
+"""Response bodies: find the charset, tell HTML, PDFs and XML or JSON documents apart.
 
 Everything here is pure and never raises on bad input: a charset that cannot
 be found is a sensible default, bytes that do not decode are replaced. They
@@ -16,6 +16,7 @@ from __future__ import annotations
 import codecs
 import logging
 import re
+from typing import Literal
 
 LOGGER = logging.getLogger(__name__)
 
@@ -317,13 +318,19 @@ def is_pdf(body: bytes, content_type: str | None) -> bool:
         and not looks_like_html(body)
 
 
-def looks_like_html(body: bytes) -> bool:
-    """True when the first bytes of *body* look like an HTML document."""
+def _head(body: bytes) -> bytes:
+    """The first 2 KB of *body*, as UTF-8 when a byte-order mark says UTF-16 or
+    UTF-32, without the mark."""
     head = body[:2048]
     bom = _bom_charset(head)
     if bom and bom != "utf-8":
         head = head.decode(bom, "ignore").encode("utf-8", "ignore")
-    head = head.lstrip(codecs.BOM_UTF8)
+    return head.lstrip(codecs.BOM_UTF8)
+
+
+def looks_like_html(body: bytes) -> bool:
+    """True when the first bytes of *body* look like an HTML document."""
+    head = _head(body)
     return _starts_with_html_tag(head) or b"<html" in head.lower()
 
 
@@ -356,6 +363,77 @@ def is_text(content_type: str | None) -> bool:
         or kind.endswith(("+json", "+xml"))
 
 
+_UNDECLARED = frozenset({"", "text/plain", "application/octet-stream", "application/x-unknown",
+                         "unknown/unknown"})
+_JSON_TYPES = frozenset({"application/json", "text/json", "application/x-json", "text/x-json"})
+#: Root elements of an HTML document (an XHTML page served as XML is HTML).
+_HTML_ROOTS = frozenset({"html", "head", "body", "meta", "title", "div", "p"})
+#: Root elements of a feed (their local names): RSS 2.0, Atom, RSS 1.0 (``rdf:RDF``).
+_FEED_ROOTS = frozenset({"rss", "feed", "rdf"})
+_ROOT = re.compile(rb"<([A-Za-z_][\w.:-]{0,100})")
+_SUBSET_END = re.compile(rb"\]\s*>")
+
+
+def root_element(head: bytes) -> str | None:
+    """The lower-case name of the first element in *head* (a document's first
+    bytes), past the XML declaration, processing instructions, comments and a
+    doctype; None when *head* does not show one."""
+    pos = _SPACES.match(head).end()  # type: ignore[union-attr]  # \s* always matches
+    while head.startswith(b"<!", pos) or head.startswith(b"<?", pos):
+        if head.startswith(b"<?", pos):
+            end = head.find(b"?>", pos + 2)
+            end = end + 2 if end >= 0 else -1
+        elif head.startswith(b"<!--", pos):
+            end = head.find(b"-->", pos + 4)
+            end = end + 3 if end >= 0 else -1
+        else:  # <!DOCTYPE name [internal subset]>
+            end = head.find(b">", pos)
+            subset = head.find(b"[", pos, end if end >= 0 else len(head))
+            if subset >= 0:
+                found = _SUBSET_END.search(head, subset)
+                end = found.end() if found else -1
+            elif end >= 0:
+                end += 1
+        if end < 0:
+            return None
+        pos = _SPACES.match(head, end).end()  # type: ignore[union-attr]
+    m = _ROOT.match(head, pos)
+    return m.group(1).decode("ascii").lower() if m else None
+
+
+def data_kind(body: bytes, content_type: str | None) -> Literal["xml", "json"] | None:
+    """``"xml"`` or ``"json"`` when *body* should be read as an XML or JSON
+    document (a feed, an API's answer) rather than as HTML or plain text.
+
+    JSON: a JSON media type (``+json`` too), or an undeclared one (none, plain
+    text, octet-stream) and a body that starts with ``{`` or ``[``. XML: an XML
+    media type (``text/xml``, ``application/xml``, ``+xml`` but XHTML's) whose
+    root element is no HTML one, or an undeclared one and a body that starts
+    with an XML declaration or an ``<rss>``/``<feed>`` root. A page with an
+    ``<html>`` root served as XML is HTML. (The reader may still find the
+    body is not what it looks like: see :mod:`archiver.datadocs`.)
+    """
+    mtype = media_type(content_type)
+    xml_type = mtype in ("text/xml", "application/xml") \
+        or (mtype.endswith("+xml") and mtype not in _HTML_TYPES)
+    json_type = mtype in _JSON_TYPES or mtype.endswith("+json")
+    undeclared = mtype in _UNDECLARED
+    if not (xml_type or json_type or undeclared):
+        return None
+    head = _head(body)
+    if json_type or (undeclared and head.lstrip()[:1] in (b"{", b"[")):
+        return "json"
+    root = root_element(head)
+    local = root.rpartition(":")[2] if root is not None else None
+    if root in _HTML_ROOTS or local == "html":
+        return None
+    if xml_type:
+        return "xml" if root is not None or not looks_like_html(body) else None
+    if local in _FEED_ROOTS or (root is not None and head.lstrip().startswith(b"<?xml")):
+        return "xml"
+    return None
+
+
 def is_html(body: bytes, content_type: str | None) -> bool:
     """True when *body* should be read as HTML: declared, or sniffed when the
     type is none, plain text, or no text at all (an error page served as
@@ -364,6 +442,6 @@ def is_html(body: bytes, content_type: str | None) -> bool:
     mtype = media_type(content_type)
     if mtype in _HTML_TYPES:
         return _PDF_START.match(body) is None
-    if mtype in ("", "text/plain") or not is_text(content_type):
+    if mtype in _UNDECLARED or not is_text(content_type):
         return looks_like_html(body)
     return False

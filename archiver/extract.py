@@ -14,7 +14,9 @@ This module composes the stages, each in its own module:
 - :mod:`archiver.headline` and :mod:`archiver.dates`: the headline and the
   original publication day chosen from what the markup offers;
 - :mod:`archiver.maintext`: the main text, boilerplate removed;
-- :mod:`archiver.pdfinfo`: PDFs (metadata and the first pages' text).
+- :mod:`archiver.pdfinfo`: PDFs (metadata and the first pages' text);
+- :mod:`archiver.datadocs`: XML and JSON documents (feeds, API answers): their
+  words, not their markup, and a feed's title and date.
 
 Example::
 
@@ -34,7 +36,8 @@ import re
 
 from . import textdates
 from . import textnorm as tn
-from .content import decode_text, is_html, is_pdf, is_text, sniff_charset
+from .content import data_kind, decode_text, is_html, is_pdf, is_text, sniff_charset
+from .datadocs import read_document
 from .dates import choose_date, dated_heading, section_heading
 from .dom import MAX_HTML_BYTES, parse_html
 from .headline import (
@@ -78,6 +81,10 @@ def extract(body: bytes, *, url: str, content_type: str | None = None,
                             empty=True)
         if is_pdf(body, content_type):
             return _shown_clean(extract_pdf(body, url=url))
+        kind = data_kind(body, content_type)
+        document = read_document(body, content_type, kind) if kind else None
+        if document is not None:
+            return _shown_clean(document)
         if is_html(body, content_type):
             return _shown_clean(_extract_html(body, url, content_type, text))
         return _extract_other(body, content_type)
@@ -110,7 +117,9 @@ def _shown_clean(page: PageInfo) -> PageInfo:
 
 
 def _extract_other(body: bytes, content_type: str | None) -> PageInfo:
-    """Text (plain, JSON, XML) keeps its text (for drift); other media give nothing."""
+    """Text keeps its text (for drift); other media give nothing. (A JSON or XML
+    document that parses is read by :mod:`archiver.datadocs`: here only one that
+    does not.)"""
     if not is_text(content_type):
         return PageInfo(kind="other")
     charset = sniff_charset(body[:MAX_HTML_BYTES], content_type)
