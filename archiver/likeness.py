@@ -39,8 +39,11 @@ thresholds sit in the gaps, on the safe side for copy edits.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 
+from .content import data_kind
+from .datadocs import read_document
 from .models import Baseline, PageInfo
 from .pagesigns import answers_instead
 from .settings import CheckSettings
@@ -76,7 +79,7 @@ def as_before(page: PageInfo | None, baseline: Baseline | None, settings: CheckS
     """
     if page is None or baseline is None or not has_content(page):
         return False
-    base = baseline.page
+    base = read_now(baseline.page)
     if page.headline and base.headline and \
             headline_similarity(page.headline, base.headline) < settings.probe_similarity:
         return False
@@ -100,12 +103,26 @@ def alike(page: PageInfo | None, base: PageInfo) -> str:
     return like
 
 
+def read_now(base: PageInfo) -> PageInfo:
+    """A first snapshot of an XML or JSON document as such documents are read
+    now (their words, :mod:`archiver.datadocs`): one kept by an earlier version
+    holds its markup as its text, which would count as words kept, or lost,
+    against the words read now."""
+    if base.kind != "other" or not base.text or base.text[0] not in "<{[":
+        return base
+    raw = base.text.encode("utf-8")
+    kind = data_kind(raw, "text/plain; charset=utf-8")
+    document = read_document(raw, "text/plain; charset=utf-8", kind) if kind else None
+    return dataclasses.replace(base, text=document.text) if document is not None else base
+
+
 def same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:
     """Why a redirect target is the cited page (empty when it is not).
 
     Not by its headline when that is a search's or an error page's and the first
     snapshot's was not: "Search Results for: malaysia deports taiwanese" repeats
     the slug, and with it most of the headline."""
+    base = read_now(base)
     if page.headline and base.headline and not (
             answers_instead(page.headline) and not answers_instead(base.headline)):
         score = headline_similarity(page.headline, base.headline)
@@ -168,6 +185,7 @@ def drift(
     page: PageInfo | None, base: PageInfo, settings: CheckSettings,
 ) -> tuple[str, str] | None:
     """(rule, evidence) when *page* differs materially from the baseline *base*."""
+    base = read_now(base)
     now = has_content(page)
     if now != has_content(base):
         side = "the page now has" if now else "the first snapshot had"

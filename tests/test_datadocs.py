@@ -191,3 +191,21 @@ def test_a_cited_feed_end_to_end(tmp_path: Path) -> None:
         assert "of the first snapshot's main text is still there" in after[url][1]
     for url in urls[2:]:
         assert after[url][0] == "alive", after[url]
+
+
+def test_a_first_snapshot_kept_as_markup_is_read_as_words_when_compared() -> None:
+    """A feed's first snapshot kept by an earlier version holds its markup as its
+    text (squashed, as that version kept it): compared with the words read now,
+    the tags counted as text lost (or kept). It is read as words first."""
+    from archiver.models import PageInfo
+    from archiver.textnorm import squash
+
+    items = [f"<item><title>Release {n} on deportations</title><link>http://127.0.0.1:1/"
+             f"r/{n}</link><guid>r-{n}</guid><category>news</category><pubDate>Tue, 03 May "
+             f"2016 10:00:00 +0800</pubDate></item>" for n in range(12)]
+    old = PageInfo(kind="other", text=squash(rss(*items).decode()))
+    same = read(rss(*items), "application/rss+xml")
+    assert drift(same, old, CheckSettings()) is None
+    replaced = read(rss(PARAGUAY), "application/rss+xml")
+    found = drift(replaced, old, CheckSettings())
+    assert found is not None and found[0] == "text-replaced"
