@@ -29,13 +29,14 @@ Example::
 
 from __future__ import annotations
 
-import bisect
 import os.path
 import re
 import unicodedata
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from functools import cache, lru_cache
 from typing import NamedTuple
+
+from .longernames import held_in_others
 
 __all__ = ["COUNTRY_NAMES", "cldr_names", "country_names", "mentions", "names_any"]
 
@@ -415,34 +416,10 @@ def _search(folded: str, names: tuple[str, ...]) -> bool:
     return _found(folded, names)
 
 
-class _NameIndex(NamedTuple):
-    """Every country's names known here (CLDR's in each of :data:`NAME_LANGUAGES`,
-    the short names and the table's), searched at once."""
-
-    #: Each name's country code, the name, and the name folded.
-    names: tuple[tuple[str, str, str], ...]
-    #: The folded names joined by NUL (no name's character: no match runs
-    #: from one name into the next), and where each begins.
-    joined: str
-    starts: tuple[int, ...]
-
-    def holding(self, found: Iterable[int]) -> set[int]:
-        """The names (by their place in :attr:`names`) in which *found* places of
-        :attr:`joined` lie."""
-        return {bisect.bisect_right(self.starts, at) - 1 for at in found}
-
-
-@lru_cache(maxsize=1)
-def _name_index() -> _NameIndex:
-    names = tuple((code, name, _fold(name)) for code, name in _named_countries())
-    starts, at = [], 0
-    for _, _, folded in names:
-        starts.append(at)
-        at += len(folded) + 1
-    return _NameIndex(names, "\0".join(folded for _, _, folded in names), tuple(starts))
-
-
-def _named_countries() -> Iterator[tuple[str, str]]:
+def named_countries() -> Iterator[tuple[str, str]]:
+    """Every country's names known here, with its code: CLDR's in each of
+    :data:`NAME_LANGUAGES`, the short names and the table's (all 32 locales
+    are loaded: :mod:`archiver.longernames` reads them once, to make its table)."""
     for language in NAME_LANGUAGES:
         yield from _territories(language).items()
     for code, short in _SHORT_NAMES.items():
@@ -458,44 +435,25 @@ def _named_countries() -> Iterator[tuple[str, str]]:
 
 @lru_cache(maxsize=64)
 def _blockers(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]] | None:
-    """The names of other countries that hold one of *names* (a Latin one as
-    whole words, a CJK one as a substring): a pattern of the Latin ones, and
-    the others folded, longest first; None when there are none, or when
-    *names* are no known country's (an ambiguous "Korea" or "Congo" is found
-    in either)."""
+    """The names of other countries that hold one of the names of the countries
+    *names* are (a Latin one as whole words, a CJK one as a substring:
+    :mod:`archiver.longernames`): a pattern of the Latin ones, and the others
+    folded, longest first; None when there are none, or when *names* are no
+    known country's (an ambiguous "Korea" or "Congo" is found in either)."""
     codes = _territory_codes()
     own = {codes[key] for key in (_key(_fold(n)) for n in names) if key in codes}
-    if not own:
-        return None
-    index = _name_index()
-    joined = index.joined
-    in_cjk = index.holding(at for name in _cjk_names(names) for at in _places(joined, name))
-    latin = _latin_pattern(names)
-    in_latin = set() if latin is None else index.holding(
-        m.start() for m in latin.finditer(joined) if _word_starts_at(joined, m.start()))
     folded_names = {_fold(n) for n in names}
-    latin_blockers: set[str] = set()
+    latin: set[str] = set()
     substrings: set[str] = set()
-    for i in in_cjk | in_latin:
-        code, name, other = index.names[i]
-        if code in own or other in folded_names:
-            continue
-        if i in in_cjk:
-            substrings.add(other)
-        elif not _CJK.search(name):
-            latin_blockers.add(name)
-    if not latin_blockers and not substrings:
+    for code in own:
+        for name in held_in_others(code):
+            other = _fold(name)
+            if other not in folded_names:
+                (substrings.add(other) if _CJK.search(name) else latin.add(name))
+    if not latin and not substrings:
         return None
-    pattern = _latin_pattern(tuple(sorted(latin_blockers))) if latin_blockers else None
+    pattern = _latin_pattern(tuple(sorted(latin))) if latin else None
     return pattern, tuple(sorted(substrings, key=len, reverse=True))
-
-
-def _places(text: str, part: str) -> Iterator[int]:
-    """Where *part* begins in *text*, each place."""
-    at = text.find(part)
-    while at >= 0:
-        yield at
-        at = text.find(part, at + 1)
 
 
 def _word_starts_at(folded: str, start: int) -> bool:

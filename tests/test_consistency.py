@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import subprocess
+import sys
 import unicodedata
 
 import pytest
@@ -503,3 +505,38 @@ def test_every_cldr_english_name_is_known_written_out() -> None:
         written = name.replace("&", "and").replace("St. ", "Saint ").replace("\u2019", "'") \
             .replace(" - ", "-")
         assert countries.cldr_names(written, "en")[:1] == (name,), written
+
+
+def test_the_kept_table_of_longer_names_is_the_one_babel_makes() -> None:
+    """The table of names held in other countries' names is kept in a file (made
+    from all 32 locales, 40 MB, once); made again, it is the same, with the
+    Babel it was made with."""
+    import babel
+
+    from archiver import longernames
+
+    if babel.__version__ != longernames.made_with():
+        pytest.skip(f"the table was made with Babel {longernames.made_with()}, this is "
+                    f"{babel.__version__}: run `python -m archiver.longernames` to make it again")
+    kept = {code: list(longernames.held_in_others(code))
+            for code in longernames._table()}
+    assert kept == longernames.make_table()
+    assert "South Sudan" in longernames.held_in_others("SD")
+    assert "Papua New Guinea" in longernames.held_in_others("GN")
+
+
+def test_a_topic_check_reads_no_more_than_the_pages_language() -> None:
+    """The first check that found a country's name loaded the names of all 32
+    locales to tell the longer names holding it: 40 MB more in every process."""
+    script = ("import datetime as dt, tracemalloc\n"
+              "from archiver.consistency import event_flags\n"
+              "from archiver.models import Event, PageInfo\n"
+              "tracemalloc.start()\n"
+              "ev = Event(id='e', date=dt.date(2016, 5, 3), country='Sudan')\n"
+              "for text in ('Sudanese police in Khartoum', 'South Sudan army', 'Sudan army'):\n"
+              "    event_flags(ev, PageInfo(kind='html', headline='x', text=text, lang='en'),\n"
+              "                tolerance_days=60)\n"
+              "print(tracemalloc.get_traced_memory()[1])\n")
+    peak = int(subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              check=True, timeout=60).stdout)
+    assert peak < 10 << 20, f"{peak >> 20} MB"  # all 32 locales take some 40 MB
