@@ -369,17 +369,19 @@ class Store:
 
     def captures_of(self, url: str) -> list[dict[str, Any]]:
         return list(self._query(
-            "SELECT * FROM captures WHERE url = ? ORDER BY fetched_at, id", [url]))
+            "SELECT * FROM captures WHERE url = ? ORDER BY id", [url]))
 
     def captures_of_cited(self, url: str) -> list[dict[str, Any]]:
         """The captures of the cited *url*, as the sources file writes it: kept
         under the URL as it was requested (``/%C3%BC`` for ``/ü``, without
         ``#fragment``; :func:`archiver.exchange.requested_form`), or under
-        *url* itself (a fragment was recorded before it was left out)."""
+        *url* itself (a fragment was recorded before it was left out). In the
+        order they were made (by id: a clock set wrong, then put right, dates
+        some ahead of those made after them)."""
         urls = list(dict.fromkeys((url, _request_key(url))))
         marks = ", ".join("?" for _ in urls)
         return list(self._query(
-            f"SELECT * FROM captures WHERE url IN ({marks}) ORDER BY fetched_at, id", urls))
+            f"SELECT * FROM captures WHERE url IN ({marks}) ORDER BY id", urls))
 
     def captures_of_fetches(self, fetch_ids: set[int]) -> list[dict[str, Any]]:
         ids = sorted(fetch_ids)

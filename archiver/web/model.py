@@ -304,7 +304,8 @@ def citation_model(store: Store, warc_dir: Path, citation_id: int, replay_base: 
             cap = store.capture(int(cid))
             if cap is not None:
                 capture_rows[int(cid)] = cap
-    ordered = sorted(capture_rows.values(), key=lambda c: (c["fetched_at"], c["id"]))
+    # in the order they were made (not by their dates: see Store.captures_of_cited)
+    ordered = sorted(capture_rows.values(), key=lambda c: int(c["id"]))
     ordered = ordered[-MAX_TIMELINE:]
     captures = []
     seen: dict[tuple[str, int], str | None] = {}
