@@ -54,3 +54,16 @@ def test_the_latest_capture_is_the_last_made_after_the_clock_went_back(
     got = _run("get", site.url("/news/a"), "--archive", str(archive))
     assert got.returncode == 0, got.stderr
     assert b"The second version of the story" in got.stdout
+    # the dashboard compares the first snapshot with the last capture made
+    from archiver.storeopen import open_store
+    from archiver.web.model import citation_model
+
+    store = open_store(archive, readonly=True)
+    try:
+        (cid,) = [row[0] for row in store.conn.execute("SELECT id FROM citations")]
+        model = citation_model(store, archive / "warc", cid, "http://127.0.0.1:1/replay")
+        last = max(row[0] for row in store.conn.execute("SELECT id FROM captures"))
+    finally:
+        store.close()
+    assert model is not None and model["diff"]["latest_capture_id"] == last
+    assert not model["diff"]["identical"]
