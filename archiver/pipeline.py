@@ -442,6 +442,21 @@ def _group(sources: Sources, done: set[tuple[str, str]]) -> dict[str, list[Citat
     return groups
 
 
+def resumable_cycle(store: Store, sources: Sources) -> int | None:
+    """The cycle a stop or a crash left with citations of *sources* still to
+    check (not one of another sources file: ``Store.unfinished_cycle``); None
+    when there is none. One left with none to check (stopped, or killed, after
+    its last check) is closed here: the next cycle is a new one."""
+    cycle_id = store.unfinished_cycle(sources.path)
+    if cycle_id is None:
+        return None
+    done = {(c["event_id"], c["url"]) for c in store.checks_of_cycle(cycle_id)}
+    if _group(sources, done):
+        return cycle_id
+    store.finish_cycle(cycle_id)
+    return None
+
+
 async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
                     progress: ProgressFn | None = None, stop: asyncio.Event | None = None,
                     store: Store | None = None) -> CycleSummary:
@@ -457,17 +472,12 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         # at the end of this cycle (which may not come)
         record_closed_files(store, paths["warc"])
         store.sync_sources(sources)
-        cycle_id = store.unfinished_cycle(sources.path)  # (not one of another sources file)
+        cycle_id = resumable_cycle(store, sources)
         done: set[tuple[str, str]] = set()
         if cycle_id is not None:
             done = {(c["event_id"], c["url"]) for c in store.checks_of_cycle(cycle_id)}
-            if not _group(sources, done):  # stopped (or killed) after its last check
-                store.finish_cycle(cycle_id)
-                cycle_id, done = None, set()
-            else:
-                LOGGER.info("resuming cycle %s (%d citations already checked)",
-                            cycle_id, len(done))
-        if cycle_id is None:
+            LOGGER.info("resuming cycle %s (%d citations already checked)", cycle_id, len(done))
+        else:
             cycle_id = store.start_cycle(sources.path, os.getpid())
         groups = _group(sources, done)
         # workers fork before the client exists: they inherit no connection

@@ -151,12 +151,12 @@ class Worker:
     # -- cycles ---------------------------------------------------------------
     async def cycle(self) -> None:
         """Run (or resume) one cycle, log it, and queue its notifications."""
-        from .pipeline import run_cycle
+        from .pipeline import resumable_cycle, run_cycle
 
         if self.stop.is_set():
             return
         self._reload_sources()
-        resuming = self.store.unfinished_cycle(self.sources.path)
+        resuming = resumable_cycle(self.store, self.sources)
         LOGGER.info("cycle start: %d citations%s", len(self.sources.citations),
                     f" (resuming cycle {resuming})" if resuming else "")
         summary = await run_cycle(self.sources, archive=self.archive, settings=self.settings,
@@ -236,11 +236,13 @@ class Worker:
 
     async def serve(self, once: bool) -> None:
         """Resume or run cycles until stopped (or one, with *once*)."""
+        from .pipeline import resumable_cycle
+
         if once:
             await self.cycle()
             return
         missed = self._missed()  # before a resumed cycle starts
-        if self.store.unfinished_cycle(self.sources.path) is not None:
+        if resumable_cycle(self.store, self.sources) is not None:
             LOGGER.info("the last cycle was left unfinished: resuming it now")
             await self._scheduled()
             if self.fatal is not None:

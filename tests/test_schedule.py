@@ -315,6 +315,31 @@ def test_sigterm_stops_cleanly_and_the_next_worker_resumes(tmp_path: Path, site:
     assert not open_warcs(archive)
 
 
+def test_a_worker_started_after_a_cycle_killed_past_its_last_check_runs_none(
+        tmp_path: Path, site: Site) -> None:
+    """A cycle killed between its last check and its end: the next worker closed
+    it, but ran a whole new cycle at once, off its schedule (logging "resuming")."""
+    urls = news_site(site, 3)
+    sources = write_sources(tmp_path / "sources.yaml", one_event_per_url(urls))
+    write_settings(sources, '[schedule]\ncron = "0 3 1 1 *"\njitter = 0\n')  # not due soon
+    archive = tmp_path / "archive"
+    done = run_archiver("run", *common_args(sources, archive))
+    assert done.returncode == 0, done.stderr
+    conn = sqlite3.connect(archive / "archiver.db")
+    with conn:  # as a kill -9 before the cycle's end leaves it
+        conn.execute("UPDATE cycles SET state = 'running', finished = NULL")
+    conn.close()
+    hits = sum(page_hits(site, urls).values())
+    log = tmp_path / "worker.log"
+    with running_worker(sources, archive, log) as proc:
+        assert wait_for(lambda: "next cycle at" in log.read_text(), 30), log.read_text()
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=30) == 0
+    assert sum(page_hits(site, urls).values()) == hits, log.read_text()
+    assert query(archive, "SELECT state FROM cycles") == [("finished",)]
+    assert "resuming" not in log.read_text()
+
+
 def test_sighup_stops_a_cycle_as_cleanly_as_sigterm(tmp_path: Path, site: Site) -> None:
     """A worker left in a terminal that closes gets SIGHUP: it stops as on
     SIGTERM (its workers ignore it; the parent decides), leaving no open WARC."""
