@@ -63,6 +63,16 @@ def _sources_name(sources: Path) -> str:
         "utf-8", "replace")
 
 
+def _same_file(recorded: str, sources: Path) -> bool:
+    """True when the sources file a cycle *recorded* is *sources*: the same file
+    by another path (a symbolic link), or a path no longer there (its folder
+    moved or renamed since)."""
+    try:
+        return os.path.samefile(recorded, sources)
+    except OSError:
+        return recorded == _sources_name(sources) or not os.path.exists(recorded)
+
+
 def now_utc() -> dt.datetime:
     return dt.datetime.now(dt.UTC)
 
@@ -279,13 +289,15 @@ class Store:
     def unfinished_cycle(self, sources: Path | None = None) -> int | None:
         """The cycle a stop or a crash left unfinished, to be resumed (None when
         there is none). With *sources*, one that checked another sources file
-        is no longer resumed: it is recorded as superseded."""
+        (one still there, and not this one by another path) is no longer
+        resumed: it is recorded as superseded."""
         rows = list(self._query(
             "SELECT id, sources FROM cycles WHERE state IN ('running', 'interrupted')"
             " ORDER BY id DESC LIMIT 1"))
         if not rows:
             return None
-        if sources is not None and rows[0]["sources"] not in (None, _sources_name(sources)):
+        if sources is not None and rows[0]["sources"] is not None \
+                and not _same_file(rows[0]["sources"], sources):
             with self.transaction():
                 self.conn.execute("UPDATE cycles SET state = 'superseded'"
                                   " WHERE state IN ('running', 'interrupted')")

@@ -392,3 +392,27 @@ def test_a_citation_cited_again_starts_its_failures_again(tmp_path: Path) -> Non
         store.close()
     assert (gone.consecutive_failures, gone.first_failure_at) == (0, None)
     assert kept.consecutive_failures == 2 and kept.first_failure_at is not None
+
+
+def test_a_stopped_cycle_is_resumed_by_its_sources_file_by_any_path(tmp_path: Path) -> None:
+    """Reached through a symbolic link, or after its folder was renamed, the same
+    sources file was taken for another: the stopped cycle was superseded, and
+    every page fetched again."""
+    proj = tmp_path / "proj"
+    proj.mkdir()
+    sources = proj / "sources.yaml"
+    sources.write_text("events: []\n")
+    (tmp_path / "link").symlink_to(proj)
+    other = tmp_path / "other.yaml"
+    other.write_text("events: []\n")
+    store = open_store(tmp_path / "archive")
+    try:
+        first = store.start_cycle(sources, 1)
+        assert store.unfinished_cycle(tmp_path / "link" / "sources.yaml") == first
+        proj.rename(tmp_path / "renamed")  # the recorded path is no longer there
+        assert store.unfinished_cycle(tmp_path / "renamed" / "sources.yaml") == first
+        (tmp_path / "renamed").rename(proj)
+        assert store.unfinished_cycle(other) is None  # another file, still there
+        assert store.unfinished_cycle(sources) is None  # superseded
+    finally:
+        store.close()
