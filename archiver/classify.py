@@ -518,9 +518,13 @@ PAYWALL_TEXT_SHARE = 0.8
 def _walled(page: PageInfo, base: PageInfo) -> str | None:
     """What says the page is now behind a paywall (see :func:`paywall`), when its
     text is cut short, to under :data:`PAYWALL_TEXT_SHARE` of the first
-    snapshot's, and the first snapshot was not behind one (a live blog that grew
-    and asks to sign in to comment is not walled)."""
+    snapshot's, and the first snapshot was not behind one, nor said those words
+    (a live blog that grew and asks to sign in to comment is not walled)."""
     if len(page.text) >= PAYWALL_TEXT_SHARE * len(base.text):
         return None
     walled = paywall(page)
-    return walled if walled and not paywall(base) else None
+    if not walled or paywall(base):
+        return None
+    # wording the first snapshot had too, anywhere in its text (a subscription
+    # line that ended the article before its comments), is no new wall
+    return None if not page.paywalled and walled.lower() in base.text.lower() else walled

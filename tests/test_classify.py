@@ -1019,6 +1019,18 @@ def test_a_paywall_that_leaves_half_the_text_is_blocked(now: PageInfo) -> None:
     assert "as much text as the first snapshot" in v.reason or "is still there" in v.reason
 
 
+def test_a_subscription_line_the_first_snapshot_had_is_no_new_paywall() -> None:
+    """The line ended the article before its comments: once the comments were
+    gone it ended the text, and the page, its article whole, was blocked."""
+    promo = "Already a subscriber? Log in to read more from our archive."
+    comments = " ".join(f"Reader {i} wrote that the ministry should publish the records "
+                        f"of every transfer." for i in range(24))
+    before = article(text=f"{ARTICLE} {ARTICLE} {promo} {comments}")
+    now = article(text=f"{ARTICLE} {ARTICLE} {promo}")
+    v = run(fetched(hop()), now, baseline=snapshot(before))
+    assert v.status != "blocked", v.reason
+
+
 def test_a_paywall_and_another_headline_is_drift() -> None:
     v = run(fetched(hop()), article(headline="Floods close schools on the coast",
                                     text=_LEAD, paywalled=True), baseline=snapshot())
