@@ -309,13 +309,17 @@ def media_type(content_type: str | None) -> str:
 
 
 def is_pdf(body: bytes, content_type: str | None) -> bool:
-    """True when *body* is a PDF: it starts with ``%PDF-``, or has it in its first
-    KB (after a few bytes of junk, as readers allow) or a PDF media type and
-    does not look like HTML (a page about PDF versions that quotes "%PDF-1.7")."""
+    """True when *body* is a PDF: it starts with ``%PDF-``; or has it in its first
+    KB (after some junk, as readers allow: a PHP framework's error block) and
+    is declared a PDF or does not look like HTML (a page about PDF versions
+    that quotes "%PDF-1.7"); or is declared a PDF and does not look like HTML
+    (an error page served under the PDF's type)."""
     if _PDF_START.match(body):
         return True
-    return (b"%PDF-" in body[:1024] or media_type(content_type) in _PDF_TYPES) \
-        and not looks_like_html(body)
+    declared = media_type(content_type) in _PDF_TYPES
+    if b"%PDF-" in body[:1024]:  # after a framework's warning, or quoted by a page
+        return declared or not looks_like_html(body)
+    return declared and not looks_like_html(body)
 
 
 def _head(body: bytes) -> bytes:

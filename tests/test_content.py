@@ -316,6 +316,10 @@ def test_an_html_page_that_quotes_the_pdf_signature_is_html() -> None:
     assert not is_pdf(page, "text/html") and is_html(page, "text/html")
     assert not is_pdf(page, None) and is_html(page, None)
     assert is_pdf(b"\x00\x01junk%PDF-1.4\n", None)  # a few bytes of junk before it: a PDF
+    # a PHP framework's error block before a PDF served as one: still a PDF
+    warned = (b'<div style="border:1px solid #990000"><h4>A PHP Error was encountered</h4>'
+              b"<p>Severity: Notice</p></div>%PDF-1.4\n%...")
+    assert is_pdf(warned, "application/pdf")  # (extract asks is_pdf first)
 
 
 def test_html_sniffing_skips_comments_one_by_one():
