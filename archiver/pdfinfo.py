@@ -57,7 +57,7 @@ class PdfTooSlow(TimeLimitExceeded):
 _OFFICE_PREFIX = re.compile(r"^microsoft (?:word|powerpoint|excel)\s*-\s*", re.I)
 #: A file name ("Press Release 112 final.docx", "新聞稿 0503.docx"): Word's and
 #: InDesign's titles when the author set none.
-_FILE_NAME = re.compile(r"^.+\.(?:docx?|pdf|indd|xlsx?|pptx?|rtf|odt|tex|dvi)$", re.I)
+_FILE_NAME = re.compile(r"^.*\S\.(?:docx?|pdf|indd|xlsx?|pptx?|rtf|odt|tex|dvi)$", re.I)
 _JUNK_TITLE = re.compile(r"^(?:untitled(?:-\d+)?|document\d*|title|no title|slide \d+|"
                          r"(?:powerpoint )?presentation\d*)$", re.I)
 

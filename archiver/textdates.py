@@ -278,6 +278,8 @@ def _match_to_date(m: re.Match[str], *, monthfirst: bool = False) -> dt.date | N
     if raw_month.isdigit() and monthfirst and day <= 12:
         month, day = day, month
     if month > 12 and day <= 12:  # written month-first after all
+        if m.re is _NUMERIC_DAY_FIRST and m.group(2) == ".":
+            return None  # with dots nobody writes the month first: "1.25.2016" is no day
         month, day = day, month
     return _day(year, month, day)
 

@@ -687,6 +687,13 @@ def test_pdf_file_names_with_spaces_and_placeholders_are_no_headline(title: str)
     assert info.headline == "Extradition statistics for the year"
 
 
+def test_a_pdf_title_that_ends_in_an_extension_after_a_space_is_a_title() -> None:
+    body = make_pdf({"/Title": "Guidelines for filing documents as .pdf"},
+                    text="Extradition statistics for the year")
+    info = extract(body, url="https://gov.example/doc.pdf", content_type="application/pdf")
+    assert info.headline == "Guidelines for filing documents as .pdf"
+
+
 def test_a_pdf_title_that_is_no_text_is_no_headline() -> None:
     """A malformed PDF's /Title that is a name, an array or a dictionary gave its
     Python form as the headline ("{'/A': 'b'}", "/Untitled")."""

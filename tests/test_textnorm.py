@@ -177,6 +177,8 @@ def test_the_patterns_left_out_on_ascii_text_never_match_it(text: str) -> None:
     ("Tue, 11/24/2020", dt.date(2020, 11, 24)),
     ("by Alexander Bolton - 06/25/22 11:30 PM ET", dt.date(2022, 6, 25)),
     ("11/32/2020", None),
+    ("Version 1.25.2016", None),  # with dots, day first only
+    ("25.12.2020", dt.date(2020, 12, 25)),
 ])
 def test_american_dates_with_a_us_clock(text: str, day: dt.date | None) -> None:
     assert textdates.find_date_in_text(text) == day
