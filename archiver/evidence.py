@@ -41,16 +41,41 @@ LOGGER = logging.getLogger(__name__)
 def response_location(row: dict[str, Any]) -> RecordLocation:
     """Where the response or revisit record of the capture *row* is, and what the
     row says of it (checked by reading it): a revisit's body and whether it was
-    cut are its original's, checked with the original's row."""
+    cut are its original's, checked with the original's row (see
+    :func:`revisit_differs`)."""
     response = row["record_type"] == "response"
+
+    def said(column: str) -> str | None:  # "" for a value the row says is absent
+        return (row[column] or "") if column in row else None
+
     return RecordLocation(row["warc_file"], int(row["warc_offset"]), int(row["warc_length"]),
                           row["record_id"], row["record_type"], row["block_digest"] or "",
                           row["payload_digest"], row.get("url"), row.get("fetched_at"),
                           row.get("refers_record"), row.get("record_sha256"),
                           http_status=row.get("http_status"),
-                          truncated=(row["truncated"] or "")
-                          if response and "truncated" in row else None,
-                          body_size=row.get("body_size") if response else None)
+                          truncated=said("truncated") if response else None,
+                          body_size=row.get("body_size") if response else None,
+                          ip=said("ip"), content_type=said("content_type"),
+                          http_location=said("location"))
+
+
+def revisit_differs(revisit: dict[str, Any], original: dict[str, Any]) -> list[str]:
+    """How what the capture row *revisit* says of its body (whether and why it was
+    cut, its size) differs from what its *original*'s row says, which that
+    original's record is checked against: a revisit's body is its original's
+    (a revisit is written only for the same payload, cut at the same limit)."""
+    said: list[str] = []
+    cut, was = revisit.get("truncated") or "", original.get("truncated") or ""
+    if cut != was:
+        said.append(f"the revisit's body is its original's (capture {original['id']}), "
+                    f"which was {'cut: ' + was if was else 'not cut'}; the archive "
+                    "database's truncated says of the revisit that it was "
+                    f"{'cut: ' + cut if cut else 'not cut'}")
+    if revisit.get("body_size") != original.get("body_size"):
+        said.append(f"the revisit's body is its original's (capture {original['id']}), "
+                    f"{original.get('body_size')} bytes, not {revisit.get('body_size')} "
+                    "as the archive database's body_size says of the revisit")
+    return said
 
 
 def request_location(row: dict[str, Any]) -> RecordLocation | None:
@@ -181,7 +206,9 @@ class VerifyResult:
 
 def verify_archive(store: Store, archive: Path) -> VerifyResult:
     """Recompute every record's digests and every closed file's sha256 against the store,
-    and look for the records no row names in the files a cycle closed whole.
+    check what each row says of its records (of a revisit's body, what its
+    original's row says: :func:`revisit_differs`), and look for the records no
+    row names in the files a cycle closed whole.
 
     The records are read as the database lists them, one at a time, and the
     rows of one file at a time: memory does not grow with the archive's
@@ -189,6 +216,9 @@ def verify_archive(store: Store, archive: Path) -> VerifyResult:
     warc_dir = archive / "warc"
     records = 0
     orphans: list[Problem] = []
+    # a revisit's row that says of its body what its original's row does not,
+    # with where that original is
+    unlike: list[tuple[tuple[str, int], Problem]] = []
 
     def each_location() -> Iterator[RecordLocation]:
         nonlocal records
@@ -199,12 +229,25 @@ def verify_archive(store: Store, archive: Path) -> VerifyResult:
                     f"the revisit of {row['url']} at {row['fetched_at']} refers to capture "
                     f"{row['refers_to']}, which the archive database does not hold (its row "
                     "taken out?): its payload cannot be read"))
+            elif row["record_type"] == "revisit":
+                original = {"id": row["refers_to"], "truncated": row["refers_truncated"],
+                            "body_size": row["refers_body_size"]}
+                unlike.extend(((row["refers_file"], int(row["refers_offset"])),
+                               Problem(row["warc_file"], int(row["warc_offset"]),
+                                       "wrong-response", message))
+                              for message in revisit_differs(row, original))
             for loc in (request_location(row), response_location(row), metadata_location(row)):
                 if loc is not None:
                     records += 1
                     yield loc
 
     problems = verify_records(warc_dir, each_location()) + orphans
+    # (compared with its original's row only once that row matches its record,
+    # and the revisit refers to that original)
+    damaged = {(p.filename, p.offset) for p in problems}
+    misled = {(p.filename, p.offset) for p in problems if p.kind == "wrong-original"}
+    problems += [p for original, p in unlike
+                 if original not in damaged and (p.filename, p.offset) not in misled]
     closed = store.warc_files()
     files = {name: row["sha256"] for name, row in closed.items()}
     found = verify_files(warc_dir, files, lambda name: _offsets_in(store, name))
@@ -456,5 +499,6 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> Export
 __all__ = [
     "Capture", "DamagedArchiveError", "Exported", "FileVerdicts", "RecordError", "VerifyResult",
     "export_archive",
-    "find_capture", "http_head", "verify_archive", "write_payload", "write_records",
+    "find_capture", "http_head", "revisit_differs", "verify_archive", "write_payload",
+    "write_records",
 ]

@@ -19,8 +19,9 @@ Decisions, in one place:
   ``"timeout"`` error. Waiting for a politeness slot does not count.
 * **Size.** A body is cut at ``settings.max_bytes`` (``"length"``).
 * **Broken bodies.** A connection reset or invalid chunking after the head
-  keeps the hop and its partial body (``truncated_reason="error"``) and the
-  fetch ends with error ``"protocol"``.
+  keeps the hop and its partial body (``truncated_reason="error"``, written
+  ``WARC-Truncated: disconnect`` in its record) and the fetch ends with error
+  ``"protocol"``.
 * **Retries.** Timeouts, connection failures (refused included: one refusal
   may be transient), 5xx, and 429/503 whose ``Retry-After`` is at most
   ``settings.max_retry_after`` are tried again, up to ``settings.retries``

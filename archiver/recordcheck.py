@@ -12,8 +12,12 @@ each a :class:`Problem`, where a record without fault gives ``[]``:
   do not match them (``block-digest``, ``payload-digest``);
 * its head does not parse, or its length is not its Content-Length
   (``unreadable``);
-* a response's or revisit's HTTP status, truncation or body size is not the
-  one the database says (``wrong-response``).
+* it is of another type than the database says (``wrong-type``);
+* what the database says of a response's or revisit's exchange is not what
+  the record says (``wrong-response``): its HTTP status, Content-Type and
+  Location, the address connected to (WARC-IP-Address), and a response's
+  truncation and body size (a revisit's body is its original's: see
+  :func:`archiver.evidence.revisit_differs`).
 
 Both ``get`` and ``verify`` check a record so: ``get`` writes nothing from a
 record with a problem, ``verify`` names every problem it finds. A member whose
@@ -25,16 +29,19 @@ inflated) counts only when nothing here tells what changed
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass
 from typing import IO, Any
 
-from .responsehead import STATUS_LINE
+from .responsehead import STATUS_LINE, first_value
 from .store import parse_iso
-from .warc import RecordLocation
+from .warc import RecordLocation, warc_truncated
 from .warcread import MemberError, parse_warc_head
 
 #: Bytes of a record's block hashed at a time.
 _CHUNK = 1024 * 1024
+#: The white space of a header value (an obs-fold line break included).
+_SPACES = re.compile(r"[ \t\r\n]+")
 
 
 @dataclass(frozen=True)
@@ -105,6 +112,9 @@ def check_member(raw: IO[bytes], loc: RecordLocation) -> list[Problem]:
         found += problem("wrong-original", f"the revisit refers to "
                                            f"{headers.get('warc-refers-to')}, not to "
                                            f"{loc.refers_to} as the archive database says")
+    if headers.get("warc-type") != loc.record_type:
+        found += problem("wrong-type", f"the record is a {headers.get('warc-type')} record, "
+                                       f"not a {loc.record_type} as the archive database says")
     stored_block = headers.get("warc-block-digest", "")
     if stored_block != loc.block_digest:
         found += problem("block-digest", "the block digest in the record differs from "
@@ -164,21 +174,49 @@ def _response_differs(loc: RecordLocation, headers: dict[str, str], first: bytes
     """How the response or revisit record at *loc* (its WARC *headers*, its
     block's first piece *first* and its *length*) differs from what the
     database says of it: status code, why the body was cut, the body's size
-    (what ``get`` tells of a capture)."""
+    (what ``get`` tells of a capture), the address connected to, the
+    Content-Type and Location (what the dashboard shows of a capture)."""
     said: list[str] = []
     line = STATUS_LINE.match(first)
     status = int(line.group(1)) if line else None
     if loc.http_status is not None and status != loc.http_status:
         said.append(f"the record's HTTP status is {status}, not {loc.http_status} as the "
                     "archive database says")
+    ip = headers.get("warc-ip-address", "")
+    if loc.ip is not None and ip != loc.ip:
+        said.append(f"the record's WARC-IP-Address is {ip or 'absent'}, not "
+                    f"{loc.ip or 'absent'} as the archive database's ip says")
+    end = first.find(b"\r\n\r\n")
+    for column, name, said_value in (("content_type", b"content-type", loc.content_type),
+                                     ("location", b"location", loc.http_location)):
+        if said_value is None:
+            continue
+        value = first_value(first[:end], name) if end >= 0 else None
+        text = _folded("" if value is None else value.decode("latin-1"))
+        if text != _folded(said_value):
+            said.append(f"the record's HTTP {name.decode().title()} is {_shown(text)}, not "
+                        f"{_shown(said_value)} as the archive database's {column} says")
     cut = headers.get("warc-truncated", "")
-    if loc.truncated is not None and cut != loc.truncated:
+    # (the database's word for a connection broken mid-body is "error", which an
+    # earlier version wrote in the record too: WARC 1.1's is "disconnect")
+    if loc.truncated is not None and cut != loc.truncated \
+            and not (loc.truncated and cut == warc_truncated(loc.truncated)):
         said.append(f"the record says its body was {'cut: ' + cut if cut else 'not cut'}, "
                     f"the archive database that it was "
                     f"{'cut: ' + loc.truncated if loc.truncated else 'not cut'}")
-    end = first.find(b"\r\n\r\n")
     size = length - end - 4 if end >= 0 else None
     if loc.body_size is not None and size != loc.body_size:
         said.append(f"the record's body is {size} bytes, not {loc.body_size} as the "
                     "archive database says")
     return said
+
+
+def _shown(value: str) -> str:
+    return repr(value) if value else "absent"
+
+
+def _folded(value: str) -> str:
+    """*value* with each run of spaces, tabs and line ends one space, none at
+    either end: a header value as the fetcher read it, and as the head holds it
+    (folded over lines, spaces around it)."""
+    return _SPACES.sub(" ", value).strip(" ")

@@ -17,8 +17,9 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
-__all__ = ["STATUS_LINE", "as_browsers_read", "fields", "final_head", "final_head_here", "heads",
-           "may_read_again", "read_again", "read_past", "spaced_name", "unsure_framing"]
+__all__ = ["STATUS_LINE", "as_browsers_read", "fields", "final_head", "final_head_here",
+           "first_value", "heads", "may_read_again", "read_again", "read_past", "spaced_name",
+           "unsure_framing"]
 
 #: The blank line that ends a head (a bare LF ends a line too).
 _HEAD_END = re.compile(rb"\r?\n\r?\n")
@@ -132,6 +133,21 @@ def as_browsers_read(head: bytes) -> bytes | None:
     if lengths and (len(set(lengths)) != 1 or not lengths[0].isdigit()):
         return None
     return eol.join(kept)
+
+
+def first_value(head: bytes, name: bytes) -> bytes | None:
+    """The value of the first header line called *name* (lowercase) in *head*
+    (a status line and header lines), as the fetcher took it: past the lines
+    browsers read past, the name trimmed of spaces before its colon, its
+    obs-fold lines joined to it; None when there is none."""
+    _, *lines = head.split(b"\n")
+    for field in fields([line.rstrip(b"\r") for line in lines]):
+        if read_past(field):
+            continue
+        found, _, value = b" ".join(field).partition(b":")
+        if found.rstrip(b" \t").lower() == name:
+            return value
+    return None
 
 
 def final_head_here(data: bytes) -> bool:

@@ -408,9 +408,14 @@ class Store:
         return rows[0] if rows else None
 
     def all_captures(self) -> Iterator[dict[str, Any]]:
-        """Every capture, with ``refers_record``: the record id of a revisit's original."""
+        """Every capture, with ``refers_record``: the record id of a revisit's
+        original, where that record is (``refers_file``, ``refers_offset``) and
+        what its row says of its body, which is the revisit's
+        (``refers_truncated``, ``refers_body_size``)."""
         yield from self._query(
-            "SELECT c.*, o.record_id AS refers_record FROM captures c "
+            "SELECT c.*, o.record_id AS refers_record, o.warc_file AS refers_file,"
+            " o.warc_offset AS refers_offset, o.truncated AS refers_truncated,"
+            " o.body_size AS refers_body_size FROM captures c "
             "LEFT JOIN capture_rows o ON o.id = c.refers_to ORDER BY c.id")
 
     # -- baselines ------------------------------------------------------------

@@ -32,7 +32,10 @@ Conventions (what an auditor reading the files should know):
   ``ChunkedDataReader`` try to de-chunk it and corrupt any body whose first line
   happens to look like a chunk size (``tests/test_replay.py`` shows it).
 * **WARC-Date** is the time the request was sent, with microseconds.
-* A **truncated** body (size cap or total timeout) carries ``WARC-Truncated``.
+* A **truncated** body carries ``WARC-Truncated`` with WARC 1.1's word for why
+  (:func:`warc_truncated`): ``length`` (the size cap), ``time`` (the total
+  timeout) or ``disconnect`` (the connection broke mid-body, which the
+  database calls ``error``; an earlier version wrote that word in the record).
 * **Metadata** records (extracted headline and date, capture provenance) are
   JSON, filed under a ``urn:archiver:...`` target URI so that pywb never serves
   them in place of the page.
@@ -86,6 +89,11 @@ BROKEN_SUFFIX = ".broken"
 WARC_SUFFIX = ".warc.gz"
 _SPOOL_MAX = 4 * 1024 * 1024
 
+#: The WARC-Truncated value (WARC 1.1, 5.13: length | time | disconnect |
+#: unspecified) of each reason a body is cut (``Hop.truncated_reason``, the word
+#: the archive database keeps).
+WARC_TRUNCATED = {"length": "length", "time": "time", "error": "disconnect"}
+
 # The low-level append, a module attribute so tests can simulate a full disk.
 _os_write = os.write
 
@@ -110,14 +118,25 @@ class RecordLocation:
     sha256: str | None = None
     # what the database says of the HTTP response in a response or revisit record
     # (checked when given): its status code; for a response, why its body was cut
-    # ("" when it was not: no WARC-Truncated) and the body's size in bytes
+    # (the database's word, :data:`WARC_TRUNCATED`; "" when it was not: no
+    # WARC-Truncated) and the body's size in bytes
     http_status: int | None = None
     truncated: str | None = None
     body_size: int | None = None
+    # ... and of the exchange (checked when given; "" when absent): the address
+    # connected to (WARC-IP-Address), the HTTP Content-Type and Location
+    ip: str | None = None
+    content_type: str | None = None
+    http_location: str | None = None
 
 
 # --------------------------------------------------------------------------
 # small helpers
+
+
+def warc_truncated(reason: str) -> str:
+    """The WARC-Truncated value of a body cut for *reason* (:data:`WARC_TRUNCATED`)."""
+    return WARC_TRUNCATED.get(reason, "unspecified")
 
 
 def fsync_dir(directory: Path) -> None:
@@ -274,7 +293,7 @@ def exchange_specs(hop: Hop, *, payload_digest: str | None = None,
     headers = [("WARC-Type", "response"), ("WARC-Record-ID", response_id), *common,
                ("Content-Type", "application/http; msgtype=response")]
     if hop.truncated:
-        headers.append(("WARC-Truncated", hop.truncated_reason or "length"))
+        headers.append(("WARC-Truncated", warc_truncated(hop.truncated_reason or "length")))
     return (_request_spec(hop, common, response_id),
             RecordSpec(headers, response_head(hop), hop.body, payload=True,
                        payload_digest=payload_digest, store_body=body_is_compressed(hop)))

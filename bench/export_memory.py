@@ -93,7 +93,8 @@ def make_archive(archive: Path, records: int, citations: int) -> None:
                         f"Content-Length: {len(body)}\r\n\r\n").encode()
                 row = {"id": capture_id, "fetch_id": capture_id, "hop": 0, "url_id": i + 1,
                        "fetched_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"), "http_status": 200,
-                       "content_type": "text/html", "warc_file": name,
+                       "content_type": "text/html; charset=utf-8", "ip": "127.0.0.1",
+                       "warc_file": name,
                        "headline": f"Taiwanese deported, {i}"}
                 if cycle == 0:
                     rid = new_record_id()

@@ -216,6 +216,7 @@ def test_an_archive_without_record_digests_is_read_and_then_migrated(tmp_path: P
     with store.transaction():
         store.insert_capture({
             "url": hop.url, "fetched_at": iso(hop.started), "http_status": 200,
+            "content_type": hop.header("content-type"),
             "record_type": "response", "record_id": response.record_id,
             "block_digest": response.block_digest, "payload_digest": response.payload_digest,
             "warc_file": response.filename, "warc_offset": response.offset,

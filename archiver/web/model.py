@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import cpupool
-from ..evidence import FileVerdicts, response_location
+from ..evidence import FileVerdicts, response_location, revisit_differs
 from ..exceptions import ArchiverError
 from ..exchange import request_key
 from ..models import Baseline
@@ -116,7 +116,9 @@ def capture_problem(store: Store, warc_dir: Path, capture: dict[str, Any],
     the process: a multi-GB file is not hashed at every request).
 
     *seen* keeps the answers already found, by record: revisits of one page
-    share their original.
+    share their original. A revisit whose row says of its body (whether it was
+    cut, its size) what its original's does not is named too, as ``verify``
+    names it (:func:`archiver.evidence.revisit_differs`).
     """
     if not capture.get("warc_file"):
         return None  # no record was written for it
@@ -138,7 +140,8 @@ def capture_problem(store: Store, warc_dir: Path, capture: dict[str, Any],
                 seen[key] = _file_problem(store, warc_dir, loc, files)
         if seen[key] is not None:
             return seen[key]
-    return None
+    differs = revisit_differs(capture, rows[1]) if len(rows) > 1 else []
+    return f"{capture['warc_file']}@{capture['warc_offset']}: {differs[0]}" if differs else None
 
 
 def _file_problem(store: Store, warc_dir: Path, loc: RecordLocation,
