@@ -36,7 +36,7 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from .longernames import held_in_others
+from .longernames import held_in_others, territory_codes
 
 __all__ = ["COUNTRY_NAMES", "cldr_names", "country_names", "mentions", "names_any"]
 
@@ -309,9 +309,16 @@ def _territories(language: str) -> dict[str, str]:
             if len(code) == 2 and code.isalpha()}
 
 
-@lru_cache(maxsize=1)
 def _territory_codes() -> dict[str, str]:
-    """A country's English name, or one of its short names, by its key (``_key``) -> its code."""
+    """A country's English name, or one of its short names, by its key (``_key``)
+    -> its code: as :func:`make_territory_codes` made them, kept beside the
+    longer names (:mod:`archiver.longernames`; reading the English locale for
+    them took 5 MB in every process)."""
+    return territory_codes()
+
+
+def make_territory_codes() -> dict[str, str]:
+    """:func:`_territory_codes`, from the English locale and the short names."""
     codes = {_key(_fold(name)): code for code, name in _territories("en").items()}
     for code, short in _SHORT_NAMES.items():
         codes.update((_key(_fold(name)), code) for name in short)
@@ -425,7 +432,7 @@ def named_countries() -> Iterator[tuple[str, str]]:
     for code, short in _SHORT_NAMES.items():
         for name in short:
             yield code, name
-    codes = _territory_codes()
+    codes = make_territory_codes()
     for country, names in COUNTRY_NAMES.items():
         key = _key(_fold(country))
         if key in codes:

@@ -41,9 +41,7 @@ import logging
 import re
 from collections.abc import Iterable, Iterator
 from html.entities import html5
-from typing import Any, Literal
-
-from lxml import etree
+from typing import TYPE_CHECKING, Any, Literal
 
 from . import memlimit
 from . import textnorm as tn
@@ -52,6 +50,9 @@ from .dom import MAX_HTML_BYTES, PARSE_MEMORY
 from .maintext import MAX_TEXT_CHARS
 from .models import PageInfo
 from .textdates import parse_date
+
+if TYPE_CHECKING:
+    from lxml import etree
 
 __all__ = ["read_document"]
 
@@ -116,6 +117,8 @@ def _strings(value: Any) -> Iterator[str]:
 # XML
 
 def _parser(recover: bool) -> etree.XMLParser:
+    from lxml import etree  # (a few MB, loaded by the first XML document read)
+
     return etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
                            load_dtd=False, dtd_validation=False, recover=recover,
                            remove_comments=True, remove_pis=True, encoding="utf-8")
@@ -128,6 +131,8 @@ def _read_xml(body: bytes, content_type: str | None) -> PageInfo | None:
         declared = found.group(1).decode("ascii") if found else None
     charset = sniff_charset(body, f"text/xml; charset={declared}" if declared else None)
     source = decode_text(body, charset)
+    from lxml import etree
+
     try:
         with memlimit.ceiling(PARSE_MEMORY):
             root = _parse(source)
@@ -145,6 +150,8 @@ def _read_xml(body: bytes, content_type: str | None) -> PageInfo | None:
 def _parse(source: str) -> Any:
     """The root element of the XML *source*, or None (strictly parsed, else
     with its entities repaired, in recovery mode)."""
+    from lxml import etree
+
     data = source.encode("utf-8", "replace")  # (the parser is told UTF-8, whatever is declared)
     try:
         return etree.fromstring(data, _parser(recover=False))

@@ -28,22 +28,34 @@ import json
 import sys
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 #: The table: a country's code -> the names of other countries that hold one of its names.
 TABLE_FILE = Path(__file__).resolve().parent / "data" / "longer_names.json"
 
 
 @lru_cache(maxsize=1)
-def _table() -> dict[str, tuple[str, ...]]:
+def _kept() -> dict[str, Any]:
     with TABLE_FILE.open(encoding="utf-8") as fh:
-        kept = json.load(fh)
-    return {code: tuple(names) for code, names in kept["held_in_others"].items()}
+        kept: dict[str, Any] = json.load(fh)
+    return kept
+
+
+@lru_cache(maxsize=1)
+def _table() -> dict[str, tuple[str, ...]]:
+    return {code: tuple(names) for code, names in _kept()["held_in_others"].items()}
+
+
+def territory_codes() -> dict[str, str]:
+    """Each country's English name and short names, by their key, -> its code
+    (``archiver.countries.make_territory_codes``, kept in the same file)."""
+    codes: dict[str, str] = _kept()["codes"]
+    return codes
 
 
 def made_with() -> str:
     """The version of Babel (its CLDR) the kept table was made with."""
-    with TABLE_FILE.open(encoding="utf-8") as fh:
-        return str(json.load(fh)["babel"])
+    return str(_kept()["babel"])
 
 
 def held_in_others(code: str) -> tuple[str, ...]:
@@ -104,7 +116,9 @@ def write_table(path: Path = TABLE_FILE) -> int:
     table = make_table()
     path.parent.mkdir(parents=True, exist_ok=True)
     part = path.with_name(path.name + ".part")
-    kept = {"babel": babel.__version__, "held_in_others": table}
+    from .countries import make_territory_codes
+
+    kept = {"babel": babel.__version__, "codes": make_territory_codes(), "held_in_others": table}
     part.write_text(json.dumps(kept, ensure_ascii=False, indent=0, sort_keys=True) + "\n",
                     encoding="utf-8")
     part.replace(path)

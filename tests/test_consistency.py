@@ -521,6 +521,7 @@ def test_the_kept_table_of_longer_names_is_the_one_babel_makes() -> None:
     kept = {code: list(longernames.held_in_others(code))
             for code in longernames._table()}
     assert kept == longernames.make_table()
+    assert longernames.territory_codes() == countries.make_territory_codes()
     assert "South Sudan" in longernames.held_in_others("SD")
     assert "Papua New Guinea" in longernames.held_in_others("GN")
 
