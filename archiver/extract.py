@@ -70,7 +70,8 @@ def extract(body: bytes, *, url: str, content_type: str | None = None,
     *body* is the decoded payload (Content-Encoding undone), *url* the URL it
     was served from (resolves relative links, and may carry a date). With
     *text* false, an HTML page's main text is not read (``PageInfo.text`` is
-    empty; everything else is the same). Never raises and never does I/O.
+    empty, and so is ``PageInfo.teasers``, which judges it; everything else
+    is the same). Never raises and never does I/O.
     """
     try:
         if not isinstance(body, bytes | bytearray | memoryview):
@@ -166,7 +167,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     # a listing (a home page's teasers) or a shell drawn by scripts: told apart
     # by their links, counted before main_text drops boxes
     links = 0 if headline else len(tree.css("a[href]"))
-    listed = teasers(tree, found)
+    listed = teasers(tree, found) if with_text else 0  # (read with the text it judges)
     walls: list[str] = []
     text = main_text(tree, found, walls) if with_text else ""  # changes the tree: last
     # a page with nothing to read that sends the browser on by script, as
