@@ -62,6 +62,9 @@ _BLANK = re.compile(rb"(?:\xef\xbb\xbf)?[ \t\n\r\x0b\x0c]*")
 
 LOGGER = logging.getLogger(__name__)
 
+#: Characters kept of the ``<noscript>`` text of a page with no headline.
+NOSCRIPT_CHARS = 300
+
 
 def extract(body: bytes, *, url: str, content_type: str | None = None,
             text: bool = True) -> PageInfo:
@@ -167,6 +170,9 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     # a listing (a home page's teasers) or a shell drawn by scripts: told apart
     # by their links, counted before main_text drops boxes
     links = 0 if headline else len(tree.css("a[href]"))
+    # and what it shows a client that runs no script (a firewall's script check)
+    noscript = "" if headline else tn.squash(
+        " ".join(el.text(separator=" ") for el in tree.css("noscript")[:5]), limit=NOSCRIPT_CHARS)
     listed = teasers(tree, found) if with_text else 0  # (read with the text it judges)
     walls: list[str] = []
     text = main_text(tree, found, walls) if with_text else ""  # changes the tree: last
@@ -189,6 +195,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
         paywalled=is_paywalled(found.jsonld),
         walled=tn.squash(" ".join(walls)),
         links=links,
+        noscript=noscript,
         teasers=listed,
         url_month=url_month,
     )

@@ -230,6 +230,9 @@ class PageInfo:
     # which the main text leaves out: where the text stops for readers who do not pay
     walled: str = ""
     links: int = 0  # <a href> of an HTML page with no headline (counted for those alone)
+    # what an HTML page with no headline shows a client that runs no script (the
+    # text of its <noscript>, which the main text leaves out; 300 characters at most)
+    noscript: str = ""
     # the <article> teasers of a listing (a home or section page) that hold most of
     # its main text; 0 for other pages (maintext.teasers)
     teasers: int = 0

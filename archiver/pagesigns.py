@@ -457,7 +457,7 @@ def bot_wall(fetch: FetchResult, final: Hop, page: PageInfo | None) -> tuple[str
     if status >= 400 and (final.header("x-datadome") or final.header("x-px-captcha")):
         return "captcha", f"HTTP {status} from a bot-detection service (DataDome or PerimeterX)"
     if page is not None and not _looks_like_article(page):  # cheap test first
-        head = f"{title}\n{page.h1 or ''}\n{page.text[:3000]}"
+        head = f"{title}\n{page.h1 or ''}\n{page.text[:3000]}\n{page.noscript}"
         found = _CAPTCHA.search(head)
         if found and (_short_page(page) or _CAPTCHA.search(title)):
             return "captcha", f"HTTP {status} with a bot check ({found.group(0)[:40]!r})"

@@ -811,6 +811,11 @@ REAL_PAGES = {
         "rejected. Please consult with your administrator.<br><br>Your support ID is: "
         '1234567890123456789<br><br><a href="javascript:history.back();">[Go Back]</a>'
         "</body></html>")),
+    # and its script check, which says so only to a client that runs no script
+    "f5-javascript": (200, {}, "blocked", "captcha", (
+        "<html><head><title></title></head><body><noscript>Please enable JavaScript to view "
+        "the page content.<br/>Your support ID is: 1234567890123456789.</noscript>"
+        "<script>/* the client check */</script></body></html>")),
     # a consent platform's notice alone, in the page's own template (Quantcast Choice)
     "cmp-notice": (200, {}, "blocked", "consent-wall", (
         '<html lang="en"><head><title>The Lab Times</title></head><body><div '

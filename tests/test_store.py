@@ -39,7 +39,8 @@ def test_every_field_of_a_page_is_kept() -> None:
                     h1="h1", text="x\ny", lang="en", charset="utf-8",
                     canonical="https://example.org/c", meta_refresh="https://example.org/r",
                     og_type="article", has_password_field=True, paywalled=True,
-                    walled="Subscribe", links=3, teasers=12, url_month=dt.date(2016, 5, 1),
+                    walled="Subscribe", links=3, noscript="Enable JavaScript", teasers=12,
+                    url_month=dt.date(2016, 5, 1),
                     empty=True)
     default = PageInfo()
     unset = [k for k in PageInfo.__dataclass_fields__ if getattr(page, k) == getattr(default, k)]
