@@ -65,12 +65,15 @@ def _sources_name(sources: Path) -> str:
 
 def _same_file(recorded: str, sources: Path) -> bool:
     """True when the sources file a cycle *recorded* is *sources*: the same file
-    by another path (a symbolic link), or a path no longer there (its folder
-    moved or renamed since)."""
+    by another path (a symbolic link), or, when the recorded path is no longer
+    there, a file of the same name (its folder moved or renamed since; another
+    file, when the recorded one was deleted, has its own name)."""
     try:
         return os.path.samefile(recorded, sources)
     except OSError:
-        return recorded == _sources_name(sources) or not os.path.exists(recorded)
+        return recorded == _sources_name(sources) or (
+            not os.path.exists(recorded)
+            and os.path.basename(recorded) == os.path.basename(_sources_name(sources)))
 
 
 def now_utc() -> dt.datetime:

@@ -414,7 +414,13 @@ def test_a_stopped_cycle_is_resumed_by_its_sources_file_by_any_path(tmp_path: Pa
         proj.rename(tmp_path / "renamed")  # the recorded path is no longer there
         assert store.unfinished_cycle(tmp_path / "renamed" / "sources.yaml") == first
         (tmp_path / "renamed").rename(proj)
-        assert store.unfinished_cycle(other) is None  # another file, still there
+        gone = tmp_path / "gone.yaml"  # a cycle of a file deleted since, and another run
+        store.finish_cycle(first)
+        second = store.start_cycle(gone, 1)
+        assert store.unfinished_cycle(other) is None  # another file (by name, gone.yaml gone)
+        assert store.unfinished_cycle(gone) is None  # superseded
+        third = store.start_cycle(sources, 1)
+        assert second != third and store.unfinished_cycle(other) is None  # another file, there
         assert store.unfinished_cycle(sources) is None  # superseded
     finally:
         store.close()
