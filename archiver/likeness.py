@@ -47,7 +47,7 @@ from .datadocs import read_document
 from .models import Baseline, PageInfo
 from .pagesigns import answers_instead
 from .settings import CheckSettings
-from .similarity import headline_similarity, strip_volatile, text_kept, text_similarity
+from .similarity import headline_similarity, strip_volatile, text_scores, text_similarity
 
 #: Links that make a page with neither headline nor text a listing (a home or
 #: section page whose teasers are all boxes the main text leaves out).
@@ -135,30 +135,24 @@ def same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:
     return ""
 
 
-def text_score(a: str, b: str) -> float:
+def text_score(now: str, before: str) -> float:
     """Similarity of two main texts, volatile lines (timestamps, "Updated") removed."""
-    if a == b:
-        return 1.0
-    return _text_score(a, b)
-
-
-@functools.lru_cache(maxsize=8)
-def _text_score(a: str, b: str) -> float:
-    # kept: a moved page and its drift ask for the same pair, so does each citation
-    return text_similarity(strip_volatile(a), strip_volatile(b))
+    return _scores(before, now)[0]
 
 
 def kept_score(before: str, now: str) -> float:
     """The share of the main text *before* (the first snapshot's) that the text
     *now* still has, volatile lines removed: text added does not lower it."""
-    if before == now:
-        return 1.0
-    return _kept_score(before, now)
+    return _scores(before, now)[1]
 
 
 @functools.lru_cache(maxsize=8)
-def _kept_score(before: str, now: str) -> float:
-    return text_kept(strip_volatile(before), strip_volatile(now))
+def _scores(before: str, now: str) -> tuple[float, float]:
+    # both from one cutting into shingles, kept: a moved page and its drift
+    # ask for the same pair, and so does each citation of the page
+    if before == now:
+        return 1.0, 1.0
+    return text_scores(strip_volatile(before), strip_volatile(now))
 
 
 def has_text(text: str) -> bool:

@@ -56,6 +56,7 @@ __all__ = [
     "normalize_headline",
     "strip_volatile",
     "text_kept",
+    "text_scores",
     "text_similarity",
     "token_counts",
     "tokens",
@@ -211,8 +212,7 @@ def text_similarity(a: str, b: str) -> float:
     >>> text_similarity("The court ruled on Monday.", "Rain expected up north.")
     0.0
     """
-    compared = _compared_sets(a, b)
-    return compared if isinstance(compared, float) else _dice(*compared)
+    return text_scores(a, b)[0]
 
 
 def text_kept(before: str, now: str) -> float:
@@ -223,11 +223,18 @@ def text_kept(before: str, now: str) -> float:
     >>> text_kept("The court ruled on Monday.", "The court ruled on Monday. Appeal filed.")
     1.0
     """
+    return text_scores(before, now)[1]
+
+
+def text_scores(before: str, now: str) -> tuple[float, float]:
+    """:func:`text_similarity` and :func:`text_kept` of *before* and *now*, from
+    one cutting of the two texts into shingles."""
     compared = _compared_sets(before, now)
     if isinstance(compared, float):
-        return compared
-    sa, sb = compared
-    return len(sa & sb) / len(sa)
+        return compared, compared
+    sa, sb = compared  # (never empty: a text of no token is settled above)
+    common = len(sa & sb)
+    return 2.0 * common / (len(sa) + len(sb)), common / len(sa)
 
 
 def _compared_sets(a: str, b: str) -> float | tuple[set[Any], set[Any]]:

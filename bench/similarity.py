@@ -40,7 +40,7 @@ from archiver.extract import extract  # noqa: E402
 from archiver.similarity import (  # noqa: E402
     MAX_CHARS,
     strip_volatile,
-    text_kept,
+    text_scores,
     text_similarity,
 )
 
@@ -83,12 +83,10 @@ def thresholds(corpus: Path) -> None:
     scores: dict[str, list[tuple[float, float]]] = {}
     for text in texts:
         for name, before, after in edits(text, texts, rng):
-            scores.setdefault(name, []).append(
-                (text_similarity(before, after), text_kept(before, after)))
+            scores.setdefault(name, []).append(text_scores(before, after))
     for _ in range(400):
         a, b = rng.sample(texts, 2)
-        scores.setdefault("different articles", []).append(
-            (text_similarity(a, b), text_kept(a, b)))
+        scores.setdefault("different articles", []).append(text_scores(a, b))
     print(f"{len(texts)} main texts of 80 words or more; min / median / max of each score")
     print(f"{'edit':<20} {'text_similarity':>20} {'text_kept':>20}")
     for name, pairs in scores.items():
