@@ -48,7 +48,7 @@ from .headline import (
     names_the_site_h1,
     title_heading,
 )
-from .maintext import MAX_TEXT_CHARS, main_text, teasers
+from .maintext import MAX_TEXT_CHARS, main_container, main_text, teasers
 from .models import PageInfo
 from .pagemeta import collect, is_paywalled, script_redirect
 from .pdfinfo import extract_pdf
@@ -173,9 +173,12 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     # and what it shows a client that runs no script (a firewall's script check)
     noscript = "" if headline else tn.squash(
         " ".join(el.text(separator=" ") for el in tree.css("noscript")[:5]), limit=NOSCRIPT_CHARS)
-    listed = teasers(tree, found) if with_text else 0  # (read with the text it judges)
+    container = main_container(tree, found) if with_text else None
+    # the teasers of a listing, read with the text they judge
+    listed = teasers(found, container) if container is not None else 0
     walls: list[str] = []
-    text = main_text(tree, found, walls) if with_text else ""  # changes the tree: last
+    text = main_text(tree, found, walls, container) if container is not None \
+        else ""  # (changes the tree: last)
     # a page with nothing to read that sends the browser on by script, as
     # <meta http-equiv=refresh> would
     refresh = found.refresh or (None if text else script_redirect(body, url))

@@ -264,20 +264,23 @@ def _empty(el: LexborNode) -> None:
 LISTING_TEASERS = 5
 
 
-def teasers(tree: LexborHTMLParser, markup: Markup) -> int:
-    """How many ``<article>`` teasers the page lists in the container of its
-    main text (see :func:`main_text`): :data:`LISTING_TEASERS` or more when
-    the container is no ``<article>`` itself and they hold most of its text,
-    none of them half of it, a fifth of it or more in links (a home or section
-    page, whose words are its teasers'); else 0 (an article, with or without
-    teasers of others or comments). Read before :func:`main_text` changes the
-    tree."""
+def main_container(tree: LexborHTMLParser, markup: Markup) -> LexborNode | None:
+    """The element that holds the page's main text (None for a page with no
+    ``<body>`` or root): see :func:`_main_container`."""
+    body = tree.body or tree.root
+    return None if body is None else _main_container(body, markup.containers)
+
+
+def teasers(markup: Markup, container: LexborNode) -> int:
+    """How many ``<article>`` teasers the page lists in *container*, the
+    element of its main text (:func:`main_container`): :data:`LISTING_TEASERS`
+    or more when the container is no ``<article>`` itself and they hold most
+    of its text, none of them half of it, a fifth of it or more in links (a
+    home or section page, whose words are its teasers'); else 0 (an article,
+    with or without teasers of others or comments). Read before
+    :func:`main_text` changes the tree."""
     if sum(el.tag_id == _ARTICLE for el in markup.containers) < LISTING_TEASERS:
         return 0  # (most pages: no query)
-    body = tree.body or tree.root
-    if body is None:
-        return 0
-    container = _main_container(body, markup.containers)
     if container.tag_id == _ARTICLE:
         return 0
     tops = [el for el in container.css("article") if not dom.has_ancestor(el, _ARTICLES)]
@@ -296,18 +299,20 @@ def teasers(tree: LexborHTMLParser, markup: Markup) -> int:
 _ARTICLES = dom.tag_ids("article")
 
 
-def main_text(tree: LexborHTMLParser, markup: Markup, walls: list[str] | None = None) -> str:
+def main_text(tree: LexborHTMLParser, markup: Markup, walls: list[str] | None = None,
+              container: LexborNode | None = None) -> str:
     """The page's main text: boilerplate removed, blocks apart, whitespace squashed, capped.
 
-    *markup* gives the page's ``<article>``, ``<main>`` and ``<h1>`` elements.
-    *walls*, when given, gets the text of each box left out that is named as a
-    paywall (:data:`WALL_TEXT_CHARS` of it at most).
+    *markup* gives the page's ``<article>``, ``<main>`` and ``<h1>`` elements;
+    *container*, the element that holds the text, when the caller has it
+    (:func:`main_container`). *walls*, when given, gets the text of each box
+    left out that is named as a paywall (:data:`WALL_TEXT_CHARS` of it at most).
     Changes the tree (boilerplate elements are removed), so it runs last.
     """
-    body = tree.body or tree.root
-    if body is None:
-        return ""
-    container = _main_container(body, markup.containers)
+    if container is None:
+        container = main_container(tree, markup)
+        if container is None:
+            return ""
     guarded = _guarded(container, [*markup.h1s, *(el for el in markup.containers
                                                    if el.tag_id == _ARTICLE)])
     drops: list[LexborNode] = []

@@ -213,7 +213,10 @@ def test_a_long_comment_thread_stays_out() -> None:
 def _teasers(doc: str) -> int:
     tree, _ = parse_html(doc.encode(), "text/html")
     assert tree is not None
-    return mt.teasers(tree, collect(tree, "http://127.0.0.1/x"))
+    markup = collect(tree, "http://127.0.0.1/x")
+    container = mt.main_container(tree, markup)
+    assert container is not None
+    return mt.teasers(markup, container)
 
 
 _PARAGRAPH = ("<p>The court in Taipei heard on Monday that the detainees had been moved "
