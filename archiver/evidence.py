@@ -130,7 +130,7 @@ def find_capture(store: Store, url: str, at: dt.datetime | None = None) -> Captu
             if store.captures_of(other) else ""
         raise NotArchivedError(url, f"{url}: never captured in this archive{hint}")
     if at is None:
-        row = max(rows, key=lambda r: int(r["id"]))
+        row = rows[-1]  # (in the order they were made)
     else:
         def distance(r: dict[str, Any]) -> float:
             try:

@@ -442,17 +442,19 @@ def _group(sources: Sources, done: set[tuple[str, str]]) -> dict[str, list[Citat
     return groups
 
 
-def resumable_cycle(store: Store, sources: Sources) -> int | None:
+def resumable_cycle(store: Store, sources: Sources
+                    ) -> tuple[int, set[tuple[str, str]]] | None:
     """The cycle a stop or a crash left with citations of *sources* still to
-    check (not one of another sources file: ``Store.unfinished_cycle``); None
-    when there is none. One left with none to check (stopped, or killed, after
-    its last check) is closed here: the next cycle is a new one."""
+    check (not one of another sources file: ``Store.unfinished_cycle``), and
+    the citations (event, URL) it checked; None when there is none. One left
+    with none to check (stopped, or killed, after its last check) is closed
+    here: the next cycle is a new one."""
     cycle_id = store.unfinished_cycle(sources.path)
     if cycle_id is None:
         return None
     done = {(c["event_id"], c["url"]) for c in store.checks_of_cycle(cycle_id)}
     if _group(sources, done):
-        return cycle_id
+        return cycle_id, done
     store.finish_cycle(cycle_id)
     return None
 
@@ -472,13 +474,12 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         # at the end of this cycle (which may not come)
         record_closed_files(store, paths["warc"])
         store.sync_sources(sources)
-        cycle_id = resumable_cycle(store, sources)
-        done: set[tuple[str, str]] = set()
-        if cycle_id is not None:
-            done = {(c["event_id"], c["url"]) for c in store.checks_of_cycle(cycle_id)}
+        resumed = resumable_cycle(store, sources)
+        if resumed is not None:
+            cycle_id, done = resumed
             LOGGER.info("resuming cycle %s (%d citations already checked)", cycle_id, len(done))
         else:
-            cycle_id = store.start_cycle(sources.path, os.getpid())
+            cycle_id, done = store.start_cycle(sources.path, os.getpid()), set()
         groups = _group(sources, done)
         # workers fork before the client exists: they inherit no connection
         pool = PagePool(worker_count(settings.check.processes) if len(groups) >= MIN_URLS else 0)

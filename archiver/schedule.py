@@ -151,14 +151,13 @@ class Worker:
     # -- cycles ---------------------------------------------------------------
     async def cycle(self) -> None:
         """Run (or resume) one cycle, log it, and queue its notifications."""
-        from .pipeline import resumable_cycle, run_cycle
+        from .pipeline import run_cycle
 
         if self.stop.is_set():
             return
         self._reload_sources()
-        resuming = resumable_cycle(self.store, self.sources)
-        LOGGER.info("cycle start: %d citations%s", len(self.sources.citations),
-                    f" (resuming cycle {resuming})" if resuming else "")
+        # (run_cycle says so when it resumes a cycle)
+        LOGGER.info("cycle start: %d citations", len(self.sources.citations))
         summary = await run_cycle(self.sources, archive=self.archive, settings=self.settings,
                                   stop=self.stop, store=self.store)
         self.cycles += 1

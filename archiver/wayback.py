@@ -163,9 +163,9 @@ def _ask(url: str, when: dt.datetime, settings: WaybackSettings,
                     if len(body) > _MAX_RESPONSE_BYTES:
                         LOGGER.info("wayback lookup of %s: answer too long", url)
                         raise _Failed()
-                    if time.monotonic() > deadline:  # each read waits the timeout at most
-                        LOGGER.info("wayback lookup of %s: no whole answer within %s s", url,
-                                    settings.timeout)
+                    # each read waits the timeout at most; past the deadline the
+                    # lookup has given up on this thread (and said so): it ends
+                    if time.monotonic() > deadline:
                         raise _Failed()
         finally:
             if own_client:
