@@ -180,8 +180,8 @@ def test_a_streak_dated_ahead_by_a_wrong_clock_counts_its_hours_from_now() -> No
     later = NOW + dt.timedelta(hours=73)
     settings = CheckSettings()
     v = classify(fetch=fetched(hop(status=500)), page=None, baseline=None, probe=None,
-                 history=FailureHistory(5, NOW), network_down=False, now=later,
-                 settings=settings)
+                 history=FailureHistory(v.consecutive_failures, v.first_failure_at),
+                 network_down=False, now=later, settings=settings)
     assert v.status == "dead"
 
 

@@ -530,9 +530,9 @@ def test_a_topic_check_reads_no_more_than_the_pages_language() -> None:
     """The first check that found a country's name loaded the names of all 32
     locales to tell the longer names holding it: 40 MB more in every process."""
     script = ("import datetime as dt, tracemalloc\n"
+              "tracemalloc.start()  # (before the imports: none may load the locales)\n"
               "from archiver.consistency import event_flags\n"
               "from archiver.models import Event, PageInfo\n"
-              "tracemalloc.start()\n"
               "ev = Event(id='e', date=dt.date(2016, 5, 3), country='Sudan')\n"
               "for text in ('Sudanese police in Khartoum', 'South Sudan army', 'Sudan army'):\n"
               "    event_flags(ev, PageInfo(kind='html', headline='x', text=text, lang='en'),\n"

@@ -332,7 +332,6 @@ def test_workers_hold_no_descriptor_of_the_parent(tmp_path: Path) -> None:
         assert len(fds) == 2 and all(f.startswith("pipe:") for f in fds)  # its own two
 
 
-@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
 def _parent_of_two_workers(last_line: str) -> tuple[subprocess.CompletedProcess[str],
                                                       list[int]]:
     """A process that starts a pool of two workers, prints their pids, then
@@ -355,6 +354,7 @@ def _parent_of_two_workers(last_line: str) -> tuple[subprocess.CompletedProcess[
     return done, [int(p) for p in done.stdout.split()]
 
 
+@pytest.mark.skipif(not sys.platform.startswith("linux"), reason="PR_SET_PDEATHSIG is Linux")
 def test_workers_die_with_a_killed_parent(tmp_path: Path) -> None:
     done, pids = _parent_of_two_workers("os.kill(os.getpid(), signal.SIGKILL)")
     assert done.returncode == -signal.SIGKILL, done.stderr
