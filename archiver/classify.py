@@ -100,6 +100,7 @@ resets the failure streak to 0.
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import logging
 from dataclasses import dataclass
@@ -113,6 +114,7 @@ from .likeness import (
     drift,
     has_content,
     like_probe,
+    read_now,
     same_page,
 )
 from .models import Baseline, FailureHistory, FetchResult, Hop, PageInfo, Probe, Status, Verdict
@@ -229,6 +231,10 @@ def classify(
     settings: CheckSettings,
 ) -> Verdict:
     """The status of one fetch of a cited URL; see the module docstring."""
+    if baseline is not None:  # (a document an earlier version kept as its markup)
+        base = read_now(baseline.page)
+        if base is not baseline.page:
+            baseline = dataclasses.replace(baseline, page=base)
     ctx = _Context(fetch, history, now, settings)
     final = fetch.final
     detail = f" ({fetch.error_detail})" if fetch.error_detail else ""

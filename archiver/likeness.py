@@ -79,7 +79,7 @@ def as_before(page: PageInfo | None, baseline: Baseline | None, settings: CheckS
     """
     if page is None or baseline is None or not has_content(page):
         return False
-    base = read_now(baseline.page)
+    base = baseline.page
     if page.headline and base.headline and \
             headline_similarity(page.headline, base.headline) < settings.probe_similarity:
         return False
@@ -107,7 +107,7 @@ def read_now(base: PageInfo) -> PageInfo:
     """A first snapshot of an XML or JSON document as such documents are read
     now (their words, :mod:`archiver.datadocs`): one kept by an earlier version
     holds its markup as its text, which would count as words kept, or lost,
-    against the words read now."""
+    against the words read now. ``classify`` reads its baseline so, once."""
     if base.kind != "other" or not base.text or base.text[0] not in "<{[":
         return base
     raw = base.text.encode("utf-8")
@@ -122,7 +122,6 @@ def same_page(page: PageInfo, base: PageInfo, settings: CheckSettings) -> str:
     Not by its headline when that is a search's or an error page's and the first
     snapshot's was not: "Search Results for: malaysia deports taiwanese" repeats
     the slug, and with it most of the headline."""
-    base = read_now(base)
     if page.headline and base.headline and not (
             answers_instead(page.headline) and not answers_instead(base.headline)):
         score = headline_similarity(page.headline, base.headline)
@@ -179,7 +178,6 @@ def drift(
     page: PageInfo | None, base: PageInfo, settings: CheckSettings,
 ) -> tuple[str, str] | None:
     """(rule, evidence) when *page* differs materially from the baseline *base*."""
-    base = read_now(base)
     now = has_content(page)
     if now != has_content(base):
         side = "the page now has" if now else "the first snapshot had"
