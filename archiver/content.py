@@ -265,7 +265,10 @@ def _utf16(body: bytes, declared: str | None) -> str | None:
     bytes, without a byte-order mark, are: every other byte NUL, as UTF-16
     writes text mostly in ASCII (a ``<meta>`` that says UTF-16 in a page of
     ASCII bytes is read as UTF-8, as browsers do; the header is honoured)."""
-    if not declared or not declared.strip().lower().replace("_", "-").startswith("utf-16"):
+    try:
+        if not declared or not codecs.lookup(declared.strip()).name.startswith("utf-16"):
+            return None
+    except LookupError:  # no charset Python knows ("UTF16" is one it knows)
         return None
     sample = body[:1024]
     half = len(sample) // 2

@@ -271,6 +271,7 @@ def test_sniff_charset_never_raises(body, content_type):
 @pytest.mark.parametrize(("codec", "declared"), [
     ("utf-16-le", "text/plain; charset=utf-16le"), ("utf-16-le", "text/html; charset=UTF-16"),
     ("utf-16-be", "text/plain; charset=utf-16be"), ("utf-16-be", "text/plain; charset=utf-16"),
+    ("utf-16-le", "text/plain; charset=UTF16"),
 ])
 def test_a_utf16_header_is_honoured_without_a_byte_order_mark(codec: str, declared: str) -> None:
     """A header's UTF-16 was mapped to UTF-8 (the WHATWG rule for <meta>), and the
