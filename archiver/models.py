@@ -316,12 +316,15 @@ class CycleSummary:
     counts: dict[str, int] = field(default_factory=dict)
     #: of those, the citations whose status changed (committed ones)
     changed: int = 0
-    #: the cycle was stopped before it checked every citation (the next one resumes it)
-    interrupted: bool = False
     #: a stop signal came during the cycle (which may have finished all the same:
     #: every request was in flight when it came)
     stopped: bool = False
     network_down: bool = False
+
+    @property
+    def interrupted(self) -> bool:
+        """The cycle was stopped before it fetched every URL (the next one resumes it)."""
+        return self.stopped and self.fetched < self.urls
 
     @property
     def checked(self) -> int:

@@ -522,9 +522,7 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         if not cycle.rows_unsure:
             store.mark_rows_complete(writer.closed_files)
         cycle.summary.stopped = stop is not None and stop.is_set()
-        interrupted = cycle.summary.stopped and cycle.summary.fetched < len(groups)
-        cycle.summary.interrupted = interrupted
-        store.finish_cycle(cycle_id, "interrupted" if interrupted else "finished")
+        store.finish_cycle(cycle_id, "interrupted" if cycle.summary.interrupted else "finished")
         cycle.summary.finished = now_utc()
         return cycle.summary
     finally:
