@@ -248,7 +248,7 @@ def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
     *lang* (a page's ``lang``: "de-AT", "zh-TW") and in English, or in every
     one of :data:`NAME_LANGUAGES` when *lang* is None or not one of them."""
     keys = dict.fromkeys([*_keys(country), *(k for n in country_names(country) for k in _keys(n))])
-    code = next((c for k in keys if (c := _territory_codes().get(k))), None)
+    code = next((c for k in keys if (c := territory_codes().get(k))), None)
     if code is None:
         return ()
     named = [("en", _territories("en")[code]), *(("en", n) for n in _SHORT_NAMES.get(code, ()))]
@@ -309,16 +309,11 @@ def _territories(language: str) -> dict[str, str]:
             if len(code) == 2 and code.isalpha()}
 
 
-def _territory_codes() -> dict[str, str]:
-    """A country's English name, or one of its short names, by its key (``_key``)
-    -> its code: as :func:`make_territory_codes` made them, kept beside the
-    longer names (:mod:`archiver.longernames`; reading the English locale for
-    them took 5 MB in every process)."""
-    return territory_codes()
-
-
 def make_territory_codes() -> dict[str, str]:
-    """:func:`_territory_codes`, from the English locale and the short names."""
+    """Each country's English name and short names, by their key (``_key``), -> its
+    code, from the English locale: kept beside the longer names, which
+    :func:`archiver.longernames.territory_codes` reads (reading the locale took
+    5 MB in every process)."""
     codes = {_key(_fold(name)): code for code, name in _territories("en").items()}
     for code, short in _SHORT_NAMES.items():
         codes.update((_key(_fold(name)), code) for name in short)
@@ -447,7 +442,7 @@ def _blockers(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str
     :mod:`archiver.longernames`): a pattern of the Latin ones, and the others
     folded, longest first; None when there are none, or when *names* are no
     known country's (an ambiguous "Korea" or "Congo" is found in either)."""
-    codes = _territory_codes()
+    codes = territory_codes()
     own = {codes[key] for key in (_key(_fold(n)) for n in names) if key in codes}
     folded_names = {_fold(n) for n in names}
     latin: set[str] = set()

@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
+import io
 import logging
 import os
 import tempfile
@@ -98,7 +99,7 @@ def warc_path(warc_dir: Path, filename: str) -> Path:
     raise RecordError("WARC file not found", filename=filename)
 
 
-def open_warc(warc_dir: Path, filename: str) -> BinaryIO:
+def open_warc(warc_dir: Path, filename: str) -> io.BufferedReader:
     """The file holding *filename* (:func:`warc_path`), opened for reading.
 
     ``NAME.open`` found, then gone when opened, is ``NAME``: its writer closed it
@@ -448,14 +449,6 @@ def _locate_change(warc_dir: Path, name: str, known: set[int] | None = None
         "is not the one written"
 
 
-def _sha256_of(fh: IO[bytes]) -> str:
-    """Hex SHA-256 of what *fh* holds from where it is to its end."""
-    h = hashlib.sha256()
-    for buf in iter(lambda: fh.read(_CHUNK), b""):
-        h.update(buf)
-    return h.hexdigest()
-
-
 def unnamed_records(warc_dir: Path, name: str, named: Iterable[tuple[int, int]]
                     ) -> list[Problem]:
     """The records of the closed WARC file *name* that the database does not
@@ -511,7 +504,7 @@ def verify_files(warc_dir: Path, expected: dict[str, str],
     for name, sha in sorted(expected.items()):
         try:
             with open_warc(warc_dir, name) as fh:
-                now = _sha256_of(fh)
+                now = hashlib.file_digest(fh, "sha256").hexdigest()
         except RecordError:
             problems.append(Problem(name, None, "missing", "recorded WARC file is missing"))
             continue
