@@ -289,18 +289,17 @@ class Store:
                                     "VALUES (?, 'running', ?, ?)", (iso(now_utc()), named, pid))
         return int(cur.lastrowid or 0)
 
-    def unfinished_cycle(self, sources: Path | None = None) -> int | None:
-        """The cycle a stop or a crash left unfinished, to be resumed (None when
-        there is none). With *sources*, one that checked another sources file
-        (one still there, and not this one by another path) is no longer
-        resumed: it is recorded as superseded."""
+    def unfinished_cycle(self, sources: Path) -> int | None:
+        """The cycle a stop or a crash left unfinished, to be resumed by a cycle
+        of *sources* (None when there is none). One that checked another
+        sources file (:func:`_same_file`) is no longer resumed: it is recorded
+        as superseded."""
         rows = list(self._query(
             "SELECT id, sources FROM cycles WHERE state IN ('running', 'interrupted')"
             " ORDER BY id DESC LIMIT 1"))
         if not rows:
             return None
-        if sources is not None and rows[0]["sources"] is not None \
-                and not _same_file(rows[0]["sources"], sources):
+        if rows[0]["sources"] is not None and not _same_file(rows[0]["sources"], sources):
             with self.transaction():
                 self.conn.execute("UPDATE cycles SET state = 'superseded'"
                                   " WHERE state IN ('running', 'interrupted')")
