@@ -5,7 +5,9 @@ Spanish, French, German and Indonesian, with their demonyms ("Kenyan",
 "Filipino", "taïwanais") and capitals ("NAIROBI (Reuters) -"), and in Khmer
 and Armenian for Cambodia and Armenia; when none is found, by the country's names in the
 page's language (all 32 of :data:`NAME_LANGUAGES` when it gives none), from
-the Unicode CLDR through Babel: "Österreich", "Norge", "日本", "미국". Latin-script names
+the Unicode CLDR through Babel: "Österreich", "Norge", "日本", "미국", and
+ISO 3166-1's official ones (:mod:`archiver.longernames`): "République
+démocratique du Congo", 中华人民共和国. Latin-script names
 match whole words, ignoring case and accents, with common plural and
 inflection endings ("Kenyans", "kambodschanischen"): "Spain" matches "Spain's"
 but neither "Spaniel" nor "spanning". Names in scripts without spaces between
@@ -36,7 +38,7 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 from typing import NamedTuple
 
-from .longernames import held_in_others, territory_codes
+from .longernames import held_in_others, long_names, territory_codes
 
 __all__ = ["COUNTRY_NAMES", "cldr_names", "country_names", "mentions", "names_any"]
 
@@ -244,7 +246,8 @@ _SHORT_NAMES = {"US": ("USA", "U.S.", "U.S.A.", "United States of America",
 
 @lru_cache(maxsize=256)
 def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
-    """*country*'s names in the Unicode CLDR (through Babel): in the language
+    """*country*'s names in the Unicode CLDR (through Babel), and the long
+    official ones of ISO 3166-1 no other finds (:mod:`archiver.longernames`): in the language
     *lang* (a page's ``lang``: "de-AT", "zh-TW") and in English, or in every
     one of :data:`NAME_LANGUAGES` when *lang* is None or not one of them."""
     keys = dict.fromkeys([*_keys(country), *(k for n in country_names(country) for k in _keys(n))])
@@ -256,7 +259,10 @@ def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
         name = _territories(language).get(code)
         if name:
             named.append((language, name))
+    # the long official names no other finds ("République démocratique du Congo", 中华人民共和国)
     names = [name for _, name in named]
+    names += [name for language in dict.fromkeys(("en", *_languages(lang)))
+              for name in long_names(code, language)]
     # a name with another in brackets ("Myanmar (Birmanie)"): either one, but for
     # what names another country or says what kind of territory it is ("RAE de
     # Hong Kong (China)", "Гонконг (САР)", "刚果（金）": China, SAR, a character)
@@ -404,43 +410,65 @@ def _cjk_found(folded: str, name: str) -> bool:
 def _search(folded: str, names: tuple[str, ...]) -> bool:
     """True when *folded* names one of *names*, other than inside the longer name
     of another country (:func:`_blockers`): "Sudan" is not named by "South Sudan",
-    nor "Guinea" by "Papua New Guinea", nor "Dominica" by "Dominican Republic"."""
+    nor "Guinea" by "Papua New Guinea", nor "Dominica" by "Dominican Republic";
+    but a name of its own that holds such a longer name is (Congo-Kinshasa's
+    "Demokratische Republik Kongo" holds Congo-Brazzaville's "Republik Kongo")."""
     if not _found(folded, names):
         return False
     blockers = _blockers(names)
     if blockers is None:
         return True
-    latin, cjk = blockers
-    for name in cjk:
+    if blockers.holding and _found(folded, blockers.holding):
+        return True
+    for name in blockers.substrings:
         folded = folded.replace(name, " ")
-    if latin is not None:
-        folded = latin.sub(" ", folded)
+    if blockers.latin is not None:
+        folded = blockers.latin.sub(" ", folded)
     return _found(folded, names)
 
 
 def named_countries() -> Iterator[tuple[str, str]]:
     """Every country's names known here, with its code: CLDR's in each of
-    :data:`NAME_LANGUAGES`, the short names and the table's (all 32 locales
-    are loaded: :mod:`archiver.longernames` reads them once, to make its table)."""
+    :data:`NAME_LANGUAGES`, the short names, the table's and ISO 3166-1's long
+    ones (all 32 locales are loaded: :mod:`archiver.longernames` reads them
+    once, to make its table)."""
     for language in NAME_LANGUAGES:
         yield from _territories(language).items()
     for code, short in _SHORT_NAMES.items():
         for name in short:
             yield code, name
+    for code, names in table_names().items():
+        for name in names:
+            yield code, name
+    from .longernames import iso_long_names
+
+    for code, _, name in iso_long_names():
+        yield code, name
+
+
+def table_names() -> dict[str, tuple[str, ...]]:
+    """The names of :data:`COUNTRY_NAMES` by their country's code."""
     codes = make_territory_codes()
-    for country, names in COUNTRY_NAMES.items():
-        key = _key(_fold(country))
-        if key in codes:
-            for name in names:
-                yield codes[key], name
+    return {codes[key]: names for country, names in COUNTRY_NAMES.items()
+            if (key := _key(_fold(country))) in codes}
+
+
+class _Blockers(NamedTuple):
+    """The longer names of other countries that hold a country's name."""
+
+    #: The Latin-script ones, as whole words (None when there are none).
+    latin: re.Pattern[str] | None
+    #: The others, folded, longest first: found as substrings.
+    substrings: tuple[str, ...]
+    #: The country's own names that hold one of them (found, they name it).
+    holding: tuple[str, ...]
 
 
 @lru_cache(maxsize=64)
-def _blockers(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str, ...]] | None:
+def _blockers(names: tuple[str, ...]) -> _Blockers | None:
     """The names of other countries that hold one of the names of the countries
     *names* are (a Latin one as whole words, a CJK one as a substring:
-    :mod:`archiver.longernames`): a pattern of the Latin ones, and the others
-    folded, longest first; None when there are none, or when *names* are no
+    :mod:`archiver.longernames`); None when there are none, or when *names* are no
     known country's (an ambiguous "Korea" or "Congo" is found in either)."""
     codes = territory_codes()
     own = {codes[key] for key in (_key(_fold(n)) for n in names) if key in codes}
@@ -455,7 +483,9 @@ def _blockers(names: tuple[str, ...]) -> tuple[re.Pattern[str] | None, tuple[str
     if not latin and not substrings:
         return None
     pattern = _latin_pattern(tuple(sorted(latin))) if latin else None
-    return pattern, tuple(sorted(substrings, key=len, reverse=True))
+    holding = tuple(n for n in names if any(s in _fold(n) for s in substrings) or (
+        pattern is not None and _found(_fold(n), tuple(sorted(latin)))))
+    return _Blockers(pattern, tuple(sorted(substrings, key=len, reverse=True)), holding)
 
 
 def _word_starts_at(folded: str, start: int) -> bool:

@@ -201,6 +201,55 @@ def test_a_country_inside_another_countrys_longer_name_is_not_named(
     assert mentions(text, country) is named
 
 
+@pytest.mark.parametrize(("country", "lang", "text", "named"), [
+    # CLDR gives the short names only ("Congo-Kinshasa", 中国); a page may write
+    # the official one, in its own language (ISO 3166-1's, through pycountry)
+    ("Democratic Republic of the Congo", "fr",
+     "La République démocratique du Congo expulse des suspects", True),
+    ("DR Congo", None, "La République démocratique du Congo expulse des suspects", True),
+    ("Congo - Kinshasa", "es", "La República Democrática del Congo expulsa", True),
+    ("DR Congo", "de", "Die Demokratische Republik Kongo schiebt ab", True),
+    ("China", "zh-CN", "中华人民共和国外交部发言人表示", True),
+    ("China", None, "中華人民共和國外交部發言人表示", True),
+    ("China", "ja", "中華人民共和国外務省は声明を発表した", True),
+    ("China", "ru", "Китайская Народная Республика выслала", True),
+    ("South Korea", "fr", "La République de Corée expulse des suspects", True),
+    ("Republic of the Congo", "fr", "La République du Congo expulse des suspects", True),
+    # and its name inside another's still names it not ("Congo" in
+    # Congo-Brazzaville's Spanish name; Korea's long name inside North Korea's)
+    ("Republic of the Congo", None,
+     "La République démocratique du Congo expulse des suspects", False),
+    ("Congo - Brazzaville", "fr",
+     "La République démocratique du Congo expulse des suspects", False),
+    ("DR Congo", "fr", "La République du Congo expulse des suspects", False),
+    ("DR Congo", None, "Die Republik Kongo schiebt ab", False),
+    ("South Korea", None, "Ang Taumbayang Demokratikong Republika ng Korea", False),
+    ("Taiwan", "zh-CN", "中华人民共和国外交部发言人表示", False),
+    ("Sudan", "fr", "La République du Soudan du Sud expulse", False),
+])
+def test_a_country_named_only_by_its_long_official_name_is_on_topic(
+        country: str, lang: str | None, text: str, named: bool) -> None:
+    assert (_flags_of_a_page(country, lang, text) == []) is named
+    if lang is None:
+        assert mentions(text, country) is named
+
+
+def test_long_official_names_are_written_as_in_running_text() -> None:
+    """ISO 3166-1 writes some names turned round at a comma ("Congo, The
+    Democratic Republic of the", "Corée, République de"); a name with a part in
+    brackets is its part outside them; a name CLDR gives already is not kept."""
+    from archiver import longernames
+
+    assert longernames.long_names("CD", "fr") == ("République démocratique du Congo",)
+    assert longernames.long_names("KR", "fr") == ("République de Corée",)
+    assert longernames.long_names("CD", "th") == ("สาธารณรัฐประชาธิปไตยคองโก",)
+    assert longernames.long_names("KR", "ja") == ("大韓民国",)  # "大韓民国 (韓国)"
+    assert longernames.long_names("CD", "pl") == ()  # CLDR's: Demokratyczna Republika Konga
+    assert all("," not in name and "(" not in name
+               for code in ("CD", "KR") for language in countries.NAME_LANGUAGES
+               for name in longernames.long_names(code, language))
+
+
 def test_a_name_no_country_owns_alone_is_found_in_any_longer_one() -> None:
     """"Congo" is either Congo's: a page naming one of them names it."""
     assert mentions("troops in DR Congo", "Congo")
@@ -229,14 +278,17 @@ def _slow_mentions(text: str, country: str) -> bool:
 
 def _slow_search(text: str, names: tuple[str, ...]) -> bool:
     """A name found, and found again once the longer names of other countries
-    that hold one (countries._blockers) are taken out of the text."""
+    that hold one (countries._blockers) are taken out of the text, unless one of
+    its own names that holds such a longer name is found."""
     if not _slow_found(_slow_fold(text), names):
         return False
     blockers = countries._blockers(names)
     if blockers is None:
         return True
-    pattern, substrings = blockers
+    pattern, substrings, holding = blockers
     folded = _slow_fold(text)
+    if _slow_found(folded, holding):  # a name of its own that holds such a longer name
+        return True
     for other in substrings:
         folded = folded.replace(other, " ")
     if pattern is not None:
@@ -510,17 +562,20 @@ def test_every_cldr_english_name_is_known_written_out() -> None:
 def test_the_kept_table_of_longer_names_is_the_one_babel_makes() -> None:
     """The table of names held in other countries' names is kept in a file (made
     from all 32 locales, 40 MB, once); made again, it is the same, with the
-    Babel it was made with."""
-    import babel
+    Babel and pycountry it was made with."""
+    from importlib.metadata import version
 
     from archiver import longernames
 
-    if babel.__version__ != longernames.made_with():
-        pytest.skip(f"the table was made with Babel {longernames.made_with()}, this is "
-                    f"{babel.__version__}: run `python -m archiver.longernames` to make it again")
+    pytest.importorskip("pycountry")
+    here = {name: version(name) for name in ("babel", "pycountry")}
+    if here != longernames.made_with():
+        pytest.skip(f"the table was made with {longernames.made_with()}, these are "
+                    f"{here}: run `python -m archiver.longernames` to make it again")
     kept = {code: list(longernames.held_in_others(code))
             for code in longernames._table()}
     assert kept == longernames.make_table()
+    assert longernames._kept()["long_names"] == longernames.make_long_names()
     assert longernames.territory_codes() == countries.make_territory_codes()
     assert "South Sudan" in longernames.held_in_others("SD")
     assert "Papua New Guinea" in longernames.held_in_others("GN")
