@@ -455,8 +455,12 @@ def _export(store: Store, archive: Path, out: Path, event: str | None) -> Export
         # latest headline)
         landed = max(store.captures_of_fetches({int(first["fetch_id"])}) or [first],
                      key=lambda r: r["hop"] or 0)
-        pages.append({"url": url, "ts": first["fetched_at"],
-                      "title": landed["headline"] or url})
+        # the URL as its records hold it (WARC-Target-URI, and so the index:
+        # "/na%C3%AFve", no "#fragment"), which a replay looks the page up by;
+        # the form the sources file cites beside it, when it is another
+        page = {"url": first["url"], "ts": first["fetched_at"],
+                "title": landed["headline"] or url}
+        pages.append(page if first["url"] == url else {**page, "cited": url})
         if event is not None:  # every hop of every fetch of the URL
             captures += store.captures_of_fetches({int(r["fetch_id"]) for r in rows})
     left_open = sum(1 for name in sorted(left) for row in store.captures_in_file(name)
