@@ -26,9 +26,12 @@ each request; everything from a page is escaped (Jinja autoescape); every
 response carries a strict Content-Security-Policy (no script at all),
 ``X-Content-Type-Options: nosniff``, ``Referrer-Policy: no-referrer`` and
 ``X-Frame-Options: DENY``. A connection idle for :data:`IDLE_SECONDS` is
-closed; at most :data:`CONNECTIONS` connections are served at once (one past
-them is answered 503 with ``Retry-After`` and closed, so a crowd of open
-connections cannot take a thread each without end); at most
+closed, and so is one whose request head has not come whole within
+:data:`HEAD_SECONDS` of its first byte (sent a byte at a time); at most
+:data:`CONNECTIONS` connections are served at once (one past them is answered
+503 with ``Retry-After``, without a body to a HEAD, and closed, so a crowd of
+open connections cannot take a thread each without end:
+:mod:`archiver.web.connections`); at most
 :data:`BUSY_PAGES` pages that read WARC files are made at once (503 with
 ``Retry-After`` for one that finds no turn in :data:`WAIT_SECONDS`).
 
@@ -40,6 +43,7 @@ Example::
 from __future__ import annotations
 
 import errno
+import io
 import json
 import logging
 import signal
@@ -56,6 +60,7 @@ from ..evidence import FileVerdicts
 from ..exceptions import StorageError
 from ..report_html import COLLECTION, STATIC_DIR, environment
 from ..storeopen import open_store
+from .connections import HeadReader, Refuser
 from .model import citation_model, index_model, replay_problem
 from .replay import ReplayServer, unreadable_url
 
@@ -73,12 +78,12 @@ SQLITE_MAX_INT = 2**63 - 1
 #: in part, or a connection kept open and left idle, held a thread for ever).
 IDLE_SECONDS = 30.0
 #: Connections served at once, each by a thread of its own (a browser opens six
-#: to a host; a connection past them is answered 503 and closed at once).
+#: to a host; a connection past them is answered 503 and closed, by one thread).
 CONNECTIONS = 64
-#: The whole answer to a connection past :data:`CONNECTIONS`.
-_FULL = (b"HTTP/1.1 503 Service Unavailable\r\nRetry-After: 5\r\n"
-         b"Content-Type: text/plain; charset=utf-8\r\nContent-Length: 38\r\n"
-         b"Connection: close\r\n\r\nToo many connections; try again later.")
+#: Seconds from the first byte of a request's head within which it must have
+#: come whole (a client sending it a byte at a time, each within IDLE_SECONDS,
+#: held a thread and one of the CONNECTIONS for as long as it went on).
+HEAD_SECONDS = 10.0
 #: Most pages made at once that read WARC files (a citation page, the check of
 #: a report's link); past them a request waits up to WAIT_SECONDS, then is
 #: answered 503 with Retry-After.
@@ -300,15 +305,6 @@ def _url_host(host: str) -> str:
     return f"[{host}]" if ":" in host else host
 
 
-def _refuse(request: Any) -> None:
-    """Answer the connection *request* 503, without waiting on its client."""
-    try:
-        request.settimeout(1.0)
-        request.sendall(_FULL)
-    except OSError:
-        pass  # gone already, or not reading: it is closed all the same
-
-
 class DashboardServer:
     """The dashboard and its replay, listening, in background threads and a child.
 
@@ -319,33 +315,55 @@ class DashboardServer:
 
     def __init__(self, archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                  replay_port: int | None = None, idle_seconds: float = IDLE_SECONDS,
-                 connections: int = CONNECTIONS) -> None:
+                 connections: int = CONNECTIONS, head_seconds: float | None = None) -> None:
         self.archive = Path(archive)
         self.idle_seconds = idle_seconds
+        self.head_seconds = HEAD_SECONDS if head_seconds is None else head_seconds
         self.connections = connections
         self.host = host
         self.port = port
         self.replay_port = (port + 1 if 0 < port < 65535 else 0) if replay_port is None \
             else replay_port
         self.replay: ReplayServer | None = None
+        self.refuser: Refuser | None = None
         self.server: BaseWSGIServer | None = None
         self.thread: threading.Thread | None = None
 
     def start(self) -> DashboardServer:
         from werkzeug.serving import ThreadedWSGIServer, WSGIRequestHandler
 
+        head_seconds = self.head_seconds
+
         class Handler(WSGIRequestHandler):
             timeout = self.idle_seconds  # the socket's: a connection idle past it is closed
 
+            def setup(self) -> None:
+                super().setup()
+                self.rfile.close()  # read through a HeadReader instead
+                self.reader = HeadReader(self.connection, self.timeout, head_seconds)
+                self.rfile = io.BufferedReader(self.reader)
+
+            def handle_one_request(self) -> None:
+                self.reader.head()
+                super().handle_one_request()
+
+            def parse_request(self) -> bool:
+                parsed = super().parse_request()
+                self.reader.body()
+                return parsed
+
         slots = threading.BoundedSemaphore(self.connections)
+        dashboard = self
 
         class Server(ThreadedWSGIServer):
             """A thread per connection, up to *connections* at once."""
 
             def process_request(self, request: Any, client_address: Any) -> None:
                 if not slots.acquire(blocking=False):
-                    _refuse(request)
-                    self.shutdown_request(request)
+                    if dashboard.refuser is None:  # stopping
+                        self.shutdown_request(request)
+                    else:
+                        dashboard.refuser.refuse(request)
                     return
                 try:
                     super().process_request(request, client_address)  # starts the thread
@@ -363,6 +381,7 @@ class DashboardServer:
         if not db.exists():
             raise StorageError(f"no archive database at {db}", path=db)
         self.replay = ReplayServer(self.archive, host=self.host, port=self.replay_port).start()
+        self.refuser = Refuser()
         try:
             app = make_app(self.archive, replay_base=self.replay.url)
             try:
@@ -371,6 +390,7 @@ class DashboardServer:
                 raise OSError(errno.EADDRINUSE, "address already in use") from None
         except BaseException:
             self.replay.stop()
+            self.refuser.stop()
             raise
         self.thread = threading.Thread(target=self.server.serve_forever,
                                        kwargs={"poll_interval": 0.2}, daemon=True)
@@ -403,6 +423,9 @@ class DashboardServer:
         if self.replay is not None:
             self.replay.stop()
             self.replay = None
+        if self.refuser is not None:
+            self.refuser.stop()
+            self.refuser = None
 
     def __enter__(self) -> DashboardServer:
         return self.start()
