@@ -13,7 +13,8 @@ never blocks a cycle and never raises: a :class:`Notifier` hands each
 notification to one background thread per channel (a slow webhook does not hold
 up the e-mail), which tries it up to ``notify.retries`` times with a doubling
 backoff and a ``notify.timeout`` per attempt: one deadline for the whole
-attempt (connecting, sending, and every read of the answer), not a limit on
+attempt (looking the host's name up, connecting, sending, and every read of
+the answer), not a limit on
 each read, which a receiver that answers a byte at a time, or an SMTP server
 whose reply runs to line after line, never reaches. The ``notifications`` table
 records, through :meth:`~archiver.store.Store.record_notification`, a
@@ -57,9 +58,11 @@ from email.message import EmailMessage
 from pathlib import Path
 from typing import Any
 
+import httpcore
 import httpx
 
 from . import SOFTWARE
+from .deadline import Deadline, DeadlineSocket, LookedUp, lookup
 from .settings import DAY, RESEND_ROUNDS, NotifySettings, http_url, shown
 from .store import Store, iso, now_utc, parse_iso
 from .storeopen import open_store
@@ -171,30 +174,6 @@ def enabled(settings: NotifySettings) -> bool:
     return bool(settings.webhook_url or settings.smtp_host)
 
 
-class _Deadline:
-    """The end of one delivery attempt, ``notify.timeout`` seconds after its start."""
-
-    def __init__(self, seconds: float, channel: str) -> None:
-        self.seconds = seconds
-        self.channel = channel
-        self.end = time.monotonic() + seconds
-
-    @property
-    def passed(self) -> bool:
-        return time.monotonic() >= self.end
-
-    def expired(self) -> TimeoutError:
-        return TimeoutError(f"the {self.channel} attempt took longer than notify.timeout "
-                            f"({self.seconds:g} s)")
-
-    def left(self) -> float:
-        """Seconds left; raises TimeoutError when none are."""
-        left = self.end - time.monotonic()
-        if left <= 0:
-            raise self.expired()
-        return left
-
-
 def send_webhook(settings: NotifySettings, note: Notification) -> None:
     """POST *note* as JSON; raises on a transport error or a non-2xx answer, and
     when the attempt lasts longer than ``notify.timeout``.
@@ -203,17 +182,22 @@ def send_webhook(settings: NotifySettings, note: Notification) -> None:
     applies its timeout to each read, so a receiver that sent its head a byte
     at a time held an attempt for as long as it liked. Only the status is read,
     not the answer's body (which a receiver may never end)."""
-    deadline = _Deadline(settings.timeout, "webhook")
+    deadline = Deadline(settings.timeout, "webhook")
     status, reason = asyncio.run(_post(settings, note, deadline))
     if not 200 <= status < 300:
         raise RuntimeError(f"webhook answered {status} {reason}".rstrip())
 
 
 async def _post(settings: NotifySettings, note: Notification,
-                deadline: _Deadline) -> tuple[int, str]:
+                deadline: Deadline) -> tuple[int, str]:
+    transport = httpx.AsyncHTTPTransport(trust_env=False)
+    # httpx has no parameter for the network backend: its pool, with one that
+    # looks the host up under the deadline
+    transport._pool = httpcore.AsyncConnectionPool(
+        ssl_context=transport._pool._ssl_context, network_backend=LookedUp(deadline))
     try:
         async with asyncio.timeout(deadline.left()), \
-                httpx.AsyncClient(trust_env=False, timeout=settings.timeout,
+                httpx.AsyncClient(transport=transport, timeout=settings.timeout,
                                   follow_redirects=False,
                                   headers={"User-Agent": f"{SOFTWARE} notifications"}
                                   ) as client, \
@@ -223,44 +207,20 @@ async def _post(settings: NotifySettings, note: Notification,
         raise deadline.expired() from None
 
 
-class _DeadlineSocket(socket.socket):
-    """A socket whose every receive and send waits only for the time left to
-    its attempt (:attr:`deadline`), and raises TimeoutError when none is."""
-
-    deadline: _Deadline
-
-    def recv(self, bufsize: int, flags: int = 0) -> bytes:
-        self.settimeout(self.deadline.left())
-        return super().recv(bufsize, flags)
-
-    def recv_into(self, buffer: Any, nbytes: int = 0, flags: int = 0) -> int:
-        self.settimeout(self.deadline.left())
-        return super().recv_into(buffer, nbytes, flags)
-
-    def send(self, data: Any, flags: int = 0) -> int:
-        self.settimeout(self.deadline.left())
-        return super().send(data, flags)
-
-    def sendall(self, data: Any, flags: int = 0) -> None:
-        self.settimeout(self.deadline.left())
-        super().sendall(data, flags)
-
-
 class _SMTP(smtplib.SMTP):
     """smtplib's client within one deadline: it reads a reply line by line, as
     many as the server sends, each read under the socket's timeout, so a
     greeting of endless ``220-`` lines held the channel for as long as it went
     on. Here the socket's every read waits only for the time left."""
 
-    def __init__(self, host: str, port: int, deadline: _Deadline) -> None:
+    def __init__(self, host: str, port: int, deadline: Deadline) -> None:
         self.deadline = deadline
         super().__init__(host, port, timeout=deadline.left())
 
     def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
         error: OSError | None = None
-        for family, kind, proto, _, address in socket.getaddrinfo(host, port, 0,
-                                                                   socket.SOCK_STREAM):
-            sock = _DeadlineSocket(family, kind, proto)
+        for family, kind, proto, _, address in lookup(host, port, self.deadline):
+            sock = DeadlineSocket(family, kind, proto)
             sock.deadline = self.deadline
             try:
                 sock.settimeout(self.deadline.left())
@@ -289,7 +249,7 @@ def send_email(settings: NotifySettings, note: Notification) -> None:
     msg["Message-ID"] = email.utils.make_msgid(
         domain=settings.smtp_from.rpartition("@")[2] or "localhost")
     msg.set_content(note.text())
-    deadline = _Deadline(settings.timeout, "e-mail")
+    deadline = Deadline(settings.timeout, "e-mail")
     try:
         with _SMTP(settings.smtp_host, settings.smtp_port, deadline) as smtp:
             smtp.send_message(msg)

@@ -10,6 +10,7 @@ import contextlib
 import dataclasses
 import datetime as dt
 import email.utils
+import ipaddress
 import json
 import socket
 import threading
@@ -467,6 +468,49 @@ def test_a_receiver_that_dribbles_its_answer_is_given_up_at_the_timeout(channel:
         result = deliver(settings, note(), backoff=0.01)
         took = time.monotonic() - started
     assert receiver.connections == 1
+    assert [(a.channel, a.delivered) for a in result] == [(channel, False)]
+    assert "notify.timeout (1 s)" in (result[0].error or ""), result[0].error
+    assert took < 1.5, took
+
+
+@pytest.mark.parametrize("channel", ["webhook", "email"])
+def test_a_name_lookup_that_never_answers_is_given_up_at_the_timeout(
+        channel: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The receiver's host name was looked up without a bound: the webhook's
+    lookup, in asyncio's executor, was waited for at the end of the attempt's
+    event loop, after its timeout; the SMTP server's, before any. Here the
+    resolver does not answer: ``socket.getaddrinfo`` itself, through which
+    Python looks up every name (asyncio and anyio, smtplib), is replaced by one
+    that waits for up to 15 s for the name of this test and refuses any other
+    (no resolver is asked, no query leaves the machine)."""
+    real = socket.getaddrinfo
+    release = threading.Event()
+    asked: list[str] = []
+
+    def unanswered(host: Any, *args: Any, **kwargs: Any) -> Any:
+        name = host.decode("ascii") if isinstance(host, bytes) else str(host)  # (anyio: IDNA)
+        if name == "hooks.lab.test":
+            asked.append(name)
+            release.wait(15)
+            raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+        try:  # an address is read as it is; no other name is looked up
+            ipaddress.ip_address(name)
+        except ValueError:
+            raise socket.gaierror(socket.EAI_NONAME, f"{name}: not this test's") from None
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(socket, "getaddrinfo", unanswered)
+    settings = NotifySettings(
+        webhook_url="http://hooks.lab.test:9/hook" if channel == "webhook" else "",
+        smtp_host="hooks.lab.test" if channel == "email" else "", smtp_port=9,
+        smtp_to=["editor@lab.test"], retries=1, timeout=1.0)
+    started = time.monotonic()
+    try:
+        result = deliver(settings, note(), backoff=0.01)
+        took = time.monotonic() - started
+    finally:
+        release.set()
+    assert asked == ["hooks.lab.test"]
     assert [(a.channel, a.delivered) for a in result] == [(channel, False)]
     assert "notify.timeout (1 s)" in (result[0].error or ""), result[0].error
     assert took < 1.5, took
