@@ -3,8 +3,8 @@
 The fetcher (``fetch.py``) uses them for each hop of each try:
 
 * :func:`parse_url` — ``httpx.URL(url)``, made directly when *url* is plain;
-  :func:`requested_form` and :func:`request_key` — a URL as it is requested
-  and recorded, the identity of a cited URL;
+  :func:`requested_form`, :func:`request_form` and :func:`request_key` — a
+  URL as it is requested and recorded, the identity of a cited URL;
   :func:`port_of` and :func:`origin_of` — the port a URL connects to (its own,
   or its scheme's default) and its origin (scheme, host, port);
 * :func:`parse_retry_after` — seconds asked by a ``Retry-After`` header
@@ -128,12 +128,11 @@ def requested_form(url: str) -> str | None:
         return None
 
 
-def request_key(url: str) -> str:
-    """The one identity of a cited URL: its :func:`requested_form` (with the
-    path ``/`` when it has none: ``http://host`` and ``http://host/`` are both
-    requested as ``GET /``), or *url* itself when httpx cannot read it.
-    ``http://HOST/a#b`` and ``http://host/a`` are one request: one fetch a
-    cycle, one first snapshot, one history."""
+def request_form(url: str) -> str:
+    """The URL the fetcher requests for the cited *url*: its :func:`requested_form`
+    (with the path ``/`` when it has none: ``http://host`` and ``http://host/``
+    are both requested as ``GET /``), or *url* itself when httpx cannot read it.
+    Its escapes are the ones cited: ``/%7Ea`` is asked for as ``/%7Ea``."""
     form = requested_form(url)
     if form is None:
         return url
@@ -145,6 +144,29 @@ def request_key(url: str) -> str:
     if end == len(rest) or rest[end] == "?":  # no path written
         return f"{scheme}://{rest[:end]}/{rest[end:]}"
     return form
+
+
+#: A percent escape, and the characters RFC 3986 calls unreserved (2.3), whose
+#: escapes are the characters themselves (6.2.2.2: ``%7E`` is ``~``).
+_ESCAPE = re.compile(r"%([0-9A-Fa-f]{2})")
+_UNRESERVED = frozenset(b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-._~")
+
+
+def _unescaped(match: re.Match[str]) -> str:
+    code = int(match.group(1), 16)
+    return chr(code) if code in _UNRESERVED else "%" + match.group(1).upper()
+
+
+def request_key(url: str) -> str:
+    """The one identity of a cited URL: the URL requested for it
+    (:func:`request_form`) with its escapes in one form, as RFC 3986 holds them
+    equivalent (6.2.2.1, 6.2.2.2): an unreserved character's escape as the
+    character (``%7E`` as ``~``, ``%41`` as ``A``), the others' hexadecimal
+    digits in capitals (``%c3%bc`` as ``%C3%BC``). ``http://HOST/a#b`` and
+    ``http://host/a``, ``http://host/%7Ea`` and ``http://host/~a`` are one
+    request: one fetch a cycle, one first snapshot, one history."""
+    form = request_form(url)
+    return _ESCAPE.sub(_unescaped, form) if "%" in form else form
 
 
 def port_of(url: httpx.URL) -> int:

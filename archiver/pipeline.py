@@ -43,7 +43,7 @@ from .capture import Archiving, CaptureWriter, fetch_specs
 from .classify import http_status_of
 from .cpupool import MIN_URLS, PagePool, extract_body, worker_count
 from .exceptions import StorageError
-from .exchange import request_key
+from .exchange import request_form, request_key
 from .fetch import Fetcher, discard, make_client
 from .judgement import CITED_PAGE_STATUSES, Judgement, analyse, assess
 from .models import (
@@ -430,15 +430,19 @@ class Cycle:
 
 
 def _group(sources: Sources, done: set[tuple[str, str]]) -> dict[str, list[Citation]]:
-    """The citations to check, by the URL fetched for them: the form they are
-    requested in (:func:`~archiver.exchange.request_key`), whatever form each is
-    written in (``http://HOST/a#main`` is ``http://host/a``). One fetch and one
-    first snapshot serve them all; each keeps its own URL in its check."""
+    """The citations to check, by the URL fetched for them: the citations of
+    one request (:func:`~archiver.exchange.request_key`), whatever form each is
+    written in (``http://HOST/a#main`` is ``http://host/a``, ``/%7Ea`` is
+    ``/~a``), are one group, fetched as the first of them is cited
+    (:func:`~archiver.exchange.request_form`). One fetch and one first snapshot
+    serve them all; each keeps its own URL in its check."""
     groups: dict[str, list[Citation]] = {}
+    fetched: dict[str, str] = {}  # a request's key -> the URL asked for: as first cited
     for c in sources.citations:
         if (c.event_id, c.url) in done:
             continue
-        groups.setdefault(request_key(c.url), []).append(c)
+        url = fetched.setdefault(request_key(c.url), request_form(c.url))
+        groups.setdefault(url, []).append(c)
     return groups
 
 

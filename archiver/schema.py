@@ -191,13 +191,28 @@ def m006_request_forms(db: sqlite_utils.Database) -> None:
     under that one. When two forms of a URL each had one, the one taken first
     is kept: the page as first found; the later one was taken when the other
     form was cited again, of a page that may have changed since."""
+    db.execute("ALTER TABLE citations ADD COLUMN request_url TEXT")
+    _key_requests(db)
+    db.execute("CREATE INDEX citations_request_url ON citations(request_url)")
+
+
+def m007_request_escapes(db: sqlite_utils.Database) -> None:
+    """A request's identity holds its escapes in one form, as RFC 3986 does
+    (:func:`archiver.exchange.request_key`: ``/~a`` for ``/%7Ea``, ``%C3%BC``
+    for ``%c3%bc``): the citations' ``request_url`` and the first snapshots
+    are keyed again so (the one taken first kept, as in m006)."""
+    _key_requests(db)
+
+
+def _key_requests(db: sqlite_utils.Database) -> None:
+    """Set each citation's ``request_url`` to its URL's request key, and keep
+    each first snapshot under the key of its URL (of two under one key, the
+    one taken first)."""
     from .exchange import request_key
 
-    db.execute("ALTER TABLE citations ADD COLUMN request_url TEXT")
     rows = db.execute("SELECT id, url FROM citations").fetchall()
     db.conn.executemany("UPDATE citations SET request_url = ? WHERE id = ?",
                         [(request_key(url), cid) for cid, url in rows])
-    db.execute("CREATE INDEX citations_request_url ON citations(request_url)")
     forms: dict[str, list[tuple[str, str | None]]] = {}
     moved: set[str] = set()
     for url, captured_at in db.execute("SELECT url, captured_at FROM baselines").fetchall():
@@ -222,7 +237,8 @@ def _instant(text: str | None) -> dt.datetime:
 
 #: The schema's migrations, in the order they are applied.
 MIGRATIONS = (m001_initial, m002_latest_response_index, m003_record_file_index,
-              m004_record_sha256, m005_rows_complete, m006_request_forms)
+              m004_record_sha256, m005_rows_complete, m006_request_forms,
+              m007_request_escapes)
 #: The migrations that a database must have to be read: the later ones add
 #: indexes, columns of later captures and files, and the citations' requested
 #: form (m006), which a read-only opening cannot add and can do without (an

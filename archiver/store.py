@@ -388,11 +388,25 @@ class Store:
     def captures_of_cited(self, url: str) -> list[dict[str, Any]]:
         """The captures of the cited *url*, as the sources file writes it: kept
         under the URL as it was requested (``/%C3%BC`` for ``/ü``, without
-        ``#fragment``; :func:`archiver.exchange.requested_form`), or under
-        *url* itself (a fragment was recorded before it was left out). In the
+        ``#fragment``; :func:`archiver.exchange.requested_form`), under
+        *url* itself (a fragment was recorded before it was left out), or
+        under another form of its request (``/%7Ea`` for ``/~a``:
+        :func:`archiver.exchange.request_key`). In the
         order they were made (by id: a clock set wrong, then put right, dates
         some ahead of those made after them)."""
-        urls = list(dict.fromkeys((url, _request_key(url))))
+        key = _request_key(url)
+        urls = list(dict.fromkeys((url, key)))
+        found = self._captures_under(urls)
+        if found or "://" not in key:
+            return found
+        # kept under another form of its escapes ("/%7Ea" for "/~a"), of the same origin
+        origin = "/".join(key.split("/", 3)[:3]) + "/"
+        forms = [u for (u,) in self.conn.execute(
+            "SELECT url FROM urls WHERE url >= ? AND url < ?", (origin, origin + "\U0010ffff"))
+            if "%" in u and u not in urls and _request_key(u) == key]
+        return self._captures_under(forms) if forms else []
+
+    def _captures_under(self, urls: list[str]) -> list[dict[str, Any]]:
         marks = ", ".join("?" for _ in urls)
         return list(self._query(
             f"SELECT * FROM captures WHERE url IN ({marks}) ORDER BY id", urls))

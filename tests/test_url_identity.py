@@ -260,3 +260,82 @@ def test_first_captured_of_a_redirect_target_is_its_capture_as_that_hop(
         store.close()
     assert f"first captured {as_hop['fetched_at']}\n" in text
     assert text.index(f"{as_hop['fetched_at']}  capture") > text.index("first captured")
+
+
+def test_an_escaped_unreserved_character_is_the_character() -> None:
+    """RFC 3986 6.2.2.2: ``%7E`` is ``~`` (and 6.2.2.1: ``%7e`` is ``%7E``);
+    an escaped reserved character is not the character (``%2F`` is no ``/``)."""
+    from archiver.exchange import request_form, request_key
+
+    assert request_key("http://h/%7Ea/story") == request_key("http://h/~a/story") \
+        == request_key("http://h/%7ea/story") == "http://h/~a/story"
+    assert request_key("http://h/%41?q=%2d%5f") == request_key("http://h/A?q=-_")
+    assert request_key("http://h/%c3%bc") == request_key("http://h/ü") == "http://h/%C3%BC"
+    assert request_key("http://h/a%2Fb") != request_key("http://h/a/b")
+    assert request_key("http://h/a?x=%26") != request_key("http://h/a?x=&")
+    # asked for as cited
+    assert request_form("http://h/%7Ea/story") == "http://h/%7Ea/story"
+
+
+def test_a_url_cited_with_an_escaped_tilde_and_with_the_tilde_is_one(
+        site: Site, clock: Clock, tmp_path: Path) -> None:
+    """``/%7Ea`` and ``/~a`` were two URLs: two fetches a cycle, two first
+    snapshots, and the one cited after the page changed was 'alive, first
+    snapshot' instead of drifted."""
+    escaped, plain = site.url("/%7Ea/story"), site.url("/~a/story")
+    for path in ("/%7Ea/story", "/~a/story"):
+        site.page(path, FIRST)
+    cycle(tmp_path, clock, [event("e1", escaped)])
+    for path in ("/%7Ea/story", "/~a/story"):
+        site.page(path, LATER)
+    summary = cycle(tmp_path, clock, [event("e1", escaped), event("e2", plain)])
+    assert summary.fetched == 1
+    # asked for as first cited, never as the other form
+    assert len(site.hits_for("/%7Ea/story")) == 2 and site.hits_for("/~a/story") == []
+    results = report(tmp_path)
+    assert results[("e2", plain)]["status"] == "drifted", results[("e2", plain)]["reason"]
+    assert results[("e1", escaped)]["status"] == "drifted"
+    assert _baselines(tmp_path) == [(site.url("/~a/story"),
+                                     "Malaysia deports 32 Taiwanese to China")]
+
+
+@pytest.mark.parametrize("asked", ["/~a/story", "/%7Ea/story", "/%7ea/story"])
+def test_get_finds_the_capture_of_a_url_by_any_form_of_its_escapes(
+        site: Site, clock: Clock, tmp_path: Path, asked: str) -> None:
+    """A capture is kept under the URL as requested (``/%7Ea``, as cited):
+    ``archiver get`` of ``/~a`` did not find it."""
+    from archiver.evidence import find_capture
+
+    site.page("/%7Ea/story", FIRST)
+    # the other form cited too: its checks are kept under it, its capture is not
+    cycle(tmp_path, clock, [event("e1", site.url("/%7Ea/story")),
+                            event("e2", site.url("/~a/story"))])
+    store = open_store(tmp_path / "archive", readonly=True)
+    try:
+        found = find_capture(store, site.url(asked))
+        assert found.row["url"] == site.url("/%7Ea/story")
+    finally:
+        store.close()
+
+
+def test_an_earlier_versions_first_snapshot_under_an_escaped_tilde_is_the_urls(
+        site: Site, clock: Clock, tmp_path: Path) -> None:
+    """That version kept the first snapshot under ``/%7Ea`` and each citation's
+    request under its escapes: after the upgrade (m007), a citation of ``/~a``
+    is measured against it, and the report joins it."""
+    escaped, plain = site.url("/%7Ea/story"), site.url("/~a/story")
+    site.page("/%7Ea/story", FIRST)
+    cycle(tmp_path, clock, [event("e1", escaped)])
+    conn = sqlite3.connect(tmp_path / "archive" / "archiver.db")
+    with conn:
+        conn.execute("UPDATE baselines SET url = ?", (escaped,))
+        conn.execute("UPDATE citations SET request_url = url")
+        conn.execute("DELETE FROM _sqlite_migrations WHERE name = 'm007_request_escapes'")
+    conn.close()
+    site.page("/%7Ea/story", LATER)
+    cycle(tmp_path, clock, [event("e1", escaped), event("e2", plain)])
+    results = report(tmp_path)
+    assert results[("e2", plain)]["status"] == "drifted", results[("e2", plain)]["reason"]
+    assert results[("e1", escaped)]["baseline_headline"] == \
+        "Malaysia deports 32 Taiwanese to China"
+    assert _baselines(tmp_path) == [(plain, "Malaysia deports 32 Taiwanese to China")]
