@@ -1,13 +1,15 @@
 """Countries named in a page's text: their names in many languages, and the search.
 
-Country names are matched in English, Chinese (traditional and simplified),
+The table's countries are matched in English, Chinese (traditional and simplified),
 Spanish, French, German and Indonesian, with their demonyms ("Kenyan",
 "Filipino", "taïwanais") and capitals ("NAIROBI (Reuters) -"), and in Khmer
 and Armenian for Cambodia and Armenia; when none is found, by the country's names in the
 page's language (all 32 of :data:`NAME_LANGUAGES` when it gives none), from
 the Unicode CLDR through Babel: "Österreich", "Norge", "日本", "미국", and
 ISO 3166-1's official ones (:mod:`archiver.longernames`): "République
-démocratique du Congo", 中华人民共和国. Latin-script names
+démocratique du Congo", 中华人民共和国; and every other country's by its people
+and capitals in English (:mod:`archiver.demonyms`, hand-written: "Thai",
+"Congolese", "Seoul", "MALE (Reuters) -"). Latin-script names
 match whole words, ignoring case and accents, with common plural and
 inflection endings ("Kenyans", "kambodschanischen"): "Spain" matches "Spain's"
 but neither "Spaniel" nor "spanning". Names in scripts without spaces between
@@ -38,6 +40,7 @@ from collections.abc import Iterator
 from functools import cache, lru_cache
 from typing import NamedTuple
 
+from . import demonyms
 from .longernames import held_in_others, long_names, territory_codes
 
 __all__ = ["COUNTRY_NAMES", "cldr_names", "country_names", "mentions", "names_any"]
@@ -246,15 +249,16 @@ _SHORT_NAMES = {"US": ("USA", "U.S.", "U.S.A.", "United States of America",
 
 @lru_cache(maxsize=256)
 def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
-    """*country*'s names in the Unicode CLDR (through Babel), and the long
+    """*country*'s names in the Unicode CLDR (through Babel), its people and capitals
+    (:mod:`archiver.demonyms`, in English), and the long
     official ones of ISO 3166-1 no other finds (:mod:`archiver.longernames`): in the language
     *lang* (a page's ``lang``: "de-AT", "zh-TW") and in English, or in every
     one of :data:`NAME_LANGUAGES` when *lang* is None or not one of them."""
-    keys = dict.fromkeys([*_keys(country), *(k for n in country_names(country) for k in _keys(n))])
-    code = next((c for k in keys if (c := territory_codes().get(k))), None)
+    code = _code(country)
     if code is None:
         return ()
     named = [("en", _territories("en")[code]), *(("en", n) for n in _SHORT_NAMES.get(code, ()))]
+    named += [("en", n) for n in demonyms.searched(code, tuple(n for _, n in named), _finds)]
     for language in _languages(lang):
         name = _territories(language).get(code)
         if name:
@@ -272,6 +276,27 @@ def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
             names.append(outer)
             names += [part for part in inner if _names_this(part, code, language)]
     return tuple(dict.fromkeys(names))
+
+
+def _finds(name: str, names: tuple[str, ...]) -> bool:
+    """True when the Latin-script *names* find *name* (a pattern made anew, not cached)."""
+    folded, pattern = _fold(name), _latin_pattern.__wrapped__(names)
+    return pattern is not None and any(_word_starts_at(folded, m.start())
+                                       for m in pattern.finditer(folded))
+
+
+@lru_cache(maxsize=256)
+def _code(country: str) -> str | None:
+    """The code of *country* (written as the table, the CLDR or a short name has it)."""
+    keys = dict.fromkeys([*_keys(country), *(k for n in country_names(country) for k in _keys(n))])
+    return next((c for k in keys if (c := territory_codes().get(k))), None)
+
+
+def _as_written(text: str, folded: str, country: str) -> bool:
+    """True when *text* (*folded*: folded) names *country* by a name found only
+    as written or in a dateline (:func:`archiver.demonyms.found_as_written`)."""
+    code = _code(country)
+    return code is not None and demonyms.found_as_written(text, folded, code)
 
 
 #: Words that say what kind of territory a bracketed part of a name is.
@@ -429,9 +454,9 @@ def _search(folded: str, names: tuple[str, ...]) -> bool:
 
 def named_countries() -> Iterator[tuple[str, str]]:
     """Every country's names known here, with its code: CLDR's in each of
-    :data:`NAME_LANGUAGES`, the short names, the table's and ISO 3166-1's long
-    ones (all 32 locales are loaded: :mod:`archiver.longernames` reads them
-    once, to make its table)."""
+    :data:`NAME_LANGUAGES`, the short names, the table's, its people and capitals,
+    ISO 3166-1's long ones; places that are no country's, with "" (all 32 locales
+    are loaded: :mod:`archiver.longernames` reads them once, to make its table)."""
     for language in NAME_LANGUAGES:
         yield from _territories(language).items()
     for code, short in _SHORT_NAMES.items():
@@ -440,6 +465,11 @@ def named_countries() -> Iterator[tuple[str, str]]:
     for code, names in table_names().items():
         for name in names:
             yield code, name
+    for code in _territories("en"):
+        for name in demonyms.names(code).plain:
+            yield code, name
+    for phrase in demonyms.not_countries():
+        yield "", phrase  # no country's: it holds their names, none holds its
     from .longernames import iso_long_names
 
     for code, _, name in iso_long_names():
@@ -533,7 +563,7 @@ def mentions(text: str, country: str) -> bool:
     """
     folded = _fold(text)
     return _search(folded, country_names(country)) or \
-        _search(folded, cldr_names(country, None))
+        _search(folded, cldr_names(country, None)) or _as_written(text, folded, country)
 
 
 def names_any(text: str, countries: list[str], first: str | None = None,
@@ -555,7 +585,8 @@ def names_any(text: str, countries: list[str], first: str | None = None,
             return True
     folded = _folded(text)  # once for both searches (and for each citation of a page)
     return any(_search(folded, country_names(c)) for c in countries) or \
-        any(_search(folded, cldr_names(c, lang)) for c in countries)
+        any(_search(folded, cldr_names(c, lang)) for c in countries) or \
+        any(_as_written(text, folded, c) for c in countries)
 
 
 @lru_cache(maxsize=64)

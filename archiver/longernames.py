@@ -18,13 +18,16 @@ names a country only inside such a name does not name it
 Which names hold which is worked out once, from every country's names in the
 32 languages of :data:`archiver.countries.NAME_LANGUAGES` (the Unicode CLDR,
 through Babel, and ISO 3166-1's long names), the short names and the table's,
-and kept in ``archiver/data/longer_names.json``: reading the 32 locales takes
+and the people and capitals of :mod:`archiver.demonyms` with its places that
+are no country ("New Mexico", "Rome Statute": they hold the names, none holds
+theirs), and kept in ``archiver/data/longer_names.json``: reading the 32 locales takes
 some 40 MB and 0.2 s, which a check would pay in every process. A Latin name holds
 another when the other's pattern (whole words, with its endings) matches in
 it at a word's start; a CJK one when it holds the other as a substring, as
-the search reads them. When Babel's or pycountry's names or the tables in
-:mod:`archiver.countries` change, the file is made again (pycountry, a test
-requirement, is needed for that only)::
+the search reads them. When Babel's or pycountry's names, the tables in
+:mod:`archiver.countries` or ``archiver/data/people_and_capitals.txt``
+change, the file is made again (pycountry, a test requirement, is needed for
+that only)::
 
     python -m archiver.longernames   # writes archiver/data/longer_names.json
 
@@ -112,7 +115,7 @@ def make_table() -> dict[str, list[str]]:
         return {bisect.bisect_right(starts, place) - 1 for place in places}
 
     table: dict[str, list[str]] = {}
-    for code in sorted({code for code, _ in names}):
+    for code in sorted({code for code, _ in names} - {""}):  # "": no country's
         own = tuple(name for c, name in names if c == code)
         own_folded = {_fold(name) for name in own}
         in_cjk = holding([place for name in _cjk_names(own)
