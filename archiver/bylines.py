@@ -67,13 +67,14 @@ def without_updates(text: str) -> str:
 
 
 #: A word every label of :data:`_UPDATE_DATE` holds: searched first, for 8 µs
-#: where the substitution takes 14 µs over a byline of 80 characters with none.
-_UPDATE_HINT = re.compile(r"updat|modif|edited|revised|reviewed|aggiorna|actualiz|act\.|"
-                          r"mis\s+à|aktualisiert|diperbarui|kemas|cập|atualiz|"
-                          r"uppdater|aktualiz|bijgewerkt|gewijzigd|päivitetty|opdateret|"
-                          r"oppdatert|обновлено|оновлено|изменено|ενημερώθηκε|güncel|עודכן|"
-                          r"تحديث|روز\s?رسانی|수정|업데이트|imesasishwa|թարմաց|"
-                          r"ធ្វើបច្ចុប្បន្នភាព|更新", re.IGNORECASE)
+#: where the substitution takes 14 µs over a byline of 80 characters with none
+#: (and for 2 µs in one in ASCII, searched in lower case as written).
+_UPDATE_HINT = dom.MarksPattern(r"updat|modif|edited|revised|reviewed|aggiorna|actualiz|act\.|"
+                                r"mis\s+à|aktualisiert|diperbarui|kemas|cập|atualiz|"
+                                r"uppdater|aktualiz|bijgewerkt|gewijzigd|päivitetty|opdateret|"
+                                r"oppdatert|обновлено|оновлено|изменено|ενημερώθηκε|güncel|עודכן|"
+                                r"تحديث|روز\s?رسانی|수정|업데이트|imesasishwa|թարմաց|"
+                                r"ធ្វើបច្ចុប្បន្នភាព|更新")
 
 
 def date_near_headline(h1s: list[LexborNode], furniture: Furniture,

@@ -295,9 +295,15 @@ def _ascii_digits(text: str) -> str:
     return text if text.isascii() else text.translate(_DIGITS)
 
 
+#: A digit of any script (``\d`` matches them all, in the patterns too).
+_DIGIT = re.compile(r"\d")
+
+
 def find_dates_in_text(text: str, limit: int = 20) -> list[dt.date]:
     """Plausible dates written in free *text*, in order of appearance (in any
     script's digits)."""
+    if _DIGIT.search(text) is None:  # every pattern reads a digit (most bylines have none)
+        return []
     text = _ascii_digits(text)
     found: list[tuple[int, dt.date]] = []
     for pattern in _LATIN_TEXT_DATES if text.isascii() else _TEXT_DATES:
