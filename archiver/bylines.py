@@ -85,10 +85,14 @@ def date_near_headline(h1s: list[LexborNode], furniture: Furniture,
     nearest first (``<body>`` too when *body*): where a page shows its readers
     the day of its article, read without going over the whole page, and before
     a date of the day in a top bar or a list of news in a column beside it."""
+    inner: LexborNode | None = None  # the box read before, a child of the next
+    counted = 0  # its bylines counted against _BYLINES_READ, none dated outside links
     for box in _boxes_of(h1s[0] if h1s else None, body):
-        day = _byline_date_in(box, furniture, texts)[0]
-        if day is not None:
+        day, _, _, counted = _byline_date_in(box, furniture, texts, inner=inner,
+                                             counted=counted)
+        if day is not None or counted >= _BYLINES_READ:
             return day
+        inner = box
     return None
 
 
@@ -249,20 +253,34 @@ def date_byline(tree: LexborHTMLParser, furniture: Furniture
         return near, None, None
     # (the outermost of those boxes, if any)
     boxes = list(_boxes_of(furniture.h1s[0] if furniture.h1s else None, body=False))
-    return _byline_date_in(root, furniture, head=boxes[-1] if boxes else None)
+    return _byline_date_in(root, furniture, head=boxes[-1] if boxes else None)[:3]
+
+
+#: Bylines (byline-like elements with some text) read before a search gives up.
+_BYLINES_READ = 60
+#: The elements a byline may be: named by a class or an id.
+_NAMED = "[class], [id]"
 
 
 def _byline_date_in(box: LexborNode, furniture: Furniture, texts: list[str] | None = None,
-                    head: LexborNode | None = None
-                    ) -> tuple[dt.date | None, dt.date | None, dt.date | None]:
+                    head: LexborNode | None = None, *, inner: LexborNode | None = None,
+                    counted: int = 0
+                    ) -> tuple[dt.date | None, dt.date | None, dt.date | None, int]:
     """:func:`date_byline` over the elements in *box*: the first date outside
     any link (not before *head*, when given), the first before *head*, the
-    first in a link; *texts*, when given, gets the text of the byline whose
-    date it returns first."""
+    first in a link, and the bylines read without a date outside links;
+    *texts*, when given, gets the text of the byline whose date it returns
+    first. *inner*: a child of *box* read so before (without *head*), whose
+    *counted* bylines had no such date: it is not read again."""
     checked = 0
     teaser: dt.date | None = None
     before: dt.date | None = None
-    for el in box.css("[class], [id]"):
+    for el in box.css(_NAMED) if inner is None else _named_around(box, inner):
+        if el is None:  # the elements of *inner*, read before
+            checked += counted
+            if checked >= _BYLINES_READ:
+                break
+            continue
         if el.tag_id not in _BYLINE_IDS:
             continue
         if not _byline_marks(dom.marks(el.attributes)):
@@ -291,11 +309,26 @@ def _byline_date_in(box: LexborNode, furniture: Furniture, texts: list[str] | No
                     holder = el.parent
                     around = tn.squash(holder.text(separator=" ")) if holder is not None else ""
                     texts.append(around if own in around and len(around) <= 300 else own)
-                return day, before, teaser
+                return day, before, teaser, checked
         checked += 1
-        if checked >= 60:
+        if checked >= _BYLINES_READ:
             break
-    return None, before, teaser
+    return None, before, teaser, checked
+
+
+def _named_around(box: LexborNode, inner: LexborNode) -> Iterator[LexborNode | None]:
+    """The elements of *box* named by a class or an id, itself first, in
+    document order, with one None in place of those of its child *inner*: as
+    ``box.css(_NAMED)`` lists them (once for each of its two selectors that
+    one matches)."""
+    attrs = box.attributes
+    for _ in range(("class" in attrs) + ("id" in attrs)):
+        yield box
+    for child in box.iter():
+        if child.mem_id == inner.mem_id:
+            yield None
+        elif child.is_element_node:
+            yield from child.css(_NAMED)
 
 
 def _precedes(el: LexborNode, other: LexborNode) -> bool:
