@@ -95,7 +95,7 @@ FOUND_MAX = 200
 META_NAMES_MAX = 2000
 
 
-def text_of(el: LexborNode) -> str:
+def text_of(el: LexborNode, raw: str | None = None) -> str:
     """All text inside *el*, read as a browser shows it: a space where a line
     breaks, at a ``<br>`` ("Storm hits coast<br>as thousands flee") and
     around a block (``<div>``, ``<p>``, ``<li>``...: "<div>Storm hits
@@ -106,12 +106,15 @@ def text_of(el: LexborNode) -> str:
     their text keeps the spaces it writes.
 
     A box of more than :data:`SPACED_TEXT_CHARS` characters spaces its lines
-    (``<br>``) only: it is no heading or date line.
+    (``<br>``) only: it is no heading or date line, and what it shows is no
+    shorter than all its text as written (*raw*, ``el.text()``, when the
+    caller has it).
     """
+    if raw is None:
+        raw = el.text()
     first = el.child
     if first is None or (first.tag == "-text" and first.next is None):
-        return el.text()
-    raw = el.text()
+        return raw
     if len(raw) > SPACED_TEXT_CHARS:
         if el.css_first("br") is None:
             return raw
