@@ -157,14 +157,23 @@ class Furniture:
             h1 for h1 in found.h1s[:3] if not names_the_site_h1([h1])]
         self._headed: set[int] | None = None
         self._near: set[int] | None = None  # the boxes of the <h1>s, 3 levels up
+        self._marks: dict[int, str] = {}  # class and id of the boxes met, by mem_id
 
     def _headline_boxes(self) -> set[int]:
         if self._headed is None:
             self._headed = {a.mem_id for h1 in self.h1s for a in dom.ancestors(h1)}
         return self._headed
 
+    def _marks_of(self, el: LexborNode) -> str:
+        """``dom.marks`` of *el*, read once (the dates of a page share boxes)."""
+        mem_id = el.mem_id
+        marks = self._marks.get(mem_id)
+        if marks is None:
+            marks = self._marks[mem_id] = dom.marks(el.attributes)
+        return marks
+
     def _named(self, el: LexborNode) -> bool:
-        marks = dom.marks(el.attributes)
+        marks = self._marks_of(el)
         return bool(marks) and _FURNITURE.search(marks) \
             and el.mem_id not in self._headline_boxes()
 
@@ -183,7 +192,7 @@ class Furniture:
                 if tid == _FOOTER and not self._named(above) and self._articles_own(above):
                     continue  # the entry's footer, its byline (WordPress's "posted-on")
                 return True
-            if (tid == _HEADER or _HEADER_MARKS.search(dom.marks(above.attributes))) \
+            if (tid == _HEADER or _HEADER_MARKS.search(self._marks_of(above))) \
                     and above.mem_id not in self._headline_boxes() \
                     and not self._over_headline(above):
                 header = True
