@@ -157,7 +157,10 @@ class Furniture:
             h1 for h1 in found.h1s[:3] if not names_the_site_h1([h1])]
         self._headed: set[int] | None = None
         self._near: set[int] | None = None  # the boxes of the <h1>s, 3 levels up
-        self._marks: dict[int, str] = {}  # class and id of the boxes met, by mem_id
+        # what is known of the boxes met, by mem_id (the dates of a page share boxes)
+        self._marks: dict[int, str] = {}  # their class and id
+        self._named_at: dict[int, bool] = {}  # named as furniture
+        self._header_at: dict[int, bool] = {}  # the page's header
 
     def _headline_boxes(self) -> set[int]:
         if self._headed is None:
@@ -165,7 +168,7 @@ class Furniture:
         return self._headed
 
     def _marks_of(self, el: LexborNode) -> str:
-        """``dom.marks`` of *el*, read once (the dates of a page share boxes)."""
+        """``dom.marks`` of *el*, read once."""
         mem_id = el.mem_id
         marks = self._marks.get(mem_id)
         if marks is None:
@@ -173,9 +176,24 @@ class Furniture:
         return marks
 
     def _named(self, el: LexborNode) -> bool:
-        marks = self._marks_of(el)
-        return bool(marks) and _FURNITURE.search(marks) \
-            and el.mem_id not in self._headline_boxes()
+        mem_id = el.mem_id
+        named = self._named_at.get(mem_id)
+        if named is None:
+            marks = self._marks_of(el)
+            named = self._named_at[mem_id] = bool(marks) and _FURNITURE.search(marks) \
+                and mem_id not in self._headline_boxes()
+        return named
+
+    def _page_header(self, box: LexborNode, tid: int) -> bool:
+        """True when *box* (of tag id *tid*) is a header that does not hold the
+        ``<h1>``, nor is the top of the article (:meth:`_over_headline`)."""
+        mem_id = box.mem_id
+        header = self._header_at.get(mem_id)
+        if header is None:
+            header = self._header_at[mem_id] = \
+                (tid == _HEADER or _HEADER_MARKS.search(self._marks_of(box))) \
+                and mem_id not in self._headline_boxes() and not self._over_headline(box)
+        return header
 
     def holds(self, el: LexborNode) -> bool:
         if self._named(el):
@@ -192,9 +210,7 @@ class Furniture:
                 if tid == _FOOTER and not self._named(above) and self._articles_own(above):
                     continue  # the entry's footer, its byline (WordPress's "posted-on")
                 return True
-            if (tid == _HEADER or _HEADER_MARKS.search(self._marks_of(above))) \
-                    and above.mem_id not in self._headline_boxes() \
-                    and not self._over_headline(above):
+            if self._page_header(above, tid):
                 header = True
         return False
 

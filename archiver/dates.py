@@ -206,14 +206,18 @@ def _date_line(el: LexborNode, furniture: bylines.Furniture,
     """The date of *el* when it is a line that says only that, or a byline that
     ends with it ("By: Nestor Corrales - Reporter / 05:40 AM March 05, 2024").
     *texts*, when given, gets the line's text when it has a date."""
+    if el.tag == "a":
+        return None
     raw = el.text()
     if len(raw) > max(_LINE_RAW_CHARS, SPACED_TEXT_CHARS):  # (as shown, longer still)
         return None  # a box of text, not a line (read no further)
+    if _DIGIT.search(raw) is None:  # (a date is read from digits: see textdates)
+        return None
     raw = text_of(el, raw)
     if len(raw) > _LINE_RAW_CHARS:
         return None
     text = bylines.without_updates(tn.squash(raw))
-    if not text or el.tag == "a" or len(text) > _LINE_CHARS or furniture.holds(el):
+    if not text or len(text) > _LINE_CHARS or furniture.holds(el):
         return None
     day = None
     if _BYLINE_START.match(text):  # its links are its writers'
@@ -238,6 +242,8 @@ _LINE_RAW_CHARS = 2000
 _LINE_CHARS = 160
 
 
+#: A digit of any script, which every date read from text holds.
+_DIGIT = re.compile(r"\d")
 #: The start of a byline: "By", "By:", "Por", "Par", "Von", "Oleh", 記者, 作者.
 _BYLINE_START = re.compile(r"\s*(?:by|por|par|von|oleh|記者|记者|作者)\b\s*[:：]?", re.IGNORECASE)
 
