@@ -255,6 +255,8 @@ def _byline_marks(marks: str) -> bool:
     return _BYLINE_MARKS.search(marks) and not UPDATED_MARKS.search(marks)
 
 
+#: A digit of any script, which every date read from text holds.
+_DIGIT = re.compile(r"\d")
 #: A day written with a two-digit year, day first, as German, Dutch, Nordic,
 #: Polish, Russian or Turkish bylines write it ("Do 25.04.24 | 14:07 Uhr"):
 #: dots only (with slashes, "04/05/24" is either order), and not a piece of a
@@ -313,13 +315,15 @@ def _byline_date_in(box: LexborNode, furniture: Furniture, texts: list[str] | No
         text = text_of(el)
         if not text or len(text) > 400:
             continue
-        text = tn.squash(text)
-        # the earliest when it names several: "Updated: March 14, 2019 | Published:
-        # March 12, 2019" (a page is updated after it is published); none said
-        # to be an update's ("Updated: 6 March 2024" alone is no publication date)
-        text = without_updates(text)
-        days = textdates.find_dates_in_text(text, limit=4)
-        day = min(days) if days else _short_year_date(text) or _titled_date(el)
+        if _DIGIT.search(text) is None:  # no date written (most bylines name a writer)
+            day = _titled_date(el)
+        else:
+            # the earliest when it names several: "Updated: March 14, 2019 | Published:
+            # March 12, 2019" (a page is updated after it is published); none said
+            # to be an update's ("Updated: 6 March 2024" alone is no publication date)
+            text = without_updates(tn.squash(text))
+            days = textdates.find_dates_in_text(text, limit=4)
+            day = min(days) if days else _short_year_date(text) or _titled_date(el)
         if day is not None:
             if dom.has_ancestor(el, _LINK):
                 teaser = teaser or day
