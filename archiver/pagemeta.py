@@ -244,9 +244,10 @@ def collect(tree: LexborHTMLParser, url: str, *, containers: bool = True) -> Mar
                 if parent is None or parent.tag_id not in _HEAD:
                     dated.append((el, prop, content))
                     prop = None
-            # its names, in this order (each in lower case, as one string: the same)
-            for name in f"{get('property') or ''} {get('name') or ''} {prop or ''}".lower().split():
-                setdefault(name, content)
+            for key in (get("property"), get("name"), prop):
+                if key:
+                    for name in key.lower().split():
+                        setdefault(name, content)
         elif tid in _CONTAINERS:
             if len(found.containers) < FOUND_MAX:
                 found.containers.append(el)
