@@ -124,12 +124,13 @@ def meta_charset(body: bytes) -> str | None:
 
 def _clean_sample(body: bytes, start: int = 0) -> bytes:
     """The bytes of *body* from *start*, cut before a possibly split character."""
-    sample = body[start:start + SAMPLE_BYTES]
-    if len(body) > start + SAMPLE_BYTES:
-        cut = max(sample.rfind(b"\n"), sample.rfind(b" "), sample.rfind(b">"))
-        if cut > len(sample) // 2:
-            sample = sample[: cut + 1]
-    return sample
+    end = start + SAMPLE_BYTES
+    if len(body) > end:  # (searched in place: one copy of the sample, not two)
+        cut = max(body.rfind(b"\n", start, end), body.rfind(b" ", start, end),
+                  body.rfind(b">", start, end))
+        if cut - start > SAMPLE_BYTES // 2:
+            end = cut + 1
+    return body[start:end]
 
 
 _NON_ASCII = re.compile(rb"[\x80-\xff]")

@@ -26,7 +26,15 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 
 from . import bylines, dom, textdates, titles
 from . import textnorm as tn
-from .pagemeta import Markup, first_str, is_article, itemprop_dates, iter_jsonld, text_of
+from .pagemeta import (
+    SPACED_TEXT_CHARS,
+    Markup,
+    first_str,
+    is_article,
+    itemprop_dates,
+    iter_jsonld,
+    text_of,
+)
 
 #: <meta> names/properties that carry the original publication date, best first.
 DATE_META = (
@@ -198,14 +206,21 @@ def _date_line(el: LexborNode, furniture: bylines.Furniture,
     """The date of *el* when it is a line that says only that, or a byline that
     ends with it ("By: Nestor Corrales - Reporter / 05:40 AM March 05, 2024").
     *texts*, when given, gets the line's text when it has a date."""
-    raw = text_of(el)
-    if len(raw) > _LINE_RAW_CHARS:  # a box of text, not a line (read no further)
+    if el.tag == "a":
+        return None
+    raw = el.text()
+    if len(raw) > max(_LINE_RAW_CHARS, SPACED_TEXT_CHARS):  # (as shown, longer still)
+        return None  # a box of text, not a line (read no further)
+    if _DIGIT.search(raw) is None:  # (a date is read from digits: see textdates)
+        return None
+    raw = text_of(el, raw)
+    if len(raw) > _LINE_RAW_CHARS:
         return None
     text = bylines.without_updates(tn.squash(raw))
-    if not text or el.tag == "a" or furniture.holds(el):
+    if not text or len(text) > _LINE_CHARS or furniture.holds(el):
         return None
     day = None
-    if _BYLINE_START.match(text) and len(text) <= 160:  # its links are its writers'
+    if _BYLINE_START.match(text):  # its links are its writers'
         days = textdates.find_dates_in_text(text, limit=2)
         day = days[0] if len(set(days)) == 1 else None
     # (not a link's: a teaser dates another article)
@@ -220,10 +235,15 @@ def _date_line(el: LexborNode, furniture: bylines.Furniture,
 
 
 #: Characters of an element's text, spaces included, past which it is no line of
-#: :func:`_date_line` (which keeps 160 once spaces are squashed).
+#: :func:`_date_line` (which keeps :data:`_LINE_CHARS` once spaces are squashed).
 _LINE_RAW_CHARS = 2000
+#: Characters of a line that :func:`_date_line` reads (a byline; other lines
+#: that are only a date hold at most 80).
+_LINE_CHARS = 160
 
 
+#: A digit of any script, which every date read from text holds.
+_DIGIT = re.compile(r"\d")
 #: The start of a byline: "By", "By:", "Por", "Par", "Von", "Oleh", 記者, 作者.
 _BYLINE_START = re.compile(r"\s*(?:by|por|par|von|oleh|記者|记者|作者)\b\s*[:：]?", re.IGNORECASE)
 

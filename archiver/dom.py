@@ -184,7 +184,8 @@ def marks(attrs: dict[str, str | None]) -> str:
 
 
 class MarksPattern:
-    """A regular expression searched in class and id names, case ignored.
+    """A regular expression searched in class and id names (or short text, a
+    byline), case ignored.
 
     With ``re.IGNORECASE`` the regex engine tries the pattern at every
     character (it has no quick scan for the letters a match can start with),

@@ -136,7 +136,7 @@ def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bo
     tree, charset = parse_html(body, content_type, url=url)
     if tree is None:
         return PageInfo(kind="html", charset=charset)
-    found = collect(tree, url)
+    found = collect(tree, url, containers=with_text)  # (the main text's boxes)
     meta = found.meta
     h1_text, qualified = article_h1(found.h1s, (found.title, meta.get("og:title")))
     # an <h1> that names the page's section, as the <title> does after the

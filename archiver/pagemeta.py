@@ -55,7 +55,7 @@ class Markup:
     jsonld: list[Any] = field(default_factory=list)
     h1s: list[LexborNode] = field(default_factory=list)
     times: list[LexborNode] = field(default_factory=list)
-    containers: list[LexborNode] = field(default_factory=list)  # <article>, <main>
+    containers: list[LexborNode] = field(default_factory=list)  # <article>, <main>, if asked
     canonical: str | None = None
     refresh: str | None = None
     password: bool = False
@@ -68,9 +68,11 @@ class Markup:
 #: selector costs the query a test of every element of the page, the one of
 #: any element by its ``itemprop`` as much as two by name: the
 #: ``itemprop=datePublished`` values are left to :func:`itemprop_dates`, for
-#: the few pages not dated before.
-_WANTED = ("base[href], meta, script[type*=\"ld+json\" i], h1, time, input[type=password i], "
-           "article, main")
+#: the few pages not dated before, and the ``<base>`` before a ``<meta>``
+#: refresh, which few pages have, to :func:`_base_at`.
+_WANTED = "meta, script[type*=\"ld+json\" i], h1, time, input[type=password i]"
+#: The boxes of the main text, queried with them when asked for.
+_CONTAINERS_WANTED = f"{_WANTED}, article, main"
 #: The elements of which collect() reads the first (with the <base> before
 #: them): the <title> and the canonical link, which a page has in its <head>.
 #: Queried in the <head>, then in the <body> only when not found there, they
@@ -93,7 +95,7 @@ FOUND_MAX = 200
 META_NAMES_MAX = 2000
 
 
-def text_of(el: LexborNode) -> str:
+def text_of(el: LexborNode, raw: str | None = None) -> str:
     """All text inside *el*, read as a browser shows it: a space where a line
     breaks, at a ``<br>`` ("Storm hits coast<br>as thousands flee") and
     around a block (``<div>``, ``<p>``, ``<li>``...: "<div>Storm hits
@@ -104,12 +106,15 @@ def text_of(el: LexborNode) -> str:
     their text keeps the spaces it writes.
 
     A box of more than :data:`SPACED_TEXT_CHARS` characters spaces its lines
-    (``<br>``) only: it is no heading or date line.
+    (``<br>``) only: it is no heading or date line, and what it shows is no
+    shorter than all its text as written (*raw*, ``el.text()``, when the
+    caller has it).
     """
+    if raw is None:
+        raw = el.text()
     first = el.child
     if first is None or (first.tag == "-text" and first.next is None):
-        return el.text()
-    raw = el.text()
+        return raw
     if len(raw) > SPACED_TEXT_CHARS:
         if el.css_first("br") is None:
             return raw
@@ -158,10 +163,20 @@ def absolute(base: str, href: str | None) -> str | None:
     href = tn.squash(href)
     if not href or href.startswith(("javascript:", "data:", "mailto:")):
         return None
+    if _PLAIN_URL.fullmatch(href) and base.isascii() and "[" not in base and "]" not in base:
+        return href  # what urljoin gives (at a third of its cost)
     try:
         return urljoin(base, href)
     except ValueError:
         return None
+
+
+#: An address that ``urljoin`` gives back as it is, whatever the base (one it
+#: can read: in ASCII, no IPv6 brackets): absolute http(s), the scheme in lower
+#: case, a host of ASCII letters, digits, dots and hyphens (which it does not
+#: check), no ``;`` in the path (no parameters to split off), no fragment and no
+#: empty query (which it would drop), no white space (which it would remove).
+_PLAIN_URL = re.compile(r"https?://[a-zA-Z0-9.-]+(?::[0-9]*)?(?:/[^\s;?#]*)?(?:\?[^\s#]+)?")
 
 
 _REFRESH_URL = re.compile(r"""^\s*(\d*)(?:\.\d*)?\s*[;,]?\s*(?:url\s*=\s*)?["']?([^"']*)""", re.I)
@@ -192,33 +207,34 @@ _FOOTER = dom.tag_id("footer")
 _TOP = dom.tag_ids("body", "html")
 
 
-def collect(tree: LexborHTMLParser, url: str) -> Markup:
+def collect(tree: LexborHTMLParser, url: str, *, containers: bool = True) -> Markup:
     """What the markup of *tree* says, from one CSS query over the document
     (and one over its <head> for the elements read once). A date's ``<meta
     itemprop>`` in the <body> is read after the others, and left out in an
     ``<aside>``, ``<nav>``, link or box of teasers (:data:`_TEASER_BOXES`)
     below the boxes of the first ``<h1>``, and in a ``<footer>`` outside them:
-    a "most read" teaser's microdata dates another article."""
+    a "most read" teaser's microdata dates another article. Without
+    *containers*, ``Markup.containers`` stays empty (the main text's boxes:
+    a reader of the headline and date only needs none)."""
     found = Markup()
-    base = url
     root = tree.root
     if root is None:
         return found
     meta = found.meta
     setdefault = meta.setdefault
     dated: list[tuple[LexborNode, str, str]] = []  # a date's <meta itemprop> in the <body>
-    for el in root.css(_WANTED):
+    for el in root.css(_CONTAINERS_WANTED if containers else _WANTED):
         tid = el.tag_id
         if tid == _META:  # <meta itemprop> is read with the other <meta> values
             # most of the elements read: their names and content are read here
-            # (and http-equiv, rare, in _collect_equiv); of the others, only
-            # a <base> has attributes read
+            # (and http-equiv, rare, in _collect_equiv); the other elements'
+            # attributes are not read
             get = el.attributes.get
             content = get("content")
             if content is None:
                 continue
             equiv = get("http-equiv")
-            if equiv and _collect_equiv(equiv, content, found, base, el):
+            if equiv and _collect_equiv(equiv, content, found, url, el, root):
                 continue
             if len(meta) >= META_NAMES_MAX:
                 continue
@@ -248,8 +264,6 @@ def collect(tree: LexborHTMLParser, url: str) -> Markup:
                 found.h1s.append(el)
         elif tid == _INPUT:  # type=password
             found.password = found.password or not _in_furniture(el)
-        elif tid == _BASE:  # for a <meta> refresh after it
-            base = _base(url, el, base)
     if dated:
         headline = {a.mem_id for a in dom.ancestors(found.h1s[0])} if found.h1s else set()
         for i, (el, prop, content) in enumerate(dated):
@@ -296,6 +310,18 @@ def _collect_first(tree: LexborHTMLParser, root: LexborNode, found: Markup, url:
                 base = _base(url, el, base)
         if found.title is not None and found.canonical is not None:
             return
+
+
+def _base_at(root: LexborNode, el: LexborNode, url: str) -> str:
+    """The base URL at the ``<meta http-equiv>`` *el* of the page at *url*
+    (under *root*): after the ``<base href>`` elements before it."""
+    base = url
+    for other in root.css("base[href], meta[http-equiv]"):
+        if other.mem_id == el.mem_id:
+            break
+        if other.tag_id == _BASE:
+            base = _base(url, other, base)
+    return base
 
 
 def _base(url: str, el: LexborNode, base: str) -> str:
@@ -353,15 +379,16 @@ def _in_svg(el: LexborNode) -> bool:
     return dom.has_ancestor(el, _SVG)
 
 
-def _collect_equiv(equiv: str, content: str, found: Markup, base: str,
-                   el: LexborNode) -> bool:
-    """Read a ``<meta http-equiv>`` with *content*; False when it is read as
-    the other ``<meta>`` are (by its names)."""
+def _collect_equiv(equiv: str, content: str, found: Markup, url: str,
+                   el: LexborNode, root: LexborNode) -> bool:
+    """Read a ``<meta http-equiv>`` with *content* of the page at *url* (whose
+    root element is *root*); False when it is read as the other ``<meta>`` are
+    (by its names)."""
     equiv = equiv.lower()
     if equiv == "refresh" and content and found.refresh is None:
         # not in <noscript> (a browser running scripts ignores it)
         if not dom.has_ancestor(el, _NOSCRIPT):
-            found.refresh = refresh_target(content, base)
+            found.refresh = refresh_target(content, _base_at(root, el, url))
         return True
     if equiv == "content-language" and content:
         found.meta.setdefault("content-language", content)

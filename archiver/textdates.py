@@ -194,6 +194,11 @@ _TEXT_DATES = (
 #: text in ASCII, as most of it is.
 _SCRIPT_ONLY_AT = frozenset({2, 5, 6, 7, 9, 10, 12, 14, 15, 16})
 _LATIN_TEXT_DATES = tuple(p for i, p in enumerate(_TEXT_DATES) if i not in _SCRIPT_ONLY_AT)
+#: The patterns of :data:`_TEXT_DATES` (by position) every match of which holds a
+#: year of the common era, "19xx" or "20xx" (:data:`_YEAR`): not tried on text
+#: without one.
+_WITH_YEAR_AT = frozenset({0, 1, 2, 3, 4, 5, 7, 8, 12, 14, 15})
+_YEAR = re.compile(r"(?:19|20)\d\d")
 #: The year before the first of each era: Japanese (平成元年 is 1989), and the
 #: Republic of China's (民國105年 is 2016).
 _ERAS = {"昭和": 1925, "平成": 1988, "令和": 2018, "民國": 1911, "民国": 1911}
@@ -295,13 +300,47 @@ def _ascii_digits(text: str) -> str:
     return text if text.isascii() else text.translate(_DIGITS)
 
 
+#: A digit of any script (``\d`` matches them all, in the patterns too).
+_DIGIT = re.compile(r"\d")
+
+#: How :data:`_TEXT_DATES` are tried, in their order: each pattern, whether it
+#: needs a year, and whether it is searched in the text in lower case. On text
+#: in ASCII, the patterns that ignore case are searched as written (in lower
+#: case) in the text in lower case, which finds the same at the same places,
+#: three times as fast (``re.IGNORECASE`` leaves the engine no quick scan).
+_Tried = tuple[tuple[re.Pattern[str], bool, bool], ...]
+
+
+def _tried(in_ascii: bool) -> _Tried:
+    return tuple(
+        (re.compile(p.pattern, p.flags & ~re.IGNORECASE), i in _WITH_YEAR_AT, True)
+        if in_ascii and p.flags & re.IGNORECASE else (p, i in _WITH_YEAR_AT, False)
+        for i, p in enumerate(_TEXT_DATES) if not (in_ascii and i in _SCRIPT_ONLY_AT))
+
+
+_TRIED_ON_ASCII, _TRIED_ON_ANY = _tried(True), _tried(False)
+
+
+def _searches(text: str) -> Iterator[tuple[re.Pattern[str], str]]:
+    """The patterns of :data:`_TEXT_DATES` that may match *text* (its digits
+    in ASCII), in order, each with the form of *text* to search."""
+    in_ascii = text.isascii()
+    lowered = text.lower() if in_ascii else text
+    year = _YEAR.search(text) is not None
+    for pattern, needs_year, lower in _TRIED_ON_ASCII if in_ascii else _TRIED_ON_ANY:
+        if year or not needs_year:
+            yield pattern, lowered if lower else text
+
+
 def find_dates_in_text(text: str, limit: int = 20) -> list[dt.date]:
     """Plausible dates written in free *text*, in order of appearance (in any
     script's digits)."""
+    if _DIGIT.search(text) is None:  # every pattern reads a digit (most bylines have none)
+        return []
     text = _ascii_digits(text)
     found: list[tuple[int, dt.date]] = []
-    for pattern in _LATIN_TEXT_DATES if text.isascii() else _TEXT_DATES:
-        for m in pattern.finditer(text):
+    for pattern, searched in _searches(text):
+        for m in pattern.finditer(searched):
             day = _match_to_date(m)
             if pattern is _NUMERIC_DAY_FIRST and day is not None:
                 day = _by_us_clock(text, m, day) or _by_weekday(text, m, day)
@@ -385,8 +424,8 @@ def parse_date(value: str | None, *, monthfirst: bool = False) -> dt.date | None
         if parsed:
             day = _day(parsed[0], parsed[1], parsed[2])
     else:
-        for pattern in _LATIN_TEXT_DATES if value.isascii() else _TEXT_DATES:
-            found = pattern.search(value)
+        for pattern, searched in _searches(value):
+            found = pattern.search(searched)
             if found:
                 day = _match_to_date(found, monthfirst=monthfirst and pattern is _NUMERIC_DAY_FIRST)
                 if day is not None:

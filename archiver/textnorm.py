@@ -130,14 +130,18 @@ def tokens_f1(ta: list[str], tb: list[str]) -> float:
     """Token F1 overlap of two lists of :func:`tokens` (bags of words), 0.0 to 1.0."""
     if not ta or not tb:
         return 0.0
-    counts: dict[str, int] = {}
-    for t in ta:
-        counts[t] = counts.get(t, 0) + 1
-    common = 0
-    for t in tb:
-        if counts.get(t, 0) > 0:
-            counts[t] -= 1
-            common += 1
+    a, b = set(ta), set(tb)
+    if len(a) == len(ta) and len(b) == len(tb):  # no word twice, as in most titles: sets
+        common = len(a & b)
+    else:
+        counts: dict[str, int] = {}
+        for t in ta:
+            counts[t] = counts.get(t, 0) + 1
+        common = 0
+        for t in tb:
+            if counts.get(t, 0) > 0:
+                counts[t] -= 1
+                common += 1
     if not common:
         return 0.0
     precision, recall = common / len(tb), common / len(ta)

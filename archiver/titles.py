@@ -44,14 +44,24 @@ def _key(text: str) -> str:
     return _NOT_ALNUM.sub("", comparable(text))
 
 
+#: An http(s) URL whose host ``urlsplit`` reads as written: the scheme in
+#: lower case, a host of ASCII letters, digits, dots and hyphens, maybe a port,
+#: then the path, query or fragment (or nothing).
+_PLAIN_HOST = re.compile(r"https?://([a-zA-Z0-9.-]+)(?::[0-9]*)?(?=[/?#]|\Z)")
+
+
 def domain_names(url: str | None) -> list[str]:
     """Site-name guesses from a URL's host: ``www.thediplomat.com`` -> ["thediplomat"]."""
     if not url:
         return []
-    try:
-        host = (urlsplit(url).hostname or "").lower()
-    except ValueError:
-        return []
+    plain = _PLAIN_HOST.match(url)
+    if plain:
+        host = plain.group(1).lower()  # what urlsplit(url).hostname gives, a quarter of its cost
+    else:
+        try:
+            host = (urlsplit(url).hostname or "").lower()
+        except ValueError:
+            return []
     labels = [x for x in host.split(".") if x and x not in ("www", "m", "amp", "edition", "mobile")]
     if len(labels) >= 2:
         labels = labels[:-1]  # drop the top-level domain
@@ -91,8 +101,8 @@ def _abbreviates(label: str, words: list[str]) -> bool:
 
     ``hongkongfp`` abbreviates "Hong Kong Free Press"; ``nyt`` "New York Times".
     """
-    if not words or len(words) > 8 or len(words) < 2:
-        return False
+    if not words or len(words) > 8 or len(words) < 2 or label[:1] != words[0][:1]:
+        return False  # (the label starts as its first word does)
 
     seen: dict[tuple[int, int], bool] = {}
 
@@ -215,10 +225,14 @@ def title_parts(title: str) -> list[str]:
     return [title[start:end].strip() for start, end in _split_title(title)]
 
 
-def _split_title(title: str) -> list[tuple[int, int]]:
-    """(start, end) of the parts of *title* between site-name separators."""
+@functools.lru_cache(maxsize=16)
+def _split_title(title: str) -> tuple[tuple[int, int], ...]:
+    """(start, end) of the parts of *title* between site-name separators.
+
+    Remembered for the last few titles: a page's <title> and og:title are
+    split by each step that weighs its headline (half the calls)."""
     if _SEPARATOR_CHAR.search(title) is None:  # the quick answer for most titles
-        return [(0, len(title))] if title else []
+        return ((0, len(title)),) if title else ()
     spans: list[tuple[int, int]] = []
     pos = 0
     for m in _SEPARATORS.finditer(title):
@@ -227,4 +241,4 @@ def _split_title(title: str) -> list[tuple[int, int]]:
         pos = m.end()
     if pos < len(title):
         spans.append((pos, len(title)))
-    return spans
+    return tuple(spans)

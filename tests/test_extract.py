@@ -184,6 +184,37 @@ def test_one_pass_keeps_the_first_elements_of_each_kind():
     assert found.h1s[0].text() == "H0" and found.jsonld[-1] == {"n": FOUND_MAX - 1}
 
 
+def test_collect_without_the_main_texts_boxes_reads_the_rest_alike():
+    """``collect(..., containers=False)``, as a reader of headline and date
+    asks, leaves out the <article>/<main> boxes only: every other value is the
+    same, a <meta> refresh resolved against the <base> before it (not the one
+    after)."""
+    from archiver.dom import parse_html
+    from archiver.pagemeta import Markup, collect
+
+    doc = ("<html><head><title>T</title><base href='/b/'>"
+           "<meta http-equiv='refresh' content='0; url=next'><base href='/late/'>"
+           "<meta property='og:title' content='O'><link rel=canonical href=c>"
+           "<script type='application/ld+json'>{\"@type\": \"NewsArticle\"}</script></head>"
+           "<body><main><article><h1>H</h1><time datetime='2016-05-03'>3 May</time>"
+           "<meta itemprop='datePublished' content='2016-05-03'></article></main>"
+           "<form><input type=password></form></body></html>")
+    tree, _ = parse_html(doc.encode(), "text/html")
+    assert tree is not None
+    whole = collect(tree, "https://example.com/a/b")
+    lean = collect(tree, "https://example.com/a/b", containers=False)
+    assert [el.tag for el in whole.containers] == ["main", "article"] and lean.containers == []
+    assert whole.refresh == "https://example.com/b/next"
+
+    def rest(found: Markup) -> tuple[object, ...]:
+        return (found.title, found.meta, found.jsonld, [el.mem_id for el in found.h1s],
+                [el.mem_id for el in found.times], found.canonical, found.refresh,
+                found.password)
+
+    assert rest(lean) == rest(whole)
+    assert whole.password and whole.meta["datepublished"] == "2016-05-03"
+
+
 @pytest.mark.parametrize(("doc", "title", "canonical"), [
     # in the <head>, where pages have them; the <body> is not queried for them
     ("<head><title>A</title><link rel=canonical href=/c></head>"
