@@ -10,7 +10,6 @@ command); the shared options and the settings they override are here.
 from __future__ import annotations
 
 import datetime as dt
-import functools
 import gc
 import json
 import logging
@@ -138,7 +137,9 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
     from .storeopen import open_store
 
     setup_logging(log_format, logging.WARNING - 10 * verbose)
-    sources = load_sources(sources_path)
+    # handed over to the cycle, not kept here: once they are in the database,
+    # the cycle reads them from there and lets these go (see archiver.worklist)
+    handed = [load_sources(sources_path)]
     settings = make_settings(sources_path, config, timeout, per_host_delay, allow_private)
     # (SIGTERM and SIGHUP, as Ctrl-C, until the cycle and after it)
     with stops_interrupt():
@@ -148,9 +149,9 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
             store = open_store(archive)
             try:
                 with Progress(sys.stderr) as progress:
-                    summary = eventloop.run(until_signalled(functools.partial(
-                        run_cycle, sources, archive=archive, settings=settings,
-                        progress=progress.update, store=store)))
+                    summary = eventloop.run(until_signalled(lambda stop: run_cycle(
+                        handed.pop(), archive=archive, settings=settings,
+                        progress=progress.update, store=store, stop=stop)))
                 if summary.interrupted:
                     tell(f"interrupted: {summary.checked} citations checked and kept; the "
                          f"next `archiver {command}` goes on from there")

@@ -34,7 +34,7 @@ import random
 import sqlite3
 import time
 import urllib.parse
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -43,7 +43,6 @@ from .capture import Archiving, CaptureWriter, fetch_specs
 from .classify import http_status_of
 from .cpupool import MIN_URLS, PagePool, extract_body, worker_count
 from .exceptions import StorageError
-from .exchange import request_form, request_key
 from .fetch import Fetcher, discard, make_client
 from .judgement import CITED_PAGE_STATUSES, Judgement, analyse, assess
 from .models import (
@@ -71,6 +70,7 @@ from .warc import (
 from .warcparts import payload_digest_of
 from .warcread import archive_paths, prepare_archive, record_closed_files, vouch_for
 from .workerproc import JobTimedOut
+from .worklist import Cited, Subjects, Worklist
 
 LOGGER = logging.getLogger(__name__)
 
@@ -123,7 +123,7 @@ def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None,
 class Cycle:
     """The state of one running cycle."""
 
-    def __init__(self, *, sources: Sources, settings: Settings, store: Store,
+    def __init__(self, *, settings: Settings, store: Store,
                  fetcher: Fetcher, writer: WarcWriter, cycle_id: int,
                  progress: ProgressFn | None, pool: PagePool | None = None) -> None:
         self.settings = settings
@@ -134,15 +134,17 @@ class Cycle:
         self.captures = CaptureWriter(store, writer, settings)
         self.cycle_id = cycle_id
         self.progress = progress
-        self.events = {e.id: e for e in sources.events}
         self.summary = CycleSummary(cycle_id=cycle_id, started=now_utc())
         self._pending: list[Callable[[], None]] = []
         self._pending_urls = 0  # URLs whose rows are in _pending
         self._shown: list[CheckOutcome] = []  # results told once their rows are committed
         self._last_flush = time.monotonic()
         self._probes: dict[str, asyncio.Future[Probe | None]] = {}
-        self._deferred: list[tuple[FetchResult, list[Citation], dict[str, int | None]]] = []
-        self._judged: set[str] = set()  # URLs whose citations have (or will have) a check
+        self._deferred: list[tuple[FetchResult, Cited, dict[str, int | None]]] = []
+        # the URLs in hand whose citations have (or will have) a check: only the
+        # URL in hand is asked about (record_failure), and a URL is let go when
+        # done (done_with), so the set holds no more than the URLs in flight
+        self._judged: set[str] = set()
         # a defect met on a URL (record_failure) may leave records written whose
         # rows are not: its fetch's, or a batch rolled back by a failed flush
         self.rows_unsure = False
@@ -207,7 +209,7 @@ class Cycle:
         return await fut
 
     # -- one URL ------------------------------------------------------------
-    async def process(self, url: str, citations: list[Citation]) -> None:
+    async def process(self, url: str, cited: Cited) -> None:
         started = time.monotonic()
         result = await self.fetcher.fetch(url)
         try:
@@ -234,7 +236,7 @@ class Cycle:
                     else await self._extract(final)
             else:
                 page, judged, records = await self._analyse(
-                    result, same, probe, citations, stored=stored,
+                    result, same, probe, cited, stored=stored,
                     final_digest=digests.get(id(final)) if final is not None else None,
                     archiving=self.captures.archiving(hops, plans))
             rows, meta = self.captures.write(
@@ -288,12 +290,12 @@ class Cycle:
             return
         self._judged.add(url)
         if judged is None:
-            self._deferred.append((result, citations, ids))
+            self._deferred.append((result, cited, ids))
         else:
             self._apply(judged, result, page, ids)
         self.flush()
 
-    def record_failure(self, url: str, citations: list[Citation], exc: Exception) -> None:
+    def record_failure(self, url: str, cited: Cited, exc: Exception) -> None:
         """Log a defect met on *url* (called while handling it): its citations are
         ``unreachable`` by the rule ``internal-error``, not counted towards dead."""
         LOGGER.exception("unexpected error while processing %s", url)
@@ -302,12 +304,16 @@ class Cycle:
             self._judged.add(url)
             reason = (f"archiver failed on this URL ({type(exc).__name__}: {exc}); not "
                       "counted as a failure of the link; the log has the details.")
-            for c, event, history in zip(*self._inputs(citations), strict=True):
+            for c, event, history in zip(*self._inputs(cited), strict=True):
                 verdict = Verdict("unreachable", "internal-error", reason,
                                   history.consecutive_failures, history.first_failure_at)
                 self._record(c, event, FetchResult(url), None, verdict, [], dict.fromkeys(
                     ("fetch", "capture")))
             self.flush()
+
+    def done_with(self, url: str) -> None:
+        """Forget *url*, handled (its rows queued, or its failure recorded)."""
+        self._judged.discard(url)
 
     async def _extract(self, hop: Hop | None) -> PageInfo | None:
         """Extraction of *hop*'s body, in a worker process when the cycle has them
@@ -322,16 +328,15 @@ class Cycle:
             return None
 
     def _judge(self, result: FetchResult, page: PageInfo | None, probe: Probe | None,
-               citations: Iterable[Citation], *, network_down: bool,
-               ids: dict[str, int | None]) -> None:
+               cited: Cited, *, network_down: bool, ids: dict[str, int | None]) -> None:
         """Classify and record the citations of one fetched URL, in this process."""
-        cited, events, histories = self._inputs(citations)
+        citations, events, histories = self._inputs(cited)
         verdicts, blob = assess(result, page, self.store.baseline(result.url), probe, events,
                                 histories, network_down, now_utc(), self.settings.check)
-        self._apply(Judgement(cited, events, verdicts, None, blob), result, page, ids)
+        self._apply(Judgement(citations, events, verdicts, None, blob), result, page, ids)
 
     async def _analyse(self, result: FetchResult, same: bool, probe: Probe | None,
-                       citations: Iterable[Citation], *, stored: StoredBaseline | None,
+                       cited: Cited, *, stored: StoredBaseline | None,
                        final_digest: str | None, archiving: Archiving | None,
                        ) -> tuple[PageInfo | None, Judgement,
                                   list[tuple[Record | None, Record]] | None]:
@@ -344,7 +349,7 @@ class Cycle:
         the pool's time limit, the URL is judged and archived here without
         its page's extraction.
         """
-        cited, events, histories = self._inputs(citations)
+        citations, events, histories = self._inputs(cited)
         body = None if same else _body(result.final, self.settings)
         try:
             page, verdicts, blob, records = await self.pool.call(
@@ -358,14 +363,13 @@ class Cycle:
             note = f"; the page was left unread (reading it ran past {self.pool.job_seconds:g} s)"
             verdicts = [(dataclasses.replace(v, reason=v.reason.rstrip(".") + note + "."), flags)
                         for v, flags in verdicts]
-        return page, Judgement(cited, events, verdicts, final_digest, blob), records
+        return page, Judgement(citations, events, verdicts, final_digest, blob), records
 
-    def _inputs(self, citations: Iterable[Citation],
-                ) -> tuple[list[Citation], list[Event], list[FailureHistory]]:
-        cited = list(citations)
-        events = [self.events[c.event_id] for c in cited]
-        histories = [self.store.failure_history(c.event_id, c.url) for c in cited]
-        return cited, events, histories
+    def _inputs(self, cited: Cited) -> tuple[list[Citation], list[Event], list[FailureHistory]]:
+        """The citations of a URL, their events and their histories of failures."""
+        citations = list(cited.citations)
+        histories = [self.store.failure_history(c.event_id, c.url) for c in citations]
+        return citations, list(cited.events), histories
 
     def _apply(self, judged: Judgement, result: FetchResult, page: PageInfo | None,
                ids: dict[str, int | None]) -> None:
@@ -424,26 +428,9 @@ class Cycle:
     def judge_deferred(self) -> None:
         down = self.network_down()
         self.summary.network_down = down
-        for result, citations, ids in self._deferred:
-            self._judge(result, None, None, citations, network_down=down, ids=ids)
+        for result, cited, ids in self._deferred:
+            self._judge(result, None, None, cited, network_down=down, ids=ids)
         self._deferred.clear()
-
-
-def _group(sources: Sources, done: set[tuple[str, str]]) -> dict[str, list[Citation]]:
-    """The citations to check, by the URL fetched for them: the citations of
-    one request (:func:`~archiver.exchange.request_key`), whatever form each is
-    written in (``http://HOST/a#main`` is ``http://host/a``, ``/%7Ea`` is
-    ``/~a``), are one group, fetched as the first of them is cited
-    (:func:`~archiver.exchange.request_form`). One fetch and one first snapshot
-    serve them all; each keeps its own URL in its check."""
-    groups: dict[str, list[Citation]] = {}
-    fetched: dict[str, str] = {}  # a request's key -> the URL asked for: as first cited
-    for c in sources.citations:
-        if (c.event_id, c.url) in done:
-            continue
-        url = fetched.setdefault(request_key(c.url), request_form(c.url))
-        groups.setdefault(url, []).append(c)
-    return groups
 
 
 def resumable_cycle(store: Store, sources: Sources
@@ -457,7 +444,7 @@ def resumable_cycle(store: Store, sources: Sources
     if cycle_id is None:
         return None
     done = {(c["event_id"], c["url"]) for c in store.checks_of_cycle(cycle_id)}
-    if _group(sources, done):
+    if any((c.event_id, c.url) not in done for c in sources.citations):
         return cycle_id, done
     store.finish_cycle(cycle_id)
     return None
@@ -479,35 +466,43 @@ async def run_cycle(sources: Sources, *, archive: Path, settings: Settings,
         record_closed_files(store, paths["warc"])
         store.sync_sources(sources)
         resumed = resumable_cycle(store, sources)
+        skipped, checked_in = 0, None
         if resumed is not None:
-            cycle_id, done = resumed
-            LOGGER.info("resuming cycle %s (%d citations already checked)", cycle_id, len(done))
+            cycle_id, skipped = resumed[0], len(resumed[1])
+            checked_in = cycle_id
+            LOGGER.info("resuming cycle %s (%d citations already checked)", cycle_id, skipped)
         else:
-            cycle_id, done = store.start_cycle(sources.path, os.getpid()), set()
-        groups = _group(sources, done)
+            cycle_id = store.start_cycle(sources.path, os.getpid())
+        del resumed  # (the citations checked: checked_in says them again)
+        # from here on the citations are read from the database (worklist):
+        # the sources are let go (a caller that hands them over, as the CLI
+        # does, holds no more than a few URLs' citations through the cycle)
+        work = Worklist(store, Subjects(sources), checked_in=checked_in)
+        sources_path = sources.path
+        del sources
         # workers fork before the client exists: they inherit no connection
-        pool = PagePool(worker_count(settings.check.processes) if len(groups) >= MIN_URLS else 0)
+        pool = PagePool(worker_count(settings.check.processes) if len(work) >= MIN_URLS else 0)
         _space_collections(thresholds)  # before the fork: the workers inherit it
         pool.start()
         try:
             async with make_client(settings.fetch) as client:
                 fetcher = Fetcher(client, settings.fetch, paths["tmp"], stop=stop)
                 writer = WarcWriter(paths["warc"], settings.warc, SOFTWARE,
-                                    {"operator": "archiver", "sources": str(sources.path)},
+                                    {"operator": "archiver", "sources": str(sources_path)},
                                     on_open=store.note_warc_file,
                                     on_close=lambda name: vouch_for(store, paths["warc"] / name))
-                cycle = Cycle(sources=sources, settings=settings, store=store, fetcher=fetcher,
-                              writer=writer, cycle_id=cycle_id, progress=progress, pool=pool)
-                cycle.summary.urls = len(groups)
-                cycle.summary.skipped = len(done)
+                cycle = Cycle(settings=settings, store=store, fetcher=fetcher, writer=writer,
+                              cycle_id=cycle_id, progress=progress, pool=pool)
+                cycle.summary.urls = len(work)
+                cycle.summary.skipped = skipped
                 if progress:
-                    progress("start", None, sum(len(v) for v in groups.values()))
+                    progress("start", None, work.citations)
                 try:
                     # twice the URLs of the requests let in flight (the fetcher holds
                     # those to fetch.concurrency): while a URL's page is analysed,
                     # written, or waits for its probe, another URL's request is out
                     try:
-                        await _drive(cycle, groups, 2 * settings.fetch.concurrency, stop)
+                        await _drive(cycle, work, 2 * settings.fetch.concurrency, stop)
                     except StorageError:
                         # the records written are whole (a failed write is cut
                         # back): their rows are kept if the database can take them
@@ -549,25 +544,27 @@ def _space_collections(thresholds: tuple[int, int, int]) -> None:
     gc.set_threshold(max(thresholds[0], GC_YOUNGEST), *thresholds[1:])
 
 
-async def _drive(cycle: Cycle, groups: dict[str, list[Citation]], concurrency: int,
+async def _drive(cycle: Cycle, work: Worklist, concurrency: int,
                  stop: asyncio.Event | None) -> None:
     """Process URLs, at most *concurrency* at once; stop taking new ones on *stop*."""
-    items = iter(groups.items())  # groups does not change while the workers run
+    items = iter(work)  # work does not change while the workers run
 
     async def worker() -> None:
-        for url, citations in items:
+        for url, cited in items:
             if stop is not None and stop.is_set():
                 return
             try:
-                await cycle.process(url, citations)
+                await cycle.process(url, cited)
             except Stopped:  # its request was not made: the resumed cycle checks it
                 return
             except StorageError:
                 raise
             except Exception as exc:  # one bad page must not stop the cycle
-                cycle.record_failure(url, citations, exc)
+                cycle.record_failure(url, cited, exc)
+            finally:
+                cycle.done_with(url)
 
-    tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(groups))))]
+    tasks = [asyncio.create_task(worker()) for _ in range(max(1, min(concurrency, len(work))))]
     try:
         await asyncio.gather(*tasks)
     finally:  # after a failure (a full disk) the others stop too, before the WARC closes
