@@ -297,7 +297,7 @@ def _other_sources_said(store: Any, sources_path: Path) -> None:
 @format_option(["json", "table"], default="json")
 @handle_errors
 def extract(file: Path, url: str, content_type: str | None, fmt: str) -> None:
-    """Headline and publication date of one saved HTML (or PDF) page.
+    """Headline and publication date of one saved HTML (or PDF, or .txt) page.
 
     Example: archiver extract page.html --url https://example.org/news/1 --format json
     """
@@ -315,6 +315,8 @@ def extract(file: Path, url: str, content_type: str | None, fmt: str) -> None:
     except OSError as exc:
         raise InputError(f"cannot read: {exc.strerror or exc}", path=file) from None
     body = raw
+    if content_type is None and file.suffix.lower() == ".txt":
+        content_type = "text/plain"  # a statement saved as text (HTML, PDF: told by their bytes)
     if raw[:2] == b"\x1f\x8b":  # a saved gzip file
         body, _ = decode_content(raw, "gzip", 64 * 1024 * 1024)
     page = extract_page(body, url=url, content_type=content_type, text=False)

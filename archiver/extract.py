@@ -36,7 +36,7 @@ import re
 
 from . import textdates
 from . import textnorm as tn
-from .content import data_kind, decode_text, is_html, is_pdf, is_text, sniff_charset
+from .content import data_kind, decode_text, is_html, is_pdf, is_text, media_type, sniff_charset
 from .datadocs import read_document
 from .dates import choose_date, dated_heading, section_heading
 from .dom import MAX_HTML_BYTES, parse_html
@@ -91,7 +91,7 @@ def extract(body: bytes, *, url: str, content_type: str | None = None,
             return _shown_clean(document)
         if is_html(body, content_type):
             return _shown_clean(_extract_html(body, url, content_type, text))
-        return _extract_other(body, content_type)
+        return _extract_other(body, content_type, url)
     except Exception:  # defensive: a page must never stop a capture
         LOGGER.exception("extraction failed for %s", url)
         return PageInfo()
@@ -120,15 +120,51 @@ def _shown_clean(page: PageInfo) -> PageInfo:
     return dataclasses.replace(page, headline=headline, title=title, h1=h1)
 
 
-def _extract_other(body: bytes, content_type: str | None) -> PageInfo:
+def _extract_other(body: bytes, content_type: str | None, url: str = "") -> PageInfo:
     """Text keeps its text (for drift); other media give nothing. (A JSON or XML
     document that parses is read by :mod:`archiver.datadocs`: here only one that
-    does not.)"""
+    does not.) A plain-text document (``text/plain``: a statement, a transcript)
+    has its first line as headline (:func:`_plain_headline`) and the day its URL
+    gives, else the first date in its first :data:`PLAIN_DATE_CHARS` characters."""
     if not is_text(content_type):
         return PageInfo(kind="other")
     charset = sniff_charset(body[:MAX_HTML_BYTES], content_type)
-    text = tn.squash(decode_text(body[:MAX_HTML_BYTES], charset), limit=MAX_TEXT_CHARS)
-    return PageInfo(kind="other", text=text, charset=charset)
+    decoded = decode_text(body[:MAX_HTML_BYTES], charset)
+    text = tn.squash(decoded, limit=MAX_TEXT_CHARS)
+    if media_type(content_type) != "text/plain" or not text:
+        return PageInfo(kind="other", text=text, charset=charset)
+    headline = _plain_headline(decoded)
+    url_day, has_day = textdates.date_from_url(url)
+    published = url_day if has_day else textdates.find_date_in_text(text[:PLAIN_DATE_CHARS])
+    if published is not None and not textdates.plausible(published):
+        published = None
+    return PageInfo(kind="other", headline=headline, title=headline, published=published,
+                    text=text, charset=charset,
+                    url_month=url_day if published is None and not has_day else None)
+
+
+#: Characters of a plain-text document in which its date is looked for: its
+#: top, where a statement or a transcript gives it (a date further on is most
+#: often one of the events it tells).
+PLAIN_DATE_CHARS = 1000
+#: Lengths a plain-text document's first line has when it is a title.
+_PLAIN_TITLE = range(8, 301)
+
+
+def _plain_headline(decoded: str) -> str | None:
+    """The first line with words of a plain-text document, when it reads as a
+    title: 8 to 300 characters, with letters, and not a date alone."""
+    for line in decoded[:10_000].splitlines():
+        line = tn.squash(line)
+        if not line:
+            continue
+        if len(line) not in _PLAIN_TITLE or not any(ch.isalpha() for ch in line):
+            return None
+        if textdates.find_date_in_text(line) is not None and \
+                len(re.sub(r"[\W\d_]+", "", line)) <= 12:  # "3 May 2016", "Posted: 2016-05-03"
+            return None
+        return line
+    return None
 
 
 def _extract_html(body: bytes, url: str, content_type: str | None, with_text: bool

@@ -396,6 +396,19 @@ def test_extract_reads_a_saved_page_and_refuses_what_is_not_one(tmp_path: Path) 
 
 
 
+def test_extract_reads_a_statement_saved_as_text(tmp_path: Path) -> None:
+    """A ``.txt`` file is read as plain text: its first line and the date at its top."""
+    saved = tmp_path / "statement.txt"
+    saved.write_text("Statement on the deportation of 32 Taiwanese from Malaysia\n\n"
+                     "3 May 2016\n\nThe Ministry has learnt that on 30 April ...\n",
+                     encoding="utf-8")
+    proc = archiver("extract", str(saved), "--url", "https://gov.invalid/st", "--format", "json")
+    assert proc.returncode == 0, proc.stderr
+    data = json.loads(proc.stdout)
+    assert (data["headline"], data["published"]) == (
+        "Statement on the deportation of 32 Taiwanese from Malaysia", "2016-05-03")
+
+
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM])
 def test_an_interrupted_run_keeps_what_it_checked(tmp_path: Path, sig: signal.Signals) -> None:
     """Ctrl-C (or SIGTERM) stops run as it stops the worker: the requests in flight
