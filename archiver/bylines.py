@@ -26,7 +26,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from . import dom, textdates
 from . import textnorm as tn
 from .headline import holds_a_logo, names_the_site_h1
-from .pagemeta import Markup, text_of
+from .pagemeta import SPACED_TEXT_CHARS, Markup, text_of
 
 #: Class and id words of a date that is an update's.
 UPDATED_MARKS = dom.MarksPattern(r"modif|updat|edited|aktualis|actualiz|revis")
@@ -285,6 +285,10 @@ def date_byline(tree: LexborHTMLParser, furniture: Furniture
 
 #: Bylines (byline-like elements with some text) read before a search gives up.
 _BYLINES_READ = 60
+#: Characters of a byline's text past which it is a box of text, no byline.
+_BYLINE_CHARS = 400
+#: Elements whose text :func:`~archiver.pagemeta.text_of` does not read.
+_UNREAD = "script, style, template"
 #: The elements a byline may be: named by a class or an id.
 _NAMED = "[class], [id]"
 
@@ -312,8 +316,13 @@ def _byline_date_in(box: LexborNode, furniture: Furniture, texts: list[str] | No
             continue
         if not _byline_marks(dom.marks(el.attributes)):
             continue
-        text = text_of(el)
-        if not text or len(text) > 400:
+        raw = el.text()
+        if len(raw) > _BYLINE_CHARS and (len(raw) > SPACED_TEXT_CHARS
+                                         or el.css_first(_UNREAD) is None):
+            continue  # a box of text: as text_of reads it, no shorter (it adds
+            # spaces, and leaves out only the text of scripts, styles, templates)
+        text = text_of(el, raw)
+        if not text or len(text) > _BYLINE_CHARS:
             continue
         if _DIGIT.search(text) is None:  # no date written (most bylines name a writer)
             day = _titled_date(el)

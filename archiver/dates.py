@@ -433,8 +433,7 @@ def _date_time_elements(found: Markup, furniture: bylines.Furniture) -> Dated | 
         score = 0
         if "pubdate" in attrs or _PUB_CLASS.search(marks):
             score += 2
-        above = {a.tag_id for a in dom.ancestors(el)}
-        if not above.isdisjoint(_ARTICLE):
+        if dom.has_ancestor(el, _ARTICLE):
             score += 1
         if furniture.holds(el):
             score -= 3

@@ -50,10 +50,11 @@ def _placement(h1: LexborNode) -> bool | None:
         tid = a.tag_id
         if tid in dom.ASIDE_IDS:
             return None
-        if a.attributes.get("role") == "banner" and holds_a_logo(a):  # the site's header
+        attrs = a.attributes
+        if attrs.get("role") == "banner" and holds_a_logo(a):  # the site's header
             return None
         if tid in _LOGO_TAGS:
-            if _LOGO.search(dom.marks(a.attributes)):
+            if _LOGO.search(dom.marks(attrs)):
                 return None
             if tid == _HEADER:
                 parent = a.parent
@@ -183,10 +184,10 @@ def _confirmed_text(el: LexborNode, keys: list[str]) -> str:
     or as written without the spaces added when one of *keys* (the
     ``comparable`` forms of the page's <title> and og:title) holds it so and
     not spaced."""
-    text = text_of(el)
+    glued = el.text()
+    text = text_of(el, glued)
     if not keys:
         return text
-    glued = el.text()
     if text == glued:
         return text
     glued_key, spaced_key = tn.comparable(glued), tn.comparable(text)
@@ -213,12 +214,18 @@ def marked_headline(tree: LexborHTMLParser, found: Markup) -> str | None:
     if root is None or not written:
         return None
     keys = [tn.comparable(t) for t in written]
+    words: list[list[str]] | None = None  # of each of *written*, read when first compared
     for el in root.css(_MARKED)[:20]:
         text = tn.clean_value(text_of(el))
         if not text or not 10 <= len(text) <= 300 or dom.has_ancestor(el, dom.ASIDE_IDS):
             continue
         key = tn.comparable(text)
-        if any(key in k for k in keys) or any(tn.token_f1(text, t) >= 0.8 for t in written):
+        if any(key in k for k in keys):
+            return text
+        if words is None:
+            words = [tn.tokens(t) for t in written]
+        own = tn.tokens(text)
+        if any(tn.tokens_f1(own, w) >= 0.8 for w in words):
             return text
     return None
 
