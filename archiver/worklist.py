@@ -102,24 +102,33 @@ class Worklist:
                 last += 1
             end = starts[last] if last < len(starts) else len(ids)
             rows = {row[0]: row for row in _rows(self._store, ids[starts[url]:end])}
+            events: dict[str, Event] = {}  # (an event's citations are near each other)
             for i in range(url, last):
                 stop = starts[i + 1] if i + 1 < len(starts) else len(ids)
                 group = [rows[row_id] for row_id in ids[starts[i]:stop]]
-                yield request_form(group[0][2]), Cited(tuple(_citation(r) for r in group),
-                                                       tuple(self._event(r) for r in group))
+                _, key, cited_as = group[0][:3]
+                # a URL that is its own request key is requested as it is written
+                # (request_key only puts in one form the escapes request_form leaves)
+                yield (cited_as if cited_as == key else request_form(cited_as),
+                       Cited(tuple(_citation(r) for r in group),
+                             tuple(self._event(r, events) for r in group)))
             url = last
 
-    def _event(self, row: tuple[Any, ...]) -> Event:
-        """The event of a row of :func:`_rows`."""
-        _, event_id, _, _, date, country, count, mechanism, reason, line = row
-        return Event(id=event_id, date=dt.date.fromisoformat(date) if date else None,
-                     country=country, count=count, mechanism=mechanism, reason=reason,
-                     line=line, subject=self._subjects.of(event_id))
+    def _event(self, row: tuple[Any, ...], made: dict[str, Event]) -> Event:
+        """The event of a row of :func:`_rows` (the one in *made*, if made)."""
+        event_id, date, country, count, mechanism, reason, line = row[4:]
+        event = made.get(event_id)
+        if event is None:
+            event = made[event_id] = Event(
+                id=event_id, date=dt.date.fromisoformat(date) if date else None,
+                country=country, count=count, mechanism=mechanism, reason=reason, line=line,
+                subject=self._subjects.of(event_id))
+        return event
 
 
 def _citation(row: tuple[Any, ...]) -> Citation:
     """The citation of a row of :func:`_rows`."""
-    return Citation(event_id=row[1], url=row[2], printed=row[3])
+    return Citation(event_id=row[4], url=row[2], printed=row[3])
 
 
 def _order(store: Store, checked_in: int | None) -> Iterator[tuple[int, int]]:
@@ -139,13 +148,13 @@ def _order(store: Store, checked_in: int | None) -> Iterator[tuple[int, int]]:
 
 def _rows(store: Store, ids: Sequence[int]) -> list[tuple[Any, ...]]:
     """The citations of row ids *ids* with their events, in any order: id,
-    event_id, url, printed, and the event's date, country, count, mechanism,
-    reason and line."""
+    request_url, url, printed, and the event's id, date, country, count,
+    mechanism, reason and line."""
     rows: list[tuple[Any, ...]] = []
     for at in range(0, len(ids), 500):  # (a query takes up to 32,766 values)
         part = list(ids[at:at + 500])
         rows += store.conn.execute(
-            "SELECT c.id, c.event_id, c.url, c.printed, e.date, e.country,"
+            "SELECT c.id, c.request_url, c.url, c.printed, e.id, e.date, e.country,"
             " e.count, e.mechanism, e.reason, e.line FROM citations AS c JOIN events AS e"
             f" ON e.id = c.event_id WHERE c.id IN ({','.join('?' * len(part))})",
             part).fetchall()

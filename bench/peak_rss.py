@@ -49,6 +49,37 @@ def cycle_pair(code: Path, sources: Path, archive: Path, n: int,
     return out
 
 
+def summarize(runs: dict[str, list[dict[str, Any]]], codes: list[Path], sizes: list[int],
+              modes: list[str]) -> None:
+    """Print the medians of *runs*, the ratio of peak RSS, and each code's
+    medians against the first code's."""
+    table: dict[str, dict[str, float]] = {}
+    print(f"{'mode':5} {'size':>6} {'cycle':8} {'code':30} "
+          + " ".join(f"{f:>15}" for f in FIGURES))
+    for key, pairs in runs.items():
+        mode, n, code = key.split("|")
+        for name in ("capture", "recheck"):
+            med = {f: round(statistics.median(p[name][f] for p in pairs), 3) for f in FIGURES}
+            table[f"{mode}|{n}|{code}|{name}"] = med
+            print(f"{mode:5} {n:>6} {name:8} {str(code)[-30:]:30} "
+                  + " ".join(f"{med[f]:>15}" for f in FIGURES))
+    print("\npeak RSS, 10,000 / 1,000 (the larger of capture and re-check at each size):")
+    small, big = min(sizes), max(sizes)
+    for mode in modes:
+        for code in codes:
+            peaks = {n: max(table[f"{mode}|{n}|{code}|{c}"]["peak_rss_mb"]
+                            for c in ("capture", "recheck")) for n in (small, big)}
+            print(f"  {mode:5} {str(code)[-30:]:30} {peaks[small]:6.1f} -> {peaks[big]:6.1f} MB"
+                  f"  {peaks[big] / peaks[small]:.3f}x")
+    print(f"\nmedians against the first code's ({codes[0]}):")
+    for key, med in table.items():
+        mode, n, code, name = key.split("|")
+        if code != str(codes[0]):
+            first = table[f"{mode}|{n}|{codes[0]}|{name}"]
+            print(f"  {mode:5} {n:>6} {name:8} {code[-30:]:30} " + " ".join(
+                f"{f} {med[f] / first[f]:.3f}x" for f in FIGURES))
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     ap.add_argument("--code", type=Path, action="append", required=True,
@@ -85,24 +116,7 @@ def main(argv: list[str] | None = None) -> int:
                             runs.setdefault(f"{mode}|{n}|{code}", []).append(pair)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    table: dict[str, dict[str, float]] = {}
-    print(f"{'mode':5} {'size':>6} {'cycle':8} {'code':30} "
-          + " ".join(f"{f:>15}" for f in FIGURES))
-    for key, pairs in runs.items():
-        mode, n, code = key.split("|")
-        for name in ("capture", "recheck"):
-            med = {f: statistics.median(p[name][f] for p in pairs) for f in FIGURES}
-            table[f"{mode}|{n}|{code}|{name}"] = med
-            print(f"{mode:5} {n:>6} {name:8} {str(code)[-30:]:30} "
-                  + " ".join(f"{med[f]:>15}" for f in FIGURES))
-    print("\npeak RSS, 10,000 / 1,000 (the larger of capture and re-check at each size):")
-    small, big = min(args.sizes), max(args.sizes)
-    for mode in args.modes:
-        for code in codes:
-            peaks = {n: max(table[f"{mode}|{n}|{code}|{c}"]["peak_rss_mb"]
-                            for c in ("capture", "recheck")) for n in (small, big)}
-            print(f"  {mode:5} {str(code)[-30:]:30} {peaks[small]:6.1f} -> {peaks[big]:6.1f} MB"
-                  f"  {peaks[big] / peaks[small]:.3f}x")
+    summarize(runs, codes, args.sizes, args.modes)
     if args.output:
         args.output.write_text(json.dumps(runs, indent=1, default=str) + "\n")
     return 0
