@@ -153,11 +153,16 @@ _PLAIN_TITLE = range(8, 301)
 
 def _plain_headline(decoded: str) -> str | None:
     """The first line with words of a plain-text document, when it reads as a
-    title: 8 to 300 characters, with letters, and not a date alone."""
-    for line in decoded[:10_000].splitlines():
+    title: 8 to 300 characters, with letters, not a date alone, and more text
+    after it (a document of one line is a message, "404 page not found", not
+    a title)."""
+    lines = decoded[:10_000].splitlines()
+    for i, line in enumerate(lines):
         line = tn.squash(line)
         if not line:
             continue
+        if not any(rest.strip() for rest in lines[i + 1:]):
+            return None
         if len(line) not in _PLAIN_TITLE or not any(ch.isalpha() for ch in line):
             return None
         if textdates.find_date_in_text(line) is not None and \

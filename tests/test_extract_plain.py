@@ -70,3 +70,11 @@ def test_other_text_types_get_no_headline() -> None:
     info = extract(body, url="https://gov.example/data.csv", content_type="text/csv")
     assert info.headline is None and info.published is None
     assert "malaysia" in info.text.lower()
+
+
+def test_a_document_of_one_line_is_a_message_not_a_title() -> None:
+    # Go's net/http answers an unknown path with this text alone
+    info = extract(b"404 page not found\n", url="https://gov.example/2016/05/03/a.txt",
+                   content_type="text/plain; charset=utf-8")
+    assert info.headline is None and info.title is None
+    assert info.text == "404 page not found"
