@@ -326,6 +326,20 @@ class TLSSite(Site):
         return f"https://{host}:{self.port}"
 
 
+def answer_until(base_url: str, status: int) -> Any:
+    """The first answer to a GET of *base_url*'s ``/index.json`` with *status*
+    (an ``httpx.Response``), asked again for up to 10 s."""
+    import httpx
+
+    deadline = time.monotonic() + 10
+    with httpx.Client(trust_env=False, timeout=10) as c:
+        while True:
+            answer = c.get(base_url + "/index.json", headers={"Connection": "close"})
+            if answer.status_code == status or time.monotonic() > deadline:
+                return answer
+            time.sleep(0.05)
+
+
 def closed_port(host: str = "127.0.0.1") -> int:
     """A loopback port that was bound and closed: connecting to it is refused."""
     family = socket.AF_INET6 if ":" in host else socket.AF_INET

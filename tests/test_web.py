@@ -31,7 +31,7 @@ from archiver.storeopen import open_store
 from archiver.web.app import CSP, make_app, missing_warc_files
 from archiver.web.replay import ReplayServer
 
-from .lab import Handler, Route, Site, news_page
+from .lab import Handler, Route, Site, answer_until, news_page
 from .test_retrieval_damage import captures
 
 SCRIPT = "<script>document.title='pwned'</script>"
@@ -1033,23 +1033,14 @@ def test_connections_past_the_cap_are_answered_503_and_closed(lab: Lab) -> None:
     with DashboardServer(lab.archive, port=0, replay_port=0, connections=3) as server:
         port = int(server.url.rsplit(":", 1)[1])
         held = [socket.create_connection(("127.0.0.1", port), timeout=10) for _ in range(3)]
-        def answer_until(status: int) -> httpx.Response:
-            """The first answer with *status*, asked again for up to 10 s."""
-            deadline = time.monotonic() + 10
-            with httpx.Client(trust_env=False, timeout=10) as c:
-                while True:
-                    answer = c.get(server.url + "/index.json", headers={"Connection": "close"})
-                    if answer.status_code == status or time.monotonic() > deadline:
-                        return answer
-                    time.sleep(0.05)
-
         try:
-            answer = answer_until(503)  # the server takes the three held ones first
+            answer = answer_until(server.url, 503)  # the server takes the three held ones first
             assert answer.status_code == 503
             assert answer.headers["retry-after"] == "5"
             assert answer.text == "Too many connections; try again later."
             held.pop().close()
-            assert answer_until(200).status_code == 200  # once the server has seen it closed
+            # once the server has seen it closed
+            assert answer_until(server.url, 200).status_code == 200
         finally:
             for sock in held:
                 sock.close()

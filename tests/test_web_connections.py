@@ -14,13 +14,12 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
 from archiver.web import app as web_app
 from archiver.web.app import DashboardServer
 
-from .lab import Site
+from .lab import Site, answer_until
 from .test_web import PAGE_1, PAGE_2_BEFORE, Lab
 
 
@@ -34,17 +33,6 @@ def archive(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
 
 def _port(server: DashboardServer) -> int:
     return int(server.url.rsplit(":", 1)[1])
-
-
-def _answer_until(server: DashboardServer, status: int) -> httpx.Response:
-    """The first answer to a GET with *status*, asked again for up to 10 s."""
-    deadline = time.monotonic() + 10
-    with httpx.Client(trust_env=False, timeout=10) as c:
-        while True:
-            answer = c.get(server.url + "/index.json", headers={"Connection": "close"})
-            if answer.status_code == status or time.monotonic() > deadline:
-                return answer
-            time.sleep(0.05)
 
 
 def _exchange(port: int, request: bytes) -> bytes:
@@ -64,7 +52,7 @@ def test_a_head_request_past_the_cap_is_answered_without_a_body(archive: Path) -
         held = [socket.create_connection(("127.0.0.1", _port(server)), timeout=10)
                 for _ in range(2)]
         try:
-            assert _answer_until(server, 503).status_code == 503
+            assert answer_until(server.url, 503).status_code == 503
             head = _exchange(_port(server), b"HEAD /index.json HTTP/1.1\r\n"
                              b"Host: 127.0.0.1\r\nConnection: close\r\n\r\n")
             status, _, rest = head.partition(b"\r\n")
@@ -84,7 +72,7 @@ def test_a_connection_past_the_cap_that_says_nothing_is_answered_in_time(
     """Its request is waited for a moment, not for as long as it keeps silent."""
     with DashboardServer(archive, port=0, replay_port=0, connections=1) as server:
         with socket.create_connection(("127.0.0.1", _port(server)), timeout=10):
-            assert _answer_until(server, 503).status_code == 503
+            assert answer_until(server.url, 503).status_code == 503
             started = time.monotonic()
             with socket.create_connection(("127.0.0.1", _port(server)), timeout=10) as silent:
                 answer = b""
@@ -125,9 +113,9 @@ def test_clients_sending_their_request_head_a_byte_at_a_time_are_dropped(
         dripping = threading.Thread(target=drip, daemon=True)
         dripping.start()
         try:
-            assert _answer_until(server, 503).status_code == 503  # every slot held
+            assert answer_until(server.url, 503).status_code == 503  # every slot held
             started = time.monotonic()
-            assert _answer_until(server, 200).status_code == 200
+            assert answer_until(server.url, 200).status_code == 200
             assert time.monotonic() - started < 8
             for sock in slow:  # each closed by the server, unanswered
                 sock.settimeout(10)
