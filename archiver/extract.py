@@ -134,13 +134,9 @@ def _extract_other(body: bytes, content_type: str | None, url: str = "") -> Page
     if media_type(content_type) != "text/plain" or not text:
         return PageInfo(kind="other", text=text, charset=charset)
     headline = _plain_headline(decoded)
-    url_day, has_day = textdates.date_from_url(url)
-    published = url_day if has_day else textdates.find_date_in_text(text[:PLAIN_DATE_CHARS])
-    if published is not None and not textdates.plausible(published):
-        published = None
+    published, url_month = textdates.document_day(None, url, text, PLAIN_DATE_CHARS)
     return PageInfo(kind="other", headline=headline, title=headline, published=published,
-                    text=text, charset=charset,
-                    url_month=url_day if published is None and not has_day else None)
+                    text=text, charset=charset, url_month=url_month)
 
 
 #: Characters of a plain-text document in which its date is looked for: its

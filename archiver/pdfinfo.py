@@ -154,13 +154,9 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
             own = url_day
         if own is not None and own < published:
             published = own
-    if published is None:
-        published = (url_day if has_day else None) or (
-            textdates.find_date_in_text(text[:3000]) if text else None)
-    if published is not None and not textdates.plausible(published):
-        published = None
+    published, url_month = textdates.document_day(published, url, text, 3000)
     return PageInfo(kind="pdf", headline=title, published=published, title=title, text=text,
-                    url_month=url_day if published is None and not has_day else None)
+                    url_month=url_month)
 
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"

@@ -489,6 +489,21 @@ _URL_MONTH = re.compile(r"/((?:19|20)\d\d)/([01]?\d)/(?!\d+" + _DAY_END + "|" + 
                         + ")")
 
 
+def document_day(published: dt.date | None, url: str, text: str, chars: int
+                 ) -> tuple[dt.date | None, dt.date | None]:
+    """A document's day and, when it has none, the month its URL gives: the
+    *published* day its markup or metadata gave, else the day of its *url*,
+    else the first date in the first *chars* characters of its *text*; a day
+    that is not :func:`plausible` is none. Returns ``(day, url_month)``."""
+    url_day, has_day = date_from_url(url)
+    if published is None:
+        published = (url_day if has_day else None) or (
+            find_date_in_text(text[:chars]) if text else None)
+    if published is not None and not plausible(published):
+        published = None
+    return published, url_day if published is None and not has_day else None
+
+
 def date_from_url(url: str | None) -> tuple[dt.date | None, bool]:
     """A date in a URL path: ``/2016/05/03/``, ``/2016/05/03.html``,
     ``2016-05-03``, ``20160503``, ``/2016/0503/``, ``/2016-05/03/``.
