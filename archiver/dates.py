@@ -27,6 +27,7 @@ from selectolax.lexbor import LexborHTMLParser, LexborNode
 from . import bylines, dom, textdates, titles
 from . import textnorm as tn
 from .pagemeta import (
+    META_NAMES_MAX,
     SPACED_TEXT_CHARS,
     Markup,
     first_str,
@@ -72,10 +73,11 @@ def choose_date(found: Markup, tree: LexborHTMLParser, url: str, *, headed: bool
     # uploadDate, a WebPage's) after the page's meta dates
     article, other = _date_jsonld(found)
     furniture = bylines.Furniture(found, headed)
-    dated = article or _date_meta(found) or other or _date_itemprop(tree, furniture) \
+    meta = _date_metas(found, furniture)
+    dated = article or _date_meta(meta) or other or _date_itemprop(tree, furniture) \
         or _date_time_elements(found, furniture)
     if dated is not None:
-        day = _local_day(dated, found)
+        day = _local_day(dated, found, meta)
         if day == dated[0]:  # no other machine-readable date told its zone
             return _shown_day(dated, found, tree, furniture, headed) or day
         return day
@@ -265,7 +267,7 @@ _DATE_WORDS = re.compile(
     rf"\d+|[年月日號号]|{textdates.MONTH_NAMES}|平成|令和|昭和|民國|民国|元|ዓ\.?ም", re.IGNORECASE)
 
 
-def _local_day(dated: Dated, found: Markup) -> dt.date:
+def _local_day(dated: Dated, found: Markup, meta: dict[str, str]) -> dt.date:
     """The day in the page's own time zone when *dated* was written in UTC.
 
     A page that gives the same instant elsewhere with a non-zero offset
@@ -276,7 +278,7 @@ def _local_day(dated: Dated, found: Markup) -> dt.date:
     instant = textdates.parse_datetime(raw)
     if instant is None or instant.utcoffset() != dt.timedelta(0):
         return day
-    for value in _dates_as_written(found):
+    for value in _dates_as_written(found, meta):
         other = textdates.parse_datetime(value)
         if other is not None and other.utcoffset() not in (None, dt.timedelta(0)) \
                 and abs((other - instant).total_seconds()) <= 60:
@@ -348,10 +350,11 @@ def _at_the_instant(text: str, day: dt.date, instant: dt.datetime) -> bool:
 
 
 
-def _dates_as_written(found: Markup) -> Iterator[str]:
-    """The page's dates as written, in the order :func:`_local_day` tries them
+def _dates_as_written(found: Markup, meta: dict[str, str]) -> Iterator[str]:
+    """The page's dates as written (*meta*: its ``<meta>`` values, as
+    :func:`_date_metas` gives them), in the order :func:`_local_day` tries them
     (read as it asks: the first with an offset usually ends it)."""
-    for name, written in found.meta.items():
+    for name, written in meta.items():
         if name in _DATE_META_RANK:
             yield written
     for el in found.times[:20]:
@@ -384,14 +387,30 @@ def _date_jsonld(found: Markup) -> tuple[Dated | None, Dated | None]:
     return None, fallback
 
 
-def _date_meta(found: Markup) -> Dated | None:
-    ranked = sorted((_DATE_META_RANK[k], v) for k, v in found.meta.items()
+def _date_metas(found: Markup, furniture: bylines.Furniture) -> dict[str, str]:
+    """The page's ``<meta>`` values (:attr:`Markup.meta`), with those of a
+    date's ``<meta itemprop>`` in the <body> after them, when no other value has
+    its name and it is not in the page's furniture (:class:`bylines.Furniture`):
+    the microdata of a "most read" rail's teaser dates another article."""
+    if not found.dated:
+        return found.meta
+    meta = dict(found.meta)
+    for el, prop, content in found.dated:
+        names = [n for n in prop.lower().split() if n in _DATE_META_RANK and n not in meta]
+        if names and len(meta) < META_NAMES_MAX and not furniture.holds(el):
+            meta.update(dict.fromkeys(names, content))
+    return meta
+
+
+def _date_meta(meta: dict[str, str]) -> Dated | None:
+    """The best-ranked date of the page's ``<meta>`` values *meta*."""
+    ranked = sorted((_DATE_META_RANK[k], v) for k, v in meta.items()
                     if k in _DATE_META_RANK)
     for _, value in ranked:
         day = textdates.parse_date(value)
         if day is not None:
             return day, value
-    page = found.meta.get("parsely-page")
+    page = meta.get("parsely-page")
     if page:
         try:
             info = json.loads(page)

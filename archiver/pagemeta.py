@@ -22,7 +22,6 @@ import json
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from itertools import islice
 from typing import Any
 from urllib.parse import urljoin
 
@@ -56,6 +55,10 @@ class Markup:
     h1s: list[LexborNode] = field(default_factory=list)
     times: list[LexborNode] = field(default_factory=list)
     containers: list[LexborNode] = field(default_factory=list)  # <article>, <main>, if asked
+    #: A date's ``<meta itemprop>`` in the <body> (element, itemprop, content),
+    #: not in :attr:`meta`: a "most read" teaser's microdata dates another
+    #: article, which :mod:`archiver.dates` tells by the page's furniture.
+    dated: list[tuple[LexborNode, str, str]] = field(default_factory=list)
     canonical: str | None = None
     refresh: str | None = None
     password: bool = False
@@ -85,8 +88,7 @@ _CONTAINERS = dom.tag_ids("article", "main")
 _SVG = dom.tag_ids("svg")
 _NOSCRIPT = dom.tag_ids("noscript")
 _HEAD = dom.tag_ids("head")
-#: ``itemprop=datePublished`` elements read (and date ``<meta itemprop>`` of
-#: the <body> tested by :func:`collect`; the others filed untested).
+#: ``itemprop=datePublished`` elements read by :func:`itemprop_dates`.
 _ITEMPROP_DATES_MAX = 10
 #: ``<h1>``, ``<time>``, ``<article>``/``<main>`` elements and JSON-LD blocks
 #: kept, each (the first in the document); a real page has a handful.
@@ -195,25 +197,10 @@ def refresh_target(content: str | None, base: str) -> str | None:
     return None
 
 
-#: Class and id words of a box of teasers, whose microdata dates other
-#: articles: a "most read" rail, related stories, a list of news.
-_TEASER_BOXES = dom.MarksPattern(
-    r"(?:^|[\s_-])(?:related|sidebar|rail|most-?read|mostread|popular|trending|recommended|"
-    r"teasers?|widget|news-?list|see-also|read-also|more-news)(?:$|[\s_-])")
-_TEASER_TAGS = dom.tag_ids("aside", "nav", "a")
-#: Boxes above a date's ``<meta itemprop>`` looked at.
-_TEASER_DEPTH = 40
-_FOOTER = dom.tag_id("footer")
-_TOP = dom.tag_ids("body", "html")
-
-
 def collect(tree: LexborHTMLParser, url: str, *, containers: bool = True) -> Markup:
     """What the markup of *tree* says, from one CSS query over the document
     (and one over its <head> for the elements read once). A date's ``<meta
-    itemprop>`` in the <body> is read after the others, and left out in an
-    ``<aside>``, ``<nav>``, link or box of teasers (:data:`_TEASER_BOXES`)
-    below the boxes of the first ``<h1>``, and in a ``<footer>`` outside them:
-    a "most read" teaser's microdata dates another article. Without
+    itemprop>`` in the <body> is filed apart (:attr:`Markup.dated`). Without
     *containers*, ``Markup.containers`` stays empty (the main text's boxes:
     a reader of the headline and date only needs none)."""
     found = Markup()
@@ -222,7 +209,6 @@ def collect(tree: LexborHTMLParser, url: str, *, containers: bool = True) -> Mar
         return found
     meta = found.meta
     setdefault = meta.setdefault
-    dated: list[tuple[LexborNode, str, str]] = []  # a date's <meta itemprop> in the <body>
     for el in root.css(_CONTAINERS_WANTED if containers else _WANTED):
         tid = el.tag_id
         if tid == _META:  # <meta itemprop> is read with the other <meta> values
@@ -242,7 +228,8 @@ def collect(tree: LexborHTMLParser, url: str, *, containers: bool = True) -> Mar
             if prop and "date" in prop.lower():
                 parent = el.parent
                 if parent is None or parent.tag_id not in _HEAD:
-                    dated.append((el, prop, content))
+                    if len(found.dated) < FOUND_MAX:
+                        found.dated.append((el, prop, content))
                     prop = None
             for key in (get("property"), get("name"), prop):
                 if key:
@@ -264,25 +251,6 @@ def collect(tree: LexborHTMLParser, url: str, *, containers: bool = True) -> Mar
                 found.h1s.append(el)
         elif tid == _INPUT:  # type=password
             found.password = found.password or not _in_furniture(el)
-    if dated:
-        headline = {a.mem_id for a in dom.ancestors(found.h1s[0])} if found.h1s else set()
-        for i, (el, prop, content) in enumerate(dated):
-            footer, kept = False, True
-            above_all = dom.ancestors(el) if i < _ITEMPROP_DATES_MAX else ()
-            for above in islice(above_all, _TEASER_DEPTH):
-                tid = above.tag_id
-                if above.mem_id in headline:  # a footer in the article is its own
-                    kept = not footer or tid not in _TOP
-                    break
-                if tid in _TEASER_TAGS or _TEASER_BOXES.search(dom.marks(above.attributes)):
-                    kept = False
-                    break
-                footer = footer or tid == _FOOTER
-            else:  # (past _TEASER_DEPTH boxes, or past the first ones tested: kept)
-                kept = not footer
-            if kept and len(meta) < META_NAMES_MAX:
-                for name in prop.lower().split():
-                    setdefault(name, content)
     _collect_first(tree, root, found, url)
     return found
 

@@ -217,6 +217,40 @@ def test_microdata_date_of_a_teaser_leaves_the_articles_time():
     assert published(page) == dt.date(2016, 5, 3)
 
 
+def test_microdata_dates_of_many_teasers_are_all_left_out():
+    # a rail of twelve microdata teasers: every one is another article's, not
+    # only the first few looked at
+    teaser = ('<div itemscope itemtype="https://schema.org/NewsArticle"><a itemprop="url" '
+              'href="/n/{n}"><span itemprop="headline">Story {n}</span></a><meta itemprop='
+              '"datePublished" content="2019-03-{n:02d}"></div>')
+    page = ('<aside class="rail"><h3>Most read</h3>'
+            + "".join(teaser.format(n=n) for n in range(1, 13))
+            + '</aside><article itemscope itemtype="https://schema.org/NewsArticle">'
+            f'<h1 itemprop="headline">{HEADLINE}</h1><meta itemprop="datePublished" '
+            'content="2016-05-03"><p>The court ruled.</p></article>')
+    assert published(page) == dt.date(2016, 5, 3)
+
+
+@pytest.mark.parametrize("box", ["latest-news", "ticker", "breaking", "news-feed"])
+def test_microdata_date_of_a_box_of_latest_news_is_not_the_articles(box: str) -> None:
+    # boxes the byline and <time> dates are kept out of are the microdata's too
+    page = (f'<div class="{box}"><div itemscope itemtype="https://schema.org/NewsArticle">'
+            '<span itemprop="headline">Other story</span><meta itemprop="datePublished" '
+            f'content="2019-03-12"></div></div><article><h1>{HEADLINE}</h1><time '
+            'datetime="2016-05-03">3 May 2016</time><p>The court ruled.</p></article>')
+    assert published(page) == dt.date(2016, 5, 3)
+
+
+def test_microdata_date_in_the_articles_footer_is_read_and_the_sites_is_not():
+    # a theme's entry footer ("Posted on"), and the site's footer's teaser
+    own = (f'<article><h1>{HEADLINE}</h1><p>The court ruled.</p><footer class="entry-meta">'
+           '<meta itemprop="datePublished" content="2016-05-03"></footer></article>')
+    assert published(own) == dt.date(2016, 5, 3)
+    site = (f'<article><h1>{HEADLINE}</h1><p>The court ruled.</p></article><footer><div '
+            'itemscope><meta itemprop="datePublished" content="2019-03-12"></div></footer>')
+    assert published(site) is None
+
+
 def test_microdata_date_beside_the_headline_is_read():
     # Schema.org microdata in an article's header (a common theme's markup)
     page = (f'<article itemscope itemtype="https://schema.org/Article"><header><h1>{HEADLINE}'
