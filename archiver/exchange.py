@@ -23,6 +23,7 @@ import email.utils
 import re
 import ssl
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import httpcore
@@ -157,6 +158,7 @@ def _unescaped(match: re.Match[str]) -> str:
     return chr(code) if code in _UNRESERVED else "%" + match.group(1).upper()
 
 
+@lru_cache(maxsize=4096)  # asked of each URL a few times a cycle (the sources, the store)
 def request_key(url: str) -> str:
     """The one identity of a cited URL: the URL requested for it
     (:func:`request_form`) with its escapes in one form, as RFC 3986 holds them
