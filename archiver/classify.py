@@ -83,8 +83,12 @@ Rules, in the order they are tried (the first that applies decides):
     (``headline_similarity < drift_headline_similarity``, 0.6 by default),
     ``text-replaced`` (``text_similarity < drift_text_similarity``, 0.5 by
     default, after ``strip_volatile``), ``content-missing`` (headline and text
-    both gone on one side only). A permanent redirect to a different page also
-    ends here, unless that page is no article (``not-an-article`` in 11).
+    both gone on one side only), ``bytes-changed`` (a document that is no HTML
+    page and has neither headline nor text, a scanned PDF or an image, as its
+    first snapshot had neither, whose payload is no longer the first
+    snapshot's: its bytes are all it can be compared by). A permanent
+    redirect to a different page also ends here, unless that page is no
+    article (``not-an-article`` in 11).
     But ``paywall`` -- ``blocked``: the headline matches and only the text
     differs, the text is cut short (under 80 % of the first snapshot's), and
     the page is now behind a paywall (``isAccessibleForFree: false`` in its
@@ -229,8 +233,11 @@ def classify(
     network_down: bool,
     now: dt.datetime,
     settings: CheckSettings,
+    bytes_changed: bool | None = None,
 ) -> Verdict:
-    """The status of one fetch of a cited URL; see the module docstring."""
+    """The status of one fetch of a cited URL; see the module docstring.
+    *bytes_changed*: whether the final answer's payload differs from the first
+    snapshot's (None: not known)."""
     if baseline is not None:  # (a document an earlier version kept as its markup)
         base = read_now(baseline.page)
         if base is not baseline.page:
@@ -299,7 +306,7 @@ def classify(
         return _ok("moved", "refresh",
                    f"{_phrase(final)}, but the page sends the browser on at once to {refresh} "
                    "(by a refresh, as an HTTP redirect would; that page was not fetched)")
-    verdict = _compare(fetch, final, page, baseline, settings)
+    verdict = _compare(fetch, final, page, baseline, settings, bytes_changed)
     if final.truncated:  # cut at the size cap: judged on what was captured, and said so
         note = f" The body was cut at {final.body_size} bytes (the size cap)."
         return Verdict(verdict.status, verdict.rule, verdict.reason + note,
@@ -467,7 +474,7 @@ _TRIVIAL_REDIRECT = "the redirect only changes the scheme, www, port, trailing s
 
 def _compare(
     fetch: FetchResult, final: Hop, page: PageInfo | None, baseline: Baseline | None,
-    settings: CheckSettings,
+    settings: CheckSettings, bytes_changed: bool | None = None,
 ) -> Verdict:
     """moved, drifted or alive, for a 2xx answer that is not a soft-404 (or
     blocked, when the cited page is still there but its text behind a paywall)."""
@@ -495,7 +502,8 @@ def _compare(
             return _ok("moved", rule,
                        f"Permanent redirect to {where}, which serves the cited page "
                        f"({same})")
-    drifted = drift(page, baseline.page, settings)
+    drifted = drift(page, baseline.page, settings) or \
+        _bytes_changed(page, baseline.page, bytes_changed)
     where = f" at {final.url}" if elsewhere else ""
     walled = _walled(page, baseline.page) \
         if page is not None and (drifted is None or drifted[0] == "text-replaced") else None
@@ -515,6 +523,22 @@ def _compare(
     if elsewhere:
         return _ok("alive", "alive", f"{ok} after a temporary redirect to {final.url}; {like}")
     return _ok("alive", "alive", f"{ok}; {like}")
+
+
+def _bytes_changed(page: PageInfo | None, base: PageInfo, changed: bool | None
+                   ) -> tuple[str, str] | None:
+    """(rule, evidence) when *page*, a document that is no HTML page and has no
+    headline or text (a scanned PDF, an image), as the first snapshot *base* had
+    none, is not the first snapshot's bytes (*changed*): its bytes are all
+    there is to compare it by. (An HTML page drawn by its scripts changes
+    bytes at every release of its code: it is not judged so.)"""
+    if not changed or page is None or page.kind == "html" or base.kind == "html" \
+            or has_content(page) or has_content(base):
+        return None
+    what = "PDF" if page.kind == "pdf" else "document"
+    return ("bytes-changed",
+            f"the {what}'s bytes are no longer the first snapshot's, and it has no "
+            "headline or text to compare them by (a scanned document or an image)")
 
 
 #: A paywalled page shows at most this share of the first snapshot's text.

@@ -351,15 +351,18 @@ class Cycle:
         """
         citations, events, histories = self._inputs(cited)
         body = None if same else _body(result.final, self.settings)
+        # whether the final payload is the first snapshot's (None: a digest unknown)
+        changed = final_digest != stored.payload_digest \
+            if stored is not None and stored.payload_digest and final_digest else None
         try:
             page, verdicts, blob, records = await self.pool.call(
                 analyse, body, stored, same, result, probe, events, histories, now_utc(),
-                self.settings.check, archiving)
+                self.settings.check, archiving, changed)
         except JobTimedOut:
             _left_unread(result.final_url or result.url, self.pool.job_seconds)
             page, verdicts, blob, records = analyse(
                 None, stored, False, result, probe, events, histories, now_utc(),
-                self.settings.check, archiving)
+                self.settings.check, archiving, changed)
             note = f"; the page was left unread (reading it ran past {self.pool.job_seconds:g} s)"
             verdicts = [(dataclasses.replace(v, reason=v.reason.rstrip(".") + note + "."), flags)
                         for v, flags in verdicts]

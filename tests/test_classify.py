@@ -1448,3 +1448,28 @@ def test_a_long_retry_after_is_in_the_reason() -> None:
                           (200_000, "2 days"), (90, "90 seconds")):
         result.retry_after = float(seconds)
         assert f"tried again in {said} (" in run(result, None).reason
+
+
+# ------------------------------------------------- documents of bytes alone
+
+@pytest.mark.parametrize(("now", "before", "changed", "expected"), [
+    # a scanned PDF, an image: its bytes are all it is compared by
+    (PageInfo(kind="pdf"), PageInfo(kind="pdf"), True, ("drifted", "bytes-changed")),
+    (PageInfo(kind="other"), PageInfo(kind="other"), True, ("drifted", "bytes-changed")),
+    (PageInfo(kind="pdf"), PageInfo(kind="pdf"), False, ("alive", "alive")),
+    (PageInfo(kind="pdf"), PageInfo(kind="pdf"), None, ("alive", "alive")),  # not known
+    # a PDF with text is compared by its text: new bytes of the same report are alive
+    (PageInfo(kind="pdf", text=ARTICLE), PageInfo(kind="pdf", text=ARTICLE), True,
+     ("alive", "alive")),
+    # an HTML page drawn by its scripts changes bytes with its code
+    (PageInfo(kind="html"), PageInfo(kind="html"), True, ("alive", "alive")),
+])
+def test_a_document_with_neither_headline_nor_text_is_compared_by_its_bytes(
+        now: PageInfo, before: PageInfo, changed: bool | None,
+        expected: tuple[str, str]) -> None:
+    v = classify(fetch=fetched(hop()), page=now, baseline=snapshot(before), probe=None,
+                 history=FailureHistory(), network_down=False, now=NOW,
+                 settings=CheckSettings(), bytes_changed=changed)
+    assert (v.status, v.rule) == expected, v.reason
+    if v.rule == "bytes-changed":
+        assert "no longer the first snapshot's" in v.reason

@@ -401,3 +401,71 @@ def test_a_cycle_killed_after_its_last_check_is_closed_and_a_new_one_runs(
     with sqlite3.connect(archive / "archiver.db") as db:
         states = db.execute("SELECT state FROM cycles ORDER BY id").fetchall()
     assert states == [("finished",), ("finished",)]
+
+
+def _blank_pdf(pages: int) -> bytes:
+    """A PDF of *pages* pages with no text and no title: a scanned document's
+    pages are images, which give neither."""
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=200, height=200)
+    buf = io.BytesIO()
+    writer.write(buf)
+    return buf.getvalue()
+
+
+def _png(shade: int) -> bytes:
+    """A 2 x 2 grey PNG of *shade* (a photograph's place in a test)."""
+    import struct
+    import zlib
+
+    def chunk(kind: bytes, data: bytes) -> bytes:
+        return struct.pack("!I", len(data)) + kind + data \
+            + struct.pack("!I", zlib.crc32(kind + data))
+
+    rows = b"".join(b"\x00" + bytes([shade, shade]) for _ in range(2))
+    return (b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", struct.pack("!IIBBBBB", 2, 2, 8, 0, 0, 0, 0))
+            + chunk(b"IDAT", zlib.compress(rows)) + chunk(b"IEND", b""))
+
+
+def test_a_document_with_no_text_whose_bytes_change_has_drifted(tmp_path: Path) -> None:
+    """A scanned PDF (pages with no text, no title) or an image has only its
+    bytes to be compared by: other bytes at its URL have drifted from it (rule
+    bytes-changed), the same bytes are alive. An HTML page drawn by its
+    scripts, whose bytes change with each release of its code, is not judged
+    by them."""
+    from archiver.report import build_report
+
+    shell = ('<html><head><script src="/static/app.{v}.js"></script></head>'
+             '<body><div id="root"></div></body></html>')
+    with Site() as site:
+        site.page("/files/scan.pdf", _blank_pdf(1), content_type="application/pdf")
+        site.page("/media/photo.png", _png(40), content_type="image/png")
+        site.page("/app/case", shell.format(v="1a2b"))
+        site.page("/media/same.png", _png(90), content_type="image/png")
+        urls = [site.url(p) for p in ("/files/scan.pdf", "/media/photo.png", "/app/case",
+                                      "/media/same.png")]
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+            {"id": "e1", "date": "2016-05-01", "country": "Malaysia", "sources": urls}]))
+        archive, settings = tmp_path / "archive", lab_settings()
+
+        def verdicts() -> dict[str, tuple[str, str]]:
+            store = open_store(archive)
+            try:
+                return {r["url"]: (r["status"], r["rule"])
+                        for r in build_report(store)["results"]}
+            finally:
+                store.close()
+
+        asyncio.run(run_cycle(sources, archive=archive, settings=settings))
+        first = verdicts()
+        assert first[urls[0]][0] == first[urls[1]][0] == first[urls[3]][0] == "alive", first
+        site.page("/files/scan.pdf", _blank_pdf(2), content_type="application/pdf")
+        site.page("/media/photo.png", _png(200), content_type="image/png")
+        site.page("/app/case", shell.format(v="9f8e"))
+        asyncio.run(run_cycle(sources, archive=archive, settings=settings))
+        now = verdicts()
+    assert now[urls[0]] == ("drifted", "bytes-changed")
+    assert now[urls[1]] == ("drifted", "bytes-changed")
+    assert now[urls[2]] == first[urls[2]] and now[urls[2]][1] != "bytes-changed"
+    assert now[urls[3]] == ("alive", "alive")
