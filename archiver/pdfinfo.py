@@ -6,6 +6,12 @@ first line of text; the date from ``/CreationDate``, XMP, the URL or the
 text (the text's first, when the PDF was created as it was fetched: a document
 rendered on demand). Never raises: an unreadable PDF gives ``PageInfo(kind="pdf")``.
 
+A PDF cut short (at the size cap: its cross-reference table and trailer lost)
+is read from the part received: pypdf rebuilds the table from the objects it
+finds, the catalog and the Info dictionary no trailer names are found by their
+keys, and what pypdf still cannot read is taken from the bytes (an Info
+dictionary or an XMP packet written uncompressed).
+
 Example::
 
     info = extract_pdf(body, url="https://gov.example/2019/report.pdf")
@@ -14,6 +20,7 @@ Example::
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import io
 import logging
 import re
@@ -97,49 +104,23 @@ _RENDERED_DAYS = dt.timedelta(days=1)
 
 
 def _extract_pdf(body: bytes, url: str) -> PageInfo:
-    try:
-        from pypdf import PdfReader
-
-        reader = PdfReader(io.BytesIO(body), strict=False)
-    except Exception as exc:
-        LOGGER.warning("%s: the PDF cannot be read (%s)", url or "a PDF", exc)
-        LOGGER.debug("unreadable PDF from %s", url, exc_info=True)
+    cut = _is_cut(body)
+    reader = _open(body + _SYNTHETIC_END if cut else body, url, cut)
+    if reader is not None and cut:
+        _mend_trailer(reader, body)
+    title, published = _metadata(reader) if reader is not None else (None, None)
+    if (title is None or published is None) and (reader is None or cut):
+        # what pypdf could not reach: an Info dictionary or an XMP packet
+        # written as plain bytes in the part received
+        raw_title, raw_published = _raw_metadata(body)
+        title = title if title is not None else raw_title
+        published = published if published is not None else raw_published
+    texts = _page_texts(reader, url) if reader is not None else []
+    if cut and title is None and published is None and not any(texts):
+        LOGGER.warning("%s: the PDF cannot be read (cut short: no title, date or page"
+                       " text in the %d bytes received)", url or "a PDF", len(body))
+    if reader is None and title is None and published is None:
         return PageInfo(kind="pdf")
-    title: str | None = None
-    published: dt.date | None = None
-    info: Any = None
-    try:
-        info = reader.metadata
-    except Exception:
-        LOGGER.debug("no PDF info dictionary", exc_info=True)
-    if info is not None:
-        try:
-            title = _pdf_title(info.get("/Title"))
-            published = textdates.parse_date(_pdf_date(info.get("/CreationDate")))
-        except Exception:
-            LOGGER.debug("bad PDF info dictionary", exc_info=True)
-    if title is None or published is None:
-        try:
-            xmp = reader.xmp_metadata
-            if xmp is not None:
-                if title is None and xmp.dc_title:
-                    title = _pdf_title(next(iter(xmp.dc_title.values()), None))
-                if published is None:
-                    published = textdates.parse_date(_xmp_create_date(xmp))
-        except Exception:
-            LOGGER.debug("bad PDF XMP metadata", exc_info=True)
-    texts: list[str] = []
-    try:
-        for number, page in enumerate(reader.pages[:PDF_TEXT_PAGES], 1):
-            contents = page.get_contents()
-            size = len(contents.get_data()) if contents is not None else 0
-            if size > MAX_PAGE_CONTENT:
-                LOGGER.warning("%s: text of PDF page %d left unread (%d bytes of drawing)",
-                               url or "a PDF", number, size)
-                continue
-            texts.append(page.extract_text() or "")
-    except Exception:  # MemoryError included: past PDF_MEMORY
-        LOGGER.debug("PDF text unreadable", exc_info=True)
     text = tn.squash(" ".join(texts), limit=MAX_TEXT_CHARS)
     if title is None and texts:
         first_line = next((line for line in map(tn.squash, texts[0].splitlines())
@@ -157,6 +138,299 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
     published, url_month = textdates.document_day(published, url, text, 3000)
     return PageInfo(kind="pdf", headline=title, published=published, title=title, text=text,
                     url_month=url_month)
+
+
+def _open(data: bytes, url: str, cut: bool) -> Any:
+    """pypdf's reader of *data*, or None when it cannot be read."""
+    try:
+        from pypdf import PdfReader
+
+        reader_class = _rebuilt_reader_class() if cut else PdfReader
+        return reader_class(io.BytesIO(data), strict=False)
+    except Exception as exc:
+        if not cut:  # a cut one is said after its bytes are searched
+            LOGGER.warning("%s: the PDF cannot be read (%s)", url or "a PDF", exc)
+        LOGGER.debug("unreadable PDF from %s", url, exc_info=True)
+        return None
+
+
+def _metadata(reader: Any) -> tuple[str | None, dt.date | None]:
+    """Title and date from the Info dictionary, then from XMP."""
+    title: str | None = None
+    published: dt.date | None = None
+    info: Any = None
+    try:
+        info = reader.metadata
+    except Exception:
+        LOGGER.debug("no PDF info dictionary", exc_info=True)
+    if info is not None:
+        try:
+            title = _pdf_title(info.get("/Title"))
+            published = textdates.parse_date(_pdf_date(info.get("/CreationDate")))
+        except Exception:
+            LOGGER.debug("bad PDF info dictionary", exc_info=True)
+    if title is None or published is None:
+        try:
+            xmp = reader.xmp_metadata
+            if xmp is not None:
+                title, published = _from_xmp(xmp, title, published)
+        except Exception:
+            LOGGER.debug("bad PDF XMP metadata", exc_info=True)
+    return title, published
+
+
+def _from_xmp(xmp: Any, title: str | None,
+              published: dt.date | None) -> tuple[str | None, dt.date | None]:
+    """*title* and *published*, each completed from XMP when it is None."""
+    if title is None and xmp.dc_title:
+        title = _pdf_title(next(iter(xmp.dc_title.values()), None))
+    if published is None:
+        published = textdates.parse_date(_xmp_create_date(xmp))
+    return title, published
+
+
+def _page_texts(reader: Any, url: str) -> list[str]:
+    """The text of the first :data:`PDF_TEXT_PAGES` pages, up to the first
+    that cannot be read (of a PDF cut short: the pages received)."""
+    texts: list[str] = []
+    try:
+        for number, page in enumerate(reader.pages[:PDF_TEXT_PAGES], 1):
+            contents = page.get_contents()
+            size = len(contents.get_data()) if contents is not None else 0
+            if size > MAX_PAGE_CONTENT:
+                LOGGER.warning("%s: text of PDF page %d left unread (%d bytes of drawing)",
+                               url or "a PDF", number, size)
+                continue
+            texts.append(page.extract_text() or "")
+    except Exception:  # MemoryError included: past PDF_MEMORY
+        LOGGER.debug("PDF text unreadable", exc_info=True)
+    return texts
+
+
+# ---------------------------------------------------------------- cut short
+#
+# A PDF cut at ``fetch.max_bytes`` has lost its end: the cross-reference table
+# (where each object lies) and the trailer (which objects are the catalog and
+# the Info dictionary). pypdf without them reads backwards through the whole
+# file for a ``%%EOF`` and then gives up. Given an end whose ``startxref``
+# points to no table, it rebuilds the table instead, by finding every
+# ``N G obj`` in the bytes (and the objects inside object streams), and takes
+# its trailer from any ``trailer`` or cross-reference stream it meets: a
+# linearized PDF has one at its start. The catalog and the Info dictionary
+# that no trailer names are found by their keys.
+
+#: Bytes at the end of a PDF in which its ``%%EOF`` is looked for.
+_END_BYTES = 1024
+#: The end given to a PDF cut short: ``startxref 0`` points to no table.
+_SYNTHETIC_END = b"\nstartxref\n0\n%%EOF\n"
+#: Places looked at, at most, for each of the catalog, the Info dictionary and
+#: the XMP packet (a file may repeat such keys in every page).
+_MAX_CANDIDATES = 64
+#: Objects in object streams read, at most, looking for the catalog and Info.
+_MAX_STREAM_OBJECTS = 4096
+#: Bytes of an object read, at most, for the raw Info dictionary; of an XMP packet.
+_MAX_INFO_BYTES = 64 * 1024
+_MAX_XMP_BYTES = 1024 * 1024
+
+_CATALOG = re.compile(rb"/Type\s*/Catalog(?![A-Za-z0-9#])")
+#: Keys of an Info dictionary that no other dictionary with no /Type carries
+#: (an outline item has a /Title, an annotation a /CreationDate and a /Subtype).
+_INFO_KEY = re.compile(rb"/(?:Producer|CreationDate)(?![A-Za-z0-9#])")
+_NOT_INFO_KEY = re.compile(rb"/(?:Type|Subtype|Parent|Kids|Length)(?![A-Za-z0-9#])")
+_OBJ_HEAD = re.compile(rb"(?<![0-9])([0-9]{1,10})[ \t\r\n\f\x00]+([0-9]{1,5})[ \t\r\n\f\x00]+obj$")
+_XMP_START = re.compile(rb"<x:x[am]pmeta[ \t\r\n>]")
+_XMP_END = re.compile(rb"</x:x[am]pmeta>")
+_VALUE = {key: re.compile(rb"/" + key.encode() + rb"(?![A-Za-z0-9#])[ \t\r\n\f\x00]*(?=[(<])")
+          for key in ("Title", "CreationDate")}
+
+
+@functools.cache
+def _rebuilt_reader_class() -> Any:
+    """pypdf's reader, for a PDF cut short, whose cross-reference table it
+    rebuilt: an object the table lacks is not in the part received, where
+    pypdf would search the whole file for it again (a quarter of a second in
+    50 MB) for each page past the cut that the page tree names; and the
+    object the cut falls in, which cannot be read, is missing too, where
+    pypdf's error would lose every page (its page tree is read whole)."""
+    from pypdf import PdfReader
+    from pypdf.generic import IndirectObject, PdfObject
+
+    class RebuiltReader(PdfReader):
+        def get_object(self, indirect_reference: int | IndirectObject) -> PdfObject | None:
+            if isinstance(indirect_reference, int):
+                indirect_reference = IndirectObject(indirect_reference, 0, self)
+            number, generation = indirect_reference.idnum, indirect_reference.generation
+            if number not in self.xref.get(generation, {}) \
+                    and not (generation == 0 and number in self.xref_objStm) \
+                    and (generation, number) not in self.resolved_objects:
+                return None
+            try:
+                return super().get_object(indirect_reference)
+            except MemoryError:  # past PDF_MEMORY: the reading ends
+                raise
+            except Exception:
+                LOGGER.debug("object %d of a cut PDF unreadable", number, exc_info=True)
+                return None
+
+    return RebuiltReader
+
+
+def _is_cut(body: bytes) -> bool:
+    """True when *body* does not end with a PDF's ``%%EOF``."""
+    return b"%%EOF" not in body[-_END_BYTES:]
+
+
+def _object_head(body: bytes, pos: int) -> tuple[int, int, int] | None:
+    """Number, generation and the end of the ``N G obj`` of the object that
+    holds the byte at *pos* as part of its dictionary; None when it is in a
+    stream, between objects, or too far past its object's start."""
+    head = body.rfind(b"obj", max(0, pos - _MAX_INFO_BYTES), pos)
+    if head < 0 or body[max(0, head - 3):head] == b"end":
+        return None
+    m = _OBJ_HEAD.search(body, max(0, head - 40), head + 3)
+    if m is None or body.find(b"stream", head, pos) >= 0:
+        return None
+    return int(m.group(1)), int(m.group(2)), head + 3
+
+
+def _candidates(pattern: re.Pattern[bytes], body: bytes) -> list[int]:
+    """Where *pattern* is found in *body*: the first :data:`_MAX_CANDIDATES`."""
+    found: list[int] = []
+    for m in pattern.finditer(body):
+        found.append(m.start())
+        if len(found) == _MAX_CANDIDATES:
+            break
+    return found
+
+
+def _is_info(obj: Any) -> bool:
+    """True for a dictionary that is an Info dictionary by its keys."""
+    from pypdf.generic import DictionaryObject
+
+    return isinstance(obj, DictionaryObject) and ("/Producer" in obj or "/CreationDate" in obj) \
+        and not any(key in obj for key in ("/Type", "/Subtype", "/Parent", "/Kids"))
+
+
+def _is_catalog(obj: Any) -> bool:
+    from pypdf.generic import DictionaryObject
+
+    return isinstance(obj, DictionaryObject) and obj.get("/Type") == "/Catalog"
+
+
+def _mend_trailer(reader: Any, body: bytes) -> None:
+    """Name the catalog and the Info dictionary in the trailer pypdf rebuilt
+    from a PDF cut short, where no trailer it found named them."""
+    from pypdf.generic import IndirectObject, NameObject
+
+    wanted = {key: test for key, test in (("/Root", _is_catalog), ("/Info", _is_info))
+              if key not in reader.trailer}
+    if not wanted:
+        return
+    places = {"/Root": _candidates(_CATALOG, body), "/Info": _candidates(_INFO_KEY, body)}
+    for key, test in wanted.items():
+        # the last: a later revision's, where the file was updated
+        for pos in reversed(places[key]):
+            found = _object_head(body, pos)
+            if found is None:
+                continue
+            ref = IndirectObject(found[0], found[1], reader)
+            try:
+                if test(ref.get_object()):
+                    reader.trailer[NameObject(key)] = ref
+                    break
+            except Exception:
+                LOGGER.debug("object %d of a cut PDF unreadable", found[0], exc_info=True)
+    for key, test in wanted.items():
+        if key in reader.trailer:
+            continue
+        # written in an object stream: pypdf's rebuilt table lists them
+        for number in list(reader.xref_objStm)[:_MAX_STREAM_OBJECTS]:
+            ref = IndirectObject(number, 0, reader)
+            try:
+                if test(ref.get_object()):
+                    reader.trailer[NameObject(key)] = ref
+                    break
+            except Exception:
+                LOGGER.debug("object %d of a cut PDF unreadable", number, exc_info=True)
+
+
+def _raw_metadata(body: bytes) -> tuple[str | None, dt.date | None]:
+    """Title and date of a PDF that pypdf could not read them from, from the
+    bytes: an Info dictionary written uncompressed, then an XMP packet."""
+    title: str | None = None
+    published: dt.date | None = None
+    for pos in _candidates(_INFO_KEY, body):
+        found = _object_head(body, pos)
+        if found is None:
+            continue
+        start = found[2]
+        end = min(x for x in (body.find(b"endobj", start, start + _MAX_INFO_BYTES),
+                              body.find(b"stream", start, start + _MAX_INFO_BYTES),
+                              min(len(body), start + _MAX_INFO_BYTES)) if x >= 0)
+        span = body[start:end]
+        if _NOT_INFO_KEY.search(span):
+            continue
+        title = _pdf_title(_raw_string(span, "Title"))
+        published = textdates.parse_date(_pdf_date(_raw_string(span, "CreationDate")))
+        break
+    if title is None or published is None:
+        xmp = _raw_xmp(body)
+        if xmp is not None:
+            title, published = _from_xmp(xmp, title, published)
+    return title, published
+
+
+def _raw_string(span: bytes, key: str) -> str | None:
+    """The text of the string after */key* in *span* (the bytes of one
+    dictionary): its escapes undone, UTF-16BE (after FE FF), UTF-8 (after its
+    mark) or PDFDocEncoding, as pypdf decodes it; None when it has none."""
+    from pypdf.generic import (
+        TextStringObject,
+        read_hex_string_from_stream,
+        read_string_from_stream,
+    )
+
+    m = _VALUE[key].search(span)
+    if m is None or span[m.end():m.end() + 2] == b"<<":
+        return None
+    stream = io.BytesIO(span)
+    stream.seek(m.end())
+    try:
+        if span[m.end():m.end() + 1] == b"(":
+            value = read_string_from_stream(stream)
+        else:
+            value = read_hex_string_from_stream(stream)
+    except Exception:  # a string that runs past the bytes received
+        return None
+    return str(value) if isinstance(value, TextStringObject) else None
+
+
+def _raw_xmp(body: bytes) -> Any:
+    """The first XMP packet written uncompressed in *body* that describes a
+    document, not an image (a photograph's packet, in its JPEG data, says ``image/jpeg``
+    or carries EXIF or TIFF properties), parsed by pypdf."""
+    from pypdf.generic import DecodedStreamObject
+    from pypdf.xmp import XmpInformation
+
+    for pos in _candidates(_XMP_START, body):
+        m = _XMP_END.search(body, pos, pos + _MAX_XMP_BYTES)
+        if m is None:
+            continue
+        data = body[pos:m.end()]
+        if b"ns.adobe.com/exif/" in data or b"ns.adobe.com/tiff/" in data:
+            continue
+        stream = DecodedStreamObject()
+        stream.set_data(data)
+        try:
+            xmp = XmpInformation(stream)
+            kind = xmp.dc_format
+        except Exception:
+            LOGGER.debug("bad XMP packet in a PDF", exc_info=True)
+            continue
+        if kind and "pdf" not in str(kind).lower():
+            continue
+        return xmp
+    return None
 
 
 _RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
