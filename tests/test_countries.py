@@ -124,6 +124,8 @@ def test_a_page_about_another_country_is_still_off_topic(country: str, on: str, 
     ("Thailand", "vi", "Thai police said", "Thái độ của cảnh sát Việt Nam"),
     ("Laos", "en", "Lao police said", "người lao động nước ngoài"),
     ("Afghanistan", "tr", "Kabul'da polis açıkladı", "Teklifi kabul etti"),
+    # the headlines' "US" (AP style), not the pronoun
+    ("United States", "en", "US deports 12 Taiwanese to China", "Tell us what happened"),
 ])
 def test_a_name_that_is_a_common_word_is_found_as_written(
         country: str, lang: str, on: str, off: str) -> None:
