@@ -50,12 +50,12 @@ COUNTRY_NAMES: dict[str, tuple[str, ...]] = {
     "Taiwan": (
         "Taiwan", "Taiwanese", "Taiwán", "taiwanés", "taiwanesa", "taiwaneses",
         "Taïwan", "taïwanais", "taïwanaise", "taiwanisch", "Taiwaner",
-        "台灣", "臺灣", "台湾", "臺湾", "台胞", "國台辦", "国台办",
+        "台灣", "臺灣", "台湾", "臺湾", "台胞", "國台辦", "国台办", "Taipei", "台北", "臺北",
     ),
     "China": (
         "China", "Chinese", "PRC", "People's Republic of China", "chino", "china", "chinos",
         "Chine", "chinois", "chinoise", "chinesisch", "Chinese", "Tiongkok", "Cina",
-        "中國", "中国", "大陸", "大陆", "中共",
+        "中國", "中国", "大陸", "大陆", "中共", "Beijing", "Pékin", "Peking", "北京",
     ),
     "Malaysia": (
         "Malaysia", "Malaysian", "Malasia", "malasio", "malasia", "Malaisie", "malaisien",

@@ -531,6 +531,10 @@ def test_words_that_begin_with_a_short_name_are_not_the_country(text: str) -> No
     ("Cambodia", "ប៉ូលិសកម្ពុជាបានចាប់ខ្លួនជនសង្ស័យ២៥នាក់"),  # Khmer: no spaces between words
     ("Armenia", "Հայաստանի ոստիկանությունը ձերբակալել է 78 մարդու"),
     ("Spain", "Spaniards protested the extradition"),
+    ("China", "BEIJING (Reuters) - Police said on Friday"),
+    ("China", "北京警方周五表示"),
+    ("Taiwan", "Taipei protested the deportations"),
+    ("Taiwan", "台北地檢署表示"),
 ])
 def test_capitals_and_the_countries_own_languages_name_them(country: str, text: str) -> None:
     assert mentions(text, country)
