@@ -83,10 +83,11 @@ Rules, in the order they are tried (the first that applies decides):
     (``headline_similarity < drift_headline_similarity``, 0.6 by default),
     ``text-replaced`` (``text_similarity < drift_text_similarity``, 0.5 by
     default, after ``strip_volatile``), ``content-missing`` (headline and text
-    both gone on one side only), ``bytes-changed`` (a document that is no HTML
-    page and has neither headline nor text, a scanned PDF or an image, as its
-    first snapshot had neither, whose payload is no longer the first
-    snapshot's: its bytes are all it can be compared by). A permanent
+    both gone on one side only), ``bytes-changed`` (a document with neither
+    headline nor text, a scanned PDF or an image, as its first snapshot had
+    neither, whose payload is no longer the first snapshot's: its bytes are
+    all it can be compared by; not an HTML page then and now, which its
+    scripts draw and whose bytes change with their code). A permanent
     redirect to a different page also ends here, unless that page is no
     article (``not-an-article`` in 11).
     But ``paywall`` -- ``blocked``: the headline matches and only the text
@@ -527,15 +528,15 @@ def _compare(
 
 def _bytes_changed(page: PageInfo | None, base: PageInfo, changed: bool | None
                    ) -> tuple[str, str] | None:
-    """(rule, evidence) when *page*, a document that is no HTML page and has no
-    headline or text (a scanned PDF, an image), as the first snapshot *base* had
-    none, is not the first snapshot's bytes (*changed*): its bytes are all
-    there is to compare it by. (An HTML page drawn by its scripts changes
-    bytes at every release of its code: it is not judged so.)"""
-    if not changed or page is None or page.kind == "html" or base.kind == "html" \
+    """(rule, evidence) when *page*, a document with no headline or text (a
+    scanned PDF, an image), as the first snapshot *base* had none, is not the
+    first snapshot's bytes (*changed*): its bytes are all there is to compare
+    it by. (An HTML page drawn by its scripts, then and now, changes bytes at
+    every release of its code: it is not judged so.)"""
+    if not changed or page is None or page.kind == base.kind == "html" \
             or has_content(page) or has_content(base):
         return None
-    what = "PDF" if page.kind == "pdf" else "document"
+    what = "PDF" if base.kind == "pdf" else "document"
     return ("bytes-changed",
             f"the {what}'s bytes are no longer the first snapshot's, and it has no "
             "headline or text to compare them by (a scanned document or an image)")

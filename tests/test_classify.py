@@ -1463,6 +1463,8 @@ def test_a_long_retry_after_is_in_the_reason() -> None:
      ("alive", "alive")),
     # an HTML page drawn by its scripts changes bytes with its code
     (PageInfo(kind="html"), PageInfo(kind="html"), True, ("alive", "alive")),
+    # but a scanned PDF that is now such a page has changed
+    (PageInfo(kind="html"), PageInfo(kind="pdf"), True, ("drifted", "bytes-changed")),
 ])
 def test_a_document_with_neither_headline_nor_text_is_compared_by_its_bytes(
         now: PageInfo, before: PageInfo, changed: bool | None,
