@@ -16,6 +16,15 @@ Every origin serves:
 
 Two latency modes: ``delay=0`` (CPU-bound) and ``delay=0.05``, where an
 ``access_by_lua_block { ngx.sleep(0.05) }`` adds 50 ms to every response.
+
+Server behaviours (``server=``, :data:`SERVERS`): ``keepalive`` (the default:
+pre-gzipped pages with their ``Content-Length``, connections kept alive);
+``close`` (a new connection per request, ``keepalive_timeout 0``);
+``chunked`` (gzip-encoded on the fly, no length: chunked transfer coding);
+``eof`` (the same without chunking: the body ends when nginx closes the
+connection, as an HTTP/1.0 server's does); ``identity`` (no gzip: the HTML
+as stored, four times the bytes, with its length). The last three serve an
+uncompressed copy of the pages (``sites-plain/``, written when first needed).
 One extra origin serves the 1 GB responses (``/big.bin`` identity,
 ``/big.html`` gzip-encoded on the fly), sparse files that cost no disk, and
 nginx's count of the requests it handled (``Nginx.requests``, from
@@ -56,6 +65,18 @@ BIG_BYTES = 1024 ** 3
 MANIFEST = "farm.json"
 #: nginx's count of the requests it handled (on the big-response port).
 STATUS_PATH = "/nginx-status"
+#: Server behaviours: (pages served from the uncompressed copy, the ``/news/``
+#: location's directives, the connections' directives).
+_KEEPALIVE = "keepalive_timeout 65;\n  keepalive_requests 1000000;"
+SERVERS: dict[str, tuple[bool, str, str]] = {
+    "keepalive": (False, "gzip_static always;",
+                  _KEEPALIVE),
+    "close": (False, "gzip_static always;", "keepalive_timeout 0;"),
+    "chunked": (True, "gzip on;", _KEEPALIVE),
+    "eof": (True, "gzip on; chunked_transfer_encoding off;",
+            _KEEPALIVE),
+    "identity": (True, "gzip off;", _KEEPALIVE),
+}
 
 COUNTRIES = ["Malaysia", "Kenya", "Cambodia", "Vietnam", "Spain", "Armenia", "Indonesia",
              "Philippines", "Thailand", "Laos", "Uganda", "Egypt", "Fiji", "Turkey", "Poland"]
@@ -179,6 +200,12 @@ def render_article(rng: random.Random, page: Page, site: str, size: int) -> str:
     return head + body + aside
 
 
+def _gunzip_file(job: tuple[str, str]) -> None:
+    source, target = job
+    Path(target).parent.mkdir(parents=True, exist_ok=True)
+    Path(target).write_bytes(gzip.decompress(Path(source).read_bytes()))
+
+
 def _write_page(job: tuple[int, Page, str, int, str]) -> None:
     seed, page, site, size, target = job
     html = render_article(random.Random(seed), page, site, size)
@@ -192,6 +219,7 @@ class Farm:
     def __init__(self, root: Path) -> None:
         self.root = root
         self.sites = root / "sites"
+        self.plain = root / "sites-plain"
         self.data: dict[str, object] = {}
 
     @property
@@ -223,6 +251,7 @@ class Farm:
             return
         rng = random.Random(seed)
         shutil.rmtree(self.sites, ignore_errors=True)
+        shutil.rmtree(self.plain, ignore_errors=True)
         ports = free_ports(origins + 1)
         site_ports, big_port = ports[:origins], ports[origins]
         self.sites.mkdir(parents=True, exist_ok=True)
@@ -295,18 +324,33 @@ class Farm:
     def urls(self, n: int) -> Path:
         return self.root / f"urls-{n}.txt"
 
-    def config(self, delay: float) -> str:
-        """The nginx configuration: one server block per port, 127.0.0.1 only."""
+    def write_plain(self) -> None:
+        """The pages uncompressed under ``sites-plain/`` (for the servers that
+        encode on the fly or not at all); those already there are kept."""
+        jobs = []
+        for gz in self.sites.rglob("*.html.gz"):
+            target = self.plain / gz.relative_to(self.sites).with_suffix("")
+            if not target.exists():
+                jobs.append((str(gz), str(target)))
+        if jobs:
+            with multiprocessing.Pool(min(4, os.cpu_count() or 1)) as pool:
+                for _ in pool.imap_unordered(_gunzip_file, jobs, chunksize=64):
+                    pass
+
+    def config(self, delay: float, server: str = "keepalive") -> str:
+        """The nginx configuration: one server block per port, 127.0.0.1 only,
+        serving as *server* (:data:`SERVERS`) does."""
         prefix = self.root / "nginx"
+        plain, news, connections = SERVERS[server]
         delay_block = f"access_by_lua_block {{ ngx.sleep({delay}) }}" if delay > 0 else ""
         servers = []
         for port in self.ports:
             servers.append(f"""
   server {{
     listen 127.0.0.1:{port} backlog=4096;
-    root {self.sites / str(port)};
+    root {(self.plain if plain else self.sites) / str(port)};
     location /old/ {{ rewrite ^/old/(.*)$ /news/$1 permanent; }}
-    location /news/ {{ gzip_static always; }}
+    location /news/ {{ {news} }}
   }}""")
         servers.append(f"""
   server {{
@@ -329,8 +373,7 @@ http {{
   default_type application/octet-stream;
   sendfile on;
   tcp_nopush on;
-  keepalive_timeout 65;
-  keepalive_requests 1000000;
+  {connections}
   server_tokens off;
   gzip on;
   gzip_types text/html;
@@ -349,11 +392,15 @@ http {{
 class Nginx:
     """One nginx process (master + one worker) serving *farm*; stopped on exit."""
 
-    def __init__(self, farm: Farm, delay: float = 0.0) -> None:
+    def __init__(self, farm: Farm, delay: float = 0.0, server: str = "keepalive") -> None:
+        if server not in SERVERS:
+            raise ValueError(f"unknown server behaviour {server!r}: one of {', '.join(SERVERS)}")
         self.farm = farm
         self.delay = delay
+        self.server = server
         self.prefix = farm.root / "nginx"
-        self.conf = self.prefix / f"nginx-{int(delay * 1000)}ms.conf"
+        suffix = "" if server == "keepalive" else f"-{server}"
+        self.conf = self.prefix / f"nginx-{int(delay * 1000)}ms{suffix}.conf"
         self.proc: subprocess.Popen[bytes] | None = None
 
     @property
@@ -362,7 +409,9 @@ class Nginx:
 
     def start(self) -> Nginx:
         self.prefix.mkdir(parents=True, exist_ok=True)
-        self.conf.write_text(self.farm.config(self.delay))
+        if SERVERS[self.server][0]:
+            self.farm.write_plain()
+        self.conf.write_text(self.farm.config(self.delay, self.server))
         log = open(self.prefix / "stderr.log", "ab")
         try:
             self.proc = subprocess.Popen([NGINX, "-p", str(self.prefix), "-c", str(self.conf)],
@@ -449,10 +498,11 @@ def cpu_seconds(pids: list[int]) -> float:
 
 
 @contextlib.contextmanager
-def farm_running(root: Path, delay: float, **generate: int) -> Iterator[tuple[Farm, Nginx]]:
+def farm_running(root: Path, delay: float, server: str = "keepalive",
+                 **generate: int) -> Iterator[tuple[Farm, Nginx]]:
     farm = Farm(root)
     farm.generate(**generate)
-    with Nginx(farm, delay) as nginx:
+    with Nginx(farm, delay, server) as nginx:
         yield farm, nginx
 
 
@@ -463,6 +513,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--origins", type=int, default=120)
     ap.add_argument("--delay", type=float, default=0.0)
     ap.add_argument("--serve", type=float, default=0.0, help="Seconds to keep nginx running.")
+    ap.add_argument("--server", choices=list(SERVERS), default="keepalive",
+                    help="How the origins serve (see SERVERS; default: %(default)s).")
     args = ap.parse_args(argv)
     t0 = time.monotonic()
     farm = Farm(args.dir)
@@ -471,7 +523,7 @@ def main(argv: list[str] | None = None) -> int:
     print(f"farm generated in {time.monotonic() - t0:.1f}s: {farm.data['kinds']}", file=sys.stderr)
     if args.serve > 0:
         signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # stop nginx on kill too
-        with Nginx(farm, args.delay):
+        with Nginx(farm, args.delay, args.server):
             print(f"serving ports {farm.ports[0]}..{farm.ports[-1]} for {args.serve}s",
                   file=sys.stderr)
             time.sleep(args.serve)

@@ -27,6 +27,7 @@ reported (all the wall times are kept, under ``wall_s_runs``).
     python bench/run.py --quick          # 1,000 citations, both modes (a few minutes)
     python bench/run.py                  # also 10,000 citations
     python bench/run.py --only-big       # only the 1 GB check
+    python bench/run.py --quick --server chunked   # the farm served otherwise (farm.SERVERS)
 
 Figures go to ``bench/results/<date>-<quick|full>.json``.
 """
@@ -50,7 +51,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from farm import Farm, Nginx, cpu_seconds  # noqa: E402
+from farm import SERVERS, Farm, Nginx, cpu_seconds  # noqa: E402
 
 BENCH = Path(__file__).resolve().parent
 REPO = BENCH.parent
@@ -476,6 +477,11 @@ def main(argv: list[str] | None = None) -> int:
                     help="Requests in flight, for archiver and bare httpx alike "
                          "(see bench/README.md).")
     ap.add_argument("--per-host", type=int, default=4)
+    ap.add_argument("--server", choices=list(SERVERS), default="keepalive",
+                    help="How the farm's origins serve: keepalive (default), close (a "
+                         "connection per request), chunked (gzip on the fly), eof (gzip on "
+                         "the fly, the body ended by closing), identity (no gzip); see "
+                         "bench/farm.py.")
     ap.add_argument("--origins", type=int, default=120)
     ap.add_argument("--farm-dir", type=Path, default=Path(tempfile.gettempdir()) / "archiver-farm",
                     help="Where the farm is generated (reused when it matches).")
@@ -518,6 +524,7 @@ def main(argv: list[str] | None = None) -> int:
         "settings": {"concurrency": args.concurrency, "per_host_concurrency": args.per_host,
                      "repeat": args.repeat, "repeat_max": REPEAT_MAX,
                      "per_host_delay": 0, "origins": args.origins, "wget_parallel": WGET_PARALLEL,
+                     "server": args.server,
                      "farm": farm.data.get("kinds")},
         "targets": TARGETS, "modes": {},
     }
@@ -527,7 +534,7 @@ def main(argv: list[str] | None = None) -> int:
         for mode in args.modes if not args.only_big else []:
             delay = 0.05 if mode == "50ms" else 0.0
             print(f"mode {mode}", file=sys.stderr)
-            with Nginx(farm, delay) as nginx:
+            with Nginx(farm, delay, args.server) as nginx:
                 for n in sizes:
                     summary["modes"].setdefault(mode, {})[str(n)] = run_size(
                         farm, nginx, n, work, args.concurrency, args.per_host, start_cpu,
@@ -542,7 +549,8 @@ def main(argv: list[str] | None = None) -> int:
                            for v in verdicts(summary)]
     print_table(summary)
     RESULTS.mkdir(exist_ok=True)
-    name = f"{dt.date.today().isoformat()}-{'quick' if args.quick else 'full'}.json"
+    server = "" if args.server == "keepalive" else f"-{args.server}"
+    name = f"{dt.date.today().isoformat()}-{'quick' if args.quick else 'full'}{server}.json"
     path = args.output or RESULTS / name
     path.write_text(json.dumps(summary, indent=2) + "\n")
     print("\n" + json.dumps({"verdicts": summary["verdicts"]}, indent=1))
