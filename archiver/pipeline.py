@@ -182,7 +182,9 @@ class Cycle:
     async def _probe(self, url: str) -> Probe | None:
         p = urllib.parse.urlsplit(url)
         first = (p.path or "/").strip("/").split("/", 1)[0]
-        key = f"{_origin(url)}/{first}"
+        # one probe a site's section: its years ("/2016/05/...", "/2018/12/...")
+        # are one (a dated URL's section is its site's dated articles)
+        key = f"{_origin(url)}/{'#' if first.isdigit() else first}"
         fut = self._probes.get(key)
         if fut is None and self._stopping():  # no new request once stopping: no evidence
             return None

@@ -169,6 +169,27 @@ def test_a_probe_answered_404_is_not_extracted(tmp_path: Path,
     assert not any(url.endswith(probes[0]) for url in extracted)  # ... and not read
 
 
+def test_one_probe_serves_a_sections_urls_and_a_sites_years(tmp_path: Path) -> None:
+    """The soft-404 probe is made once for each section of a site: for the
+    citations under /news/, and once for its dated URLs of every year
+    ("/2016/05/...", "/2018/12/...", as WordPress writes them), not once a year."""
+    paths = ["/news/a.html", "/news/b.html", "/2016/05/c.html", "/2018/12/d.html",
+             "/2021/01/e.html"]
+    with Site() as site:
+        for i, path in enumerate(paths):
+            site.page(path, news_page(f"Malaysia detains {40 + i}", "Police detained them.\n\n"
+                                      "They were deported on Friday."))
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+            {"id": "e1", "date": "2016-05-01", "country": "Malaysia",
+             "sources": [site.url(p) for p in paths]}]))
+        summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
+                                        settings=lab_settings()))
+        probes = [h.path for h in site.hits if h.path not in paths]
+    assert summary.counts == {"alive": 5}
+    assert len(probes) == 2, probes
+    assert sum(p.startswith("/news/") for p in probes) == 1
+
+
 def test_the_soft_404_probe_is_sent_only_when_the_page_is_not_as_first_captured(
         tmp_path: Path) -> None:
     """An unchanged page needs no random-sibling probe; a changed one gets it again."""
