@@ -255,8 +255,6 @@ def _byline_marks(marks: str) -> bool:
     return _BYLINE_MARKS.search(marks) and not UPDATED_MARKS.search(marks)
 
 
-#: A digit of any script, which every date read from text holds.
-_DIGIT = re.compile(r"\d")
 #: A day written with a two-digit year, day first, as German, Dutch, Nordic,
 #: Polish, Russian or Turkish bylines write it ("Do 25.04.24 | 14:07 Uhr"):
 #: dots only (with slashes, "04/05/24" is either order), and not a piece of a
@@ -324,7 +322,7 @@ def _byline_date_in(box: LexborNode, furniture: Furniture, texts: list[str] | No
         text = text_of(el, raw)
         if not text or len(text) > _BYLINE_CHARS:
             continue
-        if _DIGIT.search(text) is None:  # no date written (most bylines name a writer)
+        if textdates.DIGIT.search(text) is None:  # no date written (most bylines name a writer)
             day = _titled_date(el)
         else:
             # the earliest when it names several: "Updated: March 14, 2019 | Published:

@@ -213,7 +213,7 @@ def _date_line(el: LexborNode, furniture: bylines.Furniture,
     raw = el.text()
     if len(raw) > max(_LINE_RAW_CHARS, SPACED_TEXT_CHARS):  # (as shown, longer still)
         return None  # a box of text, not a line (read no further)
-    if _DIGIT.search(raw) is None:  # (a date is read from digits: see textdates)
+    if textdates.DIGIT.search(raw) is None:  # (a date is read from digits: see textdates)
         return None
     raw = text_of(el, raw)
     if len(raw) > _LINE_RAW_CHARS:
@@ -244,8 +244,6 @@ _LINE_RAW_CHARS = 2000
 _LINE_CHARS = 160
 
 
-#: A digit of any script, which every date read from text holds.
-_DIGIT = re.compile(r"\d")
 #: The start of a byline: "By", "By:", "Por", "Par", "Von", "Oleh", 記者, 作者.
 _BYLINE_START = re.compile(r"\s*(?:by|por|par|von|oleh|記者|记者|作者)\b\s*[:：]?", re.IGNORECASE)
 

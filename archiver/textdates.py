@@ -193,7 +193,6 @@ _TEXT_DATES = (
 #: Republic of China, ዓ, ခုနှစ်, ၊, a Solar Hijri month. They are not tried on
 #: text in ASCII, as most of it is.
 _SCRIPT_ONLY_AT = frozenset({2, 5, 6, 7, 9, 10, 12, 14, 15, 16})
-_LATIN_TEXT_DATES = tuple(p for i, p in enumerate(_TEXT_DATES) if i not in _SCRIPT_ONLY_AT)
 #: The patterns of :data:`_TEXT_DATES` (by position) every match of which holds a
 #: year of the common era, "19xx" or "20xx" (:data:`_YEAR`): not tried on text
 #: without one.
@@ -300,8 +299,9 @@ def _ascii_digits(text: str) -> str:
     return text if text.isascii() else text.translate(_DIGITS)
 
 
-#: A digit of any script (``\d`` matches them all, in the patterns too).
-_DIGIT = re.compile(r"\d")
+#: A digit of any script (``\d`` matches them all, in the patterns too): every
+#: date read from text holds one (the callers that read text for dates test it first).
+DIGIT = re.compile(r"\d")
 
 #: How :data:`_TEXT_DATES` are tried, in their order: each pattern, whether it
 #: needs a year, and whether it is searched in the text in lower case. On text
@@ -335,7 +335,7 @@ def _searches(text: str) -> Iterator[tuple[re.Pattern[str], str]]:
 def find_dates_in_text(text: str, limit: int = 20) -> list[dt.date]:
     """Plausible dates written in free *text*, in order of appearance (in any
     script's digits)."""
-    if _DIGIT.search(text) is None:  # every pattern reads a digit (most bylines have none)
+    if DIGIT.search(text) is None:  # every pattern reads a digit (most bylines have none)
         return []
     text = _ascii_digits(text)
     found: list[tuple[int, dt.date]] = []
