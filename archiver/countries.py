@@ -42,6 +42,7 @@ from typing import NamedTuple
 
 from . import demonyms
 from .longernames import held_in_others, long_names, territory_codes
+from .textnorm import word_starts_at
 
 __all__ = ["COUNTRY_NAMES", "cldr_names", "country_names", "mentions", "names_any"]
 
@@ -281,7 +282,7 @@ def cldr_names(country: str, lang: str | None) -> tuple[str, ...]:
 def _finds(name: str, names: tuple[str, ...]) -> bool:
     """True when the Latin-script *names* find *name* (a pattern made anew, not cached)."""
     folded, pattern = _fold(name), _latin_pattern.__wrapped__(names)
-    return pattern is not None and any(_word_starts_at(folded, m.start())
+    return pattern is not None and any(word_starts_at(folded, m.start())
                                        for m in pattern.finditer(folded))
 
 
@@ -518,11 +519,6 @@ def _blockers(names: tuple[str, ...]) -> _Blockers | None:
     return _Blockers(pattern, tuple(sorted(substrings, key=len, reverse=True)), holding)
 
 
-def _word_starts_at(folded: str, start: int) -> bool:
-    """True when a word of *folded* starts at *start* (nothing alphanumeric before it)."""
-    return start == 0 or not (folded[start - 1].isalnum() or folded[start - 1] == "_")
-
-
 def _found(folded: str, names: tuple[str, ...]) -> bool:
     """True when *folded* holds one of *names* (see the module docstring)."""
     latin = _latin_pattern(names)
@@ -546,7 +542,7 @@ def _found(folded: str, names: tuple[str, ...]) -> bool:
         for m in latin.finditer(folded, start):
             # a word boundary before the name, checked here: a leading look-behind
             # would stop the regex engine from scanning for the name's first letter
-            if _word_starts_at(folded, m.start()):
+            if word_starts_at(folded, m.start()):
                 return True
     return False
 

@@ -44,6 +44,8 @@ from functools import cache, lru_cache
 from pathlib import Path
 from typing import NamedTuple
 
+from .textnorm import word_starts_at
+
 __all__ = ["DATA_FILE", "Names", "found_as_written", "names", "not_countries", "searched"]
 
 #: The hand-written names (see its header).
@@ -183,6 +185,6 @@ def _places(text: str, word: str) -> Iterator[int]:
     """Where *word* begins a word of *text* (nothing alphanumeric before it), each place."""
     at = text.find(word)
     while at >= 0:
-        if at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_"):
+        if word_starts_at(text, at):
             yield at
         at = text.find(word, at + 1)

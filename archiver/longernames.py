@@ -99,7 +99,8 @@ def held_in_others(code: str) -> tuple[str, ...]:
 
 def make_table() -> dict[str, list[str]]:
     """The table, worked out from every country's names (see the module)."""
-    from .countries import _CJK, _cjk_names, _fold, _latin_pattern, _word_starts_at, named_countries
+    from .countries import _CJK, _cjk_names, _fold, _latin_pattern, named_countries
+    from .textnorm import word_starts_at
 
     names = sorted(set(named_countries()))
     folded = [_fold(name) for _, name in names]
@@ -122,7 +123,7 @@ def make_table() -> dict[str, list[str]]:
                           for place in _places(joined, name)])
         latin = _latin_pattern(own)
         in_latin = set() if latin is None else holding(
-            [m.start() for m in latin.finditer(joined) if _word_starts_at(joined, m.start())])
+            [m.start() for m in latin.finditer(joined) if word_starts_at(joined, m.start())])
         held = {names[i][1] for i in in_cjk | in_latin
                 if names[i][0] != code and folded[i] not in own_folded
                 and (i in in_cjk or not _CJK.search(names[i][1]))}

@@ -165,3 +165,9 @@ def trie(words: Iterable[str]) -> str:
         return f"(?:{body})?" if "" in node else body
 
     return build(root)
+
+
+def word_starts_at(text: str, at: int) -> bool:
+    """True when a word of *text* starts at *at*: nothing alphanumeric, nor
+    ``_``, just before it (the start of a name searched in a page)."""
+    return at == 0 or not (text[at - 1].isalnum() or text[at - 1] == "_")
