@@ -24,6 +24,8 @@ import functools
 import io
 import logging
 import re
+from collections.abc import Callable, Iterable
+from itertools import chain, islice
 from typing import Any
 
 from . import memlimit, textdates
@@ -106,13 +108,14 @@ _RENDERED_DAYS = dt.timedelta(days=1)
 def _extract_pdf(body: bytes, url: str) -> PageInfo:
     cut = _is_cut(body)
     reader = _open(body + _SYNTHETIC_END if cut else body, url, cut)
+    places = _Places(body)
     if reader is not None and cut:
-        _mend_trailer(reader, body)
+        _mend_trailer(reader, places)
     title, published = _metadata(reader) if reader is not None else (None, None)
     if (title is None or published is None) and (reader is None or cut):
         # what pypdf could not reach: an Info dictionary or an XMP packet
         # written as plain bytes in the part received
-        raw_title, raw_published = _raw_metadata(body)
+        raw_title, raw_published = _raw_metadata(places)
         title = title if title is not None else raw_title
         published = published if published is not None else raw_published
     texts = _page_texts(reader, url) if reader is not None else []
@@ -233,10 +236,21 @@ _MAX_INFO_BYTES = 64 * 1024
 _MAX_XMP_BYTES = 1024 * 1024
 
 _CATALOG = re.compile(rb"/Type\s*/Catalog(?![A-Za-z0-9#])")
-#: Keys of an Info dictionary that no other dictionary with no /Type carries
-#: (an outline item has a /Title, an annotation a /CreationDate and a /Subtype).
-_INFO_KEY = re.compile(rb"/(?:Producer|CreationDate)(?![A-Za-z0-9#])")
-_NOT_INFO_KEY = re.compile(rb"/(?:Type|Subtype|Parent|Kids|Length)(?![A-Za-z0-9#])")
+#: Keys of an Info dictionary that no other dictionary with none of
+#: :data:`_NOT_INFO_KEYS` carries (an outline item has a /Title, an annotation a
+#: /CreationDate and a /Subtype).
+_INFO_KEYS = ("/Producer", "/CreationDate")
+#: Keys no Info dictionary has: a typed object's, a page tree node's, a stream's.
+_NOT_INFO_KEYS = ("/Type", "/Subtype", "/Parent", "/Kids", "/Length")
+
+
+def _key_pattern(keys: tuple[str, ...]) -> re.Pattern[bytes]:
+    """Any of the dictionary *keys*, as written in a PDF's bytes."""
+    names = "|".join(key.lstrip("/") for key in keys)
+    return re.compile(rb"/(?:" + names.encode() + rb")(?![A-Za-z0-9#])")
+
+
+_INFO_KEY, _NOT_INFO_KEY = _key_pattern(_INFO_KEYS), _key_pattern(_NOT_INFO_KEYS)
 _OBJ_HEAD = re.compile(rb"(?<![0-9])([0-9]{1,10})[ \t\r\n\f\x00]+([0-9]{1,5})[ \t\r\n\f\x00]+obj$")
 _XMP_START = re.compile(rb"<x:x[am]pmeta[ \t\r\n>]")
 _XMP_END = re.compile(rb"</x:x[am]pmeta>")
@@ -303,12 +317,30 @@ def _candidates(pattern: re.Pattern[bytes], body: bytes) -> list[int]:
     return found
 
 
+class _Places:
+    """The bytes of a PDF (*body*), and where the keys of its catalog and of its
+    Info dictionary are in them: each searched for once, when first asked
+    (a body of up to 50 MB, which :func:`_mend_trailer` and
+    :func:`_raw_metadata` both look in)."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+
+    @functools.cached_property
+    def catalog(self) -> list[int]:
+        return _candidates(_CATALOG, self.body)
+
+    @functools.cached_property
+    def info(self) -> list[int]:
+        return _candidates(_INFO_KEY, self.body)
+
+
 def _is_info(obj: Any) -> bool:
     """True for a dictionary that is an Info dictionary by its keys."""
     from pypdf.generic import DictionaryObject
 
-    return isinstance(obj, DictionaryObject) and ("/Producer" in obj or "/CreationDate" in obj) \
-        and not any(key in obj for key in ("/Type", "/Subtype", "/Parent", "/Kids"))
+    return isinstance(obj, DictionaryObject) and any(key in obj for key in _INFO_KEYS) \
+        and not any(key in obj for key in _NOT_INFO_KEYS)
 
 
 def _is_catalog(obj: Any) -> bool:
@@ -317,49 +349,49 @@ def _is_catalog(obj: Any) -> bool:
     return isinstance(obj, DictionaryObject) and obj.get("/Type") == "/Catalog"
 
 
-def _mend_trailer(reader: Any, body: bytes) -> None:
+def _mend_trailer(reader: Any, places: _Places) -> None:
     """Name the catalog and the Info dictionary in the trailer pypdf rebuilt
-    from a PDF cut short, where no trailer it found named them."""
-    from pypdf.generic import IndirectObject, NameObject
+    from a PDF cut short, where no trailer it found named them: the last
+    written in the bytes (a later revision's, where the file was updated),
+    else one written in an object stream (pypdf's rebuilt table lists them)."""
+    from pypdf.generic import NameObject
 
-    wanted = {key: test for key, test in (("/Root", _is_catalog), ("/Info", _is_info))
-              if key not in reader.trailer}
-    if not wanted:
-        return
-    places = {"/Root": _candidates(_CATALOG, body), "/Info": _candidates(_INFO_KEY, body)}
-    for key, test in wanted.items():
-        # the last: a later revision's, where the file was updated
-        for pos in reversed(places[key]):
-            found = _object_head(body, pos)
-            if found is None:
-                continue
-            ref = IndirectObject(found[0], found[1], reader)
-            try:
-                if test(ref.get_object()):
-                    reader.trailer[NameObject(key)] = ref
-                    break
-            except Exception:
-                LOGGER.debug("object %d of a cut PDF unreadable", found[0], exc_info=True)
-    for key, test in wanted.items():
+    body = places.body
+    for key, test, searched in (("/Root", _is_catalog, "catalog"), ("/Info", _is_info, "info")):
         if key in reader.trailer:
             continue
-        # written in an object stream: pypdf's rebuilt table lists them
-        for number in list(reader.xref_objStm)[:_MAX_STREAM_OBJECTS]:
-            ref = IndirectObject(number, 0, reader)
-            try:
-                if test(ref.get_object()):
-                    reader.trailer[NameObject(key)] = ref
-                    break
-            except Exception:
-                LOGGER.debug("object %d of a cut PDF unreadable", number, exc_info=True)
+        places_of_key: list[int] = getattr(places, searched)  # (searched for when asked)
+        written = (found[:2] for pos in reversed(places_of_key)
+                   if (found := _object_head(body, pos)) is not None)
+        streamed = ((number, 0) for number in islice(reader.xref_objStm, _MAX_STREAM_OBJECTS))
+        ref = _first_object(reader, chain(written, streamed), test)
+        if ref is not None:
+            reader.trailer[NameObject(key)] = ref
 
 
-def _raw_metadata(body: bytes) -> tuple[str | None, dt.date | None]:
+def _first_object(reader: Any, refs: Iterable[tuple[int, int]],
+                  test: Callable[[Any], bool]) -> Any:
+    """A reference to the first of the objects *refs* (number, generation) of
+    *reader* that *test* holds true; None when none is."""
+    from pypdf.generic import IndirectObject
+
+    for number, generation in refs:
+        ref = IndirectObject(number, generation, reader)
+        try:
+            if test(ref.get_object()):
+                return ref
+        except Exception:
+            LOGGER.debug("object %d of a cut PDF unreadable", number, exc_info=True)
+    return None
+
+
+def _raw_metadata(places: _Places) -> tuple[str | None, dt.date | None]:
     """Title and date of a PDF that pypdf could not read them from, from the
     bytes: an Info dictionary written uncompressed, then an XMP packet."""
+    body = places.body
     title: str | None = None
     published: dt.date | None = None
-    for pos in _candidates(_INFO_KEY, body):
+    for pos in places.info:
         found = _object_head(body, pos)
         if found is None:
             continue
