@@ -129,13 +129,13 @@ def _extract_pdf(body: bytes, url: str) -> PageInfo:
         first_line = next((line for line in map(tn.squash, texts[0].splitlines())
                            if len(line) >= 8), None)
         title = first_line[:300] if first_line else None
-    url_day, has_day = textdates.date_from_url(url)
     if published is not None and published >= dt.date.today() - _RENDERED_DAYS:
         # made as it was fetched (a court database renders its PDFs on demand):
         # the date the document gives of itself, else its URL's, when earlier
         own = textdates.find_date_in_text(text[:3000]) if text else None
-        if own is None and has_day:
-            own = url_day
+        if own is None:
+            url_day, has_day = textdates.date_from_url(url)
+            own = url_day if has_day else None
         if own is not None and own < published:
             published = own
     published, url_month = textdates.document_day(published, url, text, 3000)
