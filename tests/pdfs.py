@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import struct
+from typing import Any
 
 #: An XMP packet around one ``rdf:Description``, the namespaces of xmp: and dc: declared.
 XMP_PACKET = (
@@ -20,27 +21,18 @@ def make_pdf(metadata: dict[str, str], text: str | None = None, *,
     (raw drawing instructions), and *xmp* (an ``rdf:Description`` element) as
     its XMP metadata stream."""
     from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+    from pypdf.generic import DecodedStreamObject, NameObject
 
     writer = PdfWriter()
     pdf_page = writer.add_blank_page(width=612, height=792)
     if text is not None:
-        font = DictionaryObject({NameObject("/Type"): NameObject("/Font"),
-                                 NameObject("/Subtype"): NameObject("/Type1"),
-                                 NameObject("/BaseFont"): NameObject("/Helvetica")})
-        pdf_page[NameObject("/Resources")] = DictionaryObject({
-            NameObject("/Font"): DictionaryObject({NameObject("/F1"): writer._add_object(font)})})
+        pdf_page[NameObject("/Resources")] = _fonts(writer._add_object(_helvetica()))
         stream = DecodedStreamObject()
         stream.set_data(drawing + f"BT /F1 12 Tf 72 720 Td ({text}) Tj ET".encode("latin-1"))
         pdf_page[NameObject("/Contents")] = writer._add_object(stream)
         pdf_page.compress_content_streams()
     writer.add_metadata(metadata)
-    if xmp is not None:
-        packet = DecodedStreamObject()
-        packet.set_data(XMP_PACKET.format(description=xmp).encode())
-        packet[NameObject("/Type")] = NameObject("/Metadata")
-        packet[NameObject("/Subtype")] = NameObject("/XML")
-        writer._root_object[NameObject("/Metadata")] = writer._add_object(packet)
+    _add_xmp(writer, xmp)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
@@ -78,29 +70,51 @@ def report_pdf(metadata: dict[str, str], pages: list[str], *, xmp: str | None = 
     (*xmp*, an ``rdf:Description`` element) after the pages, the
     cross-reference table and trailer last."""
     from pypdf import PdfWriter
-    from pypdf.generic import DecodedStreamObject, DictionaryObject, NameObject
+    from pypdf.generic import DecodedStreamObject, NameObject
 
     writer = PdfWriter()
-    font = writer._add_object(DictionaryObject({
-        NameObject("/Type"): NameObject("/Font"), NameObject("/Subtype"): NameObject("/Type1"),
-        NameObject("/BaseFont"): NameObject("/Helvetica")}))
+    font = writer._add_object(_helvetica())
     for line in pages:
         pdf_page = writer.add_blank_page(width=612, height=792)
-        pdf_page[NameObject("/Resources")] = DictionaryObject({
-            NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+        pdf_page[NameObject("/Resources")] = _fonts(font)
         stream = DecodedStreamObject()
         stream.set_data(_drawing(line, page_bytes))
         pdf_page[NameObject("/Contents")] = writer._add_object(stream)
     writer.add_metadata(metadata)
-    if xmp is not None:
-        packet = DecodedStreamObject()
-        packet.set_data(XMP_PACKET.format(description=xmp).encode())
-        packet[NameObject("/Type")] = NameObject("/Metadata")
-        packet[NameObject("/Subtype")] = NameObject("/XML")
-        writer._root_object[NameObject("/Metadata")] = writer._add_object(packet)
+    _add_xmp(writer, xmp)
     out = io.BytesIO()
     writer.write(out)
     return out.getvalue()
+
+
+def _helvetica() -> Any:
+    """A font dictionary: Helvetica, one of the standard fonts (not embedded)."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    return DictionaryObject({NameObject("/Type"): NameObject("/Font"),
+                             NameObject("/Subtype"): NameObject("/Type1"),
+                             NameObject("/BaseFont"): NameObject("/Helvetica")})
+
+
+def _fonts(font: Any) -> Any:
+    """A page's resources: the font object *font* as /F1."""
+    from pypdf.generic import DictionaryObject, NameObject
+
+    return DictionaryObject({NameObject("/Font"): DictionaryObject({NameObject("/F1"): font})})
+
+
+def _add_xmp(writer: Any, xmp: str | None) -> None:
+    """*xmp* (an ``rdf:Description`` element), when given, as the XMP metadata
+    stream of the document *writer* writes."""
+    from pypdf.generic import DecodedStreamObject, NameObject
+
+    if xmp is None:
+        return
+    packet = DecodedStreamObject()
+    packet.set_data(XMP_PACKET.format(description=xmp).encode())
+    packet[NameObject("/Type")] = NameObject("/Metadata")
+    packet[NameObject("/Subtype")] = NameObject("/XML")
+    writer._root_object[NameObject("/Metadata")] = writer._add_object(packet)
 
 
 def _drawing(line: str, size: int) -> bytes:
