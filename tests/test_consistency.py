@@ -230,7 +230,7 @@ def test_a_country_inside_another_countrys_longer_name_is_not_named(
 ])
 def test_a_country_named_only_by_its_long_official_name_is_on_topic(
         country: str, lang: str | None, text: str, named: bool) -> None:
-    assert (_flags_of_a_page(country, lang, text) == []) is named
+    assert (flags_of_a_page(country, lang, text) == []) is named
     if lang is None:
         assert mentions(text, country) is named
 
@@ -471,7 +471,7 @@ def test_a_months_url_is_set_against_the_event_date(event_day: dt.date, flagged:
     assert ("date-mismatch" in flags) is flagged and "no-date" in flags
 
 
-def _flags_of_a_page(country: str, lang: str | None, text: str) -> list[str]:
+def flags_of_a_page(country: str, lang: str | None, text: str) -> list[str]:
     """The flags of a page in *lang* whose headline and text are *text*, dated a
     day after an event in *country*."""
     event = Event("e", dt.date(2016, 5, 1), country, subject=())
@@ -496,7 +496,7 @@ def _flags_of_a_page(country: str, lang: str | None, text: str) -> list[str]:
 ])
 def test_a_country_under_the_name_in_common_use_is_on_topic(country: str, text: str) -> None:
     assert mentions(text, country)
-    assert _flags_of_a_page(country, None, text) == []
+    assert flags_of_a_page(country, None, text) == []
 
 
 @pytest.mark.parametrize(("country", "lang", "text"), [
@@ -512,7 +512,7 @@ def test_a_country_under_the_name_in_common_use_is_on_topic(country: str, text: 
 ])
 def test_a_bracketed_part_that_is_no_name_of_the_country_is_not_one(
         country: str, lang: str | None, text: str) -> None:
-    assert "topic-mismatch" in _flags_of_a_page(country, lang, text)
+    assert "topic-mismatch" in flags_of_a_page(country, lang, text)
 
 
 @pytest.mark.parametrize("text", [
@@ -574,7 +574,7 @@ def test_capitals_and_the_countries_own_languages_name_them(country: str, text: 
 ])
 def test_a_country_written_otherwise_than_cldr_writes_it_is_on_topic(
         country: str, lang: str, text: str) -> None:
-    assert _flags_of_a_page(country, lang, text) == []
+    assert flags_of_a_page(country, lang, text) == []
 
 
 @pytest.mark.parametrize(("country", "lang", "text"), [
@@ -591,7 +591,7 @@ def test_a_country_written_otherwise_than_cldr_writes_it_is_on_topic(
 ])
 def test_a_page_naming_another_country_is_still_off_topic(
         country: str, lang: str, text: str) -> None:
-    assert _flags_of_a_page(country, lang, text) == ["topic-mismatch"]
+    assert flags_of_a_page(country, lang, text) == ["topic-mismatch"]
 
 
 def test_every_cldr_english_name_is_known_written_out() -> None:

@@ -9,24 +9,14 @@ country by its people ("Thai police", "Congolese soldiers")."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 
 import pytest
 
 from archiver import countries, demonyms
-from archiver.consistency import event_flags
 from archiver.countries import mentions
-from archiver.models import Event, PageInfo
 
-
-def flags(country: str, text: str, lang: str | None = None) -> list[str]:
-    """The flags of a page whose headline and text are *text*, cited for an event
-    in *country* (no subject: only the country counts)."""
-    event = Event("e", dt.date(2024, 5, 1), country, subject=())
-    page = PageInfo(kind="html", headline=text.split("\n")[0], published=dt.date(2024, 5, 2),
-                    text=text, lang=lang)
-    return list(event_flags(event, page, tolerance_days=60))
+from .test_consistency import flags_of_a_page
 
 
 @pytest.mark.parametrize(("country", "lang", "text"), [
@@ -78,7 +68,7 @@ def flags(country: str, text: str, lang: str | None = None) -> list[str]:
 ])
 def test_a_country_named_by_its_people_or_capital_is_on_topic(
         country: str, lang: str | None, text: str) -> None:
-    assert flags(country, text, lang) == []
+    assert flags_of_a_page(country, lang, text) == []
 
 
 @pytest.mark.parametrize(("country", "on", "off"), [
@@ -114,8 +104,8 @@ def test_a_country_named_by_its_people_or_capital_is_on_topic(
     ("Trinidad and Tobago", "PORT OF SPAIN (Reuters) - Police said", "Police in Madrid said"),
 ])
 def test_a_page_about_another_country_is_still_off_topic(country: str, on: str, off: str) -> None:
-    assert flags(country, on, "en") == []
-    assert flags(country, off, "en") == ["topic-mismatch"]
+    assert flags_of_a_page(country, "en", on) == []
+    assert flags_of_a_page(country, "en", off) == ["topic-mismatch"]
 
 
 @pytest.mark.parametrize(("country", "lang", "on", "off"), [
@@ -129,8 +119,8 @@ def test_a_page_about_another_country_is_still_off_topic(country: str, on: str, 
 ])
 def test_a_name_that_is_a_common_word_is_found_as_written(
         country: str, lang: str, on: str, off: str) -> None:
-    assert flags(country, on, lang) == []
-    assert flags(country, off, lang) == ["topic-mismatch"]
+    assert flags_of_a_page(country, lang, on) == []
+    assert flags_of_a_page(country, lang, off) == ["topic-mismatch"]
 
 
 @pytest.mark.parametrize("cases", [
