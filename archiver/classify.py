@@ -234,11 +234,8 @@ def classify(
     network_down: bool,
     now: dt.datetime,
     settings: CheckSettings,
-    bytes_changed: bool | None = None,
 ) -> Verdict:
-    """The status of one fetch of a cited URL; see the module docstring.
-    *bytes_changed*: whether the final answer's payload differs from the first
-    snapshot's (None: not known)."""
+    """The status of one fetch of a cited URL; see the module docstring."""
     if baseline is not None:  # (a document an earlier version kept as its markup)
         base = read_now(baseline.page)
         if base is not baseline.page:
@@ -307,7 +304,7 @@ def classify(
         return _ok("moved", "refresh",
                    f"{_phrase(final)}, but the page sends the browser on at once to {refresh} "
                    "(by a refresh, as an HTTP redirect would; that page was not fetched)")
-    verdict = _compare(fetch, final, page, baseline, settings, bytes_changed)
+    verdict = _compare(fetch, final, page, baseline, settings)
     if final.truncated:  # cut at the size cap: judged on what was captured, and said so
         note = f" The body was cut at {final.body_size} bytes (the size cap)."
         return Verdict(verdict.status, verdict.rule, verdict.reason + note,
@@ -475,7 +472,7 @@ _TRIVIAL_REDIRECT = "the redirect only changes the scheme, www, port, trailing s
 
 def _compare(
     fetch: FetchResult, final: Hop, page: PageInfo | None, baseline: Baseline | None,
-    settings: CheckSettings, bytes_changed: bool | None = None,
+    settings: CheckSettings,
 ) -> Verdict:
     """moved, drifted or alive, for a 2xx answer that is not a soft-404 (or
     blocked, when the cited page is still there but its text behind a paywall)."""
@@ -503,8 +500,7 @@ def _compare(
             return _ok("moved", rule,
                        f"Permanent redirect to {where}, which serves the cited page "
                        f"({same})")
-    drifted = drift(page, baseline.page, settings) or \
-        _bytes_changed(page, baseline.page, bytes_changed)
+    drifted = drift(page, baseline.page, settings) or _bytes_changed(page, final, baseline)
     where = f" at {final.url}" if elsewhere else ""
     walled = _walled(page, baseline.page) \
         if page is not None and (drifted is None or drifted[0] == "text-replaced") else None
@@ -526,13 +522,17 @@ def _compare(
     return _ok("alive", "alive", f"{ok}; {like}")
 
 
-def _bytes_changed(page: PageInfo | None, base: PageInfo, changed: bool | None
+def _bytes_changed(page: PageInfo | None, final: Hop, baseline: Baseline
                    ) -> tuple[str, str] | None:
     """(rule, evidence) when *page*, a document with no headline or text (a
-    scanned PDF, an image), as the first snapshot *base* had none, is not the
-    first snapshot's bytes (*changed*): its bytes are all there is to compare
-    it by. (An HTML page drawn by its scripts, then and now, changes bytes at
-    every release of its code: it is not judged so.)"""
+    scanned PDF, an image), as the first snapshot had none, is not the first
+    snapshot's bytes (the payload digests of *final* and *baseline*, when both
+    are known, differ): its bytes are all there is to compare it by. (An HTML
+    page drawn by its scripts, then and now, changes bytes at every release of
+    its code: it is not judged so.)"""
+    base = baseline.page
+    changed = bool(final.payload_digest) and bool(baseline.payload_digest) \
+        and final.payload_digest != baseline.payload_digest
     if not changed or page is None or page.kind == base.kind == "html" \
             or has_content(page) or has_content(base):
         return None

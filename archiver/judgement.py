@@ -53,9 +53,8 @@ class Judgement:
 
 def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None,
            probe: Probe | None, events: list[Event], histories: list[FailureHistory],
-           network_down: bool, now: dt.datetime, settings: CheckSettings,
-           bytes_changed: bool | None = None,
-           ) -> tuple[list[tuple[Verdict, list[str]]], bytes | None]:
+           network_down: bool, now: dt.datetime,
+           settings: CheckSettings) -> tuple[list[tuple[Verdict, list[str]]], bytes | None]:
     """Verdict and event flags of each citation of one URL (pure: runs in a worker),
     and the stored form of the page when it becomes the first snapshot.
 
@@ -68,8 +67,7 @@ def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None
     for event, history in zip(events, histories, strict=True):
         verdict = classify(fetch=result, page=page, baseline=first, probe=probe,
                            history=history, network_down=network_down, now=now,
-                           settings=settings,
-                           bytes_changed=bytes_changed if first is baseline else None)
+                           settings=settings)
         if first is None and page is not None and verdict.status in ("alive", "moved"):
             final = result.final
             first = Baseline(url=result.url, final_url=result.final_url,
@@ -86,7 +84,7 @@ def assess(result: FetchResult, page: PageInfo | None, baseline: Baseline | None
 def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: bool,
             result: FetchResult, probe: Probe | None, events: list[Event],
             histories: list[FailureHistory], now: dt.datetime, settings: CheckSettings,
-            archiving: Archiving | None = None, bytes_changed: bool | None = None,
+            archiving: Archiving | None = None,
             ) -> tuple[PageInfo | None, list[tuple[Verdict, list[str]]], bytes | None,
                        list[tuple[Record | None, Record]] | None]:
     """The page (*body* extracted, the arguments of :func:`extract_body`; or the
@@ -104,7 +102,7 @@ def analyse(body: tuple[Any, ...] | None, stored: StoredBaseline | None, same: b
     elif body is not None:
         page = extract_body(*body)
     verdicts, blob = assess(result, page, baseline, probe, events, histories, False, now,
-                            settings, bytes_changed)
+                            settings)
     records = archiving.build(result, page) if archiving is not None else None
     return (dataclasses.replace(page, text="") if page is not None else None), verdicts, blob, \
         records

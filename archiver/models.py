@@ -148,6 +148,9 @@ class Hop:
     # the response head as received, status line to blank line (None: not known,
     # and the record's head is written from the fields above)
     raw_head: bytes | None = None
+    # the WARC payload digest of the body (as received), once the pipeline has
+    # taken it (None: not taken, or no response)
+    payload_digest: str | None = None
 
     def header(self, name: str) -> str | None:
         """The first response header value called *name* (case-insensitive)."""

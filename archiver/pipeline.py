@@ -106,8 +106,7 @@ def _left_unread(url: str, seconds: float) -> None:
     LOGGER.warning("%s: page left unread: its extraction ran past %g s", url, seconds)
 
 
-def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None,
-                       digests: dict[int, str | None]) -> bool:
+def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None) -> bool:
     """True when the final answer is, byte for byte, the first snapshot's.
 
     Extraction is pure, so the same bytes from the same URL give the same
@@ -117,7 +116,7 @@ def _as_first_captured(result: FetchResult, baseline: StoredBaseline | None,
     return baseline is not None and bool(baseline.payload_digest) and final is not None \
         and final.status is not None and 200 <= final.status < 300 \
         and not final.truncated and result.final_url == baseline.final_url \
-        and digests.get(id(final)) == baseline.payload_digest
+        and final.payload_digest == baseline.payload_digest
 
 
 class Cycle:
@@ -216,10 +215,11 @@ class Cycle:
         result = await self.fetcher.fetch(url)
         try:
             final = result.final
-            digests = {id(h): payload_digest_of(h.body) if h.body is not None else None
-                       for h in result.hops if h.status is not None}
+            for h in result.hops:
+                if h.status is not None and h.body is not None:
+                    h.payload_digest = payload_digest_of(h.body)
             stored = self.store.baseline_stored(url)
-            same = _as_first_captured(result, stored, digests)
+            same = _as_first_captured(result, stored)
             probe = None
             unprobed = False  # a probe wanted, and none made: the cycle is stopping
             # A page that answers, unredirected, with the very bytes of its first
@@ -230,7 +230,7 @@ class Cycle:
                 probe = await self._probe(url)
                 unprobed = probe is None and self._stopping()
             hops = [h for h in result.hops if h.status is not None]
-            plans = [self.captures.plan(h, digests[id(h)]) for h in hops]
+            plans = [self.captures.plan(h, h.payload_digest) for h in hops]
             judged: Judgement | None = None
             records: list[tuple[Record | None, Record]] | None = None
             if result.error in OFFLINE_SENSITIVE:  # judged at the end of the cycle
@@ -239,7 +239,6 @@ class Cycle:
             else:
                 page, judged, records = await self._analyse(
                     result, same, probe, cited, stored=stored,
-                    final_digest=digests.get(id(final)) if final is not None else None,
                     archiving=self.captures.archiving(hops, plans))
             rows, meta = self.captures.write(
                 records if records is not None
@@ -339,7 +338,7 @@ class Cycle:
 
     async def _analyse(self, result: FetchResult, same: bool, probe: Probe | None,
                        cited: Cited, *, stored: StoredBaseline | None,
-                       final_digest: str | None, archiving: Archiving | None,
+                       archiving: Archiving | None,
                        ) -> tuple[PageInfo | None, Judgement,
                                   list[tuple[Record | None, Record]] | None]:
         """Extraction of the final page (the first snapshot's when *same*), the
@@ -353,21 +352,19 @@ class Cycle:
         """
         citations, events, histories = self._inputs(cited)
         body = None if same else _body(result.final, self.settings)
-        # whether the final payload is the first snapshot's (None: a digest unknown)
-        changed = final_digest != stored.payload_digest \
-            if stored is not None and stored.payload_digest and final_digest else None
         try:
             page, verdicts, blob, records = await self.pool.call(
                 analyse, body, stored, same, result, probe, events, histories, now_utc(),
-                self.settings.check, archiving, changed)
+                self.settings.check, archiving)
         except JobTimedOut:
             _left_unread(result.final_url or result.url, self.pool.job_seconds)
             page, verdicts, blob, records = analyse(
                 None, stored, False, result, probe, events, histories, now_utc(),
-                self.settings.check, archiving, changed)
+                self.settings.check, archiving)
             note = f"; the page was left unread (reading it ran past {self.pool.job_seconds:g} s)"
             verdicts = [(dataclasses.replace(v, reason=v.reason.rstrip(".") + note + "."), flags)
                         for v, flags in verdicts]
+        final_digest = result.final.payload_digest if result.final is not None else None
         return page, Judgement(citations, events, verdicts, final_digest, blob), records
 
     def _inputs(self, cited: Cited) -> tuple[list[Citation], list[Event], list[FailureHistory]]:

@@ -1469,9 +1469,13 @@ def test_a_long_retry_after_is_in_the_reason() -> None:
 def test_a_document_with_neither_headline_nor_text_is_compared_by_its_bytes(
         now: PageInfo, before: PageInfo, changed: bool | None,
         expected: tuple[str, str]) -> None:
-    v = classify(fetch=fetched(hop()), page=now, baseline=snapshot(before), probe=None,
+    # the answer's payload digest against the first snapshot's ("sha1:AAAA");
+    # None: not taken
+    final = dataclasses.replace(hop(), payload_digest={
+        True: "sha1:BBBB", False: snapshot().payload_digest, None: None}[changed])
+    v = classify(fetch=fetched(final), page=now, baseline=snapshot(before), probe=None,
                  history=FailureHistory(), network_down=False, now=NOW,
-                 settings=CheckSettings(), bytes_changed=changed)
+                 settings=CheckSettings())
     assert (v.status, v.rule) == expected, v.reason
     if v.rule == "bytes-changed":
         assert "no longer the first snapshot's" in v.reason
