@@ -145,6 +145,46 @@ def test_index_and_its_json_twin(client: httpx.Client, lab: Lab) -> None:
     assert '<link rel="stylesheet" href="/static/style.css">' in page.text
 
 
+def test_the_index_lists_only_the_statuses_and_the_event_asked_for(
+        client: httpx.Client, lab: Lab) -> None:
+    whole = client.get("/index.json").json()
+    dead = client.get("/index.json?status=dead").json()
+    assert dead["shown"] == 1 and dead["filter"] == {"status": ["dead"], "event": None}
+    assert [r["url"] for g in dead["events"] for r in g["results"]] == [lab.urls["gone"]]
+    # the counts and the total stay the whole archive's
+    assert dead["counts"] == whole["counts"] and dead["total"] == whole["total"] == 3
+    assert dead["unchecked"] == []
+    others = sorted(s for s in whole["counts"] if s != "dead")
+    listed = {r["url"] for g in client.get(f"/index.json?status={','.join(others)}").json()[
+        "events"] for r in g["results"]}
+    assert listed == {lab.urls["one"], lab.urls["two"]}
+    repeated = client.get("/index.json", params=[("status", s) for s in others]).json()
+    assert {r["url"] for g in repeated["events"] for r in g["results"]} == listed
+    kenya = client.get("/index.json?event=2016-04-08-kenya").json()
+    assert [g["event"] for g in kenya["events"]] == ["2016-04-08-kenya"]
+    assert [r["url"] for r in kenya["events"][0]["results"]] == [lab.urls["two"]]
+    assert client.get("/index.json?event=2016-04-08-kenya&status=dead").json()["events"] == []
+
+    page = client.get("/?status=dead")
+    assert page.status_code == 200
+    assert "Showing 1 of 3" in page.text and 'href="/">show all</a>' in page.text
+    assert lab.urls["gone"] in page.text and lab.urls["one"] not in page.text
+    assert 'href="/index.json?status=dead"' in page.text  # its JSON twin, filtered alike
+    assert 'href="/?status=dead"' in client.get("/").text  # each count links to its list
+    assert 'href="/?event=2016-04-08-kenya"' in client.get("/").text
+    assert "No citation matches." in client.get("/?status=dead&event=2016-04-08-kenya").text
+
+
+def test_an_unknown_status_or_event_in_the_index_query_is_named(client: httpx.Client) -> None:
+    page = client.get("/?status=dead,bogus")
+    assert page.status_code == 400 and "Unknown status &#39;bogus&#39;" in page.text
+    data = client.get("/index.json?status=bogus")
+    assert data.status_code == 400 and "'bogus'" in data.json()["message"]
+    missing = client.get("/?event=2099-01-01-nowhere")
+    assert missing.status_code == 404 and "2099-01-01-nowhere" in missing.text
+    assert client.get("/index.json?event=nowhere").status_code == 404
+
+
 def test_citation_page_and_its_json_twin(client: httpx.Client, lab: Lab) -> None:
     cid = citation_ids(lab)[lab.urls["two"]]
     data = client.get(f"/citation/{cid}.json").json()

@@ -58,6 +58,7 @@ from werkzeug.wrappers import Request, Response
 
 from ..evidence import FileVerdicts
 from ..exceptions import StorageError
+from ..models import STATUSES
 from ..report_html import COLLECTION, STATIC_DIR, environment
 from ..storeopen import open_store
 from .connections import HeadReader, Refuser
@@ -212,11 +213,29 @@ class Dashboard:
 
     # -- endpoints ------------------------------------------------------------
     def on_index(self, request: Request) -> Response:
-        model = self._read(index_model, self.replay_base, self.collection)
-        return self.page("index.html", model, "/index.json")
+        return self._index(request, json_twin=False)
 
     def on_index_json(self, request: Request) -> Response:
-        return self.json(self._read(index_model, self.replay_base, self.collection))
+        return self._index(request, json_twin=True)
+
+    def _index(self, request: Request, json_twin: bool) -> Response:
+        """``/`` and ``/index.json``, filtered by ``status`` (repeated, or
+        separated by commas) and ``event``."""
+        statuses = frozenset(s.strip() for value in request.args.getlist("status")
+                             for s in value.split(",") if s.strip())
+        unknown = sorted(statuses - set(STATUSES))
+        if unknown:
+            return self.error(request, 400, "Bad Request",
+                              f"Unknown status {', '.join(map(repr, unknown))}: "
+                              f"the statuses are {', '.join(STATUSES)}.")
+        event = request.args.get("event") or None
+        model = self._read(index_model, self.replay_base, self.collection, statuses, event)
+        if model is None:
+            return self.error(request, 404, "Not Found", f"There is no event {event!r}.")
+        if json_twin:
+            return self.json(model)
+        query = request.query_string.decode("latin-1")
+        return self.page("index.html", model, "/index.json" + (f"?{query}" if query else ""))
 
     def _citation(self, cid: int) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self._read_warcs(

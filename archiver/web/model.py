@@ -32,7 +32,7 @@ from ..evidence import FileVerdicts, response_location, revisit_differs
 from ..exceptions import ArchiverError
 from ..exchange import request_key
 from ..models import Baseline
-from ..report import build_report, counts
+from ..report import STATUS_ORDER, build_report, counts
 from ..report_html import COLLECTION, enrich, group_by_event, replay_timestamp, replay_url
 from ..retrieval import read_payload_start, verify_records
 from ..store import Store, iso
@@ -75,23 +75,39 @@ def capture_replay(capture: dict[str, Any], replay_base: str,
     return replay_url(replay_base, collection, ts, url)
 
 
-def index_model(store: Store, replay_base: str, collection: str = COLLECTION) -> dict[str, Any]:
-    """``/``: every checked citation, grouped by event, worst first."""
-    report = enrich(build_report(store), store)
+def index_model(store: Store, replay_base: str, collection: str = COLLECTION,
+                statuses: frozenset[str] = frozenset(), event: str | None = None,
+                ) -> dict[str, Any] | None:
+    """``/``: the checked citations, grouped by event, worst first; only those
+    of *statuses* when given, and of *event* when given (``counts`` and
+    ``total`` are the whole archive's, ``shown`` the citations listed).
+    None when *event* is no event of the sources."""
     citations = store.citations()
+    if event is not None and all(c["event_id"] != event for c in citations):
+        return None
+    report = enrich(build_report(store), store)
     ids = {(c["event_id"], c["url"]): c["id"] for c in citations}
+    total = len(report["results"])
+    tally = counts(report)
+    report["results"] = [r for r in report["results"]
+                         if (not statuses or r["status"] in statuses)
+                         and (event is None or r["event"] == event)]
     for r in report["results"]:
         cid = ids.get((r["event"], r["url"]))
         r["id"] = cid
         r["href"] = f"/citation/{cid}" if cid is not None else None
     unchecked = [
         {"id": c["id"], "event": c["event_id"], "url": c["url"], "href": f"/citation/{c['id']}"}
-        for c in citations if not c["status"]
+        for c in citations if not c["status"] and not statuses
+        and (event is None or c["event_id"] == event)
     ]
     return {
         "checked_at": report["checked_at"],
-        "counts": counts(report),
-        "total": len(report["results"]),
+        "counts": tally,
+        "total": total,
+        "shown": len(report["results"]),
+        "filter": {"status": sorted(statuses, key=lambda s: STATUS_ORDER.get(s, 99)),
+                   "event": event},
         "events": group_by_event(report),
         "unchecked": unchecked,
         "replay_base": replay_base,
