@@ -5,9 +5,10 @@ the contract): ``{"checked_at": ..., "results": [...]}`` with one result per
 (event, url) pair. Renderers turn that model into ``json``, ``table``, ``md``
 and ``csv`` (``html`` and ``junit`` live in :mod:`archiver.report_html`).
 
-:func:`write_report` writes the ``json`` and ``csv`` reports straight from the
-store, one result at a time, byte for byte what the renderers print for the
-same state: the memory it needs does not grow with the number of citations.
+:func:`write_report` writes the ``json``, ``csv`` and ``table`` reports
+straight from the store, a few results at a time, byte for byte what the
+renderers print for the same state: the memory it needs does not grow with
+the number of citations.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import csv
 import io
 import json
 import re
-import shutil
 from collections.abc import Iterable, Iterator, Mapping
 from typing import Any, TextIO
 
@@ -144,11 +144,16 @@ def checked_at(store: Store) -> str | None:
     return seconds(store.last_checked())
 
 
+def iter_citation_results(store: Store) -> Iterator[dict[str, Any] | None]:
+    """Each citation's result (see :func:`build_report`), in sources order, one
+    at a time; None for a citation not checked yet."""
+    for c in citation_rows(store):
+        yield _result(c) if c["status"] else None
+
+
 def iter_results(store: Store) -> Iterator[dict[str, Any]]:
     """The results of :func:`build_report`, one at a time."""
-    for c in citation_rows(store):
-        if c["status"]:
-            yield _result(c)
+    return (r for r in iter_citation_results(store) if r is not None)
 
 
 def build_report(store: Store) -> dict[str, Any]:
@@ -156,9 +161,9 @@ def build_report(store: Store) -> dict[str, Any]:
     citations have no check yet (``unchecked``: the human formats say so; the
     JSON report, whose keys the contract fixes, leaves it out)."""
     results, unchecked = [], 0
-    for c in citation_rows(store):
-        if c["status"]:
-            results.append(_result(c))
+    for r in iter_citation_results(store):
+        if r is not None:
+            results.append(r)
         else:
             unchecked += 1
     return {"checked_at": checked_at(store), "results": results, "unchecked": unchecked}
@@ -356,46 +361,19 @@ COPIES_NOTE = (
     "--event ID`).")
 
 
-#: Below this width the table is three lines a citation (status, event, reason).
-NARROW_TABLE = 60
-
-
 def render_table(report: dict[str, Any], width: int | None = None) -> str:
-    """A terminal table (rich), as text: *width* columns wide, else the
-    terminal's width (``COLUMNS`` when set), else 160; below
-    :data:`NARROW_TABLE` columns, three lines a citation instead."""
-    from rich.console import Console
-    from rich.table import Table
-    from rich.text import Text
+    """The terminal table of *report* (:mod:`archiver.report_table`), as text."""
+    from .report_table import render_table as render
 
-    title = f"Citation check — {report['checked_at'] or 'never checked'}"
-    width = width or shutil.get_terminal_size((160, 24)).columns
-    console = Console(file=io.StringIO(), width=width, force_terminal=False,
-                      color_system=None)
-    if width < NARROW_TABLE:  # six columns would be too narrow to show a word
-        console.print(Text(title))
-        for r in report["results"]:
-            flags = f"; {' '.join(r['flags'])}" if r["flags"] else ""
-            for line in (f"{r['status']} {r['http_status'] or ''} {r['url']}",
-                         f"  {r['event']}{flags}", f"  {r['reason']}"):
-                console.print(Text(line, overflow="fold"))
-    else:
-        table = Table(title=title, show_lines=False)
-        for col in ("event", "status", "http", "url", "flags", "reason"):
-            table.add_column(col, overflow="fold")
-        for r in report["results"]:  # Text: what came from a page is not rich markup
-            table.add_row(*(Text(str(cell)) for cell in (
-                r["event"], r["status"], r["http_status"] or "", r["url"],
-                " ".join(r["flags"]), r["reason"])))
-        console.print(table)
-    summary = ", ".join(f"{n} {s}" for s, n in counts(report).items())
-    console.print(f"{len(report['results'])} citations: {summary or 'none'}")
-    note = unchecked_note(report)
-    if note:
-        console.print(note)
-    out = console.file
-    assert isinstance(out, io.StringIO)
-    return out.getvalue()
+    return render(report, width)
+
+
+def write_table(store: Store, out: TextIO) -> dict[str, int]:
+    """Write what ``render_table(build_report(store))`` returns, a few rows at a
+    time (:mod:`archiver.report_table`); returns the counts by status."""
+    from .report_table import write_table as write
+
+    return write(store, out)
 
 
 RENDERERS = {"json": render_json, "csv": render_csv, "md": render_md, "table": render_table}
@@ -424,14 +402,14 @@ def write_csv(store: Store, out: TextIO) -> dict[str, int]:
 
 
 #: The formats :func:`write_report` writes as it reads the store.
-STREAMED = {"json": write_json, "csv": write_csv}
+STREAMED = {"json": write_json, "csv": write_csv, "table": write_table}
 
 
 def write_report(store: Store, fmt: str, out: TextIO) -> dict[str, int]:
     """Write the report of *store* in *fmt* to *out*; returns the number of results by status.
 
-    ``json`` and ``csv`` are written one result at a time; the other formats
-    (``table``, ``md``) need every result at once and are rendered whole.
+    ``json``, ``csv`` and ``table`` are written a few results at a time; ``md``
+    needs every result at once and is rendered whole.
     """
     writer = STREAMED.get(fmt)
     if writer is not None:

@@ -13,7 +13,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from archiver import report
+from archiver import report, report_table
 from archiver.exceptions import InputError
 from archiver.models import Citation, Event, PageInfo, Sources
 from archiver.report import RENDERERS, build_report, seconds, write_report
@@ -119,6 +119,66 @@ def test_results_are_written_as_they_are_read(fmt: str) -> None:
         assert [r["url"] for r in data["results"]] == [f"https://a.example/{i}" for i in range(5)]
     else:
         assert out.getvalue().count("\n") == 6
+
+
+def test_the_table_is_written_as_it_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(report_table, "ROWS_AT_ONCE", 1)
+    out = io.StringIO()
+    store = _OneAtATime(out, 7)
+    tally = write_report(store, "table", out)  # type: ignore[arg-type]
+    assert tally == {"alive": 7}
+    text = out.getvalue()
+    assert [f"https://a.example/{i}" in text for i in range(7)] == [True] * 7
+    assert "7 citations: 7 alive" in text
+
+
+def _one_rich_table(results: list[dict[str, Any]], width: int) -> str:
+    """What one rich table of every result prints (the table as first written)."""
+    from rich.console import Console
+    from rich.table import Table
+    from rich.text import Text
+
+    console = Console(file=io.StringIO(), width=width, force_terminal=False,
+                      color_system=None)
+    table = Table(title="Citation check — 2026-11-25T14:00:00Z", show_lines=False)
+    for col in ("event", "status", "http", "url", "flags", "reason"):
+        table.add_column(col, overflow="fold")
+    for r in results:
+        table.add_row(*(Text(str(c)) for c in (r["event"], r["status"], r["http_status"] or "",
+                                               r["url"], " ".join(r["flags"]), r["reason"])))
+    console.print(table)
+    out = console.file
+    assert isinstance(out, io.StringIO)
+    return out.getvalue()
+
+
+SAMPLE_CELLS = [
+    ("e-1", "alive", 200, "https://a.example/" + "long-path-" * 12, [], "200 OK (rule: alive)."),
+    ("2016-05-01-malaysia", "dead", 404, "https://b.example/gone", ["no-date", "no-headline"],
+     "HTTP 404 Not Found on the final hop (rule: http-404)."),
+    ("e-3", "drifted", None, "https://c.example/台灣/新聞?id=1", ["topic-mismatch"],
+     "標題已改變：「台灣人遭遣返」 (rule: headline-changed)."),
+    ("e-4", "soft-404", 200, "https://d.example/خبر", [], "الصفحة غير موجودة\nsecond line"),
+    ("e-5", "moved", 301, "https://e.example/" + "x" * 150, [], "Moved to https://e.example/n"),
+]
+
+
+@pytest.mark.parametrize("rows_at_once", [1, 3, 256])
+@pytest.mark.parametrize("width", [60, 80, 133, 160, 400])
+def test_the_table_drawn_in_slices_is_one_rich_table(monkeypatch: pytest.MonkeyPatch,
+                                                     rows_at_once: int, width: int) -> None:
+    """Line for line what one rich table of every row prints: the same column
+    widths in every slice, and no border between two slices."""
+    monkeypatch.setattr(report_table, "ROWS_AT_ONCE", rows_at_once)
+    results = [{"event": e, "status": s, "http_status": h, "url": u, "flags": f, "reason": r}
+               for i in range(4) for e, s, h, u, f, r in SAMPLE_CELLS[i:] + SAMPLE_CELLS[:i]]
+    data = {"checked_at": "2026-11-25T14:00:00Z", "results": results, "unchecked": 0}
+    drawn = report_table.render_table(data, width)
+    one = _one_rich_table(results, width)
+    assert drawn.startswith(one)
+    assert " ".join(drawn[len(one):].split()) == \
+        "20 citations: 4 dead, 4 soft-404, 4 drifted, 4 moved, 4 alive"
+    assert drawn.count("┏") == 1 and drawn.count("└") == 1
 
 
 def test_timeline_finds_a_url_as_checked_or_as_printed(tmp_path: Path) -> None:
