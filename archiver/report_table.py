@@ -40,7 +40,7 @@ def cells(result: dict[str, Any]) -> tuple[str, ...]:
 
 class _Widest:
     """Per column, the cell with the longest line and the longest word seen
-    (what rich's measurement of a ``Text`` reads), and the counts by status."""
+    (what rich's measurement of a ``Text`` reads)."""
 
     def __init__(self) -> None:
         from rich.cells import cell_len
@@ -48,13 +48,10 @@ class _Widest:
         self.cell_len = cell_len
         self.line = [(0, "")] * len(COLUMNS)
         self.word = [(0, "")] * len(COLUMNS)
-        self.tally: dict[str, int] = {}
         self.rows = 0
 
     def add(self, result: dict[str, Any]) -> None:
         self.rows += 1
-        status = str(result["status"])
-        self.tally[status] = self.tally.get(status, 0) + 1
         for i, cell in enumerate(cells(result)):
             if cell.isascii() and "\n" not in cell and "\r" not in cell:
                 longest = len(cell)  # (cell_len of printable ASCII is its length)
@@ -68,8 +65,28 @@ class _Widest:
                     if n > self.word[i][0]:
                         self.word[i] = (n, word)
 
+
+class _Tally:
+    """The results drawn, by status, and the citations not checked yet."""
+
+    def __init__(self) -> None:
+        self.by_status: dict[str, int] = {}
+        self.rows = 0
+        self.unchecked = 0
+
+    def checked(self, results: Iterable[dict[str, Any] | None]) -> Iterator[dict[str, Any]]:
+        """The results of *results* (None: a citation not checked yet), counted."""
+        for result in results:
+            if result is None:
+                self.unchecked += 1
+                continue
+            self.rows += 1
+            status = str(result["status"])
+            self.by_status[status] = self.by_status.get(status, 0) + 1
+            yield result
+
     def counts(self) -> dict[str, int]:
-        return dict(sorted(self.tally.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 99)))
+        return dict(sorted(self.by_status.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 99)))
 
 
 def _console(out: TextIO, width: int) -> Any:
@@ -110,53 +127,51 @@ def _widths(widest: _Widest, width: int) -> list[int] | None:
 
 def _write(results: Callable[[], Iterable[dict[str, Any] | None]], checked: str | None,
            out: TextIO, width: int | None) -> dict[str, int]:
-    """Write the table of *results* (called twice: once to measure the columns,
-    once to draw them; None for a citation not checked yet)."""
+    """Write the table of *results* (None for a citation not checked yet).
+
+    *results* is called twice for a table in columns: once to measure them,
+    once to draw them (what the counts say is what was drawn, should a cycle
+    write between the two readings)."""
     from rich.text import Text
 
     width = width or shutil.get_terminal_size((160, 24)).columns
     title = f"Citation check — {checked or 'never checked'}"
     console = _console(out, width)
-    widest, unchecked = _Widest(), 0
-    for result in results():
-        if result is None:
-            unchecked += 1
-        elif width >= NARROW_TABLE:
-            widest.add(result)
+    tally = _Tally()
     if width < NARROW_TABLE:  # six columns would be too narrow to show a word
         console.print(Text(title))
-        for result in results():
-            if result is None:
-                continue
-            widest.add(result)
+        for result in tally.checked(results()):
             flags = f"; {' '.join(result['flags'])}" if result["flags"] else ""
             for line in (f"{result['status']} {result['http_status'] or ''} {result['url']}",
                          f"  {result['event']}{flags}", f"  {result['reason']}"):
                 console.print(Text(line, overflow="fold"))
     else:
-        _draw(results(), _widths(widest, width), title, width, out)
-    tally = widest.counts()
-    summary = ", ".join(f"{n} {s}" for s, n in tally.items())
-    console.print(f"{widest.rows} citations: {summary or 'none'}")
-    note = unchecked_note({"unchecked": unchecked})
+        widest = _Widest()
+        for measured in results():
+            if measured is not None:
+                widest.add(measured)
+        _draw(tally.checked(results()), _widths(widest, width), title, width, out)
+    counts = tally.counts()
+    summary = ", ".join(f"{n} {s}" for s, n in counts.items())
+    console.print(f"{tally.rows} citations: {summary or 'none'}")
+    note = unchecked_note({"unchecked": tally.unchecked})
     if note:
         console.print(note)
-    return tally
+    return counts
 
 
-def _slices(results: Iterable[dict[str, Any] | None]) -> Iterator[list[dict[str, Any]]]:
+def _slices(results: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
     rows: list[dict[str, Any]] = []
     for result in results:
-        if result is not None:
-            rows.append(result)
-            if len(rows) == ROWS_AT_ONCE:
-                yield rows
-                rows = []
+        rows.append(result)
+        if len(rows) == ROWS_AT_ONCE:
+            yield rows
+            rows = []
     if rows:
         yield rows
 
 
-def _draw(results: Iterable[dict[str, Any] | None], widths: list[int] | None, title: str,
+def _draw(results: Iterable[dict[str, Any]], widths: list[int] | None, title: str,
           width: int, out: TextIO) -> None:
     """Draw the rows of *results* in slices: the first with the title and the
     header, each later one without its top border; the bottom border once."""

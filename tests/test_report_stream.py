@@ -132,6 +132,29 @@ def test_the_table_is_written_as_it_is_read(monkeypatch: pytest.MonkeyPatch) -> 
     assert "7 citations: 7 alive" in text
 
 
+class _Growing(_OneAtATime):
+    """A store a cycle writes to between two readings: each reading has one more row."""
+
+    def __init__(self, out: io.StringIO, n: int) -> None:
+        super().__init__(out, n)
+        self.readings = 0
+
+    def iter_citations(self, active_only: bool = True) -> Iterator[dict[str, Any]]:
+        self.readings += 1
+        self.n += 1
+        yield from super().iter_citations(active_only)
+
+
+def test_the_table_counts_the_rows_it_draws() -> None:
+    out = io.StringIO()
+    store = _Growing(out, 3)
+    tally = write_report(store, "table", out)  # type: ignore[arg-type]
+    assert store.readings == 2  # measured, then drawn
+    assert tally == {"alive": 5}
+    assert "https://a.example/4" in out.getvalue()
+    assert "5 citations: 5 alive" in out.getvalue()
+
+
 def _one_rich_table(results: list[dict[str, Any]], width: int) -> str:
     """What one rich table of every result prints (the table as first written)."""
     from rich.console import Console
