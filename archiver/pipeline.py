@@ -222,11 +222,16 @@ class Cycle:
             same = _as_first_captured(result, stored)
             probe = None
             unprobed = False  # a probe wanted, and none made: the cycle is stopping
-            # A page that answers, unredirected, with the very bytes of its first
-            # snapshot is that page: a random sibling URL cannot make it an error
-            # page (classify keeps a page "as before" whatever the probe says).
+            # A page that answers with the very bytes of its first snapshot, at
+            # the same final URL, is that page: a random sibling URL cannot make
+            # it an error page (classify keeps a page "as before" whatever the
+            # probe says). Nor, redirected as then, a site's catch-all: the
+            # snapshot was kept because the probe of its first capture did not
+            # land where it did, and no site sends every unknown URL to one
+            # article whose bytes never change (a moved citation is re-checked
+            # with no probe each cycle, as an unmoved one is).
             if final is not None and final.status is not None and 200 <= final.status < 300 \
-                    and not (same and len(result.hops) == 1):
+                    and not same:
                 probe = await self._probe(url)
                 unprobed = probe is None and self._stopping()
             hops = [h for h in result.hops if h.status is not None]

@@ -216,6 +216,41 @@ def test_the_soft_404_probe_is_sent_only_when_the_page_is_not_as_first_captured(
         assert len(site.hits_for("/news/a.html")) == 3
 
 
+def test_a_moved_page_as_first_captured_is_re_checked_with_no_probe(tmp_path: Path) -> None:
+    """A citation redirected to a page whose bytes are its first snapshot's needs
+    no probe either; once the page changes, or the redirect leads elsewhere, the
+    probe is sent again."""
+    body = "Police detained 40 foreign nationals.\n\nThey were deported on Friday."
+    with Site() as site:
+        site.page("/news/a.html", news_page("Malaysia detains 40", body))
+        site.redirect("/old/a.html", "/news/a.html", 301)
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+            {"id": "e1", "date": "2016-05-01", "country": "Malaysia",
+             "sources": [site.url("/old/a.html")]}]))
+        archive, settings = tmp_path / "archive", lab_settings()
+        cited = {"/old/a.html", "/news/a.html", "/news/b.html"}
+
+        def probes() -> int:
+            return sum(1 for h in site.hits if h.path.startswith("/old/")
+                       and h.path not in cited)
+
+        assert asyncio.run(run_cycle(sources, archive=archive,
+                                     settings=settings)).counts == {"moved": 1}
+        assert probes() == 1
+        assert asyncio.run(run_cycle(sources, archive=archive,
+                                     settings=settings)).counts == {"moved": 1}
+        assert probes() == 1  # redirected to the first snapshot's bytes: no probe
+        site.page("/news/a.html", news_page("Malaysia detains 40", body + "\n\nUpdated."))
+        assert asyncio.run(run_cycle(sources, archive=archive,
+                                     settings=settings)).counts == {"moved": 1}
+        assert probes() == 2  # changed: probed again
+        site.page("/news/b.html", news_page("Malaysia detains 40", body))
+        site.redirect("/old/a.html", "/news/b.html", 301)
+        asyncio.run(run_cycle(sources, archive=archive, settings=settings))
+        assert probes() == 3  # the same bytes, but somewhere else: probed again
+        assert len(site.hits_for("/old/a.html")) == 4
+
+
 def test_a_url_whose_processing_fails_is_still_reported(news_site: Site, tmp_path: Path,
                                                         monkeypatch: pytest.MonkeyPatch,
                                                         caplog: pytest.LogCaptureFixture,
