@@ -180,9 +180,13 @@ class Cycle:
 
     async def _probe(self, url: str) -> Probe | None:
         p = urllib.parse.urlsplit(url)
-        first = (p.path or "/").strip("/").split("/", 1)[0]
+        path = p.path or "/"
+        segments = path.strip("/").split("/")
         # one probe a site's section: its years ("/2016/05/...", "/2018/12/...")
-        # are one (a dated URL's section is its site's dated articles)
+        # are one (a dated URL's section is its site's dated articles); the
+        # pages at its root ("/a.html", "/article-17") are one too, their
+        # probes all a random name at the root
+        first = segments[0] if len(segments) > 1 or path.endswith("/") else ""
         key = f"{_origin(url)}/{'#' if first.isdigit() else first}"
         fut = self._probes.get(key)
         if fut is None and self._stopping():  # no new request once stopping: no evidence

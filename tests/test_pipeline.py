@@ -190,6 +190,28 @@ def test_one_probe_serves_a_sections_urls_and_a_sites_years(tmp_path: Path) -> N
     assert sum(p.startswith("/news/") for p in probes) == 1
 
 
+def test_one_probe_serves_the_pages_at_a_sites_root(tmp_path: Path) -> None:
+    """Articles at the root of a site ("/a.html", "/article-17") share one probe:
+    each one's would be a random name at the root. A folder at the root
+    ("/slug/", as WordPress writes its posts' addresses) is probed below itself,
+    on its own."""
+    paths = ["/a.html", "/b.html", "/article-17", "/kenya-deports-45/"]
+    with Site() as site:
+        for i, path in enumerate(paths):
+            site.page(path, news_page(f"Kenya deports {40 + i}", "Police detained them.\n\n"
+                                      "They were deported on Friday."))
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+            {"id": "e1", "date": "2016-05-01", "country": "Kenya",
+             "sources": [site.url(p) for p in paths]}]))
+        summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
+                                        settings=lab_settings()))
+        probes = [h.path for h in site.hits if h.path not in paths]
+    assert summary.counts == {"alive": 4}
+    assert len(probes) == 2, probes
+    assert sum(p.startswith("/kenya-deports-45/") for p in probes) == 1
+    assert sum(p.count("/") == 1 for p in probes) == 1
+
+
 def test_the_soft_404_probe_is_sent_only_when_the_page_is_not_as_first_captured(
         tmp_path: Path) -> None:
     """An unchanged page needs no random-sibling probe; a changed one gets it again."""
