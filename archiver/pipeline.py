@@ -185,8 +185,9 @@ class Cycle:
         # one probe a site's section: its years ("/2016/05/...", "/2018/12/...")
         # are one (a dated URL's section is its site's dated articles); the
         # pages at its root ("/a.html", "/article-17") are one too, their
-        # probes all a random name at the root
-        first = segments[0] if len(segments) > 1 or path.endswith("/") else ""
+        # probes all a random name at the root, and so are its folders there
+        # ("/kenya-deports-45/"), probed by a random folder at the root
+        first = segments[0] if len(segments) > 1 else "/" if path.endswith("/") else ""
         key = f"{_origin(url)}/{'#' if first.isdigit() else first}"
         fut = self._probes.get(key)
         if fut is None and self._stopping():  # no new request once stopping: no evidence

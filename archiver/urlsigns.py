@@ -154,10 +154,15 @@ _NUMBERED = re.compile(_ARTICLE_ID)
 
 def probe_url(url: str, rng: random.Random) -> str:
     """A random sibling of the cited URL, which cannot exist: its parent path plus
-    a random 25-letter name (what the site answers there is its error page)."""
+    a random 25-letter name (what the site answers there is its error page); a
+    folder's ("/kenya-deports-45/", as WordPress writes a post's address) is a
+    folder beside it, not below it (what a site answers below an article may
+    be the article)."""
     p = urlsplit(url)
     path = p.path or "/"
-    parent = path if path.endswith("/") else path.rsplit("/", 1)[0] + "/"
+    folder = path.endswith("/") and path != "/"
+    parent = path.rstrip("/").rsplit("/", 1)[0] + "/" if folder \
+        else path.rsplit("/", 1)[0] + "/"
     # above an article's number ("/story/12345/kenya-deports"): sites that find
     # the article by its number answer any name below it with the article
     segs = parent.split("/")
@@ -165,4 +170,4 @@ def probe_url(url: str, rng: random.Random) -> str:
     if numbered is not None:
         parent = "/".join(segs[:numbered]) + "/"
     name = "".join(rng.choice(string.ascii_lowercase) for _ in range(25))
-    return urlunsplit((p.scheme, p.netloc, parent + name, "", ""))
+    return urlunsplit((p.scheme, p.netloc, parent + name + ("/" if folder else ""), "", ""))

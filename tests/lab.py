@@ -66,8 +66,10 @@ class Handler(BaseHTTPRequestHandler):
         route = site.routes.get(path)
         if route is None:
             route = site.routes.get(path.split("?", 1)[0])
-        if route is None:
-            route = site.fallback
+        if route is None:  # the longest folder answering every path below it
+            route = next((site.below[folder] for folder in sorted(site.below, key=len,
+                                                                   reverse=True)
+                          if path.startswith(folder)), site.fallback)
         if route.delay:
             time.sleep(route.delay)
         if route.raw is not None:
@@ -116,6 +118,8 @@ class Site:
         self.fallback = Route(404, [("Content-Type", "text/html; charset=utf-8")],
                               b"<html><head><title>404 Not Found</title></head>"
                               b"<body><h1>Not Found</h1></body></html>")
+        #: folders ("/a/") whose route answers every path below them not routed
+        self.below: dict[str, Route] = {}
         self.hits: list[Hit] = []
         self.connections = 0
         self._lock = threading.Lock()

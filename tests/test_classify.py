@@ -1209,6 +1209,16 @@ def test_a_probe_is_sent_above_an_articles_number() -> None:
     ]:
         probe = probe_url(url, rng)
         assert probe.startswith(parent) and "/" not in probe[len(parent):], (url, probe)
+    # a folder's probe is a folder beside it (below an article may be the article)
+    for url, parent in [
+        ("https://blog.example/kenya-deports-45/", "https://blog.example/"),
+        ("https://blog.example/news/kenya-deports-45/", "https://blog.example/news/"),
+        ("https://news.example/story/12345/kenya-deports/", "https://news.example/story/"),
+    ]:
+        probe = probe_url(url, rng)
+        assert probe.startswith(parent) and probe.endswith("/") \
+            and "/" not in probe[len(parent):-1], (url, probe)
+    assert probe_url("https://blog.example/", rng).count("/") == 3  # the root: a name in it
 
 
 def test_a_503_maintenance_page_asking_to_wait_is_unreachable_not_a_challenge() -> None:

@@ -192,10 +192,10 @@ def test_one_probe_serves_a_sections_urls_and_a_sites_years(tmp_path: Path) -> N
 
 def test_one_probe_serves_the_pages_at_a_sites_root(tmp_path: Path) -> None:
     """Articles at the root of a site ("/a.html", "/article-17") share one probe:
-    each one's would be a random name at the root. A folder at the root
-    ("/slug/", as WordPress writes its posts' addresses) is probed below itself,
-    on its own."""
-    paths = ["/a.html", "/b.html", "/article-17", "/kenya-deports-45/"]
+    each one's would be a random name at the root. Folders at the root
+    ("/kenya-deports-45/", as WordPress writes its posts' addresses) share
+    another: a random folder beside them, not a name below each."""
+    paths = ["/a.html", "/b.html", "/article-17", "/kenya-deports-45/", "/malaysia-detains-40/"]
     with Site() as site:
         for i, path in enumerate(paths):
             site.page(path, news_page(f"Kenya deports {40 + i}", "Police detained them.\n\n"
@@ -206,10 +206,29 @@ def test_one_probe_serves_the_pages_at_a_sites_root(tmp_path: Path) -> None:
         summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
                                         settings=lab_settings()))
         probes = [h.path for h in site.hits if h.path not in paths]
-    assert summary.counts == {"alive": 4}
+    assert summary.counts == {"alive": 5}
     assert len(probes) == 2, probes
-    assert sum(p.startswith("/kenya-deports-45/") for p in probes) == 1
-    assert sum(p.count("/") == 1 for p in probes) == 1
+    assert sorted(p.count("/") for p in probes) == [1, 2], probes  # "/x" and "/y/"
+    assert not any(p.startswith(("/kenya", "/malaysia")) for p in probes)
+
+
+def test_a_post_whose_folder_answers_any_name_below_it_is_no_soft_404(tmp_path: Path) -> None:
+    """A site that answers any name below a post's folder with the post (as some
+    CMSs read past what follows an address they know) is not taken for one that
+    answers every URL with the same page: the probe is a folder beside the post."""
+    page = news_page("Kenya deports 45 to China", "Forty-five were deported.\n\n"
+                     "Taiwan protested the decision.")
+    with Site() as site:
+        site.page("/kenya-deports-45/", page)
+        site.below["/kenya-deports-45/"] = site.routes["/kenya-deports-45/"]
+        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+            {"id": "e1", "date": "2016-05-01", "country": "Kenya",
+             "sources": [site.url("/kenya-deports-45/")]}]))
+        summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
+                                        settings=lab_settings()))
+        probes = [h.path for h in site.hits if h.path != "/kenya-deports-45/"]
+    assert summary.counts == {"alive": 1}, summary.counts
+    assert len(probes) == 1 and not probes[0].startswith("/kenya-deports-45/")
 
 
 def test_the_soft_404_probe_is_sent_only_when_the_page_is_not_as_first_captured(
