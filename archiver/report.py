@@ -5,10 +5,10 @@ the contract): ``{"checked_at": ..., "results": [...]}`` with one result per
 (event, url) pair. Renderers turn that model into ``json``, ``table``, ``md``
 and ``csv`` (``html`` and ``junit`` live in :mod:`archiver.report_html`).
 
-:func:`write_report` writes the ``json``, ``csv`` and ``table`` reports
-straight from the store, a few results at a time, byte for byte what the
-renderers print for the same state: the memory it needs does not grow with
-the number of citations.
+:func:`write_report` writes the ``json``, ``csv``, ``table``, ``md`` and
+``html`` reports straight from the store, a few results at a time, byte for
+byte what the renderers print for the same state: the memory it needs does
+not grow with the number of citations.
 """
 
 from __future__ import annotations
@@ -302,54 +302,88 @@ def csv_cell(value: object) -> object:
     return value
 
 
-def render_md(report: dict[str, Any], replay_base: str = "http://127.0.0.1:8080") -> str:
-    """Markdown for editors: events with broken citations first, what to fix and with what."""
-    from .report_html import group_by_event, replay_link
+MD_REPLAY_BASE = "http://127.0.0.1:8080"
 
-    lines = [f"# Citation check — {report['checked_at'] or 'never checked'}", ""]
-    summary = ", ".join(f"{n} {s}" for s, n in counts(report).items())
-    lines += [f"{len(report['results'])} citations: {summary or 'none'}.", ""]
-    note = unchecked_note(report)
+
+def render_md(report: dict[str, Any], replay_base: str = MD_REPLAY_BASE) -> str:
+    """Markdown for editors: events with broken citations first, what to fix and with what."""
+    from .report_html import group_by_event
+
+    return "".join([
+        _md_head(report["checked_at"], len(report["results"]), counts(report),
+                 int(report.get("unchecked") or 0)),
+        *(_md_event(group, replay_base) for group in group_by_event(report)),
+        COPIES_NOTE + "\n"])
+
+
+def write_md(store: Store, out: TextIO, replay_base: str = MD_REPLAY_BASE) -> dict[str, int]:
+    """Write what ``render_md(build_report(store))`` returns, one event's results
+    in memory at a time (:class:`~archiver.report_html.WorstFirst`); returns
+    the counts by status."""
+    from .report_html import WorstFirst
+
+    events = WorstFirst(lambda group: _md_event(group, replay_base))
+    try:
+        events.read(iter_citation_results(store))
+        out.write(_md_head(checked_at(store), events.results, events.counts, events.unchecked))
+        out.writelines(events.blocks())
+    finally:
+        events.close()
+    out.write(COPIES_NOTE + "\n")
+    return events.counts
+
+
+def _md_head(checked: str | None, total: int, tally: dict[str, int], unchecked: int) -> str:
+    lines = [f"# Citation check — {checked or 'never checked'}", ""]
+    summary = ", ".join(f"{n} {s}" for s, n in tally.items())
+    lines += [f"{total} citations: {summary or 'none'}.", ""]
+    note = unchecked_note({"unchecked": unchecked})
     if note:
         lines += [note, ""]
-    for group in group_by_event(report):
-        rows = group["results"]
-        first = rows[0]
-        facts = ", ".join(str(x) for x in (first.get("event_count"),
-                                           first.get("event_mechanism")) if x)
-        lines.append(f"## {md_text(first['event'])} — {md_text(first.get('event_country'))}"
-                     f" {first.get('event_date') or '(no date)'}"
-                     + (f" ({md_text(facts)})" if facts else ""))
-        lines.append("")
-        for r in rows:
-            lines.append(f"- **{r['status']}** since {r.get('since') or '?'}: {md_url(r['url'])}")
-            lines.append(f"  - {md_text(r['reason'])}")
-            if r.get("advice"):
-                lines.append(f"  - **to do:** {_md_advice(str(r['advice']))}")
-            if r.get("printed") and r["printed"] != r["url"]:
-                lines.append(f"  - as printed: {md_text(r['printed'])}")
-            if r.get("final_url") and not same_request(r["final_url"], r["url"]):
-                lines.append(f"  - now at: {md_url(r['final_url'])}")
-            then, now = r.get("baseline_headline"), r.get("headline")
-            if then and then == now:
-                lines.append(f"  - headline: {md_text(now)} (as first captured)")
-            elif then or now:
-                lines.append(f"  - headline then: {md_text(then) or '—'}; now: "
-                             f"{md_text(now) or '—'}")
-            if r["flags"]:
-                lines.append(f"  - flags: {', '.join(r['flags'])}")
-            copies = []
-            link = replay_link(r.get("snapshot_at"), r["url"], replay_base)
-            if link:
-                copies.append(f"our archived copy {md_url(link)} (on `archiver serve`)")
-            wb = r.get("wayback")
-            if isinstance(wb, dict) and wb.get("url"):
-                copies.append(f"Wayback Machine {md_url(str(wb['url']))}")
-            if copies and r["status"] != "alive":
-                lines.append(f"  - archived copies: {'; '.join(copies)}")
-        lines.append("")
-    lines += [COPIES_NOTE, ""]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
+
+
+def _md_event(group: dict[str, Any], replay_base: str) -> str:
+    """The Markdown of one event's results (a group of ``group_by_event``)."""
+    from .report_html import replay_link
+
+    lines: list[str] = []
+    rows = group["results"]
+    first = rows[0]
+    facts = ", ".join(str(x) for x in (first.get("event_count"),
+                                       first.get("event_mechanism")) if x)
+    lines.append(f"## {md_text(first['event'])} — {md_text(first.get('event_country'))}"
+                 f" {first.get('event_date') or '(no date)'}"
+                 + (f" ({md_text(facts)})" if facts else ""))
+    lines.append("")
+    for r in rows:
+        lines.append(f"- **{r['status']}** since {r.get('since') or '?'}: {md_url(r['url'])}")
+        lines.append(f"  - {md_text(r['reason'])}")
+        if r.get("advice"):
+            lines.append(f"  - **to do:** {_md_advice(str(r['advice']))}")
+        if r.get("printed") and r["printed"] != r["url"]:
+            lines.append(f"  - as printed: {md_text(r['printed'])}")
+        if r.get("final_url") and not same_request(r["final_url"], r["url"]):
+            lines.append(f"  - now at: {md_url(r['final_url'])}")
+        then, now = r.get("baseline_headline"), r.get("headline")
+        if then and then == now:
+            lines.append(f"  - headline: {md_text(now)} (as first captured)")
+        elif then or now:
+            lines.append(f"  - headline then: {md_text(then) or '—'}; now: "
+                         f"{md_text(now) or '—'}")
+        if r["flags"]:
+            lines.append(f"  - flags: {', '.join(r['flags'])}")
+        copies = []
+        link = replay_link(r.get("snapshot_at"), r["url"], replay_base)
+        if link:
+            copies.append(f"our archived copy {md_url(link)} (on `archiver serve`)")
+        wb = r.get("wayback")
+        if isinstance(wb, dict) and wb.get("url"):
+            copies.append(f"Wayback Machine {md_url(str(wb['url']))}")
+        if copies and r["status"] != "alive":
+            lines.append(f"  - archived copies: {'; '.join(copies)}")
+    lines.append("")
+    return "\n".join(lines) + "\n"
 
 
 #: Where the report's archived copies are, and which of them to cite.
@@ -366,6 +400,15 @@ def render_table(report: dict[str, Any], width: int | None = None) -> str:
     from .report_table import render_table as render
 
     return render(report, width)
+
+
+def write_html(store: Store, out: TextIO) -> dict[str, int]:
+    """Write what ``render_html(build_report(store))`` returns, one event's
+    results in memory at a time (:mod:`archiver.report_html`); returns the
+    counts by status."""
+    from .report_html import write_html as write
+
+    return write(store, out)
 
 
 def write_table(store: Store, out: TextIO) -> dict[str, int]:
@@ -402,14 +445,15 @@ def write_csv(store: Store, out: TextIO) -> dict[str, int]:
 
 
 #: The formats :func:`write_report` writes as it reads the store.
-STREAMED = {"json": write_json, "csv": write_csv, "table": write_table}
+STREAMED = {"json": write_json, "csv": write_csv, "table": write_table, "md": write_md,
+            "html": write_html}
 
 
 def write_report(store: Store, fmt: str, out: TextIO) -> dict[str, int]:
     """Write the report of *store* in *fmt* to *out*; returns the number of results by status.
 
-    ``json``, ``csv`` and ``table`` are written a few results at a time; ``md``
-    needs every result at once and is rendered whole.
+    Every format is written a few results at a time (``md`` and ``html``, one
+    event's); ``junit`` is rendered whole.
     """
     writer = STREAMED.get(fmt)
     if writer is not None:

@@ -13,6 +13,9 @@ for a link never found alive, whose only capture is its error page) and, when
 :func:`wayback.add_wayback` found one, the Wayback Machine's copy closest to
 our first capture.
 
+``write_html(store, out)`` writes the same page straight from the store, one
+event's results in memory at a time (:class:`WorstFirst`).
+
 Everything that comes from a page or a server (headline, reason, URLs) is
 escaped by Jinja's autoescape; links are only ever ``http(s)``.
 
@@ -31,9 +34,11 @@ import base64
 import datetime as dt
 import hashlib
 import re
+import tempfile
 import xml.etree.ElementTree as ET
+from collections.abc import Callable, Iterable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 import jinja2
 from markupsafe import Markup
@@ -158,24 +163,96 @@ def _rank(status: str) -> int:
     return STATUS_ORDER.get(status, 99)
 
 
+def _group_of(r: dict[str, Any]) -> dict[str, Any]:
+    """An event's group, its results to come, from one of its results."""
+    return {"event": r["event"], "date": r.get("event_date"),
+            "country": r.get("event_country"), "count": r.get("event_count"),
+            "mechanism": r.get("event_mechanism"), "results": []}
+
+
+def _rank_results(group: dict[str, Any]) -> None:
+    group["results"].sort(key=lambda r: _rank(r["status"]))
+    group["worst"] = group["results"][0]["status"]
+
+
 def group_by_event(report: dict[str, Any]) -> list[dict[str, Any]]:
     """Events with their results, worst first at both levels (stable otherwise)."""
     groups: dict[str, dict[str, Any]] = {}
     for r in report.get("results", []):
         g = groups.get(r["event"])
         if g is None:
-            g = groups[r["event"]] = {
-                "event": r["event"], "date": r.get("event_date"),
-                "country": r.get("event_country"), "count": r.get("event_count"),
-                "mechanism": r.get("event_mechanism"), "results": [],
-            }
+            g = groups[r["event"]] = _group_of(r)
         g["results"].append(r)
     ordered = list(groups.values())
     for g in ordered:
-        g["results"].sort(key=lambda r: _rank(r["status"]))
-        g["worst"] = g["results"][0]["status"]
+        _rank_results(g)
     ordered.sort(key=lambda g: _rank(g["worst"]))
     return ordered
+
+
+#: Characters of an event's blocks kept in memory, for each worst status, before
+#: they go to a temporary file.
+SPOOLED = 1 << 20
+
+
+class WorstFirst:
+    """:func:`group_by_event`'s order for results read one at a time, in sources
+    order (an event's citations together): each event's block, rendered as its
+    results end, is filed by its worst status in a temporary file of its own
+    (in memory up to :data:`SPOOLED` characters), and the files are read back
+    worst first. One event's results are held at a time, whatever the report's
+    size; the counts are known before the first block is written out."""
+
+    def __init__(self, render: Callable[[dict[str, Any]], str]) -> None:
+        self.render = render
+        self.files: dict[int, Any] = {}
+        self.counts: dict[str, int] = {}
+        self.results = 0
+        self.unchecked = 0
+
+    def read(self, results: Iterable[dict[str, Any] | None]) -> WorstFirst:
+        """File the blocks of *results* (None: a citation not checked yet)."""
+        group: dict[str, Any] | None = None
+        for r in results:
+            if r is None:
+                self.unchecked += 1
+                continue
+            self.results += 1
+            self.counts[r["status"]] = self.counts.get(r["status"], 0) + 1
+            if group is None or group["event"] != r["event"]:
+                if group is not None:
+                    self._file(group)
+                group = _group_of(r)
+            group["results"].append(r)
+        if group is not None:
+            self._file(group)
+        self.counts = dict(sorted(self.counts.items(), key=lambda kv: _rank(kv[0])))
+        return self
+
+    def _file(self, group: dict[str, Any]) -> None:
+        _rank_results(group)
+        rank = _rank(group["worst"])
+        fh = self.files.get(rank)
+        if fh is None:
+            fh = self.files[rank] = tempfile.SpooledTemporaryFile(  # noqa: SIM115
+                max_size=SPOOLED, mode="w+", encoding="utf-8", newline="")
+        fh.write(self.render(group))
+
+    def blocks(self) -> Iterator[str]:
+        """The blocks, worst first, a piece at a time (each file closed once read)."""
+        for rank in sorted(self.files):
+            fh = self.files.pop(rank)
+            try:
+                fh.seek(0)
+                while piece := fh.read(1 << 16):
+                    yield piece
+            finally:
+                fh.close()
+
+    def close(self) -> None:
+        for fh in self.files.values():
+            fh.close()
+        self.files.clear()
 
 
 # --------------------------------------------------------------------------
@@ -196,15 +273,56 @@ def render_html(report: dict[str, Any], *, replay_base: str = DEFAULT_BASE_URL,
                 store: Store | None = None) -> str:
     """The report as one self-contained HTML page (see the module docstring)."""
     enrich(report, store)
+    event = _html_event(replay_base, collection)
+    return "".join(_page(
+        (event(group) for group in group_by_event(report)), checked=report["checked_at"],
+        tally=counts(report), total=len(report.get("results", [])),
+        broken=broken_count(report), unchecked=unchecked_note(report),
+        replay_base=replay_base, collection=collection, title=title))
+
+
+def write_html(store: Store, out: TextIO, *, replay_base: str = DEFAULT_BASE_URL,
+               collection: str = COLLECTION, title: str = "Citation check") -> dict[str, int]:
+    """Write what ``render_html(build_report(store))`` returns, one event's results
+    in memory at a time (:class:`WorstFirst`); returns the counts by status."""
+    from .report import checked_at, iter_citation_results
+
+    events = WorstFirst(_html_event(replay_base, collection))
+    try:
+        events.read(iter_citation_results(store))
+        out.writelines(_page(
+            events.blocks(), checked=checked_at(store), tally=events.counts,
+            total=events.results,
+            broken=sum(n for status, n in events.counts.items() if status in BROKEN),
+            unchecked=unchecked_note({"unchecked": events.unchecked}),
+            replay_base=replay_base, collection=collection, title=title))
+    finally:
+        events.close()
+    return events.counts
+
+
+def _html_event(replay_base: str, collection: str) -> Callable[[dict[str, Any]], str]:
+    """The HTML of one event's results (a group of :func:`group_by_event`)."""
+    macro = environment().get_template("_macros.html").module.report_event  # type: ignore[attr-defined]
+
+    def render(group: dict[str, Any]) -> str:
+        return str(macro(group, replay_base, collection))
+
+    return render
+
+
+def _page(blocks: Iterable[str], *, checked: str | None, tally: dict[str, int], total: int,
+          broken: int, unchecked: str | None, replay_base: str, collection: str,
+          title: str) -> Iterator[str]:
+    """The page around the events' *blocks* (HTML already escaped), a piece at a time."""
     css = stylesheet()
     csp = (f"default-src 'none'; style-src {style_hash(css)}; img-src data:;"
            " base-uri 'none'; form-action 'none'")
     template = environment().get_template("report.html")
-    return template.render(
-        report=report, groups=group_by_event(report), counts=list(counts(report).items()),
-        total=len(report.get("results", [])), broken=broken_count(report),
-        unchecked=unchecked_note(report),
-        replay_base=replay_base, collection=collection, title=title,
+    return template.generate(
+        blocks=(Markup(block) for block in blocks),  # noqa: S704 - rendered by our templates
+        checked_at=checked, counts=list(tally.items()), total=total, broken=broken,
+        unchecked=unchecked, replay_base=replay_base, collection=collection, title=title,
         css=Markup(css), csp=csp,  # noqa: S704 - our own stylesheet, not page data
     )
 

@@ -17,6 +17,7 @@ from archiver import report, report_table
 from archiver.exceptions import InputError
 from archiver.models import Citation, Event, PageInfo, Sources
 from archiver.report import RENDERERS, build_report, seconds, write_report
+from archiver.report_html import WorstFirst, group_by_event, render_html
 from archiver.store import Store
 from archiver.storeopen import open_store
 from archiver.timeline import timeline
@@ -59,14 +60,14 @@ def _store(tmp_path: Path, *, checked: bool = True) -> Store:
     return store
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv", "md", "table"])
+@pytest.mark.parametrize("fmt", ["json", "csv", "md", "table", "html"])
 @pytest.mark.parametrize("checked", [True, False])
 def test_written_report_is_what_the_renderer_prints(tmp_path: Path, fmt: str,
                                                     checked: bool) -> None:
     store = _store(tmp_path, checked=checked)
     try:
         report = build_report(store)
-        expected = RENDERERS[fmt](report)
+        expected = render_html(report) if fmt == "html" else RENDERERS[fmt](report)
         out = io.StringIO()
         tally = write_report(store, fmt, out)
     finally:
@@ -202,6 +203,37 @@ def test_the_table_drawn_in_slices_is_one_rich_table(monkeypatch: pytest.MonkeyP
     assert " ".join(drawn[len(one):].split()) == \
         "20 citations: 4 dead, 4 soft-404, 4 drifted, 4 moved, 4 alive"
     assert drawn.count("┏") == 1 and drawn.count("└") == 1
+
+
+_STATUSES = ["alive", "moved", "drifted", "soft-404", "dead", "blocked", "unreachable"]
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(_STATUSES), min_size=1, max_size=6), max_size=12),
+       st.sampled_from([1, 64, 1 << 20]))
+def test_events_filed_worst_first_come_out_in_the_order_of_group_by_event(
+        events: list[list[str]], spooled: int) -> None:
+    """Results read in sources order (an event's together), filed by event in
+    temporary files (some spilt to disk), read back as group_by_event orders
+    them, with the same counts."""
+    results = [{"event": f"e-{i}", "url": f"https://a.example/{i}/{j}", "status": status}
+               for i, statuses in enumerate(events) for j, status in enumerate(statuses)]
+
+    def render(group: dict[str, Any]) -> str:
+        return f"{group['event']} {group['worst']}: " \
+            + " ".join(r["url"] for r in group["results"]) + "\n"
+
+    expected = "".join(render(g) for g in group_by_event({"results": results}))
+    import archiver.report_html as report_html
+
+    old, report_html.SPOOLED = report_html.SPOOLED, spooled
+    try:
+        filed = WorstFirst(render).read([*results, None])
+        assert "".join(filed.blocks()) == expected
+    finally:
+        report_html.SPOOLED = old
+    assert filed.counts == report.counts({"results": results}) and filed.unchecked == 1
+    assert filed.results == len(results) and filed.files == {}
 
 
 def test_timeline_finds_a_url_as_checked_or_as_printed(tmp_path: Path) -> None:
