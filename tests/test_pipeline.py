@@ -139,6 +139,26 @@ def test_unresolvable_hosts_finish_fast_and_say_why(tmp_path: Path) -> None:
     assert proc.returncode == 0
 
 
+def _capture_of(site: Site, tmp_path: Path, paths: list[str]) -> tuple[dict[str, int], list[str]]:
+    """A first capture of *paths* of *site*: its counts, and the paths the site
+    was asked for that no citation names (the probes)."""
+    sources = load_sources(write_sources(tmp_path / "sources.yaml", [
+        {"id": "e1", "date": "2016-05-01", "country": "Malaysia",
+         "sources": [site.url(p) for p in paths]}]))
+    summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
+                                    settings=lab_settings()))
+    return summary.counts, [h.path for h in site.hits if h.path not in paths]
+
+
+def _first_capture_probes(tmp_path: Path, paths: list[str]) -> tuple[dict[str, int], list[str]]:
+    """:func:`_capture_of` a site of articles at *paths*."""
+    with Site() as site:
+        for i, path in enumerate(paths):
+            site.page(path, news_page(f"Malaysia detains {40 + i}", "Police detained them.\n\n"
+                                      "They were deported on Friday."))
+        return _capture_of(site, tmp_path, paths)
+
+
 def test_a_probe_answered_404_is_not_extracted(tmp_path: Path,
                                               monkeypatch: pytest.MonkeyPatch) -> None:
     """Only a probe answered 2xx is compared with the cited page: a site's 404
@@ -158,13 +178,8 @@ def test_a_probe_answered_404_is_not_extracted(tmp_path: Path,
                                             "They were deported on Friday."))
         site.fallback = Route(404, [("Content-Type", "text/html")],
                               news_page("Page not found", "Try the search. " * 500).encode())
-        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
-            {"id": "e1", "date": "2016-05-01", "country": "Malaysia",
-             "sources": [site.url("/news/a.html")]}]))
-        summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
-                                        settings=lab_settings()))
-        probes = [h.path for h in site.hits if h.path != "/news/a.html"]
-    assert summary.counts == {"alive": 1}
+        counts, probes = _capture_of(site, tmp_path, ["/news/a.html"])
+    assert counts == {"alive": 1}
     assert len(probes) == 1  # the probe was sent and answered 404 ...
     assert not any(url.endswith(probes[0]) for url in extracted)  # ... and not read
 
@@ -173,19 +188,9 @@ def test_one_probe_serves_a_sections_urls_and_a_sites_years(tmp_path: Path) -> N
     """The soft-404 probe is made once for each section of a site: for the
     citations under /news/, and once for its dated URLs of every year
     ("/2016/05/...", "/2018/12/...", as WordPress writes them), not once a year."""
-    paths = ["/news/a.html", "/news/b.html", "/2016/05/c.html", "/2018/12/d.html",
-             "/2021/01/e.html"]
-    with Site() as site:
-        for i, path in enumerate(paths):
-            site.page(path, news_page(f"Malaysia detains {40 + i}", "Police detained them.\n\n"
-                                      "They were deported on Friday."))
-        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
-            {"id": "e1", "date": "2016-05-01", "country": "Malaysia",
-             "sources": [site.url(p) for p in paths]}]))
-        summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
-                                        settings=lab_settings()))
-        probes = [h.path for h in site.hits if h.path not in paths]
-    assert summary.counts == {"alive": 5}
+    counts, probes = _first_capture_probes(tmp_path, [
+        "/news/a.html", "/news/b.html", "/2016/05/c.html", "/2018/12/d.html", "/2021/01/e.html"])
+    assert counts == {"alive": 5}
     assert len(probes) == 2, probes
     assert sum(p.startswith("/news/") for p in probes) == 1
 
@@ -195,18 +200,9 @@ def test_one_probe_serves_the_pages_at_a_sites_root(tmp_path: Path) -> None:
     each one's would be a random name at the root. Folders at the root
     ("/kenya-deports-45/", as WordPress writes its posts' addresses) share
     another: a random folder beside them, not a name below each."""
-    paths = ["/a.html", "/b.html", "/article-17", "/kenya-deports-45/", "/malaysia-detains-40/"]
-    with Site() as site:
-        for i, path in enumerate(paths):
-            site.page(path, news_page(f"Kenya deports {40 + i}", "Police detained them.\n\n"
-                                      "They were deported on Friday."))
-        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
-            {"id": "e1", "date": "2016-05-01", "country": "Kenya",
-             "sources": [site.url(p) for p in paths]}]))
-        summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
-                                        settings=lab_settings()))
-        probes = [h.path for h in site.hits if h.path not in paths]
-    assert summary.counts == {"alive": 5}
+    counts, probes = _first_capture_probes(tmp_path, [
+        "/a.html", "/b.html", "/article-17", "/kenya-deports-45/", "/malaysia-detains-40/"])
+    assert counts == {"alive": 5}
     assert len(probes) == 2, probes
     assert sorted(p.count("/") for p in probes) == [1, 2], probes  # "/x" and "/y/"
     assert not any(p.startswith(("/kenya", "/malaysia")) for p in probes)
@@ -221,13 +217,8 @@ def test_a_post_whose_folder_answers_any_name_below_it_is_no_soft_404(tmp_path: 
     with Site() as site:
         site.page("/kenya-deports-45/", page)
         site.below["/kenya-deports-45/"] = site.routes["/kenya-deports-45/"]
-        sources = load_sources(write_sources(tmp_path / "sources.yaml", [
-            {"id": "e1", "date": "2016-05-01", "country": "Kenya",
-             "sources": [site.url("/kenya-deports-45/")]}]))
-        summary = asyncio.run(run_cycle(sources, archive=tmp_path / "archive",
-                                        settings=lab_settings()))
-        probes = [h.path for h in site.hits if h.path != "/kenya-deports-45/"]
-    assert summary.counts == {"alive": 1}, summary.counts
+        counts, probes = _capture_of(site, tmp_path, ["/kenya-deports-45/"])
+    assert counts == {"alive": 1}, counts
     assert len(probes) == 1 and not probes[0].startswith("/kenya-deports-45/")
 
 
