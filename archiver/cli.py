@@ -27,7 +27,9 @@ from .exitstatus import (
     Commands,
     DamagedCopy,
     Failure,
+    StdoutError,
     handle_errors,
+    stdout_closed,
     stops_interrupt,
     tell,
     until_signalled,
@@ -137,6 +139,9 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
     from .storeopen import open_store
 
     setup_logging(log_format, logging.WARNING - 10 * verbose)
+    if stdout_closed():  # where the report goes: said before anything is fetched
+        raise InputError("standard output is closed: the report cannot be written "
+                         "(send it to /dev/null to discard it)")
     # handed over to the cycle, not kept here: once they are in the database,
     # the cycle reads them from there and lets these go (see archiver.worklist)
     handed = [load_sources(sources_path)]
@@ -445,6 +450,8 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     except RecordError as exc:
         raise DamagedCopy(f"{url}: the archived copy cannot be read ({exc}); nothing was "
                           "written; run `archiver verify` to check the whole archive") from None
+    except StdoutError:  # said as it is, by handle_errors
+        raise
     except OSError as exc:
         raise Failure(f"cannot write the copy: {exc}") from None
     # said once the records read matched: what the row says of them, checked

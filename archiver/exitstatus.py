@@ -13,6 +13,10 @@ statuses::
 (``run`` and ``check`` also exit 1 when a citation is dead, and 130 when their
 cycle was stopped: ``cli.py`` decides those from the cycle's summary.)
 
+Standard output that cannot be written (closed, a full device, a reader gone)
+is a :class:`StdoutError`, told as a message with exit status 2, not as the
+archive's failure (:func:`guard_standard_streams`, which ``main`` calls).
+
 A cycle is stopped by Ctrl-C, SIGTERM or SIGHUP through :func:`until_signalled`
 (what was checked is kept); outside the cycle, :func:`stops_interrupt` and the
 command group (:class:`Commands`) make the same signals an interruption.
@@ -30,8 +34,11 @@ import asyncio
 import contextlib
 import errno
 import functools
+import io
+import os
 import signal
 import sqlite3
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -73,13 +80,85 @@ class DamagedCopy(Failure):
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
+class StdoutError(OSError):
+    """Standard output cannot be written: closed, a full device, a reader gone
+    (exit status 2; not the archive's failure, as a full disk's exit status 3 says)."""
+
+
+class _StandardOutput(io.FileIO):
+    """File descriptor 1, whose write errors are :class:`StdoutError`. After the
+    first, what is written is dropped: it can reach no one, and Python's flush at
+    exit stays silent."""
+
+    def __init__(self, closed: bool) -> None:
+        super().__init__(1, "w", closefd=False)
+        self.gone = False
+        self.was_closed = closed  # when the command started (`archiver report >&-`)
+
+    def write(self, data: Any) -> int:
+        if self.gone:
+            return len(memoryview(data))
+        self.gone = self.was_closed
+        if self.was_closed:
+            raise StdoutError(errno.EBADF, "standard output is closed: nothing can be "
+                              "written to it (send it to /dev/null to discard it)")
+        try:
+            return super().write(data)
+        except OSError as exc:
+            self.gone = True
+            raise StdoutError(exc.errno, "cannot write to standard output: "
+                              f"{exc.strerror or exc}") from None
+
+
+def stdout_closed() -> bool:
+    """Whether standard output was closed when the command started (``>&-``)."""
+    raw = getattr(getattr(sys.stdout, "buffer", None), "raw", None)
+    return isinstance(raw, _StandardOutput) and raw.was_closed
+
+
+def guard_standard_streams() -> None:
+    """Make standard streams closed at the start (``>&-``) /dev/null, so that
+    no file archiver opens (a WARC file) takes their number, for a child process
+    to write into; and make a write to standard output that fails a
+    :class:`StdoutError`, whatever writes it."""
+    closed = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.set_inheritable(os.open(os.devnull, os.O_RDWR), True)  # the lowest free: fd
+            closed.append(fd)
+    old = sys.stdout
+    raw = _StandardOutput(closed=1 in closed)
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw), encoding=getattr(old, "encoding", None) or "utf-8",
+        errors=getattr(old, "errors", None) or "strict",
+        line_buffering=getattr(old, "line_buffering", False),
+        write_through=getattr(old, "write_through", False))
+
+
+def _flush_stdout() -> None:
+    """What the command left in the buffer of standard output, written while its
+    failure can still be told (not by Python as it exits, with a traceback)."""
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
 def handle_errors(fn: F) -> F:
     """Turn archiver's own exceptions into messages and exit statuses."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            try:
+                done = fn(*args, **kwargs)
+            except SystemExit:
+                _flush_stdout()
+                raise
+            _flush_stdout()
+            return done
+        except StdoutError as exc:
+            raise Failure(str(exc.strerror)) from None
         except InputError as exc:
             raise Failure(str(exc)) from None
         except ArchiveLockedError as exc:

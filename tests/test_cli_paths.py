@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -307,3 +308,45 @@ def test_a_settings_link_that_loops_is_named_as_such(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "loop.toml" in err
     assert "a link that leads to no file" in err and "not found" not in err
     assert not (tmp_path / "a").exists()
+
+
+def _with_stdout(stdout: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """The command with its standard output closed, a full device, or a pipe whose
+    reader is gone."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        with open("/dev/full", "wb") as full:
+            return subprocess.run(
+                [sys.executable, "-m", "archiver", *args], stderr=subprocess.PIPE,
+                stdout={"full": full.fileno(), "gone": write_end}.get(stdout),
+                preexec_fn=(lambda: os.close(1)) if stdout == "closed" else None,
+                timeout=120)
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("stdout", ["closed", "full", "gone"])
+def test_standard_output_that_cannot_be_written_is_said_so(lab: Lab, tmp_path: Path,
+                                                          stdout: str) -> None:
+    """A report to a closed standard output (`>&-`) was a traceback (json, csv,
+    table; md and html said nothing, exit 0), to a full device "the archive cannot
+    be written" with exit 3, to a reader gone a bare "Broken pipe" or nothing
+    (table: exit 1); --help and --version to a closed or full one were
+    tracebacks. A run with standard output closed is refused before anything
+    is fetched."""
+    copy = copy_of(lab, tmp_path)
+    before = contents(copy)
+    said = "standard output is closed" if stdout == "closed" else "standard output"
+    for args in (["report", "--format", "json"], ["report", "--format", "csv"],
+                 ["report", "--format", "table"], ["report", "--format", "md"],
+                 ["verify"], ["get", lab.url]):
+        assert_refused(_with_stdout(stdout, *args, "--archive", str(copy)), said)
+    if stdout != "gone":  # (click's own: a reader gone is exit 1, without a word)
+        assert_refused(_with_stdout(stdout, "--help"), said)
+        assert_refused(_with_stdout(stdout, "--version"), said)
+    assert contents(copy) == before
+    if stdout == "closed":
+        assert_refused(_with_stdout(stdout, "run", "--sources", str(lab.sources), "--archive",
+                                    str(copy), "--allow-private"), said)
+        assert contents(copy) == before

@@ -483,9 +483,12 @@ def serve(archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
                        name, archive / "warc")
     with DashboardServer(archive, host, port, replay_port) as server:
         LOGGER.info("dashboard on %s, replay on %s", server.url, server.replay_url)
-        print(f"archiver dashboard: {server.url}/\n"
-              f"replay:             {server.replay_url}/{COLLECTION}/\n"
-              "Press Ctrl-C to stop.", flush=True)
+        try:  # (served all the same when standard output is closed or full)
+            print(f"archiver dashboard: {server.url}/\n"
+                  f"replay:             {server.replay_url}/{COLLECTION}/\n"
+                  "Press Ctrl-C to stop.", flush=True)
+        except OSError:
+            pass
         try:
             server.wait()
         except KeyboardInterrupt:
