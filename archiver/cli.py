@@ -306,10 +306,15 @@ def extract(file: Path, url: str, content_type: str | None, fmt: str) -> None:
 
     Example: archiver extract page.html --url https://example.org/news/1 --format json
     """
+    from .citedurls import url_problem
     from .codings import decode_content
     from .extract import extract as extract_page
     from .files import NotAFile, TooLarge, read_file
 
+    problem = url_problem(url)  # what a sources file would refuse to cite
+    if problem:
+        raise InputError(f"--url {url!r}: {problem}: give the absolute http(s) URL the "
+                         "page was fetched from")
     try:
         raw = read_file(file, _MAX_EXTRACTED)
     except NotAFile:  # a device (/dev/zero) would never end

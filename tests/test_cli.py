@@ -397,6 +397,24 @@ def test_extract_reads_a_saved_page_and_refuses_what_is_not_one(tmp_path: Path) 
 
 
 
+@pytest.mark.parametrize(("url", "said"), [
+    ("", "empty URL"), ("   ", "a space"), ("not a url", "a space"),
+    ("news/1.html", "not an absolute URL"), ("ftp://news.invalid/a", "ftp"),
+    ("http://[::1/a", "malformed URL"), ("http://news.invalid:99999/a", "malformed URL"),
+    ("http://news.invalid/\x1b[31m", "control character")])
+def test_extract_refuses_a_url_that_is_none(tmp_path: Path, url: str, said: str) -> None:
+    """The page's URL was taken as given, whatever it was (an empty value, a
+    relative path, a control character): the page was read as if fetched from it."""
+    page = tmp_path / "page.html"
+    page.write_text(news_page("Kenya deports 45 Taiwanese to China", "Kenya deported 45.",
+                              published="2016-04-12"), encoding="utf-8")
+    proc = archiver("extract", str(page), "--url", url, "--format", "json")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert b"Traceback" not in proc.stderr and proc.stdout == b""
+    assert f"--url {url!r}: ".encode() in proc.stderr and said.encode() in proc.stderr, \
+        proc.stderr
+
+
 def test_extract_reads_a_statement_saved_as_text(tmp_path: Path) -> None:
     """A ``.txt`` file is read as plain text: its first line and the date at its top."""
     saved = tmp_path / "statement.txt"
