@@ -577,6 +577,9 @@ def serve(archive: Path, host: str, port: int, replay_port: int | None) -> None:
     from .web.app import serve as run_server
 
     setup_logging("text", logging.WARNING)
+    if not host.strip():  # to a socket, "" is every interface: the archive shown to all
+        raise InputError("--host: give an address to listen on (127.0.0.1 by default), "
+                         "not an empty value")
     if not (archive / "archiver.db").exists():
         raise InputError(f"no archive at {archive}: run `archiver run` first")
     if port and replay_port == port:  # (it said the port was another program's)

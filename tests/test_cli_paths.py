@@ -254,6 +254,15 @@ def test_serve_on_one_port_for_both_is_said_so(lab: Lab) -> None:
     assert_refused(proc, "--port and --replay-port are both 18831")
 
 
+@pytest.mark.parametrize("host", ["", " "])
+def test_serve_on_an_empty_host_is_refused(lab: Lab, host: str) -> None:
+    """`--host ""` (a variable left empty) served the dashboard and the replay on
+    every interface of the machine, where 127.0.0.1 is the default."""
+    proc = archiver("serve", "--archive", str(lab.archive), "--host", host, "--port", "18832",
+                    timeout=30)
+    assert_refused(proc, "--host: give an address to listen on")
+
+
 def test_a_folder_taken_for_an_archive_keeps_its_own_tmp(lab: Lab, tmp_path: Path) -> None:
     """The start of a cycle removes the bodies a crashed cycle left in tmp/, and
     nothing else: it emptied tmp/ whole, recursively, and a folder named as
