@@ -250,6 +250,9 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
 
     if timeline is not None and not timeline.strip():
         raise InputError("--timeline: give the URL of a citation, not an empty value")
+    if timeline is not None and not timeline.isprintable():  # said raw, it reaches the terminal
+        raise InputError(f"--timeline {timeline!r}: not a URL as a citation records one "
+                         "(not printable)")
     settings = load_settings(settings_path_for(sources_path))
     if not (archive / "archiver.db").exists():
         raise InputError(f"no archive at {archive}: run `archiver run` first")
@@ -422,6 +425,8 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     from .files import write_into
     from .retrieval import RecordError, UndecodablePayload
 
+    if not url.strip():  # a shell variable never set
+        raise InputError("give the URL of a capture, not an empty value")
     if not url.isprintable() or lone_surrogate(url):  # bytes that were not UTF-8, say
         raise InputError(f"{url!r}: not a URL as a capture records one (not printable UTF-8)")
     asked = [name for name, on in (("--headers", show_headers), ("--warc", as_warc),

@@ -134,6 +134,24 @@ def test_get_unknown_url_is_a_clear_error(world: World) -> None:
     assert proc.returncode == 2 and b"--timeline" in proc.stderr
 
 
+@pytest.mark.parametrize("url", ["", " "])
+def test_get_of_an_empty_url_says_so(world: World, url: str) -> None:
+    """It said "`': never captured in this archive`", naming nothing."""
+    proc = archiver("get", url, "--archive", str(world.archive))
+    assert proc.returncode == 2 and proc.stdout == b"", proc.stderr
+    assert b"give the URL of a capture, not an empty value" in proc.stderr, proc.stderr
+
+
+def test_a_timeline_url_with_control_characters_is_not_echoed_raw(world: World) -> None:
+    """The URL was echoed as given in the message: an escape sequence in it went
+    to the terminal as one."""
+    url = world.urls[0] + "\x1b]0;owned\x07"
+    proc = archiver("report", "--archive", str(world.archive), "--timeline", url)
+    assert proc.returncode == 2, proc.stderr
+    assert b"\x1b" not in proc.stderr and b"\x07" not in proc.stderr, proc.stderr
+    assert b"--timeline" in proc.stderr and b"not printable" in proc.stderr, proc.stderr
+
+
 def test_verify_catches_a_one_byte_change(world: World, tmp_path: Path) -> None:
     proc = archiver("verify", "--archive", str(world.archive))
     assert proc.returncode == 0, proc.stdout
