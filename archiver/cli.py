@@ -436,6 +436,7 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     when = parse_when(at)
     if output == Path("-"):  # as for most commands: standard output
         output = None
+    given = output
     if output is not None:
         output = _outside_archive(output, archive, "--output")
     store = open_archive_readonly(archive)
@@ -462,8 +463,9 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
                           "written; run `archiver verify` to check the whole archive") from None
     except StdoutError:  # said as it is, by handle_errors
         raise
-    except OSError as exc:
-        raise Failure(f"cannot write the copy: {exc}") from None
+    except OSError as exc:  # (named as given, not as the temporary file it failed on)
+        where = f"--output {given}: " if given is not None else ""
+        raise Failure(f"{where}cannot write the copy: {exc.strerror or exc}") from None
     # said once the records read matched: what the row says of them, checked
     # against them (a revisit's body is its original's)
     body = capture.original or capture.row

@@ -253,6 +253,20 @@ def test_bad_settings_exit_2(tmp_path: Path) -> None:
     assert b"archiver.toml:3" in proc.stderr and b"fetch.speed" in proc.stderr
 
 
+def test_get_output_that_cannot_be_written_is_named_as_given(world: World,
+                                                             tmp_path: Path) -> None:
+    """It named the temporary file beside it (".page.html.4242.part"), not the path
+    given to --output."""
+    for output, said in ((tmp_path / "missing" / "page.html", "No such file or directory"),
+                         (tmp_path, "Is a directory")):
+        proc = archiver("get", world.urls[0], "--archive", str(world.archive), "-o", str(output))
+        assert proc.returncode == 2 and proc.stdout == b"", proc.stderr
+        err = proc.stderr.decode()
+        assert f"--output {output}: cannot write the copy: {said}" in err, err
+        assert ".part" not in err and "Traceback" not in err, err
+    assert not (tmp_path / "missing").exists()
+
+
 @pytest.mark.parametrize(("option", "value"), [
     ("--timeout", "nan"), ("--timeout", "inf"), ("--timeout", "0"), ("--timeout", "1e300"),
     ("--per-host-delay", "nan"), ("--per-host-delay", "inf"), ("--per-host-delay", "-1"),
