@@ -31,6 +31,7 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import errno
 import functools
@@ -129,9 +130,12 @@ def guard_standard_streams() -> None:
             os.set_inheritable(os.open(os.devnull, os.O_RDWR), True)  # the lowest free: fd
             closed.append(fd)
     old = sys.stdout
+    encoding = getattr(old, "encoding", None) or "utf-8"
+    if codecs.lookup(encoding).name == "ascii":  # a locale that says none (C): UTF-8, as
+        encoding = "utf-8"                        # click writes what it echoes
     raw = _StandardOutput(closed=1 in closed)
     sys.stdout = io.TextIOWrapper(
-        io.BufferedWriter(raw), encoding=getattr(old, "encoding", None) or "utf-8",
+        io.BufferedWriter(raw), encoding=encoding,
         errors=getattr(old, "errors", None) or "strict",
         line_buffering=getattr(old, "line_buffering", False),
         write_through=getattr(old, "write_through", False))
@@ -159,6 +163,10 @@ def handle_errors(fn: F) -> F:
             return done
         except StdoutError as exc:
             raise Failure(str(exc.strerror)) from None
+        except UnicodeEncodeError as exc:  # a report, in the encoding standard output has
+            said = exc.object[exc.start:min(exc.end, exc.start + 20)]
+            raise Failure(f"cannot write {said!r} to standard output, whose encoding is "
+                          f"{exc.encoding}: set PYTHONIOENCODING=utf-8") from None
         except InputError as exc:
             raise Failure(str(exc)) from None
         except ArchiveLockedError as exc:

@@ -152,6 +152,33 @@ def test_a_timeline_url_with_control_characters_is_not_echoed_raw(world: World) 
     assert b"--timeline" in proc.stderr and b"not printable" in proc.stderr, proc.stderr
 
 
+def test_a_report_to_an_ascii_or_latin1_standard_output(tmp_path: Path) -> None:
+    """With a locale that names no encoding (ASCII), the streamed reports (table,
+    json, csv) were a UnicodeEncodeError traceback where md and html, echoed by
+    click, came out in UTF-8: all are UTF-8. An encoding that cannot hold the
+    report is a message naming it, not a traceback."""
+    headline = "馬來西亞將台灣人遣返中國"
+    with Site() as site:
+        site.page("/news/zh", news_page(headline, "馬來西亞遣返台灣人。Malaysia deported "
+                                        "Taiwanese to China.", lang="zh"))
+        sources = write_sources(tmp_path / "sources.yaml",
+                                one_event_per_url([site.url("/news/zh")]))
+        archive = tmp_path / "archive"
+        proc = archiver("run", "--sources", str(sources), "--archive", str(archive),
+                        "--allow-private", "--per-host-delay", "0")
+        assert proc.returncode == 0, proc.stderr
+    for fmt in ("table", "json", "csv", "md"):
+        ascii_ = archiver("report", "--archive", str(archive), "--format", fmt,
+                          env={"PYTHONIOENCODING": "ascii"})
+        assert ascii_.returncode == 0, (fmt, ascii_.stderr)
+        text = ascii_.stdout.decode("utf-8")
+        assert ("—" if fmt == "table" else headline) in text, (fmt, text)
+        latin = archiver("report", "--archive", str(archive), "--format", fmt,
+                         env={"PYTHONIOENCODING": "latin-1"})
+        assert latin.returncode == 2 and b"Traceback" not in latin.stderr, (fmt, latin.stderr)
+        assert b"encoding is latin-1: set PYTHONIOENCODING=utf-8" in latin.stderr, latin.stderr
+
+
 def test_verify_catches_a_one_byte_change(world: World, tmp_path: Path) -> None:
     proc = archiver("verify", "--archive", str(world.archive))
     assert proc.returncode == 0, proc.stdout
