@@ -37,6 +37,7 @@ import errno
 import functools
 import io
 import os
+import re
 import signal
 import sqlite3
 import sys
@@ -56,6 +57,16 @@ class Failure(click.ClickException):
     (exit status 2)."""
 
     exit_code = 2
+
+    def format_message(self) -> str:
+        """The message, what it quotes of the input escaped where it is not printable
+        (an escape sequence in a value would reach the terminal as one)."""
+        return "\n".join(_CONTROLS.sub(lambda m: repr(m.group())[1:-1], line)
+                         for line in self.message.split("\n"))
+
+
+#: Characters that a terminal takes for commands, not text (tab aside).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class WriteFailure(Failure):

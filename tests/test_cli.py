@@ -179,6 +179,22 @@ def test_a_report_to_an_ascii_or_latin1_standard_output(tmp_path: Path) -> None:
         assert b"encoding is latin-1: set PYTHONIOENCODING=utf-8" in latin.stderr, latin.stderr
 
 
+def test_control_characters_in_a_value_are_not_sent_to_the_terminal(world: World,
+                                                                     tmp_path: Path) -> None:
+    """Messages quoted what they were given as given: an escape sequence in an
+    --event or an --archive name went to the terminal as one (click strips
+    colours, not the others: a title set, a bell)."""
+    sequence = "\x1b]0;owned\x07\x1b[2J"
+    for args, said in ((["export", "--archive", str(world.archive), "--wacz",
+                         str(tmp_path / "x.wacz"), "--event", f"a{sequence}"], "--event a"),
+                       (["report", "--archive", str(tmp_path / f"a{sequence}")], "no archive at")):
+        proc = archiver(*args)
+        assert proc.returncode == 2, proc.stderr
+        err = proc.stderr.decode()
+        assert said in err and "\\x1b]0;owned\\x07" in err, err
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", err), err
+
+
 def test_verify_catches_a_one_byte_change(world: World, tmp_path: Path) -> None:
     proc = archiver("verify", "--archive", str(world.archive))
     assert proc.returncode == 0, proc.stdout
