@@ -22,7 +22,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["NotAFile", "TooLarge", "read_file"]
+__all__ = ["NotAFile", "TooLarge", "kind_of", "read_file"]
 
 _KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a pipe (FIFO)",
           stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
@@ -62,6 +62,12 @@ def read_file(path: Path, limit: int) -> bytes:
     if max(size, info.st_size) > limit:
         raise TooLarge(f"larger than {limit} bytes")
     return b"".join(chunks)  # one chunk is returned as it is, not copied
+
+
+def kind_of(mode: int) -> str:
+    """What a file of *mode* (``st_mode``) is: "a directory", "a pipe (FIFO)", ..."""
+    return "a regular file" if stat.S_ISREG(mode) else \
+        _KINDS.get(stat.S_IFMT(mode), "something else")
 
 
 def size_or_missing(path: Path) -> int:

@@ -359,3 +359,16 @@ def test_standard_output_that_cannot_be_written_is_said_so(lab: Lab, tmp_path: P
         assert_refused(_with_stdout(stdout, "run", "--sources", str(lab.sources), "--archive",
                                     str(copy), "--allow-private"), said)
         assert contents(copy) == before
+
+
+def test_a_fifo_where_the_database_goes_is_never_opened(lab: Lab, tmp_path: Path) -> None:
+    """A FIFO where archiver.db goes made report, verify and get wait for ever (run
+    said "disk I/O error", exit 3)."""
+    db_fifo = copy_of(lab, tmp_path / "db")
+    (db_fifo / "archiver.db").unlink()
+    os.mkfifo(db_fifo / "archiver.db")
+    for args in (["report"], ["verify"], ["get", lab.url]):
+        assert_refused(archiver(*args, "--archive", str(db_fifo), timeout=60),
+                       "archiver.db is a pipe (FIFO), where the archive database goes")
+    assert_refused(lab.run(archive=db_fifo), "is a pipe (FIFO)")
+
