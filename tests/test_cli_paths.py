@@ -372,3 +372,21 @@ def test_a_fifo_where_the_database_goes_is_never_opened(lab: Lab, tmp_path: Path
                        "archiver.db is a pipe (FIFO), where the archive database goes")
     assert_refused(lab.run(archive=db_fifo), "is a pipe (FIFO)")
 
+
+def test_a_fifo_or_a_device_in_a_warc_files_place_is_never_read(lab: Lab,
+                                                                 tmp_path: Path) -> None:
+    """A FIFO or /dev/zero in a WARC file's place made verify and export read it
+    for ever, and get wait on the FIFO."""
+    for name, make in (("fifo", os.mkfifo), ("zero", lambda p: p.symlink_to("/dev/zero"))):
+        copy = copy_of(lab, tmp_path / name)
+        warc = sorted((copy / "warc").glob("*.warc.gz"))[0]
+        warc.unlink()
+        make(warc)
+        for args in (["verify"], ["get", lab.url],
+                     ["export", "--wacz", str(tmp_path / f"{name}.wacz")]):
+            proc = archiver(*args, "--archive", str(copy), timeout=60)
+            out = (proc.stdout + proc.stderr).decode()
+            assert proc.returncode == 1, (args, proc.returncode, out)
+            assert f"{warc.name}" in out and "not a regular file but" in out, (args, out)
+            assert "Traceback" not in out, out
+        assert not (tmp_path / f"{name}.wacz").exists()
