@@ -195,6 +195,8 @@ def handle_errors(fn: F) -> F:
         except OSError as exc:  # a path that cannot be (a name too long, a file for a folder)
             where = f"{exc.filename}: " if exc.filename else ""
             said = f"{where}{exc.strerror or exc}"
+            if isinstance(exc, FileExistsError):  # made as a folder: a file is in its place
+                said = f"{where}not a folder, where the archive has one ({exc.strerror})"
             if exc.errno in _FULL_ERRNOS:
                 raise WriteFailure(f"the archive cannot be written: {said}") from None
             raise Failure(said) from None

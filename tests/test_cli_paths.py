@@ -73,7 +73,11 @@ def test_a_file_where_the_archive_has_a_folder_is_said_so(lab: Lab, tmp_path: Pa
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "warc").write_text("x")
-    assert_refused(lab.run(archive=plain), str(plain / "warc"))
+    assert_refused(lab.run(archive=plain), f"{plain / 'warc'}: not a folder, where the "
+                   "archive has one")  # (it said "File exists")
+    (plain / "warc").unlink()
+    os.mkfifo(plain / "tmp")
+    assert_refused(lab.run(archive=plain), f"{plain / 'tmp'}: not a folder")
     copy = copy_of(lab, tmp_path)
     before = contents(copy)
     (copy / "warc" / "archiver-20990101000000000000-00000.warc.gz.open").mkdir()
