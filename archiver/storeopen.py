@@ -26,6 +26,7 @@ Example::
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
 import stat
@@ -81,7 +82,10 @@ def _refuse_not_a_file(path: Path) -> None:
     wait on a FIFO for ever, and call the others a disk I/O error."""
     try:
         mode = path.stat().st_mode
-    except OSError:  # not there (made), or said as it is opened
+    except OSError as exc:  # not there (made), or said as it is opened
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path} is a link that leads to no file (a loop), where the "
+                             "archive database goes") from None
         return
     if not stat.S_ISREG(mode):
         kind = "a folder" if stat.S_ISDIR(mode) else kind_of(mode)

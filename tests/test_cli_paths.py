@@ -375,6 +375,10 @@ def test_a_fifo_where_the_database_goes_is_never_opened(lab: Lab, tmp_path: Path
         assert_refused(archiver(*args, "--archive", str(db_fifo), timeout=60),
                        "archiver.db is a pipe (FIFO), where the archive database goes")
     assert_refused(lab.run(archive=db_fifo), "is a pipe (FIFO)")
+    looped = copy_of(lab, tmp_path / "loop")
+    (looped / "archiver.db").unlink()
+    (looped / "archiver.db").symlink_to("archiver.db")  # (run: "unable to open", exit 3)
+    assert_refused(lab.run(archive=looped), "archiver.db is a link that leads to no file")
 
 
 def test_a_fifo_or_a_device_in_a_warc_files_place_is_never_read(lab: Lab,
