@@ -27,7 +27,9 @@ from .exitstatus import (
     Commands,
     DamagedCopy,
     Failure,
+    StdoutError,
     handle_errors,
+    stdout_closed,
     stops_interrupt,
     tell,
     until_signalled,
@@ -137,6 +139,9 @@ def _cycle_command(command: str, *, sources_path: Path, archive: Path, fmt: str,
     from .storeopen import open_store
 
     setup_logging(log_format, logging.WARNING - 10 * verbose)
+    if stdout_closed():  # where the report goes: said before anything is fetched
+        raise InputError("standard output is closed: the report cannot be written "
+                         "(send it to /dev/null to discard it)")
     # handed over to the cycle, not kept here: once they are in the database,
     # the cycle reads them from there and lets these go (see archiver.worklist)
     handed = [load_sources(sources_path)]
@@ -245,6 +250,9 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
 
     if timeline is not None and not timeline.strip():
         raise InputError("--timeline: give the URL of a citation, not an empty value")
+    if timeline is not None and not timeline.isprintable():  # said raw, it reaches the terminal
+        raise InputError(f"--timeline {timeline!r}: not a URL as a citation records one "
+                         "(not printable)")
     settings = load_settings(settings_path_for(sources_path))
     if not (archive / "archiver.db").exists():
         raise InputError(f"no archive at {archive}: run `archiver run` first")
@@ -301,10 +309,15 @@ def extract(file: Path, url: str, content_type: str | None, fmt: str) -> None:
 
     Example: archiver extract page.html --url https://example.org/news/1 --format json
     """
+    from .citedurls import url_problem
     from .codings import decode_content
     from .extract import extract as extract_page
     from .files import NotAFile, TooLarge, read_file
 
+    problem = url_problem(url)  # what a sources file would refuse to cite
+    if problem:
+        raise InputError(f"--url {url!r}: {problem}: give the absolute http(s) URL the "
+                         "page was fetched from")
     try:
         raw = read_file(file, _MAX_EXTRACTED)
     except NotAFile:  # a device (/dev/zero) would never end
@@ -412,6 +425,8 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     from .files import write_into
     from .retrieval import RecordError, UndecodablePayload
 
+    if not url.strip():  # a shell variable never set
+        raise InputError("give the URL of a capture, not an empty value")
     if not url.isprintable() or lone_surrogate(url):  # bytes that were not UTF-8, say
         raise InputError(f"{url!r}: not a URL as a capture records one (not printable UTF-8)")
     asked = [name for name, on in (("--headers", show_headers), ("--warc", as_warc),
@@ -421,6 +436,7 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     when = parse_when(at)
     if output == Path("-"):  # as for most commands: standard output
         output = None
+    given = output
     if output is not None:
         output = _outside_archive(output, archive, "--output")
     store = open_archive_readonly(archive)
@@ -445,8 +461,11 @@ def get(url: str, archive: Path, at: str | None, output: Path | None, show_heade
     except RecordError as exc:
         raise DamagedCopy(f"{url}: the archived copy cannot be read ({exc}); nothing was "
                           "written; run `archiver verify` to check the whole archive") from None
-    except OSError as exc:
-        raise Failure(f"cannot write the copy: {exc}") from None
+    except StdoutError:  # said as it is, by handle_errors
+        raise
+    except OSError as exc:  # (named as given, not as the temporary file it failed on)
+        where = f"--output {given}: " if given is not None else ""
+        raise Failure(f"{where}cannot write the copy: {exc.strerror or exc}") from None
     # said once the records read matched: what the row says of them, checked
     # against them (a revisit's body is its original's)
     body = capture.original or capture.row
@@ -565,6 +584,9 @@ def serve(archive: Path, host: str, port: int, replay_port: int | None) -> None:
     from .web.app import serve as run_server
 
     setup_logging("text", logging.WARNING)
+    if not host.strip():  # to a socket, "" is every interface: the archive shown to all
+        raise InputError("--host: give an address to listen on (127.0.0.1 by default), "
+                         "not an empty value")
     if not (archive / "archiver.db").exists():
         raise InputError(f"no archive at {archive}: run `archiver run` first")
     if port and replay_port == port:  # (it said the port was another program's)

@@ -41,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 from .exceptions import ArchiverError
+from .files import kind_of
 from .replaycache import IndexCache, entry_stem, file_key
 from .retrieval import RecordError, verify_records
 from .store import Store
@@ -102,6 +103,9 @@ def export_wacz(warc_dir: Path, warc_files: list[str], pages: list[dict[str, Any
         path = warc_dir / name
         if not path.exists():
             raise RecordError("WARC file not found (only closed files can be exported)",
+                              filename=name)
+        if not path.is_file():  # a FIFO or a device: wacz would read it for ever
+            raise RecordError(f"not a regular file but {kind_of(path.stat().st_mode)}",
                               filename=name)
         paths.append(path)
     if not paths:
@@ -224,8 +228,8 @@ def build_collection(warc_dir: Path, coll_root: Path, name: str = "archive") -> 
     voucher: Voucher | None = None
     present: set[str] = set()
     try:
-        for path in sorted(warc_dir.glob("*" + WARC_SUFFIX)):
-            link = archive_dir / path.name
+        for path in sorted(p for p in warc_dir.glob("*" + WARC_SUFFIX) if p.is_file()):
+            link = archive_dir / path.name  # (a FIFO or a device, read for ever, is left out)
             if not link.exists() and not link.is_symlink():
                 link.symlink_to(path.resolve())
             key = file_key(path)

@@ -13,6 +13,10 @@ statuses::
 (``run`` and ``check`` also exit 1 when a citation is dead, and 130 when their
 cycle was stopped: ``cli.py`` decides those from the cycle's summary.)
 
+Standard output that cannot be written (closed, a full device, a reader gone)
+is a :class:`StdoutError`, told as a message with exit status 2, not as the
+archive's failure (:func:`guard_standard_streams`, which ``main`` calls).
+
 A cycle is stopped by Ctrl-C, SIGTERM or SIGHUP through :func:`until_signalled`
 (what was checked is kept); outside the cycle, :func:`stops_interrupt` and the
 command group (:class:`Commands`) make the same signals an interruption.
@@ -27,11 +31,16 @@ Example::
 from __future__ import annotations
 
 import asyncio
+import codecs
 import contextlib
 import errno
 import functools
+import io
+import os
+import re
 import signal
 import sqlite3
+import sys
 from collections.abc import Awaitable, Callable, Iterator
 from typing import Any, TypeVar
 
@@ -48,6 +57,16 @@ class Failure(click.ClickException):
     (exit status 2)."""
 
     exit_code = 2
+
+    def format_message(self) -> str:
+        """The message, what it quotes of the input escaped where it is not printable
+        (an escape sequence in a value would reach the terminal as one)."""
+        return "\n".join(_CONTROLS.sub(lambda m: repr(m.group())[1:-1], line)
+                         for line in self.message.split("\n"))
+
+
+#: Characters that a terminal takes for commands, not text (tab aside).
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
 class WriteFailure(Failure):
@@ -73,13 +92,92 @@ class DamagedCopy(Failure):
 _FULL_ERRNOS = frozenset({errno.ENOSPC, errno.EDQUOT, errno.EFBIG})
 
 
+class StdoutError(OSError):
+    """Standard output cannot be written: closed, a full device, a reader gone
+    (exit status 2; not the archive's failure, as a full disk's exit status 3 says)."""
+
+
+class _StandardOutput(io.FileIO):
+    """File descriptor 1, whose write errors are :class:`StdoutError`. After the
+    first, what is written is dropped: it can reach no one, and Python's flush at
+    exit stays silent."""
+
+    def __init__(self, closed: bool) -> None:
+        super().__init__(1, "w", closefd=False)
+        self.gone = False
+        self.was_closed = closed  # when the command started (`archiver report >&-`)
+
+    def write(self, data: Any) -> int:
+        if self.gone:
+            return len(memoryview(data))
+        self.gone = self.was_closed
+        if self.was_closed:
+            raise StdoutError(errno.EBADF, "standard output is closed: nothing can be "
+                              "written to it (send it to /dev/null to discard it)")
+        try:
+            return super().write(data)
+        except OSError as exc:
+            self.gone = True
+            raise StdoutError(exc.errno, "cannot write to standard output: "
+                              f"{exc.strerror or exc}") from None
+
+
+def stdout_closed() -> bool:
+    """Whether standard output was closed when the command started (``>&-``)."""
+    raw = getattr(getattr(sys.stdout, "buffer", None), "raw", None)
+    return isinstance(raw, _StandardOutput) and raw.was_closed
+
+
+def guard_standard_streams() -> None:
+    """Make standard streams closed at the start (``>&-``) /dev/null, so that
+    no file archiver opens (a WARC file) takes their number, for a child process
+    to write into; and make a write to standard output that fails a
+    :class:`StdoutError`, whatever writes it."""
+    closed = []
+    for fd in (0, 1, 2):
+        try:
+            os.fstat(fd)
+        except OSError:
+            os.set_inheritable(os.open(os.devnull, os.O_RDWR), True)  # the lowest free: fd
+            closed.append(fd)
+    old = sys.stdout
+    encoding = getattr(old, "encoding", None) or "utf-8"
+    if codecs.lookup(encoding).name == "ascii":  # a locale that says none (C): UTF-8, as
+        encoding = "utf-8"                        # click writes what it echoes
+    raw = _StandardOutput(closed=1 in closed)
+    sys.stdout = io.TextIOWrapper(
+        io.BufferedWriter(raw), encoding=encoding,
+        errors=getattr(old, "errors", None) or "strict",
+        line_buffering=getattr(old, "line_buffering", False),
+        write_through=getattr(old, "write_through", False))
+
+
+def _flush_stdout() -> None:
+    """What the command left in the buffer of standard output, written while its
+    failure can still be told (not by Python as it exits, with a traceback)."""
+    if sys.stdout is not None:
+        sys.stdout.flush()
+
+
 def handle_errors(fn: F) -> F:
     """Turn archiver's own exceptions into messages and exit statuses."""
 
     @functools.wraps(fn)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
-            return fn(*args, **kwargs)
+            try:
+                done = fn(*args, **kwargs)
+            except SystemExit:
+                _flush_stdout()
+                raise
+            _flush_stdout()
+            return done
+        except StdoutError as exc:
+            raise Failure(str(exc.strerror)) from None
+        except UnicodeEncodeError as exc:  # a report, in the encoding standard output has
+            said = exc.object[exc.start:min(exc.end, exc.start + 20)]
+            raise Failure(f"cannot write {said!r} to standard output, whose encoding is "
+                          f"{exc.encoding}: set PYTHONIOENCODING=utf-8") from None
         except InputError as exc:
             raise Failure(str(exc)) from None
         except ArchiveLockedError as exc:
@@ -97,6 +195,8 @@ def handle_errors(fn: F) -> F:
         except OSError as exc:  # a path that cannot be (a name too long, a file for a folder)
             where = f"{exc.filename}: " if exc.filename else ""
             said = f"{where}{exc.strerror or exc}"
+            if isinstance(exc, FileExistsError):  # made as a folder: a file is in its place
+                said = f"{where}not a folder, where the archive has one ({exc.strerror})"
             if exc.errno in _FULL_ERRNOS:
                 raise WriteFailure(f"the archive cannot be written: {said}") from None
             raise Failure(said) from None

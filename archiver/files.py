@@ -15,6 +15,8 @@ Example::
 
 from __future__ import annotations
 
+import errno
+import io
 import os
 import stat
 import sys
@@ -22,7 +24,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import BinaryIO
 
-__all__ = ["NotAFile", "TooLarge", "read_file"]
+__all__ = ["NotAFile", "TooLarge", "kind_of", "open_regular", "read_file"]
 
 _KINDS = {stat.S_IFDIR: "a directory", stat.S_IFIFO: "a pipe (FIFO)",
           stat.S_IFCHR: "a device", stat.S_IFBLK: "a device", stat.S_IFSOCK: "a socket"}
@@ -62,6 +64,29 @@ def read_file(path: Path, limit: int) -> bytes:
     if max(size, info.st_size) > limit:
         raise TooLarge(f"larger than {limit} bytes")
     return b"".join(chunks)  # one chunk is returned as it is, not copied
+
+
+def kind_of(mode: int) -> str:
+    """What a file of *mode* (``st_mode``) is: "a directory", "a pipe (FIFO)", ..."""
+    return "a regular file" if stat.S_ISREG(mode) else \
+        _KINDS.get(stat.S_IFMT(mode), "something else")
+
+
+def open_regular(path: Path) -> io.BufferedReader:
+    """*path* opened for reading, when it is a regular file: a pipe or a device
+    in an archive file's place would be read for ever (a FIFO waited on as it is
+    opened: it is opened without waiting). Anything else is an ``OSError``
+    (EINVAL) naming what it is, as a missing file is one (ENOENT)."""
+    fd = os.open(path, os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_BINARY", 0))
+    try:
+        mode = os.fstat(fd).st_mode
+        if not stat.S_ISREG(mode):
+            raise OSError(errno.EINVAL, f"not a regular file but {kind_of(mode)}", str(path))
+        os.set_blocking(fd, True)
+        return open(fd, "rb")
+    except BaseException:
+        os.close(fd)
+        raise
 
 
 def size_or_missing(path: Path) -> int:

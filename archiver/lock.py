@@ -20,6 +20,7 @@ from types import TracebackType
 from typing import Any
 
 from .exceptions import ArchiveLockedError, InputError, StorageError
+from .files import read_file
 from .store import iso, now_utc
 from .storeopen import DB_FILENAME
 
@@ -27,8 +28,8 @@ LOCK_FILENAME = "archiver.lock"
 
 
 def read_holder(path: Path) -> dict[str, Any]:
-    try:
-        data = json.loads(path.read_text(encoding="utf-8") or "{}")
+    try:  # (a FIFO in its place would be waited on for ever: read_file refuses it)
+        data = json.loads(read_file(path, 1 << 16).decode("utf-8") or "{}")
         return data if isinstance(data, dict) else {}
     except (OSError, ValueError):
         return {}

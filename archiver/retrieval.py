@@ -41,6 +41,7 @@ from warcio.recordloader import ArcWarcRecord
 
 from .codings import codings_to_undo, undo_codings
 from .exceptions import ArchiverError
+from .files import open_regular
 from .models import body_codings
 from .recordcheck import Problem, and_the_member, check_member
 from .warc import (
@@ -107,12 +108,12 @@ def open_warc(warc_dir: Path, filename: str) -> io.BufferedReader:
     is looked for again, once, under that name."""
     path = warc_path(warc_dir, filename)
     try:
-        return open(path, "rb")
+        return open_regular(path)  # (a FIFO or a device would be read for ever)
     except FileNotFoundError:
         if path.name == filename:
             raise RecordError("WARC file not found", filename=filename) from None
     try:
-        return open(path.with_name(filename), "rb")
+        return open_regular(path.with_name(filename))
     except FileNotFoundError:
         raise RecordError("WARC file not found", filename=filename) from None
 

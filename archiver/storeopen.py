@@ -26,11 +26,14 @@ Example::
 
 from __future__ import annotations
 
+import errno
 import os
 import sqlite3
+import stat
 from pathlib import Path
 
 from .exceptions import InputError, StorageError
+from .files import kind_of
 from .schema import NEEDED_TO_READ, migrations, schema_is_current, unknown_migrations
 from .store import Store
 
@@ -74,9 +77,25 @@ def _refuse_newer(conn: sqlite3.Connection, path: Path) -> None:
                          "that version")
 
 
+def _refuse_not_a_file(path: Path) -> None:
+    """Refuse a folder, a FIFO or a device where the database goes: SQLite would
+    wait on a FIFO for ever, and call the others a disk I/O error."""
+    try:
+        mode = path.stat().st_mode
+    except OSError as exc:  # not there (made), or said as it is opened
+        if exc.errno == errno.ELOOP:
+            raise InputError(f"{path} is a link that leads to no file (a loop), where the "
+                             "archive database goes") from None
+        return
+    if not stat.S_ISREG(mode):
+        kind = "a folder" if stat.S_ISDIR(mode) else kind_of(mode)
+        raise InputError(f"{path} is {kind}, where the archive database goes")
+
+
 def open_store(archive: Path, *, readonly: bool = False) -> Store:
     """Open (creating when needed) the archive's database, migrated to the latest schema."""
     path = archive / DB_FILENAME
+    _refuse_not_a_file(path)
     if readonly:
         if not path.exists():
             raise StorageError(f"no archive database at {path}", path=path)

@@ -32,6 +32,7 @@ from typing import IO, Any
 from urllib.parse import urlsplit
 
 from . import deflate
+from .files import open_regular
 from .models import Hop
 
 DIGEST_ALGORITHM = "sha256"
@@ -144,7 +145,7 @@ def iter_body(body: bytes | Path | None) -> Iterator[bytes]:
         if body:
             yield body
         return
-    with open(body, "rb") as fh:
+    with open_regular(body) as fh:  # (a FIFO or a device in a WARC file's place)
         while True:
             buf = fh.read(CHUNK)
             if not buf:

@@ -134,6 +134,67 @@ def test_get_unknown_url_is_a_clear_error(world: World) -> None:
     assert proc.returncode == 2 and b"--timeline" in proc.stderr
 
 
+@pytest.mark.parametrize("url", ["", " "])
+def test_get_of_an_empty_url_says_so(world: World, url: str) -> None:
+    """It said "`': never captured in this archive`", naming nothing."""
+    proc = archiver("get", url, "--archive", str(world.archive))
+    assert proc.returncode == 2 and proc.stdout == b"", proc.stderr
+    assert b"give the URL of a capture, not an empty value" in proc.stderr, proc.stderr
+
+
+def test_a_timeline_url_with_control_characters_is_not_echoed_raw(world: World) -> None:
+    """The URL was echoed as given in the message: an escape sequence in it went
+    to the terminal as one."""
+    url = world.urls[0] + "\x1b]0;owned\x07"
+    proc = archiver("report", "--archive", str(world.archive), "--timeline", url)
+    assert proc.returncode == 2, proc.stderr
+    assert b"\x1b" not in proc.stderr and b"\x07" not in proc.stderr, proc.stderr
+    assert b"--timeline" in proc.stderr and b"not printable" in proc.stderr, proc.stderr
+
+
+def test_a_report_to_an_ascii_or_latin1_standard_output(tmp_path: Path) -> None:
+    """With a locale that names no encoding (ASCII), the streamed reports (table,
+    json, csv) were a UnicodeEncodeError traceback where md and html, echoed by
+    click, came out in UTF-8: all are UTF-8. An encoding that cannot hold the
+    report is a message naming it, not a traceback."""
+    headline = "馬來西亞將台灣人遣返中國"
+    with Site() as site:
+        site.page("/news/zh", news_page(headline, "馬來西亞遣返台灣人。Malaysia deported "
+                                        "Taiwanese to China.", lang="zh"))
+        sources = write_sources(tmp_path / "sources.yaml",
+                                one_event_per_url([site.url("/news/zh")]))
+        archive = tmp_path / "archive"
+        proc = archiver("run", "--sources", str(sources), "--archive", str(archive),
+                        "--allow-private", "--per-host-delay", "0")
+        assert proc.returncode == 0, proc.stderr
+    for fmt in ("table", "json", "csv", "md"):
+        ascii_ = archiver("report", "--archive", str(archive), "--format", fmt,
+                          env={"PYTHONIOENCODING": "ascii"})
+        assert ascii_.returncode == 0, (fmt, ascii_.stderr)
+        text = ascii_.stdout.decode("utf-8")
+        assert ("—" if fmt == "table" else headline) in text, (fmt, text)
+        latin = archiver("report", "--archive", str(archive), "--format", fmt,
+                         env={"PYTHONIOENCODING": "latin-1"})
+        assert latin.returncode == 2 and b"Traceback" not in latin.stderr, (fmt, latin.stderr)
+        assert b"encoding is latin-1: set PYTHONIOENCODING=utf-8" in latin.stderr, latin.stderr
+
+
+def test_control_characters_in_a_value_are_not_sent_to_the_terminal(world: World,
+                                                                     tmp_path: Path) -> None:
+    """Messages quoted what they were given as given: an escape sequence in an
+    --event or an --archive name went to the terminal as one (click strips
+    colours, not the others: a title set, a bell)."""
+    sequence = "\x1b]0;owned\x07\x1b[2J"
+    for args, said in ((["export", "--archive", str(world.archive), "--wacz",
+                         str(tmp_path / "x.wacz"), "--event", f"a{sequence}"], "--event a"),
+                       (["report", "--archive", str(tmp_path / f"a{sequence}")], "no archive at")):
+        proc = archiver(*args)
+        assert proc.returncode == 2, proc.stderr
+        err = proc.stderr.decode()
+        assert said in err and "\\x1b]0;owned\\x07" in err, err
+        assert not re.search(r"[\x00-\x08\x0b-\x1f\x7f]", err), err
+
+
 def test_verify_catches_a_one_byte_change(world: World, tmp_path: Path) -> None:
     proc = archiver("verify", "--archive", str(world.archive))
     assert proc.returncode == 0, proc.stdout
@@ -233,6 +294,20 @@ def test_bad_settings_exit_2(tmp_path: Path) -> None:
     proc = archiver("run", "--sources", str(src), "--archive", str(tmp_path / "a"))
     assert proc.returncode == 2
     assert b"archiver.toml:3" in proc.stderr and b"fetch.speed" in proc.stderr
+
+
+def test_get_output_that_cannot_be_written_is_named_as_given(world: World,
+                                                             tmp_path: Path) -> None:
+    """It named the temporary file beside it (".page.html.4242.part"), not the path
+    given to --output."""
+    for output, said in ((tmp_path / "missing" / "page.html", "No such file or directory"),
+                         (tmp_path, "Is a directory")):
+        proc = archiver("get", world.urls[0], "--archive", str(world.archive), "-o", str(output))
+        assert proc.returncode == 2 and proc.stdout == b"", proc.stderr
+        err = proc.stderr.decode()
+        assert f"--output {output}: cannot write the copy: {said}" in err, err
+        assert ".part" not in err and "Traceback" not in err, err
+    assert not (tmp_path / "missing").exists()
 
 
 @pytest.mark.parametrize(("option", "value"), [
@@ -395,6 +470,24 @@ def test_extract_reads_a_saved_page_and_refuses_what_is_not_one(tmp_path: Path) 
         assert proc.returncode == 2 and said in proc.stderr, (path, proc.stderr)
         assert b"Traceback" not in proc.stderr
 
+
+
+@pytest.mark.parametrize(("url", "said"), [
+    ("", "empty URL"), ("   ", "a space"), ("not a url", "a space"),
+    ("news/1.html", "not an absolute URL"), ("ftp://news.invalid/a", "ftp"),
+    ("http://[::1/a", "malformed URL"), ("http://news.invalid:99999/a", "malformed URL"),
+    ("http://news.invalid/\x1b[31m", "control character")])
+def test_extract_refuses_a_url_that_is_none(tmp_path: Path, url: str, said: str) -> None:
+    """The page's URL was taken as given, whatever it was (an empty value, a
+    relative path, a control character): the page was read as if fetched from it."""
+    page = tmp_path / "page.html"
+    page.write_text(news_page("Kenya deports 45 Taiwanese to China", "Kenya deported 45.",
+                              published="2016-04-12"), encoding="utf-8")
+    proc = archiver("extract", str(page), "--url", url, "--format", "json")
+    assert proc.returncode == 2, proc.stdout + proc.stderr
+    assert b"Traceback" not in proc.stderr and proc.stdout == b""
+    assert f"--url {url!r}: ".encode() in proc.stderr and said.encode() in proc.stderr, \
+        proc.stderr
 
 
 def test_extract_reads_a_statement_saved_as_text(tmp_path: Path) -> None:

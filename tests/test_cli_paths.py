@@ -10,6 +10,7 @@ import os
 import shutil
 import stat
 import subprocess
+import sys
 import threading
 import zipfile
 from collections.abc import Iterator
@@ -72,7 +73,11 @@ def test_a_file_where_the_archive_has_a_folder_is_said_so(lab: Lab, tmp_path: Pa
     plain = tmp_path / "plain"
     plain.mkdir()
     (plain / "warc").write_text("x")
-    assert_refused(lab.run(archive=plain), str(plain / "warc"))
+    assert_refused(lab.run(archive=plain), f"{plain / 'warc'}: not a folder, where the "
+                   "archive has one")  # (it said "File exists")
+    (plain / "warc").unlink()
+    os.mkfifo(plain / "tmp")
+    assert_refused(lab.run(archive=plain), f"{plain / 'tmp'}: not a folder")
     copy = copy_of(lab, tmp_path)
     before = contents(copy)
     (copy / "warc" / "archiver-20990101000000000000-00000.warc.gz.open").mkdir()
@@ -253,6 +258,15 @@ def test_serve_on_one_port_for_both_is_said_so(lab: Lab) -> None:
     assert_refused(proc, "--port and --replay-port are both 18831")
 
 
+@pytest.mark.parametrize("host", ["", " "])
+def test_serve_on_an_empty_host_is_refused(lab: Lab, host: str) -> None:
+    """`--host ""` (a variable left empty) served the dashboard and the replay on
+    every interface of the machine, where 127.0.0.1 is the default."""
+    proc = archiver("serve", "--archive", str(lab.archive), "--host", host, "--port", "18832",
+                    timeout=30)
+    assert_refused(proc, "--host: give an address to listen on")
+
+
 def test_a_folder_taken_for_an_archive_keeps_its_own_tmp(lab: Lab, tmp_path: Path) -> None:
     """The start of a cycle removes the bodies a crashed cycle left in tmp/, and
     nothing else: it emptied tmp/ whole, recursively, and a folder named as
@@ -307,3 +321,80 @@ def test_a_settings_link_that_loops_is_named_as_such(tmp_path: Path) -> None:
     assert proc.returncode == 2 and "loop.toml" in err
     assert "a link that leads to no file" in err and "not found" not in err
     assert not (tmp_path / "a").exists()
+
+
+def _with_stdout(stdout: str, *args: str) -> subprocess.CompletedProcess[bytes]:
+    """The command with its standard output closed, a full device, or a pipe whose
+    reader is gone."""
+    read_end, write_end = os.pipe()
+    os.close(read_end)
+    try:
+        with open("/dev/full", "wb") as full:
+            return subprocess.run(
+                [sys.executable, "-m", "archiver", *args], stderr=subprocess.PIPE,
+                stdout={"full": full.fileno(), "gone": write_end}.get(stdout),
+                preexec_fn=(lambda: os.close(1)) if stdout == "closed" else None,
+                timeout=120)
+    finally:
+        os.close(write_end)
+
+
+@pytest.mark.parametrize("stdout", ["closed", "full", "gone"])
+def test_standard_output_that_cannot_be_written_is_said_so(lab: Lab, tmp_path: Path,
+                                                          stdout: str) -> None:
+    """A report to a closed standard output (`>&-`) was a traceback (json, csv,
+    table; md and html said nothing, exit 0), to a full device "the archive cannot
+    be written" with exit 3, to a reader gone a bare "Broken pipe" or nothing
+    (table: exit 1); --help and --version to a closed or full one were
+    tracebacks. A run with standard output closed is refused before anything
+    is fetched."""
+    copy = copy_of(lab, tmp_path)
+    before = contents(copy)
+    said = "standard output is closed" if stdout == "closed" else "standard output"
+    for args in (["report", "--format", "json"], ["report", "--format", "csv"],
+                 ["report", "--format", "table"], ["report", "--format", "md"],
+                 ["verify"], ["get", lab.url]):
+        assert_refused(_with_stdout(stdout, *args, "--archive", str(copy)), said)
+    if stdout != "gone":  # (click's own: a reader gone is exit 1, without a word)
+        assert_refused(_with_stdout(stdout, "--help"), said)
+        assert_refused(_with_stdout(stdout, "--version"), said)
+    assert contents(copy) == before
+    if stdout == "closed":
+        assert_refused(_with_stdout(stdout, "run", "--sources", str(lab.sources), "--archive",
+                                    str(copy), "--allow-private"), said)
+        assert contents(copy) == before
+
+
+def test_a_fifo_where_the_database_goes_is_never_opened(lab: Lab, tmp_path: Path) -> None:
+    """A FIFO where archiver.db goes made report, verify and get wait for ever (run
+    said "disk I/O error", exit 3)."""
+    db_fifo = copy_of(lab, tmp_path / "db")
+    (db_fifo / "archiver.db").unlink()
+    os.mkfifo(db_fifo / "archiver.db")
+    for args in (["report"], ["verify"], ["get", lab.url]):
+        assert_refused(archiver(*args, "--archive", str(db_fifo), timeout=60),
+                       "archiver.db is a pipe (FIFO), where the archive database goes")
+    assert_refused(lab.run(archive=db_fifo), "is a pipe (FIFO)")
+    looped = copy_of(lab, tmp_path / "loop")
+    (looped / "archiver.db").unlink()
+    (looped / "archiver.db").symlink_to("archiver.db")  # (run: "unable to open", exit 3)
+    assert_refused(lab.run(archive=looped), "archiver.db is a link that leads to no file")
+
+
+def test_a_fifo_or_a_device_in_a_warc_files_place_is_never_read(lab: Lab,
+                                                                 tmp_path: Path) -> None:
+    """A FIFO or /dev/zero in a WARC file's place made verify and export read it
+    for ever, and get wait on the FIFO."""
+    for name, make in (("fifo", os.mkfifo), ("zero", lambda p: p.symlink_to("/dev/zero"))):
+        copy = copy_of(lab, tmp_path / name)
+        warc = sorted((copy / "warc").glob("*.warc.gz"))[0]
+        warc.unlink()
+        make(warc)
+        for args in (["verify"], ["get", lab.url],
+                     ["export", "--wacz", str(tmp_path / f"{name}.wacz")]):
+            proc = archiver(*args, "--archive", str(copy), timeout=60)
+            out = (proc.stdout + proc.stderr).decode()
+            assert proc.returncode == 1, (args, proc.returncode, out)
+            assert f"{warc.name}" in out and "not a regular file but" in out, (args, out)
+            assert "Traceback" not in out, out
+        assert not (tmp_path / f"{name}.wacz").exists()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import signal
+import threading
 import time
 from pathlib import Path
 
@@ -34,6 +35,28 @@ def test_a_second_lock_in_the_same_process_is_refused(tmp_path: Path) -> None:
     assert read_holder(tmp_path / LOCK_FILENAME) == {}  # released: emptied
     with ArchiveLock(tmp_path, "check") as again:  # and free again
         assert again.took_over is None
+
+
+def test_a_fifo_where_the_lock_file_goes_is_not_waited_on(tmp_path: Path) -> None:
+    """The holder named in the lock file was read as it is: a FIFO in its place
+    made run, check and worker wait for a writer for ever."""
+    fifo = tmp_path / LOCK_FILENAME
+    os.mkfifo(fifo)
+    took: list[object] = []
+
+    def take() -> None:
+        with ArchiveLock(tmp_path, "run") as lock:
+            took.append(lock.took_over)
+
+    thread = threading.Thread(target=take, daemon=True)
+    thread.start()
+    thread.join(10)
+    waited = thread.is_alive()
+    if waited:  # the reader let go: a writer comes and goes
+        os.close(os.open(fifo, os.O_WRONLY | os.O_NONBLOCK))
+        thread.join(10)
+    assert not waited and took == [None]
+    assert not fifo.exists()  # a lock file was renamed over it, then removed
 
 
 def test_second_process_is_refused_then_takes_over_after_kill_9(tmp_path: Path,

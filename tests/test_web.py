@@ -11,6 +11,7 @@ import asyncio
 import hashlib
 import itertools
 import json
+import os
 import shutil
 import struct
 import subprocess
@@ -393,11 +394,17 @@ def test_replay_serves_exact_payloads_and_picks_up_new_warcs(lab: Lab) -> None:
         assert status == 200 and b"Late story" in body
 
 
-def test_serve_names_a_recorded_warc_file_that_is_missing(lab: Lab, tmp_path: Path) -> None:
+@pytest.mark.parametrize("instead", ["nothing", "a FIFO"])
+def test_serve_names_a_recorded_warc_file_that_is_missing(lab: Lab, tmp_path: Path,
+                                                          instead: str) -> None:
+    """A FIFO in the file's place was opened to be indexed by the replay, which
+    waited on it for ever: serve never started."""
     copy = tmp_path / "archive"
     shutil.copytree(lab.archive, copy)
     gone = sorted((copy / "warc").glob("*.warc.gz"))[0]
     gone.unlink()
+    if instead == "a FIFO":
+        os.mkfifo(gone)
     assert missing_warc_files(copy) == [gone.name]
     err = tmp_path / "serve.err"
     with open(err, "wb") as fh:

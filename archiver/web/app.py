@@ -458,13 +458,14 @@ def _terminate(signum: int, frame: object) -> None:
 
 
 def missing_warc_files(archive: Path) -> list[str]:
-    """The WARC files the archive recorded as written that are not in ``warc/``."""
+    """The WARC files the archive recorded as written that are not in ``warc/``
+    (or not as a regular file: a FIFO or a device, which is not read)."""
     store = open_store(archive, readonly=True)
     try:
         recorded = store.warc_files()
     finally:
         store.close()
-    return sorted(name for name in recorded if not (archive / "warc" / name).exists())
+    return sorted(name for name in recorded if not (archive / "warc" / name).is_file())
 
 
 def serve(archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
@@ -478,14 +479,18 @@ def serve(archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGTERM, _terminate)
     for name in missing_warc_files(archive):
-        LOGGER.warning("%s is recorded in the archive but missing from %s: its captures "
-                       "cannot be replayed; `archiver verify` lists what is wrong",
+        LOGGER.warning("%s is recorded in the archive but missing from %s (or not a "
+                       "regular file there): its captures cannot be replayed; `archiver "
+                       "verify` lists what is wrong",
                        name, archive / "warc")
     with DashboardServer(archive, host, port, replay_port) as server:
         LOGGER.info("dashboard on %s, replay on %s", server.url, server.replay_url)
-        print(f"archiver dashboard: {server.url}/\n"
-              f"replay:             {server.replay_url}/{COLLECTION}/\n"
-              "Press Ctrl-C to stop.", flush=True)
+        try:  # (served all the same when standard output is closed or full)
+            print(f"archiver dashboard: {server.url}/\n"
+                  f"replay:             {server.replay_url}/{COLLECTION}/\n"
+                  "Press Ctrl-C to stop.", flush=True)
+        except OSError:
+            pass
         try:
             server.wait()
         except KeyboardInterrupt:
