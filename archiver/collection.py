@@ -43,7 +43,7 @@ from typing import Any
 from .exceptions import ArchiverError
 from .files import kind_of
 from .replaycache import IndexCache, entry_stem, file_key
-from .retrieval import RecordError, verify_records
+from .retrieval import RecordError, in_warc_dir, is_warc_name, verify_records
 from .store import Store
 from .storeopen import DB_FILENAME, open_store
 from .warc import WARC_SUFFIX, RecordLocation
@@ -100,7 +100,7 @@ def export_wacz(warc_dir: Path, warc_files: list[str], pages: list[dict[str, Any
             raise ArchiverError(f"a WACZ page needs a url and a ts: {page!r}")
     paths = []
     for name in warc_files:
-        path = warc_dir / name
+        path = in_warc_dir(warc_dir, name)
         if not path.exists():
             raise RecordError("WARC file not found (only closed files can be exported)",
                               filename=name)
@@ -150,7 +150,7 @@ def _check_files(warc_dir: Path, expected: dict[str, str]) -> None:
     is not the recorded one."""
     for name, sha256 in sorted(expected.items()):
         try:
-            differs = file_sha256(warc_dir / name) != sha256
+            differs = file_sha256(in_warc_dir(warc_dir, name)) != sha256
         except OSError as exc:  # a folder or a file that cannot be read in its place
             raise RecordError(f"cannot read: {exc.strerror or exc}", filename=name) from None
         if differs:
@@ -422,7 +422,8 @@ class Voucher:
         as written: by its record's SHA-256, or, for one an earlier version wrote,
         by its own file's (another file, intact), never by the file *name*."""
         return loc.sha256 is not None or loc.record_type not in ("response", "revisit") \
-            or (loc.filename != name and self.intact(self.warc_dir / loc.filename))
+            or (loc.filename != name and is_warc_name(loc.filename)
+                and self.intact(self.warc_dir / loc.filename))
 
     def known(self, name: str) -> dict[int, tuple[RecordLocation, RecordLocation | None]]:
         """The records of the WARC file *name* that the database knows, by offset:

@@ -25,6 +25,8 @@ from .retrieval import (
     RecordError,
     check_records,
     copy_records,
+    in_warc_dir,
+    is_warc_name,
     read_http_head,
     read_payload,
     unnamed_records,
@@ -346,7 +348,8 @@ def _packed_and_open(warc_dir: Path, recorded: dict[str, str]) -> tuple[dict[str
     still_open = {path.name[:-len(OPEN_SUFFIX)]
                   for path in warc_dir.glob(f"*{WARC_SUFFIX}{OPEN_SUFFIX}")}
     for name, sha in recorded.items():
-        if not (warc_dir / name).exists() and (warc_dir / (name + OPEN_SUFFIX)).exists():
+        if not in_warc_dir(warc_dir, name).exists() \
+                and (warc_dir / (name + OPEN_SUFFIX)).exists():
             still_open.add(name)
         else:  # (renamed since the look above: closed, packed)
             packed[name] = sha
@@ -359,7 +362,7 @@ def _file_as_written(warc_dir: Path, name: str, expected: str | None) -> None:
     from the one recorded when it was closed (*expected*), or none was. A file
     still open, whose SHA-256 is recorded when it is closed, is left to its
     records' digests."""
-    path = warc_dir / name
+    path = in_warc_dir(warc_dir, name)
     if not path.exists():
         return  # still open (NAME.open), or missing: copy_records says which
     problem = _not_as_written(path, expected)
@@ -401,6 +404,8 @@ class FileVerdicts:
         """What makes the closed WARC file *name* not the one written (*expected*:
         the SHA-256 recorded when it was closed); None when it is that file, or
         is not closed (still open, or missing: reading its records says which)."""
+        if not is_warc_name(name):
+            return "not the name of a WARC file of this archive, but a path"
         path = warc_dir / name
         try:
             key = stat_key(path.stat())  # before the hash: a change while hashing is seen next

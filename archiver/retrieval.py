@@ -89,9 +89,26 @@ class DigestError(RecordError):
 # locating and reading one record
 
 
+def is_warc_name(name: str) -> bool:
+    """Whether *name* can name a WARC file of the archive: a file name, never a path."""
+    return bool(name) and name not in (".", "..") and Path(name).name == name \
+        and "\\" not in name and "\x00" not in name
+
+
+def in_warc_dir(warc_dir: Path, name: str) -> Path:
+    """``warc_dir / name`` for a WARC file *name* as the database records one.
+    A name that is a path ("../x", as a damaged or crafted database may hold)
+    is a :class:`RecordError`: a file outside the archive is never read as one
+    of its own."""
+    if not is_warc_name(name):
+        raise RecordError("not the name of a WARC file of this archive, but a path",
+                          filename=name)
+    return Path(warc_dir) / name
+
+
 def warc_path(warc_dir: Path, filename: str) -> Path:
     """The file holding *filename*: ``NAME``, else ``NAME.open``; RecordError if neither."""
-    path = Path(warc_dir) / filename
+    path = in_warc_dir(warc_dir, filename)
     if path.exists():
         return path
     open_path = path.with_name(path.name + OPEN_SUFFIX)
@@ -503,6 +520,10 @@ def verify_files(warc_dir: Path, expected: dict[str, str],
     warc_dir = Path(warc_dir)
     problems: list[Problem] = []
     for name, sha in sorted(expected.items()):
+        if not is_warc_name(name):
+            problems.append(Problem(name, None, "unreadable",
+                                    "recorded as a WARC file, but its name is a path"))
+            continue
         try:
             with open_warc(warc_dir, name) as fh:
                 now = hashlib.file_digest(fh, "sha256").hexdigest()

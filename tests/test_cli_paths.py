@@ -398,3 +398,34 @@ def test_a_fifo_or_a_device_in_a_warc_files_place_is_never_read(lab: Lab,
             assert f"{warc.name}" in out and "not a regular file but" in out, (args, out)
             assert "Traceback" not in out, out
         assert not (tmp_path / f"{name}.wacz").exists()
+
+
+def test_a_warc_file_named_by_a_path_in_the_database_is_never_read(lab: Lab,
+                                                                    tmp_path: Path) -> None:
+    """A damaged or crafted database that names its WARC file "../x" (where an
+    intact copy of that file lies, outside the archive) had verify vouch for
+    that file and get serve its records as the archive's own."""
+    import sqlite3
+
+    copy = copy_of(lab, tmp_path / "copy")
+    warc = sorted((copy / "warc").glob("*.warc.gz"))[0]
+    outside = copy.parent / "outside.warc.gz"
+    shutil.move(warc, outside)
+    crafted = "../../outside.warc.gz"
+    assert (copy / "warc" / crafted).resolve() == outside.resolve()
+    db = sqlite3.connect(copy / "archiver.db")
+    with db:
+        for table, column in (("warc_files", "name"), ("capture_rows", "warc_file")):
+            db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?",  # noqa: S608
+                       (crafted, warc.name))
+    db.close()
+    before = outside.stat().st_atime_ns, outside.read_bytes()
+    for args in (["verify"], ["get", lab.url],
+                 ["export", "--wacz", str(tmp_path / "out.wacz")]):
+        proc = archiver(*args, "--archive", str(copy), timeout=60)
+        out = (proc.stdout + proc.stderr).decode()
+        assert proc.returncode == 1, (args, proc.returncode, out)
+        assert crafted in out and "but a path" in out, (args, out)
+        assert "Traceback" not in out, out
+    assert not (tmp_path / "out.wacz").exists()
+    assert outside.read_bytes() == before[1]

@@ -60,6 +60,7 @@ from ..evidence import FileVerdicts
 from ..exceptions import StorageError
 from ..models import STATUSES
 from ..report_html import COLLECTION, STATIC_DIR, environment
+from ..retrieval import is_warc_name
 from ..storeopen import open_store
 from .connections import HeadReader, Refuser
 from .model import citation_model, index_model, replay_problem
@@ -465,7 +466,8 @@ def missing_warc_files(archive: Path) -> list[str]:
         recorded = store.warc_files()
     finally:
         store.close()
-    return sorted(name for name in recorded if not (archive / "warc" / name).is_file())
+    return sorted(name for name in recorded
+                  if not is_warc_name(name) or not (archive / "warc" / name).is_file())
 
 
 def serve(archive: Path, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
