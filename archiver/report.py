@@ -27,6 +27,9 @@ RESULT_KEYS = (
     "event", "url", "status", "http_status", "final_url", "headline", "published",
     "flags", "reason", "first_captured", "consecutive_failures",
 )
+#: Where ``archiver serve`` replays the archive by default: the base of the
+#: reports' links to our archived copies.
+DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 #: Order in which statuses are listed: what editors must fix first.
 STATUS_ORDER = {"dead": 0, "soft-404": 1, "drifted": 2, "moved": 3, "blocked": 4,
                 "unreachable": 5, "alive": 6}
@@ -191,6 +194,33 @@ def counts(report: dict[str, Any]) -> dict[str, int]:
     return _ordered(tally)
 
 
+class Tally:
+    """The results read, by status, and the citations not checked yet (what the
+    reports written as they read the store say above or below their rows)."""
+
+    def __init__(self) -> None:
+        self.by_status: dict[str, int] = {}
+        self.results = 0
+        self.unchecked = 0
+
+    def checked(self, results: Iterable[dict[str, Any] | None]) -> Iterator[dict[str, Any]]:
+        """The results of *results* (None: a citation not checked yet), counted."""
+        for result in results:
+            if result is None:
+                self.unchecked += 1
+                continue
+            self.results += 1
+            _count(self.by_status, result["status"])
+            yield result
+
+    def counts(self) -> dict[str, int]:
+        """Counts by status, in :data:`STATUS_ORDER`."""
+        return _ordered(self.by_status)
+
+    def broken(self) -> int:
+        return sum(n for status, n in self.by_status.items() if status in BROKEN)
+
+
 def _count(tally: dict[str, int], status: str) -> None:
     tally[status] = tally.get(status, 0) + 1
 
@@ -302,10 +332,7 @@ def csv_cell(value: object) -> object:
     return value
 
 
-MD_REPLAY_BASE = "http://127.0.0.1:8080"
-
-
-def render_md(report: dict[str, Any], replay_base: str = MD_REPLAY_BASE) -> str:
+def render_md(report: dict[str, Any], replay_base: str = DEFAULT_BASE_URL) -> str:
     """Markdown for editors: events with broken citations first, what to fix and with what."""
     from .report_html import group_by_event
 
@@ -316,7 +343,7 @@ def render_md(report: dict[str, Any], replay_base: str = MD_REPLAY_BASE) -> str:
         COPIES_NOTE + "\n"])
 
 
-def write_md(store: Store, out: TextIO, replay_base: str = MD_REPLAY_BASE) -> dict[str, int]:
+def write_md(store: Store, out: TextIO, replay_base: str = DEFAULT_BASE_URL) -> dict[str, int]:
     """Write what ``render_md(build_report(store))`` returns, one event's results
     in memory at a time (:class:`~archiver.report_html.WorstFirst`); returns
     the counts by status."""
@@ -324,13 +351,13 @@ def write_md(store: Store, out: TextIO, replay_base: str = MD_REPLAY_BASE) -> di
 
     events = WorstFirst(lambda group: _md_event(group, replay_base))
     try:
-        events.read(iter_citation_results(store))
-        out.write(_md_head(checked_at(store), events.results, events.counts, events.unchecked))
+        tally = events.read(iter_citation_results(store))
+        out.write(_md_head(checked_at(store), tally.results, tally.counts(), tally.unchecked))
         out.writelines(events.blocks())
     finally:
         events.close()
     out.write(COPIES_NOTE + "\n")
-    return events.counts
+    return tally.counts()
 
 
 def _md_head(checked: str | None, total: int, tally: dict[str, int], unchecked: int) -> str:

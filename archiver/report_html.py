@@ -44,7 +44,15 @@ import jinja2
 from markupsafe import Markup
 
 from .models import BROKEN
-from .report import STATUS_ORDER, broken_count, counts, same_request, unchecked_note
+from .report import (
+    DEFAULT_BASE_URL,
+    STATUS_ORDER,
+    Tally,
+    broken_count,
+    counts,
+    same_request,
+    unchecked_note,
+)
 
 if TYPE_CHECKING:
     from .store import Store
@@ -57,7 +65,6 @@ STYLESHEET = STATIC_DIR / "style.css"
 #: The pywb collection name under which ``archiver serve`` replays the archive.
 COLLECTION = "archive"
 #: Where ``archiver serve`` listens by default (replay links start here).
-DEFAULT_BASE_URL = "http://127.0.0.1:8080"
 
 SKIPPED = frozenset({"blocked", "unreachable"})
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
@@ -201,24 +208,18 @@ class WorstFirst:
     results end, is filed by its worst status in a temporary file of its own
     (in memory up to :data:`SPOOLED` characters), and the files are read back
     worst first. One event's results are held at a time, whatever the report's
-    size; the counts are known before the first block is written out."""
+    size; the counts (:meth:`read`'s tally) are known before the first block
+    is written out."""
 
     def __init__(self, render: Callable[[dict[str, Any]], str]) -> None:
         self.render = render
         self.files: dict[int, Any] = {}
-        self.counts: dict[str, int] = {}
-        self.results = 0
-        self.unchecked = 0
 
-    def read(self, results: Iterable[dict[str, Any] | None]) -> WorstFirst:
-        """File the blocks of *results* (None: a citation not checked yet)."""
+    def read(self, results: Iterable[dict[str, Any] | None]) -> Tally:
+        """File the blocks of *results* (None: a citation not checked yet); their tally."""
+        tally = Tally()
         group: dict[str, Any] | None = None
-        for r in results:
-            if r is None:
-                self.unchecked += 1
-                continue
-            self.results += 1
-            self.counts[r["status"]] = self.counts.get(r["status"], 0) + 1
+        for r in tally.checked(results):
             if group is None or group["event"] != r["event"]:
                 if group is not None:
                     self._file(group)
@@ -226,8 +227,7 @@ class WorstFirst:
             group["results"].append(r)
         if group is not None:
             self._file(group)
-        self.counts = dict(sorted(self.counts.items(), key=lambda kv: _rank(kv[0])))
-        return self
+        return tally
 
     def _file(self, group: dict[str, Any]) -> None:
         _rank_results(group)
@@ -289,16 +289,15 @@ def write_html(store: Store, out: TextIO, *, replay_base: str = DEFAULT_BASE_URL
 
     events = WorstFirst(_html_event(replay_base, collection))
     try:
-        events.read(iter_citation_results(store))
+        tally = events.read(iter_citation_results(store))
         out.writelines(_page(
-            events.blocks(), checked=checked_at(store), tally=events.counts,
-            total=events.results,
-            broken=sum(n for status, n in events.counts.items() if status in BROKEN),
-            unchecked=unchecked_note({"unchecked": events.unchecked}),
+            events.blocks(), checked=checked_at(store), tally=tally.counts(),
+            total=tally.results, broken=tally.broken(),
+            unchecked=unchecked_note({"unchecked": tally.unchecked}),
             replay_base=replay_base, collection=collection, title=title))
     finally:
         events.close()
-    return events.counts
+    return tally.counts()
 
 
 def _html_event(replay_base: str, collection: str) -> Callable[[dict[str, Any]], str]:

@@ -22,7 +22,7 @@ import shutil
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, TextIO
 
-from .report import STATUS_ORDER, checked_at, iter_citation_results, unchecked_note
+from .report import Tally, checked_at, iter_citation_results, unchecked_note
 from .store import Store
 
 #: Below this width the table is three lines a citation (status, event, reason).
@@ -64,29 +64,6 @@ class _Widest:
                     n = self.cell_len(word)
                     if n > self.word[i][0]:
                         self.word[i] = (n, word)
-
-
-class _Tally:
-    """The results drawn, by status, and the citations not checked yet."""
-
-    def __init__(self) -> None:
-        self.by_status: dict[str, int] = {}
-        self.rows = 0
-        self.unchecked = 0
-
-    def checked(self, results: Iterable[dict[str, Any] | None]) -> Iterator[dict[str, Any]]:
-        """The results of *results* (None: a citation not checked yet), counted."""
-        for result in results:
-            if result is None:
-                self.unchecked += 1
-                continue
-            self.rows += 1
-            status = str(result["status"])
-            self.by_status[status] = self.by_status.get(status, 0) + 1
-            yield result
-
-    def counts(self) -> dict[str, int]:
-        return dict(sorted(self.by_status.items(), key=lambda kv: STATUS_ORDER.get(kv[0], 99)))
 
 
 def _console(out: TextIO, width: int) -> Any:
@@ -137,7 +114,7 @@ def _write(results: Callable[[], Iterable[dict[str, Any] | None]], checked: str 
     width = width or shutil.get_terminal_size((160, 24)).columns
     title = f"Citation check — {checked or 'never checked'}"
     console = _console(out, width)
-    tally = _Tally()
+    tally = Tally()
     if width < NARROW_TABLE:  # six columns would be too narrow to show a word
         console.print(Text(title))
         for result in tally.checked(results()):
@@ -153,7 +130,7 @@ def _write(results: Callable[[], Iterable[dict[str, Any] | None]], checked: str 
         _draw(tally.checked(results()), _widths(widest, width), title, width, out)
     counts = tally.counts()
     summary = ", ".join(f"{n} {s}" for s, n in counts.items())
-    console.print(f"{tally.rows} citations: {summary or 'none'}")
+    console.print(f"{tally.results} citations: {summary or 'none'}")
     note = unchecked_note({"unchecked": tally.unchecked})
     if note:
         console.print(note)

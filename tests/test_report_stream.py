@@ -122,12 +122,31 @@ def test_results_are_written_as_they_are_read(fmt: str) -> None:
         assert out.getvalue().count("\n") == 6
 
 
+class _Watched(_OneAtATime):
+    """A store that notes, for each reading of its rows, how much had been
+    written when each row was read."""
+
+    def __init__(self, out: io.StringIO, n: int) -> None:
+        super().__init__(out, n)
+        self.written: list[list[int]] = []
+
+    def iter_citations(self, active_only: bool = True) -> Iterator[dict[str, Any]]:
+        self.written.append([])
+        for row in super().iter_citations(active_only):
+            self.written[-1].append(len(self.out.getvalue()))
+            yield row
+
+
 def test_the_table_is_written_as_it_is_read(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rows that draw the table are read as they are written, a slice at a
+    time (here a row), not all read before the first is written."""
     monkeypatch.setattr(report_table, "ROWS_AT_ONCE", 1)
     out = io.StringIO()
-    store = _OneAtATime(out, 7)
+    store = _Watched(out, 7)
     tally = write_report(store, "table", out)  # type: ignore[arg-type]
     assert tally == {"alive": 7}
+    drawn = store.written[-1]  # the last reading drew the rows
+    assert all(a < b for a, b in zip(drawn[1:], drawn[2:], strict=False)), drawn
     text = out.getvalue()
     assert [f"https://a.example/{i}" in text for i in range(7)] == [True] * 7
     assert "7 citations: 7 alive" in text
@@ -228,12 +247,13 @@ def test_events_filed_worst_first_come_out_in_the_order_of_group_by_event(
 
     old, report_html.SPOOLED = report_html.SPOOLED, spooled
     try:
-        filed = WorstFirst(render).read([*results, None])
+        filed = WorstFirst(render)
+        tally = filed.read([*results, None])
         assert "".join(filed.blocks()) == expected
     finally:
         report_html.SPOOLED = old
-    assert filed.counts == report.counts({"results": results}) and filed.unchecked == 1
-    assert filed.results == len(results) and filed.files == {}
+    assert tally.counts() == report.counts({"results": results}) and tally.unchecked == 1
+    assert tally.results == len(results) and filed.files == {}
 
 
 def test_timeline_finds_a_url_as_checked_or_as_printed(tmp_path: Path) -> None:
