@@ -22,6 +22,7 @@ from .exceptions import InputError, NotArchivedError
 from .recordcheck import Problem
 from .replaycache import stat_key
 from .retrieval import (
+    NAMED_BY_A_PATH,
     RecordError,
     check_records,
     copy_records,
@@ -405,7 +406,7 @@ class FileVerdicts:
         the SHA-256 recorded when it was closed); None when it is that file, or
         is not closed (still open, or missing: reading its records says which)."""
         if not is_warc_name(name):
-            return "not the name of a WARC file of this archive, but a path"
+            return NAMED_BY_A_PATH
         path = warc_dir / name
         try:
             key = stat_key(path.stat())  # before the hash: a change while hashing is seen next

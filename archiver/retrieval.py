@@ -89,6 +89,10 @@ class DigestError(RecordError):
 # locating and reading one record
 
 
+#: Why a WARC file named by a path is not read (see :func:`in_warc_dir`).
+NAMED_BY_A_PATH = "not the name of a WARC file of this archive, but a path"
+
+
 def is_warc_name(name: str) -> bool:
     """Whether *name* can name a WARC file of the archive: a file name, never a path."""
     return bool(name) and name not in (".", "..") and Path(name).name == name \
@@ -101,8 +105,7 @@ def in_warc_dir(warc_dir: Path, name: str) -> Path:
     is a :class:`RecordError`: a file outside the archive is never read as one
     of its own."""
     if not is_warc_name(name):
-        raise RecordError("not the name of a WARC file of this archive, but a path",
-                          filename=name)
+        raise RecordError(NAMED_BY_A_PATH, filename=name)
     return Path(warc_dir) / name
 
 
@@ -521,8 +524,7 @@ def verify_files(warc_dir: Path, expected: dict[str, str],
     problems: list[Problem] = []
     for name, sha in sorted(expected.items()):
         if not is_warc_name(name):
-            problems.append(Problem(name, None, "unreadable",
-                                    "recorded as a WARC file, but its name is a path"))
+            problems.append(Problem(name, None, "unreadable", NAMED_BY_A_PATH))
             continue
         try:
             with open_warc(warc_dir, name) as fh:

@@ -161,8 +161,7 @@ def probe_url(url: str, rng: random.Random) -> str:
     p = urlsplit(url)
     path = p.path or "/"
     folder = path.endswith("/") and path != "/"
-    parent = path.rstrip("/").rsplit("/", 1)[0] + "/" if folder \
-        else path.rsplit("/", 1)[0] + "/"
+    parent = (path.rstrip("/") if folder else path).rsplit("/", 1)[0] + "/"
     # above an article's number ("/story/12345/kenya-deports"): sites that find
     # the article by its number answer any name below it with the article
     segs = parent.split("/")
