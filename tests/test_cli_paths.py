@@ -419,7 +419,6 @@ def test_a_warc_file_named_by_a_path_in_the_database_is_never_read(lab: Lab,
             db.execute(f"UPDATE {table} SET {column} = ? WHERE {column} = ?",  # noqa: S608
                        (crafted, warc.name))
     db.close()
-    before = outside.stat().st_atime_ns, outside.read_bytes()
     for args in (["verify"], ["get", lab.url],
                  ["export", "--wacz", str(tmp_path / "out.wacz")]):
         proc = archiver(*args, "--archive", str(copy), timeout=60)
@@ -428,4 +427,3 @@ def test_a_warc_file_named_by_a_path_in_the_database_is_never_read(lab: Lab,
         assert crafted in out and "but a path" in out, (args, out)
         assert "Traceback" not in out, out
     assert not (tmp_path / "out.wacz").exists()
-    assert outside.read_bytes() == before[1]
