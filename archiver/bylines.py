@@ -36,7 +36,7 @@ UPDATED_MARKS = dom.MarksPattern(r"modif|updat|edited|aktualis|actualiz|revis")
 #: 2024 | 09:12)", "更新日期：113-03-06"), up to a separator or a publication's label;
 #: or a date that Japanese and Chinese write before the word ("2016年5月5日 更新",
 #: "2016-05-05 更新"), when no date follows it ("更新日：..." labels the next).
-_UPDATE_DATE = re.compile(
+_UPDATE_DATE = tn.LazyPattern(
     r"\d{1,4}\s*[年./-]\s*\d{1,2}\s*[月./-]\s*\d{1,2}\s*日?(?:\s*[(（][^)）]{1,3}[)）])?"
     r"(?:\s*\d{1,2}[:時时]\d{2}分?(?::\d{2})?)?\s*に?更新"
     r"(?!\s*(?:日期?|時間|时间)?\s*[:：]?\s*\d)(?:しました|済み)?|"

@@ -42,7 +42,7 @@ from typing import NamedTuple
 
 from . import demonyms
 from .longernames import held_in_others, long_names, territory_codes
-from .textnorm import word_starts_at
+from .textnorm import LazyPattern, word_starts_at
 
 __all__ = ["COUNTRY_NAMES", "cldr_names", "country_names", "mentions", "names_any"]
 
@@ -115,7 +115,7 @@ _SUFFIX = r"(?:s|es|e|en|er|em|n|ns|ne|nes|a|as|os)?"
 #: Thai, Lao, Burmese and Khmer have no spaces between words; Korean, Armenian,
 #: Arabic, Hebrew and Hindi attach particles and endings ("미국의", "والنمسا",
 #: "Հայաստանի").
-_CJK = re.compile("[\u0530-\u06ff\u0900-\u097f\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff"
+_CJK = LazyPattern("[\u0530-\u06ff\u0900-\u097f\u0e00-\u0eff\u1000-\u109f\u1100-\u11ff"
                   "\u1780-\u17ff\u3040-\u30ff\u3130-\u318f\u3400-\u4dbf\u4e00-\u9fff"
                   "\uac00-\ud7af\uf900-\ufaff]")
 

@@ -261,7 +261,7 @@ _PUNCTUATION = re.compile(r"[\W_]+")
 
 #: What a written date is made of: digits, the era and date signs of CJK
 #: writing, and the month names (as :mod:`textdates` reads them).
-_DATE_WORDS = re.compile(
+_DATE_WORDS = tn.LazyPattern(
     rf"\d+|[年月日號号]|{textdates.MONTH_NAMES}|平成|令和|昭和|民國|民国|元|ዓ\.?ም", re.IGNORECASE)
 
 

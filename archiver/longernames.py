@@ -48,6 +48,8 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+from .textnorm import LazyPattern
+
 #: The table: a country's code -> the names of other countries that hold one of its names.
 TABLE_FILE = Path(__file__).resolve().parent / "data" / "longer_names.json"
 
@@ -176,7 +178,7 @@ def iso_long_names() -> Iterator[tuple[str, str, str]]:
 #: A comma, in the scripts that ISO 3166-1's translations are written in.
 _COMMA = re.compile(r"\s*[,،，]\s*")
 #: Scripts written without spaces between words (Thai, Lao, Burmese, Khmer, CJK).
-_NO_SPACES = re.compile("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff"
+_NO_SPACES = LazyPattern("[\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff"
                         "\u3400-\u4dbf\u4e00-\u9fff]")
 
 

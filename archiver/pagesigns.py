@@ -16,6 +16,7 @@ from urllib.parse import urlsplit
 from .models import FetchResult, Hop, PageInfo
 from .similarity import token_counts, tokens
 from .textdates import date_from_url
+from .textnorm import LazyPattern
 from .urlsigns import is_login_url, same_url
 
 # --------------------------------------------------------------------------
@@ -25,7 +26,7 @@ from .urlsigns import is_login_url, same_url
 #: long run, each try would read the rest of it.)
 _SEPARATOR = re.compile(
     r"(?<!\s)\s+[-|:\u00b7\u2013\u2014\u00bb]\s+|[|:\u2013\u2014\u00bb\uff5c\uff1a]")
-_ERROR_PHRASES = re.compile(
+_ERROR_PHRASES = LazyPattern(
     r"4\s?0\s?4|not\s+found|no\s+longer\s+(?:available|exists?)|"
     r"(?:doesn'?t|does\s+not|don'?t|no\s+longer)\s+exists?|"
     r"(?:cannot|can'?t|could\s+not|couldn'?t)\s+be\s+found|page\s+(?:is\s+)?missing|"
@@ -377,7 +378,7 @@ GEO_BLOCK_WORDS = 60
 #: A page refused to readers in this client's country or region (the GDPR
 #: pages of US papers, licensing limits): in English, Spanish, French, German,
 #: Chinese, Portuguese, Italian, Russian, Arabic and Japanese.
-_GEO_BLOCK = re.compile(
+_GEO_BLOCK = LazyPattern(
     r"(?:not|n't|no longer|currently not|temporarily) (?:be )?(?:available|accessible|"
     r"offered)(?: to (?:users|visitors|readers))? (?:in|from) your (?:country|region|"
     r"location|area|territory|jurisdiction)|unavailable (?:in|from) (?:your|most) "
@@ -405,7 +406,7 @@ _GEO_BLOCK = re.compile(
 
 
 #: What a page says where its text stops for readers who do not pay.
-_PAYWALL = re.compile(
+_PAYWALL = LazyPattern(
     r"subscribe (?:now )?to (?:continue|keep) reading|to (?:continue|keep) reading,? "
     r"(?:please )?(?:subscribe|log ?in|sign ?in|become a (?:member|subscriber))|"
     r"already a (?:subscriber|member)\?|(?:this|the) (?:article|story|content) is "

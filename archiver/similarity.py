@@ -46,6 +46,8 @@ from collections.abc import Iterable
 from difflib import SequenceMatcher
 from typing import Any
 
+from .textnorm import LazyPattern
+
 LOGGER = logging.getLogger(__name__)
 
 __all__ = [
@@ -81,8 +83,8 @@ _CJK_RANGES = (
     "\uf900-\ufaff"  # CJK compatibility ideographs
 )
 _CJK_CHAR = f"[{_CJK_RANGES}]"
-_TOKEN_RE = re.compile(rf"{_CJK_CHAR}|[^\W_{_CJK_RANGES}]+")
-_CJK_RE = re.compile(_CJK_CHAR)
+_TOKEN_RE = LazyPattern(rf"{_CJK_CHAR}|[^\W_{_CJK_RANGES}]+")
+_CJK_RE = LazyPattern(_CJK_CHAR)
 
 # Quotes, apostrophes and dashes of every kind, removed or made spaces in
 # headlines before comparison.
@@ -309,7 +311,7 @@ _RELATIVE_TIME = (
     r"(?:\d+|an?|one)\s+(?:sec(?:ond)?s?|min(?:ute)?s?|hours?|hrs?|days?|weeks?|months?|years?)"
     r"\s+ago"
 )
-_VOLATILE_LINE_RE = re.compile(
+_VOLATILE_LINE_RE = LazyPattern(
     r"^\W*(?:"
     r"(?:last\s+)?(?:updated|modified|edited)\b.*"
     r"|published\b.*\b(?:updated|ago)\b.*"

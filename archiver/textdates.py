@@ -22,7 +22,7 @@ import re
 from collections.abc import Iterator
 from urllib.parse import unquote, urlsplit
 
-from .textnorm import trie
+from .textnorm import LazyPattern, trie
 
 #: The earliest publication date taken as plausible (the web before it is rare).
 EARLIEST = dt.date(1995, 1, 1)
@@ -134,59 +134,59 @@ _US_CLOCK = (r"\s*(?:[,|-]\s*)?[01]?\d:[0-5]\d\s*(?:[aApP]\.?\s?[mM]\.?)?\s*"
              r"(?:E|C|M|P|AK|H)[SD]?T\b")
 _TEXT_DATES = (
     # 3 May 2016, 3. Mai 2016, 3 de mayo de 2016, le 3 mai 2016, 03 Mei 2016
-    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d){_ORDINAL}\.?\s*(?:de\s+)?(?P<m>{_MONTH_RE})\.?[,،]?\s+"
+    LazyPattern(rf"(?<!\d)(?P<d>[0-3]?\d){_ORDINAL}\.?\s*(?:de\s+)?(?P<m>{_MONTH_RE})\.?[,،]?\s+"
                rf"(?:de\s+|del\s+)?(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
     # May 3, 2016 / May 3rd 2016
-    re.compile(rf"(?<![^\W\d_])(?P<m>{_MONTH_RE})\.?\s+(?P<d>[0-3]?\d){_ORDINAL},?\s+"
+    LazyPattern(rf"(?<![^\W\d_])(?P<m>{_MONTH_RE})\.?\s+(?P<d>[0-3]?\d){_ORDINAL},?\s+"
                rf"(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
     # 2016年5月3日, 2016년 5월 3일
-    re.compile(r"(?P<y>(?:19|20)\d\d)\s*[年년]\s*(?P<m>[01]?\d)\s*[月월]\s*(?P<d>[0-3]?\d)\s*[日일]?"),
+    LazyPattern(r"(?P<y>(?:19|20)\d\d)\s*[年년]\s*(?P<m>[01]?\d)\s*[月월]\s*(?P<d>[0-3]?\d)\s*[日일]?"),
     # 2016-05-03, 2016/05/03, 2016.05.03
-    re.compile(r"(?<![\d.])(?P<y>(?:19|20)\d\d)([-/.])(?P<m>[01]?\d)\2(?P<d>[0-3]?\d)(?![\d])"),
+    LazyPattern(r"(?<![\d.])(?P<y>(?:19|20)\d\d)([-/.])(?P<m>[01]?\d)\2(?P<d>[0-3]?\d)(?![\d])"),
     # 03.05.2016, 03/05/2016 (day first unless impossible: "11/27/2020" is read
     # month first), but for a year of the Ethiopian calendar ("24/06/2015 ዓ.ም",
     # read by the last pattern)
-    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[0-3]?\d)\2(?P<y>(?:19|20)\d\d)"
+    LazyPattern(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[0-3]?\d)\2(?P<y>(?:19|20)\d\d)"
                r"(?!\d|\s*ዓ)"),
     # ngày 3 tháng 5 năm 2016, 3 tháng 5, 2016 (Vietnamese)
-    re.compile(r"(?<!\d)(?P<d>[0-3]?\d)\s+tháng\s+(?P<m>[01]?\d)\s*(?:,|năm)?\s*"
+    LazyPattern(r"(?<!\d)(?P<d>[0-3]?\d)\s+tháng\s+(?P<m>[01]?\d)\s*(?:,|năm)?\s*"
                r"(?P<y>(?:19|20)\d\d)(?!\d)", re.I),
     # 3 พฤษภาคม 2559, 12 มี.ค. 62 (Thai: the year of the Buddhist era, 543 more,
     # whole or its last two digits, or the common one)
-    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*(?P<m>{_THAI_MONTH_RE})\.?\s*(?:พ\.ศ\.\s*)?"
+    LazyPattern(rf"(?<!\d)(?P<d>[0-3]?\d)\s*(?P<m>{_THAI_MONTH_RE})\.?\s*(?:พ\.ศ\.\s*)?"
                rf"(?P<y>(?:19|20|25)\d\d|[5-9]\d)(?![\d:])"),
     # ថ្ងៃទី3 ខែឧសភា ឆ្នាំ2016 (Khmer: "day 3, month May, year 2016")
-    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*ខែ\s*(?P<m>{_MONTH_RE})\s*(?:ឆ្នាំ\s*)?"
+    LazyPattern(rf"(?<!\d)(?P<d>[0-3]?\d)\s*ខែ\s*(?P<m>{_MONTH_RE})\s*(?:ឆ្នាំ\s*)?"
                rf"(?P<y>(?:19|20)\d\d)(?!\d)"),
     # 2016. május 3. (Hungarian: the year first)
-    re.compile(rf"(?<![\d.])(?P<y>(?:19|20)\d\d)\.\s*(?P<m>{_MONTH_RE})\s+(?P<d>[0-3]?\d)\.?"
+    LazyPattern(rf"(?<![\d.])(?P<y>(?:19|20)\d\d)\.\s*(?P<m>{_MONTH_RE})\s+(?P<d>[0-3]?\d)\.?"
                rf"(?!\d)", re.I),
     # 平成31年3月12日, 令和元年5月1日 (Japanese: the year of the era); 民國105年6月24日
     # (the Republic of China's calendar, Taiwan's official one)
-    re.compile(r"(?P<era>昭和|平成|令和|民國|民国)\s*(?P<y>元|\d{1,3})\s*年\s*(?P<m>[01]?\d)\s*月"
+    LazyPattern(r"(?P<era>昭和|平成|令和|民國|民国)\s*(?P<y>元|\d{1,3})\s*年\s*(?P<m>[01]?\d)\s*月"
                r"\s*(?P<d>[0-3]?\d)\s*日"),
     # 105年6月24日, 105-06-24, 105/06/24, 105.06.24: a year of the Republic of China
     # without its era, as Taiwan's government pages write it (1995-2059: no
     # other calendar writes such a year before 年, nor three digits before a date)
-    re.compile(r"(?<![\d年國国])(?P<roc>8[4-9]|9\d|1[0-4]\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*"
+    LazyPattern(r"(?<![\d年國国])(?P<roc>8[4-9]|9\d|1[0-4]\d)\s*年\s*(?P<m>[01]?\d)\s*月\s*"
                r"(?P<d>[0-3]?\d)\s*日"),
-    re.compile(r"(?<![\d./\-])(?P<roc>1[0-4]\d)(?P<sep>[-/.])(?P<m>[01]?\d)(?P=sep)"
+    LazyPattern(r"(?<![\d./\-])(?P<roc>1[0-4]\d)(?P<sep>[-/.])(?P<m>[01]?\d)(?P=sep)"
                r"(?P<d>[0-3]?\d)(?![\d./\-])"),
     # 24/06/2015 ዓ.ም: day, month and year of the Ethiopian calendar (Amharic
     # pages; "ዓ.ም", the year of mercy, marks it), 7-8 years behind
-    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<eth>(?:19|20)\d\d)\s*ዓ"),
+    LazyPattern(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<eth>(?:19|20)\d\d)\s*ዓ"),
     # 03/03/2566: a Thai date with the year of the Buddhist era in digits only
-    re.compile(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<y>25\d\d)(?!\d)"),
+    LazyPattern(r"(?<![\d.])(?P<d>[0-3]?\d)([./])(?P<m>[01]?\d)\2(?P<y>25\d\d)(?!\d)"),
     # ၂၀၂၃ ခုနှစ်၊ မတ်လ ၃ ရက်, မတ် ၃၊ ၂၀၂၃ (Burmese: "year 2023, month March, day 3";
     # "March 3, 2023" with the Burmese comma)
-    re.compile(rf"(?<!\d)(?P<y>(?:19|20)\d\d)\s*ခုနှစ်\s*၊?\s*(?P<m>{_MONTH_RE})\s*"
+    LazyPattern(rf"(?<!\d)(?P<y>(?:19|20)\d\d)\s*ခုနှစ်\s*၊?\s*(?P<m>{_MONTH_RE})\s*"
                r"(?P<d>[0-3]?\d)\s*ရက်"),
-    re.compile(rf"(?P<m>{_MONTH_RE})\s+(?P<d>[0-3]?\d)\s*၊\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
+    LazyPattern(rf"(?P<m>{_MONTH_RE})\s+(?P<d>[0-3]?\d)\s*၊\s*(?P<y>(?:19|20)\d\d)(?!\d)"),
     # ۱۲ اسفند ۱۴۰۱: day, month and year of the Solar Hijri calendar
-    re.compile(rf"(?<!\d)(?P<d>[0-3]?\d)\s*(?P<sh_m>{_SOLAR_HIJRI_RE})\s*(?P<sh>1[34]\d\d)(?!\d)"),
+    LazyPattern(rf"(?<!\d)(?P<d>[0-3]?\d)\s*(?P<sh_m>{_SOLAR_HIJRI_RE})\s*(?P<sh>1[34]\d\d)(?!\d)"),
     # 06/15/22 11:30 PM ET: an American byline, month first, the year's last two
     # digits, told by its clock in a US time zone
-    re.compile(r"(?<![\d/.])(?P<m>[01]?\d)/(?P<d>[0-3]?\d)/(?P<yy>\d\d)(?=" + _US_CLOCK + ")"),
+    LazyPattern(r"(?<![\d/.])(?P<m>[01]?\d)/(?P<d>[0-3]?\d)/(?P<yy>\d\d)(?=" + _US_CLOCK + ")"),
 )
 #: The patterns of :data:`_TEXT_DATES` (by position) every match of which holds a
 #: sign outside ASCII: 年/년, tháng, a Thai month, ខែ, 年 of an era or of the
@@ -282,7 +282,7 @@ def _match_to_date(m: re.Match[str], *, monthfirst: bool = False) -> dt.date | N
     if raw_month.isdigit() and monthfirst and day <= 12:
         month, day = day, month
     if month > 12 and day <= 12:  # written month-first after all
-        if m.re is _NUMERIC_DAY_FIRST and m.group(2) == ".":
+        if m.re is _NUMERIC_DAY_FIRST.compiled and m.group(2) == ".":
             return None  # with dots nobody writes the month first: "1.25.2016" is no day
         month, day = day, month
     return _day(year, month, day)
@@ -308,12 +308,12 @@ DIGIT = re.compile(r"\d")
 #: in ASCII, the patterns that ignore case are searched as written (in lower
 #: case) in the text in lower case, which finds the same at the same places,
 #: twice as fast (``re.IGNORECASE`` leaves the engine no quick scan).
-_Tried = tuple[tuple[re.Pattern[str], bool, bool], ...]
+_Tried = tuple[tuple[LazyPattern, bool, bool], ...]
 
 
 def _tried(in_ascii: bool) -> _Tried:
     return tuple(
-        (re.compile(p.pattern, p.flags & ~re.IGNORECASE), i in _WITH_YEAR_AT, True)
+        (LazyPattern(p.pattern, p.flags & ~re.IGNORECASE), i in _WITH_YEAR_AT, True)
         if in_ascii and p.flags & re.IGNORECASE else (p, i in _WITH_YEAR_AT, False)
         for i, p in enumerate(_TEXT_DATES) if not (in_ascii and i in _SCRIPT_ONLY_AT))
 
@@ -321,7 +321,7 @@ def _tried(in_ascii: bool) -> _Tried:
 _TRIED_ON_ASCII, _TRIED_ON_ANY = _tried(True), _tried(False)
 
 
-def _searches(text: str) -> Iterator[tuple[re.Pattern[str], str]]:
+def _searches(text: str) -> Iterator[tuple[LazyPattern, str]]:
     """The patterns of :data:`_TEXT_DATES` that may match *text* (its digits
     in ASCII), in order, each with the form of *text* to search."""
     in_ascii = text.isascii()

@@ -17,8 +17,9 @@ from __future__ import annotations
 import functools
 import html
 import re
+import sys
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 #: The characters ``str.split()`` and regex ``\s`` take for whitespace, but the space.
@@ -165,6 +166,61 @@ def trie(words: Iterable[str]) -> str:
         return f"(?:{body})?" if "" in node else body
 
     return build(root)
+
+
+class LazyPattern:
+    """A regular expression compiled at its first use: ``re.compile``'s
+    arguments, and the methods of :class:`re.Pattern` that are called here.
+
+    The long patterns (the month names of every calendar read, the character
+    ranges of whole scripts) take milliseconds each to compile: compiled as
+    the modules are imported, they were a third of every command's start. A
+    command that never reads a date in text (a re-check of pages that did not
+    change, a report) now never compiles them.
+    """
+
+    __slots__ = ("pattern", "flags", "_compiled")
+
+    def __init__(self, pattern: str, flags: int = 0) -> None:
+        self.pattern = pattern
+        self.flags = flags
+        self._compiled: re.Pattern[str] | None = None
+
+    @property
+    def compiled(self) -> re.Pattern[str]:
+        """The compiled pattern (compiled at the first call)."""
+        if self._compiled is None:
+            self._compiled = re.compile(self.pattern, self.flags)
+        return self._compiled
+
+    def search(self, string: str, pos: int = 0, endpos: int = sys.maxsize
+               ) -> re.Match[str] | None:
+        return self.compiled.search(string, pos, endpos)
+
+    def match(self, string: str, pos: int = 0, endpos: int = sys.maxsize
+              ) -> re.Match[str] | None:
+        return self.compiled.match(string, pos, endpos)
+
+    def fullmatch(self, string: str, pos: int = 0, endpos: int = sys.maxsize
+                  ) -> re.Match[str] | None:
+        return self.compiled.fullmatch(string, pos, endpos)
+
+    def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize
+                 ) -> Iterator[re.Match[str]]:
+        return self.compiled.finditer(string, pos, endpos)
+
+    def findall(self, string: str, pos: int = 0, endpos: int = sys.maxsize) -> list[Any]:
+        return self.compiled.findall(string, pos, endpos)
+
+    def sub(self, repl: str | Callable[[re.Match[str]], str], string: str,
+            count: int = 0) -> str:
+        return self.compiled.sub(repl, string, count)
+
+    def split(self, string: str, maxsplit: int = 0) -> list[str | Any]:
+        return self.compiled.split(string, maxsplit)
+
+    def __repr__(self) -> str:
+        return f"LazyPattern({self.pattern!r}, {self.flags!r})"
 
 
 def word_starts_at(text: str, at: int) -> bool:

@@ -15,12 +15,12 @@ import re
 from collections.abc import Iterable, Sequence
 from urllib.parse import urlsplit
 
-from .textnorm import clean_value, comparable, tokens
+from .textnorm import LazyPattern, clean_value, comparable, tokens
 
 #: Ideographs, kana and hangul.
 _CJK = "[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af\uf900-\ufaff]"
 #: Separators between a headline and a site name in <title> and og:title.
-_SEPARATORS = re.compile(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~)\s+|\s*[|｜]\s*|"
+_SEPARATORS = LazyPattern(r"\s+(?:\||-|–|—|::|·|•|»|«|/|~)\s+|\s*[|｜]\s*|"
                          # a bare hyphen between words of CJK characters, which
                          # headlines in those scripts do not hold ("法務部-本部新聞稿-
                          # ..."), but for one character each side ("남-북-미", "中-美")
