@@ -49,8 +49,8 @@ def citation_rows(store: Store, active_only: bool = True) -> Iterable[Mapping[st
     return store.iter_citations(active_only=active_only)
 
 
-def _result(c: Mapping[str, Any]) -> dict[str, Any]:
-    """The result of one checked citation row."""
+def citation_result(c: Mapping[str, Any]) -> dict[str, Any]:
+    """The result of one checked citation row (of :meth:`Store.iter_citations`)."""
     return {
         "event": c["event_id"],
         "url": c["url"],
@@ -151,7 +151,7 @@ def iter_citation_results(store: Store) -> Iterator[dict[str, Any] | None]:
     """Each citation's result (see :func:`build_report`), in sources order, one
     at a time; None for a citation not checked yet."""
     for c in citation_rows(store):
-        yield _result(c) if c["status"] else None
+        yield citation_result(c) if c["status"] else None
 
 
 def iter_results(store: Store) -> Iterator[dict[str, Any]]:
@@ -209,9 +209,13 @@ class Tally:
             if result is None:
                 self.unchecked += 1
                 continue
-            self.results += 1
-            _count(self.by_status, result["status"])
+            self.count(result["status"])
             yield result
+
+    def count(self, status: str) -> None:
+        """Count one result of *status*."""
+        self.results += 1
+        _count(self.by_status, status)
 
     def counts(self) -> dict[str, int]:
         """Counts by status, in :data:`STATUS_ORDER`."""

@@ -12,6 +12,7 @@ import hashlib
 import itertools
 import json
 import os
+import re
 import shutil
 import struct
 import subprocess
@@ -21,13 +22,17 @@ import zlib
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
 
 from archiver.pipeline import run_cycle
+from archiver.report import STATUS_ORDER, build_report, counts
+from archiver.report_html import group_by_event
 from archiver.settings import Settings
 from archiver.sources import load_sources
+from archiver.store import Store
 from archiver.storeopen import open_store
 from archiver.web.app import CSP, make_app, missing_warc_files
 from archiver.web.replay import ReplayServer
@@ -174,6 +179,77 @@ def test_the_index_lists_only_the_statuses_and_the_event_asked_for(
     assert 'href="/?status=dead"' in client.get("/").text  # each count links to its list
     assert 'href="/?event=2016-04-08-kenya"' in client.get("/").text
     assert "No citation matches." in client.get("/?status=dead&event=2016-04-08-kenya").text
+
+
+def _index_made_whole(store: Store, statuses: frozenset[str], event: str | None
+                      ) -> dict[str, object]:
+    """``/index.json``'s model as it was made before it was written as read: the
+    whole report built, then grouped (what the streamed index must equal)."""
+    report = build_report(store)
+    citations = store.citations()
+    ids = {(c["event_id"], c["url"]): c["id"] for c in citations}
+    total, tally = len(report["results"]), counts(report)
+    report["results"] = [r for r in report["results"]
+                         if (not statuses or r["status"] in statuses)
+                         and (event is None or r["event"] == event)]
+    for r in report["results"]:
+        r["id"] = ids[(r["event"], r["url"])]
+        r["href"] = f"/citation/{r['id']}"
+    return {
+        "checked_at": report["checked_at"], "counts": tally, "total": total,
+        "shown": len(report["results"]),
+        "filter": {"status": sorted(statuses, key=lambda s: STATUS_ORDER[s]), "event": event},
+        "events": group_by_event(report),
+        "unchecked": [{"id": c["id"], "event": c["event_id"], "url": c["url"],
+                       "href": f"/citation/{c['id']}"} for c in citations
+                      if not c["status"] and not statuses
+                      and (event is None or c["event_id"] == event)],
+        "replay_base": REPLAY_BASE, "collection": "archive",
+    }
+
+
+@pytest.mark.parametrize(("statuses", "event"), [
+    ((), None), (("dead",), None), (("alive", "drifted"), None), ((), "2016-04-08-kenya"),
+    (("alive",), "2016-05-01-malaysia"), (("blocked",), None)])
+def test_the_index_is_read_once_and_written_as_the_model_made_whole(
+        lab: Lab, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+        statuses: tuple[str, ...], event: str | None) -> None:
+    """The citations are read once, each event's block filed by its worst status
+    (here every block goes to disk), and the index written out from the files is,
+    byte for byte, the JSON of the model made whole; the HTML lists the same."""
+    archive = Path(shutil.copytree(lab.archive, tmp_path / "archive"))
+    copy = Lab(lab.site, archive, tmp_path / "sources.yaml", dict(lab.urls))
+    copy.write_sources([lab.site.url("/not-checked-yet")])
+    store = open_store(archive)
+    try:
+        store.sync_sources(load_sources(copy.sources))
+    finally:
+        store.close()
+    monkeypatch.setattr("archiver.report_html.SPOOLED", 1)
+    passes: list[int] = []
+    iter_citations = Store.iter_citations
+
+    def counted(self: Store, *args: Any, **kwargs: Any) -> Iterator[dict[str, Any]]:
+        passes.append(1)
+        return iter_citations(self, *args, **kwargs)
+
+    query = "&".join([*(f"status={s}" for s in statuses), *([f"event={event}"] if event else [])])
+    app = make_app(archive, replay_base=REPLAY_BASE)
+    with httpx.Client(transport=httpx.WSGITransport(app=app), base_url="http://d") as c:
+        monkeypatch.setattr(Store, "iter_citations", counted)
+        body = c.get("/index.json" + (f"?{query}" if query else "")).text
+        assert len(passes) == 1
+        page = c.get("/" + (f"?{query}" if query else "")).text
+        monkeypatch.setattr(Store, "iter_citations", iter_citations)
+    store = open_store(archive, readonly=True)
+    try:
+        whole = _index_made_whole(store, frozenset(statuses), event)
+    finally:
+        store.close()
+    assert body == json.dumps(whole, ensure_ascii=False, indent=2, default=str) + "\n"
+    listed = [r["href"] for g in whole["events"] for r in g["results"]]  # type: ignore[attr-defined]
+    assert [h for h in re.findall(r'<h3>.*?href="(/citation/\d+)"', page, re.S)] == listed
+    assert ("Not checked yet" in page) == bool(whole["unchecked"]) == (not statuses)
 
 
 def test_an_unknown_status_or_event_in_the_index_query_is_named(client: httpx.Client) -> None:

@@ -63,7 +63,7 @@ from ..report_html import COLLECTION, STATIC_DIR, environment
 from ..retrieval import is_warc_name
 from ..storeopen import open_store
 from .connections import HeadReader, Refuser
-from .model import citation_model, index_model, replay_problem
+from .model import citation_model, html_event, index_model, json_event, replay_problem
 from .replay import ReplayServer, unreadable_url
 
 if TYPE_CHECKING:
@@ -230,13 +230,23 @@ class Dashboard:
                               f"Unknown status {', '.join(map(repr, unknown))}: "
                               f"the statuses are {', '.join(STATUSES)}.")
         event = request.args.get("event") or None
-        model = self._read(index_model, self.replay_base, self.collection, statuses, event)
-        if model is None:
+        index = self._read(index_model, self.replay_base, self.collection, statuses, event,
+                           json_event if json_twin else html_event(self.collection))
+        if index is None:
             return self.error(request, 404, "Not Found", f"There is no event {event!r}.")
+        # written out as the events' files are read back (a 10,000-citation index
+        # is 11 MB of HTML): the files are closed with the response
         if json_twin:
-            return self.json(model)
-        query = request.query_string.decode("latin-1")
-        return self.page("index.html", model, "/index.json" + (f"?{query}" if query else ""))
+            response = Response(index.json_text(),
+                                content_type="application/json; charset=utf-8")
+        else:
+            query = request.query_string.decode("latin-1")
+            response = Response(self.env.get_template("index.html").generate(
+                m=index.head, blocks=index.html_blocks(), replay_base=self.replay_base,
+                json_href="/index.json" + (f"?{query}" if query else "")),
+                content_type="text/html; charset=utf-8")
+        response.call_on_close(index.close)
+        return response
 
     def _citation(self, cid: int) -> dict[str, Any] | None:
         result: dict[str, Any] | None = self._read_warcs(

@@ -24,16 +24,25 @@ import json
 import logging
 import re
 import textwrap
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+from markupsafe import Markup
 
 from .. import cpupool
 from ..evidence import FileVerdicts, response_location, revisit_differs
 from ..exceptions import ArchiverError
 from ..exchange import request_key
 from ..models import Baseline
-from ..report import STATUS_ORDER, build_report, counts
-from ..report_html import COLLECTION, enrich, group_by_event, replay_timestamp, replay_url
+from ..report import STATUS_ORDER, Tally, checked_at, citation_result
+from ..report_html import (
+    COLLECTION,
+    WorstFirst,
+    environment,
+    replay_timestamp,
+    replay_url,
+)
 from ..retrieval import read_payload_start, verify_records
 from ..store import Store, iso
 from ..warc import RecordLocation
@@ -75,44 +84,112 @@ def capture_replay(capture: dict[str, Any], replay_base: str,
     return replay_url(replay_base, collection, ts, url)
 
 
+class Index:
+    """``/``'s model (:func:`index_model`): its fields but the events, and the
+    events' blocks, each rendered as its citations were read and filed by its
+    worst status (:class:`~archiver.report_html.WorstFirst`), written out once
+    by :meth:`html_blocks` or :meth:`json_text`. Close it when done."""
+
+    def __init__(self, head: dict[str, Any], events: WorstFirst) -> None:
+        self.head = head
+        self.events = events
+
+    def html_blocks(self) -> Iterator[Markup]:
+        """The events' sections, worst first (HTML: rendered by our templates)."""
+        return (Markup(block) for block in self.events.blocks())  # noqa: S704
+
+    def json_text(self) -> Iterator[str]:
+        """The model as ``json.dumps(model, indent=2)`` writes it, a piece at a time."""
+        head = {k: v for k, v in self.head.items() if k not in _AFTER_EVENTS}
+        tail = {k: self.head[k] for k in _AFTER_EVENTS}
+        yield _dumps(head)[:-2] + ',\n  "events": ['  # (less its closing "\n}")
+        first = True
+        for piece in self.events.blocks():  # each block starts with ",\n"
+            yield piece[1:] if first else piece
+            first = False
+        yield ("]" if first else "\n  ]") + ",\n" + _dumps(tail)[2:] + "\n"
+
+    def close(self) -> None:
+        self.events.close()
+
+
+#: The keys of ``/``'s model after ``events`` (its JSON keeps the order).
+_AFTER_EVENTS = ("unchecked", "replay_base", "collection")
+
+
+def _dumps(value: Any) -> str:
+    return json.dumps(value, ensure_ascii=False, indent=2, default=str)
+
+
+def json_event(group: dict[str, Any]) -> str:
+    """One event of ``/index.json``'s ``events``, as an item of that list (after
+    ``",\n"``): indented as ``json.dumps`` indents the whole model."""
+    return ",\n" + "\n".join("    " + line for line in _dumps(group).split("\n"))
+
+
+def html_event(collection: str) -> Callable[[dict[str, Any]], str]:
+    """The section of one event of ``/`` (its citations linking to their pages)."""
+    macro = environment().get_template("_macros.html").module.index_event  # type: ignore[attr-defined]
+
+    def render(group: dict[str, Any]) -> str:
+        return str(macro(group, collection))
+
+    return render
+
+
 def index_model(store: Store, replay_base: str, collection: str = COLLECTION,
                 statuses: frozenset[str] = frozenset(), event: str | None = None,
-                ) -> dict[str, Any] | None:
+                render: Callable[[dict[str, Any]], str] = json_event) -> Index | None:
     """``/``: the checked citations, grouped by event, worst first; only those
     of *statuses* when given, and of *event* when given (``counts`` and
     ``total`` are the whole archive's, ``shown`` the citations listed).
-    None when *event* is no event of the sources."""
-    citations = store.citations()
-    if event is not None and all(c["event_id"] != event for c in citations):
+    None when *event* is no event of the sources.
+
+    The citations are read once, in sources order; each event's is rendered by
+    *render* (:func:`json_event`, or :func:`html_event`'s) as its citations
+    end and kept, by its worst status, in a temporary file, so that one
+    event's citations are held at a time whatever the archive's size."""
+    whole = Tally()
+    unchecked: list[dict[str, Any]] = []
+    found = event is None
+
+    def shown() -> Iterator[dict[str, Any]]:
+        nonlocal found
+        for c in store.iter_citations():
+            listed = event is None or c["event_id"] == event
+            found = found or listed
+            if not c["status"]:
+                whole.unchecked += 1
+                if listed and not statuses:
+                    unchecked.append({"id": c["id"], "event": c["event_id"], "url": c["url"],
+                                      "href": f"/citation/{c['id']}"})
+                continue
+            whole.count(c["status"])
+            if listed and (not statuses or c["status"] in statuses):
+                r = citation_result(c)
+                r["id"], r["href"] = c["id"], f"/citation/{c['id']}"
+                yield r
+
+    events = WorstFirst(render)
+    try:
+        shown_tally = events.read(shown())
+    except BaseException:
+        events.close()
+        raise
+    if not found:
+        events.close()
         return None
-    report = enrich(build_report(store), store)
-    ids = {(c["event_id"], c["url"]): c["id"] for c in citations}
-    total = len(report["results"])
-    tally = counts(report)
-    report["results"] = [r for r in report["results"]
-                         if (not statuses or r["status"] in statuses)
-                         and (event is None or r["event"] == event)]
-    for r in report["results"]:
-        cid = ids.get((r["event"], r["url"]))
-        r["id"] = cid
-        r["href"] = f"/citation/{cid}" if cid is not None else None
-    unchecked = [
-        {"id": c["id"], "event": c["event_id"], "url": c["url"], "href": f"/citation/{c['id']}"}
-        for c in citations if not c["status"] and not statuses
-        and (event is None or c["event_id"] == event)
-    ]
-    return {
-        "checked_at": report["checked_at"],
-        "counts": tally,
-        "total": total,
-        "shown": len(report["results"]),
+    return Index({
+        "checked_at": checked_at(store),
+        "counts": whole.counts(),
+        "total": whole.results,
+        "shown": shown_tally.results,
         "filter": {"status": sorted(statuses, key=lambda s: STATUS_ORDER.get(s, 99)),
                    "event": event},
-        "events": group_by_event(report),
         "unchecked": unchecked,
         "replay_base": replay_base,
         "collection": collection,
-    }
+    }, events)
 
 
 def _citation_row(store: Store, citation_id: int) -> dict[str, Any] | None:
