@@ -272,11 +272,7 @@ def report(sources_path: Path, archive: Path, fmt: str, timeline: str | None) ->
         data = build_report(store)
     finally:
         store.close()
-    if fmt == "junit":
-        from .report_html import render_junit
-        click.echo(render_junit(data), nl=False)
-    else:
-        emit_report(data, fmt, settings)
+    emit_report(data, fmt, settings)
 
 
 def _other_sources_said(store: Any, sources_path: Path) -> None:

@@ -5,10 +5,9 @@ the contract): ``{"checked_at": ..., "results": [...]}`` with one result per
 (event, url) pair. Renderers turn that model into ``json``, ``table``, ``md``
 and ``csv`` (``html`` and ``junit`` live in :mod:`archiver.report_html`).
 
-:func:`write_report` writes the ``json``, ``csv``, ``table``, ``md`` and
-``html`` reports straight from the store, a few results at a time, byte for
-byte what the renderers print for the same state: the memory it needs does
-not grow with the number of citations.
+:func:`write_report` writes every report straight from the store, a few
+results at a time, byte for byte what the renderers print for the same
+state: the memory it needs does not grow with the number of citations.
 """
 
 from __future__ import annotations
@@ -442,6 +441,15 @@ def write_html(store: Store, out: TextIO) -> dict[str, int]:
     return write(store, out)
 
 
+def write_junit(store: Store, out: TextIO) -> dict[str, int]:
+    """Write what ``render_junit(build_report(store))`` returns, one event's
+    results in memory at a time (:mod:`archiver.report_html`); returns the
+    counts by status."""
+    from .report_html import write_junit as write
+
+    return write(store, out)
+
+
 def write_table(store: Store, out: TextIO) -> dict[str, int]:
     """Write what ``render_table(build_report(store))`` returns, a few rows at a
     time (:mod:`archiver.report_table`); returns the counts by status."""
@@ -477,14 +485,14 @@ def write_csv(store: Store, out: TextIO) -> dict[str, int]:
 
 #: The formats :func:`write_report` writes as it reads the store.
 STREAMED = {"json": write_json, "csv": write_csv, "table": write_table, "md": write_md,
-            "html": write_html}
+            "html": write_html, "junit": write_junit}
 
 
 def write_report(store: Store, fmt: str, out: TextIO) -> dict[str, int]:
     """Write the report of *store* in *fmt* to *out*; returns the number of results by status.
 
-    Every format is written a few results at a time (``md`` and ``html``, one
-    event's); ``junit`` is rendered whole.
+    Every format is written a few results at a time (``md``, ``html`` and
+    ``junit``, one event's).
     """
     writer = STREAMED.get(fmt)
     if writer is not None:

@@ -351,36 +351,91 @@ def _details(r: dict[str, Any]) -> str:
 def render_junit(report: dict[str, Any]) -> str:
     """JUnit XML: one testsuite per event, one testcase per citation."""
     results = report.get("results", [])
-    root = ET.Element("testsuites", {
-        "name": "archiver citations", "tests": str(len(results)),
-        "failures": str(sum(1 for r in results if r["status"] in BROKEN)),
-        "errors": "0",
-        "skipped": str(sum(1 for r in results if r["status"] in SKIPPED)),
-    })
+    root = _junit_root(len(results), sum(1 for r in results if r["status"] in BROKEN),
+                       sum(1 for r in results if r["status"] in SKIPPED))
     by_event: dict[str, list[dict[str, Any]]] = {}
     for r in results:
         by_event.setdefault(r["event"], []).append(r)
     for event, rows in by_event.items():
-        suite = ET.SubElement(root, "testsuite", {
-            "name": _x(event), "tests": str(len(rows)),
-            "failures": str(sum(1 for r in rows if r["status"] in BROKEN)),
-            "errors": "0",
-            "skipped": str(sum(1 for r in rows if r["status"] in SKIPPED)),
-            "timestamp": _x(report.get("checked_at") or ""),
-        })
-        for r in rows:
-            case = ET.SubElement(suite, "testcase", {
-                "classname": _x(event), "name": _x(r["url"]), "time": "0",
-            })
-            message = _x(f"{r['status']}: {r.get('reason') or ''}")
-            if r["status"] in BROKEN:
-                failure = ET.SubElement(case, "failure",
-                                        {"type": _x(r["status"]), "message": message})
-                failure.text = _details(r)
-            elif r["status"] in SKIPPED:
-                ET.SubElement(case, "skipped", {"message": message})
-            out = ET.SubElement(case, "system-out")
-            out.text = _details(r)
+        root.append(_junit_suite(event, rows, report.get("checked_at")))
     ET.indent(root)
-    return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(
-        root, encoding="unicode") + "\n"
+    return _XML_DECLARATION + ET.tostring(root, encoding="unicode") + "\n"
+
+
+def write_junit(store: Store, out: TextIO) -> dict[str, int]:
+    """Write what ``render_junit(build_report(store))`` returns, one event's
+    results in memory at a time: each event's testsuite is written, as its
+    results end, to a temporary file (in memory up to :data:`SPOOLED`
+    characters), which is copied out once the totals the first element
+    carries are known. Returns the counts by status."""
+    from .report import checked_at, iter_citation_results
+
+    stamp = checked_at(store)
+    tally = Tally()
+    with tempfile.SpooledTemporaryFile(max_size=SPOOLED, mode="w+", encoding="utf-8",
+                                       newline="") as suites:
+        rows: list[dict[str, Any]] = []
+        for r in tally.checked(iter_citation_results(store)):
+            if rows and rows[0]["event"] != r["event"]:
+                suites.write(_indented_suite(rows, stamp))
+                rows = []
+            rows.append(r)
+        if rows:
+            suites.write(_indented_suite(rows, stamp))
+        root = ET.tostring(_junit_root(
+            tally.results, tally.broken(),
+            sum(n for status, n in tally.by_status.items() if status in SKIPPED)),
+            encoding="unicode")
+        out.write(_XML_DECLARATION)
+        if not tally.results:  # no suite: the element is written empty, as ET writes it
+            out.write(root + "\n")
+            return tally.counts()
+        out.write(root.removesuffix(" />") + ">")
+        suites.seek(0)
+        while piece := suites.read(1 << 16):
+            out.write(piece)
+        out.write("\n</testsuites>\n")
+    return tally.counts()
+
+
+_XML_DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n'
+
+
+def _junit_root(tests: int, failures: int, skipped: int) -> ET.Element:
+    return ET.Element("testsuites", {
+        "name": "archiver citations", "tests": str(tests), "failures": str(failures),
+        "errors": "0", "skipped": str(skipped),
+    })
+
+
+def _indented_suite(rows: list[dict[str, Any]], checked: str | None) -> str:
+    """One event's testsuite as it stands in the whole document (indented as
+    ``ET.indent`` indents a child of the root, after its line break)."""
+    suite = _junit_suite(rows[0]["event"], rows, checked)
+    ET.indent(suite, level=1)
+    return "\n  " + ET.tostring(suite, encoding="unicode")
+
+
+def _junit_suite(event: str, rows: list[dict[str, Any]], checked: str | None) -> ET.Element:
+    """One event's testsuite: a testcase per citation."""
+    suite = ET.Element("testsuite", {
+        "name": _x(event), "tests": str(len(rows)),
+        "failures": str(sum(1 for r in rows if r["status"] in BROKEN)),
+        "errors": "0",
+        "skipped": str(sum(1 for r in rows if r["status"] in SKIPPED)),
+        "timestamp": _x(checked or ""),
+    })
+    for r in rows:
+        case = ET.SubElement(suite, "testcase", {
+            "classname": _x(event), "name": _x(r["url"]), "time": "0",
+        })
+        message = _x(f"{r['status']}: {r.get('reason') or ''}")
+        if r["status"] in BROKEN:
+            failure = ET.SubElement(case, "failure",
+                                    {"type": _x(r["status"]), "message": message})
+            failure.text = _details(r)
+        elif r["status"] in SKIPPED:
+            ET.SubElement(case, "skipped", {"message": message})
+        out = ET.SubElement(case, "system-out")
+        out.text = _details(r)
+    return suite

@@ -17,7 +17,7 @@ from archiver import report, report_table
 from archiver.exceptions import InputError
 from archiver.models import Citation, Event, PageInfo, Sources
 from archiver.report import RENDERERS, build_report, seconds, write_report
-from archiver.report_html import WorstFirst, group_by_event, render_html
+from archiver.report_html import WorstFirst, group_by_event, render_html, render_junit
 from archiver.store import Store
 from archiver.storeopen import open_store
 from archiver.timeline import timeline
@@ -60,14 +60,15 @@ def _store(tmp_path: Path, *, checked: bool = True) -> Store:
     return store
 
 
-@pytest.mark.parametrize("fmt", ["json", "csv", "md", "table", "html"])
+@pytest.mark.parametrize("fmt", ["json", "csv", "md", "table", "html", "junit"])
 @pytest.mark.parametrize("checked", [True, False])
 def test_written_report_is_what_the_renderer_prints(tmp_path: Path, fmt: str,
                                                     checked: bool) -> None:
     store = _store(tmp_path, checked=checked)
     try:
         report = build_report(store)
-        expected = render_html(report) if fmt == "html" else RENDERERS[fmt](report)
+        expected = render_html(report) if fmt == "html" else \
+            render_junit(report) if fmt == "junit" else RENDERERS[fmt](report)
         out = io.StringIO()
         tally = write_report(store, fmt, out)
     finally:
@@ -80,6 +81,26 @@ def test_written_report_is_what_the_renderer_prints(tmp_path: Path, fmt: str,
         assert [r["status"] for r in data["results"]] == (
             ["alive", "dead", "blocked"] if checked else [])
         assert data["checked_at"] == ("2026-11-25T14:00:03Z" if checked else None)
+
+
+@pytest.mark.parametrize("fmt", ["junit", "html", "md"])
+def test_the_events_spilt_to_disk_are_written_back_whole(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, fmt: str) -> None:
+    """With every event's block past the size kept in memory (one character),
+    the report is read back from files on disk: the same document."""
+    store = _store(tmp_path)
+    try:
+        report = build_report(store)
+        expected = render_junit(report) if fmt == "junit" else \
+            render_html(report) if fmt == "html" else RENDERERS[fmt](report)
+        monkeypatch.setattr("archiver.report_html.SPOOLED", 1)
+        out = io.StringIO()
+        write_report(store, fmt, out)
+    finally:
+        store.close()
+    assert out.getvalue() == expected
+    if fmt == "junit":  # one testsuite an event
+        assert expected.count("<testsuite ") == 2
 
 
 class _OneAtATime:
