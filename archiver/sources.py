@@ -290,6 +290,8 @@ class _Reader:
             loader: Any = yaml.SafeLoader(_Pieces(self.text))  # PyYAML has no type hints
             try:
                 return work(loader)
+            except RecursionError as exc:  # the line the reader had come to
+                raise self.error("YAML nested too deeply", line=int(loader.line) + 1) from exc
             finally:
                 loader.dispose()
         except yaml.MarkedYAMLError as exc:

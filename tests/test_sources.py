@@ -311,6 +311,10 @@ REFUSALS = [
     ("count-thousands-of-digits",
      "events:\n  - id: a\n    count: " + "9" * 5000 + "\n    sources: [http://a.b/]\n", 3,
      "'count' is too large: 99999999999999999999... is more than"),
+    # nested past Python's recursion limit: the line the reader had come to
+    ("nested-too-deeply",
+     "events:\n  - id: a\n    sources: [http://a.b/]\n    notes: " + "[" * 5000 + "]" * 5000
+     + "\n", 4, "YAML nested too deeply"),
 ]
 
 
