@@ -307,8 +307,6 @@ class _Reader:
             ) from exc
         except yaml.YAMLError as exc:
             raise self.error(f"YAML syntax error: {exc}") from exc
-        except RecursionError as exc:
-            raise self.error("YAML nested too deeply") from exc
 
     def compose(self, loader: Any) -> Node | None:
         """The root node of the single document (None for an empty stream).
