@@ -207,19 +207,25 @@ def handle_errors(fn: F) -> F:
 class Commands(click.Group):
     """The command group, which takes a Ctrl-C while it reads the command line
     for an interruption (exit status 130), where click says "Aborted!" and
-    exits with 1."""
+    exits with 1; and standard output that cannot take ``--help`` or
+    ``--version`` for exit status 2 and a message, as for every command, where
+    click exits with 1 and says nothing when its reader is gone."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
         try:
             return super().make_context(*args, **kwargs)
         except KeyboardInterrupt:
             raise Interrupted("interrupted") from None
+        except StdoutError as exc:
+            raise Failure(str(exc.strerror)) from None
 
     def invoke(self, ctx: click.Context) -> Any:
         try:
             return super().invoke(ctx)
         except KeyboardInterrupt:
             raise Interrupted("interrupted") from None
+        except StdoutError as exc:  # a command's --help (its own errors are said already)
+            raise Failure(str(exc.strerror)) from None
 
 
 def tell(message: str) -> None:
