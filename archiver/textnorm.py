@@ -201,10 +201,6 @@ class LazyPattern:
               ) -> re.Match[str] | None:
         return self.compiled.match(string, pos, endpos)
 
-    def fullmatch(self, string: str, pos: int = 0, endpos: int = sys.maxsize
-                  ) -> re.Match[str] | None:
-        return self.compiled.fullmatch(string, pos, endpos)
-
     def finditer(self, string: str, pos: int = 0, endpos: int = sys.maxsize
                  ) -> Iterator[re.Match[str]]:
         return self.compiled.finditer(string, pos, endpos)
@@ -215,9 +211,6 @@ class LazyPattern:
     def sub(self, repl: str | Callable[[re.Match[str]], str], string: str,
             count: int = 0) -> str:
         return self.compiled.sub(repl, string, count)
-
-    def split(self, string: str, maxsplit: int = 0) -> list[str | Any]:
-        return self.compiled.split(string, maxsplit)
 
     def __repr__(self) -> str:
         return f"LazyPattern({self.pattern!r}, {self.flags!r})"
