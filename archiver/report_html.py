@@ -22,6 +22,8 @@ escaped by Jinja's autoescape; links are only ever ``http(s)``.
 ``render_junit(report)`` gives JUnit XML for CI: one ``testsuite`` per event,
 one ``testcase`` per citation; ``dead`` and ``soft-404`` are failures,
 ``blocked`` and ``unreachable`` are skipped (not evidence either way).
+``write_junit(store, out)`` writes the same document straight from the store,
+one event's results in memory at a time.
 
 The results may carry extra keys that :func:`build_report` does not (yet) fill:
 ``baseline_headline``, ``event_count``, ``event_mechanism`` and ``wayback``.
