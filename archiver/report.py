@@ -220,8 +220,9 @@ class Tally:
         """Counts by status, in :data:`STATUS_ORDER`."""
         return _ordered(self.by_status)
 
-    def broken(self) -> int:
-        return sum(n for status, n in self.by_status.items() if status in BROKEN)
+    def among(self, statuses: frozenset[str]) -> int:
+        """How many results have one of *statuses*."""
+        return sum(n for status, n in self.by_status.items() if status in statuses)
 
 
 def _count(tally: dict[str, int], status: str) -> None:

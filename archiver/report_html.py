@@ -66,8 +66,6 @@ STYLESHEET = STATIC_DIR / "style.css"
 
 #: The pywb collection name under which ``archiver serve`` replays the archive.
 COLLECTION = "archive"
-#: Where ``archiver serve`` listens by default (replay links start here).
-
 SKIPPED = frozenset({"blocked", "unreachable"})
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
@@ -199,6 +197,19 @@ def group_by_event(report: dict[str, Any]) -> list[dict[str, Any]]:
     return ordered
 
 
+def by_event(results: Iterable[dict[str, Any]]) -> Iterator[list[dict[str, Any]]]:
+    """The results of each event in turn, for *results* in sources order (an
+    event's citations together): one event's in memory at a time."""
+    rows: list[dict[str, Any]] = []
+    for r in results:
+        if rows and rows[0]["event"] != r["event"]:
+            yield rows
+            rows = []
+        rows.append(r)
+    if rows:
+        yield rows
+
+
 #: Characters of an event's blocks kept in memory, for each worst status, before
 #: they go to a temporary file.
 SPOOLED = 1 << 20
@@ -220,15 +231,8 @@ class WorstFirst:
     def read(self, results: Iterable[dict[str, Any] | None]) -> Tally:
         """File the blocks of *results* (None: a citation not checked yet); their tally."""
         tally = Tally()
-        group: dict[str, Any] | None = None
-        for r in tally.checked(results):
-            if group is None or group["event"] != r["event"]:
-                if group is not None:
-                    self._file(group)
-                group = _group_of(r)
-            group["results"].append(r)
-        if group is not None:
-            self._file(group)
+        for rows in by_event(tally.checked(results)):
+            self._file(dict(_group_of(rows[0]), results=rows))
         return tally
 
     def _file(self, group: dict[str, Any]) -> None:
@@ -294,7 +298,7 @@ def write_html(store: Store, out: TextIO, *, replay_base: str = DEFAULT_BASE_URL
         tally = events.read(iter_citation_results(store))
         out.writelines(_page(
             events.blocks(), checked=checked_at(store), tally=tally.counts(),
-            total=tally.results, broken=tally.broken(),
+            total=tally.results, broken=tally.among(BROKEN),
             unchecked=unchecked_note({"unchecked": tally.unchecked}),
             replay_base=replay_base, collection=collection, title=title))
     finally:
@@ -376,18 +380,10 @@ def write_junit(store: Store, out: TextIO) -> dict[str, int]:
     tally = Tally()
     with tempfile.SpooledTemporaryFile(max_size=SPOOLED, mode="w+", encoding="utf-8",
                                        newline="") as suites:
-        rows: list[dict[str, Any]] = []
-        for r in tally.checked(iter_citation_results(store)):
-            if rows and rows[0]["event"] != r["event"]:
-                suites.write(_indented_suite(rows, stamp))
-                rows = []
-            rows.append(r)
-        if rows:
+        for rows in by_event(tally.checked(iter_citation_results(store))):
             suites.write(_indented_suite(rows, stamp))
-        root = ET.tostring(_junit_root(
-            tally.results, tally.broken(),
-            sum(n for status, n in tally.by_status.items() if status in SKIPPED)),
-            encoding="unicode")
+        root = ET.tostring(_junit_root(tally.results, tally.among(BROKEN),
+                                       tally.among(SKIPPED)), encoding="unicode")
         out.write(_XML_DECLARATION)
         if not tally.results:  # no suite: the element is written empty, as ET writes it
             out.write(root + "\n")
