@@ -279,7 +279,7 @@ def render_html(report: dict[str, Any], *, replay_base: str = DEFAULT_BASE_URL,
                 store: Store | None = None) -> str:
     """The report as one self-contained HTML page (see the module docstring)."""
     enrich(report, store)
-    event = _html_event(replay_base, collection)
+    event = event_renderer(replay_base, collection)
     return "".join(_page(
         (event(group) for group in group_by_event(report)), checked=report["checked_at"],
         tally=counts(report), total=len(report.get("results", [])),
@@ -293,7 +293,7 @@ def write_html(store: Store, out: TextIO, *, replay_base: str = DEFAULT_BASE_URL
     in memory at a time (:class:`WorstFirst`); returns the counts by status."""
     from .report import checked_at, iter_citation_results
 
-    events = WorstFirst(_html_event(replay_base, collection))
+    events = WorstFirst(event_renderer(replay_base, collection))
     try:
         tally = events.read(iter_citation_results(store))
         out.writelines(_page(
@@ -306,12 +306,15 @@ def write_html(store: Store, out: TextIO, *, replay_base: str = DEFAULT_BASE_URL
     return tally.counts()
 
 
-def _html_event(replay_base: str, collection: str) -> Callable[[dict[str, Any]], str]:
-    """The HTML of one event's results (a group of :func:`group_by_event`)."""
-    macro = environment().get_template("_macros.html").module.report_event  # type: ignore[attr-defined]
+def event_renderer(replay_base: str, collection: str, *, linked: bool = False
+                   ) -> Callable[[dict[str, Any]], str]:
+    """The HTML of one event's results (a group of :func:`group_by_event`): the
+    report's section, or the dashboard's (*linked*: its heading and citations
+    link to their own pages)."""
+    macro = environment().get_template("_macros.html").module.event_section  # type: ignore[attr-defined]
 
     def render(group: dict[str, Any]) -> str:
-        return str(macro(group, replay_base, collection))
+        return str(macro(group, replay_base, collection, linked))
 
     return render
 

@@ -59,11 +59,11 @@ from werkzeug.wrappers import Request, Response
 from ..evidence import FileVerdicts
 from ..exceptions import StorageError
 from ..models import STATUSES
-from ..report_html import COLLECTION, STATIC_DIR, environment
+from ..report_html import COLLECTION, STATIC_DIR, environment, event_renderer
 from ..retrieval import is_warc_name
 from ..storeopen import open_store
 from .connections import HeadReader, Refuser
-from .model import citation_model, html_event, index_model, json_event, replay_problem
+from .model import citation_model, index_model, json_event, replay_problem
 from .replay import ReplayServer, unreadable_url
 
 if TYPE_CHECKING:
@@ -231,7 +231,8 @@ class Dashboard:
                               f"the statuses are {', '.join(STATUSES)}.")
         event = request.args.get("event") or None
         index = self._read(index_model, self.replay_base, self.collection, statuses, event,
-                           json_event if json_twin else html_event(self.collection))
+                           json_event if json_twin
+                           else event_renderer("", self.collection, linked=True))
         if index is None:
             return self.error(request, 404, "Not Found", f"There is no event {event!r}.")
         # written out as the events' files are read back (a 10,000-citation index

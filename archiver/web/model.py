@@ -36,13 +36,7 @@ from ..exceptions import ArchiverError
 from ..exchange import request_key
 from ..models import Baseline
 from ..report import STATUS_ORDER, Tally, checked_at, citation_result
-from ..report_html import (
-    COLLECTION,
-    WorstFirst,
-    environment,
-    replay_timestamp,
-    replay_url,
-)
+from ..report_html import COLLECTION, WorstFirst, replay_timestamp, replay_url
 from ..retrieval import read_payload_start, verify_records
 from ..store import Store, iso
 from ..warc import RecordLocation
@@ -127,16 +121,6 @@ def json_event(group: dict[str, Any]) -> str:
     return ",\n" + "\n".join("    " + line for line in _dumps(group).split("\n"))
 
 
-def html_event(collection: str) -> Callable[[dict[str, Any]], str]:
-    """The section of one event of ``/`` (its citations linking to their pages)."""
-    macro = environment().get_template("_macros.html").module.index_event  # type: ignore[attr-defined]
-
-    def render(group: dict[str, Any]) -> str:
-        return str(macro(group, collection))
-
-    return render
-
-
 def index_model(store: Store, replay_base: str, collection: str = COLLECTION,
                 statuses: frozenset[str] = frozenset(), event: str | None = None,
                 render: Callable[[dict[str, Any]], str] = json_event) -> Index | None:
@@ -146,7 +130,7 @@ def index_model(store: Store, replay_base: str, collection: str = COLLECTION,
     None when *event* is no event of the sources.
 
     The citations are read once, in sources order; each event's is rendered by
-    *render* (:func:`json_event`, or :func:`html_event`'s) as its citations
+    *render* (:func:`json_event`, or ``report_html.event_renderer``'s) as its citations
     end and kept, by its worst status, in a temporary file, so that one
     event's citations are held at a time whatever the archive's size."""
     whole = Tally()
