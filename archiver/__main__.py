@@ -7,7 +7,7 @@ def main() -> None:
     """The command line, whose start a Ctrl-C may cut short without a traceback."""
     try:
         from .cli import cli
-        from .exitstatus import StdoutError, guard_standard_streams
+        from .exitstatus import guard_standard_streams
     except KeyboardInterrupt:  # Ctrl-C while it starts: nothing was done yet
         sys.exit(130)
     guard_standard_streams()
@@ -15,10 +15,6 @@ def main() -> None:
         cli()
     except KeyboardInterrupt:  # before the command line is read, or after its end
         sys.exit(130)
-    except StdoutError as exc:  # click's own: --help, --version
-        if sys.stderr is not None:
-            sys.stderr.write(f"Error: {exc.strerror}\n")
-        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -212,20 +212,25 @@ class Commands(click.Group):
     click exits with 1 and says nothing when its reader is gone."""
 
     def make_context(self, *args: Any, **kwargs: Any) -> click.Context:
-        try:
+        with _said_as_ours():
             return super().make_context(*args, **kwargs)
-        except KeyboardInterrupt:
-            raise Interrupted("interrupted") from None
-        except StdoutError as exc:
-            raise Failure(str(exc.strerror)) from None
 
     def invoke(self, ctx: click.Context) -> Any:
-        try:
+        with _said_as_ours():  # (a command's own errors are said by handle_errors)
             return super().invoke(ctx)
-        except KeyboardInterrupt:
-            raise Interrupted("interrupted") from None
-        except StdoutError as exc:  # a command's --help (its own errors are said already)
-            raise Failure(str(exc.strerror)) from None
+
+
+@contextlib.contextmanager
+def _said_as_ours() -> Iterator[None]:
+    """A Ctrl-C and a standard output that cannot be written, in click's own
+    reading of the command line (``--help``, ``--version``), told as every
+    command tells them."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted") from None
+    except StdoutError as exc:
+        raise Failure(str(exc.strerror)) from None
 
 
 def tell(message: str) -> None:
