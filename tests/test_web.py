@@ -182,7 +182,7 @@ def test_the_index_lists_only_the_statuses_and_the_event_asked_for(
 
 
 def _index_made_whole(store: Store, statuses: frozenset[str], event: str | None
-                      ) -> dict[str, object]:
+                      ) -> dict[str, Any]:
     """``/index.json``'s model as it was made before it was written as read: the
     whole report built, then grouped (what the streamed index must equal)."""
     report = build_report(store)
@@ -247,8 +247,8 @@ def test_the_index_is_read_once_and_written_as_the_model_made_whole(
     finally:
         store.close()
     assert body == json.dumps(whole, ensure_ascii=False, indent=2, default=str) + "\n"
-    listed = [r["href"] for g in whole["events"] for r in g["results"]]  # type: ignore[attr-defined]
-    assert [h for h in re.findall(r'<h3>.*?href="(/citation/\d+)"', page, re.S)] == listed
+    listed = [r["href"] for g in whole["events"] for r in g["results"]]
+    assert re.findall(r'<h3>.*?href="(/citation/\d+)"', page, re.S) == listed
     assert ("Not checked yet" in page) == bool(whole["unchecked"]) == (not statuses)
 
 
