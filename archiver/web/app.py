@@ -44,7 +44,6 @@ from __future__ import annotations
 
 import errno
 import io
-import json
 import logging
 import signal
 import threading
@@ -63,7 +62,7 @@ from ..report_html import COLLECTION, STATIC_DIR, environment, event_renderer
 from ..retrieval import is_warc_name
 from ..storeopen import open_store
 from .connections import HeadReader, Refuser
-from .model import citation_model, index_model, json_event, replay_problem
+from .model import citation_model, dumps, index_model, json_event, replay_problem
 from .replay import ReplayServer, unreadable_url
 
 if TYPE_CHECKING:
@@ -196,7 +195,7 @@ class Dashboard:
 
     @staticmethod
     def json(model: Any, status: int = 200) -> Response:
-        body = json.dumps(model, ensure_ascii=False, indent=2, default=str) + "\n"
+        body = dumps(model) + "\n"
         return Response(body, status=status, content_type="application/json; charset=utf-8")
 
     def error(self, request: Request, status: int, title: str, message: str,

@@ -96,12 +96,12 @@ class Index:
         """The model as ``json.dumps(model, indent=2)`` writes it, a piece at a time."""
         head = {k: v for k, v in self.head.items() if k not in _AFTER_EVENTS}
         tail = {k: self.head[k] for k in _AFTER_EVENTS}
-        yield _dumps(head)[:-2] + ',\n  "events": ['  # (less its closing "\n}")
+        yield dumps(head)[:-2] + ',\n  "events": ['  # (less its closing "\n}")
         first = True
         for piece in self.events.blocks():  # each block starts with ",\n"
             yield piece[1:] if first else piece
             first = False
-        yield ("]" if first else "\n  ]") + ",\n" + _dumps(tail)[2:] + "\n"
+        yield ("]" if first else "\n  ]") + ",\n" + dumps(tail)[2:] + "\n"
 
     def close(self) -> None:
         self.events.close()
@@ -111,14 +111,15 @@ class Index:
 _AFTER_EVENTS = ("unchecked", "replay_base", "collection")
 
 
-def _dumps(value: Any) -> str:
+def dumps(value: Any) -> str:
+    """A page's model as its ``.json`` twin writes it (and the index, in pieces)."""
     return json.dumps(value, ensure_ascii=False, indent=2, default=str)
 
 
 def json_event(group: dict[str, Any]) -> str:
     """One event of ``/index.json``'s ``events``, as an item of that list (after
     ``",\n"``): indented as ``json.dumps`` indents the whole model."""
-    return ",\n" + "\n".join("    " + line for line in _dumps(group).split("\n"))
+    return ",\n" + "\n".join("    " + line for line in dumps(group).split("\n"))
 
 
 def index_model(store: Store, replay_base: str, collection: str = COLLECTION,
